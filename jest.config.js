@@ -1,0 +1,11 @@
+// Root config: every project's jest.config.js, run as one suite by `npm test`.
+const { readdirSync, existsSync } = require('node:fs');
+const path = require('node:path');
+
+const projects = ['apps', 'libs'].flatMap((dir) =>
+  readdirSync(path.join(__dirname, dir))
+    .map((name) => path.join(__dirname, dir, name, 'jest.config.js'))
+    .filter((file) => existsSync(file)),
+);
+
+module.exports = { projects };

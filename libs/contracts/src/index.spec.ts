@@ -1,0 +1,2 @@
+import { X } from './index';
+it('works', () => expect(X).toBe(1));
