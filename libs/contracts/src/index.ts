@@ -1,1 +1,23 @@
-export const X = 1;
+/**
+ * `@audit/contracts`: the event contract (schema version 1) shared by every
+ * emitter, ingest, the bus and the writer. Dependency-free (Node built-ins
+ * only) so that clients can import it without pulling in the server.
+ *
+ * Import from `@audit/contracts` only; the files behind this barrel are not API.
+ */
+export { ACTION_TYPES, ACTION_TYPE_GROUPS, isActionType } from './action-types';
+export type { ActionType, ActionTypeGroup } from './action-types';
+export { LIMITS, MAX_BATCH_EVENTS } from './limits';
+export type {
+  AuditEvent,
+  AuditEventInput,
+  AuditUserSnapshot,
+  BatchFieldError,
+  BatchValidationResult,
+  EventValidationResult,
+  FieldError,
+  ValidateOptions,
+} from './event';
+export { validateEvent } from './validate';
+export { validateBatch } from './batch';
+export { isUuid, uuidv7 } from './uuid';

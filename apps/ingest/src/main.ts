@@ -1,0 +1,4 @@
+import { runHttpService } from '@audit/platform';
+import { IngestAppModule } from './ingest-app.module';
+
+void runHttpService(IngestAppModule, 'ingest');

@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { readConfig } from '@audit/platform';
+
+export interface AuthConfig {
+  /** HS256 secret for admin tokens; absent when tokens are verified against a JWKS. */
+  jwtSecret?: Uint8Array;
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+  /** How long a verified ingest key is trusted before the database is asked again (revocation delay). */
+  keyCacheMs: number;
+}
+
+export const AUTH_CONFIG = Symbol('AUTH_CONFIG');
+
+/**
+ * AUTH_JWT_SECRET, or AUTH_JWKS_URL for an identity provider. With neither, a secret is generated once
+ * into AUTH_SECRET_FILE (default `.data/auth-secret`) so `npm start` and the CLI agree on embedded defaults.
+ */
+export const readAuthConfig = (source: Record<string, string | undefined> = process.env): AuthConfig =>
+  readConfig((env) => {
+    const secret = env.optional('AUTH_JWT_SECRET');
+    const jwksUrl = env.url('AUTH_JWKS_URL', ['https:', 'http:']);
+    if (secret !== undefined && secret.length < 32) env.problem('AUTH_JWT_SECRET must be at least 32 characters');
+    const config: AuthConfig = {
+      jwksUrl,
+      issuer: env.optional('AUTH_JWT_ISSUER'),
+      audience: env.optional('AUTH_JWT_AUDIENCE'),
+      keyCacheMs: env.duration('AUTH_KEY_CACHE_TTL', '30s'),
+    };
+    if (secret) config.jwtSecret = new TextEncoder().encode(secret);
+    else if (!jwksUrl) config.jwtSecret = new TextEncoder().encode(localSecret(env.string('AUTH_SECRET_FILE', '.data/auth-secret')));
+    return config;
+  }, source);
+
+function localSecret(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  return secret;
+}

@@ -1,0 +1,70 @@
+import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { AppError } from '@audit/platform';
+import { ApiKeysService, type IngestPrincipal } from './api-keys.service';
+import { InvalidTokenError, TokensService, type TokenPrincipal } from './tokens.service';
+
+type AuthedRequest = Request & { ingestPrincipal?: IngestPrincipal; tokenPrincipal?: TokenPrincipal };
+
+/** The credential of a request: `Authorization: Bearer <credential>` or, for keys, `X-Api-Key`. */
+function credentialOf(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  if (typeof header === 'string') {
+    const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+    if (match) return match[1];
+  }
+  const apiKey = req.headers['x-api-key'];
+  return typeof apiKey === 'string' && apiKey.length > 0 ? apiKey : undefined;
+}
+
+/** Admits a request carrying an active ingest key and records the key's organization. */
+@Injectable()
+export class IngestKeyGuard implements CanActivate {
+  constructor(private readonly keys: ApiKeysService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<AuthedRequest>();
+    const credential = credentialOf(req);
+    if (!credential) throw new AppError('UNAUTHENTICATED', 'an ingest API key is required (Authorization: Bearer <key>)');
+    const principal = await this.keys.verify(credential);
+    if (!principal) throw new AppError('UNAUTHENTICATED', 'the API key is unknown or revoked');
+    req.ingestPrincipal = principal;
+    return true;
+  }
+}
+
+/** Admits only a valid bearer token with `role: admin`; the token's `org` is the only tenant the request may read. */
+@Injectable()
+export class AdminGuard implements CanActivate {
+  constructor(private readonly tokens: TokensService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<AuthedRequest>();
+    const credential = credentialOf(req);
+    if (!credential) throw new AppError('UNAUTHENTICATED', 'a bearer token is required (Authorization: Bearer <token>)');
+    let principal: TokenPrincipal;
+    try {
+      principal = await this.tokens.verify(credential);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw new AppError('UNAUTHENTICATED', error.message);
+      throw error;
+    }
+    if (principal.role !== 'admin') throw new AppError('FORBIDDEN', 'audit data is readable by organization administrators only');
+    req.tokenPrincipal = principal;
+    return true;
+  }
+}
+
+/** The ingest key's principal, set by {@link IngestKeyGuard}. */
+export const IngestAuth = createParamDecorator((_data: unknown, context: ExecutionContext): IngestPrincipal => {
+  const principal = context.switchToHttp().getRequest<AuthedRequest>().ingestPrincipal;
+  if (!principal) throw new Error('IngestAuth used on a route without IngestKeyGuard');
+  return principal;
+});
+
+/** The administrator's principal, set by {@link AdminGuard}. */
+export const AdminAuth = createParamDecorator((_data: unknown, context: ExecutionContext): TokenPrincipal => {
+  const principal = context.switchToHttp().getRequest<AuthedRequest>().tokenPrincipal;
+  if (!principal) throw new Error('AdminAuth used on a route without AdminGuard');
+  return principal;
+});

@@ -1,0 +1,6 @@
+export * from './config';
+export * from './api-keys.service';
+export * from './tokens.service';
+export * from './guards';
+export * from './auth.module';
+export * from './duration';

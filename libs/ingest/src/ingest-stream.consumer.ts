@@ -1,0 +1,84 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { JsMsg } from '@nats-io/jetstream';
+import { validateEvent, type AuditEvent } from '@audit/contracts';
+import { counter, HealthRegistry } from '@audit/platform';
+import {
+  EventPublisher,
+  JetStreamBatchConsumer,
+  JetStreamConnection,
+  MESSAGING_CONFIG,
+  PermanentError,
+  STREAMS,
+  SUBJECTS,
+  TransientError,
+  type Delivery,
+  type MessagingConfig,
+} from '@audit/messaging';
+import { busEventId } from './bus-event-id';
+import { INGEST_CONFIG, type IngestConfig } from './config';
+import { redact } from './redaction';
+import { RedactionPolicyService } from './redaction-policy.service';
+
+const accepted = counter('audit_ingest_events_accepted_total', 'Events accepted and published to AUDIT_EVENTS', ['source']);
+
+/**
+ * Takes raw events that services published on `audit.ingest.<org>` (AUDIT_INGEST, a work queue),
+ * validates and redacts them exactly as HTTP ingest does, and republishes them canonically.
+ * An invalid event is dead-lettered with its validation errors.
+ */
+@Injectable()
+export class IngestStreamConsumer extends JetStreamBatchConsumer<AuditEvent> {
+  constructor(
+    bus: JetStreamConnection,
+    @Inject(MESSAGING_CONFIG) messaging: MessagingConfig,
+    health: HealthRegistry,
+    @Inject(INGEST_CONFIG) config: IngestConfig,
+    private readonly publisher: EventPublisher,
+    private readonly redaction: RedactionPolicyService,
+  ) {
+    super(bus, messaging, health, {
+      durable: 'ingest',
+      stream: STREAMS.ingest,
+      filterSubject: SUBJECTS.ingestAll,
+      maxBatchMessages: config.batchSize,
+      maxBatchBytes: 8 * 1024 * 1024,
+      flushIntervalMs: config.flushIntervalMs,
+    });
+  }
+
+  protected decode(message: JsMsg): AuditEvent {
+    let input: unknown;
+    try {
+      input = JSON.parse(new TextDecoder().decode(message.data));
+    } catch {
+      throw new PermanentError('payload is not JSON');
+    }
+    const publishedAt = new Date(Math.floor(Number(message.info.timestampNanos) / 1e6));
+    if (typeof input === 'object' && input !== null && !Array.isArray(input) && !('id' in input)) {
+      input = { ...input, id: busEventId(publishedAt.getTime(), message.info.stream, message.seq) };
+    }
+    const result = validateEvent(input, { now: publishedAt, receivedAt: publishedAt });
+    if (!result.ok) throw new PermanentError(`invalid event: ${JSON.stringify(result.errors)}`);
+    const subjectOrg = message.subject.split('.')[2];
+    if (result.event.organizationId !== subjectOrg) {
+      throw new PermanentError(`organizationId "${result.event.organizationId}" does not match subject ${message.subject}`);
+    }
+    return result.event;
+  }
+
+  protected async handleBatch(batch: ReadonlyArray<Delivery<AuditEvent>>): Promise<void> {
+    const events: AuditEvent[] = [];
+    try {
+      for (const { payload } of batch) events.push(redact(payload, await this.redaction.policyFor(payload.organizationId)));
+    } catch (error) {
+      // Redaction rules live in Postgres: without them nothing may pass, so wait for the database.
+      throw new TransientError(`redaction rules unavailable: ${(error as Error).message}`, { cause: error });
+    }
+    try {
+      await this.publisher.publishEvents(events);
+    } catch (error) {
+      throw new TransientError((error as Error).message, { cause: error });
+    }
+    accepted.inc({ source: 'nats' }, events.length);
+  }
+}

@@ -1,0 +1,254 @@
+import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AckPolicy, DeliverPolicy, type ConsumerConfig, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { headers as natsHeaders, nanos } from '@nats-io/nats-core';
+import { backoffMs, counter, gauge, histogram, type HealthRegistry, sleep } from '@audit/platform';
+import type { MessagingConfig } from './config';
+import { classifyError, type FailureKind } from './errors';
+import type { JetStreamConnection } from './jetstream.connection';
+import { isNotFound } from './streams';
+import { DLQ_HEADERS, dlqSubject } from './subjects';
+
+export interface BatchConsumerOptions {
+  /** Durable consumer name; every replica of the service shares it, so they share the work. */
+  durable: string;
+  stream: string;
+  filterSubject: string;
+  /** Row cap, byte cap and flush interval of one batch. */
+  maxBatchMessages: number;
+  maxBatchBytes: number;
+  flushIntervalMs: number;
+  ackWaitMs?: number;
+  maxAckPending?: number;
+}
+
+/** One message and its decoded payload. */
+export interface Delivery<T> {
+  message: JsMsg;
+  payload: T;
+}
+
+const outcomes = counter('audit_consumer_messages_total', 'Messages handled by each consumer, by outcome', ['consumer', 'outcome']);
+const batchSizes = histogram('audit_consumer_batch_size', 'Messages per handled batch', ['consumer'], [1, 10, 50, 100, 250, 500, 1000, 2000, 5000]);
+const batchSeconds = histogram('audit_consumer_batch_duration_seconds', 'Time to handle one batch, ack included', ['consumer']);
+const pendingGauge = gauge('audit_consumer_pending', 'Messages not yet acknowledged by each consumer (pending + in flight)', ['consumer']);
+
+/**
+ * A durable JetStream pull consumer that hands its subclass batches of decoded messages.
+ *
+ * Contract: a batch is acked only after `handleBatch` resolved. A failure is classified:
+ * transient → nak with backoff (retried for as long as it takes); permanent → the batch is split so
+ * only the poison message goes to AUDIT_DLQ (with the reason) and the rest still succeed;
+ * unknown → nak with backoff, dead-lettered after `CONSUMER_MAX_DELIVER` deliveries.
+ */
+export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  protected readonly logger: Logger;
+  private buffer: JsMsg[] = [];
+  private bufferBytes = 0;
+  private timer?: NodeJS.Timeout;
+  private pendingTimer?: NodeJS.Timeout;
+  private chain: Promise<void> = Promise.resolve();
+  private messages?: ConsumerMessages;
+  private loop?: Promise<void>;
+  private stopping = false;
+  private running = false;
+
+  protected constructor(
+    protected readonly bus: JetStreamConnection,
+    protected readonly messaging: MessagingConfig,
+    private readonly health: HealthRegistry,
+    protected readonly options: BatchConsumerOptions,
+  ) {
+    this.logger = new Logger(`consumer:${options.durable}`);
+  }
+
+  /** Turns raw bytes into a payload; throw {@link PermanentError} for a message that can never be handled. */
+  protected abstract decode(message: JsMsg): T;
+
+  /** Makes the batch's effect durable. Resolve only once it is committed; throw otherwise. */
+  protected abstract handleBatch(batch: ReadonlyArray<Delivery<T>>): Promise<void>;
+
+  /** Sorts a failure; subclasses teach it their drivers' errors. */
+  protected classify(error: unknown): FailureKind {
+    return classifyError(error);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.ensureConsumer();
+    this.health.register(`consumer:${this.options.durable}`, () => (this.running ? undefined : 'consumer is not running'));
+    this.loop = this.consumeForever();
+    this.pendingTimer = setInterval(() => void this.refreshPending(), 5_000);
+    this.pendingTimer.unref();
+  }
+
+  /** Stops pulling, then finishes the batch in hand so nothing received is left half-done. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.pendingTimer);
+    await this.messages?.close().catch(() => undefined);
+    await this.loop;
+    await this.flush();
+  }
+
+  /** Messages of this consumer not yet acknowledged: waiting in the stream plus delivered and in flight. */
+  async pending(): Promise<number> {
+    const info = await this.bus.jsm.consumers.info(this.options.stream, this.options.durable);
+    return info.num_pending + info.num_ack_pending;
+  }
+
+  private async refreshPending(): Promise<void> {
+    try {
+      pendingGauge.set({ consumer: this.options.durable }, await this.pending());
+    } catch {
+      // The bus being down is reported by readiness; the gauge keeps its last value.
+    }
+  }
+
+  private async ensureConsumer(): Promise<void> {
+    const { stream, durable, filterSubject } = this.options;
+    const mutable = {
+      ack_wait: nanos(this.options.ackWaitMs ?? 60_000),
+      max_ack_pending: this.options.maxAckPending ?? Math.max(1_000, this.options.maxBatchMessages * 4),
+      filter_subject: filterSubject,
+    };
+    try {
+      await this.bus.jsm.consumers.info(stream, durable);
+      await this.bus.jsm.consumers.update(stream, durable, mutable);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      const config: Partial<ConsumerConfig> = {
+        ...mutable,
+        durable_name: durable,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        // Redelivery is bounded by this class (which dead-letters), not by the server (which would drop silently).
+        max_deliver: -1,
+      };
+      await this.bus.jsm.consumers.add(stream, config);
+    }
+  }
+
+  private async consumeForever(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        const consumer = await this.bus.js.consumers.get(this.options.stream, this.options.durable);
+        this.messages = await consumer.consume({ max_messages: this.options.maxBatchMessages * 2 });
+        this.running = true;
+        for await (const message of this.messages) {
+          this.buffer.push(message);
+          this.bufferBytes += message.data.length;
+          if (this.buffer.length >= this.options.maxBatchMessages || this.bufferBytes >= this.options.maxBatchBytes) {
+            await this.flush();
+          } else {
+            this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs);
+          }
+        }
+      } catch (error) {
+        this.logger.error({ msg: 'consume loop failed; restarting', error: describe(error) });
+      }
+      this.running = false;
+      if (!this.stopping) await sleep(1_000);
+    }
+  }
+
+  /** Serialises batches: a timer-driven flush and a size-driven flush never overlap. */
+  private flush(): Promise<void> {
+    this.chain = this.chain.then(() => this.processBuffered());
+    return this.chain;
+  }
+
+  private async processBuffered(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.buffer;
+    this.buffer = [];
+    this.bufferBytes = 0;
+    if (batch.length === 0) return;
+    const stop = batchSeconds.startTimer({ consumer: this.options.durable });
+    batchSizes.observe({ consumer: this.options.durable }, batch.length);
+    try {
+      await this.processBatch(batch);
+    } catch (error) {
+      // processBatch settles every message itself; reaching here is a bug, and the messages will be redelivered.
+      this.logger.error({ msg: 'unexpected batch failure', error: describe(error) });
+    } finally {
+      stop();
+    }
+  }
+
+  private async processBatch(messages: JsMsg[]): Promise<void> {
+    const deliveries: Array<Delivery<T>> = [];
+    for (const message of messages) {
+      try {
+        deliveries.push({ message, payload: this.decode(message) });
+      } catch (error) {
+        await this.deadLetter(message, `undecodable: ${describe(error)}`);
+      }
+    }
+    if (deliveries.length === 0) return;
+    try {
+      await this.handleBatch(deliveries);
+      this.ackAll(deliveries);
+    } catch (error) {
+      const kind = this.classify(error);
+      if (kind === 'transient' || deliveries.length === 1) {
+        await this.settleFailure(deliveries, error, kind);
+        return;
+      }
+      // Find the poison: each message alone, so the good ones are committed and only the bad one is dead-lettered.
+      for (const delivery of deliveries) {
+        try {
+          await this.handleBatch([delivery]);
+          this.ackAll([delivery]);
+        } catch (single) {
+          await this.settleFailure([delivery], single, this.classify(single));
+        }
+      }
+    }
+  }
+
+  private ackAll(deliveries: ReadonlyArray<Delivery<T>>): void {
+    for (const { message } of deliveries) message.ack();
+    outcomes.inc({ consumer: this.options.durable, outcome: 'acked' }, deliveries.length);
+  }
+
+  private async settleFailure(deliveries: ReadonlyArray<Delivery<T>>, error: unknown, kind: FailureKind): Promise<void> {
+    const reason = describe(error);
+    for (const { message } of deliveries) {
+      const count = message.info.deliveryCount;
+      const exhausted = kind === 'unknown' && count >= this.messaging.maxDeliver;
+      if (kind === 'permanent' || exhausted) {
+        await this.deadLetter(message, exhausted ? `gave up after ${count} deliveries: ${reason}` : reason);
+      } else {
+        message.nak(backoffMs(count, 250, 30_000));
+        outcomes.inc({ consumer: this.options.durable, outcome: 'nacked' });
+      }
+    }
+    if (kind !== 'permanent') this.logger.warn({ msg: 'batch failed; will retry', kind, reason, size: deliveries.length });
+  }
+
+  /** Publishes the message with the reason to AUDIT_DLQ, then terminates it; if the DLQ is unreachable, retries later. */
+  protected async deadLetter(message: JsMsg, reason: string): Promise<void> {
+    const h = natsHeaders();
+    h.set(DLQ_HEADERS.reason, reason.slice(0, 1024).replace(/[\r\n]+/g, ' '));
+    h.set(DLQ_HEADERS.consumer, this.options.durable);
+    h.set(DLQ_HEADERS.subject, message.subject);
+    h.set(DLQ_HEADERS.streamSequence, String(message.seq));
+    h.set(DLQ_HEADERS.deliveries, String(message.info.deliveryCount));
+    try {
+      await this.bus.js.publish(dlqSubject(this.options.durable), message.data, {
+        headers: h,
+        msgID: `${this.options.durable}:${message.info.stream}:${message.seq}`,
+      });
+      message.term(reason.slice(0, 256));
+      outcomes.inc({ consumer: this.options.durable, outcome: 'dead_lettered' });
+      this.logger.warn({ msg: 'message dead-lettered', subject: message.subject, seq: message.seq, reason });
+    } catch (error) {
+      message.nak(backoffMs(message.info.deliveryCount, 1_000, 30_000));
+      this.logger.error({ msg: 'dead-letter publish failed; will retry', error: describe(error) });
+    }
+  }
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

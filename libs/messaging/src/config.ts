@@ -1,0 +1,28 @@
+import { readConfig } from '@audit/platform';
+
+export interface MessagingConfig {
+  natsUrl: string;
+  /** How long AUDIT_EVENTS keeps events; consumers that fall further behind than this lose the rest. */
+  streamMaxAgeMs: number;
+  /** Window in which a repeated event id is dropped by the server (Nats-Msg-Id). */
+  dedupWindowMs: number;
+  dlqMaxAgeMs: number;
+  replicas: number;
+  /** Deliveries after which a message failing for an unknown reason is dead-lettered. */
+  maxDeliver: number;
+}
+
+export const MESSAGING_CONFIG = Symbol('MESSAGING_CONFIG');
+
+export const readMessagingConfig = (source: Record<string, string | undefined> = process.env): MessagingConfig =>
+  readConfig(
+    (env) => ({
+      natsUrl: env.url('NATS_URL', ['nats:', 'tls:']) ?? 'nats://127.0.0.1:4222',
+      streamMaxAgeMs: env.duration('STREAM_MAX_AGE', '7d'),
+      dedupWindowMs: env.duration('STREAM_DEDUP_WINDOW', '10m'),
+      dlqMaxAgeMs: env.duration('DLQ_MAX_AGE', '30d'),
+      replicas: env.int('STREAM_REPLICAS', 1, { min: 1, max: 5 }),
+      maxDeliver: env.int('CONSUMER_MAX_DELIVER', 10, { min: 1, max: 1000 }),
+    }),
+    source,
+  );

@@ -1,0 +1,55 @@
+import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/nats-core';
+import type { MessagingConfig } from './config';
+import { STREAMS, SUBJECTS } from './subjects';
+
+/** The three streams, derived from configuration; applied idempotently by every service at start. */
+export function streamConfigs(config: MessagingConfig): Array<Partial<StreamConfig> & { name: string }> {
+  const base = { storage: StorageType.File, num_replicas: config.replicas, discard: DiscardPolicy.Old };
+  return [
+    {
+      ...base,
+      name: STREAMS.ingest,
+      subjects: [SUBJECTS.ingestAll],
+      // Each raw event is taken once by one ingest replica, then removed.
+      retention: RetentionPolicy.Workqueue,
+      duplicate_window: nanos(config.dedupWindowMs),
+      max_age: nanos(config.streamMaxAgeMs),
+    },
+    {
+      ...base,
+      name: STREAMS.events,
+      subjects: [SUBJECTS.eventsAll],
+      // Limits retention: every projection reads the whole log at its own pace.
+      retention: RetentionPolicy.Limits,
+      duplicate_window: nanos(config.dedupWindowMs),
+      max_age: nanos(config.streamMaxAgeMs),
+    },
+    {
+      ...base,
+      name: STREAMS.dlq,
+      subjects: [SUBJECTS.dlqAll],
+      retention: RetentionPolicy.Limits,
+      max_age: nanos(config.dlqMaxAgeMs),
+    },
+  ];
+}
+
+/** Creates each stream, or updates its mutable settings (max age, dedup window) when it exists. */
+export async function provisionStreams(jsm: JetStreamManager, config: MessagingConfig): Promise<void> {
+  for (const desired of streamConfigs(config)) {
+    try {
+      const current = await jsm.streams.info(desired.name);
+      const { retention: _retention, storage: _storage, ...mutable } = desired;
+      await jsm.streams.update(desired.name, { ...current.config, ...mutable });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      await jsm.streams.add(desired);
+    }
+  }
+}
+
+export function isNotFound(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /not found/i.test(message);
+}

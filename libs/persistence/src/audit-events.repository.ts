@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import type { AuditEvent } from '@audit/contracts';
+import { Database } from './database';
+
+const INSERT_EVENTS = `
+  INSERT INTO audit_trail_events
+    (id, "organizationId", "actionType", "userId", "ipAddress", "responseTimeMs",
+     "pageName", "queryName", "resourceName", metadata, "createdAt", "receivedAt")
+  SELECT id, org, action, uid, ip, rt, page, query, resource, meta::jsonb, created, received
+  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[],
+              $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[])
+    AS t(id, org, action, uid, ip, rt, page, query, resource, meta, created, received)
+  ON CONFLICT DO NOTHING`;
+
+// A user id belongs to one organization: another organization's snapshot never overwrites it.
+const UPSERT_USERS = `
+  INSERT INTO users AS u (id, email, "userName", "organizationId")
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+  ON CONFLICT (id) DO UPDATE
+    SET email = EXCLUDED.email, "userName" = EXCLUDED."userName", "updatedAt" = now()
+    WHERE u."organizationId" = EXCLUDED."organizationId"
+      AND (u.email, u."userName") IS DISTINCT FROM (EXCLUDED.email, EXCLUDED."userName")`;
+
+/** The writer's hot path: one transaction per batch, idempotent by event id. */
+@Injectable()
+export class AuditEventsWriteRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Inserts the events (a repeated id is skipped) and upserts their users; returns the rows really inserted. */
+  async writeBatch(events: readonly AuditEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    return this.db.transaction(async (client) => {
+      const inserted = await insertEvents(client, events);
+      await upsertUsers(client, events);
+      return inserted;
+    });
+  }
+}
+
+async function insertEvents(client: PoolClient, events: readonly AuditEvent[]): Promise<number> {
+  const columns: unknown[][] = Array.from({ length: 12 }, () => new Array<unknown>(events.length));
+  events.forEach((e, i) => {
+    columns[0][i] = e.id;
+    columns[1][i] = e.organizationId;
+    columns[2][i] = e.actionType;
+    columns[3][i] = e.userId;
+    columns[4][i] = e.ipAddress;
+    columns[5][i] = e.responseTimeMs;
+    columns[6][i] = e.pageName;
+    columns[7][i] = e.queryName;
+    columns[8][i] = e.resourceName;
+    columns[9][i] = JSON.stringify(e.metadata);
+    columns[10][i] = e.createdAt;
+    columns[11][i] = e.receivedAt;
+  });
+  const result = await client.query(INSERT_EVENTS, columns);
+  return result.rowCount ?? 0;
+}
+
+async function upsertUsers(client: PoolClient, events: readonly AuditEvent[]): Promise<void> {
+  // The newest snapshot of each user wins; sorting by id keeps lock order stable across concurrent writers.
+  const latest = new Map<string, AuditEvent>();
+  for (const event of events) {
+    if (event.userId === null || event.user === null) continue;
+    const seen = latest.get(event.userId);
+    if (!seen || seen.createdAt <= event.createdAt) latest.set(event.userId, event);
+  }
+  if (latest.size === 0) return;
+  const rows = [...latest.values()].sort((a, b) => ((a.userId ?? '') < (b.userId ?? '') ? -1 : 1));
+  await client.query(UPSERT_USERS, [
+    rows.map((e) => e.userId),
+    rows.map((e) => e.user?.email ?? null),
+    rows.map((e) => e.user?.userName ?? null),
+    rows.map((e) => e.organizationId),
+  ]);
+}

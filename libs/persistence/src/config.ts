@@ -1,0 +1,21 @@
+import { readConfig } from '@audit/platform';
+
+export interface PersistenceConfig {
+  databaseUrl: string;
+  /** Connections for the hot write path (pg); TypeORM keeps its own small pool for the rest. */
+  poolSize: number;
+  /** Monthly partitions kept created ahead of the current month. */
+  partitionMonthsAhead: number;
+}
+
+export const PERSISTENCE_CONFIG = Symbol('PERSISTENCE_CONFIG');
+
+export const readPersistenceConfig = (source: Record<string, string | undefined> = process.env): PersistenceConfig =>
+  readConfig(
+    (env) => ({
+      databaseUrl: env.url('DATABASE_URL', ['postgres:', 'postgresql:']) ?? 'postgres://postgres@127.0.0.1:5432/audit',
+      poolSize: env.int('PG_POOL_SIZE', 10, { min: 1, max: 200 }),
+      partitionMonthsAhead: env.int('PARTITION_MONTHS_AHEAD', 3, { min: 1, max: 24 }),
+    }),
+    source,
+  );

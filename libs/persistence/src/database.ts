@@ -1,0 +1,110 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Pool, type PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import { HealthRegistry, backoffMs, sleep } from '@audit/platform';
+import { PERSISTENCE_CONFIG, type PersistenceConfig } from './config';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+
+/** Arbitrary constant: the advisory lock every replica takes before applying migrations. */
+const MIGRATION_LOCK_KEY = 7_204_391_001;
+
+export function createDataSource(url: string, poolSize = 5): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+    extra: { max: poolSize },
+  });
+}
+
+/**
+ * Applies pending migrations once across replicas: the first to take the advisory lock migrates,
+ * the others wait for it and then find nothing left to do.
+ */
+export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await runner.release();
+  }
+}
+
+/**
+ * The process's Postgres: TypeORM for everything but the hot path, and a plain pg pool for batch
+ * writes. Waits for the database at start, migrates under a lock, closes both pools on shutdown.
+ */
+@Injectable()
+export class Database implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(Database.name);
+  readonly dataSource: DataSource;
+  readonly pool: Pool;
+
+  constructor(
+    @Inject(PERSISTENCE_CONFIG) private readonly config: PersistenceConfig,
+    private readonly health: HealthRegistry,
+  ) {
+    this.dataSource = createDataSource(config.databaseUrl);
+    this.pool = new Pool({ connectionString: config.databaseUrl, max: config.poolSize, connectionTimeoutMillis: 5_000 });
+    // An idle client dies when Postgres restarts; the pool replaces it. Without a listener the process would crash.
+    this.pool.on('error', (error) => this.logger.warn({ msg: 'idle Postgres client failed', error: error.message }));
+  }
+
+  async onModuleInit(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.dataSource.initialize();
+        break;
+      } catch (error) {
+        if (attempt >= 30) throw error;
+        this.logger.warn({ msg: 'Postgres not reachable yet; retrying', attempt, error: (error as Error).message });
+        await sleep(backoffMs(attempt, 500, 5_000));
+      }
+    }
+    if (process.env.MIGRATE_ON_START !== 'false') {
+      const applied = await runMigrations(this.dataSource);
+      if (applied.length > 0) this.logger.log({ msg: 'migrations applied', migrations: applied });
+    }
+    this.health.register('postgres', async () => {
+      await this.pool.query('SELECT 1');
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+
+  /** Runs `work` in one transaction on the hot-path pool; a broken connection is discarded, not reused. */
+  async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      broken = error as Error;
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release(broken && isConnectionError(broken) ? broken : undefined);
+    }
+  }
+}
+
+function isConnectionError(error: Error): boolean {
+  const code = (error as { code?: string }).code ?? '';
+  return !/^(22|23|42)/.test(code);
+}

@@ -1,0 +1,6 @@
+import { ApiKeyEntity } from './api-key.entity';
+import { RedactionRuleEntity } from './redaction-rule.entity';
+import { UserEntity } from './user.entity';
+
+export { ApiKeyEntity, RedactionRuleEntity, UserEntity };
+export const ENTITIES = [UserEntity, ApiKeyEntity, RedactionRuleEntity];

@@ -1,0 +1,22 @@
+import { Global, Module } from '@nestjs/common';
+import { ApiKeysRepository } from './api-keys.repository';
+import { AuditEventsWriteRepository } from './audit-events.repository';
+import { PERSISTENCE_CONFIG, readPersistenceConfig } from './config';
+import { Database } from './database';
+import { PartitionManager } from './partitions';
+import { RedactionRulesRepository } from './redaction-rules.repository';
+
+/** Postgres for the whole process: connection, migrations at start, and the repositories. */
+@Global()
+@Module({
+  providers: [
+    { provide: PERSISTENCE_CONFIG, useFactory: () => readPersistenceConfig() },
+    Database,
+    AuditEventsWriteRepository,
+    PartitionManager,
+    ApiKeysRepository,
+    RedactionRulesRepository,
+  ],
+  exports: [PERSISTENCE_CONFIG, Database, AuditEventsWriteRepository, PartitionManager, ApiKeysRepository, RedactionRulesRepository],
+})
+export class PersistenceModule {}

@@ -1,0 +1,114 @@
+/**
+ * Environment configuration, read and validated once at boot.
+ * Every problem is collected so one start-up names every bad variable at once.
+ */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Source = Record<string, string | undefined>;
+
+/** A typed reader over environment variables that records problems instead of throwing early. */
+export class EnvReader {
+  private readonly problems: string[] = [];
+
+  constructor(private readonly source: Source = process.env) {}
+
+  /** A raw value; empty strings count as unset. */
+  raw(name: string): string | undefined {
+    const value = this.source[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  optional(name: string): string | undefined {
+    return this.raw(name);
+  }
+
+  int(name: string, fallback: number, bounds: { min?: number; max?: number } = {}): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = bounds;
+    if (!/^-?\d+$/.test(value) || parsed < min || parsed > max) {
+      this.problems.push(`${name} must be an integer between ${min} and ${max} (got "${value}")`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['true', '1', 'yes', 'on'].includes(value)) return true;
+    if (['false', '0', 'no', 'off'].includes(value)) return false;
+    this.problems.push(`${name} must be true or false (got "${value}")`);
+    return fallback;
+  }
+
+  url(name: string, protocols: readonly string[]): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      const parsed = new URL(value);
+      if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
+      return value;
+    } catch {
+      this.problems.push(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')} (got "${value}")`);
+      return undefined;
+    }
+  }
+
+  /** A duration such as `500ms`, `30s`, `15m`, `12h`, `7d`, in milliseconds. */
+  duration(name: string, fallback: string): number {
+    const value = this.raw(name) ?? fallback;
+    const ms = parseDuration(value);
+    if (ms === undefined) {
+      this.problems.push(`${name} must be a duration such as 30s, 15m, 12h or 7d (got "${value}")`);
+      return parseDuration(fallback) ?? 0;
+    }
+    return ms;
+  }
+
+  oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!(values as readonly string[]).includes(value)) {
+      this.problems.push(`${name} must be one of ${values.join(', ')} (got "${value}")`);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  /** Records a problem found by a caller's own cross-field check. */
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
+  /** Throws a {@link ConfigError} naming every bad variable seen so far. */
+  assertValid(): void {
+    if (this.problems.length > 0) throw new ConfigError([...this.problems]);
+  }
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+export function parseDuration(value: string): number | undefined {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(value.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * UNITS[match[2]];
+}
+
+/** Reads a config section and fails fast with every problem named. */
+export function readConfig<T>(read: (env: EnvReader) => T, source: Source = process.env): T {
+  const env = new EnvReader(source);
+  const config = read(env);
+  env.assertValid();
+  return config;
+}

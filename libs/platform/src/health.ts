@@ -1,0 +1,64 @@
+import { Controller, Get, HttpCode, Injectable, Res } from '@nestjs/common';
+import type { Response } from 'express';
+
+/** A readiness probe of one dependency or worker: resolves when ready, throws (or returns a reason) when not. */
+export type ReadinessCheck = () => Promise<string | void> | string | void;
+
+/** Collects the readiness checks that each module registers at init. */
+@Injectable()
+export class HealthRegistry {
+  private readonly checks = new Map<string, ReadinessCheck>();
+
+  register(name: string, check: ReadinessCheck): void {
+    this.checks.set(name, check);
+  }
+
+  async evaluate(): Promise<{ ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> }> {
+    const results: Record<string, { ok: boolean; detail?: string }> = {};
+    await Promise.all(
+      [...this.checks].map(async ([name, check]) => {
+        try {
+          const problem = await withTimeout(Promise.resolve(check()), 2_000);
+          results[name] = problem ? { ok: false, detail: problem } : { ok: true };
+        } catch (error) {
+          results[name] = { ok: false, detail: error instanceof Error ? error.message : String(error) };
+        }
+      }),
+    );
+    return { ready: Object.values(results).every((r) => r.ok), checks: results };
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`check timed out after ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+@Controller()
+export class HealthController {
+  constructor(private readonly registry: HealthRegistry) {}
+
+  /** Liveness: the process answers. Dependencies are readiness's business. */
+  @Get('healthz')
+  @HttpCode(200)
+  healthz(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('readyz')
+  async readyz(@Res() res: Response): Promise<void> {
+    const result = await this.registry.evaluate();
+    res.status(result.ready ? 200 : 503).json({ status: result.ready ? 'ready' : 'not ready', checks: result.checks });
+  }
+}

@@ -1,0 +1,4 @@
+export * from './config';
+export * from './decode-event';
+export * from './writer.consumer';
+export * from './writer.module';
