@@ -116,21 +116,23 @@ export class NatsTransport implements AuditTransport {
     }));
     const failed: string[] = [];
     let firstError: unknown;
+    let stop = false;
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < payloads.length && firstError === undefined) {
+      while (next < payloads.length && !stop) {
         const p = payloads[next++];
         try {
           await this.js.publish(p.subject, p.data, { msgID: p.msgID, timeout: this.timeoutMs });
         } catch (err) {
-          firstError ??= err;
+          if (!stop) firstError = err;
+          stop = true;
           failed.push(p.msgID);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.maxInFlight, payloads.length) }, worker));
 
-    if (firstError !== undefined) {
+    if (stop) {
       const reason = describeError(firstError);
       throw new AuditClientError(
         'UNAVAILABLE',

@@ -17,7 +17,6 @@ export interface BatchConsumerOptions {
   maxBatchMessages: number;
   maxBatchBytes: number;
   flushIntervalMs: number;
-  ackWaitMs?: number;
   maxAckPending?: number;
 }
 
@@ -106,7 +105,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
   private async ensureConsumer(): Promise<void> {
     const { stream, durable, filterSubject } = this.options;
     const mutable = {
-      ack_wait: nanos(this.options.ackWaitMs ?? 60_000),
+      ack_wait: nanos(this.messaging.ackWaitMs),
       max_ack_pending: this.options.maxAckPending ?? Math.max(1_000, this.options.maxBatchMessages * 4),
       filter_subject: filterSubject,
     };

@@ -10,6 +10,8 @@ export interface MessagingConfig {
   replicas: number;
   /** Deliveries after which a message failing for an unknown reason is dead-lettered. */
   maxDeliver: number;
+  /** How long a delivered message may stay unacknowledged before the server redelivers it. */
+  ackWaitMs: number;
 }
 
 export const MESSAGING_CONFIG = Symbol('MESSAGING_CONFIG');
@@ -23,6 +25,7 @@ export const readMessagingConfig = (source: Record<string, string | undefined> =
       dlqMaxAgeMs: env.duration('DLQ_MAX_AGE', '30d'),
       replicas: env.int('STREAM_REPLICAS', 1, { min: 1, max: 5 }),
       maxDeliver: env.int('CONSUMER_MAX_DELIVER', 10, { min: 1, max: 1000 }),
+      ackWaitMs: env.duration('CONSUMER_ACK_WAIT', '60s'),
     }),
     source,
   );

@@ -1,0 +1,14 @@
+import { runCli } from '@audit/cli';
+import { ensureEmbeddedDefaults } from '@audit/embedded';
+
+async function main(): Promise<void> {
+  // On embedded defaults the CLI talks to the running platform's Postgres and NATS, or starts them for itself.
+  const embedded = await ensureEmbeddedDefaults((msg) => process.stderr.write(`${msg}\n`));
+  const code = await runCli(process.argv.slice(2)).finally(() => embedded.stop());
+  process.exit(code);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

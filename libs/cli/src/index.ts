@@ -1,0 +1,2 @@
+export * from './run-cli';
+export * from './demo-events';
