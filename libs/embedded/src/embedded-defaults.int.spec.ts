@@ -1,0 +1,64 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { connect } from '@nats-io/transport-node';
+import { freePort } from '@audit/testing';
+import { ensureEmbeddedDefaults } from './index';
+
+describe('embedded defaults (npm start without DATABASE_URL / NATS_URL)', () => {
+  const saved = { ...process.env };
+  let dataDir: string;
+
+  beforeEach(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'audit-embedded-'));
+    chmodSync(dataDir, 0o755); // Postgres runs as its own user when the tests run as root
+    delete process.env.DATABASE_URL;
+    delete process.env.NATS_URL;
+    delete process.env.AUTH_SECRET_FILE;
+    process.env.DATA_DIR = dataDir;
+    process.env.EMBEDDED_PG_PORT = String(await freePort());
+    process.env.EMBEDDED_NATS_PORT = String(await freePort());
+  });
+
+  afterEach(() => {
+    process.env = { ...saved };
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts a real Postgres and a JetStream server, reuses them from a second process, and stops them', async () => {
+    const first = await ensureEmbeddedDefaults(() => undefined);
+    try {
+      expect(first.started).toEqual(['postgres', 'nats']);
+      const pg = new Client({ connectionString: process.env.DATABASE_URL });
+      await pg.connect();
+      const { rows } = await pg.query('select current_database() as db');
+      await pg.end();
+      expect(rows[0].db).toBe('audit');
+      const nc = await connect({ servers: process.env.NATS_URL });
+      const jsInfo = await nc.request('$JS.API.INFO', '');
+      await nc.close();
+      expect(JSON.parse(new TextDecoder().decode(jsInfo.data))).toHaveProperty('streams');
+      expect(process.env.AUTH_SECRET_FILE).toBe(path.join(dataDir, 'auth-secret'));
+
+      // A CLI run beside a running platform: the same servers, nothing started twice.
+      const urls = { db: process.env.DATABASE_URL, nats: process.env.NATS_URL };
+      delete process.env.DATABASE_URL;
+      delete process.env.NATS_URL;
+      const second = await ensureEmbeddedDefaults(() => undefined);
+      expect(second.started).toEqual([]);
+      expect({ db: process.env.DATABASE_URL, nats: process.env.NATS_URL }).toEqual(urls);
+    } finally {
+      await first.stop();
+    }
+    await expect(connect({ servers: `nats://127.0.0.1:${process.env.EMBEDDED_NATS_PORT}`, reconnect: false, timeout: 1000 })).rejects.toThrow();
+  }, 120_000);
+
+  it('leaves configured servers alone', async () => {
+    process.env.DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+    process.env.NATS_URL = 'nats://127.0.0.1:4222';
+    const result = await ensureEmbeddedDefaults(() => undefined);
+    expect(result.started).toEqual([]);
+    expect(process.env.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/test');
+  });
+});

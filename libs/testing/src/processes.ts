@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { freePort } from './test-database';
+import { waitFor } from './wait-for';
+
+export const WORKSPACE_ROOT = path.resolve(__dirname, '../../..');
+
+export interface RunningService {
+  url: string;
+  process: ChildProcess;
+  /** Everything the service wrote to stdout and stderr so far. */
+  output(): string;
+  /** SIGTERM and wait for exit (graceful: drains consumers). */
+  stop(): Promise<number | null>;
+  /** SIGKILL: a crash, nothing drained. */
+  kill(): Promise<void>;
+}
+
+/** Starts an app (`apps/<name>/src/main.ts`) as its own process, as an operator would, and waits for /readyz. */
+export async function startService(app: string, env: Record<string, string>, readyTimeoutMs = 60_000): Promise<RunningService> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(WORKSPACE_ROOT, 'scripts/run.js'), `apps/${app}/src/main.ts`], {
+    cwd: WORKSPACE_ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    `${app} to be ready`,
+    async () => {
+      if (child.exitCode !== null) throw new Error(`${app} exited with ${child.exitCode}:\n${output}`);
+      const res = await fetch(`${url}/readyz`);
+      return res.status === 200;
+    },
+    readyTimeoutMs,
+    200,
+  ).catch((error: Error) => {
+    child.kill('SIGKILL');
+    throw new Error(`${error.message}\n--- ${app} output ---\n${output}`);
+  });
+  return {
+    url,
+    process: child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    kill: async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Runs `npm run cli -- <args>` in-process-free (a child), returning stdout, stderr and the exit code. */
+export function runCliProcess(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(WORKSPACE_ROOT, 'scripts/run.js'), 'apps/cli/src/main.ts', ...args], {
+      cwd: WORKSPACE_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}

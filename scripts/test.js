@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// `npm test`: every project's jest suite in one run (unit, integration, end-to-end), one file at a time
+// because integration files start their own NATS and databases. Ends with a plain "N passed, N failed" line.
+const { spawnSync } = require('node:child_process');
+const { mkdirSync, readFileSync, existsSync } = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const report = path.join(root, 'test-output', 'jest.json');
+mkdirSync(path.dirname(report), { recursive: true });
+
+const run = spawnSync(
+  process.execPath,
+  [require.resolve('jest/bin/jest'), '--runInBand', '--json', `--outputFile=${report}`, ...process.argv.slice(2)],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } },
+);
+
+if (!existsSync(report)) {
+  console.log('0 passed, 1 failed');
+  process.exit(run.status || 1);
+}
+const result = JSON.parse(readFileSync(report, 'utf8'));
+const failedSuites = result.numFailedTestSuites - result.testResults.filter((s) => s.assertionResults.some((a) => a.status === 'failed')).length;
+const failed = result.numFailedTests + Math.max(0, failedSuites);
+const skipped = result.numPendingTests + result.numTodoTests;
+console.log(`${result.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || run.status !== 0 ? 1 : 0);
