@@ -45,7 +45,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
   private bufferBytes = 0;
   private timer?: NodeJS.Timeout;
   private pendingTimer?: NodeJS.Timeout;
-  private chain: Promise<void> = Promise.resolve();
+  private readonly inFlight = new Set<Promise<void>>();
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
   private stopping = false;
@@ -86,6 +86,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     await this.messages?.close().catch(() => undefined);
     await this.loop;
     await this.flush();
+    await Promise.all(this.inFlight);
   }
 
   /** Messages of this consumer not yet acknowledged: waiting in the stream plus delivered and in flight. */
@@ -106,7 +107,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     const { stream, durable, filterSubject } = this.options;
     const mutable = {
       ack_wait: nanos(this.messaging.ackWaitMs),
-      max_ack_pending: this.options.maxAckPending ?? Math.max(1_000, this.options.maxBatchMessages * 4),
+      max_ack_pending: this.options.maxAckPending ?? Math.max(1_000, this.options.maxBatchMessages * (this.messaging.inFlightBatches + 2)),
       filter_subject: filterSubject,
     };
     try {
@@ -130,13 +131,15 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     while (!this.stopping) {
       try {
         const consumer = await this.bus.js.consumers.get(this.options.stream, this.options.durable);
-        this.messages = await consumer.consume({ max_messages: this.options.maxBatchMessages * 2 });
+        this.messages = await consumer.consume({ max_messages: this.options.maxBatchMessages * (this.messaging.inFlightBatches + 1) });
         this.running = true;
         for await (const message of this.messages) {
           this.buffer.push(message);
           this.bufferBytes += message.data.length;
           if (this.buffer.length >= this.options.maxBatchMessages || this.bufferBytes >= this.options.maxBatchBytes) {
-            await this.flush();
+            void this.flush();
+            // Bounded overlap: while one batch waits on its commit, the next is decoded and sent.
+            while (this.inFlight.size >= this.messaging.inFlightBatches) await Promise.race(this.inFlight);
           } else {
             this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs);
           }
@@ -149,19 +152,20 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     }
   }
 
-  /** Serialises batches: a timer-driven flush and a size-driven flush never overlap. */
+  /** Hands the buffered messages to a batch of their own; at most `inFlightBatches` run at once. */
   private flush(): Promise<void> {
-    this.chain = this.chain.then(() => this.processBuffered());
-    return this.chain;
-  }
-
-  private async processBuffered(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.buffer;
     this.buffer = [];
     this.bufferBytes = 0;
-    if (batch.length === 0) return;
+    if (batch.length === 0) return Promise.all(this.inFlight).then(() => undefined);
+    const running = this.processBuffered(batch).finally(() => this.inFlight.delete(running));
+    this.inFlight.add(running);
+    return running;
+  }
+
+  private async processBuffered(batch: JsMsg[]): Promise<void> {
     const stop = batchSeconds.startTimer({ consumer: this.options.durable });
     batchSizes.observe({ consumer: this.options.durable }, batch.length);
     try {

@@ -12,6 +12,8 @@ export interface MessagingConfig {
   maxDeliver: number;
   /** How long a delivered message may stay unacknowledged before the server redelivers it. */
   ackWaitMs: number;
+  /** Batches a consumer replica handles at once: overlapping one batch's commit with the next batch's work. */
+  inFlightBatches: number;
 }
 
 export const MESSAGING_CONFIG = Symbol('MESSAGING_CONFIG');
@@ -26,6 +28,7 @@ export const readMessagingConfig = (source: Record<string, string | undefined> =
       replicas: env.int('STREAM_REPLICAS', 1, { min: 1, max: 5 }),
       maxDeliver: env.int('CONSUMER_MAX_DELIVER', 10, { min: 1, max: 1000 }),
       ackWaitMs: env.duration('CONSUMER_ACK_WAIT', '60s'),
+      inFlightBatches: env.int('CONSUMER_IN_FLIGHT_BATCHES', 4, { min: 1, max: 64 }),
     }),
     source,
   );
