@@ -40,8 +40,9 @@ export async function provisionStreams(jsm: JetStreamManager, config: MessagingC
   for (const desired of streamConfigs(config)) {
     try {
       const current = await jsm.streams.info(desired.name);
-      const { retention: _retention, storage: _storage, ...mutable } = desired;
-      await jsm.streams.update(desired.name, { ...current.config, ...mutable });
+      // Retention and storage cannot change on an existing stream; everything else follows the config.
+      const update: Partial<StreamConfig> = { ...current.config, ...desired, retention: current.config.retention, storage: current.config.storage };
+      await jsm.streams.update(desired.name, update);
     } catch (error) {
       if (!isNotFound(error)) throw error;
       await jsm.streams.add(desired);
