@@ -86,11 +86,19 @@ export async function postEvents(url: string, key: string | undefined, body: unk
   return { status: res.status, body: parsed };
 }
 
-/** Waits until the row with this id is in Postgres: the writer has caught up with everything published before it. */
-export async function waitForRow(db: TestDatabase, id: string, timeoutMs = 20_000): Promise<void> {
+/** The ids of an accepted POST; fails with the answer if it was not a 202. */
+export function idsOf(result: HttpResult): string[] {
+  if (result.status !== 202 || !result.body.ids) throw new Error(`expected 202 with ids, got ${result.status}: ${JSON.stringify(result.body)}`);
+  return result.body.ids;
+}
+
+/** Waits until the rows with these ids are in Postgres: the writer has caught up with everything published before them. */
+export async function waitForRow(db: TestDatabase, ids: string | string[], timeoutMs = 20_000): Promise<void> {
+  const wanted = [...new Set(Array.isArray(ids) ? ids : [ids])];
   await waitFor(
-    `event ${id} in audit_trail_events`,
-    async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_trail_events WHERE id = $1', [id]))[0].n === 1,
+    `${wanted.length === 1 ? `event ${wanted[0]}` : `${wanted.length} events`} in audit_trail_events`,
+    async () =>
+      (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_trail_events WHERE id = ANY($1::uuid[])', [wanted]))[0].n === wanted.length,
     timeoutMs,
   );
 }

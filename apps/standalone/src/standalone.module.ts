@@ -1,11 +1,16 @@
 import { Module } from '@nestjs/common';
+import { AnalyticsModule } from '@audit/analytics';
 import { AuthModule } from '@audit/auth';
+import { ClickHouseModule } from '@audit/clickhouse';
 import { IngestModule } from '@audit/ingest';
 import { MessagingModule } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
 import { PlatformModule } from '@audit/platform';
+import { ProjectorModule } from '@audit/projector';
 import { WriterModule } from '@audit/writer';
 
 /** Every service in one process: the same modules the per-service apps boot. */
-@Module({ imports: [PlatformModule, MessagingModule, PersistenceModule, AuthModule, IngestModule, WriterModule] })
+@Module({
+  imports: [PlatformModule, MessagingModule, PersistenceModule, AuthModule, ClickHouseModule, IngestModule, WriterModule, ProjectorModule, AnalyticsModule],
+})
 export class StandaloneModule {}

@@ -42,24 +42,22 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   // Migrations are the `migrate` command's own output; every other command migrates silently at open.
   if (command === 'migrate') process.env.MIGRATE_ON_START = 'false';
+  // Opened on first use, so a command refuses bad options before it touches a database.
   let ctx: INestApplicationContext | undefined;
+  const context = async (): Promise<INestApplicationContext> => (ctx ??= await openCliContext());
   try {
     switch (command) {
       case 'keys':
-        ctx = await openCliContext();
-        await keysCommand(ctx, action, values, out);
+        await keysCommand(context, action, values, out);
         break;
       case 'token':
-        ctx = await openCliContext();
-        await tokenCommand(ctx, values, out);
+        await tokenCommand(context, values, out);
         break;
       case 'redaction':
-        ctx = await openCliContext();
-        await redactionCommand(ctx, action, values, out);
+        await redactionCommand(context, action, values, out);
         break;
       case 'migrate':
-        ctx = await openCliContext();
-        await migrateCommand(ctx, out);
+        await migrateCommand(await context(), out);
         break;
       case 'demo':
         await demoCommand(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', values, out);

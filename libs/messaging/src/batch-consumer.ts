@@ -18,6 +18,8 @@ export interface BatchConsumerOptions {
   maxBatchBytes: number;
   flushIntervalMs: number;
   maxAckPending?: number;
+  /** Overrides CONSUMER_IN_FLIGHT_BATCHES, e.g. 1 for a consumer whose batches must not overlap. */
+  inFlightBatches?: number;
 }
 
 /** One message and its decoded payload. */
@@ -50,6 +52,10 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
   private loop?: Promise<void>;
   private stopping = false;
   private running = false;
+
+  private get inFlightLimit(): number {
+    return this.options.inFlightBatches ?? this.messaging.inFlightBatches;
+  }
 
   protected constructor(
     protected readonly bus: JetStreamConnection,
@@ -107,7 +113,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     const { stream, durable, filterSubject } = this.options;
     const mutable = {
       ack_wait: nanos(this.messaging.ackWaitMs),
-      max_ack_pending: this.options.maxAckPending ?? Math.max(1_000, this.options.maxBatchMessages * (this.messaging.inFlightBatches + 2)),
+      max_ack_pending: this.options.maxAckPending ?? Math.max(1_000, this.options.maxBatchMessages * (this.inFlightLimit + 2)),
       filter_subject: filterSubject,
     };
     try {
@@ -131,7 +137,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     while (!this.stopping) {
       try {
         const consumer = await this.bus.js.consumers.get(this.options.stream, this.options.durable);
-        this.messages = await consumer.consume({ max_messages: this.options.maxBatchMessages * (this.messaging.inFlightBatches + 1) });
+        this.messages = await consumer.consume({ max_messages: this.options.maxBatchMessages * (this.inFlightLimit + 1) });
         this.running = true;
         for await (const message of this.messages) {
           this.buffer.push(message);
@@ -139,7 +145,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
           if (this.buffer.length >= this.options.maxBatchMessages || this.bufferBytes >= this.options.maxBatchBytes) {
             void this.flush();
             // Bounded overlap: while one batch waits on its commit, the next is decoded and sent.
-            while (this.inFlight.size >= this.messaging.inFlightBatches) await Promise.race(this.inFlight);
+            while (this.inFlight.size >= this.inFlightLimit) await Promise.race(this.inFlight);
           } else {
             this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs);
           }

@@ -7,3 +7,4 @@ export * from './publisher';
 export * from './batch-consumer';
 export * from './messaging.module';
 export * from './embedded-nats';
+export * from './decode-event';

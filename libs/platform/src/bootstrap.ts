@@ -2,9 +2,8 @@ import 'reflect-metadata';
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
 import { ConfigError, readConfig } from './config';
-import { AppErrorFilter, errorBody } from './errors';
+import { AppErrorFilter } from './errors';
 import { JsonLogger } from './logger';
 
 export interface HttpConfig {
@@ -30,17 +29,6 @@ export async function createHttpApp(rootModule: Type<unknown>, name: string, htt
   app.useBodyParser('json', { limit: http.bodyLimitBytes, strict: false });
   app.useGlobalFilters(new AppErrorFilter());
   await app.init();
-  // Body-parser errors happen before any route; answer them in the same shape as the rest.
-  app.use((error: { status?: number; type?: string; message?: string }, _req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(error);
-    if (error.type === 'entity.too.large') {
-      res.status(413).json(errorBody('PAYLOAD_TOO_LARGE', `request body exceeds ${http.bodyLimitBytes} bytes`));
-    } else if (error.type === 'entity.parse.failed') {
-      res.status(400).json(errorBody('BAD_REQUEST', 'request body is not valid JSON'));
-    } else {
-      res.status(error.status ?? 500).json(errorBody('BAD_REQUEST', error.message ?? 'bad request'));
-    }
-  });
   return app;
 }
 

@@ -75,6 +75,16 @@ export class AppErrorFilter implements ExceptionFilter {
       res.status(status).json(errorBody(codeForStatus(status), exception.message));
       return;
     }
+    // Body-parser failures reach here from Nest's own error handler, before any route ran.
+    const { type, status } = (exception ?? {}) as { type?: unknown; status?: unknown };
+    if (type === 'entity.too.large') {
+      res.status(413).json(errorBody('PAYLOAD_TOO_LARGE', 'request body is too large'));
+      return;
+    }
+    if (typeof type === 'string' && typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).json(errorBody(codeForStatus(status), type === 'entity.parse.failed' ? 'request body is not valid JSON' : type));
+      return;
+    }
     this.logger.error(exception instanceof Error ? exception : String(exception));
     res.status(500).json(errorBody('INTERNAL', 'internal error'));
   }

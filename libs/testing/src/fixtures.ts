@@ -62,7 +62,7 @@ export async function readStream(jsm: JetStreamManager, stream: string): Promise
     const message = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
     if (message === null) continue;
     const headers: Record<string, string> = {};
-    for (const [key, values] of message.header ?? []) headers[key] = values.join(', ');
+    for (const [key, values] of message.header) headers[key] = values.join(', ');
     messages.push({ seq, subject: message.subject, headers, data: message.string() });
   }
   return messages;

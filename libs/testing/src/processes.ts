@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './test-database';
 import { waitFor } from './wait-for';
@@ -19,15 +21,22 @@ export interface RunningService {
 /** Starts an app (`apps/<name>/src/main.ts`) as its own process, as an operator would, and waits for /readyz. */
 export async function startService(app: string, env: Record<string, string>, readyTimeoutMs = 60_000): Promise<RunningService> {
   const port = await freePort();
+  // Embedded ClickHouse binds one data directory per process: each spawned service gets its own.
+  const clickhousePath = mkdtempSync(path.join(tmpdir(), 'audit-ch-'));
   const child = spawn(process.execPath, [path.join(WORKSPACE_ROOT, 'scripts/run.js'), `apps/${app}/src/main.ts`], {
     cwd: WORKSPACE_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...process.env, LOG_LEVEL: 'warn', CLICKHOUSE_PATH: clickhousePath, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      rmSync(clickhousePath, { recursive: true, force: true });
+      resolve(code);
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
     `${app} to be ready`,

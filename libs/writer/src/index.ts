@@ -1,4 +1,3 @@
 export * from './config';
-export * from './decode-event';
 export * from './writer.consumer';
 export * from './writer.module';

@@ -8,13 +8,14 @@ import {
   MESSAGING_CONFIG,
   STREAMS,
   SUBJECTS,
+  decodeCanonicalEvent,
   type Delivery,
   type FailureKind,
   type MessagingConfig,
 } from '@audit/messaging';
 import { AuditEventsWriteRepository, pgFailureKind } from '@audit/persistence';
 import { WRITER_CONFIG, type WriterConfig } from './config';
-import { decodeCanonicalEvent } from './decode-event';
+
 
 const rowsWritten = counter('audit_writer_rows_total', 'Event rows written to Postgres; duplicates are skipped, not written', ['result']);
 const writeSeconds = histogram('audit_writer_write_duration_seconds', 'Time of one batch transaction in Postgres');

@@ -3,13 +3,13 @@ import { ApiKeysService } from '@audit/auth';
 import { required, UsageError, type Output } from '../output';
 
 /** `keys create --org <org> [--name <name>]`, `keys list [--org <org>]`, `keys revoke --id <id>`. */
-export async function keysCommand(ctx: INestApplicationContext, action: string | undefined, values: Record<string, string | boolean | undefined>, out: Output): Promise<void> {
-  const keys = ctx.get(ApiKeysService);
+export async function keysCommand(context: () => Promise<INestApplicationContext>, action: string | undefined, values: Record<string, string | boolean | undefined>, out: Output): Promise<void> {
+  const keys = async (): Promise<ApiKeysService> => (await context()).get(ApiKeysService);
   switch (action) {
     case 'create': {
       const org = required(values, 'org');
       const name = typeof values['name'] === 'string' ? values['name'] : 'default';
-      const { key, record } = await keys.create(org, name);
+      const { key, record } = await (await keys()).create(org, name);
       out.result({ key, id: record.id, organizationId: record.organizationId, name: record.name }, () => [
         `Ingest key for organization "${org}" (shown once, store it now):`,
         key,
@@ -19,7 +19,7 @@ export async function keysCommand(ctx: INestApplicationContext, action: string |
     }
     case 'list': {
       const org = typeof values['org'] === 'string' ? values['org'] : undefined;
-      const records = await keys.list(org);
+      const records = await (await keys()).list(org);
       out.result({ items: records }, () =>
         records.length === 0
           ? ['no keys']
@@ -29,8 +29,8 @@ export async function keysCommand(ctx: INestApplicationContext, action: string |
     }
     case 'revoke': {
       const id = required(values, 'id');
-      const revoked = await keys.revoke(id);
-      if (!revoked) throw new UsageError(`no active key with id ${id}`);
+      const revoked = await (await keys()).revoke(id);
+      if (!revoked) throw new Error(`no active key with id ${id}`);
       out.result({ revoked: id }, () => [`revoked ${id}`]);
       return;
     }

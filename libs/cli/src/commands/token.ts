@@ -3,7 +3,7 @@ import { parseTtlSeconds, ROLES, TokensService, type Role } from '@audit/auth';
 import { required, UsageError, type Output } from '../output';
 
 /** `token --org <org> --role admin|member [--sub <userId>] [--ttl 1h]`. */
-export async function tokenCommand(ctx: INestApplicationContext, values: Record<string, string | boolean | undefined>, out: Output): Promise<void> {
+export async function tokenCommand(context: () => Promise<INestApplicationContext>, values: Record<string, string | boolean | undefined>, out: Output): Promise<void> {
   const org = required(values, 'org');
   const role = required(values, 'role');
   if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
@@ -14,6 +14,6 @@ export async function tokenCommand(ctx: INestApplicationContext, values: Record<
     throw new UsageError((error as Error).message);
   }
   const sub = typeof values['sub'] === 'string' ? values['sub'] : null;
-  const token = await ctx.get(TokensService).sign({ organizationId: org, role: role as Role, userId: sub }, ttlSeconds);
+  const token = await (await context()).get(TokensService).sign({ organizationId: org, role: role as Role, userId: sub }, ttlSeconds);
   out.result({ token, expiresAt: new Date(Date.now() + ttlSeconds * 1000).toISOString() }, () => [token]);
 }

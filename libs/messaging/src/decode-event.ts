@@ -1,5 +1,5 @@
 import { isActionType, isUuid, type AuditEvent } from '@audit/contracts';
-import { PermanentError } from '@audit/messaging';
+import { PermanentError } from './errors';
 
 /**
  * Canonical events were validated by ingest; this only guards the columns the store depends on,

@@ -1,0 +1,53 @@
+import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
+import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
+import { AnalyticsService, type ResponseTimeItem, type Summary, type TimeseriesItem, type TopUserItem } from './analytics.service';
+import { ANALYTICS_CONFIG, type AnalyticsConfig } from './config';
+import { GROUP_BYS, INTERVALS, QueryReader } from './query-params';
+
+/** `GET /v1/analytics/...`: aggregates over the caller's organization only (the token's `org`). */
+@Controller('v1/analytics')
+@UseGuards(AdminGuard)
+export class AnalyticsController {
+  constructor(
+    private readonly analytics: AnalyticsService,
+    @Inject(ANALYTICS_CONFIG) private readonly config: AnalyticsConfig,
+  ) {}
+
+  @Get('timeseries')
+  async timeseries(@Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal): Promise<{ items: TimeseriesItem[] }> {
+    const q = new QueryReader(query, ['from', 'to', 'interval', 'actionType']);
+    const window = q.window(this.config.maxWindowMs);
+    const interval = q.oneOf('interval', INTERVALS, 'hour');
+    const types = q.actionTypes();
+    q.done();
+    return { items: await this.analytics.timeseries(admin.organizationId, window, interval, types) };
+  }
+
+  @Get('top-users')
+  async topUsers(@Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal): Promise<{ items: TopUserItem[] }> {
+    const q = new QueryReader(query, ['from', 'to', 'actionType', 'limit']);
+    const window = q.window(this.config.maxWindowMs);
+    const types = q.actionTypes();
+    const limit = q.limit(10, 1000);
+    q.done();
+    return { items: await this.analytics.topUsers(admin.organizationId, window, types, limit) };
+  }
+
+  @Get('response-times')
+  async responseTimes(@Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal): Promise<{ items: ResponseTimeItem[] }> {
+    const q = new QueryReader(query, ['from', 'to', 'groupBy', 'limit']);
+    const window = q.window(this.config.maxWindowMs);
+    const groupBy = q.oneOf('groupBy', GROUP_BYS, 'queryName');
+    const limit = q.limit(20, 1000);
+    q.done();
+    return { items: await this.analytics.responseTimes(admin.organizationId, window, groupBy, limit) };
+  }
+
+  @Get('summary')
+  async summary(@Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal): Promise<Summary> {
+    const q = new QueryReader(query, ['from', 'to']);
+    const window = q.window(this.config.maxWindowMs);
+    q.done();
+    return this.analytics.summary(admin.organizationId, window);
+  }
+}

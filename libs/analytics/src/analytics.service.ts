@@ -1,0 +1,152 @@
+import { Injectable } from '@nestjs/common';
+import type { ActionType } from '@audit/contracts';
+import { ClickHouse, toClickHouseTime } from '@audit/clickhouse';
+import type { AnalyticsWindow, GroupBy, Interval } from './query-params';
+
+export interface TimeseriesItem {
+  bucket: string;
+  actionType: string;
+  count: number;
+}
+export interface TopUserItem {
+  userId: string;
+  email: string | null;
+  userName: string | null;
+  count: number;
+}
+export interface ResponseTimeItem {
+  name: string;
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+export interface Summary {
+  total: number;
+  distinctUsers: number;
+  distinctIps: number;
+  items: Array<{ actionType: string; count: number }>;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Event counts per (bucket, action type) for [from, to): whole hours come from the hourly rollup and
+ * the partial hours at either edge from the events themselves, so any window is exact and long ones
+ * stay cheap. `bucketExpr` maps the `ts` column (a DateTime) to the bucket.
+ */
+function countsSql(bucketExpr: string, withTypes: boolean): string {
+  const typeFilter = withTypes ? 'AND actionType IN {types:Array(String)}' : '';
+  return `
+    SELECT ${bucketExpr} AS bucket, actionType, sum(c) AS count FROM (
+      SELECT hour AS ts, actionType, sum(events) AS c FROM audit_events_hourly
+      WHERE organizationId = {org:String} AND hour >= {fullFrom:DateTime('UTC')} AND hour < {fullTo:DateTime('UTC')} ${typeFilter}
+      GROUP BY ts, actionType
+      UNION ALL
+      SELECT toStartOfHour(createdAt) AS ts, actionType, count() AS c FROM audit_events
+      WHERE organizationId = {org:String}
+        AND ((createdAt >= {from:DateTime64(3, 'UTC')} AND createdAt < least({to:DateTime64(3, 'UTC')}, {fullFrom:DateTime64(3, 'UTC')}))
+          OR (createdAt >= greatest({from:DateTime64(3, 'UTC')}, {fullTo:DateTime64(3, 'UTC')}) AND createdAt < {to:DateTime64(3, 'UTC')}))
+        ${typeFilter}
+      GROUP BY ts, actionType
+    )
+    GROUP BY bucket, actionType
+    ORDER BY bucket, actionType`;
+}
+
+/** Read-only aggregates for one organization, answered by ClickHouse. Every value is a query parameter. */
+@Injectable()
+export class AnalyticsService {
+  constructor(private readonly ch: ClickHouse) {}
+
+  private async rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
+    const result = await this.ch.client.query({
+      query,
+      query_params: params,
+      format: 'JSONEachRow',
+      clickhouse_settings: { output_format_json_quote_64bit_integers: 0, readonly: '1' },
+    });
+    return result.json<T>();
+  }
+
+  private windowParams(org: string, window: AnalyticsWindow): Record<string, unknown> {
+    const from = window.from.getTime();
+    const to = window.to.getTime();
+    // Whole hours inside [from, to): the rollup answers those.
+    const fullFrom = Math.ceil(from / HOUR_MS) * HOUR_MS;
+    const fullTo = Math.max(fullFrom, Math.floor(to / HOUR_MS) * HOUR_MS);
+    return {
+      org,
+      from: toClickHouseTime(new Date(from)),
+      to: toClickHouseTime(new Date(to)),
+      fullFrom: toClickHouseTime(new Date(fullFrom)).slice(0, 19),
+      fullTo: toClickHouseTime(new Date(fullTo)).slice(0, 19),
+    };
+  }
+
+  async timeseries(org: string, window: AnalyticsWindow, interval: Interval, types: ActionType[]): Promise<TimeseriesItem[]> {
+    const params = { ...this.windowParams(org, window), types };
+    const typeFilter = types.length > 0 ? 'AND actionType IN {types:Array(String)}' : '';
+    const query =
+      interval === 'minute'
+        ? `SELECT toStartOfMinute(createdAt) AS bucket, actionType, count() AS count FROM audit_events
+           WHERE organizationId = {org:String} AND createdAt >= {from:DateTime64(3, 'UTC')} AND createdAt < {to:DateTime64(3, 'UTC')} ${typeFilter}
+           GROUP BY bucket, actionType ORDER BY bucket, actionType`
+        : countsSql(interval === 'hour' ? 'ts' : 'toStartOfDay(ts)', types.length > 0);
+    const rows = await this.rows<{ bucket: string; actionType: string; count: number }>(query, params);
+    return rows.map((r) => ({ bucket: isoFromClickHouse(r.bucket), actionType: r.actionType, count: Number(r.count) }));
+  }
+
+  async topUsers(org: string, window: AnalyticsWindow, types: ActionType[], limit: number): Promise<TopUserItem[]> {
+    const typeFilter = types.length > 0 ? 'AND actionType IN {types:Array(String)}' : '';
+    const rows = await this.rows<{ userId: string; email: string | null; userName: string | null; count: number }>(
+      `SELECT assumeNotNull(userId) AS userId, argMax(userEmail, createdAt) AS email, argMax(userName, createdAt) AS userName, count() AS count
+       FROM audit_events
+       WHERE organizationId = {org:String} AND createdAt >= {from:DateTime64(3, 'UTC')} AND createdAt < {to:DateTime64(3, 'UTC')}
+         AND userId IS NOT NULL ${typeFilter}
+       GROUP BY userId ORDER BY count DESC, userId LIMIT {limit:UInt32}`,
+      { ...this.windowParams(org, window), types, limit },
+    );
+    return rows.map((r) => ({ userId: r.userId, email: r.email, userName: r.userName, count: Number(r.count) }));
+  }
+
+  async responseTimes(org: string, window: AnalyticsWindow, groupBy: GroupBy, limit: number): Promise<ResponseTimeItem[]> {
+    // groupBy is one of three column names checked by the caller; it is an identifier, never a value.
+    const column = ({ pageName: 'pageName', queryName: 'queryName', resourceName: 'resourceName' } as const)[groupBy];
+    const rows = await this.rows<{ name: string; count: number; q: number[]; max: number }>(
+      `SELECT assumeNotNull(${column}) AS name, count() AS count,
+              quantilesExact(0.5, 0.95, 0.99)(assumeNotNull(responseTimeMs)) AS q, max(assumeNotNull(responseTimeMs)) AS max
+       FROM audit_events
+       WHERE organizationId = {org:String} AND createdAt >= {from:DateTime64(3, 'UTC')} AND createdAt < {to:DateTime64(3, 'UTC')}
+         AND ${column} IS NOT NULL AND responseTimeMs IS NOT NULL
+       GROUP BY name ORDER BY q[2] DESC, name LIMIT {limit:UInt32}`,
+      { ...this.windowParams(org, window), limit },
+    );
+    return rows.map((r) => ({ name: r.name, count: Number(r.count), p50: Number(r.q[0]), p95: Number(r.q[1]), p99: Number(r.q[2]), max: Number(r.max) }));
+  }
+
+  async summary(org: string, window: AnalyticsWindow): Promise<Summary> {
+    const params = this.windowParams(org, window);
+    const [counts, distinct] = await Promise.all([
+      this.rows<{ actionType: string; count: number }>(countsSql('toDateTime(0)', false), params),
+      this.rows<{ users: number; ips: number }>(
+        `SELECT uniqExact(userId) AS users, uniqExact(ipAddress) AS ips FROM audit_events
+         WHERE organizationId = {org:String} AND createdAt >= {from:DateTime64(3, 'UTC')} AND createdAt < {to:DateTime64(3, 'UTC')}`,
+        params,
+      ),
+    ]);
+    const items = counts.map((r) => ({ actionType: r.actionType, count: Number(r.count) })).sort((a, b) => b.count - a.count || a.actionType.localeCompare(b.actionType));
+    return {
+      total: items.reduce((sum, i) => sum + i.count, 0),
+      distinctUsers: Number(distinct[0]?.users ?? 0),
+      distinctIps: Number(distinct[0]?.ips ?? 0),
+      items,
+    };
+  }
+}
+
+/** `2026-11-29 03:00:00` (UTC) → `2026-11-29T03:00:00.000Z`. */
+export function isoFromClickHouse(value: string): string {
+  return new Date(`${value.replace(' ', 'T')}Z`).toISOString();
+}

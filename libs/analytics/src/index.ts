@@ -1,0 +1,4 @@
+export * from './config';
+export * from './query-params';
+export * from './analytics.service';
+export * from './analytics.module';

@@ -1,0 +1,103 @@
+import { ACTION_TYPES, isActionType, type ActionType } from '@audit/contracts';
+import { AppError } from '@audit/platform';
+
+export type Interval = 'minute' | 'hour' | 'day';
+export const INTERVALS: readonly Interval[] = ['minute', 'hour', 'day'];
+export type GroupBy = 'pageName' | 'queryName' | 'resourceName';
+export const GROUP_BYS: readonly GroupBy[] = ['pageName', 'queryName', 'resourceName'];
+
+export interface AnalyticsWindow {
+  from: Date;
+  to: Date;
+}
+
+type Raw = Record<string, unknown>;
+type Problem = { path: string; reason: string };
+
+/**
+ * Reads an analytics query string strictly: unknown parameters, bad dates, a reversed or too wide
+ * window, an unknown interval or action type are each reported by name, all at once.
+ */
+export class QueryReader {
+  private readonly problems: Problem[] = [];
+
+  constructor(
+    private readonly raw: Raw,
+    allowed: readonly string[],
+  ) {
+    for (const key of Object.keys(raw)) {
+      if (!allowed.includes(key)) this.problems.push({ path: key, reason: `is not a parameter of this endpoint (allowed: ${allowed.join(', ')})` });
+    }
+  }
+
+  private single(name: string): string | undefined {
+    const value = this.raw[name];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') {
+      this.problems.push({ path: name, reason: 'must be given once' });
+      return undefined;
+    }
+    return value;
+  }
+
+  window(maxWindowMs: number, now = new Date()): AnalyticsWindow {
+    const to = this.date('to') ?? now;
+    const from = this.date('from') ?? new Date(to.getTime() - 86_400_000);
+    if (from.getTime() > to.getTime()) this.problems.push({ path: 'from', reason: 'must not be after to' });
+    else if (to.getTime() - from.getTime() > maxWindowMs) {
+      this.problems.push({ path: 'from', reason: `the window from..to must be at most ${Math.round(maxWindowMs / 86_400_000)} days` });
+    }
+    return { from, to };
+  }
+
+  private date(name: string): Date | undefined {
+    const value = this.single(name);
+    if (value === undefined) return undefined;
+    const parsed = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value) ? new Date(value) : new Date(NaN);
+    if (Number.isNaN(parsed.getTime())) {
+      this.problems.push({ path: name, reason: `must be an ISO-8601 date or date-time (got "${value.slice(0, 64)}")` });
+      return undefined;
+    }
+    return parsed;
+  }
+
+  oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
+    const value = this.single(name);
+    if (value === undefined) return fallback;
+    if (!(values as readonly string[]).includes(value)) {
+      this.problems.push({ path: name, reason: `must be one of ${values.join(', ')} (got "${value.slice(0, 64)}")` });
+      return fallback;
+    }
+    return value as T;
+  }
+
+  actionTypes(name = 'actionType'): ActionType[] {
+    const value = this.raw[name];
+    if (value === undefined) return [];
+    const list = Array.isArray(value) ? value : [value];
+    const types: ActionType[] = [];
+    for (const item of list) {
+      if (typeof item === 'string' && isActionType(item)) types.push(item);
+      else this.problems.push({ path: name, reason: `must be one of the ${ACTION_TYPES.length} action types (got "${String(item).slice(0, 64)}")` });
+    }
+    return types;
+  }
+
+  limit(fallback: number, max: number): number {
+    const value = this.single('limit');
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < 1 || n > max) {
+      this.problems.push({ path: 'limit', reason: `must be an integer from 1 to ${max}` });
+      return fallback;
+    }
+    return n;
+  }
+
+  /** Throws one 400 naming every bad parameter. */
+  done(): void {
+    if (this.problems.length > 0) {
+      throw new AppError('VALIDATION_FAILED', `invalid parameter(s): ${[...new Set(this.problems.map((p) => p.path))].join(', ')}`, this.problems);
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseConfig } from './config';
+
+/** The kind of ClickHouse behind the client; only start-up and diagnostics care. */
+export type ClickHouseMode = 'server' | 'embedded';
+
+/**
+ * Opens `@clickhouse/client` on a ClickHouse server (CLICKHOUSE_URL) or on embedded chDB, creates the
+ * database, and makes it current, so every query after this is the same text for both.
+ */
+export async function openClickHouse(config: ClickHouseConfig): Promise<{ client: ClickHouseClient; mode: ClickHouseMode }> {
+  if (config.url) {
+    const admin = createClient({ url: config.url, username: config.username, password: config.password });
+    try {
+      await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}` });
+    } finally {
+      await admin.close();
+    }
+    return {
+      client: createClient({ url: config.url, username: config.username, password: config.password, database: config.database }),
+      mode: 'server',
+    };
+  }
+  // chDB binds one data directory per process; the connection keeps its session (and USE) for its lifetime.
+  const { createChdbConnection } = await import('chdb/connection');
+  const client = createClient({ connection: createChdbConnection({ path: config.path }) } as unknown as Parameters<typeof createClient>[0]);
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}` });
+  await client.command({ query: `USE ${config.database}` });
+  return { client, mode: 'embedded' };
+}

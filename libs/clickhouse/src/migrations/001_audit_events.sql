@@ -1,0 +1,24 @@
+-- The event projection: one row per event, read per organization and time range.
+-- ReplacingMergeTree collapses a row inserted twice (a replay racing the projector's own
+-- duplicate check) when parts merge; the projector avoids inserting duplicates in the first place.
+CREATE TABLE IF NOT EXISTS audit_events
+(
+    id UUID,
+    organizationId LowCardinality(String),
+    actionType LowCardinality(String),
+    userId Nullable(String),
+    userEmail Nullable(String),
+    userName Nullable(String),
+    ipAddress Nullable(String),
+    responseTimeMs Nullable(UInt32),
+    pageName Nullable(String),
+    queryName Nullable(String),
+    resourceName Nullable(String),
+    metadata String CODEC(ZSTD(3)),
+    createdAt DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+    receivedAt DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1))
+)
+ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(createdAt)
+ORDER BY (organizationId, createdAt, id)
+SETTINGS index_granularity = 8192

@@ -1,0 +1,143 @@
+import { Injectable } from '@nestjs/common';
+import { ClickHouse, ClickHouseEventsRepository, toClickHouseTime, type ClickHouseEventRow } from '@audit/clickhouse';
+import { Database } from '@audit/persistence';
+
+export interface RebuildScope {
+  organizationId?: string;
+  /** Rebuild from this instant on; floored to the hour so the hourly rollup is rebuilt whole. */
+  since?: Date;
+}
+
+export interface RebuildResult {
+  organizationId: string | null;
+  since: string | null;
+  postgres: number;
+  inserted: number;
+  clickhouse: number;
+}
+
+const PAGE = 10_000;
+
+interface SourceRow {
+  id: string;
+  organizationId: string;
+  actionType: string;
+  userId: string | null;
+  email: string | null;
+  userName: string | null;
+  ipAddress: string | null;
+  responseTimeMs: number | null;
+  pageName: string | null;
+  queryName: string | null;
+  resourceName: string | null;
+  metadata: unknown;
+  createdAt: Date;
+  receivedAt: Date;
+}
+
+/**
+ * Reloads the ClickHouse projection from Postgres, the system of record: deletes the scope in
+ * ClickHouse (events and rollup), streams the scope out of Postgres through a cursor, and inserts it in
+ * batches with the projector's duplicate check, so running it twice, or beside the live projector,
+ * never double-counts.
+ */
+@Injectable()
+export class ProjectionRebuilder {
+  constructor(
+    private readonly db: Database,
+    private readonly ch: ClickHouse,
+    private readonly events: ClickHouseEventsRepository,
+  ) {}
+
+  async rebuild(scope: RebuildScope, onProgress: (done: number, total: number) => void = () => undefined): Promise<RebuildResult> {
+    const since = scope.since ? new Date(Math.floor(scope.since.getTime() / 3_600_000) * 3_600_000) : undefined;
+    const org = scope.organizationId;
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (org) conditions.push(`a."organizationId" = $${params.push(org)}`);
+    if (since) conditions.push(`a."createdAt" >= $${params.push(since.toISOString())}`);
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+
+    const total = Number((await this.db.pool.query(`SELECT count(*) AS n FROM audit_trail_events a ${where}`, params)).rows[0].n);
+    await this.clearScope(org, since);
+
+    let inserted = 0;
+    let done = 0;
+    onProgress(0, total);
+    const client = await this.db.pool.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await client.query(
+        `DECLARE rebuild_cursor NO SCROLL CURSOR FOR
+         SELECT a.*, u.email, u."userName"
+         FROM audit_trail_events a
+         LEFT JOIN users u ON u.id = a."userId" AND u."organizationId" = a."organizationId"
+         ${where}`,
+        params,
+      );
+      for (;;) {
+        const page = await client.query<SourceRow>(`FETCH ${PAGE} FROM rebuild_cursor`);
+        if (page.rows.length === 0) break;
+        inserted += await this.events.insertNew(page.rows.map(toRow));
+        done += page.rows.length;
+        onProgress(done, Math.max(total, done));
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+    return { organizationId: org ?? null, since: since?.toISOString() ?? null, postgres: total, inserted, clickhouse: await this.countClickHouse(org, since) };
+  }
+
+  private async clearScope(org: string | undefined, since: Date | undefined): Promise<void> {
+    if (!org && !since) {
+      await this.ch.client.command({ query: 'TRUNCATE TABLE audit_events' });
+      await this.ch.client.command({ query: 'TRUNCATE TABLE audit_events_hourly' });
+      return;
+    }
+    const query_params = { org: org ?? '', since: toClickHouseTime(since ?? new Date(0)) };
+    const settings = { mutations_sync: '2' as const };
+    await this.ch.client.command({
+      query: `ALTER TABLE audit_events DELETE WHERE ({org:String} = '' OR organizationId = {org:String}) AND createdAt >= {since:DateTime64(3, 'UTC')}`,
+      query_params,
+      clickhouse_settings: settings,
+    });
+    await this.ch.client.command({
+      query: `ALTER TABLE audit_events_hourly DELETE WHERE ({org:String} = '' OR organizationId = {org:String}) AND hour >= toDateTime({since:DateTime64(3, 'UTC')}, 'UTC')`,
+      query_params,
+      clickhouse_settings: settings,
+    });
+  }
+
+  private async countClickHouse(org: string | undefined, since: Date | undefined): Promise<number> {
+    const result = await this.ch.client.query({
+      query: `SELECT count() AS n FROM audit_events FINAL
+              WHERE ({org:String} = '' OR organizationId = {org:String}) AND createdAt >= {since:DateTime64(3, 'UTC')}`,
+      query_params: { org: org ?? '', since: toClickHouseTime(since ?? new Date(0)) },
+      format: 'JSONEachRow',
+    });
+    return Number((await result.json<{ n: string | number }>())[0].n);
+  }
+}
+
+function toRow(r: SourceRow): ClickHouseEventRow {
+  return {
+    id: r.id,
+    organizationId: r.organizationId,
+    actionType: r.actionType,
+    userId: r.userId,
+    userEmail: r.email,
+    userName: r.userName,
+    ipAddress: r.ipAddress,
+    responseTimeMs: r.responseTimeMs,
+    pageName: r.pageName,
+    queryName: r.queryName,
+    resourceName: r.resourceName,
+    metadata: JSON.stringify(r.metadata ?? {}),
+    createdAt: toClickHouseTime(r.createdAt),
+    receivedAt: toClickHouseTime(r.receivedAt),
+  };
+}
