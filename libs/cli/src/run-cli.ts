@@ -3,6 +3,8 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { ConfigError } from '@audit/platform';
 import { openCliContext } from './cli-context';
 import { demoCommand } from './commands/demo';
+import { projectionsCommand } from './commands/projections';
+import { sqlCommand } from './commands/sql';
 import { keysCommand } from './commands/keys';
 import { migrateCommand } from './commands/migrate';
 import { redactionCommand } from './commands/redaction';
@@ -19,7 +21,10 @@ export const USAGE = `usage: npm run cli -- <command> [options] [--json]
   redaction hide-parameters --org <org> --query <queryName>
   redaction show-parameters --org <org> --query <queryName>
   redaction list [--org <org>]
-  migrate                                      apply pending Postgres migrations
+  migrate                                      apply pending Postgres and ClickHouse migrations
+  projections rebuild [--org <org>] [--since <date>]
+                                               reload ClickHouse from Postgres (the system of record)
+  sql "<query>" [--format table|csv|json]      read-only SQL on ClickHouse
   demo --org <org> --events <n> [--span 7d] [--seed 42]
                                                publish realistic events of all 34 types on the bus
 `;
@@ -44,7 +49,7 @@ export async function runCli(argv: string[]): Promise<number> {
   if (command === 'migrate') process.env.MIGRATE_ON_START = 'false';
   // Opened on first use, so a command refuses bad options before it touches a database.
   let ctx: INestApplicationContext | undefined;
-  const context = async (): Promise<INestApplicationContext> => (ctx ??= await openCliContext());
+  const context = async (): Promise<INestApplicationContext> => (ctx ??= await openCliContext(['migrate', 'projections', 'sql'].includes(command)));
   try {
     switch (command) {
       case 'keys':
@@ -58,6 +63,12 @@ export async function runCli(argv: string[]): Promise<number> {
         break;
       case 'migrate':
         await migrateCommand(await context(), out);
+        break;
+      case 'projections':
+        await projectionsCommand(context, action, values, out);
+        break;
+      case 'sql':
+        await sqlCommand(context, action, values, out);
         break;
       case 'demo':
         await demoCommand(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', values, out);
@@ -96,6 +107,8 @@ function parse(argv: string[]) {
       events: { type: 'string' },
       span: { type: 'string' },
       seed: { type: 'string' },
+      since: { type: 'string' },
+      format: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -98,29 +98,37 @@ export class ProjectionRebuilder {
       await this.ch.client.command({ query: 'TRUNCATE TABLE audit_events_hourly' });
       return;
     }
-    const query_params = { org: org ?? '', since: toClickHouseTime(since ?? new Date(0)) };
-    const settings = { mutations_sync: '2' as const };
-    await this.ch.client.command({
-      query: `ALTER TABLE audit_events DELETE WHERE ({org:String} = '' OR organizationId = {org:String}) AND createdAt >= {since:DateTime64(3, 'UTC')}`,
-      query_params,
-      clickhouse_settings: settings,
-    });
-    await this.ch.client.command({
-      query: `ALTER TABLE audit_events_hourly DELETE WHERE ({org:String} = '' OR organizationId = {org:String}) AND hour >= toDateTime({since:DateTime64(3, 'UTC')}, 'UTC')`,
-      query_params,
-      clickhouse_settings: settings,
-    });
+    const settings = { mutations_sync: '2' } as const;
+    const events = scopeSql(org, since, 'createdAt');
+    await this.ch.client.command({ query: `ALTER TABLE audit_events DELETE WHERE ${events.where}`, query_params: events.params, clickhouse_settings: settings });
+    const rollup = scopeSql(org, since, 'hour');
+    await this.ch.client.command({ query: `ALTER TABLE audit_events_hourly DELETE WHERE ${rollup.where}`, query_params: rollup.params, clickhouse_settings: settings });
   }
 
   private async countClickHouse(org: string | undefined, since: Date | undefined): Promise<number> {
+    const scope = scopeSql(org, since, 'createdAt');
     const result = await this.ch.client.query({
-      query: `SELECT count() AS n FROM audit_events FINAL
-              WHERE ({org:String} = '' OR organizationId = {org:String}) AND createdAt >= {since:DateTime64(3, 'UTC')}`,
-      query_params: { org: org ?? '', since: toClickHouseTime(since ?? new Date(0)) },
+      query: `SELECT count() AS n FROM audit_events FINAL WHERE ${scope.where}`,
+      query_params: scope.params,
       format: 'JSONEachRow',
     });
     return Number((await result.json<{ n: string | number }>())[0].n);
   }
+}
+
+/** The scope as a ClickHouse condition: fixed text, values only as parameters. */
+function scopeSql(org: string | undefined, since: Date | undefined, timeColumn: 'createdAt' | 'hour'): { where: string; params: Record<string, string> } {
+  const conditions = ['1 = 1'];
+  const params: Record<string, string> = {};
+  if (org) {
+    conditions.push('organizationId = {org:String}');
+    params['org'] = org;
+  }
+  if (since) {
+    conditions.push(timeColumn === 'hour' ? 'hour >= {since:DateTime(\'UTC\')}' : 'createdAt >= {since:DateTime64(3, \'UTC\')}');
+    params['since'] = toClickHouseTime(since).slice(0, timeColumn === 'hour' ? 19 : 23);
+  }
+  return { where: conditions.join(' AND '), params };
 }
 
 function toRow(r: SourceRow): ClickHouseEventRow {

@@ -4,6 +4,7 @@ import { jetstream, jetstreamManager, type ConsumerInfo, type JetStreamClient, t
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { validateEvent, type AuditEvent, type AuditEventInput } from '@audit/contracts';
+import { HealthRegistry } from '@audit/platform';
 import { waitFor } from './wait-for';
 
 /** A canonical event, exactly as ingest would publish it (validated, ids and timestamps normalised). */
@@ -35,13 +36,20 @@ export async function connectTestBus(url: string): Promise<TestBus> {
 
 /**
  * Compiles the given Nest modules in-process with `env` applied to process.env first (the modules read
- * their configuration at compile time), then runs every init hook: migrations, streams, consumers.
+ * their configuration at compile time), runs every init hook (migrations, streams, consumers), and
+ * waits until readiness passes, as `startService` waits for /readyz: every consumer is then pulling.
  * Close the returned module with `close()` to drain consumers and release connections.
  */
 export async function bootModules(imports: Array<Type<unknown> | DynamicModule>, env: Record<string, string>): Promise<TestingModule> {
   Object.assign(process.env, env);
   const moduleRef = await Test.createTestingModule({ imports }).compile();
   await moduleRef.init();
+  const health = moduleRef.get(HealthRegistry);
+  await waitFor('the modules to be ready', async () => {
+    const { ready, checks } = await health.evaluate();
+    if (!ready) throw new Error(JSON.stringify(checks));
+    return true;
+  });
   return moduleRef;
 }
 

@@ -1,9 +1,15 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import { ClickHouse } from '@audit/clickhouse';
 import { Database, runMigrations } from '@audit/persistence';
 import type { Output } from '../output';
 
-/** `migrate`: applies pending Postgres migrations under the advisory lock and lists them. */
+/** `migrate`: applies pending Postgres and ClickHouse migrations, each under its advisory lock, and lists them. */
 export async function migrateCommand(ctx: INestApplicationContext, out: Output): Promise<void> {
   const applied = await runMigrations(ctx.get(Database).dataSource);
-  out.result({ applied }, () => (applied.length === 0 ? ['schema is up to date'] : applied.map((name) => `applied ${name}`)));
+  const clickhouse = await ctx.get(ClickHouse).migrate();
+  out.result({ applied, clickhouse }, () =>
+    applied.length === 0 && clickhouse.length === 0
+      ? ['schema is up to date']
+      : [...applied.map((name) => `applied ${name}`), ...clickhouse.map((name) => `applied ClickHouse ${name}`)],
+  );
 }
