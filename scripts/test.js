@@ -11,7 +11,8 @@ mkdirSync(path.dirname(report), { recursive: true });
 
 const run = spawnSync(
   process.execPath,
-  [require.resolve('jest/bin/jest'), '--runInBand', '--json', `--outputFile=${report}`, ...process.argv.slice(2)],
+  // --forceExit: a spawned service or driver socket left by a failing test must not hang CI.
+  [require.resolve('jest/bin/jest'), '--runInBand', '--forceExit', '--json', `--outputFile=${report}`, ...process.argv.slice(2)],
   { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } },
 );
 

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { decodeJwt, jwtVerify } from 'jose';
@@ -35,9 +38,13 @@ describe('cli', () => {
 
   it('migrate applies the schema once, then reports it is up to date', async () => {
     const fresh = await createTestDatabase('audit_cli_migrate');
+    const clickhouse = mkdtempSync(path.join(tmpdir(), 'audit-cli-ch-'));
     try {
-      const first = await runCliProcess(['migrate', '--json'], { ...env, DATABASE_URL: fresh.url });
-      expect({ code: first.code, out: JSON.parse(first.stdout) }).toEqual({ code: 0, out: { applied: ['InitialSchema1764374400000'] } });
+      const first = await runCliProcess(['migrate', '--json'], { ...env, DATABASE_URL: fresh.url, CLICKHOUSE_PATH: clickhouse });
+      expect({ code: first.code, out: JSON.parse(first.stdout) }).toEqual({
+        code: 0,
+        out: { applied: ['InitialSchema1764374400000'], clickhouse: ['001_audit_events', '002_hourly_rollup'] },
+      });
       const tables = await fresh.query<{ t: string }>(
         `SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('audit_trail_events', 'users', 'api_keys', 'redaction_rules', 'schema_migrations') ORDER BY 1`,
       );
@@ -45,10 +52,11 @@ describe('cli', () => {
       expect(await fresh.query(`SELECT to_regclass('audit_trail_events') IS NOT NULL AS ok`)).toEqual([{ ok: true }]);
       expect(tables.map((r) => r.t).filter((t) => t !== 'audit_trail_events')).toEqual(['api_keys', 'redaction_rules', 'schema_migrations', 'users']);
 
-      const second = await runCliProcess(['migrate'], { ...env, DATABASE_URL: fresh.url });
+      const second = await runCliProcess(['migrate'], { ...env, DATABASE_URL: fresh.url, CLICKHOUSE_PATH: clickhouse });
       expect({ code: second.code, out: second.stdout }).toEqual({ code: 0, out: 'schema is up to date\n' });
     } finally {
       await fresh.drop();
+      rmSync(clickhouse, { recursive: true, force: true });
     }
   }, 60_000);
 

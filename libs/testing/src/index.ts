@@ -3,3 +3,4 @@ export * from './test-nats';
 export * from './wait-for';
 export * from './processes';
 export * from './fixtures';
+export * from './test-clickhouse';

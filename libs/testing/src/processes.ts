@@ -68,16 +68,21 @@ export async function startService(app: string, env: Record<string, string>, rea
 
 /** Runs `npm run cli -- <args>` in-process-free (a child), returning stdout, stderr and the exit code. */
 export function runCliProcess(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  // Commands that open ClickHouse must never share the workspace's .data (a running platform may hold it).
+  const clickhousePath = env.CLICKHOUSE_PATH ? undefined : mkdtempSync(path.join(tmpdir(), 'audit-cli-ch-'));
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(WORKSPACE_ROOT, 'scripts/run.js'), 'apps/cli/src/main.ts', ...args], {
       cwd: WORKSPACE_ROOT,
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...(clickhousePath ? { CLICKHOUSE_PATH: clickhousePath } : {}), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    child.once('exit', (code) => {
+      if (clickhousePath) rmSync(clickhousePath, { recursive: true, force: true });
+      resolve({ code, stdout, stderr });
+    });
   });
 }

@@ -6,9 +6,17 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { startEmbeddedPostgres } from '@audit/persistence';
 
-/** The server tests create their databases on: TEST_DATABASE_URL, else DATABASE_URL, else the local default. */
+// Read once at load: tests later point DATABASE_URL at their own database, which must not become the admin connection.
+const SERVER_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * The server tests create their databases on (TEST_DATABASE_URL, else DATABASE_URL as it was when the
+ * tests started, else the local default), addressed through its `postgres` maintenance database.
+ */
 export function testServerUrl(): string {
-  return process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const url = new URL(SERVER_URL);
+  url.pathname = '/postgres';
+  return url.toString();
 }
 
 export interface TestDatabase {

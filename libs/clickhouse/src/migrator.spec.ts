@@ -1,0 +1,140 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { TestingModule } from '@nestjs/testing';
+import { PersistenceModule } from '@audit/persistence';
+import { PlatformModule } from '@audit/platform';
+import { bootModules, createTestDatabase, testClickHouseEnv, type TestClickHouse, type TestDatabase } from '@audit/testing';
+import { ClickHouseModule } from './clickhouse.module';
+import { ClickHouse } from './clickhouse.service';
+import { CLICKHOUSE_MIGRATIONS_DIR, loadMigrations, migrateClickHouse } from './migrator';
+
+const ALL = ['001_audit_events', '002_hourly_rollup'];
+
+/** ClickHouse migrations on embedded chDB: ordered .sql files, recorded in schema_migrations, applied once. */
+describe('ClickHouse migrations', () => {
+  let ch: TestClickHouse;
+  let client: ClickHouseClient;
+
+  beforeAll(async () => {
+    ch = testClickHouseEnv();
+    client = await ch.client();
+  });
+
+  afterAll(async () => {
+    await ch?.drop();
+  });
+
+  const recorded = async (): Promise<{ names: string[]; rows: number }> => {
+    const rows = await ch.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name');
+    return { names: [...new Set(rows.map((r) => r.name))], rows: rows.length };
+  };
+
+  it('splits each file into its statements, comments stripped, in file-name order', () => {
+    const migrations = loadMigrations();
+    expect(migrations.map((m) => m.name)).toEqual(ALL);
+    expect(migrations.map((m) => m.statements.length)).toEqual([1, 2]);
+    for (const statement of migrations.flatMap((m) => m.statements)) {
+      expect(statement).not.toMatch(/^\s*--/m);
+      expect(statement).not.toMatch(/;\s*$/);
+    }
+    expect(migrations[1].statements[0]).toMatch(/^CREATE TABLE IF NOT EXISTS audit_events_hourly/);
+    expect(migrations[1].statements[1]).toMatch(/^CREATE MATERIALIZED VIEW IF NOT EXISTS audit_events_hourly_mv TO audit_events_hourly/);
+  });
+
+  it('applies every migration once on a fresh database, records it, and applies nothing the second time', async () => {
+    expect(await migrateClickHouse(client)).toEqual(ALL);
+    expect(await recorded()).toEqual({ names: ALL, rows: 2 });
+
+    const tables = await ch.query<{ name: string; engine: string; partition_key: string; sorting_key: string }>(
+      'SELECT name, engine, partition_key, sorting_key FROM system.tables WHERE database = currentDatabase() ORDER BY name',
+    );
+    expect(tables).toEqual([
+      { name: 'audit_events', engine: 'ReplacingMergeTree', partition_key: 'toYYYYMM(createdAt)', sorting_key: 'organizationId, createdAt, id' },
+      { name: 'audit_events_hourly', engine: 'SummingMergeTree', partition_key: 'toYYYYMM(hour)', sorting_key: 'organizationId, hour, actionType' },
+      { name: 'audit_events_hourly_mv', engine: 'MaterializedView', partition_key: '', sorting_key: '' },
+      { name: 'schema_migrations', engine: 'ReplacingMergeTree', partition_key: '', sorting_key: 'name' },
+    ]);
+    const columns = await ch.query<{ name: string; type: string }>(
+      "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'audit_events' ORDER BY position",
+    );
+    expect(columns).toEqual([
+      { name: 'id', type: 'UUID' },
+      { name: 'organizationId', type: 'LowCardinality(String)' },
+      { name: 'actionType', type: 'LowCardinality(String)' },
+      { name: 'userId', type: 'Nullable(String)' },
+      { name: 'userEmail', type: 'Nullable(String)' },
+      { name: 'userName', type: 'Nullable(String)' },
+      { name: 'ipAddress', type: 'Nullable(String)' },
+      { name: 'responseTimeMs', type: 'Nullable(UInt32)' },
+      { name: 'pageName', type: 'Nullable(String)' },
+      { name: 'queryName', type: 'Nullable(String)' },
+      { name: 'resourceName', type: 'Nullable(String)' },
+      { name: 'metadata', type: 'String' },
+      { name: "createdAt", type: "DateTime64(3, 'UTC')" },
+      { name: "receivedAt", type: "DateTime64(3, 'UTC')" },
+    ]);
+
+    expect(await migrateClickHouse(client)).toEqual([]);
+    expect(await migrateClickHouse(client)).toEqual([]);
+    expect(await recorded()).toEqual({ names: ALL, rows: 2 });
+  });
+
+  it('applies only what is missing after an interrupted run', async () => {
+    const other = testClickHouseEnv('audit_test_partial');
+    const partialDir = mkdtempSync(path.join(tmpdir(), 'audit-ch-migrations-'));
+    try {
+      cpSync(path.join(CLICKHOUSE_MIGRATIONS_DIR, '001_audit_events.sql'), path.join(partialDir, '001_audit_events.sql'));
+      const c = await other.client();
+      expect(await migrateClickHouse(c, partialDir)).toEqual(['001_audit_events']);
+      expect(await migrateClickHouse(c)).toEqual(['002_hourly_rollup']);
+      expect(await migrateClickHouse(c)).toEqual([]);
+      expect((await other.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name')).map((r) => r.name)).toEqual(ALL);
+    } finally {
+      rmSync(partialDir, { recursive: true, force: true });
+      await other.drop();
+    }
+  });
+});
+
+/**
+ * The ClickHouse service migrates at start under a Postgres advisory lock: replicas starting together
+ * apply each migration once between them.
+ */
+describe('ClickHouse service: migrations under the advisory lock', () => {
+  let db: TestDatabase;
+  let ch: TestClickHouse;
+  const apps: TestingModule[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase('audit_ch_mig');
+    ch = testClickHouseEnv('audit_test_lock');
+    const env = { DATABASE_URL: db.url, ...ch.env, MIGRATE_ON_START: 'false' };
+    apps.push(await bootModules([PlatformModule, PersistenceModule, ClickHouseModule], env));
+    apps.push(await bootModules([PlatformModule, PersistenceModule, ClickHouseModule], env));
+  });
+
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    delete process.env.MIGRATE_ON_START;
+    await ch?.drop();
+    await db?.drop();
+  });
+
+  it('two replicas migrating at once: one applies everything, the other nothing; the store is embedded chDB on the test database', async () => {
+    const [a, b] = apps.map((app) => app.get(ClickHouse));
+    expect([a.mode, b.mode]).toEqual(['embedded', 'embedded']);
+    expect(await ch.query("SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'schema_migrations'")).toEqual([{ n: 0 }]);
+
+    const results = await Promise.all([a.migrate(), b.migrate()]);
+    expect(results.flat().sort()).toEqual(ALL);
+    expect(results.map((r) => r.length).sort()).toEqual([0, 2]);
+    expect(await ch.query('SELECT name FROM schema_migrations ORDER BY name')).toEqual(ALL.map((name) => ({ name })));
+
+    // Both services query the same database, through their own sessions.
+    const current = await (await a.client.query({ query: 'SELECT currentDatabase() AS d', format: 'JSONEachRow' })).json<{ d: string }>();
+    expect(current).toEqual([{ d: ch.database }]);
+    expect(await b.migrate()).toEqual([]);
+  });
+});
