@@ -70,7 +70,7 @@ async function spawnNats(storeDir: string, port: number): Promise<NatsProcess> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 10_000;
   while (!(await canConnect(port))) {
-    const failed = await Promise.race([spawnError, new Promise<undefined>((resolve) => setTimeout(resolve, 100))]);
+    const failed = await Promise.race([spawnError, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 100))]);
     if (failed || child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`nats-server did not start on 127.0.0.1:${port}: ${failed?.message ?? (stderr.trim() || 'no output')}`);
