@@ -147,7 +147,8 @@ const ACTION_WEIGHTS: Record<ActionType, number> = {
   DELETE_RESOURCE: 0.05, UPDATE_GROUP: 0.04, RE_INVITE_USER: 0.03, REMOVE_USERS_FROM_GROUP: 0.03, CREATE_GROUP: 0.02,
   DISABLE_TWO_FACTOR_AUTH: 0.02, DISABLE_USER: 0.02, UPDATE_ORGANIZATION: 0.02, DELETE_GROUP: 0.01, ENABLE_USER: 0.01,
 };
-const ACTION_CDF = weightsCdf(ACTION_TYPES.map((t) => ACTION_WEIGHTS[t]));
+const TYPES: ActionType[] = [...ACTION_TYPES];
+const ACTION_CDF = weightsCdf(TYPES.map((t) => ACTION_WEIGHTS[t]));
 /** Actions done before anyone is signed in: no actor. */
 const ANONYMOUS = new Set<ActionType>(['REQUEST_PASSWORD_RESET_LINK', 'REQUEST_PASSWORDLESS_LOGIN']);
 
@@ -214,7 +215,7 @@ export function createDataset(options: DatasetOptions): Dataset {
       for (let i = 0; i < count; i++) {
         const createdMs = hourStart + Math.floor(within[i]);
         const org = orgs[sample(orgCdf, random())];
-        const actionType = ACTION_TYPES[sample(ACTION_CDF, random())];
+        const actionType = TYPES[sample(ACTION_CDF, random())];
         const user = ANONYMOUS.has(actionType) ? null : org.users[sample(org.userCdf, random())];
         const ipRoll = random();
         const ipAddress = user && ipRoll < 0.7 ? pick(user.ips) : ipRoll < 0.95 ? pick(org.officeIps) : randomIp();

@@ -1,0 +1,443 @@
+import type { TestingModule } from '@nestjs/testing';
+import { ACTION_TYPES, type ActionType, type AuditEvent, type AuditEventInput } from '@audit/contracts';
+import { ClickHouseModule } from '@audit/clickhouse';
+import { DLQ_HEADERS, dlqSubject, eventsSubject, MessagingModule, STREAMS } from '@audit/messaging';
+import { PersistenceModule } from '@audit/persistence';
+import { PlatformModule } from '@audit/platform';
+import {
+  bootModules,
+  canonicalEvent,
+  connectTestBus,
+  createTestDatabase,
+  readStream,
+  startTestNats,
+  testClickHouseEnv,
+  waitFor,
+  waitForConsumerIdle,
+  type TestBus,
+  type TestClickHouse,
+  type TestDatabase,
+  type TestNats,
+} from '@audit/testing';
+import { WriterModule } from '@audit/writer';
+import { ProjectionRebuilder } from './projection-rebuilder';
+import { ProjectionRebuildModule, ProjectorModule } from './projector.module';
+
+/** `2026-11-27T10:15:30.123Z` → `2026-11-27 10:15:30.123`: how ClickHouse prints a DateTime64(3, 'UTC'). */
+const chTime = (iso: string): string => iso.replace('T', ' ').replace('Z', '');
+const hourOf = (iso: string): string => `${iso.slice(0, 13).replace('T', ' ')}:00:00`;
+
+interface Aggregate {
+  organizationId: string;
+  actionType: string;
+  hour: string;
+  n: number;
+  rt: number;
+  rc: number;
+}
+const byKey = (a: Aggregate, b: Aggregate): number =>
+  `${a.organizationId}|${a.actionType}|${a.hour}` < `${b.organizationId}|${b.actionType}|${b.hour}` ? -1 : 1;
+
+/** The expected rollup of a data set, computed here without ClickHouse: org × action type × hour → count, Σ response time, # with one. */
+function expectedAggregate(events: readonly AuditEvent[]): Aggregate[] {
+  const groups = new Map<string, Aggregate>();
+  for (const e of events) {
+    const hour = hourOf(e.createdAt);
+    const key = `${e.organizationId}|${e.actionType}|${hour}`;
+    const g = groups.get(key) ?? { organizationId: e.organizationId, actionType: e.actionType, hour, n: 0, rt: 0, rc: 0 };
+    g.n += 1;
+    g.rt += e.responseTimeMs ?? 0;
+    g.rc += e.responseTimeMs === null ? 0 : 1;
+    groups.set(key, g);
+  }
+  return [...groups.values()].sort(byKey);
+}
+
+/**
+ * The projector on embedded chDB, in-process beside the writer (so Postgres, the system of record, holds
+ * the same events): every field projected exactly, the rollup equal to a direct aggregate, redelivery
+ * counted once, poison dead-lettered while the rest flows, and the projection rebuilt from Postgres.
+ */
+describe('projector: AUDIT_EVENTS → ClickHouse (embedded chDB)', () => {
+  let db: TestDatabase;
+  let nats: TestNats;
+  let ch: TestClickHouse;
+  let bus: TestBus;
+  let app: TestingModule;
+
+  beforeAll(async () => {
+    [db, nats] = await Promise.all([createTestDatabase('projector_int'), startTestNats()]);
+    ch = testClickHouseEnv();
+    app = await bootModules([PlatformModule, MessagingModule, PersistenceModule, ClickHouseModule, WriterModule, ProjectorModule, ProjectionRebuildModule], {
+      DATABASE_URL: db.url,
+      NATS_URL: nats.url,
+      ...ch.env,
+      PROJECTOR_FLUSH_INTERVAL: '50ms',
+      PROJECTOR_BATCH_SIZE: '100',
+      WRITER_FLUSH_INTERVAL: '50ms',
+      CONSUMER_MAX_DELIVER: '3',
+      CONSUMER_ACK_WAIT: '5s',
+    });
+    bus = await connectTestBus(nats.url);
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await bus?.close();
+    await nats?.destroy();
+    await ch?.drop();
+    await db?.drop();
+  }, 30_000);
+
+  /** Publishes each event; `copy` gives it a Nats-Msg-Id of its own so the bus stores it again (a redelivery). */
+  const publish = async (events: readonly AuditEvent[], copy?: string): Promise<void> => {
+    for (let i = 0; i < events.length; i += 200) {
+      await Promise.all(
+        events.slice(i, i + 200).map((e) => bus.js.publish(eventsSubject(e.organizationId, e.actionType), JSON.stringify(e), { msgID: copy ? `${e.id}:${copy}` : e.id })),
+      );
+    }
+  };
+  /** Both consumers have acknowledged (or dead-lettered) everything in the stream. */
+  const settle = async (): Promise<void> => {
+    await waitForConsumerIdle(bus.jsm, STREAMS.events, 'projector', 30_000);
+    await waitForConsumerIdle(bus.jsm, STREAMS.events, 'writer', 30_000);
+  };
+
+  const eventsAggregate = (org?: string): Promise<Aggregate[]> =>
+    ch
+      .query<Aggregate>(
+        `SELECT organizationId, actionType, toString(toStartOfHour(createdAt)) AS hour, count() AS n,
+                sum(ifNull(responseTimeMs, 0)) AS rt, countIf(responseTimeMs IS NOT NULL) AS rc
+         FROM audit_events WHERE {org:String} = '' OR organizationId = {org:String}
+         GROUP BY organizationId, actionType, hour`,
+        { org: org ?? '' },
+      )
+      .then((rows) => rows.sort(byKey));
+  const rollupAggregate = (org?: string): Promise<Aggregate[]> =>
+    ch
+      .query<Aggregate>(
+        `SELECT organizationId, actionType, toString(hour) AS hour, sum(events) AS n, sum(responseTimeMsSum) AS rt, sum(responseTimeCount) AS rc
+         FROM audit_events_hourly WHERE {org:String} = '' OR organizationId = {org:String}
+         GROUP BY organizationId, actionType, hour HAVING n > 0`,
+        { org: org ?? '' },
+      )
+      .then((rows) => rows.sort(byKey));
+  const postgresAggregate = (): Promise<Aggregate[]> =>
+    db
+      .query<Aggregate>(
+        `SELECT "organizationId", "actionType", to_char(date_trunc('hour', "createdAt" AT TIME ZONE 'UTC'), 'YYYY-MM-DD HH24:MI:SS') AS hour,
+                count(*)::int AS n, coalesce(sum("responseTimeMs"), 0)::int AS rt, count("responseTimeMs")::int AS rc
+         FROM audit_trail_events GROUP BY 1, 2, 3`,
+      )
+      .then((rows) => rows.sort(byKey));
+  const totals = async (org?: string): Promise<{ rows: number; ids: number }> =>
+    (
+      await ch.query<{ rows: number; ids: number }>(
+        `SELECT count() AS rows, uniqExact(id) AS ids FROM audit_events WHERE {org:String} = '' OR organizationId = {org:String}`,
+        { org: org ?? '' },
+      )
+    )[0];
+
+  /** The load of two organizations over four hours (edges included), 5 action types, some without a response time. */
+  const TYPES: ActionType[] = ['QUERY_RUN', 'PAGE_VIEW', 'LOGIN', 'CREATE_RESOURCE', 'RUN_WORKFLOW'];
+  const load: AuditEvent[] = Array.from({ length: 260 }, (_, i) =>
+    canonicalEvent({
+      organizationId: i % 3 === 0 ? 'org-b' : 'org-a',
+      actionType: TYPES[(i * 7) % TYPES.length],
+      userId: `user-${i % 11}`,
+      user: { email: `user-${i % 11}@example.com`, userName: `User ${i % 11}` },
+      ipAddress: `192.0.2.${i % 50}`,
+      responseTimeMs: i % 4 === 0 ? null : (i * 37) % 1000,
+      queryName: `q${i % 6}`,
+      metadata: { i },
+      // 08:59:59.999 up to 12:00:00.xxx: every hour edge is crossed.
+      createdAt: new Date(Date.UTC(2026, 10, 27, 8, 59, 59, 999) + i * 55_380).toISOString(),
+    }),
+  );
+
+  it('projects every field exactly: ids, users, IPv4 and IPv6, names, unicode and quoted metadata, millisecond times', async () => {
+    const longName = `page-${'ż'.repeat(1019)}`;
+    const inputs: AuditEventInput[] = [
+      {
+        organizationId: 'org-fields',
+        actionType: 'QUERY_RUN',
+        userId: 'user-ü-1',
+        user: { email: "o'brien+audit@example.com", userName: 'Ćwierć "Quoted" O\'Brien 🚀' },
+        ipAddress: '203.0.113.254',
+        responseTimeMs: 4_294_967,
+        pageName: longName,
+        queryName: 'getUsers',
+        resourceName: 'Postgres "main"',
+        metadata: {
+          query: "select * from users where name = 'O''Brien' and note = \"x\" -- ;DROP TABLE audit_events",
+          parameters: ['żółć', '日本語', '🚀', "it's", 'back\\slash', 'tab\tnew\nline'],
+          headers: { 'x-trace': 'abc', 'content-type': 'application/json; charset=utf-8' },
+          nested: { n: 1.5, neg: -3, big: 12_345_678_901_234, yes: true, nil: null, empty: '', list: [1, [2, { three: 3 }]] },
+          'key with "quotes"': '\u0000\u001f control',
+        },
+        createdAt: '2026-11-27T10:15:30.123Z',
+      },
+      {
+        organizationId: 'org-fields',
+        actionType: 'LOGIN',
+        userId: 'user-2',
+        user: { email: 'two@example.com', userName: 'Two' },
+        ipAddress: '2001:db8:85a3::8a2e:370:7334',
+        responseTimeMs: 0,
+        createdAt: '2026-11-27T10:15:30.001Z',
+      },
+      {
+        organizationId: 'org-fields',
+        actionType: 'PAGE_VIEW',
+        ipAddress: '::ffff:192.0.2.128',
+        pageName: 'Home',
+        createdAt: '2026-11-27T23:59:59.999Z',
+      },
+      // Everything optional absent: nulls and an empty metadata object.
+      { organizationId: 'org-fields', actionType: 'LOGOUT', createdAt: '2026-11-28T00:00:00.000Z' },
+    ];
+    const events = inputs.map((input) => canonicalEvent(input));
+    await publish(events);
+    await settle();
+
+    const rows = await ch.query<Record<string, unknown>>(
+      `SELECT toString(id) AS id, organizationId, actionType, userId, userEmail, userName, ipAddress, responseTimeMs,
+              pageName, queryName, resourceName, metadata, toString(createdAt) AS createdAt, toString(receivedAt) AS receivedAt
+       FROM audit_events WHERE organizationId = 'org-fields'`,
+    );
+    const expected = events.map((e, i) => ({
+      id: e.id,
+      organizationId: 'org-fields',
+      actionType: inputs[i].actionType,
+      userId: inputs[i].userId ?? null,
+      userEmail: inputs[i].user?.email ?? null,
+      userName: inputs[i].user?.userName ?? null,
+      ipAddress: inputs[i].ipAddress ?? null,
+      responseTimeMs: inputs[i].responseTimeMs ?? null,
+      pageName: inputs[i].pageName ?? null,
+      queryName: inputs[i].queryName ?? null,
+      resourceName: inputs[i].resourceName ?? null,
+      metadata: JSON.stringify(inputs[i].metadata ?? {}),
+      createdAt: chTime(inputs[i].createdAt as string),
+      receivedAt: chTime(e.receivedAt),
+    }));
+    expect(rows.sort((a, b) => String(a['createdAt']).localeCompare(String(b['createdAt'])))).toEqual(
+      [...expected].sort((a, b) => a.createdAt.localeCompare(b.createdAt)),
+    );
+    // The stored JSON parses back to exactly what the emitter sent.
+    const first = rows.find((r) => r['id'] === events[0].id);
+    expect(JSON.parse(String(first?.['metadata']))).toEqual(inputs[0].metadata);
+    expect(String(first?.['pageName'])).toHaveLength(1024);
+    // The milliseconds survive as numbers too, not only as text.
+    expect(await ch.query("SELECT toUnixTimestamp64Milli(createdAt) AS ms FROM audit_events WHERE organizationId = 'org-fields' ORDER BY createdAt")).toEqual(
+      inputs.map((i) => ({ ms: Date.parse(i.createdAt as string) })).sort((a, b) => a.ms - b.ms),
+    );
+  });
+
+  it('the hourly rollup equals a direct aggregate of audit_events and of the data set, per org × action type × hour', async () => {
+    await publish(load);
+    await settle();
+
+    const expected = expectedAggregate(load);
+    expect(expected.length).toBeGreaterThan(30);
+    expect(expected.filter((g) => g.rc < g.n).length).toBeGreaterThan(0);
+    const orgs = ['org-a', 'org-b'];
+    const events = (await eventsAggregate()).filter((g) => orgs.includes(g.organizationId));
+    const rollup = (await rollupAggregate()).filter((g) => orgs.includes(g.organizationId));
+    expect(events).toEqual(expected);
+    expect(rollup).toEqual(expected);
+    // The whole tables agree too (org-fields included).
+    expect(await rollupAggregate()).toEqual(await eventsAggregate());
+    expect(await totals('org-a')).toEqual({ rows: load.filter((e) => e.organizationId === 'org-a').length, ids: load.filter((e) => e.organizationId === 'org-a').length });
+  });
+
+  it('counts a redelivered event once: the same events published again (after the ack, and twice at once) change no count and no rollup sum', async () => {
+    const expected = expectedAggregate(load);
+    const before = (await bus.jsm.streams.info(STREAMS.events)).state.messages;
+
+    // Every event again after it was acked, then a third and a fourth copy of a slice at once (duplicates inside one batch).
+    await publish(load, 'again');
+    const slice = load.slice(0, 60);
+    await Promise.all([publish(slice, 'third'), publish(slice, 'fourth')]);
+    expect((await bus.jsm.streams.info(STREAMS.events)).state.messages).toBe(before + load.length + 2 * slice.length);
+    await settle();
+    const projector = await bus.jsm.consumers.info(STREAMS.events, 'projector');
+    expect(projector.ack_floor.stream_seq).toBe((await bus.jsm.streams.info(STREAMS.events)).state.last_seq);
+
+    const orgs = ['org-a', 'org-b'];
+    expect((await eventsAggregate()).filter((g) => orgs.includes(g.organizationId))).toEqual(expected);
+    expect((await rollupAggregate()).filter((g) => orgs.includes(g.organizationId))).toEqual(expected);
+    const a = load.filter((e) => e.organizationId === 'org-a').length;
+    const b = load.length - a;
+    expect([await totals('org-a'), await totals('org-b')]).toEqual([
+      { rows: a, ids: a },
+      { rows: b, ids: b },
+    ]);
+    // Nothing of this went to the dead-letter queue.
+    expect((await readStream(bus.jsm, STREAMS.dlq)).filter((m) => m.subject === dlqSubject('projector'))).toEqual([]);
+  });
+
+  it('dead-letters poison to audit.dlq.projector with the reason, while the valid events before and after it are projected', async () => {
+    const org = 'org-poison';
+    const before = canonicalEvent({ organizationId: org, actionType: 'LOGIN', userId: 'p1', createdAt: '2026-11-27T09:00:00.000Z' });
+    const after = canonicalEvent({ organizationId: org, actionType: 'LOGOUT', userId: 'p1', createdAt: '2026-11-27T09:00:01.000Z' });
+    // Decodes (it looks canonical) but ClickHouse cannot parse its response time.
+    const unparseable = { ...canonicalEvent({ organizationId: org, actionType: 'QUERY_RUN', createdAt: '2026-11-27T09:00:00.500Z' }), responseTimeMs: 'slow' };
+    const subject = eventsSubject(org, 'LOGIN');
+    const seqs: Record<string, number> = {};
+    seqs['before'] = (await bus.js.publish(subject, JSON.stringify(before), { msgID: before.id })).seq;
+    seqs['notJson'] = (await bus.js.publish(subject, '{"id": "not json', { msgID: 'poison-1' })).seq;
+    seqs['missing'] = (await bus.js.publish(subject, JSON.stringify({ id: 'nope', organizationId: org, metadata: [] }), { msgID: 'poison-2' })).seq;
+    seqs['unparseable'] = (await bus.js.publish(eventsSubject(org, 'QUERY_RUN'), JSON.stringify(unparseable), { msgID: unparseable.id })).seq;
+    seqs['after'] = (await bus.js.publish(eventsSubject(org, 'LOGOUT'), JSON.stringify(after), { msgID: after.id })).seq;
+    await settle();
+
+    expect(await ch.query(`SELECT toString(id) AS id FROM audit_events WHERE organizationId = {org:String} ORDER BY createdAt`, { org })).toEqual([
+      { id: before.id },
+      { id: after.id },
+    ]);
+    const dead = await waitFor('three dead letters of the projector', async () => {
+      const messages = (await readStream(bus.jsm, STREAMS.dlq)).filter((m) => m.subject === dlqSubject('projector'));
+      return messages.length >= 3 ? messages : undefined;
+    });
+    expect(dead).toHaveLength(3);
+    const bySeq = new Map(dead.map((m) => [Number(m.headers[DLQ_HEADERS.streamSequence]), m]));
+    expect([...bySeq.keys()].sort((x, y) => x - y)).toEqual([seqs['notJson'], seqs['missing'], seqs['unparseable']]);
+    for (const m of dead) {
+      expect(m.headers[DLQ_HEADERS.consumer]).toBe('projector');
+      expect(Number(m.headers[DLQ_HEADERS.deliveries])).toBeLessThanOrEqual(3);
+    }
+    expect(bySeq.get(seqs['notJson'])).toMatchObject({ data: '{"id": "not json', headers: { [DLQ_HEADERS.subject]: subject } });
+    expect(bySeq.get(seqs['notJson'])?.headers[DLQ_HEADERS.reason]).toMatch(/not JSON/);
+    expect(bySeq.get(seqs['missing'])?.headers[DLQ_HEADERS.reason]).toMatch(/not a canonical event: bad id, actionType, createdAt, receivedAt, metadata/);
+    expect(bySeq.get(seqs['unparseable'])?.headers[DLQ_HEADERS.reason]).toMatch(/responseTimeMs/);
+    expect(JSON.parse(bySeq.get(seqs['unparseable'])?.data ?? '{}')).toEqual(unparseable);
+
+    // The consumer went on: nothing pending, and a later event still flows.
+    const later = canonicalEvent({ organizationId: org, actionType: 'LOGIN', userId: 'p2', createdAt: '2026-11-27T09:00:02.000Z' });
+    await publish([later]);
+    await settle();
+    expect((await totals(org)).rows).toBe(3);
+  });
+
+  describe('rebuild from Postgres', () => {
+    let rebuilder: ProjectionRebuilder;
+    beforeAll(() => {
+      rebuilder = app.get(ProjectionRebuilder);
+    });
+
+    /** Rows ClickHouse has that Postgres never had, in the events and in the rollup: a rebuild must drop those in its scope. */
+    const corrupt = async (org: string, createdAt: string): Promise<void> => {
+      const client = await ch.client();
+      await client.insert({
+        table: 'audit_events',
+        values: [{ id: '00000000-0000-4000-8000-00000000dead', organizationId: org, actionType: 'LOGIN', metadata: '{}', createdAt: chTime(createdAt), receivedAt: chTime(createdAt) }],
+        format: 'JSONEachRow',
+      });
+      await client.insert({
+        table: 'audit_events_hourly',
+        values: [{ organizationId: org, actionType: 'LOGIN', hour: hourOf(createdAt), events: 1000, responseTimeMsSum: 7, responseTimeCount: 1 }],
+        format: 'JSONEachRow',
+      });
+    };
+    const pgCount = async (where = 'TRUE', params: unknown[] = []): Promise<number> =>
+      (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_trail_events WHERE ${where}`, params))[0].n;
+
+    it('reloads everything: the same counts as Postgres, twice in a row, and rows Postgres never had are gone', async () => {
+      const total = await pgCount();
+      // Every valid event published so far: 4 + 260 + 3 (the poison never reached Postgres either).
+      expect(total).toBe(4 + load.length + 3);
+      await corrupt('org-a', '2026-11-27T10:30:00.000Z');
+
+      for (let run = 0; run < 2; run++) {
+        const progress: Array<[number, number]> = [];
+        const result = await rebuilder.rebuild({}, (done, of) => progress.push([done, of]));
+        expect(result).toEqual({ organizationId: null, since: null, postgres: total, inserted: total, clickhouse: total });
+        expect(progress[0]).toEqual([0, total]);
+        expect(progress[progress.length - 1]).toEqual([total, total]);
+        expect(await totals()).toEqual({ rows: total, ids: total });
+        const pg = await postgresAggregate();
+        expect(await eventsAggregate()).toEqual(pg);
+        expect(await rollupAggregate()).toEqual(pg);
+      }
+      // The rebuilt rows carry the same fields as the projected ones (metadata compared as JSON: jsonb does not keep key order).
+      const row = (
+        await ch.query<Record<string, unknown>>(
+          `SELECT userId, userEmail, userName, ipAddress, responseTimeMs, pageName, queryName, resourceName, metadata, toString(createdAt) AS c
+           FROM audit_events WHERE organizationId = 'org-fields' AND actionType = 'QUERY_RUN'`,
+        )
+      )[0];
+      expect({ ...row, metadata: JSON.parse(String(row['metadata'])) }).toMatchObject({
+        userId: 'user-ü-1',
+        userEmail: "o'brien+audit@example.com",
+        ipAddress: '203.0.113.254',
+        responseTimeMs: 4_294_967,
+        resourceName: 'Postgres "main"',
+        c: '2026-11-27 10:15:30.123',
+        metadata: expect.objectContaining({ parameters: ['żółć', '日本語', '🚀', "it's", 'back\\slash', 'tab\tnew\nline'] }),
+      });
+    });
+
+    it('--org rebuilds one organization only, idempotently', async () => {
+      await corrupt('org-a', '2026-11-27T11:30:00.000Z');
+      await corrupt('org-b', '2026-11-27T11:30:00.000Z');
+      const orgA = await pgCount(`"organizationId" = 'org-a'`);
+      const orgB = await pgCount(`"organizationId" = 'org-b'`);
+      for (let run = 0; run < 2; run++) {
+        expect(await rebuilder.rebuild({ organizationId: 'org-a' })).toEqual({ organizationId: 'org-a', since: null, postgres: orgA, inserted: orgA, clickhouse: orgA });
+        expect(await totals('org-a')).toEqual({ rows: orgA, ids: orgA });
+        expect(await eventsAggregate('org-a')).toEqual((await postgresAggregate()).filter((g) => g.organizationId === 'org-a'));
+        expect(await rollupAggregate('org-a')).toEqual(await eventsAggregate('org-a'));
+      }
+      // org-b was out of scope: its stray row is still there, in the events and in the rollup.
+      expect(await totals('org-b')).toEqual({ rows: orgB + 1, ids: orgB + 1 });
+      const strayHour = (await rollupAggregate('org-b')).find((g) => g.hour === '2026-11-27 11:00:00' && g.actionType === 'LOGIN');
+      expect(strayHour?.n).toBe(1000 + load.filter((e) => e.organizationId === 'org-b' && e.actionType === 'LOGIN' && hourOf(e.createdAt) === '2026-11-27 11:00:00').length);
+      // A full rebuild puts org-b right again.
+      await rebuilder.rebuild({ organizationId: 'org-b' });
+      expect(await totals('org-b')).toEqual({ rows: orgB, ids: orgB });
+      expect(await rollupAggregate()).toEqual(await postgresAggregate());
+    });
+
+    it('--since rebuilds from the hour of the given instant on (alone and with --org), idempotently', async () => {
+      // Strays on both sides of the boundary 10:00 (since 10:37:12 is floored to the hour).
+      await corrupt('org-b', '2026-11-27T09:45:00.000Z');
+      const since = new Date('2026-11-27T10:37:12.345Z');
+      const inScope = await pgCount(`"createdAt" >= '2026-11-27T10:00:00Z'`);
+      for (let run = 0; run < 2; run++) {
+        const result = await rebuilder.rebuild({ since });
+        expect(result).toEqual({ organizationId: null, since: '2026-11-27T10:00:00.000Z', postgres: inScope, inserted: inScope, clickhouse: inScope });
+      }
+      const total = await pgCount();
+      // The stray at 09:45 was out of scope and stays.
+      expect(await totals()).toEqual({ rows: total + 1, ids: total + 1 });
+      const pg = await postgresAggregate();
+      expect((await eventsAggregate()).filter((g) => g.hour >= '2026-11-27 10:00:00')).toEqual(pg.filter((g) => g.hour >= '2026-11-27 10:00:00'));
+      expect((await rollupAggregate()).filter((g) => g.hour >= '2026-11-27 10:00:00')).toEqual(pg.filter((g) => g.hour >= '2026-11-27 10:00:00'));
+
+      // Both scopes at once: org-b from 09:00 on takes the stray away.
+      const orgBSince = await pgCount(`"organizationId" = 'org-b' AND "createdAt" >= '2026-11-27T09:00:00Z'`);
+      for (let run = 0; run < 2; run++) {
+        expect(await rebuilder.rebuild({ organizationId: 'org-b', since: new Date('2026-11-27T09:59:59.999Z') })).toEqual({
+          organizationId: 'org-b',
+          since: '2026-11-27T09:00:00.000Z',
+          postgres: orgBSince,
+          inserted: orgBSince,
+          clickhouse: orgBSince,
+        });
+      }
+      expect(await totals()).toEqual({ rows: total, ids: total });
+      expect(await eventsAggregate()).toEqual(await postgresAggregate());
+      expect(await rollupAggregate()).toEqual(await postgresAggregate());
+    });
+  });
+
+  it('every action type projects (the subject carries it) and the rollup has one row per type', async () => {
+    const events = ACTION_TYPES.map((actionType, i) =>
+      canonicalEvent({ organizationId: 'org-types', actionType, responseTimeMs: i, createdAt: new Date(Date.UTC(2026, 10, 26, 5, 0, i)).toISOString() }),
+    );
+    await publish(events);
+    await settle();
+    expect(await rollupAggregate('org-types')).toEqual(expectedAggregate(events));
+  });
+});
