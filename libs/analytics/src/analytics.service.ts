@@ -65,7 +65,9 @@ export class AnalyticsService {
       query,
       query_params: params,
       format: 'JSONEachRow',
-      clickhouse_settings: { output_format_json_quote_64bit_integers: 0, readonly: '1' },
+      // On a server, readonly guards each request. Embedded chDB applies settings to its one shared
+      // session, where readonly would stick and stop the projector's inserts: the SQL here is fixed text.
+      clickhouse_settings: this.ch.mode === 'server' ? { output_format_json_quote_64bit_integers: 0, readonly: '1' } : { output_format_json_quote_64bit_integers: 0 },
     });
     return result.json<T>();
   }
@@ -100,15 +102,16 @@ export class AnalyticsService {
 
   async topUsers(org: string, window: AnalyticsWindow, types: ActionType[], limit: number): Promise<TopUserItem[]> {
     const typeFilter = types.length > 0 ? 'AND actionType IN {types:Array(String)}' : '';
-    const rows = await this.rows<{ userId: string; email: string | null; userName: string | null; count: number }>(
-      `SELECT assumeNotNull(userId) AS userId, argMax(userEmail, createdAt) AS email, argMax(userName, createdAt) AS userName, count() AS count
+    // Aliases differ from column names: ClickHouse would otherwise resolve the WHERE clause to the alias.
+    const rows = await this.rows<{ user: string; email: string | null; name: string | null; count: number }>(
+      `SELECT assumeNotNull(userId) AS user, argMax(userEmail, createdAt) AS email, argMax(userName, createdAt) AS name, count() AS count
        FROM audit_events
        WHERE organizationId = {org:String} AND createdAt >= {from:DateTime64(3, 'UTC')} AND createdAt < {to:DateTime64(3, 'UTC')}
          AND userId IS NOT NULL ${typeFilter}
-       GROUP BY userId ORDER BY count DESC, userId LIMIT {limit:UInt32}`,
+       GROUP BY user ORDER BY count DESC, user LIMIT {limit:UInt32}`,
       { ...this.windowParams(org, window), types, limit },
     );
-    return rows.map((r) => ({ userId: r.userId, email: r.email, userName: r.userName, count: Number(r.count) }));
+    return rows.map((r) => ({ userId: r.user, email: r.email, userName: r.name, count: Number(r.count) }));
   }
 
   async responseTimes(org: string, window: AnalyticsWindow, groupBy: GroupBy, limit: number): Promise<ResponseTimeItem[]> {

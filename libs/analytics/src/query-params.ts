@@ -1,4 +1,4 @@
-import { ACTION_TYPES, isActionType, type ActionType } from '@audit/contracts';
+import { ACTION_TYPES, isActionType, parseIsoDateTime, type ActionType } from '@audit/contracts';
 import { AppError } from '@audit/platform';
 
 export type Interval = 'minute' | 'hour' | 'day';
@@ -45,7 +45,7 @@ export class QueryReader {
     const from = this.date('from') ?? new Date(to.getTime() - 86_400_000);
     if (from.getTime() > to.getTime()) this.problems.push({ path: 'from', reason: 'must not be after to' });
     else if (to.getTime() - from.getTime() > maxWindowMs) {
-      this.problems.push({ path: 'from', reason: `the window from..to must be at most ${Math.round(maxWindowMs / 86_400_000)} days` });
+      this.problems.push({ path: 'from', reason: `the window from..to must be at most ${describeSpan(maxWindowMs)}` });
     }
     return { from, to };
   }
@@ -53,8 +53,10 @@ export class QueryReader {
   private date(name: string): Date | undefined {
     const value = this.single(name);
     if (value === undefined) return undefined;
-    const parsed = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value) ? new Date(value) : new Date(NaN);
-    if (Number.isNaN(parsed.getTime())) {
+    // A date alone means its midnight UTC; impossible calendar values (Feb 30, hour 24) are refused, not rolled over.
+    const ms = parseIsoDateTime(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+    const parsed = new Date(ms ?? NaN);
+    if (ms === null) {
       this.problems.push({ path: name, reason: `must be an ISO-8601 date or date-time (got "${value.slice(0, 64)}")` });
       return undefined;
     }
@@ -100,4 +102,10 @@ export class QueryReader {
       throw new AppError('VALIDATION_FAILED', `invalid parameter(s): ${[...new Set(this.problems.map((p) => p.path))].join(', ')}`, this.problems);
     }
   }
+}
+
+function describeSpan(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000} days`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} hours`;
+  return `${Math.round(ms / 1000)} seconds`;
 }

@@ -79,13 +79,14 @@ export class ClickHouseEventsRepository {
       if (row.createdAt > to) to = row.createdAt;
     }
     const result = await this.ch.client.query({
-      query: `SELECT toString(id) AS id FROM audit_events
+      // The alias must not be `id`: it would shadow the column in the WHERE clause and match nothing.
+      query: `SELECT toString(id) AS existingId FROM audit_events
               WHERE organizationId IN {orgs:Array(String)}
                 AND createdAt BETWEEN {from:DateTime64(3, 'UTC')} AND {to:DateTime64(3, 'UTC')}
                 AND id IN {ids:Array(UUID)}`,
       query_params: { orgs: [...new Set(rows.map((r) => r.organizationId))], from, to, ids: rows.map((r) => r.id) },
       format: 'JSONEachRow',
     });
-    return new Set((await result.json<{ id: string }>()).map((r) => r.id));
+    return new Set((await result.json<{ existingId: string }>()).map((r) => r.existingId));
   }
 }

@@ -10,6 +10,7 @@ describe('public API of @audit/contracts', () => {
         'MAX_BATCH_EVENTS',
         'isActionType',
         'isUuid',
+        'parseIsoDateTime',
         'uuidv7',
         'validateBatch',
         'validateEvent',

@@ -21,3 +21,4 @@ export type {
 export { validateEvent } from './validate';
 export { validateBatch } from './batch';
 export { isUuid, uuidv7 } from './uuid';
+export { parseIsoDateTime } from './iso-date';

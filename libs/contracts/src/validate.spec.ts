@@ -588,3 +588,24 @@ describe('validateEvent: options', () => {
     expect(rejectOne(input({ createdAt: '2030-01-01T00:04:00Z' }), 'createdAt')).toMatch(/in the future/);
   });
 });
+
+describe('the NUL character, which Postgres cannot store', () => {
+  const now = new Date('2026-06-01T00:00:00Z');
+  it.each([
+    ['userId', { userId: 'u\u00001' }],
+    ['pageName', { pageName: 'a\u0000b' }],
+    ['queryName', { queryName: '\u0000' }],
+    ['resourceName', { resourceName: 'r\u0000' }],
+    ['user.email', { user: { email: 'a@b\u0000', userName: 'A' } }],
+    ['user.userName', { user: { email: 'a@b', userName: 'A\u0000' } }],
+    ['metadata', { metadata: { query: 'select 1', nested: { text: 'x\u0000y' } } }],
+  ])('is refused in %s', (path, fields) => {
+    const result = validateEvent({ organizationId: 'acme', actionType: 'QUERY_RUN', ...fields }, { now });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors).toEqual([{ path, reason: expect.stringContaining('NUL character') }]);
+  });
+
+  it('is allowed as escaped text that is not a NUL', () => {
+    expect(validateEvent({ organizationId: 'acme', actionType: 'QUERY_RUN', metadata: { query: 'select \'\\\\u0000\'' } }, { now }).ok).toBe(true);
+  });
+});

@@ -7,6 +7,19 @@ import { parseIsoDateTime } from './iso-date';
 import { LIMITS } from './limits';
 import { isUuid, uuidv7 } from './uuid';
 
+/** Postgres text and jsonb cannot hold U+0000; accepting it would let the projection and the record disagree. */
+const NUL_REASON = 'must not contain the NUL character (U+0000), which Postgres cannot store';
+
+/** Whether any string or key inside a JSON value holds U+0000 (the serialised text cannot tell `\\u0000` text from it). */
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item));
+  }
+  return false;
+}
+
 /** Fields an emitter may send. Anything else at the top level is rejected. */
 const EMITTER_FIELDS: ReadonlySet<string> = new Set([
   'id',
@@ -125,6 +138,7 @@ class EventChecker {
     }
     if (!allowEmpty && value.length === 0) this.fail(key, 'must not be empty (use null for "none")');
     if (value.length > maxLength) this.fail(key, `must be at most ${maxLength} characters (got ${value.length})`);
+    if (value.includes('\u0000')) this.fail(key, NUL_REASON);
     return value;
   }
 
@@ -149,14 +163,18 @@ class EventChecker {
       // Deliberately loose: the snapshot is a display/join aid, not a mailbox
       // we send to, and strict e-mail grammars reject real addresses.
       if (!email.includes('@')) this.fail('user.email', `must contain "@" (got ${describeValue(email)})`);
+      if (email.includes('\u0000')) this.fail('user.email', NUL_REASON);
     }
     const userName = Object.hasOwn(value, 'userName') ? value['userName'] : undefined;
     if (userName === undefined || userName === null) {
       this.fail('user.userName', 'is required');
     } else if (typeof userName !== 'string') {
       this.fail('user.userName', `must be a string (got ${describeValue(userName)})`);
-    } else if (userName.length > LIMITS.maxUserNameLength) {
-      this.fail('user.userName', `must be at most ${LIMITS.maxUserNameLength} characters (got ${userName.length})`);
+    } else {
+      if (userName.length > LIMITS.maxUserNameLength) {
+        this.fail('user.userName', `must be at most ${LIMITS.maxUserNameLength} characters (got ${userName.length})`);
+      }
+      if (userName.includes('\u0000')) this.fail('user.userName', NUL_REASON);
     }
     for (const key of Object.keys(value)) {
       if (!USER_FIELDS.has(key)) this.fail(`user.${key}`, 'is not a field of the user snapshot (only email and userName)');
@@ -211,6 +229,10 @@ class EventChecker {
     const bytes = json === undefined ? 0 : Buffer.byteLength(json, 'utf8');
     if (bytes > LIMITS.maxMetadataBytes) {
       this.fail('metadata', `must serialise to at most ${LIMITS.maxMetadataBytes} bytes of JSON (got ${bytes})`);
+      return {};
+    }
+    if (containsNul(value)) {
+      this.fail('metadata', NUL_REASON);
       return {};
     }
     // Re-parse instead of copying: the event then holds exactly what will be

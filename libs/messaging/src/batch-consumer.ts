@@ -248,7 +248,9 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
         headers: h,
         msgID: `${this.options.durable}:${message.info.stream}:${message.seq}`,
       });
-      message.term(reason.slice(0, 256));
+      // The reason travels in the dead letter's headers: nats-server before 2.10 ignores `+TERM <reason>`
+      // and would keep redelivering the message.
+      message.term();
       outcomes.inc({ consumer: this.options.durable, outcome: 'dead_lettered' });
       this.logger.warn({ msg: 'message dead-lettered', subject: message.subject, seq: message.seq, reason });
     } catch (error) {
