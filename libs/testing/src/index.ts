@@ -4,3 +4,5 @@ export * from './wait-for';
 export * from './processes';
 export * from './fixtures';
 export * from './test-clickhouse';
+export * from './tcp-proxy';
+export * from './supervisor';
