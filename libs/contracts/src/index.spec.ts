@@ -27,6 +27,7 @@ describe('public API of @audit/contracts', () => {
       maxUserIdLength: 256,
       maxEmailLength: 320,
       maxUserNameLength: 256,
+      maxResponseTimeMs: 2147483647,
     });
     expect(Object.isFrozen(contracts.LIMITS)).toBe(true);
     expect(contracts.MAX_BATCH_EVENTS).toBe(1000);

@@ -20,6 +20,8 @@ export const LIMITS = Object.freeze({
   maxEmailLength: 320,
   /** Max length of user.userName. */
   maxUserNameLength: 256,
+  /** The column is a Postgres `integer`: an event the store cannot hold is refused at ingest, not dead-lettered later. */
+  maxResponseTimeMs: 2_147_483_647,
 } as const);
 
 /** Max number of events accepted in one batch by {@link validateBatch}. */

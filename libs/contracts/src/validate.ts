@@ -204,8 +204,8 @@ class EventChecker {
       this.fail('responseTimeMs', `must be a whole number of milliseconds (got ${value})`);
     } else if (value < 0) {
       this.fail('responseTimeMs', `must be at least 0 (got ${value})`);
-    } else if (!Number.isSafeInteger(value)) {
-      this.fail('responseTimeMs', `must be at most ${Number.MAX_SAFE_INTEGER} (got ${value})`);
+    } else if (value > LIMITS.maxResponseTimeMs) {
+      this.fail('responseTimeMs', `must be at most ${LIMITS.maxResponseTimeMs} (got ${value})`);
     }
     return value as number;
   }

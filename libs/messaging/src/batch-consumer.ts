@@ -138,6 +138,12 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
       try {
         const consumer = await this.bus.js.consumers.get(this.options.stream, this.options.durable);
         this.messages = await consumer.consume({ max_messages: this.options.maxBatchMessages * (this.inFlightLimit + 1) });
+        // Shutdown may have come while the iterator was being opened: it had nothing to close then.
+        if (this.stopping) {
+          // stop(), not close(): close() resolves only once someone has iterated to the end.
+          this.messages.stop();
+          break;
+        }
         this.running = true;
         for await (const message of this.messages) {
           this.buffer.push(message);

@@ -88,12 +88,18 @@ export class Database implements OnModuleInit, OnApplicationShutdown {
   /** Runs `work` while holding a session advisory lock, so one replica at a time does it. */
   async withAdvisoryLock<T>(key: number, work: () => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    let broken: Error | undefined;
+    const onError = (error: Error): void => {
+      broken ??= error;
+    };
+    client.on('error', onError);
     try {
       await client.query('SELECT pg_advisory_lock($1)', [key]);
       return await work();
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => undefined);
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
     }
   }
 
@@ -101,6 +107,12 @@ export class Database implements OnModuleInit, OnApplicationShutdown {
   async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // pg-pool stops listening to a client while it is checked out: a connection dying mid-transaction
+    // would otherwise be an unhandled 'error' event and end the process. The query fails on its own.
+    const onError = (error: Error): void => {
+      broken ??= error;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -111,6 +123,7 @@ export class Database implements OnModuleInit, OnApplicationShutdown {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
+      client.off('error', onError);
       client.release(broken && isConnectionError(broken) ? broken : undefined);
     }
   }

@@ -43,13 +43,19 @@ export async function connectTestBus(url: string): Promise<TestBus> {
 export async function bootModules(imports: Array<Type<unknown> | DynamicModule>, env: Record<string, string>): Promise<TestingModule> {
   Object.assign(process.env, env);
   const moduleRef = await Test.createTestingModule({ imports }).compile();
-  await moduleRef.init();
-  const health = moduleRef.get(HealthRegistry);
-  await waitFor('the modules to be ready', async () => {
-    const { ready, checks } = await health.evaluate();
-    if (!ready) throw new Error(JSON.stringify(checks));
-    return true;
-  });
+  try {
+    await moduleRef.init();
+    const health = moduleRef.get(HealthRegistry);
+    await waitFor('the modules to be ready', async () => {
+      const { ready, checks } = await health.evaluate();
+      if (!ready) throw new Error(JSON.stringify(checks));
+      return true;
+    });
+  } catch (error) {
+    // Release what did start, without letting a stuck shutdown hide the start-up failure.
+    await Promise.race([moduleRef.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    throw error;
+  }
   return moduleRef;
 }
 

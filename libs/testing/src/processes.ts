@@ -86,3 +86,28 @@ export function runCliProcess(args: string[], env: Record<string, string>): Prom
     });
   });
 }
+
+/**
+ * Runs a CommonJS snippet in a fresh Node process that can `require` the workspace's TypeScript (swc on
+ * load, tsconfig paths). For behaviour only a separate process shows, e.g. that an error does not crash it.
+ * `requireLib('persistence')` in the snippet loads `libs/persistence/src/index.ts`.
+ */
+export function runScript(source: string, env: Record<string, string> = {}, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const prelude = `const requireLib = (name) => require(${JSON.stringify(path.join(WORKSPACE_ROOT, 'libs'))} + '/' + name + '/src/index.ts');\n`;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', '-e', prelude + source], {
+      cwd: WORKSPACE_ROOT,
+      env: { ...process.env, SWC_NODE_PROJECT: path.join(WORKSPACE_ROOT, 'tsconfig.base.json'), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

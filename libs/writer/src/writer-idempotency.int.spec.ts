@@ -17,6 +17,8 @@ import {
 } from '@audit/testing';
 import { WriterModule } from './writer.module';
 
+jest.setTimeout(60_000);
+
 /**
  * At-least-once delivery means the writer sees the same event more than once. Each copy is published
  * with its own Nats-Msg-Id so the bus does not dedup it: only the writer's idempotent insert stands

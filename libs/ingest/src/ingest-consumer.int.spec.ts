@@ -1,0 +1,169 @@
+import type { TestingModule } from '@nestjs/testing';
+import { AuthModule } from '@audit/auth';
+import { validateEvent } from '@audit/contracts';
+import { DLQ_HEADERS, dlqSubject, ingestSubject, MessagingModule, STREAMS } from '@audit/messaging';
+import { PersistenceModule, RedactionRulesRepository } from '@audit/persistence';
+import { PlatformModule } from '@audit/platform';
+import {
+  bootModules,
+  connectTestBus,
+  createTestDatabase,
+  readStream,
+  startTestNats,
+  waitFor,
+  waitForConsumerIdle,
+  type TestBus,
+  type TestDatabase,
+  type TestNats,
+} from '@audit/testing';
+import { WriterModule } from '@audit/writer';
+import { busEventId } from './bus-event-id';
+import { IngestModule } from './ingest.module';
+
+jest.setTimeout(60_000);
+
+const ORG = 'org_ingest';
+const SUBJECT = ingestSubject(ORG);
+
+interface Row {
+  id: string;
+  actionType: string;
+  userId: string | null;
+  queryName: string | null;
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+  receivedAt: Date;
+}
+
+/**
+ * Services publish raw events on `audit.ingest.<org>`. The ingest consumer validates and redacts them like
+ * HTTP ingest, republishes them canonically (through the writer into Postgres), and dead-letters the rest.
+ */
+describe('ingest consumer: audit.ingest.<org> → AUDIT_EVENTS → Postgres', () => {
+  let db: TestDatabase;
+  let nats: TestNats;
+  let bus: TestBus;
+  let app: TestingModule;
+
+  beforeAll(async () => {
+    [db, nats] = await Promise.all([createTestDatabase('ingest_consumer'), startTestNats()]);
+    app = await bootModules([PlatformModule, MessagingModule, PersistenceModule, AuthModule, IngestModule, WriterModule], {
+      DATABASE_URL: db.url,
+      NATS_URL: nats.url,
+      AUTH_JWT_SECRET: 'test-secret-test-secret-test-secret-0123',
+      HIDE_ALL_HEADERS_IN_AUDIT_LOG_EVENTS: 'true',
+      CONSUMER_ACK_WAIT: '2s',
+      WRITER_FLUSH_INTERVAL: '20ms',
+    });
+    bus = await connectTestBus(nats.url);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await bus?.close();
+    await nats?.destroy();
+    await db?.drop();
+  });
+
+  const publishRaw = async (payload: unknown, subject = SUBJECT): Promise<number> =>
+    (await bus.js.publish(subject, typeof payload === 'string' ? payload : JSON.stringify(payload))).seq;
+
+  it('stores valid events redacted, dedups by id, and dead-letters invalid ones with the reason', async () => {
+    await app.get(RedactionRulesRepository).hideParameters(ORG, 'getSecrets');
+
+    const secretQuery = {
+      id: '6f1c1b52-3f1e-4c8e-9a57-1d2f6d1b9a01',
+      organizationId: ORG,
+      actionType: 'QUERY_RUN',
+      userId: 'user-1',
+      user: { email: 'ada@example.com', userName: 'Ada' },
+      queryName: 'getSecrets',
+      metadata: { query: 'select * from secrets where ssn = {{ssn}}', parameters: { ssn: '123-45-6789' }, headers: { authorization: 'Bearer s3cr3t' } },
+      createdAt: '2026-02-03T04:05:06.007Z',
+    };
+    const plainQuery = {
+      id: '6f1c1b52-3f1e-4c8e-9a57-1d2f6d1b9a02',
+      organizationId: ORG,
+      actionType: 'QUERY_RUN',
+      userId: 'user-1',
+      queryName: 'listUsers',
+      metadata: { query: 'select * from users', parameters: { limit: 10 }, headers: { cookie: 'session=abc' } },
+      createdAt: '2026-02-03T04:05:07.000Z',
+    };
+    const withoutId = { organizationId: ORG, actionType: 'LOGIN', userId: 'user-2', user: { email: 'bob@example.com', userName: 'Bob' } };
+    const invalid = { organizationId: ORG, actionType: 'DANCE', ipAddress: '999.1.1.1' };
+    const foreign = { organizationId: 'org_other', actionType: 'LOGIN' };
+
+    await publishRaw(secretQuery);
+    await publishRaw(plainQuery);
+    const withoutIdSeq = await publishRaw(withoutId);
+    const invalidSeq = await publishRaw(invalid);
+    const foreignSeq = await publishRaw(foreign);
+    const notJsonSeq = await publishRaw('{"organizationId":');
+    // The same raw event again (no Nats-Msg-Id, so the ingest stream keeps both): its id makes it one event.
+    await publishRaw(secretQuery);
+
+    // AUDIT_INGEST is a work queue: a raw message leaves it once ingest acked (republished) or terminated
+    // (dead-lettered) it. Then the writer has everything ingest republished.
+    await waitForConsumerIdle(bus.jsm, STREAMS.ingest, 'ingest');
+    expect((await bus.jsm.streams.info(STREAMS.ingest)).state.messages).toBe(0);
+    await waitForConsumerIdle(bus.jsm, STREAMS.events, 'writer');
+    const dead = await waitFor('the three invalid messages to be dead-lettered', async () => {
+      const found = await readStream(bus.jsm, STREAMS.dlq);
+      return found.length >= 3 ? found : undefined;
+    });
+    const rows = await db.query<Row>(
+      'SELECT id, "actionType", "userId", "queryName", metadata, "createdAt", "receivedAt" FROM audit_trail_events ORDER BY "createdAt"',
+    );
+
+    // Valid events: stored once each, with hidden data removed before it reached the bus.
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toMatchObject({
+      id: secretQuery.id,
+      actionType: 'QUERY_RUN',
+      queryName: 'getSecrets',
+      metadata: { query: secretQuery.metadata.query },
+      createdAt: new Date(secretQuery.createdAt),
+    });
+    expect(rows[1]).toMatchObject({
+      id: plainQuery.id,
+      queryName: 'listUsers',
+      metadata: { query: plainQuery.metadata.query, parameters: { limit: 10 } },
+    });
+    // No id from the emitter: a UUIDv7 derived from the bus message, stamped at the time it was published.
+    const assigned = rows[2];
+    expect(assigned).toMatchObject({ actionType: 'LOGIN', userId: 'user-2', metadata: {} });
+    expect(assigned.createdAt).toEqual(assigned.receivedAt);
+    expect(assigned.id).toBe(busEventId(assigned.receivedAt.getTime(), STREAMS.ingest, withoutIdSeq));
+
+    const canonical = await readStream(bus.jsm, STREAMS.events);
+    expect(canonical.map((m) => m.headers['Nats-Msg-Id']).sort()).toEqual([secretQuery.id, plainQuery.id, assigned.id].sort());
+    const onTheBus = canonical.map((m) => m.data).join('\n');
+    for (const secret of ['123-45-6789', 'Bearer s3cr3t', 'session=abc']) expect(onTheBus).not.toContain(secret);
+
+    const users = await db.query('SELECT id, email, "userName", "organizationId" FROM users ORDER BY id');
+    expect(users).toEqual([
+      { id: 'user-1', email: 'ada@example.com', userName: 'Ada', organizationId: ORG },
+      { id: 'user-2', email: 'bob@example.com', userName: 'Bob', organizationId: ORG },
+    ]);
+
+    // Invalid ones: in AUDIT_DLQ under audit.dlq.ingest, with the validation errors as the reason.
+    const expectedErrors = validateEvent(invalid, { now: new Date() });
+    if (expectedErrors.ok) throw new Error('fixture should be invalid');
+    const bySeq = new Map(dead.map((m) => [m.headers[DLQ_HEADERS.streamSequence], m]));
+    expect(dead).toHaveLength(3);
+    for (const message of dead) {
+      expect(message.subject).toBe(dlqSubject('ingest'));
+      expect(message.headers[DLQ_HEADERS.consumer]).toBe('ingest');
+      expect(message.headers[DLQ_HEADERS.subject]).toBe(SUBJECT);
+    }
+    expect(bySeq.get(String(invalidSeq))?.headers[DLQ_HEADERS.reason]).toBe(`undecodable: invalid event: ${JSON.stringify(expectedErrors.errors)}`);
+    expect(bySeq.get(String(invalidSeq))?.headers[DLQ_HEADERS.reason]).toContain('"path":"actionType"');
+    expect(bySeq.get(String(invalidSeq))?.headers[DLQ_HEADERS.reason]).toContain('"path":"ipAddress"');
+    expect(JSON.parse(bySeq.get(String(invalidSeq))?.data ?? 'null')).toEqual(invalid);
+    expect(bySeq.get(String(foreignSeq))?.headers[DLQ_HEADERS.reason]).toBe(
+      `undecodable: organizationId "org_other" does not match subject ${SUBJECT}`,
+    );
+    expect(bySeq.get(String(notJsonSeq))?.headers[DLQ_HEADERS.reason]).toBe('undecodable: payload is not JSON');
+  });
+});

@@ -1,0 +1,57 @@
+import { validateEvent, type AuditEvent, type AuditEventInput } from '@audit/contracts';
+import { redact, type RedactionPolicy } from './redaction';
+
+const event = (input: Partial<AuditEventInput>): AuditEvent => {
+  const result = validateEvent({ organizationId: 'org_a', actionType: 'QUERY_RUN', ...input }, { now: new Date('2026-03-01T00:00:00Z') });
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  return result.event;
+};
+
+const policy = (hideAllHeaders: boolean, ...queries: string[]): RedactionPolicy => ({ hideAllHeaders, hiddenParameterQueries: new Set(queries) });
+
+const metadata = { query: 'select * from t where id = {{id}}', parameters: { id: 42 }, headers: { authorization: 'Bearer x' }, other: [1, 2] };
+
+describe('redact', () => {
+  it('removes metadata.headers when every header is hidden, and nothing else', () => {
+    const redacted = redact(event({ queryName: 'getUser', metadata }), policy(true));
+    expect(redacted.metadata).toEqual({ query: metadata.query, parameters: { id: 42 }, other: [1, 2] });
+  });
+
+  it('removes metadata.parameters only for the named queries of the policy', () => {
+    expect(redact(event({ queryName: 'getUser', metadata }), policy(false, 'getUser')).metadata).toEqual({
+      query: metadata.query,
+      headers: { authorization: 'Bearer x' },
+      other: [1, 2],
+    });
+    expect(redact(event({ queryName: 'listUsers', metadata }), policy(false, 'getUser')).metadata).toEqual(metadata);
+    // Names match exactly: no case folding, no prefix match.
+    expect(redact(event({ queryName: 'GetUser', metadata }), policy(false, 'getUser')).metadata).toEqual(metadata);
+    expect(redact(event({ queryName: null, metadata }), policy(false, 'getUser')).metadata).toEqual(metadata);
+  });
+
+  it('applies both rules together', () => {
+    expect(redact(event({ queryName: 'getUser', metadata }), policy(true, 'getUser')).metadata).toEqual({ query: metadata.query, other: [1, 2] });
+  });
+
+  it('keeps every other field of the event', () => {
+    const input = event({ queryName: 'getUser', userId: 'u1', pageName: 'p', resourceName: 'r', responseTimeMs: 12, metadata });
+    const redacted = redact(input, policy(true, 'getUser'));
+    expect({ ...redacted, metadata: null }).toEqual({ ...input, metadata: null });
+  });
+
+  it('leaves the input untouched and shares no redacted object with it', () => {
+    const input = event({ queryName: 'getUser', metadata });
+    const snapshot = structuredClone(input);
+    const redacted = redact(input, policy(true, 'getUser'));
+    expect(input).toEqual(snapshot);
+    expect(redacted).not.toBe(input);
+    expect(redacted.metadata).not.toBe(input.metadata);
+  });
+
+  it('returns the event as is when there is nothing to hide', () => {
+    const input = event({ queryName: 'getUser', metadata: { query: 'select 1' } });
+    expect(redact(input, policy(true, 'getUser'))).toBe(input);
+    const withHeaders = event({ queryName: 'getUser', metadata });
+    expect(redact(withHeaders, policy(false))).toBe(withHeaders);
+  });
+});

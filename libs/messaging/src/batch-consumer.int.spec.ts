@@ -1,0 +1,169 @@
+import { Inject, Injectable, Module } from '@nestjs/common';
+import type { TestingModule } from '@nestjs/testing';
+import type { JsMsg } from '@nats-io/jetstream';
+import { HealthRegistry, PlatformModule } from '@audit/platform';
+import { bootModules, connectTestBus, readStream, runScript, startTestNats, waitFor, waitForConsumerIdle, type TestBus, type TestNats } from '@audit/testing';
+import { JetStreamBatchConsumer, type Delivery } from './batch-consumer';
+import { MESSAGING_CONFIG, type MessagingConfig } from './config';
+import { PermanentError, TransientError } from './errors';
+import { JetStreamConnection } from './jetstream.connection';
+import { MessagingModule } from './messaging.module';
+import { DLQ_HEADERS, dlqSubject, STREAMS } from './subjects';
+
+jest.setTimeout(60_000);
+
+interface Probe {
+  id: string;
+  /** How the handler treats it: succeed, fail once transiently, always fail for an unknown reason, or refuse it. */
+  mode: 'ok' | 'transient-once' | 'unknown' | 'permanent';
+}
+
+/** A consumer whose handler fails on demand, recording every delivery it saw and every message it completed. */
+@Injectable()
+class ProbeConsumer extends JetStreamBatchConsumer<Probe> {
+  readonly seen = new Map<string, number>();
+  readonly completed: Array<{ id: string; delivery: number }> = [];
+
+  constructor(bus: JetStreamConnection, @Inject(MESSAGING_CONFIG) messaging: MessagingConfig, health: HealthRegistry) {
+    super(bus, messaging, health, {
+      durable: 'probe',
+      stream: STREAMS.events,
+      filterSubject: 'audit.events.probe.>',
+      maxBatchMessages: 10,
+      maxBatchBytes: 1 << 20,
+      flushIntervalMs: 100,
+    });
+  }
+
+  protected decode(message: JsMsg): Probe {
+    try {
+      const probe = JSON.parse(message.string()) as Probe;
+      this.seen.set(probe.id, (this.seen.get(probe.id) ?? 0) + 1);
+      return probe;
+    } catch {
+      throw new PermanentError('not JSON');
+    }
+  }
+
+  protected handleBatch(batch: ReadonlyArray<Delivery<Probe>>): Promise<void> {
+    for (const { message, payload } of batch) {
+      if (payload.mode === 'transient-once' && message.info.deliveryCount === 1) return Promise.reject(new TransientError('database restarting'));
+      if (payload.mode === 'unknown') return Promise.reject(new Error('boom'));
+      if (payload.mode === 'permanent') return Promise.reject(new PermanentError('rejected by a constraint'));
+    }
+    for (const { message, payload } of batch) this.completed.push({ id: payload.id, delivery: message.info.deliveryCount });
+    return Promise.resolve();
+  }
+}
+
+@Module({ providers: [ProbeConsumer] })
+class ProbeModule {}
+
+describe('JetStreamBatchConsumer (real NATS)', () => {
+  let nats: TestNats;
+  let bus: TestBus;
+  let app: TestingModule;
+  let probe: ProbeConsumer;
+
+  beforeAll(async () => {
+    nats = await startTestNats();
+    app = await bootModules([PlatformModule, MessagingModule, ProbeModule], { NATS_URL: nats.url, CONSUMER_ACK_WAIT: '2s', CONSUMER_MAX_DELIVER: '3' });
+    probe = app.get(ProbeConsumer);
+    bus = await connectTestBus(nats.url);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await bus?.close();
+    await nats?.destroy();
+  });
+
+  const publish = async (...probes: Probe[]): Promise<void> => {
+    for (const p of probes) await bus.js.publish('audit.events.probe.LOGIN', JSON.stringify(p));
+  };
+  const completedIds = (): string[] => probe.completed.map((c) => c.id).sort();
+  const deadLetters = async () => (await readStream(bus.jsm, STREAMS.dlq)).filter((m) => m.subject === dlqSubject('probe'));
+
+  it('naks a batch that failed transiently and completes every message of it on redelivery, exactly once', async () => {
+    await publish({ id: 'a', mode: 'ok' }, { id: 'b', mode: 'transient-once' }, { id: 'c', mode: 'ok' });
+    await waitFor('the batch to complete', () => probe.completed.length >= 3);
+    await waitForConsumerIdle(bus.jsm, STREAMS.events, 'probe');
+    expect(completedIds()).toEqual(['a', 'b', 'c']);
+    expect(probe.completed.find((c) => c.id === 'b')?.delivery).toBe(2);
+    expect(await deadLetters()).toEqual([]);
+  });
+
+  it('dead-letters only the refused message of a batch and completes the others', async () => {
+    await publish({ id: 'd', mode: 'ok' }, { id: 'e', mode: 'permanent' }, { id: 'f', mode: 'ok' });
+    await waitFor('the refused message to be dead-lettered', async () => (await deadLetters()).length === 1);
+    await waitFor('the others to complete', () => completedIds().includes('d') && completedIds().includes('f'));
+    const [dead] = await deadLetters();
+    expect(JSON.parse(dead.data)).toEqual({ id: 'e', mode: 'permanent' });
+    expect(dead.headers).toMatchObject({
+      [DLQ_HEADERS.reason]: 'rejected by a constraint',
+      [DLQ_HEADERS.consumer]: 'probe',
+      [DLQ_HEADERS.subject]: 'audit.events.probe.LOGIN',
+      [DLQ_HEADERS.deliveries]: '1',
+    });
+    expect(completedIds()).toEqual(['a', 'b', 'c', 'd', 'f']);
+  });
+
+  it('retries an unknown failure CONSUMER_MAX_DELIVER times, then dead-letters it with the reason', async () => {
+    await publish({ id: 'x', mode: 'unknown' });
+    await waitFor('the failing message to be dead-lettered', async () => (await deadLetters()).length === 2, 20_000);
+    const dead = (await deadLetters())[1];
+    expect(JSON.parse(dead.data)).toEqual({ id: 'x', mode: 'unknown' });
+    expect(dead.headers[DLQ_HEADERS.reason]).toBe('gave up after 3 deliveries: boom');
+    expect(dead.headers[DLQ_HEADERS.deliveries]).toBe('3');
+    expect(probe.completed.some((c) => c.id === 'x')).toBe(false);
+  });
+
+  /**
+   * Terminated with a bare +TERM: nats-server 2.9 (the one on this project's machines) ignores "+TERM <reason>",
+   * which left every dead letter pending and redelivered each ack wait, counting against max_ack_pending.
+   */
+  it('terminates a dead-lettered message: it is not redelivered after the ack wait', async () => {
+    await publish({ id: 'g', mode: 'permanent' });
+    await waitFor('the refused message to be dead-lettered', async () => (await deadLetters()).length === 3);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(probe.seen.get('g')).toBe(1);
+    // None of the dead letters of this file (e, x, g) is pending any more, and x was not redelivered again.
+    const info = await bus.jsm.consumers.info(STREAMS.events, 'probe');
+    expect(info.num_ack_pending).toBe(0);
+    expect(info.num_pending).toBe(0);
+    expect(probe.seen.get('x')).toBe(3);
+    expect(probe.seen.get('e')).toBe(1);
+  });
+
+  // Shutdown before the loop has opened its consume() iterator (right after start) must not leave an
+  // iterator open forever: a pod stopped during start-up would otherwise hang until SIGKILL.
+  it('shuts down promptly even right after start', async () => {
+    const result = await runScript(
+      `
+      const { JetStreamConnection, JetStreamBatchConsumer, readMessagingConfig, STREAMS } = requireLib('messaging');
+      const { HealthRegistry } = requireLib('platform');
+      class Idle extends JetStreamBatchConsumer {
+        constructor(bus, config, health) {
+          super(bus, config, health, { durable: 'idle', stream: STREAMS.events, filterSubject: 'audit.events.idle.>', maxBatchMessages: 10, maxBatchBytes: 1024, flushIntervalMs: 10 });
+        }
+        decode(message) { return message.data; }
+        async handleBatch() {}
+      }
+      (async () => {
+        const config = readMessagingConfig();
+        const health = new HealthRegistry();
+        const bus = new JetStreamConnection(config, health);
+        await bus.onModuleInit();
+        const consumer = new Idle(bus, config, health);
+        await consumer.onApplicationBootstrap();
+        await consumer.beforeApplicationShutdown();
+        await bus.onApplicationShutdown();
+        console.log('closed');
+      })();
+      `,
+      { NATS_URL: nats.url, LOG_LEVEL: 'error' },
+      6_000,
+    );
+    expect(result.stdout.split('\n')).toContain('closed');
+  });
+});

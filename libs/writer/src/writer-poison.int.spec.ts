@@ -1,0 +1,140 @@
+import type { TestingModule } from '@nestjs/testing';
+import type { AuditEvent } from '@audit/contracts';
+import { DLQ_HEADERS, dlqSubject, eventsSubject, MessagingModule, STREAMS } from '@audit/messaging';
+import { PersistenceModule } from '@audit/persistence';
+import { PlatformModule } from '@audit/platform';
+import {
+  bootModules,
+  canonicalEvent,
+  connectTestBus,
+  createTestDatabase,
+  readStream,
+  startTestNats,
+  waitFor,
+  waitForConsumerIdle,
+  type TestBus,
+  type TestDatabase,
+  type TestNats,
+} from '@audit/testing';
+import { WriterModule } from './writer.module';
+
+jest.setTimeout(60_000);
+
+const ORG = 'org_poison';
+const SUBJECT = eventsSubject(ORG, 'LOGIN');
+
+/**
+ * A message that can never be written goes to AUDIT_DLQ with the reason, once, and does not hold back the
+ * messages around it: everything valid before and after it is written.
+ */
+describe('writer: poison messages', () => {
+  let db: TestDatabase;
+  let nats: TestNats;
+  let bus: TestBus;
+  let app: TestingModule;
+
+  beforeAll(async () => {
+    [db, nats] = await Promise.all([createTestDatabase('writer_poison'), startTestNats()]);
+    app = await bootModules([PlatformModule, MessagingModule, PersistenceModule, WriterModule], {
+      DATABASE_URL: db.url,
+      NATS_URL: nats.url,
+      CONSUMER_ACK_WAIT: '2s',
+      // Long enough that each group published at once is written as one batch.
+      WRITER_FLUSH_INTERVAL: '300ms',
+    });
+    bus = await connectTestBus(nats.url);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await bus?.close();
+    await nats?.destroy();
+    await db?.drop();
+  });
+
+  const valid = (label: string, n: number): AuditEvent[] =>
+    Array.from({ length: n }, (_, i) => canonicalEvent({ organizationId: ORG, actionType: 'LOGIN', userId: `${label}-${i}`, metadata: { label, i } }));
+
+  const publish = async (payload: string | AuditEvent): Promise<number> => {
+    const data = typeof payload === 'string' ? payload : JSON.stringify(payload);
+    const ack = await bus.js.publish(SUBJECT, data, typeof payload === 'string' ? undefined : { msgID: payload.id });
+    return ack.seq;
+  };
+
+  const storedIds = async (): Promise<string[]> =>
+    (await db.query<{ id: string }>('SELECT id FROM audit_trail_events ORDER BY id')).map((r) => r.id);
+
+  it('dead-letters undecodable payloads with the reason, and writes every valid event around them', async () => {
+    const before = valid('before', 3);
+    const after = valid('after', 3);
+    const notJson = 'this is {not json';
+    const incomplete = JSON.stringify({ organizationId: ORG, hello: 'world' });
+
+    // All in one batch: the poison must not fail the valid messages batched with it.
+    const seqs: number[] = [];
+    for (const payload of [...before, notJson, incomplete, ...after]) seqs.push(await publish(payload));
+
+    const expected = [...before, ...after].map((e) => e.id).sort();
+    await waitFor('the valid events to be written', async () => (await storedIds()).length === expected.length);
+    await waitFor('both poison messages to be dead-lettered', async () => (await bus.jsm.streams.info(STREAMS.dlq)).state.messages === 2);
+    // Dead letters are terminated: nothing is left pending or redelivered after the ack wait.
+    await waitForConsumerIdle(bus.jsm, STREAMS.events, 'writer');
+    expect(await storedIds()).toEqual(expected);
+
+    const dead = await readStream(bus.jsm, STREAMS.dlq);
+    expect(dead).toEqual([
+      {
+        seq: 1,
+        subject: dlqSubject('writer'),
+        data: notJson,
+        headers: expect.objectContaining({
+          [DLQ_HEADERS.reason]: 'undecodable: payload is not JSON',
+          [DLQ_HEADERS.consumer]: 'writer',
+          [DLQ_HEADERS.subject]: SUBJECT,
+          [DLQ_HEADERS.streamSequence]: String(seqs[3]),
+          [DLQ_HEADERS.deliveries]: '1',
+        }) as Record<string, string>,
+      },
+      {
+        seq: 2,
+        subject: dlqSubject('writer'),
+        data: incomplete,
+        headers: expect.objectContaining({
+          [DLQ_HEADERS.reason]: 'undecodable: not a canonical event: bad id, actionType, createdAt, receivedAt, metadata',
+          [DLQ_HEADERS.streamSequence]: String(seqs[4]),
+        }) as Record<string, string>,
+      },
+    ]);
+  });
+
+  it('dead-letters only the message Postgres refuses, not the batch it came in', async () => {
+    const before = valid('db-before', 4);
+    const after = valid('db-after', 4);
+    // Passes the writer's decoding but can never be stored: out of range for the integer column.
+    const refused = { ...canonicalEvent({ organizationId: ORG, actionType: 'LOGIN', userId: 'refused' }), responseTimeMs: 1e20 };
+    const storedBefore = await storedIds();
+    const dlqBefore = (await bus.jsm.streams.info(STREAMS.dlq)).state.messages;
+
+    for (const payload of [...before, refused, ...after]) await publish(payload);
+
+    const expected = [...storedBefore, ...before.map((e) => e.id), ...after.map((e) => e.id)].sort();
+    await waitFor('the valid events of the batch to be written', async () => (await storedIds()).length === expected.length);
+    await waitFor('the refused event to be dead-lettered', async () => (await bus.jsm.streams.info(STREAMS.dlq)).state.messages === dlqBefore + 1);
+    await waitForConsumerIdle(bus.jsm, STREAMS.events, 'writer');
+    expect(await storedIds()).toEqual(expected);
+
+    const dead = (await readStream(bus.jsm, STREAMS.dlq)).slice(dlqBefore);
+    expect(dead).toHaveLength(1);
+    expect(JSON.parse(dead[0].data)).toEqual(refused);
+    expect(dead[0].headers[DLQ_HEADERS.reason]).toMatch(/out of range for type integer/);
+    expect(dead[0].headers[DLQ_HEADERS.deliveries]).toBe('1');
+
+    // And the stream keeps flowing afterwards.
+    const later = valid('later', 2);
+    for (const event of later) await publish(event);
+    await waitFor('later events to be written', async () => (await storedIds()).length === expected.length + 2);
+    // Every message of the stream is either stored or dead-lettered, and none is waiting or pending.
+    await waitForConsumerIdle(bus.jsm, STREAMS.events, 'writer');
+    expect((await bus.jsm.streams.info(STREAMS.dlq)).state.messages).toBe(dlqBefore + 1);
+  });
+});
