@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { connect } from '@nats-io/transport-node';
-import { freePort } from '@audit/testing';
-import { ensureEmbeddedDefaults } from './index';
+import { freePort } from './ports';
+import { ensureEmbeddedDefaults } from './embedded-defaults';
 
 describe('embedded defaults (npm start without DATABASE_URL / NATS_URL)', () => {
   const saved = { ...process.env };

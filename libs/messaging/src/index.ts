@@ -6,5 +6,4 @@ export * from './jetstream.connection';
 export * from './publisher';
 export * from './batch-consumer';
 export * from './messaging.module';
-export * from './embedded-nats';
 export * from './decode-event';

