@@ -5,5 +5,6 @@ export * from './streams';
 export * from './jetstream.connection';
 export * from './publisher';
 export * from './batch-consumer';
+export * from './canonical-events.consumer';
 export * from './messaging.module';
 export * from './decode-event';

@@ -1,14 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { JsMsg } from '@nats-io/jetstream';
 import type { AuditEvent } from '@audit/contracts';
 import { ClickHouseEventsRepository, clickHouseFailureKind, toClickHouseRow } from '@audit/clickhouse';
 import {
-  decodeCanonicalEvent,
-  JetStreamBatchConsumer,
+  CanonicalEventsConsumer,
   JetStreamConnection,
   MESSAGING_CONFIG,
-  STREAMS,
-  SUBJECTS,
   type Delivery,
   type FailureKind,
   type MessagingConfig,
@@ -21,7 +17,7 @@ const insertSeconds = histogram('audit_projector_insert_duration_seconds', 'Time
 
 /** Projects AUDIT_EVENTS into ClickHouse: batched inserts, acked only after the insert succeeded. */
 @Injectable()
-export class ProjectorConsumer extends JetStreamBatchConsumer<AuditEvent> {
+export class ProjectorConsumer extends CanonicalEventsConsumer {
   constructor(
     bus: JetStreamConnection,
     @Inject(MESSAGING_CONFIG) messaging: MessagingConfig,
@@ -31,18 +27,12 @@ export class ProjectorConsumer extends JetStreamBatchConsumer<AuditEvent> {
   ) {
     super(bus, messaging, health, {
       durable: 'projector',
-      stream: STREAMS.events,
-      filterSubject: SUBJECTS.eventsAll,
       maxBatchMessages: config.batchSize,
       maxBatchBytes: config.batchBytes,
       flushIntervalMs: config.flushIntervalMs,
       // The duplicate check must see the previous batch's rows, so batches never overlap.
       inFlightBatches: 1,
     });
-  }
-
-  protected decode(message: JsMsg): AuditEvent {
-    return decodeCanonicalEvent(message.data);
   }
 
   protected async handleBatch(batch: ReadonlyArray<Delivery<AuditEvent>>): Promise<void> {

@@ -1,14 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { JsMsg } from '@nats-io/jetstream';
 import type { AuditEvent } from '@audit/contracts';
 import { counter, HealthRegistry, histogram } from '@audit/platform';
 import {
-  JetStreamBatchConsumer,
+  CanonicalEventsConsumer,
   JetStreamConnection,
   MESSAGING_CONFIG,
-  STREAMS,
-  SUBJECTS,
-  decodeCanonicalEvent,
   type Delivery,
   type FailureKind,
   type MessagingConfig,
@@ -16,13 +12,12 @@ import {
 import { AuditEventsWriteRepository, pgFailureKind } from '@audit/persistence';
 import { WRITER_CONFIG, type WriterConfig } from './config';
 
-
 const rowsWritten = counter('audit_writer_rows_total', 'Event rows written to Postgres; duplicates are skipped, not written', ['result']);
 const writeSeconds = histogram('audit_writer_write_duration_seconds', 'Time of one batch transaction in Postgres');
 
 /** Projects AUDIT_EVENTS into Postgres, the system of record: one transaction per batch, ack after commit. */
 @Injectable()
-export class WriterConsumer extends JetStreamBatchConsumer<AuditEvent> {
+export class WriterConsumer extends CanonicalEventsConsumer {
   constructor(
     bus: JetStreamConnection,
     @Inject(MESSAGING_CONFIG) messaging: MessagingConfig,
@@ -32,16 +27,10 @@ export class WriterConsumer extends JetStreamBatchConsumer<AuditEvent> {
   ) {
     super(bus, messaging, health, {
       durable: 'writer',
-      stream: STREAMS.events,
-      filterSubject: SUBJECTS.eventsAll,
       maxBatchMessages: config.batchSize,
       maxBatchBytes: config.batchBytes,
       flushIntervalMs: config.flushIntervalMs,
     });
-  }
-
-  protected decode(message: JsMsg): AuditEvent {
-    return decodeCanonicalEvent(message.data);
   }
 
   protected async handleBatch(batch: ReadonlyArray<Delivery<AuditEvent>>): Promise<void> {
