@@ -23,8 +23,20 @@ export async function openClickHouse(config: ClickHouseConfig): Promise<{ client
   }
   // chDB binds one data directory per process; the connection keeps its session (and USE) for its lifetime.
   const { createChdbConnection } = await import('chdb/connection');
-  const client = createClient({ connection: createChdbConnection({ path: config.path }) } as unknown as Parameters<typeof createClient>[0]);
-  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}` });
+  let client: ClickHouseClient;
+  try {
+    client = createClient({ connection: createChdbConnection({ path: config.path }) } as unknown as Parameters<typeof createClient>[0]);
+    await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}` });
+  } catch (error) {
+    if (/Cannot lock file|Failed to create connection/i.test(String((error as Error).message))) {
+      throw new Error(
+        `embedded ClickHouse data at ${config.path} is open in another process (a running platform?): chDB allows one ` +
+          'process per data directory. Stop that process, set CLICKHOUSE_PATH to another directory, or use a ClickHouse server (CLICKHOUSE_URL).',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
   await client.command({ query: `USE ${config.database}` });
   return { client, mode: 'embedded' };
 }
