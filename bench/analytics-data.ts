@@ -153,6 +153,9 @@ const ACTION_CDF = weightsCdf(TYPES.map((t) => ACTION_WEIGHTS[t]));
 const ANONYMOUS = new Set<ActionType>(['REQUEST_PASSWORD_RESET_LINK', 'REQUEST_PASSWORDLESS_LOGIN']);
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX3 = Array.from({ length: 4096 }, (_, i) => i.toString(16).padStart(3, '0'));
+const PAD2 = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 
 export function createDataset(options: DatasetOptions): Dataset {
   const { rows, days, orgs: orgCount, seed } = options;
@@ -189,8 +192,21 @@ export function createDataset(options: DatasetOptions): Dataset {
     // A UUIDv7 (time-ordered) whose last bits carry the event's index: unique by construction.
     const uuid = (ms: number, index: number): string => {
       const t = ms.toString(16).padStart(12, '0');
-      const idx = index.toString(16).padStart(8, '0');
-      return `${t.slice(0, 8)}-${t.slice(8)}-7${hex(2).slice(1)}-${HEX[0x80 | Math.floor(random() * 64)]}${hex(1)}-${hex(2)}${idx}`;
+      const r1 = Math.floor(random() * 0x1000000); // 12 bits rand_a + 12 bits rand_b
+      const r2 = Math.floor(random() * 0x40000); // 2 + 16 bits rand_b
+      return `${t.slice(0, 8)}-${t.slice(8)}-7${HEX3[r1 >>> 12]}-${HEX[0x80 | (r2 >>> 16) << 4 | (r1 >>> 8 & 0xf)]}${HEX[r1 & 0xff]}-${HEX[(r2 >>> 8) & 0xff]}${HEX[r2 & 0xff]}${index.toString(16).padStart(8, '0')}`;
+    };
+    // toISOString() for ms in time order, without a Date per call: the hour prefix is cached.
+    let isoHour = -1;
+    let isoPrefix = '';
+    const iso = (ms: number): string => {
+      const hour = Math.floor(ms / HOUR_MS);
+      if (hour !== isoHour) {
+        isoHour = hour;
+        isoPrefix = new Date(hour * HOUR_MS).toISOString().slice(0, 14);
+      }
+      const r = ms - hour * HOUR_MS;
+      return `${isoPrefix}${PAD2[Math.floor(r / 60_000)]}:${PAD2[Math.floor(r / 1000) % 60]}.${PAD3[r % 1000]}Z`;
     };
     const longTail = (median: number, sigma: number): number => {
       let ms = median * Math.exp(sigma * gauss());
@@ -232,8 +248,8 @@ export function createDataset(options: DatasetOptions): Dataset {
           queryName: null,
           resourceName: null,
           metadata: {},
-          createdAt: new Date(createdMs).toISOString(),
-          receivedAt: new Date(createdMs + 5 + Math.floor(random() ** 3 * 800)).toISOString(),
+          createdAt: iso(createdMs),
+          receivedAt: iso(createdMs + 5 + Math.floor(random() ** 3 * 800)),
         };
         switch (actionType) {
           case 'QUERY_RUN':
@@ -387,12 +403,17 @@ function cap(word: string): string {
 /** One line of Postgres COPY text format for audit_trail_events, in COPY_COLUMNS order. */
 export const COPY_COLUMNS = 'id, "organizationId", "actionType", "userId", "ipAddress", "responseTimeMs", "pageName", "queryName", "resourceName", metadata, "createdAt", "receivedAt"';
 
+const COPY_SPECIAL = /[\\\t\n\r]/;
 const escCopy = (v: string | number | null): string =>
-  v === null ? '\\N' : typeof v === 'number' ? String(v) : v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+  v === null
+    ? '\\N'
+    : typeof v === 'number'
+      ? String(v)
+      : !COPY_SPECIAL.test(v)
+        ? v
+        : v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 
 export function toCopyLine(e: AuditEvent): string {
-  return [e.id, e.organizationId, e.actionType, e.userId, e.ipAddress, e.responseTimeMs, e.pageName, e.queryName, e.resourceName, JSON.stringify(e.metadata), e.createdAt, e.receivedAt]
-    .map(escCopy)
-    .join('\t');
+  return `${escCopy(e.id)}\t${escCopy(e.organizationId)}\t${e.actionType}\t${escCopy(e.userId)}\t${escCopy(e.ipAddress)}\t${escCopy(e.responseTimeMs)}\t${escCopy(e.pageName)}\t${escCopy(e.queryName)}\t${escCopy(e.resourceName)}\t${escCopy(JSON.stringify(e.metadata))}\t${e.createdAt}\t${e.receivedAt}`;
 }
 

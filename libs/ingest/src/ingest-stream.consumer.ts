@@ -19,6 +19,7 @@ import { INGEST_CONFIG, type IngestConfig } from './config';
 import { redact } from './redaction';
 import { RedactionPolicyService } from './redaction-policy.service';
 
+const UTF8 = new TextDecoder();
 const accepted = counter('audit_ingest_events_accepted_total', 'Events accepted and published to AUDIT_EVENTS', ['source']);
 
 /**
@@ -49,7 +50,7 @@ export class IngestStreamConsumer extends JetStreamBatchConsumer<AuditEvent> {
   protected decode(message: JsMsg): AuditEvent {
     let input: unknown;
     try {
-      input = JSON.parse(new TextDecoder().decode(message.data));
+      input = JSON.parse(UTF8.decode(message.data));
     } catch {
       throw new PermanentError('payload is not JSON');
     }

@@ -48,6 +48,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
   private timer?: NodeJS.Timeout;
   private pendingTimer?: NodeJS.Timeout;
   private readonly inFlight = new Set<Promise<void>>();
+  private starting: Promise<void> = Promise.resolve();
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
   private stopping = false;
@@ -149,9 +150,8 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
           this.buffer.push(message);
           this.bufferBytes += message.data.length;
           if (this.buffer.length >= this.options.maxBatchMessages || this.bufferBytes >= this.options.maxBatchBytes) {
-            void this.flush();
-            // Bounded overlap: while one batch waits on its commit, the next is decoded and sent.
-            while (this.inFlight.size >= this.inFlightLimit) await Promise.race(this.inFlight);
+            // Pauses the pull until the batch has a slot: backpressure, and never more than the limit in flight.
+            await this.flush();
           } else {
             this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs);
           }
@@ -164,17 +164,24 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     }
   }
 
-  /** Hands the buffered messages to a batch of their own; at most `inFlightBatches` run at once. */
+  /**
+   * Starts a batch of the buffered messages as soon as fewer than `inFlightBatches` run, and resolves once
+   * it started. Starts are serialised, so a timer-driven and a size-driven flush can never together exceed
+   * the limit (the projector's duplicate check relies on its batches never overlapping).
+   */
   private flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.buffer;
-    this.buffer = [];
-    this.bufferBytes = 0;
-    if (batch.length === 0) return Promise.all(this.inFlight).then(() => undefined);
-    const running = this.processBuffered(batch).finally(() => this.inFlight.delete(running));
-    this.inFlight.add(running);
-    return running;
+    this.starting = this.starting.then(async () => {
+      while (this.inFlight.size >= this.inFlightLimit) await Promise.race(this.inFlight);
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      const batch = this.buffer;
+      this.buffer = [];
+      this.bufferBytes = 0;
+      if (batch.length === 0) return;
+      const running = this.processBuffered(batch).finally(() => this.inFlight.delete(running));
+      this.inFlight.add(running);
+    });
+    return this.starting;
   }
 
   private async processBuffered(batch: JsMsg[]): Promise<void> {

@@ -1,6 +1,9 @@
 import { isActionType, isUuid, type AuditEvent } from '@audit/contracts';
 import { PermanentError } from './errors';
 
+
+const UTF8 = new TextDecoder();
+
 /**
  * Canonical events were validated by ingest; this only guards the columns the store depends on,
  * so a foreign or corrupted message is dead-lettered instead of failing a whole batch.
@@ -8,7 +11,7 @@ import { PermanentError } from './errors';
 export function decodeCanonicalEvent(data: Uint8Array): AuditEvent {
   let value: Partial<AuditEvent>;
   try {
-    value = JSON.parse(new TextDecoder().decode(data)) as Partial<AuditEvent>;
+    value = JSON.parse(UTF8.decode(data)) as Partial<AuditEvent>;
   } catch {
     throw new PermanentError('payload is not JSON');
   }
