@@ -6,14 +6,16 @@ CREATE TABLE IF NOT EXISTS audit_events
     id UUID,
     organizationId LowCardinality(String),
     actionType LowCardinality(String),
-    userId Nullable(String),
-    userEmail Nullable(String),
-    userName Nullable(String),
+    -- Users, pages, queries and resources repeat endlessly within an organization: dictionary-encoded
+    -- columns group and compare as integers (top users and response times read them for every row).
+    userId LowCardinality(Nullable(String)),
+    userEmail LowCardinality(Nullable(String)),
+    userName LowCardinality(Nullable(String)),
     ipAddress Nullable(String),
     responseTimeMs Nullable(UInt32),
-    pageName Nullable(String),
-    queryName Nullable(String),
-    resourceName Nullable(String),
+    pageName LowCardinality(Nullable(String)),
+    queryName LowCardinality(Nullable(String)),
+    resourceName LowCardinality(Nullable(String)),
     metadata String CODEC(ZSTD(3)),
     createdAt DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
     receivedAt DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1))
