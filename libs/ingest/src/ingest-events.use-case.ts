@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { validateBatch, type AuditEvent } from '@audit/contracts';
-import { AppError, counter } from '@audit/platform';
+import { AppError } from '@audit/platform';
 import { EventPublisher } from '@audit/messaging';
+import { acceptedEvents, rejectedEvents } from './metrics';
 import { redact } from './redaction';
 import { RedactionPolicyService } from './redaction-policy.service';
 
-const accepted = counter('audit_ingest_events_accepted_total', 'Events accepted and published to AUDIT_EVENTS', ['source']);
-const rejected = counter('audit_ingest_events_rejected_total', 'Events refused at ingest, by reason', ['source', 'reason']);
 
 export interface IngestCommand {
   /** The request body: one event or an array. */
@@ -31,14 +30,14 @@ export class IngestEventsUseCase {
     const now = command.now ?? new Date();
     const result = validateBatch(command.body, { now });
     if (!result.ok) {
-      rejected.inc({ source: 'http', reason: 'invalid' }, Array.isArray(command.body) ? command.body.length : 1);
+      rejectedEvents.inc({ source: 'http', reason: 'invalid' }, Array.isArray(command.body) ? command.body.length : 1);
       throw new AppError('VALIDATION_FAILED', `${result.errors.length} invalid field(s); no event of the batch was accepted`, result.errors);
     }
     const foreign = result.events
       .map((event, index) => ({ index, organizationId: event.organizationId }))
       .filter((e) => e.organizationId !== command.organizationId);
     if (foreign.length > 0) {
-      rejected.inc({ source: 'http', reason: 'forbidden' }, result.events.length);
+      rejectedEvents.inc({ source: 'http', reason: 'forbidden' }, result.events.length);
       throw new AppError(
         'FORBIDDEN',
         `this key writes for organization "${command.organizationId}" only; no event of the batch was accepted`,
@@ -48,7 +47,7 @@ export class IngestEventsUseCase {
     const policy = await this.redaction.policyFor(command.organizationId);
     const events: AuditEvent[] = result.events.map((event) => redact(event, policy));
     await this.publisher.publishEvents(events);
-    accepted.inc({ source: 'http' }, events.length);
+    acceptedEvents.inc({ source: 'http' }, events.length);
     return { ids: events.map((e) => e.id) };
   }
 }

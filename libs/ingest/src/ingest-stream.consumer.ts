@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
 import { validateEvent, type AuditEvent } from '@audit/contracts';
-import { counter, HealthRegistry } from '@audit/platform';
+import { HealthRegistry } from '@audit/platform';
 import {
   EventPublisher,
   JetStreamBatchConsumer,
@@ -16,11 +16,11 @@ import {
 } from '@audit/messaging';
 import { busEventId } from './bus-event-id';
 import { INGEST_CONFIG, type IngestConfig } from './config';
+import { acceptedEvents } from './metrics';
 import { redact } from './redaction';
 import { RedactionPolicyService } from './redaction-policy.service';
 
 const UTF8 = new TextDecoder();
-const accepted = counter('audit_ingest_events_accepted_total', 'Events accepted and published to AUDIT_EVENTS', ['source']);
 
 /**
  * Takes raw events that services published on `audit.ingest.<org>` (AUDIT_INGEST, a work queue),
@@ -80,6 +80,6 @@ export class IngestStreamConsumer extends JetStreamBatchConsumer<AuditEvent> {
     } catch (error) {
       throw new TransientError((error as Error).message, { cause: error });
     }
-    accepted.inc({ source: 'nats' }, events.length);
+    acceptedEvents.inc({ source: 'nats' }, events.length);
   }
 }
