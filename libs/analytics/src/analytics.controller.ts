@@ -1,8 +1,9 @@
 import { Controller, Get, Header, Inject, Query, UseGuards } from '@nestjs/common';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
+import { QueryReader } from '@audit/platform';
 import { AnalyticsService, type ResponseTimeItem, type Summary, type TopUserItem } from './analytics.service';
 import { ANALYTICS_CONFIG, type AnalyticsConfig } from './config';
-import { GROUP_BYS, INTERVALS, QueryReader } from './query-params';
+import { GROUP_BYS, INTERVALS } from './query-params';
 
 /** `GET /v1/analytics/...`: aggregates over the caller's organization only (the token's `org`). */
 @Controller('v1/analytics')

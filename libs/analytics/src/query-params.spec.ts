@@ -1,5 +1,5 @@
-import { AppError } from '@audit/platform';
-import { GROUP_BYS, INTERVALS, QueryReader } from './query-params';
+import { AppError, QueryReader } from '@audit/platform';
+import { GROUP_BYS, INTERVALS } from './query-params';
 import { readAnalyticsConfig } from './config';
 
 const DAY = 86_400_000;

@@ -8,3 +8,4 @@ export * from './batch-consumer';
 export * from './canonical-events.consumer';
 export * from './messaging.module';
 export * from './decode-event';
+export * from './activity-recorder';

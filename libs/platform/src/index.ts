@@ -6,3 +6,4 @@ export * from './errors';
 export * from './bootstrap';
 export * from './platform.module';
 export * from './sleep';
+export * from './query-reader';

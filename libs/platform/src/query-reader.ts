@@ -1,0 +1,135 @@
+import { ACTION_TYPES, isActionType, parseIsoDateTime, type ActionType } from '@audit/contracts';
+import { AppError } from './errors';
+
+export interface TimeWindow {
+  from: Date;
+  to: Date;
+}
+
+type Raw = Record<string, unknown>;
+type Problem = { path: string; reason: string };
+
+/**
+ * Reads an analytics query string strictly: unknown parameters, bad dates, a reversed or too wide
+ * window, an unknown interval or action type are each reported by name, all at once.
+ */
+export class QueryReader {
+  private readonly problems: Problem[] = [];
+
+  constructor(
+    private readonly raw: Raw,
+    allowed: readonly string[],
+  ) {
+    for (const key of Object.keys(raw)) {
+      if (!allowed.includes(key)) this.problems.push({ path: key, reason: `is not a parameter of this endpoint (allowed: ${allowed.join(', ')})` });
+    }
+  }
+
+  private single(name: string): string | undefined {
+    const value = this.raw[name];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') {
+      this.problems.push({ path: name, reason: 'must be given once' });
+      return undefined;
+    }
+    return value;
+  }
+
+  /** A bounded window: `to` defaults to now, `from` to a day before `to`. */
+  window(maxWindowMs: number, now = new Date()): TimeWindow {
+    const to = this.date('to') ?? now;
+    const from = this.date('from') ?? new Date(to.getTime() - 86_400_000);
+    if (from.getTime() > to.getTime()) this.problems.push({ path: 'from', reason: 'must not be after to' });
+    else if (to.getTime() - from.getTime() > maxWindowMs) {
+      this.problems.push({ path: 'from', reason: `the window from..to must be at most ${describeSpan(maxWindowMs)}` });
+    }
+    return { from, to };
+  }
+
+  /** Optional bounds: either side may be absent, `from` must not be after `to`. */
+  bounds(): Partial<TimeWindow> {
+    const from = this.date('from');
+    const to = this.date('to');
+    if (from && to && from.getTime() > to.getTime()) this.problems.push({ path: 'from', reason: 'must not be after to' });
+    return { from, to };
+  }
+
+  /** An optional string given at most once, non-empty and at most `maxLength` characters. */
+  text(name: string, maxLength = 1024): string | undefined {
+    const value = this.single(name);
+    if (value === undefined) return undefined;
+    if (value.length === 0 || value.length > maxLength) {
+      this.problems.push({ path: name, reason: `must be 1 to ${maxLength} characters` });
+      return undefined;
+    }
+    if (value.includes('\u0000')) {
+      this.problems.push({ path: name, reason: 'must not contain NUL characters' });
+      return undefined;
+    }
+    return value;
+  }
+
+  /** Records a problem found by the caller's own reading, reported with the others by `done()`. */
+  problem(path: string, reason: string): void {
+    this.problems.push({ path, reason });
+  }
+
+  private date(name: string): Date | undefined {
+    const value = this.single(name);
+    if (value === undefined) return undefined;
+    // A date alone means its midnight UTC; impossible calendar values (Feb 30, hour 24) are refused, not rolled over.
+    const ms = parseIsoDateTime(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+    const parsed = new Date(ms ?? NaN);
+    if (ms === null) {
+      this.problems.push({ path: name, reason: `must be an ISO-8601 date or date-time (got "${value.slice(0, 64)}")` });
+      return undefined;
+    }
+    return parsed;
+  }
+
+  oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
+    const value = this.single(name);
+    if (value === undefined) return fallback;
+    if (!(values as readonly string[]).includes(value)) {
+      this.problems.push({ path: name, reason: `must be one of ${values.join(', ')} (got "${value.slice(0, 64)}")` });
+      return fallback;
+    }
+    return value as T;
+  }
+
+  actionTypes(name = 'actionType'): ActionType[] {
+    const value = this.raw[name];
+    if (value === undefined) return [];
+    const list = Array.isArray(value) ? value : [value];
+    const types: ActionType[] = [];
+    for (const item of list) {
+      if (typeof item === 'string' && isActionType(item)) types.push(item);
+      else this.problems.push({ path: name, reason: `must be one of the ${ACTION_TYPES.length} action types (got "${String(item).slice(0, 64)}")` });
+    }
+    return types;
+  }
+
+  limit(fallback: number, max: number, name = 'limit'): number {
+    const value = this.single(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < 1 || n > max) {
+      this.problems.push({ path: name, reason: `must be an integer from 1 to ${max}` });
+      return fallback;
+    }
+    return n;
+  }
+
+  /** Throws one 400 naming every bad parameter. */
+  done(): void {
+    if (this.problems.length > 0) {
+      throw new AppError('VALIDATION_FAILED', `invalid parameter(s): ${[...new Set(this.problems.map((p) => p.path))].join(', ')}`, this.problems);
+    }
+  }
+}
+
+function describeSpan(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000} days`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} hours`;
+  return `${Math.round(ms / 1000)} seconds`;
+}
