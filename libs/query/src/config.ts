@@ -1,0 +1,20 @@
+import path from 'node:path';
+import { readConfig } from '@audit/platform';
+
+export interface QueryConfig {
+  /** Record each administrator read (console and API) as a PAGE_VIEW event of pageName "audit". */
+  auditReads: boolean;
+  /** The built console (`vite build` output) served at /audit. */
+  consoleDir: string;
+}
+
+export const QUERY_CONFIG = Symbol('QUERY_CONFIG');
+
+export const readQueryConfig = (source: Record<string, string | undefined> = process.env): QueryConfig =>
+  readConfig(
+    (env) => ({
+      auditReads: env.bool('AUDIT_READS', true),
+      consoleDir: path.resolve(env.string('CONSOLE_DIR', 'dist/apps/console')),
+    }),
+    source,
+  );

@@ -1,0 +1,134 @@
+import { Injectable } from '@nestjs/common';
+import type { ActionType } from '@audit/contracts';
+import { Database } from '@audit/persistence';
+import type { Cursor } from './cursor';
+import { eventFilterSql, likePattern, type EventFilter } from './event-filter';
+
+export interface EventUser {
+  email: string | null;
+  userName: string | null;
+}
+
+/** One row of the events list: everything but the (possibly large) metadata. */
+export interface EventSummary {
+  id: string;
+  actionType: ActionType;
+  userId: string | null;
+  user: EventUser | null;
+  ipAddress: string | null;
+  responseTimeMs: number | null;
+  pageName: string | null;
+  queryName: string | null;
+  resourceName: string | null;
+  createdAt: string;
+  receivedAt: string;
+}
+
+export interface EventDetail extends EventSummary {
+  organizationId: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface EventsPage {
+  items: EventSummary[];
+  /** The position after the last item, absent when no newer-than-that-order row remains. */
+  next?: Cursor;
+}
+
+export interface UserItem {
+  id: string;
+  email: string | null;
+  userName: string | null;
+}
+
+const SUMMARY_COLUMNS = `a.id, a."actionType", a."userId", a."ipAddress", a."responseTimeMs", a."pageName", a."queryName",
+  a."resourceName", a."createdAt", a."receivedAt", u.email, u."userName"`;
+
+// The user snapshot of the same organization only: user ids are the emitters' and may collide across tenants.
+const USER_JOIN = `LEFT JOIN users u ON u.id = a."userId" AND u."organizationId" = a."organizationId"`;
+
+// The exact keyset position, independent of the session's time zone.
+const CURSOR_AT = `to_char(a."createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'`;
+
+interface SummaryRow {
+  id: string;
+  actionType: ActionType;
+  userId: string | null;
+  ipAddress: string | null;
+  responseTimeMs: number | null;
+  pageName: string | null;
+  queryName: string | null;
+  resourceName: string | null;
+  createdAt: Date;
+  receivedAt: Date;
+  email: string | null;
+  userName: string | null;
+}
+
+const toSummary = (r: SummaryRow): EventSummary => ({
+  id: r.id,
+  actionType: r.actionType,
+  userId: r.userId,
+  user: r.email === null && r.userName === null ? null : { email: r.email, userName: r.userName },
+  ipAddress: r.ipAddress,
+  responseTimeMs: r.responseTimeMs,
+  pageName: r.pageName,
+  queryName: r.queryName,
+  resourceName: r.resourceName,
+  createdAt: r.createdAt.toISOString(),
+  receivedAt: r.receivedAt.toISOString(),
+});
+
+/** Reads of one organization's events from the system of record, newest first, by keyset pages. */
+@Injectable()
+export class EventsReadRepository {
+  constructor(private readonly db: Database) {}
+
+  async page(organizationId: string, filter: EventFilter, limit: number, after?: Cursor): Promise<EventsPage> {
+    const { sql, params } = pageSql(organizationId, filter, limit, after);
+    const rows = await this.db.dataSource.query<Array<SummaryRow & { cursorAt: string }>>(sql, params);
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return { items: items.map(toSummary), next: rows.length > limit && last ? { createdAt: last.cursorAt, id: last.id } : undefined };
+  }
+
+  async findOne(organizationId: string, id: string): Promise<EventDetail | null> {
+    const rows = await this.db.dataSource.query<Array<SummaryRow & { organizationId: string; metadata: Record<string, unknown> }>>(
+      `SELECT ${SUMMARY_COLUMNS}, a."organizationId", a.metadata FROM audit_trail_events a ${USER_JOIN}
+       WHERE a.id = $1 AND a."organizationId" = $2`,
+      [id, organizationId],
+    );
+    const row = rows[0];
+    return row ? { ...toSummary(row), organizationId: row.organizationId, metadata: row.metadata } : null;
+  }
+
+  /** The organization's users whose id, email or name contains `q`, for the console's user filter. */
+  async users(organizationId: string, q: string | undefined, limit: number): Promise<UserItem[]> {
+    const params: unknown[] = [organizationId, limit];
+    let match = '';
+    if (q !== undefined) {
+      params.push(likePattern(q));
+      match = `AND (id ILIKE $3 OR email ILIKE $3 OR "userName" ILIKE $3)`;
+    }
+    return this.db.dataSource.query<UserItem[]>(
+      `SELECT id, email, "userName" FROM users WHERE "organizationId" = $1 ${match} ORDER BY lower(coalesce(email, "userName", id)), id LIMIT $2`,
+      params,
+    );
+  }
+}
+
+/** The SQL of one page (exported for the benchmark, which runs the very same statement directly). */
+export function pageSql(organizationId: string, filter: EventFilter, limit: number, after?: Cursor): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  let where = eventFilterSql(organizationId, filter, params);
+  if (after) {
+    params.push(after.createdAt, after.id);
+    where += ` AND (a."createdAt", a.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+  }
+  params.push(limit + 1);
+  return {
+    sql: `SELECT ${SUMMARY_COLUMNS}, ${CURSOR_AT} AS "cursorAt" FROM audit_trail_events a ${USER_JOIN}
+          WHERE ${where} ORDER BY a."createdAt" DESC, a.id DESC LIMIT $${params.length}`,
+    params,
+  };
+}

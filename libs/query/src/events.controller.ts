@@ -1,0 +1,52 @@
+import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
+import { AppError, QueryReader } from '@audit/platform';
+import { decodeCursor, encodeCursor, type Cursor } from './cursor';
+import { EVENT_FILTER_PARAMS, isEventId, readEventFilter } from './event-filter';
+import { EventsReadRepository, type EventDetail, type EventSummary, type UserItem } from './events-read.repository';
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+
+/** `GET /v1/events`, `GET /v1/events/:id`, `GET /v1/users`: the caller's organization only (the token's `org`). */
+@Controller('v1')
+@UseGuards(AdminGuard)
+export class EventsController {
+  constructor(private readonly events: EventsReadRepository) {}
+
+  @Get('events')
+  async list(@Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal): Promise<{ items: EventSummary[]; nextCursor?: string }> {
+    const q = new QueryReader(query, [...EVENT_FILTER_PARAMS, 'limit', 'cursor']);
+    const filter = readEventFilter(q);
+    const limit = q.limit(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+    const cursorText = q.text('cursor', 200);
+    let after: Cursor | undefined;
+    if (cursorText !== undefined) {
+      after = decodeCursor(cursorText) ?? undefined;
+      if (!after) q.problem('cursor', 'is not a cursor this API returned (pass nextCursor unchanged)');
+    }
+    q.done();
+    const page = await this.events.page(admin.organizationId, filter, limit, after);
+    return page.next ? { items: page.items, nextCursor: encodeCursor(page.next) } : { items: page.items };
+  }
+
+  @Get('events/:id')
+  async one(@Param('id') id: string, @Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal): Promise<EventDetail> {
+    const q = new QueryReader(query, []);
+    if (!isEventId(id)) q.problem('id', 'must be an event id (a UUID)');
+    q.done();
+    // Another organization's event is indistinguishable from one that does not exist.
+    const event = await this.events.findOne(admin.organizationId, id.toLowerCase());
+    if (!event) throw new AppError('NOT_FOUND', `no event ${id}`);
+    return event;
+  }
+
+  @Get('users')
+  async users(@Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal): Promise<{ items: UserItem[] }> {
+    const q = new QueryReader(query, ['q', 'limit']);
+    const text = q.text('q', 256);
+    const limit = q.limit(20, 200);
+    q.done();
+    return { items: await this.events.users(admin.organizationId, text, limit) };
+  }
+}

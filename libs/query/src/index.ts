@@ -1,0 +1,6 @@
+export * from './config';
+export * from './cursor';
+export * from './event-filter';
+export * from './events-read.repository';
+export * from './read-audit.interceptor';
+export * from './query.module';

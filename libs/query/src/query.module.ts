@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { ConsoleController } from './console.controller';
+import { EventsController } from './events.controller';
+import { EventsReadRepository } from './events-read.repository';
+import { ReadAuditModule } from './read-audit.interceptor';
+
+/** The query API over Postgres and the /audit console. Needs Persistence, Messaging and Auth. */
+@Module({
+  imports: [ReadAuditModule],
+  controllers: [EventsController, ConsoleController],
+  providers: [EventsReadRepository],
+  exports: [EventsReadRepository],
+})
+export class QueryModule {}
