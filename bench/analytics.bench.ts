@@ -18,22 +18,20 @@
  *
  * BENCH_API_REPS (30) and BENCH_PG_REPS (5) set the measured repetitions (after 3 and 1 warm-ups).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { jetstream, jetstreamManager, type ConsumerInfo } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { readAuthConfig, TokensService } from '@audit/auth';
 import { migrateClickHouse, openClickHouse, toClickHouseRow, type ClickHouseEventRow } from '@audit/clickhouse';
 import type { AuditEvent } from '@audit/contracts';
 import { eventsSubject, provisionStreams, readMessagingConfig, STREAMS } from '@audit/messaging';
-import { createDataSource, monthStart, partitionName, runMigrations } from '@audit/persistence';
+import { createDataSource, runMigrations } from '@audit/persistence';
 import { createTestDatabase, startService, startTestNats, waitFor, type RunningService } from '@audit/testing';
-import { COPY_COLUMNS, createDataset, toCopyLine, type Dataset } from './analytics-data';
+import { createDataset, type Dataset } from './analytics-data';
+import { createPartitions, loadPostgres, pressureSince, type PgLoad } from './postgres-load';
 import { cpuSecondsOf, percentile } from './cpu';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
@@ -110,7 +108,7 @@ async function main(): Promise<void> {
     await ds.destroy();
     const partitions = await createPartitions(db.url, dataset.start, end);
     progress(`Postgres ${db.name}: migrated, partitions ${partitions.join(', ')}`);
-    const pgLoad = await loadPostgres(db.url, dataset);
+    const pgLoad = await loadPostgres(db.url, dataset, progress);
     const largest = [...pgLoad.byOrg.entries()].sort((a, b) => b[1] - a[1])[0];
 
     // 2b. ClickHouse in this process, closed before the app opens the same directory.
@@ -154,80 +152,6 @@ async function main(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------- Postgres load
-
-async function createPartitions(url: string, start: Date, end: Date): Promise<string[]> {
-  const pg = new Client({ connectionString: url });
-  await pg.connect();
-  const names: string[] = [];
-  try {
-    for (let month = monthStart(start); month.getTime() <= end.getTime(); month = monthStart(month, 1)) {
-      const name = partitionName(month);
-      await pg.query(`CREATE TABLE ${name} PARTITION OF audit_trail_events FOR VALUES FROM ('${month.toISOString()}') TO ('${monthStart(month, 1).toISOString()}')`);
-      names.push(name);
-    }
-  } finally {
-    await pg.end();
-  }
-  return names;
-}
-
-interface PgLoad {
-  rows: number;
-  seconds: number;
-  generatorSeconds: number;
-  vacuumSeconds: number;
-  users: number;
-  byOrg: Map<string, number>;
-  sizeBytes: number;
-  pressure: number;
-}
-
-async function loadPostgres(url: string, dataset: Dataset): Promise<PgLoad> {
-  const pg = new Client({ connectionString: url });
-  await pg.connect();
-  try {
-    const users = dataset.orgs.flatMap((o) => o.users);
-    await pg.query(
-      `INSERT INTO users (id, email, "userName", "organizationId") SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])`,
-      [users.map((u) => u.id), users.map((u) => u.email), users.map((u) => u.userName), users.map((u) => u.organizationId)],
-    );
-    const byOrg = new Map<string, number>();
-    let rows = 0;
-    let generatorMs = 0;
-    let nextReport = 1_000_000;
-    const started = performance.now();
-    const pressure = pressureSince();
-    async function* text(): AsyncGenerator<string> {
-      const chunks = dataset.chunks(CHUNK);
-      for (;;) {
-        const t = performance.now();
-        const next = chunks.next();
-        if (next.done) return;
-        const lines = next.value.map(toCopyLine).join('\n') + '\n';
-        for (const e of next.value) byOrg.set(e.organizationId, (byOrg.get(e.organizationId) ?? 0) + 1);
-        rows += next.value.length;
-        generatorMs += performance.now() - t;
-        if (rows >= nextReport) {
-          progress(`Postgres COPY: ${rows} rows, ${Math.round(rows / ((performance.now() - started) / 1000))} rows/s`);
-          nextReport += 1_000_000;
-        }
-        yield lines;
-      }
-    }
-    await pipeline(Readable.from(text()), pg.query(copyFrom(`COPY audit_trail_events (${COPY_COLUMNS}) FROM STDIN`)));
-    const seconds = (performance.now() - started) / 1000;
-    const copyPressure = pressure();
-    progress(`Postgres COPY: ${rows} rows in ${seconds.toFixed(1)} s; VACUUM ANALYZE`);
-    const v = performance.now();
-    await pg.query('VACUUM (ANALYZE) audit_trail_events');
-    await pg.query('VACUUM (ANALYZE) users');
-    const vacuumSeconds = (performance.now() - v) / 1000;
-    const size = await pg.query<{ bytes: string }>(`SELECT sum(pg_total_relation_size(inhrelid))::bigint AS bytes FROM pg_inherits WHERE inhparent = 'audit_trail_events'::regclass`);
-    return { rows, seconds, generatorSeconds: generatorMs / 1000, vacuumSeconds, users: users.length, byOrg, sizeBytes: Number(size.rows[0].bytes), pressure: copyPressure };
-  } finally {
-    await pg.end();
-  }
-}
 
 // -------------------------------------------------------------------------------------------- ClickHouse load
 
@@ -383,24 +307,6 @@ async function loadClickHouse(chPath: string, dataset: Dataset, natsUrl: string)
     await nc.close();
     await client.close();
   }
-}
-
-/**
- * The machine is shared: the share of wall time in which some runnable task waited for a CPU
- * (Linux PSI, /proc/pressure/cpu "some") between this call and the returned function's call, in %.
- */
-function pressureSince(): () => number {
-  const read = (): number => {
-    try {
-      const m = /^some .*total=(\d+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
-      return m ? Number(m[1]) : NaN;
-    } catch {
-      return NaN;
-    }
-  };
-  const startUs = read();
-  const startMs = performance.now();
-  return () => (100 * (read() - startUs)) / ((performance.now() - startMs) * 1000);
 }
 
 /** Publishes canonical events as ingest does (subject per org and type, the id as Nats-Msg-Id), 1024 in flight. */

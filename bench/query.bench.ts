@@ -1,0 +1,241 @@
+/**
+ * npm run bench:query — keyset pages of the events API over a large, realistic data set, beside the
+ * very same SQL run directly, in one run on this machine:
+ *
+ *  1. generates BENCH_ROWS events (default 10,000,000; 90 days, 50 organizations, Zipf-skewed; the
+ *     generator of bench:analytics) and loads them into a fresh Postgres database (migrations, monthly
+ *     partitions, COPY, VACUUM ANALYZE);
+ *  2. starts the query app on it and, for the largest organization, times the first page and the fifth
+ *     page (reached through nextCursor) of (a) no filter, (b) one action type, (c) one user, (d) a
+ *     24-hour window, (e) free text — each over HTTP (token check, parameter reading, SQL, JSON, and
+ *     the PAGE_VIEW the read records) and as the same statement sent straight to Postgres;
+ *  3. prints p50/p95 of both, their ratio and the targets, then the plan of (e); drops the database.
+ *
+ * BENCH_REPS (30, after 3 warm-ups) sets the repetitions; BENCH_SEED the data set.
+ */
+import { Client } from 'pg';
+import { loadavg } from 'node:os';
+import { readAuthConfig, TokensService } from '@audit/auth';
+import { createDataSource, runMigrations } from '@audit/persistence';
+import { decodeCursor, pageSql, readEventFilter, EVENT_FILTER_PARAMS, type Cursor } from '@audit/query';
+import { QueryReader } from '@audit/platform';
+import { createTestDatabase, startService, startTestNats, type RunningService } from '@audit/testing';
+import { createDataset } from './analytics-data';
+import { percentile } from './cpu';
+import { createPartitions, loadPostgres, pressureSince } from './postgres-load';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
+const SEED = Number(process.env.BENCH_SEED ?? 20_260_301);
+const DAYS = 90;
+const ORGS = 50;
+const WARMUPS = 3;
+const REPS = Number(process.env.BENCH_REPS ?? 30);
+const PAGE = 50;
+const SECRET = 'bench-query-secret-bench-query-secret-0123';
+
+const began = performance.now();
+const progress = (msg: string): void => {
+  const s = Math.round((performance.now() - began) / 1000);
+  process.stderr.write(`[${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}] ${msg}\n`);
+};
+
+interface Case {
+  key: string;
+  label: string;
+  query: Record<string, string>;
+  /** Held to the targets (≤ 2× the plain SQL and ≤ 50 ms p95); free text is reported as measured. */
+  targeted: boolean;
+}
+
+interface Measurement {
+  label: string;
+  page: 1 | 5;
+  rows: number;
+  api: number[];
+  sql: number[];
+  targeted: boolean;
+}
+
+async function main(): Promise<void> {
+  const end = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+  const dataset = createDataset({ rows: ROWS, days: DAYS, orgs: ORGS, seed: SEED, end });
+  progress(`data set: ${ROWS} rows, ${DAYS} days up to ${end.toISOString()}, ${ORGS} organizations, seed ${SEED}`);
+  const nats = await startTestNats();
+  const db = await createTestDatabase('audit_bench_query');
+  let service: RunningService | undefined;
+  let cleaned = false;
+  const cleanup = async (): Promise<void> => {
+    if (cleaned) return;
+    cleaned = true;
+    progress('cleaning up');
+    await service?.stop();
+    await db.drop().catch((error: unknown) => console.error('drop failed', error));
+    await nats.destroy();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+
+  try {
+    const ds = createDataSource(db.url);
+    await ds.initialize();
+    await runMigrations(ds);
+    await ds.destroy();
+    const partitions = await createPartitions(db.url, dataset.start, end);
+    const load = await loadPostgres(db.url, dataset, progress);
+    const [org, orgRows] = [...load.byOrg.entries()].sort((a, b) => b[1] - a[1])[0];
+    progress(`loaded ${load.rows} rows in ${load.seconds.toFixed(0)} s (+${load.vacuumSeconds.toFixed(0)} s VACUUM ANALYZE), ${partitions.length} partitions; largest organization ${org} with ${orgRows} rows`);
+
+    service = await startService('query', { DATABASE_URL: db.url, NATS_URL: nats.url, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'warn' }, 120_000);
+    const token = await new TokensService(readAuthConfig({ AUTH_JWT_SECRET: SECRET })).sign({ organizationId: org, role: 'admin', userId: 'bench-admin' }, 3600);
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    try {
+      const cases = await chooseCases(pg, org, end);
+      const loadBefore = loadavg();
+      const pressure = pressureSince();
+      const results: Measurement[] = [];
+      for (const c of cases) {
+        for (const page of [1, 5] as const) {
+          const cursor = page === 1 ? undefined : await cursorOfPage(service.url, token, c.query, page);
+          results.push(await measure(service.url, token, pg, org, c, page, cursor));
+          progress(`${c.label}, page ${page}: done`);
+        }
+      }
+      const cpuWait = pressure();
+      const free = cases.find((c) => c.key === 'e');
+      const plan = free ? await explain(pg, org, free.query) : '';
+      report({ org, orgRows, results, cpuWait, loadBefore, loadAfter: loadavg(), load, plan, cases });
+    } finally {
+      await pg.end();
+    }
+  } finally {
+    await cleanup();
+  }
+}
+
+/** Filters with real answers for the organization: its third most common action type, a mid user, a day, a table name. */
+async function chooseCases(pg: Client, org: string, end: Date): Promise<Case[]> {
+  const types = await pg.query<{ actionType: string; n: string }>(
+    `SELECT "actionType", count(*) AS n FROM audit_trail_events WHERE "organizationId" = $1 GROUP BY 1 ORDER BY 2 DESC`,
+    [org],
+  );
+  const users = await pg.query<{ userId: string; n: string }>(
+    `SELECT "userId", count(*) AS n FROM audit_trail_events WHERE "organizationId" = $1 AND "userId" IS NOT NULL GROUP BY 1 ORDER BY 2 DESC`,
+    [org],
+  );
+  const type = types.rows[Math.min(2, types.rows.length - 1)];
+  // The middle user among those with at least five pages: a typical "what did this person do".
+  const paged = users.rows.filter((u) => Number(u.n) > 5 * PAGE);
+  const user = paged[Math.floor(paged.length / 2)] ?? users.rows[0];
+  const dayTo = new Date(end.getTime() - 2 * 86_400_000);
+  const dayFrom = new Date(dayTo.getTime() - 86_400_000);
+  const term = await pg.query<{ term: string }>(
+    `SELECT substring(metadata->>'query' from 'from ([a-z_]+)') AS term FROM audit_trail_events
+     WHERE "organizationId" = $1 AND "actionType" = 'QUERY_RUN' AND metadata ? 'query' LIMIT 1`,
+    [org],
+  );
+  return [
+    { key: 'a', label: '(a) no filter', query: {}, targeted: true },
+    { key: 'b', label: `(b) actionType=${type.actionType} (${type.n} rows)`, query: { actionType: type.actionType }, targeted: true },
+    { key: 'c', label: `(c) userId=${user.userId} (${user.n} rows)`, query: { userId: user.userId }, targeted: true },
+    { key: 'd', label: '(d) a 24-hour window', query: { from: dayFrom.toISOString(), to: dayTo.toISOString() }, targeted: true },
+    { key: 'e', label: `(e) q=${term.rows[0]?.term ?? 'payments'} (substring, any case)`, query: { q: term.rows[0]?.term ?? 'payments' }, targeted: false },
+  ];
+}
+
+const qs = (query: Record<string, string>, extra: Record<string, string> = {}): string => new URLSearchParams({ ...query, ...extra }).toString();
+
+async function apiPage(base: string, token: string, query: string): Promise<{ items: unknown[]; nextCursor?: string }> {
+  const res = await fetch(`${base}/v1/events?${query}`, { headers: { authorization: `Bearer ${token}` } });
+  if (res.status !== 200) throw new Error(`GET /v1/events?${query} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as { items: unknown[]; nextCursor?: string };
+}
+
+/** The cursor that opens page `page`, reached as a user would: through the pages before it. */
+async function cursorOfPage(base: string, token: string, query: Record<string, string>, page: number): Promise<string> {
+  let cursor: string | undefined;
+  for (let i = 1; i < page; i++) {
+    const body = await apiPage(base, token, qs(query, { limit: String(PAGE), ...(cursor ? { cursor } : {}) }));
+    if (!body.nextCursor) throw new Error(`fewer than ${page} pages for ${qs(query)}`);
+    cursor = body.nextCursor;
+  }
+  return cursor as string;
+}
+
+/** The statement the API runs for this page, built by the same code from the same parameters. */
+function statement(org: string, query: Record<string, string>, cursor?: string): { sql: string; params: unknown[] } {
+  const reader = new QueryReader(query, EVENT_FILTER_PARAMS);
+  const filter = readEventFilter(reader);
+  reader.done();
+  const after: Cursor | undefined = cursor ? (decodeCursor(cursor) ?? undefined) : undefined;
+  return pageSql(org, filter, PAGE, after);
+}
+
+async function measure(base: string, token: string, pg: Client, org: string, c: Case, page: 1 | 5, cursor?: string): Promise<Measurement> {
+  const url = qs(c.query, { limit: String(PAGE), ...(cursor ? { cursor } : {}) });
+  const { sql, params } = statement(org, c.query, cursor);
+  const api: number[] = [];
+  const direct: number[] = [];
+  let rows = 0;
+  // Interleaved, so both see the same cache and the same background load.
+  for (let i = 0; i < WARMUPS + REPS; i++) {
+    let t = performance.now();
+    const body = await apiPage(base, token, url);
+    const apiMs = performance.now() - t;
+    t = performance.now();
+    const result = await pg.query(sql, params);
+    const sqlMs = performance.now() - t;
+    if (i >= WARMUPS) {
+      api.push(apiMs);
+      direct.push(sqlMs);
+    }
+    rows = body.items.length;
+    if (Math.min(result.rows.length, PAGE) !== rows) throw new Error(`${c.label} page ${page}: API gave ${rows} rows, SQL ${result.rows.length}`);
+  }
+  return { label: c.label, page, rows, api, sql: direct, targeted: c.targeted };
+}
+
+async function explain(pg: Client, org: string, query: Record<string, string>): Promise<string> {
+  const { sql, params } = statement(org, query);
+  const plan = await pg.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, SUMMARY ON) ${sql}`, params);
+  return plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+}
+
+function report(r: {
+  org: string;
+  orgRows: number;
+  results: Measurement[];
+  cpuWait: number;
+  loadBefore: number[];
+  loadAfter: number[];
+  load: { rows: number; seconds: number; vacuumSeconds: number; sizeBytes: number };
+  plan: string;
+  cases: Case[];
+}): void {
+  const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
+  const ms = (x: number): string => x.toFixed(1).padStart(7);
+  const out: string[] = [];
+  out.push('');
+  out.push(`bench:query — ${r.load.rows} events in Postgres (${(r.load.sizeBytes / 2 ** 30).toFixed(1)} GiB with indexes), largest organization ${r.org}: ${r.orgRows} rows`);
+  out.push(`load: COPY ${Math.round(r.load.rows / r.load.seconds)} rows/s (${r.load.seconds.toFixed(0)} s) + VACUUM ANALYZE ${r.load.vacuumSeconds.toFixed(0)} s`);
+  out.push(`${REPS} measured repetitions after ${WARMUPS} warm-ups, API and SQL interleaved; ${PAGE} rows a page`);
+  out.push('');
+  out.push(`${'case'.padEnd(48)} page   API p50  API p95   SQL p50  SQL p95   p95 API÷SQL  target (≤2× SQL, ≤50 ms)`);
+  for (const m of r.results) {
+    const a = sorted(m.api);
+    const s = sorted(m.sql);
+    const a95 = percentile(a, 95);
+    const s95 = percentile(s, 95);
+    const verdict = !m.targeted ? 'reported' : a95 <= 2 * s95 && a95 <= 50 ? 'met' : a95 <= 50 ? 'MISSED (ratio)' : 'MISSED';
+    out.push(`${m.label.slice(0, 48).padEnd(48)} ${String(m.page).padStart(4)}  ${ms(percentile(a, 50))}  ${ms(a95)}   ${ms(percentile(s, 50))}  ${ms(s95)}   ${(a95 / s95).toFixed(2).padStart(10)}   ${verdict}`);
+  }
+  out.push('');
+  out.push(`machine: CPU waiting ${r.cpuWait.toFixed(0)}% of the measured time (PSI some); load average ${r.loadBefore[0].toFixed(2)} before, ${r.loadAfter[0].toFixed(2)} after`);
+  out.push('');
+  out.push(`plan of (e), first page:\n${r.plan}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
