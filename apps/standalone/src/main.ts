@@ -10,6 +10,7 @@ async function main(): Promise<void> {
     banner: (url) => [
       '',
       `Audit trail platform listening on ${url}`,
+      `  console:  ${url}/audit   (sign in with an admin token)`,
       `  health:   ${url}/healthz   ready: ${url}/readyz   metrics: ${url}/metrics`,
       '  create an ingest key:  npm run cli -- keys create --org <org>',
       '  mint an admin token:   npm run cli -- token --org <org> --role admin',
