@@ -11,7 +11,8 @@
  *     the PAGE_VIEW the read records) and as the same statement sent straight to Postgres;
  *  3. prints p50/p95 of both, their ratio and the targets, then the plan of (e); drops the database.
  *
- * BENCH_REPS (30, after 3 warm-ups) sets the repetitions; BENCH_SEED the data set.
+ * BENCH_REPS (30, after 3 warm-ups) sets the repetitions; BENCH_SEED the data set. BENCH_KEEP_DB=<name>
+ * keeps the loaded database under that name and reuses it on the next run (loading 10M rows takes minutes).
  */
 import { Client } from 'pg';
 import { loadavg } from 'node:os';
@@ -19,10 +20,10 @@ import { readAuthConfig, TokensService } from '@audit/auth';
 import { createDataSource, runMigrations } from '@audit/persistence';
 import { decodeCursor, pageSql, readEventFilter, EVENT_FILTER_PARAMS, type Cursor } from '@audit/query';
 import { QueryReader } from '@audit/platform';
-import { createTestDatabase, startService, startTestNats, type RunningService } from '@audit/testing';
+import { createTestDatabase, startService, startTestNats, testServerUrl, type RunningService, type TestDatabase } from '@audit/testing';
 import { createDataset } from './analytics-data';
 import { percentile } from './cpu';
-import { createPartitions, loadPostgres, pressureSince } from './postgres-load';
+import { createPartitions, loadPostgres, pressureSince, type PgLoad } from './postgres-load';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
 const SEED = Number(process.env.BENCH_SEED ?? 20_260_301);
@@ -61,7 +62,8 @@ async function main(): Promise<void> {
   const dataset = createDataset({ rows: ROWS, days: DAYS, orgs: ORGS, seed: SEED, end });
   progress(`data set: ${ROWS} rows, ${DAYS} days up to ${end.toISOString()}, ${ORGS} organizations, seed ${SEED}`);
   const nats = await startTestNats();
-  const db = await createTestDatabase('audit_bench_query');
+  const keep = process.env.BENCH_KEEP_DB;
+  const db = keep ? await keptDatabase(keep) : { ...(await createTestDatabase('audit_bench_query')), kept: false, loaded: undefined };
   let service: RunningService | undefined;
   let cleaned = false;
   const cleanup = async (): Promise<void> => {
@@ -69,18 +71,23 @@ async function main(): Promise<void> {
     cleaned = true;
     progress('cleaning up');
     await service?.stop();
-    await db.drop().catch((error: unknown) => console.error('drop failed', error));
+    if (keep) progress(`database ${keep} kept for the next run (DROP DATABASE ${keep} to free its space)`);
+    else await db.drop().catch((error: unknown) => console.error('drop failed', error));
     await nats.destroy();
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
 
   try {
-    const ds = createDataSource(db.url);
-    await ds.initialize();
-    await runMigrations(ds);
-    await ds.destroy();
-    const partitions = await createPartitions(db.url, dataset.start, end);
-    const load = await loadPostgres(db.url, dataset, progress);
+    let load = db.loaded;
+    let partitions: string[] = [];
+    if (!load) {
+      const ds = createDataSource(db.url);
+      await ds.initialize();
+      await runMigrations(ds);
+      await ds.destroy();
+      partitions = await createPartitions(db.url, dataset.start, end);
+      load = await loadPostgres(db.url, dataset, progress);
+    }
     const [org, orgRows] = [...load.byOrg.entries()].sort((a, b) => b[1] - a[1])[0];
     progress(`loaded ${load.rows} rows in ${load.seconds.toFixed(0)} s (+${load.vacuumSeconds.toFixed(0)} s VACUUM ANALYZE), ${partitions.length} partitions; largest organization ${org} with ${orgRows} rows`);
 
@@ -89,7 +96,8 @@ async function main(): Promise<void> {
     const pg = new Client({ connectionString: db.url });
     await pg.connect();
     try {
-      const cases = await chooseCases(pg, org, end);
+      const newest = await pg.query<{ t: Date }>(`SELECT max("createdAt") AS t FROM audit_trail_events WHERE "organizationId" = $1`, [org]);
+      const cases = await chooseCases(pg, org, newest.rows[0].t);
       const loadBefore = loadavg();
       const pressure = pressureSince();
       const results: Measurement[] = [];
@@ -207,7 +215,7 @@ function report(r: {
   cpuWait: number;
   loadBefore: number[];
   loadAfter: number[];
-  load: { rows: number; seconds: number; vacuumSeconds: number; sizeBytes: number };
+  load: PostgresLoadSummary;
   plan: string;
   cases: Case[];
 }): void {
@@ -216,7 +224,11 @@ function report(r: {
   const out: string[] = [];
   out.push('');
   out.push(`bench:query — ${r.load.rows} events in Postgres (${(r.load.sizeBytes / 2 ** 30).toFixed(1)} GiB with indexes), largest organization ${r.org}: ${r.orgRows} rows`);
-  out.push(`load: COPY ${Math.round(r.load.rows / r.load.seconds)} rows/s (${r.load.seconds.toFixed(0)} s) + VACUUM ANALYZE ${r.load.vacuumSeconds.toFixed(0)} s`);
+  out.push(
+    r.load.seconds > 0
+      ? `load: COPY ${Math.round(r.load.rows / r.load.seconds)} rows/s (${r.load.seconds.toFixed(0)} s) + VACUUM ANALYZE ${r.load.vacuumSeconds.toFixed(0)} s`
+      : 'load: the database of an earlier run (BENCH_KEEP_DB)',
+  );
   out.push(`${REPS} measured repetitions after ${WARMUPS} warm-ups, API and SQL interleaved; ${PAGE} rows a page`);
   out.push('');
   out.push(`${'case'.padEnd(48)} page   API p50  API p95   SQL p50  SQL p95   p95 API÷SQL  target (≤2× SQL, ≤50 ms)`);
@@ -233,6 +245,33 @@ function report(r: {
   out.push('');
   out.push(`plan of (e), first page:\n${r.plan}`);
   process.stdout.write(`${out.join('\n')}\n`);
+}
+
+type PostgresLoadSummary = Pick<PgLoad, 'rows' | 'seconds' | 'vacuumSeconds' | 'sizeBytes' | 'byOrg'>;
+
+/** A database kept by an earlier run under `name`, with what it holds; created (empty) when missing. */
+async function keptDatabase(name: string): Promise<TestDatabase & { kept: true; loaded: PostgresLoadSummary | undefined }> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error('BENCH_KEEP_DB must be a plain database name');
+  const admin = new Client({ connectionString: testServerUrl() });
+  await admin.connect();
+  const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+  if (!exists) await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(testServerUrl());
+  url.pathname = `/${name}`;
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  let loaded: PostgresLoadSummary | undefined;
+  const table = await client.query(`SELECT to_regclass('audit_trail_events') AS t`);
+  if (table.rows[0].t) {
+    const counts = await client.query<{ org: string; n: string }>(`SELECT "organizationId" AS org, count(*) AS n FROM audit_trail_events GROUP BY 1`);
+    const size = await client.query<{ bytes: string }>(`SELECT sum(pg_total_relation_size(inhrelid))::bigint AS bytes FROM pg_inherits WHERE inhparent = 'audit_trail_events'::regclass`);
+    const byOrg = new Map(counts.rows.map((r) => [r.org, Number(r.n)]));
+    const rows = [...byOrg.values()].reduce((a, b) => a + b, 0);
+    if (rows > 0) loaded = { rows, seconds: 0, vacuumSeconds: 0, sizeBytes: Number(size.rows[0].bytes), byOrg };
+  }
+  await client.end();
+  return { url: url.toString(), name, query: () => Promise.reject(new Error('not used')), drop: () => Promise.resolve(), kept: true, loaded };
 }
 
 main().catch((error: unknown) => {

@@ -41,8 +41,8 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
 }
 
 /**
- * The process's Postgres: TypeORM for everything but the hot path, and a plain pg pool for batch
- * writes. Waits for the database at start, migrates under a lock, closes both pools on shutdown.
+ * The process's Postgres: TypeORM for everything but the hot paths, and a plain pg pool for batch
+ * writes and event pages. Waits for the database at start, migrates under a lock, closes both pools on shutdown.
  */
 @Injectable()
 export class Database implements OnModuleInit, OnApplicationShutdown {

@@ -86,7 +86,8 @@ export class EventsReadRepository {
 
   async page(organizationId: string, filter: EventFilter, limit: number, after?: Cursor): Promise<EventsPage> {
     const { sql, params } = pageSql(organizationId, filter, limit, after);
-    const rows = await this.db.dataSource.query<Array<SummaryRow & { cursorAt: string }>>(sql, params);
+    // The console's hot path, like the writer's batches, goes straight to the pg pool: no query runner per call.
+    const { rows } = await this.db.pool.query<SummaryRow & { cursorAt: string }>(sql, params);
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     return { items: items.map(toSummary), next: rows.length > limit && last ? { createdAt: last.cursorAt, id: last.id } : undefined };
