@@ -296,11 +296,11 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
     await get('/v1/events?actionType=LOGIN&limit=5');
     const views = await waitFor('the recorded reads', async () => {
       const found = (await readStream(bus.jsm, STREAMS.events))
-        .map((m) => JSON.parse(m.data) as { actionType: string; organizationId: string; userId: string; pageName: string; metadata: { path: string; query: Record<string, unknown> } })
-        .filter((e) => e.metadata.path === '/v1/events' && e.metadata.query.limit === '5');
+        .map((m) => JSON.parse(m.data) as { actionType: string; organizationId: string; userId: string; pageName: string; metadata: { path: string; filters: Record<string, unknown> } })
+        .filter((e) => e.metadata.path === '/v1/events' && e.metadata.filters.limit === '5');
       return found.length > 0 ? found : undefined;
     });
-    expect(views[0]).toMatchObject({ actionType: 'PAGE_VIEW', organizationId: ORG, userId: 'admin-1', pageName: 'audit', metadata: { query: { actionType: 'LOGIN' } } });
+    expect(views[0]).toMatchObject({ actionType: 'PAGE_VIEW', organizationId: ORG, userId: 'admin-1', pageName: 'audit', metadata: { filters: { actionType: 'LOGIN' } } });
     // Refused reads are not recorded as views.
     const before = (await readStream(bus.jsm, STREAMS.events)).length;
     await get('/v1/events?limit=9999');

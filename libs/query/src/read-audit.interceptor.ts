@@ -57,7 +57,8 @@ export class ReadAuditInterceptor implements NestInterceptor {
         userId: admin.userId,
         pageName: 'audit',
         ipAddress: clientIp(req.ip),
-        metadata: { path: req.path, query: queryJson.length <= MAX_QUERY_JSON ? req.query : { truncated: true } },
+        // Not `query`: that key holds the SQL of query runs, which free-text search and the console read.
+        metadata: { path: req.path, filters: queryJson.length <= MAX_QUERY_JSON ? req.query : { truncated: true } },
       });
       readsRecorded.inc({ result: 'recorded' });
     } catch (error) {

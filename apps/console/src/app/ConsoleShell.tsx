@@ -1,0 +1,60 @@
+import { useCallback, useMemo, useState } from 'react';
+import { createApiClient, type ApiError } from './api';
+import { FilterBar } from './components/FilterBar';
+import { Header } from './components/Header';
+import { EventsView } from './views/EventsView';
+import { InsightsView } from './views/InsightsView';
+import { filtersToSearch, parseFilters, resolveWindow, type ConsoleFilters } from './filters';
+import { hrefOf, useLocation, type View } from './router';
+import { readClaims } from './session';
+
+interface Props {
+  token: string;
+  onSignOut: () => void;
+  onUnauthorized: (error: ApiError) => void;
+}
+
+/** The signed-in console: header, filters from the URL, and the current view. */
+export function ConsoleShell({ token, onSignOut, onUnauthorized }: Props) {
+  const api = useMemo(() => createApiClient(token, onUnauthorized), [token, onUnauthorized]);
+  const claims = useMemo(() => readClaims(token), [token]);
+  const [location, navigate] = useLocation();
+  const searchText = location.search.toString();
+  const filters = useMemo(() => parseFilters(new URLSearchParams(searchText)), [searchText]);
+  const openEventId = location.search.get('event');
+
+  // The window is fixed each time the filters change or the view is refreshed, so every page and chart
+  // of one view covers the same instants.
+  const filterKey = filtersToSearch(filters).toString();
+  const [refreshTick, setRefreshTick] = useState(0);
+  const window = useMemo(() => resolveWindow(filters, new Date()), [filterKey, refreshTick]);
+  const viewKey = `${filterKey}#${refreshTick}`;
+
+  const setFilters = useCallback(
+    (next: ConsoleFilters) => navigate(location.view, filtersToSearch(next)),
+    [navigate, location.view],
+  );
+  const go = useCallback((view: View, next?: ConsoleFilters) => navigate(view, filtersToSearch(next ?? filters)), [navigate, filters]);
+  const openEvent = useCallback(
+    (id: string | null) => {
+      const search = filtersToSearch(filters);
+      if (id) search.set('event', id);
+      navigate('events', search, { replace: openEventId !== null && id !== null });
+    },
+    [filters, navigate, openEventId],
+  );
+
+  return (
+    <div className="app">
+      <Header claims={claims} view={location.view} onNavigate={(view) => go(view)} hrefOf={(view) => hrefOf(view, filtersToSearch(filters))} onSignOut={onSignOut} api={api} filters={filters} window={window} />
+      <FilterBar filters={filters} onChange={setFilters} api={api} onRefresh={() => setRefreshTick((t) => t + 1)} window={window} />
+      <main className="content" id="main">
+        {location.view === 'insights' ? (
+          <InsightsView api={api} filters={filters} window={window} viewKey={viewKey} onPickUser={(userId) => go('events', { ...filters, userId })} onPickQuery={(queryName) => go('events', { ...filters, queryName })} />
+        ) : (
+          <EventsView api={api} filters={filters} window={window} viewKey={viewKey} openEventId={openEventId} onOpenEvent={openEvent} onChangeFilters={setFilters} />
+        )}
+      </main>
+    </div>
+  );
+}

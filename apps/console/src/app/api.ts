@@ -1,0 +1,88 @@
+/** The console's only door to the server: same-origin fetches with the admin token, typed errors. */
+
+export interface ErrorDetail {
+  path: string;
+  reason: string;
+}
+
+/** An API failure as the console shows it: the server's `{error: {code, message, details}}` or a network failure. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** One line for a banner: each named parameter's reason when the server gave them, else its message. */
+  describe(): string {
+    return this.details.length > 0 ? this.details.map((d) => `${d.path} ${d.reason}`).join('; ') : this.message;
+  }
+}
+
+function isErrorDetail(value: unknown): value is ErrorDetail {
+  return typeof value === 'object' && value !== null && typeof (value as ErrorDetail).path === 'string' && typeof (value as ErrorDetail).reason === 'string';
+}
+
+const FALLBACK_MESSAGES: Record<number, string> = {
+  401: 'The token was not accepted.',
+  403: 'This token does not allow reading the audit log.',
+  404: 'Not found.',
+  503: 'The service is temporarily unavailable.',
+};
+
+async function toApiError(res: Response): Promise<ApiError> {
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    body = undefined;
+  }
+  const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
+  const code = typeof error?.code === 'string' ? error.code : `HTTP_${res.status}`;
+  const message = typeof error?.message === 'string' ? error.message : (FALLBACK_MESSAGES[res.status] ?? `The server answered ${res.status}.`);
+  const details = Array.isArray(error?.details) ? error.details.filter(isErrorDetail) : [];
+  return new ApiError(res.status, code, message, details);
+}
+
+export interface ApiClient {
+  get<T>(path: string, query?: URLSearchParams, signal?: AbortSignal): Promise<T>;
+  post<T>(path: string, body: unknown): Promise<T>;
+}
+
+/**
+ * A client bound to one token. A 401 on any call means the token expired or was revoked: `onUnauthorized`
+ * ends the session (the caller still gets the error, so nothing waits forever).
+ */
+export function createApiClient(token: string, onUnauthorized: (error: ApiError) => void): ApiClient {
+  const send = async <T>(path: string, init: RequestInit): Promise<T> => {
+    let res: Response;
+    try {
+      res = await fetch(path, { ...init, headers: { ...init.headers, authorization: `Bearer ${token}`, accept: 'application/json' }, credentials: 'omit' });
+    } catch (error) {
+      if ((error as Error).name === 'AbortError') throw error;
+      throw new ApiError(0, 'NETWORK', 'The server could not be reached. Check your connection and try again.');
+    }
+    if (!res.ok) {
+      const error = await toApiError(res);
+      if (res.status === 401) onUnauthorized(error);
+      throw error;
+    }
+    return (await res.json()) as T;
+  };
+  return {
+    get: (path, query, signal) => send(query && [...query.keys()].length > 0 ? `${path}?${query.toString()}` : path, { method: 'GET', signal }),
+    post: (path, body) => send(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  };
+}
+
+export function isAbort(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+export function asApiError(error: unknown): ApiError {
+  return error instanceof ApiError ? error : new ApiError(0, 'CLIENT', error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,54 @@
+import type { ApiClient } from '../api';
+import { StackedBarChart } from '../charts/StackedBarChart';
+import { useTimeseries } from '../charts/use-timeseries';
+import { hasNarrowingFilters, type ConsoleFilters, type TimeWindow } from '../filters';
+import { formatCount } from '../format';
+import { Spinner } from '../components/states';
+
+interface Props {
+  api: ApiClient;
+  filters: ConsoleFilters;
+  window: TimeWindow;
+  viewKey: string;
+}
+
+/** The compact "events over time" histogram above the table, with a one-line legend. */
+export function ActivityStrip({ api, filters, window, viewKey }: Props) {
+  const { request, series, colors, interval } = useTimeseries(api, filters, window, viewKey, 6);
+  const total = series?.totals.reduce((s, v) => s + v, 0) ?? 0;
+  return (
+    <section className="card activity" aria-labelledby="activity-title">
+      <div className="card-head">
+        <h2 id="activity-title">
+          Activity <span className="muted normal">by action type, per {interval}</span>
+        </h2>
+        {hasNarrowingFilters({ ...filters, actionTypes: [] }) && (
+          <span className="muted small" title="The analytics API counts by date range and action type; the other filters narrow the table below.">
+            chart: all users, pages and queries
+          </span>
+        )}
+        {request.status === 'loading' && <Spinner label="Loading activity" />}
+        {series && (
+          <ul className="legend inline" aria-label="Legend">
+            {series.keys.map((k) => (
+              <li key={k}>
+                <span className="swatch" style={{ background: colors[k] }} aria-hidden="true" />
+                {k}
+              </li>
+            ))}
+            <li className="legend-total">{formatCount(total)} events</li>
+          </ul>
+        )}
+      </div>
+      {request.status === 'error' && !series ? (
+        <p className="inline-error" role="alert">
+          The activity chart is unavailable: {request.error.describe()}
+        </p>
+      ) : series ? (
+        <StackedBarChart title={`Events per ${interval} by action type`} series={series} interval={interval} colors={colors} height={120} legend={false} />
+      ) : (
+        <div className="chart-placeholder" style={{ height: 120 }} />
+      )}
+    </section>
+  );
+}

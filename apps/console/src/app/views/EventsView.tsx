@@ -1,0 +1,40 @@
+import { useRef } from 'react';
+import type { ApiClient } from '../api';
+import { EventDetailPanel } from '../components/EventDetailPanel';
+import { EventsTable } from '../components/EventsTable';
+import type { ConsoleFilters, TimeWindow } from '../filters';
+import { useEventPages } from '../use-event-pages';
+import { ActivityStrip } from './ActivityStrip';
+
+interface Props {
+  api: ApiClient;
+  filters: ConsoleFilters;
+  window: TimeWindow;
+  viewKey: string;
+  openEventId: string | null;
+  onOpenEvent: (id: string | null) => void;
+  onChangeFilters: (next: ConsoleFilters) => void;
+}
+
+export function EventsView({ api, filters, window, viewKey, openEventId, onOpenEvent, onChangeFilters }: Props) {
+  const pages = useEventPages(api, filters, window, viewKey);
+  const lastOpened = useRef<string | null>(null);
+  if (openEventId) lastOpened.current = openEventId;
+
+  const close = () => {
+    onOpenEvent(null);
+    // Back to the row the panel was opened from, so keyboard users keep their place.
+    const id = lastOpened.current;
+    requestAnimationFrame(() => document.querySelector<HTMLElement>(`tr[data-event-id="${CSS.escape(id ?? '')}"]`)?.focus());
+  };
+
+  return (
+    <div className={`events-layout${openEventId ? ' with-panel' : ''}`}>
+      <div className="events-main">
+        <ActivityStrip api={api} filters={filters} window={window} viewKey={viewKey} />
+        <EventsTable pages={pages} filters={filters} window={window} openEventId={openEventId} onOpen={onOpenEvent} onChangeFilters={onChangeFilters} />
+      </div>
+      {openEventId && <EventDetailPanel key={openEventId} api={api} id={openEventId} onClose={close} onChangeFilters={(patch) => onChangeFilters({ ...filters, ...patch })} />}
+    </div>
+  );
+}
