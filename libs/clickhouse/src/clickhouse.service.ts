@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Database } from '@audit/persistence';
-import { HealthRegistry } from '@audit/platform';
+import { backoffMs, HealthRegistry, sleep } from '@audit/platform';
 import { openClickHouse, type ClickHouseMode } from './clickhouse.client';
 import { CLICKHOUSE_CONFIG, type ClickHouseConfig } from './config';
 import { migrateClickHouse } from './migrator';
@@ -21,7 +21,7 @@ export class ClickHouse implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.opened = await openClickHouse(this.config);
+    this.opened = await this.open();
     this.logger.log({ msg: 'ClickHouse opened', mode: this.opened.mode, database: this.config.database, ...(this.opened.mode === 'embedded' ? { path: this.config.path } : {}) });
     if (process.env.MIGRATE_ON_START !== 'false') {
       const applied = await this.db.withAdvisoryLock(CLICKHOUSE_MIGRATION_LOCK_KEY, () => migrateClickHouse(this.client));
@@ -31,6 +31,22 @@ export class ClickHouse implements OnModuleInit, OnApplicationShutdown {
       const ok = await this.client.ping();
       return ok.success ? undefined : `ClickHouse ping failed: ${String((ok as { error?: Error }).error?.message)}`;
     });
+  }
+
+  /**
+   * A server may start after the service (compose, a rolling cluster): wait for it as for Postgres,
+   * instead of exiting into a restart loop. Embedded chDB fails at once: waiting cannot fix a lock.
+   */
+  private async open(): Promise<{ client: ClickHouseClient; mode: ClickHouseMode }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await openClickHouse(this.config);
+      } catch (error) {
+        if (!this.config.url || attempt >= 30) throw error;
+        this.logger.warn({ msg: 'ClickHouse not reachable yet; retrying', attempt, error: (error as Error).message });
+        await sleep(backoffMs(attempt, 500, 5_000));
+      }
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
