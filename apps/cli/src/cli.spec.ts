@@ -7,6 +7,7 @@ import { connect } from '@nats-io/transport-node';
 import { decodeJwt, jwtVerify } from 'jose';
 import { ACTION_TYPES } from '@audit/contracts';
 import { provisionStreams, readMessagingConfig } from '@audit/messaging';
+import { MIGRATIONS } from '@audit/persistence';
 import { createTestDatabase, runCliProcess, startTestNats, type TestDatabase, type TestNats } from '@audit/testing';
 
 const SECRET = 'cli-test-secret-that-is-long-enough-0123456789';
@@ -43,7 +44,7 @@ describe('cli', () => {
       const first = await runCliProcess(['migrate', '--json'], { ...env, DATABASE_URL: fresh.url, CLICKHOUSE_PATH: clickhouse });
       expect({ code: first.code, out: JSON.parse(first.stdout) }).toEqual({
         code: 0,
-        out: { applied: ['InitialSchema1764374400000'], clickhouse: ['001_audit_events', '002_hourly_rollup'] },
+        out: { applied: MIGRATIONS.map((M) => new M().name), clickhouse: ['001_audit_events', '002_hourly_rollup'] },
       });
       const tables = await fresh.query<{ t: string }>(
         `SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('audit_trail_events', 'users', 'api_keys', 'redaction_rules', 'schema_migrations') ORDER BY 1`,

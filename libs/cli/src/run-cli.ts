@@ -8,6 +8,7 @@ import { sqlCommand } from './commands/sql';
 import { keysCommand } from './commands/keys';
 import { migrateCommand } from './commands/migrate';
 import { redactionCommand } from './commands/redaction';
+import { retentionCommand } from './commands/retention';
 import { tokenCommand } from './commands/token';
 import { createOutput, UsageError } from './output';
 
@@ -27,6 +28,11 @@ export const USAGE = `usage: npm run cli -- <command> [options] [--json]
   sql "<query>" [--format table|csv|json]      read-only SQL on ClickHouse
   demo --org <org> --events <n> [--span 7d] [--seed 42]
                                                publish realistic events of all 34 types on the bus
+  retention set --org <org> --days <n|default> keep <n> days of the organization (0 = forever)
+  retention show [--org <org>]                 the default and each organization's retention and hold
+  retention hold --org <org> --reason <text>   legal hold: nothing of the organization is deleted
+  retention release --org <org>                lift the legal hold
+  retention run [--dry-run]                    purge now (or print what would go), per organization and store
 `;
 
 /** Parses argv, runs one command, and returns the process exit code (0 ok, 1 failure, 2 usage). */
@@ -70,6 +76,9 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'sql':
         await sqlCommand(context, action, values, out);
         break;
+      case 'retention':
+        await retentionCommand(context, action, values, out);
+        break;
       case 'demo':
         await demoCommand(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', values, out);
         break;
@@ -109,6 +118,9 @@ function parse(argv: string[]) {
       seed: { type: 'string' },
       since: { type: 'string' },
       format: { type: 'string' },
+      days: { type: 'string' },
+      reason: { type: 'string' },
+      'dry-run': { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -6,6 +6,12 @@ export interface PersistenceConfig {
   poolSize: number;
   /** Monthly partitions kept created ahead of the current month. */
   partitionMonthsAhead: number;
+  /**
+   * Global retention default in days (`AUDIT_RETENTION_DAYS`); 0 keeps forever. Organizations may
+   * override it (retention_policies). Read here so every service that judges a date against
+   * retention (the retention service, the exporter) sees the same value.
+   */
+  retentionDays: number;
 }
 
 export const PERSISTENCE_CONFIG = Symbol('PERSISTENCE_CONFIG');
@@ -16,6 +22,7 @@ export const readPersistenceConfig = (source: Record<string, string | undefined>
       databaseUrl: env.url('DATABASE_URL', ['postgres:', 'postgresql:']) ?? 'postgres://postgres@127.0.0.1:5432/audit',
       poolSize: env.int('PG_POOL_SIZE', 10, { min: 1, max: 200 }),
       partitionMonthsAhead: env.int('PARTITION_MONTHS_AHEAD', 3, { min: 1, max: 24 }),
+      retentionDays: env.int('AUDIT_RETENTION_DAYS', 365, { min: 0, max: 36_500 }),
     }),
     source,
   );

@@ -7,4 +7,6 @@ export * from './audit-events.repository';
 export * from './partitions';
 export * from './api-keys.repository';
 export * from './redaction-rules.repository';
+export * from './retention-policies.repository';
+export * from './retention-runs.repository';
 export * from './persistence.module';

@@ -5,6 +5,8 @@ import { PERSISTENCE_CONFIG, readPersistenceConfig } from './config';
 import { Database } from './database';
 import { PartitionManager } from './partitions';
 import { RedactionRulesRepository } from './redaction-rules.repository';
+import { RetentionPoliciesRepository } from './retention-policies.repository';
+import { RetentionRunsRepository } from './retention-runs.repository';
 
 /** Postgres for the whole process: connection, migrations at start, and the repositories. */
 @Global()
@@ -16,7 +18,9 @@ import { RedactionRulesRepository } from './redaction-rules.repository';
     PartitionManager,
     ApiKeysRepository,
     RedactionRulesRepository,
+    RetentionPoliciesRepository,
+    RetentionRunsRepository,
   ],
-  exports: [PERSISTENCE_CONFIG, Database, AuditEventsWriteRepository, PartitionManager, ApiKeysRepository, RedactionRulesRepository],
+  exports: [PERSISTENCE_CONFIG, Database, AuditEventsWriteRepository, PartitionManager, ApiKeysRepository, RedactionRulesRepository, RetentionPoliciesRepository, RetentionRunsRepository],
 })
 export class PersistenceModule {}

@@ -1,0 +1,72 @@
+import { TokensService } from '@audit/auth';
+import { createTestDatabase, startService, waitFor, type RunningService, type TestDatabase } from '@audit/testing';
+
+jest.setTimeout(120_000);
+
+const SECRET = 'retention-app-secret-that-is-long-enough-0123';
+
+/** The deployable retention app: its own checks, scheduled purges visible in /metrics, and the settings API. */
+describe('retention app', () => {
+  let db: TestDatabase;
+  let service: RunningService;
+  const tokens = { admin: '', member: '' };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('audit_retention_app');
+    // Every second, so the test sees a scheduled run without waiting for the hour.
+    service = await startService('retention', { DATABASE_URL: db.url, AUTH_JWT_SECRET: SECRET, AUDIT_RETENTION_DAYS: '30', RETENTION_CRON: '* * * * * *' });
+    const signer = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0 });
+    tokens.admin = await signer.sign({ organizationId: 'acme', role: 'admin' }, 600);
+    tokens.member = await signer.sign({ organizationId: 'acme', role: 'member' }, 600);
+  });
+
+  afterAll(async () => {
+    if (service) expect(await service.stop()).toBe(0);
+    await db?.drop();
+  });
+
+  const settings = (method: 'GET' | 'PUT', token: string | null, body?: unknown) =>
+    fetch(`${service.url}/v1/settings/retention`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+  it('is ready with exactly its own checks and purges on its schedule, reported in /metrics', async () => {
+    const ready = (await (await fetch(`${service.url}/readyz`)).json()) as { status: string; checks: Record<string, unknown> };
+    expect(ready.status).toBe('ready');
+    expect(Object.keys(ready.checks).sort()).toEqual(['clickhouse', 'postgres']);
+    expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
+
+    await db.query(
+      `INSERT INTO audit_trail_events (id, "organizationId", "actionType", "createdAt", "receivedAt")
+       VALUES (gen_random_uuid(), 'acme', 'LOGIN', now() - interval '31 days', now()), (gen_random_uuid(), 'acme', 'LOGIN', now() - interval '29 days', now())`,
+    );
+    await waitFor('the scheduled run to purge the old event', async () => (await db.query(`SELECT 1 FROM audit_trail_events`)).length === 1, 30_000);
+    const recorded = await db.query<{ store: string; rows: string; ok: boolean; dryRun: boolean }>(`SELECT store, rows, ok, "dryRun" FROM retention_runs`);
+    expect(recorded).toEqual([{ store: 'postgres', rows: '1', ok: true, dryRun: false }]);
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(metrics).toMatch(/audit_retention_rows_purged_total\{store="postgres"\} 1\b/);
+    const lastSuccess = Number(/^audit_retention_last_success_timestamp_seconds (\S+)$/m.exec(metrics)?.[1]);
+    expect(lastSuccess).toBeGreaterThan(Date.now() / 1000 - 60);
+  });
+
+  it('serves GET/PUT /v1/settings/retention for the caller\'s organization: 401, 403, 400 naming the field, 200', async () => {
+    expect((await settings('GET', null)).status).toBe(401);
+    expect((await settings('GET', tokens.member)).status).toBe(403);
+    expect((await settings('PUT', tokens.member, { days: 5 })).status).toBe(403);
+
+    const bad = await settings('PUT', tokens.admin, { days: -1, extra: true });
+    expect(bad.status).toBe(400);
+    const error = ((await bad.json()) as { error: { code: string; details: Array<{ path: string }> } }).error;
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.details.map((d) => d.path).sort()).toEqual(['days', 'extra']);
+
+    expect(await (await settings('GET', tokens.admin)).json()).toEqual({ organizationId: 'acme', days: null, effectiveDays: 30, defaultDays: 30, legalHold: null });
+    const put = await settings('PUT', tokens.admin, { days: 7 });
+    expect(put.status).toBe(200);
+    expect(await put.json()).toEqual({ organizationId: 'acme', days: 7, effectiveDays: 7, defaultDays: 30, legalHold: null });
+    expect(await db.query(`SELECT "organizationId", days FROM retention_policies`)).toEqual([{ organizationId: 'acme', days: 7 }]);
+    expect(await (await settings('PUT', tokens.admin, { days: null })).json()).toMatchObject({ days: null, effectiveDays: 30 });
+  });
+});

@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { ClickHouse, toClickHouseTime } from '@audit/clickhouse';
+import type { DeleteStep, PartitionDropStep, StoreInventory } from './planner';
+import type { RowsByOrganization } from './postgres-retention.store';
+
+const PARTITION_ID = /^(\d{4})(\d{2})$/;
+const HOUR_MS = 3_600_000;
+
+/** `2026-01-31 23:59:59.999` (ClickHouse text, UTC) → Date. */
+const fromClickHouseTime = (text: string): Date => new Date(`${text.replace(' ', 'T')}Z`);
+
+/**
+ * Retention's adapter over the ClickHouse projection: `audit_events` (partitioned by `toYYYYMM(createdAt)`)
+ * and its hourly rollup `audit_events_hourly` (partitioned by `toYYYYMM(hour)`, so a month is the same
+ * partition id in both). Values always travel as server-side query parameters.
+ */
+@Injectable()
+export class ClickHouseRetentionStore {
+  constructor(private readonly ch: ClickHouse) {}
+
+  async inventory(): Promise<StoreInventory> {
+    const rows = await this.rows<{ p: string; organizationId: string; oldest: string }>(
+      `SELECT _partition_id AS p, organizationId, toString(min(createdAt)) AS oldest
+       FROM audit_events GROUP BY p, organizationId ORDER BY p, organizationId`,
+    );
+    const byPartition = new Map<string, Array<{ organizationId: string; oldest: Date }>>();
+    for (const row of rows) {
+      const list = byPartition.get(row.p) ?? [];
+      list.push({ organizationId: row.organizationId, oldest: fromClickHouseTime(row.oldest) });
+      byPartition.set(row.p, list);
+    }
+    return {
+      store: 'clickhouse',
+      partitions: [...byPartition].map(([name, organizations]) => ({ name, range: partitionRange(name), organizations })),
+    };
+  }
+
+  async countPartition(partition: string): Promise<RowsByOrganization> {
+    const rows = await this.rows<{ organizationId: string; n: number }>(
+      'SELECT organizationId, count() AS n FROM audit_events WHERE _partition_id = {p:String} GROUP BY organizationId',
+      { p: partition },
+    );
+    return new Map(rows.map((r) => [r.organizationId, Number(r.n)]));
+  }
+
+  async countDelete(step: DeleteStep): Promise<number> {
+    const rows = await this.rows<{ n: number }>(
+      `SELECT count() AS n FROM audit_events
+       WHERE _partition_id = {p:String} AND organizationId = {org:String} AND createdAt < {cutoff:DateTime64(3, 'UTC')}`,
+      { p: step.partition, org: step.organizationId, cutoff: toClickHouseTime(step.cutoff) },
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Drops the month from the events and from the rollup. `mayLoseAll` is asked right before the drop
+   * with the organizations found in the partition; if any of them may not lose everything now (a hold
+   * placed during the run), nothing is dropped and the next run plans again.
+   */
+  async dropPartition(step: PartitionDropStep, mayLoseAll: (organizations: string[]) => Promise<Set<string>>): Promise<{ rows: RowsByOrganization; dropMs: number }> {
+    const counts = await this.countPartition(step.partition);
+    const allowed = await mayLoseAll([...counts.keys()]);
+    const blocked = [...counts.keys()].filter((org) => !allowed.has(org));
+    if (blocked.length > 0) throw new Error(`partition ${step.partition} not dropped: organizations ${blocked.join(', ')} may no longer lose all of it`);
+    const started = performance.now();
+    await this.ch.client.command({ query: 'ALTER TABLE audit_events DROP PARTITION ID {p:String}', query_params: { p: step.partition } });
+    await this.ch.client.command({ query: 'ALTER TABLE audit_events_hourly DROP PARTITION ID {p:String}', query_params: { p: step.partition } });
+    return { rows: counts, dropMs: performance.now() - started };
+  }
+
+  /**
+   * Deletes the organization's events before the cutoff in one partition, then makes the rollup agree
+   * with what is kept: its rollup rows for whole hours before the cutoff go, and the hour the cutoff
+   * falls in is recomputed from the kept events. The rollup is a SummingMergeTree (inserted rows add
+   * up), so replacing the boundary hour is delete, then insert the aggregate.
+   */
+  async delete(step: DeleteStep): Promise<number> {
+    const rows = await this.countDelete(step);
+    if (rows === 0) return 0;
+    const cutoff = toClickHouseTime(step.cutoff);
+    const boundaryHour = toClickHouseTime(new Date(Math.floor(step.cutoff.getTime() / HOUR_MS) * HOUR_MS));
+    const params = { p: step.partition, org: step.organizationId, cutoff, hour: boundaryHour.slice(0, 19) };
+    await this.ch.client.command({
+      query: `DELETE FROM audit_events WHERE _partition_id = {p:String} AND organizationId = {org:String} AND createdAt < {cutoff:DateTime64(3, 'UTC')}`,
+      query_params: params,
+    });
+    await this.ch.client.command({
+      query: `DELETE FROM audit_events_hourly WHERE _partition_id = {p:String} AND organizationId = {org:String} AND hour <= {hour:DateTime('UTC')}`,
+      query_params: params,
+    });
+    await this.ch.client.command({
+      query: `INSERT INTO audit_events_hourly
+              SELECT organizationId, actionType, toStartOfHour(createdAt) AS hour, count() AS events,
+                     sum(ifNull(responseTimeMs, 0)) AS responseTimeMsSum, countIf(responseTimeMs IS NOT NULL) AS responseTimeCount
+              FROM audit_events
+              WHERE _partition_id = {p:String} AND organizationId = {org:String}
+                AND createdAt >= toDateTime64({hour:DateTime('UTC')}, 3) AND createdAt < toDateTime64({hour:DateTime('UTC')} + INTERVAL 1 HOUR, 3)
+              GROUP BY organizationId, actionType, hour`,
+      query_params: params,
+    });
+    return rows;
+  }
+
+  private async rows<T>(query: string, params?: Record<string, unknown>): Promise<T[]> {
+    const result = await this.ch.client.query({
+      query,
+      query_params: params,
+      format: 'JSONEachRow',
+      clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+    });
+    return result.json<T>();
+  }
+}
+
+/** `202603` → March 2026 (UTC). */
+export function partitionRange(id: string): { from: Date; to: Date } | null {
+  const match = PARTITION_ID.exec(id);
+  if (!match) return null;
+  const year = Number(match[1]);
+  const month = Number(match[2]) - 1;
+  return { from: new Date(Date.UTC(year, month, 1)), to: new Date(Date.UTC(year, month + 1, 1)) };
+}
