@@ -2,16 +2,18 @@ import { Module } from '@nestjs/common';
 import { AnalyticsModule } from '@audit/analytics';
 import { AuthModule } from '@audit/auth';
 import { ClickHouseModule } from '@audit/clickhouse';
+import { ExportsApiModule, ExportWorkerModule, SinksModule } from '@audit/exporter';
 import { IngestModule } from '@audit/ingest';
 import { MessagingModule } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
 import { PlatformModule } from '@audit/platform';
 import { ProjectorModule } from '@audit/projector';
 import { QueryModule } from '@audit/query';
+import { RetentionModule } from '@audit/retention';
 import { WriterModule } from '@audit/writer';
 
 /** Every service in one process: the same modules the per-service apps boot. */
 @Module({
-  imports: [PlatformModule, MessagingModule, PersistenceModule, AuthModule, ClickHouseModule, IngestModule, WriterModule, ProjectorModule, AnalyticsModule, QueryModule],
+  imports: [PlatformModule, MessagingModule, PersistenceModule, AuthModule, ClickHouseModule, IngestModule, WriterModule, ProjectorModule, AnalyticsModule, QueryModule, ExportsApiModule, ExportWorkerModule, SinksModule, RetentionModule],
 })
 export class StandaloneModule {}

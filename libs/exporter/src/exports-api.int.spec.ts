@@ -1,0 +1,276 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { AuthModule, TokensService } from '@audit/auth';
+import { MessagingModule, STREAMS } from '@audit/messaging';
+import { PersistenceModule } from '@audit/persistence';
+import { PlatformModule } from '@audit/platform';
+import { connectTestBus, createTestDatabase, readStream, startTestNats, waitFor, type TestBus, type TestDatabase, type TestNats } from '@audit/testing';
+import { EXPORT_COLUMNS } from './export-query';
+import { insertEvents, parseExport, startHttpApp, type EventRow } from './export.test-helpers';
+import { ExportsApiModule, ExportWorkerModule } from './exporter.modules';
+import type { ExportView } from './exports.service';
+
+const DAY = 86_400_000;
+const now = Date.now();
+const at = (daysAgo: number, ms = 0): Date => new Date(Math.floor((now - daysAgo * DAY) / 1000) * 1000 + ms);
+let seq = 0;
+const row = (overrides: Partial<EventRow>): EventRow => {
+  seq++;
+  return {
+    id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
+    organizationId: 'acme',
+    actionType: 'LOGIN',
+    userId: null,
+    ipAddress: null,
+    responseTimeMs: null,
+    pageName: null,
+    queryName: null,
+    resourceName: null,
+    metadata: {},
+    createdAt: at(2, seq),
+    receivedAt: at(2, seq + 40),
+    ...overrides,
+  };
+};
+
+/** Inside the window [3 days ago, 1 day ago) and of the filtered types: these must be exported, in this order. */
+const matching: EventRow[] = [
+  row({ userId: 'u1', ipAddress: '10.0.0.1', responseTimeMs: 12, pageName: 'Home, "quoted"', metadata: { note: 'line1\nline2', q: 'a,b', crlf: 'x\r\ny' }, createdAt: at(2.5, 1) }),
+  row({ actionType: 'QUERY_RUN', userId: '=cmd|calc', queryName: '+SUM(A1)', resourceName: '-2+3', pageName: '@evil', metadata: { query: 'select 1', n: -1 }, createdAt: at(2.4, 2) }),
+  row({ actionType: 'QUERY_RUN', userId: 'ünïcødé 用户 🚀', pageName: '\tTabbed', resourceName: '\rCR', ipAddress: '::1', responseTimeMs: 0, metadata: { emoji: '🚀', nested: { a: [1, 'two'] } }, createdAt: at(2.3, 3) }),
+  row({ userId: 'u2', pageName: 'He said "hi"\nthen left', queryName: '', metadata: { s: '=1+1' }, createdAt: at(2.2, 4) }),
+];
+const excluded: EventRow[] = [
+  row({ actionType: 'LOGOUT', userId: 'u1', createdAt: at(2, 5) }),
+  row({ userId: 'u-old', createdAt: at(3.5) }),
+  row({ userId: 'u-late', createdAt: at(0.5) }),
+  row({ organizationId: 'globex', userId: 'g1', createdAt: at(2, 6) }),
+];
+
+/** What a cell must read: formula-like text gets a leading quote; NULL is an empty cell. */
+const cell = (value: string | null): string => (value === null ? '' : /^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
+
+describe('exports API and worker (local storage)', () => {
+  let db: TestDatabase;
+  let nats: TestNats;
+  let bus: TestBus;
+  let app: INestApplication;
+  let url: string;
+  let exportDir: string;
+  let adminToken: string;
+  let otherAdminToken: string;
+  let memberToken: string;
+
+  const api = (pathname: string, init: RequestInit & { token?: string } = {}): Promise<Response> =>
+    fetch(`${url}${pathname}`, {
+      ...init,
+      headers: { 'Content-Type': 'application/json', ...(init.token ? { Authorization: `Bearer ${init.token}` } : {}), ...(init.headers ?? {}) },
+    });
+  const list = async (token: string): Promise<ExportView[]> => ((await (await api('/v1/exports', { token })).json()) as { items: ExportView[] }).items;
+  const waitReady = (token: string, id: string): Promise<ExportView> =>
+    waitFor(`export ${id} to be ready`, async () => {
+      const job = (await list(token)).find((j) => j.id === id);
+      if (job?.status === 'failed') throw new Error(`export failed: ${job.error}`);
+      return job?.status === 'ready' ? job : undefined;
+    });
+  const requestExport = async (body: unknown): Promise<string> => {
+    const res = await api('/v1/exports', { method: 'POST', token: adminToken, body: JSON.stringify(body) });
+    expect(res.status).toBe(202);
+    const json = (await res.json()) as { id: string; status: string };
+    expect(json.status).toBe('pending');
+    return json.id;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('audit_exports');
+    nats = await startTestNats();
+    bus = await connectTestBus(nats.url);
+    exportDir = mkdtempSync(path.join(tmpdir(), 'audit-exports-'));
+    Object.assign(process.env, {
+      DATABASE_URL: db.url,
+      NATS_URL: nats.url,
+      AUTH_JWT_SECRET: 'exports-test-secret-exports-test-secret',
+      EXPORT_DIR: exportDir,
+      EXPORT_POLL_INTERVAL: '100ms',
+      EXPORT_HEARTBEAT_INTERVAL: '200ms',
+      EXPORT_LINK_TTL_SECONDS: '2',
+      AUDIT_RETENTION_DAYS: '30',
+      LOG_LEVEL: 'warn',
+    });
+    ({ app, url } = await startHttpApp([PlatformModule, MessagingModule, PersistenceModule, AuthModule, ExportsApiModule, ExportWorkerModule]));
+    await insertEvents(db, [...matching, ...excluded]);
+    const tokens = app.get(TokensService);
+    adminToken = await tokens.sign({ organizationId: 'acme', role: 'admin', userId: 'admin-1' }, 3600);
+    otherAdminToken = await tokens.sign({ organizationId: 'globex', role: 'admin', userId: 'admin-g' }, 3600);
+    memberToken = await tokens.sign({ organizationId: 'acme', role: 'member', userId: 'm-1' }, 3600);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await bus?.close();
+    await nats?.destroy();
+    await db?.drop();
+    rmSync(exportDir, { recursive: true, force: true });
+  });
+
+  it('exports exactly the matching rows with exact values, and records PAGE_EXPORT', async () => {
+    const filters = { from: at(3).toISOString(), to: at(1).toISOString(), actionType: ['LOGIN', 'QUERY_RUN'] };
+    const id = await requestExport(filters);
+    const job = await waitReady(adminToken, id);
+    expect(job).toMatchObject({ rowCount: matching.length, totalRows: matching.length, progress: 1 });
+    expect(job.sizeBytes).toBeGreaterThan(0);
+    expect(job.downloadUrl).toMatch(new RegExp(`^/v1/exports/${id}/download\\?expires=\\d+&signature=[0-9a-f]{64}$`));
+
+    const res = await fetch(`${url}${job.downloadUrl}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/gzip');
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(body.length).toBe(job.sizeBytes);
+    const { header, rows, raw } = parseExport(body);
+    expect(header).toEqual([...EXPORT_COLUMNS]);
+    // RFC 4180: every record ends with CRLF; line breaks inside quoted cells are data and stay as they were.
+    expect(raw.endsWith('\r\n')).toBe(true);
+    // Header + rows + the empty rest after the last CRLF (the CR LF inside metadata is JSON-escaped text).
+    expect(raw.split('\r\n')).toHaveLength(matching.length + 2);
+    expect(rows).toHaveLength(matching.length);
+    rows.forEach((cells, i) => {
+      const e = matching[i];
+      const { metadata, ...rest } = Object.fromEntries(EXPORT_COLUMNS.map((c, j) => [c, cells[j]]));
+      expect(rest).toEqual({
+        id: e.id,
+        organizationId: e.organizationId,
+        actionType: e.actionType,
+        userId: cell(e.userId),
+        ipAddress: cell(e.ipAddress),
+        responseTimeMs: e.responseTimeMs === null ? '' : String(e.responseTimeMs),
+        pageName: cell(e.pageName),
+        queryName: cell(e.queryName),
+        resourceName: cell(e.resourceName),
+        createdAt: e.createdAt.toISOString(),
+        receivedAt: e.receivedAt.toISOString(),
+      });
+      expect(JSON.parse(metadata)).toEqual(e.metadata);
+    });
+
+    const recorded = (await readStream(bus.jsm, STREAMS.events)).map((m) => JSON.parse(m.data) as { actionType: string; userId: string; metadata: Record<string, unknown> });
+    expect(recorded.filter((e) => e.actionType === 'PAGE_EXPORT')).toContainEqual(
+      expect.objectContaining({ userId: 'admin-1', metadata: { exportId: id, filters: { ...filters, actionType: ['LOGIN', 'QUERY_RUN'] } } }),
+    );
+  });
+
+  it('filters by user and by text the same way as the events API', async () => {
+    const exported = async (filters: Record<string, unknown>): Promise<string[]> => {
+      const job = await waitReady(adminToken, await requestExport({ from: at(3).toISOString(), to: at(1).toISOString(), ...filters }));
+      return parseExport(Buffer.from(await (await fetch(`${url}${job.downloadUrl}`)).arrayBuffer())).rows.map((r) => r[0]);
+    };
+    expect(await exported({ userId: 'u2' })).toEqual([matching[3].id]);
+    expect(await exported({ q: 'QUOTED' })).toEqual([matching[0].id]);
+  });
+
+  it('refuses bad requests, naming each bad field, and creates nothing', async () => {
+    const before = (await list(adminToken)).length;
+    const post = (body: unknown, token = adminToken) => api('/v1/exports', { method: 'POST', token, body: JSON.stringify(body) });
+    const problems = async (res: Response) => {
+      expect(res.status).toBe(400);
+      return ((await res.json()) as { error: { details: Array<{ path: string }> } }).error.details.map((d) => d.path).sort();
+    };
+    expect(await problems(await post({ to: at(1).toISOString() }))).toEqual(['from']);
+    expect(await problems(await post({ from: at(3).toISOString() }))).toEqual(['to']);
+    expect(await problems(await post({ from: at(1).toISOString(), to: at(3).toISOString() }))).toEqual(['from']);
+    // AUDIT_RETENTION_DAYS=30: a window reaching further back than the retention is refused.
+    expect(await problems(await post({ from: at(45).toISOString(), to: at(1).toISOString() }))).toEqual(['from']);
+    expect(await problems(await post({ from: 'yesterday', to: at(1).toISOString(), actionType: 'NOPE', color: 'red' }))).toEqual(['actionType', 'color', 'from']);
+    expect((await post([1, 2])).status).toBe(400);
+    expect((await post({ from: at(3).toISOString(), to: at(1).toISOString() }, memberToken)).status).toBe(403);
+    expect((await api('/v1/exports', { method: 'POST', body: '{}' })).status).toBe(401);
+    expect((await api('/v1/exports')).status).toBe(401);
+    expect((await list(adminToken)).length).toBe(before);
+  });
+
+  it('links: work before expiry, 410 after, 403 when tampered, and listing again issues a fresh link', async () => {
+    const id = await requestExport({ from: at(3).toISOString(), to: at(1).toISOString() });
+    const job = await waitReady(adminToken, id);
+    const link = job.downloadUrl as string;
+    expect(Date.parse(job.expiresAt as string) - Date.now()).toBeLessThanOrEqual(2_000);
+
+    const tampered = link.replace(/signature=([0-9a-f])/, (_m, c: string) => `signature=${c === '0' ? '1' : '0'}`);
+    expect((await fetch(`${url}${tampered}`)).status).toBe(403);
+    const longer = link.replace(/expires=(\d+)/, (_m, e: string) => `expires=${Number(e) + 3600}`);
+    expect((await fetch(`${url}${longer}`)).status).toBe(403);
+    expect((await fetch(`${url}/v1/exports/${id}/download`)).status).toBe(403);
+    expect((await fetch(`${url}${link}`)).status).toBe(200);
+
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const expired = await fetch(`${url}${link}`);
+    expect(expired.status).toBe(410);
+    expect(((await expired.json()) as { error: { code: string } }).error.code).toBe('GONE');
+
+    const fresh = (await list(adminToken)).find((j) => j.id === id) as ExportView;
+    expect(fresh.status).toBe('ready');
+    expect(fresh.downloadUrl).not.toBe(link);
+    expect((await fetch(`${url}${fresh.downloadUrl}`)).status).toBe(200);
+  }, 30_000);
+
+  it('removes the file once it is past its keep time: 410 and the job is expired', async () => {
+    const id = await requestExport({ from: at(3).toISOString(), to: at(1).toISOString() });
+    const job = await waitReady(adminToken, id);
+    const [{ storageKey }] = await db.query<{ storageKey: string }>('SELECT "storageKey" FROM export_jobs WHERE id = $1', [id]);
+    const file = path.join(exportDir, storageKey);
+    expect(existsSync(file)).toBe(true);
+    // The keep time (EXPORT_FILE_TTL, 24 h by default) has passed.
+    await db.query(`UPDATE export_jobs SET "expiresAt" = now() - interval '1 second' WHERE id = $1`, [id]);
+    expect((await fetch(`${url}${job.downloadUrl}`)).status).toBe(410);
+    expect(existsSync(file)).toBe(false);
+    const after = (await list(adminToken)).find((j) => j.id === id) as ExportView;
+    expect(after.status).toBe('expired');
+    expect(after.downloadUrl).toBeUndefined();
+    expect((await fetch(`${url}${job.downloadUrl}`)).status).toBe(410);
+  });
+
+  it('keeps organizations apart: another organization neither lists nor downloads the job', async () => {
+    const id = await requestExport({ from: at(3).toISOString(), to: at(1).toISOString() });
+    const job = await waitReady(adminToken, id);
+    expect((await list(otherAdminToken)).map((j) => j.id)).not.toContain(id);
+    // Without the link's signature the job cannot be fetched, whatever the token.
+    expect((await api(`/v1/exports/${id}/download`, { token: otherAdminToken })).status).toBe(403);
+    // With the link but another organization's session: not found.
+    expect((await api(job.downloadUrl as string, { token: otherAdminToken })).status).toBe(404);
+    expect((await api(job.downloadUrl as string, { token: adminToken })).status).toBe(200);
+    // globex's own export holds only globex's row.
+    const res = await api('/v1/exports', { method: 'POST', token: otherAdminToken, body: JSON.stringify({ from: at(3).toISOString(), to: at(1).toISOString() }) });
+    const globexId = ((await res.json()) as { id: string }).id;
+    const globexJob = await waitReady(otherAdminToken, globexId);
+    const { rows } = parseExport(Buffer.from(await (await fetch(`${url}${globexJob.downloadUrl}`)).arrayBuffer()));
+    expect(rows.map((r) => r[3])).toEqual(['g1']);
+    expect(readdirSync(path.join(exportDir, 'globex'))).toHaveLength(1);
+  });
+  it('treats filter values as data, never as SQL, in the COPY statement', async () => {
+    const id = await requestExport({
+      from: at(3).toISOString(),
+      to: at(1).toISOString(),
+      userId: "x'); DROP TABLE audit_trail_events; --",
+      pageName: '$1',
+      q: "\\'%_",
+    });
+    const job = await waitReady(adminToken, id);
+    expect(job.rowCount).toBe(0);
+    const { header, rows } = parseExport(Buffer.from(await (await fetch(`${url}${job.downloadUrl}`)).arrayBuffer()));
+    expect(header).toEqual([...EXPORT_COLUMNS]);
+    expect(rows).toEqual([]);
+    expect((await db.query<{ n: string }>('SELECT count(*) AS n FROM audit_trail_events'))[0].n).toBe(String(matching.length + excluded.length));
+  });
+
+  it('creates no job when its PAGE_EXPORT event cannot be recorded (bus down → 503)', async () => {
+    const before = (await list(adminToken)).length;
+    await nats.stop();
+    try {
+      const res = await api('/v1/exports', { method: 'POST', token: adminToken, body: JSON.stringify({ from: at(3).toISOString(), to: at(1).toISOString() }) });
+      expect(res.status).toBe(503);
+      expect((await list(adminToken)).length).toBe(before);
+    } finally {
+      await nats.start();
+    }
+  }, 30_000);
+});

@@ -1,0 +1,59 @@
+import { pipeline } from 'node:stream/promises';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AdminAuth, AdminGuard, InvalidTokenError, TokensService, type TokenPrincipal } from '@audit/auth';
+import { AppError } from '@audit/platform';
+import { clientIp } from '@audit/query';
+import { ExportsService, type ExportView } from './exports.service';
+
+/**
+ * `POST /v1/exports` and `GET /v1/exports` (administrators, own organization only) and
+ * `GET /v1/exports/:id/download` (the signed link is the credential; no bearer needed).
+ */
+@Controller('v1/exports')
+export class ExportsController {
+  constructor(
+    private readonly exports: ExportsService,
+    private readonly tokens: TokensService,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  @UseGuards(AdminGuard)
+  request(@Body() body: unknown, @AdminAuth() admin: TokenPrincipal, @Req() req: Request): Promise<{ id: string; status: 'pending' }> {
+    return this.exports.request(admin, body, clientIp(req.ip));
+  }
+
+  @Get()
+  @UseGuards(AdminGuard)
+  list(@AdminAuth() admin: TokenPrincipal, @Query() query: Record<string, unknown>): Promise<{ items: ExportView[] }> {
+    const unknown = Object.keys(query);
+    if (unknown.length > 0) {
+      throw new AppError('VALIDATION_FAILED', `invalid parameter(s): ${unknown.join(', ')}`, unknown.map((path) => ({ path, reason: 'is not a parameter of this endpoint' })));
+    }
+    return this.exports.list(admin.organizationId);
+  }
+
+  @Get(':id/download')
+  async download(@Param('id') id: string, @Query('expires') expires: unknown, @Query('signature') signature: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const file = await this.exports.download(id, expires, signature, await this.optionalCaller(req));
+    res.status(200);
+    res.setHeader('Content-Type', 'application/gzip');
+    res.setHeader('Content-Disposition', `attachment; filename="${file.fileName}"`);
+    res.setHeader('Cache-Control', 'private, no-store');
+    if (file.sizeBytes !== null) res.setHeader('Content-Length', String(file.sizeBytes));
+    await pipeline(file.body, res);
+  }
+
+  /** A bearer token is optional on a download; when sent it must be valid (and is matched to the job's organization). */
+  private async optionalCaller(req: Request): Promise<TokenPrincipal | null> {
+    const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization?.trim() ?? '');
+    if (!match) return null;
+    try {
+      return await this.tokens.verify(match[1]);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw new AppError('UNAUTHENTICATED', error.message);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { TokenPrincipal } from '@audit/auth';
+import { ActivityRecorder } from '@audit/messaging';
+import { RetentionPoliciesRepository } from '@audit/persistence';
+import { AppError, QueryReader } from '@audit/platform';
+import { EVENT_FILTER_PARAMS, eventFilterToJson, readEventFilter } from '@audit/query';
+import { EXPORTER_CONFIG, type ExporterConfig } from './config';
+import { ExportJobsRepository, type ExportJob, type ExportStatus } from './export-jobs.repository';
+import { expireJob } from './export-sweeper.service';
+import { LinkSigner } from './link-signer';
+import { EXPORT_STORAGE, StoredFileMissingError, type ExportStorage } from './storage';
+
+export const LINK_SIGNER = Symbol('LINK_SIGNER');
+
+/** One row of the Downloads list, as the API shows it. */
+export interface ExportView {
+  id: string;
+  status: ExportStatus;
+  filters: Record<string, unknown>;
+  rowCount: number;
+  /** Rows the export will hold, once counted. */
+  totalRows: number | null;
+  sizeBytes: number | null;
+  /** 0..1. */
+  progress: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+  /** Ready jobs only: a freshly signed link, valid until `expiresAt`. */
+  downloadUrl?: string;
+  expiresAt?: string;
+  /** Ready jobs only: when the file itself is removed. */
+  fileExpiresAt?: string;
+}
+
+export interface Download {
+  body: Readable;
+  fileName: string;
+  sizeBytes: number | null;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The export use cases behind the HTTP API: request, list (with fresh links), download by signed link. */
+@Injectable()
+export class ExportsService {
+  private readonly logger = new Logger(ExportsService.name);
+
+  constructor(
+    private readonly jobs: ExportJobsRepository,
+    private readonly retention: RetentionPoliciesRepository,
+    private readonly recorder: ActivityRecorder,
+    @Inject(EXPORT_STORAGE) private readonly storage: ExportStorage,
+    @Inject(EXPORTER_CONFIG) private readonly config: ExporterConfig,
+    @Inject(LINK_SIGNER) private readonly signer: LinkSigner,
+  ) {}
+
+  /**
+   * Validates the body (the filters of `GET /v1/events`, with `from` and `to` required and `from` within the
+   * organization's retention), records a PAGE_EXPORT event for the administrator, then stores a pending job.
+   * If the event cannot be recorded (bus down → 503) no job is created: no export happens unaudited.
+   */
+  async request(admin: TokenPrincipal, body: unknown, ipAddress: string | null, now = new Date()): Promise<{ id: string; status: 'pending' }> {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new AppError('VALIDATION_FAILED', 'the body must be a JSON object of filters', [{ path: '$', reason: 'must be a JSON object' }]);
+    }
+    const raw = body as Record<string, unknown>;
+    const reader = new QueryReader(raw, EVENT_FILTER_PARAMS);
+    const filter = readEventFilter(reader);
+    if (raw.from === undefined) reader.problem('from', 'is required for an export');
+    if (raw.to === undefined) reader.problem('to', 'is required for an export');
+    const days = await this.retention.effectiveDays(admin.organizationId);
+    if (days > 0 && filter.from && filter.from.getTime() < now.getTime() - days * DAY_MS) {
+      reader.problem('from', `must be within the organization's retention of ${days} days (not before ${new Date(now.getTime() - days * DAY_MS).toISOString()})`);
+    }
+    reader.done();
+
+    const filters = eventFilterToJson(filter);
+    const id = randomUUID();
+    // Recorded before the job exists: a worker can never run an export whose request went unaudited. If
+    // the job then cannot be stored, the event still truthfully says the administrator asked for it.
+    await this.recorder.record({
+      organizationId: admin.organizationId,
+      actionType: 'PAGE_EXPORT',
+      userId: admin.userId,
+      pageName: 'audit',
+      ipAddress,
+      metadata: { exportId: id, filters },
+    });
+    const job = await this.jobs.create({ id, organizationId: admin.organizationId, requestedBy: admin.userId, filters });
+    return { id: job.id, status: 'pending' };
+  }
+
+  /** The organization's jobs, newest first; each ready one with a link signed now. */
+  async list(organizationId: string, now = new Date()): Promise<{ items: ExportView[] }> {
+    const jobs = await this.jobs.list(organizationId);
+    return { items: jobs.map((job) => this.view(job, now)) };
+  }
+
+  private view(job: ExportJob, now: Date): ExportView {
+    const view: ExportView = {
+      id: job.id,
+      status: job.status,
+      filters: job.filters,
+      rowCount: job.rowCount,
+      totalRows: job.totalRows,
+      sizeBytes: job.sizeBytes,
+      progress: job.progress,
+      createdAt: job.createdAt.toISOString(),
+      startedAt: job.startedAt?.toISOString() ?? null,
+      finishedAt: job.finishedAt?.toISOString() ?? null,
+      error: job.error,
+    };
+    if (job.status === 'ready' && job.expiresAt && job.expiresAt.getTime() > now.getTime()) {
+      // A link never outlives the file it points to.
+      const expiresMs = Math.min(now.getTime() + this.config.linkTtlSeconds * 1000, job.expiresAt.getTime());
+      const expires = Math.floor(expiresMs / 1000);
+      view.downloadUrl = this.signer.url(job.id, expires);
+      view.expiresAt = new Date(expires * 1000).toISOString();
+      view.fileExpiresAt = job.expiresAt.toISOString();
+    }
+    return view;
+  }
+
+  /**
+   * The file behind a signed link. Tampered → 403; expired link → 410; the file past its keep time → 410
+   * and the file removed now (rather than at the next sweep). A bearer token, when one is sent, must be of
+   * the job's organization (404 otherwise), so a link never lets one organization's session read another's.
+   */
+  async download(id: string, expires: unknown, signature: unknown, caller: TokenPrincipal | null, now = new Date()): Promise<Download> {
+    const check = this.signer.check(id, expires, signature, now.getTime());
+    if (check === 'tampered') throw new AppError('FORBIDDEN', 'the download link is not valid (bad signature)');
+    const job = await this.jobs.findBySignedId(id);
+    if (!job || (caller && caller.organizationId !== job.organizationId)) throw new AppError('NOT_FOUND', 'no such export');
+    if (job.status === 'ready' && job.expiresAt && job.expiresAt.getTime() <= now.getTime()) {
+      await expireJob(this.jobs, this.storage, job);
+      throw new AppError('GONE', 'the export file has been removed; request a new export');
+    }
+    if (check === 'expired') throw new AppError('GONE', 'the download link has expired; list the exports again for a fresh link');
+    if (job.status === 'expired') throw new AppError('GONE', 'the export file has been removed; request a new export');
+    if (job.status !== 'ready' || !job.storageKey) throw new AppError('NOT_FOUND', `the export is ${job.status}`);
+    try {
+      const body = await this.storage.read(job.storageKey);
+      return { body, fileName: `audit-export-${job.createdAt.toISOString().slice(0, 10)}-${job.id}.csv.gz`, sizeBytes: job.sizeBytes };
+    } catch (error) {
+      if (!(error instanceof StoredFileMissingError)) throw error;
+      this.logger.warn({ msg: 'export file missing from storage; marking the job expired', jobId: job.id });
+      await expireJob(this.jobs, this.storage, job);
+      throw new AppError('GONE', 'the export file has been removed; request a new export');
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import type { AuditEvent } from '@audit/contracts';
+import { CanonicalEventsConsumer, TransientError, type Delivery, type JetStreamConnection, type MessagingConfig } from '@audit/messaging';
+import { counter, gauge, type HealthRegistry } from '@audit/platform';
+import { DeliveryRejectedError } from './http-delivery';
+
+const sinkEvents = counter('audit_sink_events_total', 'Events handled by each sink, by outcome (delivered, failed = dead-lettered, retried)', ['sink', 'outcome']);
+const sinkPending = gauge('audit_sink_pending', 'Events each sink has not delivered yet (waiting in the stream plus in flight)', ['sink']);
+
+export interface SinkOptions {
+  /** The durable consumer name, e.g. `sink-datadog`. */
+  durable: string;
+  enabled: boolean;
+  /** Messages per consumer batch, and the consumer's byte cap. */
+  maxBatchMessages: number;
+  maxBatchBytes: number;
+  flushIntervalMs: number;
+  inFlightBatches?: number;
+}
+
+/**
+ * A sink: its own durable consumer of AUDIT_EVENTS, so each sink keeps its own position, a restart resumes
+ * where it stopped and an outage of one receiver holds back nothing else. A subclass splits a batch into
+ * deliveries (`chunks`) and sends each (`deliver`). Per chunk: success → its messages are acked at once;
+ * a transient failure → the rest of the batch is nak'd with backoff and comes back (nothing lost, the
+ * position is held); a rejection → that chunk is dead-lettered with the receiver's reason and the rest go on.
+ * A disabled sink creates no consumer at all.
+ */
+export abstract class SinkConsumer extends CanonicalEventsConsumer {
+  private sinkPendingTimer?: NodeJS.Timeout;
+
+  protected constructor(
+    bus: JetStreamConnection,
+    messaging: MessagingConfig,
+    health: HealthRegistry,
+    private readonly sink: SinkOptions,
+  ) {
+    super(bus, messaging, health, {
+      durable: sink.durable,
+      maxBatchMessages: sink.maxBatchMessages,
+      maxBatchBytes: sink.maxBatchBytes,
+      flushIntervalMs: sink.flushIntervalMs,
+      inFlightBatches: sink.inFlightBatches,
+    });
+  }
+
+  get enabled(): boolean {
+    return this.sink.enabled;
+  }
+
+  /** Splits a batch into the deliveries the receiver accepts (its entry and size limits). */
+  protected abstract chunks(events: ReadonlyArray<Delivery<AuditEvent>>): Array<ReadonlyArray<Delivery<AuditEvent>>>;
+
+  /** Sends one chunk; resolves once the receiver accepted it. */
+  protected abstract deliver(chunk: ReadonlyArray<Delivery<AuditEvent>>): Promise<void>;
+
+  override async onApplicationBootstrap(): Promise<void> {
+    if (!this.enabled) return;
+    await super.onApplicationBootstrap();
+    this.sinkPendingTimer = setInterval(() => void this.refreshSinkPending(), 5_000);
+    this.sinkPendingTimer.unref();
+  }
+
+  override async beforeApplicationShutdown(): Promise<void> {
+    if (!this.enabled) return;
+    clearInterval(this.sinkPendingTimer);
+    await super.beforeApplicationShutdown();
+  }
+
+  private async refreshSinkPending(): Promise<void> {
+    try {
+      sinkPending.set({ sink: this.sink.durable }, await this.pending());
+    } catch {
+      // The bus being down shows in readiness; the gauge keeps its last value.
+    }
+  }
+
+  protected async handleBatch(batch: ReadonlyArray<Delivery<AuditEvent>>): Promise<void> {
+    const chunks = this.chunks(batch);
+    for (let i = 0; i < chunks.length; i++) {
+      const chunk = chunks[i];
+      try {
+        await this.deliver(chunk);
+      } catch (error) {
+        if (error instanceof DeliveryRejectedError) {
+          for (const { message } of chunk) await this.deadLetter(message, `${this.sink.durable}: ${error.message}`);
+          sinkEvents.inc({ sink: this.sink.durable, outcome: 'failed' }, chunk.length);
+          continue;
+        }
+        const undelivered = chunks.slice(i).reduce((n, c) => n + c.length, 0);
+        sinkEvents.inc({ sink: this.sink.durable, outcome: 'retried' }, undelivered);
+        // Thrown as transient whatever the cause: a receiver's trouble never dead-letters an event.
+        throw error instanceof TransientError ? error : new TransientError((error as Error).message, { cause: error });
+      }
+      // Acked now, so a later chunk's failure does not send this one again.
+      for (const { message } of chunk) message.ack();
+      sinkEvents.inc({ sink: this.sink.durable, outcome: 'delivered' }, chunk.length);
+    }
+  }
+}

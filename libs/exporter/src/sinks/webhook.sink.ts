@@ -1,0 +1,70 @@
+import { createHmac } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AuditEvent } from '@audit/contracts';
+import { JetStreamConnection, MESSAGING_CONFIG, type Delivery, type MessagingConfig } from '@audit/messaging';
+import { HealthRegistry } from '@audit/platform';
+import { chunkBySize } from './batching';
+import { SINKS_CONFIG, type SinksConfig, type WebhookSinkConfig } from './config';
+import { postBatch } from './http-delivery';
+import { SinkConsumer } from './sink-consumer';
+
+export const WEBHOOK_MAX_EVENTS = 1000;
+export const WEBHOOK_MAX_BYTES = 5_000_000;
+export const WEBHOOK_SIGNATURE_HEADER = 'X-Audit-Signature';
+
+/**
+ * `X-Audit-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`. The receiver recomputes it
+ * over the raw body with the shared secret, compares in constant time, and refuses a `t` too far from its
+ * clock (replay). Redelivered batches carry a new `t`.
+ */
+export function webhookSignature(secret: string, body: string, unixSeconds: number): string {
+  return `t=${unixSeconds},v1=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex')}`;
+}
+
+/**
+ * `WEBHOOK_URL` + `WEBHOOK_SECRET`: every canonical event POSTed as signed JSON batches
+ * (`{"events": [...]}`, ≤ 1000 events, ≤ 5 MB). Durable consumer `sink-webhook`; the same retry and
+ * dead-letter rules as the Datadog sink.
+ */
+@Injectable()
+export class WebhookSink extends SinkConsumer {
+  private readonly webhook?: WebhookSinkConfig;
+  private readonly timeoutMs: number;
+
+  constructor(
+    bus: JetStreamConnection,
+    @Inject(MESSAGING_CONFIG) messaging: MessagingConfig,
+    health: HealthRegistry,
+    @Inject(SINKS_CONFIG) config: SinksConfig,
+  ) {
+    super(bus, messaging, health, {
+      durable: 'sink-webhook',
+      enabled: config.webhook !== undefined,
+      maxBatchMessages: WEBHOOK_MAX_EVENTS,
+      maxBatchBytes: WEBHOOK_MAX_BYTES,
+      flushIntervalMs: config.flushIntervalMs,
+    });
+    this.webhook = config.webhook;
+    this.timeoutMs = config.httpTimeoutMs;
+  }
+
+  protected chunks(events: ReadonlyArray<Delivery<AuditEvent>>): Array<ReadonlyArray<Delivery<AuditEvent>>> {
+    // The raw message is the event's JSON: its length is the event's share of the body, plus a comma.
+    return chunkBySize(events, WEBHOOK_MAX_EVENTS, WEBHOOK_MAX_BYTES - 16, (d) => d.message.data.length + 1);
+  }
+
+  protected async deliver(chunk: ReadonlyArray<Delivery<AuditEvent>>): Promise<void> {
+    const config = this.webhook as WebhookSinkConfig;
+    const body = `{"events":[${chunk.map((d) => JSON.stringify(d.payload)).join(',')}]}`;
+    await postBatch(
+      config.url,
+      body,
+      {
+        'Content-Type': 'application/json',
+        'User-Agent': 'audit-trail-webhook/1',
+        [WEBHOOK_SIGNATURE_HEADER]: webhookSignature(config.secret, body, Math.floor(Date.now() / 1000)),
+      },
+      this.timeoutMs,
+    );
+  }
+}
