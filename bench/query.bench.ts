@@ -144,6 +144,13 @@ async function chooseCases(pg: Client, org: string, end: Date): Promise<Case[]> 
   return [
     { key: 'a', label: '(a) no filter', query: {}, targeted: true },
     { key: 'b', label: `(b) actionType=${type.actionType} (${type.n} rows)`, query: { actionType: type.actionType }, targeted: true },
+    // The reference point of the issue: a keyset page of the largest organization by action type over 30 days.
+    {
+      key: 'b30',
+      label: `(b') actionType=${type.actionType}, last 30 days`,
+      query: { actionType: type.actionType, from: new Date(end.getTime() - 30 * 86_400_000).toISOString(), to: end.toISOString() },
+      targeted: true,
+    },
     { key: 'c', label: `(c) userId=${user.userId} (${user.n} rows)`, query: { userId: user.userId }, targeted: true },
     { key: 'd', label: '(d) a 24-hour window', query: { from: dayFrom.toISOString(), to: dayTo.toISOString() }, targeted: true },
     { key: 'e', label: `(e) q=${term.rows[0]?.term ?? 'payments'} (substring, any case)`, query: { q: term.rows[0]?.term ?? 'payments' }, targeted: false },

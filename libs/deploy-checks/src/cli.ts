@@ -1,0 +1,38 @@
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { checkComposeFile, checkOverlay, overlayNames } from './deployment-checks';
+import { renderKustomization } from './kustomize/render';
+
+const USAGE = `usage: node scripts/run.js libs/deploy-checks/src/cli.ts <command>
+
+  render <kustomization dir>   print the rendered manifests, like \`kustomize build <dir>\`
+  check                        render and validate every overlay and docker-compose.yml; exit 1 on a problem
+`;
+
+/** The deployment checks from a shell: what the jest suite asserts, printed. */
+function main(argv: string[]): number {
+  const root = path.resolve(__dirname, '../../..');
+  const [command, target] = argv;
+  if (command === 'render' && target) {
+    for (const resource of renderKustomization(path.resolve(target))) process.stdout.write(`---\n${stringify(resource)}`);
+    return 0;
+  }
+  if (command === 'check') {
+    let failed = 0;
+    for (const overlay of overlayNames(root)) {
+      const report = checkOverlay(root, overlay);
+      failed += report.problems.length;
+      process.stdout.write(`k8s/overlays/${overlay}: ${report.resources.length} resources, ${report.problems.length} problems\n`);
+      for (const problem of report.problems) process.stdout.write(`  - ${problem}\n`);
+    }
+    const compose = checkComposeFile(root);
+    failed += compose.length;
+    process.stdout.write(`docker-compose.yml: ${compose.length} problems\n`);
+    for (const problem of compose) process.stdout.write(`  - ${problem}\n`);
+    return failed === 0 ? 0 : 1;
+  }
+  process.stderr.write(USAGE);
+  return 2;
+}
+
+process.exit(main(process.argv.slice(2)));
