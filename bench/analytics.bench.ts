@@ -33,6 +33,7 @@ import { createTestDatabase, startService, startTestNats, waitFor, type RunningS
 import { createDataset, type Dataset } from './analytics-data';
 import { createPartitions, loadPostgres, pressureSince, type PgLoad } from './postgres-load';
 import { cpuSecondsOf, percentile } from './cpu';
+import { progress } from './progress';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
 const PROJECTOR_ROWS = Math.min(ROWS, Number(process.env.BENCH_PROJECTOR_ROWS ?? Math.min(500_000, Math.floor(ROWS / 4))));
@@ -49,11 +50,6 @@ const BULK_BATCH = 100_000;
 const SECRET = 'bench-analytics-secret-bench-analytics-secret';
 const CH_DATABASE = 'audit';
 
-const began = performance.now();
-const progress = (msg: string): void => {
-  const s = Math.round((performance.now() - began) / 1000);
-  process.stderr.write(`[${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}] ${msg}\n`);
-};
 
 interface Timings {
   samples: number[];

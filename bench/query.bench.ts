@@ -24,6 +24,7 @@ import { createTestDatabase, startService, startTestNats, testServerUrl, type Ru
 import { createDataset } from './analytics-data';
 import { percentile } from './cpu';
 import { createPartitions, loadPostgres, pressureSince, type PgLoad } from './postgres-load';
+import { progress } from './progress';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
 const SEED = Number(process.env.BENCH_SEED ?? 20_260_301);
@@ -34,11 +35,6 @@ const REPS = Number(process.env.BENCH_REPS ?? 30);
 const PAGE = 50;
 const SECRET = 'bench-query-secret-bench-query-secret-0123';
 
-const began = performance.now();
-const progress = (msg: string): void => {
-  const s = Math.round((performance.now() - began) / 1000);
-  process.stderr.write(`[${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}] ${msg}\n`);
-};
 
 interface Case {
   key: string;

@@ -29,16 +29,12 @@ import { JsonLogger, PlatformModule } from '@audit/platform';
 import { ClickHouseRetentionStore, PostgresRetentionStore, RetentionRunnerModule, partitionRange } from '@audit/retention';
 import { createTestDatabase } from '@audit/testing';
 import { percentile } from './cpu';
+import { progress } from './progress';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
 const WRITER_BATCH = 50;
 const WRITER_APP = 'bench-retention-writer';
 
-const began = performance.now();
-const progress = (msg: string): void => {
-  const s = Math.round((performance.now() - began) / 1000);
-  process.stderr.write(`[${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}] ${msg}\n`);
-};
 const seconds = async <T>(work: () => Promise<T>): Promise<{ value: T; s: number }> => {
   const t = performance.now();
   const value = await work();

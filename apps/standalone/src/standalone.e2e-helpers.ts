@@ -1,53 +1,10 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import {
-  createTestDatabase,
-  runCliProcess,
-  startService,
-  startTestNats,
-  waitFor,
-  type RunningService,
-  type TestDatabase,
-  type TestNats,
-} from '@audit/testing';
+import { runCliProcess, startStandaloneStack, waitFor, type StandaloneStack, type TestDatabase } from '@audit/testing';
 
-export const JWT_SECRET = 'e2e-secret-that-is-long-enough-0123456789';
+export { STACK_JWT_SECRET as JWT_SECRET, type StandaloneStack as Stack } from '@audit/testing';
 
-/** One private Postgres database, one private nats-server and one standalone process, as an operator would run them. */
-export interface Stack {
-  db: TestDatabase;
-  nats: TestNats;
-  service: RunningService;
-  /** The environment the standalone and the CLI share. */
-  env: Record<string, string>;
-  stop(): Promise<void>;
-}
-
-export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
-  const db = await createTestDatabase('audit_e2e');
-  const nats = await startTestNats();
-  const env = { DATABASE_URL: db.url, NATS_URL: nats.url, AUTH_JWT_SECRET: JWT_SECRET };
-  let service: RunningService;
-  try {
-    service = await startService('standalone', { ...env, ...extraEnv });
-  } catch (error) {
-    await nats.destroy();
-    await db.drop();
-    throw error;
-  }
-  return {
-    db,
-    nats,
-    service,
-    env,
-    stop: async () => {
-      const code = await service.stop();
-      await nats.destroy();
-      await db.drop();
-      if (code !== 0) throw new Error(`standalone exited with ${code} on SIGTERM:\n${service.output()}`);
-    },
-  };
-}
+export const startStack = (extraEnv: Record<string, string> = {}): Promise<StandaloneStack> => startStandaloneStack(extraEnv);
 
 /** Runs the CLI as a user would and fails with its output if it did not exit 0. */
 export async function cli(env: Record<string, string>, args: string[]): Promise<string> {

@@ -1,33 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { ActionType } from '@audit/contracts';
+import type { ActionType, ResponseTimeItem, Summary, TopUserItem } from '@audit/contracts';
+
+export type { ResponseTimeItem, Summary, TimeseriesItem, TopUserItem } from '@audit/contracts';
 import { ClickHouse, toClickHouseTime } from '@audit/clickhouse';
 import type { AnalyticsWindow, GroupBy, Interval } from './query-params';
-
-export interface TimeseriesItem {
-  bucket: string;
-  actionType: string;
-  count: number;
-}
-export interface TopUserItem {
-  userId: string;
-  email: string | null;
-  userName: string | null;
-  count: number;
-}
-export interface ResponseTimeItem {
-  name: string;
-  count: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
-export interface Summary {
-  total: number;
-  distinctUsers: number;
-  distinctIps: number;
-  items: Array<{ actionType: string; count: number }>;
-}
 
 const HOUR_MS = 3_600_000;
 

@@ -22,3 +22,4 @@ export { validateEvent } from './validate';
 export { validateBatch } from './batch';
 export { isUuid, uuidv7 } from './uuid';
 export { parseIsoDateTime } from './iso-date';
+export type { EventDetail, EventSummary, EventUser, Page, ResponseTimeItem, Summary, TimeseriesItem, TopUserItem, UserItem } from './read-api';

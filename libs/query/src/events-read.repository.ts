@@ -1,44 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import type { ActionType } from '@audit/contracts';
+import type { ActionType, EventDetail, EventSummary, UserItem } from '@audit/contracts';
 import { Database } from '@audit/persistence';
 import type { Cursor } from './cursor';
 import { eventFilterSql, likePattern, type EventFilter } from './event-filter';
 
-export interface EventUser {
-  email: string | null;
-  userName: string | null;
-}
-
-/** One row of the events list: everything but the (possibly large) metadata. */
-export interface EventSummary {
-  id: string;
-  actionType: ActionType;
-  userId: string | null;
-  user: EventUser | null;
-  ipAddress: string | null;
-  responseTimeMs: number | null;
-  pageName: string | null;
-  queryName: string | null;
-  resourceName: string | null;
-  createdAt: string;
-  receivedAt: string;
-}
-
-export interface EventDetail extends EventSummary {
-  organizationId: string;
-  metadata: Record<string, unknown>;
-}
-
 export interface EventsPage {
   items: EventSummary[];
-  /** The position after the last item, absent when no newer-than-that-order row remains. */
+  /** The position after the last item, absent when no row follows it. */
   next?: Cursor;
-}
-
-export interface UserItem {
-  id: string;
-  email: string | null;
-  userName: string | null;
 }
 
 const SUMMARY_COLUMNS = `a.id, a."actionType", a."userId", a."ipAddress", a."responseTimeMs", a."pageName", a."queryName",

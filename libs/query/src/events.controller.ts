@@ -3,7 +3,8 @@ import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
 import { AppError, QueryReader } from '@audit/platform';
 import { decodeCursor, encodeCursor, type Cursor } from './cursor';
 import { EVENT_FILTER_PARAMS, isEventId, readEventFilter } from './event-filter';
-import { EventsReadRepository, type EventDetail, type EventSummary, type UserItem } from './events-read.repository';
+import type { EventDetail, EventSummary, UserItem } from '@audit/contracts';
+import { EventsReadRepository } from './events-read.repository';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;

@@ -6,3 +6,4 @@ export * from './fixtures';
 export * from './test-clickhouse';
 export * from './tcp-proxy';
 export * from './supervisor';
+export * from './standalone-stack';

@@ -1,68 +1,16 @@
-/** The shapes the console reads from the API (see the root README's HTTP API table). */
+/** The shapes the console reads from the API: the read API's from the contracts, the exports' here. */
 
-export interface EventUser {
-  email: string | null;
-  userName: string | null;
-}
-
-export interface EventSummary {
-  id: string;
-  actionType: string;
-  userId: string | null;
-  user: EventUser | null;
-  ipAddress: string | null;
-  responseTimeMs: number | null;
-  pageName: string | null;
-  queryName: string | null;
-  resourceName: string | null;
-  createdAt: string;
-  receivedAt: string;
-}
-
-export interface EventDetail extends EventSummary {
-  organizationId: string;
-  metadata: Record<string, unknown> | null;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor?: string;
-}
-
-export interface UserSuggestion {
-  id: string;
-  email: string | null;
-  userName: string | null;
-}
-
-export interface TimeseriesItem {
-  bucket: string;
-  actionType: string;
-  count: number;
-}
-
-export interface TopUserItem {
-  userId: string;
-  email: string | null;
-  userName: string | null;
-  count: number;
-}
-
-export interface ResponseTimeItem {
-  name: string;
-  count: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
-
-export interface Summary {
-  total: number;
-  distinctUsers: number;
-  distinctIps: number;
-  items: Array<{ actionType: string; count: number }>;
-}
+export type {
+  EventDetail,
+  EventSummary,
+  EventUser,
+  Page,
+  ResponseTimeItem,
+  Summary,
+  TimeseriesItem,
+  TopUserItem,
+  UserItem as UserSuggestion,
+} from '@audit/contracts';
 
 export type ExportStatus = 'pending' | 'running' | 'ready' | 'failed' | 'expired';
 

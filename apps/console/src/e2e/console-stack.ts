@@ -1,27 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import {
-  createTestDatabase,
-  runCliProcess,
-  startService,
-  startTestNats,
-  WORKSPACE_ROOT,
-  type RunningService,
-  type TestDatabase,
-  type TestNats,
-} from '@audit/testing';
-
-const JWT_SECRET = 'console-e2e-secret-that-is-long-enough-0123';
+import { runCliProcess, startStandaloneStack, WORKSPACE_ROOT, type StandaloneStack } from '@audit/testing';
 
 /** The platform as `npm start` runs it (one standalone process) on a private database and NATS server. */
-export interface ConsoleStack {
-  db: TestDatabase;
-  nats: TestNats;
-  service: RunningService;
-  env: Record<string, string>;
-  stop(): Promise<void>;
-}
+export type ConsoleStack = StandaloneStack;
 
 /** Builds the console when its sources changed (the same script `npm start` uses); fails with Vite's exit code. */
 export function buildConsole(): string {
@@ -32,30 +15,8 @@ export function buildConsole(): string {
   return dir;
 }
 
-export async function startConsoleStack(consoleDir: string, extraEnv: Record<string, string> = {}): Promise<ConsoleStack> {
-  const db = await createTestDatabase('audit_console');
-  const nats = await startTestNats();
-  const env = { DATABASE_URL: db.url, NATS_URL: nats.url, AUTH_JWT_SECRET: JWT_SECRET };
-  let service: RunningService;
-  try {
-    service = await startService('standalone', { ...env, CONSOLE_DIR: consoleDir, ...extraEnv }, 90_000);
-  } catch (error) {
-    await nats.destroy();
-    await db.drop();
-    throw error;
-  }
-  return {
-    db,
-    nats,
-    service,
-    env,
-    stop: async () => {
-      await service.stop();
-      await nats.destroy();
-      await db.drop();
-    },
-  };
-}
+export const startConsoleStack = (consoleDir: string, extraEnv: Record<string, string> = {}): Promise<ConsoleStack> =>
+  startStandaloneStack({ CONSOLE_DIR: consoleDir, ...extraEnv }, { dbPrefix: 'audit_console', readyTimeoutMs: 90_000 });
 
 async function cliJson<T>(env: Record<string, string>, args: string[]): Promise<T> {
   const result = await runCliProcess([...args, '--json'], env);
