@@ -3,6 +3,7 @@ import { HealthRegistry } from '@audit/platform';
 import { createTestDatabase, type TestDatabase } from '@audit/testing';
 import { readPersistenceConfig } from './config';
 import { Database } from './database';
+import { MIGRATIONS } from './migrations';
 
 jest.setTimeout(60_000);
 Logger.overrideLogger(['error']);
@@ -27,7 +28,7 @@ describe('Database (real Postgres)', () => {
     await again.onModuleInit();
     await again.onApplicationShutdown();
     const applied = await db.query<{ name: string }>('SELECT name FROM schema_migrations');
-    expect(applied.map((m) => m.name)).toEqual(['InitialSchema1764374400000']);
+    expect(applied.map((m) => m.name)).toEqual(MIGRATIONS.map((M) => new M().name));
   });
 
   it('rolls a failed transaction back and rethrows', async () => {

@@ -18,6 +18,9 @@ const ago = (days: number, ms = 0): Date => new Date(NOW.getTime() - days * DAY 
  * legal hold, rows on both sides of each cutoff to the millisecond, whole months that can be dropped
  * and months shared with organizations that keep longer.
  */
+// Runs purge two stores; a loaded CI machine takes seconds per run.
+jest.setTimeout(60_000);
+
 describe('retention run (Postgres and ClickHouse)', () => {
   let db: TestDatabase;
   let ch: TestClickHouse;
