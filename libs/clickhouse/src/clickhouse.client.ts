@@ -1,5 +1,6 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseConfig } from './config';
+import { createDatabaseStatement } from './schema-layout';
 
 /** The kind of ClickHouse behind the client; only start-up and diagnostics care. */
 export type ClickHouseMode = 'server' | 'embedded';
@@ -12,7 +13,12 @@ export async function openClickHouse(config: ClickHouseConfig): Promise<{ client
   if (config.url) {
     const admin = createClient({ url: config.url, username: config.username, password: config.password });
     try {
-      await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}` });
+      // On a cluster, ON CLUSTER: the Service behind CLICKHOUSE_URL reaches one replica and CREATE is not
+      // replicated. That DDL waits for every replica, so it runs only when the database is missing: a
+      // service still starts while one replica is down.
+      if (!config.cluster || !(await databaseExists(admin, config.database))) {
+        await admin.command({ query: createDatabaseStatement(config.database, { cluster: config.cluster }) });
+      }
     } finally {
       await admin.close();
     }
@@ -26,7 +32,7 @@ export async function openClickHouse(config: ClickHouseConfig): Promise<{ client
   let client: ClickHouseClient;
   try {
     client = createClient({ connection: createChdbConnection({ path: config.path }) } as unknown as Parameters<typeof createClient>[0]);
-    await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}` });
+    await client.command({ query: createDatabaseStatement(config.database, {}) });
   } catch (error) {
     if (/Cannot lock file|Failed to create connection/i.test(String((error as Error).message))) {
       throw new Error(
@@ -39,4 +45,14 @@ export async function openClickHouse(config: ClickHouseConfig): Promise<{ client
   }
   await client.command({ query: `USE ${config.database}` });
   return { client, mode: 'embedded' };
+}
+
+async function databaseExists(client: ClickHouseClient, database: string): Promise<boolean> {
+  const result = await client.query({
+    query: 'SELECT count() AS n FROM system.databases WHERE name = {database:String}',
+    query_params: { database },
+    format: 'JSONEachRow',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+  });
+  return Number((await result.json<{ n: number }>())[0]?.n ?? 0) > 0;
 }

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { Database } from '@audit/persistence';
 import { backoffMs, HealthRegistry, sleep } from '@audit/platform';
 import { openClickHouse, type ClickHouseMode } from './clickhouse.client';
 import { CLICKHOUSE_CONFIG, type ClickHouseConfig } from './config';
 import { migrateClickHouse } from './migrator';
+import { insertSettingsFor, removalSettingsFor, type SchemaLayout } from './schema-layout';
 
 const CLICKHOUSE_MIGRATION_LOCK_KEY = 7_204_391_003;
 
@@ -13,6 +14,7 @@ const CLICKHOUSE_MIGRATION_LOCK_KEY = 7_204_391_003;
 export class ClickHouse implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ClickHouse.name);
   private opened?: { client: ClickHouseClient; mode: ClickHouseMode };
+  private inserts: ClickHouseSettings = {};
 
   constructor(
     @Inject(CLICKHOUSE_CONFIG) private readonly config: ClickHouseConfig,
@@ -22,9 +24,17 @@ export class ClickHouse implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     this.opened = await this.open();
-    this.logger.log({ msg: 'ClickHouse opened', mode: this.opened.mode, database: this.config.database, ...(this.opened.mode === 'embedded' ? { path: this.config.path } : {}) });
+    const replicas = this.config.cluster ? await clusterReplicas(this.client, this.config.cluster) : 1;
+    this.inserts = insertSettingsFor(this.layout, replicas);
+    this.logger.log({
+      msg: 'ClickHouse opened',
+      mode: this.opened.mode,
+      database: this.config.database,
+      ...(this.opened.mode === 'embedded' ? { path: this.config.path } : {}),
+      ...(this.config.cluster ? { cluster: this.config.cluster, replicas } : {}),
+    });
     if (process.env.MIGRATE_ON_START !== 'false') {
-      const applied = await this.db.withAdvisoryLock(CLICKHOUSE_MIGRATION_LOCK_KEY, () => migrateClickHouse(this.client));
+      const applied = await this.migrate();
       if (applied.length > 0) this.logger.log({ msg: 'ClickHouse migrations applied', migrations: applied });
     }
     this.health.register('clickhouse', async () => {
@@ -62,8 +72,50 @@ export class ClickHouse implements OnModuleInit, OnApplicationShutdown {
     return this.opened?.mode ?? (this.config.url ? 'server' : 'embedded');
   }
 
-  /** Runs the ClickHouse migrations now, under the same lock; returns the ones applied. */
-  migrate(): Promise<string[]> {
-    return this.db.withAdvisoryLock(CLICKHOUSE_MIGRATION_LOCK_KEY, () => migrateClickHouse(this.client));
+  /** One server, or the replicas of CLICKHOUSE_CLUSTER. */
+  get layout(): SchemaLayout {
+    return this.config.cluster ? { cluster: this.config.cluster } : {};
   }
+
+  /**
+   * Settings every INSERT into the projection's tables must carry: none on one server; on a cluster the
+   * quorum of every replica and no block deduplication (schema-layout.ts, insertSettingsFor, says why).
+   */
+  get insertSettings(): ClickHouseSettings {
+    return { ...this.inserts };
+  }
+
+  /**
+   * Settings every statement that removes rows from the projection's tables must carry: none on one
+   * server; on a cluster, wait for every replica (schema-layout.ts, removalSettingsFor, says why).
+   */
+  get removalSettings(): ClickHouseSettings {
+    return removalSettingsFor(this.layout);
+  }
+
+  /**
+   * Runs the ClickHouse migrations now, under the same lock; returns the ones applied. The lock is in
+   * the one Postgres every pod shares, so it serializes pods whichever ClickHouse replica they reach.
+   */
+  migrate(): Promise<string[]> {
+    return this.db.withAdvisoryLock(CLICKHOUSE_MIGRATION_LOCK_KEY, () => migrateClickHouse(this.client, { layout: this.layout, insertSettings: this.inserts }));
+  }
+}
+
+/**
+ * The number of replicas of the cluster's shard, as the server's remote_servers defines it: the quorum
+ * every INSERT waits for. A cluster the server does not know, or one with several shards (which needs
+ * Distributed tables, docs/scaling.md), is a configuration error found at start.
+ */
+export async function clusterReplicas(client: ClickHouseClient, cluster: string): Promise<number> {
+  const result = await client.query({
+    query: 'SELECT shard_num, count() AS replicas FROM system.clusters WHERE cluster = {cluster:String} GROUP BY shard_num ORDER BY shard_num',
+    query_params: { cluster },
+    format: 'JSONEachRow',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+  });
+  const shards = await result.json<{ shard_num: number; replicas: number }>();
+  if (shards.length === 0) throw new Error(`CLICKHOUSE_CLUSTER is "${cluster}", but the ClickHouse server defines no such cluster (system.clusters)`);
+  if (shards.length > 1) throw new Error(`CLICKHOUSE_CLUSTER "${cluster}" has ${shards.length} shards; the projection's schema is replicated, not sharded (one shard, any number of replicas)`);
+  return Number(shards[0].replicas);
 }

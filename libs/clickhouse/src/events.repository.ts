@@ -66,7 +66,8 @@ export class ClickHouseEventsRepository {
       table: 'audit_events',
       values: fresh,
       format: 'JSONEachRow',
-      clickhouse_settings: { date_time_input_format: 'best_effort' },
+      // On a cluster: the quorum of every replica, so the next batch's check sees these rows on any replica.
+      clickhouse_settings: { date_time_input_format: 'best_effort', ...this.ch.insertSettings },
     });
     return fresh.length;
   }

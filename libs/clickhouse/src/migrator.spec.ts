@@ -7,8 +7,9 @@ import { PersistenceModule } from '@audit/persistence';
 import { PlatformModule } from '@audit/platform';
 import { bootModules, createTestDatabase, testClickHouseEnv, type TestClickHouse, type TestDatabase } from '@audit/testing';
 import { ClickHouseModule } from './clickhouse.module';
-import { ClickHouse } from './clickhouse.service';
-import { CLICKHOUSE_MIGRATIONS_DIR, loadMigrations, migrateClickHouse } from './migrator';
+import { ClickHouse, clusterReplicas } from './clickhouse.service';
+import { CLICKHOUSE_MIGRATIONS_DIR, loadMigrations, migrateClickHouse, SCHEMA_MIGRATIONS_DDL } from './migrator';
+import { renderStatement } from './schema-layout';
 
 const ALL = ['001_audit_events', '002_hourly_rollup'];
 
@@ -81,13 +82,43 @@ describe('ClickHouse migrations', () => {
     expect(await recorded()).toEqual({ names: ALL, rows: 2 });
   });
 
+  it("renders, for a cluster, statements ClickHouse's own parser reads as ON CLUSTER DDL with Replicated engines", async () => {
+    // chDB has no cluster and no Keeper to run them on; its parser (formatQuery) is the server's.
+    const rendered = [SCHEMA_MIGRATIONS_DDL, ...loadMigrations().flatMap((m) => m.statements)].map((s) => renderStatement(s, { cluster: 'audit' }));
+    const parsed = await ch.query<{ f: string }>('SELECT arrayJoin({qs:Array(String)}) AS q, formatQuery(q) AS f', { qs: rendered });
+    expect(parsed.map((r) => r.f.split('\n')[0])).toEqual([
+      'CREATE TABLE IF NOT EXISTS schema_migrations ON CLUSTER audit',
+      'CREATE TABLE IF NOT EXISTS audit_events ON CLUSTER audit',
+      'CREATE TABLE IF NOT EXISTS audit_events_hourly ON CLUSTER audit',
+      'CREATE MATERIALIZED VIEW IF NOT EXISTS audit_events_hourly_mv ON CLUSTER audit TO audit_events_hourly',
+    ]);
+    expect(parsed.map((r) => /^ENGINE = (\w+)\('([^']*)', '([^']*)'\)/m.exec(r.f)?.slice(1) ?? null)).toEqual([
+      ['ReplicatedReplacingMergeTree', '/clickhouse/tables/{shard}/{database}/schema_migrations', '{replica}'],
+      ['ReplicatedReplacingMergeTree', '/clickhouse/tables/{shard}/{database}/audit_events', '{replica}'],
+      ['ReplicatedSummingMergeTree', '/clickhouse/tables/{shard}/{database}/audit_events_hourly', '{replica}'],
+      null,
+    ]);
+  });
+
+  it('on a cluster, refuses a database whose tables were created for one server, before any DDL', async () => {
+    // `client`'s database was migrated for one server by the test above.
+    await expect(migrateClickHouse(client, { layout: { cluster: 'audit' } })).rejects.toThrow(
+      /^CLICKHOUSE_CLUSTER is "audit", but this database holds tables created for one server \(audit_events: ReplacingMergeTree, audit_events_hourly: SummingMergeTree, schema_migrations: ReplacingMergeTree\).*DROP DATABASE <database> ON CLUSTER 'audit' SYNC/,
+    );
+    expect(await recorded()).toEqual({ names: ALL, rows: 2 });
+  });
+
+  it('a CLICKHOUSE_CLUSTER the server does not define stops the start with a message naming it', async () => {
+    await expect(clusterReplicas(client, 'audit')).rejects.toThrow('CLICKHOUSE_CLUSTER is "audit", but the ClickHouse server defines no such cluster (system.clusters)');
+  });
+
   it('applies only what is missing after an interrupted run', async () => {
     const other = testClickHouseEnv('audit_test_partial');
     const partialDir = mkdtempSync(path.join(tmpdir(), 'audit-ch-migrations-'));
     try {
       cpSync(path.join(CLICKHOUSE_MIGRATIONS_DIR, '001_audit_events.sql'), path.join(partialDir, '001_audit_events.sql'));
       const c = await other.client();
-      expect(await migrateClickHouse(c, partialDir)).toEqual(['001_audit_events']);
+      expect(await migrateClickHouse(c, { dir: partialDir })).toEqual(['001_audit_events']);
       expect(await migrateClickHouse(c)).toEqual(['002_hourly_rollup']);
       expect(await migrateClickHouse(c)).toEqual([]);
       expect((await other.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name')).map((r) => r.name)).toEqual(ALL);

@@ -155,6 +155,33 @@ describe('the checks catch what they are for', () => {
     );
   });
 
+  it('ClickHouse replicas without the services creating replicated tables, or on another cluster', () => {
+    const operators = (resources: Resource[]) => resources.filter((r) => ['ClickHouseInstallation', 'ClickHouseKeeperInstallation'].includes(r.kind));
+    const clickhouse = (r: Loose[]) => get(r, 'ClickHouseInstallation', 'audit').spec.configuration.clusters[0];
+    expect(checkOperatorResources(operators(production), production)).toEqual([]);
+    expect(clickhouse(production as Loose[]).layout.replicasCount).toBeGreaterThanOrEqual(2);
+
+    const unset = broken((r) => delete get(r, 'ConfigMap', 'audit-config').data.CLICKHOUSE_CLUSTER);
+    expect(checkOperatorResources(operators(unset), unset)).toEqual(
+      expect.arrayContaining([
+        'Deployment projector: clickhouse.altinity.com/v1 ClickHouseInstallation audit has 2 replicas but CLICKHOUSE_CLUSTER is not set: the tables would not replicate and each replica would answer differently',
+        'Job migrate: clickhouse.altinity.com/v1 ClickHouseInstallation audit has 2 replicas but CLICKHOUSE_CLUSTER is not set: the tables would not replicate and each replica would answer differently',
+      ]),
+    );
+    const renamed = broken((r) => (clickhouse(r).name = 'audit-ch'));
+    expect(checkOperatorResources(operators(renamed), renamed)).toEqual(expect.arrayContaining(["Deployment query: CLICKHOUSE_CLUSTER audit is not the installation's cluster (audit-ch)"]));
+    const sharded = broken((r) => (clickhouse(r).layout.shardsCount = 2));
+    expect(checkOperatorResources(operators(sharded), sharded)).toEqual([
+      expect.stringMatching(/ClickHouseInstallation audit: 2 shards, but the projection's schema is replicated, not sharded/),
+    ]);
+    // One replica needs no cluster: the single-server schema is right there.
+    const single = broken((r) => {
+      clickhouse(r).layout.replicasCount = 1;
+      delete get(r, 'ConfigMap', 'audit-config').data.CLICKHOUSE_CLUSTER;
+    });
+    expect(checkOperatorResources(operators(single), single)).toEqual([]);
+  });
+
   it('NATS values that do not give the streams three replicas, or hide monitoring from KEDA', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'nats-values-'));
     try {

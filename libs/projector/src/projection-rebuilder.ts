@@ -93,12 +93,16 @@ export class ProjectionRebuilder {
   }
 
   private async clearScope(org: string | undefined, since: Date | undefined): Promise<void> {
+    // On replicated tables TRUNCATE and ALTER … DELETE replicate through Keeper by themselves; the removal
+    // settings make them return only once every replica is clear, because the duplicate check of the
+    // inserts that follow may read any replica (one still holding a row would have it skipped).
+    const removal = this.ch.removalSettings;
     if (!org && !since) {
-      await this.ch.client.command({ query: 'TRUNCATE TABLE audit_events' });
-      await this.ch.client.command({ query: 'TRUNCATE TABLE audit_events_hourly' });
+      await this.ch.client.command({ query: 'TRUNCATE TABLE audit_events', clickhouse_settings: removal });
+      await this.ch.client.command({ query: 'TRUNCATE TABLE audit_events_hourly', clickhouse_settings: removal });
       return;
     }
-    const settings = { mutations_sync: '2' } as const;
+    const settings = { mutations_sync: '2', ...removal } as const;
     const events = scopeSql(org, since, 'createdAt');
     await this.ch.client.command({ query: `ALTER TABLE audit_events DELETE WHERE ${events.where}`, query_params: events.params, clickhouse_settings: settings });
     const rollup = scopeSql(org, since, 'hour');

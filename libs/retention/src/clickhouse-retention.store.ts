@@ -63,8 +63,11 @@ export class ClickHouseRetentionStore {
     const blocked = [...counts.keys()].filter((org) => !allowed.has(org));
     if (blocked.length > 0) throw new Error(`partition ${step.partition} not dropped: organizations ${blocked.join(', ')} may no longer lose all of it`);
     const started = performance.now();
-    await this.ch.client.command({ query: 'ALTER TABLE audit_events DROP PARTITION ID {p:String}', query_params: { p: step.partition } });
-    await this.ch.client.command({ query: 'ALTER TABLE audit_events_hourly DROP PARTITION ID {p:String}', query_params: { p: step.partition } });
+    // On replicated tables DROP PARTITION replicates through Keeper by itself (no ON CLUSTER, which would
+    // run it once per replica); the removal settings wait until every replica has dropped it.
+    const settings = this.ch.removalSettings;
+    await this.ch.client.command({ query: 'ALTER TABLE audit_events DROP PARTITION ID {p:String}', query_params: { p: step.partition }, clickhouse_settings: settings });
+    await this.ch.client.command({ query: 'ALTER TABLE audit_events_hourly DROP PARTITION ID {p:String}', query_params: { p: step.partition }, clickhouse_settings: settings });
     return { rows: counts, dropMs: performance.now() - started };
   }
 
@@ -80,13 +83,18 @@ export class ClickHouseRetentionStore {
     const cutoff = toClickHouseTime(step.cutoff);
     const boundaryHour = toClickHouseTime(new Date(Math.floor(step.cutoff.getTime() / HOUR_MS) * HOUR_MS));
     const params = { p: step.partition, org: step.organizationId, cutoff, hour: boundaryHour.slice(0, 19) };
+    // Lightweight DELETE on replicated tables is a replicated mutation; the removal settings make it
+    // return once every replica applied it, so the boundary hour below is recomputed from kept rows only.
+    const settings = this.ch.removalSettings;
     await this.ch.client.command({
       query: `DELETE FROM audit_events WHERE _partition_id = {p:String} AND organizationId = {org:String} AND createdAt < {cutoff:DateTime64(3, 'UTC')}`,
       query_params: params,
+      clickhouse_settings: settings,
     });
     await this.ch.client.command({
       query: `DELETE FROM audit_events_hourly WHERE _partition_id = {p:String} AND organizationId = {org:String} AND hour <= {hour:DateTime('UTC')}`,
       query_params: params,
+      clickhouse_settings: settings,
     });
     await this.ch.client.command({
       query: `INSERT INTO audit_events_hourly
@@ -97,6 +105,9 @@ export class ClickHouseRetentionStore {
                 AND createdAt >= toDateTime64({hour:DateTime('UTC')}, 3) AND createdAt < toDateTime64({hour:DateTime('UTC')} + INTERVAL 1 HOUR, 3)
               GROUP BY organizationId, actionType, hour`,
       query_params: params,
+      // On a cluster: no block deduplication (this hour's aggregate may equal one inserted by an earlier
+      // run, whose rows the DELETE above just removed) and the quorum of every replica.
+      clickhouse_settings: this.ch.insertSettings,
     });
     return rows;
   }

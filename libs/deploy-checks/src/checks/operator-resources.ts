@@ -80,6 +80,11 @@ function checkClickHouse(chi: Resource, keepers: readonly Resource[], resources:
   if (layouts.length !== 1 || layouts.some((c) => typeof c.layout?.shardsCount !== 'number' || typeof c.layout?.replicasCount !== 'number')) {
     problems.push(`${what}: one cluster with layout.shardsCount and layout.replicasCount`);
   }
+  const layout = layouts.length === 1 ? layouts[0] : undefined;
+  const replicas = typeof layout?.layout?.replicasCount === 'number' ? layout.layout.replicasCount : 1;
+  if (typeof layout?.layout?.shardsCount === 'number' && layout.layout.shardsCount > 1) {
+    problems.push(`${what}: ${layout.layout.shardsCount} shards, but the projection's schema is replicated, not sharded (it would need Distributed tables): one shard`);
+  }
   const keeperHosts = keepers.map((k) => `keeper-${k.metadata.name}`);
   const nodes = configuration.zookeeper?.nodes ?? [];
   if (nodes.length === 0 || nodes.some((n) => !keeperHosts.includes(n.host ?? '') || n.port !== 2181)) {
@@ -89,6 +94,13 @@ function checkClickHouse(chi: Resource, keepers: readonly Resource[], resources:
     const url = env.get('CLICKHOUSE_URL')?.value;
     if (!url) continue;
     if (new URL(url).hostname !== `clickhouse-${chi.metadata.name}` || new URL(url).port !== '8123') problems.push(`${where}: CLICKHOUSE_URL ${url} is not the installation's Service clickhouse-${chi.metadata.name}:8123`);
+    // Replicas share one table only through Replicated engines, which the services create when
+    // CLICKHOUSE_CLUSTER names the installation's cluster (libs/clickhouse, schema-layout.ts).
+    const cluster = env.get('CLICKHOUSE_CLUSTER')?.value;
+    if (replicas >= 2 && !cluster) {
+      problems.push(`${where}: ${what} has ${replicas} replicas but CLICKHOUSE_CLUSTER is not set: the tables would not replicate and each replica would answer differently`);
+    }
+    if (cluster && cluster !== layout?.name) problems.push(`${where}: CLICKHOUSE_CLUSTER ${cluster} is not the installation's cluster (${String(layout?.name)})`);
     const user = env.get('CLICKHOUSE_USER')?.value ?? 'default';
     // Only workloads that open ClickHouse carry its password (platform-checks requires it of those).
     const password = env.get('CLICKHOUSE_PASSWORD')?.secret;
