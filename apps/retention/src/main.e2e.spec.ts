@@ -1,5 +1,6 @@
 import { TokensService } from '@audit/auth';
-import { createTestDatabase, startService, waitFor, type RunningService, type TestDatabase } from '@audit/testing';
+import { STREAMS } from '@audit/messaging';
+import { connectTestBus, createTestDatabase, readStream, startService, startTestNats, waitFor, type RunningService, type TestDatabase, type TestNats } from '@audit/testing';
 
 jest.setTimeout(120_000);
 
@@ -8,20 +9,23 @@ const SECRET = 'retention-app-secret-that-is-long-enough-0123';
 /** The deployable retention app: its own checks, scheduled purges visible in /metrics, and the settings API. */
 describe('retention app', () => {
   let db: TestDatabase;
+  let nats: TestNats;
   let service: RunningService;
   const tokens = { admin: '', member: '' };
 
   beforeAll(async () => {
     db = await createTestDatabase('audit_retention_app');
+    nats = await startTestNats();
     // Every second, so the test sees a scheduled run without waiting for the hour.
-    service = await startService('retention', { DATABASE_URL: db.url, AUTH_JWT_SECRET: SECRET, AUDIT_RETENTION_DAYS: '30', RETENTION_CRON: '* * * * * *' });
+    service = await startService('retention', { DATABASE_URL: db.url, NATS_URL: nats.url, AUTH_JWT_SECRET: SECRET, AUDIT_RETENTION_DAYS: '30', RETENTION_CRON: '* * * * * *' });
     const signer = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0 });
-    tokens.admin = await signer.sign({ organizationId: 'acme', role: 'admin' }, 600);
+    tokens.admin = await signer.sign({ organizationId: 'acme', role: 'admin', userId: 'admin-7' }, 600);
     tokens.member = await signer.sign({ organizationId: 'acme', role: 'member' }, 600);
   });
 
   afterAll(async () => {
     if (service) expect(await service.stop()).toBe(0);
+    await nats?.destroy();
     await db?.drop();
   });
 
@@ -35,7 +39,7 @@ describe('retention app', () => {
   it('is ready with exactly its own checks and purges on its schedule, reported in /metrics', async () => {
     const ready = (await (await fetch(`${service.url}/readyz`)).json()) as { status: string; checks: Record<string, unknown> };
     expect(ready.status).toBe('ready');
-    expect(Object.keys(ready.checks).sort()).toEqual(['clickhouse', 'postgres']);
+    expect(Object.keys(ready.checks).sort()).toEqual(['clickhouse', 'nats', 'postgres']);
     expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
 
     await db.query(
@@ -68,5 +72,28 @@ describe('retention app', () => {
     expect(await put.json()).toEqual({ organizationId: 'acme', days: 7, effectiveDays: 7, defaultDays: 30, legalHold: null });
     expect(await db.query(`SELECT "organizationId", days FROM retention_policies`)).toEqual([{ organizationId: 'acme', days: 7 }]);
     expect(await (await settings('PUT', tokens.admin, { days: null })).json()).toMatchObject({ days: null, effectiveDays: 30 });
+
+    // Each change is itself audited; the refused ones are not.
+    const bus = await connectTestBus(nats.url);
+    try {
+      const changes = (await readStream(bus.jsm, STREAMS.events)).map((m) => JSON.parse(m.data) as Record<string, unknown>);
+      expect(changes.map((e) => [e.actionType, e.organizationId, e.userId, e.metadata])).toEqual([
+        ['UPDATE_ORGANIZATION', 'acme', 'admin-7', { setting: 'retention', days: 7, previousDays: null }],
+        ['UPDATE_ORGANIZATION', 'acme', 'admin-7', { setting: 'retention', days: null, previousDays: 7 }],
+      ]);
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('refuses a change it cannot record (503) and leaves the setting as it was', async () => {
+    await nats.stop();
+    try {
+      const refused = await settings('PUT', tokens.admin, { days: 3 });
+      expect(refused.status).toBe(503);
+    } finally {
+      await nats.start();
+    }
+    expect(await (await settings('GET', tokens.admin)).json()).toMatchObject({ days: null, effectiveDays: 30 });
   });
 });

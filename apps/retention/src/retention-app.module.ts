@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@audit/auth';
 import { ClickHouseModule } from '@audit/clickhouse';
+import { MessagingModule } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
 import { PlatformModule } from '@audit/platform';
 import { RetentionModule } from '@audit/retention';
@@ -9,6 +10,7 @@ import { RetentionModule } from '@audit/retention';
  * The retention service: scheduled purges of Postgres and ClickHouse, and the settings API. On embedded
  * ClickHouse (chDB binds one data directory per process) run retention inside the standalone process
  * instead; with a ClickHouse server (CLICKHOUSE_URL) any number of replicas may run, one acts at a time.
+ * The bus records administrators' changes of retention as audit events.
  */
-@Module({ imports: [PlatformModule, PersistenceModule, AuthModule, ClickHouseModule, RetentionModule] })
+@Module({ imports: [PlatformModule, MessagingModule, PersistenceModule, AuthModule, ClickHouseModule, RetentionModule] })
 export class RetentionAppModule {}

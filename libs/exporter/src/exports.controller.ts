@@ -2,8 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AdminAuth, AdminGuard, InvalidTokenError, TokensService, type TokenPrincipal } from '@audit/auth';
-import { AppError } from '@audit/platform';
-import { clientIp } from '@audit/query';
+import { AppError, clientIp } from '@audit/platform';
 import { ExportsService, type ExportView } from './exports.service';
 
 /**

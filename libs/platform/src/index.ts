@@ -7,3 +7,4 @@ export * from './bootstrap';
 export * from './platform.module';
 export * from './sleep';
 export * from './query-reader';
+export * from './client-ip';

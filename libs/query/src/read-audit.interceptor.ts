@@ -1,24 +1,16 @@
 import { Inject, Injectable, Logger, Module, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import type { Request } from 'express';
-import { isIP } from 'node:net';
 import { tap, type Observable } from 'rxjs';
 import type { TokenPrincipal } from '@audit/auth';
 import { ActivityRecorder } from '@audit/messaging';
-import { counter } from '@audit/platform';
+import { clientIp, counter } from '@audit/platform';
 import { QUERY_CONFIG, readQueryConfig, type QueryConfig } from './config';
 
 const readsRecorded = counter('audit_admin_reads_recorded_total', 'Administrator reads recorded as PAGE_VIEW events, by result', ['result']);
 
 /** Query strings beyond this are summarised, so the event stays far below the 32 KiB metadata limit. */
 const MAX_QUERY_JSON = 8_192;
-
-/** The client's address as the contract accepts it: IPv4-mapped IPv6 shown as the IPv4 it is. */
-export function clientIp(raw: string | undefined): string | null {
-  if (!raw) return null;
-  const ip = raw.startsWith('::ffff:') && isIP(raw.slice(7)) === 4 ? raw.slice(7) : raw;
-  return isIP(ip) ? ip : null;
-}
 
 /**
  * Audits the auditors: every successful GET by an administrator (the principal AdminGuard set)

@@ -1,6 +1,9 @@
-import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Put, Req, UseGuards } from '@nestjs/common';
+import type { Request } from 'express';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
+import { ActivityRecorder } from '@audit/messaging';
 import { RetentionPoliciesRepository, type RetentionPolicy } from '@audit/persistence';
+import { clientIp } from '@audit/platform';
 import { readRetentionBody } from './settings-body';
 
 /** The API's view of an organization's retention (field by field, never the stored row). */
@@ -26,16 +29,31 @@ export const toSettingsResponse = (p: RetentionPolicy): RetentionSettingsRespons
 @Controller('v1/settings/retention')
 @UseGuards(AdminGuard)
 export class RetentionSettingsController {
-  constructor(private readonly policies: RetentionPoliciesRepository) {}
+  constructor(
+    private readonly policies: RetentionPoliciesRepository,
+    private readonly recorder: ActivityRecorder,
+  ) {}
 
   @Get()
   async get(@AdminAuth() admin: TokenPrincipal): Promise<RetentionSettingsResponse> {
     return toSettingsResponse(await this.policies.get(admin.organizationId));
   }
 
+  /**
+   * Changing what gets deleted is itself audited: the UPDATE_ORGANIZATION event is recorded before the
+   * change, so a change the bus cannot record is refused (503) rather than made unseen.
+   */
   @Put()
-  async put(@Body() body: unknown, @AdminAuth() admin: TokenPrincipal): Promise<RetentionSettingsResponse> {
+  async put(@Body() body: unknown, @AdminAuth() admin: TokenPrincipal, @Req() req: Request): Promise<RetentionSettingsResponse> {
     const { days } = readRetentionBody(body);
+    const before = await this.policies.get(admin.organizationId);
+    await this.recorder.record({
+      organizationId: admin.organizationId,
+      actionType: 'UPDATE_ORGANIZATION',
+      userId: admin.userId,
+      ipAddress: clientIp(req.ip),
+      metadata: { setting: 'retention', days, previousDays: before.days },
+    });
     return toSettingsResponse(await this.policies.setDays(admin.organizationId, days));
   }
 }
