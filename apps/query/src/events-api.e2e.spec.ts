@@ -165,7 +165,10 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
   });
 
   it('answers a page with summaries joined with the user, a default page size of 50, and no cursor on the last page', async () => {
-    const body = (await (await get('/v1/events')).json()) as { items: Array<Record<string, unknown>>; nextCursor?: string };
+    const res = await get('/v1/events');
+    // Responses are not hashed for an ETag nobody revalidates with.
+    expect(res.headers.get('etag')).toBeNull();
+    const body = (await res.json()) as { items: Array<Record<string, unknown>>; nextCursor?: string };
     expect(body.items).toHaveLength(50);
     expect(typeof body.nextCursor).toBe('string');
     const newest = [...rows].sort(newestFirst)[0];
@@ -318,6 +321,7 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
     const asset = await fetch(`${service.url}/audit/assets/app-1a2b.js`);
     expect(asset.status).toBe(200);
     expect(asset.headers.get('cache-control')).toContain('immutable');
+    expect(asset.headers.get('etag')).not.toBeNull();
     expect((await fetch(`${service.url}/audit/assets/missing.js`)).status).toBe(404);
     expect((await fetch(`${service.url}/audit/%2e%2e%2fpackage.json`)).status).toBe(404);
   });

@@ -27,6 +27,9 @@ export async function createHttpApp(rootModule: Type<unknown>, name: string, htt
   const logger = new JsonLogger(name);
   const app = await NestFactory.create<NestExpressApplication>(rootModule, { logger, bodyParser: false });
   app.useBodyParser('json', { limit: http.bodyLimitBytes, strict: false });
+  // No client of this API revalidates with If-None-Match, so hashing every response body (an hourly
+  // series is ~1 MB) for an ETag is pure cost. Static files (the console) keep theirs.
+  app.set('etag', false);
   app.useGlobalFilters(new AppErrorFilter());
   await app.init();
   return app;
