@@ -28,8 +28,9 @@ export async function createHttpApp(rootModule: Type<unknown>, name: string, htt
   const app = await NestFactory.create<NestExpressApplication>(rootModule, { logger, bodyParser: false });
   app.useBodyParser('json', { limit: http.bodyLimitBytes, strict: false });
   // No client of this API revalidates with If-None-Match, so hashing every response body (an hourly
-  // series is ~1 MB) for an ETag is pure cost. Static files (the console) keep theirs.
-  app.set('etag', false);
+  // series is ~1 MB) for an ETag is pure cost: the generator of body ETags gives none. Static files
+  // (the console) keep theirs, from their size and mtime, since the setting stays enabled.
+  app.set('etag', () => undefined);
   app.useGlobalFilters(new AppErrorFilter());
   await app.init();
   return app;
