@@ -7,11 +7,13 @@ import { STREAMS } from '@audit/messaging';
 import {
   connectTestBus,
   createTestDatabase,
+  insertStoredEvents,
   readStream,
   startService,
   startTestNats,
   waitFor,
   type RunningService,
+  type StoredEventRow,
   type TestBus,
   type TestDatabase,
   type TestNats,
@@ -26,20 +28,8 @@ const PAGED = 'org-query-paged';
 const T0 = Date.parse('2026-10-01T00:00:00Z');
 const MINUTE = 60_000;
 
-interface Row {
-  id: string;
-  organizationId: string;
-  actionType: string;
-  userId: string | null;
-  ipAddress: string | null;
-  responseTimeMs: number | null;
-  pageName: string | null;
-  queryName: string | null;
-  resourceName: string | null;
-  metadata: Record<string, unknown>;
-  createdAt: string;
-  receivedAt: string;
-}
+/** Times as ISO strings, so the expected order can be computed by comparing them. */
+type Row = StoredEventRow & { createdAt: string; receivedAt: string };
 
 const TYPES = ['LOGIN', 'QUERY_RUN', 'PAGE_VIEW', 'CREATE_GROUP', 'RESOURCE_UPDATE', 'QUERY_PREVIEW'];
 const PAGES = ['Payments', 'Orders', 'Home', null];
@@ -72,9 +62,6 @@ function dataset(org: string, count: number, start: number): Row[] {
   });
 }
 
-async function insertRows(db: TestDatabase, rows: readonly Row[]): Promise<void> {
-  await db.query(`INSERT INTO audit_trail_events SELECT * FROM json_populate_recordset(null::audit_trail_events, $1)`, [JSON.stringify(rows)]);
-}
 
 const newestFirst = (a: Row, b: Row): number => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1);
 
@@ -115,7 +102,7 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
     writeFileSync(path.join(consoleDir, 'assets', 'app-1a2b.js'), 'console.log(1)');
     service = await startService('query', { DATABASE_URL: db.url, NATS_URL: nats.url, AUTH_JWT_SECRET: SECRET, CONSOLE_DIR: consoleDir });
     bus = await connectTestBus(nats.url);
-    await insertRows(db, [...rows, ...otherRows]);
+    await insertStoredEvents(db, [...rows, ...otherRows]);
     await db.query(
       `INSERT INTO users (id, email, "userName", "organizationId") SELECT 'u-' || n, 'user' || n || '@example.com', 'User ' || n, $1 FROM generate_series(0, 6) n`,
       [ORG],
@@ -266,7 +253,7 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
 
   it('pages through 2,000 events while inserts continue: each event seen exactly once', async () => {
     const original = dataset(PAGED, 2000, T0);
-    await insertRows(db, original);
+    await insertStoredEvents(db, original);
     const signer = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0 });
     const token = await signer.sign({ organizationId: PAGED, role: 'admin' }, 3600);
     let inserting = true;
@@ -275,7 +262,7 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
       // New events land everywhere in the order: newer than every page, between pages, behind the cursor.
       for (let round = 0; inserting && round < 200; round++) {
         const batch = dataset(PAGED, 20, T0 - 500 * MINUTE + round * 7 * MINUTE);
-        await insertRows(db, batch);
+        await insertStoredEvents(db, batch);
         inserted += batch.length;
       }
     })();

@@ -6,9 +6,9 @@ import { AuthModule, TokensService } from '@audit/auth';
 import { MessagingModule, STREAMS } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
 import { PlatformModule } from '@audit/platform';
-import { connectTestBus, createTestDatabase, readStream, startTestNats, waitFor, type TestBus, type TestDatabase, type TestNats } from '@audit/testing';
+import { connectTestBus, createTestDatabase, insertStoredEvents, readStream, startTestNats, waitFor, type TestBus, type TestDatabase, type TestNats } from '@audit/testing';
 import { EXPORT_COLUMNS } from './export-query';
-import { insertEvents, parseExport, startHttpApp, type EventRow } from './export.test-helpers';
+import { parseExport, startHttpApp, type EventRow } from './export.test-helpers';
 import { ExportsApiModule, ExportWorkerModule } from './exporter.modules';
 import type { ExportView } from './exports.service';
 
@@ -100,7 +100,7 @@ describe('exports API and worker (local storage)', () => {
       LOG_LEVEL: 'warn',
     });
     ({ app, url } = await startHttpApp([PlatformModule, MessagingModule, PersistenceModule, AuthModule, ExportsApiModule, ExportWorkerModule]));
-    await insertEvents(db, [...matching, ...excluded]);
+    await insertStoredEvents(db, [...matching, ...excluded]);
     const tokens = app.get(TokensService);
     adminToken = await tokens.sign({ organizationId: 'acme', role: 'admin', userId: 'admin-1' }, 3600);
     otherAdminToken = await tokens.sign({ organizationId: 'globex', role: 'admin', userId: 'admin-g' }, 3600);

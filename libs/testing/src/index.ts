@@ -7,3 +7,4 @@ export * from './test-clickhouse';
 export * from './tcp-proxy';
 export * from './supervisor';
 export * from './standalone-stack';
+export * from './stored-events';
