@@ -4,19 +4,18 @@ import { eventsSubject, STREAMS } from '@audit/messaging';
 import {
   canonicalEvent,
   connectTestBus,
-  createTestDatabase,
-  startService,
-  startTestNats,
+  STACK_JWT_SECRET,
+  startServiceStack,
   waitForConsumerIdle,
   type RunningService,
+  type ServiceStack,
   type TestBus,
-  type TestDatabase,
   type TestNats,
 } from '@audit/testing';
 
 jest.setTimeout(60_000);
 
-const SECRET = 'projector-app-secret-that-is-long-enough-01234';
+const SECRET = STACK_JWT_SECRET;
 const ORG = 'org-projector-app';
 
 /** The value of one Prometheus sample, or undefined when the series is absent. */
@@ -38,10 +37,10 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
  * beside it (chDB binds one data directory per process), and a graceful stop.
  */
 describe('projector app', () => {
-  let db: TestDatabase;
   let nats: TestNats;
   let bus: TestBus;
   let service: RunningService;
+  let stack: ServiceStack | undefined;
 
   const TYPES: ActionType[] = ['QUERY_RUN', 'LOGIN', 'PAGE_VIEW', 'DELETE_RESOURCE'];
   const events: AuditEvent[] = Array.from({ length: 250 }, (_, i) =>
@@ -60,23 +59,17 @@ describe('projector app', () => {
   const metrics = async (): Promise<string> => (await fetch(`${service.url}/metrics`)).text();
 
   beforeAll(async () => {
-    [db, nats] = await Promise.all([createTestDatabase('projector_app'), startTestNats()]);
-    service = await startService('projector', {
-      DATABASE_URL: db.url,
-      NATS_URL: nats.url,
-      AUTH_JWT_SECRET: SECRET,
+    stack = await startServiceStack('projector', {
       PROJECTOR_BATCH_SIZE: '100',
       PROJECTOR_FLUSH_INTERVAL: '50ms',
-    });
+    }, { dbPrefix: 'projector_app' });
+    ({ nats, service } = stack);
     bus = await connectTestBus(nats.url);
   }, 90_000);
 
   afterAll(async () => {
     await bus?.close();
-    const code = await service?.stop();
-    await nats?.destroy();
-    await db?.drop();
-    if (service && code !== 0) throw new Error(`projector exited with ${code} on SIGTERM:\n${service.output()}`);
+    await stack?.stop();
   }, 60_000);
 
   it('is ready: ClickHouse, the bus and its consumer pass their checks', async () => {

@@ -1,10 +1,10 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { runCliProcess, startStandaloneStack, waitFor, type StandaloneStack, type TestDatabase } from '@audit/testing';
+import { runCliProcess, startServiceStack, waitFor, type ServiceStack, type TestDatabase } from '@audit/testing';
 
-export { STACK_JWT_SECRET as JWT_SECRET, type StandaloneStack as Stack } from '@audit/testing';
+export { STACK_JWT_SECRET as JWT_SECRET, type ServiceStack as Stack } from '@audit/testing';
 
-export const startStack = (extraEnv: Record<string, string> = {}): Promise<StandaloneStack> => startStandaloneStack(extraEnv);
+export const startStack = (extraEnv: Record<string, string> = {}): Promise<ServiceStack> => startServiceStack('standalone', extraEnv);
 
 /** Runs the CLI as a user would and fails with its output if it did not exit 0. */
 export async function cli(env: Record<string, string>, args: string[]): Promise<string> {

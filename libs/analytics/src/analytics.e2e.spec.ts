@@ -3,13 +3,13 @@ import { STREAMS } from '@audit/messaging';
 import { TokensService } from '@audit/auth';
 import {
   connectTestBus,
-  createTestDatabase,
   runCliProcess,
-  startService,
-  startTestNats,
+  STACK_JWT_SECRET,
+  startServiceStack,
   waitFor,
   waitForConsumerIdle,
   type RunningService,
+  type ServiceStack,
   type TestBus,
   type TestDatabase,
   type TestNats,
@@ -17,7 +17,7 @@ import {
 
 jest.setTimeout(60_000);
 
-const SECRET = 'analytics-e2e-secret-that-is-long-enough-0123';
+const SECRET = STACK_JWT_SECRET;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const ORG = 'org-analytics';
@@ -124,6 +124,7 @@ describe('analytics API (standalone, embedded ClickHouse)', () => {
   let nats: TestNats;
   let bus: TestBus;
   let service: RunningService;
+  let stack: ServiceStack | undefined;
   const tokens: Record<'admin' | 'member' | 'otherAdmin' | 'nobodyAdmin' | 'wrongSecret' | 'expired', string> = {} as never;
   const known: Known[] = [];
   const other: Known[] = [];
@@ -211,15 +212,12 @@ describe('analytics API (standalone, embedded ClickHouse)', () => {
   };
 
   beforeAll(async () => {
-    [db, nats] = await Promise.all([createTestDatabase('analytics_e2e'), startTestNats()]);
-    service = await startService('standalone', {
-      DATABASE_URL: db.url,
-      NATS_URL: nats.url,
-      AUTH_JWT_SECRET: SECRET,
+    stack = await startServiceStack('standalone', {
       ANALYTICS_MAX_WINDOW: '3d',
       PROJECTOR_FLUSH_INTERVAL: '50ms',
       WRITER_FLUSH_INTERVAL: '50ms',
-    });
+    }, { dbPrefix: 'analytics_e2e' });
+    ({ db, nats, service } = stack);
     bus = await connectTestBus(nats.url);
     const [key, otherKey] = await Promise.all([createKey(ORG), createKey(OTHER)]);
     const signer = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0 });
@@ -250,10 +248,7 @@ describe('analytics API (standalone, embedded ClickHouse)', () => {
 
   afterAll(async () => {
     await bus?.close();
-    const code = await service?.stop();
-    await nats?.destroy();
-    await db?.drop();
-    if (service && code !== 0) throw new Error(`standalone exited with ${code} on SIGTERM:\n${service.output()}`);
+    await stack?.stop();
   }, 60_000);
 
   // Windows over which every number is checked: edges inside hours (the rollup and raw rows meet there),

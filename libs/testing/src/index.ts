@@ -6,5 +6,5 @@ export * from './fixtures';
 export * from './test-clickhouse';
 export * from './tcp-proxy';
 export * from './supervisor';
-export * from './standalone-stack';
+export * from './service-stack';
 export * from './stored-events';

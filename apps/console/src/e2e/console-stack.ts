@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { runCliProcess, startStandaloneStack, WORKSPACE_ROOT, type StandaloneStack } from '@audit/testing';
+import { runCliProcess, startServiceStack, WORKSPACE_ROOT, type ServiceStack } from '@audit/testing';
 
 /** The platform as `npm start` runs it (one standalone process) on a private database and NATS server. */
-export type ConsoleStack = StandaloneStack;
+export type ConsoleStack = ServiceStack;
 
 /** Builds the console when its sources changed (the same script `npm start` uses); fails with Vite's exit code. */
 export function buildConsole(): string {
@@ -16,7 +16,7 @@ export function buildConsole(): string {
 }
 
 export const startConsoleStack = (consoleDir: string, extraEnv: Record<string, string> = {}): Promise<ConsoleStack> =>
-  startStandaloneStack({ CONSOLE_DIR: consoleDir, ...extraEnv }, { dbPrefix: 'audit_console', readyTimeoutMs: 90_000 });
+  startServiceStack('standalone', { CONSOLE_DIR: consoleDir, ...extraEnv }, { dbPrefix: 'audit_console', readyTimeoutMs: 90_000 });
 
 async function cliJson<T>(env: Record<string, string>, args: string[]): Promise<T> {
   const result = await runCliProcess([...args, '--json'], env);
