@@ -1,4 +1,4 @@
-import { isActionType, isUuid, type ActionType } from '@audit/contracts';
+import { isActionType, type ActionType } from '@audit/contracts';
 import type { QueryReader } from '@audit/platform';
 
 /** The filters of `GET /v1/events`, shared by the export jobs so an export holds exactly what the view showed. */
@@ -100,6 +100,3 @@ export function eventFilterSql(organizationId: string, filter: EventFilter, para
   }
   return conditions.join(' AND ');
 }
-
-/** True for a syntactically valid event id (ids are UUIDs); anything else cannot exist. */
-export const isEventId = (value: string): boolean => isUuid(value);

@@ -1,9 +1,9 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
+import { isUuid, type EventDetail, type EventSummary, type UserItem } from '@audit/contracts';
 import { AppError, QueryReader } from '@audit/platform';
 import { decodeCursor, encodeCursor, type Cursor } from './cursor';
-import { EVENT_FILTER_PARAMS, isEventId, readEventFilter } from './event-filter';
-import type { EventDetail, EventSummary, UserItem } from '@audit/contracts';
+import { EVENT_FILTER_PARAMS, readEventFilter } from './event-filter';
 import { EventsReadRepository } from './events-read.repository';
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -34,7 +34,8 @@ export class EventsController {
   @Get('events/:id')
   async one(@Param('id') id: string, @Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal): Promise<EventDetail> {
     const q = new QueryReader(query, []);
-    if (!isEventId(id)) q.problem('id', 'must be an event id (a UUID)');
+    // Event ids are UUIDs: anything else cannot exist.
+    if (!isUuid(id)) q.problem('id', 'must be an event id (a UUID)');
     q.done();
     // Another organization's event is indistinguishable from one that does not exist.
     const event = await this.events.findOne(admin.organizationId, id.toLowerCase());
