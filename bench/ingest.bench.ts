@@ -2,8 +2,8 @@
  * npm run bench:ingest — end-to-end ingest throughput and accept→commit latency of the standalone app
  * (and of the same services as separate processes),
  * beside the raw limits of its parts measured in the same run on the same machine:
- * a plain JetStream async publish of the same payloads, and a plain COPY of the same rows into the
- * same partitioned, indexed table. BENCH_EVENTS sets the events per phase (default 50000).
+ * a plain JetStream async publish of the same payloads (by nats.js' request per message, and pipelined
+ * as ingest publishes), and a plain COPY of the same rows into the same partitioned, indexed table. BENCH_EVENTS sets the events per phase (default 50000).
  */
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createAuditClient } from '@audit/audit-client';
+import { PipelinedPublisher } from '@audit/jetstream-publish';
 import { demoEvents } from '@audit/cli';
 import { validateBatch, type AuditEvent, type AuditEventInput } from '@audit/contracts';
 import { createTestDatabase, runCliProcess, startService, startTestNats, waitFor } from '@audit/testing';
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
   const results: PhaseResult[] = [];
   let copyRate = 0;
   let publishRate = 0;
+  let pipelinedRate = 0;
   try {
     const env = { DATABASE_URL: db.url, NATS_URL: nats.url };
     const keyFor = async (org: string): Promise<string> =>
@@ -65,7 +67,8 @@ async function main(): Promise<void> {
       await Promise.all(split.map((s) => s.stop()));
     }
 
-    publishRate = await rawPublish(nats.url, canonical(busEvents));
+    publishRate = await rawPublish(nats.url, canonical(busEvents), 'request');
+    pipelinedRate = await rawPublish(nats.url, canonical(busEvents), 'pipelined');
     copyRate = await rawCopy(db.url, canonical(httpEvents));
   } finally {
     await service.stop();
@@ -82,7 +85,8 @@ async function main(): Promise<void> {
     const busy = Object.entries(r.cpu).filter(([, v]) => v >= 0.05);
     line(`pipeline, ${r.name}: CPU seconds by process`, busy.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ') + ` over ${r.seconds.toFixed(1)} s wall`);
   }
-  line('raw: JetStream async publish, same payloads (msg/s)', publishRate.toFixed(0));
+  line('raw: JetStream async publish (js.publish), same payloads (msg/s)', publishRate.toFixed(0));
+  line('raw: JetStream pipelined publish, same payloads (msg/s)', pipelinedRate.toFixed(0));
   line('raw: COPY into the same partitioned, indexed table (rows/s)', copyRate.toFixed(0));
   for (const r of results) line(`ratio pipeline ÷ raw COPY, ${r.name}`, (r.eventsPerSecond / copyRate).toFixed(2));
 }
@@ -189,24 +193,30 @@ function cpuDelta(before: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.keys(before).map((k) => [k, after[k] - before[k]]));
 }
 
-async function rawPublish(natsUrl: string, events: AuditEvent[]): Promise<number> {
+/** Publishes with a window of 1024 in flight: by nats.js' request per message, or pipelined as ingest does. */
+async function rawPublish(natsUrl: string, events: AuditEvent[], mode: 'request' | 'pipelined'): Promise<number> {
   const nc = await connect({ servers: natsUrl, noAsyncTraces: true });
   const jsm = await jetstreamManager(nc);
   await jsm.streams.add({ name: 'BENCH_RAW', subjects: ['bench.raw.>'] });
   const js = jetstream(nc);
+  const pipelined = new PipelinedPublisher(nc);
   const payloads = events.map((e) => JSON.stringify(e));
+  const publish = (i: number): Promise<unknown> =>
+    mode === 'request'
+      ? js.publish(`bench.raw.${events[i].organizationId}`, payloads[i], { msgID: events[i].id })
+      : pipelined.publish(`bench.raw.${events[i].organizationId}`, payloads[i], { msgId: events[i].id });
   const started = performance.now();
   const window = 1024;
   let next = 0;
   await Promise.all(
     Array.from({ length: window }, async () => {
       while (next < payloads.length) {
-        const i = next++;
-        await js.publish(`bench.raw.${events[i].organizationId}`, payloads[i], { msgID: events[i].id });
+        await publish(next++);
       }
     }),
   );
   const rate = payloads.length / ((performance.now() - started) / 1000);
+  pipelined.close();
   await jsm.streams.delete('BENCH_RAW');
   await nc.close();
   return rate;

@@ -1,7 +1,7 @@
 import { LIMITS } from '@audit/contracts';
-import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
+import { PipelinedPublisher } from '@audit/jetstream-publish';
 import { AuditClientError, describeError } from './errors';
 import { INGEST_SUBJECT_PREFIX, ingestSubject, type AuditEventWithId, type AuditTransport } from './transport';
 
@@ -46,26 +46,22 @@ export type NatsConnectOptions = NatsTransportOptions & {
  * ```
  */
 export class NatsTransport implements AuditTransport {
-  private readonly js: JetStreamClient;
-  private readonly timeoutMs: number;
+  private readonly publisher: PipelinedPublisher;
   private readonly maxInFlight: number;
   private readonly subjectPrefix: string;
   /** True when {@link NatsTransport.connect} opened the connection, so close() drains it. */
   private ownsConnection = false;
   private closed = false;
 
-  /**
-   * Wraps an existing connection; {@link NatsTransport.close} will not close it.
-   * Tip: connect with `noAsyncTraces: true` for faster publishes.
-   */
+  /** Wraps an existing connection; {@link NatsTransport.close} will not close it. */
   constructor(
     private readonly nc: NatsConnection,
     opts: NatsTransportOptions = {},
   ) {
-    this.timeoutMs = positiveInt(opts.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs');
+    const timeoutMs = positiveInt(opts.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs');
     this.maxInFlight = positiveInt(opts.maxInFlight, DEFAULT_MAX_IN_FLIGHT, 'maxInFlight');
     this.subjectPrefix = opts.subjectPrefix ?? INGEST_SUBJECT_PREFIX;
-    this.js = jetstream(nc);
+    this.publisher = new PipelinedPublisher(nc, { timeoutMs });
   }
 
   /**
@@ -122,7 +118,7 @@ export class NatsTransport implements AuditTransport {
       while (next < payloads.length && !stop) {
         const p = payloads[next++];
         try {
-          await this.js.publish(p.subject, p.data, { msgID: p.msgID, timeout: this.timeoutMs });
+          await this.publisher.publish(p.subject, p.data, { msgId: p.msgID });
         } catch (err) {
           if (!stop) firstError = err;
           stop = true;
@@ -146,6 +142,7 @@ export class NatsTransport implements AuditTransport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.publisher.close();
     if (this.ownsConnection && !this.nc.isClosed()) {
       try {
         await this.nc.drain();

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
+import { PipelinedPublisher } from '@audit/jetstream-publish';
 import { HealthRegistry } from '@audit/platform';
 import { MESSAGING_CONFIG, type MessagingConfig } from './config';
 import { provisionStreams } from './streams';
@@ -16,6 +17,7 @@ export class JetStreamConnection implements OnModuleInit, OnApplicationShutdown 
   private connection?: NatsConnection;
   private client?: JetStreamClient;
   private manager?: JetStreamManager;
+  private pipelined?: PipelinedPublisher;
 
   constructor(
     @Inject(MESSAGING_CONFIG) private readonly config: MessagingConfig,
@@ -36,17 +38,25 @@ export class JetStreamConnection implements OnModuleInit, OnApplicationShutdown 
     void this.watchStatus(this.connection);
     this.manager = await jetstreamManager(this.connection);
     this.client = jetstream(this.connection);
+    this.pipelined = new PipelinedPublisher(this.connection);
     await provisionStreams(this.manager, this.config);
     this.health.register('nats', () => (this.isConnected() ? undefined : 'NATS connection is down'));
   }
 
   async onApplicationShutdown(): Promise<void> {
     if (this.connection && !this.connection.isClosed()) await this.connection.drain();
+    this.pipelined?.close();
   }
 
   get js(): JetStreamClient {
     if (!this.client) throw new Error('JetStream used before the connection was opened');
     return this.client;
+  }
+
+  /** Publishes without a request per message (see PipelinedPublisher): the hot path of ingest. */
+  get publisher(): PipelinedPublisher {
+    if (!this.pipelined) throw new Error('JetStream used before the connection was opened');
+    return this.pipelined;
   }
 
   get jsm(): JetStreamManager {

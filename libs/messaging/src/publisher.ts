@@ -19,10 +19,7 @@ export class EventPublisher {
     const stop = publishSeconds.startTimer();
     const results = await Promise.allSettled(
       events.map((event) =>
-        this.bus.js.publish(eventsSubject(event.organizationId, event.actionType), JSON.stringify(event), {
-          msgID: event.id,
-          timeout: 5_000,
-        }),
+        this.bus.publisher.publish(eventsSubject(event.organizationId, event.actionType), JSON.stringify(event), { msgId: event.id }),
       ),
     );
     stop();
