@@ -19,6 +19,8 @@ export default [
             { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util'] },
             { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:data-access', 'type:util'] },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
+            // Deployment checks start the real services against real infrastructure, through the test fixtures.
+            { sourceTag: 'type:checks', onlyDependOnLibsWithTags: ['type:data-access', 'type:util'] },
             { sourceTag: 'scope:contracts', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'scope:client', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:client'] },
             { sourceTag: 'scope:server', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:server', 'scope:client'] },
