@@ -9,7 +9,8 @@
  *     page (reached through nextCursor) of (a) no filter, (b) one action type, (c) one user, (d) a
  *     24-hour window, (e) free text — each over HTTP (token check, parameter reading, SQL, JSON, and
  *     the PAGE_VIEW the read records) and as the same statement sent straight to Postgres;
- *  3. prints p50/p95 of both, their ratio and the targets, then the plan of (e); drops the database.
+ *  3. prints p50/p95 of both, their ratio and the targets, the HTTP floor (GET /healthz round trips over
+ *     the same connection), then the plan of (e); drops the database.
  *
  * BENCH_REPS (30, after 3 warm-ups) sets the repetitions; BENCH_SEED the data set. BENCH_KEEP_DB=<name>
  * keeps the loaded database under that name and reuses it on the next run (loading 10M rows takes minutes).
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
       const cases = await chooseCases(pg, org, newest.rows[0].t);
       const loadBefore = loadavg();
       const pressure = pressureSince();
+      const floor = await healthzRoundTrips(service.url, WARMUPS + REPS);
       const results: Measurement[] = [];
       for (const c of cases) {
         for (const page of [1, 5] as const) {
@@ -108,7 +110,7 @@ async function main(): Promise<void> {
       const cpuWait = pressure();
       const free = cases.find((c) => c.key === 'e');
       const plan = free ? await explain(pg, org, free.query) : '';
-      report({ org, orgRows, results, cpuWait, loadBefore, loadAfter: loadavg(), load, plan, cases });
+      report({ org, orgRows, results, floor, cpuWait, loadBefore, loadAfter: loadavg(), load, plan, cases });
     } finally {
       await pg.end();
     }
@@ -176,6 +178,23 @@ function apiPage(base: string, token: string, query: string): Promise<{ items: u
   });
 }
 
+/** GET /healthz round trips (ms) over the same kept-alive connection: what HTTP, Express and Nest cost with no work. */
+async function healthzRoundTrips(base: string, count: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      httpGet(`${base}/healthz`, { agent }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+        res.on('error', reject);
+      }).on('error', reject);
+    });
+    if (i >= WARMUPS) times.push(performance.now() - t);
+  }
+  return times;
+}
+
 /** The cursor that opens page `page`, reached as a user would: through the pages before it. */
 async function cursorOfPage(base: string, token: string, query: Record<string, string>, page: number): Promise<string> {
   let cursor: string | undefined;
@@ -230,6 +249,7 @@ function report(r: {
   org: string;
   orgRows: number;
   results: Measurement[];
+  floor: number[];
   cpuWait: number;
   loadBefore: number[];
   loadAfter: number[];
@@ -248,6 +268,10 @@ function report(r: {
       : 'load: the database of an earlier run (BENCH_KEEP_DB)',
   );
   out.push(`${REPS} measured repetitions after ${WARMUPS} warm-ups, API and SQL interleaved; ${PAGE} rows a page; API over one kept-alive HTTP/1.1 connection (node:http), JSON parsed`);
+  out.push('API: GET /v1/events of the query app, from sending the request to the parsed body (token check, parameters, the page SQL, JSON; the PAGE_VIEW it records is published after the answer)');
+  out.push('SQL: the same page statement (pageSql: the plain SELECT of the page rows, LIMIT 51) sent by the bench\'s own pg client straight to Postgres, unprepared: parse, plan, execute, rows parsed');
+  const floor = [...r.floor].sort((a, b) => a - b);
+  out.push(`HTTP floor: GET /healthz over the same connection ${percentile(floor, 50).toFixed(1)} ms p50, ${percentile(floor, 95).toFixed(1)} ms p95`);
   out.push('');
   out.push(`${'case'.padEnd(48)} page   API p50  API p95   SQL p50  SQL p95   p95 API÷SQL  target (≤2× SQL, ≤50 ms)`);
   for (const m of r.results) {

@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { AppError } from '@audit/platform';
 import { ApiKeysService, type IngestPrincipal } from './api-keys.service';
 import { InvalidTokenError, TokensService, type TokenPrincipal } from './tokens.service';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 type AuthedRequest = Request & { ingestPrincipal?: IngestPrincipal; tokenPrincipal?: TokenPrincipal };
 
@@ -33,25 +34,36 @@ export class IngestKeyGuard implements CanActivate {
   }
 }
 
-/** Admits only a valid bearer token with `role: admin`; the token's `org` is the only tenant the request may read. */
+/**
+ * Admits only a valid bearer token with `role: admin`; the token's `org` is the only tenant the request may read.
+ * A token verified once is trusted until its `exp` (at most a minute, see {@link VerifiedTokenCache}).
+ */
 @Injectable()
 export class AdminGuard implements CanActivate {
+  private readonly verified = new VerifiedTokenCache();
+
   constructor(private readonly tokens: TokensService) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthedRequest>();
     const credential = credentialOf(req);
     if (!credential) throw new AppError('UNAUTHENTICATED', 'a bearer token is required (Authorization: Bearer <token>)');
+    const principal = this.verified.get(credential) ?? (await this.verify(credential));
+    if (principal.role !== 'admin') throw new AppError('FORBIDDEN', 'audit data is readable by organization administrators only');
+    req.tokenPrincipal = principal;
+    return true;
+  }
+
+  private async verify(credential: string): Promise<TokenPrincipal> {
     let principal: TokenPrincipal;
     try {
-      principal = await this.tokens.verify(credential);
+      principal = Object.freeze(await this.tokens.verify(credential));
     } catch (error) {
       if (error instanceof InvalidTokenError) throw new AppError('UNAUTHENTICATED', error.message);
       throw error;
     }
-    if (principal.role !== 'admin') throw new AppError('FORBIDDEN', 'audit data is readable by organization administrators only');
-    req.tokenPrincipal = principal;
-    return true;
+    this.verified.remember(credential, principal);
+    return principal;
   }
 }
 

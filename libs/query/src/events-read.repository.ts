@@ -106,3 +106,4 @@ export function pageSql(organizationId: string, filter: EventFilter, limit: numb
     params,
   };
 }
+

@@ -1,0 +1,78 @@
+import { Controller, Get, Logger, Module, Req, type INestApplication } from '@nestjs/common';
+import type { Request } from 'express';
+import type { TokenPrincipal } from '@audit/auth';
+import { MessagingModule, STREAMS } from '@audit/messaging';
+import { AppError, createHttpApp, PlatformModule } from '@audit/platform';
+import { connectTestBus, readStream, startTestNats, type TestBus, type TestNats } from '@audit/testing';
+import { ReadAuditModule } from './read-audit.middleware';
+
+jest.setTimeout(60_000);
+Logger.overrideLogger(['error']);
+
+const ADMIN: TokenPrincipal = { organizationId: 'org-mw', role: 'admin', userId: 'ada' };
+
+// Routes that do what AdminGuard does for a real one (set the principal), then answer, fail or stay anonymous.
+@Controller('t')
+class ReadsController {
+  @Get('ok')
+  ok(@Req() req: Request & { tokenPrincipal?: TokenPrincipal }): { ok: boolean } {
+    req.tokenPrincipal = ADMIN;
+    return { ok: true };
+  }
+
+  @Get('missing')
+  missing(@Req() req: Request & { tokenPrincipal?: TokenPrincipal }): never {
+    req.tokenPrincipal = ADMIN;
+    throw new AppError('NOT_FOUND', 'nothing here');
+  }
+
+  @Get('anonymous')
+  anonymous(): { ok: boolean } {
+    return { ok: true };
+  }
+}
+
+@Module({ imports: [PlatformModule, MessagingModule, ReadAuditModule], controllers: [ReadsController] })
+class ReadsAppModule {}
+
+describe('ReadAuditMiddleware (a Nest app over real NATS JetStream)', () => {
+  let nats: TestNats;
+  let bus: TestBus;
+  let app: INestApplication;
+  let closed = false;
+
+  beforeAll(async () => {
+    nats = await startTestNats();
+    bus = await connectTestBus(nats.url);
+    Object.assign(process.env, { NATS_URL: nats.url, LOG_LEVEL: 'error' });
+    app = await createHttpApp(ReadsAppModule, 'reads-test', { port: 0, host: '127.0.0.1', bodyLimitBytes: 1024 * 1024 });
+    await app.listen(0, '127.0.0.1');
+  });
+
+  afterAll(async () => {
+    if (!closed) await app?.close();
+    await bus?.close();
+    await nats?.destroy();
+  });
+
+  it("records a successful GET as the administrator's PAGE_VIEW, and nothing for a failed, anonymous or HEAD request", async () => {
+    const base = await app.getUrl();
+    expect((await fetch(`${base}/t/ok?limit=5&actionType=LOGIN`)).status).toBe(200);
+    expect((await fetch(`${base}/t/missing`)).status).toBe(404);
+    expect((await fetch(`${base}/t/anonymous`)).status).toBe(200);
+    expect((await fetch(`${base}/t/ok`, { method: 'HEAD' })).status).toBe(200);
+    // Closing publishes what is still queued, before the bus connection drains.
+    await app.close();
+    closed = true;
+    const views = (await readStream(bus.jsm, STREAMS.events)).map((m) => JSON.parse(m.data) as Record<string, unknown>);
+    expect(views).toHaveLength(1);
+    expect(views[0]).toMatchObject({
+      organizationId: 'org-mw',
+      actionType: 'PAGE_VIEW',
+      userId: 'ada',
+      pageName: 'audit',
+      ipAddress: '127.0.0.1',
+      metadata: { path: '/t/ok', filters: { limit: '5', actionType: 'LOGIN' } },
+    });
+  });
+});
