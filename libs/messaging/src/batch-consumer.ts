@@ -29,7 +29,7 @@ export interface Delivery<T> {
 }
 
 const outcomes = counter('audit_consumer_messages_total', 'Messages handled by each consumer, by outcome', ['consumer', 'outcome']);
-const batchSizes = histogram('audit_consumer_batch_size', 'Messages per handled batch', ['consumer'], [1, 10, 50, 100, 250, 500, 1000, 2000, 5000]);
+const batchSizes = histogram('audit_consumer_batch_size', 'Messages per handled batch', ['consumer'], [1, 10, 50, 100, 250, 500, 1000, 2000, 5000, 10_000, 20_000]);
 const batchSeconds = histogram('audit_consumer_batch_duration_seconds', 'Time to handle one batch, ack included', ['consumer']);
 const pendingGauge = gauge('audit_consumer_pending', 'Messages not yet acknowledged by each consumer (pending + in flight)', ['consumer']);
 
@@ -167,7 +167,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
   /**
    * Starts a batch of the buffered messages as soon as fewer than `inFlightBatches` run, and resolves once
    * it started. Starts are serialised, so a timer-driven and a size-driven flush can never together exceed
-   * the limit (the projector's duplicate check relies on its batches never overlapping).
+   * the limit (a consumer that sets `inFlightBatches: 1`, say, can rely on its batches never overlapping).
    */
   private flush(): Promise<void> {
     this.starting = this.starting.then(async () => {

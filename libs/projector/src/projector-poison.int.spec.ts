@@ -24,7 +24,7 @@ jest.setTimeout(60_000);
 
 /**
  * Poison on AUDIT_EVENTS: bytes that are not JSON, JSON that is not a canonical event, and an event that
- * decodes but ClickHouse cannot parse. Each goes to `audit.dlq.projector` with its reason, the valid
+ * decodes but has a value no ClickHouse column can hold. Each goes to `audit.dlq.projector` with its reason, the valid
  * events around it are projected, and the consumer is left with nothing pending. A file of its own (own
  * bus, own databases), so a poison message that stays pending cannot hold up the other projector tests.
  */
@@ -67,7 +67,7 @@ describe('projector: poison is dead-lettered while the rest flows', () => {
   it('dead-letters each poison message once with its reason; the valid events before and after are projected; nothing stays pending', async () => {
     const before = canonicalEvent({ organizationId: ORG, actionType: 'LOGIN', userId: 'p1', createdAt: '2026-11-27T09:00:00.000Z' });
     const after = canonicalEvent({ organizationId: ORG, actionType: 'LOGOUT', userId: 'p1', createdAt: '2026-11-27T09:00:01.000Z' });
-    // Looks canonical (it decodes), but ClickHouse cannot parse its response time.
+    // Looks canonical (it decodes), but its response time fits no UInt32: refused as the row is encoded.
     const unparseable = { ...canonicalEvent({ organizationId: ORG, actionType: 'QUERY_RUN', createdAt: '2026-11-27T09:00:00.500Z' }), responseTimeMs: 'slow' };
     const subject = eventsSubject(ORG, 'LOGIN');
     const seq: Record<string, number> = {};

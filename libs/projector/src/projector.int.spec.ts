@@ -281,11 +281,11 @@ describe('projector: AUDIT_EVENTS → ClickHouse (embedded chDB)', () => {
 
   it('an insert that committed but whose batch then failed (no ack) is redelivered by the bus and still counted once', async () => {
     const repo = app.get(ClickHouseEventsRepository);
-    const insertNew = repo.insertNew.bind(repo);
+    const insert = repo.insertEncodedExcept.bind(repo);
     const results: number[] = [];
     // The first batch commits its rows, then fails as if the process had lost the bus before acking.
-    const spy = jest.spyOn(repo, 'insertNew').mockImplementation(async (rows) => {
-      const inserted = await insertNew(rows);
+    const spy = jest.spyOn(repo, 'insertEncodedExcept').mockImplementation(async (rows, known) => {
+      const inserted = await insert(rows, known);
       results.push(inserted);
       if (results.length === 1) throw new TransientError('lost the bus after the insert');
       return inserted;

@@ -1,0 +1,125 @@
+import type { EventKey } from '@audit/clickhouse';
+
+/** What {@link OverlappingInserts} needs of the store: `ClickHouseEventsRepository`'s check and insert. */
+export interface ProjectionStore<Row extends EventKey> {
+  existingIds(rows: readonly Row[]): Promise<Set<string>>;
+  /** Inserts the rows whose id is not in `known` (each id once) and returns how many that was. */
+  insertExcept(rows: readonly Row[], known: ReadonlySet<string>): Promise<number>;
+}
+
+/** How long one batch spent on its duplicate check and on its insert (the turn, re-check included). */
+export interface InsertTimings {
+  checkSeconds: number;
+  insertSeconds: number;
+}
+
+/**
+ * Inserts batches of the projection so that a batch's duplicate check (and everything before it:
+ * decoding, mapping) runs while the previous batch is still being inserted, without losing exactness.
+ *
+ * The inserts themselves take turns, in call order. A check that ran while another batch was being
+ * inserted may have missed that batch's rows, so when its turn comes a batch also skips every id that
+ * was committed since its check began (kept in memory for the last few commits). If an insert failed in
+ * the meantime (it may have stored part of its rows before failing), or the check is older than what
+ * memory keeps, the batch checks ClickHouse again inside its turn, where nothing else is inserting.
+ */
+export class OverlappingInserts<Row extends EventKey> {
+  private readonly journal: CommitJournal;
+  private turn: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: ProjectionStore<Row>,
+    /** How many recent commits are remembered; a check older than that is simply done again. */
+    remembered = 4,
+  ) {
+    this.journal = new CommitJournal(remembered);
+  }
+
+  /** Inserts the rows not stored yet (each id once) and returns how many that was. */
+  async insertNew(rows: readonly Row[], timings?: (t: InsertTimings) => void): Promise<number> {
+    if (rows.length === 0) return 0;
+    const checkStarted = performance.now();
+    const mark = this.journal.mark();
+    const checking = this.store.existingIds(rows);
+    let checkSeconds = 0;
+    // Awaited in the turn; settled earlier, a failure must not count as unhandled meanwhile.
+    checking.then(
+      () => (checkSeconds = (performance.now() - checkStarted) / 1000),
+      () => undefined,
+    );
+    // The turn is taken now, before the check answers, so batches are inserted in the order they came.
+    return this.inTurn(async () => {
+      const existing = await checking;
+      const started = performance.now();
+      const committedSince = this.journal.since(mark);
+      const known = committedSince === undefined ? await this.store.existingIds(rows) : union(existing, committedSince);
+      let inserted: number;
+      try {
+        inserted = await this.store.insertExcept(rows, known);
+      } catch (error) {
+        this.journal.failed();
+        throw error;
+      }
+      // Every id of the batch is stored now: the rows just inserted and the ones found already there.
+      this.journal.committed(rows);
+      timings?.({ checkSeconds, insertSeconds: (performance.now() - started) / 1000 });
+      return inserted;
+    });
+  }
+
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(work);
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** The ids of the last few commits, numbered, and whether an insert failed since a given point. */
+class CommitJournal {
+  private sequence = 0;
+  private entries: Array<{ sequence: number; ids: readonly string[] | undefined }> = [];
+
+  constructor(private readonly capacity: number) {}
+
+  /** A point to ask {@link since} about later. */
+  mark(): number {
+    return this.sequence;
+  }
+
+  committed(rows: readonly EventKey[]): void {
+    this.push(rows.map((row) => row.id));
+  }
+
+  /** An insert failed: it may have stored some of its rows, which no earlier check can have seen. */
+  failed(): void {
+    this.push(undefined);
+  }
+
+  /**
+   * The ids committed after `mark`, or undefined when that cannot be told from memory (an insert failed
+   * since, or the commits since are more than it keeps): then only a new check is exact.
+   */
+  since(mark: number): Set<string> | undefined {
+    if (this.sequence - mark > this.entries.length) return undefined;
+    const ids = new Set<string>();
+    for (const entry of this.entries) {
+      if (entry.sequence <= mark) continue;
+      if (entry.ids === undefined) return undefined;
+      for (const id of entry.ids) ids.add(id);
+    }
+    return ids;
+  }
+
+  private push(ids: readonly string[] | undefined): void {
+    this.entries.push({ sequence: ++this.sequence, ids });
+    if (this.entries.length > this.capacity) this.entries.shift();
+  }
+}
+
+function union(a: ReadonlySet<string>, b: ReadonlySet<string>): ReadonlySet<string> {
+  if (b.size === 0) return a;
+  if (a.size === 0) return b;
+  const all = new Set(a);
+  for (const id of b) all.add(id);
+  return all;
+}
