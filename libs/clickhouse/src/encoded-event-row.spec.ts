@@ -5,24 +5,7 @@ import type { ClickHouse } from './clickhouse.service';
 import { encodeEventRow, ENCODED_EVENT_COLUMNS, UnencodableEventError } from './encoded-event-row';
 import { ClickHouseEventsRepository, toClickHouseRow } from './events.repository';
 import { migrateClickHouse } from './migrator';
-
-const event = (n: number, overrides: Partial<AuditEvent> = {}): AuditEvent => ({
-  schemaVersion: 1,
-  id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-  organizationId: 'org-a',
-  actionType: 'QUERY_RUN',
-  userId: `u${n % 3}`,
-  user: { email: `u${n % 3}@example.com`, userName: `User ${n % 3}` },
-  ipAddress: '10.0.0.1',
-  responseTimeMs: n * 10,
-  pageName: null,
-  queryName: 'q',
-  resourceName: null,
-  metadata: { n },
-  createdAt: new Date(Date.UTC(2026, 10, 20, 10, n, 0, n)).toISOString(),
-  receivedAt: new Date(Date.UTC(2026, 10, 20, 11, 0, 0, n)).toISOString(),
-  ...overrides,
-});
+import { event } from './sample-event.fixture';
 
 /** Events whose text exercises every escape of the TabSeparated encoding, and every kind of value. */
 const awkward = (): AuditEvent[] => [

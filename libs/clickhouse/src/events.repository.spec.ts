@@ -1,27 +1,9 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { AuditEvent } from '@audit/contracts';
 import { testClickHouseEnv, type TestClickHouse } from '@audit/testing';
 import type { ClickHouse } from './clickhouse.service';
 import { ClickHouseEventsRepository, toClickHouseRow, toClickHouseTime, type ClickHouseEventRow } from './events.repository';
 import { migrateClickHouse } from './migrator';
-
-const event = (n: number, overrides: Partial<AuditEvent> = {}): AuditEvent => ({
-  schemaVersion: 1,
-  id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-  organizationId: 'org-a',
-  actionType: 'QUERY_RUN',
-  userId: `u${n % 3}`,
-  user: { email: `u${n % 3}@example.com`, userName: `User ${n % 3}` },
-  ipAddress: '10.0.0.1',
-  responseTimeMs: n * 10,
-  pageName: null,
-  queryName: 'q',
-  resourceName: null,
-  metadata: { n },
-  createdAt: new Date(Date.UTC(2026, 10, 20, 10, n, 0, n)).toISOString(),
-  receivedAt: new Date(Date.UTC(2026, 10, 20, 11, 0, 0, n)).toISOString(),
-  ...overrides,
-});
+import { event } from './sample-event.fixture';
 
 describe('toClickHouseRow', () => {
   it('maps every field of a canonical event to its column, times as UTC DateTime64 text', () => {
