@@ -1,6 +1,7 @@
-import { Controller, Get, Header, Inject, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Query, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
-import { QueryReader } from '@audit/platform';
+import { QueryReader, sendJson } from '@audit/platform';
 import { AnalyticsService, type ResponseTimeItem, type Summary, type TopUserItem } from './analytics.service';
 import { ANALYTICS_CONFIG, type AnalyticsConfig } from './config';
 import { GROUP_BYS, INTERVALS } from './query-params';
@@ -16,14 +17,13 @@ export class AnalyticsController {
 
   /** `{items: [{bucket, actionType, count}]}`, sent as ClickHouse produced it (see `timeseriesBody`). */
   @Get('timeseries')
-  @Header('Content-Type', 'application/json; charset=utf-8')
-  async timeseries(@Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal): Promise<string> {
+  async timeseries(@Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal, @Res() res: Response): Promise<void> {
     const q = new QueryReader(query, ['from', 'to', 'interval', 'actionType']);
     const window = q.window(this.config.maxWindowMs);
     const interval = q.oneOf('interval', INTERVALS, 'hour');
     const types = q.actionTypes();
     q.done();
-    return this.analytics.timeseriesBody(admin.organizationId, window, interval, types);
+    sendJson(res, await this.analytics.timeseriesBody(admin.organizationId, window, interval, types));
   }
 
   @Get('top-users')

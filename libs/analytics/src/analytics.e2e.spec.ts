@@ -65,15 +65,17 @@ function expectedSeries(events: readonly Known[], w: Window, interval: Interval,
 function expectedTopUsers(events: readonly Known[], w: Window, limit: number, types: string[] = []) {
   const users = new Map<string, { userId: string; email: string | null; userName: string | null; count: number; emailAt: number; nameAt: number }>();
   for (const e of inWindow(events, w)) {
-    if (e.userId === null || (types.length > 0 && !types.includes(e.actionType))) continue;
+    if (e.userId === null) continue;
     const u = users.get(e.userId) ?? { userId: e.userId, email: null, userName: null, count: 0, emailAt: -1, nameAt: -1 };
-    u.count += 1;
-    // argMax(userEmail, createdAt): the snapshot of the latest event that carried one (NULLs are skipped).
+    if (types.length === 0 || types.includes(e.actionType)) u.count += 1;
+    // argMax(userEmail, createdAt): the snapshot of the user's latest event in the window that carried one,
+    // whatever its action type (NULLs are skipped).
     if (e.email !== null && e.t > u.emailAt) [u.email, u.emailAt] = [e.email, e.t];
     if (e.userName !== null && e.t > u.nameAt) [u.userName, u.nameAt] = [e.userName, e.t];
     users.set(e.userId, u);
   }
   return [...users.values()]
+    .filter((u) => u.count > 0)
     .sort((a, b) => b.count - a.count || (a.userId < b.userId ? -1 : 1))
     .slice(0, limit)
     .map(({ userId, email, userName, count }) => ({ userId, email, userName, count }));
@@ -134,6 +136,9 @@ describe('analytics API (standalone, embedded ClickHouse)', () => {
   const BASE = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate()) - 36 * HOUR;
   const W1: Window = { from: BASE + HOUR + 17 * 60_000 + 23_456, to: BASE + 26 * HOUR + 41 * 60_000 + 7_891 };
   const FULL: Window = { from: BASE - HOUR, to: BASE + 31 * HOUR };
+  // The whole UTC day [BASE + 12 h, BASE + 36 h) inside, where the daily per-user rollup answers, and
+  // partial days at both edges, read from the events.
+  const DAYS: Window = { from: BASE + 3 * HOUR + 17_000, to: BASE + 36 * HOUR + 5 * 60_000 + 3 };
 
   const TYPES: ActionType[] = ['QUERY_RUN', 'QUERY_RUN', 'PAGE_VIEW', 'LOGIN', 'QUERY_RUN', 'CREATE_RESOURCE', 'PAGE_VIEW', 'LOGOUT', 'RUN_WORKFLOW'];
   const make = (i: number, t: number, org = ORG): AuditEventInput => {
@@ -260,6 +265,8 @@ describe('analytics API (standalone, embedded ClickHouse)', () => {
     'hour-aligned': () => ({ from: BASE + 2 * HOUR, to: BASE + 12 * HOUR }),
     'aligned from, unaligned to': () => ({ from: BASE + 2 * HOUR, to: BASE + 12 * HOUR + 59_999 }),
     'everything': () => FULL,
+    'a whole UTC day, partial days each side': () => DAYS,
+    'day-aligned (an event on midnight, one a millisecond before)': () => ({ from: BASE + 12 * HOUR, to: BASE + 36 * HOUR }),
     'empty (from = to)': () => ({ from: W1.from, to: W1.from }),
   };
 
@@ -314,6 +321,13 @@ describe('analytics API (standalone, embedded ClickHouse)', () => {
     expect(await ok('top-users', { ...windowQuery(W1), actionType: ['LOGIN', 'LOGOUT'], limit: '50' })).toEqual({
       items: expectedTopUsers(known, W1, 50, ['LOGIN', 'LOGOUT']),
     });
+    // Whole days from the daily rollup (counts per action type, merged newest snapshots) plus the edges.
+    for (const w of [DAYS, { from: BASE + 12 * HOUR, to: BASE + 36 * HOUR }]) {
+      expect(await ok('top-users', { ...windowQuery(w), limit: '1000' })).toEqual({ items: expectedTopUsers(known, w, 1000) });
+      expect(await ok('top-users', { ...windowQuery(w), actionType: ['LOGIN', 'QUERY_RUN'], limit: '1000' })).toEqual({
+        items: expectedTopUsers(known, w, 1000, ['LOGIN', 'QUERY_RUN']),
+      });
+    }
     // The data set makes those cases matter: snapshots changed over time (the newest is answered, not the
     // first), and for some users the newest event carried no snapshot (skipped, as argMax skips NULLs).
     const full = expectedTopUsers(known, FULL, 1000);

@@ -6,29 +6,39 @@ import { ClickHouse, toClickHouseTime } from '@audit/clickhouse';
 import type { AnalyticsWindow, GroupBy, Interval } from './query-params';
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+const ITEMS_OPEN = Buffer.from('{"items":');
+const ITEMS_CLOSE = Buffer.from('}');
+
+/**
+ * The events of [from, to) outside the whole spans a rollup answers (see `windowParams`): the partial
+ * hours or days at either edge of the window, read from the events. Plain bounds, computed beforehand:
+ * least()/greatest() of the parameters here kept ClickHouse from narrowing the read by the primary key.
+ */
+function edgeCondition(span: 'hour' | 'day'): string {
+  return `((createdAt >= {from:DateTime64(3, 'UTC')} AND createdAt < {${span}HeadTo:DateTime64(3, 'UTC')})
+        OR (createdAt >= {${span}TailFrom:DateTime64(3, 'UTC')} AND createdAt < {to:DateTime64(3, 'UTC')}))`;
+}
 
 /**
  * Event counts per (bucket, action type) for [from, to): whole hours come from the hourly rollup and
  * the partial hours at either edge from the events themselves, so any window is exact and long ones
- * stay cheap. `bucketExpr` maps the `ts` column (a DateTime) to the bucket.
+ * stay cheap. Hourly buckets of the two parts never overlap, so they are only ordered; daily buckets
+ * add the two up. The hot path of the console's chart: a 30-day hourly series is ~15k rows.
  */
-function countsSql(bucketExpr: string, withTypes: boolean): string {
+function countsSql(interval: 'hour' | 'day', withTypes: boolean): string {
   const typeFilter = withTypes ? 'AND actionType IN {types:Array(String)}' : '';
-  return `
-    SELECT ${isoBucket(bucketExpr)} AS bucket, actionType, sum(c) AS count FROM (
+  const parts = `
       SELECT hour AS ts, actionType, sum(events) AS c FROM audit_events_hourly
-      WHERE organizationId = {org:String} AND hour >= {fullFrom:DateTime('UTC')} AND hour < {fullTo:DateTime('UTC')} ${typeFilter}
+      WHERE organizationId = {org:String} AND hour >= {hourFrom:DateTime('UTC')} AND hour < {hourTo:DateTime('UTC')} ${typeFilter}
       GROUP BY ts, actionType
       UNION ALL
       SELECT toStartOfHour(createdAt) AS ts, actionType, count() AS c FROM audit_events
-      WHERE organizationId = {org:String}
-        AND ((createdAt >= {from:DateTime64(3, 'UTC')} AND createdAt < least({to:DateTime64(3, 'UTC')}, {fullFrom:DateTime64(3, 'UTC')}))
-          OR (createdAt >= greatest({from:DateTime64(3, 'UTC')}, {fullTo:DateTime64(3, 'UTC')}) AND createdAt < {to:DateTime64(3, 'UTC')}))
-        ${typeFilter}
-      GROUP BY ts, actionType
-    )
-    GROUP BY bucket, actionType
-    ORDER BY bucket, actionType`;
+      WHERE organizationId = {org:String} AND ${edgeCondition('hour')} ${typeFilter}
+      GROUP BY ts, actionType`;
+  return interval === 'hour'
+    ? `SELECT ${isoBucket('ts')} AS bucket, actionType, c AS count FROM (${parts}) ORDER BY ts, actionType`
+    : `SELECT ${isoBucket('toStartOfDay(ts)')} AS bucket, actionType, sum(c) AS count FROM (${parts}) GROUP BY bucket, actionType ORDER BY bucket, actionType`;
 }
 
 /** The bucket as the API's ISO-8601 text, formatted by ClickHouse: long series skip a per-row conversion here. */
@@ -57,23 +67,26 @@ export class AnalyticsService {
   private windowParams(org: string, window: AnalyticsWindow): Record<string, unknown> {
     const from = window.from.getTime();
     const to = window.to.getTime();
-    // Whole hours inside [from, to): the rollup answers those.
-    const fullFrom = Math.ceil(from / HOUR_MS) * HOUR_MS;
-    const fullTo = Math.max(fullFrom, Math.floor(to / HOUR_MS) * HOUR_MS);
-    return {
-      org,
-      from: toClickHouseTime(new Date(from)),
-      to: toClickHouseTime(new Date(to)),
-      fullFrom: toClickHouseTime(new Date(fullFrom)).slice(0, 19),
-      fullTo: toClickHouseTime(new Date(fullTo)).slice(0, 19),
-    };
+    const params: Record<string, unknown> = { org, from: toClickHouseTime(window.from), to: toClickHouseTime(window.to) };
+    // The whole hours and whole UTC days inside [from, to), which the rollups answer, and the partial
+    // spans before and after them: [from, headTo) and [tailFrom, to), empty when the edge is whole.
+    for (const [span, ms, length] of [['hour', HOUR_MS, 19], ['day', DAY_MS, 10]] as const) {
+      const fullFrom = Math.ceil(from / ms) * ms;
+      const fullTo = Math.max(fullFrom, Math.floor(to / ms) * ms);
+      params[`${span}From`] = toClickHouseTime(new Date(fullFrom)).slice(0, length);
+      params[`${span}To`] = toClickHouseTime(new Date(fullTo)).slice(0, length);
+      params[`${span}HeadTo`] = toClickHouseTime(new Date(Math.min(to, fullFrom)));
+      params[`${span}TailFrom`] = toClickHouseTime(new Date(Math.max(from, fullTo)));
+    }
+    return params;
   }
 
   /**
-   * The response body `{"items": [{bucket, actionType, count}, …]}`, assembled from ClickHouse's own JSON
-   * rows: a 30-day hourly series is ~15k items, and parsing and re-serialising them cost more than the query.
+   * The response body `{"items": [{bucket, actionType, count}, …]}`, ClickHouse's own JSON array in bytes:
+   * a 30-day hourly series is ~15k items (1.2 MB), and parsing and re-serialising them, or even decoding
+   * them to a string and encoding it back, cost more than the query.
    */
-  async timeseriesBody(org: string, window: AnalyticsWindow, interval: Interval, types: ActionType[]): Promise<string> {
+  async timeseriesBody(org: string, window: AnalyticsWindow, interval: Interval, types: ActionType[]): Promise<Buffer> {
     const params = { ...this.windowParams(org, window), types };
     const typeFilter = types.length > 0 ? 'AND actionType IN {types:Array(String)}' : '';
     const query =
@@ -81,23 +94,43 @@ export class AnalyticsService {
         ? `SELECT ${isoBucket('toStartOfMinute(createdAt)')} AS bucket, actionType, count() AS count FROM audit_events
            WHERE organizationId = {org:String} AND createdAt >= {from:DateTime64(3, 'UTC')} AND createdAt < {to:DateTime64(3, 'UTC')} ${typeFilter}
            GROUP BY bucket, actionType ORDER BY bucket, actionType`
-        : countsSql(interval === 'hour' ? 'ts' : 'toStartOfDay(ts)', types.length > 0);
-    // Buckets come formatted and counts as JSON numbers (output_format_json_quote_64bit_integers = 0);
-    // JSONEachRow escapes newlines inside values, so a raw newline only ever separates two rows.
-    const result = await this.ch.client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: this.settings() });
-    const rows = (await result.text()).trimEnd();
-    return `{"items":[${rows.replace(/\n/g, ',')}]}`;
+        : countsSql(interval, types.length > 0);
+    // Buckets come formatted and counts as JSON numbers (output_format_json_quote_64bit_integers = 0), the
+    // rows as one JSON array: a setting of this query alone (clickhouse_settings would stay set on chDB's
+    // shared session and turn every later JSONEachRow answer into an array).
+    const result = await this.ch.client.exec({
+      query: `${query} SETTINGS output_format_json_array_of_rows = 1 FORMAT JSONEachRow`,
+      query_params: params,
+      clickhouse_settings: this.settings(),
+    });
+    const chunks: Buffer[] = [ITEMS_OPEN];
+    for await (const chunk of result.stream) chunks.push(chunk as Buffer);
+    chunks.push(ITEMS_CLOSE);
+    return Buffer.concat(chunks);
   }
 
+  /**
+   * Whole days from the per-user daily rollup, the partial days at the edges from the events. A user's
+   * email and name are the newest snapshot among their events in the window, whatever the action type
+   * filter (argMax states merged across both parts); the count is of the filtered types.
+   */
   async topUsers(org: string, window: AnalyticsWindow, types: ActionType[], limit: number): Promise<TopUserItem[]> {
-    const typeFilter = types.length > 0 ? 'AND actionType IN {types:Array(String)}' : '';
+    const filtered = types.length > 0;
+    const rollupCount = filtered ? 'arraySum(t -> eventsByType[t], {types:Array(String)})' : 'events';
+    const eventsCount = filtered ? 'countIf(actionType IN {types:Array(String)})' : 'count()';
     // Aliases differ from column names: ClickHouse would otherwise resolve the WHERE clause to the alias.
     const rows = await this.rows<{ user: string; email: string | null; name: string | null; count: number }>(
-      `SELECT assumeNotNull(userId) AS user, argMax(userEmail, createdAt) AS email, argMax(userName, createdAt) AS name, count() AS count
-       FROM audit_events
-       WHERE organizationId = {org:String} AND createdAt >= {from:DateTime64(3, 'UTC')} AND createdAt < {to:DateTime64(3, 'UTC')}
-         AND userId IS NOT NULL ${typeFilter}
-       GROUP BY user ORDER BY count DESC, user LIMIT {limit:UInt32}`,
+      `SELECT user, argMaxMerge(e) AS email, argMaxMerge(n) AS name, sum(c) AS count FROM (
+         SELECT userId AS user, userEmail AS e, userName AS n, ${rollupCount} AS c FROM audit_events_daily_users
+         WHERE organizationId = {org:String} AND day >= {dayFrom:Date} AND day < {dayTo:Date} AND userId != ''
+         UNION ALL
+         SELECT assumeNotNull(userId) AS user, argMaxState(toNullable(toString(userEmail)), createdAt) AS e,
+                argMaxState(toNullable(toString(userName)), createdAt) AS n, ${eventsCount} AS c
+         FROM audit_events
+         WHERE organizationId = {org:String} AND ${edgeCondition('day')} AND userId IS NOT NULL
+         GROUP BY user
+       )
+       GROUP BY user HAVING count > 0 ORDER BY count DESC, user LIMIT {limit:UInt32}`,
       { ...this.windowParams(org, window), types, limit },
     );
     return rows.map((r) => ({ userId: r.user, email: r.email, userName: r.name, count: Number(r.count) }));
@@ -118,23 +151,34 @@ export class AnalyticsService {
     return rows.map((r) => ({ name: r.name, count: Number(r.count), p50: Number(r.q[0]), p95: Number(r.q[1]), p99: Number(r.q[2]), max: Number(r.max) }));
   }
 
+  /**
+   * One pass over the per-user daily rollup (whole days) and the events (partial days at the edges):
+   * counts per action type, distinct users, and distinct IPs as the union of the per-user IP sets.
+   * IPs are counted by their 64-bit cityHash: exact short of a collision (probability ~n²/2⁶⁵, below
+   * 1e-8 for a million distinct values), and half the work of uniqExact's 128-bit hash of the text.
+   */
   async summary(org: string, window: AnalyticsWindow): Promise<Summary> {
-    const params = this.windowParams(org, window);
-    const [counts, distinct] = await Promise.all([
-      this.rows<{ actionType: string; count: number }>(countsSql('toDateTime(0)', false), params),
-      this.rows<{ users: number; ips: number }>(
-        // uniqExact hashes a string to 128 bits (SipHash); a 64-bit cityHash is twice as fast here and stays
-        // exact short of a collision (probability ~n²/2⁶⁵: below 1e-8 for a million distinct values).
-        `SELECT uniqExact(cityHash64(userId)) AS users, uniqExact(cityHash64(ipAddress)) AS ips FROM audit_events
-         WHERE organizationId = {org:String} AND createdAt >= {from:DateTime64(3, 'UTC')} AND createdAt < {to:DateTime64(3, 'UTC')}`,
-        params,
-      ),
-    ]);
-    const items = counts.map((r) => ({ actionType: r.actionType, count: Number(r.count) })).sort((a, b) => b.count - a.count || a.actionType.localeCompare(b.actionType));
+    const rows = await this.rows<{ types: Record<string, number>; users: number; ips: number }>(
+      `SELECT sumMap(t) AS types, uniqExactIf(u, u != '') AS users, uniqExactMerge(i) AS ips FROM (
+         SELECT eventsByType AS t, userId AS u, ipAddresses AS i FROM audit_events_daily_users
+         WHERE organizationId = {org:String} AND day >= {dayFrom:Date} AND day < {dayTo:Date}
+         UNION ALL
+         SELECT sumMap(map(toString(actionType), toUInt64(1))) AS t, ifNull(userId, '') AS u, uniqExactState(cityHash64(ipAddress)) AS i
+         FROM audit_events
+         WHERE organizationId = {org:String} AND ${edgeCondition('day')}
+         GROUP BY u
+       )`,
+      this.windowParams(org, window),
+    );
+    const row = rows[0];
+    const items = Object.entries(row?.types ?? {})
+      .map(([actionType, count]) => ({ actionType, count: Number(count) }))
+      .filter((i) => i.count > 0)
+      .sort((a, b) => b.count - a.count || a.actionType.localeCompare(b.actionType));
     return {
       total: items.reduce((sum, i) => sum + i.count, 0),
-      distinctUsers: Number(distinct[0]?.users ?? 0),
-      distinctIps: Number(distinct[0]?.ips ?? 0),
+      distinctUsers: Number(row?.users ?? 0),
+      distinctIps: Number(row?.ips ?? 0),
       items,
     };
   }

@@ -7,3 +7,4 @@ export * from './events.repository';
 export * from './encoded-event-row';
 export * from './clickhouse-errors';
 export * from './clickhouse.module';
+export * from './rollups';

@@ -20,11 +20,12 @@ describe('the ClickHouse schema for one server and for a cluster', () => {
 
   it('on a cluster every table is created ON CLUSTER with the Replicated engine, its Keeper path and its own arguments', () => {
     const tables = statements.filter((s) => s.startsWith('CREATE TABLE'));
-    expect(tables.map((s) => /^CREATE TABLE IF NOT EXISTS (\w+)/.exec(s)?.[1])).toEqual(['schema_migrations', 'audit_events', 'audit_events_hourly']);
+    expect(tables.map((s) => /^CREATE TABLE IF NOT EXISTS (\w+)/.exec(s)?.[1])).toEqual(['schema_migrations', 'audit_events', 'audit_events_hourly', 'audit_events_daily_users']);
     expect(tables.map((s) => engineOf(render(s)))).toEqual([
       "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/schema_migrations', '{replica}') ORDER BY name",
       "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/audit_events', '{replica}')",
       "ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/{database}/audit_events_hourly', '{replica}')",
+      "ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/audit_events_daily_users', '{replica}')",
     ]);
     for (const table of tables) {
       const sql = render(table);
@@ -34,15 +35,20 @@ describe('the ClickHouse schema for one server and for a cluster', () => {
     }
   });
 
-  it("on a cluster the materialized view exists on every replica and writes into the replicated rollup", () => {
-    const view = statements.find((s) => s.startsWith('CREATE MATERIALIZED VIEW'));
-    expect(render(view ?? '')).toMatch(/^CREATE MATERIALIZED VIEW IF NOT EXISTS audit_events_hourly_mv ON CLUSTER 'audit' TO audit_events_hourly\s+AS\s+SELECT/);
+  it("on a cluster each materialized view exists on every replica and writes into its replicated rollup", () => {
+    const views = statements.filter((s) => s.startsWith('CREATE MATERIALIZED VIEW')).map(render);
+    expect(views).toHaveLength(2);
+    expect(views[0]).toMatch(/^CREATE MATERIALIZED VIEW IF NOT EXISTS audit_events_hourly_mv ON CLUSTER 'audit' TO audit_events_hourly\s+AS\s+SELECT/);
+    expect(views[1]).toMatch(/^CREATE MATERIALIZED VIEW IF NOT EXISTS audit_events_daily_users_mv ON CLUSTER 'audit' TO audit_events_daily_users\s+AS\s+SELECT/);
     expect(engineOf(render(statements.find((s) => s.includes('audit_events_hourly\n')) ?? ''))).toMatch(/^ReplicatedSummingMergeTree\(/);
   });
 
-  it('on a cluster the database is created ON CLUSTER, and no statement is left without it', () => {
+  it('on a cluster the database is created ON CLUSTER, no DDL is left without it, and a backfill runs unchanged', () => {
     expect(createDatabaseStatement('audit', cluster)).toBe("CREATE DATABASE IF NOT EXISTS audit ON CLUSTER 'audit'");
-    for (const sql of statements.map(render)) {
+    const backfills = statements.filter((s) => s.startsWith('INSERT INTO'));
+    expect(backfills.map((s) => s.split('\n')[0])).toEqual(['INSERT INTO audit_events_daily_users']);
+    for (const backfill of backfills) expect(render(backfill)).toBe(backfill);
+    for (const sql of statements.filter((s) => !s.startsWith('INSERT INTO')).map(render)) {
       expect(sql).toMatch(/^CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS \w+ ON CLUSTER 'audit'\s/);
       expect(sql).not.toMatch(/ENGINE = (Replacing|Summing)?MergeTree/);
     }
@@ -61,6 +67,7 @@ describe('the ClickHouse schema for one server and for a cluster', () => {
       'CREATE TABLE IF NOT EXISTS m (k String) ENGINE = Memory',
       'CREATE MATERIALIZED VIEW IF NOT EXISTS v ENGINE = SummingMergeTree ORDER BY k AS SELECT k FROM t',
       'CREATE TABLE t (k String) ENGINE = MergeTree ORDER BY k',
+      "INSERT INTO audit_events_hourly VALUES ('acme', 'LOGIN', now(), 1, 0, 0)",
     ];
     for (const statement of refused) {
       expect(renderStatement(statement, {})).toBe(statement);

@@ -28,6 +28,7 @@ export class UnreplicableStatementError extends Error {
 const ON_CLUSTER = (cluster: string): string => `ON CLUSTER '${cluster}'`;
 const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+)(?=[\s(])/;
 const CREATE_MV = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+)(?=\s)/;
+const INSERT_SELECT = /^INSERT INTO \w+\s+SELECT\b/;
 // The MergeTree family member and its own arguments (a ReplacingMergeTree's version column, a
 // SummingMergeTree's columns), which the Replicated engine takes after Keeper's path and the replica.
 // Nested parentheses in the arguments are not matched at all (so refused), never half-rewritten.
@@ -43,7 +44,9 @@ const ENGINE = /\bENGINE = ((?:Replacing|Summing|Aggregating|Collapsing|Versione
  *   Replicated engine makes them one table through Keeper ({shard} and {replica} are the operator's macros);
  * - `CREATE MATERIALIZED VIEW IF NOT EXISTS v TO t` gets `ON CLUSTER 'c'`: a materialized view fires only
  *   on the replica that received the INSERT, so it must exist on every replica, and it writes into the
- *   replicated `t`, which carries its rows to the others.
+ *   replicated `t`, which carries its rows to the others;
+ * - `INSERT INTO t SELECT …` (a backfill) runs unchanged, once, on the replica the migration runs on: the
+ *   replicated `t` carries its rows to the others.
  *
  * Anything else is refused rather than guessed at: a new kind of statement in a migration must be given
  * its cluster form here deliberately (the unit test renders every migration file for a cluster).
@@ -65,7 +68,8 @@ export function renderStatement(statement: string, layout: SchemaLayout): string
   }
   const view = CREATE_MV.exec(statement);
   if (view) return statement.replace(CREATE_MV, `CREATE MATERIALIZED VIEW IF NOT EXISTS ${view[1]} ${ON_CLUSTER(cluster)} TO ${view[2]}`);
-  throw new UnreplicableStatementError(statement, 'only CREATE TABLE IF NOT EXISTS and CREATE MATERIALIZED VIEW IF NOT EXISTS … TO have a cluster form');
+  if (INSERT_SELECT.test(statement)) return statement;
+  throw new UnreplicableStatementError(statement, 'only CREATE TABLE IF NOT EXISTS, CREATE MATERIALIZED VIEW IF NOT EXISTS … TO and INSERT INTO … SELECT have a cluster form');
 }
 
 /** `CREATE DATABASE IF NOT EXISTS db`, on every replica of the cluster when there is one. */

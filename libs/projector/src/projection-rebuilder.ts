@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { ClickHouse, ClickHouseEventsRepository, toClickHouseTime, type ClickHouseEventRow } from '@audit/clickhouse';
+import { ClickHouse, ClickHouseEventsRepository, ROLLUPS, spanStart, toClickHouseTime, type ClickHouseEventRow, type Rollup } from '@audit/clickhouse';
 import { Database } from '@audit/persistence';
 
 export interface RebuildScope {
   organizationId?: string;
-  /** Rebuild from this instant on; floored to the hour so the hourly rollup is rebuilt whole. */
+  /** Rebuild from this instant on; floored to the UTC day so every rollup (hourly, daily) is rebuilt whole. */
   since?: Date;
 }
 
@@ -17,6 +17,9 @@ export interface RebuildResult {
 }
 
 const PAGE = 10_000;
+
+/** The longest rollup span (a day): a rebuild from an instant starts where that span starts. */
+const WIDEST_ROLLUP = ROLLUPS.reduce((a, b) => (b.span.ms > a.span.ms ? b : a));
 
 interface SourceRow {
   id: string;
@@ -37,7 +40,7 @@ interface SourceRow {
 
 /**
  * Reloads the ClickHouse projection from Postgres, the system of record: deletes the scope in
- * ClickHouse (events and rollup), streams the scope out of Postgres through a cursor, and inserts it in
+ * ClickHouse (events and rollups), streams the scope out of Postgres through a cursor, and inserts it in
  * batches with the projector's duplicate check, so running it twice, or beside the live projector,
  * never double-counts.
  */
@@ -50,7 +53,7 @@ export class ProjectionRebuilder {
   ) {}
 
   async rebuild(scope: RebuildScope, onProgress: (done: number, total: number) => void = () => undefined): Promise<RebuildResult> {
-    const since = scope.since ? new Date(Math.floor(scope.since.getTime() / 3_600_000) * 3_600_000) : undefined;
+    const since = scope.since ? spanStart(WIDEST_ROLLUP, scope.since).start : undefined;
     const org = scope.organizationId;
     const conditions: string[] = [];
     const params: unknown[] = [];
@@ -99,18 +102,20 @@ export class ProjectionRebuilder {
     const removal = this.ch.removalSettings;
     if (!org && !since) {
       await this.ch.client.command({ query: 'TRUNCATE TABLE audit_events', clickhouse_settings: removal });
-      await this.ch.client.command({ query: 'TRUNCATE TABLE audit_events_hourly', clickhouse_settings: removal });
+      for (const rollup of ROLLUPS) await this.ch.client.command({ query: `TRUNCATE TABLE ${rollup.table}`, clickhouse_settings: removal });
       return;
     }
     const settings = { mutations_sync: '2', ...removal } as const;
-    const events = scopeSql(org, since, 'createdAt');
+    const events = scopeSql(org, since);
     await this.ch.client.command({ query: `ALTER TABLE audit_events DELETE WHERE ${events.where}`, query_params: events.params, clickhouse_settings: settings });
-    const rollup = scopeSql(org, since, 'hour');
-    await this.ch.client.command({ query: `ALTER TABLE audit_events_hourly DELETE WHERE ${rollup.where}`, query_params: rollup.params, clickhouse_settings: settings });
+    for (const rollup of ROLLUPS) {
+      const scope = scopeSql(org, since, rollup);
+      await this.ch.client.command({ query: `ALTER TABLE ${rollup.table} DELETE WHERE ${scope.where}`, query_params: scope.params, clickhouse_settings: settings });
+    }
   }
 
   private async countClickHouse(org: string | undefined, since: Date | undefined): Promise<number> {
-    const scope = scopeSql(org, since, 'createdAt');
+    const scope = scopeSql(org, since);
     const result = await this.ch.client.query({
       query: `SELECT count() AS n FROM audit_events FINAL WHERE ${scope.where}`,
       query_params: scope.params,
@@ -120,17 +125,21 @@ export class ProjectionRebuilder {
   }
 }
 
-/** The scope as a ClickHouse condition: fixed text, values only as parameters. */
-function scopeSql(org: string | undefined, since: Date | undefined, timeColumn: 'createdAt' | 'hour'): { where: string; params: Record<string, string> } {
+/** The scope as a ClickHouse condition on the events, or on a rollup's span: fixed text, values only as parameters. */
+function scopeSql(org: string | undefined, since: Date | undefined, rollup?: Rollup): { where: string; params: Record<string, string> } {
   const conditions = ['1 = 1'];
   const params: Record<string, string> = {};
   if (org) {
     conditions.push('organizationId = {org:String}');
     params['org'] = org;
   }
-  if (since) {
-    conditions.push(timeColumn === 'hour' ? 'hour >= {since:DateTime(\'UTC\')}' : 'createdAt >= {since:DateTime64(3, \'UTC\')}');
-    params['since'] = toClickHouseTime(since).slice(0, timeColumn === 'hour' ? 19 : 23);
+  if (since && rollup) {
+    // `since` starts a span of every rollup (see WIDEST_ROLLUP).
+    conditions.push(`${rollup.span.column} >= {since:${rollup.span.type}}`);
+    params['since'] = spanStart(rollup, since).param;
+  } else if (since) {
+    conditions.push("createdAt >= {since:DateTime64(3, 'UTC')}");
+    params['since'] = toClickHouseTime(since);
   }
   return { where: conditions.join(' AND '), params };
 }

@@ -10,6 +10,7 @@ import {
   connectTestBus,
   createTestDatabase,
   readStream,
+  ROLLUP_CHECKS,
   startTestNats,
   testClickHouseEnv,
   waitForConsumerIdle,
@@ -253,6 +254,12 @@ describe('projector: AUDIT_EVENTS → ClickHouse (embedded chDB)', () => {
     expect(await totals('org-a')).toEqual({ rows: load.filter((e) => e.organizationId === 'org-a').length, ids: load.filter((e) => e.organizationId === 'org-a').length });
   });
 
+  it('the daily per-user rollup equals a direct aggregate of audit_events (counts per action type, newest snapshot, IPs)', async () => {
+    const direct = await ch.query(ROLLUP_CHECKS.dailyUsers.events);
+    expect(direct.length).toBeGreaterThan(10);
+    expect(await ch.query(ROLLUP_CHECKS.dailyUsers.rollup)).toEqual(direct);
+  });
+
   it('counts a redelivered event once: the same events published again (after the ack, and twice at once) change no count and no rollup sum', async () => {
     const expected = expectedAggregate(load);
     const before = (await bus.jsm.streams.info(STREAMS.events)).state.messages;
@@ -388,28 +395,28 @@ describe('projector: AUDIT_EVENTS → ClickHouse (embedded chDB)', () => {
       expect(await rollupAggregate()).toEqual(await postgresAggregate());
     });
 
-    it('--since rebuilds from the hour of the given instant on (alone and with --org), idempotently', async () => {
-      // Strays on both sides of the boundary 10:00 (since 10:37:12 is floored to the hour).
-      await corrupt('org-b', '2026-11-27T09:45:00.000Z');
+    it('--since rebuilds from the UTC day of the given instant on (every rollup whole; alone and with --org), idempotently', async () => {
+      // A stray before the boundary 2026-11-27 00:00 (since 10:37:12 is floored to its day: the daily rollup is rebuilt whole).
+      await corrupt('org-b', '2026-11-26T23:45:00.000Z');
       const since = new Date('2026-11-27T10:37:12.345Z');
-      const inScope = await pgCount(`"createdAt" >= '2026-11-27T10:00:00Z'`);
+      const inScope = await pgCount(`"createdAt" >= '2026-11-27T00:00:00Z'`);
       for (let run = 0; run < 2; run++) {
         const result = await rebuilder.rebuild({ since });
-        expect(result).toEqual({ organizationId: null, since: '2026-11-27T10:00:00.000Z', postgres: inScope, inserted: inScope, clickhouse: inScope });
+        expect(result).toEqual({ organizationId: null, since: '2026-11-27T00:00:00.000Z', postgres: inScope, inserted: inScope, clickhouse: inScope });
       }
       const total = await pgCount();
-      // The stray at 09:45 was out of scope and stays.
+      // The stray at 23:45 the day before was out of scope and stays.
       expect(await totals()).toEqual({ rows: total + 1, ids: total + 1 });
       const pg = await postgresAggregate();
-      expect((await eventsAggregate()).filter((g) => g.hour >= '2026-11-27 10:00:00')).toEqual(pg.filter((g) => g.hour >= '2026-11-27 10:00:00'));
-      expect((await rollupAggregate()).filter((g) => g.hour >= '2026-11-27 10:00:00')).toEqual(pg.filter((g) => g.hour >= '2026-11-27 10:00:00'));
+      expect((await eventsAggregate()).filter((g) => g.hour >= '2026-11-27 00:00:00')).toEqual(pg.filter((g) => g.hour >= '2026-11-27 00:00:00'));
+      expect((await rollupAggregate()).filter((g) => g.hour >= '2026-11-27 00:00:00')).toEqual(pg.filter((g) => g.hour >= '2026-11-27 00:00:00'));
 
-      // Both scopes at once: org-b from 09:00 on takes the stray away.
-      const orgBSince = await pgCount(`"organizationId" = 'org-b' AND "createdAt" >= '2026-11-27T09:00:00Z'`);
+      // Both scopes at once: org-b from 2026-11-26 00:00 on takes the stray away.
+      const orgBSince = await pgCount(`"organizationId" = 'org-b' AND "createdAt" >= '2026-11-26T00:00:00Z'`);
       for (let run = 0; run < 2; run++) {
-        expect(await rebuilder.rebuild({ organizationId: 'org-b', since: new Date('2026-11-27T09:59:59.999Z') })).toEqual({
+        expect(await rebuilder.rebuild({ organizationId: 'org-b', since: new Date('2026-11-26T23:59:59.999Z') })).toEqual({
           organizationId: 'org-b',
-          since: '2026-11-27T09:00:00.000Z',
+          since: '2026-11-26T00:00:00.000Z',
           postgres: orgBSince,
           inserted: orgBSince,
           clickhouse: orgBSince,
@@ -418,6 +425,7 @@ describe('projector: AUDIT_EVENTS → ClickHouse (embedded chDB)', () => {
       expect(await totals()).toEqual({ rows: total, ids: total });
       expect(await eventsAggregate()).toEqual(await postgresAggregate());
       expect(await rollupAggregate()).toEqual(await postgresAggregate());
+      expect(await ch.query(ROLLUP_CHECKS.dailyUsers.rollup)).toEqual(await ch.query(ROLLUP_CHECKS.dailyUsers.events));
     });
   });
 

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
 import { isUuid, type EventDetail, type EventSummary, type Page, type UserItem } from '@audit/contracts';
-import { AppError, QueryReader } from '@audit/platform';
+import { AppError, QueryReader, sendJson } from '@audit/platform';
 import { decodeCursor, encodeCursor, type Cursor } from './cursor';
 import { EVENT_FILTER_PARAMS, readEventFilter } from './event-filter';
 import { EventsReadRepository } from './events-read.repository';
@@ -31,7 +31,7 @@ export class EventsController {
     q.done();
     const page = await this.events.page(admin.organizationId, filter, limit, after);
     const body: Page<EventSummary> = page.next ? { items: page.items, nextCursor: encodeCursor(page.next) } : { items: page.items };
-    sendJson(res, body);
+    sendJson(res, JSON.stringify(body));
   }
 
   @Get('events/:id')
@@ -54,15 +54,4 @@ export class EventsController {
     q.done();
     return { items: await this.events.users(admin.organizationId, text, limit) };
   }
-}
-
-/**
- * A 200 answer of JSON, written in one call: Express's `res.json` (charset parsing, the ETag hook, the
- * freshness check) measured ~0.1 ms of a page on the benchmark machine. The same bytes and headers;
- * errors thrown before it still reach the error filter.
- */
-function sendJson(res: Response, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
 }

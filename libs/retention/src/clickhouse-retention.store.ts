@@ -1,18 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { ClickHouse, toClickHouseTime } from '@audit/clickhouse';
+import { ClickHouse, ROLLUPS, spanStart, toClickHouseTime } from '@audit/clickhouse';
 import type { DeleteStep, PartitionDropStep, StoreInventory } from './planner';
 import type { RowsByOrganization } from './postgres-retention.store';
 
 const PARTITION_ID = /^(\d{4})(\d{2})$/;
-const HOUR_MS = 3_600_000;
 
 /** `2026-01-31 23:59:59.999` (ClickHouse text, UTC) → Date. */
 const fromClickHouseTime = (text: string): Date => new Date(`${text.replace(' ', 'T')}Z`);
 
 /**
  * Retention's adapter over the ClickHouse projection: `audit_events` (partitioned by `toYYYYMM(createdAt)`)
- * and its hourly rollup `audit_events_hourly` (partitioned by `toYYYYMM(hour)`, so a month is the same
- * partition id in both). Values always travel as server-side query parameters.
+ * and its rollups (ROLLUPS: hourly, daily per user; partitioned by the month of their span, so a month
+ * is the same partition id in all). Values always travel as server-side query parameters.
  */
 @Injectable()
 export class ClickHouseRetentionStore {
@@ -53,7 +52,7 @@ export class ClickHouseRetentionStore {
   }
 
   /**
-   * Drops the month from the events and from the rollup. `mayLoseAll` is asked right before the drop
+   * Drops the month from the events and from the rollups. `mayLoseAll` is asked right before the drop
    * with the organizations found in the partition; if any of them may not lose everything now (a hold
    * placed during the run), nothing is dropped and the next run plans again.
    */
@@ -67,48 +66,53 @@ export class ClickHouseRetentionStore {
     // run it once per replica); the removal settings wait until every replica has dropped it.
     const settings = this.ch.removalSettings;
     await this.ch.client.command({ query: 'ALTER TABLE audit_events DROP PARTITION ID {p:String}', query_params: { p: step.partition }, clickhouse_settings: settings });
-    await this.ch.client.command({ query: 'ALTER TABLE audit_events_hourly DROP PARTITION ID {p:String}', query_params: { p: step.partition }, clickhouse_settings: settings });
+    for (const rollup of ROLLUPS) {
+      await this.ch.client.command({ query: `ALTER TABLE ${rollup.table} DROP PARTITION ID {p:String}`, query_params: { p: step.partition }, clickhouse_settings: settings });
+    }
     return { rows: counts, dropMs: performance.now() - started };
   }
 
   /**
-   * Deletes the organization's events before the cutoff in one partition, then makes the rollup agree
-   * with what is kept: its rollup rows for whole hours before the cutoff go, and the hour the cutoff
-   * falls in is recomputed from the kept events. The rollup is a SummingMergeTree (inserted rows add
-   * up), so replacing the boundary hour is delete, then insert the aggregate.
+   * Deletes the organization's events before the cutoff in one partition, then makes each rollup agree
+   * with what is kept: its rows for whole spans (hours, days) before the cutoff go, and the span the
+   * cutoff falls in is recomputed from the kept events. Rollup rows add up when inserted (Summing and
+   * AggregatingMergeTree), so replacing the boundary span is delete, then insert the aggregate.
    */
   async delete(step: DeleteStep): Promise<number> {
     const rows = await this.countDelete(step);
     if (rows === 0) return 0;
-    const cutoff = toClickHouseTime(step.cutoff);
-    const boundaryHour = toClickHouseTime(new Date(Math.floor(step.cutoff.getTime() / HOUR_MS) * HOUR_MS));
-    const params = { p: step.partition, org: step.organizationId, cutoff, hour: boundaryHour.slice(0, 19) };
+    const params = { p: step.partition, org: step.organizationId, cutoff: toClickHouseTime(step.cutoff) };
     // Lightweight DELETE on replicated tables is a replicated mutation; the removal settings make it
-    // return once every replica applied it, so the boundary hour below is recomputed from kept rows only.
+    // return once every replica applied it, so the boundary spans below are recomputed from kept rows only.
     const settings = this.ch.removalSettings;
     await this.ch.client.command({
       query: `DELETE FROM audit_events WHERE _partition_id = {p:String} AND organizationId = {org:String} AND createdAt < {cutoff:DateTime64(3, 'UTC')}`,
       query_params: params,
       clickhouse_settings: settings,
     });
-    await this.ch.client.command({
-      query: `DELETE FROM audit_events_hourly WHERE _partition_id = {p:String} AND organizationId = {org:String} AND hour <= {hour:DateTime('UTC')}`,
-      query_params: params,
-      clickhouse_settings: settings,
-    });
-    await this.ch.client.command({
-      query: `INSERT INTO audit_events_hourly
-              SELECT organizationId, actionType, toStartOfHour(createdAt) AS hour, count() AS events,
-                     sum(ifNull(responseTimeMs, 0)) AS responseTimeMsSum, countIf(responseTimeMs IS NOT NULL) AS responseTimeCount
-              FROM audit_events
-              WHERE _partition_id = {p:String} AND organizationId = {org:String}
-                AND createdAt >= toDateTime64({hour:DateTime('UTC')}, 3) AND createdAt < toDateTime64({hour:DateTime('UTC')} + INTERVAL 1 HOUR, 3)
-              GROUP BY organizationId, actionType, hour`,
-      query_params: params,
-      // On a cluster: no block deduplication (this hour's aggregate may equal one inserted by an earlier
-      // run, whose rows the DELETE above just removed) and the quorum of every replica.
-      clickhouse_settings: this.ch.insertSettings,
-    });
+    for (const rollup of ROLLUPS) {
+      const boundary = spanStart(rollup, step.cutoff);
+      const spanParams = {
+        ...params,
+        span: boundary.param,
+        from: toClickHouseTime(boundary.start),
+        to: toClickHouseTime(new Date(boundary.start.getTime() + rollup.span.ms)),
+      };
+      await this.ch.client.command({
+        query: `DELETE FROM ${rollup.table} WHERE _partition_id = {p:String} AND organizationId = {org:String} AND ${rollup.span.column} <= {span:${rollup.span.type}}`,
+        query_params: spanParams,
+        clickhouse_settings: settings,
+      });
+      await this.ch.client.command({
+        query: `INSERT INTO ${rollup.table} ${rollup.select(
+          "_partition_id = {p:String} AND organizationId = {org:String} AND createdAt >= {from:DateTime64(3, 'UTC')} AND createdAt < {to:DateTime64(3, 'UTC')}",
+        )}`,
+        query_params: spanParams,
+        // On a cluster: no block deduplication (this span's aggregate may equal one inserted by an earlier
+        // run, whose rows the DELETE above just removed) and the quorum of every replica.
+        clickhouse_settings: this.ch.insertSettings,
+      });
+    }
     return rows;
   }
 

@@ -8,3 +8,4 @@ export * from './tcp-proxy';
 export * from './supervisor';
 export * from './service-stack';
 export * from './stored-events';
+export * from './rollup-checks';

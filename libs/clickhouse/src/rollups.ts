@@ -1,0 +1,46 @@
+import { toClickHouseTime } from './events.repository';
+
+/**
+ * A rollup a materialized view keeps from `audit_events` (migrations 002 and 003), partitioned by the
+ * month of its span like the events. What removing events must know of it: the span of one row, and the
+ * view's aggregate, to recompute the span a cut falls in from the events that are kept.
+ */
+export interface Rollup {
+  table: string;
+  /** The column holding the start of a row's span (UTC), its type as a query parameter, and the span. */
+  span: { column: 'hour' | 'day'; type: "DateTime('UTC')" | 'Date'; ms: number };
+  /** The view's SELECT over the events matching `where` (fixed text and parameters), read from `source`. */
+  select(where: string, source?: string): string;
+}
+
+export const HOURLY_ROLLUP: Rollup = {
+  table: 'audit_events_hourly',
+  span: { column: 'hour', type: "DateTime('UTC')", ms: 3_600_000 },
+  select: (where, source = 'audit_events') => `
+    SELECT organizationId, actionType, toStartOfHour(createdAt) AS hour, count() AS events,
+           sum(ifNull(responseTimeMs, 0)) AS responseTimeMsSum, countIf(responseTimeMs IS NOT NULL) AS responseTimeCount
+    FROM ${source} WHERE ${where}
+    GROUP BY organizationId, actionType, hour`,
+};
+
+export const DAILY_USERS_ROLLUP: Rollup = {
+  table: 'audit_events_daily_users',
+  span: { column: 'day', type: 'Date', ms: 86_400_000 },
+  select: (where, source = 'audit_events') => `
+    SELECT organizationId, toDate(createdAt) AS day, ifNull(userId, '') AS userId, count() AS events,
+           sumMap(map(toString(actionType), toUInt64(1))) AS eventsByType,
+           argMaxState(toNullable(toString(userEmail)), createdAt) AS userEmail,
+           argMaxState(toNullable(toString(userName)), createdAt) AS userName,
+           uniqExactState(cityHash64(ipAddress)) AS ipAddresses
+    FROM ${source} WHERE ${where}
+    GROUP BY organizationId, day, userId`,
+};
+
+export const ROLLUPS: readonly Rollup[] = [HOURLY_ROLLUP, DAILY_USERS_ROLLUP];
+
+/** The start of the span holding `instant`, as the query parameter text of the span column. */
+export function spanStart(rollup: Rollup, instant: Date): { start: Date; param: string } {
+  const start = new Date(Math.floor(instant.getTime() / rollup.span.ms) * rollup.span.ms);
+  const text = toClickHouseTime(start);
+  return { start, param: rollup.span.type === 'Date' ? text.slice(0, 10) : text.slice(0, 19) };
+}

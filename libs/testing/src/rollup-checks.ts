@@ -1,0 +1,23 @@
+/**
+ * The rollups read back, and the same aggregates computed directly from `audit_events`, row for row in
+ * the same order and shape: a test expects the two queries to answer the same rows.
+ */
+export const ROLLUP_CHECKS = {
+  hourly: {
+    rollup: `SELECT organizationId, actionType, toString(hour) AS hour, sum(events) AS events, sum(responseTimeMsSum) AS rtSum, sum(responseTimeCount) AS rtCount
+             FROM audit_events_hourly GROUP BY organizationId, actionType, hour HAVING events > 0 ORDER BY organizationId, actionType, hour`,
+    events: `SELECT organizationId, actionType, toString(toStartOfHour(createdAt)) AS hour, count() AS events,
+                    sum(ifNull(responseTimeMs, 0)) AS rtSum, countIf(responseTimeMs IS NOT NULL) AS rtCount
+             FROM audit_events GROUP BY organizationId, actionType, hour ORDER BY organizationId, actionType, hour`,
+  },
+  dailyUsers: {
+    rollup: `SELECT organizationId, toString(day) AS d, userId AS u, sum(events) AS events, toJSONString(sumMap(eventsByType)) AS types,
+                    argMaxMerge(userEmail) AS email, argMaxMerge(userName) AS name, uniqExactMerge(ipAddresses) AS ips
+             FROM audit_events_daily_users GROUP BY organizationId, d, u HAVING events > 0 ORDER BY organizationId, d, u`,
+    events: `SELECT organizationId, toString(toDate(createdAt)) AS d, ifNull(userId, '') AS u, count() AS events,
+                    toJSONString(sumMap(map(toString(actionType), toUInt64(1)))) AS types,
+                    argMax(toNullable(toString(userEmail)), createdAt) AS email, argMax(toNullable(toString(userName)), createdAt) AS name,
+                    uniqExact(ipAddress) AS ips
+             FROM audit_events GROUP BY organizationId, d, u ORDER BY organizationId, d, u`,
+  },
+} as const;
