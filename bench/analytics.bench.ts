@@ -16,7 +16,7 @@
  *  4. computes the same aggregates in Postgres (audit_trail_events, users) and checks they agree;
  *  5. prints the table, and drops the database, the NATS store and the ClickHouse directory.
  *
- * BENCH_API_REPS (30) and BENCH_PG_REPS (5) set the measured repetitions (after 3 and 1 warm-ups).
+ * BENCH_API_REPS (30) and BENCH_PG_REPS (5) set the measured repetitions (after 10 and 1 warm-ups).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, get as httpGet } from 'node:http';
@@ -34,7 +34,7 @@ import { createDataSource, runMigrations } from '@audit/persistence';
 import { createTestDatabase, startService, startTestNats, waitFor, type RunningService } from '@audit/testing';
 import { createDataset, type Dataset } from './analytics-data';
 import { createPartitions, loadPostgres, pressureSince, type PgLoad } from './postgres-load';
-import { cpuSecondsOf, percentile } from './cpu';
+import { cpuSecondsOf, percentile, waitForQuietMachine } from './cpu';
 import { progress } from './progress';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
@@ -43,7 +43,9 @@ const SEED = Number(process.env.BENCH_SEED ?? 20_260_301);
 const DAYS = 90;
 const ORGS = 50;
 const WINDOW_DAYS = 30;
-const API_WARMUPS = 3;
+// ClickHouse compiles a query's expressions on its 4th run (min_count_to_compile_expression = 3): the
+// first runs are of a query the live console has long since compiled.
+const API_WARMUPS = 10;
 const API_REPS = Number(process.env.BENCH_API_REPS ?? 30);
 const PG_WARMUPS = 1;
 const PG_REPS = Number(process.env.BENCH_PG_REPS ?? 5);
@@ -137,10 +139,10 @@ async function main(): Promise<void> {
       if (whole.total !== largest[1]) throw new Error(`ClickHouse holds ${whole.total} rows of ${largest[0]}, expected ${largest[1]}`);
 
       // 4–5. The endpoints through HTTP, then the same aggregates in Postgres.
-      // The parts the projector just wrote merge in the background for a while (the app's CPU shows it);
-      // queries are timed once the app is idle, as a live system is between bursts.
-      const settled = await waitForIdle(/apps\/projector\/src\/main\.ts/);
-      progress(`the app was idle ${settled.toFixed(1)} s after the drain (background merges done)`);
+      // The parts the projector just wrote merge in the background for a while, Postgres still digests its
+      // load: queries are timed once the machine is quiet, as a live system is between bursts.
+      const settled = await waitForQuietMachine();
+      progress(`the machine was ${settled.quiet ? 'quiet' : 'still busy'} after ${settled.waited.toFixed(1)} s (background merges, autovacuum, checkpoints)`);
       const measured = await measureEndpoints(app.url, token, pg, largest[0], from, to);
       const loadAfter = loadavg();
       report({ dataset, pgLoad, chLoad, drain, metrics, measured, largest, windowRows, from, to, loadBefore, loadAfter, partitions });
@@ -406,20 +408,6 @@ function parseMetrics(text: string): Record<string, number> {
 }
 
 // ----------------------------------------------------------------------------------------------- queries
-
-/** Seconds until the process matching `pattern` used under 5% of a core for 2 s in a row (at most 180 s). */
-async function waitForIdle(pattern: RegExp): Promise<number> {
-  const started = performance.now();
-  let quiet = 0;
-  let last = cpuSecondsOf(pattern);
-  while (quiet < 2 && performance.now() - started < 180_000) {
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const now = cpuSecondsOf(pattern);
-    quiet = now - last < 0.05 ? quiet + 1 : 0;
-    last = now;
-  }
-  return (performance.now() - started) / 1000;
-}
 
 // One kept-alive connection, as the console holds one to its origin; node:http costs the client a
 // fraction of what fetch does (a 30-day hourly series is 1.2 MB), so the figures are the server's.

@@ -22,3 +22,31 @@ export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
+
+/** Busy and total CPU ticks of the whole machine so far (/proc/stat). */
+function machineTicks(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  const idle = fields[3] + (fields[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+/**
+ * Waits until the whole machine has been quiet (under `busyShare` of its CPUs busy) for `seconds` in a
+ * row, at most `maxSeconds`: after a load, Postgres (autovacuum, the checkpointer) and ClickHouse
+ * (merges) keep working for a while, and timings taken meanwhile measure them too. Returns the seconds
+ * waited and whether it got quiet.
+ */
+export async function waitForQuietMachine(busyShare = 0.15, seconds = 3, maxSeconds = 300): Promise<{ waited: number; quiet: boolean }> {
+  const started = performance.now();
+  let streak = 0;
+  let last = machineTicks();
+  while (streak < seconds && performance.now() - started < maxSeconds * 1000) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const now = machineTicks();
+    const share = (now.busy - last.busy) / Math.max(1, now.total - last.total);
+    streak = share < busyShare ? streak + 1 : 0;
+    last = now;
+  }
+  return { waited: (performance.now() - started) / 1000, quiet: streak >= seconds };
+}
