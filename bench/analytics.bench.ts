@@ -19,7 +19,6 @@
  * BENCH_API_REPS (30) and BENCH_PG_REPS (5) set the measured repetitions (after 10 and 1 warm-ups).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, get as httpGet } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -35,6 +34,7 @@ import { createTestDatabase, startService, startTestNats, waitFor, type RunningS
 import { createDataset, type Dataset } from './analytics-data';
 import { createPartitions, loadPostgres, pressureSince, type PgLoad } from './postgres-load';
 import { cpuSecondsOf, percentile, waitForQuietMachine } from './cpu';
+import { sampleGets } from './http-sampler';
 import { progress } from './progress';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
@@ -89,7 +89,6 @@ async function main(): Promise<void> {
     if (cleaned) return;
     cleaned = true;
     progress('cleaning up');
-    agent.destroy();
     await service?.stop();
     await db.drop().catch((error: unknown) => console.error('drop failed', error));
     await nats.destroy();
@@ -409,24 +408,11 @@ function parseMetrics(text: string): Record<string, number> {
 
 // ----------------------------------------------------------------------------------------------- queries
 
-// One kept-alive connection, as the console holds one to its origin; node:http costs the client a
-// fraction of what fetch does (a 30-day hourly series is 1.2 MB), so the figures are the server's.
-const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-
-function apiJson<T>(base: string, token: string, url: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const req = httpGet(`${base}${url}`, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        if (res.statusCode !== 200) reject(new Error(`GET ${url} answered ${res.statusCode}: ${body.slice(0, 500)}`));
-        else resolve(JSON.parse(body) as T);
-      });
-    });
-    req.on('error', reject);
-  });
+async function apiJson<T>(base: string, token: string, url: string): Promise<T> {
+  const res = await fetch(`${base}${url}`, { headers: { authorization: `Bearer ${token}` } });
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}: ${body.slice(0, 500)}`);
+  return JSON.parse(body) as T;
 }
 
 type Row = Record<string, unknown>;
@@ -564,18 +550,18 @@ async function measureEndpoints(base: string, token: string, pg: PgQueries, org:
   const list = endpoints();
   const lastApi = new Map<string, unknown>();
   const apiPressure = pressureSince();
-  for (const e of list) {
-    const url = `${e.path}${e.path.includes('?') ? '&' : '?'}${window}`;
-    const samples: number[] = [];
-    let body: unknown;
-    for (let i = 0; i < API_WARMUPS + API_REPS; i++) {
-      const t = performance.now();
-      body = await apiJson(base, token, url);
-      if (i >= API_WARMUPS) samples.push(performance.now() - t);
-    }
-    lastApi.set(e.name, body);
-    results.push({ name: e.name, api: { samples }, pg: { samples: [] }, check: '' });
-    progress(`API ${e.name}: p50 ${percentile(sorted(samples), 50).toFixed(1)} ms, p95 ${percentile(sorted(samples), 95).toFixed(1)} ms`);
+  // Timed from a client process of its own (see http-sampler.ts), one endpoint after the other.
+  const sampled = await sampleGets({
+    base,
+    headers: { authorization: `Bearer ${token}` },
+    warmups: API_WARMUPS,
+    reps: API_REPS,
+    requests: list.map((e) => ({ name: e.name, path: `${e.path}${e.path.includes('?') ? '&' : '?'}${window}` })),
+  });
+  for (const s of sampled) {
+    lastApi.set(s.name, s.body);
+    results.push({ name: s.name, api: { samples: s.samples }, pg: { samples: [] }, check: '' });
+    progress(`API ${s.name}: p50 ${percentile(sorted(s.samples), 50).toFixed(1)} ms, p95 ${percentile(sorted(s.samples), 95).toFixed(1)} ms`);
   }
   const apiPressurePct = apiPressure();
   const pgPressure = pressureSince();
@@ -643,7 +629,7 @@ function report(r: {
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(fmt(row));
   console.log(
-    `(ms. API: ${API_REPS} sequential HTTP GETs per endpoint after ${API_WARMUPS} warm-ups, JWT check and JSON included, ${psi(measured.apiPressure)}. ` +
+    `(ms. API: ${API_REPS} sequential HTTP GETs per endpoint after ${API_WARMUPS} warm-ups from a client process of its own, JWT check and JSON parse included, ${psi(measured.apiPressure)}. ` +
       `Postgres: ${PG_REPS} runs per endpoint after ${PG_WARMUPS} warm-up, the same aggregate in plain SQL over pg, server defaults, ${psi(measured.pgPressure)}.)\n`,
   );
 
