@@ -41,9 +41,10 @@ describe('cli: migrate, projections rebuild and sql on embedded ClickHouse', () 
       [since],
     );
   const CHECK = `SELECT organizationId, count() AS n, sum(ifNull(responseTimeMs, 0)) AS rt,
-                        (SELECT sum(events) FROM audit_events_hourly h WHERE h.organizationId = e.organizationId) AS rollup
+                        (SELECT sum(events) FROM audit_events_hourly h WHERE h.organizationId = e.organizationId) AS rollup,
+                        (SELECT sum(events) FROM audit_events_daily_users d WHERE d.organizationId = e.organizationId) AS daily
                  FROM audit_events e GROUP BY organizationId ORDER BY organizationId`;
-  const clickhouseCounts = async () => json<Array<{ organizationId: string; n: number; rt: number; rollup: number }>>(['sql', CHECK, '--format', 'json']);
+  const clickhouseCounts = async () => json<Array<{ organizationId: string; n: number; rt: number; rollup: number; daily: number }>>(['sql', CHECK, '--format', 'json']);
 
   it('migrate --json on a fresh store lists the Postgres and the ClickHouse migrations, then finds nothing to do', async () => {
     expect(await json(['migrate', '--json'])).toEqual({ applied: MIGRATIONS.map((M) => new M().name), clickhouse: ['001_audit_events', '002_hourly_rollup', '003_daily_user_rollup'] });
@@ -53,12 +54,12 @@ describe('cli: migrate, projections rebuild and sql on embedded ClickHouse', () 
 
   describe('with events in Postgres', () => {
     beforeAll(async () => {
-      // 150 events of two organizations over about four hours, with milliseconds; 1 in 5 without a response time.
+      // 150 events of two organizations over about four hours across a UTC midnight, with milliseconds; 1 in 5 without a response time.
       await db.query(`
         INSERT INTO audit_trail_events (id, "organizationId", "actionType", "userId", "ipAddress", "responseTimeMs", "queryName", metadata, "createdAt", "receivedAt")
         SELECT gen_random_uuid(), CASE WHEN i % 3 = 0 THEN 'cli-b' ELSE 'cli-a' END, (ARRAY['LOGIN', 'QUERY_RUN', 'PAGE_VIEW', 'LOGOUT'])[1 + i % 4],
                'u' || (i % 5), '192.0.2.' || (i % 9), CASE WHEN i % 5 = 0 THEN NULL ELSE i * 3 END, 'q' || (i % 2), jsonb_build_object('i', i, 'note', 'żółć "x"'),
-               TIMESTAMPTZ '2026-11-27 08:10:00.123+00' + i * INTERVAL '97.007 seconds', now()
+               TIMESTAMPTZ '2026-11-26 22:10:00.123+00' + i * INTERVAL '97.007 seconds', now()
         FROM generate_series(1, 150) AS i`);
       await db.query(`INSERT INTO users (id, email, "userName", "organizationId") SELECT 'u' || i, 'u' || i || '@cli.test', 'User ' || i, 'cli-a' FROM generate_series(0, 4) AS i`);
     });
@@ -75,10 +76,10 @@ describe('cli: migrate, projections rebuild and sql on embedded ClickHouse', () 
         expect(JSON.parse(result.stdout)).toEqual({ organizationId: null, since: null, postgres: 150, inserted: 150, clickhouse: 150, matches: true, seconds: expect.any(Number) });
         expect(result.stderr).toMatch(/\[#{30}\] 100% 150\/150 rows, \d+ rows\/s/);
       }
-      expect(await clickhouseCounts()).toEqual(pg.map((r) => ({ ...r, rollup: r.n })));
+      expect(await clickhouseCounts()).toEqual(pg.map((r) => ({ ...r, rollup: r.n, daily: r.n })));
     });
 
-    it('--org and --since limit the rebuild to their scope (the hour of --since on), each idempotent; a bad --since is a usage error', async () => {
+    it('--org and --since limit the rebuild to their scope (the UTC day of --since on), each idempotent; a bad --since is a usage error', async () => {
       for (let run = 0; run < 2; run++) {
         expect(await json(['projections', 'rebuild', '--org', 'cli-b', '--json'])).toEqual({
           organizationId: 'cli-b',
@@ -90,21 +91,21 @@ describe('cli: migrate, projections rebuild and sql on embedded ClickHouse', () 
           seconds: expect.any(Number),
         });
       }
-      const fromHour = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_trail_events WHERE "createdAt" >= '2026-11-27T10:00:00Z'`))[0].n;
-      expect(fromHour).toBeGreaterThan(50);
-      expect(fromHour).toBeLessThan(150);
+      const fromDay = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_trail_events WHERE "createdAt" >= '2026-11-27T00:00:00Z'`))[0].n;
+      expect(fromDay).toBeGreaterThan(50);
+      expect(fromDay).toBeLessThan(150);
       for (let run = 0; run < 2; run++) {
         expect(await json(['projections', 'rebuild', '--since', '2026-11-27T10:59:59.999Z', '--json'])).toMatchObject({
           organizationId: null,
-          since: '2026-11-27T10:00:00.000Z',
-          postgres: fromHour,
-          inserted: fromHour,
-          clickhouse: fromHour,
+          since: '2026-11-27T00:00:00.000Z',
+          postgres: fromDay,
+          inserted: fromDay,
+          clickhouse: fromDay,
           matches: true,
         });
       }
       // Whatever the scopes, ClickHouse ends equal to Postgres, rollup included.
-      expect(await clickhouseCounts()).toEqual((await postgresCounts()).map((r) => ({ ...r, rollup: r.n })));
+      expect(await clickhouseCounts()).toEqual((await postgresCounts()).map((r) => ({ ...r, rollup: r.n, daily: r.n })));
 
       const bad = await run(['projections', 'rebuild', '--since', 'last tuesday']);
       expect(bad.code).toBe(2);
