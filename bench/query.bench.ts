@@ -24,7 +24,7 @@ import { decodeCursor, pageSql, readEventFilter, EVENT_FILTER_PARAMS, type Curso
 import { QueryReader } from '@audit/platform';
 import { createTestDatabase, startService, startTestNats, testServerUrl, type RunningService, type TestDatabase } from '@audit/testing';
 import { createDataset } from './analytics-data';
-import { percentile } from './cpu';
+import { percentile, waitForQuietMachine } from './cpu';
 import { createPartitions, loadPostgres, pressureSince, type PgLoad } from './postgres-load';
 import { progress } from './progress';
 
@@ -96,6 +96,9 @@ async function main(): Promise<void> {
     try {
       const newest = await pg.query<{ t: Date }>(`SELECT max("createdAt") AS t FROM audit_trail_events WHERE "organizationId" = $1`, [org]);
       const cases = await chooseCases(pg, org, newest.rows[0].t);
+      // After a load Postgres keeps working for a while (autovacuum, the checkpointer): time pages once the machine is quiet.
+      const settled = await waitForQuietMachine();
+      progress(`the machine was ${settled.quiet ? 'quiet' : 'still busy'} after ${settled.waited.toFixed(1)} s`);
       const loadBefore = loadavg();
       const pressure = pressureSince();
       const floor = await healthzRoundTrips(service.url, WARMUPS + REPS);
