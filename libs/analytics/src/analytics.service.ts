@@ -2,11 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { ActionType, ResponseTimeItem, Summary, TopUserItem } from '@audit/contracts';
 
 export type { ResponseTimeItem, Summary, TimeseriesItem, TopUserItem } from '@audit/contracts';
-import { ClickHouse, toClickHouseTime } from '@audit/clickhouse';
+import { ClickHouse, DAILY_USERS_ROLLUP, HOURLY_ROLLUP, spanStart, toClickHouseTime } from '@audit/clickhouse';
 import type { AnalyticsWindow, GroupBy, Interval } from './query-params';
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 const ITEMS_OPEN = Buffer.from('{"items":');
 const ITEMS_CLOSE = Buffer.from('}');
 
@@ -70,13 +68,15 @@ export class AnalyticsService {
     const params: Record<string, unknown> = { org, from: toClickHouseTime(window.from), to: toClickHouseTime(window.to) };
     // The whole hours and whole UTC days inside [from, to), which the rollups answer, and the partial
     // spans before and after them: [from, headTo) and [tailFrom, to), empty when the edge is whole.
-    for (const [span, ms, length] of [['hour', HOUR_MS, 19], ['day', DAY_MS, 10]] as const) {
-      const fullFrom = Math.ceil(from / ms) * ms;
-      const fullTo = Math.max(fullFrom, Math.floor(to / ms) * ms);
-      params[`${span}From`] = toClickHouseTime(new Date(fullFrom)).slice(0, length);
-      params[`${span}To`] = toClickHouseTime(new Date(fullTo)).slice(0, length);
-      params[`${span}HeadTo`] = toClickHouseTime(new Date(Math.min(to, fullFrom)));
-      params[`${span}TailFrom`] = toClickHouseTime(new Date(Math.max(from, fullTo)));
+    for (const [span, rollup] of [['hour', HOURLY_ROLLUP], ['day', DAILY_USERS_ROLLUP]] as const) {
+      // The first whole span starts at `from` rounded up to the span, the whole spans end at `to` rounded down.
+      const first = spanStart(rollup, new Date(from + rollup.span.ms - 1));
+      const floorTo = spanStart(rollup, window.to);
+      const last = floorTo.start < first.start ? first : floorTo;
+      params[`${span}From`] = first.param;
+      params[`${span}To`] = last.param;
+      params[`${span}HeadTo`] = toClickHouseTime(new Date(Math.min(to, first.start.getTime())));
+      params[`${span}TailFrom`] = toClickHouseTime(new Date(Math.max(from, last.start.getTime())));
     }
     return params;
   }
