@@ -1,11 +1,9 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { AuditEvent } from '@audit/contracts';
-import { testClickHouseEnv, type TestClickHouse } from '@audit/testing';
-import type { ClickHouse } from './clickhouse.service';
+import type { TestClickHouse } from '@audit/testing';
 import { encodeEventRow, ENCODED_EVENT_COLUMNS, UnencodableEventError } from './encoded-event-row';
 import { ClickHouseEventsRepository, toClickHouseRow } from './events.repository';
-import { migrateClickHouse } from './migrator';
-import { event } from './sample-event.fixture';
+import { embeddedRepository, event } from './sample-event.fixture';
 
 /** Events whose text exercises every escape of the TabSeparated encoding, and every kind of value. */
 const awkward = (): AuditEvent[] => [
@@ -82,10 +80,7 @@ describe('ClickHouseEventsRepository with encoded rows, on embedded chDB', () =>
   let repo: ClickHouseEventsRepository;
 
   beforeAll(async () => {
-    ch = testClickHouseEnv();
-    client = await ch.client();
-    await migrateClickHouse(client);
-    repo = new ClickHouseEventsRepository({ client, insertSettings: {} } as unknown as ClickHouse);
+    ({ ch, client, repo } = await embeddedRepository());
   });
 
   afterAll(async () => {

@@ -1,9 +1,6 @@
-import type { ClickHouseClient } from '@clickhouse/client';
-import { testClickHouseEnv, type TestClickHouse } from '@audit/testing';
-import type { ClickHouse } from './clickhouse.service';
+import type { TestClickHouse } from '@audit/testing';
 import { ClickHouseEventsRepository, toClickHouseRow, toClickHouseTime, type ClickHouseEventRow } from './events.repository';
-import { migrateClickHouse } from './migrator';
-import { event } from './sample-event.fixture';
+import { embeddedRepository, event } from './sample-event.fixture';
 
 describe('toClickHouseRow', () => {
   it('maps every field of a canonical event to its column, times as UTC DateTime64 text', () => {
@@ -34,14 +31,10 @@ describe('toClickHouseRow', () => {
 /** insertNew is what stands between at-least-once delivery and a double count, in the events and in the rollup. */
 describe('ClickHouseEventsRepository.insertNew on embedded chDB', () => {
   let ch: TestClickHouse;
-  let client: ClickHouseClient;
   let repo: ClickHouseEventsRepository;
 
   beforeAll(async () => {
-    ch = testClickHouseEnv();
-    client = await ch.client();
-    await migrateClickHouse(client);
-    repo = new ClickHouseEventsRepository({ client } as unknown as ClickHouse);
+    ({ ch, repo } = await embeddedRepository());
   });
 
   afterAll(async () => {

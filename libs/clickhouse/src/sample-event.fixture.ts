@@ -1,4 +1,9 @@
+import type { ClickHouseClient } from '@clickhouse/client';
 import type { AuditEvent } from '@audit/contracts';
+import { testClickHouseEnv, type TestClickHouse } from '@audit/testing';
+import type { ClickHouse } from './clickhouse.service';
+import { ClickHouseEventsRepository } from './events.repository';
+import { migrateClickHouse } from './migrator';
 
 /** The n-th canonical event of the ClickHouse specs: distinct ids and times, three users, overridable. */
 export const event = (n: number, overrides: Partial<AuditEvent> = {}): AuditEvent => ({
@@ -18,3 +23,11 @@ export const event = (n: number, overrides: Partial<AuditEvent> = {}): AuditEven
   receivedAt: new Date(Date.UTC(2026, 10, 20, 11, 0, 0, n)).toISOString(),
   ...overrides,
 });
+
+/** A fresh, migrated embedded ClickHouse database and the events repository over it; drop `ch` after the tests. */
+export async function embeddedRepository(): Promise<{ ch: TestClickHouse; client: ClickHouseClient; repo: ClickHouseEventsRepository }> {
+  const ch = testClickHouseEnv();
+  const client = await ch.client();
+  await migrateClickHouse(client);
+  return { ch, client, repo: new ClickHouseEventsRepository({ client, insertSettings: {} } as unknown as ClickHouse) };
+}
