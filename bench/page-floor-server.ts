@@ -1,0 +1,42 @@
+/**
+ * The floor of bench:query: the events API's page with nothing around it. A bare node:http server that
+ * reads the same parameters, runs the same repository call (pageSql on a pg pool) and writes the same
+ * JSON body as `GET /v1/events` — no Nest, no Express, no token check, no PAGE_VIEW. What it costs over
+ * the plain SQL is what one HTTP hop to a Node process costs on this machine, whatever the framework.
+ *
+ * Started by the benchmark as its own process (DATABASE_URL, BENCH_ORG: the organization it reads); prints the port it listens on.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HealthRegistry, QueryReader, sendJson } from '@audit/platform';
+import { Database, readPersistenceConfig } from '@audit/persistence';
+import { decodeCursor, encodeCursor, EVENT_FILTER_PARAMS, EventsReadRepository, readEventFilter } from '@audit/query';
+
+const org = process.env.BENCH_ORG ?? '';
+const db = new Database(readPersistenceConfig(), new HealthRegistry());
+const events = new EventsReadRepository(db);
+
+/** The body `GET /v1/events` would answer for this query string. */
+async function page(url: string): Promise<string> {
+  const query: Record<string, string | string[]> = {};
+  for (const [key, value] of new URL(url, 'http://floor').searchParams) {
+    const seen = query[key];
+    query[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+  }
+  const q = new QueryReader(query, [...EVENT_FILTER_PARAMS, 'limit', 'cursor']);
+  const filter = readEventFilter(q);
+  const limit = q.limit(50, 500);
+  const cursor = q.text('cursor', 200);
+  q.done();
+  const result = await events.page(org, filter, limit, cursor === undefined ? undefined : (decodeCursor(cursor) ?? undefined));
+  return JSON.stringify(result.next ? { items: result.items, nextCursor: encodeCursor(result.next) } : { items: result.items });
+}
+
+const server = createServer((req, res) => {
+  page(req.url ?? '/').then(
+    (body) => sendJson(res, body),
+    (error: unknown) => res.writeHead(500).end(String(error)),
+  );
+});
+// The benchmark reads the port from the first line.
+server.listen(0, '127.0.0.1', () => process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`));
