@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Client } from 'pg';
 import { TokensService } from '@audit/auth';
 import { STREAMS } from '@audit/messaging';
 import {
@@ -100,7 +101,8 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
     mkdirSync(path.join(consoleDir, 'assets'));
     writeFileSync(path.join(consoleDir, 'index.html'), '<!doctype html><title>Audit</title><div id="root"></div>');
     writeFileSync(path.join(consoleDir, 'assets', 'app-1a2b.js'), 'console.log(1)');
-    service = await startService('query', { DATABASE_URL: db.url, NATS_URL: nats.url, AUTH_JWT_SECRET: SECRET, CONSOLE_DIR: consoleDir });
+    // Reads here take milliseconds; the limit is low so a test can make one outlive it.
+    service = await startService('query', { DATABASE_URL: db.url, NATS_URL: nats.url, AUTH_JWT_SECRET: SECRET, CONSOLE_DIR: consoleDir, PG_READ_TIMEOUT_MS: '2000' });
     bus = await connectTestBus(nats.url);
     await insertStoredEvents(db, [...rows, ...otherRows]);
     await db.query(
@@ -243,6 +245,26 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
     const res = await get('/v1/events/1%27%20or%201=1');
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { details: Array<{ path: string }> } }).error.details[0].path).toBe('id');
+  });
+
+  it('answers 504 QUERY_TIMEOUT for a read that outlives PG_READ_TIMEOUT_MS, and serves the next one', async () => {
+    // A session holding the events table makes the read wait past its limit.
+    const locker = new Client({ connectionString: db.url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE audit_trail_events IN ACCESS EXCLUSIVE MODE');
+      const res = await get('/v1/events?q=payments');
+      expect(res.status).toBe(504);
+      expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+        code: 'QUERY_TIMEOUT',
+        message: expect.stringContaining('narrow the time window or the filters'),
+      });
+      await locker.query('ROLLBACK');
+      expect((await get('/v1/events?q=payments')).status).toBe(200);
+    } finally {
+      await locker.end();
+    }
   });
 
   it('lists the organization’s users for the user filter', async () => {

@@ -42,4 +42,20 @@ describe('Database (real Postgres)', () => {
     // The pool is still usable afterwards.
     await expect(database.transaction(async (client) => (await client.query('SELECT 1 AS one')).rows)).resolves.toEqual([{ one: 1 }]);
   });
+
+  it('stops a read that outlives PG_READ_TIMEOUT_MS (QUERY_TIMEOUT), keeps serving reads, and leaves the write path unbounded', async () => {
+    const bounded = new Database(readPersistenceConfig({ DATABASE_URL: db.url, PG_POOL_SIZE: '1', PG_READ_TIMEOUT_MS: '200' }), new HealthRegistry());
+    try {
+      const started = performance.now();
+      await expect(bounded.read('SELECT pg_sleep(10)', [])).rejects.toMatchObject({ name: 'AppError', code: 'QUERY_TIMEOUT', message: expect.stringContaining('PG_READ_TIMEOUT_MS') });
+      expect(performance.now() - started).toBeLessThan(5_000);
+      // The same (only) connection answers the next read.
+      await expect(bounded.read<{ one: number }>('SELECT $1::int AS one', [1])).resolves.toEqual([{ one: 1 }]);
+      await expect(bounded.pool.query('SELECT pg_sleep(0.4) AS slept')).resolves.toMatchObject({ rowCount: 1 });
+      // Other failures pass unchanged.
+      await expect(bounded.read('SELECT 1/0', [])).rejects.toMatchObject({ code: '22012' });
+    } finally {
+      await bounded.onApplicationShutdown();
+    }
+  });
 });

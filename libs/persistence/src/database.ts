@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Pool, type PoolClient } from 'pg';
+import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
-import { HealthRegistry, backoffMs, sleep } from '@audit/platform';
+import { AppError, HealthRegistry, backoffMs, sleep } from '@audit/platform';
 import { PERSISTENCE_CONFIG, type PersistenceConfig } from './config';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
@@ -49,6 +49,8 @@ export class Database implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(Database.name);
   readonly dataSource: DataSource;
   readonly pool: Pool;
+  /** Opened on the first {@link read}: processes that never serve administrators' reads never connect it. */
+  private reads?: Pool;
 
   constructor(
     @Inject(PERSISTENCE_CONFIG) private readonly config: PersistenceConfig,
@@ -82,7 +84,35 @@ export class Database implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.pool.end().catch(() => undefined);
+    await this.reads?.end().catch(() => undefined);
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+
+  /**
+   * Runs one administrator read (a page of events, an event, the user list) on a pool whose sessions
+   * stop any statement after `readTimeoutMs`. The limit is Postgres' statement_timeout, set when a
+   * connection opens, so a read costs no extra round trip; the write path's pool keeps no limit (a batch
+   * or a retention pass may rightly take long). A read stopped by it is a QUERY_TIMEOUT.
+   */
+  async read<T extends QueryResultRow>(sql: string, params: unknown[]): Promise<T[]> {
+    try {
+      return (await this.readPool().query<T>(sql, params)).rows;
+    } catch (error) {
+      if (!isStatementTimeout(error)) throw error;
+      throw new AppError(
+        'QUERY_TIMEOUT',
+        `the read ran longer than ${this.config.readTimeoutMs} ms (PG_READ_TIMEOUT_MS) and was stopped: narrow the time window or the filters`,
+      );
+    }
+  }
+
+  private readPool(): Pool {
+    if (!this.reads) {
+      const { databaseUrl, poolSize, readTimeoutMs } = this.config;
+      this.reads = new Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 5_000, statement_timeout: readTimeoutMs > 0 ? readTimeoutMs : false });
+      this.reads.on('error', (error) => this.logger.warn({ msg: 'idle Postgres client (reads) failed', error: error.message }));
+    }
+    return this.reads;
   }
 
   /** Runs `work` while holding a session advisory lock, so one replica at a time does it. */
@@ -127,6 +157,12 @@ export class Database implements OnModuleInit, OnApplicationShutdown {
       client.release(broken && isConnectionError(broken) ? broken : undefined);
     }
   }
+}
+
+/** 57014 is also an administrator's pg_cancel_backend; only the timeout is the read's own doing. */
+function isStatementTimeout(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === '57014' && typeof message === 'string' && message.includes('statement timeout');
 }
 
 function isConnectionError(error: Error): boolean {

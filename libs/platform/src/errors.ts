@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'GONE'
   | 'PAYLOAD_TOO_LARGE'
   | 'BUS_UNAVAILABLE'
-  | 'DATABASE_UNAVAILABLE';
+  | 'DATABASE_UNAVAILABLE'
+  | 'QUERY_TIMEOUT';
 
 /** A typed application error; the HTTP layer maps its code to a status, use cases never pick one. */
 export class AppError extends Error {
@@ -43,6 +44,9 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'BUS_UNAVAILABLE':
     case 'DATABASE_UNAVAILABLE':
       return HttpStatus.SERVICE_UNAVAILABLE;
+    // The database was reachable but the read outgrew its time: asking again unchanged will not help.
+    case 'QUERY_TIMEOUT':
+      return HttpStatus.GATEWAY_TIMEOUT;
     default:
       return assertNever(code);
   }

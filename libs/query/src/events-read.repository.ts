@@ -59,15 +59,15 @@ export class EventsReadRepository {
 
   async page(organizationId: string, filter: EventFilter, limit: number, after?: Cursor): Promise<EventsPage> {
     const { sql, params } = pageSql(organizationId, filter, limit, after);
-    // The console's hot path, like the writer's batches, goes straight to the pg pool: no query runner per call.
-    const { rows } = await this.db.pool.query<SummaryRow & { cursorAt: string }>(sql, params);
+    // The console's hot path goes straight to a pg pool (no TypeORM query runner per call), bounded in time.
+    const rows = await this.db.read<SummaryRow & { cursorAt: string }>(sql, params);
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     return { items: items.map(toSummary), next: rows.length > limit && last ? { createdAt: last.cursorAt, id: last.id } : undefined };
   }
 
   async findOne(organizationId: string, id: string): Promise<EventDetail | null> {
-    const rows = await this.db.dataSource.query<Array<SummaryRow & { organizationId: string; metadata: Record<string, unknown> }>>(
+    const rows = await this.db.read<SummaryRow & { organizationId: string; metadata: Record<string, unknown> }>(
       `SELECT ${SUMMARY_COLUMNS}, a."organizationId", a.metadata FROM audit_trail_events a ${USER_JOIN}
        WHERE a.id = $1 AND a."organizationId" = $2`,
       [id, organizationId],
@@ -84,7 +84,7 @@ export class EventsReadRepository {
       params.push(likePattern(q));
       match = `AND (id ILIKE $3 OR email ILIKE $3 OR "userName" ILIKE $3)`;
     }
-    return this.db.dataSource.query<UserItem[]>(
+    return this.db.read<UserItem>(
       `SELECT id, email, "userName" FROM users WHERE "organizationId" = $1 ${match} ORDER BY lower(coalesce(email, "userName", id)), id LIMIT $2`,
       params,
     );
