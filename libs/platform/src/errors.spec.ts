@@ -13,6 +13,7 @@ describe('error codes', () => {
     ['PAYLOAD_TOO_LARGE', 413],
     ['BUS_UNAVAILABLE', 503],
     ['DATABASE_UNAVAILABLE', 503],
+    ['QUERY_TIMEOUT', 504],
   ])('%s maps to %i', (code, status) => {
     expect(httpStatusOf(code)).toBe(status);
     expect(new AppError(code, 'x').code).toBe(code);
