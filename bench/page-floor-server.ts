@@ -8,7 +8,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HealthRegistry, QueryReader, sendJson } from '@audit/platform';
+import { HealthRegistry, QueryReader } from '@audit/platform';
 import { Database, readPersistenceConfig } from '@audit/persistence';
 import { decodeCursor, encodeCursor, EVENT_FILTER_PARAMS, EventsReadRepository, readEventFilter } from '@audit/query';
 
@@ -34,7 +34,7 @@ async function page(url: string): Promise<string> {
 
 const server = createServer((req, res) => {
   page(req.url ?? '/').then(
-    (body) => sendJson(res, body),
+    (body) => res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) }).end(body),
     (error: unknown) => res.writeHead(500).end(String(error)),
   );
 });

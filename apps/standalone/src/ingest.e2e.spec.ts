@@ -146,6 +146,16 @@ describe('standalone end to end (ingest → AUDIT_EVENTS → writer → Postgres
       expect({ status: notJson.status, code: notJson.body.error?.code }).toEqual({ status: 400, code: 'BAD_REQUEST' });
     });
 
+    it('answers 415 UNSUPPORTED_MEDIA_TYPE naming the type to a body that is not sent as JSON', async () => {
+      const res = await fetch(`${stack.service.url}/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/xml' },
+        body: '<event organizationId="org-validate"/>',
+      });
+      expect(res.status).toBe(415);
+      expect(((await res.json()) as { error: unknown }).error).toEqual({ code: 'UNSUPPORTED_MEDIA_TYPE', message: expect.stringContaining('application/xml') });
+    });
+
     it('answers 413 PAYLOAD_TOO_LARGE to a body over 5 MiB', async () => {
       const huge = JSON.stringify([{ organizationId: org, actionType: 'LOGIN', metadata: { blob: 'x'.repeat(5 * 1024 * 1024 + 1) } }]);
       const tooLarge = await postEvents(stack.service.url, key, huge, true);

@@ -1,7 +1,6 @@
-import { Controller, Get, Inject, Query, Res, UseGuards } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, Header, Inject, Query, UseGuards } from '@nestjs/common';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
-import { QueryReader, sendJson } from '@audit/platform';
+import { QueryReader } from '@audit/platform';
 import { AnalyticsService, type ResponseTimeItem, type Summary, type TopUserItem } from './analytics.service';
 import { ANALYTICS_CONFIG, type AnalyticsConfig } from './config';
 import { GROUP_BYS, INTERVALS } from './query-params';
@@ -15,15 +14,16 @@ export class AnalyticsController {
     @Inject(ANALYTICS_CONFIG) private readonly config: AnalyticsConfig,
   ) {}
 
-  /** `{items: [{bucket, actionType, count}]}`, sent as ClickHouse produced it (see `timeseriesBody`). */
+  /** `{items: [{bucket, actionType, count}]}`: ClickHouse's own JSON bytes (see `timeseriesBody`), sent as they are. */
   @Get('timeseries')
-  async timeseries(@Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal, @Res() res: Response): Promise<void> {
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  async timeseries(@Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal): Promise<Buffer> {
     const q = new QueryReader(query, ['from', 'to', 'interval', 'actionType']);
     const window = q.window(this.config.maxWindowMs);
     const interval = q.oneOf('interval', INTERVALS, 'hour');
     const types = q.actionTypes();
     q.done();
-    sendJson(res, await this.analytics.timeseriesBody(admin.organizationId, window, interval, types));
+    return this.analytics.timeseriesBody(admin.organizationId, window, interval, types);
   }
 
   @Get('top-users')

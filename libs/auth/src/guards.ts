@@ -1,14 +1,14 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { AppError } from '@audit/platform';
 import { ApiKeysService, type IngestPrincipal } from './api-keys.service';
 import { InvalidTokenError, TokensService, type TokenPrincipal } from './tokens.service';
 import { VerifiedTokenCache } from './verified-token-cache';
 
-type AuthedRequest = Request & { ingestPrincipal?: IngestPrincipal; tokenPrincipal?: TokenPrincipal };
+type AuthedRequest = FastifyRequest & { ingestPrincipal?: IngestPrincipal; tokenPrincipal?: TokenPrincipal };
 
 /** The credential of a request: `Authorization: Bearer <credential>` or, for keys, `X-Api-Key`. */
-function credentialOf(req: Request): string | undefined {
+function credentialOf(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
   if (typeof header === 'string') {
     const match = /^Bearer\s+(\S+)$/i.exec(header.trim());

@@ -1,6 +1,5 @@
-import { pipeline } from 'node:stream/promises';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminAuth, AdminGuard, InvalidTokenError, TokensService, type TokenPrincipal } from '@audit/auth';
 import { AppError, clientIp } from '@audit/platform';
 import { ExportsService, type ExportView } from './exports.service';
@@ -19,7 +18,7 @@ export class ExportsController {
   @Post()
   @HttpCode(202)
   @UseGuards(AdminGuard)
-  request(@Body() body: unknown, @AdminAuth() admin: TokenPrincipal, @Req() req: Request): Promise<{ id: string; status: 'pending' }> {
+  request(@Body() body: unknown, @AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest): Promise<{ id: string; status: 'pending' }> {
     return this.exports.request(admin, body, clientIp(req.ip));
   }
 
@@ -34,18 +33,16 @@ export class ExportsController {
   }
 
   @Get(':id/download')
-  async download(@Param('id') id: string, @Query('expires') expires: unknown, @Query('signature') signature: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async download(@Param('id') id: string, @Query('expires') expires: unknown, @Query('signature') signature: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const file = await this.exports.download(id, expires, signature, await this.optionalCaller(req));
-    res.status(200);
-    res.setHeader('Content-Type', 'application/gzip');
-    res.setHeader('Content-Disposition', `attachment; filename="${file.fileName}"`);
-    res.setHeader('Cache-Control', 'private, no-store');
-    if (file.sizeBytes !== null) res.setHeader('Content-Length', String(file.sizeBytes));
-    await pipeline(file.body, res);
+    reply.status(200).headers({ 'Content-Type': 'application/gzip', 'Content-Disposition': `attachment; filename="${file.fileName}"`, 'Cache-Control': 'private, no-store' });
+    if (file.sizeBytes !== null) reply.header('Content-Length', String(file.sizeBytes));
+    // Fastify pipes the stream and ends (or destroys) the response with it.
+    await reply.send(file.body);
   }
 
   /** A bearer token is optional on a download; when sent it must be valid (and is matched to the job's organization). */
-  private async optionalCaller(req: Request): Promise<TokenPrincipal | null> {
+  private async optionalCaller(req: FastifyRequest): Promise<TokenPrincipal | null> {
     const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization?.trim() ?? '');
     if (!match) return null;
     try {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError, readConfig } from './config';
 import { AppErrorFilter } from './errors';
 import { JsonLogger } from './logger';
@@ -22,17 +22,26 @@ export const readHttpConfig = (): HttpConfig =>
 /**
  * Creates a Nest HTTP application the way every service runs: JSON logs, JSON bodies up to the
  * configured limit, one error shape, shutdown hooks that drain consumers before the process exits.
+ *
+ * On Fastify rather than Express: the same route, guard and filter code answers ~0.2 ms sooner a
+ * request on a 2-core machine (bench:query's floor column shows what is left above bare node:http),
+ * and no response body is hashed for an ETag.
  */
-export async function createHttpApp(rootModule: Type<unknown>, name: string, http: HttpConfig = readHttpConfig()): Promise<INestApplication> {
+export async function createHttpApp(rootModule: Type<unknown>, name: string, http: HttpConfig = readHttpConfig()): Promise<NestFastifyApplication> {
   const logger = new JsonLogger(name);
-  const app = await NestFactory.create<NestExpressApplication>(rootModule, { logger, bodyParser: false });
-  app.useBodyParser('json', { limit: http.bodyLimitBytes, strict: false });
-  // No client of this API revalidates with If-None-Match, so hashing every response body (an hourly
-  // series is ~1 MB) for an ETag is pure cost: the generator of body ETags gives none. Static files
-  // (the console) keep theirs, from their size and mtime, since the setting stays enabled.
-  app.set('etag', () => undefined);
+  const adapter = new FastifyAdapter({ bodyLimit: http.bodyLimitBytes });
+  // Fastify closes the connection after refusing a body (413, bad JSON) while the client may still be
+  // sending it: fetch then reports a broken pipe, never the answer. Kept open, Node reads and drops the
+  // rest of the body and the client gets its 413 with the error body.
+  adapter.getInstance().addHook('onSend', (_req, reply, payload, done) => {
+    if (reply.statusCode >= 400 && reply.getHeader('connection') === 'close') reply.removeHeader('connection');
+    done(null, payload);
+  });
+  // Fastify's own parsers (JSON, and text as a string) within bodyLimit; Nest's would add url-encoded forms.
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, { logger, bodyParser: false });
   app.useGlobalFilters(new AppErrorFilter());
   await app.init();
+  await app.getHttpAdapter().getInstance().ready();
   return app;
 }
 

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** Every failure a client can be told about, by code. */
 export type ErrorCode =
@@ -61,36 +61,41 @@ export function errorBody(code: string, message: string, details?: unknown): { e
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 
-/** Maps typed errors, Nest's HTTP exceptions and body-parser failures to the error body; logs the rest. */
+/** Maps typed errors, Nest's HTTP exceptions and request-parsing failures to the error body; logs the rest. */
 @Catch()
 export class AppErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (reply.sent) {
+      // A streamed answer failed after its status went out: all that is left is to say so in the log.
+      this.logger.error(exception instanceof Error ? exception : String(exception));
+      return;
+    }
     if (exception instanceof AppError) {
       const status = httpStatusOf(exception.code);
-      if (status === HttpStatus.SERVICE_UNAVAILABLE) res.setHeader('Retry-After', '1');
-      res.status(status).json(errorBody(exception.code, exception.message, exception.details));
+      if (status === HttpStatus.SERVICE_UNAVAILABLE) reply.header('Retry-After', '1');
+      void reply.status(status).send(errorBody(exception.code, exception.message, exception.details));
       return;
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      res.status(status).json(errorBody(codeForStatus(status), exception.message));
+      const message =
+        status === HttpStatus.UNSUPPORTED_MEDIA_TYPE
+          ? `request bodies are JSON: send Content-Type: application/json (got ${host.switchToHttp().getRequest<FastifyRequest>().headers['content-type'] ?? 'none'})`
+          : exception.message;
+      void reply.status(status).send(errorBody(codeForStatus(status), message));
       return;
     }
-    // Body-parser failures reach here from Nest's own error handler, before any route ran.
-    const { type, status } = (exception ?? {}) as { type?: unknown; status?: unknown };
-    if (type === 'entity.too.large') {
-      res.status(413).json(errorBody('PAYLOAD_TOO_LARGE', 'request body is too large'));
-      return;
-    }
-    if (typeof type === 'string' && typeof status === 'number' && status >= 400 && status < 500) {
-      res.status(status).json(errorBody(codeForStatus(status), type === 'entity.parse.failed' ? 'request body is not valid JSON' : type));
+    // Fastify's JSON parser fails with the SyntaxError itself (status 400 attached), before any route ran.
+    const { statusCode } = (exception ?? {}) as { statusCode?: unknown };
+    if (exception instanceof SyntaxError && statusCode === 400) {
+      void reply.status(400).send(errorBody('BAD_REQUEST', 'request body is not valid JSON'));
       return;
     }
     this.logger.error(exception instanceof Error ? exception : String(exception));
-    res.status(500).json(errorBody('INTERNAL', 'internal error'));
+    void reply.status(500).send(errorBody('INTERNAL', 'internal error'));
   }
 }
 
@@ -99,5 +104,6 @@ function codeForStatus(status: number): string {
   if (status === 401) return 'UNAUTHENTICATED';
   if (status === 403) return 'FORBIDDEN';
   if (status === 413) return 'PAYLOAD_TOO_LARGE';
+  if (status === 415) return 'UNSUPPORTED_MEDIA_TYPE';
   return status >= 500 ? 'INTERNAL' : 'BAD_REQUEST';
 }

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Injectable, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 
 /** A readiness probe of one dependency or worker: resolves when ready, throws (or returns a reason) when not. */
 export type ReadinessCheck = () => Promise<string | void> | string | void;
@@ -57,8 +57,8 @@ export class HealthController {
   }
 
   @Get('readyz')
-  async readyz(@Res() res: Response): Promise<void> {
+  async readyz(@Res() reply: FastifyReply): Promise<void> {
     const result = await this.registry.evaluate();
-    res.status(result.ready ? 200 : 503).json({ status: result.ready ? 'ready' : 'not ready', checks: result.checks });
+    await reply.status(result.ready ? 200 : 503).send({ status: result.ready ? 'ready' : 'not ready', checks: result.checks });
   }
 }

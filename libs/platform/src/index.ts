@@ -8,4 +8,3 @@ export * from './platform.module';
 export * from './sleep';
 export * from './query-reader';
 export * from './client-ip';
-export * from './send-json';

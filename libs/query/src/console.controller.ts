@@ -1,7 +1,8 @@
-import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { send, type SendOptions } from '@fastify/send';
+import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QUERY_CONFIG, type QueryConfig } from './config';
 
 // The console talks to this origin only; it is never framed, and never leaks its URL (which holds filters).
@@ -23,38 +24,51 @@ export class ConsoleController {
   constructor(@Inject(QUERY_CONFIG) private readonly config: QueryConfig) {}
 
   @Get()
-  index(@Res() res: Response): void {
-    this.sendIndex(res);
+  async index(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.sendIndex(req, reply);
   }
 
-  @Get('*path')
-  file(@Req() req: Request, @Res() res: Response): void {
-    const relative = decodeURIComponent(req.path.replace(/^\/audit\/?/, ''));
+  // find-my-way's wildcard: every path below /audit.
+  @Get('*')
+  async file(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const relative = decodedPath(req.url.split('?')[0].replace(/^\/audit\/?/, ''));
     const root = this.config.consoleDir;
-    const file = path.resolve(root, relative);
+    const file = relative === null ? '' : path.resolve(root, relative);
     const inside = file.startsWith(root + path.sep);
     if (inside && existsSync(file) && statSync(file).isFile()) {
-      for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-      const hashed = relative.startsWith('assets/');
-      res.sendFile(file, { maxAge: hashed ? '365d' : 0, immutable: hashed, dotfiles: 'deny' });
+      const hashed = (relative ?? '').startsWith('assets/');
+      await this.sendFile(req, reply, file, { maxAge: hashed ? '365d' : 0, immutable: hashed, dotfiles: 'deny' });
       return;
     }
     // A missing asset is a 404; a client-side route (no extension) is the app itself.
-    if (path.extname(relative) !== '') {
-      res.status(404).json({ error: { code: 'NOT_FOUND', message: `no file ${relative}` } });
+    if (relative === null || path.extname(relative) !== '') {
+      await reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no file ${relative ?? 'at this path'}` } });
       return;
     }
-    this.sendIndex(res);
+    await this.sendIndex(req, reply);
   }
 
-  private sendIndex(res: Response): void {
+  private async sendIndex(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const index = path.join(this.config.consoleDir, 'index.html');
     if (!existsSync(index)) {
-      res.status(503).json({ error: { code: 'CONSOLE_NOT_BUILT', message: `the console is not built (no ${index}): run npm run build:console` } });
+      await reply.status(503).send({ error: { code: 'CONSOLE_NOT_BUILT', message: `the console is not built (no ${index}): run npm run build:console` } });
       return;
     }
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-    res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(index);
+    await this.sendFile(req, reply, index, { cacheControl: false }, { 'Cache-Control': 'no-cache' });
+  }
+
+  /** The file with its validators (ETag, Last-Modified: a 304 when unchanged) and the page's security headers. */
+  private async sendFile(req: FastifyRequest, reply: FastifyReply, file: string, options: SendOptions, extra: Record<string, string> = {}): Promise<void> {
+    const { statusCode, headers, stream } = await send(req.raw, file, options);
+    await reply.status(statusCode).headers({ ...headers, ...SECURITY_HEADERS, ...extra }).send(stream);
+  }
+}
+
+/** The path as the file system names it; null for a malformed escape, which names no file. */
+function decodedPath(encoded: string): string | null {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return null;
   }
 }

@@ -1,8 +1,7 @@
-import { Controller, Get, Param, Query, Res, UseGuards } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
 import { isUuid, type EventDetail, type EventSummary, type Page, type UserItem } from '@audit/contracts';
-import { AppError, QueryReader, sendJson } from '@audit/platform';
+import { AppError, QueryReader } from '@audit/platform';
 import { decodeCursor, encodeCursor, type Cursor } from './cursor';
 import { EVENT_FILTER_PARAMS, readEventFilter } from './event-filter';
 import { EventsReadRepository } from './events-read.repository';
@@ -16,9 +15,8 @@ export const MAX_PAGE_SIZE = 500;
 export class EventsController {
   constructor(private readonly events: EventsReadRepository) {}
 
-  /** The console's hot path: its answer is written straight to the response (see {@link sendJson}). */
   @Get('events')
-  async list(@Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal, @Res() res: Response): Promise<void> {
+  async list(@Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal): Promise<Page<EventSummary>> {
     const q = new QueryReader(query, [...EVENT_FILTER_PARAMS, 'limit', 'cursor']);
     const filter = readEventFilter(q);
     const limit = q.limit(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
@@ -30,8 +28,7 @@ export class EventsController {
     }
     q.done();
     const page = await this.events.page(admin.organizationId, filter, limit, after);
-    const body: Page<EventSummary> = page.next ? { items: page.items, nextCursor: encodeCursor(page.next) } : { items: page.items };
-    sendJson(res, JSON.stringify(body));
+    return page.next ? { items: page.items, nextCursor: encodeCursor(page.next) } : { items: page.items };
   }
 
   @Get('events/:id')

@@ -2,6 +2,6 @@ export * from './config';
 export * from './cursor';
 export * from './event-filter';
 export * from './events-read.repository';
-export * from './read-audit.middleware';
+export * from './read-audit';
 export * from './read-recorder';
 export * from './query.module';

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConsoleController } from './console.controller';
 import { EventsController } from './events.controller';
 import { EventsReadRepository } from './events-read.repository';
-import { ReadAuditModule } from './read-audit.middleware';
+import { ReadAuditModule } from './read-audit';
 
 /** The query API over Postgres and the /audit console. Needs Persistence, Messaging and Auth. */
 @Module({

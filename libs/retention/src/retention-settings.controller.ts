@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Put, Req, UseGuards } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
 import { ActivityRecorder } from '@audit/messaging';
 import { RetentionPoliciesRepository, type RetentionPolicy } from '@audit/persistence';
@@ -44,7 +44,7 @@ export class RetentionSettingsController {
    * change, so a change the bus cannot record is refused (503) rather than made unseen.
    */
   @Put()
-  async put(@Body() body: unknown, @AdminAuth() admin: TokenPrincipal, @Req() req: Request): Promise<RetentionSettingsResponse> {
+  async put(@Body() body: unknown, @AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest): Promise<RetentionSettingsResponse> {
     const { days } = readRetentionBody(body);
     const before = await this.policies.get(admin.organizationId);
     await this.recorder.record({

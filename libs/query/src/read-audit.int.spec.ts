@@ -1,10 +1,10 @@
 import { Controller, Get, Logger, Module, Req, type INestApplication } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { TokenPrincipal } from '@audit/auth';
 import { MessagingModule, STREAMS } from '@audit/messaging';
 import { AppError, createHttpApp, PlatformModule } from '@audit/platform';
 import { connectTestBus, readStream, startTestNats, type TestBus, type TestNats } from '@audit/testing';
-import { ReadAuditModule } from './read-audit.middleware';
+import { ReadAuditModule } from './read-audit';
 
 jest.setTimeout(60_000);
 Logger.overrideLogger(['error']);
@@ -15,13 +15,13 @@ const ADMIN: TokenPrincipal = { organizationId: 'org-mw', role: 'admin', userId:
 @Controller('t')
 class ReadsController {
   @Get('ok')
-  ok(@Req() req: Request & { tokenPrincipal?: TokenPrincipal }): { ok: boolean } {
+  ok(@Req() req: FastifyRequest & { tokenPrincipal?: TokenPrincipal }): { ok: boolean } {
     req.tokenPrincipal = ADMIN;
     return { ok: true };
   }
 
   @Get('missing')
-  missing(@Req() req: Request & { tokenPrincipal?: TokenPrincipal }): never {
+  missing(@Req() req: FastifyRequest & { tokenPrincipal?: TokenPrincipal }): never {
     req.tokenPrincipal = ADMIN;
     throw new AppError('NOT_FOUND', 'nothing here');
   }
@@ -35,7 +35,7 @@ class ReadsController {
 @Module({ imports: [PlatformModule, MessagingModule, ReadAuditModule], controllers: [ReadsController] })
 class ReadsAppModule {}
 
-describe('ReadAuditMiddleware (a Nest app over real NATS JetStream)', () => {
+describe('ReadAuditModule (a Nest app over real NATS JetStream)', () => {
   let nats: TestNats;
   let bus: TestBus;
   let app: INestApplication;
