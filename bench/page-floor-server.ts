@@ -1,7 +1,7 @@
 /**
  * The floor of bench:query: the events API's page with nothing around it. A bare node:http server that
  * reads the same parameters, runs the same repository call (pageSql on a pg pool) and writes the same
- * JSON body as `GET /v1/events` — no Nest, no Express, no token check, no PAGE_VIEW. What it costs over
+ * JSON body as `GET /v1/events` — no Nest, no Fastify, no token check, no PAGE_VIEW. What it costs over
  * the plain SQL is what one HTTP hop to a Node process costs on this machine, whatever the framework.
  *
  * Started by the benchmark as its own process (DATABASE_URL, BENCH_ORG: the organization it reads); prints the port it listens on.

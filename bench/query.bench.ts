@@ -210,7 +210,7 @@ function apiPage(base: string, token: string, query: string, via = agent): Promi
   });
 }
 
-/** GET /healthz round trips (ms) over the same kept-alive connection: what HTTP, Express and Nest cost with no work. */
+/** GET /healthz round trips (ms) over the same kept-alive connection: what HTTP, Fastify and Nest cost with no work. */
 async function healthzRoundTrips(base: string, count: number): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
