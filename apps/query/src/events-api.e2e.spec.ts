@@ -333,5 +333,9 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
     expect(asset.headers.get('etag')).not.toBeNull();
     expect((await fetch(`${service.url}/audit/assets/missing.js`)).status).toBe(404);
     expect((await fetch(`${service.url}/audit/%2e%2e%2fpackage.json`)).status).toBe(404);
+    // A malformed escape names no file: refused before routing, in the API's error shape.
+    const malformed = await fetch(`${service.url}/audit/assets/%E0%A4%A`);
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe('BAD_REQUEST');
   });
 });

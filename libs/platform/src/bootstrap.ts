@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigError, readConfig } from './config';
-import { AppErrorFilter } from './errors';
+import { AppErrorFilter, errorBody } from './errors';
 import { JsonLogger } from './logger';
 
 export interface HttpConfig {
@@ -29,7 +30,11 @@ export const readHttpConfig = (): HttpConfig =>
  */
 export async function createHttpApp(rootModule: Type<unknown>, name: string, http: HttpConfig = readHttpConfig()): Promise<NestFastifyApplication> {
   const logger = new JsonLogger(name);
-  const adapter = new FastifyAdapter({ bodyLimit: http.bodyLimitBytes });
+  const adapter = new FastifyAdapter({
+    bodyLimit: http.bodyLimitBytes,
+    // A URL Fastify cannot route (a malformed %-escape) is refused before Nest sees it: in our error shape.
+    frameworkErrors: (error: Error, _req: FastifyRequest, reply: FastifyReply) => void reply.status(400).send(errorBody('BAD_REQUEST', error.message)),
+  });
   // Fastify closes the connection after refusing a body (413, bad JSON) while the client may still be
   // sending it: fetch then reports a broken pipe, never the answer. Kept open, Node reads and drops the
   // rest of the body and the client gets its 413 with the error body.

@@ -31,21 +31,21 @@ export class ConsoleController {
   // find-my-way's wildcard: every path below /audit.
   @Get('*')
   async file(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const relative = decodedPath(req.url.split('?')[0].replace(/^\/audit\/?/, ''));
+    // Fastify has refused a malformed escape already (400), so this decodes.
+    const relative = decodeURIComponent(req.url.split('?')[0].replace(/^\/audit\/?/, ''));
     const root = this.config.consoleDir;
-    const file = relative === null ? '' : path.resolve(root, relative);
+    const file = path.resolve(root, relative);
     const inside = file.startsWith(root + path.sep);
     if (inside && existsSync(file) && statSync(file).isFile()) {
-      const hashed = (relative ?? '').startsWith('assets/');
-      await this.sendFile(req, reply, file, { maxAge: hashed ? '365d' : 0, immutable: hashed, dotfiles: 'deny' });
-      return;
+      const hashed = relative.startsWith('assets/');
+      return this.sendFile(req, reply, file, { maxAge: hashed ? '365d' : 0, immutable: hashed, dotfiles: 'deny' });
     }
     // A missing asset is a 404; a client-side route (no extension) is the app itself.
-    if (relative === null || path.extname(relative) !== '') {
-      await reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no file ${relative ?? 'at this path'}` } });
+    if (path.extname(relative) !== '') {
+      await reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no file ${relative}` } });
       return;
     }
-    await this.sendIndex(req, reply);
+    return this.sendIndex(req, reply);
   }
 
   private async sendIndex(req: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -61,14 +61,5 @@ export class ConsoleController {
   private async sendFile(req: FastifyRequest, reply: FastifyReply, file: string, options: SendOptions, extra: Record<string, string> = {}): Promise<void> {
     const { statusCode, headers, stream } = await send(req.raw, file, options);
     await reply.status(statusCode).headers({ ...headers, ...SECURITY_HEADERS, ...extra }).send(stream);
-  }
-}
-
-/** The path as the file system names it; null for a malformed escape, which names no file. */
-function decodedPath(encoded: string): string | null {
-  try {
-    return decodeURIComponent(encoded);
-  } catch {
-    return null;
   }
 }
