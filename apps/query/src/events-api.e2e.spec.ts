@@ -241,6 +241,12 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
     expect(body.error.details.map((d) => d.path).sort()).toEqual([...paths].sort());
   });
 
+  it('reads a path with a trailing slash as the path without it', async () => {
+    const res = await get('/v1/events/?actionType=LOGIN&limit=3');
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { items: unknown[] }).items).toHaveLength(3);
+  });
+
   it('answers 400 naming id for a malformed event id', async () => {
     const res = await get('/v1/events/1%27%20or%201=1');
     expect(res.status).toBe(400);

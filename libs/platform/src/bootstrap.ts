@@ -32,6 +32,8 @@ export async function createHttpApp(rootModule: Type<unknown>, name: string, htt
   const logger = new JsonLogger(name);
   const adapter = new FastifyAdapter({
     bodyLimit: http.bodyLimitBytes,
+    // `/v1/events/` is `/v1/events`, as clients (and the services under Express) have always had it.
+    routerOptions: { ignoreTrailingSlash: true },
     // A URL Fastify cannot route (a malformed %-escape) is refused before Nest sees it: in our error shape.
     frameworkErrors: (error: Error, _req: FastifyRequest, reply: FastifyReply) => void reply.status(400).send(errorBody('BAD_REQUEST', error.message)),
   });
