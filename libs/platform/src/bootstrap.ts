@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigError, readConfig } from './config';
 import { AppErrorFilter, errorBody } from './errors';
+import { observeRequests } from './http-metrics';
 import { JsonLogger } from './logger';
 
 export interface HttpConfig {
@@ -44,6 +45,7 @@ export async function createHttpApp(rootModule: Type<unknown>, name: string, htt
     if (reply.statusCode >= 400 && reply.getHeader('connection') === 'close') reply.removeHeader('connection');
     done(null, payload);
   });
+  observeRequests(adapter.getInstance());
   // Fastify's own parsers (JSON, and text as a string) within bodyLimit; Nest's would add url-encoded forms.
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, { logger, bodyParser: false });
   app.useGlobalFilters(new AppErrorFilter());
