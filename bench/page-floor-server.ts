@@ -8,9 +8,9 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HealthRegistry, QueryReader } from '@audit/platform';
+import { HealthRegistry } from '@audit/platform';
 import { Database, readPersistenceConfig } from '@audit/persistence';
-import { decodeCursor, encodeCursor, EVENT_FILTER_PARAMS, EventsReadRepository, readEventFilter } from '@audit/query';
+import { EventsReadRepository, pageBody, readPageRequest } from '@audit/query';
 
 const org = process.env.BENCH_ORG ?? '';
 const db = new Database(readPersistenceConfig(), new HealthRegistry());
@@ -23,13 +23,8 @@ async function page(url: string): Promise<string> {
     const seen = query[key];
     query[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
   }
-  const q = new QueryReader(query, [...EVENT_FILTER_PARAMS, 'limit', 'cursor']);
-  const filter = readEventFilter(q);
-  const limit = q.limit(50, 500);
-  const cursor = q.text('cursor', 200);
-  q.done();
-  const result = await events.page(org, filter, limit, cursor === undefined ? undefined : (decodeCursor(cursor) ?? undefined));
-  return JSON.stringify(result.next ? { items: result.items, nextCursor: encodeCursor(result.next) } : { items: result.items });
+  const { filter, limit, after } = readPageRequest(query);
+  return JSON.stringify(pageBody(await events.page(org, filter, limit, after)));
 }
 
 const server = createServer((req, res) => {

@@ -24,8 +24,7 @@ import { Client } from 'pg';
 import { loadavg } from 'node:os';
 import { readAuthConfig, TokensService } from '@audit/auth';
 import { createDataSource, runMigrations } from '@audit/persistence';
-import { decodeCursor, pageSql, readEventFilter, EVENT_FILTER_PARAMS, type Cursor } from '@audit/query';
-import { QueryReader } from '@audit/platform';
+import { pageSql, readPageRequest } from '@audit/query';
 import { createTestDatabase, startService, startTestNats, testServerUrl, WORKSPACE_ROOT, type RunningService, type TestDatabase } from '@audit/testing';
 import { createDataset } from './analytics-data';
 import { percentile, waitForQuietMachine } from './cpu';
@@ -240,11 +239,8 @@ async function cursorOfPage(base: string, token: string, query: Record<string, s
 
 /** The statement the API runs for this page, built by the same code from the same parameters. */
 function statement(org: string, query: Record<string, string>, cursor?: string): { sql: string; params: unknown[] } {
-  const reader = new QueryReader(query, EVENT_FILTER_PARAMS);
-  const filter = readEventFilter(reader);
-  reader.done();
-  const after: Cursor | undefined = cursor ? (decodeCursor(cursor) ?? undefined) : undefined;
-  return pageSql(org, filter, PAGE, after);
+  const { filter, limit, after } = readPageRequest({ ...query, limit: String(PAGE), ...(cursor ? { cursor } : {}) });
+  return pageSql(org, filter, limit, after);
 }
 
 async function measure(base: string, floorBase: string, token: string, pg: Client, org: string, c: Case, page: 1 | 5, cursor?: string): Promise<Measurement> {

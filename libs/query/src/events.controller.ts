@@ -2,12 +2,8 @@ import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
 import { isUuid, type EventDetail, type EventSummary, type Page, type UserItem } from '@audit/contracts';
 import { AppError, QueryReader } from '@audit/platform';
-import { decodeCursor, encodeCursor, type Cursor } from './cursor';
-import { EVENT_FILTER_PARAMS, readEventFilter } from './event-filter';
 import { EventsReadRepository } from './events-read.repository';
-
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 500;
+import { pageBody, readPageRequest } from './page-request';
 
 /** `GET /v1/events`, `GET /v1/events/:id`, `GET /v1/users`: the caller's organization only (the token's `org`). */
 @Controller('v1')
@@ -17,18 +13,8 @@ export class EventsController {
 
   @Get('events')
   async list(@Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal): Promise<Page<EventSummary>> {
-    const q = new QueryReader(query, [...EVENT_FILTER_PARAMS, 'limit', 'cursor']);
-    const filter = readEventFilter(q);
-    const limit = q.limit(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
-    const cursorText = q.text('cursor', 200);
-    let after: Cursor | undefined;
-    if (cursorText !== undefined) {
-      after = decodeCursor(cursorText) ?? undefined;
-      if (!after) q.problem('cursor', 'is not a cursor this API returned (pass nextCursor unchanged)');
-    }
-    q.done();
-    const page = await this.events.page(admin.organizationId, filter, limit, after);
-    return page.next ? { items: page.items, nextCursor: encodeCursor(page.next) } : { items: page.items };
+    const { filter, limit, after } = readPageRequest(query);
+    return pageBody(await this.events.page(admin.organizationId, filter, limit, after));
   }
 
   @Get('events/:id')
