@@ -43,9 +43,10 @@ export function sampleGets(job: GetJob): Promise<GetSamples[]> {
 // fraction of what fetch does (a 30-day hourly series is 1.2 MB), so the figures are the server's.
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
-function getJson(url: string, headers: Record<string, string>): Promise<unknown> {
+/** A GET's JSON body, over `via` (one kept-alive connection by default); any status but 200 rejects with the body. */
+export function getJson(url: string, headers: Record<string, string>, via: Agent = agent): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const req = httpGet(url, { agent, headers }, (res) => {
+    const req = httpGet(url, { agent: via, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);

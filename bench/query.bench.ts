@@ -28,6 +28,7 @@ import { pageSql, readPageRequest } from '@audit/query';
 import { createTestDatabase, startService, startTestNats, testServerUrl, WORKSPACE_ROOT, type RunningService, type TestDatabase } from '@audit/testing';
 import { createDataset } from './analytics-data';
 import { percentile, waitForQuietMachine } from './cpu';
+import { getJson } from './http-sampler';
 import { createPartitions, loadPostgres, pressureSince, type PgLoad } from './postgres-load';
 import { progress } from './progress';
 
@@ -194,19 +195,7 @@ async function startFloorServer(databaseUrl: string, org: string): Promise<Floor
 }
 
 function apiPage(base: string, token: string, query: string, via = agent): Promise<{ items: unknown[]; nextCursor?: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpGet(`${base}/v1/events?${query}`, { agent: via, headers: { authorization: `Bearer ${token}` } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        if (res.statusCode !== 200) reject(new Error(`GET /v1/events?${query} answered ${res.statusCode}: ${body}`));
-        else resolve(JSON.parse(body) as { items: unknown[]; nextCursor?: string });
-      });
-    });
-    req.on('error', reject);
-  });
+  return getJson(`${base}/v1/events?${query}`, { authorization: `Bearer ${token}` }, via) as Promise<{ items: unknown[]; nextCursor?: string }>;
 }
 
 /** GET /healthz round trips (ms) over the same kept-alive connection: what HTTP, Fastify and Nest cost with no work. */
