@@ -21,7 +21,9 @@ describe('public API of @audit/contracts', () => {
   it('exposes the agreed limits', () => {
     expect(contracts.LIMITS).toEqual({
       maxMetadataBytes: 32768,
+      maxMetadataDepth: 64,
       maxNameLength: 1024,
+      minCreatedAtMs: 0,
       maxFutureSkewMs: 300000,
       organizationIdPattern: /^[A-Za-z0-9_-]{1,64}$/,
       maxUserIdLength: 256,

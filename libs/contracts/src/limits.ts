@@ -8,8 +8,18 @@
 export const LIMITS = Object.freeze({
   /** Max UTF-8 bytes of `JSON.stringify(metadata)` (32 KiB). */
   maxMetadataBytes: 32768,
+  /**
+   * Max nesting of objects and arrays in metadata, counting metadata itself as level 1. Far below what any
+   * consumer's recursion (JSON.stringify gives up near 5,000) or jsonb can take, far above real payloads.
+   */
+  maxMetadataDepth: 64,
   /** Max length (UTF-16 code units, i.e. `string.length`) of pageName, queryName, resourceName. */
   maxNameLength: 1024,
+  /**
+   * Earliest `createdAt`: 1970-01-01T00:00:00Z (epoch ms 0). ClickHouse's `DateTime` and the analytics day buckets
+   * cannot place earlier instants, and Postgres refuses year 0, so an earlier event is refused, not stored wrong.
+   */
+  minCreatedAtMs: 0,
   /** How far `createdAt` may be ahead of ingest's clock (5 minutes), to tolerate emitter clock skew. */
   maxFutureSkewMs: 300000,
   /** organizationId: 1..64 of letters, digits, `_`, `-` (safe as a NATS subject token). */

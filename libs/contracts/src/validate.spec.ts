@@ -1,6 +1,7 @@
 import { ACTION_TYPES } from './action-types';
 import type { AuditEvent, FieldError } from './event';
 import { LIMITS } from './limits';
+import { isWellFormedText } from './text';
 import { validateEvent } from './validate';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
@@ -608,5 +609,120 @@ describe('the NUL character, which Postgres cannot store', () => {
 
   it('is allowed as escaped text that is not a NUL', () => {
     expect(validateEvent({ organizationId: 'acme', actionType: 'QUERY_RUN', metadata: { query: 'select \'\\\\u0000\'' } }, { now }).ok).toBe(true);
+  });
+});
+
+describe('text that is not well-formed Unicode (a lone UTF-16 surrogate)', () => {
+  const surrogate = expect.stringContaining('well-formed Unicode');
+  it.each([
+    ['userId', { userId: 'u\ud8001' }],
+    ['pageName', { pageName: 'a\udfffb' }],
+    ['queryName', { queryName: '\ud800' }],
+    ['resourceName', { resourceName: 'r\udc00' }],
+    ['user.email', { user: { email: 'a@b\ud83d', userName: 'A' } }],
+    ['user.userName', { user: { email: 'a@b', userName: '\ude00A' } }],
+  ])('is refused in %s, never replaced', (path, fields) => {
+    expect(reject(input(fields))).toEqual([{ path, reason: surrogate }]);
+  });
+
+  it('is refused in a metadata value at any depth, naming where', () => {
+    const errors = reject(input({ metadata: { a: { b: 'x\ud800' } } }));
+    expect(errors).toEqual([{ path: 'metadata', reason: surrogate }]);
+    expect(errors[0].reason).toContain('first in the value at metadata.a.b');
+  });
+
+  it('is refused in a metadata value inside arrays, with indexes in the path', () => {
+    expect(rejectOne(input({ metadata: { list: ['ok', ['\udbff']] } }), 'metadata')).toContain('at metadata.list[1][0]');
+  });
+
+  it('is refused in a metadata key, showing the key escaped', () => {
+    const reason = rejectOne(input({ metadata: { a: { ['k\ud800']: 1 } } }), 'metadata');
+    expect(reason).toContain('first in the key "k\\ud800" at metadata.a');
+    // The reason itself is well-formed, so the 400 carrying it is too.
+    expect(isWellFormedText(reason)).toBe(true);
+  });
+
+  it('quotes keys that are not identifiers in the path', () => {
+    expect(rejectOne(input({ metadata: { 'x y': { '0': '\ud800' } } }), 'metadata')).toContain('at metadata["x y"]["0"]');
+  });
+
+  it('is refused next to a NUL, each with its own reason', () => {
+    const errors = reject(input({ pageName: '\u0000\ud800', metadata: { a: '\u0000', b: '\ud800' } }));
+    expect(errors.map((e) => [e.path, e.reason])).toEqual([
+      ['pageName', expect.stringContaining('NUL')],
+      ['pageName', expect.stringContaining('well-formed')],
+      ['metadata', expect.stringContaining('NUL')],
+      ['metadata', expect.stringContaining('well-formed')],
+    ]);
+  });
+
+  it('accepts surrogate pairs (astral characters) everywhere', () => {
+    const astral = '𝄞😀𠀀';
+    const event = accept(input({ userId: astral, pageName: astral, queryName: astral, resourceName: astral,
+      user: { email: `${astral}@x`, userName: astral }, metadata: { [astral]: [astral, { [astral]: astral }] } }));
+    expect(event.pageName).toBe(astral);
+    expect(event.metadata).toEqual({ [astral]: [astral, { [astral]: astral }] });
+  });
+});
+
+describe('createdAt floor: 1970-01-01T00:00:00Z', () => {
+  it.each([
+    ['year 0', '0000-01-01T00:00:00Z', '0000-01-01T00:00:00.000Z'],
+    ['year 1 with an offset that lands in year 0', '0001-01-01T00:30:00+01:00', '0000-12-31T23:30:00.000Z'],
+    ['1969', '1969-12-31T23:59:59.999Z', '1969-12-31T23:59:59.999Z'],
+    ['1970 local time that is 1969 in UTC', '1970-01-01T00:30:00+01:00', '1969-12-31T23:30:00.000Z'],
+  ])('refuses %s, naming the floor', (_label, createdAt, got) => {
+    expect(rejectOne(input({ createdAt }), 'createdAt')).toBe(
+      `must be at or after 1970-01-01T00:00:00.000Z, the earliest time every store can hold (got ${got})`,
+    );
+  });
+
+  it('refuses a Date before the floor', () => {
+    expect(rejectOne(input({ createdAt: new Date(-1) }), 'createdAt')).toMatch(/^must be at or after 1970-01-01T00:00:00.000Z/);
+  });
+
+  it('accepts the floor itself', () => {
+    expect(accept(input({ createdAt: '1970-01-01T00:00:00Z' })).createdAt).toBe('1970-01-01T00:00:00.000Z');
+    expect(accept(input({ createdAt: '1970-01-01T01:00:00+01:00' })).createdAt).toBe('1970-01-01T00:00:00.000Z');
+  });
+});
+
+describe('metadata nesting depth (at most 64 levels, metadata itself is level 1)', () => {
+  /** `depth` levels of containers, metadata included, built without recursion. */
+  function nested(depth: number, kind: 'object' | 'array'): Record<string, unknown> {
+    let inner: unknown = 'leaf';
+    for (let level = depth; level > 1; level--) inner = kind === 'object' ? { a: inner } : [inner];
+    return { a: inner };
+  }
+
+  it('accepts exactly 64 levels of objects and of arrays', () => {
+    expect(accept(input({ metadata: nested(64, 'object') })).metadata).toEqual(nested(64, 'object'));
+    expect(accept(input({ metadata: nested(64, 'array') })).metadata).toEqual(nested(64, 'array'));
+  });
+
+  it('refuses 65 levels, naming where the 65th starts', () => {
+    const reason = rejectOne(input({ metadata: nested(65, 'object') }), 'metadata');
+    expect(reason).toMatch(/^must nest objects and arrays at most 64 levels deep/);
+    expect(reason).toContain(`(level 65 first at metadata${'.a'.repeat(64)})`);
+    expect(rejectOne(input({ metadata: nested(65, 'array') }), 'metadata')).toContain(`at metadata.a${'[0]'.repeat(63)})`);
+  });
+
+  it.each([
+    ['4,000 objects', 4000, 'object'],
+    ['5,000 arrays', 5000, 'array'],
+    ['100,000 objects', 100_000, 'object'],
+    ['100,000 arrays', 100_000, 'array'],
+  ] as const)('answers %s deep with an error, not a throw', (_label, depth, kind) => {
+    const metadata = nested(depth, kind);
+    expect(rejectOne(input({ metadata }), 'metadata')).toMatch(/^must nest objects and arrays at most 64 levels deep/);
+    // As it arrives over HTTP or the bus: parsed from JSON text.
+    const text = `{"organizationId":"o","actionType":"QUERY_RUN","metadata":${kind === 'object' ? '{"a":'.repeat(depth) : '{"a":' + '['.repeat(depth - 1)}1${kind === 'object' ? '}'.repeat(depth) : ']'.repeat(depth - 1) + '}'}}`;
+    expect(rejectOne(JSON.parse(text), 'metadata')).toMatch(/at most 64 levels deep/);
+  });
+
+  it('still names a circular reference as such', () => {
+    const circular: Record<string, unknown> = { a: {} };
+    (circular['a'] as Record<string, unknown>)['back'] = circular;
+    expect(rejectOne(input({ metadata: circular }), 'metadata')).toMatch(/^must be JSON-serialisable/);
   });
 });

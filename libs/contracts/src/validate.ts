@@ -5,20 +5,9 @@ import { describeDuration, describeValue } from './describe';
 import type { AuditEvent, AuditUserSnapshot, EventValidationResult, FieldError, ValidateOptions } from './event';
 import { parseIsoDateTime } from './iso-date';
 import { LIMITS } from './limits';
+import { findMetadataProblems } from './metadata-walk';
+import { LONE_SURROGATE_REASON, NUL_REASON, isWellFormedText } from './text';
 import { isUuid, uuidv7 } from './uuid';
-
-/** Postgres text and jsonb cannot hold U+0000; accepting it would let the projection and the record disagree. */
-const NUL_REASON = 'must not contain the NUL character (U+0000), which Postgres cannot store';
-
-/** Whether any string or key inside a JSON value holds U+0000 (the serialised text cannot tell `\\u0000` text from it). */
-function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(containsNul);
-  if (typeof value === 'object' && value !== null) {
-    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item));
-  }
-  return false;
-}
 
 /** Fields an emitter may send. Anything else at the top level is rejected. */
 const EMITTER_FIELDS: ReadonlySet<string> = new Set([
@@ -76,6 +65,12 @@ class EventChecker {
 
   fail(path: string, reason: string): void {
     this.errors.push({ path, reason });
+  }
+
+  /** The text rule shared by every string field (metadata applies it in its walk). */
+  checkText(path: string, value: string): void {
+    if (value.includes('\u0000')) this.fail(path, NUL_REASON);
+    if (!isWellFormedText(value)) this.fail(path, LONE_SURROGATE_REASON);
   }
 
   checkSchemaVersion(): void {
@@ -138,7 +133,7 @@ class EventChecker {
     }
     if (!allowEmpty && value.length === 0) this.fail(key, 'must not be empty (use null for "none")');
     if (value.length > maxLength) this.fail(key, `must be at most ${maxLength} characters (got ${value.length})`);
-    if (value.includes('\u0000')) this.fail(key, NUL_REASON);
+    this.checkText(key, value);
     return value;
   }
 
@@ -163,7 +158,7 @@ class EventChecker {
       // Deliberately loose: the snapshot is a display/join aid, not a mailbox
       // we send to, and strict e-mail grammars reject real addresses.
       if (!email.includes('@')) this.fail('user.email', `must contain "@" (got ${describeValue(email)})`);
-      if (email.includes('\u0000')) this.fail('user.email', NUL_REASON);
+      this.checkText('user.email', email);
     }
     const userName = Object.hasOwn(value, 'userName') ? value['userName'] : undefined;
     if (userName === undefined || userName === null) {
@@ -174,7 +169,7 @@ class EventChecker {
       if (userName.length > LIMITS.maxUserNameLength) {
         this.fail('user.userName', `must be at most ${LIMITS.maxUserNameLength} characters (got ${userName.length})`);
       }
-      if (userName.includes('\u0000')) this.fail('user.userName', NUL_REASON);
+      this.checkText('user.userName', userName);
     }
     for (const key of Object.keys(value)) {
       if (!USER_FIELDS.has(key)) this.fail(`user.${key}`, 'is not a field of the user snapshot (only email and userName)');
@@ -220,8 +215,12 @@ class EventChecker {
     let json: string | undefined;
     try {
       json = JSON.stringify(value);
-    } catch {
-      this.fail('metadata', 'must be JSON-serialisable (no circular references or BigInt values)');
+    } catch (error) {
+      // V8 serialises recursively and gives up near 5,000 levels: that input
+      // is too deep, and the walk (no recursion) says where.
+      const problems = error instanceof RangeError ? findMetadataProblems(value, LIMITS.maxMetadataDepth) : [];
+      if (problems.length === 0) problems.push('must be JSON-serialisable (no circular references or BigInt values)');
+      for (const reason of problems) this.fail('metadata', reason);
       return {};
     }
     // The limit is on what goes over the wire and into the row, hence bytes
@@ -231,16 +230,19 @@ class EventChecker {
       this.fail('metadata', `must serialise to at most ${LIMITS.maxMetadataBytes} bytes of JSON (got ${bytes})`);
       return {};
     }
-    if (containsNul(value)) {
-      this.fail('metadata', NUL_REASON);
-      return {};
-    }
     // Re-parse instead of copying: the event then holds exactly what will be
     // stored (Dates as strings, undefined dropped), shares nothing with the
     // input, and a toJSON trick that turns it into a non-object is caught.
     const copy: unknown = json === undefined ? undefined : JSON.parse(json);
     if (!isPlainObject(copy)) {
       this.fail('metadata', `must be a JSON object (serialises to ${describeValue(copy)})`);
+      return {};
+    }
+    // Checked on the copy, i.e. on what will be stored (a toJSON may produce
+    // text the input does not hold); the copy is a tree of at most 32 KiB.
+    const problems = findMetadataProblems(copy, LIMITS.maxMetadataDepth);
+    if (problems.length > 0) {
+      for (const reason of problems) this.fail('metadata', reason);
       return {};
     }
     return copy;
@@ -270,9 +272,18 @@ class EventChecker {
       this.fail('createdAt', `must be an ISO-8601 date-time string or a Date (got ${describeValue(value)})`);
       return now.getTime();
     }
-    // Only the future is bounded: late delivery of old events is normal
-    // (offline emitters, retries), but a far-future timestamp would sort above
-    // everything and hide newer events.
+    // Late delivery of old events is normal (offline emitters, retries), but
+    // not before the floor: ClickHouse's DateTime and the analytics day
+    // buckets cannot place earlier instants, and Postgres refuses year 0.
+    if (ms < LIMITS.minCreatedAtMs) {
+      this.fail(
+        'createdAt',
+        `must be at or after ${new Date(LIMITS.minCreatedAtMs).toISOString()}, the earliest time every store can hold ` +
+          `(got ${new Date(ms).toISOString()})`,
+      );
+      return ms;
+    }
+    // A far-future timestamp would sort above everything and hide newer events.
     const latest = now.getTime() + LIMITS.maxFutureSkewMs;
     if (ms > latest) {
       this.fail(

@@ -1,0 +1,108 @@
+import { LONE_SURROGATE_REASON, NUL_REASON, isWellFormedText } from './text';
+
+/**
+ * A container waiting on the walk's stack. `parent` and `key` rebuild its path
+ * only when a problem is reported, so a clean walk builds no strings.
+ */
+interface Frame {
+  readonly value: object;
+  /** metadata itself is level 1. */
+  readonly depth: number;
+  readonly parent: Frame | undefined;
+  readonly key: string | number;
+}
+
+type ProblemKind = 'nul' | 'surrogate' | 'depth';
+const KINDS: readonly ProblemKind[] = ['nul', 'surrogate', 'depth'];
+
+// A reason echoes a path built from the emitter's keys; like describeValue, it
+// must not turn into the large part of the answer.
+const MAX_KEY_ECHO_CHARS = 64;
+const MAX_PATH_ECHO_CHARS = 200;
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** Cuts `text` to at most `max` UTF-16 units plus "…", never between the halves of a surrogate pair. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  const end = code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
+  return text.slice(0, end) + '…';
+}
+
+/** A key as the reason shows it; JSON quoting escapes lone surrogates and control characters. */
+function showKey(key: string): string {
+  return JSON.stringify(cut(key, MAX_KEY_ECHO_CHARS));
+}
+
+function segment(key: string | number): string {
+  if (typeof key === 'number') return `[${key}]`;
+  return IDENTIFIER.test(key) ? `.${key}` : `[${showKey(key)}]`;
+}
+
+/** `metadata.a[2]["x y"]`, from the root frame down to `key` under `frame`. */
+function pathOf(frame: Frame, key?: string | number): string {
+  const segments: string[] = key === undefined ? [] : [segment(key)];
+  for (let f: Frame | undefined = frame; f?.parent !== undefined; f = f.parent) segments.push(segment(f.key));
+  return cut('metadata' + segments.reverse().join(''), MAX_PATH_ECHO_CHARS);
+}
+
+/** Where a bad text sits, for the reason: in a key (shown, with the path of its object) or in a value. */
+function whereText(frame: Frame, key: string | number, inKey: boolean): string {
+  return inKey
+    ? `first in the key ${showKey(String(key))} at ${pathOf(frame)}`
+    : `first in the value at ${pathOf(frame, key)}`;
+}
+
+/**
+ * Checks every key and string value of a metadata object, at any depth, by
+ * the text rule (no U+0000, no lone surrogate), and its nesting against
+ * `maxDepth` (metadata itself is level 1), in one walk with an explicit stack:
+ * no recursion, so no input can exhaust the call stack.
+ *
+ * Returns at most one reason per kind of problem, naming where it first
+ * occurs (`metadata.a.b`, or the key and where it sits), so a 32 KiB payload
+ * full of bad text still gets a short answer. The walk ends at the first
+ * container past `maxDepth` (or once every kind was found), so it also ends
+ * on a cyclic object graph a caller might pass.
+ */
+export function findMetadataProblems(metadata: object, maxDepth: number): string[] {
+  const found = new Map<ProblemKind, string>();
+  const checkText = (text: string, frame: Frame, key: string | number, inKey: boolean): void => {
+    if (!found.has('nul') && text.includes('\u0000')) {
+      found.set('nul', `${NUL_REASON} (${whereText(frame, key, inKey)})`);
+    }
+    if (!found.has('surrogate') && !isWellFormedText(text)) {
+      found.set('surrogate', `${LONE_SURROGATE_REASON} (${whereText(frame, key, inKey)})`);
+    }
+  };
+  const visit = (child: unknown, frame: Frame, key: string | number): void => {
+    if (typeof child === 'string') {
+      checkText(child, frame, key, false);
+    } else if (typeof child === 'object' && child !== null && !found.has('depth')) {
+      if (frame.depth < maxDepth) {
+        stack.push({ value: child, depth: frame.depth + 1, parent: frame, key });
+      } else {
+        found.set(
+          'depth',
+          `must nest objects and arrays at most ${maxDepth} levels deep, counting metadata itself ` +
+            `(level ${maxDepth + 1} first at ${pathOf(frame, key)})`,
+        );
+      }
+    }
+  };
+
+  const stack: Frame[] = [{ value: metadata, depth: 1, parent: undefined, key: 'metadata' }];
+  while (stack.length > 0 && !found.has('depth') && found.size < KINDS.length) {
+    const frame = stack.pop() as Frame;
+    const { value } = frame;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) visit(value[i], frame, i);
+    } else {
+      for (const key of Object.keys(value)) {
+        checkText(key, frame, key, true);
+        visit((value as Record<string, unknown>)[key], frame, key);
+      }
+    }
+  }
+  return KINDS.flatMap((kind) => found.get(kind) ?? []);
+}

@@ -1,0 +1,25 @@
+/**
+ * The one rule for every piece of text in an event (the string fields, the
+ * user snapshot, metadata keys and values at any depth): it must be text every
+ * store holds unchanged. Internal to the lib (not exported from index.ts).
+ */
+
+/** Postgres text and jsonb cannot hold U+0000; accepting it would let the projection and the record disagree. */
+export const NUL_REASON = 'must not contain the NUL character (U+0000), which Postgres cannot store';
+
+/**
+ * A lone UTF-16 surrogate has no UTF-8 form: jsonb refuses it, and the bus
+ * and Postgres text columns would silently turn it into U+FFFD. Refusing it at
+ * ingest is the only way the stored event equals the accepted one.
+ */
+export const LONE_SURROGATE_REASON =
+  'must be well-formed Unicode: a lone UTF-16 surrogate (e.g. "\\ud800") has no UTF-8 form and cannot be stored unchanged';
+
+// `String.prototype.isWellFormed` is in Node 20 but not in the `es2023` lib
+// this workspace compiles against, hence the typed handle.
+const isWellFormed = (String.prototype as unknown as { isWellFormed(this: string): boolean }).isWellFormed;
+
+/** Whether `text` is well-formed Unicode (no unpaired UTF-16 surrogate). */
+export function isWellFormedText(text: string): boolean {
+  return isWellFormed.call(text);
+}
