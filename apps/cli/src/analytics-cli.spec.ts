@@ -123,6 +123,14 @@ describe('cli: migrate, projections rebuild and sql on embedded ClickHouse', () 
       ]);
     });
 
+    it('sql output piped to another program arrives whole (about 1.9 MB, far past the 64 KiB a pipe holds)', async () => {
+      // runCliProcess reads the CLI's stdout through a pipe, as `| wc -c` does.
+      const result = await run(['sql', 'SELECT number FROM numbers(300000)', '--format', 'csv']);
+      const expected = `"number"\n${Array.from({ length: 300_000 }, (_, i) => `${i}\n`).join('')}`;
+      expect({ code: result.code, bytes: Buffer.byteLength(result.stdout) }).toEqual({ code: 0, bytes: Buffer.byteLength(expected) });
+      expect(result.stdout === expected).toBe(true);
+    });
+
     it('sql refuses anything that writes (exit 1), and the table and its rows are still there', async () => {
       const writes = [
         'drop table audit_events',

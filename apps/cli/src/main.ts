@@ -1,4 +1,4 @@
-import { runCli } from '@audit/cli';
+import { exitWhenFlushed, runCli } from '@audit/cli';
 import { ensureEmbeddedDefaults } from '@audit/embedded';
 
 async function main(): Promise<void> {
@@ -9,10 +9,11 @@ async function main(): Promise<void> {
     process.once(signal, () => void embedded.stop().finally(() => process.exit(code)));
   }
   const code = await runCli(process.argv.slice(2)).finally(() => embedded.stop());
-  process.exit(code);
+  // Not process.exit: piped stdout is asynchronous, and exiting before it drains cuts the output.
+  await exitWhenFlushed(code);
 }
 
 main().catch((error: unknown) => {
   process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+  void exitWhenFlushed(1);
 });
