@@ -325,8 +325,8 @@ describe('the event contract through the real pipeline (property, HTTP and bus)'
         for (const row of rows) counts.set(row.id, (counts.get(row.id) ?? 0) + 1);
         for (const [id, expected] of valid) {
           expect({ id, times: counts.get(id) }).toEqual({ id, times: 1 });
-          const { id: _id, createdAt, ...stored } = rows.find((r) => r.id === id) as Expected & { id: string; createdAt: Date };
-          expect({ ...stored, createdAt: createdAt.getTime() }).toEqual(expected);
+          const { id: storedId, createdAt, ...stored } = rows.find((r) => r.id === id) as Expected & { id: string; createdAt: Date };
+          expect({ id: storedId, ...stored, createdAt: createdAt.getTime() }).toEqual({ id, ...expected });
           accepted.set(id, expected);
         }
         for (const id of [...refused, ...busRefused.keys()]) {
