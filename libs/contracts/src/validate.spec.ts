@@ -497,6 +497,15 @@ describe('validateEvent: fields owned by ingest and unknown fields', () => {
     ]);
   });
 
+  it('names an empty or unsendable unknown key by its JSON form, so every error names something', () => {
+    expect(reject(input({ '': 1, ['k\ud800']: 2, ['n\u0000']: 3, user: { email: 'a@b', userName: 'A', '': 4 } }))).toEqual([
+      { path: 'user.""', reason: 'is not a field of the user snapshot (only email and userName)' },
+      { path: '""', reason: 'is not a field of the event schema' },
+      { path: '"k\\ud800"', reason: 'is not a field of the event schema' },
+      { path: '"n\\u0000"', reason: 'is not a field of the event schema' },
+    ]);
+  });
+
   it('rejects a "__proto__" key from JSON.parse as unknown instead of using it', () => {
     const raw: unknown = JSON.parse('{"organizationId":"o","actionType":"LOGIN","__proto__":{"userId":"x"}}');
     expect(rejectOne(raw, '__proto__')).toBe('is not a field of the event schema');

@@ -31,6 +31,14 @@ const USER_FIELDS: ReadonlySet<string> = new Set(['email', 'userName']);
 const SET_BY_INGEST = 'is set by ingest, not by the emitter';
 
 /**
+ * The path of an unknown key as errors name it: the key itself, or its JSON-quoted form when the key is
+ * empty or is text the answer could not carry (a NUL, a lone surrogate), so every error names something.
+ */
+function keyPath(key: string): string {
+  return key.length > 0 && isWellFormedText(key) && !key.includes('\u0000') ? key : JSON.stringify(key);
+}
+
+/**
  * Plain object = `{...}` literal or JSON.parse output. Arrays, Dates, Maps and
  * class instances are excluded because they do not survive JSON round-trips
  * as the same shape.
@@ -172,7 +180,7 @@ class EventChecker {
       this.checkText('user.userName', userName);
     }
     for (const key of Object.keys(value)) {
-      if (!USER_FIELDS.has(key)) this.fail(`user.${key}`, 'is not a field of the user snapshot (only email and userName)');
+      if (!USER_FIELDS.has(key)) this.fail(`user.${keyPath(key)}`, 'is not a field of the user snapshot (only email and userName)');
     }
     // Fresh object: the event must not alias (or carry extra keys of) the input.
     return { email: email as string, userName: userName as string };
@@ -301,7 +309,7 @@ class EventChecker {
 
   checkUnknownFields(): void {
     for (const key of Object.keys(this.input)) {
-      if (!EMITTER_FIELDS.has(key) && !INGEST_FIELDS.has(key)) this.fail(key, 'is not a field of the event schema');
+      if (!EMITTER_FIELDS.has(key) && !INGEST_FIELDS.has(key)) this.fail(keyPath(key), 'is not a field of the event schema');
     }
   }
 }
