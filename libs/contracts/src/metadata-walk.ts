@@ -12,9 +12,6 @@ interface Frame {
   readonly key: string | number;
 }
 
-type ProblemKind = 'nul' | 'surrogate' | 'depth';
-const KINDS: readonly ProblemKind[] = ['nul', 'surrogate', 'depth'];
-
 // A reason echoes a path built from the emitter's keys; like describeValue, it
 // must not turn into the large part of the answer.
 const MAX_KEY_ECHO_CHARS = 64;
@@ -66,43 +63,55 @@ function whereText(frame: Frame, key: string | number, inKey: boolean): string {
  * on a cyclic object graph a caller might pass.
  */
 export function findMetadataProblems(metadata: object, maxDepth: number): string[] {
-  const found = new Map<ProblemKind, string>();
-  const checkText = (text: string, frame: Frame, key: string | number, inKey: boolean): void => {
-    if (!found.has('nul') && text.includes('\u0000')) {
-      found.set('nul', `${NUL_REASON} (${whereText(frame, key, inKey)})`);
-    }
-    if (!found.has('surrogate') && !isWellFormedText(text)) {
-      found.set('surrogate', `${LONE_SURROGATE_REASON} (${whereText(frame, key, inKey)})`);
-    }
-  };
-  const visit = (child: unknown, frame: Frame, key: string | number): void => {
-    if (typeof child === 'string') {
-      checkText(child, frame, key, false);
-    } else if (typeof child === 'object' && child !== null && !found.has('depth')) {
-      if (frame.depth < maxDepth) {
-        stack.push({ value: child, depth: frame.depth + 1, parent: frame, key });
+  return new MetadataWalk(maxDepth).run(metadata);
+}
+
+/** One walk's state. A class rather than closures: it runs for every event on the ingest hot path. */
+class MetadataWalk {
+  private nul: string | undefined;
+  private surrogate: string | undefined;
+  private depth: string | undefined;
+  private readonly stack: Frame[] = [];
+
+  constructor(private readonly maxDepth: number) {}
+
+  run(metadata: object): string[] {
+    this.stack.push({ value: metadata, depth: 1, parent: undefined, key: 'metadata' });
+    while (this.stack.length > 0 && this.depth === undefined && (this.nul === undefined || this.surrogate === undefined)) {
+      const frame = this.stack.pop() as Frame;
+      const { value } = frame;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) this.visit(value[i], frame, i);
       } else {
-        found.set(
-          'depth',
-          `must nest objects and arrays at most ${maxDepth} levels deep, counting metadata itself ` +
-            `(level ${maxDepth + 1} first at ${pathOf(frame, key)})`,
-        );
+        for (const key of Object.keys(value)) {
+          this.checkText(key, frame, key, true);
+          this.visit((value as Record<string, unknown>)[key], frame, key);
+        }
       }
     }
-  };
+    const problems: string[] = [];
+    for (const reason of [this.nul, this.surrogate, this.depth]) if (reason !== undefined) problems.push(reason);
+    return problems;
+  }
 
-  const stack: Frame[] = [{ value: metadata, depth: 1, parent: undefined, key: 'metadata' }];
-  while (stack.length > 0 && !found.has('depth') && found.size < KINDS.length) {
-    const frame = stack.pop() as Frame;
-    const { value } = frame;
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) visit(value[i], frame, i);
-    } else {
-      for (const key of Object.keys(value)) {
-        checkText(key, frame, key, true);
-        visit((value as Record<string, unknown>)[key], frame, key);
+  private visit(child: unknown, frame: Frame, key: string | number): void {
+    if (typeof child === 'string') {
+      this.checkText(child, frame, key, false);
+    } else if (typeof child === 'object' && child !== null && this.depth === undefined) {
+      if (frame.depth < this.maxDepth) {
+        this.stack.push({ value: child, depth: frame.depth + 1, parent: frame, key });
+      } else {
+        this.depth =
+          `must nest objects and arrays at most ${this.maxDepth} levels deep, counting metadata itself ` +
+          `(level ${this.maxDepth + 1} first at ${pathOf(frame, key)})`;
       }
     }
   }
-  return KINDS.flatMap((kind) => found.get(kind) ?? []);
+
+  private checkText(text: string, frame: Frame, key: string | number, inKey: boolean): void {
+    if (this.nul === undefined && text.includes('\u0000')) this.nul = `${NUL_REASON} (${whereText(frame, key, inKey)})`;
+    if (this.surrogate === undefined && !isWellFormedText(text)) {
+      this.surrogate = `${LONE_SURROGATE_REASON} (${whereText(frame, key, inKey)})`;
+    }
+  }
 }
