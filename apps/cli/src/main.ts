@@ -1,7 +1,8 @@
-import { exitWhenFlushed, runCli } from '@audit/cli';
+import { exitWhenFlushed, ignoreBrokenPipes, runCli } from '@audit/cli';
 import { ensureEmbeddedDefaults } from '@audit/embedded';
 
 async function main(): Promise<void> {
+  ignoreBrokenPipes();
   // On embedded defaults the CLI talks to the running platform's Postgres and NATS, or starts them for itself.
   const embedded = await ensureEmbeddedDefaults((msg) => process.stderr.write(`${msg}\n`));
   // Interrupted, the command ends at once, but not before the servers this run started are stopped.

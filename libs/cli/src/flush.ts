@@ -14,6 +14,20 @@ export function flushed(stream: NodeJS.WritableStream): Promise<void> {
   });
 }
 
+/**
+ * A reader that leaves early (`cli ... | head`) is not a failure of the
+ * command: the rest of the output is dropped quietly, as Unix tools do,
+ * instead of an unhandled EPIPE crashing the process with a stack trace.
+ * Any other stdout or stderr error still throws.
+ */
+export function ignoreBrokenPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
+}
+
 /** Exits with `code` after stdout and stderr have been flushed, so piped output is never cut. */
 export async function exitWhenFlushed(code: number): Promise<never> {
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);

@@ -1,3 +1,3 @@
 export * from './run-cli';
 export * from './demo-events';
-export { exitWhenFlushed } from './flush';
+export { exitWhenFlushed, ignoreBrokenPipes } from './flush';
