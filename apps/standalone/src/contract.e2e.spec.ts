@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import { createAuditClient, type AuditClient, type AuditEventInput } from '@audit/audit-client';
 import { ACTION_TYPES, LIMITS } from '@audit/contracts';
@@ -11,7 +12,8 @@ import { cli, createKey, postEvents, startStack, type Stack } from './standalone
  * across every field, every action type, unicode with astral characters, odd but valid dates, metadata
  * nested up to the limit; and invalid ones, each with one planted defect: lone surrogates, NULs, dates
  * before the floor or too far ahead, metadata thousands of levels deep, oversized values, foreign fields)
- * go in over HTTP `POST /v1/events` and over the bus (`audit.ingest.<org>`, through the client library).
+ * go in over HTTP `POST /v1/events` (one by one, then together as one all-or-nothing batch) and over the
+ * bus (`audit.ingest.<org>`, through the client library).
  *
  * Whether an event is valid is the generator's verdict, not the validator's. Every valid one must be
  * answered 202 (or acked), readable by id in Postgres exactly once with what was sent, and counted once
@@ -301,6 +303,21 @@ describe('the event contract through the real pipeline (property, HTTP and bus)'
             }
             if (typeof c.input['id'] === 'string') refused.push(c.input['id'].toLowerCase());
           }
+        }
+
+        // The same events again as one batch (fresh ids): all or nothing, each invalid item named by index.
+        const batch = httpCases.map((c) => ({ ...c.input, id: randomUUID() }));
+        const batchRes = await postEvents(stack.service.url, key, batch);
+        const invalidAt = httpCases.flatMap((c, i) => (c.defect === undefined ? [] : [`[${i}].${c.defect}`]));
+        if (invalidAt.length === 0) {
+          if (batchRes.status !== 202) throw new Error(`valid batch answered ${batchRes.status} ${JSON.stringify(batchRes.body).slice(0, 500)}`);
+          (batchRes.body.ids as string[]).forEach((id, i) => valid.set(id, (httpCases[i] as { expected: Expected }).expected));
+        } else {
+          const paths = new Set((batchRes.body.error?.details ?? []).map((d) => d.path));
+          if (batchRes.status !== 400 || !invalidAt.every((p) => paths.has(p))) {
+            throw new Error(`batch invalid at ${invalidAt.join(', ')}, answered ${batchRes.status} ${JSON.stringify(batchRes.body).slice(0, 500)}`);
+          }
+          refused.push(...batch.map((item) => item.id));
         }
 
         const busRefused = new Map<string, string>();
