@@ -3,14 +3,26 @@ import type { PoolClient } from 'pg';
 import type { AuditEvent } from '@audit/contracts';
 import { Database } from './database';
 
+// The id registry decides: an event is inserted only when this statement claimed its ("organizationId", id)
+// in audit_event_ids. A resend (any "createdAt") or a concurrent writer's copy finds the id taken and is
+// skipped; a concurrent claim waits for the other transaction and then skips, or claims if that one rolled back.
+// The events' own ON CONFLICT only guards rows written before the registry existed.
 const INSERT_EVENTS = `
+  WITH input AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[],
+                         $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[])
+      AS t(id, org, action, uid, ip, rt, page, query, resource, meta, created, received)
+  ), claimed AS (
+    INSERT INTO audit_event_ids ("organizationId", id, "createdAt")
+    SELECT org, id, created FROM input
+    ON CONFLICT DO NOTHING
+    RETURNING "organizationId", id
+  )
   INSERT INTO audit_trail_events
     (id, "organizationId", "actionType", "userId", "ipAddress", "responseTimeMs",
      "pageName", "queryName", "resourceName", metadata, "createdAt", "receivedAt")
-  SELECT id, org, action, uid, ip, rt, page, query, resource, meta::jsonb, created, received
-  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[],
-              $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[])
-    AS t(id, org, action, uid, ip, rt, page, query, resource, meta, created, received)
+  SELECT i.id, i.org, i.action, i.uid, i.ip, i.rt, i.page, i.query, i.resource, i.meta::jsonb, i.created, i.received
+  FROM input i JOIN claimed c ON c."organizationId" = i.org AND c.id = i.id
   ON CONFLICT DO NOTHING`;
 
 // A user id belongs to one organization: another organization's snapshot never overwrites it.
@@ -22,12 +34,16 @@ const UPSERT_USERS = `
     WHERE u."organizationId" = EXCLUDED."organizationId"
       AND (u.email, u."userName") IS DISTINCT FROM (EXCLUDED.email, EXCLUDED."userName")`;
 
-/** The writer's hot path: one transaction per batch, idempotent by event id. */
+/** The writer's hot path: one transaction per batch, idempotent by event id within its organization, for all time. */
 @Injectable()
 export class AuditEventsWriteRepository {
   constructor(private readonly db: Database) {}
 
-  /** Inserts the events (a repeated id is skipped) and upserts their users; returns the rows really inserted. */
+  /**
+   * Inserts the events whose id their organization has never used (a repeated id is skipped, whatever its
+   * `createdAt` and however long ago the first was stored or purged) and upserts their users; returns the
+   * rows really inserted.
+   */
   async writeBatch(events: readonly AuditEvent[]): Promise<number> {
     if (events.length === 0) return 0;
     return this.db.transaction(async (client) => {
@@ -38,7 +54,8 @@ export class AuditEventsWriteRepository {
   }
 }
 
-async function insertEvents(client: PoolClient, events: readonly AuditEvent[]): Promise<number> {
+async function insertEvents(client: PoolClient, batch: readonly AuditEvent[]): Promise<number> {
+  const events = firstOfEachId(batch);
   const columns: unknown[][] = Array.from({ length: 12 }, () => new Array<unknown>(events.length));
   events.forEach((e, i) => {
     columns[0][i] = e.id;
@@ -56,6 +73,20 @@ async function insertEvents(client: PoolClient, events: readonly AuditEvent[]): 
   });
   const result = await client.query(INSERT_EVENTS, columns);
   return result.rowCount ?? 0;
+}
+
+/**
+ * One event per (organization, id), the first of the batch (the order the bus delivered them), sorted by
+ * that key: two copies of an id in one statement would both join the one registry row they claimed, and
+ * claiming in key order keeps concurrent writers from deadlocking on each other's ids.
+ */
+function firstOfEachId(batch: readonly AuditEvent[]): AuditEvent[] {
+  const first = new Map<string, AuditEvent>();
+  for (const event of batch) {
+    const key = `${event.organizationId}\u0000${event.id}`;
+    if (!first.has(key)) first.set(key, event);
+  }
+  return [...first.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, event]) => event);
 }
 
 async function upsertUsers(client: PoolClient, events: readonly AuditEvent[]): Promise<void> {
