@@ -25,14 +25,13 @@ const INSERT_EVENTS = `
   FROM input i JOIN claimed c ON c."organizationId" = i.org AND c.id = i.id
   ON CONFLICT DO NOTHING`;
 
-// A user id belongs to one organization: another organization's snapshot never overwrites it.
+// A user belongs to its organization: each organization's snapshot updates its own row only.
 const UPSERT_USERS = `
-  INSERT INTO users AS u (id, email, "userName", "organizationId")
+  INSERT INTO users AS u ("organizationId", id, email, "userName")
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-  ON CONFLICT (id) DO UPDATE
+  ON CONFLICT ("organizationId", id) DO UPDATE
     SET email = EXCLUDED.email, "userName" = EXCLUDED."userName", "updatedAt" = now()
-    WHERE u."organizationId" = EXCLUDED."organizationId"
-      AND (u.email, u."userName") IS DISTINCT FROM (EXCLUDED.email, EXCLUDED."userName")`;
+    WHERE (u.email, u."userName") IS DISTINCT FROM (EXCLUDED.email, EXCLUDED."userName")`;
 
 /** The writer's hot path: one transaction per batch, idempotent by event id within its organization, for all time. */
 @Injectable()
@@ -89,20 +88,30 @@ function firstOfEachId(batch: readonly AuditEvent[]): AuditEvent[] {
   return [...first.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, event]) => event);
 }
 
+interface UserSnapshot {
+  organizationId: string;
+  id: string;
+  email: string;
+  userName: string;
+  createdAt: string;
+}
+
 async function upsertUsers(client: PoolClient, events: readonly AuditEvent[]): Promise<void> {
-  // The newest snapshot of each user wins; sorting by id keeps lock order stable across concurrent writers.
-  const latest = new Map<string, AuditEvent>();
-  for (const event of events) {
-    if (event.userId === null || event.user === null) continue;
-    const seen = latest.get(event.userId);
-    if (!seen || seen.createdAt <= event.createdAt) latest.set(event.userId, event);
+  // The newest snapshot of each user of each organization wins; sorting by key keeps lock order stable
+  // across concurrent writers.
+  const latest = new Map<string, UserSnapshot>();
+  for (const { organizationId, userId, user, createdAt } of events) {
+    if (userId === null || user === null) continue;
+    const key = `${organizationId}\u0000${userId}`;
+    const seen = latest.get(key);
+    if (!seen || seen.createdAt <= createdAt) latest.set(key, { organizationId, id: userId, email: user.email, userName: user.userName, createdAt });
   }
   if (latest.size === 0) return;
-  const rows = [...latest.values()].sort((a, b) => ((a.userId ?? '') < (b.userId ?? '') ? -1 : 1));
+  const rows = [...latest.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, user]) => user);
   await client.query(UPSERT_USERS, [
-    rows.map((e) => e.userId),
-    rows.map((e) => e.user?.email ?? null),
-    rows.map((e) => e.user?.userName ?? null),
-    rows.map((e) => e.organizationId),
+    rows.map((u) => u.organizationId),
+    rows.map((u) => u.id),
+    rows.map((u) => u.email),
+    rows.map((u) => u.userName),
   ]);
 }

@@ -99,7 +99,7 @@ describe('writer: a repeated event is stored once', () => {
     expect(users).toEqual([{ id: 'user-1', email: 'ada@example.com', userName: 'Ada', organizationId: ORG }]);
   });
 
-  it('keeps the newest snapshot of a user and never lets another organization overwrite it', async () => {
+  it('keeps the newest snapshot of a user; the same user id in another organization is that organization\'s own user', async () => {
     const later = canonicalEvent({
       organizationId: ORG,
       actionType: 'LOGIN',
@@ -120,8 +120,11 @@ describe('writer: a repeated event is stored once', () => {
     await waitFor('the foreign event to be written', async () => (await rowsOf(foreign.id)).length === 1);
     await waitForConsumerIdle(bus.jsm, STREAMS.events, 'writer');
 
-    const users = await db.query('SELECT id, email, "userName", "organizationId" FROM users');
-    expect(users).toEqual([{ id: 'user-1', email: 'ada@new.example.com', userName: 'Ada L.', organizationId: ORG }]);
+    const users = await db.query('SELECT id, email, "userName", "organizationId" FROM users ORDER BY "organizationId"');
+    expect(users).toEqual([
+      { id: 'user-1', email: 'ada@new.example.com', userName: 'Ada L.', organizationId: ORG },
+      { id: 'user-1', email: 'mallory@example.com', userName: 'Mallory', organizationId: 'org_other' },
+    ]);
     const [{ total }] = await db.query<{ total: number }>('SELECT count(*)::int AS total FROM audit_trail_events');
     expect(total).toBe(3);
   });
