@@ -23,7 +23,8 @@ const INSERT_EVENTS = `
      "pageName", "queryName", "resourceName", metadata, "createdAt", "receivedAt")
   SELECT i.id, i.org, i.action, i.uid, i.ip, i.rt, i.page, i.query, i.resource, i.meta::jsonb, i.created, i.received
   FROM input i JOIN claimed c ON c."organizationId" = i.org AND c.id = i.id
-  ON CONFLICT DO NOTHING`;
+  ON CONFLICT DO NOTHING
+  RETURNING "organizationId", id`;
 
 // A user belongs to its organization: each organization's snapshot updates its own row only.
 const UPSERT_USERS = `
@@ -40,20 +41,22 @@ export class AuditEventsWriteRepository {
 
   /**
    * Inserts the events whose id their organization has never used (a repeated id is skipped, whatever its
-   * `createdAt` and however long ago the first was stored or purged) and upserts their users; returns the
-   * rows really inserted.
+   * `createdAt` and however long ago the first was stored or purged) and upserts the users of the events
+   * inserted (a skipped copy changes nothing: a late resend must not put back an older snapshot); returns
+   * the rows really inserted.
    */
   async writeBatch(events: readonly AuditEvent[]): Promise<number> {
     if (events.length === 0) return 0;
     return this.db.transaction(async (client) => {
       const inserted = await insertEvents(client, events);
-      await upsertUsers(client, events);
-      return inserted;
+      await upsertUsers(client, inserted);
+      return inserted.length;
     });
   }
 }
 
-async function insertEvents(client: PoolClient, batch: readonly AuditEvent[]): Promise<number> {
+/** The events of the batch that were inserted. */
+async function insertEvents(client: PoolClient, batch: readonly AuditEvent[]): Promise<AuditEvent[]> {
   const events = firstOfEachId(batch);
   const columns: unknown[][] = Array.from({ length: 12 }, () => new Array<unknown>(events.length));
   events.forEach((e, i) => {
@@ -70,9 +73,12 @@ async function insertEvents(client: PoolClient, batch: readonly AuditEvent[]): P
     columns[10][i] = e.createdAt;
     columns[11][i] = e.receivedAt;
   });
-  const result = await client.query(INSERT_EVENTS, columns);
-  return result.rowCount ?? 0;
+  const { rows } = await client.query<{ organizationId: string; id: string }>(INSERT_EVENTS, columns);
+  const stored = new Set(rows.map((r) => idKey(r.organizationId, r.id)));
+  return events.filter((e) => stored.has(idKey(e.organizationId, e.id)));
 }
+
+const idKey = (organizationId: string, id: string): string => `${organizationId}\u0000${id}`;
 
 /**
  * One event per (organization, id), the first of the batch (the order the bus delivered them), sorted by
@@ -82,7 +88,7 @@ async function insertEvents(client: PoolClient, batch: readonly AuditEvent[]): P
 function firstOfEachId(batch: readonly AuditEvent[]): AuditEvent[] {
   const first = new Map<string, AuditEvent>();
   for (const event of batch) {
-    const key = `${event.organizationId}\u0000${event.id}`;
+    const key = idKey(event.organizationId, event.id);
     if (!first.has(key)) first.set(key, event);
   }
   return [...first.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, event]) => event);
@@ -102,7 +108,7 @@ async function upsertUsers(client: PoolClient, events: readonly AuditEvent[]): P
   const latest = new Map<string, UserSnapshot>();
   for (const { organizationId, userId, user, createdAt } of events) {
     if (userId === null || user === null) continue;
-    const key = `${organizationId}\u0000${userId}`;
+    const key = idKey(organizationId, userId);
     const seen = latest.get(key);
     if (!seen || seen.createdAt <= createdAt) latest.set(key, { organizationId, id: userId, email: user.email, userName: user.userName, createdAt });
   }

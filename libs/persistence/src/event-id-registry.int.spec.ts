@@ -80,6 +80,17 @@ describe('event ids in Postgres (registry audit_event_ids, real Postgres)', () =
     }
   });
 
+  it('a skipped copy changes no user: a late resend does not put back the snapshot it carried', async () => {
+    const login = (email: string, at: string) =>
+      canonicalEvent({ organizationId: 'org_u', actionType: 'LOGIN', userId: 'u-9', user: { email, userName: 'Nine' }, createdAt: at });
+    const old = login('old@u.io', '2026-01-01T00:00:00Z');
+    await writers[0].writeBatch([old]);
+    await writers[0].writeBatch([login('new@u.io', '2026-01-02T00:00:00Z')]);
+    // The first event again, after the dedup window: its createdAt is the retry's, the newest of all.
+    expect(await writers[0].writeBatch([resent(old, '2026-01-03T00:00:00.000Z')])).toBe(0);
+    expect(await db.query(`SELECT email FROM users WHERE "organizationId" = 'org_u' AND id = 'u-9'`)).toEqual([{ email: 'new@u.io' }]);
+  });
+
   it('two writers given overlapping copies at once store exactly one row per organization and id', async () => {
     let run = 0;
     const copy = fc.record({ org: fc.constantFrom('x', 'y'), key: fc.nat({ max: 39 }), minutes: fc.nat({ max: 60 * 24 * 90 }) });
