@@ -6,7 +6,8 @@ import { Database } from './database';
 // The id registry decides: an event is inserted only when this statement claimed its ("organizationId", id)
 // in audit_event_ids. A resend (any "createdAt") or a concurrent writer's copy finds the id taken and is
 // skipped; a concurrent claim waits for the other transaction and then skips, or claims if that one rolled back.
-// The events' own ON CONFLICT only guards rows written before the registry existed.
+// The events' own ON CONFLICT only guards rows that bypassed the registry (an earlier release's writer
+// during an upgrade, rows put in by hand): such a copy is skipped rather than dead-lettered.
 const INSERT_EVENTS = `
   WITH input AS (
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[],
