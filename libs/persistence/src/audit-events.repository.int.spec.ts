@@ -36,7 +36,7 @@ describe('AuditEventsWriteRepository (real Postgres)', () => {
         [id],
       )
     )[0];
-  const users = () => db.query('SELECT id, email, "userName", "organizationId" FROM users ORDER BY id');
+  const users = () => db.query('SELECT id, email, "userName", "organizationId" FROM users ORDER BY id, "organizationId"');
 
   it('stores every column of the event as it is', async () => {
     const event = canonicalEvent({
@@ -78,14 +78,18 @@ describe('AuditEventsWriteRepository (real Postgres)', () => {
     expect(n).toBe(2);
   });
 
-  it('upserts users from snapshots: newest snapshot wins, other organizations and absent snapshots change nothing', async () => {
+  it('upserts users from snapshots: newest snapshot wins, each organization its own user, absent snapshots change nothing', async () => {
     const snapshot = (userId: string, email: string, createdAt: string, organizationId = 'org_r'): AuditEvent =>
       canonicalEvent({ organizationId, actionType: 'LOGIN', userId, user: { email, userName: email.split('@')[0] }, createdAt });
     // Newest last in time but first in the batch: order in the batch does not matter, createdAt does.
     await events.writeBatch([snapshot('u-2', 'new@x.io', '2026-01-02T00:00:00Z'), snapshot('u-2', 'old@x.io', '2026-01-01T00:00:00Z')]);
-    await events.writeBatch([snapshot('u-2', 'intruder@y.io', '2026-01-03T00:00:00Z', 'org_other')]);
+    // The same user id in another organization is another user: stored beside, never over, org_r's.
+    await events.writeBatch([snapshot('u-2', 'other@y.io', '2026-01-03T00:00:00Z', 'org_other')]);
     await events.writeBatch([canonicalEvent({ organizationId: 'org_r', actionType: 'LOGIN', userId: 'u-3' })]);
-    expect(await users()).toEqual([{ id: 'u-2', email: 'new@x.io', userName: 'new', organizationId: 'org_r' }]);
+    expect(await users()).toEqual([
+      { id: 'u-2', email: 'other@y.io', userName: 'other', organizationId: 'org_other' },
+      { id: 'u-2', email: 'new@x.io', userName: 'new', organizationId: 'org_r' },
+    ]);
   });
 
   // Whatever the contract accepts, the table must hold: otherwise ingest answers 202 for an event the

@@ -3,42 +3,62 @@ import type { PoolClient } from 'pg';
 import type { AuditEvent } from '@audit/contracts';
 import { Database } from './database';
 
+// The id registry decides: an event is inserted only when this statement claimed its ("organizationId", id)
+// in audit_event_ids. A resend (any "createdAt") or a concurrent writer's copy finds the id taken and is
+// skipped; a concurrent claim waits for the other transaction and then skips, or claims if that one rolled back.
+// The events' own ON CONFLICT only guards rows that bypassed the registry (an earlier release's writer
+// during an upgrade, rows put in by hand): such a copy is skipped rather than dead-lettered.
 const INSERT_EVENTS = `
+  WITH input AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[],
+                         $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[])
+      AS t(id, org, action, uid, ip, rt, page, query, resource, meta, created, received)
+  ), claimed AS (
+    INSERT INTO audit_event_ids ("organizationId", id, "createdAt")
+    SELECT org, id, created FROM input
+    ON CONFLICT DO NOTHING
+    RETURNING "organizationId", id
+  )
   INSERT INTO audit_trail_events
     (id, "organizationId", "actionType", "userId", "ipAddress", "responseTimeMs",
      "pageName", "queryName", "resourceName", metadata, "createdAt", "receivedAt")
-  SELECT id, org, action, uid, ip, rt, page, query, resource, meta::jsonb, created, received
-  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[],
-              $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[])
-    AS t(id, org, action, uid, ip, rt, page, query, resource, meta, created, received)
-  ON CONFLICT DO NOTHING`;
+  SELECT i.id, i.org, i.action, i.uid, i.ip, i.rt, i.page, i.query, i.resource, i.meta::jsonb, i.created, i.received
+  FROM input i JOIN claimed c ON c."organizationId" = i.org AND c.id = i.id
+  ON CONFLICT DO NOTHING
+  RETURNING "organizationId", id`;
 
-// A user id belongs to one organization: another organization's snapshot never overwrites it.
+// A user belongs to its organization: each organization's snapshot updates its own row only.
 const UPSERT_USERS = `
-  INSERT INTO users AS u (id, email, "userName", "organizationId")
+  INSERT INTO users AS u ("organizationId", id, email, "userName")
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-  ON CONFLICT (id) DO UPDATE
+  ON CONFLICT ("organizationId", id) DO UPDATE
     SET email = EXCLUDED.email, "userName" = EXCLUDED."userName", "updatedAt" = now()
-    WHERE u."organizationId" = EXCLUDED."organizationId"
-      AND (u.email, u."userName") IS DISTINCT FROM (EXCLUDED.email, EXCLUDED."userName")`;
+    WHERE (u.email, u."userName") IS DISTINCT FROM (EXCLUDED.email, EXCLUDED."userName")`;
 
-/** The writer's hot path: one transaction per batch, idempotent by event id. */
+/** The writer's hot path: one transaction per batch, idempotent by event id within its organization, for all time. */
 @Injectable()
 export class AuditEventsWriteRepository {
   constructor(private readonly db: Database) {}
 
-  /** Inserts the events (a repeated id is skipped) and upserts their users; returns the rows really inserted. */
+  /**
+   * Inserts the events whose id their organization has never used (a repeated id is skipped, whatever its
+   * `createdAt` and however long ago the first was stored or purged) and upserts the users of the events
+   * inserted (a skipped copy changes nothing: a late resend must not put back an older snapshot); returns
+   * the rows really inserted.
+   */
   async writeBatch(events: readonly AuditEvent[]): Promise<number> {
     if (events.length === 0) return 0;
     return this.db.transaction(async (client) => {
       const inserted = await insertEvents(client, events);
-      await upsertUsers(client, events);
-      return inserted;
+      await upsertUsers(client, inserted);
+      return inserted.length;
     });
   }
 }
 
-async function insertEvents(client: PoolClient, events: readonly AuditEvent[]): Promise<number> {
+/** The events of the batch that were inserted. */
+async function insertEvents(client: PoolClient, batch: readonly AuditEvent[]): Promise<AuditEvent[]> {
+  const events = firstOfEachId(batch);
   const columns: unknown[][] = Array.from({ length: 12 }, () => new Array<unknown>(events.length));
   events.forEach((e, i) => {
     columns[0][i] = e.id;
@@ -54,24 +74,51 @@ async function insertEvents(client: PoolClient, events: readonly AuditEvent[]): 
     columns[10][i] = e.createdAt;
     columns[11][i] = e.receivedAt;
   });
-  const result = await client.query(INSERT_EVENTS, columns);
-  return result.rowCount ?? 0;
+  const { rows } = await client.query<{ organizationId: string; id: string }>(INSERT_EVENTS, columns);
+  const stored = new Set(rows.map((r) => idKey(r.organizationId, r.id)));
+  return events.filter((e) => stored.has(idKey(e.organizationId, e.id)));
+}
+
+const idKey = (organizationId: string, id: string): string => `${organizationId}\u0000${id}`;
+
+/**
+ * One event per (organization, id), the first of the batch (the order the bus delivered them), sorted by
+ * that key: two copies of an id in one statement would both join the one registry row they claimed, and
+ * claiming in key order keeps concurrent writers from deadlocking on each other's ids.
+ */
+function firstOfEachId(batch: readonly AuditEvent[]): AuditEvent[] {
+  const first = new Map<string, AuditEvent>();
+  for (const event of batch) {
+    const key = idKey(event.organizationId, event.id);
+    if (!first.has(key)) first.set(key, event);
+  }
+  return [...first.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, event]) => event);
+}
+
+interface UserSnapshot {
+  organizationId: string;
+  id: string;
+  email: string;
+  userName: string;
+  createdAt: string;
 }
 
 async function upsertUsers(client: PoolClient, events: readonly AuditEvent[]): Promise<void> {
-  // The newest snapshot of each user wins; sorting by id keeps lock order stable across concurrent writers.
-  const latest = new Map<string, AuditEvent>();
-  for (const event of events) {
-    if (event.userId === null || event.user === null) continue;
-    const seen = latest.get(event.userId);
-    if (!seen || seen.createdAt <= event.createdAt) latest.set(event.userId, event);
+  // The newest snapshot of each user of each organization wins; sorting by key keeps lock order stable
+  // across concurrent writers.
+  const latest = new Map<string, UserSnapshot>();
+  for (const { organizationId, userId, user, createdAt } of events) {
+    if (userId === null || user === null) continue;
+    const key = idKey(organizationId, userId);
+    const seen = latest.get(key);
+    if (!seen || seen.createdAt <= createdAt) latest.set(key, { organizationId, id: userId, email: user.email, userName: user.userName, createdAt });
   }
   if (latest.size === 0) return;
-  const rows = [...latest.values()].sort((a, b) => ((a.userId ?? '') < (b.userId ?? '') ? -1 : 1));
+  const rows = [...latest.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, user]) => user);
   await client.query(UPSERT_USERS, [
-    rows.map((e) => e.userId),
-    rows.map((e) => e.user?.email ?? null),
-    rows.map((e) => e.user?.userName ?? null),
-    rows.map((e) => e.organizationId),
+    rows.map((u) => u.organizationId),
+    rows.map((u) => u.id),
+    rows.map((u) => u.email),
+    rows.map((u) => u.userName),
   ]);
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, type MigrationInterface } from 'typeorm';
 import { AppError, HealthRegistry, backoffMs, sleep } from '@audit/platform';
 import { PERSISTENCE_CONFIG, type PersistenceConfig } from './config';
 import { ENTITIES } from './entities';
@@ -9,12 +9,13 @@ import { MIGRATIONS } from './migrations';
 /** Arbitrary constant: the advisory lock every replica takes before applying migrations. */
 const MIGRATION_LOCK_KEY = 7_204_391_001;
 
-export function createDataSource(url: string, poolSize = 5): DataSource {
+/** `migrations` is every migration but in a test that starts from an older schema. */
+export function createDataSource(url: string, poolSize = 5, migrations: Array<new () => MigrationInterface> = MIGRATIONS): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
     entities: ENTITIES,
-    migrations: MIGRATIONS,
+    migrations,
     migrationsTableName: 'schema_migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,

@@ -99,7 +99,20 @@ describe('writer: a repeated event is stored once', () => {
     expect(users).toEqual([{ id: 'user-1', email: 'ada@example.com', userName: 'Ada', organizationId: ORG }]);
   });
 
-  it('keeps the newest snapshot of a user and never lets another organization overwrite it', async () => {
+  // The bus deduplicates by Nats-Msg-Id for STREAM_DEDUP_WINDOW (10 minutes) only. An emitter that retries
+  // later with the same id and no createdAt gets a createdAt of the retry's time from ingest: the copy
+  // reaches the writer with another createdAt (and here another message id, as it would after the window).
+  it('stores an id resent without createdAt after the dedup window once, in whatever partition the resend falls', async () => {
+    const event = canonicalEvent({ organizationId: ORG, actionType: 'CREATE_GROUP', metadata: { group: 'g' }, createdAt: '2026-02-27T23:59:00.000Z' });
+    await publishCopy(event, 'a');
+    await waitFor('the first copy to be written', async () => (await rowsOf(event.id)).length === 1);
+    const retriedAt = '2026-03-01T00:05:00.000Z';
+    await publishCopy({ ...event, createdAt: retriedAt, receivedAt: retriedAt }, 'retry-after-window');
+    await waitForConsumerIdle(bus.jsm, STREAMS.events, 'writer');
+    expect((await rowsOf(event.id)).map((r) => r.createdAt)).toEqual([new Date('2026-02-27T23:59:00.000Z')]);
+  });
+
+  it('keeps the newest snapshot of a user; the same user id in another organization is that organization\'s own user', async () => {
     const later = canonicalEvent({
       organizationId: ORG,
       actionType: 'LOGIN',
@@ -120,9 +133,12 @@ describe('writer: a repeated event is stored once', () => {
     await waitFor('the foreign event to be written', async () => (await rowsOf(foreign.id)).length === 1);
     await waitForConsumerIdle(bus.jsm, STREAMS.events, 'writer');
 
-    const users = await db.query('SELECT id, email, "userName", "organizationId" FROM users');
-    expect(users).toEqual([{ id: 'user-1', email: 'ada@new.example.com', userName: 'Ada L.', organizationId: ORG }]);
+    const users = await db.query('SELECT id, email, "userName", "organizationId" FROM users ORDER BY "organizationId"');
+    expect(users).toEqual([
+      { id: 'user-1', email: 'ada@new.example.com', userName: 'Ada L.', organizationId: ORG },
+      { id: 'user-1', email: 'mallory@example.com', userName: 'Mallory', organizationId: 'org_other' },
+    ]);
     const [{ total }] = await db.query<{ total: number }>('SELECT count(*)::int AS total FROM audit_trail_events');
-    expect(total).toBe(3);
+    expect(total).toBe(4);
   });
 });

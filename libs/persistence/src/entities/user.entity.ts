@@ -1,8 +1,11 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
-/** The actor an event names; upserted by the writer from each event's user snapshot. */
+/** The actor an event names, within its organization; upserted by the writer from each event's user snapshot. */
 @Entity({ name: 'users' })
 export class UserEntity {
+  @PrimaryColumn({ type: 'text' })
+  organizationId!: string;
+
   @PrimaryColumn({ type: 'text' })
   id!: string;
 
@@ -11,9 +14,6 @@ export class UserEntity {
 
   @Column({ type: 'text', nullable: true })
   userName!: string | null;
-
-  @Column({ type: 'text' })
-  organizationId!: string;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

@@ -1,6 +1,14 @@
 import { InitialSchema1764374400000 } from './1764374400000-initial-schema';
 import { Retention1764460800000 } from './1764460800000-retention';
 import { ExportJobs1764547200000 } from './1764547200000-export-jobs';
+import { EventIdRegistry1764641400000 } from './1764641400000-event-id-registry';
+import { UsersByOrganization1764641500000 } from './1764641500000-users-by-organization';
 
 /** Every migration, oldest first. Add a new one here after creating its file. */
-export const MIGRATIONS = [InitialSchema1764374400000, Retention1764460800000, ExportJobs1764547200000];
+export const MIGRATIONS = [
+  InitialSchema1764374400000,
+  Retention1764460800000,
+  ExportJobs1764547200000,
+  EventIdRegistry1764641400000,
+  UsersByOrganization1764641500000,
+];

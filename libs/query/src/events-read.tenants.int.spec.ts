@@ -1,0 +1,77 @@
+import { Logger } from '@nestjs/common';
+import type { AuditEvent } from '@audit/contracts';
+import { AuditEventsWriteRepository, Database, readPersistenceConfig } from '@audit/persistence';
+import { HealthRegistry } from '@audit/platform';
+import { canonicalEvent, createTestDatabase, type TestDatabase } from '@audit/testing';
+import { EventsReadRepository } from './events-read.repository';
+
+jest.setTimeout(60_000);
+Logger.overrideLogger(['error']);
+
+/**
+ * Event ids and user ids are the emitters' own, so two organizations may use the same ones. Written by
+ * the writer's repository and read back by the events API's: each organization reads its own event
+ * under the shared id, and its own user's e-mail beside it, in a page, by id and in the user list.
+ */
+describe('reads of two organizations sharing an event id and a user id (real Postgres)', () => {
+  let db: TestDatabase;
+  let database: Database;
+  let reads: EventsReadRepository;
+  const ACME = 'acme_t';
+  const GLOBEX = 'globex_t';
+  let acme: AuditEvent;
+  let globex: AuditEvent;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('query_tenants');
+    database = new Database(readPersistenceConfig({ DATABASE_URL: db.url }), new HealthRegistry());
+    await database.onModuleInit();
+    reads = new EventsReadRepository(database);
+    const writer = new AuditEventsWriteRepository(database);
+
+    acme = canonicalEvent({
+      organizationId: ACME,
+      actionType: 'CREATE_GROUP',
+      userId: 'u-1',
+      user: { email: 'ada@acme.io', userName: 'Ada' },
+      pageName: 'acme page',
+      metadata: { group: 'acme admins' },
+      createdAt: '2026-05-01T10:00:00Z',
+    });
+    // The same id and user id, from another organization, a little later and in another batch.
+    globex = { ...acme, organizationId: GLOBEX, user: { email: 'bob@globex.io', userName: 'Bob' }, pageName: 'globex page', metadata: { group: 'globex ops' }, createdAt: '2026-05-01T11:00:00.000Z' };
+    expect(await writer.writeBatch([acme])).toBe(1);
+    expect(await writer.writeBatch([globex])).toBe(1);
+  });
+
+  afterAll(async () => {
+    await database?.onApplicationShutdown();
+    await db?.drop();
+  });
+
+  it('GET /v1/events/:id: each organization reads its own event under the shared id, with its own user', async () => {
+    expect(await reads.findOne(ACME, acme.id)).toMatchObject({ organizationId: ACME, pageName: 'acme page', metadata: { group: 'acme admins' }, user: { email: 'ada@acme.io', userName: 'Ada' } });
+    expect(await reads.findOne(GLOBEX, acme.id)).toMatchObject({ organizationId: GLOBEX, pageName: 'globex page', metadata: { group: 'globex ops' }, user: { email: 'bob@globex.io', userName: 'Bob' } });
+    expect(await reads.findOne('initech_t', acme.id)).toBeNull();
+  });
+
+  it('GET /v1/events and /v1/users: each organization sees one event and its own user', async () => {
+    const page = async (org: string) => (await reads.page(org, { actionTypes: [] }, 10)).items.map((i) => [i.id, i.pageName, i.user?.email]);
+    expect(await page(ACME)).toEqual([[acme.id, 'acme page', 'ada@acme.io']]);
+    expect(await page(GLOBEX)).toEqual([[acme.id, 'globex page', 'bob@globex.io']]);
+    expect(await reads.users(ACME, undefined, 10)).toEqual([{ id: 'u-1', email: 'ada@acme.io', userName: 'Ada' }]);
+    expect(await reads.users(GLOBEX, undefined, 10)).toEqual([{ id: 'u-1', email: 'bob@globex.io', userName: 'Bob' }]);
+  });
+
+  it("the README's organization-safe join shows each event with its own organization's user", async () => {
+    const rows = await db.query(
+      `select u.email, u."userName", a."actionType", a.metadata
+       from audit_trail_events a join users u on a."userId" = u.id and u."organizationId" = a."organizationId"
+       where a."actionType" = 'CREATE_GROUP' order by u.email`,
+    );
+    expect(rows).toEqual([
+      { email: 'ada@acme.io', userName: 'Ada', actionType: 'CREATE_GROUP', metadata: { group: 'acme admins' } },
+      { email: 'bob@globex.io', userName: 'Bob', actionType: 'CREATE_GROUP', metadata: { group: 'globex ops' } },
+    ]);
+  });
+});
