@@ -1,0 +1,194 @@
+import fc from 'fast-check';
+import { LastKnownCache, type LastKnownCacheOptions } from './last-known-cache';
+
+class Unavailable extends Error {}
+
+/** A value as the source hands it out: which key, and when it was read there. */
+interface Versioned {
+  key: string;
+  readAt: number;
+}
+
+function setup(overrides: Partial<LastKnownCacheOptions<string>> = {}) {
+  let clock = 0;
+  let up = true;
+  let loads = 0;
+  const options: LastKnownCacheOptions<string> = {
+    ttlMs: 1_000,
+    maxStaleMs: 10_000,
+    loadTimeoutMs: 1_000,
+    retryAfterFailureMs: 500,
+    maxEntries: 100,
+    unavailable: (key) => new Unavailable(key),
+    now: () => clock,
+    ...overrides,
+  };
+  const cache = new LastKnownCache<string, Versioned>(options);
+  const source = (key: string) => async (): Promise<Versioned> => {
+    loads++;
+    if (!up) throw new Error('ECONNREFUSED');
+    return { key, readAt: clock };
+  };
+  return {
+    cache,
+    options,
+    get: (key: string) => cache.get(key, source(key)),
+    advance: (ms: number) => (clock += ms),
+    setUp: (value: boolean) => (up = value),
+    now: () => clock,
+    loads: () => loads,
+  };
+}
+
+type Step = { kind: 'advance'; ms: number } | { kind: 'source'; up: boolean } | { kind: 'get'; key: string };
+
+const steps = fc.array(
+  fc.oneof(
+    fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 4_000 }) }),
+    fc.record({ kind: fc.constant('source' as const), up: fc.boolean() }),
+    fc.record({ kind: fc.constant('get' as const), key: fc.constantFrom('a', 'b', 'c') }),
+  ),
+  { maxLength: 60 },
+);
+
+describe('LastKnownCache: the staleness rule', () => {
+  it('never serves a value older than maxStaleMs, serves the last known one whenever it is young enough, and refuses only with the unavailable error', async () => {
+    await fc.assert(
+      fc.asyncProperty(steps, async (script: Step[]) => {
+        const t = setup({ maxStaleMs: 3_000 });
+        // What the source last handed out per key, from outside the cache: the model of "last known".
+        const lastRead = new Map<string, number>();
+        let lastFailure = -Infinity;
+        let up = true;
+        for (const step of script) {
+          if (step.kind === 'advance') t.advance(step.ms);
+          else if (step.kind === 'source') {
+            up = step.up;
+            t.setUp(up);
+          } else {
+            const sourceTrusted = up && t.now() - lastFailure >= t.options.retryAfterFailureMs;
+            const loadsBefore = t.loads();
+            const result = await t.get(step.key).then(
+              (value) => ({ ok: true as const, value }),
+              (error: unknown) => ({ ok: false as const, error }),
+            );
+            if (t.loads() > loadsBefore) {
+              // The source was asked: it answered or it failed.
+              const answered = result.ok && result.value.readAt === t.now();
+              if (answered) lastRead.set(step.key, t.now());
+              else lastFailure = t.now();
+            }
+            const known = lastRead.get(step.key);
+            const young = known !== undefined && t.now() - known <= t.options.maxStaleMs;
+            if (result.ok) {
+              expect(result.value.key).toBe(step.key);
+              expect(t.now() - result.value.readAt).toBeLessThanOrEqual(t.options.maxStaleMs);
+              // Never an older value than the last one read: the cache does not go back in time.
+              expect(result.value.readAt).toBe(known);
+            } else {
+              expect(result.error).toBeInstanceOf(Unavailable);
+              // Refused only when nothing young enough was known.
+              expect(young).toBe(false);
+            }
+            // With the source up and no failure moments ago, the answer is there and at most ttl old.
+            if (sourceTrusted) {
+              expect(result.ok).toBe(true);
+              if (result.ok) expect(t.now() - result.value.readAt).toBeLessThan(t.options.ttlMs);
+            }
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('asks again after ttl and serves the fresh answer while the source is up', async () => {
+    const t = setup();
+    const first = await t.get('a');
+    t.advance(999);
+    expect(await t.get('a')).toBe(first);
+    t.advance(1);
+    const second = await t.get('a');
+    expect(second.readAt).toBe(1_000);
+    expect(t.loads()).toBe(2);
+  });
+
+  it('serves the last known value while the source is down, up to maxStaleMs after it was read, then refuses', async () => {
+    const t = setup();
+    await t.get('a');
+    t.setUp(false);
+    t.advance(10_000);
+    expect((await t.get('a')).readAt).toBe(0);
+    t.advance(1);
+    await expect(t.get('a')).rejects.toBeInstanceOf(Unavailable);
+    // A key never read cannot be answered at all while the source is down.
+    await expect(t.get('b')).rejects.toBeInstanceOf(Unavailable);
+  });
+
+  it('does not ask a source that failed moments ago: each request is answered at once', async () => {
+    const t = setup();
+    await t.get('a');
+    t.setUp(false);
+    t.advance(2_000);
+    await t.get('a');
+    const loads = t.loads();
+    t.advance(499);
+    await t.get('a');
+    await expect(t.get('b')).rejects.toBeInstanceOf(Unavailable);
+    expect(t.loads()).toBe(loads);
+    t.advance(1);
+    await t.get('a');
+    expect(t.loads()).toBe(loads + 1);
+  });
+
+  it('counts a load that hangs past loadTimeoutMs as failed and serves the last known value', async () => {
+    let clock = 0;
+    const cache = new LastKnownCache<string, number>({
+      ttlMs: 10,
+      maxStaleMs: 60_000,
+      loadTimeoutMs: 50,
+      retryAfterFailureMs: 0,
+      maxEntries: 10,
+      unavailable: (key) => new Unavailable(key),
+      now: () => clock,
+    });
+    expect(await cache.get('a', async () => 1)).toBe(1);
+    clock = 100;
+    const hanging = new Promise<number>(() => undefined);
+    expect(await cache.get('a', () => hanging)).toBe(1);
+    await expect(cache.get('b', () => hanging)).rejects.toBeInstanceOf(Unavailable);
+  });
+
+  it('shares one load between concurrent callers of a key', async () => {
+    const cache = new LastKnownCache<string, number>({
+      ttlMs: 1_000,
+      maxStaleMs: 0,
+      loadTimeoutMs: 1_000,
+      retryAfterFailureMs: 0,
+      maxEntries: 10,
+      unavailable: (key) => new Unavailable(key),
+    });
+    let loads = 0;
+    let release: (value: number) => void = () => undefined;
+    const load = (): Promise<number> => {
+      loads++;
+      return new Promise<number>((resolve) => (release = resolve));
+    };
+    const answers = Promise.all([cache.get('a', load), cache.get('a', load), cache.get('a', load)]);
+    release(7);
+    expect(await answers).toEqual([7, 7, 7]);
+    expect(loads).toBe(1);
+  });
+
+  it('keeps at most maxEntries, dropping the least recently loaded', async () => {
+    const t = setup({ maxEntries: 2 });
+    await t.get('a');
+    await t.get('b');
+    await t.get('c');
+    expect(t.cache.size).toBe(2);
+    t.setUp(false);
+    t.advance(5_000);
+    await expect(t.get('a')).rejects.toBeInstanceOf(Unavailable);
+    expect((await t.get('c')).key).toBe('c');
+  });
+});
