@@ -4,6 +4,7 @@ import { EventsIngestController } from './events.controller';
 import { IngestEventsUseCase } from './ingest-events.use-case';
 import { IngestStreamConsumer } from './ingest-stream.consumer';
 import { RedactionPolicyService } from './redaction-policy.service';
+import { RETENTION_SOURCE, RetentionPolicyService } from './retention-policy.service';
 
 /** The ingest service: `POST /v1/events` and the AUDIT_INGEST consumer. Needs Messaging, Persistence and Auth. */
 @Module({
@@ -11,6 +12,7 @@ import { RedactionPolicyService } from './redaction-policy.service';
   providers: [
     { provide: INGEST_CONFIG, useFactory: () => readIngestConfig() },
     RedactionPolicyService,
+    { provide: RETENTION_SOURCE, useClass: RetentionPolicyService },
     IngestEventsUseCase,
     IngestStreamConsumer,
   ],

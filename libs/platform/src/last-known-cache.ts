@@ -1,5 +1,11 @@
+import { counter } from './metrics';
+
+const lookups = counter('audit_cache_lookups_total', 'Lookups of the caches in front of Postgres, by cache and how they were answered (fresh, loaded, stale, unavailable)', ['cache', 'outcome']);
+
 /** Options of a {@link LastKnownCache}. */
 export interface LastKnownCacheOptions<K> {
+  /** The `cache` label of `audit_cache_lookups_total`; unset counts nothing. */
+  name?: string;
   /** How long a loaded value is served before the source is asked again. */
   ttlMs: number;
   /**
@@ -45,10 +51,7 @@ export class LastKnownCache<K, V> {
   private failedAt = -Infinity;
   private readonly now: () => number;
 
-  constructor(
-    private readonly options: LastKnownCacheOptions<K>,
-    private readonly observe: (outcome: LastKnownOutcome) => void = () => undefined,
-  ) {
+  constructor(private readonly options: LastKnownCacheOptions<K>) {
     this.now = options.now ?? Date.now;
   }
 
@@ -77,6 +80,10 @@ export class LastKnownCache<K, V> {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  private observe(outcome: LastKnownOutcome): void {
+    if (this.options.name !== undefined) lookups.inc({ cache: this.options.name, outcome });
   }
 
   private fallback(key: K, entry: Entry<V> | undefined, cause: unknown): V {
