@@ -9,11 +9,11 @@ interface Versioned {
   readAt: number;
 }
 
-function setup(overrides: Partial<LastKnownCacheOptions<string>> = {}) {
+function setup(overrides: Partial<LastKnownCacheOptions<string, Versioned>> = {}) {
   let clock = 0;
   let up = true;
   let loads = 0;
-  const options: LastKnownCacheOptions<string> = {
+  const options: LastKnownCacheOptions<string, Versioned> = {
     ttlMs: 1_000,
     maxStaleMs: 10_000,
     loadTimeoutMs: 1_000,
@@ -190,5 +190,42 @@ describe('LastKnownCache: the staleness rule', () => {
     t.advance(5_000);
     await expect(t.get('a')).rejects.toBeInstanceOf(Unavailable);
     expect((await t.get('c')).key).toBe('c');
+  });
+
+  it('returns a value it does not keep, forgets the older one, and never serves it stale', async () => {
+    let clock = 0;
+    let answer: number | null = 1;
+    let up = true;
+    const cache = new LastKnownCache<string, number | null>({
+      ttlMs: 10,
+      maxStaleMs: 60_000,
+      loadTimeoutMs: 1_000,
+      retryAfterFailureMs: 0,
+      maxEntries: 1,
+      keep: (value) => value !== null,
+      unavailable: (key) => new Unavailable(key),
+      now: () => clock,
+    });
+    const load = async (): Promise<number | null> => {
+      if (!up) throw new Error('down');
+      return answer;
+    };
+    expect(await cache.get('a', load)).toBe(1);
+    // "Gone" (a revoked key) is answered, and the old value is not served stale afterwards.
+    answer = null;
+    clock = 20;
+    expect(await cache.get('a', load)).toBeNull();
+    up = false;
+    clock = 40;
+    await expect(cache.get('a', load)).rejects.toBeInstanceOf(Unavailable);
+    // Values not kept take no room: they never evict one that is.
+    up = true;
+    answer = 2;
+    expect(await cache.get('b', load)).toBe(2);
+    answer = null;
+    expect(await cache.get('c', load)).toBeNull();
+    up = false;
+    clock = 100;
+    expect(await cache.get('b', load)).toBe(2);
   });
 });

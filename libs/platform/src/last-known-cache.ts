@@ -3,7 +3,7 @@ import { counter } from './metrics';
 const lookups = counter('audit_cache_lookups_total', 'Lookups of the caches in front of Postgres, by cache and how they were answered (fresh, loaded, stale, unavailable)', ['cache', 'outcome']);
 
 /** Options of a {@link LastKnownCache}. */
-export interface LastKnownCacheOptions<K> {
+export interface LastKnownCacheOptions<K, V> {
   /** The `cache` label of `audit_cache_lookups_total`; unset counts nothing. */
   name?: string;
   /** How long a loaded value is served before the source is asked again. */
@@ -25,7 +25,13 @@ export interface LastKnownCacheOptions<K> {
   retryAfterFailureMs: number;
   /** Entries kept at most; the least recently loaded go first. */
   maxEntries: number;
+  /**
+   * Whether a loaded value is kept (default: every value). A value not kept is still returned, and the
+   * key's older value is forgotten: e.g. "no such key" is an answer, but never one to serve stale.
+   */
+  keep?: (value: V) => boolean;
   /** The error a caller gets when the source failed and no value young enough is held. */
+
   unavailable: (key: K, cause: unknown) => Error;
   now?: () => number;
 }
@@ -51,7 +57,7 @@ export class LastKnownCache<K, V> {
   private failedAt = -Infinity;
   private readonly now: () => number;
 
-  constructor(private readonly options: LastKnownCacheOptions<K>) {
+  constructor(private readonly options: LastKnownCacheOptions<K, V>) {
     this.now = options.now ?? Date.now;
   }
 
@@ -112,6 +118,7 @@ export class LastKnownCache<K, V> {
 
   private remember(key: K, value: V): void {
     this.entries.delete(key);
+    if (this.options.keep && !this.options.keep(value)) return;
     while (this.entries.size >= this.options.maxEntries) {
       const oldest = this.entries.keys().next();
       if (oldest.done) break;
