@@ -48,13 +48,17 @@ export type LastKnownOutcome = 'fresh' | 'loaded' | 'stale' | 'unavailable';
  * A read-through cache that keeps serving the last value it loaded while its source (Postgres) is
  * unreachable, for at most `maxStaleMs` after that value was loaded. Within `ttlMs` a value is served
  * without asking; after it the source is asked (one load per key at a time), and only when that load
- * fails or times out is the old value served. A key never loaded, or loaded longer ago than
- * `maxStaleMs`, cannot be answered while the source is down: `get` rejects with `unavailable(...)`.
+ * fails or times out is the old value served. Once a load has failed, nobody waits for the source any
+ * more: a value young enough is served at once while the source is probed in the background (at most
+ * once per `retryAfterFailureMs`), until a load succeeds again. A key never loaded, or loaded longer ago
+ * than `maxStaleMs`, cannot be answered while the source is down: `get` rejects with `unavailable(...)`.
  */
 export class LastKnownCache<K, V> {
   private readonly entries = new Map<K, Entry<V>>();
   private readonly loading = new Map<K, Promise<V>>();
   private failedAt = -Infinity;
+  /** The last load failed and none succeeded since. */
+  private failing = false;
   private readonly now: () => number;
 
   constructor(private readonly options: LastKnownCacheOptions<K, V>) {
@@ -68,13 +72,18 @@ export class LastKnownCache<K, V> {
       this.observe('fresh');
       return entry.value;
     }
-    if (now - this.failedAt < this.options.retryAfterFailureMs) return this.fallback(key, entry, new Error('the source failed moments ago'));
+    const probeDue = now - this.failedAt >= this.options.retryAfterFailureMs;
+    if (this.failing && entry && now - entry.loadedAt <= this.options.maxStaleMs) {
+      // A failed probe only moves failedAt (inside load); the caller is answered from what is known.
+      if (probeDue) void this.load(key, load).catch(() => undefined);
+      return this.fallback(key, entry, undefined);
+    }
+    if (this.failing && !probeDue) return this.fallback(key, entry, new Error('the source failed moments ago'));
     try {
       const value = await this.load(key, load);
       this.observe('loaded');
       return value;
     } catch (error) {
-      this.failedAt = this.now();
       return this.fallback(key, this.entries.get(key), error);
     }
   }
@@ -106,10 +115,18 @@ export class LastKnownCache<K, V> {
     let pending = this.loading.get(key);
     if (!pending) {
       pending = withTimeout(load(), this.options.loadTimeoutMs)
-        .then((value) => {
-          this.remember(key, value);
-          return value;
-        })
+        .then(
+          (value) => {
+            this.failing = false;
+            this.remember(key, value);
+            return value;
+          },
+          (error: unknown) => {
+            this.failing = true;
+            this.failedAt = this.now();
+            throw error;
+          },
+        )
         .finally(() => this.loading.delete(key));
       this.loading.set(key, pending);
     }
