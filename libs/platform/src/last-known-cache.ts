@@ -19,8 +19,8 @@ export interface LastKnownCacheOptions<K, V> {
    */
   loadTimeoutMs: number;
   /**
-   * After a failed load the source is left alone for this long: expired values are served stale at once
-   * and misses fail at once, instead of each request waiting for its own timeout.
+   * After a failed load the source is probed again at most this often: meanwhile expired values are
+   * served stale and misses fail at once, instead of each request waiting for its own timeout.
    */
   retryAfterFailureMs: number;
   /** Entries kept at most; the least recently loaded go first. */
@@ -31,7 +31,6 @@ export interface LastKnownCacheOptions<K, V> {
    */
   keep?: (value: V) => boolean;
   /** The error a caller gets when the source failed and no value young enough is held. */
-
   unavailable: (key: K, cause: unknown) => Error;
   now?: () => number;
 }
