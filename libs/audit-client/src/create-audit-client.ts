@@ -20,7 +20,7 @@ export type CreateAuditClientOptions = AuditClientOptions &
         apiKey: string;
         /** Per-attempt timeout in ms (default 10000). */
         timeoutMs?: number;
-        /** Retries after 502/503/504/429/network errors (default 3). */
+        /** Retries after 500/502/503/504/408/429/network errors (default 3). */
         retries?: number;
       }
   );

@@ -6,7 +6,8 @@
  * - `UNAUTHENTICATED` (HTTP 401): missing, unknown or revoked API key.
  * - `FORBIDDEN` (HTTP 403): the key may not write for this organization.
  * - `PAYLOAD_TOO_LARGE` (HTTP 413): the request body is over the server's limit; send fewer events per call.
- * - `UNAVAILABLE`: the bus or the ingest service could not be reached or did not acknowledge every event.
+ * - `UNAVAILABLE`: the bus or the ingest service could not be reached, did not acknowledge every event,
+ *   or kept answering 500/502/503/504/408/429 through the transport's own retries.
  *   Retrying the same events (same ids) is safe: duplicates are dropped by event id.
  * - `REJECTED`: any other refusal by the server (unexpected status); see `status` and `details`.
  */

@@ -1,8 +1,9 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
 import { AuditClient } from './audit-client';
 import { AuditClientError } from './errors';
-import { HttpTransport } from './http-transport';
+import { HttpTransport, isRetryableStatus } from './http-transport';
 import type { AuditEventWithId } from './transport';
 
 type Received = { method?: string; url?: string; headers: IncomingHttpHeaders; body: string };
@@ -32,6 +33,12 @@ class FakeIngest {
 
   reply(...replies: Reply[]): void {
     this.replies.push(...replies);
+  }
+
+  /** Forgets what was received and every reply not used yet. */
+  reset(): void {
+    this.received.length = 0;
+    this.replies.length = 0;
   }
 
   async stop(): Promise<void> {
@@ -78,7 +85,7 @@ describe('HttpTransport (real local HTTP server)', () => {
   beforeAll(() => ingest.start());
   afterAll(() => ingest.stop());
   beforeEach(() => {
-    ingest.received.length = 0;
+    ingest.reset();
     transport = new HttpTransport({ baseUrl: `${ingest.baseUrl}/`, apiKey: 'ak_test_secret', retryDelayMs: 5 });
   });
 
@@ -108,7 +115,7 @@ describe('HttpTransport (real local HTTP server)', () => {
     [403, 'FORBIDDEN'],
     [413, 'PAYLOAD_TOO_LARGE'],
     [409, 'REJECTED'],
-    [500, 'REJECTED'],
+    [501, 'REJECTED'],
   ])('maps %i to %s without retrying', async (status, code) => {
     ingest.reply(json(status, errorBody('X', `status ${status}`)));
     const err = await caught(transport.send(events()));
@@ -132,6 +139,36 @@ describe('HttpTransport (real local HTTP server)', () => {
     expect(ingest.received[1].body).toBe(ingest.received[0].body);
     expect(ingest.received[2].body).toBe(ingest.received[0].body);
     expect(ingest.received[2].headers.authorization).toBe('Bearer ak_test_secret');
+  });
+
+  it('retries a 500 (never a verdict on the events) with the same body, then succeeds', async () => {
+    ingest.reply(json(500, errorBody('INTERNAL', 'internal error')), json(500, errorBody('INTERNAL', 'internal error')));
+    await transport.send(events(2));
+    expect(ingest.received).toHaveLength(3);
+    expect(new Set(ingest.received.map((r) => r.body)).size).toBe(1);
+  });
+
+  it('resends exactly the answers a retry with the same ids can fix, and never a 4xx verdict', async () => {
+    const verdicts = [400, 401, 403, 413, 415];
+    for (const status of verdicts) expect(isRetryableStatus(status)).toBe(false);
+    for (const status of [408, 429, 500, 502, 503, 504]) expect(isRetryableStatus(status)).toBe(true);
+    const t = new HttpTransport({ baseUrl: ingest.baseUrl, apiKey: 'k', retries: 2, retryDelayMs: 0 });
+    await fc.assert(
+      // 407 is excluded: fetch itself turns it into a network error (it is a proxy's answer, never ingest's).
+      fc.asyncProperty(fc.oneof(fc.constantFrom(...verdicts, 408, 429, 500, 501, 502, 503, 504), fc.integer({ min: 400, max: 599 }).filter((s) => s !== 407)), async (status) => {
+        ingest.reset();
+        ingest.reply(...Array.from({ length: 3 }, () => json(status, errorBody('X', `status ${status}`))));
+        const err = await caught(t.send(events()));
+        const retried = isRetryableStatus(status);
+        expect(ingest.received).toHaveLength(retried ? 3 : 1);
+        expect(new Set(ingest.received.map((r) => r.body)).size).toBe(1);
+        expect(err.status).toBe(status);
+        if (retried) expect(err.code).toBe('UNAVAILABLE');
+        else expect(err.code).not.toBe('UNAVAILABLE');
+        if (status >= 400 && status < 500 && status !== 408 && status !== 429) expect(retried).toBe(false);
+      }),
+      { numRuns: 80 },
+    );
   });
 
   it('gives up with UNAVAILABLE after `retries` retries', async () => {

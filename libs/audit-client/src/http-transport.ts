@@ -11,7 +11,7 @@ export type HttpTransportOptions = {
   timeoutMs?: number;
   /** `fetch` implementation (default: the global one). */
   fetch?: typeof fetch;
-  /** How many times to resend after a 502/503/504/429 or a network error (default 3). */
+  /** How many times to resend after a 500/502/503/504/408/429 or a network error (default 3). */
   retries?: number;
   /** First backoff delay in ms, doubled on each retry with jitter, capped at 5 s (default 200). */
   retryDelayMs?: number;
@@ -24,8 +24,20 @@ const MAX_RETRY_DELAY_MS = 5_000;
 /** Upper bound on a server's `Retry-After`, so one answer cannot stall an emitter for long. */
 const MAX_RETRY_AFTER_MS = 30_000;
 
-/** Statuses that mean "not now": resending the same body later is safe and may succeed. */
-const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+/**
+ * Statuses that mean "not now": resending the very same body (same ids, so nothing can be stored twice)
+ * later may succeed. 408, 429, 502, 503 and 504 say so themselves. 500 too: ingest answers every verdict
+ * on an event (invalid, unknown key, wrong organization, too large, wrong type) with a 4xx, so a 500 is
+ * never a judgement of the events but a fault of that moment (a dependency failing in a way the server did
+ * not classify) — refusing it for good is what lost events to emitters. A 500 that persists still ends
+ * in `UNAVAILABLE` after the retries. 501 and 505 are permanent and not retried.
+ */
+const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+
+/** Whether an HTTP answer is worth resending unchanged; 2xx never is (it succeeded). */
+export function isRetryableStatus(status: number): boolean {
+  return RETRYABLE_STATUSES.has(status);
+}
 /** Statuses with a code of their own; any other non-2xx is `REJECTED`. */
 const STATUS_CODES: ReadonlyMap<number, AuditClientErrorCode> = new Map([
   [400, 'VALIDATION_FAILED'],
@@ -44,7 +56,7 @@ type ServerErrorBody = { error?: { code?: unknown; message?: unknown; details?: 
  * 202 resolves. 400 → `VALIDATION_FAILED` (details: the server's
  * `error.details`, every invalid item; none was accepted), 401 →
  * `UNAUTHENTICATED`, 403 → `FORBIDDEN`, 413 → `PAYLOAD_TOO_LARGE`.
- * 502/503/504/429 and network errors or timeouts are retried with exponential
+ * 500/502/503/504/408/429 and network errors or timeouts are retried with exponential
  * backoff (the body, hence the ids, is identical, so a request that did land
  * is not duplicated), then → `UNAVAILABLE`. Anything else → `REJECTED`.
  *
@@ -139,7 +151,7 @@ export class HttpTransport implements AuditTransport {
 
     const serverError = parseErrorBody(text);
     const message = `audit ingest answered ${status}${serverError?.message ? `: ${serverError.message}` : ''}`;
-    if (RETRYABLE_STATUSES.has(status)) {
+    if (isRetryableStatus(status)) {
       return {
         retryable: true,
         retryAfterMs: parseRetryAfter(retryAfter),

@@ -11,6 +11,13 @@ export interface AuthConfig {
   audience?: string;
   /** How long a verified ingest key is trusted before the database is asked again (revocation delay). */
   keyCacheMs: number;
+  /**
+   * How long after it was last verified in Postgres a key is still accepted while Postgres is unreachable
+   * (INGEST_STALE_CACHE_MAX, default 1h; a revocation made meanwhile applies once Postgres answers again).
+   */
+  keyStaleMaxMs?: number;
+  /** A key lookup that has not answered in this long counts as failed (INGEST_LOOKUP_TIMEOUT, default 2s). */
+  keyLookupTimeoutMs?: number;
 }
 
 export const AUTH_CONFIG = Symbol('AUTH_CONFIG');
@@ -29,6 +36,8 @@ export const readAuthConfig = (source: Record<string, string | undefined> = proc
       issuer: env.optional('AUTH_JWT_ISSUER'),
       audience: env.optional('AUTH_JWT_AUDIENCE'),
       keyCacheMs: env.duration('AUTH_KEY_CACHE_TTL', '30s'),
+      keyStaleMaxMs: env.duration('INGEST_STALE_CACHE_MAX', '1h'),
+      keyLookupTimeoutMs: env.duration('INGEST_LOOKUP_TIMEOUT', '2s'),
     };
     if (secret) config.jwtSecret = new TextEncoder().encode(secret);
     else if (!jwksUrl) config.jwtSecret = new TextEncoder().encode(localSecret(env.string('AUTH_SECRET_FILE', '.data/auth-secret')));

@@ -5,6 +5,15 @@ export interface IngestConfig {
   hideAllHeaders: boolean;
   /** How long per-organization redaction rules are cached (a rule change applies after at most this). */
   redactionCacheMs: number;
+  /** How long an organization's retention policy is cached (a policy change applies to ingest after at most this). */
+  retentionCacheMs: number;
+  /**
+   * How long after it was last read from Postgres a redaction rule set, a retention policy (and, in
+   * `AuthConfig`, a verified key) is still served while Postgres is unreachable (INGEST_STALE_CACHE_MAX).
+   */
+  staleMaxMs: number;
+  /** A Postgres lookup of ingest that has not answered in this long counts as failed (INGEST_LOOKUP_TIMEOUT). */
+  lookupTimeoutMs: number;
   batchSize: number;
   flushIntervalMs: number;
 }
@@ -13,11 +22,18 @@ export const INGEST_CONFIG = Symbol('INGEST_CONFIG');
 
 export const readIngestConfig = (source: Record<string, string | undefined> = process.env): IngestConfig =>
   readConfig(
-    (env) => ({
-      hideAllHeaders: env.bool('HIDE_ALL_HEADERS_IN_AUDIT_LOG_EVENTS', false),
-      redactionCacheMs: env.duration('REDACTION_CACHE_TTL', '5s'),
-      batchSize: env.int('INGEST_CONSUMER_BATCH_SIZE', 500, { min: 1, max: 10_000 }),
-      flushIntervalMs: env.duration('INGEST_CONSUMER_FLUSH_INTERVAL', '20ms'),
-    }),
+    (env) => {
+      const config: IngestConfig = {
+        hideAllHeaders: env.bool('HIDE_ALL_HEADERS_IN_AUDIT_LOG_EVENTS', false),
+        redactionCacheMs: env.duration('REDACTION_CACHE_TTL', '5s'),
+        retentionCacheMs: env.duration('RETENTION_POLICY_CACHE_TTL', '5s'),
+        staleMaxMs: env.duration('INGEST_STALE_CACHE_MAX', '1h'),
+        lookupTimeoutMs: env.duration('INGEST_LOOKUP_TIMEOUT', '2s'),
+        batchSize: env.int('INGEST_CONSUMER_BATCH_SIZE', 500, { min: 1, max: 10_000 }),
+        flushIntervalMs: env.duration('INGEST_CONSUMER_FLUSH_INTERVAL', '20ms'),
+      };
+      if (config.lookupTimeoutMs <= 0) env.problem('INGEST_LOOKUP_TIMEOUT must be longer than 0');
+      return config;
+    },
     source,
   );

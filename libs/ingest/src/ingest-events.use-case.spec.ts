@@ -1,16 +1,25 @@
+import fc from 'fast-check';
 import type { AuditEvent } from '@audit/contracts';
 import type { EventPublisher } from '@audit/messaging';
 import { AppError } from '@audit/platform';
+import { isPurged, resolveOrganizationRetention, type OrganizationPolicy } from '@audit/retention';
 import { IngestEventsUseCase } from './ingest-events.use-case';
 import type { RedactionPolicyService } from './redaction-policy.service';
+import type { RetentionSource } from './retention-policy.service';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 
-function setup(hidden: string[] = [], hideAllHeaders = false) {
+const DAY = 86_400_000;
+const KEEP_FOREVER: Omit<OrganizationPolicy, 'organizationId'> = { days: 0, defaultDays: 0, hold: null };
+
+function setup(hidden: string[] = [], hideAllHeaders = false, retention: Omit<OrganizationPolicy, 'organizationId'> = KEEP_FOREVER) {
   const published: AuditEvent[][] = [];
   const publisher = { publishEvents: (events: readonly AuditEvent[]) => (published.push([...events]), Promise.resolve()) } as unknown as EventPublisher;
   const policies = { policyFor: () => Promise.resolve({ hideAllHeaders, hiddenParameterQueries: new Set(hidden) }) } as unknown as RedactionPolicyService;
-  return { useCase: new IngestEventsUseCase(publisher, policies), published };
+  const retentionSource: RetentionSource = {
+    retentionFor: (organizationId, now) => Promise.resolve(resolveOrganizationRetention({ organizationId, ...retention }, now)),
+  };
+  return { useCase: new IngestEventsUseCase(publisher, policies, retentionSource), published };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<AppError> {
@@ -57,5 +66,59 @@ describe('IngestEventsUseCase', () => {
     expect(error.code).toBe('FORBIDDEN');
     expect(error.details).toEqual([{ index: 1, path: '[1].organizationId', reason: 'is "org_b"' }]);
     expect(published).toEqual([]);
+  });
+
+  it('refuses the whole batch with 400 naming createdAt and the retention when an event is older than the organization keeps', async () => {
+    const { useCase, published } = setup([], false, { days: 30, defaultDays: 365, hold: null });
+    const old = new Date(NOW.getTime() - 31 * DAY).toISOString();
+    const error = await rejection(
+      useCase.execute({ body: [{ organizationId: 'org_a', actionType: 'LOGIN' }, { organizationId: 'org_a', actionType: 'LOGIN', createdAt: old }], organizationId: 'org_a', now: NOW }),
+    );
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.message).toContain('30 days');
+    expect(error.details).toEqual([
+      {
+        index: 1,
+        path: '[1].createdAt',
+        reason: `is ${old}, older than the retention of organization "org_a" (30 days: events created before ${new Date(NOW.getTime() - 30 * DAY).toISOString()} are purged)`,
+      },
+    ]);
+    expect(published).toEqual([]);
+    const single = await rejection(useCase.execute({ body: { organizationId: 'org_a', actionType: 'LOGIN', createdAt: old }, organizationId: 'org_a', now: NOW }));
+    expect(single.details).toMatchObject([{ index: 0, path: 'createdAt' }]);
+  });
+
+  it('accepts an event exactly at the cutoff, and any old event under a legal hold or a retention of 0', async () => {
+    const atCutoff = new Date(NOW.getTime() - 30 * DAY).toISOString();
+    expect((await setup([], false, { days: 30, defaultDays: 365, hold: null }).useCase.execute({ body: { organizationId: 'org_a', actionType: 'LOGIN', createdAt: atCutoff }, organizationId: 'org_a', now: NOW })).ids).toHaveLength(1);
+    const ancient = { organizationId: 'org_a', actionType: 'LOGIN', createdAt: '1970-01-01T00:00:00.000Z' };
+    expect((await setup([], false, { days: 30, defaultDays: 365, hold: { reason: 'litigation' } }).useCase.execute({ body: ancient, organizationId: 'org_a', now: NOW })).ids).toHaveLength(1);
+    expect((await setup([], false, { days: 0, defaultDays: 365, hold: null }).useCase.execute({ body: ancient, organizationId: 'org_a', now: NOW })).ids).toHaveLength(1);
+    expect((await setup([], false, { days: null, defaultDays: 0, hold: null }).useCase.execute({ body: ancient, organizationId: 'org_a', now: NOW })).ids).toHaveLength(1);
+  });
+
+  it('accepts an event exactly when the purge would keep it, for any policy and date', async () => {
+    const policy = fc.record({
+      days: fc.option(fc.integer({ min: 0, max: 800 }), { nil: null }),
+      defaultDays: fc.integer({ min: 0, max: 800 }),
+      hold: fc.option(fc.constant({ reason: 'litigation' }), { nil: null }),
+    });
+    await fc.assert(
+      fc.asyncProperty(policy, fc.integer({ min: -900 * DAY, max: 60_000 }), async (p, offsetMs) => {
+        const createdAt = new Date(NOW.getTime() + offsetMs);
+        const { useCase, published } = setup([], false, p);
+        const outcome = await useCase
+          .execute({ body: { organizationId: 'org_a', actionType: 'LOGIN', createdAt: createdAt.toISOString() }, organizationId: 'org_a', now: NOW })
+          .then(
+            () => 'accepted',
+            (error: AppError) => `${error.code} ${JSON.stringify(error.details)}`,
+          );
+        const purged = isPurged(resolveOrganizationRetention({ organizationId: 'org_a', ...p }, NOW), createdAt);
+        if (purged) expect(outcome).toMatch(/^VALIDATION_FAILED .*"path":"createdAt"/);
+        else expect(outcome).toBe('accepted');
+        expect(published).toHaveLength(purged ? 0 : 1);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

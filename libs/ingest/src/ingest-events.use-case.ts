@@ -1,11 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { validateBatch, type AuditEvent } from '@audit/contracts';
 import { AppError } from '@audit/platform';
 import { EventPublisher } from '@audit/messaging';
 import { acceptedEvents, rejectedEvents } from './metrics';
 import { redact } from './redaction';
 import { RedactionPolicyService } from './redaction-policy.service';
-
+import { describeRetention, expiredEvents } from './retention-gate';
+import { RETENTION_SOURCE, type RetentionSource } from './retention-policy.service';
 
 export interface IngestCommand {
   /** The request body: one event or an array. */
@@ -16,14 +17,16 @@ export interface IngestCommand {
 }
 
 /**
- * Validates every event of a batch, refuses the whole batch if any is invalid or belongs to another
- * organization, redacts, and publishes. The ids are returned so a caller can retry safely.
+ * Validates every event of a batch, refuses the whole batch if any is invalid, belongs to another
+ * organization or is older than the organization's retention, redacts, and publishes. The ids are
+ * returned so a caller can retry safely.
  */
 @Injectable()
 export class IngestEventsUseCase {
   constructor(
     private readonly publisher: EventPublisher,
     private readonly redaction: RedactionPolicyService,
+    @Inject(RETENTION_SOURCE) private readonly retention: RetentionSource,
   ) {}
 
   async execute(command: IngestCommand): Promise<{ ids: string[] }> {
@@ -42,6 +45,16 @@ export class IngestEventsUseCase {
         'FORBIDDEN',
         `this key writes for organization "${command.organizationId}" only; no event of the batch was accepted`,
         foreign.map((f) => ({ index: f.index, path: Array.isArray(command.body) ? `[${f.index}].organizationId` : 'organizationId', reason: `is "${f.organizationId}"` })),
+      );
+    }
+    const retention = await this.retention.retentionFor(command.organizationId, now);
+    const expired = expiredEvents(result.events, retention, Array.isArray(command.body));
+    if (expired.length > 0) {
+      rejectedEvents.inc({ source: 'http', reason: 'retention' }, result.events.length);
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `${expired.length} event(s) with a createdAt older than the organization's retention (${describeRetention(retention)}); no event of the batch was accepted`,
+        expired,
       );
     }
     const policy = await this.redaction.policyFor(command.organizationId);

@@ -19,13 +19,16 @@ import { INGEST_CONFIG, type IngestConfig } from './config';
 import { acceptedEvents } from './metrics';
 import { redact } from './redaction';
 import { RedactionPolicyService } from './redaction-policy.service';
+import { expiredEvents } from './retention-gate';
+import { RETENTION_SOURCE, type RetentionSource } from './retention-policy.service';
 
 const UTF8 = new TextDecoder();
 
 /**
  * Takes raw events that services published on `audit.ingest.<org>` (AUDIT_INGEST, a work queue),
- * validates and redacts them exactly as HTTP ingest does, and republishes them canonically.
- * An invalid event is dead-lettered with its validation errors.
+ * validates them, refuses those older than their organization's retention and redacts them exactly as
+ * HTTP ingest does, and republishes them canonically. An invalid or expired event is dead-lettered with
+ * the reason.
  */
 @Injectable()
 export class IngestStreamConsumer extends JetStreamBatchConsumer<AuditEvent> {
@@ -36,6 +39,7 @@ export class IngestStreamConsumer extends JetStreamBatchConsumer<AuditEvent> {
     @Inject(INGEST_CONFIG) config: IngestConfig,
     private readonly publisher: EventPublisher,
     private readonly redaction: RedactionPolicyService,
+    @Inject(RETENTION_SOURCE) private readonly retention: RetentionSource,
   ) {
     super(bus, messaging, health, {
       durable: 'ingest',
@@ -69,12 +73,22 @@ export class IngestStreamConsumer extends JetStreamBatchConsumer<AuditEvent> {
 
   protected async handleBatch(batch: ReadonlyArray<Delivery<AuditEvent>>): Promise<void> {
     const events: AuditEvent[] = [];
+    const expired: string[] = [];
+    const now = new Date();
     try {
-      for (const { payload } of batch) events.push(redact(payload, await this.redaction.policyFor(payload.organizationId)));
+      for (const { payload } of batch) {
+        // Judged when it is stored, as the purge will judge it: an event the next purge deletes is refused.
+        const retention = await this.retention.retentionFor(payload.organizationId, now);
+        expired.push(...expiredEvents([payload], retention, false).map((e) => `${e.path} ${e.reason}`));
+        events.push(redact(payload, await this.redaction.policyFor(payload.organizationId)));
+      }
     } catch (error) {
-      // Redaction rules live in Postgres: without them nothing may pass, so wait for the database.
-      throw new TransientError(`redaction rules unavailable: ${(error as Error).message}`, { cause: error });
+      // Retention policies and redaction rules live in Postgres (last known ones are served while it is
+      // down): without them nothing may pass, so wait for the database.
+      throw new TransientError(`retention policy or redaction rules unavailable: ${(error as Error).message}`, { cause: error });
     }
+    // The base class then handles each message alone, so only the expired ones are dead-lettered.
+    if (expired.length > 0) throw new PermanentError(`refused: ${expired.join('; ')}`);
     try {
       await this.publisher.publishEvents(events);
     } catch (error) {

@@ -1,19 +1,33 @@
 import { Module } from '@nestjs/common';
+import { HealthRegistry } from '@audit/platform';
 import { INGEST_CONFIG, readIngestConfig } from './config';
 import { EventsIngestController } from './events.controller';
 import { IngestEventsUseCase } from './ingest-events.use-case';
 import { IngestStreamConsumer } from './ingest-stream.consumer';
 import { RedactionPolicyService } from './redaction-policy.service';
+import { RETENTION_SOURCE, RetentionPolicyService } from './retention-policy.service';
 
-/** The ingest service: `POST /v1/events` and the AUDIT_INGEST consumer. Needs Messaging, Persistence and Auth. */
+/**
+ * The ingest service: `POST /v1/events` and the AUDIT_INGEST consumer. Needs Messaging, Persistence and Auth.
+ *
+ * Postgres being unreachable does not make a process with ingest unready: ingest accepts events on the
+ * keys, redaction rules and retention policies it last read (up to INGEST_STALE_CACHE_MAX) and answers
+ * 503 for what it cannot decide, so taking it out of the load balancer would only refuse what it can
+ * take. The `postgres` check is still reported in /readyz, marked tolerated.
+ */
 @Module({
   controllers: [EventsIngestController],
   providers: [
     { provide: INGEST_CONFIG, useFactory: () => readIngestConfig() },
     RedactionPolicyService,
+    { provide: RETENTION_SOURCE, useClass: RetentionPolicyService },
     IngestEventsUseCase,
     IngestStreamConsumer,
   ],
   exports: [IngestEventsUseCase],
 })
-export class IngestModule {}
+export class IngestModule {
+  constructor(health: HealthRegistry) {
+    health.tolerate('postgres', 'ingest accepts events on the keys, redaction rules and retention policies it last read (INGEST_STALE_CACHE_MAX)');
+  }
+}

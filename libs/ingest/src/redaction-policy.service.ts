@@ -1,27 +1,27 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RedactionRulesRepository } from '@audit/persistence';
+import type { LastKnownCache } from '@audit/platform';
 import { INGEST_CONFIG, type IngestConfig } from './config';
+import { organizationLookupCache } from './lookup-cache';
 import type { RedactionPolicy } from './redaction';
 
-/** Each organization's redaction policy, read from its rules and cached briefly. */
+/**
+ * Each organization's redaction policy, read from its rules and cached for REDACTION_CACHE_TTL; while
+ * Postgres is unreachable the last rules read are applied (see {@link organizationLookupCache}).
+ */
 @Injectable()
 export class RedactionPolicyService {
-  private readonly cache = new Map<string, { hidden: ReadonlySet<string>; until: number }>();
+  private readonly cache: LastKnownCache<string, ReadonlySet<string>>;
 
   constructor(
     private readonly rules: RedactionRulesRepository,
     @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
-  ) {}
+  ) {
+    this.cache = organizationLookupCache('redaction_rules', 'redaction rules', config.redactionCacheMs, config);
+  }
 
   async policyFor(organizationId: string): Promise<RedactionPolicy> {
-    const now = Date.now();
-    let entry = this.cache.get(organizationId);
-    if (!entry || entry.until <= now) {
-      const rules = await this.rules.list(organizationId);
-      entry = { hidden: new Set(rules.map((r) => r.queryName)), until: now + this.config.redactionCacheMs };
-      if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(organizationId, entry);
-    }
-    return { hideAllHeaders: this.config.hideAllHeaders, hiddenParameterQueries: entry.hidden };
+    const hidden = await this.cache.get(organizationId, async () => new Set((await this.rules.list(organizationId)).map((r) => r.queryName)));
+    return { hideAllHeaders: this.config.hideAllHeaders, hiddenParameterQueries: hidden };
   }
 }

@@ -8,13 +8,23 @@ export type ReadinessCheck = () => Promise<string | void> | string | void;
 @Injectable()
 export class HealthRegistry {
   private readonly checks = new Map<string, ReadinessCheck>();
+  private readonly tolerated = new Map<string, string>();
 
   register(name: string, check: ReadinessCheck): void {
     this.checks.set(name, check);
   }
 
-  async evaluate(): Promise<{ ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> }> {
-    const results: Record<string, { ok: boolean; detail?: string }> = {};
+  /**
+   * Keeps reporting the check `name` but lets the process stay ready when it fails, because the process
+   * still serves its traffic without that dependency (`why` is shown next to the failure). Whichever
+   * module registers the check, the one that can do without it says so; the order does not matter.
+   */
+  tolerate(name: string, why: string): void {
+    this.tolerated.set(name, why);
+  }
+
+  async evaluate(): Promise<{ ready: boolean; checks: Record<string, { ok: boolean; detail?: string; tolerated?: string }> }> {
+    const results: Record<string, { ok: boolean; detail?: string; tolerated?: string }> = {};
     await Promise.all(
       [...this.checks].map(async ([name, check]) => {
         try {
@@ -23,9 +33,11 @@ export class HealthRegistry {
         } catch (error) {
           results[name] = { ok: false, detail: error instanceof Error ? error.message : String(error) };
         }
+        const why = this.tolerated.get(name);
+        if (!results[name].ok && why !== undefined) results[name].tolerated = why;
       }),
     );
-    return { ready: Object.values(results).every((r) => r.ok), checks: results };
+    return { ready: Object.values(results).every((r) => r.ok || r.tolerated !== undefined), checks: results };
   }
 }
 

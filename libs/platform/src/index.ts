@@ -8,3 +8,4 @@ export * from './platform.module';
 export * from './sleep';
 export * from './query-reader';
 export * from './client-ip';
+export * from './last-known-cache';

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { planRetention, type PartitionInventory, type StoreInventory } from './planner';
-import { cutoffFor, resolveRetention, type PolicySet } from './policy';
+import { cutoffFor, isPurged, resolveOrganizationRetention, resolveRetention, type PolicySet } from './policy';
 
 const NOW = new Date('2026-11-29T12:00:00.000Z');
 const DAY = 86_400_000;
@@ -109,5 +110,51 @@ describe('planRetention', () => {
     const plan = planRetention(policies(0), inventory(month(2001, 1, { a: '2001-01-01T00:00:00Z' })), NOW);
     expect(plan.steps).toEqual([]);
     expect(plan.kept).toEqual([{ store: 'postgres', organizationId: 'a', reason: 'forever' }]);
+  });
+});
+
+/**
+ * Ingest refuses an event exactly when the purge would remove it (issue 14, item 3): both ask `isPurged`.
+ * This ties that question to what the planner really does with a row, whatever the policy and the date.
+ */
+describe('isPurged: the rule ingest refuses by is the planner\'s', () => {
+  const policy = fc.record({
+    days: fc.option(fc.integer({ min: 0, max: 800 }), { nil: null }),
+    defaultDays: fc.integer({ min: 0, max: 800 }),
+    hold: fc.option(fc.constant({ reason: 'litigation' }), { nil: null }),
+  });
+
+  it('says "purged" for a row exactly when the plan drops its partition or deletes it', () => {
+    fc.assert(
+      fc.property(policy, fc.integer({ min: -900 * DAY, max: DAY }), fc.boolean(), (p, offsetMs, inMonthPartition) => {
+        const createdAt = new Date(NOW.getTime() + offsetMs);
+        const set = policies(p.defaultDays, { acme: { days: p.days, hold: p.hold?.reason } });
+        const from = new Date(Date.UTC(createdAt.getUTCFullYear(), createdAt.getUTCMonth(), 1));
+        const partition: PartitionInventory = {
+          name: inMonthPartition ? 'audit_trail_events_y0000m00' : 'audit_trail_events_default',
+          range: inMonthPartition ? { from, to: new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1)) } : null,
+          organizations: [{ organizationId: 'acme', oldest: createdAt }],
+        };
+        const plan = planRetention(set, inventory(partition), NOW);
+        const removed = plan.steps.some((step) =>
+          step.action === 'partition_drop' ? true : step.organizationId === 'acme' && createdAt.getTime() < step.cutoff.getTime(),
+        );
+        const retention = resolveOrganizationRetention({ organizationId: 'acme', ...p }, NOW);
+        expect(retention).toEqual(resolveRetention(set, 'acme', NOW));
+        expect(isPurged(retention, createdAt)).toBe(removed);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('keeps an event exactly at the cutoff and refuses one a millisecond older; a hold or 0 days purges nothing', () => {
+    const retention = resolveOrganizationRetention({ organizationId: 'acme', days: 30, defaultDays: 365, hold: null }, NOW);
+    const cutoff = cutoffFor(30, NOW);
+    expect(isPurged(retention, cutoff)).toBe(false);
+    expect(isPurged(retention, new Date(cutoff.getTime() - 1))).toBe(true);
+    const old = new Date('1970-01-01T00:00:00Z');
+    expect(isPurged(resolveOrganizationRetention({ organizationId: 'acme', days: 30, defaultDays: 365, hold: { reason: 'litigation' } }, NOW), old)).toBe(false);
+    expect(isPurged(resolveOrganizationRetention({ organizationId: 'acme', days: 0, defaultDays: 365, hold: null }, NOW), old)).toBe(false);
+    expect(isPurged(resolveOrganizationRetention({ organizationId: 'acme', days: null, defaultDays: 0, hold: null }, NOW), old)).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { resolveRetention, type PolicySet } from './policy';
+import { isPurged, resolveRetention, type PolicySet } from './policy';
 
 export type Store = 'postgres' | 'clickhouse';
 
@@ -80,7 +80,7 @@ export function planRetention(policies: PolicySet, inventories: readonly StoreIn
         continue;
       }
       for (const o of resolved) {
-        if (o.retention.kind !== 'cutoff' || o.oldest.getTime() >= o.retention.cutoff.getTime()) continue;
+        if (o.retention.kind !== 'cutoff' || !isPurged(o.retention, o.oldest)) continue;
         steps.push({ action: 'delete', store, partition: partition.name, organizationId: o.organizationId, cutoff: o.retention.cutoff });
       }
     }

@@ -27,3 +27,27 @@ export function resolveRetention(policies: PolicySet, organizationId: string, no
   const days = own?.days ?? policies.defaultDays;
   return days === 0 ? { kind: 'forever' } : { kind: 'cutoff', days, cutoff: cutoffFor(days, now) };
 }
+
+/** One organization's stored policy (as `RetentionPoliciesRepository.get` returns it) with the global default. */
+export interface OrganizationPolicy {
+  organizationId: string;
+  /** Its own override in days, or null to follow the default. */
+  days: number | null;
+  defaultDays: number;
+  hold: { reason: string } | null;
+}
+
+/** {@link resolveRetention} for one organization whose policy was read alone (ingest reads one at a time). */
+export function resolveOrganizationRetention(policy: OrganizationPolicy, now: Date): Retention {
+  const organizations = new Map([[policy.organizationId, { days: policy.days, holdReason: policy.hold?.reason ?? null }]]);
+  return resolveRetention({ defaultDays: policy.defaultDays, organizations }, policy.organizationId, now);
+}
+
+/**
+ * Whether the purge removes an event created at `createdAt` under this retention: exactly the rows its
+ * deletes remove (`"createdAt" < cutoff`). A hold or "forever" purges nothing. The planner and ingest's
+ * refusal of events older than retention both ask this, so they cannot disagree.
+ */
+export function isPurged(retention: Retention, createdAt: Date): boolean {
+  return retention.kind === 'cutoff' && createdAt.getTime() < retention.cutoff.getTime();
+}

@@ -45,6 +45,7 @@ export interface RetentionRunReport {
 @Injectable()
 export class RetentionRunner implements OnModuleInit {
   private readonly logger = new Logger(RetentionRunner.name);
+  private readonly metrics = retentionMetrics();
 
   constructor(
     private readonly db: Database,
@@ -58,7 +59,7 @@ export class RetentionRunner implements OnModuleInit {
   /** A restarted instance reports the last success recorded by any instance, not "never". */
   async onModuleInit(): Promise<void> {
     const last = await this.runs.lastSuccessAt();
-    if (last) retentionMetrics.lastSuccess.set(last.getTime() / 1000);
+    if (last) this.metrics.lastSuccess.set(last.getTime() / 1000);
   }
 
   async run(options: { dryRun?: boolean; now?: Date } = {}): Promise<RetentionRunReport> {
@@ -76,7 +77,7 @@ export class RetentionRunner implements OnModuleInit {
       if (!locked.rows[0].ok) {
         const skipped = 'another retention instance holds the lock and is running';
         this.logger.log({ msg: 'retention run skipped', runId, reason: skipped });
-        retentionMetrics.runs.inc({ outcome: 'skipped' });
+        this.metrics.runs.inc({ outcome: 'skipped' });
         return { runId, dryRun, skipped, startedAt, finishedAt: new Date(), outcomes: [], kept: [], ok: true };
       }
       try {
@@ -142,8 +143,8 @@ export class RetentionRunner implements OnModuleInit {
     }
     const finishedAt = new Date();
     const ok = outcomes.every((o) => o.ok);
-    retentionMetrics.runs.inc({ outcome: ok ? 'ok' : 'failed' });
-    if (ok && !dryRun) retentionMetrics.lastSuccess.set(finishedAt.getTime() / 1000);
+    this.metrics.runs.inc({ outcome: ok ? 'ok' : 'failed' });
+    if (ok && !dryRun) this.metrics.lastSuccess.set(finishedAt.getTime() / 1000);
     this.logger.log({
       msg: 'retention run finished',
       runId,
@@ -191,7 +192,7 @@ export class RetentionRunner implements OnModuleInit {
 
   private async record(runId: string, dryRun: boolean, outcome: RetentionOutcome, startedAt: Date): Promise<void> {
     const finishedAt = new Date();
-    if (!dryRun && outcome.ok) retentionMetrics.rowsPurged.inc({ store: outcome.store }, outcome.rows);
+    if (!dryRun && outcome.ok) this.metrics.rowsPurged.inc({ store: outcome.store }, outcome.rows);
     const line = { msg: dryRun ? 'retention would purge' : 'retention purged', runId, ...outcome, cutoff: outcome.cutoff?.toISOString() ?? null };
     if (outcome.ok) this.logger.log(line);
     else this.logger.error(line);
