@@ -11,6 +11,8 @@ export interface AuthConfig {
   audience?: string;
   /** How long a verified ingest key is trusted before the database is asked again (revocation delay). */
   keyCacheMs: number;
+  /** The longest an admin token may live (`exp` − `iat`, and `exp` − now): a leaked token stops working within it. */
+  maxTokenLifetimeSeconds: number;
 }
 
 export const AUTH_CONFIG = Symbol('AUTH_CONFIG');
@@ -29,7 +31,9 @@ export const readAuthConfig = (source: Record<string, string | undefined> = proc
       issuer: env.optional('AUTH_JWT_ISSUER'),
       audience: env.optional('AUTH_JWT_AUDIENCE'),
       keyCacheMs: env.duration('AUTH_KEY_CACHE_TTL', '30s'),
+      maxTokenLifetimeSeconds: Math.floor(env.duration('AUTH_MAX_TOKEN_LIFETIME', '24h') / 1000),
     };
+    if (config.maxTokenLifetimeSeconds < 1) env.problem('AUTH_MAX_TOKEN_LIFETIME must be at least 1s');
     if (secret) config.jwtSecret = new TextEncoder().encode(secret);
     else if (!jwksUrl) config.jwtSecret = new TextEncoder().encode(localSecret(env.string('AUTH_SECRET_FILE', '.data/auth-secret')));
     return config;
