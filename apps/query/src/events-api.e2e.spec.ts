@@ -109,7 +109,7 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
       `INSERT INTO users (id, email, "userName", "organizationId") SELECT 'u-' || n, 'user' || n || '@example.com', 'User ' || n, $1 FROM generate_series(0, 6) n`,
       [ORG],
     );
-    const signer = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0 });
+    const signer = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0, maxTokenLifetimeSeconds: 86_400 });
     tokens.admin = await signer.sign({ organizationId: ORG, role: 'admin', userId: 'admin-1' }, 3600);
     tokens.member = await signer.sign({ organizationId: ORG, role: 'member' }, 3600);
     tokens.otherAdmin = await signer.sign({ organizationId: OTHER, role: 'admin' }, 3600);
@@ -282,7 +282,7 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
   it('pages through 2,000 events while inserts continue: each event seen exactly once', async () => {
     const original = dataset(PAGED, 2000, T0);
     await insertStoredEvents(db, original);
-    const signer = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0 });
+    const signer = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0, maxTokenLifetimeSeconds: 86_400 });
     const token = await signer.sign({ organizationId: PAGED, role: 'admin' }, 3600);
     let inserting = true;
     let inserted = 0;

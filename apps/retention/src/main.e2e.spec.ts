@@ -18,7 +18,7 @@ describe('retention app', () => {
     nats = await startTestNats();
     // Every second, so the test sees a scheduled run without waiting for the hour.
     service = await startService('retention', { DATABASE_URL: db.url, NATS_URL: nats.url, AUTH_JWT_SECRET: SECRET, AUDIT_RETENTION_DAYS: '30', RETENTION_CRON: '* * * * * *' });
-    const signer = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0 });
+    const signer = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0, maxTokenLifetimeSeconds: 86_400 });
     tokens.admin = await signer.sign({ organizationId: 'acme', role: 'admin', userId: 'admin-7' }, 600);
     tokens.member = await signer.sign({ organizationId: 'acme', role: 'member' }, 600);
   });
