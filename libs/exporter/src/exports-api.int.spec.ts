@@ -157,7 +157,10 @@ describe('exports API and worker (local storage)', () => {
     const recorded = (await readStream(bus.jsm, STREAMS.events)).map((m) => JSON.parse(m.data) as { actionType: string; userId: string; metadata: Record<string, unknown> });
     expect(recorded.filter((e) => e.actionType === 'PAGE_EXPORT')).toContainEqual(
       expect.objectContaining({ userId: 'admin-1', metadata: { exportId: id, filters: { ...filters, actionType: ['LOGIN', 'QUERY_RUN'] } } }),
-    );
+    );    // The download through the signed link (no bearer) is a read of the data, by the administrator who asked for it.
+    expect(recorded.filter((e) => e.actionType === 'PAGE_VIEW' && e.metadata.exportId === id)).toEqual([
+      expect.objectContaining({ userId: 'admin-1', organizationId: 'acme', pageName: 'audit', metadata: { path: `/v1/exports/${id}/download`, exportId: id } }),
+    ]);
   });
 
   it('filters by user and by text the same way as the events API', async () => {
@@ -261,6 +264,27 @@ describe('exports API and worker (local storage)', () => {
     expect(rows).toEqual([]);
     expect((await db.query<{ n: string }>('SELECT count(*) AS n FROM audit_trail_events'))[0].n).toBe(String(matching.length + excluded.length));
   });
+
+  it('hands out no file whose download cannot be recorded (bus down → 503), and a download works again once the bus is back', async () => {
+    const id = await requestExport({ from: at(3).toISOString(), to: at(1).toISOString() });
+    const link = (await waitReady(adminToken, id)).downloadUrl as string;
+    await nats.stop();
+    try {
+      const res = await fetch(`${url}${link}`);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('BUS_UNAVAILABLE');
+    } finally {
+      await nats.start();
+    }
+    // The link lives 2 s here: list again for a fresh one.
+    const fresh = await waitFor('a download once the bus is back', async () => {
+      const job = (await list(adminToken)).find((j) => j.id === id);
+      const res = await fetch(`${url}${job?.downloadUrl}`);
+      return res.status === 200 ? res : undefined;
+    });
+    expect(fresh.headers.get('content-type')).toBe('application/gzip');
+  }, 60_000);
 
   it('creates no job when its PAGE_EXPORT event cannot be recorded (bus down → 503)', async () => {
     const before = (await list(adminToken)).length;
