@@ -265,6 +265,41 @@ describe('exports API and worker (local storage)', () => {
     expect((await db.query<{ n: string }>('SELECT count(*) AS n FROM audit_trail_events'))[0].n).toBe(String(matching.length + excluded.length));
   });
 
+  it('pages GET /v1/exports beyond the newest 100 jobs with nextCursor: every job once, newest first', async () => {
+    // 230 jobs, three to a timestamp, so pages must break ties by id; failed, so no worker picks them up.
+    await db.query(
+      `INSERT INTO export_jobs (id, "organizationId", filters, status, error, "createdAt")
+       SELECT gen_random_uuid(), 'paged', '{}', 'failed', 'test', timestamptz '2026-01-01T00:00:00Z' + (n / 3) * interval '1 millisecond'
+       FROM generate_series(1, 230) n`,
+    );
+    const expected = (await db.query<{ id: string }>(`SELECT id FROM export_jobs WHERE "organizationId" = 'paged' ORDER BY "createdAt" DESC, id DESC`)).map((r) => r.id);
+    const token = await app.get(TokensService).sign({ organizationId: 'paged', role: 'admin', userId: 'admin-p' }, 600);
+    const first = (await (await api('/v1/exports', { token })).json()) as { items: ExportView[]; nextCursor?: string };
+    expect(first.items).toHaveLength(100);
+    const seen: string[] = [];
+    for (const limit of [37, 100]) {
+      seen.length = 0;
+      let cursor: string | undefined;
+      for (let page = 0; page < 20; page++) {
+        const res = await api(`/v1/exports?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, { token });
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as { items: ExportView[]; nextCursor?: string };
+        seen.push(...body.items.map((j) => j.id));
+        if (!body.nextCursor) break;
+        cursor = body.nextCursor;
+      }
+      expect(seen).toEqual(expected);
+    }
+    for (const [query, path] of [['limit=101', 'limit'], ['limit=0', 'limit'], ['cursor=nope', 'cursor'], ['page=2', 'page']]) {
+      const res = await api(`/v1/exports?${query}`, { token });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { details: Array<{ path: string }> } }).error.details.map((d) => d.path)).toEqual([path]);
+    }
+    // Another organization's listing never reaches these jobs, cursor or not.
+    const other = (await (await api(`/v1/exports?cursor=${first.nextCursor}`, { token: otherAdminToken })).json()) as { items: ExportView[] };
+    expect(other.items.filter((j) => expected.includes(j.id))).toEqual([]);
+  });
+
   it('hands out no file whose download cannot be recorded (bus down → 503), and a download works again once the bus is back', async () => {
     const id = await requestExport({ from: at(3).toISOString(), to: at(1).toISOString() });
     const link = (await waitReady(adminToken, id)).downloadUrl as string;

@@ -5,7 +5,7 @@ import type { TokenPrincipal } from '@audit/auth';
 import { ActivityRecorder } from '@audit/messaging';
 import { RetentionPoliciesRepository } from '@audit/persistence';
 import { AppError, QueryReader } from '@audit/platform';
-import { EVENT_FILTER_PARAMS, eventFilterToJson, readEventFilter } from '@audit/query';
+import { decodeCursor, encodeCursor, EVENT_FILTER_PARAMS, eventFilterToJson, readEventFilter } from '@audit/query';
 import { EXPORTER_CONFIG, type ExporterConfig } from './config';
 import { ExportJobsRepository, type ExportJob, type ExportStatus } from './export-jobs.repository';
 import { expireJob } from './export-sweeper.service';
@@ -43,6 +43,9 @@ export interface Download {
 }
 
 const DAY_MS = 86_400_000;
+
+/** Jobs per page of `GET /v1/exports`, at most and by default. */
+export const MAX_EXPORTS_PAGE = 100;
 
 /** The export use cases behind the HTTP API: request, list (with fresh links), download by signed link. */
 @Injectable()
@@ -94,10 +97,20 @@ export class ExportsService {
     return { id: job.id, status: 'pending' };
   }
 
-  /** The organization's jobs, newest first; each ready one with a link signed now. */
-  async list(organizationId: string, now = new Date()): Promise<{ items: ExportView[] }> {
-    const jobs = await this.jobs.list(organizationId);
-    return { items: jobs.map((job) => this.view(job, now)) };
+  /**
+   * A page of the organization's jobs, newest first, each ready one with a link signed now; `nextCursor`
+   * when older jobs follow. The query may hold `limit` (1..100, default 100) and `cursor` (a `nextCursor`).
+   */
+  async list(organizationId: string, query: Record<string, unknown> = {}, now = new Date()): Promise<{ items: ExportView[]; nextCursor?: string }> {
+    const q = new QueryReader(query, ['limit', 'cursor']);
+    const limit = q.limit(MAX_EXPORTS_PAGE, MAX_EXPORTS_PAGE);
+    const cursorText = q.text('cursor', 200);
+    const after = cursorText === undefined ? undefined : (decodeCursor(cursorText) ?? undefined);
+    if (cursorText !== undefined && !after) q.problem('cursor', 'is not a cursor this API returned (pass nextCursor unchanged)');
+    q.done();
+    const { jobs, next } = await this.jobs.page(organizationId, limit, after);
+    const items = jobs.map((job) => this.view(job, now));
+    return next ? { items, nextCursor: encodeCursor(next) } : { items };
   }
 
   private view(job: ExportJob, now: Date): ExportView {
