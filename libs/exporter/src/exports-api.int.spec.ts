@@ -274,7 +274,9 @@ describe('exports API and worker (local storage)', () => {
     );
     const expected = (await db.query<{ id: string }>(`SELECT id FROM export_jobs WHERE "organizationId" = 'paged' ORDER BY "createdAt" DESC, id DESC`)).map((r) => r.id);
     const token = await app.get(TokensService).sign({ organizationId: 'paged', role: 'admin', userId: 'admin-p' }, 600);
-    const first = (await (await api('/v1/exports', { token })).json()) as { items: ExportView[]; nextCursor?: string };
+    const listing = await api('/v1/exports', { token });
+    expect(listing.headers.get('cache-control')).toBe('no-store');
+    const first = (await listing.json()) as { items: ExportView[]; nextCursor?: string };
     expect(first.items).toHaveLength(100);
     const seen: string[] = [];
     for (const limit of [37, 100]) {
