@@ -297,6 +297,13 @@ describe('exports API and worker (local storage)', () => {
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: { details: Array<{ path: string }> } }).error.details.map((d) => d.path)).toEqual([path]);
     }
+    // Each listing is an administrator's read, recorded by the exporter itself.
+    const views = (await readStream(bus.jsm, STREAMS.events))
+      .map((m) => JSON.parse(m.data) as { actionType: string; organizationId: string; userId: string; metadata: { path: string } })
+      .filter((e) => e.organizationId === 'paged' && e.actionType === 'PAGE_VIEW');
+    // The first listing, then 7 pages at 37 a page and 3 at 100: every page answered is one read.
+    expect(views).toHaveLength(1 + 7 + 3);
+    expect(views.every((v) => v.userId === 'admin-p' && v.metadata.path === '/v1/exports')).toBe(true);
     // Another organization's listing never reaches these jobs, cursor or not.
     const other = (await (await api(`/v1/exports?cursor=${first.nextCursor}`, { token: otherAdminToken })).json()) as { items: ExportView[] };
     expect(other.items.filter((j) => expected.includes(j.id))).toEqual([]);
@@ -316,7 +323,9 @@ describe('exports API and worker (local storage)', () => {
     }
     // The link lives 2 s here: list again for a fresh one.
     const fresh = await waitFor('a download once the bus is back', async () => {
-      const job = (await list(adminToken)).find((j) => j.id === id);
+      const listing = await api('/v1/exports', { token: adminToken });
+      if (listing.status !== 200) return undefined;
+      const job = ((await listing.json()) as { items: ExportView[] }).items.find((j) => j.id === id);
       const res = await fetch(`${url}${job?.downloadUrl}`);
       return res.status === 200 ? res : undefined;
     });
@@ -329,9 +338,15 @@ describe('exports API and worker (local storage)', () => {
     try {
       const res = await api('/v1/exports', { method: 'POST', token: adminToken, body: JSON.stringify({ from: at(3).toISOString(), to: at(1).toISOString() }) });
       expect(res.status).toBe(503);
-      expect((await list(adminToken)).length).toBe(before);
+      // Nor is the listing served while its read cannot be recorded.
+      expect((await api('/v1/exports', { token: adminToken })).status).toBe(503);
     } finally {
       await nats.start();
     }
+    const after = await waitFor('the listing once the bus is back', async () => {
+      const res = await api('/v1/exports', { token: adminToken });
+      return res.status === 200 ? ((await res.json()) as { items: ExportView[] }).items : undefined;
+    });
+    expect(after.length).toBe(before);
   }, 30_000);
 });

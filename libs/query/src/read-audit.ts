@@ -63,10 +63,9 @@ export class ReadAuditModule implements OnModuleInit {
     } catch (error) {
       // Fail closed: what was about to be shown is dropped and the client is told to ask again.
       (payload as { destroy?: () => void } | null)?.destroy?.();
-      const { code, message } =
-        error instanceof AppError
-          ? { code: error.code, message: `the read could not be recorded in the audit trail, so it is not served: ${error.message}` }
-          : { code: 'BUS_UNAVAILABLE' as const, message: 'the read could not be recorded in the audit trail, so it is not served' };
+      // Why it failed is in ReadRecorder's log; the client only needs to know to ask again.
+      const code = error instanceof AppError ? error.code : 'BUS_UNAVAILABLE';
+      const message = 'the read could not be recorded in the audit trail, so it is not served: try again shortly';
       reply.code(httpStatusOf(code)).header('content-type', 'application/json; charset=utf-8').header('retry-after', '1');
       reply.removeHeader('content-length');
       reply.removeHeader('content-disposition');
