@@ -93,7 +93,7 @@ describe('AdminGuard', () => {
     const token = await tokens.sign({ organizationId: 'acme', role: 'admin', userId: 'ada' }, 3600);
     await admit(guard, token); // valid, and now cached: the refusal below is not a failed verification
     const req: Req = { headers: { 'x-api-key': token } };
-    await expect(guard.canActivate(contextOf(req))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(guard.canActivate(contextOf(req))).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringContaining('X-Api-Key') });
     expect(req.tokenPrincipal).toBeUndefined();
   });
 

@@ -54,7 +54,10 @@ export class AdminGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthedRequest>();
     const credential = bearerOf(req);
-    if (!credential) throw new AppError('UNAUTHENTICATED', 'a bearer token is required (Authorization: Bearer <token>)');
+    if (!credential) {
+      const hint = req.headers['x-api-key'] === undefined ? '' : '; X-Api-Key carries ingest keys and is not read here';
+      throw new AppError('UNAUTHENTICATED', `a bearer token is required (Authorization: Bearer <token>)${hint}`);
+    }
     const principal = this.verified.get(credential) ?? (await this.verify(credential));
     if (principal.role !== 'admin') throw new AppError('FORBIDDEN', 'audit data is readable by organization administrators only');
     req.tokenPrincipal = principal;
