@@ -32,7 +32,14 @@ class ReadsController {
   }
 }
 
-@Module({ imports: [PlatformModule, MessagingModule, ReadAuditModule], controllers: [ReadsController] })
+// Two feature modules that each import ReadAuditModule (as the query, exporter and retention APIs do in
+// the standalone process): Nest keeps one instance, so each read is still recorded once.
+@Module({ imports: [ReadAuditModule] })
+class FirstFeatureModule {}
+@Module({ imports: [ReadAuditModule] })
+class SecondFeatureModule {}
+
+@Module({ imports: [PlatformModule, MessagingModule, FirstFeatureModule, SecondFeatureModule], controllers: [ReadsController] })
 class ReadsAppModule {}
 
 describe('ReadAuditModule (a Nest app over real NATS JetStream)', () => {
