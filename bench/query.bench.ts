@@ -292,7 +292,7 @@ function report(r: {
       : 'load: the database of an earlier run (BENCH_KEEP_DB)',
   );
   out.push(`${REPS} measured repetitions after ${WARMUPS} warm-ups, API, floor and SQL interleaved; ${PAGE} rows a page; API over one kept-alive HTTP/1.1 connection (node:http), JSON parsed`);
-  out.push('API: GET /v1/events of the query app, from sending the request to the parsed body (token check, parameters, the page SQL, JSON; the PAGE_VIEW it records is published after the answer)');
+  out.push('API: GET /v1/events of the query app, from sending the request to the parsed body (token check, parameters, the page SQL, JSON; the PAGE_VIEW it records is acked by the bus before the answer is sent)');
   out.push('floor: the same page from a bare node:http server (bench/page-floor-server.ts: same parameters, repository call and JSON; no framework, no token check, no PAGE_VIEW), over a connection of its own');
   out.push('SQL: the same page statement (pageSql: the plain SELECT of the page rows, LIMIT 51) sent by the bench\'s own pg client straight to Postgres, unprepared: parse, plan, execute, rows parsed');
   const floor = [...r.floor].sort((a, b) => a - b);

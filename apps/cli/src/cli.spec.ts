@@ -179,6 +179,8 @@ describe('cli', () => {
       [['frobnicate'], 'unknown command "frobnicate"'],
       [['token', '--org', 'cli-org', '--role', 'owner'], '--role must be one of admin, member'],
       [['token', '--org', 'cli-org', '--role', 'admin', '--ttl', 'forever'], '--ttl'],
+      [['token', '--org', 'cli-org', '--role', 'admin', '--ttl', '25h'], '--ttl must be a whole number of seconds, at most 86400 (AUTH_MAX_TOKEN_LIFETIME'],
+      [['token', '--org', 'cli-org', '--role', 'admin', '--sub', ''], '--sub must not be empty'],
       [['redaction', 'hide-parameters', '--org', 'cli-org'], '--query is required'],
       [['keys', 'list', '--bogus'], '--bogus'],
       [['demo', '--org', 'cli-org', '--events', '0'], '--events must be an integer'],

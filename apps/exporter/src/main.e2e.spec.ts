@@ -104,14 +104,21 @@ describe('exporter app', () => {
       const csv = gunzipSync(Buffer.from(await (await fetch(`${url}${job.downloadUrl}`)).arrayBuffer())).toString();
       expect(csv).toContain(`,"'=HYPERLINK(""x"")",`);
 
-      // Every stdout line is one canonical event: the 20 published plus the PAGE_EXPORT this export recorded.
-      const lines = await waitFor('21 events on stdout', () => {
-        const parsed = stdout.split('\n').filter((l) => l !== '');
-        return parsed.length >= 21 ? parsed : undefined;
+      // Every stdout line is one canonical event: the 20 published, the PAGE_EXPORT this export recorded, a
+      // PAGE_VIEW for each listing the administrator read and one for the download (it is a read of the data).
+      const isDownload = (e: AuditEvent): boolean => e.actionType === 'PAGE_VIEW' && e.metadata['exportId'] === id;
+      const printed = await waitFor('the download on stdout', () => {
+        const parsed = stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as AuditEvent);
+        return parsed.some(isDownload) ? parsed : undefined;
       });
-      const printed = lines.map((l) => JSON.parse(l) as AuditEvent);
       expect(printed.slice(0, 20)).toEqual(events);
-      expect(printed[20]).toMatchObject({ actionType: 'PAGE_EXPORT', userId: 'admin-1', metadata: { exportId: id } });
+      const recorded = printed.slice(20);
+      expect(recorded.filter((e) => e.actionType === 'PAGE_EXPORT')).toEqual([expect.objectContaining({ userId: 'admin-1', metadata: { exportId: id, filters: expect.any(Object) } })]);
+      expect(recorded.filter(isDownload)).toEqual([expect.objectContaining({ userId: 'admin-1', pageName: 'audit', metadata: { path: `/v1/exports/${id}/download`, exportId: id } })]);
+      const listings = recorded.filter((e) => e.actionType === 'PAGE_VIEW' && !isDownload(e));
+      expect(listings.length).toBeGreaterThan(0);
+      expect(listings.every((e) => e.userId === 'admin-1' && e.metadata['path'] === '/v1/exports')).toBe(true);
+      expect(recorded).toHaveLength(2 + listings.length);
       expect(stdout.endsWith('\n')).toBe(true);
       // The logs went to stderr.
       expect(stderr).toContain('exporter listening');
@@ -119,6 +126,7 @@ describe('exporter app', () => {
       if (child.exitCode === null) child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
-    expect(stdout.split('\n').filter((l) => l !== '')).toHaveLength(21);
+    // Nothing but events on stdout, to the end.
+    expect(stdout.split('\n').filter((l) => l !== '').every((l) => (JSON.parse(l) as AuditEvent).schemaVersion === 1)).toBe(true);
   }, 120_000);
 });

@@ -104,7 +104,7 @@ describe('projector app', () => {
   });
 
   it('answers the analytics API from its own ClickHouse, for the token organization’s admin', async () => {
-    const signer = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0 });
+    const signer = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0, maxTokenLifetimeSeconds: 86_400 });
     const token = await signer.sign({ organizationId: ORG, role: 'admin' }, 600);
     const from = '2026-11-26T06:00:00.000Z';
     const to = '2026-11-26T12:00:00.000Z';

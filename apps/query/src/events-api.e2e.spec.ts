@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { SignJWT } from 'jose';
 import { Client } from 'pg';
 import { TokensService } from '@audit/auth';
 import { STREAMS } from '@audit/messaging';
@@ -109,7 +110,7 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
       `INSERT INTO users (id, email, "userName", "organizationId") SELECT 'u-' || n, 'user' || n || '@example.com', 'User ' || n, $1 FROM generate_series(0, 6) n`,
       [ORG],
     );
-    const signer = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0 });
+    const signer = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0, maxTokenLifetimeSeconds: 86_400 });
     tokens.admin = await signer.sign({ organizationId: ORG, role: 'admin', userId: 'admin-1' }, 3600);
     tokens.member = await signer.sign({ organizationId: ORG, role: 'member' }, 3600);
     tokens.otherAdmin = await signer.sign({ organizationId: OTHER, role: 'admin' }, 3600);
@@ -221,6 +222,63 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
     }
   });
 
+  it('reads the admin token from Authorization: Bearer only: the same token in X-Api-Key is 401', async () => {
+    const res = await fetch(`${service.url}/v1/events`, { headers: { 'x-api-key': tokens.admin } });
+    expect(res.status).toBe(401);
+    expect((await get('/v1/events')).status).toBe(200);
+  });
+
+  it('refuses (401, naming the claim) a token whose subject could not be recorded as the reader, or that never expires', async () => {
+    const key = new TextEncoder().encode(SECRET);
+    const signed = (claims: Record<string, unknown>, expires = true): Promise<string> => {
+      const jwt = new SignJWT({ org: ORG, role: 'admin', ...claims }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt();
+      return (expires ? jwt.setExpirationTime('1h') : jwt).sign(key);
+    };
+    for (const [token, claim] of [
+      [await signed({ sub: '' }), 'sub'],
+      [await signed({ sub: 'a'.repeat(300) }), 'sub'],
+      [await signed({ sub: 'ada\u0000' }), 'sub'],
+      [await signed({ sub: 'ada' }, false), 'exp'],
+    ] as const) {
+      for (const url of ['/v1/events', '/v1/users']) {
+        const res = await get(url, token);
+        expect(res.status).toBe(401);
+        expect(((await res.json()) as { error: { message: string } }).error.message).toContain(`"${claim}"`);
+      }
+    }
+  });
+
+  it('marks every answer holding audit data Cache-Control: no-store', async () => {
+    for (const url of ['/v1/events?limit=2', `/v1/events/${rows[0].id}`, '/v1/users']) {
+      const res = await get(url);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+    }
+  });
+
+  it('answers /healthz while every Postgres read is blocked', async () => {
+    const locker = new Client({ connectionString: db.url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE audit_trail_events IN ACCESS EXCLUSIVE MODE');
+      // More readers than the pool has connections, all waiting on the lock.
+      const reads = Array.from({ length: 12 }, (_, i) => get(`/v1/events?limit=${101 + i}`).then((r) => r.status));
+      await waitFor('the reads to wait on the lock', async () => {
+        const [{ n }] = (await locker.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)).rows;
+        return n > 0 ? n : undefined;
+      });
+      const live = await fetch(`${service.url}/healthz`);
+      expect(live.status).toBe(200);
+      expect(await live.json()).toEqual({ status: 'ok' });
+      await locker.query('ROLLBACK');
+      // Each waiting read either ran once the lock went or outlived PG_READ_TIMEOUT_MS (2 s here).
+      expect((await Promise.all(reads)).filter((status) => status !== 200 && status !== 504)).toEqual([]);
+    } finally {
+      await locker.end();
+    }
+  });
+
   it.each([
     ['limit=501', ['limit']],
     ['limit=0', ['limit']],
@@ -282,7 +340,7 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
   it('pages through 2,000 events while inserts continue: each event seen exactly once', async () => {
     const original = dataset(PAGED, 2000, T0);
     await insertStoredEvents(db, original);
-    const signer = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0 });
+    const signer = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0, maxTokenLifetimeSeconds: 86_400 });
     const token = await signer.sign({ organizationId: PAGED, role: 'admin' }, 3600);
     let inserting = true;
     let inserted = 0;

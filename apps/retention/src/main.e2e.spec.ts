@@ -18,7 +18,7 @@ describe('retention app', () => {
     nats = await startTestNats();
     // Every second, so the test sees a scheduled run without waiting for the hour.
     service = await startService('retention', { DATABASE_URL: db.url, NATS_URL: nats.url, AUTH_JWT_SECRET: SECRET, AUDIT_RETENTION_DAYS: '30', RETENTION_CRON: '* * * * * *' });
-    const signer = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0 });
+    const signer = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0, maxTokenLifetimeSeconds: 86_400 });
     tokens.admin = await signer.sign({ organizationId: 'acme', role: 'admin', userId: 'admin-7' }, 600);
     tokens.member = await signer.sign({ organizationId: 'acme', role: 'member' }, 600);
   });
@@ -73,11 +73,12 @@ describe('retention app', () => {
     expect(await db.query(`SELECT "organizationId", days FROM retention_policies`)).toEqual([{ organizationId: 'acme', days: 7 }]);
     expect(await (await settings('PUT', tokens.admin, { days: null })).json()).toMatchObject({ days: null, effectiveDays: 30 });
 
-    // Each change is itself audited; the refused ones are not.
+    // Each change is itself audited, and so is the successful read; the refused ones are not.
     const bus = await connectTestBus(nats.url);
     try {
       const changes = (await readStream(bus.jsm, STREAMS.events)).map((m) => JSON.parse(m.data) as Record<string, unknown>);
       expect(changes.map((e) => [e.actionType, e.organizationId, e.userId, e.metadata])).toEqual([
+        ['PAGE_VIEW', 'acme', 'admin-7', { path: '/v1/settings/retention', filters: {} }],
         ['UPDATE_ORGANIZATION', 'acme', 'admin-7', { setting: 'retention', days: 7, previousDays: null }],
         ['UPDATE_ORGANIZATION', 'acme', 'admin-7', { setting: 'retention', days: null, previousDays: 7 }],
       ]);
@@ -91,9 +92,15 @@ describe('retention app', () => {
     try {
       const refused = await settings('PUT', tokens.admin, { days: 3 });
       expect(refused.status).toBe(503);
+      // Reading the settings is an administrator's read: not served while it cannot be recorded.
+      expect((await settings('GET', tokens.admin)).status).toBe(503);
     } finally {
       await nats.start();
     }
-    expect(await (await settings('GET', tokens.admin)).json()).toMatchObject({ days: null, effectiveDays: 30 });
+    const after = await waitFor('the settings once the bus is back', async () => {
+      const res = await settings('GET', tokens.admin);
+      return res.status === 200 ? ((await res.json()) as Record<string, unknown>) : undefined;
+    });
+    expect(after).toMatchObject({ days: null, effectiveDays: 30 });
   });
 });

@@ -225,12 +225,12 @@ describe('analytics API (standalone, embedded ClickHouse)', () => {
     ({ db, nats, service } = stack);
     bus = await connectTestBus(nats.url);
     const [key, otherKey] = await Promise.all([createKey(ORG), createKey(OTHER)]);
-    const signer = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0 });
+    const signer = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0, maxTokenLifetimeSeconds: 86_400 });
     tokens.admin = await signer.sign({ organizationId: ORG, role: 'admin', userId: 'admin-1' }, 3600);
     tokens.member = await signer.sign({ organizationId: ORG, role: 'member' }, 3600);
     tokens.otherAdmin = await signer.sign({ organizationId: OTHER, role: 'admin' }, 3600);
     tokens.nobodyAdmin = await signer.sign({ organizationId: NOBODY, role: 'admin' }, 3600);
-    tokens.wrongSecret = await new TokensService({ jwtSecret: new TextEncoder().encode(`${SECRET}-not-this-one`), keyCacheMs: 0 }).sign({ organizationId: ORG, role: 'admin' }, 3600);
+    tokens.wrongSecret = await new TokensService({ jwtSecret: new TextEncoder().encode(`${SECRET}-not-this-one`), keyCacheMs: 0, maxTokenLifetimeSeconds: 86_400 }).sign({ organizationId: ORG, role: 'admin' }, 3600);
     tokens.expired = await signer.sign({ organizationId: ORG, role: 'admin' }, -60);
 
     // 600 events every 2m53.003s from BASE + 7 min, plus events exactly on the edges that matter:

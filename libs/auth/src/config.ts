@@ -18,6 +18,8 @@ export interface AuthConfig {
   keyStaleMaxMs?: number;
   /** A key lookup that has not answered in this long counts as failed (INGEST_LOOKUP_TIMEOUT, default 2s). */
   keyLookupTimeoutMs?: number;
+  /** The longest an admin token may live (`exp` − `iat`, and `exp` − now): a leaked token stops working within it. */
+  maxTokenLifetimeSeconds: number;
 }
 
 export const AUTH_CONFIG = Symbol('AUTH_CONFIG');
@@ -38,7 +40,9 @@ export const readAuthConfig = (source: Record<string, string | undefined> = proc
       keyCacheMs: env.duration('AUTH_KEY_CACHE_TTL', '30s'),
       keyStaleMaxMs: env.duration('INGEST_STALE_CACHE_MAX', '1h'),
       keyLookupTimeoutMs: env.duration('INGEST_LOOKUP_TIMEOUT', '2s'),
+      maxTokenLifetimeSeconds: Math.floor(env.duration('AUTH_MAX_TOKEN_LIFETIME', '24h') / 1000),
     };
+    if (config.maxTokenLifetimeSeconds < 1) env.problem('AUTH_MAX_TOKEN_LIFETIME must be at least 1s');
     if (secret) config.jwtSecret = new TextEncoder().encode(secret);
     else if (!jwksUrl) config.jwtSecret = new TextEncoder().encode(localSecret(env.string('AUTH_SECRET_FILE', '.data/auth-secret')));
     return config;

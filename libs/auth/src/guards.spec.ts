@@ -3,14 +3,23 @@ import { SignJWT } from 'jose';
 import { AppError } from '@audit/platform';
 import { readAuthConfig } from './config';
 import { AdminGuard } from './guards';
-import { TokensService, type TokenPrincipal } from './tokens.service';
+import type { TokenPrincipal } from './token-claims';
+import { TokensService } from './tokens.service';
 
 const SECRET = 'a-test-secret-that-is-long-enough-123';
 
 type Req = { headers: Record<string, string>; tokenPrincipal?: TokenPrincipal };
 
-/** The slice of Nest's ExecutionContext a guard reads: the HTTP request. */
-const contextOf = (req: Req): ExecutionContext => ({ switchToHttp: () => ({ getRequest: () => req }) }) as unknown as ExecutionContext;
+/** The reply's headers as the guard set them. */
+const replyHeaders = new WeakMap<Req, Record<string, string>>();
+
+/** The slice of Nest's ExecutionContext a guard reads: the HTTP request, and the reply it sets headers on. */
+const contextOf = (req: Req): ExecutionContext => {
+  const headers: Record<string, string> = {};
+  replyHeaders.set(req, headers);
+  const reply = { header: (name: string, value: string) => ((headers[name.toLowerCase()] = value), reply) };
+  return { switchToHttp: () => ({ getRequest: () => req, getResponse: () => reply }) } as unknown as ExecutionContext;
+};
 
 async function admit(guard: AdminGuard, token: string): Promise<TokenPrincipal> {
   const req: Req = { headers: { authorization: `Bearer ${token}` } };
@@ -78,5 +87,34 @@ describe('AdminGuard', () => {
   it('refuses a request without a bearer token', async () => {
     const req: Req = { headers: {} };
     await expect(guard.canActivate(contextOf(req))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('reads the token from Authorization: Bearer only, never from the ingest keys\' X-Api-Key', async () => {
+    const token = await tokens.sign({ organizationId: 'acme', role: 'admin', userId: 'ada' }, 3600);
+    await admit(guard, token); // valid, and now cached: the refusal below is not a failed verification
+    const req: Req = { headers: { 'x-api-key': token } };
+    await expect(guard.canActivate(contextOf(req))).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringContaining('X-Api-Key') });
+    expect(req.tokenPrincipal).toBeUndefined();
+  });
+
+  it('marks every admitted answer Cache-Control: no-store', async () => {
+    const token = await tokens.sign({ organizationId: 'acme', role: 'admin', userId: 'ada' }, 3600);
+    const req: Req = { headers: { authorization: `Bearer ${token}` } };
+    await guard.canActivate(contextOf(req));
+    expect(replyHeaders.get(req)).toEqual({ 'cache-control': 'no-store' });
+  });
+
+  it.each([
+    ['empty', ''],
+    ['300 characters long', 'u'.repeat(300)],
+    ['holding a NUL', 'ada\u0000'],
+    ['a number', 17],
+  ])('refuses a token whose sub is %s, naming the claim', async (_what, sub) => {
+    const token = await new SignJWT({ org: 'acme', role: 'admin', sub: sub as string }) // a number too: jose signs what it is given
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(SECRET));
+    await expect(admit(guard, token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringContaining('"sub"') });
   });
 });

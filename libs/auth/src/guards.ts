@@ -1,19 +1,24 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '@audit/platform';
 import { ApiKeysService, type IngestPrincipal } from './api-keys.service';
-import { InvalidTokenError, TokensService, type TokenPrincipal } from './tokens.service';
+import { InvalidTokenError, type TokenPrincipal } from './token-claims';
+import { TokensService } from './tokens.service';
 import { VerifiedTokenCache } from './verified-token-cache';
 
 type AuthedRequest = FastifyRequest & { ingestPrincipal?: IngestPrincipal; tokenPrincipal?: TokenPrincipal };
 
-/** The credential of a request: `Authorization: Bearer <credential>` or, for keys, `X-Api-Key`. */
-function credentialOf(req: FastifyRequest): string | undefined {
+/** `Authorization: Bearer <credential>`: the one header of admin tokens, and the first of ingest keys. */
+export function bearerOf(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
-  if (typeof header === 'string') {
-    const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
-    if (match) return match[1];
-  }
+  if (typeof header !== 'string') return undefined;
+  return /^Bearer\s+(\S+)$/i.exec(header.trim())?.[1];
+}
+
+/** An ingest key: `Authorization: Bearer <key>` or `X-Api-Key: <key>` (ingest's routes only). */
+function ingestKeyOf(req: FastifyRequest): string | undefined {
+  const bearer = bearerOf(req);
+  if (bearer) return bearer;
   const apiKey = req.headers['x-api-key'];
   return typeof apiKey === 'string' && apiKey.length > 0 ? apiKey : undefined;
 }
@@ -25,7 +30,7 @@ export class IngestKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthedRequest>();
-    const credential = credentialOf(req);
+    const credential = ingestKeyOf(req);
     if (!credential) throw new AppError('UNAUTHENTICATED', 'an ingest API key is required (Authorization: Bearer <key>)');
     const principal = await this.keys.verify(credential);
     if (!principal) throw new AppError('UNAUTHENTICATED', 'the API key is unknown or revoked');
@@ -37,6 +42,8 @@ export class IngestKeyGuard implements CanActivate {
 /**
  * Admits only a valid bearer token with `role: admin`; the token's `org` is the only tenant the request may read.
  * A token verified once is trusted until its `exp` (at most a minute, see {@link VerifiedTokenCache}).
+ * The token is read from `Authorization: Bearer` only: a token in `X-Api-Key` (the ingest keys' header) is
+ * not looked at, so each credential works only where it is documented.
  */
 @Injectable()
 export class AdminGuard implements CanActivate {
@@ -46,11 +53,17 @@ export class AdminGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthedRequest>();
-    const credential = credentialOf(req);
-    if (!credential) throw new AppError('UNAUTHENTICATED', 'a bearer token is required (Authorization: Bearer <token>)');
+    const credential = bearerOf(req);
+    if (!credential) {
+      const hint = req.headers['x-api-key'] === undefined ? '' : '; X-Api-Key carries ingest keys and is not read here';
+      throw new AppError('UNAUTHENTICATED', `a bearer token is required (Authorization: Bearer <token>)${hint}`);
+    }
     const principal = this.verified.get(credential) ?? (await this.verify(credential));
     if (principal.role !== 'admin') throw new AppError('FORBIDDEN', 'audit data is readable by organization administrators only');
     req.tokenPrincipal = principal;
+    // Every answer of an admin route holds audit data (or says something about it): no cache, shared or
+    // the browser's own, may keep a copy after the administrator's session ends.
+    context.switchToHttp().getResponse<FastifyReply>().header('Cache-Control', 'no-store');
     return true;
   }
 

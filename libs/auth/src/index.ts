@@ -1,5 +1,6 @@
 export * from './config';
 export * from './api-keys.service';
+export * from './token-claims';
 export * from './tokens.service';
 export * from './guards';
 export * from './auth.module';

@@ -2,19 +2,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { LIMITS } from '@audit/contracts';
 import { AUTH_CONFIG, type AuthConfig } from './config';
+import { InvalidTokenError, principalOf, subjectProblem, type Role, type TokenPrincipal } from './token-claims';
 
-export const ROLES = ['admin', 'member'] as const;
-export type Role = (typeof ROLES)[number];
-
-/** Who an admin bearer token speaks for. */
-export interface TokenPrincipal {
-  organizationId: string;
-  role: Role;
-  /** The user id of the token's subject, when the token names one. */
-  userId: string | null;
+/** A token the platform would refuse was asked to be minted: `field` says which input, `reason` what is wrong. */
+export class TokenRequestError extends Error {
+  constructor(
+    readonly field: 'organizationId' | 'userId' | 'ttlSeconds',
+    readonly reason: string,
+  ) {
+    super(`${field} ${reason}`);
+  }
 }
-
-export class InvalidTokenError extends Error {}
 
 /** Signs (HS256) and verifies (HS256 or a JWKS) bearer tokens carrying `org` and `role` claims. */
 @Injectable()
@@ -27,11 +25,22 @@ export class TokensService {
 
   async sign(principal: { organizationId: string; role: Role; userId?: string | null }, ttlSeconds: number): Promise<string> {
     if (!this.config.jwtSecret) throw new Error('tokens can only be minted with AUTH_JWT_SECRET (this deployment verifies against AUTH_JWKS_URL)');
+    // No lower bound: a token minted already expired (as tests do) admits nobody.
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds > this.config.maxTokenLifetimeSeconds) {
+      throw new TokenRequestError('ttlSeconds', `must be a whole number of seconds, at most ${this.config.maxTokenLifetimeSeconds} (AUTH_MAX_TOKEN_LIFETIME; got ${ttlSeconds})`);
+    }
+    if (!LIMITS.organizationIdPattern.test(principal.organizationId)) {
+      throw new TokenRequestError('organizationId', `must match ${String(LIMITS.organizationIdPattern)}`);
+    }
+    const subject = principal.userId ?? undefined;
+    const problem = subject === undefined ? undefined : subjectProblem(subject);
+    if (problem) throw new TokenRequestError('userId', problem);
+    const now = Math.floor(Date.now() / 1000);
     let jwt = new SignJWT({ org: principal.organizationId, role: principal.role })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds);
-    if (principal.userId) jwt = jwt.setSubject(principal.userId);
+      .setIssuedAt(now)
+      .setExpirationTime(now + ttlSeconds);
+    if (subject !== undefined) jwt = jwt.setSubject(subject);
     if (this.config.issuer) jwt = jwt.setIssuer(this.config.issuer);
     if (this.config.audience) jwt = jwt.setAudience(this.config.audience);
     return jwt.sign(this.config.jwtSecret);
@@ -47,9 +56,6 @@ export class TokensService {
     } catch (error) {
       throw new InvalidTokenError(`invalid token: ${(error as Error).message}`);
     }
-    const { org, role, sub } = payload as { org?: unknown; role?: unknown; sub?: unknown };
-    if (typeof org !== 'string' || !LIMITS.organizationIdPattern.test(org)) throw new InvalidTokenError('token has no valid "org" claim');
-    if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw new InvalidTokenError('token has no valid "role" claim');
-    return { organizationId: org, role: role as Role, userId: typeof sub === 'string' ? sub : null };
+    return principalOf(payload as Record<string, unknown>, Math.floor(Date.now() / 1000), this.config.maxTokenLifetimeSeconds);
   }
 }

@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { TOKEN_CACHE_MAX_MS, VerifiedTokenCache } from './verified-token-cache';
-import type { TokenPrincipal } from './tokens.service';
+import type { TokenPrincipal } from './token-claims';
 
 const SECRET = new TextEncoder().encode('a-test-secret-that-is-long-enough-123');
 const T0 = Date.parse('2026-11-29T12:00:00Z');

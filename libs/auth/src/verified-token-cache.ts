@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import type { TokenPrincipal } from './tokens.service';
+import type { TokenPrincipal } from './token-claims';
 
 /** A verified token is trusted again for at most this long, even when its `exp` is far away. */
 export const TOKEN_CACHE_MAX_MS = 60_000;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '@audit/persistence';
+import type { Cursor } from '@audit/query';
 
 export const EXPORT_STATUSES = ['pending', 'running', 'ready', 'failed', 'expired'] as const;
 export type ExportStatus = (typeof EXPORT_STATUSES)[number];
@@ -64,9 +65,30 @@ export class ExportJobsRepository {
     return created;
   }
 
-  /** The organization's jobs, newest first. */
-  list(organizationId: string, limit = 100): Promise<ExportJob[]> {
-    return this.rows(`SELECT * FROM export_jobs WHERE "organizationId" = $1 ORDER BY "createdAt" DESC, id DESC LIMIT $2`, [organizationId, limit]);
+  /**
+   * A page of the organization's jobs, newest first: `limit` jobs after the keyset position `after`, and
+   * the position of the last one when more follow. The position is Postgres' own text of `createdAt`
+   * (microseconds), so no job is skipped or repeated between pages.
+   */
+  async page(organizationId: string, limit: number, after?: Cursor): Promise<{ jobs: ExportJob[]; next?: Cursor }> {
+    const params: unknown[] = [organizationId];
+    let where = `"organizationId" = $1`;
+    if (after) {
+      params.push(after.createdAt, after.id);
+      where += ` AND ("createdAt", id) < ($2::timestamptz, $3::uuid)`;
+    }
+    params.push(limit + 1);
+    const result = await this.db.pool.query<JobRow & { cursorAt: string }>(
+      `SELECT *, to_char("createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' AS "cursorAt"
+         FROM export_jobs WHERE ${where} ORDER BY "createdAt" DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    const rows = result.rows.slice(0, limit);
+    const last = rows.at(-1);
+    return {
+      jobs: rows.map(toJob),
+      next: result.rows.length > limit && last ? { createdAt: last.cursorAt, id: last.id } : undefined,
+    };
   }
 
   async findForOrganization(organizationId: string, id: string): Promise<ExportJob | null> {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AUTH_CONFIG, type AuthConfig } from '@audit/auth';
+import { ReadAuditModule } from '@audit/query';
 import { EXPORTER_CONFIG, readExporterConfig, type ExporterConfig } from './config';
 import { ExportJobsRepository } from './export-jobs.repository';
 import { ExportSweeper } from './export-sweeper.service';
@@ -23,11 +24,12 @@ export class ExporterCoreModule {}
 
 /**
  * The exports HTTP API: `POST /v1/exports`, `GET /v1/exports`, `GET /v1/exports/:id/download`.
- * Needs PersistenceModule, MessagingModule (PAGE_EXPORT events) and AuthModule. With local storage, the
+ * Needs PersistenceModule, MessagingModule (PAGE_EXPORT events; the listing's PAGE_VIEW through
+ * ReadAuditModule, so it is audited in the exporter service too) and AuthModule. With local storage, the
  * process serving downloads must see the workers' `EXPORT_DIR` (a shared volume), or use S3.
  */
 @Module({
-  imports: [ExporterCoreModule],
+  imports: [ExporterCoreModule, ReadAuditModule],
   controllers: [ExportsController],
   providers: [
     ExportsService,

@@ -157,7 +157,10 @@ describe('exports API and worker (local storage)', () => {
     const recorded = (await readStream(bus.jsm, STREAMS.events)).map((m) => JSON.parse(m.data) as { actionType: string; userId: string; metadata: Record<string, unknown> });
     expect(recorded.filter((e) => e.actionType === 'PAGE_EXPORT')).toContainEqual(
       expect.objectContaining({ userId: 'admin-1', metadata: { exportId: id, filters: { ...filters, actionType: ['LOGIN', 'QUERY_RUN'] } } }),
-    );
+    );    // The download through the signed link (no bearer) is a read of the data, by the administrator who asked for it.
+    expect(recorded.filter((e) => e.actionType === 'PAGE_VIEW' && e.metadata.exportId === id)).toEqual([
+      expect.objectContaining({ userId: 'admin-1', organizationId: 'acme', pageName: 'audit', metadata: { path: `/v1/exports/${id}/download`, exportId: id } }),
+    ]);
   });
 
   it('filters by user and by text the same way as the events API', async () => {
@@ -262,15 +265,88 @@ describe('exports API and worker (local storage)', () => {
     expect((await db.query<{ n: string }>('SELECT count(*) AS n FROM audit_trail_events'))[0].n).toBe(String(matching.length + excluded.length));
   });
 
+  it('pages GET /v1/exports beyond the newest 100 jobs with nextCursor: every job once, newest first', async () => {
+    // 230 jobs, three to a timestamp, so pages must break ties by id; failed, so no worker picks them up.
+    await db.query(
+      `INSERT INTO export_jobs (id, "organizationId", filters, status, error, "createdAt")
+       SELECT gen_random_uuid(), 'paged', '{}', 'failed', 'test', timestamptz '2026-01-01T00:00:00Z' + (n / 3) * interval '1 millisecond'
+       FROM generate_series(1, 230) n`,
+    );
+    const expected = (await db.query<{ id: string }>(`SELECT id FROM export_jobs WHERE "organizationId" = 'paged' ORDER BY "createdAt" DESC, id DESC`)).map((r) => r.id);
+    const token = await app.get(TokensService).sign({ organizationId: 'paged', role: 'admin', userId: 'admin-p' }, 600);
+    const listing = await api('/v1/exports', { token });
+    expect(listing.headers.get('cache-control')).toBe('no-store');
+    const first = (await listing.json()) as { items: ExportView[]; nextCursor?: string };
+    expect(first.items).toHaveLength(100);
+    const seen: string[] = [];
+    for (const limit of [37, 100]) {
+      seen.length = 0;
+      let cursor: string | undefined;
+      for (let page = 0; page < 20; page++) {
+        const res = await api(`/v1/exports?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, { token });
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as { items: ExportView[]; nextCursor?: string };
+        seen.push(...body.items.map((j) => j.id));
+        if (!body.nextCursor) break;
+        cursor = body.nextCursor;
+      }
+      expect(seen).toEqual(expected);
+    }
+    for (const [query, path] of [['limit=101', 'limit'], ['limit=0', 'limit'], ['cursor=nope', 'cursor'], ['page=2', 'page']]) {
+      const res = await api(`/v1/exports?${query}`, { token });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { details: Array<{ path: string }> } }).error.details.map((d) => d.path)).toEqual([path]);
+    }
+    // Each listing is an administrator's read, recorded by the exporter itself.
+    const views = (await readStream(bus.jsm, STREAMS.events))
+      .map((m) => JSON.parse(m.data) as { actionType: string; organizationId: string; userId: string; metadata: { path: string } })
+      .filter((e) => e.organizationId === 'paged' && e.actionType === 'PAGE_VIEW');
+    // The first listing, then 7 pages at 37 a page and 3 at 100: every page answered is one read.
+    expect(views).toHaveLength(1 + 7 + 3);
+    expect(views.every((v) => v.userId === 'admin-p' && v.metadata.path === '/v1/exports')).toBe(true);
+    // Another organization's listing never reaches these jobs, cursor or not.
+    const other = (await (await api(`/v1/exports?cursor=${first.nextCursor}`, { token: otherAdminToken })).json()) as { items: ExportView[] };
+    expect(other.items.filter((j) => expected.includes(j.id))).toEqual([]);
+  });
+
+  it('hands out no file whose download cannot be recorded (bus down → 503), and a download works again once the bus is back', async () => {
+    const id = await requestExport({ from: at(3).toISOString(), to: at(1).toISOString() });
+    const link = (await waitReady(adminToken, id)).downloadUrl as string;
+    await nats.stop();
+    try {
+      const res = await fetch(`${url}${link}`);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('BUS_UNAVAILABLE');
+    } finally {
+      await nats.start();
+    }
+    // The link lives 2 s here: list again for a fresh one.
+    const fresh = await waitFor('a download once the bus is back', async () => {
+      const listing = await api('/v1/exports', { token: adminToken });
+      if (listing.status !== 200) return undefined;
+      const job = ((await listing.json()) as { items: ExportView[] }).items.find((j) => j.id === id);
+      const res = await fetch(`${url}${job?.downloadUrl}`);
+      return res.status === 200 ? res : undefined;
+    });
+    expect(fresh.headers.get('content-type')).toBe('application/gzip');
+  }, 60_000);
+
   it('creates no job when its PAGE_EXPORT event cannot be recorded (bus down → 503)', async () => {
     const before = (await list(adminToken)).length;
     await nats.stop();
     try {
       const res = await api('/v1/exports', { method: 'POST', token: adminToken, body: JSON.stringify({ from: at(3).toISOString(), to: at(1).toISOString() }) });
       expect(res.status).toBe(503);
-      expect((await list(adminToken)).length).toBe(before);
+      // Nor is the listing served while its read cannot be recorded.
+      expect((await api('/v1/exports', { token: adminToken })).status).toBe(503);
     } finally {
       await nats.start();
     }
+    const after = await waitFor('the listing once the bus is back', async () => {
+      const res = await api('/v1/exports', { token: adminToken });
+      return res.status === 200 ? ((await res.json()) as { items: ExportView[] }).items : undefined;
+    });
+    expect(after.length).toBe(before);
   }, 30_000);
 });

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AdminAuth, AdminGuard, InvalidTokenError, TokensService, type TokenPrincipal } from '@audit/auth';
+import { AdminAuth, AdminGuard, bearerOf, InvalidTokenError, TokensService, type TokenPrincipal } from '@audit/auth';
 import { AppError, clientIp } from '@audit/platform';
 import { ExportsService, type ExportView } from './exports.service';
 
@@ -24,17 +24,14 @@ export class ExportsController {
 
   @Get()
   @UseGuards(AdminGuard)
-  list(@AdminAuth() admin: TokenPrincipal, @Query() query: Record<string, unknown>): Promise<{ items: ExportView[] }> {
-    const unknown = Object.keys(query);
-    if (unknown.length > 0) {
-      throw new AppError('VALIDATION_FAILED', `invalid parameter(s): ${unknown.join(', ')}`, unknown.map((path) => ({ path, reason: 'is not a parameter of this endpoint' })));
-    }
-    return this.exports.list(admin.organizationId);
+  list(@AdminAuth() admin: TokenPrincipal, @Query() query: Record<string, unknown>): Promise<{ items: ExportView[]; nextCursor?: string }> {
+    // A plain copy: Fastify's parsed query has no prototype.
+    return this.exports.list(admin.organizationId, { ...query });
   }
 
   @Get(':id/download')
   async download(@Param('id') id: string, @Query('expires') expires: unknown, @Query('signature') signature: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const file = await this.exports.download(id, expires, signature, await this.optionalCaller(req));
+    const file = await this.exports.download(id, expires, signature, await this.optionalCaller(req), clientIp(req.ip));
     reply.status(200).headers({ 'Content-Type': 'application/gzip', 'Content-Disposition': `attachment; filename="${file.fileName}"`, 'Cache-Control': 'private, no-store' });
     if (file.sizeBytes !== null) reply.header('Content-Length', String(file.sizeBytes));
     // Fastify pipes the stream and ends (or destroys) the response with it.
@@ -43,10 +40,10 @@ export class ExportsController {
 
   /** A bearer token is optional on a download; when sent it must be valid (and is matched to the job's organization). */
   private async optionalCaller(req: FastifyRequest): Promise<TokenPrincipal | null> {
-    const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization?.trim() ?? '');
-    if (!match) return null;
+    const token = bearerOf(req);
+    if (!token) return null;
     try {
-      return await this.tokens.verify(match[1]);
+      return await this.tokens.verify(token);
     } catch (error) {
       if (error instanceof InvalidTokenError) throw new AppError('UNAUTHENTICATED', error.message);
       throw error;

@@ -5,7 +5,7 @@ import type { TokenPrincipal } from '@audit/auth';
 import { ActivityRecorder } from '@audit/messaging';
 import { RetentionPoliciesRepository } from '@audit/persistence';
 import { AppError, QueryReader } from '@audit/platform';
-import { EVENT_FILTER_PARAMS, eventFilterToJson, readEventFilter } from '@audit/query';
+import { decodeCursor, encodeCursor, EVENT_FILTER_PARAMS, eventFilterToJson, readEventFilter } from '@audit/query';
 import { EXPORTER_CONFIG, type ExporterConfig } from './config';
 import { ExportJobsRepository, type ExportJob, type ExportStatus } from './export-jobs.repository';
 import { expireJob } from './export-sweeper.service';
@@ -43,6 +43,9 @@ export interface Download {
 }
 
 const DAY_MS = 86_400_000;
+
+/** Jobs per page of `GET /v1/exports`, at most and by default. */
+export const MAX_EXPORTS_PAGE = 100;
 
 /** The export use cases behind the HTTP API: request, list (with fresh links), download by signed link. */
 @Injectable()
@@ -94,10 +97,20 @@ export class ExportsService {
     return { id: job.id, status: 'pending' };
   }
 
-  /** The organization's jobs, newest first; each ready one with a link signed now. */
-  async list(organizationId: string, now = new Date()): Promise<{ items: ExportView[] }> {
-    const jobs = await this.jobs.list(organizationId);
-    return { items: jobs.map((job) => this.view(job, now)) };
+  /**
+   * A page of the organization's jobs, newest first, each ready one with a link signed now; `nextCursor`
+   * when older jobs follow. The query may hold `limit` (1..100, default 100) and `cursor` (a `nextCursor`).
+   */
+  async list(organizationId: string, query: Record<string, unknown> = {}, now = new Date()): Promise<{ items: ExportView[]; nextCursor?: string }> {
+    const q = new QueryReader(query, ['limit', 'cursor']);
+    const limit = q.limit(MAX_EXPORTS_PAGE, MAX_EXPORTS_PAGE);
+    const cursorText = q.text('cursor', 200);
+    const after = cursorText === undefined ? undefined : (decodeCursor(cursorText) ?? undefined);
+    if (cursorText !== undefined && !after) q.problem('cursor', 'is not a cursor this API returned (pass nextCursor unchanged)');
+    q.done();
+    const { jobs, next } = await this.jobs.page(organizationId, limit, after);
+    const items = jobs.map((job) => this.view(job, now));
+    return next ? { items, nextCursor: encodeCursor(next) } : { items };
   }
 
   private view(job: ExportJob, now: Date): ExportView {
@@ -129,8 +142,12 @@ export class ExportsService {
    * The file behind a signed link. Tampered → 403; expired link → 410; the file past its keep time → 410
    * and the file removed now (rather than at the next sweep). A bearer token, when one is sent, must be of
    * the job's organization (404 otherwise), so a link never lets one organization's session read another's.
+   *
+   * A download is a read of the organization's audit data: it is recorded as a PAGE_VIEW (the caller's
+   * user id, else the administrator who requested the export; `metadata: {path, exportId}`) before the
+   * file is handed out, and a download that cannot be recorded is refused (bus down → 503).
    */
-  async download(id: string, expires: unknown, signature: unknown, caller: TokenPrincipal | null, now = new Date()): Promise<Download> {
+  async download(id: string, expires: unknown, signature: unknown, caller: TokenPrincipal | null, ipAddress: string | null = null, now = new Date()): Promise<Download> {
     const check = this.signer.check(id, expires, signature, now.getTime());
     if (check === 'tampered') throw new AppError('FORBIDDEN', 'the download link is not valid (bad signature)');
     const job = await this.jobs.findBySignedId(id);
@@ -142,14 +159,31 @@ export class ExportsService {
     if (check === 'expired') throw new AppError('GONE', 'the download link has expired; list the exports again for a fresh link');
     if (job.status === 'expired') throw new AppError('GONE', 'the export file has been removed; request a new export');
     if (job.status !== 'ready' || !job.storageKey) throw new AppError('NOT_FOUND', `the export is ${job.status}`);
+    let body: Readable;
     try {
-      const body = await this.storage.read(job.storageKey);
-      return { body, fileName: `audit-export-${job.createdAt.toISOString().slice(0, 10)}-${job.id}.csv.gz`, sizeBytes: job.sizeBytes };
+      body = await this.storage.read(job.storageKey);
     } catch (error) {
       if (!(error instanceof StoredFileMissingError)) throw error;
       this.logger.warn({ msg: 'export file missing from storage; marking the job expired', jobId: job.id });
       await expireJob(this.jobs, this.storage, job);
       throw new AppError('GONE', 'the export file has been removed; request a new export');
     }
+    try {
+      await this.recorder.record(
+        {
+          organizationId: job.organizationId,
+          actionType: 'PAGE_VIEW',
+          userId: caller?.userId ?? job.requestedBy,
+          pageName: 'audit',
+          ipAddress,
+          metadata: { path: `/v1/exports/${job.id}/download`, exportId: job.id },
+        },
+        now,
+      );
+    } catch (error) {
+      body.destroy();
+      throw error;
+    }
+    return { body, fileName: `audit-export-${job.createdAt.toISOString().slice(0, 10)}-${job.id}.csv.gz`, sizeBytes: job.sizeBytes };
   }
 }

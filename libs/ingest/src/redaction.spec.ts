@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { validateEvent, type AuditEvent, type AuditEventInput } from '@audit/contracts';
 import { redact, type RedactionPolicy } from './redaction';
 
@@ -53,5 +54,55 @@ describe('redact', () => {
     expect(redact(input, policy(true, 'getUser'))).toBe(input);
     const withHeaders = event({ queryName: 'getUser', metadata });
     expect(redact(withHeaders, policy(false))).toBe(withHeaders);
+  });
+
+  it('removes headers in every container the contract allows, whatever their case', () => {
+    const md = {
+      Headers: { cookie: 'c' },
+      HEADERS: ['x'],
+      request: { headers: { authorization: 'Bearer x' }, method: 'POST', Headers: 'h' },
+      Request: { HeAdErS: {}, url: '/q' },
+      response: { headers: { 'set-cookie': 's' } },
+      other: { headers: 'kept: only metadata and metadata.request are header containers' },
+    };
+    expect(redact(event({ metadata: md }), policy(true)).metadata).toEqual({
+      request: { method: 'POST' },
+      Request: { url: '/q' },
+      response: { headers: { 'set-cookie': 's' } },
+      other: { headers: 'kept: only metadata and metadata.request are header containers' },
+    });
+  });
+
+  it('hides parameters of the named query, exactly as named, in the same containers and in any key case', () => {
+    const md = { Parameters: { id: 1 }, request: { parameters: [1], PARAMETERS: 2, body: 'b' }, query: 'select 1' };
+    expect(redact(event({ queryName: 'getUser', metadata: md }), policy(false, 'getUser')).metadata).toEqual({ request: { body: 'b' }, query: 'select 1' });
+    // The rule's query name is case-sensitive: another spelling is another query.
+    expect(redact(event({ queryName: 'getuser', metadata: md }), policy(false, 'getUser')).metadata).toEqual(md);
+  });
+
+  it('leaves no header container behind and changes nothing else, for any metadata', () => {
+    const key = fc.oneof(fc.constantFrom('headers', 'Headers', 'HEADERS', 'hEaDeRs', 'request', 'Request', 'parameters', 'x'), fc.string({ maxLength: 8 }));
+    const metadata = fc.dictionary(key, fc.oneof(fc.dictionary(key, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }), fc.jsonValue({ maxDepth: 2 })), { maxKeys: 6 });
+    fc.assert(
+      fc.property(metadata, (raw) => {
+        const input = event({ metadata: raw as Record<string, unknown> });
+        const snapshot = structuredClone(input);
+        const out = redact(input, policy(true)).metadata;
+        expect(input).toEqual(snapshot);
+        const isHeaders = (k: string): boolean => k.toLowerCase() === 'headers';
+        for (const [k, v] of Object.entries(out)) {
+          expect(isHeaders(k)).toBe(false);
+          if (k.toLowerCase() === 'request' && typeof v === 'object' && v !== null && !Array.isArray(v)) {
+            expect(Object.keys(v).filter(isHeaders)).toEqual([]);
+            const before = input.metadata[k] as Record<string, unknown>;
+            expect(v).toEqual(Object.fromEntries(Object.entries(before).filter(([inner]) => !isHeaders(inner))));
+          } else {
+            expect(v).toEqual(input.metadata[k]);
+          }
+        }
+        expect(Object.keys(out)).toEqual(Object.keys(input.metadata).filter((k) => !isHeaders(k)));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

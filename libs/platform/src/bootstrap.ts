@@ -5,21 +5,53 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigError, readConfig } from './config';
 import { AppErrorFilter, errorBody } from './errors';
+import { answerLivenessFirst } from './health';
 import { observeRequests } from './http-metrics';
+import { acceptJsonBodiesOnly } from './json-body';
 import { JsonLogger } from './logger';
+
+/** How long the HTTP server waits on a client, in milliseconds (see the README's HTTP_* variables). */
+export interface HttpTimeouts {
+  /** The whole request (headers and body) must have arrived within this; else 408 and the connection closed. */
+  requestMs: number;
+  /** The request's headers must have arrived within this (at most `requestMs`). */
+  headersMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveMs: number;
+  /** A connection on which nothing moves for this long is closed (longer than any answer may think). */
+  connectionMs: number;
+}
+
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = Object.freeze({ requestMs: 30_000, headersMs: 10_000, keepAliveMs: 72_000, connectionMs: 120_000 });
 
 export interface HttpConfig {
   port: number;
   host: string;
   bodyLimitBytes: number;
+  /** {@link DEFAULT_HTTP_TIMEOUTS} when absent. */
+  timeouts?: HttpTimeouts;
 }
 
-export const readHttpConfig = (): HttpConfig =>
-  readConfig((env) => ({
-    port: env.int('PORT', 3000, { min: 0, max: 65535 }),
-    host: env.string('HOST', '0.0.0.0'),
-    bodyLimitBytes: env.int('BODY_LIMIT_BYTES', 5 * 1024 * 1024, { min: 1024 }),
-  }));
+export const readHttpConfig = (source: Record<string, string | undefined> = process.env): HttpConfig =>
+  readConfig((env) => {
+    const timeouts: HttpTimeouts = {
+      requestMs: env.duration('HTTP_REQUEST_TIMEOUT', '30s'),
+      headersMs: env.duration('HTTP_HEADERS_TIMEOUT', '10s'),
+      keepAliveMs: env.duration('HTTP_KEEP_ALIVE_TIMEOUT', '72s'),
+      connectionMs: env.duration('HTTP_CONNECTION_TIMEOUT', '120s'),
+    };
+    // 0 would mean "wait forever" to Node: exactly the slow client these limits are for.
+    for (const [name, ms] of [['HTTP_REQUEST_TIMEOUT', timeouts.requestMs], ['HTTP_HEADERS_TIMEOUT', timeouts.headersMs], ['HTTP_KEEP_ALIVE_TIMEOUT', timeouts.keepAliveMs], ['HTTP_CONNECTION_TIMEOUT', timeouts.connectionMs]] as const) {
+      if (ms < 1000) env.problem(`${name} must be at least 1s (got ${ms} ms)`);
+    }
+    if (timeouts.headersMs > timeouts.requestMs) env.problem('HTTP_HEADERS_TIMEOUT must not exceed HTTP_REQUEST_TIMEOUT');
+    return {
+      port: env.int('PORT', 3000, { min: 0, max: 65535 }),
+      host: env.string('HOST', '0.0.0.0'),
+      bodyLimitBytes: env.int('BODY_LIMIT_BYTES', 5 * 1024 * 1024, { min: 1024 }),
+      timeouts,
+    };
+  }, source);
 
 /**
  * Creates a Nest HTTP application the way every service runs: JSON logs, JSON bodies up to the
@@ -31,8 +63,20 @@ export const readHttpConfig = (): HttpConfig =>
  */
 export async function createHttpApp(rootModule: Type<unknown>, name: string, http: HttpConfig = readHttpConfig()): Promise<NestFastifyApplication> {
   const logger = new JsonLogger(name);
+  const timeouts = http.timeouts ?? DEFAULT_HTTP_TIMEOUTS;
   const adapter = new FastifyAdapter({
     bodyLimit: http.bodyLimitBytes,
+    // A client trickling its request (a byte every few seconds) is answered 408 and cut once the whole
+    // request has not arrived within requestMs; Node checks every connectionsCheckingInterval, so that
+    // runs well below the timeout rather than at Node's 30 s.
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.connectionMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    http: {
+      requestTimeout: timeouts.requestMs,
+      headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
+      connectionsCheckingInterval: Math.min(1_000, timeouts.headersMs),
+    },
     // `/v1/events/` is `/v1/events`, as clients (and the services under Express) have always had it.
     routerOptions: { ignoreTrailingSlash: true },
     // A URL Fastify cannot route (a malformed %-escape) is refused before Nest sees it: in our error shape.
@@ -46,7 +90,9 @@ export async function createHttpApp(rootModule: Type<unknown>, name: string, htt
     done(null, payload);
   });
   observeRequests(adapter.getInstance());
-  // Fastify's own parsers (JSON, and text as a string) within bodyLimit; Nest's would add url-encoded forms.
+  answerLivenessFirst(adapter.getInstance());
+  acceptJsonBodiesOnly(adapter.getInstance());
+  // Strict-UTF-8 JSON only (see acceptJsonBodiesOnly) within bodyLimit; Nest's parsers would add url-encoded forms.
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, { logger, bodyParser: false });
   app.useGlobalFilters(new AppErrorFilter());
   await app.init();

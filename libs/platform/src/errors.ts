@@ -68,6 +68,15 @@ export class AppErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    // The client went away, or was cut by HTTP_REQUEST_TIMEOUT (Node answered 408 itself), while its body
+    // was still arriving: the client's doing, not a fault of the service, and nobody is left to answer.
+    // (Duck-typed: the error comes from Node's own realm, which is not always this code's. The request
+    // itself must be gone: a connection reset by a store the service was reading is the service's fault.)
+    if (isClientAbort(exception) && host.switchToHttp().getRequest<FastifyRequest>().raw.destroyed) {
+      this.logger.warn({ msg: 'request body not received whole: the client closed or was cut', error: exception.message });
+      if (!reply.sent) void reply.status(400).send(errorBody('BAD_REQUEST', 'the request body was not received whole'));
+      return;
+    }
     if (reply.sent) {
       // A streamed answer failed after its status went out: all that is left is to say so in the log.
       this.logger.error(exception instanceof Error ? exception : String(exception));
@@ -97,6 +106,10 @@ export class AppErrorFilter implements ExceptionFilter {
     this.logger.error(exception instanceof Error ? exception : String(exception));
     void reply.status(500).send(errorBody('INTERNAL', 'internal error'));
   }
+}
+
+function isClientAbort(exception: unknown): exception is { code: 'ECONNRESET'; message: string } {
+  return typeof exception === 'object' && exception !== null && (exception as { code?: unknown }).code === 'ECONNRESET';
 }
 
 function codeForStatus(status: number): string {

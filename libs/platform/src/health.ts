@@ -1,5 +1,23 @@
 import { Controller, Get, HttpCode, Injectable, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+const LIVE = JSON.stringify({ status: 'ok' });
+
+/**
+ * `GET /healthz` answered in Fastify's first hook, before body parsing, guards, Nest's pipeline and any
+ * other hook: liveness says the process answers, so it must not queue behind what the process is busy
+ * with (80 heavy readers pushed it to p50 407 ms through the full pipeline) nor touch a dependency.
+ * Registered before every other onRequest hook (createHttpApp adds it first).
+ */
+export function answerLivenessFirst(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (req, reply, done) => {
+    if ((req.method === 'GET' || req.method === 'HEAD') && (req.url === '/healthz' || req.url.startsWith('/healthz?'))) {
+      void reply.code(200).header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-store').send(LIVE);
+      return;
+    }
+    done();
+  });
+}
 
 /** A readiness probe of one dependency or worker: resolves when ready, throws (or returns a reason) when not. */
 export type ReadinessCheck = () => Promise<string | void> | string | void;
@@ -61,7 +79,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export class HealthController {
   constructor(private readonly registry: HealthRegistry) {}
 
-  /** Liveness: the process answers. Dependencies are readiness's business. */
+  /** Liveness: the process answers. Dependencies are readiness's business. Answered by {@link answerLivenessFirst}; the route stays so it is listed like the others. */
   @Get('healthz')
   @HttpCode(200)
   healthz(): { status: 'ok' } {

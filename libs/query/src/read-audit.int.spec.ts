@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { TokenPrincipal } from '@audit/auth';
 import { MessagingModule, STREAMS } from '@audit/messaging';
 import { AppError, createHttpApp, PlatformModule } from '@audit/platform';
-import { connectTestBus, readStream, startTestNats, type TestBus, type TestNats } from '@audit/testing';
+import { connectTestBus, readStream, startTestNats, waitFor, type TestBus, type TestNats } from '@audit/testing';
 import { ReadAuditModule } from './read-audit';
 
 jest.setTimeout(60_000);
@@ -32,7 +32,14 @@ class ReadsController {
   }
 }
 
-@Module({ imports: [PlatformModule, MessagingModule, ReadAuditModule], controllers: [ReadsController] })
+// Two feature modules that each import ReadAuditModule (as the query, exporter and retention APIs do in
+// the standalone process): Nest keeps one instance, so each read is still recorded once.
+@Module({ imports: [ReadAuditModule] })
+class FirstFeatureModule {}
+@Module({ imports: [ReadAuditModule] })
+class SecondFeatureModule {}
+
+@Module({ imports: [PlatformModule, MessagingModule, FirstFeatureModule, SecondFeatureModule], controllers: [ReadsController] })
 class ReadsAppModule {}
 
 describe('ReadAuditModule (a Nest app over real NATS JetStream)', () => {
@@ -53,6 +60,28 @@ describe('ReadAuditModule (a Nest app over real NATS JetStream)', () => {
     if (!closed) await app?.close();
     await bus?.close();
     await nats?.destroy();
+  });
+
+  it('serves no read it cannot record: 503 BUS_UNAVAILABLE instead of the data while the bus is down', async () => {
+    const base = await app.getUrl();
+    await nats.stop();
+    try {
+      const refused = await fetch(`${base}/t/ok?secret=1`);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      const body = (await refused.json()) as { error: { code: string; message: string }; ok?: unknown };
+      expect(body.error.code).toBe('BUS_UNAVAILABLE');
+      expect(body.error.message).toMatch(/could not be recorded/);
+      expect(body.ok).toBeUndefined();
+      // What holds no audit data for an administrator is still served.
+      expect((await fetch(`${base}/t/anonymous`)).status).toBe(200);
+    } finally {
+      await nats.start();
+    }
+    await waitFor('the bus back', async () => ((await fetch(`${base}/t/ok`)).status === 200 ? true : undefined), 30_000, 200);
+    await bus.close();
+    bus = await connectTestBus(nats.url);
+    await bus.jsm.streams.purge(STREAMS.events);
   });
 
   it("records a successful GET as the administrator's PAGE_VIEW, and nothing for a failed, anonymous or HEAD request", async () => {

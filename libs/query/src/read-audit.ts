@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenPrincipal } from '@audit/auth';
 import type { Activity } from '@audit/messaging';
-import { clientIp } from '@audit/platform';
+import { AppError, clientIp, errorBody, httpStatusOf } from '@audit/platform';
 import { QUERY_CONFIG, readQueryConfig, type QueryConfig } from './config';
 import { ReadRecorder } from './read-recorder';
 
@@ -31,11 +31,11 @@ export function readActivity(req: AdminRequest, admin: TokenPrincipal): Activity
  * Audits the auditors: every successful GET by an administrator (the principal AdminGuard set)
  * becomes a PAGE_VIEW event with pageName "audit" in that administrator's organization.
  *
- * A Fastify onResponse hook: it runs once the answer has been handed to the socket, so no response
- * waits for building, publishing or acknowledging its event, and no request goes through Nest's
- * middleware or interceptor chains for it. Recording is best effort: a read is not refused because
- * the bus is down, but the miss is logged and counted. `AUDIT_READS=false` turns it off. Needs
- * MessagingModule and an application made by createHttpApp (the hook is added before Fastify is ready).
+ * A Fastify onSend hook: it runs once the answer is built and before any of it is sent, and holds the
+ * answer until the read's event is acked by the bus. A read that cannot be recorded is not served: the
+ * data is replaced by `503 BUS_UNAVAILABLE` (retry), so no administrator sees audit data unaudited. No
+ * request goes through Nest's middleware or interceptor chains for it. `AUDIT_READS=false` turns it off.
+ * Needs MessagingModule and an application made by createHttpApp (the hook is added before Fastify is ready).
  */
 @Module({
   providers: [{ provide: QUERY_CONFIG, useFactory: () => readQueryConfig() }, ReadRecorder],
@@ -50,16 +50,26 @@ export class ReadAuditModule implements OnModuleInit {
 
   onModuleInit(): void {
     if (!this.config.auditReads) return;
-    this.adapterHost.httpAdapter.getInstance<FastifyInstance>().addHook('onResponse', (req, reply, done) => {
-      this.answered(req as AdminRequest, reply);
-      done();
-    });
+    this.adapterHost.httpAdapter.getInstance<FastifyInstance>().addHook('onSend', (req, reply, payload) => this.answering(req as AdminRequest, reply, payload));
   }
 
-  private answered(req: AdminRequest, reply: FastifyReply): void {
+  private async answering(req: AdminRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
     const admin = req.tokenPrincipal;
     // Only reads answered with data: refused (4xx) and failed (5xx) ones showed nothing, HEAD shows no body.
-    if (!admin || req.method !== 'GET' || reply.statusCode < 200 || reply.statusCode >= 300) return;
-    this.reads.add(readActivity(req, admin));
+    if (!admin || req.method !== 'GET' || reply.statusCode < 200 || reply.statusCode >= 300) return payload;
+    try {
+      await this.reads.add(readActivity(req, admin));
+      return payload;
+    } catch (error) {
+      // Fail closed: what was about to be shown is dropped and the client is told to ask again.
+      (payload as { destroy?: () => void } | null)?.destroy?.();
+      // Why it failed is in ReadRecorder's log; the client only needs to know to ask again.
+      const code = error instanceof AppError ? error.code : 'BUS_UNAVAILABLE';
+      const message = 'the read could not be recorded in the audit trail, so it is not served: try again shortly';
+      reply.code(httpStatusOf(code)).header('content-type', 'application/json; charset=utf-8').header('retry-after', '1');
+      reply.removeHeader('content-length');
+      reply.removeHeader('content-disposition');
+      return JSON.stringify(errorBody(code, message));
+    }
   }
 }

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { register } from 'prom-client';
 import { ActivityRecorder, EventPublisher, JetStreamConnection, readMessagingConfig, STREAMS, type Activity } from '@audit/messaging';
 import { HealthRegistry } from '@audit/platform';
-import { connectTestBus, readStream, startTestNats, waitFor, type TestBus, type TestNats } from '@audit/testing';
+import { connectTestBus, readStream, startTestNats, type TestBus, type TestNats } from '@audit/testing';
 import { ReadRecorder } from './read-recorder';
 
 jest.setTimeout(60_000);
@@ -58,8 +58,7 @@ describe('ReadRecorder (real NATS JetStream)', () => {
     const before = await recordedCount('recorded');
     const t0 = Date.parse('2026-11-29T10:00:00.000Z');
     const answered = [new Date(t0), new Date(t0 + 1), new Date(t0 + 2)];
-    ['ada', 'bob', 'cy'].forEach((user, i) => reads.add(read(user, `/v1/events/${i}`), answered[i]));
-    await reads.drain();
+    await Promise.all(['ada', 'bob', 'cy'].map((user, i) => reads.add(read(user, `/v1/events/${i}`), answered[i])));
     const stored = await views();
     expect(stored.map((v) => [v.userId, v.metadata.path, v.createdAt])).toEqual([
       ['ada', '/v1/events/0', '2026-11-29T10:00:00.000Z'],
@@ -74,29 +73,33 @@ describe('ReadRecorder (real NATS JetStream)', () => {
     const patient = new ReadRecorder(new ActivityRecorder(new EventPublisher(connection)), { delayMs: 3_600_000, max: 3 });
     const count = (await views()).length;
     const added = async (): Promise<string[]> => (await views()).slice(count).map((v) => v.userId);
-    patient.add(read('held-1'));
-    patient.add(read('held-2'));
+    let settled = 0;
+    const held = [patient.add(read('held-1')), patient.add(read('held-2'))].map((p) => p.then(() => settled++));
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await added()).toEqual([]);
-    patient.add(read('held-3'));
-    await waitFor('the full batch', async () => ((await added()).length === 3 ? true : undefined), 10_000, 20);
+    expect(settled).toBe(0);
+    await Promise.all([...held, patient.add(read('held-3'))]);
     expect(await added()).toEqual(['held-1', 'held-2', 'held-3']);
-    await patient.drain();
   });
 
   it('publishes the queued reads on shutdown, before the connection drains', async () => {
     const count = (await views()).length;
-    reads.add(read('dee'));
+    const recorded = reads.add(read('dee'));
     await reads.beforeApplicationShutdown();
+    await recorded;
     expect((await views()).slice(count).map((v) => v.userId)).toEqual(['dee']);
   });
 
-  it('counts a read the bus cannot take as failed, without throwing', async () => {
+  it('fails a read the bus cannot take, and counts it, while drain still resolves', async () => {
     const failedBefore = await recordedCount('failed');
     await nats.stop();
     try {
-      reads.add(read('eve'));
+      const outcome = reads.add(read('eve')).then(
+        () => 'recorded',
+        (error: unknown) => (error as { code?: string }).code,
+      );
       await reads.drain();
+      expect(await outcome).toBe('BUS_UNAVAILABLE');
       expect((await recordedCount('failed')) - failedBefore).toBe(1);
     } finally {
       await nats.start();

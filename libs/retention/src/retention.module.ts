@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ReadAuditModule } from '@audit/query';
 import { ClickHouseRetentionStore } from './clickhouse-retention.store';
 import { readRetentionConfig, RETENTION_CONFIG } from './config';
 import { PostgresRetentionStore } from './postgres-retention.store';
@@ -8,9 +9,10 @@ import { RetentionScheduler } from './retention.scheduler';
 
 /**
  * `GET/PUT /v1/settings/retention` alone, for any HTTP service (e.g. the query API) that serves the
- * settings without running purges. Needs PersistenceModule and AuthModule.
+ * settings without running purges. Needs PersistenceModule, MessagingModule and AuthModule; reading the
+ * settings is an administrator's read, recorded (ReadAuditModule) in whichever service serves it.
  */
-@Module({ controllers: [RetentionSettingsController] })
+@Module({ imports: [ReadAuditModule], controllers: [RetentionSettingsController] })
 export class RetentionSettingsModule {}
 
 /** The runner without a schedule (the CLI's `retention run`). Needs PersistenceModule and ClickHouseModule. */

@@ -1,8 +1,10 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { parseTtlSeconds, ROLES, TokensService, type Role } from '@audit/auth';
+import { parseTtlSeconds, ROLES, TokenRequestError, TokensService, type Role } from '@audit/auth';
 import { required, UsageError, type Output } from '../output';
 
-/** `token --org <org> --role admin|member [--sub <userId>] [--ttl 1h]`. */
+const FLAG_OF: Record<TokenRequestError['field'], string> = { organizationId: '--org', userId: '--sub', ttlSeconds: '--ttl' };
+
+/** `token --org <org> --role admin|member [--sub <userId>] [--ttl 1h]`: `--ttl` at most AUTH_MAX_TOKEN_LIFETIME (24h by default). */
 export async function tokenCommand(context: () => Promise<INestApplicationContext>, values: Record<string, string | boolean | undefined>, out: Output): Promise<void> {
   const org = required(values, 'org');
   const role = required(values, 'role');
@@ -14,6 +16,13 @@ export async function tokenCommand(context: () => Promise<INestApplicationContex
     throw new UsageError((error as Error).message);
   }
   const sub = typeof values['sub'] === 'string' ? values['sub'] : null;
-  const token = await (await context()).get(TokensService).sign({ organizationId: org, role: role as Role, userId: sub }, ttlSeconds);
+  let token: string;
+  try {
+    token = await (await context()).get(TokensService).sign({ organizationId: org, role: role as Role, userId: sub }, ttlSeconds);
+  } catch (error) {
+    // A lifetime beyond AUTH_MAX_TOKEN_LIFETIME or an unusable --sub: the services would refuse the token.
+    if (error instanceof TokenRequestError) throw new UsageError(`${FLAG_OF[error.field]} ${error.reason}`);
+    throw error;
+  }
   out.result({ token, expiresAt: new Date(Date.now() + ttlSeconds * 1000).toISOString() }, () => [token]);
 }
