@@ -8,4 +8,5 @@ const projects = ['apps', 'libs'].flatMap((dir) =>
     .filter((file) => existsSync(file)),
 );
 
-module.exports = { projects };
+// testTimeout is a global option: in a project's config jest ignores it, so it is set here for all of them.
+module.exports = { projects, testTimeout: 60_000 };
