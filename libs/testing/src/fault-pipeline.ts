@@ -91,6 +91,8 @@ export interface TrafficOutcome {
   accepted: string[];
   /** Batches the client gave up on, with its error: their ids may be stored at most once. */
   refused: Array<{ ids: string[]; error: string }>;
+  /** The longest time between two 202s: how long emitters waited (their client retrying) through the fault. */
+  longestWaitMs: number;
 }
 
 /**
@@ -103,6 +105,7 @@ export class Traffic {
   readonly refused: TrafficOutcome['refused'] = [];
   private readonly waiters: Array<{ n: number; resolve: () => void }> = [];
   private finishing = false;
+  private longestWaitMs = 0;
   private readonly running: Promise<TrafficOutcome>;
 
   constructor(
@@ -131,12 +134,15 @@ export class Traffic {
   }
 
   private async run(client: AuditClient, batch: number, pauseMs: number): Promise<TrafficOutcome> {
+    let lastAccepted = Date.now();
     for (let sent = 0; !this.finishing; sent += batch) {
       const events = Array.from({ length: batch }, (_, k) => knownEvent(this.organizationId, sent + k));
       const ids = events.map((e) => e.id as string);
       try {
         await client.emitBatch(events);
         this.accepted.push(...ids);
+        this.longestWaitMs = Math.max(this.longestWaitMs, Date.now() - lastAccepted);
+        lastAccepted = Date.now();
       } catch (error) {
         this.refused.push({ ids, error: (error as Error).message });
       }
@@ -144,7 +150,7 @@ export class Traffic {
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
     for (const waiter of this.waiters) waiter.resolve();
-    return { accepted: this.accepted, refused: this.refused };
+    return { accepted: this.accepted, refused: this.refused, longestWaitMs: this.longestWaitMs };
   }
 }
 

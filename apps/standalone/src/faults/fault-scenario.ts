@@ -58,7 +58,7 @@ export async function runFaultScenario(
   const result = { outcome, recoveryMs: doneAt - faultAt, sinceRepairMs: doneAt - repairedAt };
   console.log(
     `[fault suite] ${name}: ${outcome.accepted.length} accepted, ${outcome.refused.reduce((n, r) => n + r.ids.length, 0)} refused` +
-      `${outcome.refused.length ? ` (${outcome.refused[0].error})` : ''}; everything stored ${(result.recoveryMs / 1000).toFixed(1)} s after the fault began` +
+      `${outcome.refused.length ? ` (${outcome.refused[0].error})` : ''}, longest wait for a 202 ${(outcome.longestWaitMs / 1000).toFixed(1)} s; everything stored ${(result.recoveryMs / 1000).toFixed(1)} s after the fault began` +
       ` (${(result.sinceRepairMs / 1000).toFixed(1)} s after its repair)`,
   );
   return result;
