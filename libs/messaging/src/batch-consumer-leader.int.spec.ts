@@ -101,4 +101,28 @@ describe('JetStreamBatchConsumer on a 3-node cluster whose leaders move', () => 
     await waitFor('the message published after the step-down to be consumed', () => probe.done.includes('after-stepdown'), 15_000, 50);
     console.log(`[leader move] consumed ${((Date.now() - started) / 1000).toFixed(1)} s after the step-down`);
   });
+
+  it('goes on consuming after the node leading its stream and itself is lost', async () => {
+    const victim = 'n3';
+    await moveLeadersTo(bus.nc, bus.jsm, victim, STREAMS.events, [DURABLE]);
+    const started = Date.now();
+    await cluster.node(victim).kill();
+    const elected = waitFor('a new consumer leader', async () => {
+      const leader = await jetStreamLeader(bus.jsm, STREAMS.events, DURABLE).catch(() => victim);
+      return leader !== undefined && leader !== victim ? Date.now() : undefined;
+    }, 30_000, 100);
+    await waitFor('the stream to accept again', async () => {
+      await publish(['after-node-loss']);
+      return true;
+    }, 30_000, 100);
+    const accepted = Date.now();
+    // A liveness bound: the server elects new leaders within seconds, and the consumer must follow them.
+    await waitFor('the message published after the node loss to be consumed', () => probe.done.includes('after-node-loss'), 20_000, 50);
+    const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+    console.log(
+      `[leader move] node lost: the stream accepted again after ${s(accepted - started)}, a consumer leader was elected after ` +
+        `${s((await elected) - started)}, the message was consumed after ${s(Date.now() - started)}`,
+    );
+    await cluster.node(victim).start();
+  });
 });

@@ -62,6 +62,8 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
   private loop?: Promise<void>;
   private stopping = false;
   private running = false;
+  /** The loop waits for a batch slot: no pull is open then, so no heartbeat is due either. */
+  private waitingForSlot = false;
   /** Every message received and not yet settled: kept alive with `working()` so a slow batch is not redelivered. */
   private readonly inHand: WorkInProgress;
 
@@ -170,7 +172,8 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
           this.bufferBytes += message.data.length;
           if (this.buffer.length >= this.options.maxBatchMessages || this.bufferBytes >= this.options.maxBatchBytes) {
             // Pauses the pull until the batch has a slot: backpressure, and never more than the limit in flight.
-            await this.flush();
+            this.waitingForSlot = true;
+            await this.flush().finally(() => (this.waitingForSlot = false));
           } else {
             this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs);
           }
@@ -183,10 +186,17 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     }
   }
 
-  /** Reports what the pull loop notices: a run of missed heartbeats means the pull was lost (its leader moved, a server went away). */
+  /**
+   * Missed heartbeats while the loop waits for messages mean the open pull is lost: its consumer leader moved
+   * or its server went away. nats.js would check the consumer and pull again, but after a failed check (no
+   * leader elected yet) it waits 2.5-7.5 s before the next; re-opening the consumer from the loop retries
+   * every second instead. Messages already received are still handed over before the loop re-opens.
+   */
   private async watchPull(messages: ConsumerMessages): Promise<void> {
     for await (const status of messages.status()) {
-      if (status.type === 'heartbeats_missed') this.logger.warn({ msg: 'pull heartbeats missed; pulling again', count: status.count });
+      if (status.type !== 'heartbeats_missed' || this.waitingForSlot || this.stopping) continue;
+      this.logger.warn({ msg: 'pull heartbeats missed; re-opening the consumer', count: status.count });
+      messages.stop();
     }
   }
 
