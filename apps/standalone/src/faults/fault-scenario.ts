@@ -7,6 +7,7 @@ import {
   Traffic,
   waitFor,
   waitForConsumerIdle,
+  type ClickHouseContents,
   type FaultPipeline,
   type TestBus,
   type TestDatabase,
@@ -67,4 +68,18 @@ export async function runFaultScenario(
 /** Postgres holds every accepted id of the organization exactly once, and nothing that was not sent. */
 export async function postgresExactlyOnce(db: TestDatabase, organizationId: string, outcome: TrafficOutcome): Promise<ReturnType<typeof exactlyOnce>> {
   return exactlyOnce(await postgresCopies(db, organizationId), outcome);
+}
+
+/**
+ * One organization's rollups beside the same aggregates computed from its events, so a test that expects
+ * `rollup` to equal `events` names the case that broke them.
+ */
+export function rollupsOf(contents: ClickHouseContents, organizationId: string): { organizationId: string; rollup: unknown[]; events: unknown[] } {
+  const ofOrg = (rows: unknown[]): unknown[] => rows.filter((r) => (r as { organizationId?: string }).organizationId === organizationId);
+  const { hourly, dailyUsers } = contents.rollups;
+  return {
+    organizationId,
+    rollup: [...ofOrg(hourly.rollup), ...ofOrg(dailyUsers.rollup)],
+    events: [...ofOrg(hourly.events), ...ofOrg(dailyUsers.events)],
+  };
 }

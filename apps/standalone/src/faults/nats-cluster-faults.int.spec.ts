@@ -16,7 +16,7 @@ import {
   type TestNatsCluster,
   type TrafficOutcome,
 } from '@audit/testing';
-import { postgresExactlyOnce, runFaultScenario } from './fault-scenario';
+import { postgresExactlyOnce, rollupsOf, runFaultScenario } from './fault-scenario';
 
 jest.setTimeout(240_000);
 
@@ -95,6 +95,11 @@ describe('fault suite: a 3-node NATS cluster losing the leader of the stream and
     });
 
     it('has rollups equal to a direct aggregate of the events', () => {
+      for (const org of outcomes.keys()) {
+        const { organizationId, rollup, events } = rollupsOf(contents, org);
+        expect(events.length).toBeGreaterThan(0);
+        expect({ organizationId, rollup }).toEqual({ organizationId, rollup: events });
+      }
       expect(contents.rollups.hourly.rollup).toEqual(contents.rollups.hourly.events);
       expect(contents.rollups.dailyUsers.rollup).toEqual(contents.rollups.dailyUsers.events);
     });
