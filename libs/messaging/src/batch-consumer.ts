@@ -34,8 +34,8 @@ const batchSizes = histogram('audit_consumer_batch_size', 'Messages per handled 
 const batchSeconds = histogram('audit_consumer_batch_duration_seconds', 'Time to handle one batch, ack included', ['consumer']);
 /**
  * Pull requests live this long at the server, and the server heartbeats an open one this often; two missed
- * heartbeats make the client check the consumer and pull again. nats.js defaults (30 s, 15 s) meant a pull
- * lost with its JetStream leader (a node lost, a step-down) stalled the consumer for ~30 s.
+ * heartbeats re-open the consumer (see `watchPull`). nats.js defaults (30 s, 15 s) meant a pull lost with
+ * its JetStream leader (a node lost, a step-down) stalled the consumer for ~30 s.
  */
 const PULL_EXPIRES_MS = 5_000;
 const PULL_IDLE_HEARTBEAT_MS = 1_000;
