@@ -76,7 +76,7 @@ export function renderStatement(statement: string, layout: SchemaLayout): string
 export const createDatabaseStatement = (database: string, layout: SchemaLayout): string =>
   layout.cluster ? `CREATE DATABASE IF NOT EXISTS ${database} ${ON_CLUSTER(layout.cluster)}` : `CREATE DATABASE IF NOT EXISTS ${database}`;
 
-/** How long an INSERT waits for every replica: well under the consumer's ack wait (CONSUMER_ACK_WAIT, 60 s). */
+/** How long an INSERT waits for every replica (the consumer keeps the batch alive with `working()` meanwhile). */
 export const INSERT_QUORUM_TIMEOUT_MS = 30_000;
 
 /**
@@ -87,8 +87,8 @@ export const INSERT_QUORUM_TIMEOUT_MS = 30_000;
  *   every batch inserted before it. A quorum that is not reached fails the INSERT and ClickHouse removes
  *   the block from the replicas that had it, so a retry starts clean. The cost: while a replica is down
  *   INSERTs fail (TOO_FEW_LIVE_REPLICAS, retried as transient) and the projection waits in JetStream.
- * - `insert_quorum_timeout` well under the consumer's ack wait, so a slow replica fails the batch
- *   (and it is retried) instead of the message being redelivered while the INSERT still waits.
+ * - `insert_quorum_timeout` bounded, so a slow replica fails the batch (and it is retried) rather than
+ *   holding it: the consumer keeps a batch in hand alive with `working()` however long it waits.
  * - `insert_deduplicate = 0`: Replicated tables drop an INSERT whose block hash Keeper remembers, and a
  *   delete does not forget the hash. Every insert here is either filtered by the duplicate check or a
  *   rewrite after a delete (projection rebuild, retention's rollup hour), where a block identical to one

@@ -12,10 +12,17 @@ import { DLQ_HEADERS, dlqSubject, STREAMS } from './subjects';
 
 jest.setTimeout(60_000);
 
+const ACK_WAIT_MS = 2_000;
+/** A batch that takes well over the ack wait: the server would redeliver it twice without `working()`. */
+const SLOW_BATCH_MS = 5_000;
+
 interface Probe {
   id: string;
-  /** How the handler treats it: succeed, fail once transiently, always fail for an unknown reason, or refuse it. */
-  mode: 'ok' | 'transient-once' | 'unknown' | 'permanent';
+  /**
+   * How the handler treats it: succeed, fail once transiently, always fail for an unknown reason, refuse it,
+   * or succeed after longer than the ack wait.
+   */
+  mode: 'ok' | 'transient-once' | 'unknown' | 'permanent' | 'slow';
 }
 
 /** A consumer whose handler fails on demand, recording every delivery it saw and every message it completed. */
@@ -45,7 +52,8 @@ class ProbeConsumer extends JetStreamBatchConsumer<Probe> {
     }
   }
 
-  protected handleBatch(batch: ReadonlyArray<Delivery<Probe>>): Promise<void> {
+  protected async handleBatch(batch: ReadonlyArray<Delivery<Probe>>): Promise<void> {
+    if (batch.some(({ payload }) => payload.mode === 'slow')) await new Promise((resolve) => setTimeout(resolve, SLOW_BATCH_MS));
     for (const { message, payload } of batch) {
       if (payload.mode === 'transient-once' && message.info.deliveryCount === 1) return Promise.reject(new TransientError('database restarting'));
       if (payload.mode === 'unknown') return Promise.reject(new Error('boom'));
@@ -67,7 +75,7 @@ describe('JetStreamBatchConsumer (real NATS)', () => {
 
   beforeAll(async () => {
     nats = await startTestNats();
-    app = await bootModules([PlatformModule, MessagingModule, ProbeModule], { NATS_URL: nats.url, CONSUMER_ACK_WAIT: '2s', CONSUMER_MAX_DELIVER: '3' });
+    app = await bootModules([PlatformModule, MessagingModule, ProbeModule], { NATS_URL: nats.url, CONSUMER_ACK_WAIT: `${ACK_WAIT_MS}ms`, CONSUMER_MAX_DELIVER: '3' });
     probe = app.get(ProbeConsumer);
     bus = await connectTestBus(nats.url);
   });
@@ -133,6 +141,18 @@ describe('JetStreamBatchConsumer (real NATS)', () => {
     expect(info.num_pending).toBe(0);
     expect(probe.seen.get('x')).toBe(3);
     expect(probe.seen.get('e')).toBe(1);
+  });
+
+  it('keeps a batch that runs longer than the ack wait from being redelivered while it is in hand', async () => {
+    const before = await bus.jsm.consumers.info(STREAMS.events, 'probe');
+    await publish({ id: 's1', mode: 'slow' }, { id: 's2', mode: 'ok' });
+    await waitFor('the slow batch to complete', () => completedIds().includes('s1') && completedIds().includes('s2'), 20_000);
+    await waitForConsumerIdle(bus.jsm, STREAMS.events, 'probe');
+    expect(probe.seen.get('s1')).toBe(1);
+    expect(probe.seen.get('s2')).toBe(1);
+    expect(probe.completed.filter((c) => c.id === 's1')).toEqual([{ id: 's1', delivery: 1 }]);
+    const after = await bus.jsm.consumers.info(STREAMS.events, 'probe');
+    expect(after.num_redelivered).toBe(before.num_redelivered);
   });
 
   // Shutdown before the loop has opened its consume() iterator (right after start) must not leave an

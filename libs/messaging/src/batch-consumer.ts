@@ -7,6 +7,7 @@ import { classifyError, type FailureKind } from './errors';
 import type { JetStreamConnection } from './jetstream.connection';
 import { isNotFound } from './streams';
 import { DLQ_HEADERS, dlqSubject } from './subjects';
+import { WorkInProgress, workingIntervalMs } from './work-in-progress';
 
 export interface BatchConsumerOptions {
   /** Durable consumer name; every replica of the service shares it, so they share the work. */
@@ -31,6 +32,14 @@ export interface Delivery<T> {
 const outcomes = counter('audit_consumer_messages_total', 'Messages handled by each consumer, by outcome', ['consumer', 'outcome']);
 const batchSizes = histogram('audit_consumer_batch_size', 'Messages per handled batch', ['consumer'], [1, 10, 50, 100, 250, 500, 1000, 2000, 5000, 10_000, 20_000]);
 const batchSeconds = histogram('audit_consumer_batch_duration_seconds', 'Time to handle one batch, ack included', ['consumer']);
+/**
+ * Pull requests live this long at the server, and the server heartbeats an open one this often; two missed
+ * heartbeats re-open the consumer (see `watchPull`). nats.js defaults (30 s, 15 s) meant a pull lost with
+ * its JetStream leader (a node lost, a step-down) stalled the consumer for ~30 s.
+ */
+const PULL_EXPIRES_MS = 5_000;
+const PULL_IDLE_HEARTBEAT_MS = 1_000;
+
 const pendingGauge = gauge('audit_consumer_pending', 'Messages not yet acknowledged by each consumer (pending + in flight)', ['consumer']);
 
 /**
@@ -53,6 +62,10 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
   private loop?: Promise<void>;
   private stopping = false;
   private running = false;
+  /** The loop waits for a batch slot: no pull is open then, so no heartbeat is due either. */
+  private waitingForSlot = false;
+  /** Every message received and not yet settled: kept alive with `working()` so a slow batch is not redelivered. */
+  private readonly inHand: WorkInProgress;
 
   private get inFlightLimit(): number {
     return this.options.inFlightBatches ?? this.messaging.inFlightBatches;
@@ -65,6 +78,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     protected readonly options: BatchConsumerOptions,
   ) {
     this.logger = new Logger(`consumer:${options.durable}`);
+    this.inHand = new WorkInProgress(workingIntervalMs(messaging.ackWaitMs));
   }
 
   /** Turns raw bytes into a payload; throw {@link PermanentError} for a message that can never be handled. */
@@ -94,6 +108,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     await this.loop;
     await this.flush();
     await Promise.all(this.inFlight);
+    this.inHand.stop();
   }
 
   /** Messages of this consumer not yet acknowledged: waiting in the stream plus delivered and in flight. */
@@ -138,7 +153,12 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     while (!this.stopping) {
       try {
         const consumer = await this.bus.js.consumers.get(this.options.stream, this.options.durable);
-        this.messages = await consumer.consume({ max_messages: this.options.maxBatchMessages * (this.inFlightLimit + 1) });
+        this.messages = await consumer.consume({
+          max_messages: this.options.maxBatchMessages * (this.inFlightLimit + 1),
+          expires: PULL_EXPIRES_MS,
+          idle_heartbeat: PULL_IDLE_HEARTBEAT_MS,
+        });
+        void this.watchPull(this.messages);
         // Shutdown may have come while the iterator was being opened: it had nothing to close then.
         if (this.stopping) {
           // stop(), not close(): close() resolves only once someone has iterated to the end.
@@ -148,10 +168,12 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
         this.running = true;
         for await (const message of this.messages) {
           this.buffer.push(message);
+          this.inHand.hold(this.buffer);
           this.bufferBytes += message.data.length;
           if (this.buffer.length >= this.options.maxBatchMessages || this.bufferBytes >= this.options.maxBatchBytes) {
             // Pauses the pull until the batch has a slot: backpressure, and never more than the limit in flight.
-            await this.flush();
+            this.waitingForSlot = true;
+            await this.flush().finally(() => (this.waitingForSlot = false));
           } else {
             this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs);
           }
@@ -161,6 +183,20 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
       }
       this.running = false;
       if (!this.stopping) await sleep(1_000);
+    }
+  }
+
+  /**
+   * Missed heartbeats while the loop waits for messages mean the open pull is lost: its consumer leader moved
+   * or its server went away. nats.js would check the consumer and pull again, but after a failed check (no
+   * leader elected yet) it waits 2.5-7.5 s before the next; re-opening the consumer from the loop retries
+   * every second instead. Messages already received are still handed over before the loop re-opens.
+   */
+  private async watchPull(messages: ConsumerMessages): Promise<void> {
+    for await (const status of messages.status()) {
+      if (status.type !== 'heartbeats_missed' || this.waitingForSlot || this.stopping) continue;
+      this.logger.warn({ msg: 'pull heartbeats missed; re-opening the consumer', count: status.count });
+      messages.stop();
     }
   }
 
@@ -193,6 +229,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
       // processBatch settles every message itself; reaching here is a bug, and the messages will be redelivered.
       this.logger.error({ msg: 'unexpected batch failure', error: describe(error) });
     } finally {
+      this.inHand.release(batch);
       stop();
     }
   }

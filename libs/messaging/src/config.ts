@@ -10,7 +10,10 @@ export interface MessagingConfig {
   replicas: number;
   /** Deliveries after which a message failing for an unknown reason is dead-lettered. */
   maxDeliver: number;
-  /** How long a delivered message may stay unacknowledged before the server redelivers it. */
+  /**
+   * How long a delivered message may go without an ack or a `working()` signal before the server redelivers
+   * it: how soon the batch of a process that died comes back (a live process keeps its slow batches alive).
+   */
   ackWaitMs: number;
   /** Batches a consumer replica handles at once: overlapping one batch's commit with the next batch's work. */
   inFlightBatches: number;
@@ -27,7 +30,7 @@ export const readMessagingConfig = (source: Record<string, string | undefined> =
       dlqMaxAgeMs: env.duration('DLQ_MAX_AGE', '30d'),
       replicas: env.int('STREAM_REPLICAS', 1, { min: 1, max: 5 }),
       maxDeliver: env.int('CONSUMER_MAX_DELIVER', 10, { min: 1, max: 1000 }),
-      ackWaitMs: env.duration('CONSUMER_ACK_WAIT', '60s'),
+      ackWaitMs: env.duration('CONSUMER_ACK_WAIT', '5s'),
       inFlightBatches: env.int('CONSUMER_IN_FLIGHT_BATCHES', 4, { min: 1, max: 64 }),
     }),
     source,

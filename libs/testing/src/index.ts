@@ -9,3 +9,5 @@ export * from './supervisor';
 export * from './service-stack';
 export * from './stored-events';
 export * from './rollup-checks';
+export * from './test-nats-cluster';
+export * from './fault-pipeline';

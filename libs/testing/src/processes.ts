@@ -18,9 +18,12 @@ export interface RunningService {
   kill(): Promise<void>;
 }
 
-/** Starts an app (`apps/<name>/src/main.ts`) as its own process, as an operator would, and waits for /readyz. */
+/**
+ * Starts an app (`apps/<name>/src/main.ts`) as its own process, as an operator would, and waits for /readyz.
+ * It listens on `env.PORT` if given (so a restarted instance is found where clients already send), else on a free port.
+ */
 export async function startService(app: string, env: Record<string, string>, readyTimeoutMs = 60_000): Promise<RunningService> {
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   // Embedded ClickHouse binds one data directory per process: each spawned service gets its own.
   const clickhousePath = mkdtempSync(path.join(tmpdir(), 'audit-ch-'));
   const child = spawn(process.execPath, [path.join(WORKSPACE_ROOT, 'scripts/run.js'), `apps/${app}/src/main.ts`], {

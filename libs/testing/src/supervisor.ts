@@ -19,15 +19,30 @@ export async function superviseService(app: string, env: Record<string, string>,
   const crashes: Array<{ code: number | null; output: string }> = [];
   let restarting: Promise<void> = Promise.resolve();
 
+  // An instance that cannot become ready (say its database is still down) counts as a crash and is started
+  // again a second later, for as long as the supervisor runs, as Kubernetes keeps restarting a pod.
+  const restart = async (): Promise<void> => {
+    while (!stopping) {
+      try {
+        const next = await startService(app, env, readyTimeoutMs);
+        instance = next;
+        if (stopping) {
+          await next.stop();
+          return;
+        }
+        watch(next);
+        return;
+      } catch (error) {
+        crashes.push({ code: null, output: (error as Error).message.slice(-2_000) });
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
+  };
   const watch = (service: RunningService): void => {
     service.process.once('exit', (code) => {
       if (stopping) return;
       crashes.push({ code, output: service.output().slice(-2_000) });
-      restarting = startService(app, env, readyTimeoutMs).then((next) => {
-        instance = next;
-        if (stopping) return next.stop().then(() => undefined);
-        watch(next);
-      });
+      restarting = restart();
     });
   };
   watch(instance);

@@ -10,6 +10,13 @@ export interface TcpProxy {
    */
   partition(): void;
   heal(): void;
+  /**
+   * The server stopped: every open connection is reset and new ones are refused (ECONNREFUSED) until
+   * `restore`, as when Postgres is shut down, while the real server keeps serving everyone else.
+   */
+  refuse(): Promise<void>;
+  /** Accepts connections again on the same port. */
+  restore(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,14 +46,20 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     client.on('error', closeBoth);
     upstream.on('error', closeBoth);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
+  const listen = (port: number): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  await listen(0);
   const address = server.address();
   if (typeof address !== 'object' || address === null) throw new Error('proxy has no port');
+  const port = address.port;
   return {
-    port: address.port,
+    port,
     connections: () => open.size,
     partition: () => {
       partitioned = true;
@@ -54,6 +67,12 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     heal: () => {
       partitioned = false;
     },
+    refuse: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of open) socket.resetAndDestroy();
+      }),
+    restore: () => listen(port),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of open) socket.destroy();

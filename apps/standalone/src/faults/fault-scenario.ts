@@ -1,0 +1,85 @@
+import { STREAMS } from '@audit/messaging';
+import {
+  createIngestKey,
+  exactlyOnce,
+  faultTolerantClient,
+  postgresCopies,
+  Traffic,
+  waitFor,
+  waitForConsumerIdle,
+  type ClickHouseContents,
+  type FaultPipeline,
+  type TestBus,
+  type TestDatabase,
+  type TrafficOutcome,
+} from '@audit/testing';
+
+/** What a fault scenario ran into and how long the pipeline took to store everything again. */
+export interface ScenarioResult {
+  outcome: TrafficOutcome;
+  /** From the fault's start, and from its repair (the kill, or the server back), until every accepted event was in Postgres and projected. */
+  recoveryMs: number;
+  sinceRepairMs: number;
+}
+
+/**
+ * Sends known events of `organizationId` through the project's HTTP client, injects `fault` once `lead`
+ * were answered, keeps sending until `lead` more were answered after its repair, then waits until every accepted event is in Postgres and
+ * both consumers have acknowledged everything (written and projected). Prints the time to full recovery.
+ */
+export async function runFaultScenario(
+  name: string,
+  context: { db: TestDatabase; bus: TestBus; pipeline: FaultPipeline },
+  organizationId: string,
+  fault: () => Promise<void>,
+  lead = 150,
+): Promise<ScenarioResult> {
+  const { db, bus, pipeline } = context;
+  const client = faultTolerantClient(pipeline.ingestUrl, await createIngestKey(db.url, organizationId));
+  const traffic = new Traffic(client, organizationId);
+  await traffic.reached(lead);
+  const faultAt = Date.now();
+  await fault();
+  const repairedAt = Date.now();
+  await traffic.reached(traffic.answered + lead);
+  const outcome = await traffic.finish();
+  await client.close();
+
+  await waitFor(
+    `the ${outcome.accepted.length} accepted events of ${organizationId} in Postgres`,
+    async () =>
+      (await db.query<{ n: number }>('SELECT count(DISTINCT id)::int AS n FROM audit_trail_events WHERE id = ANY($1::uuid[])', [outcome.accepted]))[0].n ===
+      outcome.accepted.length,
+    120_000,
+    100,
+  );
+  await waitForConsumerIdle(bus.jsm, STREAMS.events, 'writer', 120_000);
+  await waitForConsumerIdle(bus.jsm, STREAMS.events, 'projector', 120_000);
+  const doneAt = Date.now();
+  const result = { outcome, recoveryMs: doneAt - faultAt, sinceRepairMs: doneAt - repairedAt };
+  console.log(
+    `[fault suite] ${name}: ${outcome.accepted.length} accepted, ${outcome.refused.reduce((n, r) => n + r.ids.length, 0)} refused` +
+      `${outcome.refused.length ? ` (${outcome.refused[0].error})` : ''}, longest wait for a 202 ${(outcome.longestWaitMs / 1000).toFixed(1)} s; everything stored ${(result.recoveryMs / 1000).toFixed(1)} s after the fault began` +
+      ` (${(result.sinceRepairMs / 1000).toFixed(1)} s after its repair)`,
+  );
+  return result;
+}
+
+/** Postgres holds every accepted id of the organization exactly once, and nothing that was not sent. */
+export async function postgresExactlyOnce(db: TestDatabase, organizationId: string, outcome: TrafficOutcome): Promise<ReturnType<typeof exactlyOnce>> {
+  return exactlyOnce(await postgresCopies(db, organizationId), outcome);
+}
+
+/**
+ * One organization's rollups beside the same aggregates computed from its events, so a test that expects
+ * `rollup` to equal `events` names the case that broke them.
+ */
+export function rollupsOf(contents: ClickHouseContents, organizationId: string): { organizationId: string; rollup: unknown[]; events: unknown[] } {
+  const ofOrg = (rows: unknown[]): unknown[] => rows.filter((r) => (r as { organizationId?: string }).organizationId === organizationId);
+  const { hourly, dailyUsers } = contents.rollups;
+  return {
+    organizationId,
+    rollup: [...ofOrg(hourly.rollup), ...ofOrg(dailyUsers.rollup)],
+    events: [...ofOrg(hourly.events), ...ofOrg(dailyUsers.events)],
+  };
+}

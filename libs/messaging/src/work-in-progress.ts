@@ -1,0 +1,51 @@
+import type { JsMsg } from '@nats-io/jetstream';
+
+/**
+ * The delivered messages a consumer still works on, kept from being redelivered.
+ *
+ * The ack wait is short (CONSUMER_ACK_WAIT) so that the batch of a process that died comes back quickly;
+ * a batch that is merely slow must not come back with it. While messages are held, `working()` (`+WPI`,
+ * which restarts the server's ack timer of that message) is sent every `intervalMs` for each message held
+ * at least that long. Messages already acked, nacked or terminated ignore it (nats.js sends nothing for a
+ * settled message), so a batch settled message by message needs no bookkeeping here.
+ */
+export class WorkInProgress {
+  private readonly held = new Map<JsMsg[], number>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Holds `messages` (the array itself, so messages pushed to it later are held too) from now until
+   * `release`. Holding an array already held keeps its first time.
+   */
+  hold(messages: JsMsg[]): void {
+    if (!this.held.has(messages)) this.held.set(messages, this.now());
+    this.timer ??= setInterval(() => this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  release(messages: JsMsg[]): void {
+    this.held.delete(messages);
+    if (this.held.size === 0) this.stop();
+  }
+
+  /** Sends `working()` for every message held at least one interval (a quick batch costs nothing). */
+  tick(): void {
+    const due = this.now() - this.intervalMs;
+    for (const [messages, since] of this.held) {
+      if (since <= due) for (const message of messages) message.working();
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/** How often to say `working()`: a third of the ack wait, so two signals may be lost before the server gives up. */
+export const workingIntervalMs = (ackWaitMs: number): number => Math.max(250, Math.floor(ackWaitMs / 3));
