@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     figures['sigtermExitCode'] = code;
     const info = await bus.jsm.consumers.info(STREAMS.events, 'projector');
     figures['leftAfterSigterm'] = info.num_pending + info.num_ack_pending;
+    if (process.env.BENCH_VERBOSE) console.error(projector.output().split('\n').slice(-40).join('\n'));
 
     projector = await startService('projector', env, 120_000);
     t = performance.now();

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ROLLUP_CHECKS, type TestClickHouse } from '@audit/testing';
-import { ClickHouseEventsRepository, eventKey, toClickHouseRow, toClickHouseTime, type ClickHouseEventRow } from './events.repository';
+import { ClickHouseEventsRepository, eventKey, MONTHS_PER_INSERT, toClickHouseRow, toClickHouseTime, type ClickHouseEventRow } from './events.repository';
 import { ROLLUPS } from './rollups';
 import { embeddedRepository, event } from './sample-event.fixture';
 
@@ -119,6 +119,31 @@ describe('ClickHouseEventsRepository: an id is used once per organization, for a
     expect(await repo.insertNew([a, b, c])).toBe(1);
     expect(await repo.registeredKeys([a, b, c])).toEqual(new Set([eventKey(a), eventKey(b), eventKey(c)]));
     for (const org of ['org-twin-a', 'org-twin-b', 'org-twin-c']) expect(await count(org)).toEqual({ rows: 1, rollup: 1, daily: 1 });
+  });
+
+  it('the same id twice in one batch, with createdAt months apart (a re-send inside a batch over many months), is stored once', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => toClickHouseRow(event(100 + i, { organizationId: 'org-months', createdAt: new Date(Date.UTC(2020, i, 5)).toISOString() })));
+    const again = toClickHouseRow(event(100, { organizationId: 'org-months', createdAt: '2024-01-01T00:00:00.000Z' }));
+    expect(await repo.insertNew([...rows, again])).toBe(30);
+    expect(await count('org-months')).toEqual({ rows: 30, rollup: 30, daily: 30 });
+  });
+
+  it('a batch over many months stopped between its INSERTs keeps what it completed; the retry completes the rest', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => toClickHouseRow(event(200 + i, { organizationId: 'org-stop', createdAt: new Date(Date.UTC(2019, i, 9)).toISOString() })));
+    const stopping = new AbortController();
+    const groups: number[] = [];
+    const insert = async (group: readonly ClickHouseEventRow[], known: ReadonlySet<string>): Promise<number> => {
+      groups.push(group.length);
+      const inserted = await repo.insertExcept(group, known);
+      stopping.abort(new Error('stopping'));
+      return inserted;
+    };
+    await expect(repo.complete(rows, await repo.check(rows), insert, stopping.signal)).rejects.toThrow('stopping');
+    // One INSERT of at most MONTHS_PER_INSERT months ran, and its rows are registered.
+    expect(groups).toEqual([MONTHS_PER_INSERT]);
+    expect((await repo.registeredKeys(rows)).size).toBe(MONTHS_PER_INSERT);
+    expect(await repo.insertNew(rows)).toBe(40 - MONTHS_PER_INSERT);
+    expect(await count('org-stop')).toEqual({ rows: 40, rollup: 40, daily: 40 });
   });
 
   it('a rebuild (reload) inserts what audit_events lacks even where the registry knows the id, and registers it', async () => {

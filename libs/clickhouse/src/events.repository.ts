@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuditEvent } from '@audit/contracts';
 import { ClickHouse } from './clickhouse.service';
 import { ENCODED_EVENT_COLUMNS, ENCODED_EVENT_FORMAT, type EncodedEventRow, type EventKey } from './encoded-event-row';
-import { coveringRanges, rangesCondition } from './key-ranges';
+import { coveringRanges, monthGroups, rangesCondition } from './key-ranges';
 import { ROLLUPS, spanStart } from './rollups';
 import { fromClickHouseTime, toClickHouseTime } from './time';
 
@@ -72,6 +72,9 @@ const CHECK_RANGES = 16;
  */
 const MANY_PARTITIONS = { max_partitions_per_insert_block: '0' } as const;
 
+/** Months (partitions) one INSERT of a batch touches at most; see {@link ClickHouseEventsRepository.complete}. */
+export const MONTHS_PER_INSERT = 12;
+
 /**
  * Writes the event projection. Inserts are whole batches, never a row at a time.
  *
@@ -92,7 +95,7 @@ export class ClickHouseEventsRepository {
    */
   async insertNew(rows: readonly ClickHouseEventRow[]): Promise<number> {
     if (rows.length === 0) return 0;
-    return this.complete(rows, await this.check(rows), (known) => this.insertExcept(rows, known));
+    return this.complete(rows, await this.check(rows), (group, known) => this.insertExcept(group, known));
   }
 
   /**
@@ -114,18 +117,39 @@ export class ClickHouseEventsRepository {
 
   /**
    * Completes a batch given its check (plus whatever was committed since, as registered): `insert` stores
-   * the rows not known (its argument: the keys to skip), the rollup spans of rows found stored but not
-   * registered are rebuilt, and every row not registered yet is registered. Returns what `insert` returned.
-   * Safe to repeat after a failure at any step: nothing is registered before its rollups are right.
+   * the rows not known (its second argument: the keys to skip), the rollup spans of rows found stored but
+   * not registered are rebuilt, and every row not registered yet is registered. Returns the sum of what
+   * `insert` returned. Safe to repeat after a failure at any step: nothing is registered before its rollups
+   * are right.
+   *
+   * A batch over many months goes in groups of {@link MONTHS_PER_INSERT} months, each completed (inserted,
+   * repaired, registered) before the next: an INSERT writes one part per partition and table, so one
+   * statement over 120 months ran for tens of seconds under load, and `signal` (the service stopping) is
+   * obeyed between groups; the groups already done are registered, so the redelivered batch skips them.
    */
-  async complete(rows: readonly EventKey[], check: BatchCheck, insert: (known: ReadonlySet<string>) => Promise<number>): Promise<number> {
+  async complete<Row extends EventKey>(
+    rows: readonly Row[],
+    check: BatchCheck,
+    insert: (rows: readonly Row[], known: ReadonlySet<string>) => Promise<number>,
+    signal?: AbortSignal,
+  ): Promise<number> {
     const known = new Set(check.stored);
     for (const key of check.registered) known.add(key);
-    const inserted = await insert(known);
-    const unregistered = rows.filter((row) => !check.registered.has(eventKey(row)));
-    const halfDone = unregistered.filter((row) => check.stored.has(eventKey(row)));
-    if (halfDone.length > 0) await this.rebuildRollupSpans(halfDone);
-    await this.register(unregistered);
+    const registered = new Set(check.registered);
+    let inserted = 0;
+    for (const group of monthGroups(rows, MONTHS_PER_INSERT)) {
+      signal?.throwIfAborted();
+      inserted += await insert(group, known);
+      const unregistered = group.filter((row) => !registered.has(eventKey(row)));
+      const halfDone = unregistered.filter((row) => check.stored.has(eventKey(row)));
+      if (halfDone.length > 0) await this.rebuildRollupSpans(halfDone);
+      await this.register(unregistered);
+      // The same id may come again in a later group with another createdAt (a re-send inside the batch).
+      for (const row of group) {
+        known.add(eventKey(row));
+        registered.add(eventKey(row));
+      }
+    }
     return inserted;
   }
 

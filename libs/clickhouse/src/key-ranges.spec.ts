@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { coveringRanges, rangesCondition } from './key-ranges';
+import { coveringRanges, monthGroups, rangesCondition } from './key-ranges';
 
 describe('coveringRanges: the createdAt ranges a duplicate check reads', () => {
   const instants = fc.array(fc.integer({ min: -62_135_596_800_000, max: 253_402_300_799_999 }), { minLength: 1, maxLength: 200 });
@@ -51,5 +51,25 @@ describe('coveringRanges: the createdAt ranges a duplicate check reads', () => {
       params: { r0_from: '0', r0_to: '1', r1_from: '5', r1_to: '9' },
     });
     expect(rangesCondition('createdAt', [], 'Date', String)).toEqual({ sql: '0', params: {} });
+  });
+});
+
+describe('monthGroups: a batch split into INSERTs of a bounded number of partitions', () => {
+  const row = fc.record({ createdAt: fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2040, 0, 1) }).map((ms) => new Date(ms).toISOString().replace('T', ' ').slice(0, 23)), n: fc.nat() });
+
+  it('keeps every row once, each group within the month limit, months ascending, and one group when the batch fits', () => {
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 300 }), fc.integer({ min: 1, max: 30 }), (rows, max) => {
+        const groups = monthGroups(rows, max);
+        expect(groups.flat()).toHaveLength(rows.length);
+        expect(new Set(groups.flat())).toEqual(new Set(rows));
+        const months = groups.map((g) => [...new Set(g.map((r) => r.createdAt.slice(0, 7)))]);
+        for (const m of months) expect(m.length).toBeLessThanOrEqual(max);
+        if (new Set(rows.map((r) => r.createdAt.slice(0, 7))).size <= max) expect(groups).toEqual(rows.length === 0 ? [] : [rows]);
+        else for (let i = 1; i < months.length; i++) expect(months[i][0] > months[i - 1][months[i - 1].length - 1]).toBe(true);
+        // Within a month, the batch's order.
+        for (const g of groups) for (const m of new Set(g.map((r) => r.createdAt.slice(0, 7)))) expect(g.filter((r) => r.createdAt.startsWith(m))).toEqual(rows.filter((r) => r.createdAt.startsWith(m)));
+      }),
+    );
   });
 });

@@ -52,3 +52,23 @@ export function rangesCondition(
   });
   return { sql: `(${terms.join(' OR ')})`, params };
 }
+
+/**
+ * The rows in groups of at most `maxMonths` calendar months of createdAt (`YYYY-MM-DD hh:mm:ss.mmm`, UTC),
+ * oldest months first, rows of one month in their order. Each month is one partition of every table the
+ * projector writes, so a group is one INSERT that touches at most that many partitions per table.
+ */
+export function monthGroups<T extends { createdAt: string }>(rows: readonly T[], maxMonths: number): T[][] {
+  const byMonth = new Map<string, T[]>();
+  for (const row of rows) {
+    const month = row.createdAt.slice(0, 7);
+    const list = byMonth.get(month);
+    if (list) list.push(row);
+    else byMonth.set(month, [row]);
+  }
+  if (byMonth.size <= maxMonths) return byMonth.size === 0 ? [] : [[...rows]];
+  const months = [...byMonth.keys()].sort();
+  const groups: T[][] = [];
+  for (let i = 0; i < months.length; i += maxMonths) groups.push(months.slice(i, i + maxMonths).flatMap((month) => byMonth.get(month) ?? []));
+  return groups;
+}

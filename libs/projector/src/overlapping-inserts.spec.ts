@@ -62,9 +62,9 @@ describe('OverlappingInserts: batches overlap, duplicates are still stored once'
       },
       // A hook throwing after the insert fails the batch between its rows and their registration, as a crash there would.
       complete: (rows, check) =>
-        repo.complete(rows, check, async (known) => {
+        repo.complete(rows, check, async (group, known) => {
           await hooks.beforeInsert?.(rows);
-          const inserted = await repo.insertEncodedExcept(rows, known);
+          const inserted = await repo.insertEncodedExcept(group, known);
           hooks.afterInsert?.(rows);
           return inserted;
         }),

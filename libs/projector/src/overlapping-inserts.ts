@@ -7,7 +7,7 @@ export interface ProjectionStore<Row extends EventKey> {
    * Stores the rows the check did not find (each key once), completes those found half-done, registers
    * them all, and returns how many rows it inserted (`ClickHouseEventsRepository.complete`).
    */
-  complete(rows: readonly Row[], check: BatchCheck): Promise<number>;
+  complete(rows: readonly Row[], check: BatchCheck, signal?: AbortSignal): Promise<number>;
 }
 
 /** How long one batch spent on its duplicate check and on its insert (the turn, re-check included). */
@@ -55,15 +55,15 @@ export class OverlappingInserts<Row extends EventKey> {
     );
     // The turn is taken now, before the check answers, so batches are inserted in the order they came.
     return this.inTurn(async () => {
-      const checked = await checking;
-      signal?.throwIfAborted();
+      // Stopping: not even the check is waited for (on chDB it queues behind every statement before it).
+      const checked = await (signal ? untilAborted(checking, signal) : checking);
       const started = performance.now();
       const committedSince = this.journal.since(mark);
       const check =
         committedSince === undefined ? await this.store.check(rows) : { stored: checked.stored, registered: union(checked.registered, committedSince) };
       let inserted: number;
       try {
-        inserted = await this.store.complete(rows, check);
+        inserted = await this.store.complete(rows, check, signal);
       } catch (error) {
         this.journal.failed();
         throw error;
@@ -122,6 +122,25 @@ class CommitJournal {
     this.entries.push({ sequence: ++this.sequence, ids });
     if (this.entries.length > this.capacity) this.entries.shift();
   }
+}
+
+/** `work`, or the signal's reason as soon as it is aborted, whichever comes first. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
 }
 
 function union(a: ReadonlySet<string>, b: ReadonlySet<string>): ReadonlySet<string> {

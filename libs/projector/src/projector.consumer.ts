@@ -60,7 +60,7 @@ export class ProjectorConsumer extends JetStreamBatchConsumer<EncodedEventRow> {
     });
     this.inserts = new OverlappingInserts({
       check: (rows) => events.check(rows),
-      complete: (rows, check) => events.complete(rows, check, (known) => events.insertEncodedExcept(rows, known)),
+      complete: (rows, check, signal) => events.complete(rows, check, (group, known) => events.insertEncodedExcept(group, known), signal),
     });
   }
 
