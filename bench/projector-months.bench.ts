@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const [db, nats] = await Promise.all([createTestDatabase('bench_projector'), startTestNats()]);
   const bus = await connectTestBus(nats.url);
   const chPath = mkdtempSync(path.join(tmpdir(), 'bench-projector-ch-'));
-  const env = { DATABASE_URL: db.url, NATS_URL: nats.url, CLICKHOUSE_PATH: chPath, LOG_LEVEL: 'warn' };
+  const env = { DATABASE_URL: db.url, NATS_URL: nats.url, CLICKHOUSE_PATH: chPath, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' };
   const publish = async (events: AuditEvent[]): Promise<void> => {
     for (let i = 0; i < events.length; i += 500) {
       await Promise.all(events.slice(i, i + 500).map((e) => bus.js.publish(eventsSubject(e.organizationId, e.actionType), JSON.stringify(e), { msgID: e.id })));
