@@ -146,7 +146,7 @@ describe('ClickHouseEventsRepository: an id is used once per organization, for a
     expect(await count('org-stop')).toEqual({ rows: 40, rollup: 40, daily: 40 });
   });
 
-  it('a rebuild (reload) inserts what audit_events lacks even where the registry knows the id, and registers it', async () => {
+  it('a rebuild (reload) inserts what audit_events lacks even where the registry knows the id, and fills the registry', async () => {
     const row = toClickHouseRow(event(3, { organizationId: 'org-reload' }));
     await repo.insertNew([row]);
     const client = await ch.client();
@@ -157,6 +157,11 @@ describe('ClickHouseEventsRepository: an id is used once per organization, for a
     expect(await repo.insertNew([row])).toBe(0);
     expect(await repo.reload([row])).toBe(1);
     expect(await repo.reload([row])).toBe(0);
+    // A registry without the id (a projection created anew): the reload fills it.
+    await client.command({ query: "ALTER TABLE audit_event_ids DELETE WHERE organizationId = 'org-reload'", clickhouse_settings: { mutations_sync: '2' } });
+    expect(await repo.registeredKeys([row])).toEqual(new Set());
+    expect(await repo.reload([row])).toBe(0);
+    expect(await repo.registeredKeys([row])).toEqual(new Set([eventKey(row)]));
     expect(await count('org-reload')).toEqual({ rows: 1, rollup: 1, daily: 1 });
   });
 });
