@@ -44,7 +44,7 @@ describe('cli', () => {
       const first = await runCliProcess(['migrate', '--json'], { ...env, DATABASE_URL: fresh.url, CLICKHOUSE_PATH: clickhouse });
       expect({ code: first.code, out: JSON.parse(first.stdout) }).toEqual({
         code: 0,
-        out: { applied: MIGRATIONS.map((M) => new M().name), clickhouse: ['001_audit_events', '002_hourly_rollup', '003_daily_user_rollup'] },
+        out: { applied: MIGRATIONS.map((M) => new M().name), clickhouse: ['001_audit_events', '002_hourly_rollup', '003_daily_user_rollup', '004_event_id_registry'] },
       });
       const tables = await fresh.query<{ t: string }>(
         `SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('audit_trail_events', 'users', 'api_keys', 'redaction_rules', 'schema_migrations') ORDER BY 1`,

@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { AuditEvent } from '@audit/contracts';
 import type { TestClickHouse } from '@audit/testing';
 import { encodeEventRow, ENCODED_EVENT_COLUMNS, UnencodableEventError } from './encoded-event-row';
-import { ClickHouseEventsRepository, toClickHouseRow } from './events.repository';
+import { ClickHouseEventsRepository, eventKey, toClickHouseRow } from './events.repository';
 import { embeddedRepository, event } from './sample-event.fixture';
 
 /** Events whose text exercises every escape of the TabSeparated encoding, and every kind of value. */
@@ -116,11 +116,11 @@ describe('ClickHouseEventsRepository with encoded rows, on embedded chDB', () =>
     await clear();
   });
 
-  it('skips the known ids and the repeats within the batch', async () => {
+  it('skips the known keys and the repeats within the batch', async () => {
     const rows = [1, 2, 2, 3, 1, 4].map((n) => encodeEventRow(event(n)));
-    expect(await repo.insertEncodedExcept(rows, new Set([event(3).id]))).toBe(3);
-    expect(await repo.existingIds(rows)).toEqual(new Set([1, 2, 4].map((n) => event(n).id)));
-    expect(await repo.insertEncodedExcept(rows, await repo.existingIds(rows))).toBe(1);
+    expect(await repo.insertEncodedExcept(rows, new Set([eventKey(event(3))]))).toBe(3);
+    expect(await repo.storedKeys(rows)).toEqual(new Set([1, 2, 4].map((n) => eventKey(event(n)))));
+    expect(await repo.insertEncodedExcept(rows, await repo.storedKeys(rows))).toBe(1);
     expect((await stored()).map((r) => r['id'])).toEqual([1, 2, 3, 4].map((n) => event(n).id));
     expect(await repo.insertEncodedExcept([], new Set())).toBe(0);
   });

@@ -8,3 +8,4 @@ export * from './encoded-event-row';
 export * from './clickhouse-errors';
 export * from './clickhouse.module';
 export * from './rollups';
+export * from './key-ranges';

@@ -11,7 +11,7 @@ import { ClickHouse, clusterReplicas } from './clickhouse.service';
 import { CLICKHOUSE_MIGRATIONS_DIR, loadMigrations, migrateClickHouse, SCHEMA_MIGRATIONS_DDL } from './migrator';
 import { renderStatement } from './schema-layout';
 
-const ALL = ['001_audit_events', '002_hourly_rollup', '003_daily_user_rollup'];
+const ALL = ['001_audit_events', '002_hourly_rollup', '003_daily_user_rollup', '004_event_id_registry'];
 
 /** ClickHouse migrations on embedded chDB: ordered .sql files, recorded in schema_migrations, applied once. */
 describe('ClickHouse migrations', () => {
@@ -35,7 +35,7 @@ describe('ClickHouse migrations', () => {
   it('splits each file into its statements, comments stripped, in file-name order', () => {
     const migrations = loadMigrations();
     expect(migrations.map((m) => m.name)).toEqual(ALL);
-    expect(migrations.map((m) => m.statements.length)).toEqual([1, 2, 3]);
+    expect(migrations.map((m) => m.statements.length)).toEqual([1, 2, 3, 2]);
     for (const statement of migrations.flatMap((m) => m.statements)) {
       expect(statement).not.toMatch(/^\s*--/m);
       expect(statement).not.toMatch(/;\s*$/);
@@ -46,12 +46,14 @@ describe('ClickHouse migrations', () => {
 
   it('applies every migration once on a fresh database, records it, and applies nothing the second time', async () => {
     expect(await migrateClickHouse(client)).toEqual(ALL);
-    expect(await recorded()).toEqual({ names: ALL, rows: 3 });
+    expect(await recorded()).toEqual({ names: ALL, rows: 4 });
 
     const tables = await ch.query<{ name: string; engine: string; partition_key: string; sorting_key: string }>(
       'SELECT name, engine, partition_key, sorting_key FROM system.tables WHERE database = currentDatabase() ORDER BY name',
     );
     expect(tables).toEqual([
+      // The id registry: not partitioned (retention drops months; an id stays used forever), read by (organizationId, id).
+      { name: 'audit_event_ids', engine: 'ReplacingMergeTree', partition_key: '', sorting_key: 'organizationId, id' },
       { name: 'audit_events', engine: 'ReplacingMergeTree', partition_key: 'toYYYYMM(createdAt)', sorting_key: 'organizationId, createdAt, id' },
       { name: 'audit_events_daily_users', engine: 'AggregatingMergeTree', partition_key: 'toYYYYMM(day)', sorting_key: 'organizationId, day, userId' },
       { name: 'audit_events_daily_users_mv', engine: 'MaterializedView', partition_key: '', sorting_key: '' },
@@ -81,7 +83,7 @@ describe('ClickHouse migrations', () => {
 
     expect(await migrateClickHouse(client)).toEqual([]);
     expect(await migrateClickHouse(client)).toEqual([]);
-    expect(await recorded()).toEqual({ names: ALL, rows: 3 });
+    expect(await recorded()).toEqual({ names: ALL, rows: 4 });
   });
 
   it("renders, for a cluster, statements ClickHouse's own parser reads as ON CLUSTER DDL with Replicated engines", async () => {
@@ -97,6 +99,8 @@ describe('ClickHouse migrations', () => {
       'CREATE MATERIALIZED VIEW IF NOT EXISTS audit_events_daily_users_mv ON CLUSTER audit TO audit_events_daily_users',
       // The backfill runs once, on one replica: the replicated table carries its rows.
       'INSERT INTO audit_events_daily_users SELECT',
+      'CREATE TABLE IF NOT EXISTS audit_event_ids ON CLUSTER audit',
+      'INSERT INTO audit_event_ids SELECT',
     ]);
     expect(parsed.map((r) => /^ENGINE = (\w+)\('([^']*)', '([^']*)'\)/m.exec(r.f)?.slice(1) ?? null)).toEqual([
       ['ReplicatedReplacingMergeTree', '/clickhouse/tables/{shard}/{database}/schema_migrations', '{replica}'],
@@ -106,15 +110,17 @@ describe('ClickHouse migrations', () => {
       ['ReplicatedAggregatingMergeTree', '/clickhouse/tables/{shard}/{database}/audit_events_daily_users', '{replica}'],
       null,
       null,
+      ['ReplicatedReplacingMergeTree', '/clickhouse/tables/{shard}/{database}/audit_event_ids', '{replica}'],
+      null,
     ]);
   });
 
   it('on a cluster, refuses a database whose tables were created for one server, before any DDL', async () => {
     // `client`'s database was migrated for one server by the test above.
     await expect(migrateClickHouse(client, { layout: { cluster: 'audit' } })).rejects.toThrow(
-      /^CLICKHOUSE_CLUSTER is "audit", but this database holds tables created for one server \(audit_events: ReplacingMergeTree, audit_events_daily_users: AggregatingMergeTree, audit_events_hourly: SummingMergeTree, schema_migrations: ReplacingMergeTree\).*DROP DATABASE <database> ON CLUSTER 'audit' SYNC/,
+      /^CLICKHOUSE_CLUSTER is "audit", but this database holds tables created for one server \(audit_event_ids: ReplacingMergeTree, audit_events: ReplacingMergeTree, audit_events_daily_users: AggregatingMergeTree, audit_events_hourly: SummingMergeTree, schema_migrations: ReplacingMergeTree\).*DROP DATABASE <database> ON CLUSTER 'audit' SYNC/,
     );
-    expect(await recorded()).toEqual({ names: ALL, rows: 3 });
+    expect(await recorded()).toEqual({ names: ALL, rows: 4 });
   });
 
   it('a CLICKHOUSE_CLUSTER the server does not define stops the start with a message naming it', async () => {
@@ -128,7 +134,7 @@ describe('ClickHouse migrations', () => {
       cpSync(path.join(CLICKHOUSE_MIGRATIONS_DIR, '001_audit_events.sql'), path.join(partialDir, '001_audit_events.sql'));
       const c = await other.client();
       expect(await migrateClickHouse(c, { dir: partialDir })).toEqual(['001_audit_events']);
-      expect(await migrateClickHouse(c)).toEqual(['002_hourly_rollup', '003_daily_user_rollup']);
+      expect(await migrateClickHouse(c)).toEqual(['002_hourly_rollup', '003_daily_user_rollup', '004_event_id_registry']);
       expect(await migrateClickHouse(c)).toEqual([]);
       expect((await other.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name')).map((r) => r.name)).toEqual(ALL);
     } finally {

@@ -1,4 +1,4 @@
-import { toClickHouseTime } from './events.repository';
+import { toClickHouseTime } from './time';
 
 /**
  * A rollup a materialized view keeps from `audit_events` (migrations 002 and 003), partitioned by the
@@ -7,15 +7,18 @@ import { toClickHouseTime } from './events.repository';
  */
 export interface Rollup {
   table: string;
-  /** The column holding the start of a row's span (UTC), its type as a query parameter, and the span. */
-  span: { column: 'hour' | 'day'; type: "DateTime('UTC')" | 'Date'; ms: number };
+  /**
+   * The column holding the start of a row's span (UTC), its type as a query parameter, the span, and the
+   * expression giving an event's span from `audit_events` (as the view computes it).
+   */
+  span: { column: 'hour' | 'day'; type: "DateTime('UTC')" | 'Date'; ms: number; ofEvent: 'toStartOfHour(createdAt)' | 'toDate(createdAt)' };
   /** The view's SELECT over the events matching `where` (fixed text and parameters), read from `source`. */
   select(where: string, source?: string): string;
 }
 
 export const HOURLY_ROLLUP: Rollup = {
   table: 'audit_events_hourly',
-  span: { column: 'hour', type: "DateTime('UTC')", ms: 3_600_000 },
+  span: { column: 'hour', type: "DateTime('UTC')", ms: 3_600_000, ofEvent: 'toStartOfHour(createdAt)' },
   select: (where, source = 'audit_events') => `
     SELECT organizationId, actionType, toStartOfHour(createdAt) AS hour, count() AS events,
            sum(ifNull(responseTimeMs, 0)) AS responseTimeMsSum, countIf(responseTimeMs IS NOT NULL) AS responseTimeCount
@@ -25,7 +28,7 @@ export const HOURLY_ROLLUP: Rollup = {
 
 export const DAILY_USERS_ROLLUP: Rollup = {
   table: 'audit_events_daily_users',
-  span: { column: 'day', type: 'Date', ms: 86_400_000 },
+  span: { column: 'day', type: 'Date', ms: 86_400_000, ofEvent: 'toDate(createdAt)' },
   select: (where, source = 'audit_events') => `
     SELECT organizationId, toDate(createdAt) AS day, ifNull(userId, '') AS userId, count() AS events,
            sumMap(map(toString(actionType), toUInt64(1))) AS eventsByType,

@@ -20,12 +20,13 @@ describe('the ClickHouse schema for one server and for a cluster', () => {
 
   it('on a cluster every table is created ON CLUSTER with the Replicated engine, its Keeper path and its own arguments', () => {
     const tables = statements.filter((s) => s.startsWith('CREATE TABLE'));
-    expect(tables.map((s) => /^CREATE TABLE IF NOT EXISTS (\w+)/.exec(s)?.[1])).toEqual(['schema_migrations', 'audit_events', 'audit_events_hourly', 'audit_events_daily_users']);
+    expect(tables.map((s) => /^CREATE TABLE IF NOT EXISTS (\w+)/.exec(s)?.[1])).toEqual(['schema_migrations', 'audit_events', 'audit_events_hourly', 'audit_events_daily_users', 'audit_event_ids']);
     expect(tables.map((s) => engineOf(render(s)))).toEqual([
       "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/schema_migrations', '{replica}') ORDER BY name",
       "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/audit_events', '{replica}')",
       "ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/{database}/audit_events_hourly', '{replica}')",
       "ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/audit_events_daily_users', '{replica}')",
+      "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/audit_event_ids', '{replica}')",
     ]);
     for (const table of tables) {
       const sql = render(table);
@@ -46,7 +47,7 @@ describe('the ClickHouse schema for one server and for a cluster', () => {
   it('on a cluster the database is created ON CLUSTER, no DDL is left without it, and a backfill runs unchanged', () => {
     expect(createDatabaseStatement('audit', cluster)).toBe("CREATE DATABASE IF NOT EXISTS audit ON CLUSTER 'audit'");
     const backfills = statements.filter((s) => s.startsWith('INSERT INTO'));
-    expect(backfills.map((s) => s.split('\n')[0])).toEqual(['INSERT INTO audit_events_daily_users']);
+    expect(backfills.map((s) => s.split('\n')[0])).toEqual(['INSERT INTO audit_events_daily_users', 'INSERT INTO audit_event_ids SELECT organizationId, id FROM audit_events']);
     for (const backfill of backfills) expect(render(backfill)).toBe(backfill);
     for (const sql of statements.filter((s) => !s.startsWith('INSERT INTO')).map(render)) {
       expect(sql).toMatch(/^CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS \w+ ON CLUSTER 'audit'\s/);

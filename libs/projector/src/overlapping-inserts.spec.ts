@@ -1,4 +1,5 @@
 import { ClickHouseEventsRepository, encodeEventRow, migrateClickHouse, type ClickHouse, type EncodedEventRow } from '@audit/clickhouse';
+import { TransientError } from '@audit/messaging';
 import { canonicalEvent, testClickHouseEnv, type TestClickHouse } from '@audit/testing';
 import { OverlappingInserts, type ProjectionStore } from './overlapping-inserts';
 
@@ -53,18 +54,20 @@ describe('OverlappingInserts: batches overlap, duplicates are still stored once'
   ) => {
     const checks: Array<{ first: string; found: number }> = [];
     const s: ProjectionStore<EncodedEventRow> = {
-      existingIds: async (rows) => {
-        const found = await repo.existingIds(rows);
+      check: async (rows) => {
+        const found = await repo.check(rows);
         await hooks.beforeCheckAnswer?.(rows);
-        checks.push({ first: rows[0].id, found: found.size });
+        checks.push({ first: rows[0].id, found: new Set([...found.stored, ...found.registered]).size });
         return found;
       },
-      insertExcept: async (rows, known) => {
-        await hooks.beforeInsert?.(rows);
-        const inserted = await repo.insertEncodedExcept(rows, known);
-        hooks.afterInsert?.(rows);
-        return inserted;
-      },
+      // A hook throwing after the insert fails the batch between its rows and their registration, as a crash there would.
+      complete: (rows, check) =>
+        repo.complete(rows, check, async (group, known) => {
+          await hooks.beforeInsert?.(rows);
+          const inserted = await repo.insertEncodedExcept(group, known);
+          hooks.afterInsert?.(rows);
+          return inserted;
+        }),
     };
     return { store: s, checks };
   };
@@ -166,6 +169,32 @@ describe('OverlappingInserts: batches overlap, duplicates are still stored once'
     expect(order).toEqual(batches.map((batch) => batch[0].id));
     expect(await stored(organizationId)).toEqual({ rows: 40, ids: 40, rollup: 40 });
     expect(await inserts.insertNew([])).toBe(0);
+  });
+
+  it('a batch whose turn comes after the signal was aborted (the service stopping) inserts nothing and fails with the reason', async () => {
+    const { organizationId, rows } = dataset(20);
+    const held = gate();
+    let inserting = false;
+    const { store: s } = store({
+      beforeInsert: (batch) => {
+        if (batch !== rows) return Promise.resolve();
+        inserting = true;
+        return held.opened;
+      },
+    });
+    const inserts = new OverlappingInserts(s);
+    const stopping = new AbortController();
+
+    const first = inserts.insertNew(rows, undefined, stopping.signal);
+    const second = inserts.insertNew(Array.from({ length: 10 }, () => encodeEventRow(canonicalEvent({ organizationId, actionType: 'LOGOUT' }))), undefined, stopping.signal);
+    await waitUntil(() => inserting);
+    stopping.abort(new TransientError('stopping'));
+    held.open();
+
+    // The insert under way finishes; the one waiting for its turn is handed back.
+    expect(await first).toBe(20);
+    await expect(second).rejects.toThrow(TransientError);
+    expect(await stored(organizationId)).toEqual({ rows: 20, ids: 20, rollup: 20 });
   });
 });
 

@@ -1,10 +1,13 @@
-import type { EventKey } from '@audit/clickhouse';
+import { eventKey, type BatchCheck, type EventKey } from '@audit/clickhouse';
 
-/** What {@link OverlappingInserts} needs of the store: `ClickHouseEventsRepository`'s check and insert. */
+/** What {@link OverlappingInserts} needs of the store: `ClickHouseEventsRepository`'s check and completion. */
 export interface ProjectionStore<Row extends EventKey> {
-  existingIds(rows: readonly Row[]): Promise<Set<string>>;
-  /** Inserts the rows whose id is not in `known` (each id once) and returns how many that was. */
-  insertExcept(rows: readonly Row[], known: ReadonlySet<string>): Promise<number>;
+  check(rows: readonly Row[]): Promise<BatchCheck>;
+  /**
+   * Stores the rows the check did not find (each key once), completes those found half-done, registers
+   * them all, and returns how many rows it inserted (`ClickHouseEventsRepository.complete`).
+   */
+  complete(rows: readonly Row[], check: BatchCheck, signal?: AbortSignal): Promise<number>;
 }
 
 /** How long one batch spent on its duplicate check and on its insert (the turn, re-check included). */
@@ -18,10 +21,13 @@ export interface InsertTimings {
  * decoding, mapping) runs while the previous batch is still being inserted, without losing exactness.
  *
  * The inserts themselves take turns, in call order. A check that ran while another batch was being
- * inserted may have missed that batch's rows, so when its turn comes a batch also skips every id that
- * was committed since its check began (kept in memory for the last few commits). If an insert failed in
- * the meantime (it may have stored part of its rows before failing), or the check is older than what
- * memory keeps, the batch checks ClickHouse again inside its turn, where nothing else is inserting.
+ * inserted may have missed that batch's rows, so when its turn comes a batch also counts as registered
+ * every key committed since its check began (kept in memory for the last few commits). If an insert
+ * failed in the meantime (it may have stored part of its rows before failing), or the check is older than
+ * what memory keeps, the batch checks ClickHouse again inside its turn, where nothing else is inserting.
+ *
+ * A batch whose `signal` is aborted by the time its turn comes (the service is stopping) is not inserted:
+ * it fails with the signal's reason, so its messages are redelivered instead of holding shutdown up.
  */
 export class OverlappingInserts<Row extends EventKey> {
   private readonly journal: CommitJournal;
@@ -35,12 +41,12 @@ export class OverlappingInserts<Row extends EventKey> {
     this.journal = new CommitJournal(remembered);
   }
 
-  /** Inserts the rows not stored yet (each id once) and returns how many that was. */
-  async insertNew(rows: readonly Row[], timings?: (t: InsertTimings) => void): Promise<number> {
+  /** Inserts the rows not stored yet (each key once) and returns how many that was. */
+  async insertNew(rows: readonly Row[], timings?: (t: InsertTimings) => void, signal?: AbortSignal): Promise<number> {
     if (rows.length === 0) return 0;
     const checkStarted = performance.now();
     const mark = this.journal.mark();
-    const checking = this.store.existingIds(rows);
+    const checking = this.store.check(rows);
     let checkSeconds = 0;
     // Awaited in the turn; settled earlier, a failure must not count as unhandled meanwhile.
     checking.then(
@@ -49,18 +55,20 @@ export class OverlappingInserts<Row extends EventKey> {
     );
     // The turn is taken now, before the check answers, so batches are inserted in the order they came.
     return this.inTurn(async () => {
-      const existing = await checking;
+      // Stopping: not even the check is waited for (on chDB it queues behind every statement before it).
+      const checked = await (signal ? untilAborted(checking, signal) : checking);
       const started = performance.now();
       const committedSince = this.journal.since(mark);
-      const known = committedSince === undefined ? await this.store.existingIds(rows) : union(existing, committedSince);
+      const check =
+        committedSince === undefined ? await this.store.check(rows) : { stored: checked.stored, registered: union(checked.registered, committedSince) };
       let inserted: number;
       try {
-        inserted = await this.store.insertExcept(rows, known);
+        inserted = await this.store.complete(rows, check, signal);
       } catch (error) {
         this.journal.failed();
         throw error;
       }
-      // Every id of the batch is stored now: the rows just inserted and the ones found already there.
+      // Every key of the batch is stored and registered now: the rows just inserted and the ones found already there.
       this.journal.committed(rows);
       timings?.({ checkSeconds, insertSeconds: (performance.now() - started) / 1000 });
       return inserted;
@@ -74,7 +82,7 @@ export class OverlappingInserts<Row extends EventKey> {
   }
 }
 
-/** The ids of the last few commits, numbered, and whether an insert failed since a given point. */
+/** The keys of the last few commits, numbered, and whether an insert failed since a given point. */
 class CommitJournal {
   private sequence = 0;
   private entries: Array<{ sequence: number; ids: readonly string[] | undefined }> = [];
@@ -87,16 +95,16 @@ class CommitJournal {
   }
 
   committed(rows: readonly EventKey[]): void {
-    this.push(rows.map((row) => row.id));
+    this.push(rows.map(eventKey));
   }
 
-  /** An insert failed: it may have stored some of its rows, which no earlier check can have seen. */
+  /** An insert failed: it may have stored or registered some of its rows, which no earlier check can have seen. */
   failed(): void {
     this.push(undefined);
   }
 
   /**
-   * The ids committed after `mark`, or undefined when that cannot be told from memory (an insert failed
+   * The keys committed after `mark`, or undefined when that cannot be told from memory (an insert failed
    * since, or the commits since are more than it keeps): then only a new check is exact.
    */
   since(mark: number): Set<string> | undefined {
@@ -114,6 +122,25 @@ class CommitJournal {
     this.entries.push({ sequence: ++this.sequence, ids });
     if (this.entries.length > this.capacity) this.entries.shift();
   }
+}
+
+/** `work`, or the signal's reason as soon as it is aborted, whichever comes first. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
 }
 
 function union(a: ReadonlySet<string>, b: ReadonlySet<string>): ReadonlySet<string> {

@@ -41,8 +41,10 @@ interface SourceRow {
 /**
  * Reloads the ClickHouse projection from Postgres, the system of record: deletes the scope in
  * ClickHouse (events and rollups), streams the scope out of Postgres through a cursor, and inserts it in
- * batches with the projector's duplicate check, so running it twice, or beside the live projector,
- * never double-counts.
+ * batches with the projector's check of `audit_events`, so running it twice, or beside the live
+ * projector, never double-counts. Every reloaded id is registered in `audit_event_ids`; the registry
+ * itself is never cleared (an id stays used after its event is purged), so it is not what the reload
+ * checks against.
  */
 @Injectable()
 export class ProjectionRebuilder {
@@ -81,7 +83,7 @@ export class ProjectionRebuilder {
       for (;;) {
         const page = await client.query<SourceRow>(`FETCH ${PAGE} FROM rebuild_cursor`);
         if (page.rows.length === 0) break;
-        inserted += await this.events.insertNew(page.rows.map(toRow));
+        inserted += await this.events.reload(page.rows.map(toRow));
         done += page.rows.length;
         onProgress(done, Math.max(total, done));
       }

@@ -8,6 +8,7 @@ import {
   MESSAGING_CONFIG,
   STREAMS,
   SUBJECTS,
+  TransientError,
   type Delivery,
   type FailureKind,
   type MessagingConfig,
@@ -36,6 +37,8 @@ const checkSeconds = histogram(
 @Injectable()
 export class ProjectorConsumer extends JetStreamBatchConsumer<EncodedEventRow> {
   private readonly inserts: OverlappingInserts<EncodedEventRow>;
+  /** Aborted when shutdown begins: a batch not inserted by then is redelivered rather than waited for. */
+  private readonly shutdown = new AbortController();
 
   constructor(
     bus: JetStreamConnection,
@@ -56,9 +59,19 @@ export class ProjectorConsumer extends JetStreamBatchConsumer<EncodedEventRow> {
       inFlightBatches: 2,
     });
     this.inserts = new OverlappingInserts({
-      existingIds: (rows) => events.existingIds(rows),
-      insertExcept: (rows, known) => events.insertEncodedExcept(rows, known),
+      check: (rows) => events.check(rows),
+      complete: (rows, check, signal) => events.complete(rows, check, (group, known) => events.insertEncodedExcept(group, known), signal),
     });
+  }
+
+  /**
+   * A batch still waiting for its insert turn when the service is told to stop is handed back (nak) at
+   * once instead of inserted: shutdown then waits for at most the insert under way. The same holds for
+   * the one-message-at-a-time retries after a failed batch, which could otherwise go on for minutes.
+   */
+  override async beforeApplicationShutdown(): Promise<void> {
+    this.shutdown.abort(new TransientError('the projector is stopping; the batch is redelivered'));
+    await super.beforeApplicationShutdown();
   }
 
   protected decode(message: JsMsg): EncodedEventRow {
@@ -72,6 +85,7 @@ export class ProjectorConsumer extends JetStreamBatchConsumer<EncodedEventRow> {
         insertSeconds.observe(t.insertSeconds);
         checkSeconds.observe(t.checkSeconds);
       },
+      this.shutdown.signal,
     );
     rowsProjected.inc({ result: 'inserted' }, inserted);
     rowsProjected.inc({ result: 'duplicate' }, batch.length - inserted);

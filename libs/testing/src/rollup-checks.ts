@@ -21,3 +21,15 @@ export const ROLLUP_CHECKS = {
              FROM audit_events GROUP BY organizationId, d, u ORDER BY organizationId, d, u`,
   },
 } as const;
+
+/**
+ * One row comparing a rollup with its direct aggregate inside ClickHouse, for callers that must not read
+ * every row back (a CLI's output, a large data set): how many aggregate rows the rollup lacks or gets
+ * wrong (`missing`), how many it has that the events do not give (`extra`), and how many there are.
+ * Both are 0 exactly when the two queries of the check answer the same rows.
+ */
+export function rollupDifferenceQuery(check: { rollup: string; events: string }): string {
+  return `SELECT (SELECT count() FROM ((${check.events}) EXCEPT ALL (${check.rollup}))) AS missing,
+                 (SELECT count() FROM ((${check.rollup}) EXCEPT ALL (${check.events}))) AS extra,
+                 (SELECT count() FROM (${check.events})) AS rows`;
+}
