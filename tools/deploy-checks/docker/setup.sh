@@ -57,7 +57,7 @@ fi
 
 if ! docker image inspect audit-deploy/nats:bookworm >/dev/null 2>&1; then
   rootfs "$WORK/nats-rootfs" nats-server
-  import_image "$WORK/nats-rootfs" audit-deploy/nats:bookworm --change 'ENTRYPOINT ["/usr/bin/nats-server"]'
+  import_image "$WORK/nats-rootfs" audit-deploy/nats:bookworm --change 'ENTRYPOINT ["/usr/sbin/nats-server"]'
 fi
 
 if ! docker image inspect audit-deploy/postgres:bookworm >/dev/null 2>&1; then
