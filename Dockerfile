@@ -45,14 +45,16 @@ RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
 FROM base AS runtime
-ARG APP=ingest-app
-ENV NODE_ENV=production APP=${APP} PORT=3000
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY package.json tsconfig.base.json ./
 COPY scripts/run.js scripts/start-app.js ./scripts/
 COPY libs ./libs
 COPY apps ./apps
 COPY --from=console /app/dist/apps/console ./dist/apps/console
+# APP comes after the copies: an ARG or ENV changes the cache key of every later layer, and the images of
+# the different apps would each carry their own copy of node_modules instead of sharing it.
+ARG APP=ingest-app
+ENV NODE_ENV=production APP=${APP} PORT=3000
 # Fails the build when APP names no application. The relative defaults that write (EXPORT_DIR
 # .data/exports, AUTH_SECRET_FILE .data/auth-secret) land in /app/.data, the only directory the app user owns.
 RUN node scripts/start-app.js --resolve \

@@ -2,7 +2,7 @@
 const { readdirSync, existsSync } = require('node:fs');
 const path = require('node:path');
 
-const projects = ['apps', 'libs'].flatMap((dir) =>
+const projects = ['apps', 'libs', 'tools'].flatMap((dir) =>
   readdirSync(path.join(__dirname, dir))
     .map((name) => path.join(__dirname, dir, name, 'jest.config.js'))
     .filter((file) => existsSync(file)),

@@ -1,13 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { checkCompose } from './checks/compose-checks';
+import { parseDocument } from 'yaml';
+import { checkCompose, composeSchemaProblems } from './checks/compose-checks';
 import { checkNatsValues, checkOperatorResources } from './checks/operator-resources';
 import { checkPlatform } from './checks/platform-checks';
 import { readSourceFacts } from './checks/source-facts';
 import { checkComposeFile, checkOverlay, overlayNames } from './deployment-checks';
-import { renderKustomization } from './kustomize/render';
-import type { Resource } from './kustomize/resource';
+import { KustomizeError, renderKustomization } from './kustomize';
+import type { Resource } from './resource';
 import { unknownFieldProblems } from './validate/known-fields';
 import { validateAgainstModels } from './validate/model-schemas';
 
@@ -18,6 +19,7 @@ const root = path.resolve(__dirname, '../../..');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = Record<string, any>;
 const facts = readSourceFacts(root);
+const readYaml = (file: string): Loose => parseDocument(readFileSync(path.join(root, file), 'utf8'), { merge: true }).toJS() as Loose;
 
 /**
  * The deployment in this repository (k8s/ overlays, docker-compose.yml) rendered and checked against the
@@ -41,8 +43,38 @@ describe('deployment manifests', () => {
     expect(deployments).toEqual(expect.arrayContaining(facts.apps.filter((a) => a.service).map((a) => a.dir)));
   });
 
-  it('docker-compose.yml parses, builds every service app and starts them in an acyclic, health-gated order', () => {
+  it('docker-compose.yml is valid Compose, builds every service app and starts them in an acyclic, health-gated order', () => {
     expect(checkComposeFile(root)).toEqual([]);
+  });
+});
+
+describe('the real tools behind the checks', () => {
+  it('renders with kubectl kustomize, and names the overlay and the cause when kustomize refuses it', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'overlay-'));
+    try {
+      writeFileSync(path.join(dir, 'kustomization.yaml'), 'resources:\n  - service.yaml\npatches:\n  - path: missing-patch.yaml\n');
+      writeFileSync(path.join(dir, 'service.yaml'), 'apiVersion: v1\nkind: Service\nmetadata: { name: s }\nspec: { ports: [{ port: 80 }] }\n');
+      expect(() => renderKustomization(dir)).toThrow(KustomizeError);
+      expect(() => renderKustomization(dir)).toThrow(new RegExp(`kubectl kustomize ${dir} exited with 1: [\\s\\S]*missing-patch.yaml`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('holds docker-compose.yml to the Compose Specification schema: unknown keys, wrong types and values by path', () => {
+    const compose = (readYaml('docker-compose.yml'));
+    compose.services.writer.helthcheck = compose.services.writer.healthcheck;
+    compose.services.migrate.restart = 'never';
+    compose.services.query.depends_on.nats.condition = 'service_ready';
+    compose.volumes = ['nats-data'];
+    expect(composeSchemaProblems(compose)).toEqual(
+      expect.arrayContaining([
+        '/services/writer: unknown key helthcheck',
+        expect.stringMatching(/^\/services\/query\/depends_on\/nats\/condition: should be equal to one of the allowed values \(service_started, service_healthy, service_completed_successfully\)/),
+        '/volumes: should be object',
+      ]),
+    );
+    expect(composeSchemaProblems(readYaml('docker-compose.yml'))).toEqual([]);
   });
 });
 
@@ -110,10 +142,11 @@ describe('the checks catch what they are for', () => {
       get(r, 'ScaledObject', 'projector').spec.triggers[0].metadata.stream = 'AUDIT_INGEST';
       get(r, 'ScaledObject', 'exporter').spec.triggers[0].metadata.consumer = 'sink-webhook';
     });
-    expect(checkPlatform(resources, facts, 'audit')).toEqual([
-      expect.stringMatching(/^ScaledObject writer: consumer "writers" is not a durable consumer the code creates/),
-      'ScaledObject projector: consumer projector reads AUDIT_EVENTS, not AUDIT_INGEST',
+    // In kustomize's output order (by kind, then name): compare as a sorted list.
+    expect(checkPlatform(resources, facts, 'audit').sort()).toEqual([
       'ScaledObject exporter: consumer sink-webhook exists only when WEBHOOK_URL is set on exporter; KEDA would read the whole stream as its lag',
+      'ScaledObject projector: consumer projector reads AUDIT_EVENTS, not AUDIT_INGEST',
+      expect.stringMatching(/^ScaledObject writer: consumer "writers" is not a durable consumer the code creates/),
     ]);
   });
 

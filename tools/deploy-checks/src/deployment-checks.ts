@@ -4,8 +4,8 @@ import { checkCompose } from './checks/compose-checks';
 import { checkNatsValues, checkOperatorResources } from './checks/operator-resources';
 import { checkPlatform } from './checks/platform-checks';
 import { readSourceFacts } from './checks/source-facts';
-import { renderKustomization } from './kustomize/render';
-import type { Resource } from './kustomize/resource';
+import { renderKustomization } from './kustomize';
+import type { Resource } from './resource';
 import { unknownFieldProblems } from './validate/known-fields';
 import { validateAgainstModels } from './validate/model-schemas';
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
-import { describeResource, type Resource } from '../kustomize/resource';
+import { describeResource, type Resource } from '../resource';
 
 /** Where the TypeScript declaration of a kind lives, if kubernetes-models (or its KEDA package) has one. */
 export function modelTypeModule(apiVersion: string, kind: string): string | undefined {
@@ -19,7 +19,7 @@ export function modelTypeModule(apiVersion: string, kind: string): string | unde
  * field the type does not have. Resources without a model are skipped (checked by operator-resources).
  */
 export function unknownFieldProblems(resources: readonly Resource[], root: string): string[] {
-  const file = path.join(root, 'libs/deploy-checks/src/__rendered_manifests__.mts');
+  const file = path.join(root, 'tools/deploy-checks/src/__rendered_manifests__.mts');
   const imports = new Map<string, string>();
   const lines: string[] = [];
   const starts: Array<{ line: number; resource: Resource }> = [];

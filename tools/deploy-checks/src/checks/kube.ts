@@ -1,4 +1,4 @@
-import { isObject, type JsonObject, type Resource } from '../kustomize/resource';
+import { isObject, type JsonObject, type Resource } from '../resource';
 
 /** Small typed views over rendered manifests, for the checks. */
 export interface Container {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { describeResource, type Resource } from '../kustomize/resource';
+import { describeResource, type Resource } from '../resource';
 
 export interface SchemaResult {
   /** Resources with no model in kubernetes-models or @kubernetes-models/keda: they need checks of their own. */

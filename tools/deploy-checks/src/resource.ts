@@ -16,12 +16,3 @@ export function isObject(value: unknown): value is JsonObject {
 export function describeResource(resource: Pick<Resource, 'apiVersion' | 'kind' | 'metadata'>): string {
   return `${resource.apiVersion} ${resource.kind} ${resource.metadata?.name ?? '<unnamed>'}`;
 }
-
-/** The API group of an apiVersion: `apps` for `apps/v1`, empty for the core `v1`. */
-export function apiGroup(apiVersion: string): string {
-  return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
-}
-
-export function clone<T>(value: T): T {
-  return structuredClone(value);
-}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { describeResource, isObject, type JsonObject, type Resource } from '../kustomize/resource';
+import { describeResource, isObject, type JsonObject, type Resource } from '../resource';
 import { environment, ofKind, podTemplate } from './kube';
 
 /**

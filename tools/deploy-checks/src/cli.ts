@@ -1,22 +1,15 @@
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { checkComposeFile, checkOverlay, overlayNames } from './deployment-checks';
-import { renderKustomization } from './kustomize/render';
 
-const USAGE = `usage: node scripts/run.js libs/deploy-checks/src/cli.ts <command>
+const USAGE = `usage: node scripts/run.js tools/deploy-checks/src/cli.ts <command>
 
-  render <kustomization dir>   print the rendered manifests, like \`kustomize build <dir>\`
-  check                        render and validate every overlay and docker-compose.yml; exit 1 on a problem
+  check   render (kubectl kustomize) and validate every overlay and docker-compose.yml; exit 1 on a problem
 `;
 
 /** The deployment checks from a shell: what the jest suite asserts, printed. */
 function main(argv: string[]): number {
   const root = path.resolve(__dirname, '../../..');
-  const [command, target] = argv;
-  if (command === 'render' && target) {
-    for (const resource of renderKustomization(path.resolve(target))) process.stdout.write(`---\n${stringify(resource)}`);
-    return 0;
-  }
+  const [command] = argv;
   if (command === 'check') {
     let failed = 0;
     for (const overlay of overlayNames(root)) {

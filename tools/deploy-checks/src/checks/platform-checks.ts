@@ -1,4 +1,4 @@
-import { isObject, type Resource } from '../kustomize/resource';
+import { isObject, type Resource } from '../resource';
 import { environment, find, ofKind, podTemplate, selects, type Container, type LabelSelector } from './kube';
 import type { AppFacts, SourceFacts } from './source-facts';
 

@@ -1,17 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import Ajv from 'ajv';
 import { parseDocument } from 'yaml';
-import { isObject, type JsonObject } from '../kustomize/resource';
+import { isObject, type JsonObject } from '../resource';
 import { routeProblem } from './platform-checks';
 import type { SourceFacts } from './source-facts';
 
-/** Keys of the Compose specification this file may use (https://docs.docker.com/reference/compose-file/). */
-const TOP_LEVEL = new Set(['name', 'services', 'volumes', 'networks', 'configs', 'secrets']);
-const SERVICE_KEYS = new Set([
-  'build', 'image', 'command', 'entrypoint', 'environment', 'env_file', 'depends_on', 'ports', 'expose', 'volumes', 'healthcheck',
-  'restart', 'profiles', 'ulimits', 'user', 'working_dir', 'networks', 'labels', 'stop_grace_period', 'stop_signal', 'deploy', 'init', 'read_only', 'tmpfs',
-]);
-const CONDITIONS = new Set(['service_started', 'service_healthy', 'service_completed_successfully']);
+/** The Compose Specification's JSON schema (vendored: see schema/README.md). */
+const COMPOSE_SCHEMA = path.join(__dirname, '../../schema/compose-spec.json');
 
 interface ComposeService {
   build?: { context?: string; args?: Record<string, string> };
@@ -26,8 +22,8 @@ interface ComposeService {
 }
 
 /**
- * docker-compose.yml against the code: it parses (with the `<<` merges it uses), uses only Compose keys,
- * builds every service app by its Nx project name, starts them after a completed migration and healthy
+ * docker-compose.yml against the code: it parses (with the `<<` merges it uses), is valid against the
+ * Compose Specification's JSON schema, builds every service app by its Nx project name, starts them after a completed migration and healthy
  * servers in an order without cycles, and gives each the variables its modules need.
  */
 export function checkCompose(file: string, facts: SourceFacts, root: string): string[] {
@@ -35,7 +31,7 @@ export function checkCompose(file: string, facts: SourceFacts, root: string): st
   const document = parseDocument(readFileSync(file, 'utf8'), { merge: true });
   if (document.errors.length > 0) return document.errors.map((e) => `${file}: ${e.message}`);
   const compose = document.toJS() as JsonObject;
-  for (const key of Object.keys(compose)) if (!TOP_LEVEL.has(key) && !key.startsWith('x-')) problems.push(`${file}: unknown top-level key ${key}`);
+  problems.push(...composeSchemaProblems(compose).map((problem) => `${file}: ${problem}`));
   const services = (isObject(compose.services) ? compose.services : {}) as Record<string, ComposeService>;
   const volumes = new Set(Object.keys(isObject(compose.volumes) ? compose.volumes : {}));
   const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
@@ -43,7 +39,6 @@ export function checkCompose(file: string, facts: SourceFacts, root: string): st
 
   for (const [name, service] of Object.entries(services)) {
     const what = `compose service ${name}`;
-    for (const key of Object.keys(service)) if (!SERVICE_KEYS.has(key)) problems.push(`${what}: unknown key ${key}`);
     const app = service.build?.args?.APP;
     if (service.build) {
       if (!app || !facts.apps.some((a) => a.project === app)) problems.push(`${what}: build arg APP=${app ?? '(none)'} names no app with a main.ts in apps/`);
@@ -52,7 +47,6 @@ export function checkCompose(file: string, facts: SourceFacts, root: string): st
     for (const [dependency, { condition = 'service_started' } = {}] of Object.entries(service.depends_on ?? {})) {
       const target = services[dependency];
       if (!target) problems.push(`${what}: depends on unknown service ${dependency}`);
-      else if (!CONDITIONS.has(condition)) problems.push(`${what}: unknown condition ${condition}`);
       else if (condition === 'service_healthy' && !target.healthcheck && !(target.build && imageHasHealthcheck)) problems.push(`${what}: waits for ${dependency} to be healthy, which has no healthcheck`);
       else if (condition === 'service_completed_successfully' && target.restart !== 'no') problems.push(`${what}: waits for ${dependency} to complete, which must not restart`);
     }
@@ -90,6 +84,24 @@ export function checkCompose(file: string, facts: SourceFacts, root: string): st
     if (env.MIGRATE_ON_START !== 'false' && migrate) problems.push(`compose service ${name}: set MIGRATE_ON_START=false, the ${migrate} service migrates`);
   }
   return problems;
+}
+
+/**
+ * Where the file breaks the Compose Specification's schema, one line per violation: the path in the file
+ * and the rule (an unknown key names itself). Compose merges `<<` before it validates, and so does the caller.
+ */
+export function composeSchemaProblems(compose: unknown): string[] {
+  // ajv 6 (draft-07, the schema's draft); the schema's own $schema URL is https, which ajv 6 does not know.
+  const validate = new Ajv({ allErrors: true, jsonPointers: true, validateSchema: false, unknownFormats: 'ignore' }).compile(
+    JSON.parse(readFileSync(COMPOSE_SCHEMA, 'utf8')) as object,
+  );
+  if (validate(compose)) return [];
+  return (validate.errors ?? []).map((error) => {
+    const where = error.dataPath || '/';
+    const params = error.params as { additionalProperty?: string; allowedValues?: unknown[] };
+    if (params.additionalProperty) return `${where}: unknown key ${params.additionalProperty}`;
+    return `${where}: ${error.message ?? error.keyword}${params.allowedValues ? ` (${params.allowedValues.join(', ')})` : ''}`;
+  });
 }
 
 /**
