@@ -1,7 +1,9 @@
 import { readConfig } from '@audit/platform';
+import { readNatsClientConfig, type NatsClientConfig } from './nats-connect-options';
 
 export interface MessagingConfig {
-  natsUrl: string;
+  /** Servers, credentials, TLS and inbox prefix of the connection (NATS_URL, NATS_USER, ...). */
+  nats: NatsClientConfig;
   /** How long AUDIT_EVENTS keeps events; consumers that fall further behind than this lose the rest. */
   streamMaxAgeMs: number;
   /** Window in which a repeated event id is dropped by the server (Nats-Msg-Id). */
@@ -21,7 +23,7 @@ export const MESSAGING_CONFIG = Symbol('MESSAGING_CONFIG');
 export const readMessagingConfig = (source: Record<string, string | undefined> = process.env): MessagingConfig =>
   readConfig(
     (env) => ({
-      natsUrl: env.url('NATS_URL', ['nats:', 'tls:']) ?? 'nats://127.0.0.1:4222',
+      nats: readNatsClientConfig(env),
       streamMaxAgeMs: env.duration('STREAM_MAX_AGE', '7d'),
       dedupWindowMs: env.duration('STREAM_DEDUP_WINDOW', '10m'),
       dlqMaxAgeMs: env.duration('DLQ_MAX_AGE', '30d'),

@@ -1,4 +1,5 @@
 export * from './config';
+export * from './nats-connect-options';
 export * from './subjects';
 export * from './errors';
 export * from './streams';

@@ -5,6 +5,7 @@ import { connect } from '@nats-io/transport-node';
 import { PipelinedPublisher } from '@audit/jetstream-publish';
 import { HealthRegistry } from '@audit/platform';
 import { MESSAGING_CONFIG, type MessagingConfig } from './config';
+import { natsConnectOptions } from './nats-connect-options';
 import { provisionStreams } from './streams';
 
 /**
@@ -26,7 +27,7 @@ export class JetStreamConnection implements OnModuleInit, OnApplicationShutdown 
 
   async onModuleInit(): Promise<void> {
     this.connection = await connect({
-      servers: this.config.natsUrl,
+      ...natsConnectOptions(this.config.nats),
       name: 'audit-trail',
       maxReconnectAttempts: -1,
       reconnectTimeWait: 1_000,
