@@ -6,10 +6,10 @@ import { PipelinedPublisher } from '@audit/jetstream-publish';
 import { HealthRegistry } from '@audit/platform';
 import { MESSAGING_CONFIG, type MessagingConfig } from './config';
 import { natsConnectOptions } from './nats-connect-options';
-import { provisionStreams } from './streams';
+import { provisionStreams, verifyStreams } from './streams';
 
 /**
- * The process's one NATS connection: reconnects forever, provisions the streams once connected,
+ * The process's one NATS connection: reconnects forever, provisions (or, without the right to, checks) the streams once connected,
  * and drains on shutdown so in-flight publishes and acks are flushed.
  */
 @Injectable()
@@ -39,8 +39,10 @@ export class JetStreamConnection implements OnModuleInit, OnApplicationShutdown 
     void this.watchStatus(this.connection);
     this.manager = await jetstreamManager(this.connection);
     this.client = jetstream(this.connection);
-    this.pipelined = new PipelinedPublisher(this.connection);
-    await provisionStreams(this.manager, this.config);
+    // Acks come back under the configured inbox prefix, the only one the user may be allowed to read.
+    this.pipelined = new PipelinedPublisher(this.connection, { inboxPrefix: this.config.nats.inboxPrefix });
+    if (this.config.provisionStreams) await provisionStreams(this.manager, this.config);
+    else await verifyStreams(this.manager, this.config);
     this.health.register('nats', () => (this.isConnected() ? undefined : 'NATS connection is down'));
   }
 

@@ -12,7 +12,7 @@ import {
   type TestBus,
   type TestNats,
 } from '@audit/testing';
-import { freePort } from '@audit/embedded';
+import { createServer } from 'node:net';
 import { readMessagingConfig } from './config';
 import { JetStreamConnection } from './jetstream.connection';
 import { MessagingModule } from './messaging.module';
@@ -21,6 +21,15 @@ import { provisionStreams } from './streams';
 import { eventsSubject, ingestSubject, STREAMS } from './subjects';
 
 jest.setTimeout(60_000);
+
+/** A port nothing listens on. */
+const closedPort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 1));
+    });
+  });
 
 const HOUR = 3_600_000;
 
@@ -107,7 +116,7 @@ describe('streams and the event publisher (real NATS)', () => {
     });
 
     it('connects through a NATS_URL list whose first server is down', async () => {
-      const dead = `nats://127.0.0.1:${await freePort()}`;
+      const dead = `nats://127.0.0.1:${await closedPort()}`;
       const listed = await bootModules([PlatformModule, MessagingModule], { NATS_URL: `${dead},${nats.url}` });
       try {
         expect(listed.get(JetStreamConnection).isConnected()).toBe(true);
