@@ -197,6 +197,14 @@ describe('cli', () => {
     expect(await db.query(`SELECT count(*)::int AS n FROM api_keys`)).toEqual(keysBefore);
   }, 60_000);
 
+  it('streams provision creates the streams as the provisioner, and is refused to a service user', async () => {
+    const refused = await run(['streams', 'provision'], nats.env('writer'));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/Permissions Violation/i);
+    const out = await run(['streams', 'provision', '--json'], nats.env('provisioner'));
+    expect({ code: out.code, out: JSON.parse(out.stdout) as unknown }).toEqual({ code: 0, out: { streams: ['AUDIT_INGEST', 'AUDIT_EVENTS', 'AUDIT_DLQ'] } });
+  }, 60_000);
+
   it('demo --org X --events 100 publishes 100 events of every action type on audit.ingest.X', async () => {
     // The platform provisions the streams when it starts; do what it does, without consuming anything.
     const nc = await connect({ servers: nats.url });

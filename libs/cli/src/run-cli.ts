@@ -4,6 +4,7 @@ import { ConfigError } from '@audit/platform';
 import { openCliContext } from './cli-context';
 import { demoCommand } from './commands/demo';
 import { emitterCommand } from './commands/emitter';
+import { streamsCommand } from './commands/streams';
 import { projectionsCommand } from './commands/projections';
 import { sqlCommand } from './commands/sql';
 import { keysCommand } from './commands/keys';
@@ -30,6 +31,7 @@ export const USAGE = `usage: npm run cli -- <command> [options] [--json]
   demo --org <org> --events <n> [--span 7d] [--seed 42]
                                                publish realistic events of all 34 types on the bus
   emitter --org <org>                          the NATS user an emitter of <org> connects as (embedded defaults)
+  streams provision                            create or update the AUDIT_* streams (as the NATS provisioner)
   retention set --org <org> --days <n|default> keep <n> days of the organization (0 = forever)
   retention show [--org <org>]                 the default and each organization's retention and hold
   retention hold --org <org> --reason <text>   legal hold: nothing of the organization is deleted
@@ -80,6 +82,9 @@ export async function runCli(argv: string[]): Promise<number> {
         break;
       case 'retention':
         await retentionCommand(context, action, values, out);
+        break;
+      case 'streams':
+        await streamsCommand(action, out);
         break;
       case 'emitter':
         await emitterCommand(values, out);
