@@ -2,17 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import {
-  BUS_SERVICES,
-  emitterInboxPrefix,
-  emitterPermissions,
-  emitterUser,
-  platformPermissions,
-  provisionerPermissions,
-  servicePermissions,
-  type BusPermissions,
-  type BusService,
-} from '@audit/messaging';
+import { BUS_SERVICES, busUsers, emitterInboxPrefix, emitterUser, type BusService } from '@audit/messaging';
 
 /** A NATS identity a client connects with: the values of NATS_USER, NATS_PASSWORD and NATS_INBOX_PREFIX. */
 export interface NatsCredentials {
@@ -125,16 +115,36 @@ export function renderNatsServerConfig(options: NatsServerConfigOptions): string
   return `${json.slice(0, -2)},\n  "authorization": {\n    include ${JSON.stringify(path.basename(files.users))}\n  }\n}\n`;
 }
 
-/** The `users = [...]` block: every user of {@link NatsAuthState} with its permissions. */
+/** The `users = [...]` block: every user of {@link NatsAuthState} with its permissions (see busUsers). */
 export function renderNatsUsers(auth: NatsAuthState): string {
-  const user = (name: string, password: string, permissions: BusPermissions) => ({ user: name, password, permissions });
-  const users = [
-    user('provisioner', auth.provisioner, provisionerPermissions()),
-    user('platform', auth.platform, platformPermissions()),
-    ...BUS_SERVICES.map((service) => user(service, auth.services[service], servicePermissions(service))),
-    ...Object.entries(auth.emitters).map(([org, password]) => user(emitterUser(org), password, emitterPermissions(org))),
-  ];
+  const passwords: Record<string, string> = { provisioner: auth.provisioner, platform: auth.platform, ...auth.services };
+  for (const [org, password] of Object.entries(auth.emitters)) passwords[emitterUser(org)] = password;
+  const users = busUsers(Object.keys(auth.emitters)).map(({ user, permissions }) => ({ user, password: passwords[user], permissions }));
   return `users = ${JSON.stringify(users, null, 2)}\n`;
+}
+
+/** The environment variable that holds a user's password in docker/nats-server.conf, e.g. NATS_PASSWORD_EMITTER_ACME. */
+export const passwordVariable = (user: string): string => `NATS_PASSWORD_${user.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+
+/**
+ * docker/nats-server.conf (Docker Compose): the same users as the embedded server, with each password read
+ * from the server's environment (`$NATS_PASSWORD_<USER>`), and an emitter user for each organization given.
+ */
+export function renderComposeNatsConfig(emitterOrganizations: readonly string[]): string {
+  const marker = (user: string) => `@@${passwordVariable(user)}@@`;
+  const users = busUsers(emitterOrganizations).map(({ user, permissions }) => ({ user, password: marker(user), permissions }));
+  const body = JSON.stringify(users, null, 2).replace(/"@@(NATS_PASSWORD_[A-Z0-9_]+)@@"/g, '$$$1');
+  return [
+    '# Generated from libs/messaging bus-permissions.ts by renderComposeNatsConfig (libs/embedded nats-auth.ts);',
+    '# a test fails when they differ. Passwords come from the nats container\'s environment (docker-compose.yml).',
+    '# Another organization\'s emitter: add it to COMPOSE_EMITTERS in that test and regenerate, then',
+    '# `docker compose kill -s HUP nats` reloads the users without a restart (docs/nats-security.md).',
+    'port: 4222',
+    'http_port: 8222',
+    'jetstream { store_dir: "/data" }',
+    `authorization { users = ${body.replace(/\n/g, '\n  ')} }`,
+    '',
+  ].join('\n');
 }
 
 /** Writes the users and the server configuration of `options.dir`; returns the users. */

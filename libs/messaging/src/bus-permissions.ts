@@ -73,3 +73,23 @@ export function platformPermissions(): BusPermissions {
   for (const service of BUS_SERVICES) for (const subject of servicePermissions(service).publish.allow) publish.add(subject);
   return { publish: { allow: [...publish] }, subscribe: { allow: ['_INBOX.>'] } };
 }
+
+/** A user of the platform's bus: its name and permissions (the password comes from wherever the deployment keeps it). */
+export interface BusUser {
+  user: string;
+  permissions: BusPermissions;
+}
+
+/**
+ * Every user of the platform's bus, for the organizations given: the provisioner, the all-in-one platform
+ * user (`npm start`), one user per service, and one emitter user per organization. The embedded server,
+ * the tests' servers, docker/nats-server.conf and the Helm values are all derived from this list.
+ */
+export function busUsers(emitterOrganizations: readonly string[]): BusUser[] {
+  return [
+    { user: 'provisioner', permissions: provisionerPermissions() },
+    { user: 'platform', permissions: platformPermissions() },
+    ...BUS_SERVICES.map((service) => ({ user: service, permissions: servicePermissions(service) })),
+    ...emitterOrganizations.map((org) => ({ user: emitterUser(org), permissions: emitterPermissions(org) })),
+  ];
+}
