@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { freePort } from '@audit/embedded';
-import { createTestDatabase, startTestNats, waitFor, type TestDatabase, type TestNats } from '@audit/testing';
+import { provisionStreams, readMessagingConfig } from '@audit/messaging';
+import { connectTestBus, createTestDatabase, startTestNats, waitFor, type TestDatabase, type TestNats, type TestNatsRole } from '@audit/testing';
 import { readSourceFacts } from '../checks/source-facts';
 import { assembleRuntimeImage, listFiles, type AssembledImage } from './assemble';
 
@@ -46,6 +47,9 @@ describe('the runtime image, assembled from the Dockerfile without a Docker engi
     });
     compose = (parseDocument(readFileSync(path.join(context, 'docker-compose.yml'), 'utf8'), { merge: true }).toJS() as { services: Record<string, ComposeService> }).services;
     nats = await startTestNats();
+    // As compose's `streams` service does: the services' NATS users may not create streams.
+    const bus = await connectTestBus(nats.url);
+    await provisionStreams(bus.jsm, readMessagingConfig({ NATS_URL: nats.url })).finally(() => bus.close());
     db = await createTestDatabase('audit_image');
   });
 
@@ -60,7 +64,9 @@ describe('the runtime image, assembled from the Dockerfile without a Docker engi
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(service.environment ?? {})) env[name] = composeDefault(String(value)).replaceAll('/app/', `${image.root}/`);
     for (const name of Object.keys(env)) if (name.startsWith('CLICKHOUSE_')) delete env[name];
-    return { PATH: process.env.PATH ?? '/usr/bin:/bin', ...image.env, ...env, APP: app, PORT: String(port), DATABASE_URL: db.url, NATS_URL: nats.url };
+    // The compose service's NATS user, with this test server's password for it.
+    const identity = env.NATS_USER ? nats.env(env.NATS_USER as TestNatsRole) : { NATS_URL: nats.url };
+    return { PATH: process.env.PATH ?? '/usr/bin:/bin', ...image.env, ...env, APP: app, PORT: String(port), DATABASE_URL: db.url, ...identity };
   };
 
   const serviceFor = (app: string): ComposeService => {
