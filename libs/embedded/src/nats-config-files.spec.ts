@@ -15,6 +15,11 @@ describe('NATS users of the shipped deployments', () => {
     expect(readFileSync(path.join(root, 'docker/nats-server.conf'), 'utf8')).toBe(renderComposeNatsConfig(SHIPPED_EMITTERS));
   });
 
+  it("the dev overlay's NATS configuration is the same", () => {
+    const configMap = parse(readFileSync(path.join(root, 'k8s/overlays/dev/nats-config.yaml'), 'utf8')) as { data: Record<string, string> };
+    expect(configMap.data['nats-server.conf']).toBe(renderComposeNatsConfig(SHIPPED_EMITTERS));
+  });
+
   it("the production NATS Helm values carry every user but the all-in-one platform's, with the code's permissions and a password from the Secret", () => {
     const values = parse(readFileSync(path.join(root, 'k8s/overlays/production/nats-values.yaml'), 'utf8')) as {
       config: { merge: { authorization: { users: Array<{ user: string; password: string; permissions: unknown }> } } };
