@@ -136,8 +136,8 @@ export function renderComposeNatsConfig(emitterOrganizations: readonly string[])
   const body = JSON.stringify(users, null, 2).replace(/"@@(NATS_PASSWORD_[A-Z0-9_]+)@@"/g, '$$$1');
   return [
     '# Generated from libs/messaging bus-permissions.ts by renderComposeNatsConfig (libs/embedded nats-auth.ts);',
-    '# a test fails when they differ. Passwords come from the nats container\'s environment (docker-compose.yml).',
-    '# Another organization\'s emitter: add it to COMPOSE_EMITTERS in that test and regenerate, then',
+    '# a test fails when they differ. Passwords come from the server\'s environment (NATS_PASSWORD_<USER>).',
+    '# Emitters of other organizations: `node scripts/run.js scripts/render-nats-config.ts acme globex`, then',
     '# `docker compose kill -s HUP nats` reloads the users without a restart (docs/nats-security.md).',
     'port: 4222',
     'http_port: 8222',
