@@ -53,8 +53,8 @@ const violation = (operation: string, subject: string) => expect.objectContainin
 /**
  * Item 4 of issue 14: nats-server refuses what a user may not do (an emitter forging canonical events or
  * writing another organization's raw events, a service touching streams), and what reaches AUDIT_EVENTS
- * anyway (here from the privileged test connection) is dead-lettered by the writer and the projector,
- * both running as their own restricted users.
+ * anyway (here from the privileged test connection) is dead-lettered by the writer and the projector.
+ * Ingest, the writer and the projector run as their own restricted users, so the genuine path works under them.
  */
 describe('the bus is closed', () => {
   let db: TestDatabase;
@@ -169,7 +169,9 @@ describe('the bus is closed', () => {
       return pg.length === 1 && Number(rows[0]?.n) === 1 ? true : undefined;
     });
     const dead = await waitFor('each forgery dead-lettered by both', async () => {
-      const found = (await readStream(bus.jsm, STREAMS.dlq)).filter((m) => seqs.includes(Number(m.headers[DLQ_HEADERS.streamSequence])));
+      const found = (await readStream(bus.jsm, STREAMS.dlq)).filter(
+        (m) => [dlqSubject('writer'), dlqSubject('projector')].includes(m.subject) && seqs.includes(Number(m.headers[DLQ_HEADERS.streamSequence])),
+      );
       return found.length >= 2 * forgeries.length ? found : undefined;
     });
     for (const consumer of ['writer', 'projector']) {
