@@ -199,6 +199,14 @@ describe('cli', () => {
     expect(await db.query(`SELECT count(*)::int AS n FROM api_keys`)).toEqual(keysBefore);
   }, 60_000);
 
+  it('streams provision creates the streams as the provisioner, and is refused to a service user', async () => {
+    const refused = await run(['streams', 'provision'], nats.env('writer'));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/Permissions Violation/i);
+    const out = await run(['streams', 'provision', '--json'], nats.env('provisioner'));
+    expect({ code: out.code, out: JSON.parse(out.stdout) as unknown }).toEqual({ code: 0, out: { streams: ['AUDIT_INGEST', 'AUDIT_EVENTS', 'AUDIT_DLQ'] } });
+  }, 60_000);
+
   it('demo --org X --events 100 publishes 100 events of every action type on audit.ingest.X', async () => {
     // The platform provisions the streams when it starts; do what it does, without consuming anything.
     const nc = await connect({ servers: nats.url });
@@ -206,8 +214,23 @@ describe('cli', () => {
       const jsm = await jetstreamManager(nc);
       await provisionStreams(jsm, readMessagingConfig({ NATS_URL: nats.url }));
 
-      const out = await json<{ organizationId: string; published: number; seconds: number }>(['demo', '--org', 'demo-org', '--events', '100']);
-      expect(out).toEqual({ organizationId: 'demo-org', published: 100, seconds: expect.any(Number) });
+      // As the organization's emitter user, which may publish audit.ingest.demo-org and nothing else.
+      const emitter = await nats.emitter('demo-org');
+      const result = await run(['demo', '--org', 'demo-org', '--events', '100', '--json'], {
+        NATS_USER: emitter.user,
+        NATS_PASSWORD: emitter.password,
+        NATS_INBOX_PREFIX: emitter.inboxPrefix,
+      });
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(JSON.parse(result.stdout)).toEqual({ organizationId: 'demo-org', published: 100, seconds: expect.any(Number) });
+      // Another organization's emitter user is refused the same demo.
+      const other = await nats.emitter('other-org');
+      const refused = await run(['demo', '--org', 'demo-org', '--events', '1'], {
+        NATS_USER: other.user,
+        NATS_PASSWORD: other.password,
+        NATS_INBOX_PREFIX: other.inboxPrefix,
+      });
+      expect(refused.code).toBe(1);
 
       const { state } = await jsm.streams.info('AUDIT_INGEST');
       expect(state.messages).toBe(100);

@@ -1,6 +1,6 @@
 import { AuditClient, type AuditClientOptions } from './audit-client';
 import { HttpTransport } from './http-transport';
-import { NatsTransport } from './nats-transport';
+import { NatsTransport, type NatsIdentity } from './nats-transport';
 
 /** Options of {@link createAuditClient}: a NATS URL, or an ingest URL with an API key. */
 export type CreateAuditClientOptions = AuditClientOptions &
@@ -12,7 +12,7 @@ export type CreateAuditClientOptions = AuditClientOptions &
         name?: string;
         /** Connect and per-ack timeout in ms (default 5000). */
         timeoutMs?: number;
-      }
+      } & NatsIdentity
     | {
         /** Ingest service base URL, e.g. `https://audit.example.com`. */
         baseUrl: string;
@@ -34,7 +34,15 @@ export type CreateAuditClientOptions = AuditClientOptions &
 export async function createAuditClient(opts: CreateAuditClientOptions): Promise<AuditClient> {
   const clientOpts: AuditClientOptions = { validate: opts.validate };
   if ('natsUrl' in opts) {
-    const transport = await NatsTransport.connect({ servers: opts.natsUrl, name: opts.name, timeoutMs: opts.timeoutMs });
+    const transport = await NatsTransport.connect({
+      servers: opts.natsUrl,
+      name: opts.name,
+      timeoutMs: opts.timeoutMs,
+      user: opts.user,
+      password: opts.password,
+      inboxPrefix: opts.inboxPrefix,
+      tls: opts.tls,
+    });
     return new AuditClient(transport, clientOpts);
   }
   const transport = new HttpTransport({

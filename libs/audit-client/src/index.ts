@@ -12,7 +12,7 @@ export { AuditClientError } from './errors';
 export type { AuditClientErrorCode, AuditClientErrorOptions } from './errors';
 export type { AuditEventWithId, AuditTransport } from './transport';
 export { NatsTransport } from './nats-transport';
-export type { NatsConnectOptions, NatsTransportOptions } from './nats-transport';
+export type { NatsConnectOptions, NatsIdentity, NatsTransportOptions } from './nats-transport';
 export { HttpTransport } from './http-transport';
 export type { HttpTransportOptions } from './http-transport';
 export { createAuditClient } from './create-audit-client';

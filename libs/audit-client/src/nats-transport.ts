@@ -22,15 +22,35 @@ export type NatsTransportOptions = {
    * `audit.ingest.>` and nothing else.
    */
   subjectPrefix?: string;
+  /**
+   * The inbox prefix the connection was opened with (`inboxPrefix` of connect()), when it is not
+   * `_INBOX`: acks are received there. {@link NatsTransport.connect} passes it on itself.
+   */
+  inboxPrefix?: string;
+};
+
+/**
+ * Who the emitting service is to NATS. On the platform's bus an emitter is a user allowed to publish
+ * only `audit.ingest.<its organization>` and to read only its own reply inbox, so `inboxPrefix` must be
+ * the one the operator issued with the user (e.g. `_INBOX_<org>`); see docs/nats-security.md.
+ */
+export type NatsIdentity = {
+  user?: string;
+  password?: string;
+  /** Subject prefix of the reply inbox on which JetStream acks arrive (default `_INBOX`). */
+  inboxPrefix?: string;
+  /** TLS files, e.g. `{ caFile }` to verify the server, plus `certFile` and `keyFile` for a client certificate. */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
 };
 
 /** Options of {@link NatsTransport.connect}. */
-export type NatsConnectOptions = NatsTransportOptions & {
-  /** NATS server URL(s), e.g. `nats://nats:4222`. */
-  servers: string | string[];
-  /** Connection name shown by the server's monitoring (default `audit-client`). */
-  name?: string;
-};
+export type NatsConnectOptions = NatsTransportOptions &
+  NatsIdentity & {
+    /** NATS server URL(s), e.g. `nats://nats:4222`. */
+    servers: string | string[];
+    /** Connection name shown by the server's monitoring (default `audit-client`). */
+    name?: string;
+  };
 
 /**
  * Sends events over NATS JetStream: each event is published as JSON to
@@ -61,7 +81,8 @@ export class NatsTransport implements AuditTransport {
     const timeoutMs = positiveInt(opts.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs');
     this.maxInFlight = positiveInt(opts.maxInFlight, DEFAULT_MAX_IN_FLIGHT, 'maxInFlight');
     this.subjectPrefix = opts.subjectPrefix ?? INGEST_SUBJECT_PREFIX;
-    this.publisher = new PipelinedPublisher(nc, { timeoutMs });
+    // Acks arrive under the connection's inbox prefix: the only inbox an emitter user may read.
+    this.publisher = new PipelinedPublisher(nc, { timeoutMs, inboxPrefix: opts.inboxPrefix });
   }
 
   /**
@@ -80,6 +101,9 @@ export class NatsTransport implements AuditTransport {
         noAsyncTraces: true,
         // An emitting service lives long: survive NATS restarts instead of giving up after 10 attempts.
         maxReconnectAttempts: -1,
+        ...(opts.user === undefined ? {} : { user: opts.user, pass: opts.password }),
+        ...(opts.inboxPrefix === undefined ? {} : { inboxPrefix: opts.inboxPrefix }),
+        ...(opts.tls === undefined ? {} : { tls: opts.tls }),
       });
     } catch (err) {
       throw new AuditClientError('UNAVAILABLE', `cannot connect to NATS at ${String(opts.servers)}: ${describeError(err)}`, {

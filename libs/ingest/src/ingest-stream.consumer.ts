@@ -15,6 +15,7 @@ import {
   type MessagingConfig,
 } from '@audit/messaging';
 import { busEventId } from './bus-event-id';
+import { deadLetterBody } from './dead-letter-body';
 import { INGEST_CONFIG, type IngestConfig } from './config';
 import { acceptedEvents } from './metrics';
 import { redact } from './redaction';
@@ -28,7 +29,7 @@ const UTF8 = new TextDecoder();
  * Takes raw events that services published on `audit.ingest.<org>` (AUDIT_INGEST, a work queue),
  * validates them, refuses those older than their organization's retention and redacts them exactly as
  * HTTP ingest does, and republishes them canonically. An invalid or expired event is dead-lettered with
- * the reason.
+ * the reason, without its metadata.
  */
 @Injectable()
 export class IngestStreamConsumer extends JetStreamBatchConsumer<AuditEvent> {
@@ -69,6 +70,11 @@ export class IngestStreamConsumer extends JetStreamBatchConsumer<AuditEvent> {
       throw new PermanentError(`organizationId "${result.event.organizationId}" does not match subject ${message.subject}`);
     }
     return result.event;
+  }
+
+  /** A refused event was never redacted: its dead letter keeps no metadata (see deadLetterBody). */
+  protected override deadLetterData(message: JsMsg): Uint8Array {
+    return deadLetterBody(message.data);
   }
 
   protected async handleBatch(batch: ReadonlyArray<Delivery<AuditEvent>>): Promise<void> {

@@ -285,6 +285,11 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     if (kind !== 'permanent') this.logger.warn({ msg: 'batch failed; will retry', kind, reason, size: deliveries.length });
   }
 
+  /** The body a dead letter keeps: the message as it came, unless a subclass must first remove what may not be stored. */
+  protected deadLetterData(message: JsMsg): Uint8Array {
+    return message.data;
+  }
+
   /** Publishes the message with the reason to AUDIT_DLQ, then terminates it; if the DLQ is unreachable, retries later. */
   protected async deadLetter(message: JsMsg, reason: string): Promise<void> {
     const h = natsHeaders();
@@ -294,7 +299,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     h.set(DLQ_HEADERS.streamSequence, String(message.seq));
     h.set(DLQ_HEADERS.deliveries, String(message.info.deliveryCount));
     try {
-      await this.bus.js.publish(dlqSubject(this.options.durable), message.data, {
+      await this.bus.js.publish(dlqSubject(this.options.durable), this.deadLetterData(message), {
         headers: h,
         msgID: `${this.options.durable}:${message.info.stream}:${message.seq}`,
       });

@@ -3,11 +3,11 @@ import type { AuditEvent } from '@audit/contracts';
 import type { HealthRegistry } from '@audit/platform';
 import { JetStreamBatchConsumer, type BatchConsumerOptions } from './batch-consumer';
 import type { MessagingConfig } from './config';
-import { decodeCanonicalEvent } from './decode-event';
+import { decodeCanonicalEvent, envelopeOf } from './decode-event';
 import type { JetStreamConnection } from './jetstream.connection';
 import { STREAMS, SUBJECTS } from './subjects';
 
-/** A projection of the canonical log: a durable consumer of every AUDIT_EVENTS message, decoded as an event. */
+/** A projection of the canonical log: a durable consumer of every AUDIT_EVENTS message, decoded and re-checked as an event (see decodeCanonicalEvent). */
 export abstract class CanonicalEventsConsumer extends JetStreamBatchConsumer<AuditEvent> {
   protected constructor(
     bus: JetStreamConnection,
@@ -19,6 +19,6 @@ export abstract class CanonicalEventsConsumer extends JetStreamBatchConsumer<Aud
   }
 
   protected decode(message: JsMsg): AuditEvent {
-    return decodeCanonicalEvent(message.data);
+    return decodeCanonicalEvent(message.data, envelopeOf(message));
   }
 }

@@ -1,7 +1,14 @@
 import { readConfig } from '@audit/platform';
+import { readNatsClientConfig, type NatsClientConfig } from './nats-connect-options';
 
 export interface MessagingConfig {
-  natsUrl: string;
+  /** Servers, credentials, TLS and inbox prefix of the connection (NATS_URL, NATS_USER, ...). */
+  nats: NatsClientConfig;
+  /**
+   * Whether this process creates and updates the streams at start (NATS_PROVISION_STREAMS, default true).
+   * Where services run as users that may not touch streams, the provisioner does it and they only check.
+   */
+  provisionStreams: boolean;
   /** How long AUDIT_EVENTS keeps events; consumers that fall further behind than this lose the rest. */
   streamMaxAgeMs: number;
   /** Window in which a repeated event id is dropped by the server (Nats-Msg-Id). */
@@ -24,7 +31,8 @@ export const MESSAGING_CONFIG = Symbol('MESSAGING_CONFIG');
 export const readMessagingConfig = (source: Record<string, string | undefined> = process.env): MessagingConfig =>
   readConfig(
     (env) => ({
-      natsUrl: env.url('NATS_URL', ['nats:', 'tls:']) ?? 'nats://127.0.0.1:4222',
+      nats: readNatsClientConfig(env),
+      provisionStreams: env.bool('NATS_PROVISION_STREAMS', true),
       streamMaxAgeMs: env.duration('STREAM_MAX_AGE', '7d'),
       dedupWindowMs: env.duration('STREAM_DEDUP_WINDOW', '10m'),
       dlqMaxAgeMs: env.duration('DLQ_MAX_AGE', '30d'),

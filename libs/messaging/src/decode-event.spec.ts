@@ -1,36 +1,116 @@
+import fc from 'fast-check';
+import { ACTION_TYPES, type AuditEvent } from '@audit/contracts';
 import { canonicalEvent } from '@audit/testing';
-import { decodeCanonicalEvent } from './decode-event';
+import { decodeCanonicalEvent, RECEIVED_AT_SKEW_MS, type CanonicalEnvelope } from './decode-event';
 import { PermanentError } from './errors';
+import { eventsSubject } from './subjects';
 
 const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
 
-const failure = (data: Uint8Array): PermanentError => {
+/** Where ingest would have published the event, stored the moment it was received. */
+const envelopeFor = (event: Pick<AuditEvent, 'organizationId' | 'actionType' | 'receivedAt'>): CanonicalEnvelope => ({
+  subject: eventsSubject(event.organizationId, event.actionType),
+  storedAtMs: Date.parse(event.receivedAt),
+});
+
+const failure = (data: Uint8Array, envelope: CanonicalEnvelope): string => {
   try {
-    decodeCanonicalEvent(data);
+    decodeCanonicalEvent(data, envelope);
   } catch (error) {
     expect(error).toBeInstanceOf(PermanentError);
-    return error as PermanentError;
+    return (error as PermanentError).message;
   }
   throw new Error('expected a PermanentError');
 };
 
+/** A forged payload, judged on the subject and at the time ingest would have used for the genuine event. */
+const forged = (genuine: AuditEvent, changes: Record<string, unknown>): string =>
+  failure(bytes({ ...genuine, ...changes }), envelopeFor(genuine));
+
+const emitterInput = fc.record(
+  {
+    organizationId: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/),
+    actionType: fc.constantFrom(...ACTION_TYPES),
+    userId: fc.option(fc.string({ minLength: 1, maxLength: 40 }).filter((s) => !s.includes('\u0000'))),
+    ipAddress: fc.option(fc.oneof(fc.ipV4(), fc.ipV6())),
+    responseTimeMs: fc.option(fc.nat({ max: 1_000_000 })),
+    pageName: fc.option(fc.string({ maxLength: 50 }).filter((s) => !s.includes('\u0000'))),
+    metadata: fc.dictionary(fc.string({ maxLength: 10 }).filter((s) => !s.includes('\u0000')), fc.oneof(fc.integer(), fc.boolean(), fc.string({ maxLength: 20 }).filter((s) => !s.includes('\u0000')))),
+    createdAt: fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2030-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString()),
+  },
+  { requiredKeys: ['organizationId', 'actionType'] },
+);
+
 describe('decodeCanonicalEvent', () => {
-  it('returns a canonical event as it was published', () => {
-    const event = canonicalEvent({ organizationId: 'org_a', actionType: 'LOGIN', userId: 'u', metadata: { a: 1 } });
-    expect(decodeCanonicalEvent(bytes(event))).toEqual(event);
+  const receivedAt = new Date('2030-06-01T00:00:00Z');
+
+  it('returns every event ingest could have published, as it was published', () => {
+    fc.assert(
+      fc.property(emitterInput, (input) => {
+        const event = canonicalEvent(input, receivedAt);
+        expect(decodeCanonicalEvent(bytes(event), envelopeFor(event))).toEqual(event);
+      }),
+    );
+  });
+
+  it('dead-letters an event published on another organization or action type than its own', () => {
+    fc.assert(
+      fc.property(emitterInput, fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/), fc.constantFrom(...ACTION_TYPES), (input, org, type) => {
+        const event = canonicalEvent(input, receivedAt);
+        fc.pre(org !== event.organizationId || type !== event.actionType);
+        expect(failure(bytes(event), { ...envelopeFor(event), subject: eventsSubject(org, type) })).toBe(
+          `subject audit.events.${org}.${type} does not match the event (organizationId "${event.organizationId}", actionType "${event.actionType}")`,
+        );
+      }),
+    );
   });
 
   it('refuses what is not JSON or not an object', () => {
-    expect(failure(bytes('{nope')).message).toBe('payload is not JSON');
-    expect(failure(bytes('null')).message).toBe('payload is not an object');
-    expect(failure(bytes('42')).message).toBe('payload is not an object');
+    const envelope = { subject: 'audit.events.acme.LOGIN', storedAtMs: receivedAt.getTime() };
+    expect(failure(bytes('{nope'), envelope)).toBe('payload is not JSON');
+    expect(failure(bytes('null'), envelope)).toBe('payload is not an object');
+    expect(failure(bytes([]), envelope)).toBe('payload is not an object');
   });
 
-  it('names every column it cannot store', () => {
-    expect(failure(bytes({ organizationId: 'org_a' })).message).toBe('not a canonical event: bad id, actionType, createdAt, receivedAt, metadata');
-    const event = canonicalEvent({ organizationId: 'org_a', actionType: 'LOGIN' });
-    expect(failure(bytes({ ...event, id: 'not-a-uuid', actionType: 'DANCE' })).message).toBe('not a canonical event: bad id, actionType');
-    expect(failure(bytes({ ...event, createdAt: 'yesterday', metadata: [] })).message).toBe('not a canonical event: bad createdAt, metadata');
-    expect(failure(bytes({ ...event, organizationId: 7, receivedAt: null })).message).toBe('not a canonical event: bad organizationId, receivedAt');
+  describe('the forgeries of the review, each dead-lettered with its reason', () => {
+    const genuine = canonicalEvent({ organizationId: 'acme', actionType: 'QUERY_RUN', queryName: 'q', metadata: { query: 'select 1' } }, receivedAt);
+
+    it('metadata over 32 KiB', () => {
+      expect(forged(genuine, { metadata: { blob: 'x'.repeat(900_000) } })).toMatch(/^not a canonical event: metadata must serialise to at most 32768 bytes/);
+    });
+
+    it('a 100,000-character page name', () => {
+      expect(forged(genuine, { pageName: 'p'.repeat(100_000) })).toBe('not a canonical event: pageName must be at most 1024 characters (got 100000)');
+    });
+
+    it('createdAt in 2200', () => {
+      expect(forged(genuine, { createdAt: '2200-01-01T00:00:00.000Z' })).toMatch(/^not a canonical event: createdAt must be at most 5 minutes in the future/);
+    });
+
+    it('receivedAt after the stream stored the message, or not as ingest writes it', () => {
+      const late = new Date(receivedAt.getTime() + RECEIVED_AT_SKEW_MS + 1).toISOString();
+      expect(forged(genuine, { receivedAt: late })).toBe(
+        `not a canonical event: receivedAt ${late} is after the stream stored the message (${receivedAt.toISOString()})`,
+      );
+      expect(forged(genuine, { receivedAt: '2030-06-01T02:00:00+02:00' })).toMatch(/^not a canonical event: receivedAt must be an ISO-8601 instant/);
+      expect(forged(genuine, { receivedAt: undefined })).toMatch(/^not a canonical event: receivedAt must be an ISO-8601 instant/);
+    });
+
+    it("an event of globex on an acme subject", () => {
+      expect(forged(genuine, { organizationId: 'globex' })).toBe(
+        'subject audit.events.acme.QUERY_RUN does not match the event (organizationId "globex", actionType "QUERY_RUN")',
+      );
+    });
+
+    it('fields missing, added, or in a form ingest does not write', () => {
+      const withoutUser: Record<string, unknown> = { ...genuine };
+      delete withoutUser['user'];
+      expect(failure(bytes(withoutUser), envelopeFor(genuine))).toBe('not a canonical event: user not as ingest writes them');
+      expect(forged(genuine, { id: genuine.id.toUpperCase(), createdAt: '2030-06-01T02:00:00+02:00' })).toBe(
+        'not a canonical event: id, createdAt not as ingest writes them',
+      );
+      expect(forged(genuine, { schemaVersion: 2, extra: true })).toMatch(/^not a canonical event: schemaVersion is set by ingest.*; extra is not a field of the event schema$/);
+      expect(forged(genuine, { actionType: 'DANCE' })).toMatch(/^not a canonical event: actionType must be one of the 34 action types/);
+    });
   });
 });

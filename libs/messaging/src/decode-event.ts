@@ -1,28 +1,92 @@
-import { isActionType, isUuid, type AuditEvent } from '@audit/contracts';
+import type { JsMsg } from '@nats-io/jetstream';
+import { validateEvent, type AuditEvent } from '@audit/contracts';
 import { PermanentError } from './errors';
-
 
 const UTF8 = new TextDecoder();
 
 /**
- * Canonical events were validated by ingest; this only guards the columns the store depends on,
- * so a foreign or corrupted message is dead-lettered instead of failing a whole batch.
+ * How far ingest's clock may run ahead of the NATS server's when it stamps `receivedAt`: a canonical event
+ * received later than the server stored it (beyond this) was not stamped by ingest.
  */
-export function decodeCanonicalEvent(data: Uint8Array): AuditEvent {
-  let value: Partial<AuditEvent>;
+export const RECEIVED_AT_SKEW_MS = 60_000;
+
+/** Where and when a canonical message was stored: its subject, and the stream's timestamp (epoch ms). */
+export interface CanonicalEnvelope {
+  subject: string;
+  storedAtMs: number;
+}
+
+/** The envelope of a delivered JetStream message. */
+export const envelopeOf = (message: JsMsg): CanonicalEnvelope => ({
+  subject: message.subject,
+  storedAtMs: Math.floor(Number(message.info.timestampNanos) / 1e6),
+});
+
+/** Top-level fields compared with the validated event (`metadata` is re-parsed by validation, so it always matches). */
+const COMPARED = ['schemaVersion', 'id', 'organizationId', 'actionType', 'userId', 'ipAddress', 'responseTimeMs', 'pageName', 'queryName', 'resourceName', 'createdAt'] as const;
+
+/**
+ * Decodes a message of AUDIT_EVENTS and re-checks it as if it had never met ingest: only ingest may
+ * publish there, but a consumer that writes must not trust the bus alone (a leaked credential, a
+ * misconfigured server). The event must be exactly what ingest's validation would have produced
+ * (the contract of `validateEvent`, judged at its own `receivedAt`, and in canonical form: lower-case
+ * id, `toISOString()` dates, every field present), lie on its own subject
+ * (`audit.events.<organizationId>.<actionType>`), and carry a `receivedAt` that is a valid date no later
+ * than the server stored it (plus {@link RECEIVED_AT_SKEW_MS}). Anything else is a {@link PermanentError}
+ * whose message names each problem, so the consumer dead-letters it with that reason.
+ *
+ * What this cannot see: redaction (its rules belong to ingest) and a `receivedAt` backdated by a
+ * publisher with access to the stream; the server's permissions (docs/nats-security.md) close those.
+ */
+export function decodeCanonicalEvent(data: Uint8Array, envelope: CanonicalEnvelope): AuditEvent {
+  let value: unknown;
   try {
-    value = JSON.parse(UTF8.decode(data)) as Partial<AuditEvent>;
+    value = JSON.parse(UTF8.decode(data));
   } catch {
     throw new PermanentError('payload is not JSON');
   }
-  const problems: string[] = [];
-  if (typeof value !== 'object' || value === null) throw new PermanentError('payload is not an object');
-  if (typeof value.id !== 'string' || !isUuid(value.id)) problems.push('id');
-  if (typeof value.organizationId !== 'string') problems.push('organizationId');
-  if (!isActionType(value.actionType)) problems.push('actionType');
-  if (typeof value.createdAt !== 'string' || Number.isNaN(Date.parse(value.createdAt))) problems.push('createdAt');
-  if (typeof value.receivedAt !== 'string' || Number.isNaN(Date.parse(value.receivedAt))) problems.push('receivedAt');
-  if (typeof value.metadata !== 'object' || value.metadata === null || Array.isArray(value.metadata)) problems.push('metadata');
-  if (problems.length > 0) throw new PermanentError(`not a canonical event: bad ${problems.join(', ')}`);
-  return value as AuditEvent;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new PermanentError('payload is not an object');
+  const payload = value as Record<string, unknown>;
+  const { receivedAt, ...emitted } = payload;
+
+  const receivedAtMs = canonicalInstant(receivedAt);
+  if (receivedAtMs === undefined) throw new PermanentError(`not a canonical event: receivedAt must be an ISO-8601 instant as ingest writes it (got ${JSON.stringify(receivedAt)})`);
+  if (receivedAtMs > envelope.storedAtMs + RECEIVED_AT_SKEW_MS) {
+    throw new PermanentError(
+      `not a canonical event: receivedAt ${String(receivedAt)} is after the stream stored the message (${new Date(envelope.storedAtMs).toISOString()})`,
+    );
+  }
+
+  const at = new Date(receivedAtMs);
+  const result = validateEvent(emitted, { now: at, receivedAt: at });
+  if (!result.ok) {
+    throw new PermanentError(`not a canonical event: ${result.errors.map((e) => `${e.path} ${e.reason}`).join('; ')}`);
+  }
+  const event = result.event;
+  const differing = COMPARED.filter((key) => payload[key] !== event[key]);
+  if (!sameUser(payload['user'], event.user)) differing.push('user' as never);
+  if (differing.length > 0) throw new PermanentError(`not a canonical event: ${differing.join(', ')} not as ingest writes them`);
+
+  const [prefix, kind, organizationId, actionType, ...rest] = envelope.subject.split('.');
+  if (prefix !== 'audit' || kind !== 'events' || rest.length > 0 || organizationId !== event.organizationId || actionType !== event.actionType) {
+    throw new PermanentError(
+      `subject ${envelope.subject} does not match the event (organizationId "${event.organizationId}", actionType "${event.actionType}")`,
+    );
+  }
+  return event;
+}
+
+/** Epoch ms of a `toISOString()` string, or undefined for anything else (another spelling, an invalid date, not a string). */
+function canonicalInstant(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms) || new Date(ms).toISOString() !== value) return undefined;
+  return ms;
+}
+
+function sameUser(given: unknown, validated: AuditEvent['user']): boolean {
+  if (validated === null) return given === null;
+  if (typeof given !== 'object' || given === null) return false;
+  const user = given as Record<string, unknown>;
+  return user['email'] === validated.email && user['userName'] === validated.userName;
 }

@@ -1,4 +1,5 @@
 export * from './config';
+export * from './nats-connect-options';
 export * from './subjects';
 export * from './errors';
 export * from './streams';
@@ -8,4 +9,5 @@ export * from './batch-consumer';
 export * from './canonical-events.consumer';
 export * from './messaging.module';
 export * from './decode-event';
+export * from './bus-permissions';
 export * from './activity-recorder';

@@ -5,10 +5,11 @@ import { connect } from '@nats-io/transport-node';
 import { PipelinedPublisher } from '@audit/jetstream-publish';
 import { HealthRegistry } from '@audit/platform';
 import { MESSAGING_CONFIG, type MessagingConfig } from './config';
-import { provisionStreams } from './streams';
+import { natsConnectOptions } from './nats-connect-options';
+import { provisionStreams, verifyStreams } from './streams';
 
 /**
- * The process's one NATS connection: reconnects forever, provisions the streams once connected,
+ * The process's one NATS connection: reconnects forever, provisions (or, without the right to, checks) the streams once connected,
  * and drains on shutdown so in-flight publishes and acks are flushed.
  */
 @Injectable()
@@ -26,7 +27,7 @@ export class JetStreamConnection implements OnModuleInit, OnApplicationShutdown 
 
   async onModuleInit(): Promise<void> {
     this.connection = await connect({
-      servers: this.config.natsUrl,
+      ...natsConnectOptions(this.config.nats),
       name: 'audit-trail',
       maxReconnectAttempts: -1,
       reconnectTimeWait: 1_000,
@@ -38,8 +39,10 @@ export class JetStreamConnection implements OnModuleInit, OnApplicationShutdown 
     void this.watchStatus(this.connection);
     this.manager = await jetstreamManager(this.connection);
     this.client = jetstream(this.connection);
-    this.pipelined = new PipelinedPublisher(this.connection);
-    await provisionStreams(this.manager, this.config);
+    // Acks come back under the configured inbox prefix, the only one the user may be allowed to read.
+    this.pipelined = new PipelinedPublisher(this.connection, { inboxPrefix: this.config.nats.inboxPrefix });
+    if (this.config.provisionStreams) await provisionStreams(this.manager, this.config);
+    else await verifyStreams(this.manager, this.config);
     this.health.register('nats', () => (this.isConnected() ? undefined : 'NATS connection is down'));
   }
 

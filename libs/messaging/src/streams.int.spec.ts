@@ -12,13 +12,24 @@ import {
   type TestBus,
   type TestNats,
 } from '@audit/testing';
+import { createServer } from 'node:net';
 import { readMessagingConfig } from './config';
+import { JetStreamConnection } from './jetstream.connection';
 import { MessagingModule } from './messaging.module';
 import { EventPublisher } from './publisher';
 import { provisionStreams } from './streams';
 import { eventsSubject, ingestSubject, STREAMS } from './subjects';
 
 jest.setTimeout(60_000);
+
+/** A port nothing listens on. */
+const closedPort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 1));
+    });
+  });
 
 const HOUR = 3_600_000;
 
@@ -102,6 +113,17 @@ describe('streams and the event publisher (real NATS)', () => {
       // The module provisions the streams itself at start, from the environment.
       app = await bootModules([PlatformModule, MessagingModule], { NATS_URL: nats.url, STREAM_MAX_AGE: '5h', STREAM_DEDUP_WINDOW: '10m' });
       publisher = app.get(EventPublisher);
+    });
+
+    it('connects through a NATS_URL list whose first server is down', async () => {
+      const dead = `nats://127.0.0.1:${await closedPort()}`;
+      const listed = await bootModules([PlatformModule, MessagingModule], { NATS_URL: `${dead},${nats.url}` });
+      try {
+        expect(listed.get(JetStreamConnection).isConnected()).toBe(true);
+        expect(listed.get(JetStreamConnection).nc.getServer()).toBe(nats.url.replace('nats://', ''));
+      } finally {
+        await listed.close();
+      }
     });
 
     it('provisioned the streams at start from STREAM_MAX_AGE and STREAM_DEDUP_WINDOW', async () => {

@@ -54,3 +54,25 @@ export function isNotFound(error: unknown): boolean {
   const message = error instanceof Error ? error.message : String(error);
   return /not found/i.test(message);
 }
+
+/**
+ * For a process that may not create streams: checks that each exists, naming the missing ones and what
+ * creates them (the provisioner), so a service started before provisioning fails with a clear message.
+ */
+export async function verifyStreams(jsm: JetStreamManager, config: MessagingConfig): Promise<void> {
+  const missing: string[] = [];
+  for (const { name } of streamConfigs(config)) {
+    try {
+      await jsm.streams.info(name);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      missing.push(name);
+    }
+  }
+  if (missing.length > 0) {
+    throw new Error(
+      `stream(s) ${missing.join(', ')} do not exist and NATS_PROVISION_STREAMS=false: run a process as the NATS provisioner ` +
+        'with NATS_PROVISION_STREAMS=true first (docs/nats-security.md)',
+    );
+  }
+}

@@ -3,6 +3,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { ClickHouseEventsRepository, clickHouseFailureKind, encodeEventRow, type EncodedEventRow } from '@audit/clickhouse';
 import {
   decodeCanonicalEvent,
+  envelopeOf,
   JetStreamBatchConsumer,
   JetStreamConnection,
   MESSAGING_CONFIG,
@@ -75,7 +76,7 @@ export class ProjectorConsumer extends JetStreamBatchConsumer<EncodedEventRow> {
   }
 
   protected decode(message: JsMsg): EncodedEventRow {
-    return encodeEventRow(decodeCanonicalEvent(message.data));
+    return encodeEventRow(decodeCanonicalEvent(message.data, envelopeOf(message)));
   }
 
   protected async handleBatch(batch: ReadonlyArray<Delivery<EncodedEventRow>>): Promise<void> {

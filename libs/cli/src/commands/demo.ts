@@ -1,6 +1,7 @@
 import { createAuditClient } from '@audit/audit-client';
 import { parseDuration } from '@audit/platform';
 import { demoEvents } from '../demo-events';
+import { emitterIdentity } from './emitter';
 import { required, UsageError, type Output } from '../output';
 
 /**
@@ -14,7 +15,8 @@ export async function demoCommand(natsUrl: string, values: Record<string, string
   const spanMs = parseDuration(typeof values['span'] === 'string' ? values['span'] : '7d');
   if (spanMs === undefined) throw new UsageError('--span must be a duration such as 24h or 7d');
   const seed = Number(typeof values['seed'] === 'string' ? values['seed'] : '42');
-  const client = await createAuditClient({ natsUrl });
+  // As the organization's emitter user: the bus lets it publish audit.ingest.<org> and nothing else.
+  const client = await createAuditClient({ natsUrl: natsUrl.split(','), ...(await emitterIdentity(org)) });
   const started = Date.now();
   let sent = 0;
   try {

@@ -1,0 +1,95 @@
+import { dlqSubject, ingestSubject, STREAMS, SUBJECTS } from './subjects';
+
+/** What one NATS user may publish and subscribe to: the `permissions` block of a nats-server user. */
+export interface BusPermissions {
+  publish: { allow: string[]; deny?: string[] };
+  subscribe: { allow: string[]; deny?: string[] };
+}
+
+/** The services that connect to the bus, each with the durable consumers it runs. */
+export const SERVICE_CONSUMERS = {
+  ingest: [{ stream: STREAMS.ingest, durable: 'ingest' }],
+  writer: [{ stream: STREAMS.events, durable: 'writer' }],
+  projector: [{ stream: STREAMS.events, durable: 'projector' }],
+  exporter: ['sink-stdout', 'sink-datadog', 'sink-webhook'].map((durable) => ({ stream: STREAMS.events, durable })),
+  query: [],
+  retention: [],
+} as const satisfies Record<string, ReadonlyArray<{ stream: string; durable: string }>>;
+
+export type BusService = keyof typeof SERVICE_CONSUMERS;
+export const BUS_SERVICES = Object.keys(SERVICE_CONSUMERS) as BusService[];
+
+/**
+ * Services that publish canonical events: ingest (every accepted event) and those that record the
+ * platform's own activity (reads, exports, retention changes) through ActivityRecorder. The writer,
+ * the projector and emitters cannot.
+ */
+const PUBLISHES_EVENTS: ReadonlySet<BusService> = new Set(['ingest', 'query', 'exporter', 'retention']);
+
+/** Where an emitter of `organizationId` receives its replies (JetStream acks): its own, so it cannot read another client's. */
+export const emitterInboxPrefix = (organizationId: string): string => `_INBOX_${organizationId}`;
+
+/** The nats-server user name of an organization's emitters, and of each service. */
+export const emitterUser = (organizationId: string): string => `emitter-${organizationId}`;
+
+/** Creating, changing or deleting streams, and everything else: the operator's provisioning user, nobody else. */
+export function provisionerPermissions(): BusPermissions {
+  return { publish: { allow: ['>'] }, subscribe: { allow: ['>'] } };
+}
+
+/** An emitting service of one organization: it publishes raw events on `audit.ingest.<org>` and reads its acks, nothing else. */
+export function emitterPermissions(organizationId: string): BusPermissions {
+  return {
+    publish: { allow: [ingestSubject(organizationId)] },
+    subscribe: { allow: [`${emitterInboxPrefix(organizationId)}.>`] },
+  };
+}
+
+/**
+ * What one service needs: the JetStream API for its own durable consumers (create, update, info, pull)
+ * and their acks, its dead letters, stream info (it checks the streams at start), canonical events only
+ * where it publishes them, and its reply inbox. No stream is created, changed, purged or deleted.
+ */
+export function servicePermissions(service: BusService): BusPermissions {
+  const publish = ['$JS.API.INFO', ...Object.values(STREAMS).map((stream) => `$JS.API.STREAM.INFO.${stream}`)];
+  for (const { stream, durable } of SERVICE_CONSUMERS[service]) {
+    publish.push(
+      `$JS.API.CONSUMER.INFO.${stream}.${durable}`,
+      `$JS.API.CONSUMER.CREATE.${stream}.${durable}`,
+      `$JS.API.CONSUMER.CREATE.${stream}.${durable}.>`,
+      `$JS.API.CONSUMER.DURABLE.CREATE.${stream}.${durable}`,
+      `$JS.API.CONSUMER.MSG.NEXT.${stream}.${durable}`,
+      `$JS.ACK.${stream}.${durable}.>`,
+      dlqSubject(durable),
+    );
+  }
+  if (PUBLISHES_EVENTS.has(service)) publish.push(SUBJECTS.eventsAll);
+  return { publish: { allow: publish }, subscribe: { allow: ['_INBOX.>'] } };
+}
+
+/** Every service in one process (`npm start`, the standalone app): the union of their permissions. */
+export function platformPermissions(): BusPermissions {
+  const publish = new Set<string>();
+  for (const service of BUS_SERVICES) for (const subject of servicePermissions(service).publish.allow) publish.add(subject);
+  return { publish: { allow: [...publish] }, subscribe: { allow: ['_INBOX.>'] } };
+}
+
+/** A user of the platform's bus: its name and permissions (the password comes from wherever the deployment keeps it). */
+export interface BusUser {
+  user: string;
+  permissions: BusPermissions;
+}
+
+/**
+ * Every user of the platform's bus, for the organizations given: the provisioner, the all-in-one platform
+ * user (`npm start`), one user per service, and one emitter user per organization. The embedded server,
+ * the tests' servers, docker/nats-server.conf and the Helm values are all derived from this list.
+ */
+export function busUsers(emitterOrganizations: readonly string[]): BusUser[] {
+  return [
+    { user: 'provisioner', permissions: provisionerPermissions() },
+    { user: 'platform', permissions: platformPermissions() },
+    ...BUS_SERVICES.map((service) => ({ user: service, permissions: servicePermissions(service) })),
+    ...emitterOrganizations.map((org) => ({ user: emitterUser(org), permissions: emitterPermissions(org) })),
+  ];
+}
