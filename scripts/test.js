@@ -2,12 +2,14 @@
 // `npm test`: every project's jest suite in one run (unit, integration, end-to-end), one file at a time
 // because integration files start their own NATS and databases. Ends with a plain "N passed, N failed" line.
 const { spawnSync } = require('node:child_process');
-const { mkdirSync, readFileSync, existsSync } = require('node:fs');
+const { mkdirSync, readFileSync, existsSync, rmSync } = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const report = path.join(root, 'test-output', 'jest.json');
 mkdirSync(path.dirname(report), { recursive: true });
+// A report left by an earlier run must never be read as this run's (a jest that crashes writes none).
+rmSync(report, { force: true });
 
 const run = spawnSync(
   process.execPath,
