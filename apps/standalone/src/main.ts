@@ -1,10 +1,11 @@
 import { ensureEmbeddedDefaults } from '@audit/embedded';
+import { provisionStreamsAs } from '@audit/messaging';
 import { exitOnStartupError, JsonLogger, runHttpService } from '@audit/platform';
 import { StandaloneModule } from './standalone.module';
 
 async function main(): Promise<void> {
   const logger = new JsonLogger('standalone');
-  const embedded = await ensureEmbeddedDefaults((msg) => logger.log({ msg })).catch((error: unknown) => exitOnStartupError(logger, error));
+  const embedded = await ensureEmbeddedDefaults((msg) => logger.log({ msg }), provisionStreamsAs).catch((error: unknown) => exitOnStartupError(logger, error));
   await runHttpService(StandaloneModule, 'standalone', {
     afterClose: () => embedded.stop(),
     banner: (url) => [

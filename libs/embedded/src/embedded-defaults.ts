@@ -1,12 +1,15 @@
 import path from 'node:path';
 import { EnvReader } from '@audit/platform';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
-import { provisionStreams, readMessagingConfig } from '@audit/messaging';
 import { startEmbeddedNats } from './embedded-nats';
 import { credentialsEnv, loadOrCreateNatsAuth, natsFiles, platformCredentials, provisionerCredentials } from './nats-auth';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { isListening } from './ports';
+
+/**
+ * Creates the platform's streams on the embedded server as the given (provisioner) user. Passed in by the
+ * app, so that this lib, which the test harness uses, does not depend on the messaging lib.
+ */
+export type ProvisionStreams = (server: { url: string; user: string; password: string }) => Promise<void>;
 
 export interface EmbeddedDefaults {
   /** What was started here (and must be stopped on exit); empty when everything came from the environment or was already running. */
@@ -20,7 +23,7 @@ export interface EmbeddedDefaults {
  * permissions (NATS_USER and NATS_PASSWORD are set to the platform user's), with data under DATA_DIR.
  * If another process (a running platform) already serves them on the embedded ports, they are reused.
  */
-export async function ensureEmbeddedDefaults(log: (message: string) => void): Promise<EmbeddedDefaults> {
+export async function ensureEmbeddedDefaults(log: (message: string) => void, provision: ProvisionStreams): Promise<EmbeddedDefaults> {
   const env = new EnvReader();
   const dataDir = path.resolve(env.string('DATA_DIR', '.data'));
   const pgPort = env.int('EMBEDDED_PG_PORT', 54329, { min: 1, max: 65535 });
@@ -51,7 +54,7 @@ export async function ensureEmbeddedDefaults(log: (message: string) => void): Pr
       stops.push(() => nats.stop());
       started.push('nats');
     }
-    await useEmbeddedNatsUsers(natsDir, process.env.NATS_URL);
+    await useEmbeddedNatsUsers(natsDir, process.env.NATS_URL, provision);
   }
   process.env.AUTH_SECRET_FILE ??= path.join(dataDir, 'auth-secret');
   return {
@@ -67,16 +70,9 @@ export async function ensureEmbeddedDefaults(log: (message: string) => void): Pr
  * streams here, once, and the platform's process then connects as the `platform` user, which may not
  * touch streams. NATS_EMBEDDED_DIR tells the CLI where to issue emitter users (`npm run cli -- emitter`).
  */
-async function useEmbeddedNatsUsers(natsDir: string, url: string): Promise<void> {
+async function useEmbeddedNatsUsers(natsDir: string, url: string, provision: ProvisionStreams): Promise<void> {
   const auth = loadOrCreateNatsAuth(natsFiles(natsDir).auth);
   const provisioner = provisionerCredentials(auth);
-  const nc = await connect({ servers: url, user: provisioner.user, pass: provisioner.password, timeout: 5_000 });
-  try {
-    // Only the stream settings (STREAM_*, DLQ_MAX_AGE) are read here; the identity is the provisioner's.
-    const identity = { NATS_URL: url, NATS_USER: undefined, NATS_PASSWORD: undefined, NATS_PASSWORD_FILE: undefined, NATS_CREDS: undefined };
-    await provisionStreams(await jetstreamManager(nc), readMessagingConfig({ ...process.env, ...identity }));
-  } finally {
-    await nc.close();
-  }
+  await provision({ url, user: provisioner.user, password: provisioner.password });
   Object.assign(process.env, credentialsEnv(platformCredentials(auth)), { NATS_PROVISION_STREAMS: 'false', NATS_EMBEDDED_DIR: natsDir });
 }

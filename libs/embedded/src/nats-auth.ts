@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import { BUS_SERVICES, busUsers, emitterInboxPrefix, emitterUser, type BusService } from '@audit/messaging';
+import { BUS_SERVICES, busUsers, emitterInboxPrefix, emitterUser, type BusService } from '@audit/bus-topology';
 
 /** A NATS identity a client connects with: the values of NATS_USER, NATS_PASSWORD and NATS_INBOX_PREFIX. */
 export interface NatsCredentials {

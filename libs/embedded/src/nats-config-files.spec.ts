@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { busUsers } from '@audit/messaging';
+import { busUsers } from '@audit/bus-topology';
 import { passwordVariable, renderComposeNatsConfig } from './nats-auth';
 
 const root = path.resolve(__dirname, '../../..');

@@ -7,7 +7,7 @@ import { JetStreamBatchConsumer, type Delivery } from './batch-consumer';
 import { MESSAGING_CONFIG, type MessagingConfig } from './config';
 import { JetStreamConnection } from './jetstream.connection';
 import { MessagingModule } from './messaging.module';
-import { STREAMS } from './subjects';
+import { STREAMS } from '@audit/bus-topology';
 
 jest.setTimeout(60_000);
 

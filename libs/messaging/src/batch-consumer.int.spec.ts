@@ -8,7 +8,7 @@ import { MESSAGING_CONFIG, type MessagingConfig } from './config';
 import { PermanentError, TransientError } from './errors';
 import { JetStreamConnection } from './jetstream.connection';
 import { MessagingModule } from './messaging.module';
-import { DLQ_HEADERS, dlqSubject, STREAMS } from './subjects';
+import { DLQ_HEADERS, dlqSubject, STREAMS } from '@audit/bus-topology';
 
 jest.setTimeout(60_000);
 

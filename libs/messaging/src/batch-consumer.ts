@@ -6,7 +6,7 @@ import type { MessagingConfig } from './config';
 import { classifyError, type FailureKind } from './errors';
 import type { JetStreamConnection } from './jetstream.connection';
 import { isNotFound } from './streams';
-import { DLQ_HEADERS, dlqSubject } from './subjects';
+import { DLQ_HEADERS, dlqSubject } from '@audit/bus-topology';
 import { WorkInProgress, workingIntervalMs } from './work-in-progress';
 
 export interface BatchConsumerOptions {

@@ -5,7 +5,7 @@ import { JetStreamBatchConsumer, type BatchConsumerOptions } from './batch-consu
 import type { MessagingConfig } from './config';
 import { decodeCanonicalEvent, envelopeOf } from './decode-event';
 import type { JetStreamConnection } from './jetstream.connection';
-import { STREAMS, SUBJECTS } from './subjects';
+import { STREAMS, SUBJECTS } from '@audit/bus-topology';
 
 /** A projection of the canonical log: a durable consumer of every AUDIT_EVENTS message, decoded and re-checked as an event (see decodeCanonicalEvent). */
 export abstract class CanonicalEventsConsumer extends JetStreamBatchConsumer<AuditEvent> {

@@ -3,7 +3,7 @@ import { ACTION_TYPES, type AuditEvent } from '@audit/contracts';
 import { canonicalEvent } from '@audit/testing';
 import { decodeCanonicalEvent, RECEIVED_AT_SKEW_MS, type CanonicalEnvelope } from './decode-event';
 import { PermanentError } from './errors';
-import { eventsSubject } from './subjects';
+import { eventsSubject } from '@audit/bus-topology';
 
 const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
 

@@ -1,6 +1,6 @@
 export * from './config';
 export * from './nats-connect-options';
-export * from './subjects';
+export * from '@audit/bus-topology';
 export * from './errors';
 export * from './streams';
 export * from './jetstream.connection';
@@ -9,5 +9,4 @@ export * from './batch-consumer';
 export * from './canonical-events.consumer';
 export * from './messaging.module';
 export * from './decode-event';
-export * from './bus-permissions';
 export * from './activity-recorder';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuditEvent } from '@audit/contracts';
 import { AppError, histogram } from '@audit/platform';
 import { JetStreamConnection } from './jetstream.connection';
-import { eventsSubject } from './subjects';
+import { eventsSubject } from '@audit/bus-topology';
 
 const publishSeconds = histogram('audit_publish_duration_seconds', 'Time to publish a batch of canonical events and receive every JetStream ack');
 

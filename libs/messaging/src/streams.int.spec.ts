@@ -18,7 +18,7 @@ import { JetStreamConnection } from './jetstream.connection';
 import { MessagingModule } from './messaging.module';
 import { EventPublisher } from './publisher';
 import { provisionStreams } from './streams';
-import { eventsSubject, ingestSubject, STREAMS } from './subjects';
+import { eventsSubject, ingestSubject, STREAMS } from '@audit/bus-topology';
 
 jest.setTimeout(60_000);
 

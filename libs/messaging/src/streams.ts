@@ -1,7 +1,8 @@
-import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+import { DiscardPolicy, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
-import type { MessagingConfig } from './config';
-import { STREAMS, SUBJECTS } from './subjects';
+import { connect } from '@nats-io/transport-node';
+import { readMessagingConfig, type MessagingConfig } from './config';
+import { STREAMS, SUBJECTS } from '@audit/bus-topology';
 
 /** The three streams, derived from configuration; applied idempotently by every service at start. */
 export function streamConfigs(config: MessagingConfig): Array<Partial<StreamConfig> & { name: string }> {
@@ -74,5 +75,19 @@ export async function verifyStreams(jsm: JetStreamManager, config: MessagingConf
       `stream(s) ${missing.join(', ')} do not exist and NATS_PROVISION_STREAMS=false: run a process as the NATS provisioner ` +
         'with NATS_PROVISION_STREAMS=true first (docs/nats-security.md)',
     );
+  }
+}
+
+/**
+ * Provisions the streams on one server as the given user (the provisioner of the embedded nats-server):
+ * only the stream settings (STREAM_*, DLQ_MAX_AGE) are read from the environment, never its identity.
+ */
+export async function provisionStreamsAs(server: { url: string; user: string; password: string }): Promise<void> {
+  const nc = await connect({ servers: server.url, user: server.user, pass: server.password, timeout: 5_000 });
+  try {
+    const identity = { NATS_URL: server.url, NATS_USER: undefined, NATS_PASSWORD: undefined, NATS_PASSWORD_FILE: undefined, NATS_CREDS: undefined };
+    await provisionStreams(await jetstreamManager(nc), readMessagingConfig({ ...process.env, ...identity }));
+  } finally {
+    await nc.close();
   }
 }

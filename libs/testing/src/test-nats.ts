@@ -11,7 +11,7 @@ import {
   startEmbeddedNats,
   type NatsCredentials,
 } from '@audit/embedded';
-import type { BusService } from '@audit/messaging';
+import type { BusService } from '@audit/bus-topology';
 import { waitFor } from './wait-for';
 
 /** Who connects: the provisioner (everything), the all-in-one platform, or one service. */

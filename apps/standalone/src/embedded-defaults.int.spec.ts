@@ -4,9 +4,8 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { freePort } from './ports';
-import { ensureEmbeddedDefaults } from './embedded-defaults';
-import { issueEmitterCredentials } from './nats-auth';
+import { ensureEmbeddedDefaults, freePort, issueEmitterCredentials } from '@audit/embedded';
+import { provisionStreamsAs } from '@audit/messaging';
 
 describe('embedded defaults (npm start without DATABASE_URL / NATS_URL)', () => {
   const saved = { ...process.env };
@@ -29,7 +28,7 @@ describe('embedded defaults (npm start without DATABASE_URL / NATS_URL)', () => 
   });
 
   it('starts a real Postgres and a JetStream server, reuses them from a second process, and stops them', async () => {
-    const first = await ensureEmbeddedDefaults(() => undefined);
+    const first = await ensureEmbeddedDefaults(() => undefined, provisionStreamsAs);
     try {
       expect(first.started).toEqual(['postgres', 'nats']);
       const pg = new Client({ connectionString: process.env.DATABASE_URL });
@@ -60,7 +59,7 @@ describe('embedded defaults (npm start without DATABASE_URL / NATS_URL)', () => 
       delete process.env.DATABASE_URL;
       delete process.env.NATS_URL;
       delete process.env.NATS_PASSWORD;
-      const second = await ensureEmbeddedDefaults(() => undefined);
+      const second = await ensureEmbeddedDefaults(() => undefined, provisionStreamsAs);
       expect(second.started).toEqual([]);
       expect({ db: process.env.DATABASE_URL, nats: process.env.NATS_URL, password: process.env.NATS_PASSWORD }).toEqual(urls);
     } finally {
@@ -72,7 +71,7 @@ describe('embedded defaults (npm start without DATABASE_URL / NATS_URL)', () => 
   it('leaves configured servers alone', async () => {
     process.env.DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
     process.env.NATS_URL = 'nats://127.0.0.1:4222';
-    const result = await ensureEmbeddedDefaults(() => undefined);
+    const result = await ensureEmbeddedDefaults(() => undefined, provisionStreamsAs);
     expect(result.started).toEqual([]);
     expect(process.env.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/test');
   });
