@@ -14,3 +14,18 @@ export type { SubtreeHashStore } from './store';
 export { CompactRange } from './compact-range';
 export type { AppendResult } from './compact-range';
 export { consistencyProof, inclusionProof, rootFromInclusionProof, verifyConsistency, verifyInclusion } from './proof';
+export {
+  generateNoteKey,
+  isValidKeyName,
+  keyIdOf,
+  NoteError,
+  openNote,
+  parseSignerKey,
+  parseVerifierKey,
+  signerKeyOf,
+  signNote,
+  verifierKeyOf,
+} from './note';
+export type { NoteErrorCode, NoteSignature, NoteSigner, NoteVerifier, OpenedNote } from './note';
+export { CheckpointError, formatCheckpoint, openCheckpoint, parseCheckpoint, signCheckpoint } from './checkpoint';
+export type { Checkpoint } from './checkpoint';
