@@ -27,7 +27,7 @@ export function rootOf(leafHashes: readonly Uint8Array[]): Buffer {
   const frontier: Buffer[] = [];
   const levels: number[] = [];
   for (const h of leafHashes) {
-    let hash = Buffer.from(h);
+    let hash: Buffer = Buffer.from(h);
     let level = 0;
     while (levels.length > 0 && levels[levels.length - 1] === level) {
       levels.pop();

@@ -29,3 +29,16 @@ export {
 export type { NoteErrorCode, NoteSignature, NoteSigner, NoteVerifier, OpenedNote } from './note';
 export { CheckpointError, formatCheckpoint, openCheckpoint, parseCheckpoint, signCheckpoint } from './checkpoint';
 export type { Checkpoint } from './checkpoint';
+export {
+  commitmentOf,
+  CONTENT_FIELDS,
+  IDENTITY_FIELDS,
+  LEAF_VERSION,
+  LeafError,
+  leafBytesOf,
+  leafOf,
+  makeSalt,
+  parseLeafBytes,
+  verifyEventLeaf,
+} from './leaf';
+export type { ContentField, EventIdentity, IdentityField, LeafV1, LeafVerdict, StoredEventRow } from './leaf';

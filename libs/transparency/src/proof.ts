@@ -98,7 +98,7 @@ export function rootFromInclusionProof(index: number, size: number, leafHash: Ui
   proof.forEach((p, i) => assertHash(`proof element ${i}`, p));
   let fn = index;
   let sn = size - 1;
-  let r = Buffer.from(leafHash);
+  let r: Buffer = Buffer.from(leafHash);
   for (const p of proof) {
     if (sn === 0) throw new ProofError('proof-length', `the proof has more than the elements a tree of ${size} leaves needs`);
     if (odd(fn) || fn === sn) {
@@ -159,8 +159,8 @@ export function verifyConsistency(first: number, second: number, firstRoot: Uint
     sn = half(sn);
   }
   // Step 5.
-  let fr = Buffer.from(path[0]);
-  let sr = Buffer.from(path[0]);
+  let fr: Buffer = Buffer.from(path[0]);
+  let sr: Buffer = Buffer.from(path[0]);
   // Step 6.
   for (const c of path.slice(1)) {
     if (sn === 0) throw new ProofError('proof-length', `the proof from ${first} to ${second} leaves has too many elements`);
