@@ -10,6 +10,7 @@ export { ProofError } from './errors';
 export type { ProofErrorCode } from './errors';
 export type { NodeId, SubtreeNode } from './tree-math';
 export { InMemoryHashStore } from './store';
+export { isPrunable, retainedAfterPurge } from './prune';
 export type { SubtreeHashStore } from './store';
 export { CompactRange } from './compact-range';
 export type { AppendResult } from './compact-range';

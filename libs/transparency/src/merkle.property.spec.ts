@@ -191,3 +191,43 @@ describe('Merkle tree properties', () => {
     await expect(inclusionProof(store, 2, 3)).rejects.toMatchObject({ code: 'missing-node' });
   });
 });
+
+describe('pruning after a retention purge', () => {
+  it('keeps every proof of the remaining leaves and between sizes ≥ the purge point, and only O(log p) hashes of the purged part', async () => {
+    await fc.assert(
+      fc.asyncProperty(leavesArb(1, 160), fc.nat(), fc.nat(), fc.nat(), fc.nat(), async (leaves, a, b, c, d) => {
+        const n = leaves.length;
+        const purgedBefore = a % (n + 1);
+        const { store } = buildLog(leaves, []);
+        store.prune(purgedBefore);
+        // What is left of the purged region: its frontier only.
+        const kept = [];
+        for (let level = 0; 2 ** level <= Math.max(purgedBefore, 1); level++) {
+          for (let index = 0; (index + 1) * 2 ** level <= purgedBefore; index++) {
+            if (await store.getNodes([{ level, index }]).then(() => true, () => false)) kept.push({ level, index });
+          }
+        }
+        expect(kept.length).toBeLessThanOrEqual(log2ceil(purgedBefore) + 1);
+        if (purgedBefore < n) {
+          const size = purgedBefore + 1 + (b % (n - purgedBefore));
+          const index = purgedBefore + (c % (size - purgedBefore));
+          const proof = await inclusionProof(store, index, size);
+          expect(() => verifyInclusion(index, size, leafHash(leaves[index]), proof, specRoot(leaves.slice(0, size)))).not.toThrow();
+        }
+        const second = purgedBefore + (b % (n - purgedBefore + 1));
+        const first = purgedBefore + (d % (second - purgedBefore + 1));
+        const proof = await consistencyProof(store, first, second);
+        expect(() => verifyConsistency(first, second, specRoot(leaves.slice(0, first)), specRoot(leaves.slice(0, second)), proof)).not.toThrow();
+      }),
+    );
+  });
+
+  it('prunes the interior of the purged region (the rule is not "keep everything")', () => {
+    const leaves = Array.from({ length: 16 }, (_, i) => Buffer.from([i]));
+    const { store } = buildLog(leaves, []);
+    // Wholly inside the first 12 leaves: 12 leaves, 6 pairs, 3 fours and 1 eight; of these only the
+    // maximal ones, (3,0) covering [0,8) and (2,2) covering [8,12), stay.
+    expect(store.prune(12)).toBe(12 + 6 + 3 + 1 - 2);
+    expect(store.prune(12)).toBe(0);
+  });
+});

@@ -1,4 +1,5 @@
 import { ProofError } from './errors';
+import { isPrunable } from './prune';
 import { HASH_SIZE } from './hash';
 import type { NodeId, SubtreeNode } from './tree-math';
 
@@ -30,6 +31,20 @@ export class InMemoryHashStore implements SubtreeHashStore {
       }
       row[index] = hash;
     }
+  }
+
+  /** Deletes what {@link isPrunable} allows once the leaves before `purgedBefore` are purged; returns how many. */
+  prune(purgedBefore: number): number {
+    let deleted = 0;
+    this.levels.forEach((row, level) => {
+      row.forEach((_, index) => {
+        if (isPrunable({ level, index }, purgedBefore)) {
+          delete row[index];
+          deleted++;
+        }
+      });
+    });
+    return deleted;
   }
 
   getNodes(ids: readonly NodeId[]): Promise<Buffer[]> {
