@@ -172,6 +172,8 @@ describe('leaf format, version 1', () => {
       text.replace('"v":1', '"v":2'),
       text.replace('}', ',"extra":"x"}'),
       text.replace(`"id":"i"`, `"id":1`),
+      text.replace(commitment, 'AAAA'),
+      text.replace('2026-03-01T12:00:00.000Z', '2026-03-01T12:00:00Z'),
       '[]',
       '{',
     ];

@@ -134,6 +134,12 @@ export function parseLeafBytes(bytes: Uint8Array): LeafV1 {
   for (const field of expected.filter((f) => f !== 'v')) {
     if (typeof leaf[field] !== 'string') throw new LeafError(`the leaf's ${field} is not a string`);
   }
+  const commitment = decodeBase64Strict(leaf.commitment as string);
+  if (commitment === undefined || commitment.length !== 32) throw new LeafError("the leaf's commitment is not the base64 of 32 bytes");
+  for (const field of ['createdAt', 'receivedAt'] as const) {
+    const time = new Date(leaf[field] as string);
+    if (Number.isNaN(time.getTime()) || time.toISOString() !== leaf[field]) throw new LeafError(`the leaf's ${field} is not an ISO-8601 UTC time with milliseconds`);
+  }
   if (jcs(leaf) !== text) throw new LeafError('the leaf is not in its canonical (RFC 8785) form');
   return leaf as LeafV1;
 }
@@ -164,9 +170,11 @@ function isEmptyContent(row: StoredEventRow): boolean {
 }
 
 /**
- * Compares a stored event with the leaf sealed for it. `sealedLeaf` is the leaf as the log holds it;
- * the caller proves it (its `leafHash` in an inclusion proof against a signed checkpoint) before
- * trusting this verdict.
+ * Compares a stored event with the leaf sealed for it. `sealedLeaf` is the leaf as the log holds it
+ * (read with {@link parseLeafBytes}); the caller proves it (its `leafHash` in an inclusion proof
+ * against a signed checkpoint) before trusting this verdict. A log that keeps only leaf hashes can
+ * instead compare `leafHash(leafBytesOf(row, row.commitment))` with the proven hash, which tells
+ * that the identity or commitment changed but not which.
  *
  * - `verified`: identity, times and commitment are the sealed ones, and the content with its salt
  *   gives the commitment.
@@ -177,12 +185,6 @@ function isEmptyContent(row: StoredEventRow): boolean {
  */
 export function verifyEventLeaf(row: StoredEventRow, sealedLeaf: LeafV1): LeafVerdict {
   const parts: (IdentityField | 'commitment' | 'content' | 'salt')[] = [];
-  let current: LeafV1 | undefined;
-  try {
-    current = leafOf(row, row.commitment);
-  } catch {
-    current = undefined;
-  }
   for (const field of IDENTITY_FIELDS) {
     let value: string;
     try {
@@ -192,7 +194,7 @@ export function verifyEventLeaf(row: StoredEventRow, sealedLeaf: LeafV1): LeafVe
     }
     if (value !== sealedLeaf[field]) parts.push(field);
   }
-  if (current === undefined || row.commitment !== sealedLeaf.commitment) parts.push('commitment');
+  if (row.commitment !== sealedLeaf.commitment) parts.push('commitment');
   if (row.salt === null) {
     if (!isEmptyContent(row)) parts.push('salt');
   } else {
