@@ -43,3 +43,5 @@ export {
   verifyEventLeaf,
 } from './leaf';
 export type { ContentField, EventIdentity, IdentityField, LeafV1, LeafVerdict, StoredEventRow } from './leaf';
+export { multiInclusionProof, rootFromMultiInclusionProof, verifyMultiInclusion } from './multi-proof';
+export type { IndexedLeaf } from './multi-proof';
