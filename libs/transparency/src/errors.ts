@@ -4,7 +4,8 @@ export type ProofErrorCode =
   | 'bad-hash-size' // a hash that is not 32 bytes
   | 'proof-length' // too many or too few proof elements for the sizes given
   | 'root-mismatch' // the recomputed root differs from the one given
-  | 'missing-node'; // the hash store has no hash for a subtree a proof needs
+  | 'missing-node' // the hash store has no hash for a subtree a proof needs
+  | 'node-conflict'; // a subtree stored again with another hash: the log forked or its storage was altered
 
 /** A typed failure of proof generation or verification; `code` says which, the message names the values. */
 export class ProofError extends Error {

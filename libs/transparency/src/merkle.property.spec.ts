@@ -184,6 +184,22 @@ describe('Merkle tree properties', () => {
     );
   });
 
+  it('a store refuses a subtree written again with another hash (a forked log), and accepts the same one again', () => {
+    const store = new InMemoryHashStore();
+    const { nodes } = CompactRange.empty().append([Buffer.alloc(32, 1), Buffer.alloc(32, 2)]);
+    store.put(nodes);
+    expect(() => store.put(nodes)).not.toThrow();
+    const forked = CompactRange.empty().append([Buffer.alloc(32, 1), Buffer.alloc(32, 3)]).nodes;
+    expect(() => store.put(forked)).toThrow(expect.objectContaining({ code: 'node-conflict' }));
+  });
+
+  it('refuses a frontier that does not fit the tree size', () => {
+    const { range } = CompactRange.empty().append([Buffer.alloc(32, 1), Buffer.alloc(32, 2), Buffer.alloc(32, 3)]);
+    expect(CompactRange.fromFrontier(3, range.nodes()).root().equals(range.root())).toBe(true);
+    expect(() => CompactRange.fromFrontier(4, range.nodes())).toThrow(ProofError);
+    expect(() => CompactRange.fromFrontier(3, range.nodes().slice(1))).toThrow(ProofError);
+  });
+
   it('a store missing a subtree makes proof generation fail with missing-node, not a wrong proof', async () => {
     const store = new InMemoryHashStore();
     const { nodes } = CompactRange.empty().append([Buffer.alloc(32, 1), Buffer.alloc(32, 2), Buffer.alloc(32, 3)]);

@@ -27,7 +27,7 @@ export class InMemoryHashStore implements SubtreeHashStore {
       const row = (this.levels[level] ??= []);
       const existing = row[index];
       if (existing !== undefined && !existing.equals(hash)) {
-        throw new Error(`node (${level}, ${index}) is already stored with another hash`);
+        throw new ProofError('node-conflict', `node (${level}, ${index}) is already stored with another hash`);
       }
       row[index] = hash;
     }
