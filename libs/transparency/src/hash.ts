@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+
+/** Size in bytes of every hash in the log (SHA-256). */
+export const HASH_SIZE = 32;
+
+const LEAF_PREFIX = Buffer.from([0x00]);
+const NODE_PREFIX = Buffer.from([0x01]);
+
+/** RFC 9162 §2.1.1: the hash of a leaf is SHA-256(0x00 ‖ leaf bytes). */
+export function leafHash(leafBytes: Uint8Array): Buffer {
+  return createHash('sha256').update(LEAF_PREFIX).update(leafBytes).digest();
+}
+
+/** RFC 9162 §2.1.1: the hash of an interior node is SHA-256(0x01 ‖ left ‖ right). */
+export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
+  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+}
+
+/** MTH({}) = SHA-256 of the empty string. */
+export const EMPTY_ROOT: Buffer = createHash('sha256').digest();
+
+/**
+ * The Merkle tree hash (RFC 9162 §2.1.1) of a list of leaf hashes, folded
+ * left to right over the complete subtrees so it needs O(log n) memory.
+ */
+export function rootOf(leafHashes: readonly Uint8Array[]): Buffer {
+  const frontier: Buffer[] = [];
+  const levels: number[] = [];
+  for (const h of leafHashes) {
+    let hash: Buffer = Buffer.from(h);
+    let level = 0;
+    while (levels.length > 0 && levels[levels.length - 1] === level) {
+      levels.pop();
+      hash = nodeHash(frontier.pop() as Buffer, hash);
+      level++;
+    }
+    frontier.push(hash);
+    levels.push(level);
+  }
+  return foldRight(frontier);
+}
+
+/** Combines the roots of consecutive complete subtrees (largest first) into their range's hash. */
+export function foldRight(hashes: readonly Buffer[]): Buffer {
+  if (hashes.length === 0) return EMPTY_ROOT;
+  let acc = hashes[hashes.length - 1];
+  for (let i = hashes.length - 2; i >= 0; i--) acc = nodeHash(hashes[i], acc);
+  return acc;
+}

@@ -1,0 +1,47 @@
+/**
+ * `@audit/transparency`: the pure core of the tamper-evident log. RFC 9162 Merkle tree hashing,
+ * inclusion and consistency proofs generated from a store of complete-subtree hashes, and the
+ * incremental appender (compact range) that tells a log which hashes to persist.
+ *
+ * No I/O: storage plugs in through {@link SubtreeHashStore}. Import from `@audit/transparency` only.
+ */
+export { EMPTY_ROOT, HASH_SIZE, leafHash, nodeHash, rootOf } from './hash';
+export { ProofError } from './errors';
+export type { ProofErrorCode } from './errors';
+export type { NodeId, SubtreeNode } from './tree-math';
+export { InMemoryHashStore } from './store';
+export { isPrunable, retainedAfterPurge } from './prune';
+export type { SubtreeHashStore } from './store';
+export { CompactRange } from './compact-range';
+export type { AppendResult } from './compact-range';
+export { consistencyProof, inclusionProof, rootFromInclusionProof, verifyConsistency, verifyInclusion } from './proof';
+export {
+  generateNoteKey,
+  isValidKeyName,
+  keyIdOf,
+  NoteError,
+  openNote,
+  parseSignerKey,
+  parseVerifierKey,
+  signerKeyOf,
+  signNote,
+  verifierKeyOf,
+} from './note';
+export type { NoteErrorCode, NoteSignature, NoteSigner, NoteVerifier, OpenedNote } from './note';
+export { CheckpointError, formatCheckpoint, openCheckpoint, parseCheckpoint, signCheckpoint } from './checkpoint';
+export type { Checkpoint } from './checkpoint';
+export {
+  commitmentOf,
+  CONTENT_FIELDS,
+  IDENTITY_FIELDS,
+  LEAF_VERSION,
+  LeafError,
+  leafBytesOf,
+  leafOf,
+  makeSalt,
+  parseLeafBytes,
+  verifyEventLeaf,
+} from './leaf';
+export type { ContentField, EventIdentity, IdentityField, LeafV1, LeafVerdict, StoredEventRow } from './leaf';
+export { multiInclusionProof, rootFromMultiInclusionProof, verifyMultiInclusion } from './multi-proof';
+export type { IndexedLeaf } from './multi-proof';

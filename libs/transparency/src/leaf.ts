@@ -1,0 +1,211 @@
+import type { AuditEvent } from '@audit/contracts';
+import canonicalize from 'canonicalize';
+import { createHash, randomBytes } from 'node:crypto';
+import { decodeBase64Strict } from './base64';
+
+/**
+ * The event's content: what a leaf commits to through the salted commitment only, so that erasure
+ * can remove it (and its salt) while the leaf, and every proof through it, stays valid.
+ */
+export const CONTENT_FIELDS = ['userId', 'user', 'ipAddress', 'responseTimeMs', 'pageName', 'queryName', 'resourceName', 'metadata'] as const;
+
+/** The event's identity and times: committed to in the clear in every leaf. */
+export const IDENTITY_FIELDS = ['id', 'organizationId', 'actionType', 'createdAt', 'receivedAt'] as const;
+
+export type ContentField = (typeof CONTENT_FIELDS)[number];
+export type IdentityField = (typeof IDENTITY_FIELDS)[number];
+
+// Every field of the event contract is either identity or content (schemaVersion is the leaf's `v`):
+// a field added to AuditEvent fails this line until it is classified here.
+type Unclassified = Exclude<keyof AuditEvent, ContentField | IdentityField | 'schemaVersion'>;
+const everyFieldClassified: [Unclassified] extends [never] ? true : Unclassified = true;
+void everyFieldClassified;
+
+/** Version of the leaf and commitment formats below. */
+export const LEAF_VERSION = 1;
+const SALT_BYTES = 32;
+
+/** The sealed leaf object (version 1), whose JCS bytes are the Merkle leaf. */
+export type LeafV1 = {
+  v: 1;
+  id: string;
+  organizationId: string;
+  actionType: string;
+  createdAt: string;
+  receivedAt: string;
+  /** base64 of SHA-256 over the JCS of {v, salt, content}. */
+  commitment: string;
+};
+
+/** Why leaf material was refused; the message names the field. */
+export class LeafError extends Error {
+  override readonly name = 'LeafError';
+}
+
+/** A fresh random 32-byte salt, as standard padded base64 (the form stored with the event). */
+export function makeSalt(): string {
+  return randomBytes(SALT_BYTES).toString('base64');
+}
+
+/** The event's times in the one form leaves use (`toISOString`: UTC, milliseconds), from a string or a database Date. */
+function isoTime(field: string, value: string | Date): string {
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) throw new LeafError(`${field} is not a time: ${String(value)}`);
+  return date.toISOString();
+}
+
+function jcs(value: unknown): string {
+  const text = canonicalize(value);
+  if (text === undefined) throw new LeafError('nothing to canonicalize');
+  return text;
+}
+
+/** The content fields of an event, every one present (a missing one is an error, never left out). */
+function contentOf(event: Record<ContentField, unknown>): Record<ContentField, unknown> {
+  const content = {} as Record<ContentField, unknown>;
+  for (const field of CONTENT_FIELDS) {
+    if (event[field] === undefined) throw new LeafError(`the content field ${field} is missing (null is the empty value)`);
+    content[field] = event[field];
+  }
+  return content;
+}
+
+/**
+ * The commitment to the event's content: base64 of SHA-256 over the UTF-8 JCS (RFC 8785) of
+ * `{"content": {<the 8 content fields>}, "salt": <base64 salt>, "v": 1}`.
+ */
+export function commitmentOf(event: Pick<AuditEvent, ContentField>, salt: string): string {
+  const saltBytes = decodeBase64Strict(salt);
+  if (saltBytes === undefined || saltBytes.length !== SALT_BYTES) throw new LeafError(`salt is not the base64 of ${SALT_BYTES} bytes`);
+  return createHash('sha256')
+    .update(jcs({ v: LEAF_VERSION, salt, content: contentOf(event) }), 'utf8')
+    .digest()
+    .toString('base64');
+}
+
+/** The identity and times of an event as a stored row may hold them (times as strings or Dates). */
+export type EventIdentity = { id: string; organizationId: string; actionType: string; createdAt: string | Date; receivedAt: string | Date };
+
+/** The leaf object of an event and its commitment. */
+export function leafOf(event: EventIdentity, commitment: string): LeafV1 {
+  const c = decodeBase64Strict(commitment);
+  if (c === undefined || c.length !== 32) throw new LeafError('commitment is not the base64 of 32 bytes');
+  for (const field of ['id', 'organizationId', 'actionType'] as const) {
+    if (typeof event[field] !== 'string') throw new LeafError(`${field} is not a string`);
+  }
+  return {
+    v: LEAF_VERSION,
+    id: event.id,
+    organizationId: event.organizationId,
+    actionType: event.actionType,
+    createdAt: isoTime('createdAt', event.createdAt),
+    receivedAt: isoTime('receivedAt', event.receivedAt),
+    commitment,
+  };
+}
+
+/**
+ * The Merkle leaf bytes of an event: the UTF-8 JCS of
+ * `{"actionType", "commitment", "createdAt", "id", "organizationId", "receivedAt", "v": 1}`.
+ */
+export function leafBytesOf(event: EventIdentity, commitment: string): Buffer {
+  return Buffer.from(jcs(leafOf(event, commitment)), 'utf8');
+}
+
+/**
+ * Reads sealed leaf bytes back, strictly: valid UTF-8 JSON of exactly the version-1 fields, in
+ * their canonical (JCS) form, so one leaf has one byte form.
+ */
+export function parseLeafBytes(bytes: Uint8Array): LeafV1 {
+  let value: unknown;
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    value = JSON.parse(text);
+  } catch {
+    throw new LeafError('the leaf is not UTF-8 JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new LeafError('the leaf is not a JSON object');
+  const leaf = value as Record<string, unknown>;
+  if (leaf.v !== LEAF_VERSION) throw new LeafError(`the leaf's version ${JSON.stringify(leaf.v)} is not ${LEAF_VERSION}`);
+  const keys = Object.keys(leaf).sort();
+  const expected = ['actionType', 'commitment', 'createdAt', 'id', 'organizationId', 'receivedAt', 'v'];
+  if (keys.join() !== expected.join()) throw new LeafError(`the leaf has the fields ${keys.join(', ')}, not ${expected.join(', ')}`);
+  for (const field of expected.filter((f) => f !== 'v')) {
+    if (typeof leaf[field] !== 'string') throw new LeafError(`the leaf's ${field} is not a string`);
+  }
+  const commitment = decodeBase64Strict(leaf.commitment as string);
+  if (commitment === undefined || commitment.length !== 32) throw new LeafError("the leaf's commitment is not the base64 of 32 bytes");
+  for (const field of ['createdAt', 'receivedAt'] as const) {
+    const time = new Date(leaf[field] as string);
+    if (Number.isNaN(time.getTime()) || time.toISOString() !== leaf[field]) throw new LeafError(`the leaf's ${field} is not an ISO-8601 UTC time with milliseconds`);
+  }
+  if (jcs(leaf) !== text) throw new LeafError('the leaf is not in its canonical (RFC 8785) form');
+  return leaf as LeafV1;
+}
+
+/** A stored event as a verifier reads it back: identity, content (null when erased), commitment and salt. */
+export type StoredEventRow = EventIdentity & { [K in ContentField]: AuditEvent[K] | null } & {
+  /** base64 commitment kept with the event, also after erasure. */
+  commitment: string;
+  /** base64 salt; null once the content was erased. */
+  salt: string | null;
+};
+
+/** What a stored event is, measured against the leaf that was sealed for it. */
+export type LeafVerdict =
+  | { status: 'verified' }
+  | { status: 'content-erased' }
+  | {
+      status: 'tampered';
+      /** Each part that differs: an identity field, `commitment`, `content`, or `salt` (content left without its salt). */
+      parts: (IdentityField | 'commitment' | 'content' | 'salt')[];
+    };
+
+function isEmptyContent(row: StoredEventRow): boolean {
+  return CONTENT_FIELDS.every((f) => {
+    const value = row[f];
+    return value === null || (f === 'metadata' && typeof value === 'object' && Object.keys(value).length === 0);
+  });
+}
+
+/**
+ * Compares a stored event with the leaf sealed for it. `sealedLeaf` is the leaf as the log holds it
+ * (read with {@link parseLeafBytes}); the caller proves it (its `leafHash` in an inclusion proof
+ * against a signed checkpoint) before trusting this verdict. A log that keeps only leaf hashes can
+ * instead compare `leafHash(leafBytesOf(row, row.commitment))` with the proven hash, which tells
+ * that the identity or commitment changed but not which.
+ *
+ * - `verified`: identity, times and commitment are the sealed ones, and the content with its salt
+ *   gives the commitment.
+ * - `content-erased`: identity and commitment are the sealed ones, the salt is gone and every
+ *   content field is empty (null, metadata null or {}): what erasure leaves.
+ * - `tampered`: names every part that differs. Content kept without its salt is tampering (it
+ *   could be anything and nothing could tell).
+ */
+export function verifyEventLeaf(row: StoredEventRow, sealedLeaf: LeafV1): LeafVerdict {
+  const parts: (IdentityField | 'commitment' | 'content' | 'salt')[] = [];
+  for (const field of IDENTITY_FIELDS) {
+    let value: string;
+    try {
+      value = field === 'createdAt' || field === 'receivedAt' ? isoTime(field, row[field]) : row[field];
+    } catch {
+      value = '';
+    }
+    if (value !== sealedLeaf[field]) parts.push(field);
+  }
+  if (row.commitment !== sealedLeaf.commitment) parts.push('commitment');
+  if (row.salt === null) {
+    if (!isEmptyContent(row)) parts.push('salt');
+  } else {
+    let commitment: string | undefined;
+    try {
+      commitment = commitmentOf(row as Pick<AuditEvent, ContentField>, row.salt);
+    } catch {
+      commitment = undefined;
+    }
+    if (commitment !== sealedLeaf.commitment) parts.push('content');
+  }
+  if (parts.length > 0) return { status: 'tampered', parts };
+  return row.salt === null ? { status: 'content-erased' } : { status: 'verified' };
+}
