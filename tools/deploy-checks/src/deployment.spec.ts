@@ -152,7 +152,8 @@ describe('the checks catch what they are for', () => {
 
   it('secrets written into the manifests, variables no code reads, Ingress paths to the wrong service', () => {
     const resources = broken((r) => {
-      container(r, 'ingest').env[0] = { name: 'DATABASE_URL', value: 'postgres://u:p@db/audit' };
+      const ingestEnv = container(r, 'ingest').env;
+      ingestEnv[ingestEnv.findIndex((e: Loose) => e.name === 'DATABASE_URL')] = { name: 'DATABASE_URL', value: 'postgres://u:p@db/audit' };
       get(r, 'ConfigMap', 'audit-config').data.STREAM_REPLICA = '3';
       get(r, 'Ingress', 'audit').spec.rules[1].http.paths[0].backend.service.name = 'query';
     });
@@ -173,7 +174,7 @@ describe('the checks catch what they are for', () => {
       get(r, 'Cluster', 'audit-postgres').spec.instances = 1;
       get(r, 'ClickHouseInstallation', 'audit').spec.configuration.zookeeper.nodes[0].host = 'zookeeper';
       get(r, 'ConfigMap', 'audit-config').data.CLICKHOUSE_URL = 'http://clickhouse:8123';
-      container(r, 'writer').env[0].valueFrom.secretKeyRef.name = 'postgres-credentials';
+      container(r, 'writer').env.find((e: Loose) => e.name === 'DATABASE_URL').valueFrom.secretKeyRef.name = 'postgres-credentials';
     });
     const operators = resources.filter((r) => ['Cluster', 'ClickHouseInstallation', 'ClickHouseKeeperInstallation'].includes(r.kind));
     const problems = checkOperatorResources(operators, resources);
