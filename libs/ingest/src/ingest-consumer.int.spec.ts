@@ -66,7 +66,7 @@ describe('ingest consumer: audit.ingest.<org> → AUDIT_EVENTS → Postgres', ()
   });
 
   const publishRaw = async (payload: unknown, subject = SUBJECT): Promise<number> =>
-    (await bus.js.publish(subject, typeof payload === 'string' ? payload : JSON.stringify(payload))).seq;
+    (await bus.js.publish(subject, typeof payload === 'string' || payload instanceof Uint8Array ? payload : JSON.stringify(payload))).seq;
 
   it('stores valid events redacted, dedups by id, and dead-letters invalid ones with the reason', async () => {
     await app.get(RedactionRulesRepository).hideParameters(ORG, 'getSecrets');
@@ -101,6 +101,9 @@ describe('ingest consumer: audit.ingest.<org> → AUDIT_EVENTS → Postgres', ()
     const invalidSeq = await publishRaw(invalid);
     const foreignSeq = await publishRaw(foreign);
     const notJsonSeq = await publishRaw('{"organizationId":');
+    // A byte that is not UTF-8 (0xFF) inside a string: refused, never stored as U+FFFD.
+    const prefix = Buffer.from(`{"organizationId":"${ORG}","actionType":"LOGIN","pageName":"`);
+    const notUtf8Seq = await publishRaw(Buffer.concat([prefix, Buffer.from([0xff]), Buffer.from('"}')]));
     // The same raw event again (no Nats-Msg-Id, so the ingest stream keeps both): its id makes it one event.
     await publishRaw(secretQuery);
 
@@ -109,9 +112,9 @@ describe('ingest consumer: audit.ingest.<org> → AUDIT_EVENTS → Postgres', ()
     await waitForConsumerIdle(bus.jsm, STREAMS.ingest, 'ingest');
     expect((await bus.jsm.streams.info(STREAMS.ingest)).state.messages).toBe(0);
     await waitForConsumerIdle(bus.jsm, STREAMS.events, 'writer');
-    const dead = await waitFor('the three invalid messages to be dead-lettered', async () => {
+    const dead = await waitFor('the four invalid messages to be dead-lettered', async () => {
       const found = await readStream(bus.jsm, STREAMS.dlq);
-      return found.length >= 3 ? found : undefined;
+      return found.length >= 4 ? found : undefined;
     });
     const rows = await db.query<Row>(
       'SELECT id, "actionType", "userId", "queryName", metadata, "createdAt", "receivedAt" FROM audit_trail_events ORDER BY "createdAt"',
@@ -152,7 +155,7 @@ describe('ingest consumer: audit.ingest.<org> → AUDIT_EVENTS → Postgres', ()
     const expectedErrors = validateEvent(invalid, { now: new Date() });
     if (expectedErrors.ok) throw new Error('fixture should be invalid');
     const bySeq = new Map(dead.map((m) => [m.headers[DLQ_HEADERS.streamSequence], m]));
-    expect(dead).toHaveLength(3);
+    expect(dead).toHaveLength(4);
     for (const message of dead) {
       expect(message.subject).toBe(dlqSubject('ingest'));
       expect(message.headers[DLQ_HEADERS.consumer]).toBe('ingest');
@@ -168,5 +171,6 @@ describe('ingest consumer: audit.ingest.<org> → AUDIT_EVENTS → Postgres', ()
       `undecodable: organizationId "org_other" does not match subject ${SUBJECT}`,
     );
     expect(bySeq.get(String(notJsonSeq))?.headers[DLQ_HEADERS.reason]).toBe('undecodable: payload is not JSON');
+    expect(bySeq.get(String(notUtf8Seq))?.headers[DLQ_HEADERS.reason]).toBe('undecodable: payload is not valid UTF-8');
   });
 });

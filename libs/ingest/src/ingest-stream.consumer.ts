@@ -23,7 +23,8 @@ import { RedactionPolicyService } from './redaction-policy.service';
 import { expiredEvents } from './retention-gate';
 import { RETENTION_SOURCE, type RetentionSource } from './retention-policy.service';
 
-const UTF8 = new TextDecoder();
+// Fatal: a byte that is not UTF-8 is refused, as over HTTP, never turned into U+FFFD and stored.
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Takes raw events that services published on `audit.ingest.<org>` (AUDIT_INGEST, a work queue),
@@ -53,9 +54,15 @@ export class IngestStreamConsumer extends JetStreamBatchConsumer<AuditEvent> {
   }
 
   protected decode(message: JsMsg): AuditEvent {
+    let text: string;
+    try {
+      text = UTF8.decode(message.data);
+    } catch {
+      throw new PermanentError('payload is not valid UTF-8');
+    }
     let input: unknown;
     try {
-      input = JSON.parse(UTF8.decode(message.data));
+      input = JSON.parse(text);
     } catch {
       throw new PermanentError('payload is not JSON');
     }

@@ -65,8 +65,12 @@ describe('decodeCanonicalEvent', () => {
     );
   });
 
-  it('refuses what is not JSON or not an object', () => {
+  it('refuses what is not UTF-8, not JSON or not an object', () => {
     const envelope = { subject: 'audit.events.acme.LOGIN', storedAtMs: receivedAt.getTime() };
+    const event = Buffer.from(JSON.stringify({ ...canonicalEvent({ organizationId: 'acme', actionType: 'LOGIN' }), pageName: 'AB' }));
+    // 0xFF is never UTF-8: a lenient decoder would store it as U+FFFD.
+    event[event.indexOf('AB')] = 0xff;
+    expect(failure(event, envelope)).toBe('payload is not valid UTF-8');
     expect(failure(bytes('{nope'), envelope)).toBe('payload is not JSON');
     expect(failure(bytes('null'), envelope)).toBe('payload is not an object');
     expect(failure(bytes([]), envelope)).toBe('payload is not an object');

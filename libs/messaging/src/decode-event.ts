@@ -2,7 +2,8 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { validateEvent, type AuditEvent } from '@audit/contracts';
 import { PermanentError } from './errors';
 
-const UTF8 = new TextDecoder();
+// Fatal: ingest only publishes UTF-8, so anything else is a forgery or corruption, not text to repair.
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * How far ingest's clock may run ahead of the NATS server's when it stamps `receivedAt`: a canonical event
@@ -39,9 +40,15 @@ const COMPARED = ['schemaVersion', 'id', 'organizationId', 'actionType', 'userId
  * publisher with access to the stream; the server's permissions (docs/nats-security.md) close those.
  */
 export function decodeCanonicalEvent(data: Uint8Array, envelope: CanonicalEnvelope): AuditEvent {
+  let text: string;
+  try {
+    text = UTF8.decode(data);
+  } catch {
+    throw new PermanentError('payload is not valid UTF-8');
+  }
   let value: unknown;
   try {
-    value = JSON.parse(UTF8.decode(data));
+    value = JSON.parse(text);
   } catch {
     throw new PermanentError('payload is not JSON');
   }
