@@ -273,8 +273,9 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
       }
     }
     if (deliveries.length === 0) return;
+    let outcome: BatchOutcome<T> | void;
     try {
-      await this.settle(deliveries, await this.handleBatch(deliveries));
+      outcome = await this.handleBatch(deliveries);
     } catch (error) {
       const kind = this.classify(error);
       if (kind === 'transient' || deliveries.length === 1) {
@@ -283,16 +284,19 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
       }
       // Find the poison: each message alone, so the good ones are committed and only the bad one is dead-lettered.
       for (const delivery of deliveries) {
-        let outcome: BatchOutcome<T> | void;
+        let single: BatchOutcome<T> | void;
         try {
-          outcome = await this.handleBatch([delivery]);
-        } catch (single) {
-          await this.settleFailure([delivery], single, this.classify(single));
+          single = await this.handleBatch([delivery]);
+        } catch (failure) {
+          await this.settleFailure([delivery], failure, this.classify(failure));
           continue;
         }
-        await this.settle([delivery], outcome);
+        await this.settle([delivery], single);
       }
+      return;
     }
+    // Outside the try: a settlement is never followed by handling the same batch again.
+    await this.settle(deliveries, outcome);
   }
 
   /** Settles every delivery of a batch `handleBatch` resolved for, as its outcome says. */
