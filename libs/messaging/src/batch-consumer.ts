@@ -306,6 +306,9 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     for (const { delivery, reason } of outcome?.deadLetter ?? []) failed.set(delivery.message, { kind: 'dead-letter', reason });
     let acked = 0;
     const retried = new Set<string>();
+    const deadLetters: Array<{ message: JsMsg; reason: string }> = [];
+    // Acks and naks first, without awaiting between them, so each is counted as it leaves; the dead letters
+    // (a publish each) after.
     for (const { message } of deliveries) {
       const settlement = failed.get(message) ?? { kind: 'ack' };
       switch (settlement.kind) {
@@ -318,7 +321,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
           retried.add(settlement.reason);
           break;
         case 'dead-letter':
-          await this.deadLetter(message, settlement.reason);
+          deadLetters.push({ message, reason: settlement.reason });
           break;
         default:
           return assertNever(settlement);
@@ -326,6 +329,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     }
     if (acked > 0) outcomes.inc({ consumer: this.options.durable, outcome: 'acked' }, acked);
     if (retried.size > 0) this.logger.warn({ msg: 'deliveries failed; will retry', reasons: [...retried] });
+    for (const { message, reason } of deadLetters) await this.deadLetter(message, reason);
   }
 
   private async settleFailure(deliveries: ReadonlyArray<Delivery<T>>, error: unknown, kind: FailureKind): Promise<void> {
