@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ConfigError } from '@audit/platform';
 import { readExporterConfig } from './config';
@@ -6,9 +5,6 @@ import { CsvRecordTransform } from './csv-records';
 import { exportCopyQuery, sqlLiteral } from './export-query';
 import { linkSecret } from './link-secret';
 import { LinkSigner } from './link-signer';
-import { chunkBySize } from './sinks/batching';
-import { readSinksConfig } from './sinks/config';
-import { webhookSignature } from './sinks/webhook.sink';
 
 const through = async (chunks: string[]): Promise<{ out: string; records: number }> => {
   const transform = new CsvRecordTransform();
@@ -108,7 +104,7 @@ describe('download links', () => {
 });
 
 describe('configuration', () => {
-  it('names each bad exporter and sink variable', () => {
+  it('names each bad exporter variable', () => {
     let problems: readonly string[] = [];
     try {
       readExporterConfig({ EXPORT_LINK_TTL_SECONDS: '0', EXPORT_S3_BUCKET: 'b', EXPORT_S3_ACCESS_KEY_ID: 'k', EXPORT_FILE_TTL: 'a day' });
@@ -117,30 +113,5 @@ describe('configuration', () => {
     }
     expect(problems).toHaveLength(3);
     for (const name of ['EXPORT_LINK_TTL_SECONDS', 'EXPORT_S3_SECRET_ACCESS_KEY', 'EXPORT_FILE_TTL']) expect(problems.join('\n')).toContain(name);
-    expect(() => readSinksConfig({ WEBHOOK_URL: 'https://example.com/hook' })).toThrow(/WEBHOOK_SECRET/);
-    expect(() => readSinksConfig({ LOG_AUDIT_EVENTS: 'maybe' })).toThrow(/LOG_AUDIT_EVENTS/);
-  });
-
-  it('enables each sink by its own variables', () => {
-    expect(readSinksConfig({})).toMatchObject({ stdout: false, datadog: undefined, webhook: undefined });
-    const config = readSinksConfig({ DD_API_KEY: 'k', DD_SITE: 'datadoghq.eu', DD_TAGS: 'env:prod, team:sec' });
-    expect(config.datadog).toMatchObject({ url: 'https://http-intake.logs.datadoghq.eu/api/v2/logs', extraTags: ['env:prod', 'team:sec'] });
-    expect(readSinksConfig({ DD_API_KEY: 'k', DD_LOGS_URL: 'http://127.0.0.1:1/x' }).datadog?.url).toBe('http://127.0.0.1:1/x');
-  });
-});
-
-describe('sink batching', () => {
-  it('keeps order and both bounds', () => {
-    const sizes = [3, 3, 3, 9, 1, 1, 1, 1, 1];
-    const chunks = chunkBySize(sizes, 3, 9, (n) => n);
-    expect(chunks).toEqual([[3, 3, 3], [9], [1, 1, 1], [1, 1]]);
-    // An item larger than the byte bound travels alone rather than being dropped.
-    expect(chunkBySize([20, 1], 10, 9, (n) => n)).toEqual([[20], [1]]);
-  });
-
-  it('signs webhook bodies with the timestamp', () => {
-    expect(webhookSignature('secret', '{"events":[]}', 1700000000)).toBe(
-      `t=1700000000,v1=${createHmac('sha256', 'secret').update('1700000000.{"events":[]}').digest('hex')}`,
-    );
   });
 });

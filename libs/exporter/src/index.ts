@@ -11,4 +11,3 @@ export * from './export-sweeper.service';
 export * from './exports.service';
 export * from './exports.controller';
 export * from './exporter.modules';
-export * from './sinks';

@@ -3,7 +3,8 @@ import type { TestingModule } from '@nestjs/testing';
 import type { JsMsg } from '@nats-io/jetstream';
 import { HealthRegistry, PlatformModule } from '@audit/platform';
 import { bootModules, connectTestBus, readStream, runScript, startTestNats, waitFor, waitForConsumerIdle, type TestBus, type TestNats } from '@audit/testing';
-import { JetStreamBatchConsumer, type Delivery } from './batch-consumer';
+import { register } from 'prom-client';
+import { JetStreamBatchConsumer, type BatchOutcome, type Delivery } from './batch-consumer';
 import { MESSAGING_CONFIG, type MessagingConfig } from './config';
 import { PermanentError, TransientError } from './errors';
 import { JetStreamConnection } from './jetstream.connection';
@@ -20,9 +21,10 @@ interface Probe {
   id: string;
   /**
    * How the handler treats it: succeed, fail once transiently, always fail for an unknown reason, refuse it,
-   * or succeed after longer than the ack wait.
+   * or succeed after longer than the ack wait; or resolve the batch naming it to dead-letter (and to retry:
+   * dead-letter wins), or to retry on its first delivery.
    */
-  mode: 'ok' | 'transient-once' | 'unknown' | 'permanent' | 'slow';
+  mode: 'ok' | 'transient-once' | 'unknown' | 'permanent' | 'slow' | 'outcome-dead' | 'outcome-retry-once';
 }
 
 /** A consumer whose handler fails on demand, recording every delivery it saw and every message it completed. */
@@ -52,15 +54,23 @@ class ProbeConsumer extends JetStreamBatchConsumer<Probe> {
     }
   }
 
-  protected async handleBatch(batch: ReadonlyArray<Delivery<Probe>>): Promise<void> {
+  protected async handleBatch(batch: ReadonlyArray<Delivery<Probe>>): Promise<BatchOutcome<Probe> | void> {
     if (batch.some(({ payload }) => payload.mode === 'slow')) await new Promise((resolve) => setTimeout(resolve, SLOW_BATCH_MS));
     for (const { message, payload } of batch) {
       if (payload.mode === 'transient-once' && message.info.deliveryCount === 1) return Promise.reject(new TransientError('database restarting'));
       if (payload.mode === 'unknown') return Promise.reject(new Error('boom'));
       if (payload.mode === 'permanent') return Promise.reject(new PermanentError('rejected by a constraint'));
     }
-    for (const { message, payload } of batch) this.completed.push({ id: payload.id, delivery: message.info.deliveryCount });
-    return Promise.resolve();
+    const dead = batch.filter(({ payload }) => payload.mode === 'outcome-dead');
+    const retry = batch.filter(({ message, payload }) => payload.mode === 'outcome-retry-once' && message.info.deliveryCount === 1);
+    for (const delivery of batch) {
+      if (!dead.includes(delivery) && !retry.includes(delivery)) this.completed.push({ id: delivery.payload.id, delivery: delivery.message.info.deliveryCount });
+    }
+    if (dead.length === 0 && retry.length === 0) return;
+    return {
+      deadLetter: dead.map((delivery) => ({ delivery, reason: 'refused by the handler' })),
+      retry: [...dead, ...retry].map((delivery) => ({ delivery, reason: 'not yet', delayMs: 100 })),
+    };
   }
 }
 
@@ -153,6 +163,30 @@ describe('JetStreamBatchConsumer (real NATS)', () => {
     expect(probe.completed.filter((c) => c.id === 's1')).toEqual([{ id: 's1', delivery: 1 }]);
     const after = await bus.jsm.consumers.info(STREAMS.events, 'probe');
     expect(after.num_redelivered).toBe(before.num_redelivered);
+  });
+
+  it('settles each delivery as handleBatch resolved: named ones dead-lettered or nak\'d, the rest acked, each once and counted once', async () => {
+    const outcomes = async (): Promise<Record<string, number>> => {
+      const values = (await register.getSingleMetric('audit_consumer_messages_total')?.get())?.values ?? [];
+      return Object.fromEntries(values.filter((v) => v.labels.consumer === 'probe').map((v) => [String(v.labels.outcome), v.value]));
+    };
+    const delta = (after: Record<string, number>, before: Record<string, number>, outcome: string): number => (after[outcome] ?? 0) - (before[outcome] ?? 0);
+    const countsBefore = await outcomes();
+    const infoBefore = await bus.jsm.consumers.info(STREAMS.events, 'probe');
+    await publish({ id: 'o1', mode: 'ok' }, { id: 'o2', mode: 'outcome-dead' }, { id: 'o3', mode: 'outcome-retry-once' });
+    await waitFor('o1 and o3 to complete', () => completedIds().includes('o1') && completedIds().includes('o3'));
+    const info = await waitForConsumerIdle(bus.jsm, STREAMS.events, 'probe');
+    const dead = (await deadLetters()).filter((m) => (JSON.parse(m.data) as Probe).id === 'o2');
+    expect(dead.map((m) => m.headers[DLQ_HEADERS.reason])).toEqual(['refused by the handler']);
+    expect(probe.completed.filter((c) => ['o1', 'o2', 'o3'].includes(c.id))).toEqual([
+      { id: 'o1', delivery: 1 },
+      { id: 'o3', delivery: 2 },
+    ]);
+    expect([probe.seen.get('o1'), probe.seen.get('o2'), probe.seen.get('o3')]).toEqual([1, 1, 2]);
+    const countsAfter = await outcomes();
+    // Four deliveries (o3 twice), four settlements: o1 and o3's second delivery acked, o3's first nak'd, o2 dead-lettered.
+    expect(info.delivered.consumer_seq - infoBefore.delivered.consumer_seq).toBe(4);
+    expect(['acked', 'nacked', 'dead_lettered'].map((o) => delta(countsAfter, countsBefore, o))).toEqual([2, 1, 1]);
   });
 
   // Shutdown before the loop has opened its consume() iterator (right after start) must not leave an

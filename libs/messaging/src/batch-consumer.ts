@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AckPolicy, DeliverPolicy, type ConsumerConfig, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders, nanos } from '@nats-io/nats-core';
-import { backoffMs, counter, gauge, histogram, type HealthRegistry, sleep } from '@audit/platform';
+import { assertNever, backoffMs, counter, gauge, histogram, type HealthRegistry, sleep } from '@audit/platform';
 import type { MessagingConfig } from './config';
 import { classifyError, type FailureKind } from './errors';
 import type { JetStreamConnection } from './jetstream.connection';
@@ -29,6 +29,29 @@ export interface Delivery<T> {
   payload: T;
 }
 
+/** A delivery `handleBatch` did not complete, and why (the reason travels to the log or the dead letter). */
+export interface FailedDelivery<T> {
+  delivery: Delivery<T>;
+  reason: string;
+}
+
+/**
+ * What `handleBatch` made of its batch, for the base class to settle. Every delivery of the batch that it
+ * does not name succeeded and is acked; nothing (`void`) means the whole batch succeeded.
+ * - `deadLetter`: can never succeed; published to AUDIT_DLQ with its reason, then terminated.
+ * - `retry`: not done yet, and not poison (e.g. a receiver is down); nak'd to come back after `delayMs`
+ *   (default: backoff by delivery count), for as long as it takes.
+ *
+ * A delivery named in both lists is dead-lettered; one not of the batch is ignored.
+ */
+export interface BatchOutcome<T> {
+  deadLetter?: ReadonlyArray<FailedDelivery<T>>;
+  retry?: ReadonlyArray<FailedDelivery<T> & { delayMs?: number }>;
+}
+
+/** How one message is settled: exactly one of these, exactly once. */
+type Settlement = { kind: 'ack' } | { kind: 'retry'; reason: string; delayMs?: number } | { kind: 'dead-letter'; reason: string };
+
 const outcomes = counter('audit_consumer_messages_total', 'Messages handled by each consumer, by outcome', ['consumer', 'outcome']);
 const batchSizes = histogram('audit_consumer_batch_size', 'Messages per handled batch', ['consumer'], [1, 10, 50, 100, 250, 500, 1000, 2000, 5000, 10_000, 20_000]);
 const batchSeconds = histogram('audit_consumer_batch_duration_seconds', 'Time to handle one batch, ack included', ['consumer']);
@@ -45,10 +68,12 @@ const pendingGauge = gauge('audit_consumer_pending', 'Messages not yet acknowled
 /**
  * A durable JetStream pull consumer that hands its subclass batches of decoded messages.
  *
- * Contract: a batch is acked only after `handleBatch` resolved. A failure is classified:
- * transient → nak with backoff (retried for as long as it takes); permanent → the batch is split so
- * only the poison message goes to AUDIT_DLQ (with the reason) and the rest still succeed;
- * unknown → nak with backoff, dead-lettered after `CONSUMER_MAX_DELIVER` deliveries.
+ * Contract: this class alone acks, naks and dead-letters, and settles each message exactly once. A message
+ * is acked only after `handleBatch` resolved, as the {@link BatchOutcome} it resolved to says (by default:
+ * every message acked). A thrown failure is classified: transient → nak with backoff (retried for as long
+ * as it takes); permanent → the batch is split so only the poison message goes to AUDIT_DLQ (with the
+ * reason) and the rest still succeed; unknown → nak with backoff, dead-lettered after
+ * `CONSUMER_MAX_DELIVER` deliveries. Each settlement is counted in `audit_consumer_messages_total`.
  */
 export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstrap, BeforeApplicationShutdown {
   protected readonly logger: Logger;
@@ -84,8 +109,12 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
   /** Turns raw bytes into a payload; throw {@link PermanentError} for a message that can never be handled. */
   protected abstract decode(message: JsMsg): T;
 
-  /** Makes the batch's effect durable. Resolve only once it is committed; throw otherwise. */
-  protected abstract handleBatch(batch: ReadonlyArray<Delivery<T>>): Promise<void>;
+  /**
+   * Makes the batch's effect durable. Resolve only once it is committed, to nothing when every delivery
+   * succeeded or to a {@link BatchOutcome} naming those that did not; throw when the batch failed as a whole.
+   * Never ack, nak or term a message here: the base class settles each from what this returns.
+   */
+  protected abstract handleBatch(batch: ReadonlyArray<Delivery<T>>): Promise<BatchOutcome<T> | void>;
 
   /** Sorts a failure; subclasses teach it their drivers' errors. */
   protected classify(error: unknown): FailureKind {
@@ -244,9 +273,9 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
       }
     }
     if (deliveries.length === 0) return;
+    let outcome: BatchOutcome<T> | void;
     try {
-      await this.handleBatch(deliveries);
-      this.ackAll(deliveries);
+      outcome = await this.handleBatch(deliveries);
     } catch (error) {
       const kind = this.classify(error);
       if (kind === 'transient' || deliveries.length === 1) {
@@ -255,19 +284,52 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
       }
       // Find the poison: each message alone, so the good ones are committed and only the bad one is dead-lettered.
       for (const delivery of deliveries) {
+        let single: BatchOutcome<T> | void;
         try {
-          await this.handleBatch([delivery]);
-          this.ackAll([delivery]);
-        } catch (single) {
-          await this.settleFailure([delivery], single, this.classify(single));
+          single = await this.handleBatch([delivery]);
+        } catch (failure) {
+          await this.settleFailure([delivery], failure, this.classify(failure));
+          continue;
         }
+        await this.settle([delivery], single);
       }
+      return;
     }
+    // Outside the try: a settlement is never followed by handling the same batch again.
+    await this.settle(deliveries, outcome);
   }
 
-  private ackAll(deliveries: ReadonlyArray<Delivery<T>>): void {
-    for (const { message } of deliveries) message.ack();
-    outcomes.inc({ consumer: this.options.durable, outcome: 'acked' }, deliveries.length);
+  /** Settles every delivery of a batch `handleBatch` resolved for, as its outcome says. */
+  private async settle(deliveries: ReadonlyArray<Delivery<T>>, outcome: BatchOutcome<T> | void): Promise<void> {
+    const failed = new Map<JsMsg, Settlement>();
+    for (const { delivery, reason, delayMs } of outcome?.retry ?? []) failed.set(delivery.message, { kind: 'retry', reason, delayMs });
+    for (const { delivery, reason } of outcome?.deadLetter ?? []) failed.set(delivery.message, { kind: 'dead-letter', reason });
+    let acked = 0;
+    const retried = new Set<string>();
+    const deadLetters: Array<{ message: JsMsg; reason: string }> = [];
+    // Acks and naks first, without awaiting between them, so each is counted as it leaves; the dead letters
+    // (a publish each) after.
+    for (const { message } of deliveries) {
+      const settlement = failed.get(message) ?? { kind: 'ack' };
+      switch (settlement.kind) {
+        case 'ack':
+          message.ack();
+          acked++;
+          break;
+        case 'retry':
+          this.nak(message, settlement.delayMs ?? backoffMs(message.info.deliveryCount, 250, 30_000));
+          retried.add(settlement.reason);
+          break;
+        case 'dead-letter':
+          deadLetters.push({ message, reason: settlement.reason });
+          break;
+        default:
+          return assertNever(settlement);
+      }
+    }
+    if (acked > 0) outcomes.inc({ consumer: this.options.durable, outcome: 'acked' }, acked);
+    if (retried.size > 0) this.logger.warn({ msg: 'deliveries failed; will retry', reasons: [...retried] });
+    for (const { message, reason } of deadLetters) await this.deadLetter(message, reason);
   }
 
   private async settleFailure(deliveries: ReadonlyArray<Delivery<T>>, error: unknown, kind: FailureKind): Promise<void> {
@@ -278,8 +340,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
       if (kind === 'permanent' || exhausted) {
         await this.deadLetter(message, exhausted ? `gave up after ${count} deliveries: ${reason}` : reason);
       } else {
-        message.nak(backoffMs(count, 250, 30_000));
-        outcomes.inc({ consumer: this.options.durable, outcome: 'nacked' });
+        this.nak(message, backoffMs(count, 250, 30_000));
       }
     }
     if (kind !== 'permanent') this.logger.warn({ msg: 'batch failed; will retry', kind, reason, size: deliveries.length });
@@ -290,8 +351,13 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     return message.data;
   }
 
+  private nak(message: JsMsg, delayMs: number): void {
+    message.nak(delayMs);
+    outcomes.inc({ consumer: this.options.durable, outcome: 'nacked' });
+  }
+
   /** Publishes the message with the reason to AUDIT_DLQ, then terminates it; if the DLQ is unreachable, retries later. */
-  protected async deadLetter(message: JsMsg, reason: string): Promise<void> {
+  private async deadLetter(message: JsMsg, reason: string): Promise<void> {
     const h = natsHeaders();
     h.set(DLQ_HEADERS.reason, reason.slice(0, 1024).replace(/[\r\n]+/g, ' '));
     h.set(DLQ_HEADERS.consumer, this.options.durable);
@@ -309,7 +375,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
       outcomes.inc({ consumer: this.options.durable, outcome: 'dead_lettered' });
       this.logger.warn({ msg: 'message dead-lettered', subject: message.subject, seq: message.seq, reason });
     } catch (error) {
-      message.nak(backoffMs(message.info.deliveryCount, 1_000, 30_000));
+      this.nak(message, backoffMs(message.info.deliveryCount, 1_000, 30_000));
       this.logger.error({ msg: 'dead-letter publish failed; will retry', error: describe(error) });
     }
   }

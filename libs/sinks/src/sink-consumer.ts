@@ -1,5 +1,13 @@
 import type { AuditEvent } from '@audit/contracts';
-import { CanonicalEventsConsumer, TransientError, type Delivery, type JetStreamConnection, type MessagingConfig } from '@audit/messaging';
+import {
+  CanonicalEventsConsumer,
+  describe,
+  type BatchOutcome,
+  type Delivery,
+  type FailedDelivery,
+  type JetStreamConnection,
+  type MessagingConfig,
+} from '@audit/messaging';
 import { counter, gauge, type HealthRegistry } from '@audit/platform';
 import { DeliveryRejectedError } from './http-delivery';
 
@@ -20,9 +28,10 @@ export interface SinkOptions {
 /**
  * A sink: its own durable consumer of AUDIT_EVENTS, so each sink keeps its own position, a restart resumes
  * where it stopped and an outage of one receiver holds back nothing else. A subclass splits a batch into
- * deliveries (`chunks`) and sends each (`deliver`). Per chunk: success → its messages are acked at once;
- * a transient failure → the rest of the batch is nak'd with backoff and comes back (nothing lost, the
- * position is held); a rejection → that chunk is dead-lettered with the receiver's reason and the rest go on.
+ * deliveries (`chunks`) and sends each (`deliver`). Per chunk: success → its messages are acked;
+ * any failure but a rejection → that chunk and the rest of the batch are nak'd with backoff and come back
+ * (nothing lost, the position is held); a rejection → that chunk is dead-lettered with the receiver's reason
+ * and the rest go on. The base class settles every message, from what `handleBatch` returns.
  * A disabled sink creates no consumer at all.
  */
 export abstract class SinkConsumer extends CanonicalEventsConsumer {
@@ -74,26 +83,32 @@ export abstract class SinkConsumer extends CanonicalEventsConsumer {
     }
   }
 
-  protected async handleBatch(batch: ReadonlyArray<Delivery<AuditEvent>>): Promise<void> {
+  /**
+   * Sends the batch chunk by chunk, in order, and says what became of each delivery: a delivered chunk is
+   * acked, a refused one dead-lettered with the receiver's answer, and at the first other failure that chunk
+   * and every later one are retried (the base class naks them with backoff; a receiver's trouble never
+   * dead-letters an event).
+   */
+  protected async handleBatch(batch: ReadonlyArray<Delivery<AuditEvent>>): Promise<BatchOutcome<AuditEvent>> {
+    const deadLetter: Array<FailedDelivery<AuditEvent>> = [];
     const chunks = this.chunks(batch);
     for (let i = 0; i < chunks.length; i++) {
       const chunk = chunks[i];
       try {
         await this.deliver(chunk);
       } catch (error) {
+        const reason = `${this.sink.durable}: ${describe(error)}`;
         if (error instanceof DeliveryRejectedError) {
-          for (const { message } of chunk) await this.deadLetter(message, `${this.sink.durable}: ${error.message}`);
+          deadLetter.push(...chunk.map((delivery) => ({ delivery, reason })));
           sinkEvents.inc({ sink: this.sink.durable, outcome: 'failed' }, chunk.length);
           continue;
         }
-        const undelivered = chunks.slice(i).reduce((n, c) => n + c.length, 0);
-        sinkEvents.inc({ sink: this.sink.durable, outcome: 'retried' }, undelivered);
-        // Thrown as transient whatever the cause: a receiver's trouble never dead-letters an event.
-        throw error instanceof TransientError ? error : new TransientError((error as Error).message, { cause: error });
+        const retry = chunks.slice(i).flatMap((undelivered) => undelivered.map((delivery) => ({ delivery, reason })));
+        sinkEvents.inc({ sink: this.sink.durable, outcome: 'retried' }, retry.length);
+        return { deadLetter, retry };
       }
-      // Acked now, so a later chunk's failure does not send this one again.
-      for (const { message } of chunk) message.ack();
       sinkEvents.inc({ sink: this.sink.durable, outcome: 'delivered' }, chunk.length);
     }
+    return { deadLetter };
   }
 }
