@@ -12,7 +12,7 @@ const EXTERNAL_EGRESS: Readonly<Record<string, number[]>> = {
 };
 
 /**
- * What switches a sink's durable consumer on (libs/exporter/src/sinks/config.ts): a disabled sink creates no
+ * What switches a sink's durable consumer on (libs/sinks/src/config.ts): a disabled sink creates no
  * consumer, and KEDA reads a consumer that does not exist as the whole stream's lag.
  */
 const SINK_SWITCHES: Readonly<Record<string, { variable: string; value?: string }>> = {
