@@ -24,6 +24,12 @@ export interface MessagingConfig {
   ackWaitMs: number;
   /** Batches a consumer replica handles at once: overlapping one batch's commit with the next batch's work. */
   inFlightBatches: number;
+  /**
+   * How long a publish waits for JetStream's ack before it fails (and ingest answers 503, which a client
+   * retries with the same ids). Short, because a stream without a leader (a node lost in a cluster) never
+   * answers: the sooner the retry, the sooner the event lands once a new leader is elected.
+   */
+  publishTimeoutMs: number;
 }
 
 export const MESSAGING_CONFIG = Symbol('MESSAGING_CONFIG');
@@ -40,6 +46,7 @@ export const readMessagingConfig = (source: Record<string, string | undefined> =
       maxDeliver: env.int('CONSUMER_MAX_DELIVER', 10, { min: 1, max: 1000 }),
       ackWaitMs: env.duration('CONSUMER_ACK_WAIT', '5s'),
       inFlightBatches: env.int('CONSUMER_IN_FLIGHT_BATCHES', 4, { min: 1, max: 64 }),
+      publishTimeoutMs: env.duration('NATS_PUBLISH_TIMEOUT', '2s'),
     }),
     source,
   );

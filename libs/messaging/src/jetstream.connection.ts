@@ -40,7 +40,7 @@ export class JetStreamConnection implements OnModuleInit, OnApplicationShutdown 
     this.manager = await jetstreamManager(this.connection);
     this.client = jetstream(this.connection);
     // Acks come back under the configured inbox prefix, the only one the user may be allowed to read.
-    this.pipelined = new PipelinedPublisher(this.connection, { inboxPrefix: this.config.nats.inboxPrefix });
+    this.pipelined = new PipelinedPublisher(this.connection, { inboxPrefix: this.config.nats.inboxPrefix, timeoutMs: this.config.publishTimeoutMs });
     if (this.config.provisionStreams) await provisionStreams(this.manager, this.config);
     else await verifyStreams(this.manager, this.config);
     this.health.register('nats', () => (this.isConnected() ? undefined : 'NATS connection is down'));
