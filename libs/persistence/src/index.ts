@@ -4,6 +4,7 @@ export * from './pg-errors';
 export * from './entities';
 export * from './migrations';
 export * from './audit-events.repository';
+export * from './audit-events-scan.repository';
 export * from './partitions';
 export * from './api-keys.repository';
 export * from './redaction-rules.repository';

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { ApiKeysRepository } from './api-keys.repository';
+import { AuditEventsScanRepository } from './audit-events-scan.repository';
 import { AuditEventsWriteRepository } from './audit-events.repository';
 import { PERSISTENCE_CONFIG, readPersistenceConfig } from './config';
 import { Database } from './database';
@@ -15,12 +16,13 @@ import { RetentionRunsRepository } from './retention-runs.repository';
     { provide: PERSISTENCE_CONFIG, useFactory: () => readPersistenceConfig() },
     Database,
     AuditEventsWriteRepository,
+    AuditEventsScanRepository,
     PartitionManager,
     ApiKeysRepository,
     RedactionRulesRepository,
     RetentionPoliciesRepository,
     RetentionRunsRepository,
   ],
-  exports: [PERSISTENCE_CONFIG, Database, AuditEventsWriteRepository, PartitionManager, ApiKeysRepository, RedactionRulesRepository, RetentionPoliciesRepository, RetentionRunsRepository],
+  exports: [PERSISTENCE_CONFIG, Database, AuditEventsWriteRepository, AuditEventsScanRepository, PartitionManager, ApiKeysRepository, RedactionRulesRepository, RetentionPoliciesRepository, RetentionRunsRepository],
 })
 export class PersistenceModule {}

@@ -40,7 +40,7 @@ export class PostgresRetentionStore {
 
   /** Every partition with the organizations in it and their oldest row (index-only skip scans, no full scans). */
   async inventory(): Promise<StoreInventory> {
-    const { rows } = await this.db.pool.query<{ name: string; isDefault: boolean }>(
+    const { rows } = await this.db.query<{ name: string; isDefault: boolean }>(
       `SELECT c.relname AS name, c.oid = pt.partdefid AS "isDefault"
        FROM pg_inherits i
        JOIN pg_class c ON c.oid = i.inhrelid
@@ -48,6 +48,7 @@ export class PostgresRetentionStore {
        WHERE i.inhparent = $1::regclass AND NOT i.inhdetachpending
        ORDER BY c.relname`,
       [PARENT],
+      { timeout: false },
     );
     const partitions: PartitionInventory[] = [];
     for (const row of rows) {
@@ -58,17 +59,20 @@ export class PostgresRetentionStore {
 
   /** Rows per organization in a partition: what dropping it removes. */
   async countPartition(partition: string): Promise<RowsByOrganization> {
-    const { rows } = await this.db.pool.query<{ organizationId: string; n: string }>(
+    const { rows } = await this.db.query<{ organizationId: string; n: string }>(
       `SELECT "organizationId", count(*) AS n FROM ${escapeIdentifier(partition)} GROUP BY 1`,
+      [],
+      { timeout: false },
     );
     return new Map(rows.map((r) => [r.organizationId, Number(r.n)]));
   }
 
   /** Rows a delete step would remove. */
   async countDelete(step: DeleteStep): Promise<number> {
-    const { rows } = await this.db.pool.query<{ n: string }>(
+    const { rows } = await this.db.query<{ n: string }>(
       `SELECT count(*) AS n FROM ${escapeIdentifier(step.partition)} WHERE "organizationId" = $1 AND "createdAt" < $2`,
       [step.organizationId, step.cutoff],
+      { timeout: false },
     );
     return Number(rows[0].n);
   }
@@ -147,22 +151,16 @@ export class PostgresRetentionStore {
     await this.retryOnLockTimeout(`detach ${partition}`, () => client.query(sql));
   }
 
-  /** A connection of the write pool with the purge's `lock_timeout`, reset before it goes back. */
-  private async withPurgeSession<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.db.pool.connect();
-    let broken: Error | undefined;
-    const onError = (error: Error): void => {
-      broken ??= error;
-    };
-    client.on('error', onError);
-    try {
+  /** A connection of the write pool with the purge's `lock_timeout`, reset before it goes back (or discarded if it cannot be). */
+  private withPurgeSession<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.db.withClient(async (client, discard) => {
       await client.query(`SET lock_timeout = ${Math.max(1, Math.round(this.config.lockTimeoutMs))}`);
-      return await work(client);
-    } finally {
-      await client.query('RESET lock_timeout').catch((error: Error) => (broken ??= error));
-      client.off('error', onError);
-      client.release(broken);
-    }
+      try {
+        return await work(client);
+      } finally {
+        await client.query('RESET lock_timeout').catch((error: Error) => discard(error));
+      }
+    });
   }
 
   private async retryOnLockTimeout<T>(what: string, statement: () => Promise<T>): Promise<T> {
@@ -180,7 +178,7 @@ export class PostgresRetentionStore {
   /** Organizations in a partition with their oldest row: a recursive skip scan over the (organizationId, createdAt) index. */
   private async organizationsIn(partition: string): Promise<Array<{ organizationId: string; oldest: Date }>> {
     const t = escapeIdentifier(partition);
-    const { rows } = await this.db.pool.query<{ organizationId: string; oldest: Date }>(
+    const { rows } = await this.db.query<{ organizationId: string; oldest: Date }>(
       `WITH RECURSIVE orgs(o) AS (
          (SELECT "organizationId" FROM ${t} ORDER BY "organizationId" LIMIT 1)
          UNION ALL
@@ -188,6 +186,8 @@ export class PostgresRetentionStore {
          FROM orgs WHERE orgs.o IS NOT NULL)
        SELECT o AS "organizationId", (SELECT min("createdAt") FROM ${t} WHERE "organizationId" = o) AS oldest
        FROM orgs WHERE o IS NOT NULL`,
+      [],
+      { timeout: false },
     );
     return rows;
   }
