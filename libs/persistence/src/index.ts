@@ -6,6 +6,7 @@ export * from './migrations';
 export * from './audit-events.repository';
 export * from './audit-events-scan.repository';
 export * from './partitions';
+export * from './event-partitions.repository';
 export * from './api-keys.repository';
 export * from './redaction-rules.repository';
 export * from './retention-policies.repository';

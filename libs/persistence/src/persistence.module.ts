@@ -4,6 +4,7 @@ import { AuditEventsScanRepository } from './audit-events-scan.repository';
 import { AuditEventsWriteRepository } from './audit-events.repository';
 import { PERSISTENCE_CONFIG, readPersistenceConfig } from './config';
 import { Database } from './database';
+import { EventPartitionsRepository } from './event-partitions.repository';
 import { PartitionManager } from './partitions';
 import { RedactionRulesRepository } from './redaction-rules.repository';
 import { RetentionPoliciesRepository } from './retention-policies.repository';
@@ -18,11 +19,12 @@ import { RetentionRunsRepository } from './retention-runs.repository';
     AuditEventsWriteRepository,
     AuditEventsScanRepository,
     PartitionManager,
+    EventPartitionsRepository,
     ApiKeysRepository,
     RedactionRulesRepository,
     RetentionPoliciesRepository,
     RetentionRunsRepository,
   ],
-  exports: [PERSISTENCE_CONFIG, Database, AuditEventsWriteRepository, AuditEventsScanRepository, PartitionManager, ApiKeysRepository, RedactionRulesRepository, RetentionPoliciesRepository, RetentionRunsRepository],
+  exports: [PERSISTENCE_CONFIG, Database, AuditEventsWriteRepository, AuditEventsScanRepository, PartitionManager, EventPartitionsRepository, ApiKeysRepository, RedactionRulesRepository, RetentionPoliciesRepository, RetentionRunsRepository],
 })
 export class PersistenceModule {}
