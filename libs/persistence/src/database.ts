@@ -11,7 +11,7 @@ const MIGRATION_LOCK_KEY = 7_204_391_001;
 
 /**
  * `migrations` is every migration but in a test that starts from an older schema. `extra` goes to pg's
- * pool (keepalive); never a client-side query timeout here: migrations may rightly run long.
+ * pool (keepalive, connect timeout); never a client-side query timeout here: migrations may rightly run long.
  */
 export function createDataSource(url: string, poolSize = 5, migrations: Array<new () => MigrationInterface> = MIGRATIONS, extra: PoolConfig = {}): DataSource {
   return new DataSource({
@@ -80,7 +80,7 @@ export class Database implements OnModuleInit, OnApplicationShutdown {
     @Inject(PERSISTENCE_CONFIG) private readonly config: PersistenceConfig,
     private readonly health: HealthRegistry,
   ) {
-    this.dataSource = createDataSource(config.databaseUrl, 5, MIGRATIONS, keepAliveOptions(config));
+    this.dataSource = createDataSource(config.databaseUrl, 5, MIGRATIONS, { ...keepAliveOptions(config), connectionTimeoutMillis: config.connectTimeoutMs });
     this.pool = this.openPool('writes', {});
   }
 
