@@ -216,8 +216,9 @@ export class Database implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * The one place a client is checked out: its 'error' is listened for while it is out, and it is
-   * released with an error (destroyed) when it emitted one, when checking it out half-worked, or when
-   * `work` discarded it. Work that throws without discarding hands back a client it vouches for.
+   * released with an error (destroyed) when it emitted one, when `work` failed in a way that may have
+   * broken it (a connection error, a client-side timeout), or when `work` discarded it. Otherwise it goes
+   * back to the pool.
    */
   private async lend<T>(work: (client: PoolClient, discard: Discard) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
@@ -293,7 +294,11 @@ function isStatementTimeout(error: unknown): boolean {
   return code === '57014' && typeof message === 'string' && message.includes('statement timeout');
 }
 
-/** A failure that is not a statement's own doing (bad data 22, a constraint 23, bad SQL 42, a lock timeout 55P03, a JS error in work). */
+/**
+ * A failure of the connection rather than of the statement: not bad data (22), a constraint (23), bad SQL
+ * (42), a lock timeout (55P03) or a cancelled statement (57014). Without a SQLSTATE only the driver's
+ * socket errors count: an error thrown by the work's own code leaves the connection as it was.
+ */
 function isConnectionError(error: Error): boolean {
   const code = (error as { code?: unknown }).code;
   if (code === undefined) return isSocketError(error);
