@@ -53,7 +53,7 @@ export class ExportJobsRepository {
   constructor(private readonly db: Database) {}
 
   private async rows(sql: string, params: unknown[]): Promise<ExportJob[]> {
-    const result = await this.db.pool.query<JobRow>(sql, params);
+    const result = await this.db.query<JobRow>(sql, params);
     return result.rows.map(toJob);
   }
 
@@ -78,7 +78,7 @@ export class ExportJobsRepository {
       where += ` AND ("createdAt", id) < ($2::timestamptz, $3::uuid)`;
     }
     params.push(limit + 1);
-    const result = await this.db.pool.query<JobRow & { cursorAt: string }>(
+    const result = await this.db.query<JobRow & { cursorAt: string }>(
       `SELECT *, to_char("createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' AS "cursorAt"
          FROM export_jobs WHERE ${where} ORDER BY "createdAt" DESC, id DESC LIMIT $${params.length}`,
       params,
@@ -129,7 +129,7 @@ export class ExportJobsRepository {
 
   /** Marks failed the jobs whose worker died on their last allowed attempt; returns how many. */
   async failAbandoned(staleAfterMs: number, maxAttempts: number): Promise<number> {
-    const result = await this.db.pool.query(
+    const result = await this.db.query(
       `UPDATE export_jobs
           SET status = 'failed', "lockedBy" = NULL, "finishedAt" = now(),
               error = 'the export was interrupted ' || attempts || ' times (worker stopped responding)'
@@ -142,7 +142,7 @@ export class ExportJobsRepository {
 
   /** Records progress and renews the lease; false when the worker no longer holds the job. */
   async heartbeat(id: string, workerId: string, progress: { rowCount: number; totalRows?: number | null; progress: number }): Promise<boolean> {
-    const result = await this.db.pool.query(
+    const result = await this.db.query(
       `UPDATE export_jobs SET "heartbeatAt" = now(), "rowCount" = $3, progress = $4, "totalRows" = coalesce($5, "totalRows")
         WHERE id = $1 AND "lockedBy" = $2 AND status = 'running'`,
       [id, workerId, progress.rowCount, progress.progress, progress.totalRows ?? null],
@@ -151,7 +151,7 @@ export class ExportJobsRepository {
   }
 
   async complete(id: string, workerId: string, done: { storageKey: string; rowCount: number; sizeBytes: number; expiresAt: Date }): Promise<boolean> {
-    const result = await this.db.pool.query(
+    const result = await this.db.query(
       `UPDATE export_jobs
           SET status = 'ready', "storageKey" = $3, "rowCount" = $4, "totalRows" = $4, "sizeBytes" = $5, progress = 1,
               "expiresAt" = $6, "finishedAt" = now(), "lockedBy" = NULL, error = NULL
@@ -162,7 +162,7 @@ export class ExportJobsRepository {
   }
 
   async fail(id: string, workerId: string, error: string): Promise<boolean> {
-    const result = await this.db.pool.query(
+    const result = await this.db.query(
       `UPDATE export_jobs SET status = 'failed', error = $3, "finishedAt" = now(), "lockedBy" = NULL
         WHERE id = $1 AND "lockedBy" = $2 AND status = 'running'`,
       [id, workerId, error.slice(0, 2000)],
@@ -172,7 +172,7 @@ export class ExportJobsRepository {
 
   /** Gives a job back on graceful shutdown: pending again, and the interrupted attempt does not count. */
   async release(id: string, workerId: string): Promise<boolean> {
-    const result = await this.db.pool.query(
+    const result = await this.db.query(
       `UPDATE export_jobs SET status = 'pending', "lockedBy" = NULL, "heartbeatAt" = NULL, attempts = greatest(attempts - 1, 0), progress = 0, "rowCount" = 0
         WHERE id = $1 AND "lockedBy" = $2 AND status = 'running'`,
       [id, workerId],
@@ -182,7 +182,7 @@ export class ExportJobsRepository {
 
   /** Puts a failed attempt back in the queue; the attempt counts, and the error is shown until the next one ends. */
   async retryLater(id: string, workerId: string, error: string): Promise<boolean> {
-    const result = await this.db.pool.query(
+    const result = await this.db.query(
       `UPDATE export_jobs SET status = 'pending', "lockedBy" = NULL, "heartbeatAt" = NULL, error = $3, progress = 0, "rowCount" = 0
         WHERE id = $1 AND "lockedBy" = $2 AND status = 'running'`,
       [id, workerId, error.slice(0, 2000)],
@@ -197,7 +197,7 @@ export class ExportJobsRepository {
 
   /** Marks a ready job expired once its file was removed; false if something else did it first. */
   async markExpired(id: string): Promise<boolean> {
-    const result = await this.db.pool.query(`UPDATE export_jobs SET status = 'expired', progress = 1 WHERE id = $1 AND status = 'ready'`, [id]);
+    const result = await this.db.query(`UPDATE export_jobs SET status = 'expired', progress = 1 WHERE id = $1 AND status = 'ready'`, [id]);
     return (result.rowCount ?? 0) > 0;
   }
 }

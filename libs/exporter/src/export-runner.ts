@@ -1,4 +1,4 @@
-import { pipeline } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { to as copyTo } from 'pg-copy-streams';
 import { eventFilterFromJson } from '@audit/query';
@@ -32,55 +32,40 @@ export const storageKeyOf = (job: Pick<ExportJob, 'organizationId' | 'id'>, atte
  */
 export async function startExport(db: Database, storage: ExportStorage, job: ExportJob, attempt: number, gzipLevel: number): Promise<RunningExport> {
   const filter = eventFilterFromJson(job.filters);
-  const client = await db.pool.connect();
-  let broken: Error | undefined;
-  const onError = (error: Error): void => {
-    broken ??= error;
-  };
-  client.on('error', onError);
-  let released = false;
-  const finish = (error: Error | undefined): void => {
-    if (released) return;
-    released = true;
-    client.off('error', onError);
-    client.release(error ?? undefined);
-  };
   let totalRows = 0;
-  try {
+  let records: CsvRecordTransform | undefined;
+  let copy: Readable | undefined;
+  let failure: Error | undefined;
+  let started!: () => void;
+  const copying = new Promise<void>((resolve) => (started = resolve));
+  // The gateway lends the connection for the whole export; a failed one (perhaps mid-COPY) is discarded, not pooled.
+  const done = db.withClient(async (client) => {
     // One snapshot for the count and the copy, so the progress total is the exact row count.
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const count = exportCountQuery(job.organizationId, filter);
     totalRows = Number((await client.query<{ n: string }>(count.text, count.values)).rows[0].n);
-  } catch (error) {
-    finish(error as Error);
-    throw error;
-  }
-
-  const records = new CsvRecordTransform();
-  const copy = client.query(copyTo(exportCopyQuery(job.organizationId, filter)));
-  let failure: Error | undefined;
-  const body = pipeline(copy, records, createGzip({ level: gzipLevel }), (error) => {
-    if (error) failure ??= error;
+    const csv = (records = new CsvRecordTransform());
+    copy = client.query(copyTo(exportCopyQuery(job.organizationId, filter)));
+    const body = pipeline(copy, csv, createGzip({ level: gzipLevel }), (error) => {
+      if (error) failure ??= error;
+    });
+    started();
+    const { sizeBytes } = await storage.write(storageKeyOf(job, attempt), body);
+    if (failure) throw failure;
+    await client.query('COMMIT');
+    return { rowCount: Math.max(0, csv.records - 1), sizeBytes };
   });
-  const done = (async () => {
-    try {
-      const { sizeBytes } = await storage.write(storageKeyOf(job, attempt), body);
-      if (failure) throw failure;
-      await client.query('COMMIT');
-      finish(broken);
-      return { rowCount: Math.max(0, records.records - 1), sizeBytes };
-    } catch (error) {
-      // The connection may be mid-COPY: it is discarded rather than returned to the pool.
-      finish((failure ?? error) as Error);
-      throw failure ?? error;
-    }
-  })();
+  // Resolves once the copy runs; rejects when the count (or taking a connection) failed before it.
+  await Promise.race([copying, done]);
+  const rowCount = (): number => Math.max(0, (records?.records ?? 0) - 1);
   return {
-    progress: () => ({ rowCount: Math.max(0, records.records - 1), totalRows }),
+    progress: () => ({ rowCount: rowCount(), totalRows }),
     abort: (reason) => {
       failure ??= reason;
-      copy.destroy(reason);
+      copy?.destroy(reason);
     },
-    done,
+    done: done.catch((error: unknown) => {
+      throw failure ?? error;
+    }),
   };
 }

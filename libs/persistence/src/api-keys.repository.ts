@@ -27,7 +27,7 @@ export class ApiKeysRepository {
   constructor(private readonly db: Database) {}
 
   private get repo() {
-    return this.db.dataSource.getRepository(ApiKeyEntity);
+    return this.db.repository(ApiKeyEntity);
   }
 
   async insert(key: { id: string; organizationId: string; name: string; keyPrefix: string; keyHash: string }): Promise<ApiKeyRecord> {

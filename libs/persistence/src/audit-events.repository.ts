@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { PoolClient } from 'pg';
 import type { AuditEvent } from '@audit/contracts';
-import { Database } from './database';
+import { Database, type Sql } from './database';
 
 // The id registry decides: an event is inserted only when this statement claimed its ("organizationId", id)
 // in audit_event_ids. A resend (any "createdAt") or a concurrent writer's copy finds the id taken and is
@@ -57,7 +56,7 @@ export class AuditEventsWriteRepository {
 }
 
 /** The events of the batch that were inserted. */
-async function insertEvents(client: PoolClient, batch: readonly AuditEvent[]): Promise<AuditEvent[]> {
+async function insertEvents(client: Sql, batch: readonly AuditEvent[]): Promise<AuditEvent[]> {
   const events = firstOfEachId(batch);
   const columns: unknown[][] = Array.from({ length: 12 }, () => new Array<unknown>(events.length));
   events.forEach((e, i) => {
@@ -103,7 +102,7 @@ interface UserSnapshot {
   createdAt: string;
 }
 
-async function upsertUsers(client: PoolClient, events: readonly AuditEvent[]): Promise<void> {
+async function upsertUsers(client: Sql, events: readonly AuditEvent[]): Promise<void> {
   // The newest snapshot of each user of each organization wins; sorting by key keeps lock order stable
   // across concurrent writers.
   const latest = new Map<string, UserSnapshot>();

@@ -51,7 +51,7 @@ describe('Database (real Postgres)', () => {
       expect(performance.now() - started).toBeLessThan(5_000);
       // The same (only) connection answers the next read.
       await expect(bounded.read<{ one: number }>('SELECT $1::int AS one', [1])).resolves.toEqual([{ one: 1 }]);
-      await expect(bounded.pool.query('SELECT pg_sleep(0.4) AS slept')).resolves.toMatchObject({ rowCount: 1 });
+      await expect(bounded.query('SELECT pg_sleep(0.4) AS slept')).resolves.toMatchObject({ rowCount: 1 });
       // Other failures pass unchanged.
       await expect(bounded.read('SELECT 1/0', [])).rejects.toMatchObject({ code: '22012' });
     } finally {

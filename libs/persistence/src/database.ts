@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Pool, type PoolClient, type QueryResultRow } from 'pg';
-import { DataSource, type MigrationInterface } from 'typeorm';
+import { Pool, type PoolClient, type PoolConfig, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
+import { DataSource, type EntityTarget, type MigrationInterface, type ObjectLiteral, type Repository } from 'typeorm';
 import { AppError, HealthRegistry, backoffMs, sleep } from '@audit/platform';
 import { PERSISTENCE_CONFIG, type PersistenceConfig } from './config';
 import { ENTITIES } from './entities';
@@ -9,8 +9,11 @@ import { MIGRATIONS } from './migrations';
 /** Arbitrary constant: the advisory lock every replica takes before applying migrations. */
 const MIGRATION_LOCK_KEY = 7_204_391_001;
 
-/** `migrations` is every migration but in a test that starts from an older schema. */
-export function createDataSource(url: string, poolSize = 5, migrations: Array<new () => MigrationInterface> = MIGRATIONS): DataSource {
+/**
+ * `migrations` is every migration but in a test that starts from an older schema. `extra` goes to pg's
+ * pool (keepalive, connect timeout); never a client-side query timeout here: migrations may rightly run long.
+ */
+export function createDataSource(url: string, poolSize = 5, migrations: Array<new () => MigrationInterface> = MIGRATIONS, extra: PoolConfig = {}): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
@@ -20,7 +23,7 @@ export function createDataSource(url: string, poolSize = 5, migrations: Array<ne
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: false,
-    extra: { max: poolSize },
+    extra: { ...extra, max: poolSize },
   });
 }
 
@@ -41,15 +44,35 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   }
 }
 
+/** A transaction's connection as its work sees it: statements only, so the gateway alone begins, ends and releases it. */
+export interface Sql {
+  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+}
+
+/** Whether a statement may rightly run long: `timeout: false` lifts `PG_QUERY_TIMEOUT_MS` for it. */
+export interface StatementOptions {
+  timeout?: boolean;
+}
+
+/** Called by work that leaves its session unfit for the next user: the client is destroyed, not pooled. */
+export type Discard = (reason: Error) => void;
+
+/** What {@link Database.tryAdvisoryLock} did: `acquired: false` when another session held the lock (nothing ran). */
+export type LockAttempt<T> = { acquired: true; result: T } | { acquired: false };
+
 /**
- * The process's Postgres: TypeORM for everything but the hot paths, and a plain pg pool for batch
- * writes and event pages. Waits for the database at start, migrates under a lock, closes both pools on shutdown.
+ * The process's one gateway to Postgres: TypeORM for everything but the hot paths, and plain pg pools
+ * for batch writes, long sessions and administrators' reads. No pool or client leaves it: a connection is
+ * lent to work through {@link query}, {@link transaction}, {@link withClient}, {@link withAdvisoryLock} or
+ * {@link tryAdvisoryLock}, which listen for its 'error' while it is out (pg-pool stops listening to a
+ * checked-out client, and an unlistened 'error' ends the process) and destroy it, never pool it, once it
+ * failed. Waits for the database at start, migrates under a lock, closes every pool on shutdown.
  */
 @Injectable()
 export class Database implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(Database.name);
-  readonly dataSource: DataSource;
-  readonly pool: Pool;
+  private readonly dataSource: DataSource;
+  private readonly pool: Pool;
   /** Opened on the first {@link read}: processes that never serve administrators' reads never connect it. */
   private reads?: Pool;
 
@@ -57,10 +80,8 @@ export class Database implements OnModuleInit, OnApplicationShutdown {
     @Inject(PERSISTENCE_CONFIG) private readonly config: PersistenceConfig,
     private readonly health: HealthRegistry,
   ) {
-    this.dataSource = createDataSource(config.databaseUrl);
-    this.pool = new Pool({ connectionString: config.databaseUrl, max: config.poolSize, connectionTimeoutMillis: 5_000 });
-    // An idle client dies when Postgres restarts; the pool replaces it. Without a listener the process would crash.
-    this.pool.on('error', (error) => this.logger.warn({ msg: 'idle Postgres client failed', error: error.message }));
+    this.dataSource = createDataSource(config.databaseUrl, 5, MIGRATIONS, { ...keepAliveOptions(config), connectionTimeoutMillis: config.connectTimeoutMs });
+    this.pool = this.openPool('writes', {});
   }
 
   async onModuleInit(): Promise<void> {
@@ -75,11 +96,11 @@ export class Database implements OnModuleInit, OnApplicationShutdown {
       }
     }
     if (process.env.MIGRATE_ON_START !== 'false') {
-      const applied = await runMigrations(this.dataSource);
+      const applied = await this.migrate();
       if (applied.length > 0) this.logger.log({ msg: 'migrations applied', migrations: applied });
     }
     this.health.register('postgres', async () => {
-      await this.pool.query('SELECT 1');
+      await this.query('SELECT 1');
     });
   }
 
@@ -89,11 +110,31 @@ export class Database implements OnModuleInit, OnApplicationShutdown {
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 
+  /** Applies pending migrations under the migration lock; returns their names. */
+  migrate(): Promise<string[]> {
+    return runMigrations(this.dataSource);
+  }
+
+  /** The TypeORM repository of an entity, for the tables off the hot paths (keys, redaction rules). */
+  repository<E extends ObjectLiteral>(entity: EntityTarget<E>): Repository<E> {
+    return this.dataSource.getRepository(entity);
+  }
+
+  /**
+   * One statement on the write pool. It is stopped client-side after `PG_QUERY_TIMEOUT_MS` (its connection
+   * destroyed) unless `timeout: false`: a statement whose bytes a network partition lost would otherwise
+   * hold its connection until TCP gives up. Pass `timeout: false` for a statement that may rightly run long.
+   */
+  query<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[] = [], options: StatementOptions = {}): Promise<QueryResult<R>> {
+    // pg-pool's own query() listens for 'error' while the client is out and releases it with the error.
+    return this.pool.query<R>(statement(sql, params, this.queryTimeout(options)));
+  }
+
   /**
    * Runs one administrator read (a page of events, an event, the user list) on a pool whose sessions
    * stop any statement after `readTimeoutMs`. The limit is Postgres' statement_timeout, set when a
-   * connection opens, so a read costs no extra round trip; the write path's pool keeps no limit (a batch
-   * or a retention pass may rightly take long). A read stopped by it is a QUERY_TIMEOUT.
+   * connection opens, so a read costs no extra round trip; the write path's pool keeps no such limit (a
+   * batch or a retention pass may rightly take long). A read stopped by it is a QUERY_TIMEOUT.
    */
   async read<T extends QueryResultRow>(sql: string, params: unknown[]): Promise<T[]> {
     try {
@@ -107,57 +148,144 @@ export class Database implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private readPool(): Pool {
-    if (!this.reads) {
-      const { databaseUrl, poolSize, readTimeoutMs } = this.config;
-      this.reads = new Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 5_000, statement_timeout: readTimeoutMs > 0 ? readTimeoutMs : false });
-      this.reads.on('error', (error) => this.logger.warn({ msg: 'idle Postgres client (reads) failed', error: error.message }));
-    }
-    return this.reads;
+  /**
+   * Lends one connection of the write pool to `work` for as long as it runs (a cursor, a COPY, a session
+   * setting), with no client-side statement timeout. When `work` throws, or calls `discard`, the
+   * connection is destroyed rather than pooled: its session state is then unknown.
+   */
+  withClient<T>(work: (client: PoolClient, discard: Discard) => Promise<T>): Promise<T> {
+    return this.lend(async (client, discard) => {
+      try {
+        return await work(client, discard);
+      } catch (error) {
+        discard(asError(error));
+        throw error;
+      }
+    });
   }
 
-  /** Runs `work` while holding a session advisory lock, so one replica at a time does it. */
-  async withAdvisoryLock<T>(key: number, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in one transaction on the write pool; its statements are bounded by `PG_QUERY_TIMEOUT_MS`
+   * unless `timeout: false`. A failure rolls back and rethrows; the connection is pooled again only when
+   * the rollback succeeded after an error of the statement itself (bad data, a constraint), never after a
+   * broken connection or a client-side timeout.
+   */
+  transaction<T>(work: (sql: Sql) => Promise<T>, options: StatementOptions = {}): Promise<T> {
+    const queryTimeout = this.queryTimeout(options);
+    return this.lend(async (client, discard) => {
+      const sql: Sql = { query: (text, values) => client.query(statement(text, values, queryTimeout)) };
+      try {
+        await sql.query('BEGIN');
+        const result = await work(sql);
+        await sql.query('COMMIT');
+        return result;
+      } catch (error) {
+        const failure = asError(error);
+        // After a client-side timeout the statement still holds the connection: a ROLLBACK would queue behind it.
+        if (isClientTimeout(failure) || isConnectionError(failure)) discard(failure);
+        else await sql.query('ROLLBACK').catch((rollback: unknown) => discard(asError(rollback)));
+        throw error;
+      }
+    });
+  }
+
+  /** Runs `work` while holding a session advisory lock (waiting for it), so one replica at a time does it. */
+  withAdvisoryLock<T>(key: number, work: () => Promise<T>): Promise<T> {
+    return this.lend(async (client, discard) => {
+      await client.query('SELECT pg_advisory_lock($1)', [key]);
+      try {
+        return await work();
+      } finally {
+        await unlock(client, key, discard);
+      }
+    });
+  }
+
+  /** Runs `work` only if the session advisory lock is free now; otherwise runs nothing and says so. */
+  tryAdvisoryLock<T>(key: number, work: () => Promise<T>): Promise<LockAttempt<T>> {
+    return this.lend(async (client, discard) => {
+      const locked = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key]);
+      if (!locked.rows[0].ok) return { acquired: false };
+      try {
+        return { acquired: true, result: await work() };
+      } finally {
+        await unlock(client, key, discard);
+      }
+    });
+  }
+
+  /**
+   * The one place a client is checked out: its 'error' is listened for while it is out, and it is
+   * released with an error (destroyed) when it emitted one, when `work` failed in a way that may have
+   * broken it (a connection error, a client-side timeout), or when `work` discarded it. Otherwise it goes
+   * back to the pool.
+   */
+  private async lend<T>(work: (client: PoolClient, discard: Discard) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
-    const onError = (error: Error): void => {
-      broken ??= error;
+    const discard: Discard = (reason) => {
+      broken ??= reason;
     };
-    client.on('error', onError);
+    client.on('error', discard);
     try {
-      await client.query('SELECT pg_advisory_lock($1)', [key]);
-      return await work();
+      return await work(client, discard);
+    } catch (error) {
+      // A thrown error that is not the statement's own (22, 23, 42…) may have left the connection dead.
+      const failure = asError(error);
+      if (isClientTimeout(failure) || isConnectionError(failure)) discard(failure);
+      throw error;
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => undefined);
-      client.off('error', onError);
+      client.off('error', discard);
       client.release(broken);
     }
   }
 
-  /** Runs `work` in one transaction on the hot-path pool; a broken connection is discarded, not reused. */
-  async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    // pg-pool stops listening to a client while it is checked out: a connection dying mid-transaction
-    // would otherwise be an unhandled 'error' event and end the process. The query fails on its own.
-    const onError = (error: Error): void => {
-      broken ??= error;
-    };
-    client.on('error', onError);
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      broken = error as Error;
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.off('error', onError);
-      client.release(broken && isConnectionError(broken) ? broken : undefined);
-    }
+  private queryTimeout(options: StatementOptions): number | undefined {
+    return options.timeout === false || this.config.queryTimeoutMs === 0 ? undefined : this.config.queryTimeoutMs;
   }
+
+  private readPool(): Pool {
+    const { readTimeoutMs } = this.config;
+    // No client-side timeout here: Postgres' statement_timeout already bounds these reads.
+    this.reads ??= this.openPool('reads', { statement_timeout: readTimeoutMs > 0 ? readTimeoutMs : false });
+    return this.reads;
+  }
+
+  private openPool(name: string, extra: PoolConfig): Pool {
+    const { databaseUrl, poolSize, connectTimeoutMs } = this.config;
+    const pool = new Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: connectTimeoutMs, ...keepAliveOptions(this.config), ...extra });
+    // An idle client dies when Postgres restarts; the pool replaces it. Without a listener the process would crash.
+    pool.on('error', (error) => this.logger.warn({ msg: 'idle Postgres client failed', pool: name, error: error.message }));
+    return pool;
+  }
+}
+
+/**
+ * TCP keepalive on every connection, so a peer that vanished (a partition, a host gone) is found by the
+ * kernel instead of a socket waiting for bytes that will never come.
+ */
+function keepAliveOptions(config: PersistenceConfig): { keepAlive: true; keepAliveInitialDelayMillis: number } {
+  return { keepAlive: true, keepAliveInitialDelayMillis: config.keepAliveDelayMs };
+}
+
+/** A failed unlock leaves the session holding the lock: that connection must not go back to the pool. */
+async function unlock(client: PoolClient, key: number, discard: Discard): Promise<void> {
+  await client.query('SELECT pg_advisory_unlock($1)', [key]).catch((error: unknown) => discard(asError(error)));
+}
+
+/** pg honours a per-statement `query_timeout` (undefined: none); its types do not list the field. */
+function statement(text: string, values: unknown[] | undefined, queryTimeout: number | undefined): QueryConfig {
+  const config: QueryConfig & { query_timeout?: number } = { text, values, query_timeout: queryTimeout };
+  return config;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** pg's own `query_timeout` error: the statement may still run, and the connection is stuck behind it. */
+function isClientTimeout(error: Error): boolean {
+  return error.message === 'Query read timeout';
 }
 
 /** 57014 is also an administrator's pg_cancel_backend; only the timeout is the read's own doing. */
@@ -166,7 +294,18 @@ function isStatementTimeout(error: unknown): boolean {
   return code === '57014' && typeof message === 'string' && message.includes('statement timeout');
 }
 
+/**
+ * A failure of the connection rather than of the statement: not bad data (22), a constraint (23), bad SQL
+ * (42), a lock timeout (55P03) or a cancelled statement (57014). Without a SQLSTATE only the driver's
+ * socket errors count: an error thrown by the work's own code leaves the connection as it was.
+ */
 function isConnectionError(error: Error): boolean {
-  const code = (error as { code?: string }).code ?? '';
-  return !/^(22|23|42)/.test(code);
+  const code = (error as { code?: unknown }).code;
+  if (code === undefined) return isSocketError(error);
+  return typeof code === 'string' && !/^(22|23|42|55P03|57014)/.test(code);
+}
+
+/** Node's socket errors (ECONNRESET, EPIPE…) and pg's own for a connection that ended. */
+function isSocketError(error: Error): boolean {
+  return /Connection terminated|connection is closed|Client has encountered a connection error/i.test(error.message);
 }

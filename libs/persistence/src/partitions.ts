@@ -41,6 +41,8 @@ export class PartitionManager {
     const name = partitionName(start);
     const from = start.toISOString();
     const to = monthStart(start, 1).toISOString();
+    // Moving a month's stray rows out of the default partition may rightly take long: no client-side timeout.
+    const unbounded = { timeout: false };
     return this.db.transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [PARTITION_LOCK_KEY]);
       const exists = await client.query('SELECT to_regclass($1) AS t', [name]);
@@ -61,6 +63,6 @@ export class PartitionManager {
         await client.query(`ALTER TABLE audit_trail_events ATTACH PARTITION ${name} FOR VALUES FROM ('${from}') TO ('${to}')`);
       }
       return true;
-    });
+    }, unbounded);
   }
 }

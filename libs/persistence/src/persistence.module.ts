@@ -1,8 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { ApiKeysRepository } from './api-keys.repository';
+import { AuditEventsScanRepository } from './audit-events-scan.repository';
 import { AuditEventsWriteRepository } from './audit-events.repository';
 import { PERSISTENCE_CONFIG, readPersistenceConfig } from './config';
 import { Database } from './database';
+import { EventPartitionsRepository } from './event-partitions.repository';
 import { PartitionManager } from './partitions';
 import { RedactionRulesRepository } from './redaction-rules.repository';
 import { RetentionPoliciesRepository } from './retention-policies.repository';
@@ -15,12 +17,14 @@ import { RetentionRunsRepository } from './retention-runs.repository';
     { provide: PERSISTENCE_CONFIG, useFactory: () => readPersistenceConfig() },
     Database,
     AuditEventsWriteRepository,
+    AuditEventsScanRepository,
     PartitionManager,
+    EventPartitionsRepository,
     ApiKeysRepository,
     RedactionRulesRepository,
     RetentionPoliciesRepository,
     RetentionRunsRepository,
   ],
-  exports: [PERSISTENCE_CONFIG, Database, AuditEventsWriteRepository, PartitionManager, ApiKeysRepository, RedactionRulesRepository, RetentionPoliciesRepository, RetentionRunsRepository],
+  exports: [PERSISTENCE_CONFIG, Database, AuditEventsWriteRepository, AuditEventsScanRepository, PartitionManager, EventPartitionsRepository, ApiKeysRepository, RedactionRulesRepository, RetentionPoliciesRepository, RetentionRunsRepository],
 })
 export class PersistenceModule {}

@@ -35,6 +35,7 @@ describe('pgFailureKind', () => {
     'Connection terminated due to connection timeout',
     'Client has encountered a connection error and is not queryable',
     'timeout exceeded when trying to connect',
+    'Query read timeout',
   ])('driver message "%s" is transient', (message) => {
     expect(pgFailureKind(new Error(message))).toBe('transient');
   });

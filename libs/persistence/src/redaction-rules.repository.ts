@@ -15,7 +15,7 @@ export class RedactionRulesRepository {
   constructor(private readonly db: Database) {}
 
   private get repo() {
-    return this.db.dataSource.getRepository(RedactionRuleEntity);
+    return this.db.repository(RedactionRuleEntity);
   }
 
   async hideParameters(organizationId: string, queryName: string): Promise<void> {

@@ -52,20 +52,20 @@ export class RetentionPoliciesRepository {
   }
 
   async get(organizationId: string): Promise<RetentionPolicy> {
-    const { rows } = await this.db.pool.query<PolicyRow>('SELECT * FROM retention_policies WHERE "organizationId" = $1', [organizationId]);
+    const { rows } = await this.db.query<PolicyRow>('SELECT * FROM retention_policies WHERE "organizationId" = $1', [organizationId]);
     return this.toPolicy(organizationId, rows[0]);
   }
 
   /** Every organization that has an override or a hold, by id. */
   async list(): Promise<RetentionPolicy[]> {
-    const { rows } = await this.db.pool.query<PolicyRow>('SELECT * FROM retention_policies ORDER BY "organizationId"');
+    const { rows } = await this.db.query<PolicyRow>('SELECT * FROM retention_policies ORDER BY "organizationId"');
     return rows.map((row) => this.toPolicy(row.organizationId, row));
   }
 
   /** Sets the organization's override; `null` falls back to the global default. */
   async setDays(organizationId: string, days: number | null): Promise<RetentionPolicy> {
     if (days !== null && (!Number.isInteger(days) || days < 0)) throw new RangeError('days must be an integer >= 0 or null');
-    await this.db.pool.query(
+    await this.db.query(
       `INSERT INTO retention_policies ("organizationId", days) VALUES ($1, $2)
        ON CONFLICT ("organizationId") DO UPDATE SET days = EXCLUDED.days, "updatedAt" = now()`,
       [organizationId, days],
@@ -75,7 +75,7 @@ export class RetentionPoliciesRepository {
 
   /** Places (or renews the reason of) a legal hold. */
   async hold(organizationId: string, reason: string, heldBy: string | null = null): Promise<RetentionPolicy> {
-    await this.db.pool.query(
+    await this.db.query(
       `INSERT INTO retention_policies ("organizationId", "holdReason", "heldAt", "heldBy") VALUES ($1, $2, now(), $3)
        ON CONFLICT ("organizationId") DO UPDATE
          SET "holdReason" = EXCLUDED."holdReason", "heldAt" = EXCLUDED."heldAt", "heldBy" = EXCLUDED."heldBy", "updatedAt" = now()`,
@@ -86,7 +86,7 @@ export class RetentionPoliciesRepository {
 
   /** Lifts a legal hold; returns false when the organization was not held. */
   async release(organizationId: string): Promise<boolean> {
-    const result = await this.db.pool.query(
+    const result = await this.db.query(
       `UPDATE retention_policies SET "holdReason" = NULL, "heldAt" = NULL, "heldBy" = NULL, "updatedAt" = now()
        WHERE "organizationId" = $1 AND "holdReason" IS NOT NULL`,
       [organizationId],

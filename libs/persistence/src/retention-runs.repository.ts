@@ -26,7 +26,7 @@ export class RetentionRunsRepository {
   constructor(private readonly db: Database) {}
 
   async record(entry: RetentionRunRecord): Promise<void> {
-    await this.db.pool.query(
+    await this.db.query(
       `INSERT INTO retention_runs ("runId", action, store, "organizationId", target, rows, cutoff, "dryRun", "startedAt", "finishedAt", ok, error)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [
@@ -48,7 +48,7 @@ export class RetentionRunsRepository {
 
   /** Steps of one run, in the order they were recorded. */
   async byRun(runId: string): Promise<RetentionRunRecord[]> {
-    const { rows } = await this.db.pool.query<RetentionRunRecord & { rows: string }>(
+    const { rows } = await this.db.query<RetentionRunRecord & { rows: string }>(
       'SELECT * FROM retention_runs WHERE "runId" = $1 ORDER BY id',
       [runId],
     );
@@ -57,7 +57,7 @@ export class RetentionRunsRepository {
 
   /** When the last run without any failed step finished, if any. */
   async lastSuccessAt(): Promise<Date | null> {
-    const { rows } = await this.db.pool.query<{ at: Date | null }>(
+    const { rows } = await this.db.query<{ at: Date | null }>(
       `SELECT max("finishedAt") AS at FROM retention_runs r
        WHERE NOT "dryRun" AND NOT EXISTS (SELECT 1 FROM retention_runs f WHERE f."runId" = r."runId" AND NOT f.ok)`,
     );

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ClickHouse, ClickHouseEventsRepository, ROLLUPS, spanStart, toClickHouseTime, type ClickHouseEventRow, type Rollup } from '@audit/clickhouse';
-import { Database } from '@audit/persistence';
+import { AuditEventsScanRepository, type StoredEventRow } from '@audit/persistence';
 
 export interface RebuildScope {
   organizationId?: string;
@@ -21,26 +21,9 @@ const PAGE = 10_000;
 /** The longest rollup span (a day): a rebuild from an instant starts where that span starts. */
 const WIDEST_ROLLUP = ROLLUPS.reduce((a, b) => (b.span.ms > a.span.ms ? b : a));
 
-interface SourceRow {
-  id: string;
-  organizationId: string;
-  actionType: string;
-  userId: string | null;
-  email: string | null;
-  userName: string | null;
-  ipAddress: string | null;
-  responseTimeMs: number | null;
-  pageName: string | null;
-  queryName: string | null;
-  resourceName: string | null;
-  metadata: unknown;
-  createdAt: Date;
-  receivedAt: Date;
-}
-
 /**
  * Reloads the ClickHouse projection from Postgres, the system of record: deletes the scope in
- * ClickHouse (events and rollups), streams the scope out of Postgres through a cursor, and inserts it in
+ * ClickHouse (events and rollups), streams the scope out of Postgres (through the scan repository's cursor), and inserts it in
  * batches with the projector's check of `audit_events`, so running it twice, or beside the live
  * projector, never double-counts. Every reloaded id is registered in `audit_event_ids`; the registry
  * itself is never cleared (an id stays used after its event is purged), so it is not what the reload
@@ -49,7 +32,7 @@ interface SourceRow {
 @Injectable()
 export class ProjectionRebuilder {
   constructor(
-    private readonly db: Database,
+    private readonly stored: AuditEventsScanRepository,
     private readonly ch: ClickHouse,
     private readonly events: ClickHouseEventsRepository,
   ) {}
@@ -57,43 +40,17 @@ export class ProjectionRebuilder {
   async rebuild(scope: RebuildScope, onProgress: (done: number, total: number) => void = () => undefined): Promise<RebuildResult> {
     const since = scope.since ? spanStart(WIDEST_ROLLUP, scope.since).start : undefined;
     const org = scope.organizationId;
-    const conditions: string[] = [];
-    const params: unknown[] = [];
-    if (org) conditions.push(`a."organizationId" = $${params.push(org)}`);
-    if (since) conditions.push(`a."createdAt" >= $${params.push(since.toISOString())}`);
-    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-
-    const total = Number((await this.db.pool.query(`SELECT count(*) AS n FROM audit_trail_events a ${where}`, params)).rows[0].n);
+    const total = await this.stored.count({ organizationId: org, since });
     await this.clearScope(org, since);
 
     let inserted = 0;
     let done = 0;
     onProgress(0, total);
-    const client = await this.db.pool.connect();
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await client.query(
-        `DECLARE rebuild_cursor NO SCROLL CURSOR FOR
-         SELECT a.*, u.email, u."userName"
-         FROM audit_trail_events a
-         LEFT JOIN users u ON u.id = a."userId" AND u."organizationId" = a."organizationId"
-         ${where}`,
-        params,
-      );
-      for (;;) {
-        const page = await client.query<SourceRow>(`FETCH ${PAGE} FROM rebuild_cursor`);
-        if (page.rows.length === 0) break;
-        inserted += await this.events.reload(page.rows.map(toRow));
-        done += page.rows.length;
-        onProgress(done, Math.max(total, done));
-      }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    await this.stored.scan({ organizationId: org, since }, PAGE, async (rows) => {
+      inserted += await this.events.reload(rows.map(toRow));
+      done += rows.length;
+      onProgress(done, Math.max(total, done));
+    });
     return { organizationId: org ?? null, since: since?.toISOString() ?? null, postgres: total, inserted, clickhouse: await this.countClickHouse(org, since) };
   }
 
@@ -146,7 +103,7 @@ function scopeSql(org: string | undefined, since: Date | undefined, rollup?: Rol
   return { where: conditions.join(' AND '), params };
 }
 
-function toRow(r: SourceRow): ClickHouseEventRow {
+function toRow(r: StoredEventRow): ClickHouseEventRow {
   return {
     id: r.id,
     organizationId: r.organizationId,

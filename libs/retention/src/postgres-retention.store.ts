@@ -1,11 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { escapeIdentifier, type PoolClient } from 'pg';
-import { Database, monthStart } from '@audit/persistence';
+import { EventPartitionsRepository, monthStart, type PurgeSession } from '@audit/persistence';
 import { sleep } from '@audit/platform';
 import { RETENTION_CONFIG, type RetentionConfig } from './config';
 import type { DeleteStep, PartitionDropStep, PartitionInventory, StoreInventory } from './planner';
 
-const PARENT = 'audit_trail_events';
 const MONTH_PARTITION = /^audit_trail_events_y(\d{4})m(\d{2})$/;
 /** Postgres' `lock_not_available`: our `lock_timeout` expired. We back off and retry instead of queueing writers. */
 const LOCK_NOT_AVAILABLE = '55P03';
@@ -24,9 +22,10 @@ export interface PartitionDropResult {
 }
 
 /**
- * Retention's adapter over Postgres `audit_trail_events`: what each partition holds, and the two ways
- * rows go — a whole month partition detached and dropped, or one organization's rows deleted in short
- * batches. Every statement runs with `lock_timeout`, so a purge never makes a writer wait long: when a
+ * Retention's adapter over Postgres `audit_trail_events` (whose statements live in persistence's
+ * `EventPartitionsRepository`): what each partition holds, and the two ways rows go — a whole month
+ * partition detached and dropped, or one organization's rows deleted in short batches. Every purge
+ * statement runs with `lock_timeout`, so a purge never makes a writer wait long: when a
  * lock is not granted in time the statement fails, and the purge backs off and tries again.
  */
 @Injectable()
@@ -34,43 +33,28 @@ export class PostgresRetentionStore {
   private readonly logger = new Logger(PostgresRetentionStore.name);
 
   constructor(
-    private readonly db: Database,
+    private readonly partitions: EventPartitionsRepository,
     @Inject(RETENTION_CONFIG) private readonly config: RetentionConfig,
   ) {}
 
   /** Every partition with the organizations in it and their oldest row (index-only skip scans, no full scans). */
   async inventory(): Promise<StoreInventory> {
-    const { rows } = await this.db.pool.query<{ name: string; isDefault: boolean }>(
-      `SELECT c.relname AS name, c.oid = pt.partdefid AS "isDefault"
-       FROM pg_inherits i
-       JOIN pg_class c ON c.oid = i.inhrelid
-       JOIN pg_partitioned_table pt ON pt.partrelid = i.inhparent
-       WHERE i.inhparent = $1::regclass AND NOT i.inhdetachpending
-       ORDER BY c.relname`,
-      [PARENT],
-    );
+    const rows = await this.partitions.list();
     const partitions: PartitionInventory[] = [];
     for (const row of rows) {
-      partitions.push({ name: row.name, range: row.isDefault ? null : monthRange(row.name), organizations: await this.organizationsIn(row.name) });
+      partitions.push({ name: row.name, range: row.isDefault ? null : monthRange(row.name), organizations: await this.partitions.organizationsIn(row.name) });
     }
     return { store: 'postgres', partitions };
   }
 
   /** Rows per organization in a partition: what dropping it removes. */
   async countPartition(partition: string): Promise<RowsByOrganization> {
-    const { rows } = await this.db.pool.query<{ organizationId: string; n: string }>(
-      `SELECT "organizationId", count(*) AS n FROM ${escapeIdentifier(partition)} GROUP BY 1`,
-    );
-    return new Map(rows.map((r) => [r.organizationId, Number(r.n)]));
+    return this.partitions.countByOrganization(partition);
   }
 
   /** Rows a delete step would remove. */
-  async countDelete(step: DeleteStep): Promise<number> {
-    const { rows } = await this.db.pool.query<{ n: string }>(
-      `SELECT count(*) AS n FROM ${escapeIdentifier(step.partition)} WHERE "organizationId" = $1 AND "createdAt" < $2`,
-      [step.organizationId, step.cutoff],
-    );
-    return Number(rows[0].n);
+  countDelete(step: DeleteStep): Promise<number> {
+    return this.partitions.countBefore(step.partition, step.organizationId, step.cutoff);
   }
 
   /**
@@ -78,20 +62,14 @@ export class PostgresRetentionStore {
    * short transaction, until none is left. Rows at or after the cutoff are never touched.
    */
   async deleteInBatches(step: DeleteStep): Promise<number> {
-    const table = escapeIdentifier(step.partition);
-    return this.withPurgeSession(async (client) => {
+    return this.withPurgeSession(async (session) => {
       let total = 0;
       for (;;) {
-        // ctid = ANY(…) is a TID scan: the batch is found through the index once and deleted by address.
-        const result = await this.retryOnLockTimeout(`delete batch from ${step.partition}`, () =>
-          client.query(
-            `DELETE FROM ${table} WHERE ctid = ANY(ARRAY(
-               SELECT ctid FROM ${table} WHERE "organizationId" = $1 AND "createdAt" < $2 LIMIT $3))`,
-            [step.organizationId, step.cutoff, this.config.batchSize],
-          ),
+        const deleted = await this.retryOnLockTimeout(`delete batch from ${step.partition}`, () =>
+          session.deleteBefore(step.partition, step.organizationId, step.cutoff, this.config.batchSize),
         );
-        total += result.rowCount ?? 0;
-        if ((result.rowCount ?? 0) < this.config.batchSize) return total;
+        total += deleted;
+        if (deleted < this.config.batchSize) return total;
       }
     });
   }
@@ -106,63 +84,37 @@ export class PostgresRetentionStore {
    * Returns what went, per organization, and the time of each phase.
    */
   async dropPartition(step: PartitionDropStep, mayLoseAll: (organizations: string[]) => Promise<Set<string>>): Promise<PartitionDropResult> {
-    const table = escapeIdentifier(step.partition);
-    return this.withPurgeSession(async (client) => {
+    return this.withPurgeSession(async (session) => {
       const started = performance.now();
-      await this.detach(client, step.partition);
+      await this.detach(session, step.partition);
       const detached = performance.now();
-      const counts = await client.query<{ organizationId: string; n: string }>(`SELECT "organizationId", count(*) AS n FROM ${table} GROUP BY 1`);
-      const present = new Map(counts.rows.map((r) => [r.organizationId, Number(r.n)]));
+      const present = await session.countByOrganization(step.partition);
       const allowed = await mayLoseAll([...present.keys()]);
       const keep = [...present.keys()].filter((org) => !allowed.has(org));
       if (keep.length > 0) {
         // The range is no longer covered by a partition: these rows go to the default partition, where
         // the per-organization deletes judge them like any other row.
-        const moved = await client.query(`INSERT INTO ${PARENT} SELECT * FROM ${table} WHERE "organizationId" = ANY($1::text[]) ON CONFLICT DO NOTHING`, [keep]);
-        this.logger.warn({ msg: 'rows kept from a dropped partition', partition: step.partition, organizations: keep, rows: moved.rowCount });
+        const moved = await session.restore(step.partition, keep);
+        this.logger.warn({ msg: 'rows kept from a dropped partition', partition: step.partition, organizations: keep, rows: moved });
         for (const org of keep) present.delete(org);
       }
       const checked = performance.now();
-      await client.query(`DROP TABLE ${table}`);
+      await session.drop(step.partition);
       const timings = { detachMs: detached - started, checkMs: checked - detached, dropMs: performance.now() - checked };
       this.logger.log({ msg: 'partition detached and dropped', partition: step.partition, ...timings });
       return { rows: present, ...timings };
     });
   }
 
-  private async detach(client: PoolClient, partition: string): Promise<void> {
-    const state = await client.query<{ pending: boolean; hasDefault: boolean }>(
-      `SELECT i.inhdetachpending AS pending, pt.partdefid <> 0 AS "hasDefault"
-       FROM pg_inherits i JOIN pg_partitioned_table pt ON pt.partrelid = i.inhparent
-       WHERE i.inhparent = $1::regclass AND i.inhrelid = $2::regclass`,
-      [PARENT, partition],
-    );
-    if (state.rowCount === 0) return; // already detached by an earlier, interrupted run
-    const name = escapeIdentifier(partition);
-    const { pending, hasDefault } = state.rows[0];
-    let sql: string;
-    if (pending) sql = `ALTER TABLE ${PARENT} DETACH PARTITION ${name} FINALIZE`;
-    else if (hasDefault) sql = `ALTER TABLE ${PARENT} DETACH PARTITION ${name}`;
-    else sql = `ALTER TABLE ${PARENT} DETACH PARTITION ${name} CONCURRENTLY`;
-    await this.retryOnLockTimeout(`detach ${partition}`, () => client.query(sql));
+  private async detach(session: PurgeSession, partition: string): Promise<void> {
+    const state = await session.attachment(partition);
+    if (state === null) return; // already detached by an earlier, interrupted run
+    const mode = state.pending ? 'finalize' : state.hasDefault ? 'plain' : 'concurrently';
+    await this.retryOnLockTimeout(`detach ${partition}`, () => session.detach(partition, mode));
   }
 
-  /** A connection of the write pool with the purge's `lock_timeout`, reset before it goes back. */
-  private async withPurgeSession<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.db.pool.connect();
-    let broken: Error | undefined;
-    const onError = (error: Error): void => {
-      broken ??= error;
-    };
-    client.on('error', onError);
-    try {
-      await client.query(`SET lock_timeout = ${Math.max(1, Math.round(this.config.lockTimeoutMs))}`);
-      return await work(client);
-    } finally {
-      await client.query('RESET lock_timeout').catch((error: Error) => (broken ??= error));
-      client.off('error', onError);
-      client.release(broken);
-    }
+  private withPurgeSession<T>(work: (session: PurgeSession) => Promise<T>): Promise<T> {
+    return this.partitions.withPurgeSession(this.config.lockTimeoutMs, work);
   }
 
   private async retryOnLockTimeout<T>(what: string, statement: () => Promise<T>): Promise<T> {
@@ -175,21 +127,6 @@ export class PostgresRetentionStore {
         await sleep(Math.min(2_000, 50 * attempt));
       }
     }
-  }
-
-  /** Organizations in a partition with their oldest row: a recursive skip scan over the (organizationId, createdAt) index. */
-  private async organizationsIn(partition: string): Promise<Array<{ organizationId: string; oldest: Date }>> {
-    const t = escapeIdentifier(partition);
-    const { rows } = await this.db.pool.query<{ organizationId: string; oldest: Date }>(
-      `WITH RECURSIVE orgs(o) AS (
-         (SELECT "organizationId" FROM ${t} ORDER BY "organizationId" LIMIT 1)
-         UNION ALL
-         SELECT (SELECT "organizationId" FROM ${t} WHERE "organizationId" > orgs.o ORDER BY "organizationId" LIMIT 1)
-         FROM orgs WHERE orgs.o IS NOT NULL)
-       SELECT o AS "organizationId", (SELECT min("createdAt") FROM ${t} WHERE "organizationId" = o) AS oldest
-       FROM orgs WHERE o IS NOT NULL`,
-    );
-    return rows;
   }
 }
 

@@ -66,29 +66,12 @@ export class RetentionRunner implements OnModuleInit {
     const dryRun = options.dryRun ?? false;
     const runId = randomUUID();
     const startedAt = new Date();
-    const lockClient = await this.db.pool.connect();
-    let broken: Error | undefined;
-    const onError = (error: Error): void => {
-      broken ??= error;
-    };
-    lockClient.on('error', onError);
-    try {
-      const locked = await lockClient.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [RETENTION_LOCK_KEY]);
-      if (!locked.rows[0].ok) {
-        const skipped = 'another retention instance holds the lock and is running';
-        this.logger.log({ msg: 'retention run skipped', runId, reason: skipped });
-        this.metrics.runs.inc({ outcome: 'skipped' });
-        return { runId, dryRun, skipped, startedAt, finishedAt: new Date(), outcomes: [], kept: [], ok: true };
-      }
-      try {
-        return await this.runLocked(runId, dryRun, options.now ?? new Date(), startedAt);
-      } finally {
-        await lockClient.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK_KEY]).catch((error: Error) => (broken ??= error));
-      }
-    } finally {
-      lockClient.off('error', onError);
-      lockClient.release(broken);
-    }
+    const attempt = await this.db.tryAdvisoryLock(RETENTION_LOCK_KEY, () => this.runLocked(runId, dryRun, options.now ?? new Date(), startedAt));
+    if (attempt.acquired) return attempt.result;
+    const skipped = 'another retention instance holds the lock and is running';
+    this.logger.log({ msg: 'retention run skipped', runId, reason: skipped });
+    this.metrics.runs.inc({ outcome: 'skipped' });
+    return { runId, dryRun, skipped, startedAt, finishedAt: new Date(), outcomes: [], kept: [], ok: true };
   }
 
   private async runLocked(runId: string, dryRun: boolean, now: Date, startedAt: Date): Promise<RetentionRunReport> {
