@@ -199,11 +199,20 @@ export type EventFieldsChecked = [
 /** The event's fields in order; its names are exactly `keyof AuditEvent`. */
 export const EVENT_FIELD_NAMES: readonly FieldName[] = EVENT_FIELDS.map((f) => f.name);
 
+/** A column list, never empty (clients that take a column list, such as ClickHouse's insert, require it). */
+export type ColumnList = readonly [string, ...string[]];
+
+function columnList(columns: string[]): ColumnList {
+  const [first, ...rest] = columns;
+  if (first === undefined) throw new Error('the event field table maps no field to this store');
+  return [first, ...rest];
+}
+
 /** The columns of `audit_trail_events` holding an event, in table order. */
-export const POSTGRES_EVENT_COLUMNS: readonly string[] = EVENT_FIELDS.flatMap((f) => (f.postgres === null ? [] : [f.postgres]));
+export const POSTGRES_EVENT_COLUMNS: ColumnList = columnList(EVENT_FIELDS.flatMap((f) => (f.postgres === null ? [] : [f.postgres])));
 
 /** The columns of ClickHouse's `audit_events` holding an event, in table order. */
-export const CLICKHOUSE_EVENT_COLUMNS: readonly string[] = EVENT_FIELDS.flatMap((f) => f.clickhouse);
+export const CLICKHOUSE_EVENT_COLUMNS: ColumnList = columnList(EVENT_FIELDS.flatMap((f) => f.clickhouse));
 
 /** The header of an export's CSV, in column order. */
-export const CSV_EVENT_COLUMNS: readonly string[] = EVENT_FIELDS.flatMap((f) => (f.csv === null ? [] : [f.csv]));
+export const CSV_EVENT_COLUMNS: ColumnList = columnList(EVENT_FIELDS.flatMap((f) => (f.csv === null ? [] : [f.csv])));

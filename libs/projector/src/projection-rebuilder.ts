@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ClickHouse, ClickHouseEventsRepository, ROLLUPS, spanStart, toClickHouseTime, type ClickHouseEventRow, type Rollup } from '@audit/clickhouse';
+import { ClickHouse, ClickHouseEventsRepository, ROLLUPS, spanStart, toClickHouseRow, toClickHouseTime, type ClickHouseEventRow, type Rollup } from '@audit/clickhouse';
+import type { AuditEvent, AuditUserSnapshot } from '@audit/contracts';
 import { Database } from '@audit/persistence';
 
 export interface RebuildScope {
@@ -21,22 +22,17 @@ const PAGE = 10_000;
 /** The longest rollup span (a day): a rebuild from an instant starts where that span starts. */
 const WIDEST_ROLLUP = ROLLUPS.reduce((a, b) => (b.span.ms > a.span.ms ? b : a));
 
-interface SourceRow {
-  id: string;
-  organizationId: string;
-  actionType: string;
-  userId: string | null;
+/**
+ * A row of the rebuild's cursor: the event's columns of audit_trail_events (`a.*`, so a new field comes
+ * along) and its user's snapshot from users, whose columns may each be null.
+ */
+type SourceRow = Omit<AuditEvent, 'schemaVersion' | 'user' | 'metadata' | 'createdAt' | 'receivedAt'> & {
   email: string | null;
   userName: string | null;
-  ipAddress: string | null;
-  responseTimeMs: number | null;
-  pageName: string | null;
-  queryName: string | null;
-  resourceName: string | null;
-  metadata: unknown;
+  metadata: Record<string, unknown> | null;
   createdAt: Date;
   receivedAt: Date;
-}
+};
 
 /**
  * Reloads the ClickHouse projection from Postgres, the system of record: deletes the scope in
@@ -146,21 +142,16 @@ function scopeSql(org: string | undefined, since: Date | undefined, rollup?: Rol
   return { where: conditions.join(' AND '), params };
 }
 
-function toRow(r: SourceRow): ClickHouseEventRow {
-  return {
-    id: r.id,
-    organizationId: r.organizationId,
-    actionType: r.actionType,
-    userId: r.userId,
-    userEmail: r.email,
-    userName: r.userName,
-    ipAddress: r.ipAddress,
-    responseTimeMs: r.responseTimeMs,
-    pageName: r.pageName,
-    queryName: r.queryName,
-    resourceName: r.resourceName,
-    metadata: JSON.stringify(r.metadata ?? {}),
-    createdAt: toClickHouseTime(r.createdAt),
-    receivedAt: toClickHouseTime(r.receivedAt),
-  };
+/** The stored event as the projector writes it, through the same mapping as a live event. */
+function toRow({ email, userName, metadata, createdAt, receivedAt, ...columns }: SourceRow): ClickHouseEventRow {
+  // A users row may lack either value; toClickHouseRow then stores that one as null, as before.
+  const user = email === null && userName === null ? null : ({ email, userName } as AuditUserSnapshot);
+  return toClickHouseRow({
+    ...columns,
+    schemaVersion: 1,
+    user,
+    metadata: metadata ?? {},
+    createdAt: createdAt.toISOString(),
+    receivedAt: receivedAt.toISOString(),
+  });
 }
