@@ -196,6 +196,11 @@ export type EventFieldsChecked = [
   Assert<[NullabilityMismatch] extends [never] ? true : false>,
 ];
 
+/** A column of `audit_trail_events` that holds an event field. */
+export type PostgresEventColumn = NonNullable<Fields['postgres']>;
+/** A column of ClickHouse's `audit_events`, for compile-time checks of row types against the table. */
+export type ClickHouseEventColumn = Fields['clickhouse'][number];
+
 /** The event's fields in order; its names are exactly `keyof AuditEvent`. */
 export const EVENT_FIELD_NAMES: readonly FieldName[] = EVENT_FIELDS.map((f) => f.name);
 
