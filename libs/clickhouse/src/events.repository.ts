@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
-import type { AuditEvent } from '@audit/contracts';
+import type { AuditEvent, ClickHouseEventColumn } from '@audit/contracts';
 import { ClickHouse } from './clickhouse.service';
 import { ENCODED_EVENT_COLUMNS, ENCODED_EVENT_FORMAT, type EncodedEventRow, type EventKey } from './encoded-event-row';
 import { coveringRanges, monthGroups, rangesCondition } from './key-ranges';
@@ -26,6 +26,11 @@ export interface ClickHouseEventRow {
   createdAt: string;
   receivedAt: string;
 }
+
+// Fails to compile when the row and the event table's ClickHouse columns disagree (a column missing from either).
+type RowColumnsMismatch = Exclude<keyof ClickHouseEventRow, ClickHouseEventColumn> | Exclude<ClickHouseEventColumn, keyof ClickHouseEventRow>;
+type Assert<T extends true> = T;
+export type ClickHouseEventRowChecked = Assert<[RowColumnsMismatch] extends [never] ? true : false>;
 
 export function toClickHouseRow(event: AuditEvent): ClickHouseEventRow {
   return {

@@ -6,8 +6,13 @@ describe('public API of @audit/contracts', () => {
       [
         'ACTION_TYPES',
         'ACTION_TYPE_GROUPS',
+        'CLICKHOUSE_EVENT_COLUMNS',
+        'CSV_EVENT_COLUMNS',
+        'EVENT_FIELDS',
+        'EVENT_FIELD_NAMES',
         'LIMITS',
         'MAX_BATCH_EVENTS',
+        'POSTGRES_EVENT_COLUMNS',
         'isActionType',
         'isUuid',
         'parseIsoDateTime',

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { Buffer } from 'node:buffer';
 import { ACTION_TYPES, isActionType, type ActionType } from './action-types';
 import { describeDuration, describeValue } from './describe';
+import { EVENT_FIELDS } from './event-fields';
 import type { AuditEvent, AuditUserSnapshot, EventValidationResult, FieldError, ValidateOptions } from './event';
 import { parseIsoDateTime } from './iso-date';
 import { LIMITS } from './limits';
@@ -10,22 +11,14 @@ import { LONE_SURROGATE_REASON, NUL_REASON, isWellFormedText } from './text';
 import { isUuid, uuidv7 } from './uuid';
 
 /** Fields an emitter may send. Anything else at the top level is rejected. */
-const EMITTER_FIELDS: ReadonlySet<string> = new Set([
-  'id',
-  'organizationId',
-  'actionType',
-  'userId',
-  'user',
-  'ipAddress',
-  'responseTimeMs',
-  'pageName',
-  'queryName',
-  'resourceName',
-  'metadata',
-  'createdAt',
-]);
+const EMITTER_FIELDS: ReadonlySet<string> = new Set(EVENT_FIELDS.filter((f) => f.setBy === 'emitter').map((f) => f.name));
 /** Fields that exist on the event but belong to ingest; reported with their own reason. */
-const INGEST_FIELDS: ReadonlySet<string> = new Set(['schemaVersion', 'receivedAt']);
+const INGEST_FIELDS: ReadonlySet<string> = new Set(EVENT_FIELDS.filter((f) => f.setBy === 'ingest').map((f) => f.name));
+/** The bounded nullable strings (userId and the three names), by name, with their limits. */
+type TextField = Extract<(typeof EVENT_FIELDS)[number], { kind: 'text' }>;
+const TEXT = Object.fromEntries(EVENT_FIELDS.filter((f): f is TextField => f.kind === 'text').map((f) => [f.name, f])) as {
+  readonly [F in TextField as F['name']]: F;
+};
 const USER_FIELDS: ReadonlySet<string> = new Set(['email', 'userName']);
 
 const SET_BY_INGEST = 'is set by ingest, not by the emitter';
@@ -132,7 +125,7 @@ class EventChecker {
   }
 
   /** Bounded string or null; used for userId and the three names. */
-  checkNullableString(key: string, maxLength: number, allowEmpty: boolean): string | null {
+  checkNullableString({ name: key, maxLength, allowEmpty }: TextField): string | null {
     const value = this.get(key);
     if (value === undefined || value === null) return null;
     if (typeof value !== 'string') {
@@ -341,13 +334,13 @@ export function validateEvent(input: unknown, opts: ValidateOptions): EventValid
   const id = c.checkId();
   const organizationId = c.checkOrganizationId();
   const actionType = c.checkActionType();
-  const userId = c.checkNullableString('userId', LIMITS.maxUserIdLength, false);
+  const userId = c.checkNullableString(TEXT.userId);
   const user = c.checkUser();
   const ipAddress = c.checkIpAddress();
   const responseTimeMs = c.checkResponseTimeMs();
-  const pageName = c.checkNullableString('pageName', LIMITS.maxNameLength, true);
-  const queryName = c.checkNullableString('queryName', LIMITS.maxNameLength, true);
-  const resourceName = c.checkNullableString('resourceName', LIMITS.maxNameLength, true);
+  const pageName = c.checkNullableString(TEXT.pageName);
+  const queryName = c.checkNullableString(TEXT.queryName);
+  const resourceName = c.checkNullableString(TEXT.resourceName);
   const metadata = c.checkMetadata();
   const createdAtMs = c.checkCreatedAt(now);
   c.checkReceivedAt();

@@ -1,4 +1,5 @@
 import { escapeLiteral } from 'pg';
+import { CSV_EVENT_COLUMNS, EVENT_FIELDS, type EventField } from '@audit/contracts';
 import { eventFilterSql, type EventFilter } from '@audit/query';
 
 /**
@@ -12,38 +13,39 @@ const neutralised = (expr: string): string => `CASE WHEN ascii(${expr}) IN (61, 
 /** ISO-8601 UTC with milliseconds, as the API shows timestamps. */
 const isoUtc = (expr: string): string => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** The columns of audit_trail_events in table order, as CSV cells. */
-export const EXPORT_COLUMNS = [
-  'id',
-  'organizationId',
-  'actionType',
-  'userId',
-  'ipAddress',
-  'responseTimeMs',
-  'pageName',
-  'queryName',
-  'resourceName',
-  'metadata',
-  'createdAt',
-  'receivedAt',
-] as const;
+/** The export's CSV header: the event table's CSV columns (audit_trail_events in table order). */
+export const EXPORT_COLUMNS = CSV_EVENT_COLUMNS;
 
-const SELECT_LIST = [
-  'a.id',
-  `${neutralised('a."organizationId"')} AS "organizationId"`,
-  `${neutralised('a."actionType"')} AS "actionType"`,
-  `${neutralised('a."userId"')} AS "userId"`,
-  `${neutralised('a."ipAddress"')} AS "ipAddress"`,
-  'a."responseTimeMs"',
-  `${neutralised('a."pageName"')} AS "pageName"`,
-  `${neutralised('a."queryName"')} AS "queryName"`,
-  `${neutralised('a."resourceName"')} AS "resourceName"`,
-  // jsonb's text always starts with "{" for the objects stored here; neutralising it too costs nothing and
-  // keeps the rule true of every cell.
-  `${neutralised('a.metadata::text')} AS metadata`,
-  `${isoUtc('a."createdAt"')} AS "createdAt"`,
-  `${isoUtc('a."receivedAt"')} AS "receivedAt"`,
-].join(',\n       ');
+/**
+ * One CSV cell per field the table gives a CSV column, by kind: text is neutralised, times are ISO UTC,
+ * ids and numbers cannot start a formula. jsonb's text always starts with "{" for the objects stored here;
+ * neutralising it too costs nothing and keeps the rule true of every cell.
+ */
+function exportCell(field: EventField): string {
+  if (field.postgres === null) throw new Error(`the event table gives ${field.name} a CSV column but no column of audit_trail_events`);
+  const column = `a."${field.postgres}"`;
+  switch (field.kind) {
+    case 'uuid':
+    case 'integer':
+      return `${column} AS "${field.csv}"`;
+    case 'instant':
+      return `${isoUtc(column)} AS "${field.csv}"`;
+    case 'json':
+      return `${neutralised(`${column}::text`)} AS "${field.csv}"`;
+    case 'organizationId':
+    case 'actionType':
+    case 'text':
+    case 'ip':
+      return `${neutralised(column)} AS "${field.csv}"`;
+    case 'schemaVersion':
+    case 'user':
+      throw new Error(`the event table gives ${field.name} a CSV column, which the export has no cell for`);
+  }
+}
+
+const SELECT_LIST = EVENT_FIELDS.filter((f) => f.csv !== null)
+  .map(exportCell)
+  .join(',\n       ');
 
 /** `SELECT count(*)` of the export's rows, with bind parameters, for the progress total. */
 export function exportCountQuery(organizationId: string, filter: EventFilter): { text: string; values: unknown[] } {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { AuditEvent } from '@audit/contracts';
 import { Database } from './database';
 
 /** Which stored events a scan covers: one organization or all, from an instant on or from the start. */
@@ -7,23 +8,17 @@ export interface StoredEventsScope {
   since?: Date;
 }
 
-/** A stored event with its actor's snapshot from `users` (null when the user row is absent). */
-export interface StoredEventRow {
-  id: string;
-  organizationId: string;
-  actionType: string;
-  userId: string | null;
+/**
+ * A stored event as the scan reads it: the event's columns of audit_trail_events (`a.*`, so a new field
+ * comes along) and its user's snapshot from users, whose columns may each be null.
+ */
+export type StoredEventRow = Omit<AuditEvent, 'schemaVersion' | 'user' | 'metadata' | 'createdAt' | 'receivedAt'> & {
   email: string | null;
   userName: string | null;
-  ipAddress: string | null;
-  responseTimeMs: number | null;
-  pageName: string | null;
-  queryName: string | null;
-  resourceName: string | null;
-  metadata: unknown;
+  metadata: Record<string, unknown> | null;
   createdAt: Date;
   receivedAt: Date;
-}
+};
 
 /**
  * Reads the whole of a scope of `audit_trail_events` (what a projection rebuild reloads): a count, and

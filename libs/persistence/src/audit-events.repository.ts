@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { AuditEvent } from '@audit/contracts';
+import { POSTGRES_EVENT_COLUMNS, type AuditEvent } from '@audit/contracts';
 import { Database, type Sql } from './database';
 
 // The id registry decides: an event is inserted only when this statement claimed its ("organizationId", id)
@@ -7,6 +7,7 @@ import { Database, type Sql } from './database';
 // skipped; a concurrent claim waits for the other transaction and then skips, or claims if that one rolled back.
 // The events' own ON CONFLICT only guards rows that bypassed the registry (an earlier release's writer
 // during an upgrade, rows put in by hand): such a copy is skipped rather than dead-lettered.
+// The column list is the event table's; the input's arrays (insertEvents) follow it, one per column.
 const INSERT_EVENTS = `
   WITH input AS (
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[],
@@ -18,9 +19,7 @@ const INSERT_EVENTS = `
     ON CONFLICT DO NOTHING
     RETURNING "organizationId", id
   )
-  INSERT INTO audit_trail_events
-    (id, "organizationId", "actionType", "userId", "ipAddress", "responseTimeMs",
-     "pageName", "queryName", "resourceName", metadata, "createdAt", "receivedAt")
+  INSERT INTO audit_trail_events (${POSTGRES_EVENT_COLUMNS.map((c) => `"${c}"`).join(', ')})
   SELECT i.id, i.org, i.action, i.uid, i.ip, i.rt, i.page, i.query, i.resource, i.meta::jsonb, i.created, i.received
   FROM input i JOIN claimed c ON c."organizationId" = i.org AND c.id = i.id
   ON CONFLICT DO NOTHING
@@ -58,7 +57,7 @@ export class AuditEventsWriteRepository {
 /** The events of the batch that were inserted. */
 async function insertEvents(client: Sql, batch: readonly AuditEvent[]): Promise<AuditEvent[]> {
   const events = firstOfEachId(batch);
-  const columns: unknown[][] = Array.from({ length: 12 }, () => new Array<unknown>(events.length));
+  const columns: unknown[][] = Array.from({ length: POSTGRES_EVENT_COLUMNS.length }, () => new Array<unknown>(events.length));
   events.forEach((e, i) => {
     columns[0][i] = e.id;
     columns[1][i] = e.organizationId;

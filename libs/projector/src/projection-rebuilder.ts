@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ClickHouse, ClickHouseEventsRepository, ROLLUPS, spanStart, toClickHouseTime, type ClickHouseEventRow, type Rollup } from '@audit/clickhouse';
+import { ClickHouse, ClickHouseEventsRepository, ROLLUPS, spanStart, toClickHouseRow, toClickHouseTime, type ClickHouseEventRow, type Rollup } from '@audit/clickhouse';
+import type { AuditUserSnapshot } from '@audit/contracts';
 import { AuditEventsScanRepository, type StoredEventRow } from '@audit/persistence';
 
 export interface RebuildScope {
@@ -103,21 +104,16 @@ function scopeSql(org: string | undefined, since: Date | undefined, rollup?: Rol
   return { where: conditions.join(' AND '), params };
 }
 
-function toRow(r: StoredEventRow): ClickHouseEventRow {
-  return {
-    id: r.id,
-    organizationId: r.organizationId,
-    actionType: r.actionType,
-    userId: r.userId,
-    userEmail: r.email,
-    userName: r.userName,
-    ipAddress: r.ipAddress,
-    responseTimeMs: r.responseTimeMs,
-    pageName: r.pageName,
-    queryName: r.queryName,
-    resourceName: r.resourceName,
-    metadata: JSON.stringify(r.metadata ?? {}),
-    createdAt: toClickHouseTime(r.createdAt),
-    receivedAt: toClickHouseTime(r.receivedAt),
-  };
+/** The stored event as the projector writes it, through the same mapping as a live event. */
+function toRow({ email, userName, metadata, createdAt, receivedAt, ...columns }: StoredEventRow): ClickHouseEventRow {
+  // A users row may lack either value; toClickHouseRow then stores that one as null, as before.
+  const user = email === null && userName === null ? null : ({ email, userName } as AuditUserSnapshot);
+  return toClickHouseRow({
+    ...columns,
+    schemaVersion: 1,
+    user,
+    metadata: metadata ?? {},
+    createdAt: createdAt.toISOString(),
+    receivedAt: receivedAt.toISOString(),
+  });
 }
