@@ -18,6 +18,11 @@ export interface PersistenceConfig {
    * retention (the retention service, the exporter) sees the same value.
    */
   retentionDays: number;
+  /**
+   * Whether a service applies pending migrations, Postgres' and ClickHouse's, when it starts
+   * (`MIGRATE_ON_START`, default true; false where a migration job or `npm run cli -- migrate` runs them).
+   */
+  migrateOnStart: boolean;
 }
 
 export const PERSISTENCE_CONFIG = Symbol('PERSISTENCE_CONFIG');
@@ -30,6 +35,7 @@ export const readPersistenceConfig = (source: Record<string, string | undefined>
       readTimeoutMs: env.int('PG_READ_TIMEOUT_MS', 15_000, { min: 0, max: 3_600_000 }),
       partitionMonthsAhead: env.int('PARTITION_MONTHS_AHEAD', 3, { min: 1, max: 24 }),
       retentionDays: env.int('AUDIT_RETENTION_DAYS', 365, { min: 0, max: 36_500 }),
+      migrateOnStart: env.bool('MIGRATE_ON_START', true),
     }),
     source,
   );

@@ -74,7 +74,7 @@ export class Database implements OnModuleInit, OnApplicationShutdown {
         await sleep(backoffMs(attempt, 500, 5_000));
       }
     }
-    if (process.env.MIGRATE_ON_START !== 'false') {
+    if (this.config.migrateOnStart) {
       const applied = await runMigrations(this.dataSource);
       if (applied.length > 0) this.logger.log({ msg: 'migrations applied', migrations: applied });
     }
