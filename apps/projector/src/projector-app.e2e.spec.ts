@@ -4,6 +4,8 @@ import { eventsSubject, STREAMS } from '@audit/messaging';
 import {
   canonicalEvent,
   connectTestBus,
+  metricSample,
+  scrapeMetrics,
   STACK_JWT_SECRET,
   startServiceStack,
   waitForConsumerIdle,
@@ -17,19 +19,6 @@ jest.setTimeout(60_000);
 
 const SECRET = STACK_JWT_SECRET;
 const ORG = 'org-projector-app';
-
-/** The value of one Prometheus sample, or undefined when the series is absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const wanted = Object.entries(labels)
-    .map(([k, v]) => `${k}="${v}"`)
-    .sort()
-    .join(',');
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (match && match[1] === name && (match[2] ?? '').split(',').filter(Boolean).sort().join(',') === wanted) return Number(match[3]);
-  }
-  return undefined;
-}
 
 /**
  * The projector app (`apps/projector`) as it is deployed: its own process on embedded ClickHouse, fed
@@ -56,7 +45,6 @@ describe('projector app', () => {
   const publish = async (copy: string): Promise<void> => {
     await Promise.all(events.map((e) => bus.js.publish(eventsSubject(e.organizationId, e.actionType), JSON.stringify(e), { msgID: `${e.id}:${copy}` })));
   };
-  const metrics = async (): Promise<string> => (await fetch(`${service.url}/metrics`)).text();
 
   beforeAll(async () => {
     stack = await startServiceStack('projector', {
@@ -87,18 +75,18 @@ describe('projector app', () => {
     await publish('second');
     await waitForConsumerIdle(bus.jsm, STREAMS.events, 'projector', 30_000);
 
-    const text = await metrics();
+    const text = await scrapeMetrics(service.url);
     expect({
-      inserted: sample(text, 'audit_projector_rows_total', { result: 'inserted' }),
-      duplicate: sample(text, 'audit_projector_rows_total', { result: 'duplicate' }),
-      acked: sample(text, 'audit_consumer_messages_total', { consumer: 'projector', outcome: 'acked' }),
-      batchedMessages: sample(text, 'audit_consumer_batch_size_sum', { consumer: 'projector' }),
+      inserted: metricSample(text, 'audit_projector_rows_total', { result: 'inserted' }),
+      duplicate: metricSample(text, 'audit_projector_rows_total', { result: 'duplicate' }),
+      acked: metricSample(text, 'audit_consumer_messages_total', { consumer: 'projector', outcome: 'acked' }),
+      batchedMessages: metricSample(text, 'audit_consumer_batch_size_sum', { consumer: 'projector' }),
     }).toEqual({ inserted: 250, duplicate: 250, acked: 500, batchedMessages: 500 });
-    const batches = sample(text, 'audit_consumer_batch_size_count', { consumer: 'projector' }) ?? 0;
+    const batches = metricSample(text, 'audit_consumer_batch_size_count', { consumer: 'projector' }) ?? 0;
     // At most PROJECTOR_BATCH_SIZE (100) rows a batch: at least 5 batches, every one in the le="100" bucket.
     expect(batches).toBeGreaterThanOrEqual(5);
-    expect(sample(text, 'audit_consumer_batch_size_bucket', { consumer: 'projector', le: '100' })).toBe(batches);
-    expect(sample(text, 'audit_projector_insert_duration_seconds_count')).toBe(batches);
+    expect(metricSample(text, 'audit_consumer_batch_size_bucket', { consumer: 'projector', le: '100' })).toBe(batches);
+    expect(metricSample(text, 'audit_projector_insert_duration_seconds_count')).toBe(batches);
     expect(text).toMatch(/^# TYPE audit_consumer_pending gauge$/m);
     expect(text).toMatch(/^# TYPE audit_projector_insert_duration_seconds histogram$/m);
   });

@@ -1,6 +1,18 @@
 import { TokensService } from '@audit/auth';
 import { STREAMS } from '@audit/messaging';
-import { connectTestBus, createTestDatabase, readStream, startService, startTestNats, waitFor, type RunningService, type TestDatabase, type TestNats } from '@audit/testing';
+import {
+  connectTestBus,
+  createTestDatabase,
+  metricSample,
+  readStream,
+  scrapeMetrics,
+  startService,
+  startTestNats,
+  waitFor,
+  type RunningService,
+  type TestDatabase,
+  type TestNats,
+} from '@audit/testing';
 
 jest.setTimeout(120_000);
 
@@ -49,9 +61,9 @@ describe('retention app', () => {
     await waitFor('the scheduled run to purge the old event', async () => (await db.query(`SELECT 1 FROM audit_trail_events`)).length === 1, 30_000);
     const recorded = await db.query<{ store: string; rows: string; ok: boolean; dryRun: boolean }>(`SELECT store, rows, ok, "dryRun" FROM retention_runs`);
     expect(recorded).toEqual([{ store: 'postgres', rows: '1', ok: true, dryRun: false }]);
-    const metrics = await (await fetch(`${service.url}/metrics`)).text();
-    expect(metrics).toMatch(/audit_retention_rows_purged_total\{store="postgres"\} 1\b/);
-    const lastSuccess = Number(/^audit_retention_last_success_timestamp_seconds (\S+)$/m.exec(metrics)?.[1]);
+    const metrics = await scrapeMetrics(service.url);
+    expect(metricSample(metrics, 'audit_retention_rows_purged_total', { store: 'postgres' })).toBe(1);
+    const lastSuccess = metricSample(metrics, 'audit_retention_last_success_timestamp_seconds');
     expect(lastSuccess).toBeGreaterThan(Date.now() / 1000 - 60);
   });
 

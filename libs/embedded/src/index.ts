@@ -1,3 +1,4 @@
+export * from './config';
 export * from './ports';
 export * from './embedded-nats';
 export * from './nats-auth';

@@ -3,10 +3,9 @@ import type { Readable } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import { Database, readPersistenceConfig } from '@audit/persistence';
 import { HealthRegistry } from '@audit/platform';
-import { createTestDatabase, type TestDatabase } from '@audit/testing';
+import { createTestDatabase, generateEvents, parseExport, type TestDatabase } from '@audit/testing';
 import type { ExportJob } from './export-jobs.repository';
 import { startExport } from './export-runner';
-import { generateEvents, parseExport } from './export.test-helpers';
 import type { ExportStorage } from './storage';
 
 jest.setTimeout(60_000);

@@ -6,9 +6,8 @@ import { gunzipSync } from 'node:zlib';
 import type { TestingModule } from '@nestjs/testing';
 import { PersistenceModule } from '@audit/persistence';
 import { PlatformModule } from '@audit/platform';
-import { bootModules, createTestDatabase, startService, startTestNats, waitFor, type TestDatabase, type TestNats } from '@audit/testing';
+import { bootModules, createTestDatabase, generateEvents, startService, startTestNats, waitFor, type TestDatabase, type TestNats } from '@audit/testing';
 import { ExportJobsRepository } from './export-jobs.repository';
-import { generateEvents } from './export.test-helpers';
 import { ExportWorkerModule } from './exporter.modules';
 
 const END = new Date(Date.now() - 3_600_000);

@@ -6,9 +6,21 @@ import { AuthModule, TokensService } from '@audit/auth';
 import { MessagingModule, STREAMS } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
 import { PlatformModule } from '@audit/platform';
-import { connectTestBus, createTestDatabase, insertStoredEvents, readStream, startTestNats, waitFor, type TestBus, type TestDatabase, type TestNats } from '@audit/testing';
+import {
+  connectTestBus,
+  createTestDatabase,
+  insertStoredEvents,
+  parseExport,
+  readStream,
+  startHttpApp,
+  startTestNats,
+  waitFor,
+  type ExportEventRow,
+  type TestBus,
+  type TestDatabase,
+  type TestNats,
+} from '@audit/testing';
 import { EXPORT_COLUMNS } from './export-query';
-import { parseExport, startHttpApp, type EventRow } from './export.test-helpers';
 import { ExportsApiModule, ExportWorkerModule } from './exporter.modules';
 import type { ExportView } from './exports.service';
 
@@ -16,7 +28,7 @@ const DAY = 86_400_000;
 const now = Date.now();
 const at = (daysAgo: number, ms = 0): Date => new Date(Math.floor((now - daysAgo * DAY) / 1000) * 1000 + ms);
 let seq = 0;
-const row = (overrides: Partial<EventRow>): EventRow => {
+const row = (overrides: Partial<ExportEventRow>): ExportEventRow => {
   seq++;
   return {
     id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
@@ -36,13 +48,13 @@ const row = (overrides: Partial<EventRow>): EventRow => {
 };
 
 /** Inside the window [3 days ago, 1 day ago) and of the filtered types: these must be exported, in this order. */
-const matching: EventRow[] = [
+const matching: ExportEventRow[] = [
   row({ userId: 'u1', ipAddress: '10.0.0.1', responseTimeMs: 12, pageName: 'Home, "quoted"', metadata: { note: 'line1\nline2', q: 'a,b', crlf: 'x\r\ny' }, createdAt: at(2.5, 1) }),
   row({ actionType: 'QUERY_RUN', userId: '=cmd|calc', queryName: '+SUM(A1)', resourceName: '-2+3', pageName: '@evil', metadata: { query: 'select 1', n: -1 }, createdAt: at(2.4, 2) }),
   row({ actionType: 'QUERY_RUN', userId: 'ünïcødé 用户 🚀', pageName: '\tTabbed', resourceName: '\rCR', ipAddress: '::1', responseTimeMs: 0, metadata: { emoji: '🚀', nested: { a: [1, 'two'] } }, createdAt: at(2.3, 3) }),
   row({ userId: 'u2', pageName: 'He said "hi"\nthen left', queryName: '', metadata: { s: '=1+1' }, createdAt: at(2.2, 4) }),
 ];
-const excluded: EventRow[] = [
+const excluded: ExportEventRow[] = [
   row({ actionType: 'LOGOUT', userId: 'u1', createdAt: at(2, 5) }),
   row({ userId: 'u-old', createdAt: at(3.5) }),
   row({ userId: 'u-late', createdAt: at(0.5) }),

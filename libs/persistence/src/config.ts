@@ -29,6 +29,11 @@ export interface PersistenceConfig {
    * retention (the retention service, the exporter) sees the same value.
    */
   retentionDays: number;
+  /**
+   * Whether a service applies pending migrations, Postgres' and ClickHouse's, when it starts
+   * (`MIGRATE_ON_START`, default true; false where a migration job or `npm run cli -- migrate` runs them).
+   */
+  migrateOnStart: boolean;
 }
 
 export const PERSISTENCE_CONFIG = Symbol('PERSISTENCE_CONFIG');
@@ -44,6 +49,7 @@ export const readPersistenceConfig = (source: Record<string, string | undefined>
       keepAliveDelayMs: env.int('PG_KEEPALIVE_DELAY_MS', 10_000, { min: 1_000, max: 3_600_000 }),
       partitionMonthsAhead: env.int('PARTITION_MONTHS_AHEAD', 3, { min: 1, max: 24 }),
       retentionDays: env.int('AUDIT_RETENTION_DAYS', 365, { min: 0, max: 36_500 }),
+      migrateOnStart: env.bool('MIGRATE_ON_START', true),
     }),
     source,
   );

@@ -95,7 +95,7 @@ export class Database implements OnModuleInit, OnApplicationShutdown {
         await sleep(backoffMs(attempt, 500, 5_000));
       }
     }
-    if (process.env.MIGRATE_ON_START !== 'false') {
+    if (this.config.migrateOnStart) {
       const applied = await this.migrate();
       if (applied.length > 0) this.logger.log({ msg: 'migrations applied', migrations: applied });
     }

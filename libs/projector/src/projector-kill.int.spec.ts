@@ -31,7 +31,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * restarted on the same data, as Kubernetes restarts a crashed pod. Afterwards every id is in
  * `audit_events` exactly once, in the registry, and both rollups equal a direct aggregate of the events.
  * Before the registry, a kill between an INSERT's event rows and its view rows left the rollups short for
- * good (seen in 2 runs of 9); the deterministic form of that window is in events.repository.spec.ts.
+ * good (seen in 2 runs of 9); the deterministic form of that window is in events.repository.int.spec.ts.
  */
 describe('projector: SIGKILLed repeatedly mid-stream, and SIGTERMed inside a batch over many months', () => {
   let db: TestDatabase;

@@ -3,8 +3,19 @@ import { register } from 'prom-client';
 import type { AuditEvent } from '@audit/contracts';
 import { DLQ_HEADERS, dlqSubject, eventsSubject, MessagingModule, provisionStreams, readMessagingConfig, STREAMS } from '@audit/messaging';
 import { PlatformModule } from '@audit/platform';
-import { bootModules, canonicalEvent, connectTestBus, readStream, startTestNats, waitFor, waitForConsumerIdle, type TestBus, type TestNats } from '@audit/testing';
-import { TestReceiver, type ReceivedRequest } from './receiver.test-helpers';
+import {
+  bootModules,
+  canonicalEvent,
+  connectTestBus,
+  readStream,
+  startTestNats,
+  TestReceiver,
+  waitFor,
+  waitForConsumerIdle,
+  type ReceivedRequest,
+  type TestBus,
+  type TestNats,
+} from '@audit/testing';
 import { SinksModule } from './sinks.module';
 
 jest.setTimeout(60_000);

@@ -6,9 +6,8 @@ import { register } from 'prom-client';
 import type { AuditEvent } from '@audit/contracts';
 import { DLQ_HEADERS, eventsSubject, MessagingModule, STREAMS } from '@audit/messaging';
 import { PlatformModule } from '@audit/platform';
-import { bootModules, canonicalEvent, connectTestBus, readStream, startTestNats, waitFor, type TestBus, type TestNats } from '@audit/testing';
+import { bootModules, canonicalEvent, connectTestBus, readStream, startTestNats, TestReceiver, waitFor, type TestBus, type TestNats } from '@audit/testing';
 import { DATADOG_MAX_BYTES, DATADOG_MAX_ENTRIES, type DatadogEntry } from './datadog.sink';
-import { TestReceiver } from './receiver.test-helpers';
 import { SinksModule } from './sinks.module';
 import { STDOUT_STREAM } from './stdout.sink';
 

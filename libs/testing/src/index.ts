@@ -11,3 +11,6 @@ export * from './stored-events';
 export * from './rollup-checks';
 export * from './test-nats-cluster';
 export * from './fault-pipeline';
+export * from './prometheus-text';
+export * from './test-receiver';
+export * from './export-files';

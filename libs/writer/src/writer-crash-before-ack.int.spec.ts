@@ -4,6 +4,8 @@ import {
   canonicalEvent,
   connectTestBus,
   createTestDatabase,
+  metricSample,
+  scrapeMetrics,
   startService,
   startTcpProxy,
   startTestNats,
@@ -80,12 +82,9 @@ describe('writer: a batch committed by a process that dies before its ack reache
       )
     )[0];
 
-  const metric = async (service: RunningService, series: string): Promise<number> => {
-    const text = await (await fetch(`${service.url}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-    return line === undefined ? 0 : Number(line.slice(series.length + 1));
-  };
-  const duplicatesSkipped = (service: RunningService) => metric(service, 'audit_writer_rows_total{result="duplicate"}');
+  const metric = async (service: RunningService, name: string, labels: Record<string, string>): Promise<number> =>
+    metricSample(await scrapeMetrics(service.url), name, labels) ?? 0;
+  const duplicatesSkipped = (service: RunningService) => metric(service, 'audit_writer_rows_total', { result: 'duplicate' });
 
   /**
    * Publishes N events while the table is locked, and returns once the writer holds all of them in batches
@@ -108,7 +107,7 @@ describe('writer: a batch committed by a process that dies before its ack reache
       return info.num_ack_pending === N && info.num_pending === 0;
     });
     // The server counts a message as delivered once sent; wait until the writer has really taken every one.
-    await waitFor('the writer to hold the whole batch', async () => (await metric(writer, 'audit_consumer_batch_size_sum{consumer="writer"}')) === N);
+    await waitFor('the writer to hold the whole batch', async () => (await metric(writer, 'audit_consumer_batch_size_sum', { consumer: 'writer' })) === N);
     return { seqs: acks.map((a) => a.seq), locker };
   };
 
@@ -137,7 +136,7 @@ describe('writer: a batch committed by a process that dies before its ack reache
     expect(consumer.delivered.consumer_seq - before.delivered.consumer_seq).toBeGreaterThanOrEqual(2 * N);
     // The next writer got the whole batch again and wrote none of it.
     expect(await duplicatesSkipped(second)).toBeGreaterThanOrEqual(N);
-    expect(await metric(second, 'audit_writer_rows_total{result="inserted"}')).toBe(0);
+    expect(await metric(second, 'audit_writer_rows_total', { result: 'inserted' })).toBe(0);
     expect(await countRows(org)).toEqual({ total: N, ids: N });
   });
 
@@ -166,7 +165,7 @@ describe('writer: a batch committed by a process that dies before its ack reache
     await waitForConsumerIdle(bus.jsm, STREAMS.events, 'writer', 30_000);
     // Every redelivered message was already stored: all skipped, none written twice.
     expect(await duplicatesSkipped(second)).toBe(redelivered);
-    expect(await metric(second, 'audit_writer_rows_total{result="inserted"}')).toBe(0);
+    expect(await metric(second, 'audit_writer_rows_total', { result: 'inserted' })).toBe(0);
     expect(await countRows(org)).toEqual({ total: N, ids: N });
   });
 });

@@ -9,8 +9,17 @@ import { AuthModule, TokensService } from '@audit/auth';
 import { MessagingModule } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
 import { PlatformModule } from '@audit/platform';
-import { createTestDatabase, freePort, startTestNats, waitFor, type TestDatabase, type TestNats } from '@audit/testing';
-import { generateEvents, parseExport, startHttpApp } from '../export.test-helpers';
+import {
+  createTestDatabase,
+  freePort,
+  generateEvents,
+  parseExport,
+  startHttpApp,
+  startTestNats,
+  waitFor,
+  type TestDatabase,
+  type TestNats,
+} from '@audit/testing';
 import { ExportsApiModule, ExportWorkerModule } from '../exporter.modules';
 import type { ExportView } from '../exports.service';
 import { StoredFileMissingError } from './export-storage';
