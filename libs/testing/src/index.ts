@@ -11,3 +11,4 @@ export * from './stored-events';
 export * from './rollup-checks';
 export * from './test-nats-cluster';
 export * from './fault-pipeline';
+export * from './openapi-coverage';
