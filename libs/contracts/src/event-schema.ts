@@ -1,4 +1,5 @@
 import { ACTION_TYPES } from './action-types';
+import type { AuditEventInput } from './event';
 import { EVENT_FIELDS, type EventField } from './event-fields';
 import { LIMITS } from './limits';
 
@@ -83,3 +84,15 @@ export function eventJsonSchema(shape: EventSchemaShape): JsonSchema {
     properties,
   };
 }
+
+// Compile-time checks that AuditEventInput (the type the client library accepts and ingest validates) is the
+// table's emitter fields: each fails to compile when a field is set by the emitter in one and not the other,
+// or when the type requires a field that the input schema does not (organizationId and actionType).
+type Assert<T extends true> = T;
+type EmitterField = Extract<(typeof EVENT_FIELDS)[number], { setBy: 'emitter' }>['name'];
+type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
+export type EventInputChecked = [
+  Assert<[Exclude<keyof AuditEventInput, EmitterField>] extends [never] ? true : false>,
+  Assert<[Exclude<EmitterField, keyof AuditEventInput>] extends [never] ? true : false>,
+  Assert<[RequiredKeys<AuditEventInput>] extends ['organizationId' | 'actionType'] ? (['organizationId' | 'actionType'] extends [RequiredKeys<AuditEventInput>] ? true : false) : false>,
+];
