@@ -15,7 +15,8 @@ function schemaText(schema: unknown): string {
   if (Array.isArray(s.anyOf)) return s.anyOf.map(schemaText).join(' or ');
   if (s.type === 'array') return `array of ${schemaText(s.items)}`;
   const type = Array.isArray(s.type) ? s.type.join(' | ') : String(s.type ?? 'any');
-  return escapeHtml(Array.isArray(s.enum) ? `${type}: ${s.enum.map(String).join(', ')}` : type);
+  const format = typeof s.format === 'string' ? ` (${s.format})` : '';
+  return escapeHtml(Array.isArray(s.enum) ? `${type}: ${s.enum.map(String).join(', ')}` : `${type}${format}`);
 }
 
 const json = (value: unknown): string => `<pre>${escapeHtml(JSON.stringify(value, null, 2))}</pre>`;
@@ -32,7 +33,7 @@ function operationHtml(path: string, method: string, op: Obj): string {
   const body = asObj(op.requestBody);
   return [
     `<section id="${escapeHtml(`${method}-${path}`)}"><h3><code>${method.toUpperCase()} ${escapeHtml(path)}</code></h3>`,
-    `<p>${escapeHtml(String(op.summary ?? ''))}${op.description ? ` ${escapeHtml(String(op.description))}` : ''}</p>`,
+    `<p>${escapeHtml(String(op.summary ?? ''))}.${op.description ? ` ${escapeHtml(String(op.description))}` : ''}</p>`,
     `<p>Credential: ${security.length === 0 ? 'none' : security.map(escapeHtml).join(' or ')}</p>`,
     params.length === 0
       ? ''
