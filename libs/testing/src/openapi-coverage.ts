@@ -3,6 +3,7 @@ import type { Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import Ajv from 'ajv';
 import { buildOpenApiDocument } from '@audit/platform';
 
 /** `get /v1/events` etc.: the routes Nest registers for a root module, read from its controllers' route definitions. */
@@ -39,4 +40,19 @@ export async function openApiGaps(rootModule: Type<unknown>): Promise<string[]> 
     }
   }
   return gaps;
+}
+
+/**
+ * How a real answer departs from what an OpenAPI document says of it (`[]` when it fits): the operation and
+ * status must be documented and the JSON body must validate (ajv 6, draft-07) against the documented schema.
+ */
+export function answerDepartures(doc: { paths: object; components?: object }, route: string, status: number, body: unknown): string[] {
+  const [method, path] = route.split(' ') as [string, string];
+  const op = (doc.paths as Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }> | undefined>)[path]?.[method];
+  const schema = op?.responses?.[String(status)]?.content?.['application/json']?.schema;
+  if (schema === undefined) return [`${route} ${status}: no JSON answer documented`];
+  const ajv = new Ajv({ allErrors: true, format: 'full' }).addSchema({ components: doc.components }, 'openapi.json');
+  // `#/components/...` refers to the document, not to the answer's own schema.
+  const validate = ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"$ref":"#/', '"$ref":"openapi.json#/')) as object);
+  return validate(body) ? [] : (validate.errors ?? []).map((e) => `${route} ${status}: ${e.dataPath} ${e.message ?? ''}`);
 }
