@@ -16,6 +16,8 @@ const limit = (def: number, max: number) => query('limit', `At most this many it
 
 const ADMIN = [{ adminToken: [] }];
 const unauthenticated = error('No token, or a bad one (the message names the claim).');
+/** What every admin-token operation may answer before it runs. */
+const adminRefusals = { '401': unauthenticated, '403': error('A token whose role is not admin.') };
 const badRequest = error('A bad parameter or body; the message and details name each one.');
 const timeout = error('The read outgrew PG_READ_TIMEOUT_MS (code QUERY_TIMEOUT): narrow the window or add a filter.');
 const busDown = error('The bus cannot record the action (code BUS_UNAVAILABLE); retrying is safe.');
@@ -60,7 +62,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
         limit(50, 500),
         query('cursor', 'The previous page\'s `nextCursor`.'),
       ],
-      responses: { '200': ok('A page of events.', ref('EventPage'), { items: [summaryExample], nextCursor: 'eyJjIjoiMjAyNi0wMy0wMVQxMjowMDowMC4wMDBaIn0' }), '400': badRequest, '401': unauthenticated, '504': timeout },
+      responses: { '200': ok('A page of events.', ref('EventPage'), { items: [summaryExample], nextCursor: 'eyJjIjoiMjAyNi0wMy0wMVQxMjowMDowMC4wMDBaIn0' }), '400': badRequest, ...adminRefusals, '504': timeout },
     },
   },
   '/v1/events/{id}': {
@@ -72,7 +74,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       responses: {
         '200': ok('The event.', ref('EventDetail'), { ...summaryExample, organizationId: 'acme', metadata: { query: 'select * from orders where id = {{id}}', parameters: { id: 7 } } }),
         '400': badRequest,
-        '401': unauthenticated,
+        ...adminRefusals,
         '404': error("No such event in the caller's organization."),
       },
     },
@@ -83,7 +85,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       summary: "The organization's users (the console's user filter)",
       security: ADMIN,
       parameters: [query('q', 'A substring of the id, email or name.', { type: 'string', maxLength: 256 }), limit(20, 200)],
-      responses: { '200': ok('The users.', ref('UserItems'), { items: [{ id: 'u1', email: 'ada@example.com', userName: 'ada' }] }), '400': badRequest, '401': unauthenticated },
+      responses: { '200': ok('The users.', ref('UserItems'), { items: [{ id: 'u1', email: 'ada@example.com', userName: 'ada' }] }), '400': badRequest, ...adminRefusals },
     },
   },
   '/v1/analytics/timeseries': {
@@ -92,7 +94,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       summary: 'Event counts per time bucket and action type',
       security: ADMIN,
       parameters: [from, to, query('interval', 'The bucket.', { type: 'string', enum: ['minute', 'hour', 'day'], default: 'hour' }), actionTypes],
-      responses: { '200': ok('The buckets.', ref('Timeseries'), { items: [{ bucket: AT, actionType: 'LOGIN', count: 3 }] }), '400': badRequest, '401': unauthenticated },
+      responses: { '200': ok('The buckets.', ref('Timeseries'), { items: [{ bucket: AT, actionType: 'LOGIN', count: 3 }] }), '400': badRequest, ...adminRefusals },
     },
   },
   '/v1/analytics/top-users': {
@@ -101,7 +103,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       summary: 'The most active users',
       security: ADMIN,
       parameters: [from, to, actionTypes, limit(10, 1000)],
-      responses: { '200': ok('The users, most events first.', ref('TopUsers'), { items: [{ userId: 'u1', email: 'ada@example.com', userName: 'ada', count: 12 }] }), '400': badRequest, '401': unauthenticated },
+      responses: { '200': ok('The users, most events first.', ref('TopUsers'), { items: [{ userId: 'u1', email: 'ada@example.com', userName: 'ada', count: 12 }] }), '400': badRequest, ...adminRefusals },
     },
   },
   '/v1/analytics/response-times': {
@@ -110,7 +112,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       summary: 'Exact response-time quantiles (ms) per page, query or resource, slowest p95 first',
       security: ADMIN,
       parameters: [from, to, query('groupBy', 'What to group by.', { type: 'string', enum: ['pageName', 'queryName', 'resourceName'], default: 'queryName' }), limit(20, 1000)],
-      responses: { '200': ok('The groups.', ref('ResponseTimes'), { items: [{ name: 'getOrders', count: 40, p50: 12, p95: 80, p99: 120, max: 300 }] }), '400': badRequest, '401': unauthenticated },
+      responses: { '200': ok('The groups.', ref('ResponseTimes'), { items: [{ name: 'getOrders', count: 40, p50: 12, p95: 80, p99: 120, max: 300 }] }), '400': badRequest, ...adminRefusals },
     },
   },
   '/v1/analytics/summary': {
@@ -119,7 +121,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       summary: 'Totals and counts per action type',
       security: ADMIN,
       parameters: [from, to],
-      responses: { '200': ok('The summary.', ref('Summary'), { total: 5, distinctUsers: 2, distinctIps: 2, items: [{ actionType: 'LOGIN', count: 5 }] }), '400': badRequest, '401': unauthenticated },
+      responses: { '200': ok('The summary.', ref('Summary'), { total: 5, distinctUsers: 2, distinctIps: 2, items: [{ actionType: 'LOGIN', count: 5 }] }), '400': badRequest, ...adminRefusals },
     },
   },
   '/v1/exports': {
@@ -129,7 +131,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       description: 'Records a PAGE_EXPORT event.',
       security: ADMIN,
       requestBody: { required: true, content: json(ref('ExportRequest'), { from: '2026-02-01T00:00:00.000Z', to: AT, actionType: ['LOGIN', 'LOGOUT'] }) },
-      responses: { '202': ok('The job.', ref('ExportAccepted'), { id: EVENT_ID, status: 'pending' }), '400': badRequest, '401': unauthenticated, '503': busDown },
+      responses: { '202': ok('The job.', ref('ExportAccepted'), { id: EVENT_ID, status: 'pending' }), '400': badRequest, ...adminRefusals, '503': busDown },
     },
     get: {
       tags: ['exports'],
@@ -141,7 +143,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
           items: [{ id: EVENT_ID, status: 'pending', filters: { from: '2026-02-01T00:00:00.000Z', to: AT }, rowCount: 0, totalRows: null, sizeBytes: null, progress: 0, createdAt: AT, startedAt: null, finishedAt: null, error: null }],
         }),
         '400': badRequest,
-        '401': unauthenticated,
+        ...adminRefusals,
       },
     },
   },
@@ -170,14 +172,14 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       tags: ['settings'],
       summary: "The caller's organization's retention",
       security: ADMIN,
-      responses: { '200': ok('The setting.', ref('RetentionSettings'), retentionExample), '401': unauthenticated },
+      responses: { '200': ok('The setting.', ref('RetentionSettings'), retentionExample), ...adminRefusals },
     },
     put: {
       tags: ['settings'],
       summary: "Set the organization's retention (records an UPDATE_ORGANIZATION event first)",
       security: ADMIN,
       requestBody: { required: true, content: json(ref('RetentionUpdate'), { days: 365 }) },
-      responses: { '200': ok('The new setting.', ref('RetentionSettings'), retentionExample), '400': badRequest, '401': unauthenticated, '503': busDown },
+      responses: { '200': ok('The new setting.', ref('RetentionSettings'), retentionExample), '400': badRequest, ...adminRefusals, '503': busDown },
     },
   },
   '/audit': {
