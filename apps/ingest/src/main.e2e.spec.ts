@@ -1,4 +1,4 @@
-import { createTestDatabase, startService, startTestNats, type TestDatabase, type TestNats } from '@audit/testing';
+import { answerDepartures, createIngestKey, createTestDatabase, startService, startTestNats, type TestDatabase, type TestNats } from '@audit/testing';
 
 /** The deployable ingest app boots on its own, reports what it depends on, and stops cleanly on SIGTERM. */
 describe('ingest app', () => {
@@ -26,6 +26,27 @@ describe('ingest app', () => {
       expect(metrics).toContain('audit_process_');
       // Ingest asks libs/retention's rule but runs no purge: no retention metric (a last success of 0 would alert).
       expect(metrics).not.toContain('audit_retention_');
+    } finally {
+      expect(await service.stop()).toBe(0);
+    }
+  }, 90_000);
+
+  it('answers POST /v1/events in the shapes its own /v1/openapi.json documents, errors included', async () => {
+    const service = await startService('ingest', { DATABASE_URL: db.url, NATS_URL: nats.url, AUTH_JWT_SECRET: 'app-test-secret-app-test-secret-0123' });
+    try {
+      const key = await createIngestKey(db.url, 'acme');
+      const doc = (await (await fetch(`${service.url}/v1/openapi.json`)).json()) as { paths: object; components?: object };
+      const post = (body: unknown, auth: string | null = key) =>
+        fetch(`${service.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) }, body: JSON.stringify(body) });
+      const answers = [
+        await post({ organizationId: 'acme', actionType: 'LOGIN', userId: 'u1' }),
+        await post([{ organizationId: 'acme', actionType: 'LOGOUT' }, { organizationId: 'acme', actionType: 'LOGIN' }]),
+        await post([{ organizationId: 'acme', actionType: 'NOPE' }]),
+        await post({ organizationId: 'acme', actionType: 'LOGIN' }, null),
+        await post({ organizationId: 'other', actionType: 'LOGIN' }),
+      ];
+      expect(answers.map((res) => res.status)).toEqual([202, 202, 400, 401, 403]);
+      for (const res of answers) expect(answerDepartures(doc, 'post /v1/events', res.status, await res.json())).toEqual([]);
     } finally {
       expect(await service.stop()).toBe(0);
     }

@@ -7,6 +7,7 @@ import { Client } from 'pg';
 import { TokensService } from '@audit/auth';
 import { STREAMS } from '@audit/messaging';
 import {
+  answerDepartures,
   connectTestBus,
   createTestDatabase,
   insertStoredEvents,
@@ -383,6 +384,28 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
     await get('/v1/events', tokens.member);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await readStream(bus.jsm, STREAMS.events)).length).toBe(before);
+  });
+
+  it('answers in the shapes its own /v1/openapi.json documents, errors included', async () => {
+    const doc = (await (await get('/v1/openapi.json', null)).json()) as { paths: object; components?: object };
+    const answers: Array<[string, string, string | null]> = [
+      // The data set also holds RESOURCE_UPDATE, written to Postgres directly: no action type of the contract.
+      ['get /v1/events', '/v1/events?limit=3&actionType=QUERY_RUN', tokens.admin],
+      ['get /v1/events/{id}', `/v1/events/${rows.find((r) => r.actionType === 'QUERY_RUN')?.id}`, tokens.admin],
+      ['get /v1/users', '/v1/users', tokens.admin],
+      ['get /v1/events', '/v1/events?limit=9999', tokens.admin],
+      ['get /v1/events', '/v1/events', null],
+      ['get /v1/events/{id}', `/v1/events/${randomUUID()}`, tokens.admin],
+      ['get /healthz', '/healthz', null],
+      ['get /readyz', '/readyz', null],
+    ];
+    for (const [route, url, token] of answers) {
+      const res = await get(url, token);
+      expect(answerDepartures(doc, route, res.status, await res.json())).toEqual([]);
+    }
+    const page = await get('/v1/reference', null);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<code>GET /v1/events/{id}</code>');
   });
 
   it('serves the console: index for /audit and its client routes, hashed assets cached, no traversal', async () => {

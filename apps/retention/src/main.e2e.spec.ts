@@ -1,6 +1,7 @@
 import { TokensService } from '@audit/auth';
 import { STREAMS } from '@audit/messaging';
 import {
+  answerDepartures,
   connectTestBus,
   createTestDatabase,
   metricSample,
@@ -97,6 +98,20 @@ describe('retention app', () => {
     } finally {
       await bus.close();
     }
+  });
+
+  it('answers in the shapes its own /v1/openapi.json documents, errors included', async () => {
+    const doc = (await (await fetch(`${service.url}/v1/openapi.json`)).json()) as { paths: object; components?: object };
+    const answers: Array<[string, Response]> = [
+      ['get /v1/settings/retention', await settings('GET', tokens.admin)],
+      ['put /v1/settings/retention', await settings('PUT', tokens.admin, { days: 90 })],
+      ['put /v1/settings/retention', await settings('PUT', tokens.admin, { days: 'x' })],
+      ['get /v1/settings/retention', await settings('GET', null)],
+      ['get /v1/settings/retention', await settings('GET', tokens.member)],
+    ];
+    expect(answers.map(([, res]) => res.status)).toEqual([200, 200, 400, 401, 403]);
+    for (const [route, res] of answers) expect(answerDepartures(doc, route, res.status, await res.json())).toEqual([]);
+    await settings('PUT', tokens.admin, { days: null });
   });
 
   it('refuses a change it cannot record (503) and leaves the setting as it was', async () => {

@@ -2,6 +2,7 @@ import type { ActionType, AuditEventInput } from '@audit/contracts';
 import { STREAMS } from '@audit/messaging';
 import { TokensService } from '@audit/auth';
 import {
+  answerDepartures,
   connectTestBus,
   runCliProcess,
   STACK_JWT_SECRET,
@@ -375,6 +376,21 @@ describe('analytics API (standalone, embedded ClickHouse)', () => {
         expect([endpoint, res.status, (res.body as { error?: { code?: string } }).error?.code]).toEqual([endpoint, 401, 'UNAUTHENTICATED']);
       }
     }
+  });
+
+  it('answers in the shapes its own /v1/openapi.json documents, errors included', async () => {
+    const doc = (await (await fetch(`${service.url}/v1/openapi.json`)).json()) as { paths: object; components?: object };
+    const answers: Array<[string, { status: number; body: unknown }]> = [
+      ['timeseries', await get('timeseries', { ...windowQuery(FULL), interval: 'day' })],
+      ['top-users', await get('top-users', windowQuery(FULL))],
+      ['response-times', await get('response-times', { ...windowQuery(FULL), groupBy: 'pageName' })],
+      ['summary', await get('summary', windowQuery(FULL))],
+      ['summary', await get('summary', { ...windowQuery(FULL), interval: 'day' })],
+      ['summary', await get('summary', windowQuery(FULL), null)],
+      ['summary', await get('summary', windowQuery(FULL), tokens.member)],
+    ];
+    expect(answers.map(([, res]) => res.status)).toEqual([200, 200, 200, 200, 400, 401, 403]);
+    for (const [endpoint, res] of answers) expect(answerDepartures(doc, `get /v1/analytics/${endpoint}`, res.status, res.body)).toEqual([]);
   });
 
   it('bad parameters → 400 naming the parameter', async () => {

@@ -20,6 +20,8 @@ export type {
 } from './event';
 export { CLICKHOUSE_EVENT_COLUMNS, CSV_EVENT_COLUMNS, EVENT_FIELDS, EVENT_FIELD_NAMES, POSTGRES_EVENT_COLUMNS } from './event-fields';
 export type { ClickHouseEventColumn, ColumnList, EventField, EventFieldsChecked, PostgresEventColumn } from './event-fields';
+export { eventJsonSchema } from './event-schema';
+export type { EventInputChecked, EventSchemaShape, JsonSchema } from './event-schema';
 export { validateEvent } from './validate';
 export { validateBatch } from './batch';
 export { isUuid, uuidv7 } from './uuid';

@@ -7,6 +7,7 @@ import { MessagingModule, STREAMS } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
 import { PlatformModule } from '@audit/platform';
 import {
+  answerDepartures,
   connectTestBus,
   createTestDatabase,
   insertStoredEvents,
@@ -202,6 +203,25 @@ describe('exports API and worker (local storage)', () => {
     expect((await api('/v1/exports', { method: 'POST', body: '{}' })).status).toBe(401);
     expect((await api('/v1/exports')).status).toBe(401);
     expect((await list(adminToken)).length).toBe(before);
+  });
+
+  it('answers in the shapes its own /v1/openapi.json documents, errors included', async () => {
+    const doc = (await (await api('/v1/openapi.json')).json()) as { paths: object; components?: object };
+    const post = (body: unknown, token?: string) => api('/v1/exports', { method: 'POST', token, body: JSON.stringify(body) });
+    const accepted = await post({ from: at(3).toISOString(), to: at(1).toISOString(), actionType: ['LOGIN'] }, adminToken);
+    const { id } = (await accepted.clone().json()) as { id: string };
+    await waitReady(adminToken, id);
+    const answers: Array<[string, Response]> = [
+      ['post /v1/exports', accepted],
+      ['post /v1/exports', await post({ to: at(1).toISOString() }, adminToken)],
+      ['post /v1/exports', await post({ from: at(3).toISOString(), to: at(1).toISOString() }, memberToken)],
+      ['post /v1/exports', await post({})],
+      ['get /v1/exports', await api('/v1/exports?limit=2', { token: adminToken })],
+      ['get /v1/exports', await api('/v1/exports?limit=0', { token: adminToken })],
+      ['get /v1/exports/{id}/download', await api(`/v1/exports/${id}/download?expires=1&signature=x`)],
+    ];
+    expect(answers.map(([, res]) => res.status)).toEqual([202, 400, 403, 401, 200, 400, 403]);
+    for (const [route, res] of answers) expect(answerDepartures(doc, route, res.status, await res.json())).toEqual([]);
   });
 
   it('links: work before expiry, 410 after, 403 when tampered, and listing again issues a fresh link', async () => {

@@ -9,3 +9,4 @@ export * from './sleep';
 export * from './query-reader';
 export * from './client-ip';
 export * from './last-known-cache';
+export * from './openapi';

@@ -14,3 +14,4 @@ export * from './fault-pipeline';
 export * from './prometheus-text';
 export * from './test-receiver';
 export * from './export-files';
+export * from './openapi-coverage';

@@ -1,0 +1,3 @@
+export { buildOpenApiDocument } from './openapi-document';
+export { renderReferencePage } from './reference-page';
+export { OpenApiController } from './openapi.controller';

@@ -1,0 +1,218 @@
+import { ACTION_TYPES, type JsonSchema } from '@audit/contracts';
+import { ref } from './schemas';
+
+type Operation = Record<string, unknown>;
+
+const json = (schema: JsonSchema, example?: unknown): Record<string, unknown> => ({ 'application/json': { schema, ...(example === undefined ? {} : { example }) } });
+const ok = (description: string, schema: JsonSchema, example: unknown): Record<string, unknown> => ({ description, content: json(schema, example) });
+/** Every error answer has the one shape `#/components/schemas/Error`. */
+const error = (description: string): Record<string, unknown> => ({ description, content: json(ref('Error')) });
+
+const query = (name: string, description: string, schema: JsonSchema = { type: 'string' }, extra: Record<string, unknown> = {}) => ({ name, in: 'query', required: false, description, schema, ...extra });
+const from = query('from', 'Start of the window (inclusive), ISO-8601; default 24 hours before `to`.', { type: 'string', format: 'date-time' });
+const to = query('to', 'End of the window (exclusive), ISO-8601; default now.', { type: 'string', format: 'date-time' });
+const actionTypes = query('actionType', 'Only these action types (repeatable).', { type: 'array', items: { type: 'string', enum: [...ACTION_TYPES] } }, { style: 'form', explode: true });
+const limit = (def: number, max: number) => query('limit', `At most this many items (1 to ${max}, default ${def}).`, { type: 'integer', minimum: 1, maximum: max, default: def });
+
+const ADMIN = [{ adminToken: [] }];
+const unauthenticated = error('No token, or a bad one (the message names the claim).');
+/** What every admin-token operation may answer before it runs. */
+const adminRefusals = { '401': unauthenticated, '403': error('A token whose role is not admin.') };
+const badRequest = error('A bad parameter or body; the message and details name each one.');
+const timeout = error('The read outgrew PG_READ_TIMEOUT_MS (code QUERY_TIMEOUT): narrow the window or add a filter.');
+const busDown = error('The bus cannot record the action (code BUS_UNAVAILABLE); retrying is safe.');
+
+const EVENT_ID = '0190f0c4-8b4a-7d2e-9a1b-3c4d5e6f7a8b';
+const AT = '2026-03-01T12:00:00.000Z';
+const summaryExample = { id: EVENT_ID, actionType: 'QUERY_RUN', userId: 'u1', user: { email: 'ada@example.com', userName: 'ada' }, ipAddress: '203.0.113.7', responseTimeMs: 42, pageName: 'orders', queryName: 'getOrders', resourceName: 'postgres-main', createdAt: AT, receivedAt: AT };
+const retentionExample = { organizationId: 'acme', days: 365, effectiveDays: 365, defaultDays: 365, legalHold: null };
+
+/** Every operation of the HTTP API, by OpenAPI path and method; a test holds it to the routes each app registers. */
+export const OPERATIONS: Record<string, Record<string, Operation>> = {
+  '/v1/events': {
+    post: {
+      tags: ['ingest'],
+      summary: 'Send one event or an array of up to 1000',
+      description: 'All or nothing: one invalid item publishes none. Retrying with the same ids is safe (ids are idempotency keys).',
+      security: [{ ingestKey: [] }, { ingestKeyHeader: [] }],
+      requestBody: {
+        required: true,
+        content: json({ anyOf: [ref('EventInput'), ref('EventBatch')] }, { organizationId: 'acme', actionType: 'LOGIN', userId: 'u1', user: { email: 'ada@example.com', userName: 'ada' }, ipAddress: '203.0.113.7' }),
+      },
+      responses: {
+        '202': ok('Accepted: the ids, in order.', ref('Ids'), { ids: [EVENT_ID] }),
+        '400': error('Invalid items (details: every {index, path, reason}), a body that is not UTF-8 JSON.'),
+        '401': error('No ingest key, or a bad one.'),
+        '403': error('An event for another organization than the key.'),
+        '413': error('A body over BODY_LIMIT_BYTES (5 MiB).'),
+        '415': error('A body not sent as application/json.'),
+        '503': busDown,
+      },
+    },
+    get: {
+      tags: ['events'],
+      summary: "The organization's events, newest first, in keyset pages",
+      security: ADMIN,
+      parameters: [
+        from,
+        to,
+        actionTypes,
+        ...['userId', 'pageName', 'queryName', 'resourceName', 'ipAddress'].map((name) => query(name, `Exactly this ${name}.`)),
+        query('q', 'A case-insensitive substring of the page, query and resource names and of the query text.', { type: 'string', maxLength: 256 }),
+        limit(50, 500),
+        query('cursor', 'The previous page\'s `nextCursor`.'),
+      ],
+      responses: { '200': ok('A page of events.', ref('EventPage'), { items: [summaryExample], nextCursor: 'eyJjIjoiMjAyNi0wMy0wMVQxMjowMDowMC4wMDBaIn0' }), '400': badRequest, ...adminRefusals, '504': timeout },
+    },
+  },
+  '/v1/events/{id}': {
+    get: {
+      tags: ['events'],
+      summary: 'One event, with its metadata',
+      security: ADMIN,
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+      responses: {
+        '200': ok('The event.', ref('EventDetail'), { ...summaryExample, organizationId: 'acme', metadata: { query: 'select * from orders where id = {{id}}', parameters: { id: 7 } } }),
+        '400': badRequest,
+        ...adminRefusals,
+        '404': error("No such event in the caller's organization."),
+      },
+    },
+  },
+  '/v1/users': {
+    get: {
+      tags: ['events'],
+      summary: "The organization's users (the console's user filter)",
+      security: ADMIN,
+      parameters: [query('q', 'A substring of the id, email or name.', { type: 'string', maxLength: 256 }), limit(20, 200)],
+      responses: { '200': ok('The users.', ref('UserItems'), { items: [{ id: 'u1', email: 'ada@example.com', userName: 'ada' }] }), '400': badRequest, ...adminRefusals },
+    },
+  },
+  '/v1/analytics/timeseries': {
+    get: {
+      tags: ['analytics'],
+      summary: 'Event counts per time bucket and action type',
+      security: ADMIN,
+      parameters: [from, to, query('interval', 'The bucket.', { type: 'string', enum: ['minute', 'hour', 'day'], default: 'hour' }), actionTypes],
+      responses: { '200': ok('The buckets.', ref('Timeseries'), { items: [{ bucket: AT, actionType: 'LOGIN', count: 3 }] }), '400': badRequest, ...adminRefusals },
+    },
+  },
+  '/v1/analytics/top-users': {
+    get: {
+      tags: ['analytics'],
+      summary: 'The most active users',
+      security: ADMIN,
+      parameters: [from, to, actionTypes, limit(10, 1000)],
+      responses: { '200': ok('The users, most events first.', ref('TopUsers'), { items: [{ userId: 'u1', email: 'ada@example.com', userName: 'ada', count: 12 }] }), '400': badRequest, ...adminRefusals },
+    },
+  },
+  '/v1/analytics/response-times': {
+    get: {
+      tags: ['analytics'],
+      summary: 'Exact response-time quantiles (ms) per page, query or resource, slowest p95 first',
+      security: ADMIN,
+      parameters: [from, to, query('groupBy', 'What to group by.', { type: 'string', enum: ['pageName', 'queryName', 'resourceName'], default: 'queryName' }), limit(20, 1000)],
+      responses: { '200': ok('The groups.', ref('ResponseTimes'), { items: [{ name: 'getOrders', count: 40, p50: 12, p95: 80, p99: 120, max: 300 }] }), '400': badRequest, ...adminRefusals },
+    },
+  },
+  '/v1/analytics/summary': {
+    get: {
+      tags: ['analytics'],
+      summary: 'Totals and counts per action type',
+      security: ADMIN,
+      parameters: [from, to],
+      responses: { '200': ok('The summary.', ref('Summary'), { total: 5, distinctUsers: 2, distinctIps: 2, items: [{ actionType: 'LOGIN', count: 5 }] }), '400': badRequest, ...adminRefusals },
+    },
+  },
+  '/v1/exports': {
+    post: {
+      tags: ['exports'],
+      summary: 'Start a CSV export of the events matching the filters',
+      description: 'Records a PAGE_EXPORT event.',
+      security: ADMIN,
+      requestBody: { required: true, content: json(ref('ExportRequest'), { from: '2026-02-01T00:00:00.000Z', to: AT, actionType: ['LOGIN', 'LOGOUT'] }) },
+      responses: { '202': ok('The job.', ref('ExportAccepted'), { id: EVENT_ID, status: 'pending' }), '400': badRequest, ...adminRefusals, '503': busDown },
+    },
+    get: {
+      tags: ['exports'],
+      summary: "The organization's export jobs, newest first (each listing signs fresh links)",
+      security: ADMIN,
+      parameters: [limit(100, 100), query('cursor', "The previous page's `nextCursor`.")],
+      responses: {
+        '200': ok('A page of jobs.', ref('ExportPage'), {
+          items: [{ id: EVENT_ID, status: 'pending', filters: { from: '2026-02-01T00:00:00.000Z', to: AT }, rowCount: 0, totalRows: null, sizeBytes: null, progress: 0, createdAt: AT, startedAt: null, finishedAt: null, error: null }],
+        }),
+        '400': badRequest,
+        ...adminRefusals,
+      },
+    },
+  },
+  '/v1/exports/{id}/download': {
+    get: {
+      tags: ['exports'],
+      summary: "An export's gzip'd RFC 4180 CSV, through its signed link",
+      description: 'Recorded as a PAGE_VIEW before the file is sent. A bearer token is optional; when sent it must be valid.',
+      parameters: [
+        { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+        { name: 'expires', in: 'query', required: true, schema: { type: 'string' } },
+        { name: 'signature', in: 'query', required: true, schema: { type: 'string' } },
+      ],
+      responses: {
+        '200': { description: 'The file.', content: { 'application/gzip': { schema: { type: 'string', format: 'binary' } } } },
+        '401': unauthenticated,
+        '403': error('A tampered link.'),
+        '404': error("Another organization's token, or no such export."),
+        '410': error('The link expired or the file was removed.'),
+        '503': busDown,
+      },
+    },
+  },
+  '/v1/settings/retention': {
+    get: {
+      tags: ['settings'],
+      summary: "The caller's organization's retention",
+      security: ADMIN,
+      responses: { '200': ok('The setting.', ref('RetentionSettings'), retentionExample), ...adminRefusals },
+    },
+    put: {
+      tags: ['settings'],
+      summary: "Set the organization's retention (records an UPDATE_ORGANIZATION event first)",
+      security: ADMIN,
+      requestBody: { required: true, content: json(ref('RetentionUpdate'), { days: 365 }) },
+      responses: { '200': ok('The new setting.', ref('RetentionSettings'), retentionExample), '400': badRequest, ...adminRefusals, '503': busDown },
+    },
+  },
+  '/audit': {
+    get: {
+      tags: ['console'],
+      summary: 'The console (the page asks for an admin token)',
+      responses: { '200': { description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } }, '503': error('The console is not built.') },
+    },
+  },
+  '/audit/{path}': {
+    get: {
+      tags: ['console'],
+      summary: "The console's files; any other path without an extension is the page itself",
+      parameters: [{ name: 'path', in: 'path', required: true, schema: { type: 'string' } }],
+      responses: { '200': { description: 'The file, or the page.', content: { '*/*': { schema: { type: 'string', format: 'binary' } } } }, '404': error('No such file.'), '503': error('The console is not built.') },
+    },
+  },
+  '/healthz': { get: { tags: ['operations'], summary: 'Liveness', responses: { '200': ok('The process answers.', ref('Health'), { status: 'ok' }) } } },
+  '/readyz': {
+    get: {
+      tags: ['operations'],
+      summary: 'Readiness, with each check',
+      responses: {
+        '200': ok('Ready.', ref('Readiness'), { status: 'ready', checks: { postgres: { ok: true }, nats: { ok: true } } }),
+        '503': ok('Not ready.', ref('Readiness'), { status: 'not ready', checks: { postgres: { ok: false, detail: 'connection refused' } } }),
+      },
+    },
+  },
+  '/metrics': { get: { tags: ['operations'], summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text.', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+  '/v1/openapi.json': {
+    get: { tags: ['operations'], summary: 'This document (OpenAPI 3.1)', responses: { '200': { description: 'The document.', content: { 'application/json': { schema: { type: 'object', required: ['openapi', 'paths'] } } } } } },
+  },
+  '/v1/reference': {
+    get: { tags: ['operations'], summary: 'This document as a page', responses: { '200': { description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } } } },
+  },
+};
