@@ -1,24 +1,10 @@
 import type { TestingModule } from '@nestjs/testing';
-import { AuthModule } from '@audit/auth';
 import { validateEvent } from '@audit/contracts';
-import { DLQ_HEADERS, dlqSubject, ingestSubject, MessagingModule, STREAMS } from '@audit/messaging';
-import { PersistenceModule, RedactionRulesRepository } from '@audit/persistence';
-import { PlatformModule } from '@audit/platform';
-import {
-  bootModules,
-  connectTestBus,
-  createTestDatabase,
-  readStream,
-  startTestNats,
-  waitFor,
-  waitForConsumerIdle,
-  type TestBus,
-  type TestDatabase,
-  type TestNats,
-} from '@audit/testing';
-import { WriterModule } from '@audit/writer';
+import { DLQ_HEADERS, dlqSubject, ingestSubject, STREAMS } from '@audit/messaging';
+import { RedactionRulesRepository } from '@audit/persistence';
+import { readStream, waitFor, waitForConsumerIdle, type TestBus, type TestDatabase } from '@audit/testing';
 import { busEventId } from './bus-event-id';
-import { IngestModule } from './ingest.module';
+import { startIngestPipeline, type IngestPipeline } from './ingest-pipeline.fixture';
 
 jest.setTimeout(60_000);
 
@@ -40,29 +26,18 @@ interface Row {
  * HTTP ingest, republishes them canonically (through the writer into Postgres), and dead-letters the rest.
  */
 describe('ingest consumer: audit.ingest.<org> → AUDIT_EVENTS → Postgres', () => {
+  let pipeline: IngestPipeline;
   let db: TestDatabase;
-  let nats: TestNats;
   let bus: TestBus;
   let app: TestingModule;
 
   beforeAll(async () => {
-    [db, nats] = await Promise.all([createTestDatabase('ingest_consumer'), startTestNats()]);
-    app = await bootModules([PlatformModule, MessagingModule, PersistenceModule, AuthModule, IngestModule, WriterModule], {
-      DATABASE_URL: db.url,
-      NATS_URL: nats.url,
-      AUTH_JWT_SECRET: 'test-secret-test-secret-test-secret-0123',
-      HIDE_ALL_HEADERS_IN_AUDIT_LOG_EVENTS: 'true',
-      CONSUMER_ACK_WAIT: '2s',
-      WRITER_FLUSH_INTERVAL: '20ms',
-    });
-    bus = await connectTestBus(nats.url);
+    pipeline = await startIngestPipeline('ingest_consumer', { HIDE_ALL_HEADERS_IN_AUDIT_LOG_EVENTS: 'true' });
+    ({ db, bus, app } = pipeline);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await bus?.close();
-    await nats?.destroy();
-    await db?.drop();
+    await pipeline?.close();
   });
 
   const publishRaw = async (payload: unknown, subject = SUBJECT): Promise<number> =>

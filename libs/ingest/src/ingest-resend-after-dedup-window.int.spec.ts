@@ -1,22 +1,7 @@
-import type { TestingModule } from '@nestjs/testing';
-import { AuthModule } from '@audit/auth';
-import { ingestSubject, MessagingModule, STREAMS } from '@audit/messaging';
-import { PersistenceModule } from '@audit/persistence';
-import { PlatformModule, sleep } from '@audit/platform';
-import {
-  bootModules,
-  connectTestBus,
-  createTestDatabase,
-  readStream,
-  startTestNats,
-  waitFor,
-  waitForConsumerIdle,
-  type TestBus,
-  type TestDatabase,
-  type TestNats,
-} from '@audit/testing';
-import { WriterModule } from '@audit/writer';
-import { IngestModule } from './ingest.module';
+import { ingestSubject, STREAMS } from '@audit/messaging';
+import { sleep } from '@audit/platform';
+import { readStream, waitFor, waitForConsumerIdle, type TestBus, type TestDatabase } from '@audit/testing';
+import { startIngestPipeline, type IngestPipeline } from './ingest-pipeline.fixture';
 
 jest.setTimeout(60_000);
 
@@ -28,29 +13,17 @@ const ORG = 'org_resend';
  * the copy reaches AUDIT_EVENTS and the writer: the event must still be stored once.
  */
 describe('an event resent with its id and without createdAt after the dedup window', () => {
+  let pipeline: IngestPipeline;
   let db: TestDatabase;
-  let nats: TestNats;
   let bus: TestBus;
-  let app: TestingModule;
 
   beforeAll(async () => {
-    [db, nats] = await Promise.all([createTestDatabase('ingest_resend'), startTestNats()]);
-    app = await bootModules([PlatformModule, MessagingModule, PersistenceModule, AuthModule, IngestModule, WriterModule], {
-      DATABASE_URL: db.url,
-      NATS_URL: nats.url,
-      AUTH_JWT_SECRET: 'test-secret-test-secret-test-secret-0123',
-      STREAM_DEDUP_WINDOW: '1s',
-      CONSUMER_ACK_WAIT: '2s',
-      WRITER_FLUSH_INTERVAL: '20ms',
-    });
-    bus = await connectTestBus(nats.url);
+    pipeline = await startIngestPipeline('ingest_resend', { STREAM_DEDUP_WINDOW: '1s' });
+    ({ db, bus } = pipeline);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await bus?.close();
-    await nats?.destroy();
-    await db?.drop();
+    await pipeline?.close();
   });
 
   it('is stored once, with the first copy', async () => {
