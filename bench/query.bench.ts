@@ -12,7 +12,9 @@
  *     — and, as the floor, through a bare node:http server running the same repository call
  *     (bench/page-floor-server.ts: no framework, no token check, no PAGE_VIEW);
  *  3. prints p50/p95 of the three, the API's ratio to the SQL and the targets, the floor's ratio, the
- *     GET /healthz round trip, then the plan of (e); drops the database.
+ *     GET /healthz round trip, then the plan of (e); drops the database;
+ *  4. probes GET /healthz while BENCH_READERS (80) clients keep reading the free-text page for
+ *     BENCH_READ_LOAD_MS (15 s): liveness under read load beside the quiet round trip.
  *
  * BENCH_REPS (100, after 3 warm-ups) sets the repetitions; BENCH_SEED the data set. BENCH_KEEP_DB=<name>
  * keeps the loaded database under that name and reuses it on the next run (loading 10M rows takes minutes).
@@ -41,6 +43,9 @@ const WARMUPS = 3;
 const REPS = Number(process.env.BENCH_REPS ?? 100);
 const PAGE = 50;
 const SECRET = 'bench-query-secret-bench-query-secret-0123';
+// Liveness under read load: this many readers, each repeating the heaviest page (free text) for this long.
+const READERS = Number(process.env.BENCH_READERS ?? 80);
+const READ_LOAD_MS = Number(process.env.BENCH_READ_LOAD_MS ?? 15_000);
 
 
 interface Case {
@@ -121,8 +126,10 @@ async function main(): Promise<void> {
       }
       const cpuWait = pressure();
       const free = cases.find((c) => c.key === 'e');
+      const underLoad = await healthzUnderReaders(service.url, token, new URLSearchParams((free ?? cases[0]).query).toString());
+      progress(`liveness under ${READERS} readers: done`);
       const plan = free ? await explain(pg, org, free.query) : '';
-      report({ org, orgRows, results, floor, cpuWait, loadBefore, loadAfter: loadavg(), load, plan, cases });
+      report({ org, orgRows, results, floor, cpuWait, loadBefore, loadAfter: loadavg(), load, plan, cases, underLoad });
     } finally {
       await pg.end();
     }
@@ -215,6 +222,43 @@ async function healthzRoundTrips(base: string, count: number): Promise<number[]>
   return times;
 }
 
+interface ReadLoad {
+  healthz: number[];
+  pages: number;
+  failed: number;
+}
+
+/**
+ * GET /healthz probed every 50 ms on a connection of its own while READERS clients (a connection each)
+ * keep reading the page `query` for READ_LOAD_MS: liveness must not wait behind administrators' reads.
+ */
+async function healthzUnderReaders(base: string, token: string, query: string): Promise<ReadLoad> {
+  const readers = new Agent({ keepAlive: true, maxSockets: READERS });
+  const probe = new Agent({ keepAlive: true, maxSockets: 1 });
+  const until = Date.now() + READ_LOAD_MS;
+  const result: ReadLoad = { healthz: [], pages: 0, failed: 0 };
+  const reader = async (): Promise<void> => {
+    while (Date.now() < until) {
+      await apiPage(base, token, query, readers).then(
+        () => (result.pages += 1),
+        () => (result.failed += 1),
+      );
+    }
+  };
+  const prober = async (): Promise<void> => {
+    while (Date.now() < until) {
+      const t = performance.now();
+      await getJson(`${base}/healthz`, {}, probe);
+      result.healthz.push(performance.now() - t);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  await Promise.all([prober(), ...Array.from({ length: READERS }, reader)]);
+  readers.destroy();
+  probe.destroy();
+  return result;
+}
+
 /** The cursor that opens page `page`, reached as a user would: through the pages before it. */
 async function cursorOfPage(base: string, token: string, query: Record<string, string>, page: number): Promise<string> {
   let cursor: string | undefined;
@@ -280,6 +324,7 @@ function report(r: {
   load: PostgresLoadSummary;
   plan: string;
   cases: Case[];
+  underLoad: ReadLoad;
 }): void {
   const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
   const ms = (x: number): string => x.toFixed(1).padStart(7);
@@ -297,6 +342,12 @@ function report(r: {
   out.push('SQL: the same page statement (pageSql: the plain SELECT of the page rows, LIMIT 51) sent by the bench\'s own pg client straight to Postgres, unprepared: parse, plan, execute, rows parsed');
   const floor = [...r.floor].sort((a, b) => a - b);
   out.push(`HTTP floor: GET /healthz over the same connection ${percentile(floor, 50).toFixed(1)} ms p50, ${percentile(floor, 95).toFixed(1)} ms p95`);
+  const live = [...r.underLoad.healthz].sort((a, b) => a - b);
+  out.push(
+    `liveness under ${READERS} concurrent readers of the free-text page (${(READ_LOAD_MS / 1000).toFixed(0)} s, ${r.underLoad.pages} pages read, ` +
+      `${r.underLoad.failed} failed): GET /healthz ${percentile(live, 50).toFixed(1)} ms p50, ${percentile(live, 95).toFixed(1)} ms p95, ` +
+      `${live[live.length - 1].toFixed(1)} ms max over ${live.length} probes (quiet: ${percentile(floor, 50).toFixed(1)} ms p50)`,
+  );
   out.push('');
   out.push(`${'case'.padEnd(48)} page   API p50  API p95 floor p50 floor p95   SQL p50  SQL p95  p95 API÷SQL floor÷SQL  target (≤2× SQL, ≤50 ms)`);
   for (const m of r.results) {
