@@ -30,6 +30,11 @@ export interface HttpConfig {
   bodyLimitBytes: number;
   /** {@link DEFAULT_HTTP_TIMEOUTS} when absent. */
   timeouts?: HttpTimeouts;
+  /**
+   * How long a graceful shutdown may take (SHUTDOWN_TIMEOUT, default 25s: under Kubernetes' 30 s grace
+   * period) before the process gives up waiting, says so and exits non-zero.
+   */
+  shutdownTimeoutMs?: number;
 }
 
 export const readHttpConfig = (source: Record<string, string | undefined> = process.env): HttpConfig =>
@@ -50,6 +55,7 @@ export const readHttpConfig = (source: Record<string, string | undefined> = proc
       host: env.string('HOST', '0.0.0.0'),
       bodyLimitBytes: env.int('BODY_LIMIT_BYTES', 5 * 1024 * 1024, { min: 1024 }),
       timeouts,
+      shutdownTimeoutMs: env.duration('SHUTDOWN_TIMEOUT', '25s'),
     };
   }, source);
 
@@ -117,14 +123,18 @@ export async function runHttpService(rootModule: Type<unknown>, name: string, op
     const http = readHttpConfig();
     const app = await createHttpApp(rootModule, name, http);
     await app.listen(http.port, http.host);
-    const url = `http://${http.host === '0.0.0.0' ? '127.0.0.1' : http.host}:${http.port}`;
-    logger.log({ msg: `${name} listening`, url });
-    for (const line of options.banner?.(url) ?? []) process.stderr.write(`${line}\n`);
     let closing = false;
     const shutdown = (signal: string): void => {
       if (closing) return;
       closing = true;
       logger.log({ msg: 'shutting down', signal });
+      // A step that never finishes (a connection that never closes, a drain that never ends) must not keep
+      // the process alive until the orchestrator's SIGKILL: give up, say so, and exit non-zero.
+      const deadline = setTimeout(() => {
+        logger.error({ msg: 'shutdown did not finish in time; exiting', timeoutMs: http.shutdownTimeoutMs });
+        process.exit(1);
+      }, http.shutdownTimeoutMs ?? 25_000);
+      deadline.unref();
       app
         .close()
         .then(() => options.afterClose?.())
@@ -138,6 +148,10 @@ export async function runHttpService(rootModule: Type<unknown>, name: string, op
     };
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
+    // Announced only once a signal would be handled: whoever waits for this line may send SIGTERM at once.
+    const url = `http://${http.host === '0.0.0.0' ? '127.0.0.1' : http.host}:${http.port}`;
+    logger.log({ msg: `${name} listening`, url });
+    for (const line of options.banner?.(url) ?? []) process.stderr.write(`${line}\n`);
     return app;
   } catch (error) {
     await options.afterClose?.().catch(() => undefined);

@@ -60,7 +60,10 @@ export async function startService(app: string, env: Record<string, string>, rea
     output: () => output,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
-      return exited;
+      const code = await exited;
+      // A shutdown that failed (or gave up: SHUTDOWN_TIMEOUT) says why in its own log: show it with the failure.
+      if (code !== 0) process.stderr.write(`--- ${app} exited with ${code} after SIGTERM; its last output ---\n${output.slice(-4000)}\n`);
+      return code;
     },
     kill: async () => {
       if (child.exitCode === null) child.kill('SIGKILL');
