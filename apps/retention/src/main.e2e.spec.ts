@@ -59,10 +59,22 @@ describe('retention app', () => {
       `INSERT INTO audit_trail_events (id, "organizationId", "actionType", "createdAt", "receivedAt")
        VALUES (gen_random_uuid(), 'acme', 'LOGIN', now() - interval '31 days', now()), (gen_random_uuid(), 'acme', 'LOGIN', now() - interval '29 days', now())`,
     );
-    await waitFor('the scheduled run to purge the old event', async () => (await db.query(`SELECT 1 FROM audit_trail_events`)).length === 1, 30_000);
-    const recorded = await db.query<{ store: string; rows: string; ok: boolean; dryRun: boolean }>(`SELECT store, rows, ok, "dryRun" FROM retention_runs`);
+    // The run is recorded after its purge committed: wait for the record, the later of the two.
+    const recorded = await waitFor(
+      'the scheduled run to purge the old event and record it',
+      async () => {
+        const runs = await db.query<{ store: string; rows: string; ok: boolean; dryRun: boolean }>(`SELECT store, rows, ok, "dryRun" FROM retention_runs`);
+        return runs.length > 0 ? runs : undefined;
+      },
+      30_000,
+    );
     expect(recorded).toEqual([{ store: 'postgres', rows: '1', ok: true, dryRun: false }]);
-    const metrics = await scrapeMetrics(service.url);
+    expect(await db.query(`SELECT 1 FROM audit_trail_events`)).toHaveLength(1);
+    // The run's success is set once its last record is written: the scrape may come a moment before.
+    const metrics = await waitFor('the run to be reported in /metrics', async () => {
+      const text = await scrapeMetrics(service.url);
+      return (metricSample(text, 'audit_retention_last_success_timestamp_seconds') ?? 0) > 0 ? text : undefined;
+    });
     expect(metricSample(metrics, 'audit_retention_rows_purged_total', { store: 'postgres' })).toBe(1);
     const lastSuccess = metricSample(metrics, 'audit_retention_last_success_timestamp_seconds');
     expect(lastSuccess).toBeGreaterThan(Date.now() / 1000 - 60);
