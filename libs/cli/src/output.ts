@@ -25,11 +25,12 @@ export function cellText(value: unknown): string {
 
 /**
  * A plain text table: a header row, a rule, then the rows, each column as wide as its widest cell
- * (at most `maxWidth`, longer cells cut). Lists print through it so every column is named.
+ * (at most `maxWidth`, longer cells cut; the last one not padded). Lists print through it so every column is named.
  */
 export function renderTable(columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>, maxWidth = 80): string[] {
   const cells = rows.map((row) => columns.map((_, i) => cellText(row[i])));
   const widths = columns.map((c, i) => Math.min(maxWidth, Math.max(c.length, ...cells.map((r) => r[i].length))));
-  const line = (values: readonly string[]): string => values.map((v, i) => v.slice(0, widths[i]).padEnd(widths[i])).join(' | ');
+  // The last column is not padded: no line ends in spaces.
+  const line = (values: readonly string[]): string => values.map((v, i) => v.slice(0, widths[i]).padEnd(widths[i])).join(' | ').trimEnd();
   return [line(columns), widths.map((w) => '-'.repeat(w)).join('-+-'), ...cells.map(line)];
 }

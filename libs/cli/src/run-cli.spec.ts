@@ -139,6 +139,6 @@ describe('cli: help, usage errors and exit codes of every command, without touch
       }),
       { numRuns: 60 },
     );
-    expect(parseRetentionDays('default')).toBeNull();
+    expect(parseRetentionDays('default')).toBe('default');
   });
 });

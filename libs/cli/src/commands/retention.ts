@@ -17,8 +17,9 @@ class RetentionRunCliModule {}
 type Policy = ReturnType<typeof toSettingsResponse>;
 
 /** `--days`: a whole number of days from 0 (keep forever) to MAX_RETENTION_DAYS, or "default". */
-export function parseRetentionDays(value: string): number | null {
-  if (value === 'default') return null;
+export function parseRetentionDays(value: string): number | 'default' {
+  // Not null for "default": commander turns a parsed null into an empty string.
+  if (value === 'default') return value;
   try {
     return integerParser(0, MAX_RETENTION_DAYS)(value);
   } catch {
@@ -38,7 +39,8 @@ export function retentionCommand(program: Command, session: CliSession): void {
     .addOption(new Option('--days <n|default>', 'days to keep').argParser(parseRetentionDays).makeOptionMandatory())
     .addHelpText('after', '\nExamples:\n  $ npm run cli -- retention set --org acme --days 90\n  $ npm run cli -- retention set --org acme --days default')
     .action(
-      action<{ org: string; days: number | null }>(session, NEEDS.postgres, async ({ options: { org, days }, out }) => {
+      action<{ org: string; days: number | 'default' }>(session, NEEDS.postgres, async ({ options: { org, days: given }, out }) => {
+        const days = given === 'default' ? null : given;
         const policy = toSettingsResponse(await (await policies()).setDays(org, days));
         out.result(policy, () => [`organization "${org}" keeps ${describeDays(policy.effectiveDays)}${days === null ? ' (the default)' : ''}`]);
       }),
