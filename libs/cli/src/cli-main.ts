@@ -9,6 +9,8 @@ import { runCli } from './run-cli';
  */
 export async function cliMain(argv: string[]): Promise<never> {
   ignoreBrokenPipes();
+  // A person waits for an answer: a Postgres that is not there is said at once, not retried for minutes as a service does.
+  process.env.PG_CONNECT_ATTEMPTS ??= '3';
   let stop: () => Promise<void> = async () => undefined;
   // Interrupted, the command ends at once, but not before the servers this run started are stopped.
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
