@@ -141,4 +141,21 @@ describe('cli: help, usage errors and exit codes of every command, without touch
     );
     expect(parseRetentionDays('default')).toBe('default');
   });
+
+  it('the value a command receives is the number typed, negative included: --days and --seed round-trip through the parser', async () => {
+    /** Parses argv with the real command tree, stops where the servers would be brought up, returns the command's options. */
+    const parsed = async (argv: string[]): Promise<Record<string, unknown>> => {
+      const tree = buildProgram(new CliSession({ stdout: () => undefined, stderr: () => undefined }, () => Promise.reject(new Error(REACHED_SERVERS))));
+      await expect(tree.parseAsync(argv, { from: 'user' })).rejects.toThrow(REACHED_SERVERS);
+      const command = argv.filter((a) => !a.startsWith('-')).slice(0, 2).reduce<Command | undefined>((c, name) => c?.commands.find((s) => s.name() === name) ?? c, tree);
+      return command?.opts() ?? {};
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: MAX_RETENTION_DAYS }), fc.integer({ min: -(2 ** 31), max: 2 ** 32 - 1 }), async (days, seed) => {
+        expect(await parsed(['retention', 'set', '--org', 'acme', '--days', String(days)])).toEqual({ org: 'acme', days });
+        expect(await parsed(['demo', '--org', 'acme', '--seed', String(seed), '--wait', '0s'])).toEqual({ org: 'acme', seed, events: 1000, span: 7 * 86_400_000, wait: 0 });
+      }),
+      { numRuns: 40 },
+    );
+  });
 });
