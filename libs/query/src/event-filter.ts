@@ -2,7 +2,7 @@ import { isActionType, type ActionType } from '@audit/contracts';
 import type { QueryReader } from '@audit/platform';
 
 /** The filters of `GET /v1/events`, shared by the export jobs so an export holds exactly what the view showed. */
-export const EVENT_FILTER_PARAMS = ['from', 'to', 'actionType', 'userId', 'pageName', 'queryName', 'resourceName', 'ipAddress', 'q'] as const;
+export const EVENT_FILTER_PARAMS = ['from', 'to', 'actionType', 'userId', 'pageName', 'queryName', 'resourceName', 'ipAddress', 'q', 'excludePageName'] as const;
 
 export interface EventFilter {
   /** Inclusive lower bound on `createdAt`. */
@@ -18,6 +18,8 @@ export interface EventFilter {
   ipAddress?: string;
   /** Case-insensitive substring of the page, query or resource name, or of the query text. */
   q?: string;
+  /** Leaves out the events of this page: `audit` hides the log's own reads, as the console does by default. */
+  excludePageName?: string;
 }
 
 type ExactField = 'userId' | 'pageName' | 'queryName' | 'resourceName' | 'ipAddress';
@@ -26,8 +28,13 @@ const EXACT_FIELDS: readonly ExactField[] = ['userId', 'pageName', 'queryName', 
 /** Reads the filter parameters; problems are collected by the reader and thrown by its `done()`. */
 export function readEventFilter(reader: QueryReader): EventFilter {
   const { from, to } = reader.bounds();
-  const filter: EventFilter = { from, to, actionTypes: reader.actionTypes() };
-  for (const field of EXACT_FIELDS) {
+  return { from, to, ...readEventNarrowing(reader) };
+}
+
+/** The filter parameters but the time bounds (which analytics read as a bounded window instead). */
+export function readEventNarrowing(reader: QueryReader): Omit<EventFilter, 'from' | 'to'> {
+  const filter: Omit<EventFilter, 'from' | 'to'> = { actionTypes: reader.actionTypes() };
+  for (const field of [...EXACT_FIELDS, 'excludePageName'] as const) {
     const value = reader.text(field);
     if (value !== undefined) filter[field] = value;
   }
@@ -42,7 +49,7 @@ export function eventFilterToJson(filter: EventFilter): Record<string, unknown> 
   if (filter.from) json.from = filter.from.toISOString();
   if (filter.to) json.to = filter.to.toISOString();
   if (filter.actionTypes.length > 0) json.actionType = [...filter.actionTypes];
-  for (const field of [...EXACT_FIELDS, 'q'] as const) if (filter[field] !== undefined) json[field] = filter[field];
+  for (const field of [...EXACT_FIELDS, 'q', 'excludePageName'] as const) if (filter[field] !== undefined) json[field] = filter[field];
   return json;
 }
 
@@ -59,7 +66,7 @@ export function eventFilterFromJson(json: Record<string, unknown>): EventFilter 
     throw new Error('stored event filter has bad action types');
   }
   const filter: EventFilter = { from: date(json.from), to: date(json.to), actionTypes: types };
-  for (const field of [...EXACT_FIELDS, 'q'] as const) {
+  for (const field of [...EXACT_FIELDS, 'q', 'excludePageName'] as const) {
     const value = json[field];
     if (value === undefined) continue;
     if (typeof value !== 'string') throw new Error(`stored event filter has a bad ${field}`);
@@ -92,6 +99,7 @@ export function eventFilterSql(organizationId: string, filter: EventFilter, para
     const value = filter[field];
     if (value !== undefined) conditions.push(`${col(field)} = ${param(value)}`);
   }
+  if (filter.excludePageName !== undefined) conditions.push(`${col('pageName')} IS DISTINCT FROM ${param(filter.excludePageName)}`);
   if (filter.q !== undefined) {
     const pattern = param(likePattern(filter.q));
     conditions.push(

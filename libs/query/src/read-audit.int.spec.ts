@@ -135,7 +135,7 @@ describe('ReadAuditModule (a Nest app over real NATS JetStream)', () => {
       userId: 'ada',
       pageName: 'audit',
       ipAddress: '127.0.0.1',
-      metadata: { path: '/t/ok', filters: { actionType: 'LOGIN' } },
+      metadata: { path: '/t/ok', filters: { limit: '5', actionType: 'LOGIN' } },
     });
   });
 });

@@ -16,7 +16,7 @@ describe('readViewOf', () => {
     const chart = readViewOf('/v1/analytics/timeseries', { ...filters, actionType: ['QUERY_RUN', 'LOGIN'], interval: 'hour' }, WINDOW);
     const count = readViewOf('/v1/analytics/count', filters, WINDOW);
     expect(new Set([list, next, chart, count].map((v) => v?.key)).size).toBe(1);
-    expect(list?.filters).toEqual(filters);
+    expect(list?.filters).toEqual({ ...filters, limit: '50' });
     expect(readViewOf('/v1/events', { ...filters, userId: 'u-1' }, WINDOW)?.key).not.toBe(list?.key);
     expect(readViewOf('/v1/events/0b7c', {}, WINDOW)?.key).not.toBe(readViewOf('/v1/events/0b7d', {}, WINDOW)?.key);
   });

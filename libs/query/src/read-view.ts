@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 export interface ReadView {
   /** Identifies the view among an administrator's reads: equal keys are the same view. */
   key: string;
-  /** The path and filters the record says were read (those of the first request of the view). */
+  /** The path and query the record says were read (those of the first request of the view, as asked). */
   path: string;
   filters: Record<string, unknown>;
 }
@@ -45,8 +45,8 @@ export function readViewOf(path: string, query: Record<string, unknown>, windowM
   const filters: Record<string, unknown> = {};
   const keyParts: string[] = [];
   for (const name of Object.keys(query).sort()) {
-    if (PRESENTATION_PARAMS.has(name)) continue;
     filters[name] = query[name];
+    if (PRESENTATION_PARAMS.has(name)) continue;
     const given = values(query[name]).map((v) => {
       if (!INSTANT_PARAMS.has(name)) return v;
       const time = Date.parse(v);

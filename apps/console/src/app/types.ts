@@ -27,3 +27,9 @@ export interface ExportJob {
   error?: string | null;
   filters?: Record<string, unknown>;
 }
+
+/** `GET /v1/analytics/count`: a view's total; `approximate` marks a lower bound (ClickHouse stopped at its time budget). */
+export interface ViewCount {
+  count: number;
+  approximate: boolean;
+}

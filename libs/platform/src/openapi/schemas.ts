@@ -76,6 +76,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   TopUsers: items(object({ userId: { type: 'string' }, email: nullable('string'), userName: nullable('string'), count })),
   ResponseTimes: items(object({ name: { type: 'string' }, count, p50: { type: 'number' }, p95: { type: 'number' }, p99: { type: 'number' }, max: { type: 'number' } })),
   Summary: object({ total: count, distinctUsers: count, distinctIps: count, items: { type: 'array', items: object({ actionType: { type: 'string', enum: [...ACTION_TYPES] }, count }) } }),
+  ViewCount: object({ count, approximate: { type: 'boolean' } }),
   ExportRequest: {
     type: 'object',
     required: ['from', 'to'],
@@ -91,6 +92,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       resourceName: { type: 'string' },
       ipAddress: { type: 'string' },
       q: { type: 'string', maxLength: 256 },
+      excludePageName: { type: 'string' },
     },
   },
   ExportAccepted: object({ id: { type: 'string', format: 'uuid' }, status: { type: 'string', enum: ['pending'] } }),
