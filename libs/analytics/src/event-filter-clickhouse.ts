@@ -1,11 +1,11 @@
-import { likePattern, type EventFilter } from '@audit/query';
+import { AUDIT_READS_PAGE, likePattern, type EventFilter } from '@audit/query';
 
 /** The filters an analytics request narrows by, beyond its window (the list's filters but `from`/`to`). */
 export type EventNarrowing = Omit<EventFilter, 'from' | 'to'>;
 
 /** True when the rollups (counted per action type only) cannot answer: some filter other than action type is set. */
 export function needsEvents(filter: EventNarrowing): boolean {
-  return (['userId', 'pageName', 'queryName', 'resourceName', 'ipAddress', 'q', 'excludePageName'] as const).some((f) => filter[f] !== undefined);
+  return (['userId', 'pageName', 'queryName', 'resourceName', 'ipAddress', 'q', 'hideAuditReads'] as const).some((f) => filter[f] !== undefined);
 }
 
 /**
@@ -25,10 +25,10 @@ export function eventNarrowingClickHouse(filter: EventNarrowing, params: Record<
     params[`f_${field}`] = value;
     conditions.push(`${field} = {f_${field}:String}`);
   }
-  if (filter.excludePageName !== undefined) {
-    params.f_excludePageName = filter.excludePageName;
-    // Like Postgres's IS DISTINCT FROM: events without a page are kept.
-    conditions.push(`(pageName IS NULL OR pageName != {f_excludePageName:String})`);
+  if (filter.hideAuditReads) {
+    params.f_readsPage = AUDIT_READS_PAGE;
+    // As in Postgres (IS DISTINCT FROM): a page view without a page is kept.
+    conditions.push(`(actionType != 'PAGE_VIEW' OR pageName IS NULL OR pageName != {f_readsPage:String})`);
   }
   if (filter.q !== undefined) {
     params.f_q = likePattern(filter.q);

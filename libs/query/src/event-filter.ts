@@ -2,7 +2,7 @@ import { isActionType, type ActionType } from '@audit/contracts';
 import type { QueryReader } from '@audit/platform';
 
 /** The filters of `GET /v1/events`, shared by the export jobs so an export holds exactly what the view showed. */
-export const EVENT_FILTER_PARAMS = ['from', 'to', 'actionType', 'userId', 'pageName', 'queryName', 'resourceName', 'ipAddress', 'q', 'excludePageName'] as const;
+export const EVENT_FILTER_PARAMS = ['from', 'to', 'actionType', 'userId', 'pageName', 'queryName', 'resourceName', 'ipAddress', 'q', 'hideAuditReads'] as const;
 
 export interface EventFilter {
   /** Inclusive lower bound on `createdAt`. */
@@ -18,12 +18,18 @@ export interface EventFilter {
   ipAddress?: string;
   /** Case-insensitive substring of the page, query or resource name, or of the query text. */
   q?: string;
-  /** Leaves out the events of this page: `audit` hides the log's own reads, as the console does by default. */
-  excludePageName?: string;
+  /**
+   * Leaves out the log's own reads (PAGE_VIEW events of page "audit": administrators viewing the console or
+   * the API), as the console does by default. Exports (PAGE_EXPORT) and every other action stay.
+   */
+  hideAuditReads?: boolean;
 }
 
 type ExactField = 'userId' | 'pageName' | 'queryName' | 'resourceName' | 'ipAddress';
 const EXACT_FIELDS: readonly ExactField[] = ['userId', 'pageName', 'queryName', 'resourceName', 'ipAddress'];
+
+/** The page name of administrators' reads of the audit trail (console and API), which hideAuditReads leaves out. */
+export const AUDIT_READS_PAGE = 'audit';
 
 /** Reads the filter parameters; problems are collected by the reader and thrown by its `done()`. */
 export function readEventFilter(reader: QueryReader): EventFilter {
@@ -34,10 +40,11 @@ export function readEventFilter(reader: QueryReader): EventFilter {
 /** The filter parameters but the time bounds (which analytics read as a bounded window instead). */
 export function readEventNarrowing(reader: QueryReader): Omit<EventFilter, 'from' | 'to'> {
   const filter: Omit<EventFilter, 'from' | 'to'> = { actionTypes: reader.actionTypes() };
-  for (const field of [...EXACT_FIELDS, 'excludePageName'] as const) {
+  for (const field of EXACT_FIELDS) {
     const value = reader.text(field);
     if (value !== undefined) filter[field] = value;
   }
+  if (reader.oneOf('hideAuditReads', ['true', 'false'] as const, 'false') === 'true') filter.hideAuditReads = true;
   const q = reader.text('q', 256);
   if (q !== undefined) filter.q = q;
   return filter;
@@ -49,7 +56,8 @@ export function eventFilterToJson(filter: EventFilter): Record<string, unknown> 
   if (filter.from) json.from = filter.from.toISOString();
   if (filter.to) json.to = filter.to.toISOString();
   if (filter.actionTypes.length > 0) json.actionType = [...filter.actionTypes];
-  for (const field of [...EXACT_FIELDS, 'q', 'excludePageName'] as const) if (filter[field] !== undefined) json[field] = filter[field];
+  for (const field of [...EXACT_FIELDS, 'q'] as const) if (filter[field] !== undefined) json[field] = filter[field];
+  if (filter.hideAuditReads) json.hideAuditReads = true;
   return json;
 }
 
@@ -66,7 +74,11 @@ export function eventFilterFromJson(json: Record<string, unknown>): EventFilter 
     throw new Error('stored event filter has bad action types');
   }
   const filter: EventFilter = { from: date(json.from), to: date(json.to), actionTypes: types };
-  for (const field of [...EXACT_FIELDS, 'q', 'excludePageName'] as const) {
+  if (json.hideAuditReads !== undefined) {
+    if (json.hideAuditReads !== true) throw new Error('stored event filter has a bad hideAuditReads');
+    filter.hideAuditReads = true;
+  }
+  for (const field of [...EXACT_FIELDS, 'q'] as const) {
     const value = json[field];
     if (value === undefined) continue;
     if (typeof value !== 'string') throw new Error(`stored event filter has a bad ${field}`);
@@ -99,7 +111,7 @@ export function eventFilterSql(organizationId: string, filter: EventFilter, para
     const value = filter[field];
     if (value !== undefined) conditions.push(`${col(field)} = ${param(value)}`);
   }
-  if (filter.excludePageName !== undefined) conditions.push(`${col('pageName')} IS DISTINCT FROM ${param(filter.excludePageName)}`);
+  if (filter.hideAuditReads) conditions.push(`(${col('actionType')} <> 'PAGE_VIEW' OR ${col('pageName')} IS DISTINCT FROM '${AUDIT_READS_PAGE}')`);
   if (filter.q !== undefined) {
     const pattern = param(likePattern(filter.q));
     conditions.push(

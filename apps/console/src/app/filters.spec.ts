@@ -93,7 +93,7 @@ describe('the window and the API requests of a view', () => {
       ['actionType', 'QUERY_PREVIEW'],
       ['userId', 'u1'],
       ['q', 'select'],
-      ['excludePageName', 'audit'],
+      ['hideAuditReads', 'true'],
       ['limit', '50'],
       ['cursor', 'c1'],
     ]);
@@ -106,9 +106,9 @@ describe('the window and the API requests of a view', () => {
       to: '2026-11-29T12:00:00.000Z',
       actionType: ['LOGIN'],
       pageName: 'Home',
-      excludePageName: 'audit',
+      hideAuditReads: 'true',
     });
-    expect(exportRequest({ ...EMPTY_FILTERS, showReads: true }, window)).not.toHaveProperty('excludePageName');
+    expect(exportRequest({ ...EMPTY_FILTERS, showReads: true }, window)).not.toHaveProperty('hideAuditReads');
   });
 
   it("gives the chart and the count the list's filters, and hides the log's own reads unless shown", () => {
@@ -117,8 +117,8 @@ describe('the window and the API requests of a view', () => {
     const list = eventsQuery(filters, window, 50);
     list.delete('limit');
     expect(viewQuery(filters, window).toString()).toBe(list.toString());
-    expect(viewQuery(filters, window).get('excludePageName')).toBe('audit');
-    expect(viewQuery({ ...filters, showReads: true }, window).has('excludePageName')).toBe(false);
+    expect(viewQuery(filters, window).get('hideAuditReads')).toBe('true');
+    expect(viewQuery({ ...filters, showReads: true }, window).has('hideAuditReads')).toBe(false);
   });
 
   it('narrows a view to the bucket of a clicked bar, within the view', () => {

@@ -30,8 +30,7 @@ export interface ConsoleFilters extends Record<TextFilter, string> {
   showReads: boolean;
 }
 
-/** The page name of the log's own reads. */
-export const AUDIT_READS_PAGE = 'audit';
+
 
 export const DEFAULT_RANGE: RangePreset = '24h';
 
@@ -147,13 +146,13 @@ export function hasNarrowingFilters(filters: ConsoleFilters): boolean {
 
 /**
  * The view's filters as the API's query parameters (the list's, its chart's and its count's alike, so
- * all three show the same events). Hiding the log's own reads is `excludePageName=audit`.
+ * all three show the same events). Hiding the log's own reads is `hideAuditReads=true`.
  */
 export function viewQuery(filters: ConsoleFilters, window: TimeWindow): URLSearchParams {
   const query = new URLSearchParams({ from: window.from.toISOString(), to: window.to.toISOString() });
   for (const type of filters.actionTypes) query.append('actionType', type);
   for (const name of TEXT_FILTERS) if (filters[name]) query.set(name, filters[name]);
-  if (!filters.showReads) query.set('excludePageName', AUDIT_READS_PAGE);
+  if (!filters.showReads) query.set('hideAuditReads', 'true');
   return query;
 }
 
@@ -170,7 +169,7 @@ export function exportRequest(filters: ConsoleFilters, window: TimeWindow): Reco
   const body: Record<string, unknown> = { from: window.from.toISOString(), to: window.to.toISOString() };
   if (filters.actionTypes.length > 0) body['actionType'] = filters.actionTypes;
   for (const name of TEXT_FILTERS) if (filters[name]) body[name] = filters[name];
-  if (!filters.showReads) body['excludePageName'] = AUDIT_READS_PAGE;
+  if (!filters.showReads) body['hideAuditReads'] = 'true';
   return body;
 }
 

@@ -29,7 +29,7 @@ const listFilters = [
   actionTypes,
   ...['userId', 'pageName', 'queryName', 'resourceName', 'ipAddress'].map((name) => query(name, `Exactly this ${name}.`)),
   query('q', 'A case-insensitive substring of the page, query and resource names and of the query text.', { type: 'string', maxLength: 256 }),
-  query('excludePageName', "Leave out the events of this page (`audit`: the log's own reads)."),
+  query('hideAuditReads', "`true` leaves out the log's own reads (PAGE_VIEW of page `audit`); exports and other actions stay.", { type: 'string', enum: ['true', 'false'], default: 'false' }),
 ];
 
 const summaryExample = { id: EVENT_ID, actionType: 'QUERY_RUN', userId: 'u1', user: { email: 'ada@example.com', userName: 'ada' }, ipAddress: '203.0.113.7', responseTimeMs: 42, pageName: 'orders', queryName: 'getOrders', resourceName: 'postgres-main', createdAt: AT, receivedAt: AT };
@@ -67,7 +67,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
         actionTypes,
         ...['userId', 'pageName', 'queryName', 'resourceName', 'ipAddress'].map((name) => query(name, `Exactly this ${name}.`)),
         query('q', 'A case-insensitive substring of the page, query and resource names and of the query text.', { type: 'string', maxLength: 256 }),
-        query('excludePageName', 'Leave out the events of this page (`audit`: the log\'s own reads).'),
+        query('hideAuditReads', "`true` leaves out the log's own reads (PAGE_VIEW of page `audit`); exports and other actions stay.", { type: 'string', enum: ['true', 'false'], default: 'false' }),
         limit(50, 500),
         query('cursor', 'The previous page\'s `nextCursor`.'),
       ],

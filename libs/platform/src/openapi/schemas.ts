@@ -92,7 +92,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       resourceName: { type: 'string' },
       ipAddress: { type: 'string' },
       q: { type: 'string', maxLength: 256 },
-      excludePageName: { type: 'string' },
+      hideAuditReads: { type: 'string', enum: ['true', 'false'] },
     },
   },
   ExportAccepted: object({ id: { type: 'string', format: 'uuid' }, status: { type: 'string', enum: ['pending'] } }),

@@ -235,7 +235,7 @@ function TableHead({ count, more, total, window, filters, onChangeFilters }: Hea
             <option value="utc">UTC</option>
           </select>
         </label>
-        <label className="switch small" title="Administrators' reads of this log (PAGE_VIEW of page “audit”), one per view they opened">
+        <label className="switch small" title="Administrators' reads of this log: PAGE_VIEW events of page “audit”, one per view they opened. Exports and every other action always show.">
           <input type="checkbox" checked={filters.showReads} onChange={(e) => onChangeFilters({ ...filters, showReads: e.target.checked })} />
           <span>Show the log's own reads</span>
         </label>
