@@ -118,7 +118,7 @@ describe('console views (Chromium, standalone platform)', () => {
       );
       // The user filter's suggestions: auxiliary, recorded nowhere.
       await page.getByRole('combobox', { name: 'User' }).focus();
-      await page.getByRole('option').first().waitFor({ timeout: 10_000 });
+      await page.getByRole('listbox', { name: 'Users' }).getByRole('option').first().waitFor({ timeout: 10_000 });
       await page.keyboard.press('Escape');
       // An export (always recorded, as PAGE_EXPORT), then the Downloads list polled until it is ready.
       await page.getByRole('button', { name: /Downloads/ }).click();

@@ -46,7 +46,8 @@ export function zoneName(which: DisplayZone = zone): string {
   const offset = -new Date().getTimezoneOffset();
   const sign = offset < 0 ? '-' : '+';
   const hm = `${Math.floor(Math.abs(offset) / 60)}${Math.abs(offset) % 60 ? `:${String(Math.abs(offset) % 60).padStart(2, '0')}` : ''}`;
-  return `${name ?? 'local'} (UTC${offset === 0 ? '' : `${sign}${hm}`})`;
+  if (offset === 0) return name ?? 'UTC';
+  return `${name ?? 'local'} (UTC${sign}${hm})`;
 }
 
 /** Minutes to add to UTC for wall-clock time in the display zone at `t` (for chart labels). */

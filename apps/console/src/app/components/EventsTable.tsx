@@ -231,7 +231,7 @@ function TableHead({ count, more, total, window, filters, onChangeFilters }: Hea
         <label className="switch small">
           <span>Times in</span>
           <select aria-label="Time zone" value={zone} onChange={(e) => setZone(e.target.value === 'utc' ? 'utc' : 'local')}>
-            <option value="local">{zoneName('local')}</option>
+            <option value="local">Local: {zoneName('local')}</option>
             <option value="utc">UTC</option>
           </select>
         </label>
