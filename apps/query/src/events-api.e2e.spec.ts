@@ -420,6 +420,15 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
     expect(await page.text()).toContain('<code>GET /v1/events/{id}</code>');
   });
 
+  it('answers GET /v1/users with an empty q (the user filter opened before anything is typed) with the most recent users', async () => {
+    const stored = await db.query<{ id: string }>(`SELECT id FROM users WHERE "organizationId" = $1 ORDER BY "updatedAt" DESC, id LIMIT 5`, [ORG]);
+    expect(stored.length).toBeGreaterThan(0);
+    const res = await get('/v1/users?q=&limit=5');
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { items: Array<{ id: string }> }).items.map((u) => u.id)).toEqual(stored.map((u) => u.id));
+    expect((await get('/v1/users?q=&q=')).status).toBe(400);
+  });
+
   it('serves the console: index for /audit and its client routes, hashed assets cached, no traversal', async () => {
     const index = await fetch(`${service.url}/audit`);
     expect(index.status).toBe(200);

@@ -159,7 +159,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       parameters: [limit(100, 100), query('cursor', "The previous page's `nextCursor`.")],
       responses: {
         '200': ok('A page of jobs.', ref('ExportPage'), {
-          items: [{ id: EVENT_ID, status: 'pending', filters: { from: '2026-02-01T00:00:00.000Z', to: AT }, rowCount: 0, totalRows: null, sizeBytes: null, progress: 0, createdAt: AT, startedAt: null, finishedAt: null, error: null }],
+          items: [{ id: EVENT_ID, status: 'pending', filters: { from: '2026-02-01T00:00:00.000Z', to: AT }, format: 'csv', rowCount: 0, totalRows: null, sizeBytes: null, progress: 0, createdAt: AT, startedAt: null, finishedAt: null, error: null }],
         }),
         '400': badRequest,
         ...adminRefusals,
