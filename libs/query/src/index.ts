@@ -6,3 +6,5 @@ export * from './page-request';
 export * from './read-audit';
 export * from './read-recorder';
 export * from './query.module';
+export * from './read-coalescer';
+export * from './read-view';
