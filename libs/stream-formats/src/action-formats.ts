@@ -84,6 +84,21 @@ export const ACTION_FORMATS: Readonly<Record<ActionType, ActionFormat>> = Object
   DISABLE_TRIGGER: f('Disable trigger', 5, 'entityManagement', 9, 'Disable', 'configuration', ['change']),
 });
 
+/** Thrown for an action type this lib has no mapping of: an event that skipped the contract's validation. */
+export class UnmappedActionTypeError extends Error {
+  constructor(readonly actionType: unknown) {
+    super(`no stream format mapping for action type ${JSON.stringify(actionType)}; events must pass validateEvent first`);
+    this.name = 'UnmappedActionTypeError';
+  }
+}
+
+/** The mapping of one action type; throws {@link UnmappedActionTypeError} for anything else. */
+export function actionFormat(actionType: ActionType): ActionFormat {
+  const format = Object.prototype.hasOwnProperty.call(ACTION_FORMATS, actionType) ? ACTION_FORMATS[actionType] : undefined;
+  if (format === undefined) throw new UnmappedActionTypeError(actionType);
+  return format;
+}
+
 /** OCSF `severity_id` from the CEF severity: 0-3 Informational, 4-6 Low, 7-8 Medium, 9-10 High. */
 export function ocsfSeverityId(cefSeverity: number): 1 | 2 | 3 | 4 {
   if (cefSeverity <= 3) return 1;

@@ -1,5 +1,5 @@
 import type { AuditEvent } from '@audit/contracts';
-import { ACTION_FORMATS } from './action-formats';
+import { actionFormat } from './action-formats';
 import { epochMs, targetUser } from './event-text';
 import { PRODUCT } from './product';
 
@@ -30,7 +30,7 @@ const isIpv4 = (ip: string): boolean => !ip.includes(':');
  * use the custom string and number pairs (`cs1`..`cs6`, `cn1`) with their labels.
  */
 export function toCef(event: AuditEvent): string {
-  const format = ACTION_FORMATS[event.actionType];
+  const format = actionFormat(event.actionType);
   const header = [
     'CEF:0',
     escapeCefHeader(PRODUCT.vendor),

@@ -1,5 +1,5 @@
 import type { AuditEvent } from '@audit/contracts';
-import { ACTION_FORMATS } from './action-formats';
+import { actionFormat } from './action-formats';
 import { groupName, targetUser } from './event-text';
 import { PRODUCT } from './product';
 
@@ -14,7 +14,7 @@ type Json = Record<string, unknown>;
  * nothing that has no ECS field (metadata, query parameters) is lost.
  */
 export function toEcs(event: AuditEvent, native: string): Json {
-  const format = ACTION_FORMATS[event.actionType];
+  const format = actionFormat(event.actionType);
   const ecsEvent: Json = {
     id: event.id,
     action: event.actionType,

@@ -8,8 +8,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { ACTION_TYPES } from '@audit/contracts';
-import { STREAM_FORMATS, formatEvent } from './index';
+import { ACTION_TYPES, type AuditEvent } from '@audit/contracts';
+import { STREAM_FORMATS, UnmappedActionTypeError, formatEvent } from './index';
 import { auditEventArbitrary } from './event-arbitrary.fixture';
 import { sampleEvents } from './sample-events.fixture';
 
@@ -48,6 +48,13 @@ describe('stream formats', () => {
         { numRuns: 300 },
       );
     });
+  });
+
+  it('refuses an event whose action type has no mapping, naming it', () => {
+    const event = { ...events[0], actionType: 'toString' } as unknown as AuditEvent;
+    for (const format of ['ocsf', 'cef', 'ecs'] as const) {
+      expect(() => formatEvent(format, event)).toThrow(new UnmappedActionTypeError('toString'));
+    }
   });
 
   it('json is the canonical event itself', () => {

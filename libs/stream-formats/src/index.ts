@@ -37,7 +37,7 @@ export function formatEvent(format: StreamFormat, event: AuditEvent): string {
   }
 }
 
-export { ACTION_FORMATS, OCSF_CLASSES } from './action-formats';
+export { ACTION_FORMATS, OCSF_CLASSES, UnmappedActionTypeError } from './action-formats';
 export type { ActionFormat, EcsCategory, OcsfClassKey } from './action-formats';
 export { OCSF_VERSION } from './ocsf';
 export { ECS_VERSION } from './ecs';

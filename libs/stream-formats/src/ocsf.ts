@@ -1,5 +1,5 @@
 import type { AuditEvent } from '@audit/contracts';
-import { ACTION_FORMATS, OCSF_CLASSES, OCSF_SEVERITY_NAMES, ocsfSeverityId } from './action-formats';
+import { actionFormat, OCSF_CLASSES, OCSF_SEVERITY_NAMES, ocsfSeverityId } from './action-formats';
 import { epochMs, groupName, metadataString, targetUser } from './event-text';
 import { PRODUCT } from './product';
 
@@ -77,7 +77,7 @@ function resources(event: AuditEvent): Json[] | undefined {
  * `metadata.uid` is the event id, so a receiver deduplicates the at-least-once stream on it.
  */
 export function toOcsf(event: AuditEvent): Json {
-  const format = ACTION_FORMATS[event.actionType];
+  const format = actionFormat(event.actionType);
   const cls = OCSF_CLASSES[format.ocsf.class];
   const severityId = ocsfSeverityId(format.severity);
   const user = actorUser(event);
@@ -132,7 +132,7 @@ export function toOcsf(event: AuditEvent): Json {
       break;
     case 'accountChange': {
       const target = targetUser(event);
-      out.user = target !== undefined ? { name: target } : (user ?? unknownUser());
+      out.user = target === undefined ? (user ?? unknownUser()) : OCSF_EMAIL.test(target) ? { name: target, email_addr: target } : { name: target };
       break;
     }
     case 'groupManagement':
