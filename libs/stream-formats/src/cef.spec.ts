@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { ACTION_FORMATS } from './action-formats';
 import { escapeCefHeader, escapeCefValue, toCef } from './cef';
 import { auditEventArbitrary, hostileText } from './event-arbitrary.fixture';
+import { userAgent } from './event-text';
 import { sampleEvents } from './sample-events.fixture';
 
 /**
@@ -82,6 +83,7 @@ describe('CEF', () => {
         expect(metadata === undefined ? {} : JSON.parse(metadata)).toEqual(event.metadata);
         const target = event.metadata.targetUser;
         expect(values.get('duser')).toBe(typeof target === 'string' && target !== '' ? target : undefined);
+        expect(values.get('requestClientApplication')).toBe(userAgent(event));
       }),
       { numRuns: 500 },
     );

@@ -1,6 +1,6 @@
 import type { AuditEvent } from '@audit/contracts';
 import { actionFormat } from './action-formats';
-import { epochMs, targetUser } from './event-text';
+import { epochMs, targetUser, userAgent } from './event-text';
 import { PRODUCT } from './product';
 
 /**
@@ -52,6 +52,8 @@ export function toCef(event: AuditEvent): string {
   }
   const target = targetUser(event);
   if (target !== undefined) add('duser', target);
+  const agent = userAgent(event);
+  if (agent !== undefined) add('requestClientApplication', agent);
   if (event.responseTimeMs !== null) ext.push(`cn1=${event.responseTimeMs}`, 'cn1Label=responseTimeMs');
   const custom = (key: string, label: string, value: string | null): void => {
     if (value === null) return;

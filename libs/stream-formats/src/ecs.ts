@@ -1,6 +1,6 @@
 import type { AuditEvent } from '@audit/contracts';
 import { actionFormat } from './action-formats';
-import { groupName, targetUser } from './event-text';
+import { groupName, targetUser, userAgent } from './event-text';
 import { PRODUCT } from './product';
 
 /** The Elastic Common Schema version whose field definitions the output follows (the tests check against them). */
@@ -51,6 +51,8 @@ export function toEcs(event: AuditEvent, native: string): Json {
     if (target !== undefined) out.user = { target: { name: target } };
   }
   if (event.ipAddress !== null) out.source = { ip: event.ipAddress };
+  const agent = userAgent(event);
+  if (agent !== undefined) out.user_agent = { original: agent };
   if (format.ecs.type[0] === 'group') {
     const group = groupName(event);
     if (group !== undefined) out.group = { name: group };

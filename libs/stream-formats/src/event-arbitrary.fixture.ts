@@ -30,6 +30,7 @@ export const auditEventArbitrary: fc.Arbitrary<AuditEvent> = fc.record({
   metadata: fc.oneof(
     fc.dictionary(hostileText(), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
     fc.record({ targetUser: hostileText(), group: hostileText(), workflowId: hostileText() }),
+    fc.record({ query: hostileText(), headers: fc.dictionary(fc.constantFrom('user-agent', 'User-Agent', 'x-request-id'), hostileText()) }),
   )
     // Metadata always arrives as JSON (over HTTP or the bus), so it holds no -0 or undefined.
     .map((m) => JSON.parse(JSON.stringify(m)) as Record<string, unknown>),

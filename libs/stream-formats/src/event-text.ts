@@ -15,5 +15,18 @@ export const targetUser = (event: AuditEvent): string | undefined => metadataStr
 /** The group a group action is about: `metadata.group`, else the resource name. */
 export const groupName = (event: AuditEvent): string | undefined => metadataString(event, 'group') ?? (event.resourceName || undefined);
 
+/**
+ * The client's User-Agent, where the emitter sent the request headers (`metadata.headers`, as query runs carry
+ * them) and ingest did not hide them. Header names are case-insensitive.
+ */
+export function userAgent(event: AuditEvent): string | undefined {
+  const headers = Object.prototype.hasOwnProperty.call(event.metadata, 'headers') ? event.metadata.headers : undefined;
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return undefined;
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() === 'user-agent' && typeof value === 'string' && value.length > 0) return value;
+  }
+  return undefined;
+}
+
 /** Epoch milliseconds of a canonical ISO-8601 instant (the contract guarantees it parses). */
 export const epochMs = (iso: string): number => Date.parse(iso);

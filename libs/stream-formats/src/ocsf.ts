@@ -1,6 +1,6 @@
 import type { AuditEvent } from '@audit/contracts';
 import { actionFormat, OCSF_CLASSES, OCSF_SEVERITY_NAMES, ocsfSeverityId } from './action-formats';
-import { epochMs, groupName, metadataString, targetUser } from './event-text';
+import { epochMs, groupName, metadataString, targetUser, userAgent } from './event-text';
 import { PRODUCT } from './product';
 
 /** The released OCSF version whose class definitions the output follows (the tests validate against them). */
@@ -110,6 +110,8 @@ export function toOcsf(event: AuditEvent): Json {
   };
   if (event.responseTimeMs !== null) out.duration = event.responseTimeMs;
   if (event.ipAddress !== null && event.ipAddress.length <= OCSF_IP_MAX_LENGTH) out.src_endpoint = { ip: event.ipAddress };
+  const agent = userAgent(event);
+  if (agent !== undefined) out.http_request = { user_agent: agent };
 
   switch (format.ocsf.class) {
     case 'apiActivity':
