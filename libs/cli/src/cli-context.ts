@@ -3,13 +3,14 @@ import { NestFactory } from '@nestjs/core';
 import { AuthModule } from '@audit/auth';
 import { ClickHouseModule } from '@audit/clickhouse';
 import { PersistenceModule } from '@audit/persistence';
-import { JsonLogger, PlatformModule } from '@audit/platform';
+import { JsonLogger } from '@audit/platform';
 import { ProjectionRebuildModule } from '@audit/projector';
 
-@Module({ imports: [PlatformModule, PersistenceModule, AuthModule] })
+/** What the commands read from the context: Postgres' repositories and the credentials. */
+@Module({ imports: [PersistenceModule, AuthModule] })
 class CliModule {}
 
-@Module({ imports: [PlatformModule, PersistenceModule, AuthModule, ClickHouseModule, ProjectionRebuildModule] })
+@Module({ imports: [PersistenceModule, AuthModule, ClickHouseModule, ProjectionRebuildModule] })
 class CliAnalyticsModule {}
 
 /**

@@ -2,7 +2,7 @@ import { Inject, Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenPrincipal } from '@audit/auth';
-import type { Activity } from '@audit/messaging';
+import { MessagingModule, type Activity } from '@audit/messaging';
 import { AppError, clientIp, errorBody, httpStatusOf } from '@audit/platform';
 import { QUERY_CONFIG, readQueryConfig, type QueryConfig } from './config';
 import { ReadRecorder } from './read-recorder';
@@ -35,9 +35,10 @@ export function readActivity(req: AdminRequest, admin: TokenPrincipal): Activity
  * answer until the read's event is acked by the bus. A read that cannot be recorded is not served: the
  * data is replaced by `503 BUS_UNAVAILABLE` (retry), so no administrator sees audit data unaudited. No
  * request goes through Nest's middleware or interceptor chains for it. `AUDIT_READS=false` turns it off.
- * Needs MessagingModule and an application made by createHttpApp (the hook is added before Fastify is ready).
+ * Needs an application made by createHttpApp (the hook is added before Fastify is ready).
  */
 @Module({
+  imports: [MessagingModule],
   providers: [{ provide: QUERY_CONFIG, useFactory: () => readQueryConfig() }, ReadRecorder],
   exports: [QUERY_CONFIG],
 })

@@ -1,14 +1,13 @@
 import { userInfo } from 'node:os';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ClickHouseModule } from '@audit/clickhouse';
-import { PersistenceModule, RetentionPoliciesRepository } from '@audit/persistence';
-import { JsonLogger, PlatformModule } from '@audit/platform';
+import { RetentionPoliciesRepository } from '@audit/persistence';
+import { JsonLogger } from '@audit/platform';
 import { MAX_RETENTION_DAYS, RetentionRunner, RetentionRunnerModule, toSettingsResponse, type RetentionRunReport } from '@audit/retention';
 import { required, UsageError, type Output } from '../output';
 
 /** `retention run` needs ClickHouse as well as Postgres; the other actions only Postgres. */
-@Module({ imports: [PlatformModule, PersistenceModule, ClickHouseModule, RetentionRunnerModule] })
+@Module({ imports: [RetentionRunnerModule] })
 class RetentionRunCliModule {}
 
 const USAGE =
