@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { AnalyticsModule } from '@audit/analytics';
 import { PlatformModule } from '@audit/platform';
 import { ProjectorModule } from '@audit/projector';
-import { ReadAuditModule } from '@audit/query';
+import { ReadAuditModule } from '@audit/read-audit';
 
 /**
  * The projector with the analytics API beside it: on embedded ClickHouse (chDB binds one data directory

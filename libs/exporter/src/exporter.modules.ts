@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { AUTH_CONFIG, AuthModule, type AuthConfig } from '@audit/auth';
 import { MessagingModule } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
-import { ReadAuditModule } from '@audit/query';
+import { ReadAuditModule } from '@audit/read-audit';
 import { EXPORTER_CONFIG, readExporterConfig, type ExporterConfig } from './config';
 import { ExportJobsRepository } from './export-jobs.repository';
 import { ExportSweeper } from './export-sweeper.service';

@@ -2,8 +2,6 @@ import path from 'node:path';
 import { readConfig } from '@audit/platform';
 
 export interface QueryConfig {
-  /** Record each administrator read (console and API) as a PAGE_VIEW event of pageName "audit". */
-  auditReads: boolean;
   /** The built console (`vite build` output) served at /audit. */
   consoleDir: string;
 }
@@ -11,10 +9,4 @@ export interface QueryConfig {
 export const QUERY_CONFIG = Symbol('QUERY_CONFIG');
 
 export const readQueryConfig = (source: Record<string, string | undefined> = process.env): QueryConfig =>
-  readConfig(
-    (env) => ({
-      auditReads: env.bool('AUDIT_READS', true),
-      consoleDir: path.resolve(env.string('CONSOLE_DIR', 'dist/apps/console')),
-    }),
-    source,
-  );
+  readConfig((env) => ({ consoleDir: path.resolve(env.string('CONSOLE_DIR', 'dist/apps/console')) }), source);

@@ -3,7 +3,7 @@ import { AuthModule } from '@audit/auth';
 import { ClickHouseModule } from '@audit/clickhouse';
 import { MessagingModule } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
-import { ReadAuditModule } from '@audit/query';
+import { ReadAuditModule } from '@audit/read-audit';
 import { ClickHouseRetentionStore } from './clickhouse-retention.store';
 import { readRetentionConfig, RETENTION_CONFIG } from './config';
 import { PostgresRetentionStore } from './postgres-retention.store';

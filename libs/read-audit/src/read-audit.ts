@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenPrincipal } from '@audit/auth';
 import { MessagingModule, type Activity } from '@audit/messaging';
 import { AppError, clientIp, errorBody, httpStatusOf } from '@audit/platform';
-import { QUERY_CONFIG, readQueryConfig, type QueryConfig } from './config';
+import { READ_AUDIT_CONFIG, readReadAuditConfig, type ReadAuditConfig } from './config';
 import { ReadRecorder } from './read-recorder';
 
 /** Query strings beyond this are summarised, so the event stays far below the 32 KiB metadata limit. */
@@ -39,12 +39,11 @@ export function readActivity(req: AdminRequest, admin: TokenPrincipal): Activity
  */
 @Module({
   imports: [MessagingModule],
-  providers: [{ provide: QUERY_CONFIG, useFactory: () => readQueryConfig() }, ReadRecorder],
-  exports: [QUERY_CONFIG],
+  providers: [{ provide: READ_AUDIT_CONFIG, useFactory: () => readReadAuditConfig() }, ReadRecorder],
 })
 export class ReadAuditModule implements OnModuleInit {
   constructor(
-    @Inject(QUERY_CONFIG) private readonly config: QueryConfig,
+    @Inject(READ_AUDIT_CONFIG) private readonly config: ReadAuditConfig,
     private readonly reads: ReadRecorder,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
