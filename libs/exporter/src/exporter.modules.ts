@@ -36,7 +36,7 @@ export class ExporterCoreModule {}
   controllers: [ExportsController],
   providers: [
     ExportsService,
-    { provide: LINK_SIGNER, useFactory: (auth: AuthConfig) => new LinkSigner(linkSecret(auth)), inject: [AUTH_CONFIG] },
+    { provide: LINK_SIGNER, useFactory: (auth: AuthConfig, config: ExporterConfig) => new LinkSigner(linkSecret(auth, config)), inject: [AUTH_CONFIG, EXPORTER_CONFIG] },
   ],
   exports: [ExportsService],
 })
