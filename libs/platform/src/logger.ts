@@ -1,6 +1,5 @@
 import { LoggerService, LogLevel } from '@nestjs/common';
-
-const LEVELS: readonly LogLevel[] = ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'];
+import { LOG_LEVELS, readLogLevel } from './config';
 
 /**
  * Structured JSON logs, one object per line, on stderr.
@@ -11,11 +10,11 @@ export class JsonLogger implements LoggerService {
 
   constructor(
     private readonly service: string,
-    level: LogLevel = (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'log',
+    level: LogLevel = readLogLevel(),
     private readonly write: (line: string) => void = (line) => process.stderr.write(line),
   ) {
-    const index = LEVELS.indexOf(level);
-    this.minLevel = index < 0 ? LEVELS.indexOf('log') : index;
+    const index = LOG_LEVELS.indexOf(level);
+    this.minLevel = index < 0 ? LOG_LEVELS.indexOf('log') : index;
   }
 
   log(message: unknown, ...rest: unknown[]): void {
@@ -38,7 +37,7 @@ export class JsonLogger implements LoggerService {
   }
 
   private emit(level: LogLevel, message: unknown, rest: unknown[]): void {
-    if (LEVELS.indexOf(level) < this.minLevel) return;
+    if (LOG_LEVELS.indexOf(level) < this.minLevel) return;
     // Nest passes the context as the last string argument and a stack before it for errors.
     const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
     const entry: Record<string, unknown> = { time: new Date().toISOString(), level, service: this.service };
