@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { INestApplicationContext } from '@nestjs/common';
 import { ConfigError } from '@audit/platform';
 import { openCliContext } from './cli-context';
+import { readCliConfig } from './config';
 import { demoCommand } from './commands/demo';
 import { emitterCommand } from './commands/emitter';
 import { streamsCommand } from './commands/streams';
@@ -90,7 +91,7 @@ export async function runCli(argv: string[]): Promise<number> {
         await emitterCommand(values, out);
         break;
       case 'demo':
-        await demoCommand(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', values, out);
+        await demoCommand(readCliConfig(), values, out);
         break;
       default:
         throw new UsageError(`unknown command "${command}"`);
