@@ -1,16 +1,12 @@
 import { Module } from '@nestjs/common';
 import { AnalyticsModule } from '@audit/analytics';
-import { AuthModule } from '@audit/auth';
-import { ClickHouseModule } from '@audit/clickhouse';
-import { MessagingModule } from '@audit/messaging';
-import { PersistenceModule } from '@audit/persistence';
 import { PlatformModule } from '@audit/platform';
 import { ProjectorModule } from '@audit/projector';
-import { ReadAuditModule } from '@audit/query';
+import { ReadAuditModule } from '@audit/read-audit';
 
 /**
  * The projector with the analytics API beside it: on embedded ClickHouse (chDB binds one data directory
  * per process) both must live in one process; on a ClickHouse server the API can also run elsewhere.
  */
-@Module({ imports: [PlatformModule, MessagingModule, PersistenceModule, AuthModule, ClickHouseModule, ProjectorModule, AnalyticsModule, ReadAuditModule] })
+@Module({ imports: [PlatformModule, ProjectorModule, AnalyticsModule, ReadAuditModule] })
 export class ProjectorAppModule {}

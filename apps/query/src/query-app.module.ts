@@ -1,9 +1,5 @@
 import { Module } from '@nestjs/common';
 import { AnalyticsModule } from '@audit/analytics';
-import { AuthModule } from '@audit/auth';
-import { ClickHouseModule } from '@audit/clickhouse';
-import { MessagingModule } from '@audit/messaging';
-import { PersistenceModule } from '@audit/persistence';
 import { PlatformModule } from '@audit/platform';
 import { QueryModule } from '@audit/query';
 
@@ -12,6 +8,6 @@ import { QueryModule } from '@audit/query';
  * over ClickHouse (a ClickHouse server here; embedded chDB belongs to one process, see standalone).
  */
 @Module({
-  imports: [PlatformModule, MessagingModule, PersistenceModule, AuthModule, ClickHouseModule, QueryModule, AnalyticsModule],
+  imports: [PlatformModule, QueryModule, AnalyticsModule],
 })
 export class QueryAppModule {}

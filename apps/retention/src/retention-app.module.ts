@@ -1,8 +1,4 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '@audit/auth';
-import { ClickHouseModule } from '@audit/clickhouse';
-import { MessagingModule } from '@audit/messaging';
-import { PersistenceModule } from '@audit/persistence';
 import { PlatformModule } from '@audit/platform';
 import { RetentionModule } from '@audit/retention';
 
@@ -12,5 +8,5 @@ import { RetentionModule } from '@audit/retention';
  * instead; with a ClickHouse server (CLICKHOUSE_URL) any number of replicas may run, one acts at a time.
  * The bus records administrators' changes of retention as audit events.
  */
-@Module({ imports: [PlatformModule, MessagingModule, PersistenceModule, AuthModule, ClickHouseModule, RetentionModule] })
+@Module({ imports: [PlatformModule, RetentionModule] })
 export class RetentionAppModule {}

@@ -1,11 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AnalyticsModule } from '@audit/analytics';
-import { AuthModule } from '@audit/auth';
-import { ClickHouseModule } from '@audit/clickhouse';
 import { ExportsApiModule, ExportWorkerModule } from '@audit/exporter';
 import { IngestModule } from '@audit/ingest';
-import { MessagingModule } from '@audit/messaging';
-import { PersistenceModule } from '@audit/persistence';
 import { PlatformModule } from '@audit/platform';
 import { ProjectorModule } from '@audit/projector';
 import { QueryModule } from '@audit/query';
@@ -15,6 +11,6 @@ import { WriterModule } from '@audit/writer';
 
 /** Every service in one process: the same modules the per-service apps boot. */
 @Module({
-  imports: [PlatformModule, MessagingModule, PersistenceModule, AuthModule, ClickHouseModule, IngestModule, WriterModule, ProjectorModule, AnalyticsModule, QueryModule, ExportsApiModule, ExportWorkerModule, SinksModule, RetentionModule],
+  imports: [PlatformModule, IngestModule, WriterModule, ProjectorModule, AnalyticsModule, QueryModule, ExportsApiModule, ExportWorkerModule, SinksModule, RetentionModule],
 })
 export class StandaloneModule {}

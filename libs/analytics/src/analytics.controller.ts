@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject, Query, UseGuards } from '@nestjs/common';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
 import { QueryReader } from '@audit/platform';
-import { EVENT_FILTER_PARAMS, readEventNarrowing } from '@audit/query';
+import { EVENT_FILTER_PARAMS, readEventNarrowing } from '@audit/event-filter';
 import { AnalyticsService, type ResponseTimeItem, type Summary, type TopUserItem, type ViewCount } from './analytics.service';
 import { ANALYTICS_CONFIG, type AnalyticsConfig } from './config';
 import { GROUP_BYS, INTERVALS } from './query-params';

@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '@audit/auth';
+import { ClickHouseModule } from '@audit/clickhouse';
 import { AnalyticsController } from './analytics.controller';
 import { AnalyticsService } from './analytics.service';
 import { ANALYTICS_CONFIG, readAnalyticsConfig } from './config';
 
-/** The analytics API over ClickHouse. Needs ClickHouseModule and AuthModule. */
+/** The analytics API over ClickHouse, for administrators. */
 @Module({
+  imports: [ClickHouseModule, AuthModule],
   controllers: [AnalyticsController],
   providers: [{ provide: ANALYTICS_CONFIG, useFactory: () => readAnalyticsConfig() }, AnalyticsService],
   exports: [AnalyticsService],

@@ -1,4 +1,4 @@
-import { AUDIT_READS_PAGE, likePattern, type EventFilter } from '@audit/query';
+import { AUDIT_READS_PAGE, likePattern, type EventFilter } from '@audit/event-filter';
 
 /** The filters an analytics request narrows by, beyond its window (the list's filters but `from`/`to`). */
 export type EventNarrowing = Omit<EventFilter, 'from' | 'to'>;

@@ -1,12 +1,13 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { PersistenceModule } from '@audit/persistence';
 import { ApiKeysService } from './api-keys.service';
 import { AUTH_CONFIG, readAuthConfig } from './config';
 import { AdminGuard, IngestKeyGuard } from './guards';
 import { TokensService } from './tokens.service';
 
-/** Credentials for every HTTP service: ingest keys and admin bearer tokens. Needs PersistenceModule. */
-@Global()
+/** Credentials for every HTTP service: ingest keys (stored in Postgres) and admin bearer tokens. */
 @Module({
+  imports: [PersistenceModule],
   providers: [{ provide: AUTH_CONFIG, useFactory: () => readAuthConfig() }, ApiKeysService, TokensService, IngestKeyGuard, AdminGuard],
   exports: [AUTH_CONFIG, ApiKeysService, TokensService, IngestKeyGuard, AdminGuard],
 })

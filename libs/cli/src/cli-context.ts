@@ -5,14 +5,15 @@ import { AuthModule } from '@audit/auth';
 import { ClickHouseModule } from '@audit/clickhouse';
 import type { EmbeddedNeeds } from '@audit/embedded';
 import { PersistenceModule } from '@audit/persistence';
-import { JsonLogger, PlatformModule } from '@audit/platform';
+import { JsonLogger } from '@audit/platform';
 import { ProjectionRebuildModule } from '@audit/projector';
 import { createOutput, type Output } from './output';
 
-@Module({ imports: [PlatformModule, PersistenceModule, AuthModule] })
+/** What the commands read from the context: Postgres' repositories and the credentials. */
+@Module({ imports: [PersistenceModule, AuthModule] })
 class CliModule {}
 
-@Module({ imports: [PlatformModule, PersistenceModule, AuthModule, ClickHouseModule, ProjectionRebuildModule] })
+@Module({ imports: [PersistenceModule, AuthModule, ClickHouseModule, ProjectionRebuildModule] })
 class CliAnalyticsModule {}
 
 /** Where the CLI writes; a test passes its own to read what a person would see. */

@@ -1,11 +1,13 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { PersistenceModule } from '@audit/persistence';
+import { HealthModule } from '@audit/platform';
 import { ClickHouse } from './clickhouse.service';
 import { CLICKHOUSE_CONFIG, readClickHouseConfig } from './config';
 import { ClickHouseEventsRepository } from './events.repository';
 
-/** ClickHouse for the process (server or embedded chDB). Needs PersistenceModule for the migration lock. */
-@Global()
+/** ClickHouse for the process (server or embedded chDB); Postgres holds the migration lock. */
 @Module({
+  imports: [HealthModule, PersistenceModule],
   providers: [{ provide: CLICKHOUSE_CONFIG, useFactory: () => readClickHouseConfig() }, ClickHouse, ClickHouseEventsRepository],
   exports: [CLICKHOUSE_CONFIG, ClickHouse, ClickHouseEventsRepository],
 })

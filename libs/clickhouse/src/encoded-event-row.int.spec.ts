@@ -1,9 +1,9 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { AuditEvent } from '@audit/contracts';
 import type { TestClickHouse } from '@audit/testing';
+import { embeddedEventsRepository, sampleEvent as event } from '@audit/testing-pipeline';
 import { encodeEventRow, ENCODED_EVENT_COLUMNS, UnencodableEventError } from './encoded-event-row';
 import { ClickHouseEventsRepository, eventKey, toClickHouseRow } from './events.repository';
-import { embeddedRepository, event } from './sample-event.fixture';
 
 /** Events whose text exercises every escape of the TabSeparated encoding, and every kind of value. */
 const awkward = (): AuditEvent[] => [
@@ -80,7 +80,7 @@ describe('ClickHouseEventsRepository with encoded rows, on embedded chDB', () =>
   let repo: ClickHouseEventsRepository;
 
   beforeAll(async () => {
-    ({ ch, client, repo } = await embeddedRepository());
+    ({ ch, client, repo } = await embeddedEventsRepository());
   });
 
   afterAll(async () => {

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ROLLUP_CHECKS, type TestClickHouse } from '@audit/testing';
+import { embeddedEventsRepository, sampleEvent as event } from '@audit/testing-pipeline';
 import { ClickHouseEventsRepository, eventKey, MONTHS_PER_INSERT, toClickHouseRow, toClickHouseTime, type ClickHouseEventRow } from './events.repository';
 import { ROLLUPS } from './rollups';
-import { embeddedRepository, event } from './sample-event.fixture';
 
 jest.setTimeout(120_000);
 
@@ -39,7 +39,7 @@ describe('ClickHouseEventsRepository.insertNew on embedded chDB', () => {
   let repo: ClickHouseEventsRepository;
 
   beforeAll(async () => {
-    ({ ch, repo } = await embeddedRepository());
+    ({ ch, repo } = await embeddedEventsRepository());
   });
 
   afterAll(async () => {
@@ -84,7 +84,7 @@ describe('ClickHouseEventsRepository: an id is used once per organization, for a
   let repo: ClickHouseEventsRepository;
 
   beforeAll(async () => {
-    ({ ch, repo } = await embeddedRepository());
+    ({ ch, repo } = await embeddedEventsRepository());
   });
 
   afterAll(async () => {
@@ -179,7 +179,7 @@ describe('ClickHouseEventsRepository: a retry completes what a crashed attempt l
   let run = 0;
 
   beforeAll(async () => {
-    ({ ch, client, repo } = await embeddedRepository());
+    ({ ch, client, repo } = await embeddedEventsRepository());
     await client.command({ query: 'CREATE TABLE crash_staging AS audit_events' });
   });
 

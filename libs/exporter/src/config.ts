@@ -20,6 +20,8 @@ export interface ExporterConfig {
   fileTtlMs: number;
   /** How long a download link works after it was issued (by a listing). */
   linkTtlSeconds: number;
+  /** `EXPORT_LINK_SECRET`: the links' own signing secret; absent, they are signed with the token secret (see linkSecret). */
+  linkSecret?: Uint8Array;
   /** Export jobs one worker process runs at once. */
   workerConcurrency: number;
   pollIntervalMs: number;
@@ -57,10 +59,13 @@ export const readExporterConfig = (source: Record<string, string | undefined> = 
     const staleAfterMs = env.duration('EXPORT_JOB_STALE_AFTER', '30s');
     const heartbeatIntervalMs = env.duration('EXPORT_HEARTBEAT_INTERVAL', '5s');
     if (heartbeatIntervalMs * 2 > staleAfterMs) env.problem('EXPORT_HEARTBEAT_INTERVAL must be at most half of EXPORT_JOB_STALE_AFTER');
+    const linkSecret = env.optional('EXPORT_LINK_SECRET')?.trim();
+    if (linkSecret !== undefined && linkSecret.length < 32) env.problem('EXPORT_LINK_SECRET must be at least 32 characters');
     return {
       storage,
       fileTtlMs: env.duration('EXPORT_FILE_TTL', '24h'),
       linkTtlSeconds: env.int('EXPORT_LINK_TTL_SECONDS', 3600, { min: 1, max: 7 * 86_400 }),
+      linkSecret: linkSecret ? new TextEncoder().encode(linkSecret) : undefined,
       workerConcurrency: env.int('EXPORT_WORKER_CONCURRENCY', 1, { min: 0, max: 16 }),
       pollIntervalMs: env.duration('EXPORT_POLL_INTERVAL', '1s'),
       heartbeatIntervalMs,

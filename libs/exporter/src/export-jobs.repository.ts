@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import type { Cursor } from '@audit/event-filter';
 import { Database } from '@audit/persistence';
-import type { Cursor } from '@audit/query';
 import type { ExportFormat } from './export-query';
 
 export const EXPORT_STATUSES = ['pending', 'running', 'ready', 'failed', 'expired'] as const;

@@ -1,6 +1,6 @@
 import { escapeLiteral } from 'pg';
 import { CSV_EVENT_COLUMNS, EVENT_FIELDS, type EventField } from '@audit/contracts';
-import { eventFilterSql, type EventFilter } from '@audit/query';
+import { eventFilterSql, type EventFilter } from '@audit/event-filter';
 
 /**
  * A cell a spreadsheet would run as a formula starts with one of = + - @ tab or CR; it is neutralised by a

@@ -1,7 +1,7 @@
 import { pipeline, type Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { to as copyTo } from 'pg-copy-streams';
-import { eventFilterFromJson } from '@audit/query';
+import { eventFilterFromJson } from '@audit/event-filter';
 import { Database } from '@audit/persistence';
 import { CsvRecordTransform } from './csv-records';
 import { LineRecordTransform } from './line-records';

@@ -97,9 +97,11 @@ describe('download links', () => {
 
   it('falls back to the token secret and refuses to start without any secret', () => {
     const tokenSecret = new TextEncoder().encode('token-secret');
-    expect(linkSecret({ jwtSecret: tokenSecret }, {})).toBe(tokenSecret);
-    expect(() => linkSecret({}, {})).toThrow(/EXPORT_LINK_SECRET/);
-    expect(() => linkSecret({ jwtSecret: tokenSecret }, { EXPORT_LINK_SECRET: 'short' })).toThrow(ConfigError);
+    const own = 'export-link-secret-0123456789-abcdef';
+    expect(linkSecret({ jwtSecret: tokenSecret }, readExporterConfig({}))).toBe(tokenSecret);
+    expect(linkSecret({ jwtSecret: tokenSecret }, readExporterConfig({ EXPORT_LINK_SECRET: ` ${own} ` }))).toEqual(new TextEncoder().encode(own));
+    expect(() => linkSecret({}, readExporterConfig({}))).toThrow(/EXPORT_LINK_SECRET/);
+    expect(() => readExporterConfig({ EXPORT_LINK_SECRET: 'short' })).toThrow(ConfigError);
   });
 });
 

@@ -3,8 +3,8 @@ import { validateEvent } from '@audit/contracts';
 import { DLQ_HEADERS, dlqSubject, ingestSubject, STREAMS } from '@audit/messaging';
 import { RedactionRulesRepository } from '@audit/persistence';
 import { readStream, waitFor, waitForConsumerIdle, type TestBus, type TestDatabase } from '@audit/testing';
+import { startIngestPipeline, type IngestPipeline } from '@audit/testing-pipeline';
 import { busEventId } from './bus-event-id';
-import { startIngestPipeline, type IngestPipeline } from './ingest-pipeline.fixture';
 
 jest.setTimeout(60_000);
 

@@ -1,7 +1,7 @@
 import { ingestSubject, STREAMS } from '@audit/messaging';
 import { sleep } from '@audit/platform';
 import { readStream, waitFor, waitForConsumerIdle, type TestBus, type TestDatabase } from '@audit/testing';
-import { startIngestPipeline, type IngestPipeline } from './ingest-pipeline.fixture';
+import { startIngestPipeline, type IngestPipeline } from '@audit/testing-pipeline';
 
 jest.setTimeout(60_000);
 

@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
-import { HealthRegistry } from '@audit/platform';
+import { AuthModule } from '@audit/auth';
+import { MessagingModule } from '@audit/messaging';
+import { PersistenceModule } from '@audit/persistence';
+import { HealthModule, HealthRegistry } from '@audit/platform';
 import { INGEST_CONFIG, readIngestConfig } from './config';
 import { EventsIngestController } from './events.controller';
 import { IngestEventsUseCase } from './ingest-events.use-case';
@@ -8,7 +11,7 @@ import { RedactionPolicyService } from './redaction-policy.service';
 import { RETENTION_SOURCE, RetentionPolicyService } from './retention-policy.service';
 
 /**
- * The ingest service: `POST /v1/events` and the AUDIT_INGEST consumer. Needs Messaging, Persistence and Auth.
+ * The ingest service: `POST /v1/events` and the AUDIT_INGEST consumer.
  *
  * Postgres being unreachable does not make a process with ingest unready: ingest accepts events on the
  * keys, redaction rules and retention policies it last read (up to INGEST_STALE_CACHE_MAX) and answers
@@ -16,6 +19,7 @@ import { RETENTION_SOURCE, RetentionPolicyService } from './retention-policy.ser
  * take. The `postgres` check is still reported in /readyz, marked tolerated.
  */
 @Module({
+  imports: [HealthModule, MessagingModule, PersistenceModule, AuthModule],
   controllers: [EventsIngestController],
   providers: [
     { provide: INGEST_CONFIG, useFactory: () => readIngestConfig() },

@@ -2,7 +2,7 @@ import { Inject, Injectable, Module } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { Subscription } from '@nats-io/nats-core';
-import { HealthRegistry, PlatformModule } from '@audit/platform';
+import { HealthModule, HealthRegistry, PlatformModule } from '@audit/platform';
 import { bootModules, connectTestBus, jetStreamLeader, moveLeadersTo, startTestNatsCluster, waitFor, type TestBus, type TestNatsCluster } from '@audit/testing';
 import { JetStreamBatchConsumer, type Delivery } from './batch-consumer';
 import { MESSAGING_CONFIG, type MessagingConfig } from './config';
@@ -39,7 +39,7 @@ class LeaderProbe extends JetStreamBatchConsumer<string> {
   }
 }
 
-@Module({ providers: [LeaderProbe] })
+@Module({ imports: [HealthModule, MessagingModule], providers: [LeaderProbe] })
 class ProbeModule {}
 
 /**

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import type { JsMsg } from '@nats-io/jetstream';
-import { HealthRegistry, PlatformModule } from '@audit/platform';
+import { HealthModule, HealthRegistry, PlatformModule } from '@audit/platform';
 import { bootModules, connectTestBus, startTestNats, waitFor, type TestBus, type TestNats } from '@audit/testing';
 import { JetStreamBatchConsumer, type Delivery } from './batch-consumer';
 import { MESSAGING_CONFIG, type MessagingConfig } from './config';
@@ -48,7 +48,7 @@ class ParallelProbe extends OverlapProbe {
   }
 }
 
-@Module({ providers: [SerialProbe, ParallelProbe] })
+@Module({ imports: [HealthModule, MessagingModule], providers: [SerialProbe, ParallelProbe] })
 class ProbeModule {}
 
 describe('JetStreamBatchConsumer in-flight limit', () => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import type { JsMsg } from '@nats-io/jetstream';
-import { HealthRegistry, PlatformModule } from '@audit/platform';
+import { HealthModule, HealthRegistry, PlatformModule } from '@audit/platform';
 import { bootModules, connectTestBus, readStream, runScript, startTestNats, waitFor, waitForConsumerIdle, type TestBus, type TestNats } from '@audit/testing';
 import { register } from 'prom-client';
 import { JetStreamBatchConsumer, type BatchOutcome, type Delivery } from './batch-consumer';
@@ -74,7 +74,7 @@ class ProbeConsumer extends JetStreamBatchConsumer<Probe> {
   }
 }
 
-@Module({ providers: [ProbeConsumer] })
+@Module({ imports: [HealthModule, MessagingModule], providers: [ProbeConsumer] })
 class ProbeModule {}
 
 describe('JetStreamBatchConsumer (real NATS)', () => {

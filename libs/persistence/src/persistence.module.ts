@@ -1,4 +1,5 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { HealthModule } from '@audit/platform';
 import { ApiKeysRepository } from './api-keys.repository';
 import { AuditEventsScanRepository } from './audit-events-scan.repository';
 import { AuditEventsWriteRepository } from './audit-events.repository';
@@ -12,8 +13,8 @@ import { RetentionPoliciesRepository } from './retention-policies.repository';
 import { RetentionRunsRepository } from './retention-runs.repository';
 
 /** Postgres for the whole process: connection, migrations at start, and the repositories. */
-@Global()
 @Module({
+  imports: [HealthModule],
   providers: [
     { provide: PERSISTENCE_CONFIG, useFactory: () => readPersistenceConfig() },
     Database,

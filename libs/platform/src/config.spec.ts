@@ -1,4 +1,4 @@
-import { ConfigError, EnvReader, parseDuration, readConfig } from './config';
+import { ConfigError, EnvReader, parseDuration, readConfig, readLogLevel } from './config';
 
 describe('configuration', () => {
   it('reads typed values with defaults', () => {
@@ -38,5 +38,12 @@ describe('configuration', () => {
     expect(parseDuration('2h')).toBe(7_200_000);
     expect(parseDuration('7')).toBeUndefined();
     expect(parseDuration('-1s')).toBeUndefined();
+  });
+
+  it('reads LOG_LEVEL as one of Nest\'s levels, `log` when unset or unknown', () => {
+    expect(readLogLevel({ LOG_LEVEL: 'warn' })).toBe('warn');
+    expect(readLogLevel({ LOG_LEVEL: 'verbose' })).toBe('verbose');
+    expect(readLogLevel({})).toBe('log');
+    expect(readLogLevel({ LOG_LEVEL: 'loud' })).toBe('log');
   });
 });

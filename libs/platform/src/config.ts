@@ -1,3 +1,5 @@
+import type { LogLevel } from '@nestjs/common';
+
 /**
  * Environment configuration, read and validated once at boot.
  * Every problem is collected so one start-up names every bad variable at once.
@@ -103,6 +105,15 @@ export function parseDuration(value: string): number | undefined {
   const match = /^(\d+)(ms|s|m|h|d)$/.exec(value.trim());
   if (!match) return undefined;
   return Number(match[1]) * UNITS[match[2]];
+}
+
+/** Nest's log levels, least severe first. */
+export const LOG_LEVELS: readonly LogLevel[] = ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'];
+
+/** `LOG_LEVEL`: the least severe level a JsonLogger writes; `log` when unset or not one of {@link LOG_LEVELS}. */
+export function readLogLevel(source: Source = process.env): LogLevel {
+  const level = source.LOG_LEVEL as LogLevel | undefined;
+  return level !== undefined && LOG_LEVELS.includes(level) ? level : 'log';
 }
 
 /** Reads a config section and fails fast with every problem named. */

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Injectable, Res } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { withTimeout } from './timeout';
 
 const LIVE = JSON.stringify({ status: 'ok' });
 
@@ -46,7 +47,7 @@ export class HealthRegistry {
     await Promise.all(
       [...this.checks].map(async ([name, check]) => {
         try {
-          const problem = await withTimeout(Promise.resolve(check()), 2_000);
+          const problem = await withTimeout(Promise.resolve(check()), 2_000, 'check timed out after 2000 ms');
           results[name] = problem ? { ok: false, detail: problem } : { ok: true };
         } catch (error) {
           results[name] = { ok: false, detail: error instanceof Error ? error.message : String(error) };
@@ -59,21 +60,6 @@ export class HealthRegistry {
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`check timed out after ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
 
 @Controller()
 export class HealthController {

@@ -1,4 +1,5 @@
 import { counter } from './metrics';
+import { withTimeout } from './timeout';
 
 const lookups = counter('audit_cache_lookups_total', 'Lookups of the caches in front of Postgres, by cache and how they were answered (fresh, loaded, stale, unavailable)', ['cache', 'outcome']);
 
@@ -142,21 +143,4 @@ export class LastKnownCache<K, V> {
     }
     this.entries.set(key, { value, loadedAt: this.now() });
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    timer.unref();
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }

@@ -1,6 +1,5 @@
 import { LoggerService, LogLevel } from '@nestjs/common';
-
-const LEVELS: readonly LogLevel[] = ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'];
+import { LOG_LEVELS, readLogLevel } from './config';
 
 /**
  * Nest's own start-up narration: a line per module initialised and per route mapped (about 60 in the
@@ -17,11 +16,11 @@ export class JsonLogger implements LoggerService {
 
   constructor(
     private readonly service: string,
-    level: LogLevel = (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'log',
+    level: LogLevel = readLogLevel(),
     private readonly write: (line: string) => void = (line) => process.stderr.write(line),
   ) {
-    const index = LEVELS.indexOf(level);
-    this.minLevel = index < 0 ? LEVELS.indexOf('log') : index;
+    const index = LOG_LEVELS.indexOf(level);
+    this.minLevel = index < 0 ? LOG_LEVELS.indexOf('log') : index;
   }
 
   log(message: unknown, ...rest: unknown[]): void {
@@ -47,7 +46,7 @@ export class JsonLogger implements LoggerService {
     // Nest passes the context as the last string argument and a stack before it for errors.
     const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
     if (level === 'log' && context !== undefined && NEST_BOOT_CONTEXTS.has(context)) level = 'debug';
-    if (LEVELS.indexOf(level) < this.minLevel) return;
+    if (LOG_LEVELS.indexOf(level) < this.minLevel) return;
     const entry: Record<string, unknown> = { time: new Date().toISOString(), level, service: this.service };
     if (context) entry['context'] = context;
     if (message instanceof Error) {

@@ -1,23 +1,5 @@
-import type { TestingModule } from '@nestjs/testing';
-import { ClickHouseModule } from '@audit/clickhouse';
-import { DLQ_HEADERS, dlqSubject, eventsSubject, MessagingModule, STREAMS } from '@audit/messaging';
-import { PersistenceModule } from '@audit/persistence';
-import { PlatformModule } from '@audit/platform';
-import {
-  bootModules,
-  canonicalEvent,
-  connectTestBus,
-  createTestDatabase,
-  readStream,
-  startTestNats,
-  testClickHouseEnv,
-  waitFor,
-  waitForConsumerIdle,
-  type TestBus,
-  type TestClickHouse,
-  type TestDatabase,
-  type TestNats,
-} from '@audit/testing';
+import { DLQ_HEADERS, dlqSubject, eventsSubject, STREAMS } from '@audit/messaging';
+import { canonicalEvent, readStream, startTestPipeline, waitFor, waitForConsumerIdle, type TestBus, type TestClickHouse, type TestPipeline } from '@audit/testing';
 import { ProjectorModule } from './projector.module';
 
 jest.setTimeout(60_000);
@@ -30,34 +12,29 @@ jest.setTimeout(60_000);
  */
 describe('projector: poison is dead-lettered while the rest flows', () => {
   const ORG = 'org-poison';
-  let db: TestDatabase;
-  let nats: TestNats;
+  let pipeline: TestPipeline;
   let ch: TestClickHouse;
   let bus: TestBus;
-  let app: TestingModule;
 
   beforeAll(async () => {
-    [db, nats] = await Promise.all([createTestDatabase('projector_poison'), startTestNats()]);
-    ch = testClickHouseEnv();
     // The projector alone (no writer): the DLQ holds only the projector's dead letters.
-    app = await bootModules([PlatformModule, MessagingModule, PersistenceModule, ClickHouseModule, ProjectorModule], {
-      DATABASE_URL: db.url,
-      NATS_URL: nats.url,
-      ...ch.env,
-      PROJECTOR_FLUSH_INTERVAL: '50ms',
-      CONSUMER_MAX_DELIVER: '3',
-      // Short, so a message left unacknowledged comes back within the test.
-      CONSUMER_ACK_WAIT: '1s',
-    });
-    bus = await connectTestBus(nats.url);
+    const started = await startTestPipeline(
+      'projector_poison',
+      [ProjectorModule],
+      {
+        PROJECTOR_FLUSH_INTERVAL: '50ms',
+        CONSUMER_MAX_DELIVER: '3',
+        // Short, so a message left unacknowledged comes back within the test.
+        CONSUMER_ACK_WAIT: '1s',
+      },
+      { clickhouse: true },
+    );
+    ({ ch, bus } = started);
+    pipeline = started;
   }, 60_000);
 
   afterAll(async () => {
-    await app?.close();
-    await bus?.close();
-    await nats?.destroy();
-    await ch?.drop();
-    await db?.drop();
+    await pipeline?.close();
   }, 30_000);
 
   const projectedIds = async (): Promise<string[]> =>

@@ -1,23 +1,17 @@
 import type { TestingModule } from '@nestjs/testing';
 import { ACTION_TYPES, type ActionType, type AuditEvent, type AuditEventInput } from '@audit/contracts';
-import { ClickHouseEventsRepository, ClickHouseModule } from '@audit/clickhouse';
-import { eventsSubject, MessagingModule, STREAMS, TransientError } from '@audit/messaging';
-import { PersistenceModule } from '@audit/persistence';
-import { PlatformModule } from '@audit/platform';
+import { ClickHouseEventsRepository } from '@audit/clickhouse';
+import { eventsSubject, STREAMS, TransientError } from '@audit/messaging';
 import {
-  bootModules,
   canonicalEvent,
-  connectTestBus,
-  createTestDatabase,
   readStream,
   ROLLUP_CHECKS,
-  startTestNats,
-  testClickHouseEnv,
+  startTestPipeline,
   waitForConsumerIdle,
   type TestBus,
   type TestClickHouse,
   type TestDatabase,
-  type TestNats,
+  type TestPipeline,
 } from '@audit/testing';
 import { WriterModule } from '@audit/writer';
 import { ProjectionRebuilder } from './projection-rebuilder';
@@ -61,34 +55,31 @@ function expectedAggregate(events: readonly AuditEvent[]): Aggregate[] {
  * counted once, and the projection rebuilt from Postgres. Poison has a file of its own (projector-poison.int.spec.ts).
  */
 describe('projector: AUDIT_EVENTS → ClickHouse (embedded chDB)', () => {
+  let pipeline: TestPipeline;
   let db: TestDatabase;
-  let nats: TestNats;
   let ch: TestClickHouse;
   let bus: TestBus;
   let app: TestingModule;
 
   beforeAll(async () => {
-    [db, nats] = await Promise.all([createTestDatabase('projector_int'), startTestNats()]);
-    ch = testClickHouseEnv();
-    app = await bootModules([PlatformModule, MessagingModule, PersistenceModule, ClickHouseModule, WriterModule, ProjectorModule, ProjectionRebuildModule], {
-      DATABASE_URL: db.url,
-      NATS_URL: nats.url,
-      ...ch.env,
-      PROJECTOR_FLUSH_INTERVAL: '50ms',
-      PROJECTOR_BATCH_SIZE: '100',
-      WRITER_FLUSH_INTERVAL: '50ms',
-      CONSUMER_MAX_DELIVER: '3',
-      CONSUMER_ACK_WAIT: '5s',
-    });
-    bus = await connectTestBus(nats.url);
+    const started = await startTestPipeline(
+      'projector_int',
+      [WriterModule, ProjectorModule, ProjectionRebuildModule],
+      {
+        PROJECTOR_FLUSH_INTERVAL: '50ms',
+        PROJECTOR_BATCH_SIZE: '100',
+        WRITER_FLUSH_INTERVAL: '50ms',
+        CONSUMER_MAX_DELIVER: '3',
+        CONSUMER_ACK_WAIT: '5s',
+      },
+      { clickhouse: true },
+    );
+    ({ db, ch, bus, app } = started);
+    pipeline = started;
   }, 60_000);
 
   afterAll(async () => {
-    await app?.close();
-    await bus?.close();
-    await nats?.destroy();
-    await ch?.drop();
-    await db?.drop();
+    await pipeline?.close();
   }, 30_000);
 
   /** Publishes each event; `copy` gives it a Nats-Msg-Id of its own so the bus stores it again (a redelivery). */

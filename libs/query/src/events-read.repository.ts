@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EVENT_FIELDS, type ActionType, type EventDetail, type EventSummary, type UserItem } from '@audit/contracts';
+import { eventFilterSql, likePattern, type Cursor, type EventFilter } from '@audit/event-filter';
 import { Database } from '@audit/persistence';
-import type { Cursor } from './cursor';
-import { eventFilterSql, likePattern, type EventFilter } from './event-filter';
 
 export interface EventsPage {
   items: EventSummary[];

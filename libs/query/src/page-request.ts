@@ -1,7 +1,6 @@
 import type { EventSummary, Page } from '@audit/contracts';
+import { decodeCursor, encodeCursor, EVENT_FILTER_PARAMS, readEventFilter, type Cursor, type EventFilter } from '@audit/event-filter';
 import { QueryReader } from '@audit/platform';
-import { decodeCursor, encodeCursor, type Cursor } from './cursor';
-import { EVENT_FILTER_PARAMS, readEventFilter, type EventFilter } from './event-filter';
 import type { EventsPage } from './events-read.repository';
 
 export const DEFAULT_PAGE_SIZE = 50;

@@ -3,11 +3,11 @@ import { ClickHouseEventsRepository, ClickHouseModule } from '@audit/clickhouse'
 import { monthStart, PartitionManager, PersistenceModule, RetentionPoliciesRepository, RetentionRunsRepository } from '@audit/persistence';
 import { PlatformModule } from '@audit/platform';
 import { bootModules, createTestDatabase, ROLLUP_CHECKS, testClickHouseEnv, type TestClickHouse, type TestDatabase } from '@audit/testing';
+import { insertSeedEvents, seedEvent, seedProjectionRow, type SeedEvent } from '@audit/testing-pipeline';
 import { cutoffFor } from './policy';
 import { RetentionRunnerModule } from './retention.module';
 import { PostgresRetentionStore } from './postgres-retention.store';
 import { RetentionRunner, type RetentionRunReport } from './retention.runner';
-import { insertPostgres, seedEvent, toProjectionRow, type SeedEvent } from './retention-test-data';
 
 const DAY = 86_400_000;
 const NOW = new Date();
@@ -69,8 +69,8 @@ describe('retention run (Postgres and ClickHouse)', () => {
     // Monthly partitions for every month but the oldest ones, whose rows sit in the default partition.
     const partitions = app.get(PartitionManager);
     for (const e of events) if (e.createdAt.getTime() > ago(390).getTime()) await partitions.ensureMonth(monthStart(e.createdAt));
-    await insertPostgres((sql, params) => db.query(sql, params), events);
-    await app.get(ClickHouseEventsRepository).insertNew(events.map(toProjectionRow));
+    await insertSeedEvents((sql, params) => db.query(sql, params), events);
+    await app.get(ClickHouseEventsRepository).insertNew(events.map(seedProjectionRow));
   });
 
   afterAll(async () => {
@@ -162,7 +162,7 @@ describe('retention run (Postgres and ClickHouse)', () => {
     const month = new Date(Date.UTC(2001, 0, 1));
     await app.get(PartitionManager).ensureMonth(month);
     const late = [seedEvent('late-hold', new Date(Date.UTC(2001, 0, 5))), seedEvent('late-hold', new Date(Date.UTC(2001, 0, 6))), seedEvent('edge', new Date(Date.UTC(2001, 0, 7)))];
-    await insertPostgres((sql, params) => db.query(sql, params), late);
+    await insertSeedEvents((sql, params) => db.query(sql, params), late);
     const step = { action: 'partition_drop' as const, store: 'postgres' as const, partition: 'audit_trail_events_y2001m01', range: { from: month, to: new Date(Date.UTC(2001, 1, 1)) }, organizations: ['edge', 'late-hold'] };
     // As if 'late-hold' were placed on hold after planning: only 'edge' may still lose the month.
     const gone = await app.get(PostgresRetentionStore).dropPartition(step, async () => new Set(['edge']));

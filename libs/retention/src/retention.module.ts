@@ -1,5 +1,9 @@
 import { Module } from '@nestjs/common';
-import { ReadAuditModule } from '@audit/query';
+import { AuthModule } from '@audit/auth';
+import { ClickHouseModule } from '@audit/clickhouse';
+import { MessagingModule } from '@audit/messaging';
+import { PersistenceModule } from '@audit/persistence';
+import { ReadAuditModule } from '@audit/read-audit';
 import { ClickHouseRetentionStore } from './clickhouse-retention.store';
 import { readRetentionConfig, RETENTION_CONFIG } from './config';
 import { PostgresRetentionStore } from './postgres-retention.store';
@@ -9,20 +13,21 @@ import { RetentionScheduler } from './retention.scheduler';
 
 /**
  * `GET/PUT /v1/settings/retention` alone, for any HTTP service (e.g. the query API) that serves the
- * settings without running purges. Needs PersistenceModule, MessagingModule and AuthModule; reading the
- * settings is an administrator's read, recorded (ReadAuditModule) in whichever service serves it.
+ * settings without running purges. Reading the settings is an administrator's read, recorded
+ * (ReadAuditModule) in whichever service serves it; changing them is recorded on the bus too.
  */
-@Module({ imports: [ReadAuditModule], controllers: [RetentionSettingsController] })
+@Module({ imports: [PersistenceModule, MessagingModule, AuthModule, ReadAuditModule], controllers: [RetentionSettingsController] })
 export class RetentionSettingsModule {}
 
-/** The runner without a schedule (the CLI's `retention run`). Needs PersistenceModule and ClickHouseModule. */
+/** The runner without a schedule (the CLI's `retention run`): purges Postgres and ClickHouse. */
 @Module({
+  imports: [PersistenceModule, ClickHouseModule],
   providers: [{ provide: RETENTION_CONFIG, useFactory: () => readRetentionConfig() }, PostgresRetentionStore, ClickHouseRetentionStore, RetentionRunner],
   exports: [RETENTION_CONFIG, RetentionRunner],
 })
 export class RetentionRunnerModule {}
 
-/** The retention service: scheduled runs plus the settings API. Needs Persistence, ClickHouse and Auth. */
+/** The retention service: scheduled runs plus the settings API. */
 @Module({
   imports: [RetentionRunnerModule, RetentionSettingsModule],
   providers: [RetentionScheduler],

@@ -1,6 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { Global, Module } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { register } from 'prom-client';
 import type { AuditEvent } from '@audit/contracts';
@@ -16,10 +15,6 @@ const stdout = new PassThrough();
 let stdoutText = '';
 stdout.on('data', (chunk: Buffer) => (stdoutText += chunk.toString('utf8')));
 
-/** Hands the stdout sink a stream the test reads (the app e2e test checks the real process stdout). */
-@Global()
-@Module({ providers: [{ provide: STDOUT_STREAM, useValue: stdout }], exports: [STDOUT_STREAM] })
-class CapturedStdoutModule {}
 
 describe('sinks: stdout, Datadog and webhook', () => {
   let nats: TestNats;
@@ -64,17 +59,22 @@ describe('sinks: stdout, Datadog and webhook', () => {
     bus = await connectTestBus(nats.url);
     receiver = new TestReceiver();
     await receiver.start();
-    context = await bootModules([PlatformModule, MessagingModule, CapturedStdoutModule, SinksModule], {
-      NATS_URL: nats.url,
-      LOG_AUDIT_EVENTS: 'true',
-      DD_API_KEY: 'dd-test-key',
-      DD_LOGS_URL: receiver.url('/dd'),
-      DD_HOSTNAME: 'exporter-test-host',
-      WEBHOOK_URL: receiver.url('/hook'),
-      WEBHOOK_SECRET,
-      SINK_FLUSH_INTERVAL: '50ms',
-      LOG_LEVEL: 'error',
-    });
+    context = await bootModules(
+      [PlatformModule, MessagingModule, SinksModule],
+      {
+        NATS_URL: nats.url,
+        LOG_AUDIT_EVENTS: 'true',
+        DD_API_KEY: 'dd-test-key',
+        DD_LOGS_URL: receiver.url('/dd'),
+        DD_HOSTNAME: 'exporter-test-host',
+        WEBHOOK_URL: receiver.url('/hook'),
+        WEBHOOK_SECRET,
+        SINK_FLUSH_INTERVAL: '50ms',
+        LOG_LEVEL: 'error',
+      },
+      // The stdout sink writes to a stream the test reads (the app e2e test checks the real process stdout).
+      [{ provide: STDOUT_STREAM, useValue: stdout }],
+    );
   });
 
   afterAll(async () => {

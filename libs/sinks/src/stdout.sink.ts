@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Writable } from 'node:stream';
 import type { AuditEvent } from '@audit/contracts';
 import { JetStreamConnection, MESSAGING_CONFIG, type Delivery, type MessagingConfig } from '@audit/messaging';
@@ -6,7 +6,7 @@ import { HealthRegistry } from '@audit/platform';
 import { SINKS_CONFIG, type SinksConfig } from './config';
 import { SinkConsumer } from './sink-consumer';
 
-/** Where the stdout sink writes; process.stdout unless a test provides another stream. */
+/** Where the stdout sink writes: process.stdout (SinksModule), or a stream a test reads. */
 export const STDOUT_STREAM = Symbol('STDOUT_STREAM');
 
 /** One line of the stdout stream: the canonical event exactly as it travels on AUDIT_EVENTS. */
@@ -19,14 +19,12 @@ export const stdoutLine = (event: AuditEvent): string => `${JSON.stringify(event
  */
 @Injectable()
 export class StdoutSink extends SinkConsumer {
-  private readonly out: Writable;
-
   constructor(
     bus: JetStreamConnection,
     @Inject(MESSAGING_CONFIG) messaging: MessagingConfig,
     health: HealthRegistry,
     @Inject(SINKS_CONFIG) config: SinksConfig,
-    @Optional() @Inject(STDOUT_STREAM) out?: Writable,
+    @Inject(STDOUT_STREAM) private readonly out: Writable,
   ) {
     super(bus, messaging, health, {
       durable: 'sink-stdout',
@@ -36,7 +34,6 @@ export class StdoutSink extends SinkConsumer {
       flushIntervalMs: Math.min(config.flushIntervalMs, 100),
       inFlightBatches: 1,
     });
-    this.out = out ?? process.stdout;
   }
 
   protected chunks(events: ReadonlyArray<Delivery<AuditEvent>>): Array<ReadonlyArray<Delivery<AuditEvent>>> {

@@ -34,15 +34,27 @@ export async function connectTestBus(url: string): Promise<TestBus> {
   };
 }
 
+/** A provider the test replaces with its own value, e.g. the stream the stdout sink writes to. */
+export interface ProviderOverride {
+  provide: string | symbol | Type<unknown>;
+  useValue: unknown;
+}
+
 /**
  * Compiles the given Nest modules in-process with `env` applied to process.env first (the modules read
  * their configuration at compile time), runs every init hook (migrations, streams, consumers), and
  * waits until readiness passes, as `startService` waits for /readyz: every consumer is then pulling.
  * Close the returned module with `close()` to drain consumers and release connections.
  */
-export async function bootModules(imports: Array<Type<unknown> | DynamicModule>, env: Record<string, string>): Promise<TestingModule> {
+export async function bootModules(
+  imports: Array<Type<unknown> | DynamicModule>,
+  env: Record<string, string>,
+  overrides: readonly ProviderOverride[] = [],
+): Promise<TestingModule> {
   Object.assign(process.env, env);
-  const moduleRef = await Test.createTestingModule({ imports }).compile();
+  const builder = Test.createTestingModule({ imports });
+  for (const { provide, useValue } of overrides) builder.overrideProvider(provide).useValue(useValue);
+  const moduleRef = await builder.compile();
   try {
     await moduleRef.init();
     const health = moduleRef.get(HealthRegistry);

@@ -15,3 +15,4 @@ export * from './prometheus-text';
 export * from './test-receiver';
 export * from './export-files';
 export * from './openapi-coverage';
+export * from './test-pipeline';

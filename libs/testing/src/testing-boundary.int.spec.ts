@@ -38,7 +38,7 @@ describe('who may import @audit/testing', () => {
 
   it('refuses it in production code of a lib and of an app', () => {
     // Nx names the first constraint broken: the importer's type tag, whose list lacks type:testing.
-    expect(boundaryErrors('libs/query/src/cursor.ts', IMPORT)).toEqual([
+    expect(boundaryErrors('libs/query/src/page-request.ts', IMPORT)).toEqual([
       'A project tagged with "type:feature" can only depend on libs tagged with "type:feature", "type:data-access", "type:util"',
     ]);
     expect(boundaryErrors('apps/writer/src/main.ts', IMPORT)).toEqual([
@@ -47,7 +47,23 @@ describe('who may import @audit/testing', () => {
   }, 120_000);
 
   it('allows it in specs and in the console browser test', () => {
-    expect(boundaryErrors('libs/query/src/cursor.spec.ts', IMPORT)).toEqual([]);
+    expect(boundaryErrors('libs/query/src/events-read.tenants.int.spec.ts', IMPORT)).toEqual([]);
     expect(boundaryErrors('apps/console/src/e2e/console-stack.ts', '')).toEqual([]);
+  }, 120_000);
+
+  const PIPELINE = "import { startIngestPipeline } from '@audit/testing-pipeline';\nexport const start = startIngestPipeline;\n";
+
+  it('refuses @audit/testing-pipeline in production code and in the harness (libs/testing)', () => {
+    expect(boundaryErrors('libs/ingest/src/ingest.module.ts', PIPELINE)).toEqual([
+      'A project tagged with "type:feature" can only depend on libs tagged with "type:feature", "type:data-access", "type:util"',
+    ]);
+    expect(boundaryErrors('libs/testing/src/wait-for.ts', PIPELINE)).toEqual([
+      'A project tagged with "type:testing" can only depend on libs tagged with "type:data-access", "type:util", "type:testing"',
+    ]);
+  }, 120_000);
+
+  it('allows it in the specs of the libs its fixtures are made of: the cycle through test code is not reported', () => {
+    expect(boundaryErrors('libs/ingest/src/ingest-consumer.int.spec.ts', '')).toEqual([]);
+    expect(boundaryErrors('libs/clickhouse/src/events.repository.int.spec.ts', '')).toEqual([]);
   }, 120_000);
 });

@@ -1,20 +1,6 @@
-import type { TestingModule } from '@nestjs/testing';
 import type { AuditEvent } from '@audit/contracts';
-import { eventsSubject, MessagingModule, STREAMS } from '@audit/messaging';
-import { PersistenceModule } from '@audit/persistence';
-import { PlatformModule } from '@audit/platform';
-import {
-  bootModules,
-  canonicalEvent,
-  connectTestBus,
-  createTestDatabase,
-  startTestNats,
-  waitFor,
-  waitForConsumerIdle,
-  type TestBus,
-  type TestDatabase,
-  type TestNats,
-} from '@audit/testing';
+import { eventsSubject, STREAMS } from '@audit/messaging';
+import { canonicalEvent, startTestPipeline, waitFor, waitForConsumerIdle, type TestBus, type TestDatabase, type TestPipeline } from '@audit/testing';
 import { WriterModule } from './writer.module';
 
 jest.setTimeout(60_000);
@@ -26,27 +12,17 @@ jest.setTimeout(60_000);
  */
 describe('writer: a repeated event is stored once', () => {
   const ORG = 'org_idem';
+  let pipeline: TestPipeline;
   let db: TestDatabase;
-  let nats: TestNats;
   let bus: TestBus;
-  let app: TestingModule;
 
   beforeAll(async () => {
-    [db, nats] = await Promise.all([createTestDatabase('writer_idem'), startTestNats()]);
-    app = await bootModules([PlatformModule, MessagingModule, PersistenceModule, WriterModule], {
-      DATABASE_URL: db.url,
-      NATS_URL: nats.url,
-      CONSUMER_ACK_WAIT: '2s',
-      WRITER_FLUSH_INTERVAL: '100ms',
-    });
-    bus = await connectTestBus(nats.url);
+    pipeline = await startTestPipeline('writer_idem', [WriterModule], { CONSUMER_ACK_WAIT: '2s', WRITER_FLUSH_INTERVAL: '100ms' });
+    ({ db, bus } = pipeline);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await bus?.close();
-    await nats?.destroy();
-    await db?.drop();
+    await pipeline?.close();
   });
 
   const publishCopy = async (event: AuditEvent, copy: string): Promise<void> => {

@@ -1,21 +1,6 @@
-import type { TestingModule } from '@nestjs/testing';
 import type { AuditEvent } from '@audit/contracts';
-import { DLQ_HEADERS, dlqSubject, eventsSubject, MessagingModule, STREAMS } from '@audit/messaging';
-import { PersistenceModule } from '@audit/persistence';
-import { PlatformModule } from '@audit/platform';
-import {
-  bootModules,
-  canonicalEvent,
-  connectTestBus,
-  createTestDatabase,
-  readStream,
-  startTestNats,
-  waitFor,
-  waitForConsumerIdle,
-  type TestBus,
-  type TestDatabase,
-  type TestNats,
-} from '@audit/testing';
+import { DLQ_HEADERS, dlqSubject, eventsSubject, STREAMS } from '@audit/messaging';
+import { canonicalEvent, readStream, startTestPipeline, waitFor, waitForConsumerIdle, type TestBus, type TestDatabase, type TestPipeline } from '@audit/testing';
 import { WriterModule } from './writer.module';
 
 jest.setTimeout(60_000);
@@ -28,28 +13,21 @@ const SUBJECT = eventsSubject(ORG, 'LOGIN');
  * messages around it: everything valid before and after it is written.
  */
 describe('writer: poison messages', () => {
+  let pipeline: TestPipeline;
   let db: TestDatabase;
-  let nats: TestNats;
   let bus: TestBus;
-  let app: TestingModule;
 
   beforeAll(async () => {
-    [db, nats] = await Promise.all([createTestDatabase('writer_poison'), startTestNats()]);
-    app = await bootModules([PlatformModule, MessagingModule, PersistenceModule, WriterModule], {
-      DATABASE_URL: db.url,
-      NATS_URL: nats.url,
+    pipeline = await startTestPipeline('writer_poison', [WriterModule], {
       CONSUMER_ACK_WAIT: '2s',
       // Long enough that each group published at once is written as one batch.
       WRITER_FLUSH_INTERVAL: '300ms',
     });
-    bus = await connectTestBus(nats.url);
+    ({ db, bus } = pipeline);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await bus?.close();
-    await nats?.destroy();
-    await db?.drop();
+    await pipeline?.close();
   });
 
   const valid = (label: string, n: number): AuditEvent[] =>

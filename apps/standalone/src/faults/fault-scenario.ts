@@ -1,9 +1,11 @@
 import { STREAMS } from '@audit/messaging';
 import {
+  clickHouseCopies,
   createIngestKey,
   exactlyOnce,
   faultTolerantClient,
   postgresCopies,
+  readClickHouse,
   Traffic,
   waitFor,
   waitForConsumerIdle,
@@ -71,10 +73,44 @@ export async function postgresExactlyOnce(db: TestDatabase, organizationId: stri
 }
 
 /**
+ * The suite's closing checks, on ClickHouse read once every case has run: every accepted event of every
+ * case (`outcomes`, keyed by organization; `cases` names them all) is there exactly once, and the rollups
+ * equal a direct aggregate of the events. `pipeline` is called once the cases are done.
+ */
+export function describeClickHouseAfterAllCases(pipeline: () => FaultPipeline, outcomes: ReadonlyMap<string, TrafficOutcome>, cases: readonly string[]): void {
+  describe('ClickHouse, read once every case has run', () => {
+    let contents: ClickHouseContents;
+
+    beforeAll(async () => {
+      // chDB binds its directory to one process: read it once the projector has stopped.
+      await pipeline().projector.stop();
+      contents = await readClickHouse(pipeline().clickhousePath);
+    });
+
+    it('holds every accepted event of every case exactly once', () => {
+      expect([...outcomes.keys()].sort()).toEqual([...cases].sort());
+      for (const [org, outcome] of outcomes) {
+        expect({ org, ...exactlyOnce(clickHouseCopies(contents, org), outcome) }).toEqual({ org, missing: [], duplicated: [], unknown: [] });
+      }
+    });
+
+    it('has rollups equal to a direct aggregate of the events', () => {
+      for (const org of outcomes.keys()) {
+        const { organizationId, rollup, events } = rollupsOf(contents, org);
+        expect(events.length).toBeGreaterThan(0);
+        expect({ organizationId, rollup }).toEqual({ organizationId, rollup: events });
+      }
+      expect(contents.rollups.hourly.rollup).toEqual(contents.rollups.hourly.events);
+      expect(contents.rollups.dailyUsers.rollup).toEqual(contents.rollups.dailyUsers.events);
+    });
+  });
+}
+
+/**
  * One organization's rollups beside the same aggregates computed from its events, so a test that expects
  * `rollup` to equal `events` names the case that broke them.
  */
-export function rollupsOf(contents: ClickHouseContents, organizationId: string): { organizationId: string; rollup: unknown[]; events: unknown[] } {
+function rollupsOf(contents: ClickHouseContents, organizationId: string): { organizationId: string; rollup: unknown[]; events: unknown[] } {
   const ofOrg = (rows: unknown[]): unknown[] => rows.filter((r) => (r as { organizationId?: string }).organizationId === organizationId);
   const { hourly, dailyUsers } = contents.rollups;
   return {

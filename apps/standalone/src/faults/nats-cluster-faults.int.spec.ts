@@ -1,22 +1,18 @@
 import { STREAMS } from '@audit/messaging';
 import {
-  clickHouseCopies,
   connectTestBus,
   createTestDatabase,
-  exactlyOnce,
   jetStreamLeader,
   moveLeadersTo,
-  readClickHouse,
   startFaultPipeline,
   startTestNatsCluster,
-  type ClickHouseContents,
   type FaultPipeline,
   type TestBus,
   type TestDatabase,
   type TestNatsCluster,
   type TrafficOutcome,
 } from '@audit/testing';
-import { postgresExactlyOnce, rollupsOf, runFaultScenario } from './fault-scenario';
+import { describeClickHouseAfterAllCases, postgresExactlyOnce, runFaultScenario } from './fault-scenario';
 
 jest.setTimeout(240_000);
 
@@ -79,29 +75,5 @@ describe('fault suite: a 3-node NATS cluster losing the leader of the stream and
     expect(await postgresExactlyOnce(db, org, outcome)).toEqual({ missing: [], duplicated: [], unknown: [] });
   });
 
-  describe('ClickHouse, read once every case has run', () => {
-    let contents: ClickHouseContents;
-
-    beforeAll(async () => {
-      await pipeline.projector.stop();
-      contents = await readClickHouse(pipeline.clickhousePath);
-    });
-
-    it('holds every accepted event exactly once', () => {
-      expect([...outcomes.keys()].sort()).toEqual(['fault_cluster_node', 'fault_cluster_stepdown']);
-      for (const [org, outcome] of outcomes) {
-        expect({ org, ...exactlyOnce(clickHouseCopies(contents, org), outcome) }).toEqual({ org, missing: [], duplicated: [], unknown: [] });
-      }
-    });
-
-    it('has rollups equal to a direct aggregate of the events', () => {
-      for (const org of outcomes.keys()) {
-        const { organizationId, rollup, events } = rollupsOf(contents, org);
-        expect(events.length).toBeGreaterThan(0);
-        expect({ organizationId, rollup }).toEqual({ organizationId, rollup: events });
-      }
-      expect(contents.rollups.hourly.rollup).toEqual(contents.rollups.hourly.events);
-      expect(contents.rollups.dailyUsers.rollup).toEqual(contents.rollups.dailyUsers.events);
-    });
-  });
+  describeClickHouseAfterAllCases(() => pipeline, outcomes, ['fault_cluster_node', 'fault_cluster_stepdown']);
 });

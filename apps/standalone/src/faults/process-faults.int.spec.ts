@@ -1,13 +1,9 @@
 import {
-  clickHouseCopies,
   connectTestBus,
   createTestDatabase,
-  exactlyOnce,
-  readClickHouse,
   startFaultPipeline,
   startTcpProxy,
   startTestNats,
-  type ClickHouseContents,
   type FaultPipeline,
   type TcpProxy,
   type TestBus,
@@ -15,7 +11,7 @@ import {
   type TestNats,
   type TrafficOutcome,
 } from '@audit/testing';
-import { postgresExactlyOnce, rollupsOf, runFaultScenario } from './fault-scenario';
+import { describeClickHouseAfterAllCases, postgresExactlyOnce, runFaultScenario } from './fault-scenario';
 
 jest.setTimeout(240_000);
 
@@ -102,30 +98,5 @@ describe('fault suite: processes killed, Postgres and NATS restarted mid-stream'
     });
   });
 
-  describe('ClickHouse, read once every case has run', () => {
-    let contents: ClickHouseContents;
-
-    beforeAll(async () => {
-      // chDB binds its directory to one process: read it once the projector has stopped.
-      await pipeline.projector.stop();
-      contents = await readClickHouse(pipeline.clickhousePath);
-    });
-
-    it('holds every accepted event of every case exactly once', () => {
-      expect([...outcomes.keys()].sort()).toEqual(['fault_ingest', 'fault_nats', 'fault_postgres', 'fault_projector', 'fault_writer']);
-      for (const [org, outcome] of outcomes) {
-        expect({ org, ...exactlyOnce(clickHouseCopies(contents, org), outcome) }).toEqual({ org, missing: [], duplicated: [], unknown: [] });
-      }
-    });
-
-    it('has rollups equal to a direct aggregate of the events', () => {
-      for (const org of outcomes.keys()) {
-        const { organizationId, rollup, events } = rollupsOf(contents, org);
-        expect(events.length).toBeGreaterThan(0);
-        expect({ organizationId, rollup }).toEqual({ organizationId, rollup: events });
-      }
-      expect(contents.rollups.hourly.rollup).toEqual(contents.rollups.hourly.events);
-      expect(contents.rollups.dailyUsers.rollup).toEqual(contents.rollups.dailyUsers.events);
-    });
-  });
+  describeClickHouseAfterAllCases(() => pipeline, outcomes, ['fault_ingest', 'fault_nats', 'fault_postgres', 'fault_projector', 'fault_writer']);
 });

@@ -6,6 +6,7 @@ import { action, NEEDS, type CliSession } from '../cli-context';
 import { demoEvents } from '../demo-events';
 import { durationParser, integerParser, orgOption } from '../options';
 import { progressBar } from '../progress';
+import { readCliConfig } from '../config';
 import { emitterIdentity } from './emitter';
 
 export interface DemoOptions {
@@ -69,8 +70,9 @@ export function demoCommand(program: Command, session: CliSession): void {
 async function publish(session: CliSession, options: DemoOptions): Promise<string[]> {
   const events = demoEvents(options.org, options.events, { spanMs: options.span, seed: options.seed });
   // As the organization's emitter user: the bus lets it publish audit.ingest.<org> and nothing else.
-  const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
-  const client = await createAuditClient({ natsUrl: natsUrl.split(','), ...(await emitterIdentity(options.org)) });
+  const config = readCliConfig();
+  const natsUrl = config.natsUrl ?? 'nats://127.0.0.1:4222';
+  const client = await createAuditClient({ natsUrl: natsUrl.split(','), ...(await emitterIdentity(options.org, config)) });
   const ids: string[] = [];
   try {
     for (let i = 0; i < events.length; i += BATCH) {

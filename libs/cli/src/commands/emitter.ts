@@ -4,6 +4,7 @@ import type { NatsIdentity } from '@audit/audit-client';
 import { issueEmitterCredentials } from '@audit/embedded';
 import { action, NEEDS, type CliSession } from '../cli-context';
 import { orgOption } from '../options';
+import { readCliConfig, type CliConfig } from '../config';
 import { UsageError } from '../output';
 
 /**
@@ -12,14 +13,14 @@ import { UsageError } from '../output';
  * server reloaded); otherwise it is what the operator gave this shell: NATS_USER, NATS_PASSWORD (or
  * NATS_PASSWORD_FILE) and NATS_INBOX_PREFIX of that organization's emitter user.
  */
-export async function emitterIdentity(organizationId: string, env: NodeJS.ProcessEnv = process.env): Promise<NatsIdentity> {
-  const dir = env.NATS_EMBEDDED_DIR;
-  if (dir && env.NATS_URL) {
-    const credentials = await issueEmitterCredentials(dir, env.NATS_URL, organizationId);
+export async function emitterIdentity(organizationId: string, config: CliConfig = readCliConfig()): Promise<NatsIdentity> {
+  const { natsEmbeddedDir: dir, natsUrl, emitter } = config;
+  if (dir && natsUrl) {
+    const credentials = await issueEmitterCredentials(dir, natsUrl, organizationId);
     return { user: credentials.user, password: credentials.password, inboxPrefix: credentials.inboxPrefix };
   }
-  const password = env.NATS_PASSWORD_FILE ? readFileSync(env.NATS_PASSWORD_FILE, 'utf8').trim() : env.NATS_PASSWORD;
-  return { user: env.NATS_USER, password, inboxPrefix: env.NATS_INBOX_PREFIX };
+  const password = emitter.passwordFile ? readFileSync(emitter.passwordFile, 'utf8').trim() : emitter.password;
+  return { user: emitter.user, password, inboxPrefix: emitter.inboxPrefix };
 }
 
 /** `emitter --org <org>`: issues (on embedded defaults) the NATS user an emitting service of the organization connects as. */
@@ -31,14 +32,15 @@ export function emitterCommand(program: Command, session: CliSession): void {
     .addHelpText('after', '\nExamples:\n  $ npm run cli -- emitter --org acme')
     .action(
       action<{ org: string }>(session, NEEDS.nats, async ({ options: { org }, out }) => {
-        if (!process.env.NATS_EMBEDDED_DIR) {
+        const config = readCliConfig();
+        if (!config.natsEmbeddedDir) {
           throw new UsageError(
             'emitter users are issued here only on embedded defaults (npm start); on a deployed NATS they are users of its configuration (docs/nats-security.md)',
           );
         }
-        const identity = await emitterIdentity(org);
-        out.result({ organizationId: org, natsUrl: process.env.NATS_URL, ...identity }, () => [
-          `NATS_URL=${process.env.NATS_URL ?? ''}`,
+        const identity = await emitterIdentity(org, config);
+        out.result({ organizationId: org, natsUrl: config.natsUrl, ...identity }, () => [
+          `NATS_URL=${config.natsUrl ?? ''}`,
           `NATS_USER=${identity.user ?? ''}`,
           `NATS_PASSWORD=${identity.password ?? ''}`,
           `NATS_INBOX_PREFIX=${identity.inboxPrefix ?? ''}`,

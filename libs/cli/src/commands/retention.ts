@@ -2,16 +2,15 @@ import { userInfo } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ClickHouseModule } from '@audit/clickhouse';
-import { PersistenceModule, RetentionPoliciesRepository } from '@audit/persistence';
-import { JsonLogger, PlatformModule } from '@audit/platform';
+import { RetentionPoliciesRepository } from '@audit/persistence';
+import { JsonLogger } from '@audit/platform';
 import { MAX_RETENTION_DAYS, RetentionRunner, RetentionRunnerModule, toSettingsResponse, type RetentionRunReport } from '@audit/retention';
 import { action, NEEDS, type CliSession } from '../cli-context';
 import { integerParser, nonEmpty, orgOption } from '../options';
 import { renderTable, UsageError } from '../output';
 
 /** `retention run` needs ClickHouse as well as Postgres; the other actions only Postgres. */
-@Module({ imports: [PlatformModule, PersistenceModule, ClickHouseModule, RetentionRunnerModule] })
+@Module({ imports: [RetentionRunnerModule] })
 class RetentionRunCliModule {}
 
 type Policy = ReturnType<typeof toSettingsResponse>;

@@ -87,6 +87,28 @@ describe('the facts read from the sources (parsed by the TypeScript compiler)', 
     expect(facts.apps.find((a) => a.dir === 'writer')?.needs).toEqual({ nats: true, postgres: true, clickhouse: false, auth: false });
   });
 
+  it('counts the libs of every Nest module its root module reaches through @Module imports, and no other', () => {
+    const facts = withTree(
+      {
+        'apps/query/project.json': JSON.stringify({ name: 'query-app', projectType: 'application' }),
+        'apps/query/src/main.ts': "import { runHttpService } from '@audit/platform';\nvoid runHttpService(QueryAppModule);\n",
+        'apps/query/src/query-app.module.ts': "import { QueryModule } from '@audit/query';\n@Module({ imports: [PlatformModule, QueryModule] })\nexport class QueryAppModule {}\n",
+        'libs/query/src/query.module.ts': '@Module({\n  imports: [PersistenceModule, AuthModule, ReadAuditModule],\n  controllers: [EventsController],\n})\nexport class QueryModule {}\n',
+        'libs/read-audit/src/read-audit.ts': '@Module({ imports: [MessagingModule] })\nexport class ReadAuditModule {}\n',
+        'libs/persistence/src/persistence.module.ts': '@Module({ imports: [HealthModule] })\nexport class PersistenceModule {}\n',
+        'libs/auth/src/auth.module.ts': '@Module({ imports: [PersistenceModule] })\nexport class AuthModule {}\n',
+        'libs/messaging/src/messaging.module.ts': '@Module({ imports: [HealthModule] })\nexport class MessagingModule {}\n',
+        'libs/platform/src/platform.module.ts': '@Module({})\nexport class HealthModule {}\n@Module({ imports: [HealthModule] })\nexport class PlatformModule {}\n',
+        // Imported by no module the app reaches: its lib is not the app's.
+        'libs/clickhouse/src/clickhouse.module.ts': '@Module({ imports: [PersistenceModule, ScheduleModule.forRoot()] })\nexport class ClickHouseModule {}\n',
+      },
+      readSourceFacts,
+    );
+    const query = facts.apps.find((a) => a.dir === 'query');
+    expect([...(query?.libs ?? [])].sort()).toEqual(['auth', 'messaging', 'persistence', 'platform', 'query', 'read-audit']);
+    expect(query?.needs).toEqual({ nats: true, postgres: true, clickhouse: false, auth: true });
+  });
+
   it('reads any variable name read through process.env, in either access form, and none from a comment', () => {
     fc.assert(
       fc.property(fc.uniqueArray(fc.stringMatching(/^[A-Z][A-Z0-9_]{0,20}$/), { minLength: 1, maxLength: 6 }), fc.boolean(), (names, bracket) => {

@@ -25,7 +25,11 @@ export interface AppFacts {
   dir: string;
   /** A long-running HTTP service deployed on its own (not the CLI, the console or standalone). */
   service: boolean;
-  /** The @audit libs its root module imports. */
+  /**
+   * The @audit libs it runs: those its main.ts and root modules import, and the libs of every Nest module
+   * reachable through `@Module({ imports })` from its root modules (a service module imports the bus,
+   * Postgres, ClickHouse and auth modules it uses; the app lists only the services).
+   */
   libs: Set<string>;
   needs: { nats: boolean; postgres: boolean; clickhouse: boolean; auth: boolean };
 }
@@ -33,7 +37,40 @@ export interface AppFacts {
 export function readSourceFacts(root: string): SourceFacts {
   const sources = [...tsFiles(path.join(root, 'libs')), ...tsFiles(path.join(root, 'apps'))].map((file) => parse(file, root));
   const libSources = sources.filter((source) => source.lib !== undefined);
-  return { apps: readApps(root), durables: readDurables(libSources), envVars: readEnvVars(sources), routes: readRoutes(libSources) };
+  return { apps: readApps(root, readModules(sources)), durables: readDurables(libSources), envVars: readEnvVars(sources), routes: readRoutes(libSources) };
+}
+
+/** A Nest module class: where it is declared and the names in its `@Module({ imports: [...] })`. */
+interface ModuleFacts {
+  lib?: string;
+  file: string;
+  imports: string[];
+}
+
+/** Every `@Module(...)` class by name; an import `X.forRoot(...)` counts as `X`. */
+function readModules(sources: Source[]): Map<string, ModuleFacts> {
+  const modules = new Map<string, ModuleFacts>();
+  for (const { file, lib } of sources) {
+    for (const node of nodes(file)) {
+      if (!ts.isClassDeclaration(node) || !node.name) continue;
+      const decorator = (ts.canHaveDecorators(node) ? ts.getDecorators(node) : undefined)?.find(
+        (d) => ts.isCallExpression(d.expression) && calledName(d.expression) === 'Module',
+      );
+      if (!decorator) continue;
+      const [options] = (decorator.expression as ts.CallExpression).arguments;
+      const imports: string[] = [];
+      for (const property of options && ts.isObjectLiteralExpression(options) ? options.properties : []) {
+        if (!ts.isPropertyAssignment(property) || !ts.isIdentifier(property.name) || property.name.text !== 'imports') continue;
+        if (!ts.isArrayLiteralExpression(property.initializer)) continue;
+        for (const element of property.initializer.elements) {
+          const target = ts.isCallExpression(element) && ts.isPropertyAccessExpression(element.expression) ? element.expression.expression : element;
+          if (ts.isIdentifier(target)) imports.push(target.text);
+        }
+      }
+      modules.set(node.name.text, { lib, file: file.fileName, imports });
+    }
+  }
+  return modules;
 }
 
 interface Source {
@@ -100,7 +137,7 @@ function readRoutes(sources: Source[]): Map<string, string[]> {
 
 const HTTP_METHODS = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'All']);
 
-function readApps(root: string): AppFacts[] {
+function readApps(root: string, nestModules: Map<string, ModuleFacts>): AppFacts[] {
   const apps: AppFacts[] = [];
   for (const dir of readdirSync(path.join(root, 'apps')).sort()) {
     const projectFile = path.join(root, 'apps', dir, 'project.json');
@@ -114,6 +151,17 @@ function readApps(root: string): AppFacts[] {
       for (const imported of ts.preProcessFile(readFileSync(file, 'utf8'), true, false).importedFiles) {
         if (imported.fileName.startsWith('@audit/')) libs.add(imported.fileName.slice('@audit/'.length));
       }
+    }
+    // The libs of the modules its root modules import, and of theirs.
+    const srcDir = path.join(root, 'apps', dir, 'src') + path.sep;
+    const pending = [...nestModules].filter(([, m]) => m.lib === undefined && m.file.startsWith(srcDir)).flatMap(([, m]) => m.imports);
+    const seen = new Set<string>();
+    for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+      const found = nestModules.get(name);
+      if (seen.has(name) || !found) continue;
+      seen.add(name);
+      if (found.lib) libs.add(found.lib);
+      pending.push(...found.imports);
     }
     const calls = new Set([...nodes(parse(main, root).file)].filter(ts.isCallExpression).map(calledName));
     apps.push({

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { toClickHouseTime, type ClickHouseEventRow } from '@audit/clickhouse';
 
-/** One event as a retention test knows it: enough to place it in both stores and judge it. */
+/** One event as the retention tests know it: enough to place it in both stores and judge it. */
 export interface SeedEvent {
   id: string;
   organizationId: string;
@@ -19,7 +19,7 @@ export const seedEvent = (organizationId: string, createdAt: Date, actionType = 
 });
 
 /** Inserts events straight into the system of record, as the writer would have stored them. */
-export async function insertPostgres(query: (sql: string, params?: unknown[]) => Promise<unknown>, events: readonly SeedEvent[]): Promise<void> {
+export async function insertSeedEvents(query: (sql: string, params?: unknown[]) => Promise<unknown>, events: readonly SeedEvent[]): Promise<void> {
   if (events.length === 0) return;
   await query(
     `INSERT INTO audit_trail_events (id, "organizationId", "actionType", "responseTimeMs", "createdAt", "receivedAt")
@@ -29,7 +29,7 @@ export async function insertPostgres(query: (sql: string, params?: unknown[]) =>
 }
 
 /** The projection's row of an event, as the projector would insert it (the hourly rollup fills from it). */
-export const toProjectionRow = (e: SeedEvent): ClickHouseEventRow => ({
+export const seedProjectionRow = (e: SeedEvent): ClickHouseEventRow => ({
   id: e.id,
   organizationId: e.organizationId,
   actionType: e.actionType,

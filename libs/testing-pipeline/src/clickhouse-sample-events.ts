@@ -1,12 +1,10 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { AuditEvent } from '@audit/contracts';
+import { ClickHouseEventsRepository, migrateClickHouse, type ClickHouse } from '@audit/clickhouse';
 import { testClickHouseEnv, type TestClickHouse } from '@audit/testing';
-import type { ClickHouse } from './clickhouse.service';
-import { ClickHouseEventsRepository } from './events.repository';
-import { migrateClickHouse } from './migrator';
 
 /** The n-th canonical event of the ClickHouse specs: distinct ids and times, three users, overridable. */
-export const event = (n: number, overrides: Partial<AuditEvent> = {}): AuditEvent => ({
+export const sampleEvent = (n: number, overrides: Partial<AuditEvent> = {}): AuditEvent => ({
   schemaVersion: 1,
   id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
   organizationId: 'org-a',
@@ -25,7 +23,7 @@ export const event = (n: number, overrides: Partial<AuditEvent> = {}): AuditEven
 });
 
 /** A fresh, migrated embedded ClickHouse database and the events repository over it; drop `ch` after the tests. */
-export async function embeddedRepository(): Promise<{ ch: TestClickHouse; client: ClickHouseClient; repo: ClickHouseEventsRepository }> {
+export async function embeddedEventsRepository(): Promise<{ ch: TestClickHouse; client: ClickHouseClient; repo: ClickHouseEventsRepository }> {
   const ch = testClickHouseEnv();
   const client = await ch.client();
   await migrateClickHouse(client);

@@ -2,9 +2,9 @@ import { Inject, Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenPrincipal } from '@audit/auth';
-import type { Activity } from '@audit/messaging';
+import { MessagingModule, type Activity } from '@audit/messaging';
 import { AppError, clientIp, errorBody, httpStatusOf } from '@audit/platform';
-import { QUERY_CONFIG, readQueryConfig, type QueryConfig } from './config';
+import { READ_AUDIT_CONFIG, readReadAuditConfig, type ReadAuditConfig } from './config';
 import { ReadCoalescer } from './read-coalescer';
 import { ReadRecorder } from './read-recorder';
 import { readViewId, readViewOf, type ReadView } from './read-view';
@@ -46,19 +46,19 @@ export function readActivity(req: AdminRequest, admin: TokenPrincipal, view: Rea
  * others of the same view in the window share that record's outcome. A read that cannot be recorded is not served: the
  * data is replaced by `503 BUS_UNAVAILABLE` (retry), so no administrator sees audit data unaudited. No
  * request goes through Nest's middleware or interceptor chains for it. `AUDIT_READS=false` turns it off.
- * Needs MessagingModule and an application made by createHttpApp (the hook is added before Fastify is ready).
+ * Needs an application made by createHttpApp (the hook is added before Fastify is ready).
  */
 @Module({
+  imports: [MessagingModule],
   providers: [
-    { provide: QUERY_CONFIG, useFactory: () => readQueryConfig() },
+    { provide: READ_AUDIT_CONFIG, useFactory: () => readReadAuditConfig() },
     ReadRecorder,
-    { provide: ReadCoalescer, inject: [QUERY_CONFIG], useFactory: (config: QueryConfig) => new ReadCoalescer(config.readViewWindowMs) },
+    { provide: ReadCoalescer, inject: [READ_AUDIT_CONFIG], useFactory: (config: ReadAuditConfig) => new ReadCoalescer(config.readViewWindowMs) },
   ],
-  exports: [QUERY_CONFIG],
 })
 export class ReadAuditModule implements OnModuleInit {
   constructor(
-    @Inject(QUERY_CONFIG) private readonly config: QueryConfig,
+    @Inject(READ_AUDIT_CONFIG) private readonly config: ReadAuditConfig,
     private readonly reads: ReadRecorder,
     private readonly views: ReadCoalescer,
     private readonly adapterHost: HttpAdapterHost,

@@ -1,0 +1,59 @@
+import type { Type } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { AnalyticsModule } from '@audit/analytics';
+import { AuthModule } from '@audit/auth';
+import { ClickHouseModule } from '@audit/clickhouse';
+import { ExporterCoreModule, ExportsApiModule, ExportWorkerModule } from '@audit/exporter';
+import { IngestModule } from '@audit/ingest';
+import { MessagingModule } from '@audit/messaging';
+import { PersistenceModule } from '@audit/persistence';
+import { HealthModule, PlatformModule } from '@audit/platform';
+import { ProjectionRebuildModule, ProjectorModule } from '@audit/projector';
+import { QueryModule } from '@audit/query';
+import { ReadAuditModule } from '@audit/read-audit';
+import { RetentionModule, RetentionRunnerModule, RetentionSettingsModule } from '@audit/retention';
+import { SinksModule } from '@audit/sinks';
+import { WriterModule } from '@audit/writer';
+import { StandaloneModule } from './standalone.module';
+
+/**
+ * No module is global: each imports the modules whose providers it injects. Compiling one on its own
+ * resolves every constructor of its graph (nothing connects before init), so a missing import fails here
+ * with Nest's "can't resolve dependencies" instead of only in the combinations the apps happen to boot.
+ */
+const MODULES: Record<string, Type<unknown>> = {
+  HealthModule,
+  PlatformModule,
+  PersistenceModule,
+  MessagingModule,
+  ClickHouseModule,
+  AuthModule,
+  IngestModule,
+  WriterModule,
+  ProjectorModule,
+  ProjectionRebuildModule,
+  AnalyticsModule,
+  ReadAuditModule,
+  QueryModule,
+  ExporterCoreModule,
+  ExportsApiModule,
+  ExportWorkerModule,
+  SinksModule,
+  RetentionSettingsModule,
+  RetentionRunnerModule,
+  RetentionModule,
+  StandaloneModule,
+};
+
+describe('every module imports what it needs', () => {
+  beforeAll(() => {
+    // The configurations are read when the modules compile; the credentials are the only required ones.
+    process.env.AUTH_JWT_SECRET = 'modules-spec-secret-0123456789-abcdef';
+    process.env.LOG_LEVEL = 'error';
+  });
+
+  it.each(Object.entries(MODULES))('%s compiles on its own', async (_name, module) => {
+    const compiled = await Test.createTestingModule({ imports: [module] }).compile();
+    expect(compiled).toBeDefined();
+  });
+});

@@ -1,0 +1,2 @@
+export * from './event-filter';
+export * from './cursor';

@@ -1,0 +1,3 @@
+export * from './config';
+export * from './read-audit';
+export * from './read-recorder';

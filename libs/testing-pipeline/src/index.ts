@@ -1,0 +1,3 @@
+export * from './ingest-pipeline';
+export * from './clickhouse-sample-events';
+export * from './retention-seed';
