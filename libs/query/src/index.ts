@@ -2,6 +2,7 @@ export * from './config';
 export * from './cursor';
 export * from './event-filter';
 export * from './events-read.repository';
+export * from './events-search';
 export * from './page-request';
 export * from './read-audit';
 export * from './read-recorder';

@@ -2,13 +2,14 @@ import { Module } from '@nestjs/common';
 import { ConsoleController } from './console.controller';
 import { EventsController } from './events.controller';
 import { EventsReadRepository } from './events-read.repository';
+import { EventsSearch } from './events-search';
 import { ReadAuditModule } from './read-audit';
 
-/** The query API over Postgres and the /audit console. Needs Persistence, Messaging and Auth. */
+/** The query API over Postgres (searches over ClickHouse) and the /audit console. Needs Persistence, ClickHouse, Messaging and Auth. */
 @Module({
   imports: [ReadAuditModule],
   controllers: [EventsController, ConsoleController],
-  providers: [EventsReadRepository],
-  exports: [EventsReadRepository],
+  providers: [EventsReadRepository, EventsSearch],
+  exports: [EventsReadRepository, EventsSearch],
 })
 export class QueryModule {}

@@ -6,8 +6,11 @@ export interface Span {
   end: number;
 }
 
-/** The event columns the exact-name qualifiers `page:`, `query:` and `resource:` compare. */
-export type NameField = 'pageName' | 'queryName' | 'resourceName';
+/**
+ * The event columns compared exactly: by the qualifiers `page:`, `query:` and `resource:`, and by the
+ * fixed parameters of the events API (`ipAddress` is compared as typed there, as it always was).
+ */
+export type NameField = 'pageName' | 'queryName' | 'resourceName' | 'ipAddress';
 
 /**
  * An address range, `first..last` inclusive, of one family. A plain address is a range of one; the
