@@ -91,6 +91,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       resourceName: { type: 'string' },
       ipAddress: { type: 'string' },
       q: { type: 'string', maxLength: 256 },
+      search: { type: 'string', maxLength: 1024, description: 'A search in the query language, as the `search` parameter of GET /v1/events.' },
     },
   },
   ExportAccepted: object({ id: { type: 'string', format: 'uuid' }, status: { type: 'string', enum: ['pending'] } }),
