@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClickHouse, ProjectionProgress } from '@audit/clickhouse';
 import { AppError } from '@audit/platform';
-import { compileClickHouse, lookupKey, userLookups, type SearchNode, type UserLookup } from '@audit/search';
+import { compileClickHouse, lookupKey, userLookups, type ResolvedUsers, type SearchNode, type UserLookup } from '@audit/search';
 import { QUERY_CONFIG, type QueryConfig } from './config';
 import type { Cursor } from './cursor';
 import { eventFilterNode, type EventFilter } from './event-filter';
@@ -53,7 +53,7 @@ export class EventsSearch {
     // Nothing was ever projected: every event is still Postgres' alone.
     if (mark === null) return this.events.page(organizationId, filter, limit, after);
     const node = eventFilterNode(filter);
-    const users = await this.resolveUsers(organizationId, node);
+    const users = await resolveUsers(this.events, organizationId, node);
     const projected = await this.projectedKeys(organizationId, node, users, limit + 1, after);
     const recent = await this.events.recentKeys(organizationId, filter, new Date(mark - this.config.searchFreshnessMarginMs), limit + 1, after);
     const merged = mergeKeys(projected, recent, limit + 1);
@@ -70,43 +70,58 @@ export class EventsSearch {
     return { items: keys.flatMap((k) => rows.get(k.id) ?? []), next: merged.length > limit ? keys[keys.length - 1] : undefined };
   }
 
-  /** The ids Postgres' `users` gives each user look-up of the search. */
-  private async resolveUsers(organizationId: string, node: SearchNode): Promise<Map<string, string[]>> {
-    const resolved = new Map<string, string[]>();
-    for (const lookup of userLookups(node)) {
-      const ids = await this.events.userIdsFor(organizationId, lookup, MAX_USERS_PER_LOOKUP);
-      if (ids.length > MAX_USERS_PER_LOOKUP) throw tooManyUsers(lookup);
-      resolved.set(lookupKey(lookup), ids);
-    }
-    return resolved;
-  }
-
   /** The newest `count` positions ClickHouse holds after `after`, bounded in rows read and in time. */
-  private async projectedKeys(organizationId: string, node: SearchNode, users: Map<string, string[]>, count: number, after?: Cursor): Promise<Cursor[]> {
-    const condition = compileClickHouse(node, users);
-    const params: Record<string, unknown> = { ...condition.params, org: organizationId, count };
-    let keyset = '';
-    if (after) {
-      params.afterAt = instantOf(after);
-      params.afterId = after.id;
-      keyset = `AND (createdAt < {afterAt:DateTime64(6, 'UTC')} OR (createdAt = {afterAt:DateTime64(6, 'UTC')} AND toString(id) < {afterId:String}))`;
-    }
-    // Settings in the statement itself: chDB would keep them for every later query of the process.
-    const bounds = `SETTINGS max_rows_to_read = ${this.config.searchMaxRows}, read_overflow_mode = 'throw', max_execution_time = ${Math.max(1, Math.ceil(this.config.searchTimeoutMs / 1000))}, timeout_overflow_mode = 'throw'`;
+  private async projectedKeys(organizationId: string, node: SearchNode, users: ResolvedUsers, count: number, after?: Cursor): Promise<Cursor[]> {
+    const { query, params } = projectedKeysQuery(organizationId, node, users, count, after, this.config);
     try {
-      const result = await this.ch.client.query({
-        // The aliases must not be `id` or `createdAt`: they would shadow the columns in WHERE.
-        query: `SELECT toString(id) AS i, toString(createdAt) AS c FROM audit_events
-                WHERE organizationId = {org:String} AND ${condition.sql} ${keyset}
-                ORDER BY createdAt DESC, i DESC LIMIT {count:UInt32} ${bounds}`,
-        query_params: params,
-        format: 'JSONEachRow',
-      });
+      const result = await this.ch.client.query({ query, query_params: params, format: 'JSONEachRow' });
       return (await result.json<{ i: string; c: string }>()).map((r) => ({ id: r.i, createdAt: `${r.c.padEnd(23, '0')}000+00` }));
     } catch (error) {
       throw searchLimitError(error, this.config) ?? error;
     }
   }
+}
+
+/**
+ * The ClickHouse statement of a search page's positions (exported for the benchmark, which runs the very
+ * same statement directly): ids and createdAt, newest first, after `after`, with the bounds in its SETTINGS.
+ */
+export function projectedKeysQuery(
+  organizationId: string,
+  node: SearchNode,
+  users: ResolvedUsers,
+  count: number,
+  after: Cursor | undefined,
+  config: Pick<QueryConfig, 'searchMaxRows' | 'searchTimeoutMs'>,
+): { query: string; params: Record<string, unknown> } {
+  const condition = compileClickHouse(node, users);
+  const params: Record<string, unknown> = { ...condition.params, org: organizationId, count };
+  let keyset = '';
+  if (after) {
+    params.afterAt = instantOf(after);
+    params.afterId = after.id;
+    keyset = `AND (createdAt < {afterAt:DateTime64(6, 'UTC')} OR (createdAt = {afterAt:DateTime64(6, 'UTC')} AND toString(id) < {afterId:String}))`;
+  }
+  // Settings in the statement itself: chDB would keep them for every later query of the process.
+  const bounds = `SETTINGS max_rows_to_read = ${config.searchMaxRows}, read_overflow_mode = 'throw', max_execution_time = ${Math.max(1, Math.ceil(config.searchTimeoutMs / 1000))}, timeout_overflow_mode = 'throw'`;
+  return {
+    // The aliases must not be `id` or `createdAt`: they would shadow the columns in WHERE.
+    query: `SELECT toString(id) AS i, toString(createdAt) AS c FROM audit_events
+            WHERE organizationId = {org:String} AND ${condition.sql} ${keyset}
+            ORDER BY createdAt DESC, i DESC LIMIT {count:UInt32} ${bounds}`,
+    params,
+  };
+}
+
+/** The ids Postgres' `users` gives each user look-up of the search; 400 past MAX_USERS_PER_LOOKUP. */
+export async function resolveUsers(events: EventsReadRepository, organizationId: string, node: SearchNode): Promise<ResolvedUsers> {
+  const resolved = new Map<string, string[]>();
+  for (const lookup of userLookups(node)) {
+    const ids = await events.userIdsFor(organizationId, lookup, MAX_USERS_PER_LOOKUP);
+    if (ids.length > MAX_USERS_PER_LOOKUP) throw tooManyUsers(lookup);
+    resolved.set(lookupKey(lookup), ids);
+  }
+  return resolved;
 }
 
 function tooManyUsers(lookup: UserLookup): AppError {
