@@ -137,7 +137,8 @@ export function eventFilterSql(organizationId: string, filter: EventFilter, para
     params.push(value);
     return `$${params.length}`;
   };
-  const conditions = [`${col('organizationId')} = ${param(organizationId)}`];
+  const organization = param(organizationId);
+  const conditions = [`${col('organizationId')} = ${organization}`];
   if (filter.from) conditions.push(`${col('createdAt')} >= ${param(filter.from)}`);
   if (filter.to) conditions.push(`${col('createdAt')} < ${param(filter.to)}`);
   if (filter.actionTypes.length === 1) conditions.push(`${col('actionType')} = ${param(filter.actionTypes[0])}`);
@@ -152,6 +153,6 @@ export function eventFilterSql(organizationId: string, filter: EventFilter, para
       `(${col('pageName')} ILIKE ${pattern} OR ${col('queryName')} ILIKE ${pattern} OR ${col('resourceName')} ILIKE ${pattern} OR ${alias}.metadata->>'query' ILIKE ${pattern})`,
     );
   }
-  if (filter.search) conditions.push(compilePostgres(filter.search.node, param, alias));
+  if (filter.search) conditions.push(compilePostgres(filter.search.node, param, alias, organization));
   return conditions.join(' AND ');
 }
