@@ -48,14 +48,16 @@ export class EventsSearch {
   ) {}
 
   async page(organizationId: string, filter: EventFilter, limit: number, after?: Cursor): Promise<EventsPage> {
-    // Read first: whatever is projected after this is in ClickHouse, whatever is not is received after it.
-    const mark = await this.progress.watermark();
+    const node = eventFilterNode(filter);
+    // The mark is read before either side: whatever is projected after it is in ClickHouse, whatever is not
+    // was received after it. The user look-up (Postgres) meanwhile, and then both sides at once.
+    const [mark, users] = await Promise.all([this.progress.watermark(), resolveUsers(this.events, organizationId, node)]);
     // Nothing was ever projected: every event is still Postgres' alone.
     if (mark === null) return this.events.page(organizationId, filter, limit, after);
-    const node = eventFilterNode(filter);
-    const users = await resolveUsers(this.events, organizationId, node);
-    const projected = await this.projectedKeys(organizationId, node, users, limit + 1, after);
-    const recent = await this.events.recentKeys(organizationId, filter, new Date(mark - this.config.searchFreshnessMarginMs), limit + 1, after);
+    const [projected, recent] = await Promise.all([
+      this.projectedKeys(organizationId, node, users, limit + 1, after),
+      this.events.recentKeys(organizationId, filter, new Date(mark - this.config.searchFreshnessMarginMs), limit + 1, after),
+    ]);
     const merged = mergeKeys(projected, recent, limit + 1);
     const keys = merged.slice(0, limit);
     if (keys.length === 0) return { items: [] };
