@@ -10,8 +10,8 @@ import { containsPattern } from './users';
  * `organization` is what the users of the search's look-ups belong to: the event's own organization by
  * default, or the placeholder of the one organization the query reads (much faster, see usersWhere).
  *
- * Every leaf is `coalesce(…, false)`: a missing value (no user, no response time) fails a term, so its
- * negation holds, as in ClickHouse and the in-memory evaluator.
+ * Every leaf over a nullable column is `coalesce(…, false)`: a missing value (no user, no response time)
+ * fails a term, so its negation holds, as in ClickHouse and the in-memory evaluator.
  */
 export function compilePostgres(node: SearchNode, param: (value: unknown) => string, alias = 'a', organization = `${alias}."organizationId"`): string {
   const col = (name: string): string => `${alias}."${name}"`;
@@ -34,8 +34,9 @@ export function compilePostgres(node: SearchNode, param: (value: unknown) => str
         return `(${n.terms.map(walk).join(' OR ')})`;
       case 'not':
         return `NOT ${walk(n.term)}`;
+      // "actionType" and "createdAt" are NOT NULL: left bare, so Postgres can use their indexes and prune months.
       case 'action':
-        return leaf(`${col('actionType')} = ANY(${param(n.actionTypes)}::text[])`);
+        return `${col('actionType')} = ANY(${param(n.actionTypes)}::text[])`;
       case 'user': {
         const emails = [...new Set(n.values.map((v) => v.toLowerCase()))];
         return leaf(`(${col('userId')} = ANY(${param(n.values)}::text[]) OR ${usersWhere(`lower(su.email) = ANY(${param(emails)}::text[])`)})`);
@@ -49,7 +50,7 @@ export function compilePostgres(node: SearchNode, param: (value: unknown) => str
           `(position('%' in ${col('ipAddress')}) = 0 AND (${n.ranges.map((r) => `${col('ipAddress')}::inet <<= ${param(r.cidr)}::inet`).join(' OR ')}))`,
         );
       case 'created':
-        return leaf(`(${interval(col('createdAt'), n.interval, (ms) => new Date(ms))})`);
+        return `(${interval(col('createdAt'), n.interval, (ms) => new Date(ms))})`;
       case 'rt':
         return leaf(`(${interval(col('responseTimeMs'), n.interval, (v) => v)})`);
       case 'text': {
