@@ -155,6 +155,34 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
     expect(await allIds(query)).toEqual(want);
   });
 
+  it('searches in the query language, ANDed with the fixed filters, through every page', async () => {
+    const search = (text: string, extra = ''): Promise<string[]> => allIds(`search=${encodeURIComponent(text)}${extra}`);
+    expect(await search('user:USER3@example.com action:query.*')).toEqual(expected((r) => r.userId === 'u-3' && r.actionType.startsWith('QUERY_')));
+    expect(await search('-ip:2001:db8::/32 (resource:stripe OR paym)', '&actionType=QUERY_RUN')).toEqual(
+      expected(
+        (r) =>
+          r.actionType === 'QUERY_RUN' &&
+          r.ipAddress !== '2001:db8::1' &&
+          (r.resourceName === 'stripe' || [r.pageName, r.queryName, r.resourceName, r.metadata.query].some((v) => typeof v === 'string' && v.toLowerCase().includes('paym'))),
+      ),
+    );
+  });
+
+  it('answers 400 naming the position, the term and what was expected for a search that does not parse', async () => {
+    const problems = async (query: string): Promise<unknown> => {
+      const res = await get(`/v1/events?${query}`);
+      expect(res.status).toBe(400);
+      return ((await res.json()) as { error: { details: unknown } }).error.details;
+    };
+    expect(await problems(`search=${encodeURIComponent('action:login foo:bar')}`)).toEqual([
+      { path: 'search', reason: expect.stringMatching(/^at character 13 \(foo:bar\): unknown qualifier foo: \(expected one of action: user:/) },
+    ]);
+    expect(await problems(`search=${encodeURIComponent('created:2026-01-31..2026-01-01')}`)).toEqual([
+      { path: 'search', reason: 'at character 8 (2026-01-31..2026-01-01): created: the range is empty: it ends before it starts' },
+    ]);
+    expect(await problems('search=x&q=y')).toEqual([{ path: 'q', reason: 'cannot be combined with search: put the text into search' }]);
+  });
+
   it('answers a page with summaries joined with the user, a default page size of 50, and no cursor on the last page', async () => {
     const res = await get('/v1/events');
     // Responses are not hashed for an ETag nobody revalidates with.

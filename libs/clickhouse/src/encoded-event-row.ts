@@ -15,6 +15,8 @@ export interface EventKey {
  * not copy each time it collects the young generation (measured: a tenth less CPU for the projector).
  */
 export interface EncodedEventRow extends EventKey {
+  /** As ClickHouse writes it (`2026-11-29 03:04:05.123`): the projector's high-water mark is the newest it committed. */
+  receivedAt: string;
   line: Buffer;
 }
 
@@ -47,12 +49,13 @@ const CANONICAL_INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 export function encodeEventRow(event: AuditEvent): EncodedEventRow {
   const id = event.id.toLowerCase();
   const createdAt = utcText(event.createdAt, 'createdAt');
+  const receivedAt = utcText(event.receivedAt, 'receivedAt');
   const user = typeof event.user === 'object' && event.user !== null ? event.user : undefined;
   const encoded =
     `${id}\t${escape(event.organizationId)}\t${event.actionType}\t${text(event.userId)}\t${text(user?.email)}\t${text(user?.userName)}\t` +
     `${text(event.ipAddress)}\t${responseTime(event.responseTimeMs)}\t${text(event.pageName)}\t${text(event.queryName)}\t${text(event.resourceName)}\t` +
-    `${escape(JSON.stringify(event.metadata))}\t${createdAt}\t${utcText(event.receivedAt, 'receivedAt')}\n`;
-  return { id, organizationId: event.organizationId, createdAt, line: Buffer.from(encoded) };
+    `${escape(JSON.stringify(event.metadata))}\t${createdAt}\t${receivedAt}\n`;
+  return { id, organizationId: event.organizationId, createdAt, receivedAt, line: Buffer.from(encoded) };
 }
 
 function escape(value: string): string {

@@ -9,3 +9,4 @@ export * from './clickhouse-errors';
 export * from './clickhouse.module';
 export * from './rollups';
 export * from './key-ranges';
+export * from './projection-progress';

@@ -20,19 +20,21 @@ describe('the ClickHouse schema for one server and for a cluster', () => {
 
   it('on a cluster every table is created ON CLUSTER with the Replicated engine, its Keeper path and its own arguments', () => {
     const tables = statements.filter((s) => s.startsWith('CREATE TABLE'));
-    expect(tables.map((s) => /^CREATE TABLE IF NOT EXISTS (\w+)/.exec(s)?.[1])).toEqual(['schema_migrations', 'audit_events', 'audit_events_hourly', 'audit_events_daily_users', 'audit_event_ids']);
+    expect(tables.map((s) => /^CREATE TABLE IF NOT EXISTS (\w+)/.exec(s)?.[1])).toEqual(['schema_migrations', 'audit_events', 'audit_events_hourly', 'audit_events_daily_users', 'audit_event_ids', 'projection_progress']);
     expect(tables.map((s) => engineOf(render(s)))).toEqual([
       "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/schema_migrations', '{replica}') ORDER BY name",
       "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/audit_events', '{replica}')",
       "ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/{database}/audit_events_hourly', '{replica}')",
       "ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/audit_events_daily_users', '{replica}')",
       "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/audit_event_ids', '{replica}')",
+      "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/projection_progress', '{replica}', watermark)",
     ]);
     for (const table of tables) {
       const sql = render(table);
       expect(sql).toMatch(/^CREATE TABLE IF NOT EXISTS \w+ ON CLUSTER 'audit'\s*\(/);
       // Only the first line and the engine change: columns, partitioning, sorting and settings stay.
-      expect(sql.replace(/ ON CLUSTER 'audit'/, '').replace(/ENGINE = Replicated(\w+)\([^)]*\)/, 'ENGINE = $1')).toBe(table);
+      const unreplicated = sql.replace(/ ON CLUSTER 'audit'/, '').replace(/ENGINE = Replicated(\w+)\('[^']*', '\{replica\}'(?:, ([^)]*))?\)/, (_m, engine: string, own?: string) => `ENGINE = ${engine}${own ? `(${own})` : ''}`);
+      expect(unreplicated).toBe(table);
     }
   });
 
@@ -47,10 +49,12 @@ describe('the ClickHouse schema for one server and for a cluster', () => {
   it('on a cluster the database is created ON CLUSTER, no DDL is left without it, and a backfill runs unchanged', () => {
     expect(createDatabaseStatement('audit', cluster)).toBe("CREATE DATABASE IF NOT EXISTS audit ON CLUSTER 'audit'");
     const backfills = statements.filter((s) => s.startsWith('INSERT INTO'));
-    expect(backfills.map((s) => s.split('\n')[0])).toEqual(['INSERT INTO audit_events_daily_users', 'INSERT INTO audit_event_ids SELECT organizationId, id FROM audit_events']);
+    expect(backfills.map((s) => s.split('\n')[0])).toEqual(['INSERT INTO audit_events_daily_users', 'INSERT INTO audit_event_ids SELECT organizationId, id FROM audit_events',
+      "INSERT INTO projection_progress SELECT 'projector', max(receivedAt) FROM audit_events",
+    ]);
     for (const backfill of backfills) expect(render(backfill)).toBe(backfill);
     for (const sql of statements.filter((s) => !s.startsWith('INSERT INTO')).map(render)) {
-      expect(sql).toMatch(/^CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS \w+ ON CLUSTER 'audit'\s/);
+      expect(sql).toMatch(/^(CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS|ALTER TABLE) \w+ ON CLUSTER 'audit'\s/);
       expect(sql).not.toMatch(/ENGINE = (Replacing|Summing)?MergeTree/);
     }
   });
@@ -60,6 +64,12 @@ describe('the ClickHouse schema for one server and for a cluster', () => {
     expect(sql).toBe("CREATE TABLE IF NOT EXISTS t ON CLUSTER 'audit' (k String, v UInt64, n UInt64)\nENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/t', '{replica}', v)\nORDER BY k");
     // Arguments it cannot take apart (nested parentheses) are refused, never half-rewritten.
     expect(() => render('CREATE TABLE IF NOT EXISTS s (k String, n UInt64) ENGINE = SummingMergeTree((n)) ORDER BY k')).toThrow(UnreplicableStatementError);
+  });
+
+  it('on a cluster adds columns and indexes ON CLUSTER, only in their idempotent form', () => {
+    const alters = statements.filter((s) => s.startsWith('ALTER TABLE'));
+    expect(alters.length).toBeGreaterThan(0);
+    for (const alter of alters) expect(render(alter)).toBe(alter.replace(/^ALTER TABLE (\w+) /, "ALTER TABLE $1 ON CLUSTER 'audit' "));
   });
 
   it('refuses, on a cluster only, a statement it has no replicated form for', () => {

@@ -220,6 +220,16 @@ describe('exports API and worker (local storage)', () => {
     };
     expect(await exported({ userId: 'u2' })).toEqual([matching[3].id]);
     expect(await exported({ q: 'QUOTED' })).toEqual([matching[0].id]);
+    // The query language, compiled for Postgres and inlined into the COPY like the other filters (newest first).
+    expect(await exported({ search: 'ip:10.0.0.0/8' })).toEqual([matching[0].id]);
+    expect(await exported({ search: 'action:queries -rt:>5' })).toEqual([matching[2].id, matching[1].id]);
+    expect(await exported({ search: '"said \\"hi\\"" OR ip:::1' })).toEqual([matching[3].id, matching[2].id]);
+  });
+
+  it('refuses a search that does not parse, naming the position and what was expected', async () => {
+    const res = await api('/v1/exports', { method: 'POST', token: adminToken, body: JSON.stringify({ from: at(3).toISOString(), to: at(1).toISOString(), search: 'created:2026-02-30' }) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { details: unknown } }).error.details).toEqual([{ path: 'search', reason: expect.stringMatching(/^at character 8 \(2026-02-30\): created: expected a date/) }]);
   });
 
   it('refuses bad requests, naming each bad field, and creates nothing', async () => {

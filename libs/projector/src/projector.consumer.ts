@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
-import { ClickHouseEventsRepository, clickHouseFailureKind, encodeEventRow, type EncodedEventRow } from '@audit/clickhouse';
+import { ClickHouseEventsRepository, clickHouseFailureKind, encodeEventRow, ProjectionProgress, type EncodedEventRow } from '@audit/clickhouse';
 import {
   decodeCanonicalEvent,
   envelopeOf,
@@ -47,6 +47,7 @@ export class ProjectorConsumer extends JetStreamBatchConsumer<EncodedEventRow> {
     health: HealthRegistry,
     @Inject(PROJECTOR_CONFIG) config: ProjectorConfig,
     events: ClickHouseEventsRepository,
+    private readonly progress: ProjectionProgress,
   ) {
     super(bus, messaging, health, {
       durable: 'projector',
@@ -90,6 +91,11 @@ export class ProjectorConsumer extends JetStreamBatchConsumer<EncodedEventRow> {
     );
     rowsProjected.inc({ result: 'inserted' }, inserted);
     rowsProjected.inc({ result: 'duplicate' }, batch.length - inserted);
+    // Every event of the batch is in ClickHouse now (inserted, or found there): searches may read them
+    // from ClickHouse instead of Postgres. The text form is fixed-width, so the greatest text is the newest.
+    let newest = '';
+    for (const d of batch) if (d.payload.receivedAt > newest) newest = d.payload.receivedAt;
+    if (newest !== '') await this.progress.advance(newest);
   }
 
   protected override classify(error: unknown): FailureKind {

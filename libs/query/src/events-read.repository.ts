@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EVENT_FIELDS, type ActionType, type EventDetail, type EventSummary, type UserItem } from '@audit/contracts';
 import { eventFilterSql, likePattern, type Cursor, type EventFilter } from '@audit/event-filter';
 import { Database } from '@audit/persistence';
+import { containsPattern, type UserLookup } from '@audit/search';
 
 export interface EventsPage {
   items: EventSummary[];
@@ -74,6 +75,50 @@ export class EventsReadRepository {
     return { items: items.map(toSummary), next: rows.length > limit && last ? { createdAt: last.cursorAt, id: last.id } : undefined };
   }
 
+  /**
+   * The page's rows by id, among the events of [from, to] (the ids' createdAt range, so only those months'
+   * partitions are read) that still match `filter` here: the system of record has the last word on what a
+   * search shows, whatever the projection still holds of a row redacted or erased since.
+   */
+  async summariesByIds(organizationId: string, filter: EventFilter, ids: readonly string[], from: Date, to: Date): Promise<Map<string, EventSummary>> {
+    if (ids.length === 0) return new Map();
+    const params: unknown[] = [];
+    const where = eventFilterSql(organizationId, filter, params);
+    params.push([...ids], from, to);
+    const n = params.length;
+    const rows = await this.db.read<SummaryRow>(
+      `SELECT ${SUMMARY_COLUMNS} FROM audit_trail_events a ${USER_JOIN}
+       WHERE ${where} AND a.id = ANY($${n - 2}::uuid[]) AND a."createdAt" >= $${n - 1} AND a."createdAt" <= $${n}`,
+      params,
+    );
+    return new Map(rows.map((r) => [r.id, toSummary(r)]));
+  }
+
+  /**
+   * The keyset positions of the newest `limit` events matching `filter` among those received after
+   * `receivedAfter`, after `after`: the part of a search the projector may not have written yet. The
+   * OFFSET 0 fence has the receipt bound (the BRIN index on "receivedAt") chosen first, rather than a walk
+   * of the organization's whole time index in the ORDER BY's order.
+   */
+  async recentKeys(organizationId: string, filter: EventFilter, receivedAfter: Date, limit: number, after?: Cursor): Promise<Cursor[]> {
+    const params: unknown[] = [];
+    let where = eventFilterSql(organizationId, filter, params);
+    params.push(receivedAfter);
+    where += ` AND a."receivedAt" > $${params.length}`;
+    if (after) {
+      params.push(after.createdAt, after.id);
+      where += ` AND (a."createdAt", a.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+    }
+    params.push(limit);
+    const rows = await this.db.read<{ id: string; createdAt: string }>(
+      `SELECT r.id, r."cursorAt" AS "createdAt" FROM (
+         SELECT a.id, a."createdAt", ${CURSOR_AT} AS "cursorAt" FROM audit_trail_events a WHERE ${where} OFFSET 0
+       ) r ORDER BY r."createdAt" DESC, r.id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows;
+  }
+
   async findOne(organizationId: string, id: string): Promise<EventDetail | null> {
     const rows = await this.db.read<SummaryRow & { organizationId: string; metadata: Record<string, unknown> }>(
       `SELECT ${SUMMARY_COLUMNS}, a."organizationId", a.metadata FROM audit_trail_events a ${USER_JOIN}
@@ -84,7 +129,19 @@ export class EventsReadRepository {
     return row ? { ...toSummary(row), organizationId: row.organizationId, metadata: row.metadata } : null;
   }
 
-  /** The organization's users whose id, email or name contains `q`, for the console's user filter; without `q`, the most recently added or changed. */
+  /**
+   * The ids of the organization's users a search's look-up names (at most `cap` + 1, so a caller can tell
+   * "more than cap"): those whose e-mail is one of the given (case-insensitively), or whose e-mail or
+   * name contains the text. The same conditions as the search's Postgres compilation (compilePostgres).
+   */
+  async userIdsFor(organizationId: string, lookup: UserLookup, cap: number): Promise<string[]> {
+    const [condition, value] =
+      lookup.kind === 'email' ? ['lower(email) = ANY($2::text[])', lookup.emails] : ['(email ILIKE $2 OR "userName" ILIKE $2)', containsPattern(lookup.text)];
+    const rows = await this.db.read<{ id: string }>(`SELECT id FROM users WHERE "organizationId" = $1 AND ${condition} LIMIT $3`, [organizationId, value, cap + 1]);
+    return rows.map((r) => r.id);
+  }
+
+    /** The organization's users whose id, email or name contains `q`, for the console's user filter; without `q`, the most recently added or changed. */
   async users(organizationId: string, q: string | undefined, limit: number): Promise<UserItem[]> {
     const params: unknown[] = [organizationId, limit];
     if (q === undefined) {

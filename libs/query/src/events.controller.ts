@@ -3,18 +3,24 @@ import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
 import { isUuid, type EventDetail, type EventSummary, type Page, type UserItem } from '@audit/contracts';
 import { AppError, QueryReader } from '@audit/platform';
 import { EventsReadRepository } from './events-read.repository';
+import { EventsSearch } from './events-search';
 import { pageBody, readPageRequest } from './page-request';
 
 /** `GET /v1/events`, `GET /v1/events/:id`, `GET /v1/users`: the caller's organization only (the token's `org`). */
 @Controller('v1')
 @UseGuards(AdminGuard)
 export class EventsController {
-  constructor(private readonly events: EventsReadRepository) {}
+  constructor(
+    private readonly events: EventsReadRepository,
+    private readonly search: EventsSearch,
+  ) {}
 
   @Get('events')
   async list(@Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal): Promise<Page<EventSummary>> {
     const { filter, limit, after } = readPageRequest(query);
-    return pageBody(await this.events.page(admin.organizationId, filter, limit, after));
+    // A search is served by ClickHouse (merged with what the projector has not written yet); the fixed filters alone by Postgres.
+    const page = filter.search ? this.search.page(admin.organizationId, filter, limit, after) : this.events.page(admin.organizationId, filter, limit, after);
+    return pageBody(await page);
   }
 
   @Get('events/:id')

@@ -5,13 +5,15 @@ import { ConsoleController } from './console.controller';
 import { EventsController } from './events.controller';
 import { EventsReadRepository } from './events-read.repository';
 import { ReadAuditModule } from '@audit/read-audit';
+import { ClickHouseModule } from '@audit/clickhouse';
 import { QUERY_CONFIG, readQueryConfig } from './config';
+import { EventsSearch } from './events-search';
 
-/** The query API over Postgres and the /audit console; administrators' reads are audited (ReadAuditModule). */
+/** The query API over Postgres (searches over ClickHouse) and the /audit console; administrators' reads are audited (ReadAuditModule). */
 @Module({
-  imports: [PersistenceModule, AuthModule, ReadAuditModule],
+  imports: [PersistenceModule, ClickHouseModule, AuthModule, ReadAuditModule],
   controllers: [EventsController, ConsoleController],
-  providers: [{ provide: QUERY_CONFIG, useFactory: () => readQueryConfig() }, EventsReadRepository],
-  exports: [EventsReadRepository],
+  providers: [{ provide: QUERY_CONFIG, useFactory: () => readQueryConfig() }, EventsReadRepository, EventsSearch],
+  exports: [EventsReadRepository, EventsSearch],
 })
 export class QueryModule {}

@@ -3,6 +3,7 @@ import { Retention1764460800000 } from './1764460800000-retention';
 import { ExportJobs1764547200000 } from './1764547200000-export-jobs';
 import { EventIdRegistry1764641400000 } from './1764641400000-event-id-registry';
 import { UsersByOrganization1764641500000 } from './1764641500000-users-by-organization';
+import { ReceivedAtBrin1764727800000 } from './1764727800000-received-at-brin';
 import { ExportFormat1764800000000 } from './1764800000000-export-format';
 
 /** Every migration, oldest first. Add a new one here after creating its file. */
@@ -12,5 +13,6 @@ export const MIGRATIONS = [
   ExportJobs1764547200000,
   EventIdRegistry1764641400000,
   UsersByOrganization1764641500000,
+  ReceivedAtBrin1764727800000,
   ExportFormat1764800000000,
 ];

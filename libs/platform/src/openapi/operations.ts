@@ -3,6 +3,16 @@ import { ref } from './schemas';
 
 type Operation = Record<string, unknown>;
 
+/** The query language (libs/search; the README's table), for GET /v1/events and the export request. */
+const SEARCH_DESCRIPTION =
+  'A search in the query language, ANDed with the other filters (not with `q`): qualifiers `action:` (types, comma lists, ' +
+  'groups such as `queries`, prefixes such as `query.*`), `user:` (id or e-mail), `ip:` (address or CIDR), `page:`, `query:`, ' +
+  '`resource:` (exact names), `created:` and `rt:` (with `>`, `>=`, `<`, `<=`, `a..b`, `*`; times also relative, `created:>-24h`), ' +
+  'free words and "quoted phrases" (case-insensitive, over page, query and resource names, the query text and the user\'s e-mail and name), ' +
+  '`-` to negate, `OR` between terms (tighter than the implicit AND), parentheses. A malformed search answers 400 naming the ' +
+  'character position, the term and what was expected; one that would read more than SEARCH_MAX_ROWS events answers 400, one ' +
+  'that runs longer than SEARCH_TIMEOUT 504, each with advice to narrow it. Served by ClickHouse, rows from Postgres.';
+
 const json = (schema: JsonSchema, example?: unknown): Record<string, unknown> => ({ 'application/json': { schema, ...(example === undefined ? {} : { example }) } });
 const ok = (description: string, schema: JsonSchema, example: unknown): Record<string, unknown> => ({ description, content: json(schema, example) });
 /** Every error answer has the one shape `#/components/schemas/Error`. */
@@ -68,6 +78,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
         ...['userId', 'pageName', 'queryName', 'resourceName', 'ipAddress'].map((name) => query(name, `Exactly this ${name}.`)),
         query('q', 'A case-insensitive substring of the page, query and resource names and of the query text.', { type: 'string', maxLength: 256 }),
         query('hideAuditReads', "`true` leaves out the log's own reads (PAGE_VIEW of page `audit`); exports and other actions stay.", { type: 'string', enum: ['true', 'false'], default: 'false' }),
+        query('search', SEARCH_DESCRIPTION, { type: 'string', maxLength: 1024 }),
         limit(50, 500),
         query('cursor', 'The previous page\'s `nextCursor`.'),
       ],
@@ -149,7 +160,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       summary: 'Start a CSV export of the events matching the filters',
       description: 'Records a PAGE_EXPORT event.',
       security: ADMIN,
-      requestBody: { required: true, content: json(ref('ExportRequest'), { from: '2026-02-01T00:00:00.000Z', to: AT, actionType: ['LOGIN', 'LOGOUT'] }) },
+      requestBody: { required: true, content: json(ref('ExportRequest'), { from: '2026-02-01T00:00:00.000Z', to: AT, actionType: ['LOGIN', 'LOGOUT'], search: '-user:bot@example.com ip:10.0.0.0/8' }) },
       responses: { '202': ok('The job.', ref('ExportAccepted'), { id: EVENT_ID, status: 'pending' }), '400': badRequest, ...adminRefusals, '503': busDown },
     },
     get: {

@@ -94,6 +94,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
       q: { type: 'string', maxLength: 256 },
       hideAuditReads: { type: 'string', enum: ['true', 'false'] },
       format: { type: 'string', enum: ['csv', 'jsonl'], default: 'csv', description: 'CSV with a header, or JSON lines; newest event first, the user\'s e-mail and name beside userId.' },
+      search: { type: 'string', maxLength: 1024, description: 'A search in the query language, as the `search` parameter of GET /v1/events.' },
     },
   },
   ExportAccepted: object({ id: { type: 'string', format: 'uuid' }, status: { type: 'string', enum: ['pending'] } }),

@@ -1,0 +1,256 @@
+/**
+ * npm run bench:search — searches of GET /v1/events?search= over a large data set, beside the same
+ * query sent straight to ClickHouse and today's Postgres path (the page SQL with the search compiled for
+ * Postgres), in one run on this machine:
+ *
+ *  1. generates BENCH_ROWS events (default 1,000,000; the generator of bench:analytics: 90 days, 50
+ *     organizations, Zipf-skewed, so the largest holds about a fifth) into a fresh Postgres database, then
+ *     copies them into an embedded ClickHouse (bench/search-clickhouse-load.ts, a child process: chDB binds
+ *     its directory to one process) and records the projector's high-water mark;
+ *  2. starts the query app on both and, for the largest organization, times pages 1 and 5 (reached through
+ *     nextCursor) of: no filter, one action type, one user (by e-mail), a CIDR, free text matching many,
+ *     free text matching nothing, a 1-year window and a 24-hour window — over HTTP (token, parsing, the
+ *     user look-up, ClickHouse, the merge read and the rows from Postgres, JSON, the PAGE_VIEW the read
+ *     records) interleaved with the Postgres path;
+ *  3. stops the app and times the very same ClickHouse statements (projectedKeysQuery) directly;
+ *  4. prints p50/p95 of the three with the targets (API p95 ≤ 150 ms and ≤ 1.5 × direct ClickHouse).
+ *
+ * BENCH_REPS (30, after 3 warm-ups) sets the repetitions, BENCH_SEED the data set; BENCH_QUIET_MAX_S (300) how long
+ * to wait for a quiet machine before timing.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { createClient } from '@clickhouse/client';
+import { readAuthConfig, TokensService } from '@audit/auth';
+import { createDataSource, Database, readPersistenceConfig, runMigrations } from '@audit/persistence';
+import { HealthRegistry } from '@audit/platform';
+import { eventFilterNode } from '@audit/event-filter';
+import { EventsReadRepository, pageSql, projectedKeysQuery, readPageRequest, readQueryConfig, resolveUsers } from '@audit/query';
+import { createTestDatabase, startService, startTestNats, WORKSPACE_ROOT, type RunningService } from '@audit/testing';
+import { createDataset } from './analytics-data';
+import { percentile, waitForQuietMachine } from './cpu';
+import { getJson } from './http-sampler';
+import { createPartitions, loadPostgres } from './postgres-load';
+import { progress } from './progress';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const SEED = Number(process.env.BENCH_SEED ?? 20_260_301);
+const DAYS = 90;
+const ORGS = 50;
+const WARMUPS = 3;
+const REPS = Number(process.env.BENCH_REPS ?? 30);
+const PAGE = 50;
+const SECRET = 'bench-search-secret-bench-search-secret-01';
+
+interface Case {
+  label: string;
+  search: string;
+}
+
+interface Timing {
+  label: string;
+  page: 1 | 5;
+  search: string;
+  cursor?: string;
+  rows: number;
+  api: number[];
+  pg: number[];
+  ch: number[];
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
+
+async function main(): Promise<void> {
+  const end = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+  const dataset = createDataset({ rows: ROWS, days: DAYS, orgs: ORGS, seed: SEED, end });
+  progress(`data set: ${ROWS} rows, ${DAYS} days up to ${end.toISOString()}, ${ORGS} organizations, seed ${SEED}`);
+  const nats = await startTestNats();
+  const db = await createTestDatabase('audit_bench_search');
+  const chPath = mkdtempSync(path.join(tmpdir(), 'audit-bench-search-ch-'));
+  let service: RunningService | undefined;
+  const cleanup = async (): Promise<void> => {
+    await service?.stop();
+    await db.drop().catch((error: unknown) => console.error('drop failed', error));
+    await nats.destroy();
+    rmSync(chPath, { recursive: true, force: true });
+  };
+  try {
+    const ds = createDataSource(db.url);
+    await ds.initialize();
+    await runMigrations(ds);
+    await ds.destroy();
+    await createPartitions(db.url, dataset.start, end);
+    const load = await loadPostgres(db.url, dataset, progress);
+    const [org, orgRows] = [...load.byOrg.entries()].sort((a, b) => b[1] - a[1])[0];
+    progress(`Postgres: ${load.rows} rows in ${load.seconds.toFixed(0)} s; largest organization ${org} with ${orgRows} rows; loading ClickHouse`);
+    const chLoad = await runLoader(db.url, chPath);
+    progress(`ClickHouse: ${chLoad}`);
+
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    await pg.query(`SET statement_timeout = '60s'`);
+    const cases = await chooseCases(pg, org);
+    service = await startService('query', { DATABASE_URL: db.url, NATS_URL: nats.url, AUTH_JWT_SECRET: SECRET, CLICKHOUSE_PATH: chPath, LOG_LEVEL: 'warn' }, 180_000);
+    const token = await new TokensService(readAuthConfig({ AUTH_JWT_SECRET: SECRET })).sign({ organizationId: org, role: 'admin', userId: 'bench-admin' }, 3600);
+    const settled = await waitForQuietMachine(0.15, 3, Number(process.env.BENCH_QUIET_MAX_S ?? 300));
+    progress(`the machine was ${settled.quiet ? 'quiet' : 'still busy'} after ${settled.waited.toFixed(1)} s`);
+    const timings: Timing[] = [];
+    for (const c of cases) {
+      for (const page of [1, 5] as const) {
+        const cursor = page === 1 ? undefined : await cursorOfPage(service.url, token, c.search, page);
+        if (page === 5 && cursor === undefined) continue;
+        timings.push(await measureApiAndPostgres(service.url, token, pg, org, c, page, cursor));
+        progress(`${c.label}, page ${page}: API and Postgres done`);
+      }
+    }
+    await pg.end();
+    await service.stop();
+    service = undefined;
+    await measureClickHouse(db.url, chPath, org, timings);
+    report(org, orgRows, load.rows, chLoad, timings);
+  } finally {
+    await cleanup();
+  }
+}
+
+async function runLoader(databaseUrl: string, chPath: string): Promise<string> {
+  const child = spawn(process.execPath, [path.join(WORKSPACE_ROOT, 'scripts/run.js'), 'bench/search-clickhouse-load.ts'], {
+    cwd: WORKSPACE_ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl, CLICKHOUSE_PATH: chPath },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const m = /loaded (\d+) ([\d.]+)/.exec(out);
+  if (code !== 0 || !m) throw new Error(`the ClickHouse loader exited with ${code}: ${out}`);
+  return `${m[1]} rows copied from Postgres in ${m[2]} s`;
+}
+
+/** Searches with real answers for the organization. */
+async function chooseCases(pg: Client, org: string): Promise<Case[]> {
+  const types = await pg.query<{ actionType: string; n: string }>(`SELECT "actionType", count(*) AS n FROM audit_trail_events WHERE "organizationId" = $1 GROUP BY 1 ORDER BY 2 DESC`, [org]);
+  const users = await pg.query<{ email: string; n: string }>(
+    `SELECT u.email, count(*) AS n FROM audit_trail_events a JOIN users u ON u.id = a."userId" AND u."organizationId" = a."organizationId"
+      WHERE a."organizationId" = $1 GROUP BY 1 ORDER BY 2 DESC`,
+    [org],
+  );
+  const paged = users.rows.filter((u) => Number(u.n) > 5 * PAGE);
+  const user = paged[Math.floor(paged.length / 2)] ?? users.rows[0];
+  const ip = await pg.query<{ ip: string }>(`SELECT "ipAddress" AS ip FROM audit_trail_events WHERE "organizationId" = $1 AND "ipAddress" LIKE '%.%.%.%' LIMIT 1`, [org]);
+  const cidr = `${ip.rows[0].ip.split('.').slice(0, 3).join('.')}.0/24`;
+  const term = await pg.query<{ term: string }>(
+    `SELECT substring(metadata->>'query' from 'from ([a-z_]+)') AS term FROM audit_trail_events WHERE "organizationId" = $1 AND "actionType" = 'QUERY_RUN' AND metadata ? 'query' LIMIT 1`,
+    [org],
+  );
+  const type = types.rows[Math.min(2, types.rows.length - 1)];
+  return [
+    { label: '(a) no filter', search: 'created:>2000-01-01' },
+    { label: `(b) one action (${type.actionType})`, search: `action:${type.actionType}` },
+    { label: `(c) one user (${user.n} events)`, search: `user:${user.email}` },
+    { label: `(d) a CIDR (${cidr})`, search: `ip:${cidr}` },
+    { label: '(e) free text matching many', search: term.rows[0]?.term ?? 'payments' },
+    { label: '(f) free text matching nothing', search: 'zqxjkvnothing' },
+    { label: '(g) a 1-year window', search: 'created:>-365d' },
+    { label: '(h) a 24-hour window', search: 'created:-3d..-2d' },
+  ];
+}
+
+const qs = (search: string, cursor?: string): string => new URLSearchParams({ search, limit: String(PAGE), ...(cursor ? { cursor } : {}) }).toString();
+
+async function apiPage(base: string, token: string, search: string, cursor?: string): Promise<{ items: unknown[]; nextCursor?: string }> {
+  return (await getJson(`${base}/v1/events?${qs(search, cursor)}`, { authorization: `Bearer ${token}` }, agent)) as { items: unknown[]; nextCursor?: string };
+}
+
+async function cursorOfPage(base: string, token: string, search: string, page: number): Promise<string | undefined> {
+  let cursor: string | undefined;
+  for (let i = 1; i < page; i++) {
+    cursor = (await apiPage(base, token, search, cursor)).nextCursor;
+    if (!cursor) return undefined;
+  }
+  return cursor;
+}
+
+/** The API and today's Postgres path (the page SQL, the search compiled for Postgres), interleaved. */
+async function measureApiAndPostgres(base: string, token: string, pg: Client, org: string, c: Case, page: 1 | 5, cursor?: string): Promise<Timing> {
+  const { filter, limit, after } = readPageRequest({ search: c.search, limit: String(PAGE), ...(cursor ? { cursor } : {}) });
+  const { sql, params } = pageSql(org, filter, limit, after);
+  const api: number[] = [];
+  const direct: number[] = [];
+  let rows = 0;
+  for (let i = 0; i < WARMUPS + REPS; i++) {
+    let t = performance.now();
+    const body = await apiPage(base, token, c.search, cursor);
+    const apiMs = performance.now() - t;
+    t = performance.now();
+    const result = await pg.query(sql, params);
+    const pgMs = performance.now() - t;
+    if (i >= WARMUPS) {
+      api.push(apiMs);
+      direct.push(pgMs);
+    }
+    rows = body.items.length;
+    if (Math.min(result.rows.length, PAGE) !== rows) throw new Error(`${c.label} page ${page}: the API gave ${rows} rows, Postgres ${result.rows.length}`);
+  }
+  return { label: c.label, page, search: c.search, cursor, rows, api, pg: direct, ch: [] };
+}
+
+/** The same ClickHouse statements the API ran (users resolved the same way), straight to chDB. */
+async function measureClickHouse(databaseUrl: string, chPath: string, org: string, timings: Timing[]): Promise<void> {
+  const { createChdbConnection } = await import('chdb/connection');
+  const client = createClient({ connection: createChdbConnection({ path: chPath }) } as unknown as Parameters<typeof createClient>[0]);
+  await client.command({ query: 'USE audit' });
+  const database = new Database(readPersistenceConfig({ DATABASE_URL: databaseUrl }), new HealthRegistry());
+  await database.onModuleInit();
+  const config = readQueryConfig({});
+  const reads = new EventsReadRepository(database);
+  try {
+    for (const t of timings) {
+      const { filter, after } = readPageRequest({ search: t.search, limit: String(PAGE), ...(t.cursor ? { cursor: t.cursor } : {}) });
+      const node = eventFilterNode(filter);
+      const users = await resolveUsers(reads, org, node);
+      const { query, params } = projectedKeysQuery(org, node, users, PAGE + 1, after, config);
+      for (let i = 0; i < WARMUPS + REPS; i++) {
+        const start = performance.now();
+        const result = await client.query({ query, query_params: params, format: 'JSONEachRow' });
+        await result.json();
+        if (i >= WARMUPS) t.ch.push(performance.now() - start);
+      }
+      progress(`${t.label}, page ${t.page}: ClickHouse done`);
+    }
+  } finally {
+    await database.onApplicationShutdown();
+    await client.close();
+  }
+}
+
+function report(org: string, orgRows: number, rows: number, chLoad: string, timings: Timing[]): void {
+  const ms = (x: number): string => x.toFixed(1).padStart(8);
+  const out: string[] = [''];
+  out.push(`bench:search — scale: ${rows} events (largest organization ${org}: ${orgRows}); ClickHouse: embedded chDB, ${chLoad}`);
+  out.push(`${REPS} repetitions after ${WARMUPS} warm-ups, ${PAGE} rows a page; API and Postgres interleaved, ClickHouse after the app stopped (one chDB process per directory)`);
+  out.push('API: GET /v1/events?search= of the query app (token, parsing, users looked up in Postgres, ClickHouse positions, the merge read of what the projector has not written, rows from Postgres by id, JSON, the PAGE_VIEW it records)');
+  out.push('ClickHouse: the same positions statement (projectedKeysQuery) sent straight to chDB; Postgres: today\'s path, the page SQL with the search compiled for Postgres');
+  out.push('');
+  out.push(`${'case'.padEnd(40)} page rows  API p50  API p95   CH p50   CH p95   PG p50   PG p95  API÷CH p95  target (API p95 ≤ 150 ms, ≤ 1.5× CH)`);
+  for (const t of timings) {
+    const [a, c, p] = [sorted(t.api), sorted(t.ch), sorted(t.pg)];
+    const a95 = percentile(a, 95);
+    const c95 = percentile(c, 95);
+    const verdict = a95 <= 150 && a95 <= 1.5 * c95 ? 'met' : a95 <= 150 ? 'MISSED (ratio)' : 'MISSED';
+    out.push(
+      `${t.label.slice(0, 40).padEnd(40)} ${String(t.page).padStart(4)} ${String(t.rows).padStart(4)} ${ms(percentile(a, 50))} ${ms(a95)} ${ms(percentile(c, 50))} ${ms(c95)} ${ms(percentile(p, 50))} ${ms(percentile(p, 95))} ${(a95 / c95).toFixed(2).padStart(11)}  ${verdict}`,
+    );
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

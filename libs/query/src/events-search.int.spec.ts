@@ -1,0 +1,317 @@
+import { Logger } from '@nestjs/common';
+import { ClickHouseEventsRepository, ProjectionProgress, toClickHouseRow, toClickHouseTime, type ClickHouse } from '@audit/clickhouse';
+import { migrateClickHouse } from '@audit/clickhouse';
+import { ACTION_TYPES, type AuditEvent } from '@audit/contracts';
+import { AuditEventsWriteRepository, Database, readPersistenceConfig } from '@audit/persistence';
+import { AppError, HealthRegistry } from '@audit/platform';
+import { matches, type SearchableEvent } from '@audit/search';
+import { createTestDatabase, testClickHouseEnv, type TestClickHouse, type TestDatabase } from '@audit/testing';
+import { readQueryConfig, type QueryConfig } from './config';
+import type { Cursor } from '@audit/event-filter';
+import { eventFilterNode, eventFilterSql, readSearch, type EventFilter } from '@audit/event-filter';
+import { EventsReadRepository } from './events-read.repository';
+import { EventsSearch } from './events-search';
+
+jest.setTimeout(120_000);
+Logger.overrideLogger(['error']);
+
+const ORG = 'acme_s';
+const OTHER = 'globex_s';
+const NOW = new Date('2026-06-15T12:00:00.000Z');
+const MARGIN_MS = 60_000;
+
+/** A small deterministic generator (mulberry32), so a failure replays. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const USERS = [
+  { id: 'u-ada', email: 'Ada@Example.com', userName: 'Ada Lovelace' },
+  { id: 'u-bob', email: 'bob@example.com', userName: 'Bob' },
+  { id: 'u-bot', email: 'bot@x.io', userName: 'Release Bot' },
+  { id: 'u-eve', email: 'eve@corp.io', userName: 'Eve 50%_off' },
+];
+const PAGES = ['Sales', 'Sales report', 'Admin', 'Revenue 100%', 'under_score', null];
+const QUERIES = ['getOrders', 'revenueByRegion', 'listUsers', null];
+const RESOURCES = ['pg-main', 'pg-replica', 'stripe', null];
+const IPS = ['10.1.2.3', '10.200.0.9', '192.168.7.1', '2001:db8::7', '2001:db9::1', '::1', null];
+const TEXTS = ['select * from orders where total > 100', 'SELECT region, sum(amount) FROM revenue', 'update users set x = 1', 'select 1 -- 50%_done'];
+
+let serial = 0;
+/** The n-th event of the data set: every field varies, several share a createdAt (the id breaks the tie). */
+function makeEvent(rnd: () => number, organizationId: string, receivedAt: Date, overrides: Partial<AuditEvent> = {}): AuditEvent {
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)];
+  serial++;
+  const hex = serial.toString(16).padStart(12, '0');
+  const user = rnd() < 0.85 ? pick(USERS) : null;
+  // A user id with no users row at all, now and then.
+  const userId = user ? user.id : rnd() < 0.5 ? 'u-ghost' : null;
+  const queryText = rnd() < 0.7 ? pick(TEXTS) : undefined;
+  const metadata: Record<string, unknown> = queryText !== undefined ? { query: queryText, parameters: { n: serial } } : rnd() < 0.5 ? { query: 42 } : { n: serial };
+  // Whole seconds over about two years, so ties on createdAt happen.
+  const createdAt = new Date(NOW.getTime() - Math.floor(rnd() * 700) * 86_400_000 - Math.floor(rnd() * 3) * 1000);
+  return {
+    schemaVersion: 1,
+    id: `${(serial * 2654435761 % 0xffffffff).toString(16).padStart(8, '0')}-0000-4000-8000-${hex}`,
+    organizationId,
+    actionType: pick(ACTION_TYPES),
+    userId,
+    user: user ? { email: user.email, userName: user.userName } : null,
+    ipAddress: pick(IPS),
+    responseTimeMs: rnd() < 0.8 ? Math.floor(rnd() * 2000) : null,
+    pageName: pick(PAGES),
+    queryName: pick(QUERIES),
+    resourceName: pick(RESOURCES),
+    metadata,
+    createdAt: createdAt.toISOString(),
+    receivedAt: receivedAt.toISOString(),
+    ...overrides,
+  } as AuditEvent;
+}
+
+/** The queries of the equivalence check: every qualifier, operator and combination the language has. */
+const CORPUS = [
+  '',
+  'action:QUERY_RUN',
+  'action:query.*,login',
+  'action:authentication',
+  '-action:page_*',
+  'user:u-ada',
+  'user:ada@example.com',
+  'user:ADA@EXAMPLE.COM,u-bob',
+  '-user:bot@x.io',
+  'user:u-ghost',
+  'ip:10.0.0.0/8',
+  'ip:10.1.2.3',
+  'ip:2001:db8::/32',
+  '-ip:10.0.0.0/8',
+  'ip:0.0.0.0/0,::/0',
+  'page:Sales',
+  'page:"Sales report",Admin',
+  'query:getOrders resource:pg-main',
+  'resource:pg-main,stripe -query:listUsers',
+  'created:>2026-01-01',
+  'created:2025-06-01..2025-12-31',
+  'created:<=2025-03-01',
+  'created:>-30d',
+  'created:-90d..-30d',
+  'rt:>1000',
+  'rt:100..500',
+  '-rt:<1500',
+  'sales',
+  '"sales report"',
+  'revenue',
+  'ORDERS',
+  '50%_',
+  '"100%"',
+  'under_score',
+  'lovelace',
+  'example.com',
+  'release',
+  'nothing-matches-this',
+  'action:LOGIN OR user:u-bot',
+  'revenue OR stripe rt:>200',
+  '(user:u-ada OR user:u-bob) -(action:login OR action:logout) created:>2025-01-01',
+  '-(ip:10.0.0.0/8 OR rt:>1000)',
+  'select -update',
+];
+
+/** The organization's events from Postgres as the reference sees them (the user row of the same organization). */
+async function referenceEvents(db: Database, organizationId: string): Promise<Array<SearchableEvent & { id: string; key: string }>> {
+  const rows = await db.read<Record<string, unknown>>(
+    `SELECT a.id, a."actionType", a."userId", u.email, u."userName", a."ipAddress", a."responseTimeMs", a."pageName", a."queryName",
+            a."resourceName", a.metadata, (extract(epoch from a."createdAt") * 1000)::bigint AS ms,
+            to_char(a."createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS key
+       FROM audit_trail_events a LEFT JOIN users u ON u.id = a."userId" AND u."organizationId" = a."organizationId"
+      WHERE a."organizationId" = $1`,
+    [organizationId],
+  );
+  return rows.map((r) => {
+    const metadata = r.metadata as Record<string, unknown>;
+    return {
+      id: r.id as string,
+      key: `${r.key as string}|${r.id as string}`,
+      actionType: r.actionType as string,
+      userId: r.userId as string | null,
+      userEmail: r.email as string | null,
+      userName: r.userName as string | null,
+      ipAddress: r.ipAddress as string | null,
+      responseTimeMs: r.responseTimeMs as number | null,
+      pageName: r.pageName as string | null,
+      queryName: r.queryName as string | null,
+      resourceName: r.resourceName as string | null,
+      queryText: typeof metadata.query === 'string' ? metadata.query : null,
+      createdAt: Number(r.ms),
+    };
+  });
+}
+
+/** What the reference evaluator says a filter holds, newest first. */
+async function expectedIds(db: Database, filter: EventFilter): Promise<string[]> {
+  const node = eventFilterNode(filter);
+  return (await referenceEvents(db, ORG))
+    .filter((e) => matches(node, e))
+    .sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0))
+    .map((e) => e.id);
+}
+
+/** The ids plain Postgres returns for the filter (the search compiled for Postgres), newest first. */
+async function postgresIds(db: Database, filter: EventFilter): Promise<string[]> {
+  const params: unknown[] = [];
+  const where = eventFilterSql(ORG, filter, params);
+  const rows = await db.read<{ id: string }>(`SELECT a.id FROM audit_trail_events a WHERE ${where} ORDER BY a."createdAt" DESC, a.id DESC`, params);
+  return rows.map((r) => r.id);
+}
+
+describe('search: ClickHouse path against the Postgres reference (real Postgres, embedded chDB)', () => {
+  let pg: TestDatabase;
+  let ch: TestClickHouse;
+  let db: Database;
+  let writer: AuditEventsWriteRepository;
+  let projection: ClickHouseEventsRepository;
+  let progress: ProjectionProgress;
+  let reads: EventsReadRepository;
+  let config: QueryConfig;
+  let search: EventsSearch;
+  let clickhouse: ClickHouse;
+  const rnd = random(17);
+  let clock = NOW.getTime() - 3_600_000;
+
+  /** Events received now, stored in Postgres (the writer) and, when `project`, in ClickHouse (the projector). */
+  async function arrive(count: number, project: boolean, organizationId = ORG, overrides: Partial<AuditEvent> = {}): Promise<AuditEvent[]> {
+    const events = Array.from({ length: count }, () => makeEvent(rnd, organizationId, new Date((clock += 7)), overrides));
+    await writer.writeBatch(events);
+    if (project) await projectEvents(events);
+    return events;
+  }
+
+  async function projectEvents(events: readonly AuditEvent[]): Promise<void> {
+    await projection.insertNew(events.map(toClickHouseRow));
+    const newest = events.reduce((max, e) => (e.receivedAt > max ? e.receivedAt : max), '');
+    await progress.advance(toClickHouseTime(newest));
+  }
+
+  async function allPages(filter: EventFilter, limit: number, between?: (page: number) => Promise<void>): Promise<string[]> {
+    const ids: string[] = [];
+    let after: Cursor | undefined;
+    for (let page = 0; page < 1000; page++) {
+      const result = await search.page(ORG, filter, limit, after);
+      ids.push(...result.items.map((i) => i.id));
+      if (!result.next) return ids;
+      after = result.next;
+      await between?.(page);
+    }
+    throw new Error('no last page after 1000 pages');
+  }
+
+  const filterOf = (text: string, fixed: Partial<EventFilter> = {}): EventFilter => ({ actionTypes: [], ...fixed, search: readSearch(text, NOW) });
+
+  beforeAll(async () => {
+    pg = await createTestDatabase('query_search');
+    db = new Database(readPersistenceConfig({ DATABASE_URL: pg.url }), new HealthRegistry());
+    await db.onModuleInit();
+    writer = new AuditEventsWriteRepository(db);
+    reads = new EventsReadRepository(db);
+    ch = testClickHouseEnv();
+    const client = await ch.client();
+    await migrateClickHouse(client);
+    // The service's ClickHouse is this test's chDB session: the same client the service would open.
+    clickhouse = { client, insertSettings: {}, mode: 'embedded' } as unknown as ClickHouse;
+    projection = new ClickHouseEventsRepository(clickhouse);
+    progress = new ProjectionProgress(clickhouse);
+    config = { ...readQueryConfig({}), searchFreshnessMarginMs: MARGIN_MS };
+    search = new EventsSearch(clickhouse, progress, reads, config);
+
+    // Most events are projected; the newest are still Postgres' alone (received after the mark).
+    await arrive(360, true);
+    await arrive(40, true, OTHER);
+    // Ada changes her e-mail: Postgres' users row says the new one, the projection holds both spellings.
+    await arrive(20, true, ORG, { userId: 'u-ada', user: { email: 'ada@example.com', userName: 'Ada Lovelace' } });
+    // Past the margin ahead of the mark: in Postgres only, so only the merge finds them.
+    clock += MARGIN_MS * 2;
+    await arrive(60, false);
+  });
+
+  afterAll(async () => {
+    await db?.onApplicationShutdown();
+    await pg?.drop();
+    await ch?.drop();
+  });
+
+  it('holds events both projected and not yet projected', async () => {
+    const [{ n }] = await ch.query<{ n: number }>(`SELECT count() AS n FROM audit_events WHERE organizationId = {org:String}`, { org: ORG });
+    expect(n).toBe(380);
+    expect(await postgresIds(db, { actionTypes: [] })).toHaveLength(440);
+  });
+
+  it.each(CORPUS.map((q) => [q]))('%j: ClickHouse + merge returns exactly the reference evaluation, in order, page by page', async (text) => {
+    const filter = filterOf(text);
+    const expected = await expectedIds(db, filter);
+    // The Postgres compilation is the same set as the evaluator's (a plain Postgres evaluation of the query).
+    expect(await postgresIds(db, filter)).toEqual(expected);
+    expect(await allPages(filter, 23)).toEqual(expected);
+  });
+
+  it('ANDs the fixed parameters with the search', async () => {
+    const filter = filterOf('-user:u-bot', { from: new Date('2025-09-01T00:00:00Z'), to: new Date('2026-03-01T00:00:00Z'), actionTypes: ['QUERY_RUN', 'LOGIN', 'PAGE_VIEW'], pageName: 'Sales' });
+    const expected = await expectedIds(db, filter);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(await allPages(filter, 5)).toEqual(expected);
+  });
+
+  it('keeps keyset cursors exact while events arrive and the projector catches up between pages', async () => {
+    const filter = filterOf('created:>2025-01-01 -rt:>1900');
+    const before = new Set(await expectedIds(db, filter));
+    let pending: AuditEvent[] = [];
+    const seen = await allPages(filter, 17, async (page) => {
+      // The projector writes what was pending, new events arrive in Postgres only, and one lands within
+      // the margin before the new mark without being projected (committed out of order).
+      if (pending.length > 0) await projectEvents(pending);
+      pending = await arrive(9, false);
+      if (page % 3 === 0) {
+        const [late] = await arrive(1, false);
+        await projectEvents(await arrive(3, false));
+        pending.push(late);
+      }
+    });
+    expect(new Set(seen).size).toBe(seen.length);
+    const now = await expectedIds(db, filter);
+    // Every event that matched at the start was returned, and whatever was returned matches now, in order.
+    for (const id of before) expect(seen).toContain(id);
+    expect(now.filter((id) => seen.includes(id))).toEqual(seen);
+  });
+
+  it('shows what Postgres holds now: a row changed or removed there since it was projected is not returned', async () => {
+    const [changed, removed] = await arrive(2, true, ORG, { pageName: 'Quarterly', userId: 'u-bob', user: { email: 'bob@example.com', userName: 'Bob' } });
+    expect((await allPages(filterOf('page:Quarterly'), 10)).sort()).toEqual([changed.id, removed.id].sort());
+    await db.read(`UPDATE audit_trail_events SET "pageName" = 'Redacted' WHERE id = $1`, [changed.id]);
+    await db.read(`DELETE FROM audit_trail_events WHERE id = $1`, [removed.id]);
+    expect(await allPages(filterOf('page:Quarterly'), 10)).toEqual([]);
+    expect(await allPages(filterOf('page:Redacted'), 10)).toEqual([changed.id]);
+  });
+
+  it('never reads another organization', async () => {
+    const ids = new Set(await postgresIds(db, { actionTypes: [] }));
+    for (const id of await allPages(filterOf(''), 200)) expect(ids.has(id)).toBe(true);
+  });
+
+  it('answers 400 with advice past SEARCH_MAX_ROWS instead of scanning', async () => {
+    const bounded = new EventsSearch(clickhouse, progress, reads, { ...config, searchMaxRows: 10 });
+    const error = await bounded.page(ORG, filterOf('-action:LOGIN'), 10).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/more than 10 events \(SEARCH_MAX_ROWS\): narrow it with created:/) });
+  });
+
+  it('answers 400 when a free text stands for more users than a search may name', async () => {
+    const many = Array.from({ length: 1001 }, (_, i) => `('${ORG}', 'bulk-${i}', 'bulk${i}@many.io', 'Bulk ${i}', now(), now())`).join(',');
+    await db.read(`INSERT INTO users ("organizationId", id, email, "userName", "createdAt", "updatedAt") VALUES ${many}`, []);
+    const error = await search.page(ORG, filterOf('many.io'), 10).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/matches more than 1000 users/) });
+  });
+});

@@ -1,0 +1,148 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ClickHouse, ProjectionProgress } from '@audit/clickhouse';
+import { AppError } from '@audit/platform';
+import { compileClickHouse, lookupKey, userLookups, type ResolvedUsers, type SearchNode, type UserLookup } from '@audit/search';
+import { QUERY_CONFIG, type QueryConfig } from './config';
+import type { Cursor } from '@audit/event-filter';
+import { eventFilterNode, type EventFilter } from '@audit/event-filter';
+import { EventsReadRepository, type EventsPage } from './events-read.repository';
+
+/** Most users one look-up of a search may stand for (a short free text can match half the directory). */
+export const MAX_USERS_PER_LOOKUP = 1000;
+
+/** `2026-11-29 05:00:00.123456` (UTC): the keyset position's instant, as both stores' keys compare. */
+function instantOf(cursor: Cursor): string {
+  const [seconds, fraction = ''] = cursor.createdAt.replace(/\+00$/, '').split('.');
+  return `${seconds}.${fraction.padEnd(6, '0')}`;
+}
+const msOf = (cursor: Cursor): number => Date.parse(`${instantOf(cursor).slice(0, 23).replace(' ', 'T')}Z`);
+
+/** Newest first, as the API orders events: createdAt, then the id's text (a UUID's byte order in Postgres). */
+export function compareKeys(a: Cursor, b: Cursor): number {
+  const [x, y] = [instantOf(a), instantOf(b)];
+  if (x !== y) return x > y ? -1 : 1;
+  return a.id === b.id ? 0 : a.id > b.id ? -1 : 1;
+}
+
+/** The first `count` distinct positions of both lists, newest first. */
+export function mergeKeys(a: readonly Cursor[], b: readonly Cursor[], count: number): Cursor[] {
+  const byId = new Map<string, Cursor>();
+  for (const key of [...a, ...b]) byId.set(key.id, key);
+  return [...byId.values()].sort(compareKeys).slice(0, count);
+}
+
+/**
+ * A page of `GET /v1/events?search=`: the ids and sort keys from ClickHouse, merged with the events
+ * Postgres received after the projector's high-water mark (less SEARCH_FRESHNESS_MARGIN), then the rows
+ * from Postgres by id, re-checked against the filter there. So a search never misses an event Postgres
+ * has, shows only what the system of record holds now, and keyset cursors hold across the merge (both
+ * sides are read after the same position; an event found on both sides counts once).
+ */
+@Injectable()
+export class EventsSearch {
+  constructor(
+    private readonly ch: ClickHouse,
+    private readonly progress: ProjectionProgress,
+    private readonly events: EventsReadRepository,
+    @Inject(QUERY_CONFIG) private readonly config: QueryConfig,
+  ) {}
+
+  async page(organizationId: string, filter: EventFilter, limit: number, after?: Cursor): Promise<EventsPage> {
+    const node = eventFilterNode(filter);
+    // The mark is read before either side: whatever is projected after it is in ClickHouse, whatever is not
+    // was received after it. The user look-up (Postgres) meanwhile, and then both sides at once.
+    const [mark, users] = await Promise.all([this.progress.watermark(), resolveUsers(this.events, organizationId, node)]);
+    // Nothing was ever projected: every event is still Postgres' alone.
+    if (mark === null) return this.events.page(organizationId, filter, limit, after);
+    const [projected, recent] = await Promise.all([
+      this.projectedKeys(organizationId, node, users, limit + 1, after),
+      this.events.recentKeys(organizationId, filter, new Date(mark - this.config.searchFreshnessMarginMs), limit + 1, after),
+    ]);
+    const merged = mergeKeys(projected, recent, limit + 1);
+    const keys = merged.slice(0, limit);
+    if (keys.length === 0) return { items: [] };
+    const times = keys.map(msOf);
+    const rows = await this.events.summariesByIds(
+      organizationId,
+      filter,
+      keys.map((k) => k.id),
+      new Date(Math.min(...times)),
+      new Date(Math.max(...times) + 1),
+    );
+    return { items: keys.flatMap((k) => rows.get(k.id) ?? []), next: merged.length > limit ? keys[keys.length - 1] : undefined };
+  }
+
+  /** The newest `count` positions ClickHouse holds after `after`, bounded in rows read and in time. */
+  private async projectedKeys(organizationId: string, node: SearchNode, users: ResolvedUsers, count: number, after?: Cursor): Promise<Cursor[]> {
+    const { query, params } = projectedKeysQuery(organizationId, node, users, count, after, this.config);
+    try {
+      const result = await this.ch.client.query({ query, query_params: params, format: 'JSONEachRow' });
+      return (await result.json<{ i: string; c: string }>()).map((r) => ({ id: r.i, createdAt: `${r.c.padEnd(23, '0')}000+00` }));
+    } catch (error) {
+      throw searchLimitError(error, this.config) ?? error;
+    }
+  }
+}
+
+/**
+ * The ClickHouse statement of a search page's positions (exported for the benchmark, which runs the very
+ * same statement directly): ids and createdAt, newest first, after `after`, with the bounds in its SETTINGS.
+ */
+export function projectedKeysQuery(
+  organizationId: string,
+  node: SearchNode,
+  users: ResolvedUsers,
+  count: number,
+  after: Cursor | undefined,
+  config: Pick<QueryConfig, 'searchMaxRows' | 'searchTimeoutMs'>,
+): { query: string; params: Record<string, unknown> } {
+  const condition = compileClickHouse(node, users);
+  const params: Record<string, unknown> = { ...condition.params, org: organizationId, count };
+  let keyset = '';
+  if (after) {
+    params.afterAt = instantOf(after);
+    params.afterId = after.id;
+    keyset = `AND (createdAt < {afterAt:DateTime64(6, 'UTC')} OR (createdAt = {afterAt:DateTime64(6, 'UTC')} AND toString(id) < {afterId:String}))`;
+  }
+  // Settings in the statement itself: chDB would keep them for every later query of the process.
+  const bounds = `SETTINGS max_rows_to_read = ${config.searchMaxRows}, read_overflow_mode = 'throw', max_execution_time = ${Math.max(1, Math.ceil(config.searchTimeoutMs / 1000))}, timeout_overflow_mode = 'throw'`;
+  return {
+    // The aliases must not be `id` or `createdAt`: they would shadow the columns in WHERE.
+    query: `SELECT toString(id) AS i, toString(createdAt) AS c FROM audit_events
+            WHERE organizationId = {org:String} AND ${condition.sql} ${keyset}
+            ORDER BY createdAt DESC, i DESC LIMIT {count:UInt32} ${bounds}`,
+    params,
+  };
+}
+
+/** The ids Postgres' `users` gives each user look-up of the search; 400 past MAX_USERS_PER_LOOKUP. */
+export async function resolveUsers(events: EventsReadRepository, organizationId: string, node: SearchNode): Promise<ResolvedUsers> {
+  const resolved = new Map<string, string[]>();
+  for (const lookup of userLookups(node)) {
+    const ids = await events.userIdsFor(organizationId, lookup, MAX_USERS_PER_LOOKUP);
+    if (ids.length > MAX_USERS_PER_LOOKUP) throw tooManyUsers(lookup);
+    resolved.set(lookupKey(lookup), ids);
+  }
+  return resolved;
+}
+
+function tooManyUsers(lookup: UserLookup): AppError {
+  const what = lookup.kind === 'text' ? `the text "${lookup.text.slice(0, 64)}" matches` : 'these user: values match';
+  const reason = `${what} more than ${MAX_USERS_PER_LOOKUP} users' e-mails or names: use a longer text, or user: with an id or e-mail`;
+  return new AppError('BAD_REQUEST', `search too broad: ${reason}`, [{ path: 'search', reason }]);
+}
+
+/** ClickHouse's refusal of a search past its bounds, as the answer that tells the caller what to do. */
+export function searchLimitError(error: unknown, config: Pick<QueryConfig, 'searchMaxRows' | 'searchTimeoutMs'>): AppError | undefined {
+  const { type, message } = (error ?? {}) as { type?: unknown; message?: unknown };
+  const text = `${typeof type === 'string' ? type : ''} ${typeof message === 'string' ? message : ''}`;
+  const advice = 'narrow it with created: (a shorter window), action: or user:';
+  if (/TOO_MANY_ROWS|Limit for rows/i.test(text)) {
+    const reason = `this search would read more than ${config.searchMaxRows} events (SEARCH_MAX_ROWS): ${advice}`;
+    return new AppError('BAD_REQUEST', reason, [{ path: 'search', reason }]);
+  }
+  if (/TIMEOUT_EXCEEDED|Timeout exceeded/i.test(text)) {
+    return new AppError('QUERY_TIMEOUT', `the search ran longer than ${config.searchTimeoutMs} ms (SEARCH_TIMEOUT) and was stopped: ${advice}`);
+  }
+  return undefined;
+}
