@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 
 /** CPU seconds (user + system) consumed so far by the processes whose command line matches. */
@@ -16,6 +16,55 @@ export function cpuSecondsOf(pattern: RegExp): number {
     }
   }
   return total;
+}
+
+/** CPU seconds (user + system) one process has consumed so far; 0 once it is gone. */
+export function cpuSecondsOfPid(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks();
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU seconds one process has consumed so far by kind of thread: its JavaScript main thread, V8's helper
+ * threads (the garbage collector's, the compiler's), libuv's pool, and every other thread (in the apps, the
+ * embedded ClickHouse's). Threads that already ended are not counted.
+ */
+export function cpuSecondsByThread(pid: number): Record<'main' | 'v8' | 'libuv' | 'other', number> {
+  const result = { main: 0, v8: 0, libuv: 0, other: 0 };
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return result;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const seconds = (Number(fields[11]) + Number(fields[12])) / clockTicks();
+      const kind = tid === String(pid) ? 'main' : comm.startsWith('V8 ') ? 'v8' : comm.startsWith('libuv') ? 'libuv' : 'other';
+      result[kind] += seconds;
+    } catch {
+      // The thread ended between listing and reading.
+    }
+  }
+  return result;
+}
+
+let ticksPerSecond: number | undefined;
+function clockTicks(): number {
+  return (ticksPerSecond ??= Number(execSync('getconf CLK_TCK').toString().trim()));
+}
+
+/** CPU seconds the whole machine has spent busy so far, all cores together (/proc/stat). */
+export function machineBusySeconds(): number {
+  return machineTicks().busy / clockTicks();
 }
 
 export function percentile(sorted: number[], p: number): number {
