@@ -30,12 +30,14 @@ export function cpuSecondsOfPid(pid: number): number {
 }
 
 /**
- * CPU seconds one process has consumed so far by kind of thread: its JavaScript main thread, V8's helper
- * threads (the garbage collector's, the compiler's), libuv's pool, and every other thread (in the apps, the
- * embedded ClickHouse's). Threads that already ended are not counted.
+ * CPU seconds one process has consumed so far by kind of thread: `main`, its JavaScript thread (with the
+ * garbage collector's pauses); `helpers`, the threads Node leaves named "node" (V8's garbage-collector and
+ * compiler workers and libuv's pool, which also runs chDB's asynchronous calls); `named`, threads that
+ * name themselves (in the apps: the embedded ClickHouse's ThreadPool, MergeMutate, …). Threads that
+ * already ended are not counted.
  */
-export function cpuSecondsByThread(pid: number): Record<'main' | 'v8' | 'libuv' | 'other', number> {
-  const result = { main: 0, v8: 0, libuv: 0, other: 0 };
+export function cpuSecondsByThread(pid: number): Record<'main' | 'helpers' | 'named', number> {
+  const result = { main: 0, helpers: 0, named: 0 };
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
@@ -48,8 +50,7 @@ export function cpuSecondsByThread(pid: number): Record<'main' | 'v8' | 'libuv' 
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const seconds = (Number(fields[11]) + Number(fields[12])) / clockTicks();
-      const kind = tid === String(pid) ? 'main' : comm.startsWith('V8 ') ? 'v8' : comm.startsWith('libuv') ? 'libuv' : 'other';
-      result[kind] += seconds;
+      result[tid === String(pid) ? 'main' : comm === 'node' ? 'helpers' : 'named'] += seconds;
     } catch {
       // The thread ended between listing and reading.
     }
