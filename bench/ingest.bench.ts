@@ -224,6 +224,11 @@ function report(
     const cpu = now.cpuPerEvent['standalone'];
     const cpuBefore = before?.cpuPerEvent['standalone'];
     line(`  ${name}: standalone process`, cpuBefore === undefined ? `${cpu.toFixed(1)} µs` : `${cpu.toFixed(1)} µs  (baseline ${cpuBefore.toFixed(1)}, ×${(cpu / cpuBefore).toFixed(2)})`);
+    for (const [kind, value] of Object.entries(now.threadsPerEvent['standalone'] ?? {})) {
+      const was = before?.threadsPerEvent['standalone']?.[kind];
+      line(`  ${name}: standalone, ${kind} threads`, was === undefined ? `${value.toFixed(1)} µs` : `${value.toFixed(1)} µs  (baseline ${was.toFixed(1)})`);
+      figures.push({ name: `${name}: CPU per event, standalone ${kind} threads`, value: round1(value), unit: 'µs/event', ...(was === undefined ? {} : { baseline: round1(was) }) });
+    }
     line(`  ${name}: all processes of the run`, before ? `${sum(now.cpuPerEvent).toFixed(1)} µs  (baseline ${sum(before.cpuPerEvent).toFixed(1)})` : `${sum(now.cpuPerEvent).toFixed(1)} µs`);
     line(`  ${name}: events/s`, before ? `${now.eventsPerSecond.toFixed(0)}  (baseline ${before.eventsPerSecond.toFixed(0)})` : now.eventsPerSecond.toFixed(0));
     figures.push({ name: `${name}: CPU per event, standalone process`, value: round1(cpu), unit: 'µs/event', ...(cpuBefore === undefined ? {} : { baseline: round1(cpuBefore) }) });
