@@ -18,6 +18,30 @@ export function cpuSecondsOf(pattern: RegExp): number {
   return total;
 }
 
+/** CPU seconds (user + system) consumed so far by each process whose command line matches, by pid. */
+export function cpuSecondsByPid(pattern: RegExp): Map<number, number> {
+  const result = new Map<number, number>();
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (pattern.test(cmd)) result.set(Number(pid), cpuSecondsOfPid(Number(pid)));
+    } catch {
+      // The process ended between listing and reading.
+    }
+  }
+  return result;
+}
+
+/**
+ * CPU seconds spent between two {@link cpuSecondsByPid} snapshots by the processes alive at the second: a
+ * process that ended meanwhile is left out (its time is gone from /proc), never counted negative.
+ */
+export function secondsBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}
+
 /** CPU seconds (user + system) one process has consumed so far; 0 once it is gone. */
 export function cpuSecondsOfPid(pid: number): number {
   try {

@@ -14,7 +14,8 @@
  * commit before the CPU work of issue 18; `none` to skip), extracted with `git archive` beside this
  * checkout and sharing its node_modules, each on its own bus and database, in the same run.
  *
- * BENCH_EVENTS sets the events per phase (default 50000). Figures go to bench/results/ingest.json too.
+ * BENCH_EVENTS sets the events per phase (default 50000); BENCH_WARMUP the events each deployment takes over
+ * each transport first, not counted (default 10000). Figures go to bench/results/ingest.json too.
  */
 import { execSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync, realpathSync } from 'node:fs';
@@ -32,12 +33,14 @@ import { demoEvents } from '@audit/cli';
 import { STREAMS } from '@audit/bus-topology';
 import { validateBatch, type AuditEvent, type AuditEventInput } from '@audit/contracts';
 import { createTestDatabase, runCliProcess, startService, startTestNats, waitFor, WORKSPACE_ROOT, type RunningService } from '@audit/testing';
-import { cpuSecondsByThread, cpuSecondsOf, cpuSecondsOfPid, machineBusySeconds, percentile } from './cpu';
+import { cpuSecondsByPid, cpuSecondsByThread, cpuSecondsOfPid, secondsBetween, machineBusySeconds, percentile } from './cpu';
 import { progress } from './progress';
 import { machineNow, writeBenchResults, type BenchFigure } from './results';
 
 const N = Number(process.env.BENCH_EVENTS ?? 50_000);
 const BASELINE = process.env.BENCH_BASELINE ?? '4965ddc';
+/** Events sent through each transport before a deployment's measured phases (not counted): code paths compiled, pools and caches filled. */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 10_000);
 const HTTP_BATCH = 500;
 const HTTP_CONCURRENCY = 4;
 const SAMPLE_EVERY = 25;
@@ -111,8 +114,22 @@ async function runVariant(
   const events = (org: string, seed: number): AuditEventInput[] => withIds(demoEvents(org, N, { now, spanMs: 3_600_000, seed }));
   // The same events for every variant (same seeds), under the variant's own organizations.
   const org = (name: string): string => `${name}-${index}`;
-  const others = (): Record<string, number> => ({ 'nats-server': cpuSecondsOfPid(nats.pid), postgres: cpuSecondsOf(new RegExp(`^postgres: (\\S+: )?\\S+ ${db.name} `)) });
+  // Postgres by pid: a backend that ends meanwhile takes its time with it (left out rather than counted negative).
+  const others = (): Record<string, Map<number, number>> => ({
+    'nats-server': new Map([[nats.pid, cpuSecondsOfPid(nats.pid)]]),
+    postgres: cpuSecondsByPid(new RegExp(`^postgres: (\\S+: )?\\S+ ${db.name} `)),
+  });
   let rawRates: { publishRate: number; pipelinedRate: number; copyRate: number } | undefined;
+  /** Phases of WARMUP events through both transports whose figures are dropped. */
+  const warmUp = async (mode: Mode, url: string, procs: Record<string, RunningService>): Promise<void> => {
+    if (WARMUP <= 0) return;
+    const make = (name: string, seed: number): AuditEventInput[] => withIds(demoEvents(org(name), WARMUP, { now, spanMs: 3_600_000, seed }));
+    const http = make(`bench-warm-http-${mode}`, 5);
+    const bus = make(`bench-warm-nats-${mode}`, 6);
+    const key = await keyFor(http[0].organizationId);
+    await phase(`${label} (warm-up)`, mode, 'HTTP', db, nats.url, http, procs, others, () => postAll(url, key, http));
+    await phase(`${label} (warm-up)`, mode, 'NATS', db, nats.url, bus, procs, others, () => emitAll(nats.url, bus));
+  };
   try {
     // The standalone app: every service in one process (one Node thread), as `npm start` runs it.
     const service = await startService('standalone', { ...env, ...SERVICE_ENV }, 60_000, root);
@@ -121,6 +138,7 @@ async function runVariant(
       const busEvents = events(org('bench-nats'), 2);
       const key = await keyFor(httpEvents[0].organizationId);
       const procs = { standalone: service };
+      await warmUp('standalone', service.url, procs);
       phases.push(await phase(label, 'standalone', 'HTTP', db, nats.url, httpEvents, procs, others, () => postAll(service.url, key, httpEvents)));
       phases.push(await phase(label, 'standalone', 'NATS', db, nats.url, busEvents, procs, others, () => emitAll(nats.url, busEvents)));
     } finally {
@@ -134,6 +152,7 @@ async function runVariant(
       const splitBus = events(org('bench-nats-split'), 4);
       const key = await keyFor(splitHttp[0].organizationId);
       const procs = { ingest, writer, projector };
+      await warmUp('split', ingest.url, procs);
       phases.push(await phase(label, 'split', 'HTTP', db, nats.url, splitHttp, procs, others, () => postAll(ingest.url, key, splitHttp)));
       phases.push(await phase(label, 'split', 'NATS', db, nats.url, splitBus, procs, others, () => emitAll(nats.url, splitBus)));
     } finally {
@@ -251,6 +270,7 @@ function report(
   figures.push({ name: 'raw: JetStream pipelined publish', value: Math.round(raw.pipelinedRate), unit: 'msg/s' });
   figures.push({ name: 'raw: COPY into the same partitioned, indexed table', value: Math.round(raw.copyRate), unit: 'rows/s' });
   for (const r of results.filter((x) => x.variant === current)) line(`ratio pipeline ÷ raw COPY, ${phaseName(r.mode, r.transport)}`, (r.eventsPerSecond / raw.copyRate).toFixed(2));
+  if (WARMUP > 0) notes.push(`each deployment (standalone, separate processes) first took ${WARMUP} events over HTTP and ${WARMUP} over NATS, not counted`);
   if (baseline) notes.push(`baseline: the same phases run from ${baseline} in the same run (git archive of the commit, same node_modules, own bus and database)`);
   notes.push('CPU per event: /proc user+system time of each process over the phase ÷ events; postgres counts only the backends of the run\'s database (not the WAL writer or checkpointer)');
   if (retried503 > 0) {
@@ -327,7 +347,7 @@ async function phase(
   natsUrl: string,
   events: AuditEventInput[],
   services: Record<string, RunningService>,
-  others: () => Record<string, number>,
+  others: () => Record<string, Map<number, number>>,
   send: () => Promise<void>,
 ): Promise<PhaseResult> {
   progress(`${variant}: ${phaseName(mode, transport)}`);
@@ -336,10 +356,10 @@ async function phase(
   const latencies: number[] = [];
   const pg = new Client({ connectionString: db.url });
   await pg.connect();
-  const cpu = (): Record<string, number> => ({
-    ...Object.fromEntries(Object.entries(services).map(([name, s]) => [name, cpuSecondsOfPid(s.process.pid as number)])),
+  const cpu = (): Record<string, Map<number, number>> => ({
+    ...Object.fromEntries(Object.entries(services).map(([name, s]) => [name, new Map([[s.process.pid as number, cpuSecondsOfPid(s.process.pid as number)]])])),
     ...others(),
-    'bench client': cpuSecondsOfPid(process.pid),
+    'bench client': new Map([[process.pid, cpuSecondsOfPid(process.pid)]]),
   });
   const threads = (): Record<string, Record<string, number>> =>
     Object.fromEntries(Object.entries(services).map(([name, s]) => [name, cpuSecondsByThread(s.process.pid as number)]));
@@ -384,7 +404,7 @@ async function phase(
   );
   const machineSeconds = machineBusySeconds() - machineBefore;
   const wallSeconds = (Date.now() - started) / 1000;
-  const used = Object.fromEntries(Object.keys(cpuAfter).map((k) => [k, cpuAfter[k] - (cpuBefore[k] ?? 0)]));
+  const used = Object.fromEntries(Object.keys(cpuAfter).map((k) => [k, secondsBetween(cpuBefore[k] ?? new Map(), cpuAfter[k])]));
   const cpuPerEvent = Object.fromEntries(Object.entries(used).map(([k, v]) => [k, (v * 1e6) / events.length]));
   const seconds = (committedAt - started) / 1000;
   return {
