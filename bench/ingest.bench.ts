@@ -274,7 +274,7 @@ function report(
   if (baseline) notes.push(`baseline: the same phases run from ${baseline} in the same run (git archive of the commit, same node_modules, own bus and database)`);
   notes.push('CPU per event: /proc user+system time of each process over the phase ÷ events; postgres counts only the backends of the run\'s database (not the WAL writer or checkpointer)');
   if (retried503 > 0) {
-    const note = `${retried503} POSTs were answered 503 (the bus's ack took over ingest's timeout) and sent again with the same ids`;
+    const note = `${retried503} POSTs were answered 503 or 408 (the machine too loaded to answer in time) and sent again with the same ids`;
     console.log(note);
     notes.push(note);
   }
@@ -285,7 +285,7 @@ function report(
 const sum = (values: Record<string, number>): number => Object.values(values).reduce((a, b) => a + b, 0);
 const round1 = (value: number): number => Math.round(value * 10) / 10;
 
-/** POSTs answered 503 and sent again (reported: a loaded machine). */
+/** POSTs answered 503 or 408 and sent again (reported: a loaded machine). */
 let retried503 = 0;
 
 async function postAll(url: string, key: string, events: AuditEventInput[]): Promise<void> {
@@ -294,8 +294,8 @@ async function postAll(url: string, key: string, events: AuditEventInput[]): Pro
     Array.from({ length: HTTP_CONCURRENCY }, async () => {
       while (next < events.length) {
         const body = JSON.stringify(events.slice(next, (next += HTTP_BATCH)));
-        // A 503 (the bus did not ack in time, e.g. on a loaded machine) is retried with the same ids, as the
-        // API invites: the bus and the store keep each id once.
+        // A 503 (the bus did not ack in time) or a 408 (the request not read in time), both seen on a loaded
+        // machine, is retried with the same ids, as the API invites: the bus and the store keep each id once.
         for (let attempt = 1; ; attempt++) {
           const res = await fetch(`${url}/v1/events`, {
             method: 'POST',
@@ -304,7 +304,7 @@ async function postAll(url: string, key: string, events: AuditEventInput[]): Pro
           });
           if (res.status === 202) break;
           const text = await res.text();
-          if (res.status !== 503 || attempt >= 20) throw new Error(`POST /v1/events answered ${res.status}: ${text}`);
+          if ((res.status !== 503 && res.status !== 408) || attempt >= 20) throw new Error(`POST /v1/events answered ${res.status}: ${text}`);
           retried503++;
           await new Promise((resolve) => setTimeout(resolve, 1_000));
         }
