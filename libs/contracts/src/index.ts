@@ -23,6 +23,7 @@ export type { ClickHouseEventColumn, ColumnList, EventField, EventFieldsChecked,
 export { eventJsonSchema } from './event-schema';
 export type { EventInputChecked, EventSchemaShape, JsonSchema } from './event-schema';
 export { validateEvent } from './validate';
+export { canonicalEventOf } from './canonical';
 export { validateBatch } from './batch';
 export { isUuid, uuidv7 } from './uuid';
 export { parseIsoDateTime } from './iso-date';

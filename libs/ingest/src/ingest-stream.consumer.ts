@@ -18,9 +18,10 @@ import { busEventId } from './bus-event-id';
 import { deadLetterBody } from './dead-letter-body';
 import { INGEST_CONFIG, type IngestConfig } from './config';
 import { acceptedEvents } from './metrics';
-import { redact } from './redaction';
+import { redact, type RedactionPolicy } from './redaction';
 import { RedactionPolicyService } from './redaction-policy.service';
 import { expiredEvents } from './retention-gate';
+import type { Retention } from '@audit/retention';
 import { RETENTION_SOURCE, type RetentionSource } from './retention-policy.service';
 
 // Fatal: a byte that is not UTF-8 is refused, as over HTTP, never turned into U+FFFD and stored.
@@ -89,11 +90,16 @@ export class IngestStreamConsumer extends JetStreamBatchConsumer<AuditEvent> {
     const expired: string[] = [];
     const now = new Date();
     try {
+      // One look-up of each organization's retention and redaction rules per batch, not one per event.
+      const rules = new Map<string, { retention: Retention; policy: RedactionPolicy }>();
+      for (const organizationId of new Set(batch.map((d) => d.payload.organizationId))) {
+        rules.set(organizationId, { retention: await this.retention.retentionFor(organizationId, now), policy: await this.redaction.policyFor(organizationId) });
+      }
       for (const { payload } of batch) {
+        const { retention, policy } = rules.get(payload.organizationId) as { retention: Retention; policy: RedactionPolicy };
         // Judged when it is stored, as the purge will judge it: an event the next purge deletes is refused.
-        const retention = await this.retention.retentionFor(payload.organizationId, now);
-        expired.push(...expiredEvents([payload], retention, false).map((e) => `${e.path} ${e.reason}`));
-        events.push(redact(payload, await this.redaction.policyFor(payload.organizationId)));
+        for (const e of expiredEvents([payload], retention, false)) expired.push(`${e.path} ${e.reason}`);
+        events.push(redact(payload, policy));
       }
     } catch (error) {
       // Retention policies and redaction rules live in Postgres (last known ones are served while it is

@@ -3,12 +3,17 @@ import type { AuditEvent } from '@audit/contracts';
 import type { HealthRegistry } from '@audit/platform';
 import { JetStreamBatchConsumer, type BatchConsumerOptions } from './batch-consumer';
 import type { MessagingConfig } from './config';
-import { decodeCanonicalEvent, envelopeOf } from './decode-event';
+import { sharedCanonicalDecoder } from './shared-decoder';
 import type { JetStreamConnection } from './jetstream.connection';
 import { STREAMS, SUBJECTS } from '@audit/bus-topology';
 
-/** A projection of the canonical log: a durable consumer of every AUDIT_EVENTS message, decoded and re-checked as an event (see decodeCanonicalEvent). */
+/**
+ * A projection of the canonical log: a durable consumer of every AUDIT_EVENTS message, decoded and re-checked
+ * as an event (see decodeCanonicalEvent), once per process for all such consumers in it (SharedCanonicalDecoder).
+ */
 export abstract class CanonicalEventsConsumer extends JetStreamBatchConsumer<AuditEvent> {
+  private leaveDecoder?: () => void;
+
   protected constructor(
     bus: JetStreamConnection,
     messaging: MessagingConfig,
@@ -18,7 +23,22 @@ export abstract class CanonicalEventsConsumer extends JetStreamBatchConsumer<Aud
     super(bus, messaging, health, { ...options, stream: STREAMS.events, filterSubject: SUBJECTS.eventsAll });
   }
 
+  override async onApplicationBootstrap(): Promise<void> {
+    this.leaveDecoder = sharedCanonicalDecoder.join();
+    try {
+      await super.onApplicationBootstrap();
+    } catch (error) {
+      this.leaveDecoder();
+      throw error;
+    }
+  }
+
+  override async beforeApplicationShutdown(): Promise<void> {
+    await super.beforeApplicationShutdown();
+    this.leaveDecoder?.();
+  }
+
   protected decode(message: JsMsg): AuditEvent {
-    return decodeCanonicalEvent(message.data, envelopeOf(message));
+    return sharedCanonicalDecoder.decode(message);
   }
 }

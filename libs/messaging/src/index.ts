@@ -9,4 +9,5 @@ export * from './batch-consumer';
 export * from './canonical-events.consumer';
 export * from './messaging.module';
 export * from './decode-event';
+export * from './shared-decoder';
 export * from './activity-recorder';

@@ -2,12 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
 import { ClickHouseEventsRepository, clickHouseFailureKind, encodeEventRow, ProjectionProgress, type EncodedEventRow } from '@audit/clickhouse';
 import {
-  decodeCanonicalEvent,
-  envelopeOf,
   JetStreamBatchConsumer,
   JetStreamConnection,
   MESSAGING_CONFIG,
   STREAMS,
+  sharedCanonicalDecoder,
   SUBJECTS,
   TransientError,
   type Delivery,
@@ -40,6 +39,7 @@ export class ProjectorConsumer extends JetStreamBatchConsumer<EncodedEventRow> {
   private readonly inserts: OverlappingInserts<EncodedEventRow>;
   /** Aborted when shutdown begins: a batch not inserted by then is redelivered rather than waited for. */
   private readonly shutdown = new AbortController();
+  private leaveDecoder?: () => void;
 
   constructor(
     bus: JetStreamConnection,
@@ -74,10 +74,22 @@ export class ProjectorConsumer extends JetStreamBatchConsumer<EncodedEventRow> {
   override async beforeApplicationShutdown(): Promise<void> {
     this.shutdown.abort(new TransientError('the projector is stopping; the batch is redelivered'));
     await super.beforeApplicationShutdown();
+    this.leaveDecoder?.();
+  }
+
+  /** Decodes with the process's other consumers of the whole stream (the writer in the standalone): once per message. */
+  override async onApplicationBootstrap(): Promise<void> {
+    this.leaveDecoder = sharedCanonicalDecoder.join();
+    try {
+      await super.onApplicationBootstrap();
+    } catch (error) {
+      this.leaveDecoder();
+      throw error;
+    }
   }
 
   protected decode(message: JsMsg): EncodedEventRow {
-    return encodeEventRow(decodeCanonicalEvent(message.data, envelopeOf(message)));
+    return encodeEventRow(sharedCanonicalDecoder.decode(message));
   }
 
   protected async handleBatch(batch: ReadonlyArray<Delivery<EncodedEventRow>>): Promise<void> {

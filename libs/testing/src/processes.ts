@@ -22,12 +22,18 @@ export interface RunningService {
  * Starts an app (`apps/<name>/src/main.ts`) as its own process, as an operator would, and waits for /readyz.
  * It listens on `env.PORT` if given (so a restarted instance is found where clients already send), else on a free port.
  */
-export async function startService(app: string, env: Record<string, string>, readyTimeoutMs = 60_000): Promise<RunningService> {
+export async function startService(
+  app: string,
+  env: Record<string, string>,
+  readyTimeoutMs = 60_000,
+  /** Another checkout of this workspace to run the app from (e.g. an older commit, for a benchmark's baseline). */
+  root = WORKSPACE_ROOT,
+): Promise<RunningService> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   // Embedded ClickHouse binds one data directory per process: each spawned service gets its own.
   const clickhousePath = mkdtempSync(path.join(tmpdir(), 'audit-ch-'));
-  const child = spawn(process.execPath, [path.join(WORKSPACE_ROOT, 'scripts/run.js'), `apps/${app}/src/main.ts`], {
-    cwd: WORKSPACE_ROOT,
+  const child = spawn(process.execPath, [path.join(root, 'scripts/run.js'), `apps/${app}/src/main.ts`], {
+    cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', CLICKHOUSE_PATH: clickhousePath, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
