@@ -93,8 +93,13 @@ export class BenchResults {
   }
 }
 
-/** `npm run bench:<bench> -- <args>` as the user typed it (scripts/run.js leaves the args in argv). */
+/** `BENCH_…=… npm run bench:<bench> -- <args>` as the user typed it: the BENCH_* variables set the run's size. */
 function benchCommand(bench: string): string {
+  const env = Object.entries(process.env)
+    .filter(([name]) => name.startsWith('BENCH_'))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, value]) => `${name}=${value} `)
+    .join('');
   const args = process.argv.slice(2).filter((a) => a !== '--child');
-  return `npm run bench:${bench}${args.length ? ` -- ${args.join(' ')}` : ''}`;
+  return `${env}npm run bench:${bench}${args.length ? ` -- ${args.join(' ')}` : ''}`;
 }
