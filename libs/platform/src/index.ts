@@ -10,3 +10,4 @@ export * from './query-reader';
 export * from './client-ip';
 export * from './last-known-cache';
 export * from './openapi';
+export * from './worker-context';

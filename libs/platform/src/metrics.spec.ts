@@ -9,9 +9,11 @@ describe('audit_event_loop_delay_seconds', () => {
     ensureDefaultMetrics();
     await sleep(200);
     const over = async (seconds: number): Promise<number> => {
-      const { values } = (await register.getSingleMetric('audit_event_loop_delay_seconds')!.get()) as { values: Array<{ metricName?: string; labels: { le?: number | string }; value: number }> };
-      const count = values.find((v) => v.metricName === 'audit_event_loop_delay_seconds_count')!.value;
-      const within = values.find((v) => v.metricName === 'audit_event_loop_delay_seconds_bucket' && v.labels.le === seconds)!.value;
+      const metric = register.getSingleMetric('audit_event_loop_delay_seconds');
+      if (!metric) throw new Error('audit_event_loop_delay_seconds is not registered');
+      const { values } = (await metric.get()) as { values: Array<{ metricName?: string; labels: { le?: number | string }; value: number }> };
+      const count = values.find((v) => v.metricName === 'audit_event_loop_delay_seconds_count')?.value ?? NaN;
+      const within = values.find((v) => v.metricName === 'audit_event_loop_delay_seconds_bucket' && v.labels.le === seconds)?.value ?? NaN;
       return count - within;
     };
     // A shared machine may stall the loop on its own: count from here.

@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, register } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, register, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 
 let defaultsCollected = false;
 
@@ -50,11 +50,25 @@ export function histogram(
   return (register.getSingleMetric(name) as Histogram<string> | undefined) ?? new Histogram({ name, help, labelNames, buckets });
 }
 
+type MetricsSource = () => Promise<MetricObjectWithValues<MetricValue<string>>[]>;
+const extraSources = new Set<MetricsSource>();
+
+/**
+ * Adds the metrics of another registry of this process (a worker thread's, see worker-context.ts) to
+ * what /metrics serves: series of the same name are merged (counters and histograms summed by labels).
+ */
+export function addMetricsSource(source: MetricsSource): () => void {
+  extraSources.add(source);
+  return () => extraSources.delete(source);
+}
+
 @Controller()
 export class MetricsController {
   @Get('metrics')
   @Header('Content-Type', register.contentType)
-  metrics(): Promise<string> {
-    return register.metrics();
+  async metrics(): Promise<string> {
+    if (extraSources.size === 0) return register.metrics();
+    const all = await Promise.all([register.getMetricsAsJSON(), ...[...extraSources].map((source) => source())]);
+    return AggregatorRegistry.aggregate(all).metrics();
   }
 }
