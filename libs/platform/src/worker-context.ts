@@ -71,17 +71,19 @@ export interface WorkerContext {
 /**
  * Starts `entry` (a file calling {@link serveWorkerContext}) in a worker thread and resolves once its
  * modules are initialised. From TypeScript sources (`npm start`) the thread goes through scripts/run.js,
- * as the process did; from a build, the compiled `.js` beside `entry` runs directly. A thread that dies
- * ends the process: its consumers would silently stop otherwise.
+ * as the process did; from a build, the compiled `.js` beside `entry` runs directly. The thread sees this
+ * process's environment, with `env` over it. A thread that dies ends the process: its consumers would
+ * silently stop otherwise.
  */
-export async function startWorkerContext(entry: string, name: string): Promise<WorkerContext> {
+export async function startWorkerContext(entry: string, name: string, env: Record<string, string> = {}): Promise<WorkerContext> {
   const logger = new Logger(name);
   const compiled = entry.replace(/\.ts$/, '.js');
   const runner = path.resolve(__dirname, '../../../scripts/run.js');
+  const options = { env: { ...process.env, ...env } };
   const worker =
     entry.endsWith('.ts') && !existsSync(compiled)
-      ? new Worker(runner, { argv: [path.relative(path.dirname(path.dirname(runner)), entry)] })
-      : new Worker(compiled);
+      ? new Worker(runner, { ...options, argv: [path.relative(path.dirname(path.dirname(runner)), entry)] })
+      : new Worker(compiled, options);
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   let stopping = false;
