@@ -144,7 +144,10 @@ async function measure(target: Deployment, key: string, token: string, pg: Clien
     const rate = share * maxRate;
     const stop = { now: false };
     const load = rate > 0 ? sendPaced(target.ingestUrl, key, bodies, rate, stop) : Promise.resolve({ accepted: 0, seconds: 1, refused: {} });
+    // The load stops on time even when reads answer late: the reader waits for its last answers.
+    const stopTimer = setTimeout(() => (stop.now = true), PHASE_MS);
     const reads = await sampleReadsEvery({ base: target.readUrl, headers: { authorization: `Bearer ${token}` }, intervalMs: READ_INTERVAL_MS, durationMs: PHASE_MS, reads: target.reads });
+    clearTimeout(stopTimer);
     stop.now = true;
     const sent = await load;
     const eventLoop = await eventLoopP99Ms(target.readUrl);
