@@ -36,6 +36,7 @@ import { createPartitions, loadPostgres, pressureSince, type PgLoad } from './po
 import { cpuSecondsOf, percentile, waitForQuietMachine } from './cpu';
 import { sampleGets } from './http-sampler';
 import { progress } from './progress';
+import { BenchResults } from './results';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
 const PROJECTOR_ROWS = Math.min(ROWS, Number(process.env.BENCH_PROJECTOR_ROWS ?? Math.min(500_000, Math.floor(ROWS / 4))));
@@ -656,6 +657,15 @@ function report(r: {
   );
   line('projector: CPU seconds during the drain', `projector app ${drain.cpu.projector.toFixed(1)}, nats-server ${drain.cpu.nats.toFixed(1)}, over ${drain.seconds.toFixed(1)} s wall`);
   line('ratio projector ÷ raw chDB insert (target ≥ 0.50)', `${(projRate / rawRate).toFixed(2)}  ${projRate / rawRate >= 0.5 ? 'met' : 'MISSED'}  (÷ raw with the rollup views: ${(projRate / (chLoad.rawRows / chLoad.rawMvInsertSeconds)).toFixed(2)})`);
+  const out = new BenchResults('analytics');
+  const r1 = (x: number): number => Math.round(x * 10) / 10;
+  for (const e of results) {
+    out.figure(`${e.name}: API p95`, r1(p(e.api.samples, 95)), 'ms', { name: 'the same aggregate in plain SQL on Postgres, p95', value: r1(p(e.pg.samples, 95)), unit: 'ms' });
+  }
+  out.figure('projector: AUDIT_EVENTS → ClickHouse, end to end', Math.round(projRate), 'rows/s', { name: `raw chDB insert, ${CHUNK / 1000}k-row JSONEachRow batches`, value: Math.round(rawRate), unit: 'rows/s' });
+  out.note(`${ROWS} events, ${DAYS} days, ${ORGS} organizations (Zipf s=1), seed ${SEED}; window of ${WINDOW_DAYS} days for the largest organization (${r.windowRows} rows)`);
+  out.note(`load average ${r.loadBefore.map((x) => x.toFixed(2)).join(' ')} at start, ${r.loadAfter.map((x) => x.toFixed(2)).join(' ')} at the end; API ${psi(measured.apiPressure)}`);
+  out.write();
   if (PROJECTOR_ROWS < ROWS) {
     console.log(
       `\nThe projector drained the newest ${drain.rows} of the ${ROWS} events, published to AUDIT_EVENTS in time order as live traffic arrives; ` +

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { execSync } from 'node:child_process';
 
 /** CPU seconds (user + system) consumed so far by the processes whose command line matches. */
@@ -123,4 +124,27 @@ export async function waitForQuietMachine(busyShare = 0.15, seconds = 3, maxSeco
     last = now;
   }
   return { waited: (performance.now() - started) / 1000, quiet: streak >= seconds };
+}
+
+/**
+ * Watches the whole machine while a bench runs: on a shared machine other work takes CPU from the
+ * platform, and figures taken meanwhile must say so. `stop` returns the note a bench prints and records.
+ */
+export function watchMachineLoad(): { stop: () => { busyShare: number; note: string } } {
+  const first = machineTicks();
+  const load = [loadavg()[0]];
+  const timer = setInterval(() => load.push(loadavg()[0]), 5_000);
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      load.push(loadavg()[0]);
+      const last = machineTicks();
+      const busyShare = (last.busy - first.busy) / Math.max(1, last.total - first.total);
+      const note =
+        `machine load while it ran: ${(busyShare * 100).toFixed(0)}% of ${cpus().length} cores busy on average (every process, the bench's own included); ` +
+        `1-minute load average ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)}`;
+      return { busyShare, note };
+    },
+  };
 }

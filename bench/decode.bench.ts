@@ -5,8 +5,10 @@
  */
 import { validateEvent, type AuditEvent, type AuditEventInput } from '@audit/contracts';
 import { decodeCanonicalEvent, eventsSubject } from '@audit/messaging';
+import { BenchResults } from './results';
 
 const ROUNDS = Number(process.env.BENCH_DECODE_ROUNDS ?? 200_000);
+const results = new BenchResults('decode');
 
 function canonical(input: AuditEventInput, now: Date): AuditEvent {
   const result = validateEvent(input, { now });
@@ -25,6 +27,7 @@ function measure(label: string, event: AuditEvent): void {
   const used = process.cpuUsage(started);
   const micros = (used.user + used.system) / ROUNDS;
   console.log(`${label}: ${micros.toFixed(2)} µs CPU per event (${data.length} bytes, ${ROUNDS} rounds)`);
+  results.figure(`decodeCanonicalEvent, ${label} (${data.length} bytes)`, Math.round(micros * 100) / 100, 'µs CPU/event');
 }
 
 const now = new Date();
@@ -53,3 +56,5 @@ measure(
     now,
   ),
 );
+results.note(`${ROUNDS} rounds per event, CPU time of this process`);
+results.write();

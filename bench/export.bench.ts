@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { ACTION_TYPES } from '@audit/contracts';
 import { createTestDatabase, runCliProcess, runScript, startService, startTestNats, waitFor } from '@audit/testing';
+import { BenchResults } from './results';
 
 const ROWS = Number(process.env.BENCH_EXPORT_ROWS ?? 1_000_000);
 const SECRET = 'bench-export-secret-bench-export-secret';
@@ -136,6 +137,14 @@ async function main(): Promise<void> {
     line('exporter: RSS before the job, peak while exporting (MB)', `${rssBefore.toFixed(0)} MB, ${rssPeakSampled.toFixed(0)} MB (sampled every 50 ms)`);
     line('exporter: peak RSS of the process since start, VmHWM (MB)', `${peakHwm.toFixed(0)} MB (target < 300 MB)`);
     line('ratio exporter ÷ raw (worker rows/s ÷ mean raw rows/s)', `${(rawSeconds / timing.seconds).toFixed(2)} (target ≥ 0.50)`);
+    const results = new BenchResults('export');
+    const raw = { name: 'raw COPY … TO STDOUT | gzip -6 → file, mean of before and after', value: Math.round(ROWS / rawSeconds), unit: 'rows/s' };
+    results.figure('exporter: worker rows/s (claimed → ready)', Math.round(ROWS / timing.seconds), 'rows/s', raw);
+    results.figure('exporter: end to end rows/s (POST → ready seen by polling)', Math.round(ROWS / wallSeconds), 'rows/s', raw);
+    results.figure('exporter: peak RSS of the process since start (VmHWM)', Math.round(peakHwm), 'MB');
+    results.figure('exporter: gzip size', Math.round((job.sizeBytes / 1048576) * 10) / 10, 'MB', { name: 'raw gzip size', value: Math.round((rawBefore.bytes / 1048576) * 10) / 10, unit: 'MB' });
+    results.note(`${ROWS} events of one organization; load average before the run ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+    results.write();
   } finally {
     await pg.end();
     await exporter.stop();

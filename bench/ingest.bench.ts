@@ -35,7 +35,10 @@ import { validateBatch, type AuditEvent, type AuditEventInput } from '@audit/con
 import { createTestDatabase, runCliProcess, startService, startTestNats, waitFor, WORKSPACE_ROOT, type RunningService } from '@audit/testing';
 import { cpuSecondsByPid, cpuSecondsByThread, cpuSecondsOfPid, secondsBetween, machineBusySeconds, percentile } from './cpu';
 import { progress } from './progress';
-import { machineNow, writeBenchResults, type BenchFigure } from './results';
+import { BenchResults, machine as machineNow } from './results';
+
+/** A figure beside the same figure of the baseline commit, measured in the same run. */
+type Figure = { name: string; value: number; unit: string; baseline?: number };
 
 const N = Number(process.env.BENCH_EVENTS ?? 50_000);
 const BASELINE = process.env.BENCH_BASELINE ?? '4965ddc';
@@ -182,7 +185,7 @@ function report(
   startedAt: string,
   loadAfter: number[],
 ): void {
-  const figures: BenchFigure[] = [];
+  const figures: Figure[] = [];
   const notes: string[] = [];
   const line = (label: string, value: string): void => console.log(`${label.padEnd(66)} ${value}`);
   const variants = [...new Set(results.map((r) => r.variant))];
@@ -278,8 +281,10 @@ function report(
     console.log(note);
     notes.push(note);
   }
-  const file = writeBenchResults({ bench: 'ingest', machine, startedAt, figures, notes });
-  console.log(`\nfigures written to ${path.relative(WORKSPACE_ROOT, file)}`);
+  const out = new BenchResults('ingest', startedAt);
+  for (const f of figures) out.figure(f.name, f.value, f.unit, f.baseline === undefined ? undefined : { name: `${f.name} at ${baseline}`, value: f.baseline, unit: f.unit });
+  for (const note of notes) out.note(note);
+  out.write();
 }
 
 const sum = (values: Record<string, number>): number => Object.values(values).reduce((a, b) => a + b, 0);

@@ -33,6 +33,7 @@ import { percentile, waitForQuietMachine } from './cpu';
 import { getJson } from './http-sampler';
 import { createPartitions, loadPostgres, pressureSince, type PgLoad } from './postgres-load';
 import { progress } from './progress';
+import { BenchResults } from './results';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
 const SEED = Number(process.env.BENCH_SEED ?? 20_260_301);
@@ -366,6 +367,18 @@ function report(r: {
   out.push('');
   out.push(`plan of (e), first page:\n${r.plan}`);
   process.stdout.write(`${out.join('\n')}\n`);
+
+  const results = new BenchResults('query');
+  const r1 = (x: number): number => Math.round(x * 10) / 10;
+  results.figure('GET /healthz p95, quiet', r1(percentile(floor, 95)), 'ms');
+  results.figure(`GET /healthz p95 under ${READERS} readers of the free-text page`, r1(percentile(live, 95)), 'ms', { name: 'GET /healthz p95, quiet', value: r1(percentile(floor, 95)), unit: 'ms' });
+  for (const m of r.results) {
+    const s95 = percentile(sorted(m.sql), 95);
+    results.figure(`${m.label}, page ${m.page}: API p95`, r1(percentile(sorted(m.api), 95)), 'ms', { name: 'the same page SQL straight to Postgres, p95', value: r1(s95), unit: 'ms' });
+  }
+  results.note(`${r.load.rows} events, largest organization ${r.orgRows} rows; ${REPS} repetitions after ${WARMUPS} warm-ups`);
+  results.note(`machine: CPU waiting ${r.cpuWait.toFixed(0)}% of the measured time (PSI some); load average ${r.loadBefore[0].toFixed(2)} before, ${r.loadAfter[0].toFixed(2)} after`);
+  results.write();
 }
 
 type PostgresLoadSummary = Pick<PgLoad, 'rows' | 'seconds' | 'vacuumSeconds' | 'sizeBytes' | 'byOrg'>;

@@ -30,6 +30,7 @@ import { ClickHouseRetentionStore, PostgresRetentionStore, RetentionRunnerModule
 import { createTestDatabase } from '@audit/testing';
 import { percentile } from './cpu';
 import { progress } from './progress';
+import { BenchResults } from './results';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
 const WRITER_BATCH = 50;
@@ -237,11 +238,20 @@ async function main(): Promise<void> {
       `${(chDrop.s * 1000).toFixed(0)} ms, of which the two DROP PARTITION statements ${chDrop.value.dropMs.toFixed(0)} ms`,
     );
     line(`ClickHouse (b) org-big in month B, ${chDelete.value.toLocaleString('en')} rows: DELETE + rollup`, `${(chDelete.s * 1000).toFixed(0)} ms`);
+    const results = new BenchResults('retention');
+    const plainDelete = { name: `plain DELETE of a month, ${plain.value} rows`, value: round2(plain.s), unit: 's' };
+    results.figure(`Postgres: month of ${dropped} rows, detach + drop`, round2(drop.s), 's', plainDelete);
+    results.figure(`Postgres: one organization's ${batched.value} rows of a month, batched deletes`, round2(batched.s), 's', plainDelete);
+    results.figure('ClickHouse: month, count + DROP PARTITION ×2', Math.round(chDrop.s * 1000), 'ms');
+    results.figure(`ClickHouse: one organization's ${chDelete.value} rows of a month, DELETE + rollup`, Math.round(chDelete.s * 1000), 'ms');
+    results.note(`${perMonth} rows per month, 3 months; load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} at start, ${loadAfter.map((x) => x.toFixed(2)).join(' ')} at the end`);
+    results.write();
   } finally {
     await cleanup();
   }
 }
 
+const round2 = (v: number): number => Math.round(v * 100) / 100;
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
 main().then(

@@ -29,6 +29,7 @@ import {
   verifyInclusion,
   verifyMultiInclusion,
 } from '@audit/transparency';
+import { BenchResults } from './results';
 
 const LEAVES = Number(process.env.BENCH_LEAVES ?? 200_000);
 const PROOFS = 50_000;
@@ -53,6 +54,8 @@ function eventAt(i: number): AuditEvent {
 }
 
 /** Times `work` by the wall clock and by this process's CPU time, and prints both rates. */
+const results = new BenchResults('transparency');
+
 async function measure<T>(label: string, count: number, work: () => T | Promise<T>): Promise<T> {
   const cpu = process.cpuUsage();
   const t = performance.now();
@@ -62,6 +65,7 @@ async function measure<T>(label: string, count: number, work: () => T | Promise<
   const cpuS = (used.user + used.system) / 1e6;
   const fmt = (x: number): string => Math.round(x).toLocaleString('en-US').padStart(11);
   console.log(`${label.padEnd(48)} ${fmt(count / wallS)} /s wall ${fmt(count / cpuS)} /s per CPU-second  (${count.toLocaleString('en-US')})`);
+  results.figure(label, Math.round(count / cpuS), '/s per CPU-second');
   return value;
 }
 
@@ -111,7 +115,13 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main().then(
+  () => {
+    results.note(`tree of ${LEAVES} leaves, ${PROOFS} proofs; rates per CPU-second of this process (wall rates printed)`);
+    results.write();
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

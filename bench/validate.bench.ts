@@ -10,6 +10,7 @@
 import path from 'node:path';
 import { validateEvent, type EventValidationResult, type ValidateOptions } from '@audit/contracts';
 import { demoEvents } from '@audit/cli';
+import { BenchResults } from './results';
 
 type Validate = (input: unknown, opts: ValidateOptions) => EventValidationResult;
 
@@ -48,3 +49,13 @@ for (const [label, values] of samples) {
   const median = sorted[Math.floor(sorted.length / 2)];
   console.log(`${label}: ${median.toFixed(2)} µs CPU per event (median of ${ROUNDS} rounds of ${inputs.length} events; best ${sorted[0].toFixed(2)})`);
 }
+const results = new BenchResults('validate');
+const medianOf = (label: string): number => [...(samples.get(label) ?? [])].sort((a, b) => a - b)[Math.floor(ROUNDS / 2)];
+results.figure(
+  'validateEvent, demo events of every action type',
+  Math.round(medianOf('validateEvent') * 100) / 100,
+  'µs CPU/event',
+  baseline ? { name: `baseline validator (${baseline})`, value: Math.round(medianOf('baseline') * 100) / 100, unit: 'µs CPU/event' } : undefined,
+);
+results.note(`median of ${ROUNDS} rounds of ${inputs.length} events, CPU time of this process`);
+results.write();

@@ -1,16 +1,19 @@
 import { Module } from '@nestjs/common';
 import { AnalyticsModule } from '@audit/analytics';
-import { ExportsApiModule, ExportWorkerModule } from '@audit/exporter';
+import { ExportsApiModule } from '@audit/exporter';
 import { IngestModule } from '@audit/ingest';
 import { PlatformModule } from '@audit/platform';
 import { ProjectorModule } from '@audit/projector';
 import { QueryModule } from '@audit/query';
 import { RetentionModule } from '@audit/retention';
-import { SinksModule } from '@audit/sinks';
-import { WriterModule } from '@audit/writer';
+import { ConsumersThread } from './consumers-thread';
 
-/** Every service in one process: the same modules the per-service apps boot. */
+/**
+ * Every service in one process: the same modules the per-service apps boot. The writer, the sinks and
+ * the export worker run in a worker thread of it (consumers.module.ts), away from the HTTP thread.
+ */
 @Module({
-  imports: [PlatformModule, IngestModule, WriterModule, ProjectorModule, AnalyticsModule, QueryModule, ExportsApiModule, ExportWorkerModule, SinksModule, RetentionModule],
+  imports: [PlatformModule, IngestModule, ProjectorModule, AnalyticsModule, QueryModule, ExportsApiModule, RetentionModule],
+  providers: [ConsumersThread],
 })
 export class StandaloneModule {}

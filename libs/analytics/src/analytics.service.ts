@@ -67,7 +67,7 @@ export class AnalyticsService {
   constructor(private readonly ch: ClickHouse) {}
 
   private async rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
-    const result = await this.ch.client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: this.settings() });
+    const result = await this.ch.readClient.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: this.settings() });
     return result.json<T>();
   }
 
@@ -117,7 +117,7 @@ export class AnalyticsService {
     // Buckets come formatted and counts as JSON numbers (output_format_json_quote_64bit_integers = 0), the
     // rows as one JSON array: a setting of this query alone (clickhouse_settings would stay set on chDB's
     // shared session and turn every later JSONEachRow answer into an array).
-    const result = await this.ch.client.exec({
+    const result = await this.ch.readClient.exec({
       query: `${query} SETTINGS output_format_json_array_of_rows = 1 FORMAT JSONEachRow`,
       query_params: params,
       clickhouse_settings: this.settings(),

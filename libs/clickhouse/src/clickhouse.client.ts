@@ -26,6 +26,21 @@ export class EmbeddedClickHouseBusyError extends Error {
  * database, and makes it current, so every query after this is the same text for both.
  */
 export async function openClickHouse(config: ClickHouseConfig): Promise<{ client: ClickHouseClient; mode: ClickHouseMode }> {
+  return openClickHouseConnection(config);
+}
+
+/**
+ * A second client for administrators' reads. A chDB connection runs one statement at a time, so reads on
+ * the projector's connection would wait behind its inserts (seconds under load); another connection on
+ * the same data directory runs beside them and sees the same tables. A server runs statements
+ * concurrently on one client: there the client given is returned.
+ */
+export async function openReadClient(config: ClickHouseConfig, opened: { client: ClickHouseClient; mode: ClickHouseMode }): Promise<ClickHouseClient> {
+  if (opened.mode === 'server') return opened.client;
+  return (await openClickHouseConnection(config)).client;
+}
+
+async function openClickHouseConnection(config: ClickHouseConfig): Promise<{ client: ClickHouseClient; mode: ClickHouseMode }> {
   if (config.url) {
     const admin = createClient({ url: config.url, username: config.username, password: config.password });
     try {

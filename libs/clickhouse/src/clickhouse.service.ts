@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { Database, PERSISTENCE_CONFIG, type PersistenceConfig } from '@audit/persistence';
 import { backoffMs, HealthRegistry, sleep } from '@audit/platform';
-import { openClickHouse, type ClickHouseMode } from './clickhouse.client';
+import { openClickHouse, openReadClient, type ClickHouseMode } from './clickhouse.client';
 import { CLICKHOUSE_CONFIG, type ClickHouseConfig } from './config';
 import { migrateClickHouse } from './migrator';
 import { insertSettingsFor, removalSettingsFor, type SchemaLayout } from './schema-layout';
@@ -14,6 +14,7 @@ const CLICKHOUSE_MIGRATION_LOCK_KEY = 7_204_391_003;
 export class ClickHouse implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ClickHouse.name);
   private opened?: { client: ClickHouseClient; mode: ClickHouseMode };
+  private reads?: ClickHouseClient;
   private inserts: ClickHouseSettings = {};
 
   constructor(
@@ -25,6 +26,7 @@ export class ClickHouse implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     this.opened = await this.open();
+    this.reads = await openReadClient(this.config, this.opened);
     const replicas = this.config.cluster ? await clusterReplicas(this.client, this.config.cluster) : 1;
     this.inserts = insertSettingsFor(this.layout, replicas);
     this.logger.log({
@@ -61,12 +63,22 @@ export class ClickHouse implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.reads && this.reads !== this.opened?.client) await this.reads.close();
     await this.opened?.client.close();
   }
 
   get client(): ClickHouseClient {
     if (!this.opened) throw new Error('ClickHouse used before it was opened');
     return this.opened.client;
+  }
+
+  /**
+   * The client for administrators' reads (analytics): on embedded chDB a connection of its own, so a read
+   * never queues behind the projector's inserts (see openReadClient); on a server, {@link client}.
+   */
+  get readClient(): ClickHouseClient {
+    if (!this.reads) throw new Error('ClickHouse used before it was opened');
+    return this.reads;
   }
 
   get mode(): ClickHouseMode {

@@ -16,7 +16,14 @@ export interface IngestConfig {
   lookupTimeoutMs: number;
   batchSize: number;
   flushIntervalMs: number;
+  /** INGEST_RATE_LIMIT: events per second each organization may send to this replica; 0 = no limit. */
+  rateLimitPerSecond: number;
+  /** INGEST_RATE_BURST: events an organization may send at once above its rate (at least one full batch of 1000). */
+  rateBurst: number;
 }
+
+/** The largest batch POST /v1/events takes: a smaller burst would refuse such a batch for ever. */
+const MAX_BATCH = 1000;
 
 export const INGEST_CONFIG = Symbol('INGEST_CONFIG');
 
@@ -31,7 +38,10 @@ export const readIngestConfig = (source: Record<string, string | undefined> = pr
         lookupTimeoutMs: env.duration('INGEST_LOOKUP_TIMEOUT', '2s'),
         batchSize: env.int('INGEST_CONSUMER_BATCH_SIZE', 500, { min: 1, max: 10_000 }),
         flushIntervalMs: env.duration('INGEST_CONSUMER_FLUSH_INTERVAL', '20ms'),
+        rateLimitPerSecond: env.int('INGEST_RATE_LIMIT', 0, { min: 0, max: 10_000_000 }),
+        rateBurst: 0,
       };
+      config.rateBurst = env.int('INGEST_RATE_BURST', Math.max(MAX_BATCH, config.rateLimitPerSecond), { min: MAX_BATCH, max: 100_000_000 });
       if (config.lookupTimeoutMs <= 0) env.problem('INGEST_LOOKUP_TIMEOUT must be longer than 0');
       return config;
     },

@@ -4,6 +4,7 @@ import type { EventPublisher } from '@audit/messaging';
 import { AppError } from '@audit/platform';
 import { isPurged, resolveOrganizationRetention, type OrganizationPolicy } from '@audit/retention';
 import { IngestEventsUseCase } from './ingest-events.use-case';
+import { IngestRateLimiter } from './rate-limiter';
 import type { RedactionPolicyService } from './redaction-policy.service';
 import type { RetentionSource } from './retention-policy.service';
 
@@ -12,14 +13,16 @@ const NOW = new Date('2026-06-01T12:00:00.000Z');
 const DAY = 86_400_000;
 const KEEP_FOREVER: Omit<OrganizationPolicy, 'organizationId'> = { days: 0, defaultDays: 0, hold: null };
 
-function setup(hidden: string[] = [], hideAllHeaders = false, retention: Omit<OrganizationPolicy, 'organizationId'> = KEEP_FOREVER) {
+const NO_LIMIT = new IngestRateLimiter({ rateLimitPerSecond: 0, rateBurst: 1000 });
+
+function setup(hidden: string[] = [], hideAllHeaders = false, retention: Omit<OrganizationPolicy, 'organizationId'> = KEEP_FOREVER, limiter = NO_LIMIT) {
   const published: AuditEvent[][] = [];
   const publisher = { publishEvents: (events: readonly AuditEvent[]) => (published.push([...events]), Promise.resolve()) } as unknown as EventPublisher;
   const policies = { policyFor: () => Promise.resolve({ hideAllHeaders, hiddenParameterQueries: new Set(hidden) }) } as unknown as RedactionPolicyService;
   const retentionSource: RetentionSource = {
     retentionFor: (organizationId, now) => Promise.resolve(resolveOrganizationRetention({ organizationId, ...retention }, now)),
   };
-  return { useCase: new IngestEventsUseCase(publisher, policies, retentionSource), published };
+  return { useCase: new IngestEventsUseCase(publisher, policies, retentionSource, limiter), published };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<AppError> {
@@ -33,6 +36,22 @@ async function rejection(promise: Promise<unknown>): Promise<AppError> {
 }
 
 describe('IngestEventsUseCase', () => {
+  it('refuses a batch over its organization\'s rate limit whole, with the seconds to wait, and lets other organizations through', async () => {
+    let nowMs = 0;
+    const limiter = new IngestRateLimiter({ rateLimitPerSecond: 100, rateBurst: 1000 }, () => nowMs);
+    const { useCase, published } = setup([], false, KEEP_FOREVER, limiter);
+    const batch = (org: string, n: number) => Array.from({ length: n }, () => ({ organizationId: org, actionType: 'LOGIN' }));
+    expect((await useCase.execute({ body: batch('noisy', 1000), organizationId: 'noisy', now: NOW })).ids).toHaveLength(1000);
+    const refused = await rejection(useCase.execute({ body: batch('noisy', 250), organizationId: 'noisy', now: NOW }));
+    expect(refused.code).toBe('RATE_LIMITED');
+    expect(refused.retryAfterSeconds).toBe(3);
+    expect(published.flat()).toHaveLength(1000);
+    expect((await useCase.execute({ body: batch('quiet', 10), organizationId: 'quiet', now: NOW })).ids).toHaveLength(10);
+    nowMs = 2_500;
+    expect((await useCase.execute({ body: batch('noisy', 250), organizationId: 'noisy', now: NOW })).ids).toHaveLength(250);
+    expect(published.flat()).toHaveLength(1260);
+  });
+
   it('publishes the batch redacted and returns the ids in order', async () => {
     const { useCase, published } = setup(['getSecrets'], true);
     const body = [

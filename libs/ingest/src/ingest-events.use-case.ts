@@ -3,6 +3,7 @@ import { validateBatch, type AuditEvent } from '@audit/contracts';
 import { AppError } from '@audit/platform';
 import { EventPublisher } from '@audit/messaging';
 import { acceptedEvents, rejectedEvents } from './metrics';
+import { IngestRateLimiter, rateLimitedEvents } from './rate-limiter';
 import { redact } from './redaction';
 import { RedactionPolicyService } from './redaction-policy.service';
 import { describeRetention, expiredEvents } from './retention-gate';
@@ -27,10 +28,24 @@ export class IngestEventsUseCase {
     private readonly publisher: EventPublisher,
     private readonly redaction: RedactionPolicyService,
     @Inject(RETENTION_SOURCE) private readonly retention: RetentionSource,
+    private readonly limiter: IngestRateLimiter,
   ) {}
 
   async execute(command: IngestCommand): Promise<{ ids: string[] }> {
     const now = command.now ?? new Date();
+    // Admission first, before validation spends CPU on it: the limit is on what an organization sends.
+    const count = Array.isArray(command.body) ? command.body.length : 1;
+    const waitMs = this.limiter.admit(command.organizationId, count);
+    if (waitMs > 0) {
+      rateLimitedEvents.inc({ source: 'http', organizationId: command.organizationId }, count);
+      rejectedEvents.inc({ source: 'http', reason: 'rate_limited' }, count);
+      throw new AppError(
+        'RATE_LIMITED',
+        `organization "${command.organizationId}" is over its ingest rate limit (INGEST_RATE_LIMIT); no event of the batch was accepted: retry after the Retry-After seconds`,
+        undefined,
+        Number.isFinite(waitMs) ? Math.ceil(waitMs / 1000) : 60,
+      );
+    }
     const result = validateBatch(command.body, { now });
     if (!result.ok) {
       rejectedEvents.inc({ source: 'http', reason: 'invalid' }, Array.isArray(command.body) ? command.body.length : 1);

@@ -11,6 +11,7 @@ import {
   STREAMS,
   SUBJECTS,
   TransientError,
+  type BatchOutcome,
   type Delivery,
   type MessagingConfig,
 } from '@audit/messaging';
@@ -18,6 +19,7 @@ import { busEventId } from './bus-event-id';
 import { deadLetterBody } from './dead-letter-body';
 import { INGEST_CONFIG, type IngestConfig } from './config';
 import { acceptedEvents } from './metrics';
+import { IngestRateLimiter, rateLimitedEvents } from './rate-limiter';
 import { redact, type RedactionPolicy } from './redaction';
 import { RedactionPolicyService } from './redaction-policy.service';
 import { expiredEvents } from './retention-gate';
@@ -43,6 +45,7 @@ export class IngestStreamConsumer extends JetStreamBatchConsumer<AuditEvent> {
     private readonly publisher: EventPublisher,
     private readonly redaction: RedactionPolicyService,
     @Inject(RETENTION_SOURCE) private readonly retention: RetentionSource,
+    private readonly limiter: IngestRateLimiter,
   ) {
     super(bus, messaging, health, {
       durable: 'ingest',
@@ -85,7 +88,25 @@ export class IngestStreamConsumer extends JetStreamBatchConsumer<AuditEvent> {
     return deadLetterBody(message.data);
   }
 
-  protected async handleBatch(batch: ReadonlyArray<Delivery<AuditEvent>>): Promise<void> {
+  /**
+   * Over its organization's INGEST_RATE_LIMIT, an event is neither refused nor dropped: it is nak'd to come
+   * back once its bucket holds a token again, so AUDIT_INGEST absorbs the burst (up to STREAM_MAX_AGE)
+   * while the other organizations' events of the batch go through.
+   */
+  protected async handleBatch(batch: ReadonlyArray<Delivery<AuditEvent>>): Promise<BatchOutcome<AuditEvent> | void> {
+    const admitted: Array<Delivery<AuditEvent>> = [];
+    const held: Array<{ delivery: Delivery<AuditEvent>; reason: string; delayMs: number }> = [];
+    for (const delivery of batch) {
+      const waitMs = this.limiter.admit(delivery.payload.organizationId, 1);
+      if (waitMs === 0) admitted.push(delivery);
+      else held.push({ delivery, reason: `organization "${delivery.payload.organizationId}" is over INGEST_RATE_LIMIT`, delayMs: waitMs });
+    }
+    for (const { delivery } of held) rateLimitedEvents.inc({ source: 'nats', organizationId: delivery.payload.organizationId });
+    if (admitted.length > 0) await this.publishAdmitted(admitted);
+    if (held.length > 0) return { retry: held };
+  }
+
+  private async publishAdmitted(batch: ReadonlyArray<Delivery<AuditEvent>>): Promise<void> {
     const events: AuditEvent[] = [];
     const expired: string[] = [];
     const now = new Date();

@@ -3,10 +3,11 @@ import { AuthModule } from '@audit/auth';
 import { MessagingModule } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
 import { HealthModule, HealthRegistry } from '@audit/platform';
-import { INGEST_CONFIG, readIngestConfig } from './config';
+import { INGEST_CONFIG, readIngestConfig, type IngestConfig } from './config';
 import { EventsIngestController } from './events.controller';
 import { IngestEventsUseCase } from './ingest-events.use-case';
 import { IngestStreamConsumer } from './ingest-stream.consumer';
+import { IngestRateLimiter } from './rate-limiter';
 import { RedactionPolicyService } from './redaction-policy.service';
 import { RETENTION_SOURCE, RetentionPolicyService } from './retention-policy.service';
 
@@ -25,6 +26,7 @@ import { RETENTION_SOURCE, RetentionPolicyService } from './retention-policy.ser
     { provide: INGEST_CONFIG, useFactory: () => readIngestConfig() },
     RedactionPolicyService,
     { provide: RETENTION_SOURCE, useClass: RetentionPolicyService },
+    { provide: IngestRateLimiter, useFactory: (config: IngestConfig) => new IngestRateLimiter(config), inject: [INGEST_CONFIG] },
     IngestEventsUseCase,
     IngestStreamConsumer,
   ],

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'GONE'
   | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED'
   | 'BUS_UNAVAILABLE'
   | 'DATABASE_UNAVAILABLE'
   | 'QUERY_TIMEOUT';
@@ -20,6 +21,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
+    /** Seconds after which asking again may succeed: sent as `Retry-After` with a 429 or 503. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'AppError';
@@ -41,6 +44,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return HttpStatus.GONE;
     case 'PAYLOAD_TOO_LARGE':
       return HttpStatus.PAYLOAD_TOO_LARGE;
+    case 'RATE_LIMITED':
+      return HttpStatus.TOO_MANY_REQUESTS;
     case 'BUS_UNAVAILABLE':
     case 'DATABASE_UNAVAILABLE':
       return HttpStatus.SERVICE_UNAVAILABLE;
@@ -84,7 +89,7 @@ export class AppErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof AppError) {
       const status = httpStatusOf(exception.code);
-      if (status === HttpStatus.SERVICE_UNAVAILABLE) reply.header('Retry-After', '1');
+      if (status === HttpStatus.SERVICE_UNAVAILABLE || status === HttpStatus.TOO_MANY_REQUESTS) reply.header('Retry-After', String(exception.retryAfterSeconds ?? 1));
       void reply.status(status).send(errorBody(exception.code, exception.message, exception.details));
       return;
     }

@@ -33,6 +33,11 @@ export class HealthRegistry {
     this.checks.set(name, check);
   }
 
+  /** The names of the checks registered so far. */
+  names(): string[] {
+    return [...this.checks.keys()];
+  }
+
   /**
    * Keeps reporting the check `name` but lets the process stay ready when it fails, because the process
    * still serves its traffic without that dependency (`why` is shown next to the failure). Whichever

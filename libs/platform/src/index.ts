@@ -11,3 +11,4 @@ export * from './client-ip';
 export * from './last-known-cache';
 export * from './openapi';
 export * from './timeout';
+export * from './worker-context';

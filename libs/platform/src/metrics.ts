@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, register } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, register, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 
 let defaultsCollected = false;
 
@@ -8,6 +8,28 @@ export function ensureDefaultMetrics(): void {
   if (defaultsCollected) return;
   defaultsCollected = true;
   collectDefaultMetrics({ prefix: 'audit_process_' });
+  observeEventLoopDelay();
+}
+
+/** How often the event-loop delay is sampled: often enough to see a 50 ms stall, rare enough to cost nothing. */
+const EVENT_LOOP_SAMPLE_MS = 20;
+
+/**
+ * `audit_event_loop_delay_seconds`: how late a timer due every 20 ms fired, as a histogram. Every request
+ * a service answers waits this long on top of its own work, so its p99 is the floor of any read's p99.
+ * The default `audit_process_nodejs_eventloop_lag_p99_seconds` says the same per scrape (it resets when
+ * read); this one adds up over time and across replicas, so `histogram_quantile` works on it.
+ */
+function observeEventLoopDelay(): void {
+  const delay = histogram('audit_event_loop_delay_seconds', 'Delay of a timer due every 20 ms: how long the event loop was busy past it', [], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+  let due = performance.now() + EVENT_LOOP_SAMPLE_MS;
+  const tick = (): void => {
+    const now = performance.now();
+    delay.observe(Math.max(0, now - due) / 1000);
+    due = now + EVENT_LOOP_SAMPLE_MS;
+    setTimeout(tick, EVENT_LOOP_SAMPLE_MS).unref();
+  };
+  setTimeout(tick, EVENT_LOOP_SAMPLE_MS).unref();
 }
 
 /** Returns the metric registered under `name`, or registers it: modules share one registry per process. */
@@ -28,11 +50,25 @@ export function histogram(
   return (register.getSingleMetric(name) as Histogram<string> | undefined) ?? new Histogram({ name, help, labelNames, buckets });
 }
 
+type MetricsSource = () => Promise<MetricObjectWithValues<MetricValue<string>>[]>;
+const extraSources = new Set<MetricsSource>();
+
+/**
+ * Adds the metrics of another registry of this process (a worker thread's, see worker-context.ts) to
+ * what /metrics serves: series of the same name are merged (counters and histograms summed by labels).
+ */
+export function addMetricsSource(source: MetricsSource): () => void {
+  extraSources.add(source);
+  return () => extraSources.delete(source);
+}
+
 @Controller()
 export class MetricsController {
   @Get('metrics')
   @Header('Content-Type', register.contentType)
-  metrics(): Promise<string> {
-    return register.metrics();
+  async metrics(): Promise<string> {
+    if (extraSources.size === 0) return register.metrics();
+    const all = await Promise.all([register.getMetricsAsJSON(), ...[...extraSources].map((source) => source())]);
+    return AggregatorRegistry.aggregate(all).metrics();
   }
 }

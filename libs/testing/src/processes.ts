@@ -21,6 +21,7 @@ export interface RunningService {
 /**
  * Starts an app (`apps/<name>/src/main.ts`) as its own process, as an operator would, and waits for /readyz.
  * It listens on `env.PORT` if given (so a restarted instance is found where clients already send), else on a free port.
+ * `nodeArgs` go to node itself (e.g. `--cpu-prof`, which NODE_OPTIONS refuses).
  */
 export async function startService(
   app: string,
@@ -28,11 +29,12 @@ export async function startService(
   readyTimeoutMs = 60_000,
   /** Another checkout of this workspace to run the app from (e.g. an older commit, for a benchmark's baseline). */
   root = WORKSPACE_ROOT,
+  nodeArgs: readonly string[] = [],
 ): Promise<RunningService> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   // Embedded ClickHouse binds one data directory per process: each spawned service gets its own.
   const clickhousePath = mkdtempSync(path.join(tmpdir(), 'audit-ch-'));
-  const child = spawn(process.execPath, [path.join(root, 'scripts/run.js'), `apps/${app}/src/main.ts`], {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'scripts/run.js'), `apps/${app}/src/main.ts`], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', CLICKHOUSE_PATH: clickhousePath, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -64,6 +64,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
         '403': error('An event for another organization than the key.'),
         '413': error('A body over BODY_LIMIT_BYTES (5 MiB).'),
         '415': error('A body not sent as application/json.'),
+        '429': error("The key's organization is over INGEST_RATE_LIMIT; nothing of the batch was accepted. Retry after the Retry-After header's seconds."),
         '503': busDown,
       },
     },

@@ -1,0 +1,324 @@
+/**
+ * npm run bench:mixed — an administrator's reads while the platform ingests, beside the same reads on
+ * the idle platform, in one run on this machine:
+ *
+ *  1. starts the standalone app (every service in one process, as `npm start`) on a fresh database and
+ *     bus, seeds BENCH_SEED_EVENTS (10,000) events, and measures its sustained maximum: BENCH_MAX_EVENTS
+ *     (40,000) events posted as fast as 4 clients can, timed until every one is in Postgres and in
+ *     ClickHouse;
+ *  2. three phases of BENCH_PHASE_MS (20 s): idle, then HTTP ingest paced at 50% and at 100% of that
+ *     maximum (batches of 100 sent on schedule); meanwhile a client in its own process reads every 200 ms
+ *     an events page, the analytics summary and GET /healthz of the organization being written;
+ *  3. the same with the services as separate processes (ingest, writer, projector, query apps; the load
+ *     posted to ingest, the reads sent to query), on the same database and bus; embedded ClickHouse lives
+ *     in the projector's process there, so the analytics summary is not read (BENCH_SPLIT=0 skips this);
+ *  4. prints p50/p95/p99 of each read in each phase beside the idle figures, the event-loop delay p99 of
+ *     the process answering the reads in each phase (`audit_process_nodejs_eventloop_lag_p99_seconds`,
+ *     which resets at each scrape: scraped when a phase starts and when it ends), the targets, and the
+ *     machine's load; writes bench/results/mixed.json.
+ *
+ * BENCH_PROFILE_DIR=<dir> has the standalone write a CPU profile (`--cpu-prof`) there when it stops.
+ *
+ * Targets (issue 18): at 50% every read's p95 ≤ 2 × idle and ≤ 100 ms; at 100% /healthz p99 ≤ 50 ms and
+ * events pages p95 ≤ 250 ms.
+ */
+import { Client } from 'pg';
+import { readAuthConfig, TokensService } from '@audit/auth';
+import { demoEvents } from '@audit/cli';
+import { createTestDatabase, runCliProcess, startService, startTestNats, waitFor } from '@audit/testing';
+import { percentile, waitForQuietMachine, watchMachineLoad } from './cpu';
+import { progress } from './progress';
+import { sampleReadsEvery, type ReadSamples } from './read-sampler';
+import { BenchResults } from './results';
+
+const SEED_EVENTS = Number(process.env.BENCH_SEED_EVENTS ?? 10_000);
+const MAX_EVENTS = Number(process.env.BENCH_MAX_EVENTS ?? 40_000);
+const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 20_000);
+const READ_INTERVAL_MS = 200;
+const BATCH = 100;
+const MAX_CONCURRENCY = 4;
+/** Paced sending never keeps more than this many POSTs open: past it the load generator itself is behind, and says so. */
+const MAX_IN_FLIGHT = 32;
+const SECRET = 'bench-mixed-secret-bench-mixed-secret-0123';
+const ORG = 'bench-mixed';
+
+interface Phase {
+  name: string;
+  /** Events per second asked of the load generator (0: idle). */
+  targetRate: number;
+  /** Events per second the platform accepted (202) during the phase. */
+  acceptedRate: number;
+  reads: ReadSamples[];
+  /** POSTs answered 503 (a JetStream ack later than NATS_PUBLISH_TIMEOUT) or 429, then sent again, by status. */
+  refused: Record<number, number>;
+  /** The standalone's event-loop delay p99 over the phase, milliseconds. */
+  eventLoopP99Ms: number;
+}
+
+/** Where the load goes and the reads come from: the standalone process, or the services as separate processes. */
+interface Deployment {
+  name: string;
+  ingestUrl: string;
+  readUrl: string;
+  /** The process whose audit_consumer_messages_total{consumer="projector"} says the events reached ClickHouse. */
+  projectorUrl: string;
+  reads: Array<{ name: string; path: string }>;
+}
+
+interface Run {
+  deployment: string;
+  maxRate: number;
+  phases: Phase[];
+}
+
+async function main(): Promise<void> {
+  const results = new BenchResults('mixed');
+  const machine = watchMachineLoad();
+  const nats = await startTestNats();
+  const db = await createTestDatabase('audit_bench_mixed');
+  const env = { DATABASE_URL: db.url, NATS_URL: nats.url, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'error' };
+  const runs: Run[] = [];
+  const pg = new Client({ connectionString: db.url });
+  try {
+    await pg.connect();
+    const key = (JSON.parse((await runCliProcess(['keys', 'create', '--org', ORG, '--json'], { DATABASE_URL: db.url, NATS_URL: nats.url })).stdout) as { key: string }).key;
+    const token = await new TokensService(readAuthConfig({ AUTH_JWT_SECRET: SECRET })).sign({ organizationId: ORG, role: 'admin', userId: 'bench-admin' }, 3600);
+    const counts = { stored: 0, projected: 0 };
+
+    // BENCH_PROFILE_DIR=<dir>: the standalone writes a CPU profile there when it stops (node --cpu-prof).
+    const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+    const standalone = await startService('standalone', env, 120_000, undefined, profile);
+    try {
+      const url = standalone.url;
+      runs.push(await measure({ name: 'standalone', ingestUrl: url, readUrl: url, projectorUrl: url, reads: readsOf(true) }, key, token, pg, counts));
+    } finally {
+      await standalone.stop();
+    }
+
+    if (process.env.BENCH_SPLIT !== '0') {
+      // The same services as separate processes, as Kubernetes runs them. Embedded ClickHouse binds its data
+      // to one process (the projector's here): the query app answers events pages from Postgres, and the
+      // analytics summary, which needs a ClickHouse server in this layout, is not read.
+      const services = await Promise.all(['ingest', 'writer', 'projector', 'query'].map((app) => startService(app, env, 120_000)));
+      const [ingest, , projector, query] = services;
+      counts.projected = 0; // a new projector process: its counter starts again, on a fresh ClickHouse
+      try {
+        runs.push(await measure({ name: 'split services', ingestUrl: ingest.url, readUrl: query.url, projectorUrl: projector.url, reads: readsOf(false) }, key, token, pg, counts));
+      } finally {
+        await Promise.all(services.map((s) => s.stop()));
+      }
+    }
+  } finally {
+    await pg.end();
+    await db.drop();
+    await nats.destroy();
+  }
+  report(results, runs, machine.stop().note);
+}
+
+/** The sustained maximum of a deployment, then its reads idle, at 50% and at 100% of it. */
+async function measure(target: Deployment, key: string, token: string, pg: Client, counts: { stored: number; projected: number }): Promise<Run> {
+  const bodies = batchBodies();
+  const drained = (label: string) => waitUntilStored(target.projectorUrl, pg, counts, label);
+  const send = async (events: number): Promise<void> => {
+    const sent = await sendAsFastAsPossible(target.ingestUrl, key, bodies, events);
+    counts.stored += sent;
+    counts.projected += sent;
+  };
+  progress(`${target.name}: seeding ${SEED_EVENTS} events`);
+  await send(SEED_EVENTS);
+  await drained('the seed');
+
+  progress(`${target.name}: measuring the sustained maximum: ${MAX_EVENTS} events, ${MAX_CONCURRENCY} clients`);
+  const started = performance.now();
+  await send(MAX_EVENTS);
+  await drained('the maximum run');
+  const maxRate = MAX_EVENTS / ((performance.now() - started) / 1000);
+  progress(`${target.name}: sustained maximum ${maxRate.toFixed(0)} events/s accepted → in Postgres and ClickHouse`);
+
+  const phases: Phase[] = [];
+  for (const [name, share] of [['idle', 0], ['50% of the maximum', 0.5], ['100% of the maximum', 1]] as const) {
+    const settled = await waitForQuietMachine(0.3, 3, 20);
+    progress(`${target.name}: phase "${name}" (machine ${settled.quiet ? 'quiet' : 'still busy'} after ${settled.waited.toFixed(0)} s)`);
+    await eventLoopP99Ms(target.readUrl); // resets the gauge: the next scrape covers this phase only
+    const rate = share * maxRate;
+    const stop = { now: false };
+    const load = rate > 0 ? sendPaced(target.ingestUrl, key, bodies, rate, stop) : Promise.resolve({ accepted: 0, seconds: 1, refused: {} });
+    // The load stops on time even when reads answer late: the reader waits for its last answers.
+    const stopTimer = setTimeout(() => (stop.now = true), PHASE_MS);
+    const reads = await sampleReadsEvery({ base: target.readUrl, headers: { authorization: `Bearer ${token}` }, intervalMs: READ_INTERVAL_MS, durationMs: PHASE_MS, reads: target.reads });
+    clearTimeout(stopTimer);
+    stop.now = true;
+    const sent = await load;
+    const eventLoop = await eventLoopP99Ms(target.readUrl);
+    counts.stored += sent.accepted;
+    counts.projected += sent.accepted;
+    phases.push({ name, targetRate: rate, acceptedRate: sent.accepted / sent.seconds, refused: sent.refused, reads, eventLoopP99Ms: eventLoop });
+    for (const r of reads) if (r.failures.length > 0) throw new Error(`${target.name}: ${r.name} failed during "${name}": ${r.failures.join('; ')}`);
+    if (rate > 0) await drained(`the "${name}" phase`);
+  }
+  return { deployment: target.name, maxRate, phases };
+}
+
+function readsOf(analytics: boolean): Array<{ name: string; path: string }> {
+  const to = new Date(Date.now() + 3_600_000).toISOString();
+  const from = new Date(Date.now() - 7 * 86_400_000).toISOString();
+  return [
+    { name: 'events page', path: '/v1/events?limit=50' },
+    ...(analytics ? [{ name: 'analytics summary', path: `/v1/analytics/summary?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}` }] : []),
+    { name: '/healthz', path: '/healthz' },
+  ];
+}
+
+/** 100 different batches of BATCH demo events without ids (ingest gives each accepted event a new one), cycled. */
+function batchBodies(): string[] {
+  const events = demoEvents(ORG, 100 * BATCH, { now: new Date(), spanMs: 600_000, seed: 18 });
+  return Array.from({ length: 100 }, (_, i) => JSON.stringify(events.slice(i * BATCH, (i + 1) * BATCH)));
+}
+
+/** POSTs a batch; a 503 (bus ack late) or 429 is retried with the same body after its Retry-After, as the client library does, and counted. */
+async function post(url: string, key: string, body: string, refused?: Map<number, number>): Promise<void> {
+  for (;;) {
+    const res = await fetch(`${url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
+    const text = await res.text();
+    if (res.status === 202) return;
+    if (res.status !== 503 && res.status !== 429) throw new Error(`POST /v1/events answered ${res.status}: ${text}`);
+    refused?.set(res.status, (refused.get(res.status) ?? 0) + 1);
+    await new Promise((resolve) => setTimeout(resolve, Number(res.headers.get('retry-after') ?? 1) * 1000));
+  }
+}
+
+async function sendAsFastAsPossible(url: string, key: string, bodies: string[], events: number): Promise<number> {
+  let next = 0;
+  const batches = Math.ceil(events / BATCH);
+  await Promise.all(
+    Array.from({ length: MAX_CONCURRENCY }, async () => {
+      while (next < batches) await post(url, key, bodies[next++ % bodies.length]);
+    }),
+  );
+  return batches * BATCH;
+}
+
+/** Sends a batch every BATCH / rate seconds on schedule until told to stop; returns what was accepted and over how long. */
+async function sendPaced(url: string, key: string, bodies: string[], rate: number, stop: { now: boolean }): Promise<{ accepted: number; seconds: number; refused: Record<number, number> }> {
+  const intervalMs = (BATCH / rate) * 1000;
+  const started = performance.now();
+  const open = new Set<Promise<void>>();
+  const refused = new Map<number, number>();
+  let failure: unknown;
+  let accepted = 0;
+  let skipped = 0;
+  for (let i = 0; !stop.now && failure === undefined; i++) {
+    if (open.size >= MAX_IN_FLIGHT) skipped++;
+    else {
+      const p = post(url, key, bodies[i % bodies.length], refused).then(
+        () => void (accepted += BATCH),
+        (error: unknown) => void (failure = error),
+      );
+      open.add(p);
+      void p.finally(() => open.delete(p));
+    }
+    const next = started + (i + 1) * intervalMs;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
+  }
+  await Promise.all(open);
+  if (failure !== undefined) throw failure;
+  for (const [status, n] of refused) progress(`${n} POSTs answered ${status} and were sent again`);
+  if (skipped > 0) progress(`the load generator skipped ${skipped} batches: ${MAX_IN_FLIGHT} POSTs were open (the platform accepted slower than asked)`);
+  return { accepted, seconds: (performance.now() - started) / 1000, refused: Object.fromEntries(refused) };
+}
+
+/**
+ * Waits until every event sent is in Postgres (counted there) and in ClickHouse (the projector process has
+ * acked as many messages: it acks only after its insert).
+ */
+async function waitUntilStored(projectorUrl: string, pg: Client, counts: { stored: number; projected: number }, label: string): Promise<void> {
+  await waitFor(
+    `${counts.stored} events of ${label} in Postgres and ClickHouse`,
+    async () => {
+      const { rows } = await pg.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_trail_events WHERE "organizationId" = $1', [ORG]);
+      if (rows[0].n < counts.stored) return false;
+      const text = await (await fetch(`${projectorUrl}/metrics`)).text();
+      const acked = /^audit_consumer_messages_total\{[^}]*consumer="projector"[^}]*outcome="acked"[^}]*\} (\S+)$/m.exec(text) ?? /^audit_consumer_messages_total\{[^}]*outcome="acked"[^}]*consumer="projector"[^}]*\} (\S+)$/m.exec(text);
+      return Number(acked?.[1] ?? 0) >= counts.projected;
+    },
+    600_000,
+    50,
+  );
+}
+
+async function eventLoopP99Ms(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const match = /^audit_process_nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text);
+  if (!match) throw new Error('the standalone serves no audit_process_nodejs_eventloop_lag_p99_seconds');
+  return Number(match[1]) * 1000;
+}
+
+function report(results: BenchResults, runs: Run[], loadNote: string): void {
+  const line = (label: string, value: string): void => console.log(`${label.padEnd(64)} ${value}`);
+  const stats = (samples: number[]) => {
+    const sorted = [...samples].sort((a, b) => a - b);
+    return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), n: sorted.length };
+  };
+  console.log(`\nmixed benchmark: reads every ${READ_INTERVAL_MS} ms for ${PHASE_MS / 1000} s per phase, every part on this machine`);
+  const verdicts: string[] = [];
+  for (const run of runs) {
+    const d = run.deployment;
+    const idle = run.phases.find((p) => p.targetRate === 0);
+    console.log(`\n== ${d}`);
+    line('sustained maximum (HTTP batches of 100 → Postgres and ClickHouse)', `${run.maxRate.toFixed(0)} events/s`);
+    results.figure(`${d}: sustained maximum ingest`, Math.round(run.maxRate), 'events/s');
+    for (const phase of run.phases) {
+      console.log(`\n${phase.name}${phase.targetRate > 0 ? `: ${phase.targetRate.toFixed(0)} events/s asked, ${phase.acceptedRate.toFixed(0)} accepted` : ''}`);
+      if (phase.targetRate > 0) results.figure(`${d}, ${phase.name}: ingest accepted`, Math.round(phase.acceptedRate), 'events/s');
+      for (const [status, n] of Object.entries(phase.refused)) {
+        line(`  POSTs answered ${status} and sent again`, String(n));
+        results.figure(`${d}, ${phase.name}: POSTs answered ${status}`, n, 'requests');
+      }
+      for (const read of phase.reads) {
+        const s = stats(read.samples);
+        const base = idle && phase !== idle ? stats(idle.reads.find((r) => r.name === read.name)?.samples ?? []) : undefined;
+        line(
+          `  ${read.name}: p50 / p95 / p99 (ms, ${s.n} reads)`,
+          `${s.p50.toFixed(1)} / ${s.p95.toFixed(1)} / ${s.p99.toFixed(1)}${base ? `   idle ${base.p50.toFixed(1)} / ${base.p95.toFixed(1)} / ${base.p99.toFixed(1)}` : ''}`,
+        );
+        for (const p of ['p50', 'p95', 'p99'] as const) {
+          results.figure(`${d}, ${phase.name}: ${read.name} ${p}`, round(s[p]), 'ms', base ? { name: `idle ${read.name} ${p}`, value: round(base[p]), unit: 'ms' } : undefined);
+        }
+        if (base && phase.targetRate > 0) verdicts.push(...targetsOf(d, phase, read.name, s, base));
+      }
+      line(`  event-loop delay p99 of the process answering the reads (ms)`, phase.eventLoopP99Ms.toFixed(1));
+      results.figure(`${d}, ${phase.name}: event-loop delay p99 (reads' process)`, round(phase.eventLoopP99Ms), 'ms');
+    }
+  }
+  console.log('\ntargets');
+  for (const v of verdicts) console.log(`  ${v}`);
+  console.log(`\n${loadNote}`);
+  results.note(
+    `${SEED_EVENTS} seeded events, maximum measured over ${MAX_EVENTS} events, phases of ${PHASE_MS / 1000} s, reads every ${READ_INTERVAL_MS} ms of the organization being written; ` +
+      'split services: ingest, writer, projector and query apps, the analytics summary not read (embedded ClickHouse lives in the projector process)',
+  );
+  for (const v of verdicts) results.note(v);
+  results.note(loadNote);
+  results.write();
+}
+
+function targetsOf(deployment: string, phase: Phase, read: string, s: { p95: number; p99: number }, idle: { p95: number }): string[] {
+  const ok = (pass: boolean) => (pass ? 'met' : 'MISSED');
+  if (phase.name.startsWith('50%')) {
+    return [`${deployment}, ${phase.name}, ${read}: p95 ${s.p95.toFixed(1)} ms ≤ 2 × idle (${(2 * idle.p95).toFixed(1)}) and ≤ 100 ms: ${ok(s.p95 <= 2 * idle.p95 && s.p95 <= 100)}`];
+  }
+  if (read === '/healthz') return [`${deployment}, ${phase.name}, ${read}: p99 ${s.p99.toFixed(1)} ms ≤ 50 ms: ${ok(s.p99 <= 50)}`];
+  if (read === 'events page') return [`${deployment}, ${phase.name}, ${read}: p95 ${s.p95.toFixed(1)} ms ≤ 250 ms: ${ok(s.p95 <= 250)}`];
+  return [];
+}
+
+const round = (v: number): number => Math.round(v * 10) / 10;
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,40 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { counter, addMetricsSource, MetricsController } from './metrics';
+import { startWorkerContext } from './worker-context';
+
+// The worker's entry is a test fixture, kept with the other fixtures in libs/testing (never in production src).
+const FIXTURE = path.join(__dirname, '../../testing/src/worker-context.fixture.ts');
+
+/** A worker thread of modules, seen from the main thread: its checks, its metrics merged, its drain on stop. */
+describe('startWorkerContext', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'audit-worker-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reports the thread checks, merges its metrics into /metrics, and closes its modules on stop', async () => {
+    const stopped = path.join(dir, 'stopped');
+    const thread = await startWorkerContext(FIXTURE, 'fixture', { FIXTURE_STOPPED_FILE: stopped });
+    try {
+      expect(thread.checks).toEqual(['consumer:fixture']);
+      expect(await thread.health()).toEqual({ 'consumer:fixture': { ok: true } });
+
+      // The same counter in both threads, different labels: one family, both series.
+      counter('audit_fixture_messages_total', 'Messages of the fixture', ['consumer']).inc({ consumer: 'main' }, 2);
+      const remove = addMetricsSource(() => thread.metrics());
+      const text = await new MetricsController().metrics();
+      remove();
+      expect(text.match(/^# TYPE audit_fixture_messages_total counter$/gm)).toHaveLength(1);
+      expect(text).toMatch(/^audit_fixture_messages_total\{consumer="fixture"\} 3$/m);
+      expect(text).toMatch(/^audit_fixture_messages_total\{consumer="main"\} 2$/m);
+      expect(existsSync(stopped)).toBe(false);
+    } finally {
+      await thread.stop();
+    }
+    expect(readFileSync(stopped, 'utf8')).toBe('drained');
+  }, 60_000);
+
+  it('fails to start when the thread cannot boot its modules', async () => {
+    await expect(startWorkerContext(path.join(dir, 'missing.worker.ts'), 'missing')).rejects.toThrow(/Cannot find module/);
+  }, 60_000);
+});

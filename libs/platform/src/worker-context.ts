@@ -1,0 +1,129 @@
+import { Logger, type INestApplicationContext, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parentPort, Worker } from 'node:worker_threads';
+import { register, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { HealthRegistry } from './health';
+import { JsonLogger } from './logger';
+
+/**
+ * Nest modules without HTTP, booted in a worker thread of the process (node:worker_threads) so that
+ * their CPU (batch consumers decoding and writing thousands of events) never runs on the thread that
+ * answers HTTP. The thread's readiness checks and metrics are served by the main thread's /readyz and
+ * /metrics as if the modules ran there; shutting the process down drains the thread first.
+ */
+
+type Request = { id: number; type: 'health' | 'metrics' | 'stop' };
+type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+type Ready = { type: 'ready'; checks: string[] } | { type: 'failed'; error: string };
+
+/** Worker side: boots `rootModule` as an application context and answers the main thread until told to stop. */
+export async function serveWorkerContext(rootModule: Type<unknown>, name: string): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('serveWorkerContext runs in a worker thread');
+  const logger = new JsonLogger(name);
+  let app: INestApplicationContext;
+  try {
+    app = await NestFactory.createApplicationContext(rootModule, { logger });
+  } catch (error) {
+    port.postMessage({ type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies Ready);
+    return;
+  }
+  const health = app.get(HealthRegistry);
+  port.on('message', (request: Request) => {
+    const answer = async (): Promise<unknown> => {
+      switch (request.type) {
+        case 'health':
+          return (await health.evaluate()).checks;
+        case 'metrics':
+          return register.getMetricsAsJSON();
+        case 'stop':
+          await app.close();
+          return undefined;
+      }
+    };
+    answer().then(
+      (value) => port.postMessage({ id: request.id, ok: true, value } satisfies Reply),
+      (error: unknown) => port.postMessage({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies Reply),
+    );
+  });
+  port.postMessage({ type: 'ready', checks: health.names() } satisfies Ready);
+}
+
+/** Main side: a running worker context. */
+export interface WorkerContext {
+  /** The names of the thread's readiness checks. */
+  readonly checks: string[];
+  /** Runs the thread's readiness checks. */
+  health(): Promise<Record<string, { ok: boolean; detail?: string }>>;
+  /** The thread's metrics, to be merged with the main thread's. */
+  metrics(): Promise<MetricObjectWithValues<MetricValue<string>>[]>;
+  /** Closes the thread's modules (consumers drain their batches), then ends the thread. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `entry` (a file calling {@link serveWorkerContext}) in a worker thread and resolves once its
+ * modules are initialised. From TypeScript sources (`npm start`) the thread goes through scripts/run.js,
+ * as the process did; from a build, the compiled `.js` beside `entry` runs directly. The thread sees this
+ * process's environment, with `env` over it. A thread that dies ends the process: its consumers would
+ * silently stop otherwise.
+ */
+export async function startWorkerContext(entry: string, name: string, env: Record<string, string> = {}): Promise<WorkerContext> {
+  const logger = new Logger(name);
+  const compiled = entry.replace(/\.ts$/, '.js');
+  const runner = path.resolve(__dirname, '../../../scripts/run.js');
+  const options = { env: { ...process.env, ...env } };
+  const worker =
+    entry.endsWith('.ts') && !existsSync(compiled)
+      ? new Worker(runner, { ...options, argv: [path.relative(path.dirname(path.dirname(runner)), entry)] })
+      : new Worker(compiled, options);
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  let nextId = 1;
+  let stopping = false;
+  const ready = new Promise<string[]>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`${name} thread exited with ${code} before it was ready`)));
+    worker.on('message', (message: Ready | Reply) => {
+      if ('type' in message) {
+        if (message.type === 'ready') resolve(message.checks);
+        else reject(new Error(`${name} thread failed to start: ${message.error}`));
+        return;
+      }
+      const waiter = pending.get(message.id);
+      pending.delete(message.id);
+      if (message.ok) waiter?.resolve(message.value);
+      else waiter?.reject(new Error(message.error));
+    });
+  });
+  const checks = await ready;
+  worker.removeAllListeners('error');
+  worker.removeAllListeners('exit');
+  worker.on('error', (error) => {
+    logger.error({ msg: `${name} thread failed; exiting`, error: error.message });
+    process.exit(1);
+  });
+  worker.on('exit', (code) => {
+    if (stopping) return;
+    logger.error({ msg: `${name} thread exited unexpectedly; exiting`, code });
+    process.exit(1);
+  });
+  const request = <T>(type: Request['type']): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage({ id, type } satisfies Request);
+    });
+  return {
+    checks,
+    health: () => request('health'),
+    metrics: () => request('metrics'),
+    stop: async () => {
+      if (stopping) return;
+      stopping = true;
+      await request('stop');
+      await worker.terminate();
+    },
+  };
+}
