@@ -1,0 +1,228 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { describe, isNotFound, JetStreamConnection, MESSAGING_CONFIG, STREAMS, type MessagingConfig } from '@audit/messaging';
+import { gauge, HealthRegistry } from '@audit/platform';
+import { STREAMS_CONFIG, type StreamsConfig } from './config';
+import { batchShape, createSender } from './destinations';
+import { FairScheduler } from './fair-scheduler';
+import { streamFailing, streamLag } from './metrics';
+import { replayDurable, streamDurable, type DeliveryRecord, type StreamRecord } from './model';
+import { assertPublicDestination } from './network-guard';
+import { StreamsCatalog } from './streams-catalog.service';
+import { StreamsRepository } from './streams.repository';
+import { StreamWorker, type WorkerReporter } from './stream-worker';
+
+const runningStreams = gauge('audit_streams_running', 'Stream consumers this replica runs (live and replays)');
+/** Consumers of deleted streams are removed only once older than this, so one created a moment ago by another replica is never taken for an orphan. */
+const ORPHAN_AGE_MS = 60_000;
+const GC_EVERY = 15;
+
+interface Running {
+  worker: StreamWorker;
+  /** The definition it runs (`updatedAt`): a replaced, paused or resumed stream is restarted. */
+  version: number;
+  replay?: { id: string; untilSeq: number };
+}
+
+/**
+ * Runs every organization's streams on this replica: reads their definitions from Postgres every
+ * STREAMS_REFRESH_INTERVAL, starts a worker (a durable consumer) per active stream and per replay, stops
+ * those paused, replaced or deleted, ends finished replays, publishes each stream's lag, and removes the
+ * consumers of deleted streams. Replicas run the same set: each stream's consumer lets one batch out at a
+ * time, so they share the streams without sending any event out of order.
+ */
+@Injectable()
+export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationShutdown, WorkerReporter {
+  private readonly logger = new Logger('streams');
+  private readonly workers = new Map<string, Running>();
+  private readonly failing = new Set<string>();
+  private readonly scheduler: FairScheduler;
+  private timer?: NodeJS.Timeout;
+  private refreshing: Promise<void> = Promise.resolve();
+  private stopping = false;
+  private lastRefreshOk = 0;
+  private refreshes = 0;
+
+  constructor(
+    private readonly repository: StreamsRepository,
+    private readonly catalog: StreamsCatalog,
+    private readonly bus: JetStreamConnection,
+    @Inject(MESSAGING_CONFIG) private readonly messaging: MessagingConfig,
+    @Inject(STREAMS_CONFIG) private readonly config: StreamsConfig,
+    private readonly health: HealthRegistry,
+  ) {
+    this.scheduler = new FairScheduler(config.concurrency);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.health.register('streams', () =>
+      Date.now() - this.lastRefreshOk <= Math.max(3 * this.config.refreshIntervalMs, 15_000) ? undefined : 'the streams have not been refreshed from Postgres lately',
+    );
+    await this.refresh();
+    this.schedule();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    await this.refreshing;
+    await Promise.all([...this.workers.keys()].map((durable) => this.stopWorker(durable)));
+  }
+
+  /** Reads the definitions now (also what the timer does); resolves once the workers match them. */
+  refresh(): Promise<void> {
+    this.refreshing = this.refreshing.then(() => this.reconcile()).catch((error: unknown) => this.logger.error({ msg: 'streams refresh failed', error: describe(error) }));
+    return this.refreshing;
+  }
+
+  private schedule(): void {
+    if (this.stopping) return;
+    this.timer = setTimeout(() => void this.refresh().finally(() => this.schedule()), this.config.refreshIntervalMs);
+    this.timer.unref();
+  }
+
+  private async reconcile(): Promise<void> {
+    if (this.stopping) return;
+    const snapshotAt = Date.now();
+    const streams = await this.repository.all();
+    const desired = new Map<string, { stream: StreamRecord; replay?: { id: string; from: Date; untilSeq: number } }>();
+    for (const stream of streams) {
+      if (stream.status === 'paused') continue;
+      desired.set(streamDurable(stream.id), { stream });
+      if (stream.replayId && stream.replayFrom && stream.replayUntilSeq !== null) {
+        desired.set(replayDurable(stream.replayId), { stream, replay: { id: stream.replayId, from: stream.replayFrom, untilSeq: stream.replayUntilSeq } });
+      }
+      if (stream.status === 'failing') this.failing.add(stream.id);
+      else this.failing.delete(stream.id);
+    }
+    for (const [durable, running] of this.workers) {
+      const want = desired.get(durable);
+      if (!want || want.stream.updatedAt.getTime() !== running.version) await this.stopWorker(durable);
+    }
+    for (const [durable, want] of desired) {
+      if (this.workers.has(durable) || this.stopping) continue;
+      await this.startWorker(durable, want.stream, want.replay);
+    }
+    await this.finishReplays();
+    await this.publishLag(streams);
+    if (this.refreshes++ % GC_EVERY === 0) await this.removeOrphans(streams, snapshotAt);
+    runningStreams.set(this.workers.size);
+    this.lastRefreshOk = Date.now();
+  }
+
+  private async startWorker(durable: string, stream: StreamRecord, replay?: { id: string; from: Date; untilSeq: number }): Promise<void> {
+    let worker: StreamWorker | undefined;
+    try {
+      const sender = createSender(stream, this.catalog.secretsOf(stream), this.config.deliveryTimeoutMs);
+      worker = new StreamWorker(
+        {
+          bus: this.bus,
+          messaging: this.messaging,
+          health: this.health,
+          scheduler: this.scheduler,
+          reporter: this,
+          guard: () => assertPublicDestination(stream.destination, this.config.allowPrivateNetworks),
+        },
+        stream,
+        sender,
+        batchShape(stream, this.config.flushIntervalMs),
+        replay,
+      );
+      await worker.start();
+      this.workers.set(durable, { worker, version: stream.updatedAt.getTime(), replay: replay && { id: replay.id, untilSeq: replay.untilSeq } });
+    } catch (error) {
+      await worker?.stop().catch(() => undefined);
+      this.logger.error({ msg: 'stream could not start; will retry', stream: stream.id, error: describe(error) });
+    }
+  }
+
+  private async stopWorker(durable: string): Promise<void> {
+    const running = this.workers.get(durable);
+    if (!running) return;
+    this.workers.delete(durable);
+    await running.worker.stop().catch((error: unknown) => this.logger.error({ msg: 'stream stop failed', durable, error: describe(error) }));
+    if (!running.replay) streamLag.remove({ stream: running.worker.stream.id, organization: running.worker.stream.organizationId });
+  }
+
+  /** A replay is done once every event it covers is acknowledged: its consumer is deleted and the stream told. */
+  private async finishReplays(): Promise<void> {
+    for (const [durable, running] of this.workers) {
+      if (!running.replay) continue;
+      try {
+        const info = await this.bus.jsm.consumers.info(STREAMS.events, durable);
+        const done = info.num_pending + info.num_ack_pending === 0 || info.ack_floor.stream_seq >= running.replay.untilSeq;
+        if (!done) continue;
+        await this.stopWorker(durable);
+        await this.bus.jsm.consumers.delete(STREAMS.events, durable).catch((error: unknown) => {
+          if (!isNotFound(error)) throw error;
+        });
+        await this.repository.finishReplay(running.worker.stream.id, running.replay.id);
+        this.logger.log({ msg: 'replay finished', stream: running.worker.stream.id });
+      } catch (error) {
+        this.logger.warn({ msg: 'replay progress unknown', durable, error: describe(error) });
+      }
+    }
+  }
+
+  private async publishLag(streams: StreamRecord[]): Promise<void> {
+    for (const stream of streams) {
+      const running = this.workers.get(streamDurable(stream.id));
+      const labels = { stream: stream.id, organization: stream.organizationId };
+      if (!running) {
+        streamLag.remove(labels);
+        continue;
+      }
+      try {
+        streamLag.set(labels, await running.worker.pending());
+      } catch {
+        // The bus being down shows in readiness; the gauge keeps its last value.
+      }
+      streamFailing.set(labels, this.failing.has(stream.id) ? 1 : 0);
+    }
+  }
+
+  /** Deletes the consumers of streams (and replays) that no longer exist. */
+  private async removeOrphans(streams: StreamRecord[], snapshotAt: number): Promise<void> {
+    const known = new Set(streams.flatMap((s) => [streamDurable(s.id), ...(s.replayId ? [replayDurable(s.replayId)] : [])]));
+    try {
+      const consumers = await this.bus.jsm.consumers.list(STREAMS.events).next();
+      for (const info of consumers) {
+        const name = info.name;
+        if (!/^(stream|replay)-/.test(name) || known.has(name) || this.workers.has(name)) continue;
+        if (Date.parse(info.created) > snapshotAt - ORPHAN_AGE_MS) continue;
+        await this.bus.jsm.consumers.delete(STREAMS.events, name);
+        this.logger.log({ msg: 'removed the consumer of a deleted stream', consumer: name });
+      }
+    } catch (error) {
+      this.logger.warn({ msg: 'could not remove orphaned stream consumers', error: describe(error) });
+    }
+  }
+
+  async delivered(stream: StreamRecord, attempt: Omit<DeliveryRecord, 'at'>): Promise<void> {
+    await this.report(stream, attempt, () => {
+      if (attempt.status !== 'delivered' || attempt.replay || !this.failing.has(stream.id)) return undefined;
+      this.failing.delete(stream.id);
+      streamFailing.set({ stream: stream.id, organization: stream.organizationId }, 0);
+      return null;
+    });
+  }
+
+  async failed(stream: StreamRecord, attempt: Omit<DeliveryRecord, 'at'>, consecutiveFailures: number): Promise<void> {
+    await this.report(stream, attempt, () => {
+      if (attempt.replay || consecutiveFailures < this.config.failingAfter) return undefined;
+      this.failing.add(stream.id);
+      streamFailing.set({ stream: stream.id, organization: stream.organizationId }, 1);
+      return attempt.error ?? 'delivery failed';
+    });
+  }
+
+  /** Records the attempt and, when `transition` says so, the stream's new state; a Postgres outage never stops delivery. */
+  private async report(stream: StreamRecord, attempt: Omit<DeliveryRecord, 'at'>, transition: () => string | null | undefined): Promise<void> {
+    try {
+      await this.repository.recordDelivery(stream.id, attempt, this.config.historyPerStream);
+      const state = transition();
+      if (state !== undefined) await this.repository.setHealth(stream.id, state);
+    } catch (error) {
+      this.logger.warn({ msg: 'could not record a stream delivery', stream: stream.id, error: describe(error) });
+    }
+  }
+}
