@@ -11,10 +11,11 @@ import { ProjectorModule } from '@audit/projector';
 import { QueryModule } from '@audit/query';
 import { RetentionModule } from '@audit/retention';
 import { SinksModule } from '@audit/sinks';
+import { StreamsModule } from '@audit/streams';
 import { WriterModule } from '@audit/writer';
 
 /** Every service in one process: the same modules the per-service apps boot. */
 @Module({
-  imports: [PlatformModule, MessagingModule, PersistenceModule, AuthModule, ClickHouseModule, IngestModule, WriterModule, ProjectorModule, AnalyticsModule, QueryModule, ExportsApiModule, ExportWorkerModule, SinksModule, RetentionModule],
+  imports: [PlatformModule, MessagingModule, PersistenceModule, AuthModule, ClickHouseModule, IngestModule, WriterModule, ProjectorModule, AnalyticsModule, QueryModule, ExportsApiModule, ExportWorkerModule, SinksModule, RetentionModule, StreamsModule],
 })
 export class StandaloneModule {}

@@ -38,9 +38,9 @@ export class StreamsController {
   }
 
   @Delete(':id')
-  @HttpCode(204)
-  async delete(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string): Promise<void> {
+  async delete(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string): Promise<{ id: string; deleted: true }> {
     await this.catalog.delete(admin.organizationId, id);
+    return { id, deleted: true };
   }
 
   @Post(':id/pause')
