@@ -5,8 +5,9 @@ import { ClickHouseModule } from '@audit/clickhouse';
 import { PersistenceModule } from '@audit/persistence';
 import { JsonLogger, PlatformModule } from '@audit/platform';
 import { ProjectionRebuildModule } from '@audit/projector';
+import { StreamsCoreModule } from '@audit/streams';
 
-@Module({ imports: [PlatformModule, PersistenceModule, AuthModule] })
+@Module({ imports: [PlatformModule, PersistenceModule, AuthModule, StreamsCoreModule] })
 class CliModule {}
 
 @Module({ imports: [PlatformModule, PersistenceModule, AuthModule, ClickHouseModule, ProjectionRebuildModule] })

@@ -32,6 +32,8 @@ export const USAGE = `usage: npm run cli -- <command> [options] [--json]
                                                publish realistic events of all 34 types on the bus
   emitter --org <org>                          the NATS user an emitter of <org> connects as (embedded defaults)
   streams provision                            create or update the AUDIT_* streams (as the NATS provisioner)
+  streams apply --org <org> -f <streams.yaml>  make the organization's streams match the file (create, update, delete)
+  streams export --org <org> [-f <file>]       write the organization's streams as such a file (no secrets)
   retention set --org <org> --days <n|default> keep <n> days of the organization (0 = forever)
   retention show [--org <org>]                 the default and each organization's retention and hold
   retention hold --org <org> --reason <text>   legal hold: nothing of the organization is deleted
@@ -84,7 +86,7 @@ export async function runCli(argv: string[]): Promise<number> {
         await retentionCommand(context, action, values, out);
         break;
       case 'streams':
-        await streamsCommand(action, out);
+        await streamsCommand(context, action, values, out);
         break;
       case 'emitter':
         await emitterCommand(values, out);
@@ -130,6 +132,7 @@ function parse(argv: string[]) {
       format: { type: 'string' },
       days: { type: 'string' },
       reason: { type: 'string' },
+      file: { type: 'string', short: 'f' },
       'dry-run': { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },

@@ -11,3 +11,4 @@ export * from './streams-catalog.service';
 export * from './streams.service';
 export * from './streams-runner.service';
 export * from './streams.module';
+export * from './streams-file';
