@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { TokensService } from '@audit/auth';
 import { runCliProcess } from '@audit/testing';
 import type { StreamView } from './model';
 import { startStreamsStack, type StreamsStack } from './streams.fixture';
@@ -95,7 +96,7 @@ describe('streams API', () => {
 
   it('answers 401 without a token and 403 to a member', async () => {
     expect((await fetch(`${stack.url}/v1/streams`)).status).toBe(401);
-    const member = await stack.app.get((await import('@audit/auth')).TokensService).sign({ organizationId: 'acme', role: 'member' }, 600);
+    const member = await stack.app.get(TokensService).sign({ organizationId: 'acme', role: 'member' }, 600);
     expect((await fetch(`${stack.url}/v1/streams`, { headers: { Authorization: `Bearer ${member}` } })).status).toBe(403);
   });
 

@@ -41,5 +41,8 @@ export class DatadogSender implements Sender {
     );
   }
 
-  async close(): Promise<void> {}
+  /** Nothing to release: each request stands alone. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }

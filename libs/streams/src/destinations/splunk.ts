@@ -39,5 +39,8 @@ export class SplunkSender implements Sender {
     );
   }
 
-  async close(): Promise<void> {}
+  /** Nothing to release: each request stands alone. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }

@@ -31,5 +31,8 @@ export class WebhookSender implements Sender {
     );
   }
 
-  async close(): Promise<void> {}
+  /** Nothing to release: each request stands alone. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }
