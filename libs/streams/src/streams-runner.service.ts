@@ -15,6 +15,8 @@ const runningStreams = gauge('audit_streams_running', 'Stream consumers this rep
 /** Consumers of deleted streams are removed only once older than this, so one created a moment ago by another replica is never taken for an orphan. */
 const ORPHAN_AGE_MS = 60_000;
 const GC_EVERY = 15;
+/** Each stream's lag is one JetStream API request: read it this often, not at every refresh. */
+const LAG_EVERY_MS = 5_000;
 
 interface Running {
   worker: StreamWorker;
@@ -41,6 +43,7 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
   private stopping = false;
   private lastRefreshOk = 0;
   private refreshes = 0;
+  private lagReadAt = 0;
 
   constructor(
     private readonly repository: StreamsRepository,
@@ -103,7 +106,10 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
       await this.startWorker(durable, want.stream, want.replay);
     }
     await this.finishReplays();
-    await this.publishLag(streams);
+    if (Date.now() - this.lagReadAt >= LAG_EVERY_MS) {
+      this.lagReadAt = Date.now();
+      await this.publishLag(streams);
+    }
     if (this.refreshes++ % GC_EVERY === 0) await this.removeOrphans(streams, snapshotAt);
     runningStreams.set(this.workers.size);
     this.lastRefreshOk = Date.now();
