@@ -32,8 +32,10 @@ class Receivers {
   status = 200;
   http?: ReturnType<typeof createServer>;
   syslog?: Server;
+  rawSyslog?: Server;
   httpPort = 0;
   syslogPort = 0;
+  rawSyslogPort = 0;
 
   private count(key: string, text: string, pattern: RegExp): void {
     let set = this.ids.get(key);
@@ -61,24 +63,30 @@ class Receivers {
     });
     await new Promise<void>((resolve) => this.http?.listen(0, '127.0.0.1', () => resolve()));
     this.httpPort = (this.http.address() as { port: number }).port;
-    this.syslog = createTcpServer((socket) => {
-      socket.on('error', () => undefined);
-      let tail = '';
-      socket.on('data', (chunk: Buffer) => {
-        const text = tail + chunk.toString('utf8');
-        // An id split across chunks is counted from the next chunk's start.
-        tail = text.slice(-120);
-        this.count('syslog', text, SYSLOG_ID);
+    const syslogServer = (key: string): Server =>
+      createTcpServer((socket) => {
+        socket.on('error', () => undefined);
+        let tail = '';
+        socket.on('data', (chunk: Buffer) => {
+          const text = tail + chunk.toString('utf8');
+          // An id split across chunks is counted from the next chunk's start.
+          tail = text.slice(-120);
+          this.count(key, text, SYSLOG_ID);
+        });
       });
-    });
+    this.syslog = syslogServer('syslog');
+    this.rawSyslog = syslogServer('raw-syslog');
     await new Promise<void>((resolve) => this.syslog?.listen(0, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => this.rawSyslog?.listen(0, '127.0.0.1', () => resolve()));
     this.syslogPort = (this.syslog.address() as { port: number }).port;
+    this.rawSyslogPort = (this.rawSyslog.address() as { port: number }).port;
   }
 
   async stop(): Promise<void> {
     this.http?.closeAllConnections();
     await new Promise<void>((resolve) => this.http?.close(() => resolve()));
     await new Promise<void>((resolve) => this.syslog?.close(() => resolve()));
+    await new Promise<void>((resolve) => this.rawSyslog?.close(() => resolve()));
   }
 }
 
@@ -204,13 +212,15 @@ async function main(): Promise<void> {
         destination: { type: 'syslog', host: '127.0.0.1', port: receivers.syslogPort, tls: false },
         delivered: () => receivers.seen('syslog'),
         raw: async () => {
-          const socket = tcpConnect({ host: '127.0.0.1', port: receivers.syslogPort });
+          const socket = tcpConnect({ host: '127.0.0.1', port: receivers.rawSyslogPort });
           await new Promise((resolve) => socket.once('connect', resolve));
           for (let i = 0; i < events.length; i += 1000) {
             const frames = Buffer.concat(events.slice(i, i + 1000).map((e, j) => syslogFrame({ event: e, record: records[i + j], seq: i + j, storedAt: now }, 'bench')));
             await new Promise<void>((resolve, reject) => socket.write(frames, (error) => (error ? reject(error) : resolve())));
           }
           socket.end();
+          // The loop is done when the receiver has read it all, as the stream is.
+          await waitFor('the raw syslog frames read', () => receivers.seen('raw-syslog') >= EVENTS, 600_000, 10);
         },
       },
       {

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TokensService } from '@audit/auth';
-import { runCliProcess } from '@audit/testing';
+import { STREAMS } from '@audit/messaging';
+import { runCliProcess, waitFor } from '@audit/testing';
 import type { StreamView } from './model';
 import { startStreamsStack, type StreamsStack } from './streams.fixture';
 
@@ -79,9 +80,12 @@ describe('streams API', () => {
     expect((await post('globex', body)).status).toBe(201);
   });
 
-  it('deletes a stream: it is gone for its organization, and 404 afterwards', async () => {
+  it('deletes a stream: it is gone for its organization, 404 afterwards, and its consumer leaves the bus', async () => {
     const created = await stack.create('deleting', { name: 'gone', destination: { type: 'webhook', url: PUBLIC_URL, secrets: [SECRET] } });
+    const consumerExists = () => stack.bus.jsm.consumers.info(STREAMS.events, `stream-${created.id}`).then(() => true, () => false);
+    await waitFor('the stream consumer', consumerExists);
     expect((await stack.call('deleting', 'DELETE', `/v1/streams/${created.id}`)).status).toBe(200);
+    await waitFor('the consumer deleted', async () => !(await consumerExists()));
     expect((await stack.call('deleting', 'GET', `/v1/streams/${created.id}`)).status).toBe(404);
     expect((await stack.call('deleting', 'DELETE', `/v1/streams/${created.id}`)).status).toBe(404);
   });

@@ -97,9 +97,14 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
       if (stream.status === 'failing') this.failing.add(stream.id);
       else this.failing.delete(stream.id);
     }
+    const byId = new Map(streams.map((s) => [s.id, s]));
     for (const [durable, running] of this.workers) {
       const want = desired.get(durable);
-      if (!want || want.stream.updatedAt.getTime() !== running.version) await this.stopWorker(durable);
+      if (want && want.stream.updatedAt.getTime() === running.version) continue;
+      await this.stopWorker(durable);
+      // A deleted stream's consumer, or a replay replaced by a newer one, goes at once (a paused one keeps its position).
+      const stream = byId.get(running.worker.stream.id);
+      if (!stream || (running.replay && stream.replayId !== running.replay.id)) await this.deleteConsumer(durable);
     }
     for (const [durable, want] of desired) {
       if (this.workers.has(durable) || this.stopping) continue;
@@ -158,9 +163,7 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
         const done = info.num_pending + info.num_ack_pending === 0 || info.ack_floor.stream_seq >= running.replay.untilSeq;
         if (!done) continue;
         await this.stopWorker(durable);
-        await this.bus.jsm.consumers.delete(STREAMS.events, durable).catch((error: unknown) => {
-          if (!isNotFound(error)) throw error;
-        });
+        await this.deleteConsumer(durable);
         await this.repository.finishReplay(running.worker.stream.id, running.replay.id);
         this.logger.log({ msg: 'replay finished', stream: running.worker.stream.id });
       } catch (error) {
@@ -186,7 +189,16 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  /** Deletes the consumers of streams (and replays) that no longer exist. */
+  private async deleteConsumer(durable: string): Promise<void> {
+    try {
+      await this.bus.jsm.consumers.delete(STREAMS.events, durable);
+    } catch (error) {
+      // Already gone (another replica deleted it); anything else is retried by the orphan sweep.
+      if (!isNotFound(error)) this.logger.warn({ msg: 'could not delete a stream consumer', durable, error: describe(error) });
+    }
+  }
+
+  /** Deletes the consumers of streams (and replays) that no longer exist, also those deleted while no replica ran them. */
   private async removeOrphans(streams: StreamRecord[], snapshotAt: number): Promise<void> {
     const known = new Set(streams.flatMap((s) => [streamDurable(s.id), ...(s.replayId ? [replayDurable(s.replayId)] : [])]));
     try {

@@ -31,7 +31,7 @@ export function createSender(stream: Pick<StreamRecord, 'id' | 'organizationId' 
   }
 }
 
-/** How a destination's stream batches: S3 fills a slice; the others send what a second brings. */
+/** How a destination's stream batches: S3 fills a slice; the others send up to 1000 events, or what a flush interval brings. */
 export function batchShape(stream: Pick<StreamRecord, 'destination'>, flushIntervalMs: number): BatchShape {
   const destination = stream.destination;
   if (destination.type === 's3') return { maxBatchMessages: destination.maxEvents, maxBatchBytes: 64 * 1024 * 1024, flushIntervalMs: destination.sliceSeconds * 1000 };
