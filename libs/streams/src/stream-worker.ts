@@ -21,6 +21,14 @@ import { streamEvents, streamLatency } from './metrics';
 import { replayDurable, streamDurable, streamFilterSubject, type DeliveryRecord, type StreamRecord } from './model';
 import { matchesFilter } from './stream-filter';
 
+/** This replica may no longer be the one delivering the stream (its lease was not renewed in time): hand the batch back. */
+export class LeaseLostError extends Error {
+  constructor() {
+    super('this replica could not renew its lease on the stream lately; the batch is handed back');
+    this.name = 'LeaseLostError';
+  }
+}
+
 /** What a worker reports to the runner: each attempt (for the history and the state). */
 export interface WorkerReporter {
   delivered(stream: StreamRecord, attempt: Omit<DeliveryRecord, 'at'>): Promise<void>;
@@ -96,15 +104,19 @@ export class StreamWorker extends JetStreamBatchConsumer<AuditEvent> {
 
   protected async handleBatch(batch: ReadonlyArray<Delivery<AuditEvent>>): Promise<BatchOutcome<AuditEvent>> {
     if (this.stopped) return { retry: batch.map((delivery) => ({ delivery, reason: 'stream stopped', delayMs: 0 })) };
-    const outgoing = batch.filter((d) => this.wanted(d)).map((d) => ({ delivery: d, record: this.record(d) }));
+    // By stream sequence: after a handover, events the previous replica held come back as redeliveries in the
+    // order their ack timers ran out, not necessarily the order they were stored.
+    const ordered = [...batch].sort((a, b) => a.message.seq - b.message.seq);
+    const outgoing = ordered.filter((d) => this.wanted(d)).map((d) => ({ delivery: d, record: this.record(d) }));
     const chunks = chunkBySize(outgoing, this.sender.maxEvents, this.sender.maxBytes, (o) => Buffer.byteLength(o.record.record) + 16);
     const deadLetter: Array<FailedDelivery<AuditEvent>> = [];
     for (let i = 0; i < chunks.length; i++) {
       const chunk = chunks[i];
       const outcome = await this.deliverChunk(chunk.map((o) => o.record));
-      if (outcome === 'stopped') {
+      if (outcome === 'stopped' || outcome === 'lease-lost') {
         const rest = chunks.slice(i).flat();
-        return { deadLetter, retry: rest.map((o) => ({ delivery: o.delivery, reason: 'stream stopped before delivery', delayMs: 0 })) };
+        const delayMs = outcome === 'stopped' ? 0 : 1_000;
+        return { deadLetter, retry: rest.map((o) => ({ delivery: o.delivery, reason: `stream ${outcome} before delivery`, delayMs })) };
       }
       if (outcome !== 'delivered') deadLetter.push(...chunk.map((o) => ({ delivery: o.delivery, reason: `${this.durable}: ${outcome.refused}` })));
     }
@@ -126,7 +138,7 @@ export class StreamWorker extends JetStreamBatchConsumer<AuditEvent> {
   }
 
   /** Sends one chunk until it is accepted or refused for good, or the stream stops. */
-  private async deliverChunk(chunk: readonly OutgoingRecord[]): Promise<'delivered' | 'stopped' | { refused: string }> {
+  private async deliverChunk(chunk: readonly OutgoingRecord[]): Promise<'delivered' | 'stopped' | 'lease-lost' | { refused: string }> {
     const labels = { stream: this.stream.id, organization: this.stream.organizationId };
     const replay = this.replay !== undefined;
     for (let attempt = 1; ; attempt++) {
@@ -144,6 +156,7 @@ export class StreamWorker extends JetStreamBatchConsumer<AuditEvent> {
         await this.deps.reporter.delivered(this.stream, { events: chunk.length, status: 'delivered', latencyMs, error: null, replay });
         return 'delivered';
       } catch (error) {
+        if (error instanceof LeaseLostError) return 'lease-lost';
         const latencyMs = Math.round(performance.now() - started);
         const reason = describe(error);
         if (error instanceof DeliveryRejectedError) {

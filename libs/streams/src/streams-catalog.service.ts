@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { isUuid } from '@audit/contracts';
 import { AppError } from '@audit/platform';
 import { STREAMS_CONFIG, type StreamsConfig } from './config';
 import { SECRET_FIELDS, type DestinationSecrets, type StreamInput, type StreamRecord, type StreamView } from './model';
@@ -60,7 +61,7 @@ export class StreamsCatalog {
 
   /** The stream, or 404: another organization's stream does not exist for the caller. */
   async get(organizationId: string, id: string): Promise<StreamRecord> {
-    const stream = /^[0-9a-f-]{36}$/i.test(id) ? await this.repository.get(organizationId, id) : undefined;
+    const stream = isUuid(id) ? await this.repository.get(organizationId, id) : undefined;
     if (!stream) throw new AppError('NOT_FOUND', `no stream ${id} in organization ${organizationId}`);
     return stream;
   }

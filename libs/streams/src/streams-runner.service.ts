@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { describe, isNotFound, JetStreamConnection, MESSAGING_CONFIG, STREAMS, type MessagingConfig } from '@audit/messaging';
 import { gauge, HealthRegistry } from '@audit/platform';
@@ -9,7 +10,7 @@ import { replayDurable, streamDurable, type DeliveryRecord, type StreamRecord } 
 import { assertPublicDestination } from './network-guard';
 import { StreamsCatalog } from './streams-catalog.service';
 import { StreamsRepository } from './streams.repository';
-import { StreamWorker, type WorkerReporter } from './stream-worker';
+import { LeaseLostError, StreamWorker, type WorkerReporter } from './stream-worker';
 
 const runningStreams = gauge('audit_streams_running', 'Stream consumers this replica runs (live and replays)');
 /** Consumers of deleted streams are removed only once older than this, so one created a moment ago by another replica is never taken for an orphan. */
@@ -26,11 +27,12 @@ interface Running {
 }
 
 /**
- * Runs every organization's streams on this replica: reads their definitions from Postgres every
- * STREAMS_REFRESH_INTERVAL, starts a worker (a durable consumer) per active stream and per replay, stops
- * those paused, replaced or deleted, ends finished replays, publishes each stream's lag, and removes the
- * consumers of deleted streams. Replicas run the same set: each stream's consumer lets one batch out at a
- * time, so they share the streams without sending any event out of order.
+ * Runs this replica's share of every organization's streams: reads their definitions from Postgres every
+ * STREAMS_REFRESH_INTERVAL, holds a lease on its share of the unpaused streams (the live replicas divide
+ * them evenly; a replica that stops renewing loses them to the others after the lease's time), starts a
+ * worker (a durable consumer) per stream it holds and per replay of it, stops those paused, replaced,
+ * deleted or given up, ends finished replays, publishes each stream's lag, and removes the consumers of
+ * deleted streams. One replica at a time delivers a stream, so its order holds.
  */
 @Injectable()
 export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationShutdown, WorkerReporter {
@@ -44,6 +46,15 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
   private lastRefreshOk = 0;
   private refreshes = 0;
   private lagReadAt = 0;
+  private readonly replicaId = randomUUID();
+  /**
+   * Streams taken over from another replica (or released by one), and until when their consumer must rest:
+   * events that replica had received but not settled come back only after CONSUMER_ACK_WAIT, and the server
+   * redelivers them before newer ones only if nobody has pulled the newer ones meanwhile.
+   */
+  private readonly handover = new Map<string, number>();
+  /** When this replica last renewed its leases: a worker sends only while they are surely still its own. */
+  private leasesRenewedAt = 0;
 
   constructor(
     private readonly repository: StreamsRepository,
@@ -68,7 +79,19 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
     this.stopping = true;
     clearTimeout(this.timer);
     await this.refreshing;
+    const held = new Set([...this.workers.values()].map((r) => r.worker.stream.id));
     await Promise.all([...this.workers.keys()].map((durable) => this.stopWorker(durable)));
+    // Handed over at once rather than when the leases expire.
+    for (const id of held) await this.repository.release(this.replicaId, id).catch(() => undefined);
+  }
+
+  private get leaseMs(): number {
+    return Math.max(10_000, 5 * this.config.refreshIntervalMs);
+  }
+
+  /** Whether this replica's leases are surely still its own (renewed well within their time). */
+  private leasesValid(): boolean {
+    return Date.now() - this.leasesRenewedAt < this.leaseMs - 2 * this.config.refreshIntervalMs;
   }
 
   /** Reads the definitions now (also what the timer does); resolves once the workers match them. */
@@ -87,9 +110,10 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
     if (this.stopping) return;
     const snapshotAt = Date.now();
     const streams = await this.repository.all();
+    const held = await this.holdShare(streams);
     const desired = new Map<string, { stream: StreamRecord; replay?: { id: string; from: Date; untilSeq: number } }>();
     for (const stream of streams) {
-      if (stream.status === 'paused') continue;
+      if (stream.status === 'paused' || !held.has(stream.id)) continue;
       desired.set(streamDurable(stream.id), { stream });
       if (stream.replayId && stream.replayFrom && stream.replayUntilSeq !== null) {
         desired.set(replayDurable(stream.replayId), { stream, replay: { id: stream.replayId, from: stream.replayFrom, untilSeq: stream.replayUntilSeq } });
@@ -107,7 +131,7 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
       if (!stream || (running.replay && stream.replayId !== running.replay.id)) await this.deleteConsumer(durable);
     }
     for (const [durable, want] of desired) {
-      if (this.workers.has(durable) || this.stopping) continue;
+      if (this.workers.has(durable) || this.stopping || !(await this.mayStart(want.stream.id))) continue;
       await this.startWorker(durable, want.stream, want.replay);
     }
     await this.finishReplays();
@@ -118,6 +142,50 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
     if (this.refreshes++ % GC_EVERY === 0) await this.removeOrphans(streams, snapshotAt);
     runningStreams.set(this.workers.size);
     this.lastRefreshOk = Date.now();
+  }
+
+  /**
+   * Renews this replica's leases and takes free ones up to its share (the unpaused streams over the live
+   * replicas, rounded up); gives up what it holds beyond the share (stopping those workers first), so a
+   * replica that joins gets streams from the others. Answers the streams it holds.
+   */
+  private async holdShare(streams: StreamRecord[]): Promise<Set<string>> {
+    const started = Date.now();
+    const replicas = await this.repository.heartbeat(this.replicaId, this.leaseMs);
+    const share = Math.ceil(streams.filter((s) => s.status !== 'paused').length / replicas);
+    const claimed = await this.repository.claim(this.replicaId, this.leaseMs, share);
+    this.leasesRenewedAt = started;
+    for (const { id, previousOwner } of claimed) {
+      if (previousOwner !== this.replicaId && !this.handover.has(id)) this.handover.set(id, started + Math.ceil(1.5 * this.messaging.ackWaitMs));
+    }
+    const held = claimed.map((c) => c.id);
+    const running = new Set([...this.workers.values()].map((r) => r.worker.stream.id));
+    // Give up first what this replica does not run yet, then what it runs.
+    const surplus = [...held].sort((a, b) => Number(running.has(a)) - Number(running.has(b))).slice(0, Math.max(0, held.length - share));
+    for (const id of surplus) {
+      for (const [durable, r] of this.workers) if (r.worker.stream.id === id) await this.stopWorker(durable);
+      await this.repository.release(this.replicaId, id);
+      this.handover.delete(id);
+    }
+    return new Set(held.filter((id) => !surplus.includes(id)));
+  }
+
+  /** Whether a stream just taken over may start: at once if its consumer never existed, else after the rest. */
+  private async mayStart(streamId: string): Promise<boolean> {
+    const until = this.handover.get(streamId);
+    if (until === undefined) return true;
+    if (Date.now() >= until) {
+      this.handover.delete(streamId);
+      return true;
+    }
+    try {
+      await this.bus.jsm.consumers.info(STREAMS.events, streamDurable(streamId));
+      return false;
+    } catch (error) {
+      if (!isNotFound(error)) return false;
+      this.handover.delete(streamId);
+      return true;
+    }
   }
 
   private async startWorker(durable: string, stream: StreamRecord, replay?: { id: string; from: Date; untilSeq: number }): Promise<void> {
@@ -131,7 +199,10 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
           health: this.health,
           scheduler: this.scheduler,
           reporter: this,
-          guard: () => assertPublicDestination(stream.destination, this.config.allowPrivateNetworks),
+          guard: async () => {
+            if (!this.leasesValid()) throw new LeaseLostError();
+            await assertPublicDestination(stream.destination, this.config.allowPrivateNetworks);
+          },
         },
         stream,
         sender,

@@ -142,6 +142,48 @@ export class StreamsRepository {
     await this.db.query(`UPDATE streams SET "replayId" = NULL, "replayFrom" = NULL, "replayUntilSeq" = NULL WHERE id = $1 AND "replayId" = $2`, [id, replayId]);
   }
 
+  /**
+   * This replica's heartbeat; answers how many replicas are alive (seen within `ttlMs`), itself included.
+   * Replicas gone for long are forgotten.
+   */
+  async heartbeat(replicaId: string, ttlMs: number): Promise<number> {
+    await this.db.query(`INSERT INTO stream_replicas (id, "seenAt") VALUES ($1, now()) ON CONFLICT (id) DO UPDATE SET "seenAt" = now()`, [replicaId]);
+    await this.db.query(`DELETE FROM stream_replicas WHERE "seenAt" < now() - $1 * interval '1 millisecond'`, [ttlMs * 10]);
+    const [{ live }] = (await this.db.query<{ live: string }>(`SELECT count(*) AS live FROM stream_replicas WHERE "seenAt" >= now() - $1 * interval '1 millisecond'`, [ttlMs])).rows;
+    return Math.max(1, Number(live));
+  }
+
+  /**
+   * Renews the leases this replica holds on unpaused streams and takes free or expired ones up to `share` in
+   * all; answers each stream it holds with its previous holder (itself for a renewal, null for a free one;
+   * possibly more than `share`: see `release`).
+   */
+  async claim(replicaId: string, ttlMs: number, share: number): Promise<Array<{ id: string; previousOwner: string | null }>> {
+    const result = await this.db.query<{ id: string; previousOwner: string | null }>(
+      `WITH mine AS (
+         UPDATE streams SET "leaseExpiresAt" = now() + $2 * interval '1 millisecond'
+         WHERE "leaseOwner" = $1 AND status <> 'paused' RETURNING id
+       ), free AS (
+         SELECT id, "leaseOwner" AS owner FROM streams
+         WHERE status <> 'paused' AND ("leaseOwner" IS NULL OR "leaseExpiresAt" < now()) AND "leaseOwner" IS DISTINCT FROM $1
+         ORDER BY "leaseExpiresAt" NULLS FIRST, id
+         LIMIT GREATEST(0, $3 - (SELECT count(*) FROM mine))
+         FOR UPDATE SKIP LOCKED
+       ), taken AS (
+         UPDATE streams s SET "leaseOwner" = $1, "leaseExpiresAt" = now() + $2 * interval '1 millisecond' FROM free WHERE s.id = free.id
+         RETURNING s.id, free.owner
+       )
+       SELECT id, $1::uuid AS "previousOwner" FROM mine UNION ALL SELECT id, owner AS "previousOwner" FROM taken`,
+      [replicaId, ttlMs, share],
+    );
+    return result.rows;
+  }
+
+  /** Gives up this replica's lease on a stream (after its worker stopped), for another replica to take. */
+  async release(replicaId: string, id: string): Promise<void> {
+    await this.db.query(`UPDATE streams SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = $1 AND "leaseOwner" = $2`, [id, replicaId]);
+  }
+
   /** Records one delivery attempt and trims the stream's history to its newest `keep` records. */
   async recordDelivery(streamId: string, delivery: Omit<DeliveryRecord, 'at'>, keep: number): Promise<void> {
     await this.db.query(

@@ -4,7 +4,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Per-organization streams (libs/streams): a destination (its secrets encrypted apart in `secrets`), an
  * optional filter, a format and a state. `replayFrom`/`replayUntilSeq` describe the replay in progress (its
  * own consumer, named by `replayId`). `stream_deliveries` keeps each stream's recent delivery attempts for
- * `GET /v1/streams/:id/deliveries`; the service trims it to the newest few hundred per stream.
+ * `GET /v1/streams/:id/deliveries`; the service trims it to the newest few hundred per stream. A stream is
+ * delivered by one replica at a time, the holder of its lease (`leaseOwner` until `leaseExpiresAt`), so its
+ * order holds; `stream_replicas` is each live replica's heartbeat, from which a replica takes its share.
  */
 export class Streams1764900000000 implements MigrationInterface {
   name = 'Streams1764900000000';
@@ -25,6 +27,8 @@ export class Streams1764900000000 implements MigrationInterface {
         "replayId" uuid NULL,
         "replayFrom" timestamptz NULL,
         "replayUntilSeq" bigint NULL,
+        "leaseOwner" uuid NULL,
+        "leaseExpiresAt" timestamptz NULL,
         "createdAt" timestamptz NOT NULL DEFAULT now(),
         "updatedAt" timestamptz NOT NULL DEFAULT now(),
         UNIQUE ("organizationId", name)
@@ -41,9 +45,11 @@ export class Streams1764900000000 implements MigrationInterface {
         replay boolean NOT NULL DEFAULT false
       )`);
     await q.query(`CREATE INDEX stream_deliveries_stream_idx ON stream_deliveries ("streamId", id DESC)`);
+    await q.query(`CREATE TABLE stream_replicas (id uuid PRIMARY KEY, "seenAt" timestamptz NOT NULL DEFAULT now())`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE stream_replicas`);
     await q.query(`DROP TABLE stream_deliveries`);
     await q.query(`DROP TABLE streams`);
   }
