@@ -49,8 +49,9 @@ export interface WorkerDeps {
  * One stream's delivery: its own durable consumer of the organization's events (`stream-<id>`; a replay
  * runs as `replay-<replay id>` beside it), so it keeps its own position, lag and redelivery.
  *
- * Order is kept: the consumer lets at most one batch out unacknowledged (max_ack_pending = the batch size)
- * and batches never overlap, so a later event is never sent before an earlier one, even across replicas.
+ * Order is kept: only the replica holding the stream's lease runs this worker (see StreamsRunner), its
+ * batches never overlap, each is sent in stream order, and the consumer lets at most one full batch out
+ * unacknowledged (max_ack_pending = the batch size).
  * A failed send (429, 5xx, timeout, network) is retried here with backoff, holding the batch (kept alive
  * with `working()`), for as long as it takes; the stream shows as failing after a few attempts and other
  * streams go on. A permanent refusal (another 4xx) dead-letters that chunk with the receiver's answer.
