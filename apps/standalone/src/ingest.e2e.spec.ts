@@ -369,6 +369,7 @@ where a."actionType" = 'CREATE_GROUP';`,
         'consumer:ingest': { ok: true },
         'consumer:writer': { ok: true },
         'consumer:projector': { ok: true },
+        streams: { ok: true },
       },
     });
 

@@ -13,7 +13,9 @@ import { QueryModule } from '@audit/query';
 import { ReadAuditModule } from '@audit/read-audit';
 import { RetentionModule, RetentionRunnerModule, RetentionSettingsModule } from '@audit/retention';
 import { SinksModule } from '@audit/sinks';
+import { StreamsCoreModule, StreamsModule } from '@audit/streams';
 import { WriterModule } from '@audit/writer';
+import { ConsumersModule } from './consumers.module';
 import { StandaloneModule } from './standalone.module';
 
 /**
@@ -42,7 +44,10 @@ const MODULES: Record<string, Type<unknown>> = {
   RetentionSettingsModule,
   RetentionRunnerModule,
   RetentionModule,
+  StreamsCoreModule,
+  StreamsModule,
   StandaloneModule,
+  ConsumersModule,
 };
 
 describe('every module imports what it needs', () => {

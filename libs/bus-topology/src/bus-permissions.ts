@@ -14,10 +14,42 @@ export const SERVICE_CONSUMERS = {
   exporter: ['sink-stdout', 'sink-datadog', 'sink-webhook'].map((durable) => ({ stream: STREAMS.events, durable })),
   query: [],
   retention: [],
+  // Its consumers are made at run time, one per organization stream: see STREAMS_SERVICE_CONSUMERS.
+  streams: [],
 } as const satisfies Record<string, ReadonlyArray<{ stream: string; durable: string }>>;
 
 export type BusService = keyof typeof SERVICE_CONSUMERS;
 export const BUS_SERVICES = Object.keys(SERVICE_CONSUMERS) as BusService[];
+
+/**
+ * The streams service's consumers on AUDIT_EVENTS are named at run time (`stream-<id>`, `replay-<id>`); a
+ * subject token cannot be matched by prefix, so it may use any consumer name of that stream except the
+ * other services' (denied by name), delete its consumers when their stream is deleted, and list them to
+ * find those of streams deleted while it was down.
+ */
+export function streamsServicePermissions(): { allow: string[]; deny: string[] } {
+  const events = STREAMS.events;
+  const allow = [
+    `$JS.API.CONSUMER.INFO.${events}.*`,
+    `$JS.API.CONSUMER.CREATE.${events}.*`,
+    `$JS.API.CONSUMER.CREATE.${events}.*.>`,
+    `$JS.API.CONSUMER.DURABLE.CREATE.${events}.*`,
+    `$JS.API.CONSUMER.MSG.NEXT.${events}.*`,
+    `$JS.API.CONSUMER.DELETE.${events}.*`,
+    `$JS.API.CONSUMER.LIST.${events}`,
+    `$JS.ACK.${events}.*.>`,
+    'audit.dlq.*',
+  ];
+  const others = Object.values(SERVICE_CONSUMERS).flatMap((consumers) => consumers.map((c) => c.durable));
+  const deny = others.flatMap((durable) => [
+    `$JS.API.CONSUMER.*.${events}.${durable}`,
+    `$JS.API.CONSUMER.*.${events}.${durable}.>`,
+    `$JS.API.CONSUMER.DURABLE.CREATE.${events}.${durable}`,
+    `$JS.ACK.${events}.${durable}.>`,
+    dlqSubject(durable),
+  ]);
+  return { allow, deny };
+}
 
 /**
  * Services that publish canonical events: ingest (every accepted event) and those that record the
@@ -64,6 +96,10 @@ export function servicePermissions(service: BusService): BusPermissions {
     );
   }
   if (PUBLISHES_EVENTS.has(service)) publish.push(SUBJECTS.eventsAll);
+  if (service === 'streams') {
+    const streams = streamsServicePermissions();
+    return { publish: { allow: [...publish, ...streams.allow], deny: streams.deny }, subscribe: { allow: ['_INBOX.>'] } };
+  }
   return { publish: { allow: publish }, subscribe: { allow: ['_INBOX.>'] } };
 }
 

@@ -7,10 +7,11 @@ import type { EmbeddedNeeds } from '@audit/embedded';
 import { PersistenceModule } from '@audit/persistence';
 import { JsonLogger } from '@audit/platform';
 import { ProjectionRebuildModule } from '@audit/projector';
+import { StreamsCoreModule } from '@audit/streams';
 import { createOutput, type Output } from './output';
 
 /** What the commands read from the context: Postgres' repositories and the credentials. */
-@Module({ imports: [PersistenceModule, AuthModule] })
+@Module({ imports: [PersistenceModule, AuthModule, StreamsCoreModule] })
 class CliModule {}
 
 @Module({ imports: [PersistenceModule, AuthModule, ClickHouseModule, ProjectionRebuildModule] })

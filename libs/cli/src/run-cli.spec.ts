@@ -24,7 +24,7 @@ async function cli(argv: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 /** A value each mandatory option accepts. */
-const VALID: Record<string, string> = { '--org': 'acme', '--id': '0193f1c2-7a4e-7c1d-9b2a-5e8f0a1b2c3d', '--role': 'admin', '--query': 'getSecrets', '--days': '30', '--reason': 'audit' };
+const VALID: Record<string, string> = { '--org': 'acme', '--id': '0193f1c2-7a4e-7c1d-9b2a-5e8f0a1b2c3d', '--role': 'admin', '--query': 'getSecrets', '--days': '30', '--reason': 'audit', '--file': 'streams.yaml' };
 
 /** Every command a person can run (the leaves of the tree), as typed after `npm run cli --`. */
 function leaves(command: Command): Command[] {
@@ -54,6 +54,8 @@ describe('cli: help, usage errors and exit codes of every command, without touch
       'demo',
       'emitter',
       'streams provision',
+      'streams apply',
+      'streams export',
     ]);
   });
 

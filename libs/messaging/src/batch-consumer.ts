@@ -21,6 +21,13 @@ export interface BatchConsumerOptions {
   maxAckPending?: number;
   /** Overrides CONSUMER_IN_FLIGHT_BATCHES, e.g. 1 for a consumer whose batches must not overlap. */
   inFlightBatches?: number;
+  /** A new consumer starts at the first message stored at or after this time (a replay), not at the oldest. */
+  startTime?: Date;
+  /**
+   * Started and stopped by a runner of many consumers (the streams service) rather than once per process:
+   * it registers no readiness check of its own, and its pending gauge is removed when it stops.
+   */
+  managed?: boolean;
 }
 
 /** One message and its decoded payload. */
@@ -123,7 +130,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
 
   async onApplicationBootstrap(): Promise<void> {
     await this.ensureConsumer();
-    this.health.register(`consumer:${this.options.durable}`, () => (this.running ? undefined : 'consumer is not running'));
+    if (!this.options.managed) this.health.register(`consumer:${this.options.durable}`, () => (this.running ? undefined : 'consumer is not running'));
     this.loop = this.consumeForever();
     this.pendingTimer = setInterval(() => void this.refreshPending(), 5_000);
     this.pendingTimer.unref();
@@ -138,6 +145,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     await this.flush();
     await Promise.all(this.inFlight);
     this.inHand.stop();
+    if (this.options.managed) pendingGauge.remove({ consumer: this.options.durable });
   }
 
   /** Messages of this consumer not yet acknowledged: waiting in the stream plus delivered and in flight. */
@@ -170,7 +178,9 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
         ...mutable,
         durable_name: durable,
         ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
+        ...(this.options.startTime
+          ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: this.options.startTime.toISOString() }
+          : { deliver_policy: DeliverPolicy.All }),
         // Redelivery is bounded by this class (which dead-letters), not by the server (which would drop silently).
         max_deliver: -1,
       };

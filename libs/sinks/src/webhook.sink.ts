@@ -17,8 +17,10 @@ export const WEBHOOK_SIGNATURE_HEADER = 'X-Audit-Signature';
  * over the raw body with the shared secret, compares in constant time, and refuses a `t` too far from its
  * clock (replay). Redelivered batches carry a new `t`.
  */
-export function webhookSignature(secret: string, body: string, unixSeconds: number): string {
-  return `t=${unixSeconds},v1=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex')}`;
+export function webhookSignature(secret: string | readonly string[], body: string, unixSeconds: number): string {
+  // One `v1=` per secret: while a secret is rotated the receiver accepts either, so nothing is refused mid-change.
+  const secrets = typeof secret === 'string' ? [secret] : secret;
+  return [`t=${unixSeconds}`, ...secrets.map((s) => `v1=${createHmac('sha256', s).update(`${unixSeconds}.${body}`).digest('hex')}`)].join(',');
 }
 
 /**

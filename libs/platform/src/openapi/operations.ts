@@ -45,6 +45,21 @@ const listFilters = [
 const summaryExample = { id: EVENT_ID, actionType: 'QUERY_RUN', userId: 'u1', user: { email: 'ada@example.com', userName: 'ada' }, ipAddress: '203.0.113.7', responseTimeMs: 42, pageName: 'orders', queryName: 'getOrders', resourceName: 'postgres-main', createdAt: AT, receivedAt: AT };
 const retentionExample = { organizationId: 'acme', days: 365, effectiveDays: 365, defaultDays: 365, legalHold: null };
 
+const STREAM_ID = '3f1c2b9e-5d4a-4c8b-9e7f-1a2b3c4d5e6f';
+const streamId = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const noStream = error("No such stream in the caller's organization.");
+const streamExample = {
+  id: STREAM_ID,
+  name: 'siem',
+  destination: { type: 'webhook', url: 'https://siem.example.com/audit', secretsSet: ['secrets'] },
+  filter: { actionType: ['LOGIN', 'QUERY_RUN'] },
+  format: 'json',
+  state: { status: 'active', lastError: null, since: AT },
+  replay: null,
+  createdAt: AT,
+  updatedAt: AT,
+};
+
 /** Every operation of the HTTP API, by OpenAPI path and method; a test holds it to the routes each app registers. */
 export const OPERATIONS: Record<string, Record<string, Operation>> = {
   '/v1/events': {
@@ -211,6 +226,69 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       security: ADMIN,
       requestBody: { required: true, content: json(ref('RetentionUpdate'), { days: 365 }) },
       responses: { '200': ok('The new setting.', ref('RetentionSettings'), retentionExample), '400': badRequest, ...adminRefusals, '503': busDown },
+    },
+  },
+  '/v1/streams': {
+    get: { tags: ['streams'], summary: "The organization's streams (never a secret)", security: ADMIN, responses: { '200': ok('The streams.', ref('StreamList'), { items: [streamExample] }), ...adminRefusals } },
+    post: {
+      tags: ['streams'],
+      summary: 'Create a stream',
+      description: 'The destination is checked: a bad URL, an unknown type or format, a missing secret, or an internal address (unless STREAMS_ALLOW_PRIVATE_NETWORKS) is a 400 naming the field. Secrets are stored encrypted and never shown again.',
+      security: ADMIN,
+      requestBody: { required: true, content: json(ref('StreamInput'), { name: 'siem', destination: { type: 'webhook', url: 'https://siem.example.com/audit', secrets: ['a-secret-of-at-least-16-chars'] } }) },
+      responses: { '201': ok('The stream.', ref('Stream'), streamExample), '400': badRequest, ...adminRefusals },
+    },
+  },
+  '/v1/streams/{id}': {
+    get: { tags: ['streams'], summary: 'One stream', security: ADMIN, parameters: [streamId], responses: { '200': ok('The stream.', ref('Stream'), streamExample), ...adminRefusals, '404': noStream } },
+    put: {
+      tags: ['streams'],
+      summary: "Replace a stream's definition (secret fields left out keep their stored values)",
+      security: ADMIN,
+      parameters: [streamId],
+      requestBody: { required: true, content: json(ref('StreamInput'), { name: 'siem', destination: { type: 'webhook', url: 'https://siem.example.com/audit' }, filter: { actionType: ['LOGIN'] }, paused: false }) },
+      responses: { '200': ok('The stream.', ref('Stream'), streamExample), '400': badRequest, ...adminRefusals, '404': noStream },
+    },
+    delete: { tags: ['streams'], summary: 'Delete a stream (its consumer goes with it)', security: ADMIN, parameters: [streamId], responses: { '200': ok('Deleted.', ref('StreamDeleted'), { id: STREAM_ID, deleted: true }), ...adminRefusals, '404': noStream } },
+  },
+  '/v1/streams/{id}/pause': {
+    post: { tags: ['streams'], summary: 'Pause: nothing is sent; the stream keeps its position', security: ADMIN, parameters: [streamId], responses: { '200': ok('The stream.', ref('Stream'), { ...streamExample, state: { status: 'paused', lastError: null, since: AT } }), ...adminRefusals, '404': noStream } },
+  },
+  '/v1/streams/{id}/resume': {
+    post: { tags: ['streams'], summary: 'Resume from where the stream paused', security: ADMIN, parameters: [streamId], responses: { '200': ok('The stream.', ref('Stream'), streamExample), ...adminRefusals, '404': noStream } },
+  },
+  '/v1/streams/{id}/test': {
+    post: {
+      tags: ['streams'],
+      summary: 'Send one sample event (metadata.test = true) to the destination now',
+      security: ADMIN,
+      parameters: [streamId],
+      responses: { '200': ok("The destination's answer.", ref('StreamTest'), { delivered: true, latencyMs: 42, error: null, eventId: EVENT_ID }), ...adminRefusals, '404': noStream },
+    },
+  },
+  '/v1/streams/{id}/replay': {
+    post: {
+      tags: ['streams'],
+      summary: 'Re-deliver the events stored since `from`, beside live delivery',
+      description: 'Covers the events stored up to the request (by stream sequence), in order; a new replay replaces a running one.',
+      security: ADMIN,
+      parameters: [streamId],
+      requestBody: { required: true, content: json(ref('StreamReplay'), { from: AT }) },
+      responses: { '202': ok('The stream, with its replay.', ref('Stream'), { ...streamExample, replay: { from: AT, untilSequence: 12345 } }), '400': badRequest, ...adminRefusals, '404': noStream, '503': error('The bus did not answer (code BUS_UNAVAILABLE).') },
+    },
+  },
+  '/v1/streams/{id}/deliveries': {
+    get: {
+      tags: ['streams'],
+      summary: "The stream's recent delivery attempts, newest first",
+      security: ADMIN,
+      parameters: [streamId, limit(50, 500)],
+      responses: {
+        '200': ok('The attempts.', ref('StreamDeliveries'), { items: [{ at: AT, events: 120, status: 'delivered', latencyMs: 35, error: null, replay: false }] }),
+        '400': badRequest,
+        ...adminRefusals,
+        '404': noStream,
+      },
     },
   },
   '/audit': {

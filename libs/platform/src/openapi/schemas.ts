@@ -1,4 +1,5 @@
 import { ACTION_TYPES, eventJsonSchema, MAX_BATCH_EVENTS, type JsonSchema } from '@audit/contracts';
+import { STREAM_FORMATS } from '@audit/stream-formats';
 
 /** `#/components/schemas/<name>`. */
 export const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
@@ -51,6 +52,71 @@ const object = (properties: Record<string, JsonSchema>, optional: string[] = [])
 });
 
 const EXPORT_STATUSES = ['pending', 'running', 'ready', 'failed', 'expired'];
+
+const text = (description: string, extra: JsonSchema = {}): JsonSchema => ({ type: 'string', description, ...extra });
+const url = (description: string): JsonSchema => text(description, { format: 'uri', maxLength: 2048 });
+/** A stream's destination: one object per type. `secret` fields are written only (the answers name which are set). */
+function destination(withSecrets: boolean): JsonSchema {
+  const secret = (description: string, schema: JsonSchema = { type: 'string', maxLength: 512 }): Record<string, JsonSchema> =>
+    withSecrets ? { [description.split(':')[0]]: { ...schema, description, writeOnly: true } } : {};
+  const shown: Record<string, JsonSchema> = withSecrets ? {} : { secretsSet: { type: 'array', items: { type: 'string' }, description: 'The secret fields stored (never their values).' } };
+  const kind = (type: string, required: string[], properties: Record<string, JsonSchema>): JsonSchema => ({
+    type: 'object',
+    required: ['type', ...required, ...(withSecrets ? [] : ['secretsSet'])],
+    additionalProperties: false,
+    properties: { type: { type: 'string', enum: [type] }, ...properties, ...shown },
+  });
+  return {
+    oneOf: [
+      kind('webhook', ['url'], { url: url('Where signed batches are POSTed.'), ...secret('secrets: the signing secrets, newest first (two while rotating), each at least 16 characters', { type: 'array', minItems: 1, maxItems: 2, items: { type: 'string', minLength: 16 } }) }),
+      kind('datadog', withSecrets ? [] : ['site', 'tags'], { site: text('A Datadog site (default datadoghq.com).'), url: url('The logs intake, instead of the site\'s.'), tags: { type: 'array', items: { type: 'string' } }, ...secret('apiKey: the Datadog API key') }),
+      kind('splunk', withSecrets ? ['url'] : ['url', 'sourcetype'], { url: url('The HTTP Event Collector endpoint, e.g. https://splunk:8088/services/collector/event.'), index: text('A Splunk index.'), sourcetype: text('Default audit-trail:event.'), ...secret('token: the HEC token') }),
+      kind('s3', withSecrets ? ['bucket'] : ['bucket', 'prefix', 'region', 'forcePathStyle', 'sliceSeconds', 'maxEvents'], {
+        bucket: text('The bucket.'),
+        prefix: text('Key prefix of the objects.'),
+        region: text('Default us-east-1.'),
+        endpoint: url('An S3-compatible endpoint (MinIO, R2, …).'),
+        forcePathStyle: { type: 'boolean' },
+        accessKeyId: text('Without it, the service\'s own credentials (e.g. an IAM role).'),
+        sliceSeconds: { type: 'integer', minimum: 1, maximum: 3600, description: 'One object per this many seconds (default 60)…' },
+        maxEvents: { type: 'integer', minimum: 1, maximum: 100000, description: '…or this many events (default 10000).' },
+        ...secret('secretAccessKey: the secret of accessKeyId'),
+      }),
+      kind('syslog', withSecrets ? ['host'] : ['host', 'port', 'tls'], {
+        host: text('Host name or IP address.'),
+        port: { type: 'integer', minimum: 1, maximum: 65535, description: 'Default 6514.' },
+        tls: { type: 'boolean', description: 'Default true.' },
+        caCertificate: text('PEM of the CA of the receiver\'s certificate.'),
+        serverName: text('The name the certificate must carry (default the host).'),
+      }),
+    ],
+  };
+}
+const streamFilter: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'The filters of GET /v1/events (no time window): only matching events are sent.',
+  properties: {
+    actionType: { type: 'array', items: { type: 'string', enum: [...ACTION_TYPES] } },
+    userId: { type: 'string' },
+    pageName: { type: 'string' },
+    queryName: { type: 'string' },
+    resourceName: { type: 'string' },
+    ipAddress: { type: 'string' },
+    q: { type: 'string', maxLength: 256 },
+  },
+};
+const streamSchema: JsonSchema = object({
+  id: { type: 'string', format: 'uuid' },
+  name: { type: 'string' },
+  destination: destination(false),
+  filter: streamFilter,
+  format: { type: 'string', enum: [...STREAM_FORMATS] },
+  state: object({ status: { type: 'string', enum: ['active', 'paused', 'failing'] }, lastError: nullable('string'), since: instant }),
+  replay: { type: ['object', 'null'], required: ['from', 'untilSequence'], additionalProperties: false, properties: { from: instant, untilSequence: count } },
+  createdAt: instant,
+  updatedAt: instant,
+});
 
 /** The named schemas of the document: the event's from the field table, the read API's, and the one error shape. */
 export const SCHEMAS: Record<string, JsonSchema> = {
@@ -129,6 +195,33 @@ export const SCHEMAS: Record<string, JsonSchema> = {
     defaultDays: { type: 'integer', minimum: 0 },
     legalHold: { type: ['object', 'null'], required: ['reason', 'heldAt'], additionalProperties: false, properties: { reason: { type: 'string' }, heldAt: instant } },
   }),
+  StreamInput: {
+    type: 'object',
+    required: ['name', 'destination'],
+    additionalProperties: false,
+    properties: {
+      name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$', description: "Unique in the organization (what `streams apply` matches by)." },
+      destination: destination(true),
+      filter: streamFilter,
+      format: { type: 'string', enum: [...STREAM_FORMATS], default: 'json' },
+      paused: { type: 'boolean', default: false },
+    },
+  },
+  Stream: streamSchema,
+  StreamList: items(ref('Stream')),
+  StreamDeleted: object({ id: { type: 'string', format: 'uuid' }, deleted: { type: 'boolean', enum: [true] } }),
+  StreamTest: object({ delivered: { type: 'boolean' }, latencyMs: count, error: nullable('string'), eventId: { type: 'string', format: 'uuid' } }),
+  StreamReplay: object({ from: instant }),
+  StreamDeliveries: items(
+    object({
+      at: instant,
+      events: count,
+      status: { type: 'string', enum: ['delivered', 'failed', 'dead_lettered'] },
+      latencyMs: count,
+      error: nullable('string'),
+      replay: { type: 'boolean' },
+    }),
+  ),
   Health: object({ status: { type: 'string', enum: ['ok'] } }),
   Readiness: object({
     status: { type: 'string', enum: ['ready', 'not ready'] },

@@ -9,6 +9,8 @@ const HTTP_PORT = 3000;
 const EXTERNAL_EGRESS: Readonly<Record<string, number[]>> = {
   // Datadog and webhook sinks, S3 export storage.
   exporter: [443],
+  // Stream destinations: HTTPS, syslog over TCP and TLS, Splunk HEC.
+  streams: [443, 514, 6514, 8088],
 };
 
 /**

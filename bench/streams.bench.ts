@@ -1,0 +1,307 @@
+/**
+ * npm run bench:streams — the streams service (its own process, as deployed) delivering BENCH_STREAM_EVENTS
+ * events (default 200,000; the issue's figure is BENCH_STREAM_EVENTS=1000000) already in AUDIT_EVENTS to one
+ * stream per destination type, each against a receiver in this process, beside the raw baseline measured in
+ * the same run: the same batches (1000 records; S3: 10,000-record gzip'd objects) sent to the same receiver
+ * by a plain sequential loop. Then the lag drain after a 10 s receiver outage, and the idle cost of 100
+ * paused + 10 active streams against none.
+ * Run it as `flock /tmp/audit-bench.lock npm run bench:streams` so benchmarks never overlap.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTcpServer, connect as tcpConnect, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SignJWT } from 'jose';
+import S3rver from 's3rver';
+import { uuidv7, type AuditEvent } from '@audit/contracts';
+import { eventsSubject, provisionStreams, readMessagingConfig } from '@audit/messaging';
+import { syslogFrame } from '@audit/streams';
+import { connectTestBus, createTestDatabase, freePort, startService, startTestNats, waitFor, type TestBus } from '@audit/testing';
+
+const EVENTS = Number(process.env.BENCH_STREAM_EVENTS ?? 200_000);
+const SECRET = 'bench-streams-secret-bench-streams-secret';
+const ID = /"id":"([0-9a-f-]{36})"/g;
+const SYSLOG_ID = /id="([0-9a-f-]{36})"/g;
+
+/** Counts the distinct event ids each path received (HTTP), or the syslog socket received. */
+class Receivers {
+  readonly ids = new Map<string, Set<string>>();
+  status = 200;
+  http?: ReturnType<typeof createServer>;
+  syslog?: Server;
+  rawSyslog?: Server;
+  httpPort = 0;
+  syslogPort = 0;
+  rawSyslogPort = 0;
+
+  private count(key: string, text: string, pattern: RegExp): void {
+    let set = this.ids.get(key);
+    if (!set) this.ids.set(key, (set = new Set()));
+    for (const m of text.matchAll(pattern)) set.add(m[1]);
+  }
+
+  seen(key: string): number {
+    return this.ids.get(key)?.size ?? 0;
+  }
+
+  async start(): Promise<void> {
+    this.http = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (this.status === 200) {
+          const raw = Buffer.concat(chunks);
+          const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+          this.count(req.url ?? '/', text, ID);
+        }
+        res.writeHead(this.status, { 'Content-Type': 'application/json' });
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => this.http?.listen(0, '127.0.0.1', () => resolve()));
+    this.httpPort = (this.http.address() as { port: number }).port;
+    const syslogServer = (key: string): Server =>
+      createTcpServer((socket) => {
+        socket.on('error', () => undefined);
+        let tail = '';
+        socket.on('data', (chunk: Buffer) => {
+          const text = tail + chunk.toString('utf8');
+          // An id split across chunks is counted from the next chunk's start.
+          tail = text.slice(-120);
+          this.count(key, text, SYSLOG_ID);
+        });
+      });
+    this.syslog = syslogServer('syslog');
+    this.rawSyslog = syslogServer('raw-syslog');
+    await new Promise<void>((resolve) => this.syslog?.listen(0, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => this.rawSyslog?.listen(0, '127.0.0.1', () => resolve()));
+    this.syslogPort = (this.syslog.address() as { port: number }).port;
+    this.rawSyslogPort = (this.rawSyslog.address() as { port: number }).port;
+  }
+
+  async stop(): Promise<void> {
+    this.http?.closeAllConnections();
+    await new Promise<void>((resolve) => this.http?.close(() => resolve()));
+    await new Promise<void>((resolve) => this.syslog?.close(() => resolve()));
+    await new Promise<void>((resolve) => this.rawSyslog?.close(() => resolve()));
+  }
+}
+
+function event(org: string, i: number, now: Date): AuditEvent {
+  return {
+    schemaVersion: 1,
+    id: uuidv7(now),
+    organizationId: org,
+    actionType: i % 3 === 0 ? 'QUERY_RUN' : 'LOGIN',
+    userId: `user-${i % 5000}`,
+    user: { email: `user-${i % 5000}@example.com`, userName: `User ${i % 5000}` },
+    ipAddress: `10.${i % 256}.${(i >> 8) % 256}.7`,
+    responseTimeMs: i % 2500,
+    pageName: `page-${i % 50}`,
+    queryName: i % 3 === 0 ? `getOrders_${i % 200}` : null,
+    resourceName: null,
+    metadata: i % 3 === 0 ? { query: `select * from orders where id = ${i}`, parameters: [i], headers: { 'user-agent': 'Mozilla/5.0' } } : { via: 'web' },
+    createdAt: now.toISOString(),
+    receivedAt: now.toISOString(),
+  } as AuditEvent;
+}
+
+async function publish(bus: TestBus, events: AuditEvent[]): Promise<void> {
+  for (let at = 0; at < events.length; at += 2000) {
+    await Promise.all(events.slice(at, at + 2000).map((e) => bus.js.publish(eventsSubject(e.organizationId, e.actionType), JSON.stringify(e), { msgID: e.id })));
+  }
+}
+
+const rate = (n: number, seconds: number): string => `${Math.round(n / seconds).toLocaleString('en')} events/s`;
+const cpuOf = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
+const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+
+async function main(): Promise<void> {
+  const nats = await startTestNats();
+  const db = await createTestDatabase('audit_bench_streams');
+  const s3dir = mkdtempSync(path.join(tmpdir(), 'audit-bench-s3-'));
+  const s3port = await freePort();
+  const s3 = new S3rver({ port: s3port, address: '127.0.0.1', silent: true, directory: s3dir, configureBuckets: [{ name: 'bench', configs: [] }] });
+  await s3.run();
+  const endpoint = `http://127.0.0.1:${s3port}`;
+  const s3client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  const receivers = new Receivers();
+  await receivers.start();
+  const bus = await connectTestBus(nats.url);
+  await provisionStreams(bus.jsm, readMessagingConfig({ NATS_URL: nats.url, STREAM_MAX_AGE: '1d' }));
+  const service = await startService('streams', {
+    DATABASE_URL: db.url,
+    ...nats.env('streams'),
+    NATS_PROVISION_STREAMS: 'false',
+    AUTH_JWT_SECRET: SECRET,
+    STREAMS_ALLOW_PRIVATE_NETWORKS: 'true',
+    STREAMS_REFRESH_INTERVAL: '500ms',
+    LOG_LEVEL: 'warn',
+  });
+  const pid = service.process.pid as number;
+  const api = async (org: string, method: string, at: string, body?: unknown): Promise<{ id: string }> => {
+    const token = await new SignJWT({ org, role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
+    const response = await fetch(`${service.url}${at}`, { method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (!response.ok) throw new Error(`${method} ${at}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as { id: string };
+  };
+  const http = (p: string) => `http://127.0.0.1:${receivers.httpPort}${p}`;
+  try {
+    const now = new Date();
+    const events = Array.from({ length: EVENTS }, (_, i) => event('bench', i, now));
+    let t = performance.now();
+    await publish(bus, events);
+    process.stdout.write(`[bench:streams] ${EVENTS.toLocaleString('en')} events published in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+    const records = events.map((e) => JSON.stringify(e));
+    const batches = (size: number) => Array.from({ length: Math.ceil(records.length / size) }, (_, i) => records.slice(i * size, (i + 1) * size));
+
+    const s3seen = new Set<string>();
+    const s3ids = new Set<string>();
+    const s3count = async (prefix: string): Promise<number> => {
+      let token: string | undefined;
+      do {
+        const listed = await s3client.send(new ListObjectsV2Command({ Bucket: 'bench', Prefix: prefix, ContinuationToken: token }));
+        for (const { Key } of listed.Contents ?? []) {
+          if (!Key || s3seen.has(Key)) continue;
+          s3seen.add(Key);
+          const bytes = Buffer.from((await (await s3client.send(new GetObjectCommand({ Bucket: 'bench', Key }))).Body?.transformToByteArray()) ?? []);
+          const text = bytes[0] === 0x1f ? gunzipSync(bytes).toString('utf8') : bytes.toString('utf8');
+          for (const m of text.matchAll(ID)) s3ids.add(m[1]);
+        }
+        token = listed.NextContinuationToken;
+      } while (token);
+      return s3ids.size;
+    };
+
+    const destinations: Array<{ name: string; destination: Record<string, unknown>; delivered: () => Promise<number> | number; raw: () => Promise<void> }> = [
+      {
+        name: 'webhook',
+        destination: { type: 'webhook', url: http('/webhook'), secrets: ['bench-webhook-secret-0123'] },
+        delivered: () => receivers.seen('/webhook'),
+        raw: async () => {
+          for (const b of batches(1000)) await (await fetch(http('/raw-webhook'), { method: 'POST', body: `{"events":[${b.join(',')}]}`, headers: { 'Content-Type': 'application/json' } })).text();
+        },
+      },
+      {
+        name: 'splunk',
+        destination: { type: 'splunk', url: http('/splunk'), token: 'bench-hec-token' },
+        delivered: () => receivers.seen('/splunk'),
+        raw: async () => {
+          for (const b of batches(1000)) await (await fetch(http('/raw-splunk'), { method: 'POST', body: b.map((r) => `{"time":0,"event":${r}}`).join('\n'), headers: { Authorization: 'Splunk bench-hec-token' } })).text();
+        },
+      },
+      {
+        name: 'datadog',
+        destination: { type: 'datadog', url: http('/datadog'), apiKey: 'bench-dd-key' },
+        delivered: () => receivers.seen('/datadog'),
+        raw: async () => {
+          for (const b of batches(1000)) {
+            const body = gzipSync(`[${b.map((r) => `{"ddsource":"audit-trail","audit":${r}}`).join(',')}]`);
+            await (await fetch(http('/raw-datadog'), { method: 'POST', body, headers: { 'Content-Encoding': 'gzip', 'DD-API-KEY': 'bench-dd-key' } })).text();
+          }
+        },
+      },
+      {
+        name: 'syslog (TCP)',
+        destination: { type: 'syslog', host: '127.0.0.1', port: receivers.syslogPort, tls: false },
+        delivered: () => receivers.seen('syslog'),
+        raw: async () => {
+          const socket = tcpConnect({ host: '127.0.0.1', port: receivers.rawSyslogPort });
+          await new Promise((resolve) => socket.once('connect', resolve));
+          for (let i = 0; i < events.length; i += 1000) {
+            const frames = Buffer.concat(events.slice(i, i + 1000).map((e, j) => syslogFrame({ event: e, record: records[i + j], seq: i + j, storedAt: now }, 'bench')));
+            await new Promise<void>((resolve, reject) => socket.write(frames, (error) => (error ? reject(error) : resolve())));
+          }
+          socket.end();
+          // The loop is done when the receiver has read it all, as the stream is.
+          await waitFor('the raw syslog frames read', () => receivers.seen('raw-syslog') >= EVENTS, 600_000, 10);
+        },
+      },
+      {
+        name: 's3',
+        destination: { type: 's3', bucket: 'bench', prefix: 'stream/', endpoint, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', sliceSeconds: 60, maxEvents: 10_000 },
+        delivered: () => s3count('stream/'),
+        raw: async () => {
+          let i = 0;
+          for (const b of batches(10_000)) {
+            await s3client.send(new PutObjectCommand({ Bucket: 'bench', Key: `raw/${i++}.jsonl.gz`, Body: gzipSync(b.map((r) => `${r}\n`).join('')), ContentEncoding: 'gzip' }));
+          }
+        },
+      },
+    ];
+    const only = process.env.BENCH_STREAM_DESTINATIONS?.split(',');
+    for (const d of destinations.filter((x) => !only || only.includes(x.name.split(' ')[0]))) {
+      t = performance.now();
+      await d.raw();
+      const rawSeconds = (performance.now() - t) / 1000;
+      t = performance.now();
+      const cpu = cpuOf(pid);
+      await api('bench', 'POST', '/v1/streams', { name: d.name.split(' ')[0], destination: d.destination });
+      await waitFor(`${d.name}: every event delivered`, async () => (await d.delivered()) >= EVENTS, 30 * 60_000, 250);
+      const seconds = (performance.now() - t) / 1000;
+      process.stdout.write(
+        `[bench:streams] ${d.name.padEnd(12)} stream ${rate(EVENTS, seconds).padStart(16)} (${seconds.toFixed(1)} s, service CPU ${(cpuOf(pid) - cpu).toFixed(1)} s)   raw loop ${rate(EVENTS, rawSeconds).padStart(16)} (${rawSeconds.toFixed(1)} s)   ratio ${(rawSeconds / seconds).toFixed(2)}×\n`,
+      );
+    }
+
+    // Lag drain: the receiver answers 503 for 10 s while events arrive, then recovers.
+    const outage = Math.min(50_000, EVENTS);
+    await api('bench-outage', 'POST', '/v1/streams', { name: 'hook', destination: { type: 'webhook', url: http('/outage'), secrets: ['bench-webhook-secret-0123'] } });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    receivers.status = 503;
+    const outageStarted = performance.now();
+    await publish(bus, Array.from({ length: outage }, (_, i) => event('bench-outage', i, new Date())));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 10_000 - (performance.now() - outageStarted))));
+    receivers.status = 200;
+    t = performance.now();
+    await waitFor('the backlog drained', () => receivers.seen('/outage') >= outage, 30 * 60_000, 100);
+    const drain = (performance.now() - t) / 1000;
+    process.stdout.write(`[bench:streams] lag drain after a 10 s outage: ${outage.toLocaleString('en')} events in ${drain.toFixed(1)} s after recovery (${rate(outage, drain)}; the retry backoff caps at 30 s)\n`);
+
+    // Idle cost: 100 paused + 10 active streams against none, 20 s each.
+    const idle = async (): Promise<{ cpu: number; rss: number }> => {
+      const c = cpuOf(pid);
+      await new Promise((resolve) => setTimeout(resolve, 20_000));
+      return { cpu: cpuOf(pid) - c, rss: rssOf(pid) };
+    };
+    for (const d of ['webhook', 'splunk', 'datadog', 'syslog', 's3']) await api('bench', 'DELETE', `/v1/streams/${(await list('bench')).find((s) => s.name === d)?.id ?? ''}`).catch(() => undefined);
+    await api('bench-outage', 'DELETE', `/v1/streams/${(await list('bench-outage'))[0]?.id ?? ''}`).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const none = await idle();
+    for (let i = 0; i < 110; i++) {
+      await api(`bench-cost-${i}`, 'POST', '/v1/streams', { name: 'hook', paused: i >= 10, destination: { type: 'webhook', url: http('/cost'), secrets: ['bench-webhook-secret-0123'] } });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const many = await idle();
+    process.stdout.write(
+      `[bench:streams] idle 20 s: no streams ${none.cpu.toFixed(2)} CPU s, RSS ${none.rss.toFixed(0)} MB; 100 paused + 10 active ${many.cpu.toFixed(2)} CPU s, RSS ${many.rss.toFixed(0)} MB\n`,
+    );
+
+    async function list(org: string): Promise<Array<{ id: string; name: string }>> {
+      return ((await api(org, 'GET', '/v1/streams')) as unknown as { items: Array<{ id: string; name: string }> }).items;
+    }
+  } finally {
+    s3client.destroy();
+    await service.stop();
+    await bus.close();
+    await receivers.stop();
+    await s3.close();
+    rmSync(s3dir, { recursive: true, force: true });
+    await nats.destroy();
+    await db.drop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

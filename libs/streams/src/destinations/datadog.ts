@@ -1,0 +1,48 @@
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { hostname } from 'node:os';
+import { datadogEntry, postBatch, DATADOG_MAX_BYTES, DATADOG_MAX_ENTRIES } from '@audit/sinks';
+import type { DatadogDestination } from '../model';
+import { isJsonRecord, type OutgoingRecord, type Sender } from './sender';
+
+const gzipAsync = promisify(gzip);
+
+/**
+ * The Datadog logs intake, entries as the deployment-wide Datadog sink writes them. A JSON record is the
+ * entry's `audit` attribute; a text record (CEF) is its `message`.
+ */
+export class DatadogSender implements Sender {
+  readonly maxEvents = DATADOG_MAX_ENTRIES;
+  readonly maxBytes = DATADOG_MAX_BYTES - 2;
+  private readonly url: string;
+  private readonly host = hostname();
+
+  constructor(
+    private readonly destination: DatadogDestination,
+    private readonly apiKey: string,
+    private readonly timeoutMs: number,
+  ) {
+    this.url = destination.url ?? `https://http-intake.logs.${destination.site}/api/v2/logs`;
+  }
+
+  private entry(r: OutgoingRecord): string {
+    const entry = datadogEntry(r.event, { hostname: this.host, extraTags: this.destination.tags });
+    if (isJsonRecord(r.record)) return JSON.stringify({ ...entry, audit: undefined }).replace(/}$/, `,"audit":${r.record}}`);
+    return JSON.stringify({ ...entry, audit: undefined, message: r.record });
+  }
+
+  async send(chunk: readonly OutgoingRecord[]): Promise<void> {
+    const body = await gzipAsync(`[${chunk.map((r) => this.entry(r)).join(',')}]`);
+    await postBatch(
+      this.url,
+      body,
+      { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'DD-API-KEY': this.apiKey, 'User-Agent': 'audit-trail-stream/1' },
+      this.timeoutMs,
+    );
+  }
+
+  /** Nothing to release: each request stands alone. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,39 @@
+import type { DestinationSecrets, StreamRecord } from '../model';
+import { DatadogSender } from './datadog';
+import { S3Sender } from './s3';
+import type { BatchShape, Sender } from './sender';
+import { SplunkSender } from './splunk';
+import { SyslogSender } from './syslog';
+import { WebhookSender } from './webhook';
+
+export * from './sender';
+export { sliceKey } from './s3';
+export { syslogFrame } from './syslog';
+
+/** The sender of a stream's destination, with its secrets opened. */
+export function createSender(stream: Pick<StreamRecord, 'id' | 'organizationId' | 'destination'>, secrets: DestinationSecrets, timeoutMs: number): Sender {
+  const destination = stream.destination;
+  const required = (value: string | undefined, name: string): string => {
+    if (value === undefined) throw new Error(`the stream's ${name} is missing`);
+    return value;
+  };
+  switch (destination.type) {
+    case 'webhook':
+      return new WebhookSender(destination.url, secrets.secrets ?? [], timeoutMs);
+    case 'datadog':
+      return new DatadogSender(destination, required(secrets.apiKey, 'apiKey'), timeoutMs);
+    case 'splunk':
+      return new SplunkSender(destination, required(secrets.token, 'token'), timeoutMs);
+    case 's3':
+      return new S3Sender(destination, secrets.secretAccessKey, stream.organizationId, stream.id, timeoutMs);
+    case 'syslog':
+      return new SyslogSender(destination, timeoutMs);
+  }
+}
+
+/** How a destination's stream batches: S3 fills a slice; the others send up to 1000 events, or what a flush interval brings. */
+export function batchShape(stream: Pick<StreamRecord, 'destination'>, flushIntervalMs: number): BatchShape {
+  const destination = stream.destination;
+  if (destination.type === 's3') return { maxBatchMessages: destination.maxEvents, maxBatchBytes: 64 * 1024 * 1024, flushIntervalMs: destination.sliceSeconds * 1000 };
+  return { maxBatchMessages: 1000, maxBatchBytes: 5_000_000, flushIntervalMs };
+}

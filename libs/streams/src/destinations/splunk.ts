@@ -1,0 +1,46 @@
+import { hostname } from 'node:os';
+import { postBatch } from '@audit/sinks';
+import type { SplunkDestination } from '../model';
+import { isJsonRecord, type OutgoingRecord, type Sender } from './sender';
+
+/**
+ * Splunk HTTP Event Collector: one request of concatenated event objects (`{"time", "host", "source",
+ * "sourcetype", "index"?, "event"}`) with `Authorization: Splunk <token>`. `time` is the event's createdAt
+ * in epoch seconds (milliseconds as the fraction), so Splunk files it when it happened.
+ */
+export class SplunkSender implements Sender {
+  readonly maxEvents = 1000;
+  readonly maxBytes = 1_000_000;
+  private readonly host = hostname();
+
+  constructor(
+    private readonly destination: SplunkDestination,
+    private readonly token: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  private entry(r: OutgoingRecord): string {
+    const head = JSON.stringify({
+      time: Date.parse(r.event.createdAt) / 1000,
+      host: this.host,
+      source: 'audit-trail',
+      sourcetype: this.destination.sourcetype,
+      ...(this.destination.index ? { index: this.destination.index } : {}),
+    });
+    return `${head.slice(0, -1)},"event":${isJsonRecord(r.record) ? r.record : JSON.stringify(r.record)}}`;
+  }
+
+  async send(chunk: readonly OutgoingRecord[]): Promise<void> {
+    await postBatch(
+      this.destination.url,
+      chunk.map((r) => this.entry(r)).join('\n'),
+      { 'Content-Type': 'application/json', Authorization: `Splunk ${this.token}`, 'User-Agent': 'audit-trail-stream/1' },
+      this.timeoutMs,
+    );
+  }
+
+  /** Nothing to release: each request stands alone. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,90 @@
+import { hostname } from 'node:os';
+import { connect as tcpConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { TransientError } from '@audit/messaging';
+import type { SyslogDestination } from '../model';
+import type { OutgoingRecord, Sender } from './sender';
+
+/** facility 13 (log audit) × 8 + severity 6 (informational). */
+const PRI = 13 * 8 + 6;
+/** Our private enterprise number placeholder for structured data (RFC 5424 §7.2.2 example number). */
+const SD_ID = 'audit@32473';
+
+const sdValue = (value: string): string => value.replace(/["\\\]]/g, (c) => `\\${c}`);
+
+/**
+ * One RFC 5424 message: `<110>1 <createdAt> <host> audit-trail - <ACTION_TYPE> [audit@32473 id=".." org=".."] <record>`,
+ * framed by octet counting (RFC 6587 §3.4.1): `<length> <message>`. The event id is in the structured data
+ * whatever the record's format, so a receiver can deduplicate.
+ */
+export function syslogFrame(r: OutgoingRecord, host: string): Buffer {
+  const message = Buffer.from(
+    `<${PRI}>1 ${r.event.createdAt} ${host} audit-trail - ${r.event.actionType} [${SD_ID} id="${sdValue(r.event.id)}" org="${sdValue(r.event.organizationId)}"] ${r.record}`,
+    'utf8',
+  );
+  return Buffer.concat([Buffer.from(`${message.length} `), message]);
+}
+
+/**
+ * Syslog over TCP or TLS. One connection per stream, opened on first use and again after any failure; a
+ * chunk counts as delivered once the socket flushed it to the kernel. TCP syslog has no acknowledgement, so a
+ * receiver that dies with bytes unread loses them: the failed write is retried whole on a new connection.
+ */
+export class SyslogSender implements Sender {
+  readonly maxEvents = 1000;
+  readonly maxBytes = 4_000_000;
+  private socket?: Socket;
+  private readonly host = hostname();
+
+  constructor(
+    private readonly destination: SyslogDestination,
+    private readonly timeoutMs: number,
+  ) {}
+
+  private open(): Promise<Socket> {
+    const { host, port, tls, caCertificate, serverName } = this.destination;
+    return new Promise<Socket>((resolve, reject) => {
+      const socket = tls
+        ? tlsConnect({ host, port, ca: caCertificate, servername: serverName ?? host, timeout: this.timeoutMs }, () => resolve(socket))
+        : tcpConnect({ host, port, timeout: this.timeoutMs }, () => resolve(socket));
+      socket.once('error', reject);
+      socket.once('timeout', () => socket.destroy(new Error(`no answer from ${host}:${port} within ${this.timeoutMs} ms`)));
+    });
+  }
+
+  async send(chunk: readonly OutgoingRecord[]): Promise<void> {
+    try {
+      if (!this.socket || this.socket.destroyed || !this.socket.writable) {
+        this.socket = await this.open();
+        const socket = this.socket;
+        // A closed or failed connection is replaced on the next send; the error is that send's to report.
+        socket.on('error', () => socket.destroy());
+        socket.on('data', () => undefined);
+      }
+      const socket = this.socket;
+      const frames = Buffer.concat(chunk.map((r) => syslogFrame(r, this.host)));
+      await new Promise<void>((resolve, reject) => {
+        const onClose = (): void => reject(new Error('the receiver closed the connection'));
+        socket.once('close', onClose);
+        socket.write(frames, (error) => {
+          socket.off('close', onClose);
+          if (error) reject(error);
+          else resolve();
+        });
+      });
+    } catch (error) {
+      this.socket?.destroy();
+      this.socket = undefined;
+      const { host, port } = this.destination;
+      throw new TransientError(`syslog ${host}:${port}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    const socket = this.socket;
+    this.socket = undefined;
+    if (!socket || socket.destroyed) return;
+    await new Promise<void>((resolve) => socket.end(() => resolve()));
+    socket.destroy();
+  }
+}

@@ -1,0 +1,162 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { TokensService } from '@audit/auth';
+import { STREAMS } from '@audit/messaging';
+import { runCliProcess, waitFor } from '@audit/testing';
+import type { StreamView } from './model';
+import { startStreamsStack, type StreamsStack } from '@audit/testing-pipeline';
+
+jest.setTimeout(60_000);
+
+const SECRET = 'webhook-secret-never-shown-0123';
+// A public address (no DNS): the guard lets it through; nothing is published here, so nothing is sent to it.
+const PUBLIC_URL = 'https://93.184.216.34/audit-hook';
+const PRIVATE_KEY = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgSECRET\n-----END PRIVATE KEY-----';
+
+/** The /v1/streams API with the network guard on (as in production), the secrets at rest, and `streams apply`/`export`. */
+describe('streams API', () => {
+  let stack: StreamsStack;
+  let dir: string;
+
+  beforeAll(async () => {
+    stack = await startStreamsStack('audit_streams_api', { STREAMS_ALLOW_PRIVATE_NETWORKS: 'false' });
+    dir = mkdtempSync(path.join(tmpdir(), 'audit-streams-cli-'));
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const post = (org: string, body: unknown) => stack.call<{ error: { code: string; message: string; details: Array<{ path: string }> } }>(org, 'POST', '/v1/streams', body);
+
+  it.each([
+    ['a bad URL', { name: 'a', destination: { type: 'webhook', url: 'nope', secrets: [SECRET] } }, 'destination.url'],
+    ['a private key where a URL belongs', { name: 'a', destination: { type: 'webhook', url: PRIVATE_KEY, secrets: [SECRET] } }, 'destination.url'],
+    ['an unknown format', { name: 'a', format: 'xml', destination: { type: 'webhook', url: PUBLIC_URL, secrets: [SECRET] } }, 'format'],
+    ['a missing secret', { name: 'a', destination: { type: 'webhook', url: PUBLIC_URL } }, 'destination.secrets'],
+    ['the platform itself (loopback)', { name: 'a', destination: { type: 'webhook', url: 'http://127.0.0.1:3000/v1/events', secrets: [SECRET] } }, 'destination.url'],
+    ['cloud metadata (link-local)', { name: 'a', destination: { type: 'splunk', url: 'http://169.254.169.254/latest', token: 't' } }, 'destination.url'],
+    ['a private syslog host', { name: 'a', destination: { type: 'syslog', host: '10.0.0.7', port: 514, tls: false } }, 'destination.host'],
+  ])('refuses %s with 400 naming the field, echoing nothing of it', async (_what, body, field) => {
+    const answer = await post('acme', body);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('VALIDATION_FAILED');
+    expect(answer.body.error.details.map((d) => d.path)).toContain(field);
+    expect(answer.text).not.toContain('SECRET');
+    expect(answer.text).not.toContain(SECRET);
+  });
+
+  it('never shows a secret once saved, stores it encrypted, and keeps it when a replace leaves it out', async () => {
+    const created = await stack.create('acme', { name: 'siem', destination: { type: 'webhook', url: PUBLIC_URL, secrets: [SECRET] } });
+    expect(created.destination).toEqual({ type: 'webhook', url: PUBLIC_URL, secretsSet: ['secrets'] });
+    expect(created.state.status).toBe('active');
+    for (const answer of [
+      await stack.call('acme', 'GET', `/v1/streams/${created.id}`),
+      await stack.call('acme', 'GET', '/v1/streams'),
+      await stack.call('acme', 'PUT', `/v1/streams/${created.id}`, { name: 'siem', destination: { type: 'webhook', url: `${PUBLIC_URL}/v2` } }),
+    ]) {
+      expect(answer.status).toBe(200);
+      expect(answer.text).not.toContain(SECRET);
+    }
+    const [row] = await stack.db.query<{ secrets: string; destination: unknown }>('SELECT secrets, destination FROM streams WHERE id = $1', [created.id]);
+    expect(row.secrets).toMatch(/^v1\./);
+    expect(JSON.stringify(row)).not.toContain(SECRET);
+    const replaced = (await stack.call<StreamView>('acme', 'GET', `/v1/streams/${created.id}`)).body;
+    expect(replaced.destination).toEqual({ type: 'webhook', url: `${PUBLIC_URL}/v2`, secretsSet: ['secrets'] });
+    // Another destination type needs its own secret.
+    const retyped = await stack.call('acme', 'PUT', `/v1/streams/${created.id}`, { name: 'siem', destination: { type: 'splunk', url: PUBLIC_URL } });
+    expect(retyped.status).toBe(400);
+    expect(retyped.text).toContain('destination.token');
+  });
+
+  it('a second stream of the same name is refused naming the name; another organization may use it', async () => {
+    const body = { name: 'dup', destination: { type: 'webhook', url: PUBLIC_URL, secrets: [SECRET] } };
+    await stack.create('acme', body);
+    const again = await post('acme', body);
+    expect(again.status).toBe(400);
+    expect(again.body.error.details.map((d) => d.path)).toEqual(['name']);
+    expect((await post('globex', body)).status).toBe(201);
+  });
+
+  it('deletes a stream: it is gone for its organization, 404 afterwards, and its consumer leaves the bus', async () => {
+    const created = await stack.create('deleting', { name: 'gone', destination: { type: 'webhook', url: PUBLIC_URL, secrets: [SECRET] } });
+    const consumerExists = () => stack.bus.jsm.consumers.info(STREAMS.events, `stream-${created.id}`).then(() => true, () => false);
+    await waitFor('the stream consumer', consumerExists);
+    expect((await stack.call('deleting', 'DELETE', `/v1/streams/${created.id}`)).status).toBe(200);
+    await waitFor('the consumer deleted', async () => !(await consumerExists()));
+    expect((await stack.call('deleting', 'GET', `/v1/streams/${created.id}`)).status).toBe(404);
+    expect((await stack.call('deleting', 'DELETE', `/v1/streams/${created.id}`)).status).toBe(404);
+  });
+
+  it('refuses a replay without a valid from, and an unknown limit', async () => {
+    const created = await stack.create('replay-checks', { name: 'r', destination: { type: 'webhook', url: PUBLIC_URL, secrets: [SECRET] } });
+    for (const body of [{}, { from: 'yesterday' }, { from: '2026-01-01T00:00:00Z', to: 'x' }, { from: new Date(Date.now() + 3_600_000).toISOString() }]) {
+      expect((await stack.call('replay-checks', 'POST', `/v1/streams/${created.id}/replay`, body)).status).toBe(400);
+    }
+    expect((await stack.call('replay-checks', 'GET', `/v1/streams/${created.id}/deliveries?limit=0`)).status).toBe(400);
+  });
+
+  it('answers 401 without a token and 403 to a member', async () => {
+    expect((await fetch(`${stack.url}/v1/streams`)).status).toBe(401);
+    const member = await stack.app.get(TokensService).sign({ organizationId: 'acme', role: 'member' }, 600);
+    expect((await fetch(`${stack.url}/v1/streams`, { headers: { Authorization: `Bearer ${member}` } })).status).toBe(403);
+  });
+
+  describe('streams apply / export (the CLI)', () => {
+    const env = () => ({ DATABASE_URL: stack.db.url, AUTH_JWT_SECRET: process.env.AUTH_JWT_SECRET ?? '', STREAMS_ALLOW_PRIVATE_NETWORKS: 'false', SPLUNK_TOKEN: 'hec-token-from-env', LOG_LEVEL: 'error' });
+    const file = (name: string, text: string): string => {
+      const at = path.join(dir, name);
+      writeFileSync(at, text);
+      return at;
+    };
+    const apply = async (at: string) => {
+      const run = await runCliProcess(['streams', 'apply', '--org', 'config-org', '-f', at, '--json'], env());
+      if (run.code !== 0) throw new Error(`streams apply exited ${run.code}: ${run.stderr}`);
+      return JSON.parse(run.stdout) as { created: string[]; updated: string[]; deleted: string[]; unchanged: string[] };
+    };
+    const streams = async () => (await stack.call<{ items: StreamView[] }>('config-org', 'GET', '/v1/streams')).body.items;
+
+    it('makes the streams match the file, and applying it again changes nothing', async () => {
+      await stack.create('config-org', { name: 'manual', destination: { type: 'webhook', url: PUBLIC_URL, secrets: [SECRET] } });
+      const first = file(
+        'first.yaml',
+        [
+          'streams:',
+          '  - name: siem',
+          '    destination: { type: splunk, url: "https://93.184.216.34:8088/services/collector/event", token: "${SPLUNK_TOKEN}" }',
+          '    filter: { actionType: [LOGIN, QUERY_RUN] }',
+          '  - name: archive',
+          '    destination: { type: syslog, host: 93.184.216.34, port: 6514 }',
+          '    paused: true',
+        ].join('\n'),
+      );
+      expect(await apply(first)).toEqual({ created: ['siem', 'archive'], updated: [], deleted: ['manual'], unchanged: [] });
+      expect(await apply(first)).toEqual({ created: [], updated: [], deleted: [], unchanged: ['siem', 'archive'] });
+      const listed = await streams();
+      expect(listed.map((s) => [s.name, s.state.status]).sort()).toEqual([['archive', 'paused'], ['siem', 'active']]);
+      expect(JSON.stringify(listed)).not.toContain('hec-token-from-env');
+
+      // Exported (no secrets) and applied back: nothing changes, the stored token stays.
+      const exported = path.join(dir, 'exported.yaml');
+      const run = await runCliProcess(['streams', 'export', '--org', 'config-org', '-f', exported], env());
+      expect(run.code).toBe(0);
+      expect(readFileSync(exported, 'utf8')).not.toContain('hec-token-from-env');
+      expect(await apply(exported)).toEqual({ created: [], updated: [], deleted: [], unchanged: ['archive', 'siem'] });
+
+      const changed = file('changed.yaml', readFileSync(exported, 'utf8').replace('paused: true', 'paused: false'));
+      expect(await apply(changed)).toEqual({ created: [], updated: ['archive'], deleted: [], unchanged: ['siem'] });
+    });
+
+    it('a bad file changes nothing and names the problem', async () => {
+      const before = await streams();
+      const bad = file('bad.yaml', 'streams:\n  - name: x\n    destination: { type: webhook, url: "http://10.0.0.1/hook", secrets: ["0123456789abcdef0"] }\n  - name: y\n    destination: { type: ftp }\n');
+      const run = await runCliProcess(['streams', 'apply', '--org', 'config-org', '-f', bad], env());
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('streams[0].destination.url');
+      expect(run.stderr).toContain('streams[1].destination.type');
+      expect(await streams()).toEqual(before);
+    });
+  });
+});
