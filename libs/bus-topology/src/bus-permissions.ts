@@ -11,6 +11,7 @@ export const SERVICE_CONSUMERS = {
   ingest: [{ stream: STREAMS.ingest, durable: 'ingest' }],
   writer: [{ stream: STREAMS.events, durable: 'writer' }],
   projector: [{ stream: STREAMS.events, durable: 'projector' }],
+  sealer: [{ stream: STREAMS.events, durable: 'sealer' }],
   exporter: ['sink-stdout', 'sink-datadog', 'sink-webhook'].map((durable) => ({ stream: STREAMS.events, durable })),
   query: [],
   retention: [],
@@ -64,6 +65,8 @@ export function servicePermissions(service: BusService): BusPermissions {
     );
   }
   if (PUBLISHES_EVENTS.has(service)) publish.push(SUBJECTS.eventsAll);
+  // Only the sealer signs checkpoints, so only it may publish them.
+  if (service === 'sealer') publish.push(SUBJECTS.checkpointsAll);
   return { publish: { allow: publish }, subscribe: { allow: ['_INBOX.>'] } };
 }
 

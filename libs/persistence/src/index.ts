@@ -11,4 +11,5 @@ export * from './api-keys.repository';
 export * from './redaction-rules.repository';
 export * from './retention-policies.repository';
 export * from './retention-runs.repository';
+export * from './transparency-log.repository';
 export * from './persistence.module';

@@ -9,6 +9,7 @@ import { PartitionManager } from './partitions';
 import { RedactionRulesRepository } from './redaction-rules.repository';
 import { RetentionPoliciesRepository } from './retention-policies.repository';
 import { RetentionRunsRepository } from './retention-runs.repository';
+import { TransparencyLogRepository } from './transparency-log.repository';
 
 /** Postgres for the whole process: connection, migrations at start, and the repositories. */
 @Global()
@@ -24,7 +25,8 @@ import { RetentionRunsRepository } from './retention-runs.repository';
     RedactionRulesRepository,
     RetentionPoliciesRepository,
     RetentionRunsRepository,
+    TransparencyLogRepository,
   ],
-  exports: [PERSISTENCE_CONFIG, Database, AuditEventsWriteRepository, AuditEventsScanRepository, PartitionManager, EventPartitionsRepository, ApiKeysRepository, RedactionRulesRepository, RetentionPoliciesRepository, RetentionRunsRepository],
+  exports: [PERSISTENCE_CONFIG, Database, AuditEventsWriteRepository, AuditEventsScanRepository, PartitionManager, EventPartitionsRepository, ApiKeysRepository, RedactionRulesRepository, RetentionPoliciesRepository, RetentionRunsRepository, TransparencyLogRepository],
 })
 export class PersistenceModule {}

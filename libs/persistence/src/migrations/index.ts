@@ -3,6 +3,7 @@ import { Retention1764460800000 } from './1764460800000-retention';
 import { ExportJobs1764547200000 } from './1764547200000-export-jobs';
 import { EventIdRegistry1764641400000 } from './1764641400000-event-id-registry';
 import { UsersByOrganization1764641500000 } from './1764641500000-users-by-organization';
+import { TransparencyLog1764734400000 } from './1764734400000-transparency-log';
 
 /** Every migration, oldest first. Add a new one here after creating its file. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   ExportJobs1764547200000,
   EventIdRegistry1764641400000,
   UsersByOrganization1764641500000,
+  TransparencyLog1764734400000,
 ];
