@@ -66,8 +66,9 @@ function readSealKey(env: EnvReader): SealKey {
 function parseKey(env: EnvReader, variable: string, text: string): SealKey {
   try {
     const signer = parseSignerKey(text);
-    // The seed is the signer key's last field (after the algorithm byte); its verifier key is derived from it.
-    const seed = Buffer.from(text.slice(text.lastIndexOf('+') + 1), 'base64').subarray(1);
+    // The seed is the field after PRIVATE+KEY+<name>+<keyid>+ (base64 may itself hold '+'), past its algorithm byte.
+    const fieldStart = text.split('+', 4).join('+').length + 1;
+    const seed = Buffer.from(text.slice(fieldStart), 'base64').subarray(1);
     return { signer, verifierKey: signerKeyOf(signer.name, seed).verifierKey };
   } catch (error) {
     if (!(error instanceof NoteError)) throw error;
