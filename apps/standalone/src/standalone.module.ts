@@ -10,11 +10,12 @@ import { PlatformModule } from '@audit/platform';
 import { ProjectorModule } from '@audit/projector';
 import { QueryModule } from '@audit/query';
 import { RetentionModule } from '@audit/retention';
+import { SealerModule } from '@audit/sealer';
 import { SinksModule } from '@audit/sinks';
 import { WriterModule } from '@audit/writer';
 
 /** Every service in one process: the same modules the per-service apps boot. */
 @Module({
-  imports: [PlatformModule, MessagingModule, PersistenceModule, AuthModule, ClickHouseModule, IngestModule, WriterModule, ProjectorModule, AnalyticsModule, QueryModule, ExportsApiModule, ExportWorkerModule, SinksModule, RetentionModule],
+  imports: [PlatformModule, MessagingModule, PersistenceModule, AuthModule, ClickHouseModule, IngestModule, WriterModule, SealerModule, ProjectorModule, AnalyticsModule, QueryModule, ExportsApiModule, ExportWorkerModule, SinksModule, RetentionModule],
 })
 export class StandaloneModule {}

@@ -3,6 +3,8 @@ export * from './cursor';
 export * from './event-filter';
 export * from './events-read.repository';
 export * from './page-request';
+export * from './log-reads';
+export * from './log.controller';
 export * from './read-audit';
 export * from './read-recorder';
 export * from './query.module';

@@ -124,6 +124,33 @@ export const SCHEMAS: Record<string, JsonSchema> = {
     defaultDays: { type: 'integer', minimum: 0 },
     legalHold: { type: ['object', 'null'], required: ['reason', 'heldAt'], additionalProperties: false, properties: { reason: { type: 'string' }, heldAt: instant } },
   }),
+  LogCheckpoint: object({
+    treeSize: { type: 'integer', minimum: 1 },
+    rootHash: { type: 'string', contentEncoding: 'base64', description: 'RFC 9162 root hash of the first treeSize leaves.' },
+    signedAt: instant,
+    note: { type: 'string', description: 'The C2SP signed note: `<origin>\\n<size>\\n<base64 root>\\n\\n— <key name> <base64 key id ‖ Ed25519 signature>\\n`.' },
+  }),
+  LogCheckpointPage: {
+    ...items(ref('LogCheckpoint')),
+    properties: { items: { type: 'array', items: ref('LogCheckpoint') }, nextFrom: { ...instant, description: 'When more match: pass as `from` for the rest.' } },
+  },
+  EventProof: object({
+    eventId: { type: 'string', format: 'uuid' },
+    leafIndex: { type: 'integer', minimum: 0 },
+    treeSize: { type: 'integer', minimum: 1 },
+    leaf: { type: 'string', contentEncoding: 'base64', description: 'The leaf bytes: JCS of {actionType, commitment, createdAt, id, organizationId, receivedAt, v: 1}.' },
+    commitment: { type: 'string', contentEncoding: 'base64', description: 'SHA-256 of the JCS of {content, salt, v: 1}.' },
+    salt: { type: ['string', 'null'], contentEncoding: 'base64', description: 'Null once the content was erased.' },
+    user: { type: ['object', 'null'], required: ['email', 'userName'], additionalProperties: false, properties: { email: { type: 'string' }, userName: { type: 'string' } }, description: 'The user snapshot the commitment covers.' },
+    inclusionProof: { type: 'array', items: { type: 'string', contentEncoding: 'base64' }, description: 'RFC 9162 PATH(leafIndex, D[0:treeSize]), leaf level first.' },
+    checkpoint: ref('LogCheckpoint'),
+  }),
+  ConsistencyProof: object({
+    first: { type: 'integer', minimum: 0 },
+    second: { type: 'integer', minimum: 0 },
+    proof: { type: 'array', items: { type: 'string', contentEncoding: 'base64' }, description: 'RFC 9162 PROOF(first, D[0:second]).' },
+  }),
+  LogKeys: items(object({ key: { type: 'string', description: 'A signed-note verifier key `<name>+<hex key id>+<base64(0x01 ‖ Ed25519 public key)>`.' }, firstUsedAt: instant })),
   Health: object({ status: { type: 'string', enum: ['ok'] } }),
   Readiness: object({
     status: { type: 'string', enum: ['ready', 'not ready'] },
