@@ -368,6 +368,7 @@ where a."actionType" = 'CREATE_GROUP';`,
         clickhouse: { ok: true },
         'consumer:ingest': { ok: true },
         'consumer:writer': { ok: true },
+        'consumer:sealer': { ok: true },
         'consumer:projector': { ok: true },
       },
     });

@@ -25,7 +25,7 @@ export interface EmbeddedDefaults {
  * What it starts is handed on by writing process.env, before the modules boot and read their configs.
  */
 export async function ensureEmbeddedDefaults(log: (message: string) => void, provision: ProvisionStreams): Promise<EmbeddedDefaults> {
-  const { dataDir, pgPort, natsPort, databaseUrl, natsUrl, authSecretFile } = readEmbeddedConfig();
+  const { dataDir, pgPort, natsPort, databaseUrl, natsUrl, authSecretFile, sealKeySet } = readEmbeddedConfig();
   const stops: Array<() => Promise<void>> = [];
   const started: string[] = [];
 
@@ -54,6 +54,7 @@ export async function ensureEmbeddedDefaults(log: (message: string) => void, pro
     await useEmbeddedNatsUsers(natsDir, url, provision);
   }
   if (!authSecretFile) process.env.AUTH_SECRET_FILE = path.join(dataDir, 'auth-secret');
+  if (!sealKeySet) process.env.SEAL_KEY_FILE = path.join(dataDir, 'seal-key');
   return {
     started,
     stop: async () => {
