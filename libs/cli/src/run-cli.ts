@@ -11,6 +11,7 @@ import { keysCommand } from './commands/keys';
 import { migrateCommand } from './commands/migrate';
 import { redactionCommand } from './commands/redaction';
 import { retentionCommand } from './commands/retention';
+import { sealKeyCommand } from './commands/seal-key';
 import { tokenCommand } from './commands/token';
 import { createOutput, UsageError } from './output';
 
@@ -37,6 +38,7 @@ export const USAGE = `usage: npm run cli -- <command> [options] [--json]
   retention hold --org <org> --reason <text>   legal hold: nothing of the organization is deleted
   retention release --org <org>                lift the legal hold
   retention run [--dry-run]                    purge now (or print what would go), per organization and store
+  seal-key [--name <name>]                     a new signing key for the sealer (SEAL_PRIVATE_KEY) and its verifier key
 `;
 
 /** Parses argv, runs one command, and returns the process exit code (0 ok, 1 failure, 2 usage). */
@@ -88,6 +90,9 @@ export async function runCli(argv: string[]): Promise<number> {
         break;
       case 'emitter':
         await emitterCommand(values, out);
+        break;
+      case 'seal-key':
+        sealKeyCommand(values, out);
         break;
       case 'demo':
         await demoCommand(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', values, out);
