@@ -204,7 +204,7 @@ describe('cli', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/Permissions Violation/i);
     const out = await run(['streams', 'provision', '--json'], nats.env('provisioner'));
-    expect({ code: out.code, out: JSON.parse(out.stdout) as unknown }).toEqual({ code: 0, out: { streams: ['AUDIT_INGEST', 'AUDIT_EVENTS', 'AUDIT_DLQ'] } });
+    expect({ code: out.code, out: JSON.parse(out.stdout) as unknown }).toEqual({ code: 0, out: { streams: ['AUDIT_INGEST', 'AUDIT_EVENTS', 'AUDIT_CHECKPOINTS', 'AUDIT_DLQ'] } });
   }, 60_000);
 
   it('demo --org X --events 100 publishes 100 events of every action type on audit.ingest.X', async () => {
