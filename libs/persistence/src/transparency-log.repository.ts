@@ -20,7 +20,7 @@ export interface NewLogLeaf {
   user: AuditUserSnapshot | null;
 }
 
-/** What one append writes: the leaves, every subtree they completed (leaves at level 0), and the tree after it. */
+/** What one append writes: the leaves, every subtree they completed (as the appender emits them, leaves at level 0: those are not stored again), and the tree after it. */
 export interface LogAppend {
   leaves: NewLogLeaf[];
   nodes: SubtreeNode[];
@@ -68,16 +68,20 @@ const LOCK_TREE = `
   ON CONFLICT ("organizationId") DO UPDATE SET size = log_trees.size
   RETURNING size, "rootHash"`;
 
-// Leaves, nodes and the tree's head in one statement (data-modifying CTEs always run).
+// Leaves, interior subtrees and the tree's head in one statement (data-modifying CTEs always run). The
+// hashes, salts and leaf bytes travel as one binary parameter each, cut in SQL: arrays of bytea would go as
+// hex text. Level-0 subtrees (leaf hashes) are not stored: a proof computes them from the leaf (NODES).
 const WRITE_APPEND = `
   WITH leaves AS (
     INSERT INTO log_leaves ("organizationId", "leafIndex", "eventId", leaf, salt, "user")
-    SELECT $1, i, e, l, s, u::jsonb FROM unnest($2::bigint[], $3::uuid[], $4::bytea[], $5::bytea[], $6::text[]) AS t(i, e, l, s, u)
+    SELECT $1, i, e, substring($4::bytea FROM o + 1 FOR n), substring($5::bytea FROM ((i - $12::bigint) * 32 + 1)::int FOR 32), u::jsonb
+    FROM unnest($2::bigint[], $3::uuid[], $6::int[], $7::int[], $8::text[]) AS t(i, e, o, n, u)
   ), nodes AS (
     INSERT INTO log_nodes ("organizationId", level, index, hash)
-    SELECT $1, lv, ix, h FROM unnest($7::smallint[], $8::bigint[], $9::bytea[]) AS t(lv, ix, h)
+    SELECT $1, lv, ix, substring($11::bytea FROM ((k - 1) * 32 + 1)::int FOR 32)
+    FROM unnest($9::smallint[], $10::bigint[]) WITH ORDINALITY AS t(lv, ix, k)
   )
-  UPDATE log_trees SET size = $10, "rootHash" = $11 WHERE "organizationId" = $1`;
+  UPDATE log_trees SET size = $13, "rootHash" = $14 WHERE "organizationId" = $1`;
 
 const CHECKPOINT_COLUMNS = `"organizationId", "treeSize", "rootHash", note, "signedAt"`;
 
@@ -107,17 +111,27 @@ export class TransparencyLogRepository {
       );
       const append = await plan({ head, sealed: new Set(rows.map((r) => r.eventId)), store: nodeStore(sql, organizationId) });
       if (append === null || append.leaves.length === 0) return null;
-      const { leaves, nodes } = append;
+      const { leaves } = append;
+      const interior = append.nodes.filter((n) => n.level > 0);
+      const offsets: number[] = [];
+      let offset = 0;
+      for (const l of leaves) {
+        offsets.push(offset);
+        offset += l.leaf.length;
+      }
       await sql.query(WRITE_APPEND, [
         organizationId,
         leaves.map((l) => l.leafIndex),
         leaves.map((l) => l.eventId),
-        leaves.map((l) => l.leaf),
-        leaves.map((l) => l.salt),
+        Buffer.concat(leaves.map((l) => l.leaf)),
+        Buffer.concat(leaves.map((l) => l.salt)),
+        offsets,
+        leaves.map((l) => l.leaf.length),
         leaves.map((l) => (l.user === null ? null : JSON.stringify(l.user))),
-        nodes.map((n) => n.level),
-        nodes.map((n) => n.index),
-        nodes.map((n) => n.hash),
+        interior.map((n) => n.level),
+        interior.map((n) => n.index),
+        Buffer.concat(interior.map((n) => n.hash)),
+        leaves[0].leafIndex,
         append.head.size,
         append.head.rootHash,
       ]);
@@ -232,9 +246,14 @@ export class TransparencyLogRepository {
 
 type NodeRow = { level: number; index: string; hash: Buffer };
 
+// Interior subtrees from log_nodes; leaves (level 0) hashed from their bytes, RFC 9162's SHA-256(0x00 ‖ leaf).
 const NODES = `
-  SELECT level, index, hash FROM log_nodes
-  WHERE "organizationId" = $1 AND (level, index) IN (SELECT * FROM unnest($2::smallint[], $3::bigint[]))`;
+  WITH wanted AS (SELECT * FROM unnest($2::smallint[], $3::bigint[]) AS t(level, index))
+  SELECT n.level, n.index, n.hash FROM log_nodes n
+  WHERE n."organizationId" = $1 AND (n.level, n.index) IN (SELECT level, index FROM wanted WHERE level > 0)
+  UNION ALL
+  SELECT 0::smallint, l."leafIndex", sha256('\\x00'::bytea || l.leaf) FROM log_leaves l
+  WHERE l."organizationId" = $1 AND l."leafIndex" IN (SELECT index FROM wanted WHERE level = 0)`;
 
 const nodesParams = (organizationId: string, ids: readonly NodeId[]): unknown[] => [organizationId, ids.map((n) => n.level), ids.map((n) => n.index)];
 

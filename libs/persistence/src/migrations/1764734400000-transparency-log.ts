@@ -9,8 +9,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - `log_leaves`: one row per sealed event, keyed by leaf index and unique by event id (an event is appended
  *   once, for all time). `leaf` is the exact leaf bytes (JCS); `salt` and `user` are what the commitment covers
  *   that the events table does not keep per event: erasure sets both to null, the leaf stays.
- * - `log_nodes`: the hash of every complete subtree (level 0: the leaf hashes), written once, never changed:
- *   a proof is one indexed read of at most 2·log2(n) rows.
+ * - `log_nodes`: the hash of every complete interior subtree (level ≥ 1), written once, never changed; a
+ *   leaf's own hash is computed from `log_leaves.leaf` when a proof needs it (one row per event less to
+ *   write). A proof is one indexed read of at most 2·log2(n) rows.
  * - `log_checkpoints`: every signed checkpoint (a C2SP signed note); `publishedAt` stays null until it is on
  *   the bus (`audit.checkpoints.<org>`), so a checkpoint signed while the bus was down is published later.
  * - `log_keys`: every verification key that ever signed, so checkpoints stay verifiable across rotations.
