@@ -369,15 +369,27 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
     expect(original.filter((r) => seen.get(r.id) !== 1)).toEqual([]);
   });
 
-  it('records each administrator read as a PAGE_VIEW of page "audit" on the canonical stream', async () => {
-    await get('/v1/events?actionType=LOGIN&limit=5');
-    const views = await waitFor('the recorded reads', async () => {
-      const found = (await readStream(bus.jsm, STREAMS.events))
+  it('records each view an administrator opens as one PAGE_VIEW of page "audit" on the canonical stream, its next pages covered by it', async () => {
+    // A view no other test of this file opens (a query name of its own), so its record is this test's.
+    const view = '/v1/events?actionType=LOGIN&queryName=read-audit-probe';
+    const startedAt = Date.now();
+    expect((await get(`${view}&limit=5`)).status).toBe(200);
+    const recorded = async () =>
+      (await readStream(bus.jsm, STREAMS.events))
         .map((m) => JSON.parse(m.data) as { actionType: string; organizationId: string; userId: string; pageName: string; metadata: { path: string; filters: Record<string, unknown> } })
-        .filter((e) => e.metadata.path === '/v1/events' && e.metadata.filters.limit === '5');
+        .filter((e) => e.metadata.path === '/v1/events' && e.metadata.filters.queryName === 'read-audit-probe');
+    const views = await waitFor('the recorded view', async () => {
+      const found = await recorded();
       return found.length > 0 ? found : undefined;
     });
-    expect(views[0]).toMatchObject({ actionType: 'PAGE_VIEW', organizationId: ORG, userId: 'admin-1', pageName: 'audit', metadata: { filters: { actionType: 'LOGIN' } } });
+    expect(views[0]).toMatchObject({ actionType: 'PAGE_VIEW', organizationId: ORG, userId: 'admin-1', pageName: 'audit', metadata: { filters: { actionType: 'LOGIN', limit: '5' } } });
+    // The same view again, another page size: covered by the record above, within the window.
+    expect((await get(`${view}&limit=7`)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Unless the two reads fell in two of the (5-minute, clock-aligned) windows, which makes them two views.
+    const window = 300_000;
+    const windows = Math.floor(Date.now() / window) - Math.floor(startedAt / window) + 1;
+    expect((await recorded()).length).toBeLessThanOrEqual(windows);
     // Refused reads are not recorded as views.
     const before = (await readStream(bus.jsm, STREAMS.events)).length;
     await get('/v1/events?limit=9999');
@@ -406,6 +418,15 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
     const page = await get('/v1/reference', null);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<code>GET /v1/events/{id}</code>');
+  });
+
+  it('answers GET /v1/users with an empty q (the user filter opened before anything is typed) with the most recent users', async () => {
+    const stored = await db.query<{ id: string }>(`SELECT id FROM users WHERE "organizationId" = $1 ORDER BY "updatedAt" DESC, id LIMIT 5`, [ORG]);
+    expect(stored.length).toBeGreaterThan(0);
+    const res = await get('/v1/users?q=&limit=5');
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { items: Array<{ id: string }> }).items.map((u) => u.id)).toEqual(stored.map((u) => u.id));
+    expect((await get('/v1/users?q=&q=')).status).toBe(400);
   });
 
   it('serves the console: index for /audit and its client routes, hashed assets cached, no traversal', async () => {

@@ -62,7 +62,7 @@ describe('every field of the event table in every store', () => {
     expect(rows.map((r) => r.name)).toEqual(CLICKHOUSE_EVENT_COLUMNS);
   });
 
-  it("an export's CSV header is exactly the table's CSV columns, and each cell holds its field's stored value", async () => {
+  it("an export's CSV header is the table's CSV columns with the user's e-mail and name after userId, and each cell holds its field's stored value", async () => {
     const event = canonicalEvent({
       organizationId: 'schema',
       actionType: 'QUERY_RUN',
@@ -83,11 +83,14 @@ describe('every field of the event table in every store', () => {
       return row.status === 'ready' ? row.storageKey : undefined;
     });
     const [header, cells] = parse(gunzipSync(readFileSync(path.join(exportDir, storageKey))).toString('utf8')) as string[][];
-    expect(header).toEqual(CSV_EVENT_COLUMNS);
+    const userAt = CSV_EVENT_COLUMNS.indexOf('userId') + 1;
+    expect(header).toEqual([...CSV_EVENT_COLUMNS.slice(0, userAt), 'userEmail', 'userName', ...CSV_EVENT_COLUMNS.slice(userAt)]);
+    expect(cells.slice(userAt, userAt + 2)).toEqual(['ann@acme.test', 'ann']);
     // jsonb prints its own spacing, so metadata compares as JSON; every other cell is the value's text.
     const cell = (name: string, text: string): unknown => (name === 'metadata' ? JSON.parse(text) : text);
     const csvFields = EVENT_FIELDS.filter((f) => f.csv !== null);
-    expect(Object.fromEntries(csvFields.map((f, i) => [f.name, cell(f.name, cells[i])]))).toEqual(
+    const tableCells = [...cells.slice(0, userAt), ...cells.slice(userAt + 2)];
+    expect(Object.fromEntries(csvFields.map((f, i) => [f.name, cell(f.name, tableCells[i])]))).toEqual(
       Object.fromEntries(csvFields.map((f) => [f.name, f.name === 'metadata' ? event.metadata : String(event[f.name])])),
     );
   });

@@ -1,7 +1,8 @@
 import { Controller, Get, Header, Inject, Query, UseGuards } from '@nestjs/common';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
 import { QueryReader } from '@audit/platform';
-import { AnalyticsService, type ResponseTimeItem, type Summary, type TopUserItem } from './analytics.service';
+import { EVENT_FILTER_PARAMS, readEventNarrowing } from '@audit/query';
+import { AnalyticsService, type ResponseTimeItem, type Summary, type TopUserItem, type ViewCount } from './analytics.service';
 import { ANALYTICS_CONFIG, type AnalyticsConfig } from './config';
 import { GROUP_BYS, INTERVALS } from './query-params';
 
@@ -18,12 +19,22 @@ export class AnalyticsController {
   @Get('timeseries')
   @Header('Content-Type', 'application/json; charset=utf-8')
   async timeseries(@Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal): Promise<Buffer> {
-    const q = new QueryReader(query, ['from', 'to', 'interval', 'actionType']);
+    const q = new QueryReader(query, [...EVENT_FILTER_PARAMS, 'interval']);
     const window = q.window(this.config.maxWindowMs);
     const interval = q.oneOf('interval', INTERVALS, 'hour');
-    const types = q.actionTypes();
+    const filter = readEventNarrowing(q);
     q.done();
-    return this.analytics.timeseriesBody(admin.organizationId, window, interval, types);
+    return this.analytics.timeseriesBody(admin.organizationId, window, interval, filter);
+  }
+
+  /** `{count, approximate}`: how many events the list's view (the same filters as GET /v1/events) holds. */
+  @Get('count')
+  async count(@Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal): Promise<ViewCount> {
+    const q = new QueryReader(query, EVENT_FILTER_PARAMS);
+    const window = q.window(this.config.maxWindowMs);
+    const filter = readEventNarrowing(q);
+    q.done();
+    return this.analytics.count(admin.organizationId, window, filter);
   }
 
   @Get('top-users')

@@ -3,7 +3,19 @@ import type { ActionType, ResponseTimeItem, Summary, TopUserItem } from '@audit/
 
 export type { ResponseTimeItem, Summary, TimeseriesItem, TopUserItem } from '@audit/contracts';
 import { ClickHouse, DAILY_USERS_ROLLUP, HOURLY_ROLLUP, spanStart, toClickHouseTime } from '@audit/clickhouse';
+import { eventNarrowingClickHouse, needsEvents, type EventNarrowing } from './event-filter-clickhouse';
 import type { AnalyticsWindow, GroupBy, Interval } from './query-params';
+
+/** How long a count of a filtered view may scan before ClickHouse answers with what it counted so far (marked approximate). */
+export const COUNT_BUDGET_MS = 2_000;
+
+/** The number of events of a view; `approximate` when ClickHouse stopped counting at the time budget (a lower bound). */
+export interface ViewCount {
+  count: number;
+  approximate: boolean;
+}
+
+const BUCKET_OF: Record<Interval, string> = { minute: 'toStartOfMinute(createdAt)', hour: 'toStartOfHour(createdAt)', day: 'toStartOfDay(createdAt)' };
 
 const ITEMS_OPEN = Buffer.from('{"items":');
 const ITEMS_CLOSE = Buffer.from('}');
@@ -25,8 +37,16 @@ function edgeCondition(span: 'hour' | 'day'): string {
  * add the two up. The hot path of the console's chart: a 30-day hourly series is ~15k rows.
  */
 function countsSql(interval: 'hour' | 'day', withTypes: boolean): string {
+  const parts = countParts(withTypes);
+  return interval === 'hour'
+    ? `SELECT ${isoBucket('ts')} AS bucket, actionType, c AS count FROM (${parts}) ORDER BY ts, actionType`
+    : `SELECT ${isoBucket('toStartOfDay(ts)')} AS bucket, actionType, sum(c) AS count FROM (${parts}) GROUP BY bucket, actionType ORDER BY bucket, actionType`;
+}
+
+/** The counts (ts, actionType, c) of [from, to): whole hours from the hourly rollup, the edges from the events. */
+function countParts(withTypes: boolean): string {
   const typeFilter = withTypes ? 'AND actionType IN {types:Array(String)}' : '';
-  const parts = `
+  return `
       SELECT hour AS ts, actionType, sum(events) AS c FROM audit_events_hourly
       WHERE organizationId = {org:String} AND hour >= {hourFrom:DateTime('UTC')} AND hour < {hourTo:DateTime('UTC')} ${typeFilter}
       GROUP BY ts, actionType
@@ -34,9 +54,6 @@ function countsSql(interval: 'hour' | 'day', withTypes: boolean): string {
       SELECT toStartOfHour(createdAt) AS ts, actionType, count() AS c FROM audit_events
       WHERE organizationId = {org:String} AND ${edgeCondition('hour')} ${typeFilter}
       GROUP BY ts, actionType`;
-  return interval === 'hour'
-    ? `SELECT ${isoBucket('ts')} AS bucket, actionType, c AS count FROM (${parts}) ORDER BY ts, actionType`
-    : `SELECT ${isoBucket('toStartOfDay(ts)')} AS bucket, actionType, sum(c) AS count FROM (${parts}) GROUP BY bucket, actionType ORDER BY bucket, actionType`;
 }
 
 /** The bucket as the API's ISO-8601 text, formatted by ClickHouse: long series skip a per-row conversion here. */
@@ -86,13 +103,15 @@ export class AnalyticsService {
    * a 30-day hourly series is ~15k items (1.2 MB), and parsing and re-serialising them, or even decoding
    * them to a string and encoding it back, cost more than the query.
    */
-  async timeseriesBody(org: string, window: AnalyticsWindow, interval: Interval, types: ActionType[]): Promise<Buffer> {
-    const params = { ...this.windowParams(org, window), types };
-    const typeFilter = types.length > 0 ? 'AND actionType IN {types:Array(String)}' : '';
+  async timeseriesBody(org: string, window: AnalyticsWindow, interval: Interval, filter: EventNarrowing): Promise<Buffer> {
+    const types = filter.actionTypes;
+    const params: Record<string, unknown> = { ...this.windowParams(org, window), types };
+    // The rollups count per action type only: any other filter (the list's user, page, text…) reads the events.
     const query =
-      interval === 'minute'
-        ? `SELECT ${isoBucket('toStartOfMinute(createdAt)')} AS bucket, actionType, count() AS count FROM audit_events
-           WHERE organizationId = {org:String} AND createdAt >= {from:DateTime64(3, 'UTC')} AND createdAt < {to:DateTime64(3, 'UTC')} ${typeFilter}
+      interval === 'minute' || needsEvents(filter)
+        ? `SELECT ${isoBucket(BUCKET_OF[interval])} AS bucket, actionType, count() AS count FROM audit_events
+           WHERE organizationId = {org:String} AND createdAt >= {from:DateTime64(3, 'UTC')} AND createdAt < {to:DateTime64(3, 'UTC')}
+             ${eventNarrowingClickHouse(filter, params)}
            GROUP BY bucket, actionType ORDER BY bucket, actionType`
         : countsSql(interval, types.length > 0);
     // Buckets come formatted and counts as JSON numbers (output_format_json_quote_64bit_integers = 0), the
@@ -107,6 +126,29 @@ export class AnalyticsService {
     for await (const chunk of result.stream) chunks.push(chunk as Buffer);
     chunks.push(ITEMS_CLOSE);
     return Buffer.concat(chunks);
+  }
+
+  /**
+   * The number of events a view of the list holds. Without filters beyond action types it is exact and
+   * cheap (whole hours from the hourly rollup, the edges from the events); with them ClickHouse scans the
+   * window's events, and stops at {@link COUNT_BUDGET_MS} with what it has counted: a lower bound, marked so.
+   */
+  async count(org: string, window: AnalyticsWindow, filter: EventNarrowing): Promise<ViewCount> {
+    const params: Record<string, unknown> = { ...this.windowParams(org, window), types: filter.actionTypes };
+    if (!needsEvents(filter)) {
+      const rows = await this.rows<{ count: number }>(`SELECT sum(c) AS count FROM (${countParts(filter.actionTypes.length > 0)})`, params);
+      return { count: Number(rows[0]?.count ?? 0), approximate: false };
+    }
+    const started = Date.now();
+    // Per-query settings in the query's own SETTINGS clause: chDB would keep clickhouse_settings for the whole process.
+    const rows = await this.rows<{ count: number }>(
+      `SELECT count() AS count FROM audit_events
+       WHERE organizationId = {org:String} AND createdAt >= {from:DateTime64(3, 'UTC')} AND createdAt < {to:DateTime64(3, 'UTC')}
+         ${eventNarrowingClickHouse(filter, params)}
+       SETTINGS max_execution_time = ${COUNT_BUDGET_MS / 1000}, timeout_overflow_mode = 'break'`,
+      params,
+    );
+    return { count: Number(rows[0]?.count ?? 0), approximate: Date.now() - started >= COUNT_BUDGET_MS };
   }
 
   /**

@@ -1,3 +1,4 @@
 export * from './run-cli';
+export * from './cli-main';
 export * from './demo-events';
 export { exitWhenFlushed, ignoreBrokenPipes } from './flush';

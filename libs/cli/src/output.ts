@@ -13,10 +13,24 @@ export function createOutput(json: boolean, write: (text: string) => void = (t) 
   };
 }
 
+/** A mistake in how the command was called (exit 2): the message names the option and what it accepts. */
 export class UsageError extends Error {}
 
-export function required(values: Record<string, string | boolean | undefined>, name: string): string {
-  const value = values[name];
-  if (typeof value !== 'string' || value.length === 0) throw new UsageError(`--${name} is required`);
-  return value;
+/** A cell as a person reads it: NULL for nothing, JSON for objects, ISO-8601 for instants. */
+export function cellText(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (value instanceof Date) return value.toISOString();
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * A plain text table: a header row, a rule, then the rows, each column as wide as its widest cell
+ * (at most `maxWidth`, longer cells cut; the last one not padded). Lists print through it so every column is named.
+ */
+export function renderTable(columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>, maxWidth = 80): string[] {
+  const cells = rows.map((row) => columns.map((_, i) => cellText(row[i])));
+  const widths = columns.map((c, i) => Math.min(maxWidth, Math.max(c.length, ...cells.map((r) => r[i].length))));
+  // The last column is not padded: no line ends in spaces.
+  const line = (values: readonly string[]): string => values.map((v, i) => v.slice(0, widths[i]).padEnd(widths[i])).join(' | ').trimEnd();
+  return [line(columns), widths.map((w) => '-'.repeat(w)).join('-+-'), ...cells.map(line)];
 }

@@ -1,9 +1,25 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseConfig } from './config';
+import { embeddedClickHouseHolder } from './embedded-lock';
 import { createDatabaseStatement } from './schema-layout';
 
 /** The kind of ClickHouse behind the client; only start-up and diagnostics care. */
 export type ClickHouseMode = 'server' | 'embedded';
+
+/** Embedded chDB's data directory is held by another process (a running platform, most often). */
+export class EmbeddedClickHouseBusyError extends Error {
+  constructor(
+    readonly path: string,
+    readonly pid: number | undefined,
+    cause?: unknown,
+  ) {
+    super(
+      `embedded ClickHouse data at ${path} is open in another process${pid ? ` (pid ${pid}, a running platform?)` : ' (a running platform?)'}: ` +
+        'chDB allows one process per data directory. Stop that process, set CLICKHOUSE_PATH to another directory, or use a ClickHouse server (CLICKHOUSE_URL).',
+      { cause },
+    );
+  }
+}
 
 /**
  * Opens `@clickhouse/client` on a ClickHouse server (CLICKHOUSE_URL) or on embedded chDB, creates the
@@ -28,19 +44,15 @@ export async function openClickHouse(config: ClickHouseConfig): Promise<{ client
     };
   }
   // chDB binds one data directory per process; the connection keeps its session (and USE) for its lifetime.
+  const holder = embeddedClickHouseHolder(config.path);
+  if (holder !== undefined) throw new EmbeddedClickHouseBusyError(config.path, holder);
   const { createChdbConnection } = await import('chdb/connection');
   let client: ClickHouseClient;
   try {
     client = createClient({ connection: createChdbConnection({ path: config.path }) } as unknown as Parameters<typeof createClient>[0]);
     await client.command({ query: createDatabaseStatement(config.database, {}) });
   } catch (error) {
-    if (/Cannot lock file|Failed to create connection/i.test(String((error as Error).message))) {
-      throw new Error(
-        `embedded ClickHouse data at ${config.path} is open in another process (a running platform?): chDB allows one ` +
-          'process per data directory. Stop that process, set CLICKHOUSE_PATH to another directory, or use a ClickHouse server (CLICKHOUSE_URL).',
-        { cause: error },
-      );
-    }
+    if (/Cannot lock file|Failed to create connection/i.test(String((error as Error).message))) throw new EmbeddedClickHouseBusyError(config.path, undefined, error);
     throw error;
   }
   await client.command({ query: `USE ${config.database}` });

@@ -11,6 +11,12 @@ import { isListening } from './ports';
  */
 export type ProvisionStreams = (server: { url: string; user: string; password: string }) => Promise<void>;
 
+/** Which servers a process needs; a CLI command that only reads Postgres starts no nats-server. */
+export interface EmbeddedNeeds {
+  postgres: boolean;
+  nats: boolean;
+}
+
 export interface EmbeddedDefaults {
   /** What was started here (and must be stopped on exit); empty when everything came from the environment or was already running. */
   started: string[];
@@ -23,13 +29,18 @@ export interface EmbeddedDefaults {
  * permissions (NATS_USER and NATS_PASSWORD are set to the platform user's), with data under DATA_DIR.
  * If another process (a running platform) already serves them on the embedded ports, they are reused.
  * What it starts is handed on by writing process.env, before the modules boot and read their configs.
+ * A part left out of `needs` is neither started nor looked for.
  */
-export async function ensureEmbeddedDefaults(log: (message: string) => void, provision: ProvisionStreams): Promise<EmbeddedDefaults> {
+export async function ensureEmbeddedDefaults(
+  log: (message: string) => void,
+  provision: ProvisionStreams,
+  needs: EmbeddedNeeds = { postgres: true, nats: true },
+): Promise<EmbeddedDefaults> {
   const { dataDir, pgPort, natsPort, databaseUrl, natsUrl, authSecretFile, sealKeySet } = readEmbeddedConfig();
   const stops: Array<() => Promise<void>> = [];
   const started: string[] = [];
 
-  if (!databaseUrl) {
+  if (needs.postgres && !databaseUrl) {
     if (await isListening(pgPort)) {
       process.env.DATABASE_URL = `postgres://postgres:postgres@127.0.0.1:${pgPort}/audit`;
     } else {
@@ -40,7 +51,7 @@ export async function ensureEmbeddedDefaults(log: (message: string) => void, pro
       started.push('postgres');
     }
   }
-  if (!natsUrl) {
+  if (needs.nats && !natsUrl) {
     const natsDir = path.join(dataDir, 'nats');
     let url = `nats://127.0.0.1:${natsPort}`;
     if (!(await isListening(natsPort))) {

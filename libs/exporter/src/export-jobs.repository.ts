@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '@audit/persistence';
 import type { Cursor } from '@audit/query';
+import type { ExportFormat } from './export-query';
 
 export const EXPORT_STATUSES = ['pending', 'running', 'ready', 'failed', 'expired'] as const;
 export type ExportStatus = (typeof EXPORT_STATUSES)[number];
@@ -11,6 +12,7 @@ export interface ExportJob {
   organizationId: string;
   requestedBy: string | null;
   filters: Record<string, unknown>;
+  format: ExportFormat;
   status: ExportStatus;
   rowCount: number;
   totalRows: number | null;
@@ -57,10 +59,10 @@ export class ExportJobsRepository {
     return result.rows.map(toJob);
   }
 
-  async create(job: { id: string; organizationId: string; requestedBy: string | null; filters: Record<string, unknown> }): Promise<ExportJob> {
+  async create(job: { id: string; organizationId: string; requestedBy: string | null; filters: Record<string, unknown>; format?: ExportFormat }): Promise<ExportJob> {
     const [created] = await this.rows(
-      `INSERT INTO export_jobs (id, "organizationId", "requestedBy", filters) VALUES ($1, $2, $3, $4) RETURNING *`,
-      [job.id, job.organizationId, job.requestedBy, JSON.stringify(job.filters)],
+      `INSERT INTO export_jobs (id, "organizationId", "requestedBy", filters, format) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+      [job.id, job.organizationId, job.requestedBy, JSON.stringify(job.filters), job.format ?? 'csv'],
     );
     return created;
   }

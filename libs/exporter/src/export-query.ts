@@ -13,8 +13,16 @@ const neutralised = (expr: string): string => `CASE WHEN ascii(${expr}) IN (61, 
 /** ISO-8601 UTC with milliseconds, as the API shows timestamps. */
 const isoUtc = (expr: string): string => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** The export's CSV header: the event table's CSV columns (audit_trail_events in table order). */
-export const EXPORT_COLUMNS = CSV_EVENT_COLUMNS;
+/** What an export file holds: RFC 4180 CSV with a header, or JSON lines (one event object per line). */
+export const EXPORT_FORMATS = ['csv', 'jsonl'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** The user's e-mail and name at export time (from users), beside userId, so a file reads without a join. */
+const USER_COLUMNS = ['userEmail', 'userName'] as const;
+const USER_CELLS: Record<(typeof USER_COLUMNS)[number], string> = { userEmail: 'u.email', userName: 'u."userName"' };
+
+/** The export's CSV header (and the keys of each JSON line): the event table's CSV columns, the user's e-mail and name after userId. */
+export const EXPORT_COLUMNS: readonly string[] = CSV_EVENT_COLUMNS.flatMap((c) => (c === 'userId' ? [c, ...USER_COLUMNS] : [c]));
 
 /**
  * One CSV cell per field the table gives a CSV column, by kind: text is neutralised, times are ISO UTC,
@@ -43,9 +51,25 @@ function exportCell(field: EventField): string {
   }
 }
 
-const SELECT_LIST = EVENT_FIELDS.filter((f) => f.csv !== null)
-  .map(exportCell)
-  .join(',\n       ');
+const CSV_FIELDS = EVENT_FIELDS.filter((f) => f.csv !== null);
+
+const SELECT_LIST = CSV_FIELDS.flatMap((f) =>
+  f.csv === 'userId' ? [exportCell(f), ...USER_COLUMNS.map((c) => `${neutralised(USER_CELLS[c])} AS "${c}"`)] : [exportCell(f)],
+).join(',\n       ');
+
+/** One JSON line's value for a field: times as ISO UTC text, metadata as the object it is, the rest as stored (no CSV neutralising). */
+function jsonValue(field: EventField): string {
+  if (field.postgres === null) throw new Error(`the event table gives ${field.name} a CSV column but no column of audit_trail_events`);
+  const column = `a."${field.postgres}"`;
+  return field.kind === 'instant' ? isoUtc(column) : column;
+}
+
+const JSON_OBJECT = `json_build_object(${CSV_FIELDS.flatMap((f) =>
+  f.csv === 'userId' ? [`'${f.csv}', ${jsonValue(f)}`, ...USER_COLUMNS.map((c) => `'${c}', ${USER_CELLS[c]}`)] : [`'${f.csv}', ${jsonValue(f)}`],
+).join(', ')})`;
+
+// The user snapshot of the event's own organization (user ids are the emitters' and may repeat across tenants).
+const USER_JOIN = `LEFT JOIN users u ON u.id = a."userId" AND u."organizationId" = a."organizationId"`;
 
 /** `SELECT count(*)` of the export's rows, with bind parameters, for the progress total. */
 export function exportCountQuery(organizationId: string, filter: EventFilter): { text: string; values: unknown[] } {
@@ -55,7 +79,10 @@ export function exportCountQuery(organizationId: string, filter: EventFilter): {
 }
 
 /**
- * The export as one `COPY (SELECT …) TO STDOUT WITH (FORMAT csv, HEADER)` statement, oldest event first.
+ * The export as one `COPY (SELECT …) TO STDOUT` statement, newest event first (as the console lists them).
+ * CSV: `WITH (FORMAT csv, HEADER)`. JSON lines: one `json_build_object(…)` text per row, copied in CSV
+ * mode with a quote and a delimiter (0x01, 0x02) that JSON text never holds raw (it escapes every control
+ * character), so Postgres writes each object unquoted and unescaped, one per line.
  *
  * COPY takes no bind parameters, so the filter's values are inlined — safely: the condition text comes from
  * `eventFilterSql`, which only ever emits identifiers and `$n` placeholders, and each placeholder is
@@ -63,7 +90,7 @@ export function exportCountQuery(organizationId: string, filter: EventFilter): {
  * through pg's `escapeLiteral` and accepts only strings, finite numbers, valid dates and arrays of strings.
  * The statement also runs in a READ ONLY transaction, so even a mistake here could not modify anything.
  */
-export function exportCopyQuery(organizationId: string, filter: EventFilter): string {
+export function exportCopyQuery(organizationId: string, filter: EventFilter, format: ExportFormat = 'csv'): string {
   const values: unknown[] = [];
   const where = eventFilterSql(organizationId, filter, values, 'a');
   const inlined = where.replace(/\$(\d+)(?!\d)/g, (_match, n: string) => {
@@ -71,10 +98,12 @@ export function exportCopyQuery(organizationId: string, filter: EventFilter): st
     if (index < 0 || index >= values.length) throw new Error(`filter SQL refers to missing parameter $${n}`);
     return sqlLiteral(values[index]);
   });
-  return `COPY (SELECT ${SELECT_LIST}
-  FROM audit_trail_events a
+  const select = format === 'jsonl' ? `${JSON_OBJECT}::text` : SELECT_LIST;
+  const options = format === 'jsonl' ? `(FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')` : '(FORMAT csv, HEADER)';
+  return `COPY (SELECT ${select}
+  FROM audit_trail_events a ${USER_JOIN}
  WHERE ${inlined}
- ORDER BY a."createdAt", a.id) TO STDOUT WITH (FORMAT csv, HEADER)`;
+ ORDER BY a."createdAt" DESC, a.id DESC) TO STDOUT WITH ${options}`;
 }
 
 /** A parenthesised SQL literal of a filter value; anything but the types a filter holds is refused. */

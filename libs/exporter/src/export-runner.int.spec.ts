@@ -3,8 +3,10 @@ import type { Readable } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import { Database, readPersistenceConfig } from '@audit/persistence';
 import { HealthRegistry } from '@audit/platform';
+import { gunzipSync } from 'node:zlib';
 import { createTestDatabase, generateEvents, parseExport, type TestDatabase } from '@audit/testing';
 import type { ExportJob } from './export-jobs.repository';
+import { EXPORT_COLUMNS, type ExportFormat } from './export-query';
 import { startExport } from './export-runner';
 import type { ExportStorage } from './storage';
 
@@ -37,11 +39,12 @@ function memoryStorage(onFirstChunk: () => Promise<void> = async () => undefined
   };
 }
 
-const job = (): ExportJob => ({
+const job = (format: ExportFormat = 'csv'): ExportJob => ({
   id: randomUUID(),
   organizationId: 'acme',
   requestedBy: null,
   filters: { from: new Date(END.getTime() - 24 * 3_600_000).toISOString(), to: END.toISOString() },
+  format,
   status: 'running',
   rowCount: 0,
   totalRows: null,
@@ -92,5 +95,56 @@ describe('startExport on the Database gateway', () => {
     await expect(running.done).resolves.toMatchObject({ rowCount: ROWS });
     expect(running.progress()).toEqual({ rowCount: ROWS, totalRows: ROWS });
     expect(parseExport([...storage.objects.values()][0]).rows).toHaveLength(ROWS);
+  });
+
+  it("writes CSV and JSON lines newest first, the same rows, with the user's e-mail and name of the event's own organization", async () => {
+    // Users for some of the generated user ids; the same ids in another organization must not leak in.
+    await db.query(
+      `INSERT INTO users ("organizationId", id, email, "userName")
+       SELECT o, id, id || '@' || o || '.test', 'Name of ' || id FROM (SELECT DISTINCT "userId" AS id FROM audit_trail_events WHERE "userId" IS NOT NULL LIMIT 5) ids,
+         unnest(ARRAY['acme', 'globex']) o
+       ON CONFLICT DO NOTHING`,
+    );
+    // An event whose text holds what could break a line or a cell: JSON lines' quote and delimiter bytes, quotes, backslashes, line breaks.
+    const hostile = 'a\u0001b\u0002c\\d"e\nf\r\tg 😀';
+    await db.query(
+      `INSERT INTO audit_trail_events (id, "organizationId", "actionType", "userId", "pageName", metadata, "createdAt", "receivedAt")
+       VALUES ($1, 'acme', 'QUERY_RUN', NULL, $2, $3::jsonb, $4, $4)`,
+      [randomUUID(), hostile, JSON.stringify({ query: hostile, [hostile]: [hostile] }), new Date(END.getTime() - 3_600_000)],
+    );
+    const f = job().filters;
+    const expected = await db.query<{ id: string; userId: string | null; email: string | null; userName: string | null; metadata: unknown }>(
+      `SELECT a.id, a."userId", u.email, u."userName", a.metadata FROM audit_trail_events a
+       LEFT JOIN users u ON u.id = a."userId" AND u."organizationId" = a."organizationId"
+       WHERE a."organizationId" = 'acme' AND a."createdAt" >= $1 AND a."createdAt" < $2 ORDER BY a."createdAt" DESC, a.id DESC`,
+      [f.from, f.to],
+    );
+    expect(expected.filter((e) => e.email !== null).length).toBeGreaterThan(0);
+
+    const csvStorage = memoryStorage();
+    const csv = await startExport(database, csvStorage, job('csv'), 1, 1);
+    await expect(csv.done).resolves.toMatchObject({ rowCount: expected.length });
+    const [csvKey, csvFile] = [...csvStorage.objects.entries()][0];
+    expect(csvKey).toMatch(/\.csv\.gz$/);
+    const { header, rows } = parseExport(csvFile);
+    expect(header).toEqual([...EXPORT_COLUMNS]);
+    expect(header.slice(header.indexOf('userId'), header.indexOf('userId') + 3)).toEqual(['userId', 'userEmail', 'userName']);
+    const cell = (row: string[], name: string) => row[header.indexOf(name)];
+    expect(rows.map((r) => [cell(r, 'id'), cell(r, 'userEmail'), cell(r, 'userName')])).toEqual(expected.map((e) => [e.id, e.email ?? '', e.userName ?? '']));
+
+    const jsonStorage = memoryStorage();
+    const jsonl = await startExport(database, jsonStorage, job('jsonl'), 1, 1);
+    await expect(jsonl.done).resolves.toMatchObject({ rowCount: expected.length });
+    expect(jsonl.progress()).toEqual({ rowCount: expected.length, totalRows: expected.length });
+    const [jsonKey, jsonFile] = [...jsonStorage.objects.entries()][0];
+    expect(jsonKey).toMatch(/\.jsonl\.gz$/);
+    const text = gunzipSync(jsonFile).toString('utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    const lines = text.slice(0, -1).split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((l) => Object.keys(l))).toEqual(lines.map(() => [...EXPORT_COLUMNS]));
+    expect(lines.map((l) => [l.id, l.userEmail, l.userName, l.metadata])).toEqual(expected.map((e) => [e.id, e.email, e.userName, e.metadata]));
+    expect(lines.every((l) => typeof l.createdAt === 'string' && /Z$/.test(l.createdAt))).toBe(true);
+    expect(lines.filter((l) => l.pageName === hostile)).toHaveLength(1);
+    expect(rows.filter((r) => cell(r, 'pageName') === hostile)).toHaveLength(1);
   });
 });

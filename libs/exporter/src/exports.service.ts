@@ -8,6 +8,7 @@ import { AppError, QueryReader } from '@audit/platform';
 import { decodeCursor, encodeCursor, EVENT_FILTER_PARAMS, eventFilterToJson, readEventFilter } from '@audit/query';
 import { EXPORTER_CONFIG, type ExporterConfig } from './config';
 import { ExportJobsRepository, type ExportJob, type ExportStatus } from './export-jobs.repository';
+import { EXPORT_FORMATS, type ExportFormat } from './export-query';
 import { expireJob } from './export-sweeper.service';
 import { LinkSigner } from './link-signer';
 import { EXPORT_STORAGE, StoredFileMissingError, type ExportStorage } from './storage';
@@ -19,6 +20,8 @@ export interface ExportView {
   id: string;
   status: ExportStatus;
   filters: Record<string, unknown>;
+  format: ExportFormat;
+  /** Rows written so far (all of them once ready). */
   rowCount: number;
   /** Rows the export will hold, once counted. */
   totalRows: number | null;
@@ -63,7 +66,7 @@ export class ExportsService {
 
   /**
    * Validates the body (the filters of `GET /v1/events`, with `from` and `to` required and `from` within the
-   * organization's retention), records a PAGE_EXPORT event for the administrator, then stores a pending job.
+   * organization's retention, and the file's `format`: `csv`, the default, or `jsonl`), records a PAGE_EXPORT event for the administrator, then stores a pending job.
    * If the event cannot be recorded (bus down → 503) no job is created: no export happens unaudited.
    */
   async request(admin: TokenPrincipal, body: unknown, ipAddress: string | null, now = new Date()): Promise<{ id: string; status: 'pending' }> {
@@ -71,8 +74,9 @@ export class ExportsService {
       throw new AppError('VALIDATION_FAILED', 'the body must be a JSON object of filters', [{ path: '$', reason: 'must be a JSON object' }]);
     }
     const raw = body as Record<string, unknown>;
-    const reader = new QueryReader(raw, EVENT_FILTER_PARAMS);
+    const reader = new QueryReader(raw, [...EVENT_FILTER_PARAMS, 'format']);
     const filter = readEventFilter(reader);
+    const format = reader.oneOf('format', EXPORT_FORMATS, 'csv');
     if (raw.from === undefined) reader.problem('from', 'is required for an export');
     if (raw.to === undefined) reader.problem('to', 'is required for an export');
     const days = await this.retention.effectiveDays(admin.organizationId);
@@ -91,9 +95,9 @@ export class ExportsService {
       userId: admin.userId,
       pageName: 'audit',
       ipAddress,
-      metadata: { exportId: id, filters },
+      metadata: { exportId: id, filters, format },
     });
-    const job = await this.jobs.create({ id, organizationId: admin.organizationId, requestedBy: admin.userId, filters });
+    const job = await this.jobs.create({ id, organizationId: admin.organizationId, requestedBy: admin.userId, filters, format });
     return { id: job.id, status: 'pending' };
   }
 
@@ -118,6 +122,7 @@ export class ExportsService {
       id: job.id,
       status: job.status,
       filters: job.filters,
+      format: job.format,
       rowCount: job.rowCount,
       totalRows: job.totalRows,
       sizeBytes: job.sizeBytes,
@@ -184,6 +189,6 @@ export class ExportsService {
       body.destroy();
       throw error;
     }
-    return { body, fileName: `audit-export-${job.createdAt.toISOString().slice(0, 10)}-${job.id}.csv.gz`, sizeBytes: job.sizeBytes };
+    return { body, fileName: `audit-export-${job.createdAt.toISOString().slice(0, 10)}-${job.id}.${job.format}.gz`, sizeBytes: job.sizeBytes };
   }
 }

@@ -4,6 +4,8 @@ import { EventPublisher } from './publisher';
 
 /** What the platform records about its own users: an administrator reading or exporting audit data. */
 export interface Activity {
+  /** A deterministic id makes the record idempotent (bus deduplication, the writer's id registry); else one is assigned. */
+  id?: string;
   organizationId: string;
   actionType: ActionType;
   userId: string | null;
@@ -24,6 +26,7 @@ export class ActivityRecorder {
   async record(activity: Activity, now = new Date()): Promise<AuditEvent> {
     const result = validateEvent(
       {
+        ...(activity.id === undefined ? {} : { id: activity.id }),
         organizationId: activity.organizationId,
         actionType: activity.actionType,
         userId: activity.userId,

@@ -19,6 +19,11 @@ export interface PersistenceConfig {
   queryTimeoutMs: number;
   /** The longest opening a connection may take (`PG_CONNECT_TIMEOUT_MS`). */
   connectTimeoutMs: number;
+  /**
+   * How many times start-up tries to reach Postgres, with backoff, before it fails (`PG_CONNECT_ATTEMPTS`):
+   * a service waits for a Postgres that starts after it (about two minutes by default); the CLI fails fast.
+   */
+  connectAttempts: number;
   /** Idle time before the first TCP keepalive probe on every Postgres connection (`PG_KEEPALIVE_DELAY_MS`). */
   keepAliveDelayMs: number;
   /** Monthly partitions kept created ahead of the current month. */
@@ -46,6 +51,7 @@ export const readPersistenceConfig = (source: Record<string, string | undefined>
       readTimeoutMs: env.int('PG_READ_TIMEOUT_MS', 15_000, { min: 0, max: 3_600_000 }),
       queryTimeoutMs: env.int('PG_QUERY_TIMEOUT_MS', 30_000, { min: 0, max: 3_600_000 }),
       connectTimeoutMs: env.int('PG_CONNECT_TIMEOUT_MS', 5_000, { min: 100, max: 600_000 }),
+      connectAttempts: env.int('PG_CONNECT_ATTEMPTS', 30, { min: 1, max: 10_000 }),
       keepAliveDelayMs: env.int('PG_KEEPALIVE_DELAY_MS', 10_000, { min: 1_000, max: 3_600_000 }),
       partitionMonthsAhead: env.int('PARTITION_MONTHS_AHEAD', 3, { min: 1, max: 24 }),
       retentionDays: env.int('AUDIT_RETENTION_DAYS', 365, { min: 0, max: 36_500 }),

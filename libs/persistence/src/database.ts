@@ -90,7 +90,9 @@ export class Database implements OnModuleInit, OnApplicationShutdown {
         await this.dataSource.initialize();
         break;
       } catch (error) {
-        if (attempt >= 30) throw error;
+        if (attempt >= this.config.connectAttempts) {
+          throw new Error(`Postgres is not reachable at ${describeTarget(this.config.databaseUrl)} (${(error as Error).message}); is it running, and is DATABASE_URL right?`, { cause: error });
+        }
         this.logger.warn({ msg: 'Postgres not reachable yet; retrying', attempt, error: (error as Error).message });
         await sleep(backoffMs(attempt, 500, 5_000));
       }
@@ -308,4 +310,14 @@ function isConnectionError(error: Error): boolean {
 /** Node's socket errors (ECONNRESET, EPIPE…) and pg's own for a connection that ended. */
 function isSocketError(error: Error): boolean {
   return /Connection terminated|connection is closed|Client has encountered a connection error/i.test(error.message);
+}
+
+/** Host, port and database of a connection URL, never its credentials, for an error message. */
+function describeTarget(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    return `${url.hostname}:${url.port || '5432'}${url.pathname}`;
+  } catch {
+    return 'DATABASE_URL';
+  }
 }

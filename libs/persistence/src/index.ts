@@ -7,6 +7,7 @@ export * from './audit-events.repository';
 export * from './audit-events-scan.repository';
 export * from './partitions';
 export * from './event-partitions.repository';
+export * from './event-ids.repository';
 export * from './api-keys.repository';
 export * from './redaction-rules.repository';
 export * from './retention-policies.repository';

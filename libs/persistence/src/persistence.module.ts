@@ -4,6 +4,7 @@ import { AuditEventsScanRepository } from './audit-events-scan.repository';
 import { AuditEventsWriteRepository } from './audit-events.repository';
 import { PERSISTENCE_CONFIG, readPersistenceConfig } from './config';
 import { Database } from './database';
+import { EventIdsRepository } from './event-ids.repository';
 import { EventPartitionsRepository } from './event-partitions.repository';
 import { PartitionManager } from './partitions';
 import { RedactionRulesRepository } from './redaction-rules.repository';
@@ -21,12 +22,13 @@ import { TransparencyLogRepository } from './transparency-log.repository';
     AuditEventsScanRepository,
     PartitionManager,
     EventPartitionsRepository,
+    EventIdsRepository,
     ApiKeysRepository,
     RedactionRulesRepository,
     RetentionPoliciesRepository,
     RetentionRunsRepository,
     TransparencyLogRepository,
   ],
-  exports: [PERSISTENCE_CONFIG, Database, AuditEventsWriteRepository, AuditEventsScanRepository, PartitionManager, EventPartitionsRepository, ApiKeysRepository, RedactionRulesRepository, RetentionPoliciesRepository, RetentionRunsRepository, TransparencyLogRepository],
+  exports: [PERSISTENCE_CONFIG, Database, AuditEventsWriteRepository, AuditEventsScanRepository, PartitionManager, EventPartitionsRepository, EventIdsRepository, ApiKeysRepository, RedactionRulesRepository, RetentionPoliciesRepository, RetentionRunsRepository, TransparencyLogRepository],
 })
 export class PersistenceModule {}

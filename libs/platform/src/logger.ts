@@ -3,6 +3,12 @@ import { LoggerService, LogLevel } from '@nestjs/common';
 const LEVELS: readonly LogLevel[] = ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'];
 
 /**
+ * Nest's own start-up narration: a line per module initialised and per route mapped (about 60 in the
+ * standalone), ahead of the lines an operator reads. Logged at `debug` (LOG_LEVEL=debug shows them).
+ */
+const NEST_BOOT_CONTEXTS: ReadonlySet<string> = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+
+/**
  * Structured JSON logs, one object per line, on stderr.
  * Stdout is kept for the audit-event stream (LOG_AUDIT_EVENTS), so nothing else may write there.
  */
@@ -38,9 +44,10 @@ export class JsonLogger implements LoggerService {
   }
 
   private emit(level: LogLevel, message: unknown, rest: unknown[]): void {
-    if (LEVELS.indexOf(level) < this.minLevel) return;
     // Nest passes the context as the last string argument and a stack before it for errors.
     const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
+    if (level === 'log' && context !== undefined && NEST_BOOT_CONTEXTS.has(context)) level = 'debug';
+    if (LEVELS.indexOf(level) < this.minLevel) return;
     const entry: Record<string, unknown> = { time: new Date().toISOString(), level, service: this.service };
     if (context) entry['context'] = context;
     if (message instanceof Error) {

@@ -47,19 +47,28 @@ describe('event filter', () => {
     expect(eventFilterSql('o', read({ actionType: 'LOGIN' }), [], 'e')).toBe(`e."organizationId" = $1 AND e."actionType" = $2`);
   });
 
+  it("leaves out the log's own reads only (PAGE_VIEW of page audit), and refuses a hideAuditReads that is not true or false", () => {
+    const params: unknown[] = [];
+    expect(eventFilterSql('org-1', read({ hideAuditReads: 'true' }), params)).toBe(`a."organizationId" = $1 AND (a."actionType" <> 'PAGE_VIEW' OR a."pageName" IS DISTINCT FROM 'audit')`);
+    expect(read({ hideAuditReads: 'false' }).hideAuditReads).toBeUndefined();
+    expect(() => read({ hideAuditReads: 'yes' })).toThrow();
+  });
+
   it('escapes LIKE wildcards and the escape character', () => {
     expect(likePattern('a%b_c\\d')).toBe('%a\\%b\\_c\\\\d%');
   });
 
   it('round-trips through the JSON stored with an export job', () => {
-    const filter = read({ from: '2026-11-01', actionType: 'LOGIN', q: 'x', ipAddress: '10.0.0.1' });
+    const filter = read({ from: '2026-11-01', actionType: 'LOGIN', q: 'x', ipAddress: '10.0.0.1', hideAuditReads: 'true' });
     expect(eventFilterFromJson(JSON.parse(JSON.stringify(eventFilterToJson(filter))) as Record<string, unknown>)).toEqual({
       from: filter.from,
       to: undefined,
       actionTypes: ['LOGIN'],
       q: 'x',
       ipAddress: '10.0.0.1',
+      hideAuditReads: true,
     });
+    expect(() => eventFilterFromJson({ hideAuditReads: 'yes' })).toThrow('hideAuditReads');
     expect(() => eventFilterFromJson({ actionType: ['NOPE'] })).toThrow('action types');
     expect(() => eventFilterFromJson({ from: 'soon' })).toThrow('bad date');
   });

@@ -2,7 +2,7 @@ import { isActionType, type ActionType } from '@audit/contracts';
 import type { QueryReader } from '@audit/platform';
 
 /** The filters of `GET /v1/events`, shared by the export jobs so an export holds exactly what the view showed. */
-export const EVENT_FILTER_PARAMS = ['from', 'to', 'actionType', 'userId', 'pageName', 'queryName', 'resourceName', 'ipAddress', 'q'] as const;
+export const EVENT_FILTER_PARAMS = ['from', 'to', 'actionType', 'userId', 'pageName', 'queryName', 'resourceName', 'ipAddress', 'q', 'hideAuditReads'] as const;
 
 export interface EventFilter {
   /** Inclusive lower bound on `createdAt`. */
@@ -18,19 +18,33 @@ export interface EventFilter {
   ipAddress?: string;
   /** Case-insensitive substring of the page, query or resource name, or of the query text. */
   q?: string;
+  /**
+   * Leaves out the log's own reads (PAGE_VIEW events of page "audit": administrators viewing the console or
+   * the API), as the console does by default. Exports (PAGE_EXPORT) and every other action stay.
+   */
+  hideAuditReads?: boolean;
 }
 
 type ExactField = 'userId' | 'pageName' | 'queryName' | 'resourceName' | 'ipAddress';
 const EXACT_FIELDS: readonly ExactField[] = ['userId', 'pageName', 'queryName', 'resourceName', 'ipAddress'];
 
+/** The page name of administrators' reads of the audit trail (console and API), which hideAuditReads leaves out. */
+export const AUDIT_READS_PAGE = 'audit';
+
 /** Reads the filter parameters; problems are collected by the reader and thrown by its `done()`. */
 export function readEventFilter(reader: QueryReader): EventFilter {
   const { from, to } = reader.bounds();
-  const filter: EventFilter = { from, to, actionTypes: reader.actionTypes() };
+  return { from, to, ...readEventNarrowing(reader) };
+}
+
+/** The filter parameters but the time bounds (which analytics read as a bounded window instead). */
+export function readEventNarrowing(reader: QueryReader): Omit<EventFilter, 'from' | 'to'> {
+  const filter: Omit<EventFilter, 'from' | 'to'> = { actionTypes: reader.actionTypes() };
   for (const field of EXACT_FIELDS) {
     const value = reader.text(field);
     if (value !== undefined) filter[field] = value;
   }
+  if (reader.oneOf('hideAuditReads', ['true', 'false'] as const, 'false') === 'true') filter.hideAuditReads = true;
   const q = reader.text('q', 256);
   if (q !== undefined) filter.q = q;
   return filter;
@@ -43,6 +57,7 @@ export function eventFilterToJson(filter: EventFilter): Record<string, unknown> 
   if (filter.to) json.to = filter.to.toISOString();
   if (filter.actionTypes.length > 0) json.actionType = [...filter.actionTypes];
   for (const field of [...EXACT_FIELDS, 'q'] as const) if (filter[field] !== undefined) json[field] = filter[field];
+  if (filter.hideAuditReads) json.hideAuditReads = true;
   return json;
 }
 
@@ -59,6 +74,10 @@ export function eventFilterFromJson(json: Record<string, unknown>): EventFilter 
     throw new Error('stored event filter has bad action types');
   }
   const filter: EventFilter = { from: date(json.from), to: date(json.to), actionTypes: types };
+  if (json.hideAuditReads !== undefined) {
+    if (json.hideAuditReads !== true) throw new Error('stored event filter has a bad hideAuditReads');
+    filter.hideAuditReads = true;
+  }
   for (const field of [...EXACT_FIELDS, 'q'] as const) {
     const value = json[field];
     if (value === undefined) continue;
@@ -92,6 +111,7 @@ export function eventFilterSql(organizationId: string, filter: EventFilter, para
     const value = filter[field];
     if (value !== undefined) conditions.push(`${col(field)} = ${param(value)}`);
   }
+  if (filter.hideAuditReads) conditions.push(`(${col('actionType')} <> 'PAGE_VIEW' OR ${col('pageName')} IS DISTINCT FROM '${AUDIT_READS_PAGE}')`);
   if (filter.q !== undefined) {
     const pattern = param(likePattern(filter.q));
     conditions.push(

@@ -85,16 +85,16 @@ export class EventsReadRepository {
     return row ? { ...toSummary(row), organizationId: row.organizationId, metadata: row.metadata } : null;
   }
 
-  /** The organization's users whose id, email or name contains `q`, for the console's user filter. */
+  /** The organization's users whose id, email or name contains `q`, for the console's user filter; without `q`, the most recently added or changed. */
   async users(organizationId: string, q: string | undefined, limit: number): Promise<UserItem[]> {
     const params: unknown[] = [organizationId, limit];
-    let match = '';
-    if (q !== undefined) {
-      params.push(likePattern(q));
-      match = `AND (id ILIKE $3 OR email ILIKE $3 OR "userName" ILIKE $3)`;
+    if (q === undefined) {
+      return this.db.read<UserItem>(`SELECT id, email, "userName" FROM users WHERE "organizationId" = $1 ORDER BY "updatedAt" DESC, id LIMIT $2`, params);
     }
+    params.push(likePattern(q));
     return this.db.read<UserItem>(
-      `SELECT id, email, "userName" FROM users WHERE "organizationId" = $1 ${match} ORDER BY lower(coalesce(email, "userName", id)), id LIMIT $2`,
+      `SELECT id, email, "userName" FROM users WHERE "organizationId" = $1 AND (id ILIKE $3 OR email ILIKE $3 OR "userName" ILIKE $3)
+       ORDER BY lower(coalesce(email, "userName", id)), id LIMIT $2`,
       params,
     );
   }

@@ -31,7 +31,9 @@ export class EventsController {
 
   @Get('users')
   async users(@Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal): Promise<{ items: UserItem[] }> {
-    const q = new QueryReader(query, ['q', 'limit']);
+    // An empty q (the user filter opened before anything is typed) asks for the most recent users.
+    const { q: typed, ...rest } = query;
+    const q = new QueryReader(typed === '' ? rest : query, ['q', 'limit']);
     const text = q.text('q', 256);
     const limit = q.limit(20, 200);
     q.done();

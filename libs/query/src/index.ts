@@ -8,3 +8,5 @@ export * from './log.controller';
 export * from './read-audit';
 export * from './read-recorder';
 export * from './query.module';
+export * from './read-coalescer';
+export * from './read-view';

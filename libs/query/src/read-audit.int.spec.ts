@@ -32,6 +32,16 @@ class ReadsController {
   }
 }
 
+// The user directory's path: an auxiliary read, which records nothing.
+@Controller('v1')
+class UsersController {
+  @Get('users')
+  users(@Req() req: FastifyRequest & { tokenPrincipal?: TokenPrincipal }): { items: unknown[] } {
+    req.tokenPrincipal = ADMIN;
+    return { items: [] };
+  }
+}
+
 // Two feature modules that each import ReadAuditModule (as the query, exporter and retention APIs do in
 // the standalone process): Nest keeps one instance, so each read is still recorded once.
 @Module({ imports: [ReadAuditModule] })
@@ -39,7 +49,7 @@ class FirstFeatureModule {}
 @Module({ imports: [ReadAuditModule] })
 class SecondFeatureModule {}
 
-@Module({ imports: [PlatformModule, MessagingModule, FirstFeatureModule, SecondFeatureModule], controllers: [ReadsController] })
+@Module({ imports: [PlatformModule, MessagingModule, FirstFeatureModule, SecondFeatureModule], controllers: [ReadsController, UsersController] })
 class ReadsAppModule {}
 
 describe('ReadAuditModule (a Nest app over real NATS JetStream)', () => {
@@ -81,6 +91,30 @@ describe('ReadAuditModule (a Nest app over real NATS JetStream)', () => {
     await waitFor('the bus back', async () => ((await fetch(`${base}/t/ok`)).status === 200 ? true : undefined), 30_000, 200);
     await bus.close();
     bus = await connectTestBus(nats.url);
+    await bus.jsm.streams.purge(STREAMS.events);
+  });
+
+  it('records a view once, however often it is read, and the two replicas serving it agree on that one event', async () => {
+    const base = await app.getUrl();
+    // A second replica of the service: its own process state (coalescer, recorder), the same bus.
+    const replica = await createHttpApp(ReadsAppModule, 'reads-replica', { port: 0, host: '127.0.0.1', bodyLimitBytes: 1024 * 1024 });
+    await replica.listen(0, '127.0.0.1');
+    try {
+      const other = await replica.getUrl();
+      const statuses = [
+        // One view read page after page, on both replicas, some of it concurrently.
+        ...(await Promise.all([1, 2, 3].map((p) => fetch(`${base}/t/ok?pageName=Orders&limit=5&cursor=c${p}`)))),
+        await fetch(`${other}/t/ok?limit=50&pageName=Orders`),
+        // Another view, and an auxiliary read.
+        await fetch(`${other}/t/ok?pageName=Refunds`),
+        await fetch(`${base}/v1/users?q=`),
+      ].map((r) => r.status);
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
+    } finally {
+      await replica.close();
+    }
+    const views = (await readStream(bus.jsm, STREAMS.events)).map((m) => JSON.parse(m.data) as { id: string; metadata: { filters: { pageName: string } } });
+    expect(views.map((v) => v.metadata.filters.pageName).sort()).toEqual(['Orders', 'Refunds']);
     await bus.jsm.streams.purge(STREAMS.events);
   });
 

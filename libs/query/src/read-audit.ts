@@ -5,46 +5,62 @@ import type { TokenPrincipal } from '@audit/auth';
 import type { Activity } from '@audit/messaging';
 import { AppError, clientIp, errorBody, httpStatusOf } from '@audit/platform';
 import { QUERY_CONFIG, readQueryConfig, type QueryConfig } from './config';
+import { ReadCoalescer } from './read-coalescer';
 import { ReadRecorder } from './read-recorder';
+import { readViewId, readViewOf, type ReadView } from './read-view';
 
 /** Query strings beyond this are summarised, so the event stays far below the 32 KiB metadata limit. */
 const MAX_QUERY_JSON = 8_192;
 
 type AdminRequest = FastifyRequest & { tokenPrincipal?: TokenPrincipal };
 
-/** The PAGE_VIEW of an administrator's read: page "audit", the path and the filters it was asked with. */
-export function readActivity(req: AdminRequest, admin: TokenPrincipal): Activity {
+/** The PAGE_VIEW recording a view an administrator opened: page "audit", the path and filters it was first asked with. */
+export function readActivity(req: AdminRequest, admin: TokenPrincipal, view: ReadView, id?: string): Activity {
   // A plain copy: Fastify's parsed query has no prototype.
-  const query = { ...(req.query as Record<string, unknown> | undefined) };
+  const filters = { ...view.filters };
   return {
+    ...(id === undefined ? {} : { id }),
     organizationId: admin.organizationId,
     actionType: 'PAGE_VIEW',
     userId: admin.userId,
     pageName: 'audit',
     ipAddress: clientIp(req.ip),
     // Not `query`: that key holds the SQL of query runs, which free-text search and the console read.
-    metadata: { path: req.url.split('?')[0], filters: JSON.stringify(query).length <= MAX_QUERY_JSON ? query : { truncated: true } },
+    metadata: { path: view.path, filters: JSON.stringify(filters).length <= MAX_QUERY_JSON ? filters : { truncated: true } },
   };
 }
 
 /**
- * Audits the auditors: every successful GET by an administrator (the principal AdminGuard set)
- * becomes a PAGE_VIEW event with pageName "audit" in that administrator's organization.
+ * Audits the auditors: every distinct view an administrator opens (a successful GET by the principal
+ * AdminGuard set) is a PAGE_VIEW event with pageName "audit" in that administrator's organization, once
+ * per coalescing window (`AUDIT_READ_WINDOW`, 5 minutes): the pages, the chart and the count of a view
+ * opened again within the window are covered by its record. Requests that show no audit data of their
+ * own (the user lookup, the export list and its polling: see readViewOf) record nothing.
+ *
+ * Across replicas: windows are aligned on the clock and the record's id is derived from (organization,
+ * user, view, window), so replicas that each serve a view once publish the same event, which the bus's
+ * deduplication and the writer's id registry keep once.
  *
  * A Fastify onSend hook: it runs once the answer is built and before any of it is sent, and holds the
- * answer until the read's event is acked by the bus. A read that cannot be recorded is not served: the
+ * answer until the read's event is acked by the bus. The first request of a view waits for its record; the
+ * others of the same view in the window share that record's outcome. A read that cannot be recorded is not served: the
  * data is replaced by `503 BUS_UNAVAILABLE` (retry), so no administrator sees audit data unaudited. No
  * request goes through Nest's middleware or interceptor chains for it. `AUDIT_READS=false` turns it off.
  * Needs MessagingModule and an application made by createHttpApp (the hook is added before Fastify is ready).
  */
 @Module({
-  providers: [{ provide: QUERY_CONFIG, useFactory: () => readQueryConfig() }, ReadRecorder],
+  providers: [
+    { provide: QUERY_CONFIG, useFactory: () => readQueryConfig() },
+    ReadRecorder,
+    { provide: ReadCoalescer, inject: [QUERY_CONFIG], useFactory: (config: QueryConfig) => new ReadCoalescer(config.readViewWindowMs) },
+  ],
   exports: [QUERY_CONFIG],
 })
 export class ReadAuditModule implements OnModuleInit {
   constructor(
     @Inject(QUERY_CONFIG) private readonly config: QueryConfig,
     private readonly reads: ReadRecorder,
+    private readonly views: ReadCoalescer,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 
@@ -57,8 +73,14 @@ export class ReadAuditModule implements OnModuleInit {
     const admin = req.tokenPrincipal;
     // Only reads answered with data: refused (4xx) and failed (5xx) ones showed nothing, HEAD shows no body.
     if (!admin || req.method !== 'GET' || reply.statusCode < 200 || reply.statusCode >= 300) return payload;
+    const view = readViewOf(req.url.split('?')[0], { ...(req.query as Record<string, unknown> | undefined) }, this.views.windowMs);
+    if (!view) return payload;
     try {
-      await this.reads.add(readActivity(req, admin));
+      const now = Date.now();
+      const key = JSON.stringify([admin.organizationId, admin.userId, view.key]);
+      await this.views.cover(key, now, (windowStart) =>
+        this.reads.add(readActivity(req, admin, view, readViewId(admin.organizationId, admin.userId, view.key, windowStart)), new Date(now)),
+      );
       return payload;
     } catch (error) {
       // Fail closed: what was about to be shown is dropped and the client is told to ask again.

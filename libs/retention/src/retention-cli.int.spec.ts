@@ -44,10 +44,10 @@ describe('retention CLI', () => {
   it('refuses bad options with a usage error naming them', async () => {
     const bad = await runCliProcess(['retention', 'set', '--org', 'acme', '--days', '1.5'], env);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--days must be an integer');
+    expect(bad.stderr).toContain(`error: option '--days <n|default>' argument '1.5' is invalid. Expected a whole number of days`);
     const missing = await runCliProcess(['retention', 'hold', '--org', 'acme'], env);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('--reason is required');
+    expect(missing.stderr).toContain(`error: required option '--reason <text>' not specified`);
     const notHeld = await runCliProcess(['retention', 'release', '--org', 'nobody'], env);
     expect(notHeld.code).toBe(2);
     expect(notHeld.stderr).toContain('not on legal hold');

@@ -4,9 +4,10 @@ import { FilterBar } from './components/FilterBar';
 import { Header } from './components/Header';
 import { EventsView } from './views/EventsView';
 import { InsightsView } from './views/InsightsView';
-import { filtersToSearch, parseFilters, resolveWindow, type ConsoleFilters } from './filters';
+import { filtersToSearch, parseFilters, resolveWindow, urlProblems, type ConsoleFilters } from './filters';
 import { hrefOf, useLocation, type View } from './router';
 import { readClaims } from './session';
+import { useDisplayZone } from './use-zone';
 
 interface Props {
   token: string;
@@ -21,7 +22,12 @@ export function ConsoleShell({ token, onSignOut, onUnauthorized }: Props) {
   const [location, navigate] = useLocation();
   const searchText = location.search.toString();
   const filters = useMemo(() => parseFilters(new URLSearchParams(searchText)), [searchText]);
-  const openEventId = location.search.get('event');
+  const problems = useMemo(() => urlProblems(new URLSearchParams(searchText)), [searchText]);
+  const eventParam = location.search.get('event');
+  // An id that cannot be an event's was reported above; asking for it would only be refused.
+  const openEventId = eventParam && !problems.some((p) => p.startsWith('event ')) ? eventParam : null;
+  // Subscribed here so that switching between UTC and local time redraws every time on the page.
+  useDisplayZone();
 
   // The window is fixed each time the filters change or the view is refreshed, so every page and chart
   // of one view covers the same instants.
@@ -48,6 +54,19 @@ export function ConsoleShell({ token, onSignOut, onUnauthorized }: Props) {
     <div className="app">
       <Header claims={claims} view={location.view} onNavigate={(view) => go(view)} hrefOf={(view) => hrefOf(view, filtersToSearch(filters))} onSignOut={onSignOut} api={api} filters={filters} window={window} />
       <FilterBar filters={filters} onChange={setFilters} api={api} onRefresh={() => setRefreshTick((t) => t + 1)} window={window} />
+      {problems.length > 0 && (
+        <div className="notice url-problems" role="alert">
+          <p>This link holds what the console cannot use, so it was left out of the view:</p>
+          <ul>
+            {problems.map((p) => (
+              <li key={p}>{p}</li>
+            ))}
+          </ul>
+          <button type="button" className="link-button" onClick={() => setFilters(filters)}>
+            Remove them from the address
+          </button>
+        </div>
+      )}
       <main className="content" id="main">
         {location.view === 'insights' ? (
           <InsightsView api={api} filters={filters} window={window} viewKey={viewKey} onPickUser={(userId) => go('events', { ...filters, userId })} onPickQuery={(queryName) => go('events', { ...filters, queryName })} />

@@ -22,7 +22,15 @@ export interface ConsoleFilters extends Record<TextFilter, string> {
   from: string;
   to: string;
   actionTypes: ActionType[];
+  /**
+   * Whether the log's own reads (PAGE_VIEW of pageName "audit": administrators viewing this console or the
+   * API) are listed. Hidden by default (`reads=shown` in the URL shows them), so a busy console does not
+   * fill its own view; exports, settings changes and erasures are other action types and always show.
+   */
+  showReads: boolean;
 }
+
+
 
 export const DEFAULT_RANGE: RangePreset = '24h';
 
@@ -31,6 +39,7 @@ export const EMPTY_FILTERS: ConsoleFilters = {
   from: '',
   to: '',
   actionTypes: [],
+  showReads: false,
   userId: '',
   pageName: '',
   queryName: '',
@@ -62,7 +71,42 @@ export function parseFilters(search: URLSearchParams): ConsoleFilters {
   for (const type of search.getAll('actionType')) if (isActionType(type)) seen.add(type);
   filters.actionTypes = [...seen];
   for (const name of TEXT_FILTERS) filters[name] = (search.get(name) ?? '').trim();
+  filters.showReads = search.get('reads') === 'shown';
   return filters;
+}
+
+/** The view's URL parameters besides the filters: the open event. */
+const OTHER_PARAMS = ['event'] as const;
+const KNOWN_PARAMS: ReadonlySet<string> = new Set(['range', 'from', 'to', 'actionType', 'reads', ...TEXT_FILTERS, ...OTHER_PARAMS]);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * What a hand-edited or stale link holds that the console did not use, one line each, so the page says
+ * so instead of silently showing another view than the link meant.
+ */
+export function urlProblems(search: URLSearchParams): string[] {
+  const problems: string[] = [];
+  const names = [...new Set(search.keys())];
+  for (const name of names) if (!KNOWN_PARAMS.has(name)) problems.push(`"${name}" is not a parameter of this page`);
+  for (const name of names.filter((n) => KNOWN_PARAMS.has(n) && n !== 'actionType')) {
+    if (search.getAll(name).length > 1) problems.push(`"${name}" is given more than once (the first is used)`);
+  }
+  const range = search.get('range');
+  if (range !== null && range !== 'custom' && !RANGE_PRESETS.some((p) => p.id === range)) {
+    problems.push(`range "${range}" is not one of ${[...RANGE_PRESETS.map((p) => p.id), 'custom'].join(', ')} (showing the last 24 hours)`);
+  }
+  for (const name of ['from', 'to'] as const) {
+    const value = search.get(name);
+    if (value === null) continue;
+    if (range !== 'custom') problems.push(`"${name}" is used only with range=custom`);
+    else if (!isoOrEmpty(value)) problems.push(`${name} "${value}" is not a date and time`);
+  }
+  for (const type of search.getAll('actionType')) if (!isActionType(type)) problems.push(`actionType "${type}" is not an action type`);
+  const reads = search.get('reads');
+  if (reads !== null && reads !== 'shown') problems.push(`reads "${reads}" must be "shown" (or absent, to hide the log's own reads)`);
+  const event = search.get('event');
+  if (event !== null && !UUID.test(event)) problems.push(`event "${event}" is not an event id`);
+  return problems;
 }
 
 /** The URL query of a view: only what differs from the defaults, in a stable order. */
@@ -75,6 +119,7 @@ export function filtersToSearch(filters: ConsoleFilters): URLSearchParams {
   }
   for (const type of filters.actionTypes) search.append('actionType', type);
   for (const name of TEXT_FILTERS) if (filters[name].trim()) search.set(name, filters[name].trim());
+  if (filters.showReads) search.set('reads', 'shown');
   return search;
 }
 
@@ -99,11 +144,21 @@ export function hasNarrowingFilters(filters: ConsoleFilters): boolean {
   return filters.actionTypes.length > 0 || TEXT_FILTERS.some((name) => filters[name] !== '');
 }
 
-/** The `GET /v1/events` query for one page of a view. */
-export function eventsQuery(filters: ConsoleFilters, window: TimeWindow, limit: number, cursor?: string): URLSearchParams {
+/**
+ * The view's filters as the API's query parameters (the list's, its chart's and its count's alike, so
+ * all three show the same events). Hiding the log's own reads is `hideAuditReads=true`.
+ */
+export function viewQuery(filters: ConsoleFilters, window: TimeWindow): URLSearchParams {
   const query = new URLSearchParams({ from: window.from.toISOString(), to: window.to.toISOString() });
   for (const type of filters.actionTypes) query.append('actionType', type);
   for (const name of TEXT_FILTERS) if (filters[name]) query.set(name, filters[name]);
+  if (!filters.showReads) query.set('hideAuditReads', 'true');
+  return query;
+}
+
+/** The `GET /v1/events` query for one page of a view. */
+export function eventsQuery(filters: ConsoleFilters, window: TimeWindow, limit: number, cursor?: string): URLSearchParams {
+  const query = viewQuery(filters, window);
   query.set('limit', String(limit));
   if (cursor) query.set('cursor', cursor);
   return query;
@@ -114,7 +169,16 @@ export function exportRequest(filters: ConsoleFilters, window: TimeWindow): Reco
   const body: Record<string, unknown> = { from: window.from.toISOString(), to: window.to.toISOString() };
   if (filters.actionTypes.length > 0) body['actionType'] = filters.actionTypes;
   for (const name of TEXT_FILTERS) if (filters[name]) body[name] = filters[name];
+  if (!filters.showReads) body['hideAuditReads'] = 'true';
   return body;
+}
+
+/** The custom range of one chart bucket, [start, start + interval), clipped to the view's window: clicking a bar narrows to it. */
+export function bucketFilters(filters: ConsoleFilters, window: TimeWindow, bucketStart: number, interval: ChartInterval): ConsoleFilters {
+  const size = { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[interval];
+  const from = Math.max(bucketStart, window.from.getTime());
+  const to = Math.min(bucketStart + size, window.to.getTime());
+  return { ...filters, range: 'custom', from: new Date(from).toISOString(), to: new Date(to).toISOString() };
 }
 
 export type ChartInterval = 'minute' | 'hour' | 'day';

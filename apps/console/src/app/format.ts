@@ -1,14 +1,66 @@
-/** Display formatting shared by the table, the detail panel and the charts (the viewer's locale and zone). */
+/** Display formatting shared by the table, the detail panel and the charts (the viewer's locale, the chosen zone). */
 
-const dateTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-const dateTimeWithYear = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+/** The zone times are shown in: the browser's own, or UTC (the zone of the API, exports and SQL). */
+export type DisplayZone = 'local' | 'utc';
+
+const ZONE_KEY = 'audit.console.zone';
 const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 
-/** `Nov 29, 14:03:22` in the viewer's zone (with the year when it is not this year's). */
+function readZone(): DisplayZone {
+  try {
+    return localStorage.getItem(ZONE_KEY) === 'utc' ? 'utc' : 'local';
+  } catch {
+    return 'local';
+  }
+}
+
+let zone: DisplayZone = readZone();
+
+/** Formats in the display zone; rebuilt when it changes (Intl formats are costly to make, cheap to reuse). */
+export const zoned = (options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat =>
+  new Intl.DateTimeFormat(undefined, zone === 'utc' ? { ...options, timeZone: 'UTC' } : options);
+
+let dateTime = zoned({ month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+let dateTimeWithYear = zoned({ year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+export function displayZone(): DisplayZone {
+  return zone;
+}
+
+/** Switches the zone of every time shown from now on, and remembers it in this browser. */
+export function setDisplayZone(next: DisplayZone): void {
+  zone = next;
+  dateTime = zoned({ month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  dateTimeWithYear = zoned({ year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  try {
+    localStorage.setItem(ZONE_KEY, next);
+  } catch {
+    // Private mode: the choice lasts for this page only.
+  }
+}
+
+/** The zone's name as the page states it: `UTC`, or the browser's own (`Europe/Paris`, UTC+1). */
+export function zoneName(which: DisplayZone = zone): string {
+  if (which === 'utc') return 'UTC';
+  const name = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const offset = -new Date().getTimezoneOffset();
+  const sign = offset < 0 ? '-' : '+';
+  const hm = `${Math.floor(Math.abs(offset) / 60)}${Math.abs(offset) % 60 ? `:${String(Math.abs(offset) % 60).padStart(2, '0')}` : ''}`;
+  if (offset === 0) return name ?? 'UTC';
+  return `${name ?? 'local'} (UTC${sign}${hm})`;
+}
+
+/** Minutes to add to UTC for wall-clock time in the display zone at `t` (for chart labels). */
+export function zoneOffsetMs(t: number): number {
+  return zone === 'utc' ? 0 : -new Date(t).getTimezoneOffset() * 60_000;
+}
+
+/** `Nov 29, 14:03:22` in the display zone (with the year when it is not this year's). */
 export function localTime(iso: string, now = new Date()): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return (date.getFullYear() === now.getFullYear() ? dateTime : dateTimeWithYear).format(date);
+  const year = (d: Date) => (zone === 'utc' ? d.getUTCFullYear() : d.getFullYear());
+  return (year(date) === year(now) ? dateTime : dateTimeWithYear).format(date);
 }
 
 /** The exact UTC instant, for hover titles: `2026-11-29 14:03:22.123 UTC`. */

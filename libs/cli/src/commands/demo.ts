@@ -1,33 +1,106 @@
+import { Option, type Command } from 'commander';
 import { createAuditClient } from '@audit/audit-client';
-import { parseDuration } from '@audit/platform';
+import { EventIdsRepository } from '@audit/persistence';
+import { sleep } from '@audit/platform';
+import { action, NEEDS, type CliSession } from '../cli-context';
 import { demoEvents } from '../demo-events';
+import { durationParser, integerParser, orgOption } from '../options';
+import { progressBar } from '../progress';
 import { emitterIdentity } from './emitter';
-import { required, UsageError, type Output } from '../output';
+
+export interface DemoOptions {
+  org: string;
+  events: number;
+  span: number;
+  seed: number;
+  /** How long to wait for the writer to store what was published, in ms; 0: do not wait. */
+  wait: number;
+}
+
+const BATCH = 1000;
+/** Ids asked about per statement while waiting for the writer. */
+const LOOKUP = 5000;
 
 /**
- * `demo --org <org> --events <n> [--span 7d] [--seed 42]`: publishes realistic events of all 34 types on the
- * bus (`audit.ingest.<org>`) through the client library, exactly as an emitting service would.
+ * `demo --org <org> [--events <n>] [--span 7d] [--seed 42] [--wait 60s]`: publishes realistic events of all
+ * 34 types on the bus (`audit.ingest.<org>`) through the client library, exactly as an emitting service
+ * would, then waits until the writer has stored every one in Postgres (or says it has not, at --wait).
  */
-export async function demoCommand(natsUrl: string, values: Record<string, string | boolean | undefined>, out: Output): Promise<void> {
-  const org = required(values, 'org');
-  const count = Number(typeof values['events'] === 'string' ? values['events'] : '1000');
-  if (!Number.isInteger(count) || count < 1 || count > 10_000_000) throw new UsageError('--events must be an integer between 1 and 10000000');
-  const spanMs = parseDuration(typeof values['span'] === 'string' ? values['span'] : '7d');
-  if (spanMs === undefined) throw new UsageError('--span must be a duration such as 24h or 7d');
-  const seed = Number(typeof values['seed'] === 'string' ? values['seed'] : '42');
+export function demoCommand(program: Command, session: CliSession): void {
+  program
+    .command('demo')
+    .description('publish realistic events of all 34 action types on the bus, then wait for the writer to store them')
+    .addOption(orgOption().makeOptionMandatory())
+    .addOption(new Option('--events <n>', 'how many events').default(1000).argParser(integerParser(1, 10_000_000)))
+    .addOption(new Option('--span <duration>', 'spread createdAt over this long before now').default(7 * 86_400_000, '7d').argParser(durationParser()))
+    .addOption(new Option('--seed <n>', 'seed of the generator (same seed, same events)').default(42).argParser(integerParser(-(2 ** 31), 2 ** 32 - 1)))
+    .addOption(new Option('--wait <duration>', 'how long to wait for the writer to store them in Postgres; 0s: do not wait').default(60_000, '60s').argParser(durationParser()))
+    .addHelpText(
+      'after',
+      '\nPublishes as the organization\'s emitter user: issued on embedded defaults, else NATS_USER, NATS_PASSWORD\n' +
+        'and NATS_INBOX_PREFIX. Waiting reads Postgres (DATABASE_URL); --wait 0s needs only the bus.\n' +
+        '\nExamples:\n  $ npm run cli -- demo --org acme --events 5000\n  $ npm run cli -- demo --org acme --events 100 --span 24h --seed 7 --wait 0s --json',
+    )
+    .action(
+      action<DemoOptions>(session, (options) => (options.wait > 0 ? NEEDS.both : NEEDS.nats), async ({ options, out }) => {
+        const { org, events: count } = options;
+        const started = Date.now();
+        const ids = await publish(session, options);
+        const seconds = (Date.now() - started) / 1000;
+        if (options.wait === 0) {
+          out.result({ organizationId: org, published: ids.length, seconds, stored: null, caughtUp: null }, () => [
+            `published ${ids.length} events for "${org}" in ${seconds.toFixed(1)} s (not waiting for the writer: --wait 0s)`,
+          ]);
+          return;
+        }
+        const stored = await waitForWriter(session, org, ids, options.wait);
+        const waited = (Date.now() - started) / 1000 - seconds;
+        const caughtUp = stored === count;
+        out.result({ organizationId: org, published: ids.length, seconds, stored, caughtUp, waitedSeconds: waited }, () => [
+          `published ${ids.length} events for "${org}" in ${seconds.toFixed(1)} s`,
+          caughtUp
+            ? `the writer stored all ${count} in Postgres ${waited.toFixed(1)} s later`
+            : `the writer has NOT caught up: ${stored} of ${count} stored in Postgres after ${waited.toFixed(1)} s (is the platform running? the rest wait on the bus, nothing is lost)`,
+        ]);
+      }),
+    );
+}
+
+async function publish(session: CliSession, options: DemoOptions): Promise<string[]> {
+  const events = demoEvents(options.org, options.events, { spanMs: options.span, seed: options.seed });
   // As the organization's emitter user: the bus lets it publish audit.ingest.<org> and nothing else.
-  const client = await createAuditClient({ natsUrl: natsUrl.split(','), ...(await emitterIdentity(org)) });
-  const started = Date.now();
-  let sent = 0;
+  const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+  const client = await createAuditClient({ natsUrl: natsUrl.split(','), ...(await emitterIdentity(options.org)) });
+  const ids: string[] = [];
   try {
-    const events = demoEvents(org, count, { spanMs, seed });
-    for (let i = 0; i < events.length; i += 1000) {
-      const { ids } = await client.emitBatch(events.slice(i, i + 1000));
-      sent += ids.length;
+    for (let i = 0; i < events.length; i += BATCH) {
+      ids.push(...(await client.emitBatch(events.slice(i, i + BATCH))).ids);
+      session.progress(`\rpublished ${progressBar(ids.length, events.length)} ${ids.length}/${events.length} events`);
     }
   } finally {
     await client.close();
+    session.progress('\n');
   }
-  const seconds = (Date.now() - started) / 1000;
-  out.result({ organizationId: org, published: sent, seconds }, () => [`published ${sent} events for "${org}" in ${seconds.toFixed(1)} s`]);
+  return ids;
+}
+
+/** Polls the event id registry until every id is stored or `waitMs` passed; returns how many are stored. */
+async function waitForWriter(session: CliSession, org: string, ids: string[], waitMs: number): Promise<number> {
+  const registry = (await session.context()).get(EventIdsRepository);
+  const deadline = Date.now() + waitMs;
+  let pending = ids;
+  for (;;) {
+    const found = new Set<string>();
+    for (let i = 0; i < pending.length; i += LOOKUP) {
+      for (const id of await registry.registered(org, pending.slice(i, i + LOOKUP))) found.add(id);
+    }
+    pending = pending.filter((id) => !found.has(id));
+    const stored = ids.length - pending.length;
+    session.progress(`\rstored    ${progressBar(stored, ids.length)} ${stored}/${ids.length} events`);
+    if (pending.length === 0 || Date.now() >= deadline) {
+      session.progress('\n');
+      return stored;
+    }
+    await sleep(Math.min(500, Math.max(0, deadline - Date.now())));
+  }
 }

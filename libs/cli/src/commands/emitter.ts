@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
 import type { NatsIdentity } from '@audit/audit-client';
 import { issueEmitterCredentials } from '@audit/embedded';
-import { required, UsageError, type Output } from '../output';
+import { action, NEEDS, type CliSession } from '../cli-context';
+import { orgOption } from '../options';
+import { UsageError } from '../output';
 
 /**
  * The NATS identity an emitter of `organizationId` connects with. On embedded defaults (`npm start`,
@@ -20,19 +23,27 @@ export async function emitterIdentity(organizationId: string, env: NodeJS.Proces
 }
 
 /** `emitter --org <org>`: issues (on embedded defaults) the NATS user an emitting service of the organization connects as. */
-export async function emitterCommand(values: Record<string, string | boolean | undefined>, out: Output): Promise<void> {
-  const org = required(values, 'org');
-  if (!process.env.NATS_EMBEDDED_DIR) {
-    throw new UsageError(
-      'emitter users are issued here only on embedded defaults (npm start); on a deployed NATS they are users of its configuration (docs/nats-security.md)',
+export function emitterCommand(program: Command, session: CliSession): void {
+  program
+    .command('emitter')
+    .description("on embedded defaults: add (once) the NATS user of an organization's emitting services, and print its credentials")
+    .addOption(orgOption().makeOptionMandatory())
+    .addHelpText('after', '\nExamples:\n  $ npm run cli -- emitter --org acme')
+    .action(
+      action<{ org: string }>(session, NEEDS.nats, async ({ options: { org }, out }) => {
+        if (!process.env.NATS_EMBEDDED_DIR) {
+          throw new UsageError(
+            'emitter users are issued here only on embedded defaults (npm start); on a deployed NATS they are users of its configuration (docs/nats-security.md)',
+          );
+        }
+        const identity = await emitterIdentity(org);
+        out.result({ organizationId: org, natsUrl: process.env.NATS_URL, ...identity }, () => [
+          `NATS_URL=${process.env.NATS_URL ?? ''}`,
+          `NATS_USER=${identity.user ?? ''}`,
+          `NATS_PASSWORD=${identity.password ?? ''}`,
+          `NATS_INBOX_PREFIX=${identity.inboxPrefix ?? ''}`,
+          `# publishes only audit.ingest.${org}; pass user, password and inboxPrefix to createAuditClient({ natsUrl, ... })`,
+        ]);
+      }),
     );
-  }
-  const identity = await emitterIdentity(org);
-  out.result({ organizationId: org, natsUrl: process.env.NATS_URL, ...identity }, () => [
-    `NATS_URL=${process.env.NATS_URL ?? ''}`,
-    `NATS_USER=${identity.user ?? ''}`,
-    `NATS_PASSWORD=${identity.password ?? ''}`,
-    `NATS_INBOX_PREFIX=${identity.inboxPrefix ?? ''}`,
-    `# publishes only audit.ingest.${org}; pass user, password and inboxPrefix to createAuditClient({ natsUrl, ... })`,
-  ]);
 }

@@ -1,94 +1,126 @@
 import { userInfo } from 'node:os';
-import { Module, type INestApplicationContext } from '@nestjs/common';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClickHouseModule } from '@audit/clickhouse';
 import { PersistenceModule, RetentionPoliciesRepository } from '@audit/persistence';
 import { JsonLogger, PlatformModule } from '@audit/platform';
 import { MAX_RETENTION_DAYS, RetentionRunner, RetentionRunnerModule, toSettingsResponse, type RetentionRunReport } from '@audit/retention';
-import { required, UsageError, type Output } from '../output';
+import { action, NEEDS, type CliSession } from '../cli-context';
+import { integerParser, nonEmpty, orgOption } from '../options';
+import { renderTable, UsageError } from '../output';
 
 /** `retention run` needs ClickHouse as well as Postgres; the other actions only Postgres. */
 @Module({ imports: [PlatformModule, PersistenceModule, ClickHouseModule, RetentionRunnerModule] })
 class RetentionRunCliModule {}
 
-const USAGE =
-  'usage: retention set --org <org> --days <n|default> | retention show [--org <org>] | retention hold --org <org> --reason <text> | ' +
-  'retention release --org <org> | retention run [--dry-run]';
+type Policy = ReturnType<typeof toSettingsResponse>;
 
-/** `retention set|show|hold|release|run`: policies, legal holds, and a run on demand. */
-export async function retentionCommand(
-  context: () => Promise<INestApplicationContext>,
-  action: string | undefined,
-  values: Record<string, string | boolean | undefined>,
-  out: Output,
-): Promise<void> {
-  const policies = async (): Promise<RetentionPoliciesRepository> => (await context()).get(RetentionPoliciesRepository);
-  switch (action) {
-    case 'set': {
-      const org = required(values, 'org');
-      const days = parseDays(required(values, 'days'));
-      const policy = toSettingsResponse(await (await policies()).setDays(org, days));
-      out.result(policy, () => [`organization "${org}" keeps ${describeDays(policy.effectiveDays)}${days === null ? ' (the default)' : ''}`]);
-      return;
-    }
-    case 'show': {
-      const repo = await policies();
-      const org = typeof values['org'] === 'string' ? values['org'] : undefined;
-      if (org) {
-        const policy = toSettingsResponse(await repo.get(org));
-        out.result(policy, () => [policyLine(policy)]);
-        return;
-      }
-      const items = (await repo.list()).map(toSettingsResponse);
-      out.result({ defaultDays: repo.defaultDays, items }, () => [
-        `default (AUDIT_RETENTION_DAYS): ${describeDays(repo.defaultDays)}`,
-        ...(items.length === 0 ? ['no organization overrides it or is held'] : items.map(policyLine)),
-      ]);
-      return;
-    }
-    case 'hold': {
-      const org = required(values, 'org');
-      const reason = required(values, 'reason');
-      const policy = toSettingsResponse(await (await policies()).hold(org, reason, `cli:${userInfo().username}`));
-      out.result(policy, () => [`organization "${org}" is on legal hold: nothing of it is deleted until "retention release --org ${org}"`]);
-      return;
-    }
-    case 'release': {
-      const org = required(values, 'org');
-      const released = await (await policies()).release(org);
-      if (!released) throw new UsageError(`organization "${org}" is not on legal hold`);
-      const policy = toSettingsResponse(await (await policies()).get(org));
-      out.result(policy, () => [`legal hold of "${org}" released; it keeps ${describeDays(policy.effectiveDays)} again`]);
-      return;
-    }
-    case 'run': {
-      const dryRun = values['dry-run'] === true;
-      const app = await NestFactory.createApplicationContext(RetentionRunCliModule, { logger: new JsonLogger('cli', 'warn') });
-      try {
-        const report = await app.get(RetentionRunner).run({ dryRun });
-        out.result(toJson(report), () => reportLines(report));
-        if (!report.ok) throw new Error('some retention steps failed (see retention_runs and the lines above)');
-      } finally {
-        await app.close();
-      }
-      return;
-    }
-    default:
-      throw new UsageError(USAGE);
+/** `--days`: a whole number of days from 0 (keep forever) to MAX_RETENTION_DAYS, or "default". */
+export function parseRetentionDays(value: string): number | 'default' {
+  // Not null for "default": commander turns a parsed null into an empty string.
+  if (value === 'default') return value;
+  try {
+    return integerParser(0, MAX_RETENTION_DAYS)(value);
+  } catch {
+    throw new InvalidArgumentError(`Expected a whole number of days from 0 (keep forever) to ${MAX_RETENTION_DAYS}, or "default".`);
   }
 }
 
-function parseDays(text: string): number | null {
-  if (text === 'default') return null;
-  if (!/^\d+$/.test(text) || Number(text) > MAX_RETENTION_DAYS) {
-    throw new UsageError(`--days must be an integer from 0 (keep forever) to ${MAX_RETENTION_DAYS}, or "default" (got "${text}")`);
-  }
-  return Number(text);
+/** `retention set|show|hold|release` (Postgres) and `retention run` (Postgres and ClickHouse). */
+export function retentionCommand(program: Command, session: CliSession): void {
+  const retention = program.command('retention').description("per-organization retention, legal holds, and a purge on demand");
+  const policies = async (): Promise<RetentionPoliciesRepository> => (await session.context()).get(RetentionPoliciesRepository);
+
+  retention
+    .command('set')
+    .description('how many days of the organization are kept (0 = forever, default = AUDIT_RETENTION_DAYS)')
+    .addOption(orgOption().makeOptionMandatory())
+    .addOption(new Option('--days <n|default>', 'days to keep').argParser(parseRetentionDays).makeOptionMandatory())
+    .addHelpText('after', '\nExamples:\n  $ npm run cli -- retention set --org acme --days 90\n  $ npm run cli -- retention set --org acme --days default')
+    .action(
+      action<{ org: string; days: number | 'default' }>(session, NEEDS.postgres, async ({ options: { org, days: given }, out }) => {
+        const days = given === 'default' ? null : given;
+        const policy = toSettingsResponse(await (await policies()).setDays(org, days));
+        out.result(policy, () => [`organization "${org}" keeps ${describeDays(policy.effectiveDays)}${days === null ? ' (the default)' : ''}`]);
+      }),
+    );
+
+  retention
+    .command('show')
+    .description("an organization's retention and hold, or without --org the default and every organization that overrides it or is held")
+    .addOption(orgOption('only this organization'))
+    .addHelpText('after', '\nExamples:\n  $ npm run cli -- retention show\n  $ npm run cli -- retention show --org acme --json')
+    .action(
+      action<{ org?: string }>(session, NEEDS.postgres, async ({ options: { org }, out }) => {
+        const repo = await policies();
+        if (org) {
+          const policy = toSettingsResponse(await repo.get(org));
+          out.result(policy, () => [policyLine(policy)]);
+          return;
+        }
+        const items = (await repo.list()).map(toSettingsResponse);
+        out.result({ defaultDays: repo.defaultDays, items }, () => [
+          `default (AUDIT_RETENTION_DAYS): ${describeDays(repo.defaultDays)}`,
+          ...(items.length === 0
+            ? ['no organization overrides it or is held']
+            : renderTable(
+                ['organization', 'keeps', 'setting', 'legal hold'],
+                items.map((p) => [p.organizationId, describeDays(p.effectiveDays), p.days === null ? 'default' : 'own', p.legalHold ? `since ${p.legalHold.heldAt}: ${p.legalHold.reason}` : 'no']),
+              )),
+        ]);
+      }),
+    );
+
+  retention
+    .command('hold')
+    .description('legal hold: nothing of the organization is deleted from any store until released')
+    .addOption(orgOption().makeOptionMandatory())
+    .addOption(new Option('--reason <text>', 'why (kept with the hold)').argParser(nonEmpty(1000)).makeOptionMandatory())
+    .addHelpText('after', '\nExamples:\n  $ npm run cli -- retention hold --org acme --reason "litigation 2026-17"')
+    .action(
+      action<{ org: string; reason: string }>(session, NEEDS.postgres, async ({ options: { org, reason }, out }) => {
+        const policy = toSettingsResponse(await (await policies()).hold(org, reason, `cli:${userInfo().username}`));
+        out.result(policy, () => [`organization "${org}" is on legal hold: nothing of it is deleted until "retention release --org ${org}"`]);
+      }),
+    );
+
+  retention
+    .command('release')
+    .description('lift the legal hold')
+    .addOption(orgOption().makeOptionMandatory())
+    .addHelpText('after', '\nExamples:\n  $ npm run cli -- retention release --org acme')
+    .action(
+      action<{ org: string }>(session, NEEDS.postgres, async ({ options: { org }, out }) => {
+        const released = await (await policies()).release(org);
+        if (!released) throw new UsageError(`organization "${org}" is not on legal hold`);
+        const policy = toSettingsResponse(await (await policies()).get(org));
+        out.result(policy, () => [`legal hold of "${org}" released; it keeps ${describeDays(policy.effectiveDays)} again`]);
+      }),
+    );
+
+  retention
+    .command('run')
+    .description('purge now, per organization and store (opens ClickHouse like "projections rebuild")')
+    .option('--dry-run', 'print what would go, delete nothing')
+    .addHelpText('after', '\nExamples:\n  $ npm run cli -- retention run --dry-run\n  $ npm run cli -- retention run --json')
+    .action(
+      action<{ dryRun?: boolean }>(session, NEEDS.postgres, async ({ options, out }) => {
+        const app = await NestFactory.createApplicationContext(RetentionRunCliModule, { logger: new JsonLogger('cli', 'warn') });
+        try {
+          const report = await app.get(RetentionRunner).run({ dryRun: options.dryRun === true });
+          out.result(toJson(report), () => reportLines(report));
+          if (!report.ok) throw new Error('some retention steps failed (see retention_runs and the lines above)');
+        } finally {
+          await app.close();
+        }
+      }),
+    );
 }
 
 const describeDays = (days: number): string => (days === 0 ? 'everything forever' : `${days} days`);
 
-function policyLine(p: ReturnType<typeof toSettingsResponse>): string {
+function policyLine(p: Policy): string {
   const source = p.days === null ? 'default' : 'own setting';
   const hold = p.legalHold ? `; LEGAL HOLD since ${p.legalHold.heldAt}: ${p.legalHold.reason}` : '';
   return `${p.organizationId}: ${describeDays(p.effectiveDays)} (${source})${hold}`;

@@ -4,6 +4,7 @@ import { ExportJobs1764547200000 } from './1764547200000-export-jobs';
 import { EventIdRegistry1764641400000 } from './1764641400000-event-id-registry';
 import { UsersByOrganization1764641500000 } from './1764641500000-users-by-organization';
 import { TransparencyLog1764734400000 } from './1764734400000-transparency-log';
+import { ExportFormat1764800000000 } from './1764800000000-export-format';
 
 /** Every migration, oldest first. Add a new one here after creating its file. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   EventIdRegistry1764641400000,
   UsersByOrganization1764641500000,
   TransparencyLog1764734400000,
+  ExportFormat1764800000000,
 ];

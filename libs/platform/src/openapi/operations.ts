@@ -24,6 +24,14 @@ const busDown = error('The bus cannot record the action (code BUS_UNAVAILABLE); 
 
 const EVENT_ID = '0190f0c4-8b4a-7d2e-9a1b-3c4d5e6f7a8b';
 const AT = '2026-03-01T12:00:00.000Z';
+/** The filters of GET /v1/events but the window, which the chart and count of a view follow too. */
+const listFilters = [
+  actionTypes,
+  ...['userId', 'pageName', 'queryName', 'resourceName', 'ipAddress'].map((name) => query(name, `Exactly this ${name}.`)),
+  query('q', 'A case-insensitive substring of the page, query and resource names and of the query text.', { type: 'string', maxLength: 256 }),
+  query('hideAuditReads', "`true` leaves out the log's own reads (PAGE_VIEW of page `audit`); exports and other actions stay.", { type: 'string', enum: ['true', 'false'], default: 'false' }),
+];
+
 const summaryExample = { id: EVENT_ID, actionType: 'QUERY_RUN', userId: 'u1', user: { email: 'ada@example.com', userName: 'ada' }, ipAddress: '203.0.113.7', responseTimeMs: 42, pageName: 'orders', queryName: 'getOrders', resourceName: 'postgres-main', createdAt: AT, receivedAt: AT };
 const ROOT = 'ZXhhbXBsZS1oYXNoLWV4YW1wbGUtaGFzaC1leGFtcGw=';
 const checkpointExample = { treeSize: 1, rootHash: ROOT, signedAt: AT, note: `audit-trail/log/acme\n1\n${ROOT}\n\n\u2014 audit-trail AAAA...\n` };
@@ -61,6 +69,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
         actionTypes,
         ...['userId', 'pageName', 'queryName', 'resourceName', 'ipAddress'].map((name) => query(name, `Exactly this ${name}.`)),
         query('q', 'A case-insensitive substring of the page, query and resource names and of the query text.', { type: 'string', maxLength: 256 }),
+        query('hideAuditReads', "`true` leaves out the log's own reads (PAGE_VIEW of page `audit`); exports and other actions stay.", { type: 'string', enum: ['true', 'false'], default: 'false' }),
         limit(50, 500),
         query('cursor', 'The previous page\'s `nextCursor`.'),
       ],
@@ -159,8 +168,18 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       tags: ['analytics'],
       summary: 'Event counts per time bucket and action type',
       security: ADMIN,
-      parameters: [from, to, query('interval', 'The bucket.', { type: 'string', enum: ['minute', 'hour', 'day'], default: 'hour' }), actionTypes],
+      parameters: [from, to, query('interval', 'The bucket.', { type: 'string', enum: ['minute', 'hour', 'day'], default: 'hour' }), ...listFilters],
       responses: { '200': ok('The buckets.', ref('Timeseries'), { items: [{ bucket: AT, actionType: 'LOGIN', count: 3 }] }), '400': badRequest, ...adminRefusals },
+    },
+  },
+  '/v1/analytics/count': {
+    get: {
+      tags: ['analytics'],
+      summary: 'How many events a view of GET /v1/events holds (its filters), from ClickHouse',
+      description: 'Exact without filters beyond action types; otherwise the scan stops after 2 s and `approximate` is true (a lower bound).',
+      security: ADMIN,
+      parameters: [from, to, ...listFilters],
+      responses: { '200': ok('The count.', ref('ViewCount'), { count: 1234, approximate: false }), '400': badRequest, ...adminRefusals },
     },
   },
   '/v1/analytics/top-users': {
@@ -206,7 +225,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       parameters: [limit(100, 100), query('cursor', "The previous page's `nextCursor`.")],
       responses: {
         '200': ok('A page of jobs.', ref('ExportPage'), {
-          items: [{ id: EVENT_ID, status: 'pending', filters: { from: '2026-02-01T00:00:00.000Z', to: AT }, rowCount: 0, totalRows: null, sizeBytes: null, progress: 0, createdAt: AT, startedAt: null, finishedAt: null, error: null }],
+          items: [{ id: EVENT_ID, status: 'pending', filters: { from: '2026-02-01T00:00:00.000Z', to: AT }, format: 'csv', rowCount: 0, totalRows: null, sizeBytes: null, progress: 0, createdAt: AT, startedAt: null, finishedAt: null, error: null }],
         }),
         '400': badRequest,
         ...adminRefusals,

@@ -1,7 +1,7 @@
 import { useId } from 'react';
 import { labelledBuckets, niceTicks, type StackedSeries } from '../chart-math';
 import type { ChartInterval } from '../filters';
-import { formatCount } from '../format';
+import { formatCount, zoned, zoneOffsetMs } from '../format';
 import { useWidth } from './use-width';
 
 interface Props {
@@ -12,28 +12,32 @@ interface Props {
   height: number;
   /** Hides the legend (the compact chart above the table shows it in one line instead). */
   legend?: boolean;
+  /** Clicking (or Enter on) a bar: narrow the view to that bucket. */
+  onPickBucket?: (bucketStart: number) => void;
 }
 
 const MARGIN = { top: 10, right: 12, bottom: 24, left: 48 };
 
-const hourFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
 // Day buckets are UTC days (as the analytics API cuts them): label them as such.
 const utcDayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
-const fullFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 
-function tickLabel(t: number, interval: ChartInterval): string {
-  if (interval === 'day') return utcDayFormat.format(t);
-  const d = new Date(t);
-  return d.getHours() === 0 && d.getMinutes() === 0 ? dayFormat.format(d) : hourFormat.format(d);
+function formats() {
+  return { hour: zoned({ hour: '2-digit', minute: '2-digit' }), day: zoned({ month: 'short', day: 'numeric' }), full: zoned({ month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }) };
 }
 
-function bucketLabel(t: number, interval: ChartInterval): string {
-  return interval === 'day' ? `${utcDayFormat.format(t)} (UTC day)` : fullFormat.format(t);
+function tickLabel(t: number, interval: ChartInterval, f: ReturnType<typeof formats>): string {
+  if (interval === 'day') return utcDayFormat.format(t);
+  const wall = t + zoneOffsetMs(t);
+  return wall % 86_400_000 === 0 ? f.day.format(t) : f.hour.format(t);
+}
+
+function bucketLabel(t: number, interval: ChartInterval, f: ReturnType<typeof formats>): string {
+  return interval === 'day' ? `${utcDayFormat.format(t)} (UTC day)` : f.full.format(t);
 }
 
 /** Events per time bucket, stacked by series; each column's tooltip lists its breakdown. */
-export function StackedBarChart({ title, series, interval, colors, height, legend = true }: Props) {
+export function StackedBarChart({ title, series, interval, colors, height, legend = true, onPickBucket }: Props) {
+  const f = formats();
   const [ref, width] = useWidth<HTMLDivElement>();
   const titleId = useId();
   const descId = useId();
@@ -46,7 +50,7 @@ export function StackedBarChart({ title, series, interval, colors, height, legen
   const y = (v: number) => innerH - (v / top) * innerH;
   const band = innerW / n;
   const barW = Math.max(1, band > 4 ? band * 0.78 : band);
-  const labelled = labelledBuckets(series.buckets, interval, Math.floor(innerW / 90), (t) => -new Date(t).getTimezoneOffset() * 60_000);
+  const labelled = labelledBuckets(series.buckets, interval, Math.floor(innerW / 90), zoneOffsetMs);
   const total = series.totals.reduce((s, v) => s + v, 0);
   const peak = series.totals.indexOf(max);
   const keyTotals = series.keys.map((k) => series.values.reduce((s, v) => s + (v[k] ?? 0), 0));
@@ -54,7 +58,7 @@ export function StackedBarChart({ title, series, interval, colors, height, legen
   const description =
     total === 0
       ? 'No events in this period.'
-      : `${formatCount(total)} events in ${n} ${interval} buckets; the busiest bucket, ${bucketLabel(series.buckets[peak], interval)}, had ${formatCount(max)}. ` +
+      : `${formatCount(total)} events in ${n} ${interval} buckets; the busiest bucket, ${bucketLabel(series.buckets[peak], interval, f)}, had ${formatCount(max)}. ` +
         series.keys.map((k, i) => `${k}: ${formatCount(keyTotals[i])}`).join(', ') +
         '.';
 
@@ -81,8 +85,25 @@ export function StackedBarChart({ title, series, interval, colors, height, legen
                 .map((k) => `${k}: ${formatCount(series.values[i][k])}`)
                 .join('\n');
               return (
-                <g key={b} className="column">
-                  <title>{`${bucketLabel(b, interval)} — ${formatCount(series.totals[i])} events${breakdown ? `\n${breakdown}` : ''}`}</title>
+                <g
+                  key={b}
+                  className={onPickBucket ? 'column pickable' : 'column'}
+                  data-bucket={new Date(b).toISOString()}
+                  onClick={onPickBucket && (() => onPickBucket(b))}
+                  role={onPickBucket ? 'button' : undefined}
+                  tabIndex={onPickBucket && series.totals[i] > 0 ? 0 : undefined}
+                  aria-label={onPickBucket ? `Show ${bucketLabel(b, interval, f)}: ${formatCount(series.totals[i])} events` : undefined}
+                  onKeyDown={
+                    onPickBucket &&
+                    ((e) => {
+                      if (e.key === 'Enter' || e.key === ' ') {
+                        e.preventDefault();
+                        onPickBucket(b);
+                      }
+                    })
+                  }
+                >
+                  <title>{`${bucketLabel(b, interval, f)} — ${formatCount(series.totals[i])} events${breakdown ? `\n${breakdown}` : ''}${onPickBucket ? '\nClick to show this ' + interval : ''}`}</title>
                   <rect className="column-hit" x={i * band} y={0} width={band} height={innerH} />
                   {series.keys.map((k) => {
                     const v = series.values[i][k] ?? 0;
@@ -102,7 +123,7 @@ export function StackedBarChart({ title, series, interval, colors, height, legen
               const anchor = x < 30 ? 'start' : x > innerW - 30 ? 'end' : 'middle';
               return (
                 <text key={series.buckets[i]} className="x-label" x={anchor === 'start' ? i * band : anchor === 'end' ? (i + 1) * band : x} y={innerH + 16} textAnchor={anchor}>
-                  {tickLabel(series.buckets[i], interval)}
+                  {tickLabel(series.buckets[i], interval, f)}
                 </text>
               );
             })}

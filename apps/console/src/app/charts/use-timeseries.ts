@@ -1,19 +1,19 @@
 import { useMemo } from 'react';
 import type { ApiClient } from '../api';
 import { bucketStarts, stackSeries } from '../chart-math';
-import { chartInterval, type ConsoleFilters, type TimeWindow } from '../filters';
+import { chartInterval, viewQuery, type ConsoleFilters, type TimeWindow } from '../filters';
 import type { TimeseriesItem } from '../types';
 import { useRequest } from '../use-request';
 import { colorsFor } from './palette';
 
 export const OTHER = 'Other';
 
-/** Events over time by action type for a view (the analytics API knows the window and action types only). */
+/** Events over time by action type for a view: the list's own filters, so the chart counts the events the list shows. */
 export function useTimeseries(api: ApiClient, filters: ConsoleFilters, window: TimeWindow, viewKey: string, maxKeys: number) {
   const interval = chartInterval(window);
   const request = useRequest(`${viewKey}|${interval}`, (signal) => {
-    const query = new URLSearchParams({ from: window.from.toISOString(), to: window.to.toISOString(), interval });
-    for (const t of filters.actionTypes) query.append('actionType', t);
+    const query = viewQuery(filters, window);
+    query.set('interval', interval);
     return api.get<{ items: TimeseriesItem[] }>('/v1/analytics/timeseries', query, signal);
   });
   const series = useMemo(

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useId, useState } from 'react';
 import { asApiError, type ApiClient, type ApiError } from '../api';
 import { exportRequest, type ConsoleFilters, type TimeWindow } from '../filters';
 import { formatBytes, formatCount, localTime, utcInstant } from '../format';
-import type { ExportJob } from '../types';
+import type { ExportFormat, ExportJob } from '../types';
 import { usePopover } from './use-popover';
 
 interface Props {
@@ -21,6 +21,8 @@ function progressPercent(job: ExportJob): number | null {
   return Math.max(0, Math.min(100, Math.round(pct)));
 }
 
+const FORMAT_LABEL: Record<ExportFormat, string> = { csv: 'CSV', jsonl: 'JSON lines' };
+
 const STATUS_LABEL: Record<ExportJob['status'], string> = {
   pending: 'Queued',
   running: 'Exporting',
@@ -38,6 +40,7 @@ export function Downloads({ api, filters, window: timeWindow }: Props) {
   const [jobs, setJobs] = useState<ExportJob[] | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [starting, setStarting] = useState(false);
+  const [format, setFormat] = useState<ExportFormat>('csv');
   const [announce, setAnnounce] = useState('');
   const panelId = useId();
 
@@ -70,7 +73,7 @@ export function Downloads({ api, filters, window: timeWindow }: Props) {
     setStarting(true);
     setError(null);
     try {
-      await api.post<{ id: string; status: string }>('/v1/exports', exportRequest(filters, timeWindow));
+      await api.post<{ id: string; status: string }>('/v1/exports', { ...exportRequest(filters, timeWindow), format });
       setAnnounce('Export started. It will appear in the list when ready.');
       await refresh();
     } catch (e) {
@@ -98,12 +101,23 @@ export function Downloads({ api, filters, window: timeWindow }: Props) {
           <div className="popover-head">
             <div>
               <h2>Downloads</h2>
-              <p className="muted small">The current view (date range and filters) as a gzipped CSV. Links expire one hour after they are listed.</p>
+              <p className="muted small">
+                The current view (date range and filters), newest first as listed, with each user's e-mail and name, gzipped. Links expire one hour after they are listed.
+              </p>
             </div>
           </div>
-          <button type="button" className="button primary wide" onClick={() => void start()} disabled={starting}>
-            {starting ? 'Starting…' : 'Export current view'}
-          </button>
+          <div className="export-start">
+            <label className="switch small">
+              <span>Format</span>
+              <select aria-label="Export format" value={format} onChange={(e) => setFormat(e.target.value === 'jsonl' ? 'jsonl' : 'csv')}>
+                <option value="csv">CSV</option>
+                <option value="jsonl">JSON lines</option>
+              </select>
+            </label>
+            <button type="button" className="button primary wide" onClick={() => void start()} disabled={starting}>
+              {starting ? 'Starting…' : 'Export current view'}
+            </button>
+          </div>
           <p className="sr-only" role="status">
             {announce}
           </p>
@@ -155,7 +169,15 @@ function JobRow({ job }: { job: ExportJob }) {
       </div>
       {scope && <div className="job-filters">{scope}</div>}
       <div className="job-meta muted small">
-        {typeof job.rowCount === 'number' && <span>{formatCount(job.rowCount)} rows</span>}
+        <span>{FORMAT_LABEL[job.format ?? 'csv']}</span>
+        {typeof job.rowCount === 'number' &&
+          (isActive(job) && typeof job.totalRows === 'number' ? (
+            <span>
+              {formatCount(job.rowCount)} of {formatCount(job.totalRows)} rows so far
+            </span>
+          ) : (
+            <span>{formatCount(job.rowCount)} rows</span>
+          ))}
         {typeof job.sizeBytes === 'number' && job.sizeBytes > 0 && <span>{formatBytes(job.sizeBytes)}</span>}
         {job.status === 'ready' && job.expiresAt && <span title={utcInstant(job.expiresAt)}>link expires {localTime(job.expiresAt)}</span>}
         {job.status === 'failed' && job.error && <span className="text-danger">{job.error}</span>}
@@ -167,7 +189,7 @@ function JobRow({ job }: { job: ExportJob }) {
       )}
       {job.status === 'ready' && job.downloadUrl && (
         <a className="button small" href={job.downloadUrl} download>
-          <DownloadIcon /> Download CSV
+          <DownloadIcon /> Download {FORMAT_LABEL[job.format ?? 'csv']}
         </a>
       )}
     </li>

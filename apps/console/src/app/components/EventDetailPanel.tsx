@@ -58,7 +58,17 @@ export function EventDetailPanel({ api, id, onClose, onChangeFilters }: Props) {
           <Spinner label="Loading the event" />
         </div>
       )}
-      {request.status === 'error' && <ErrorState error={request.error} onRetry={request.reload} what="This event" />}
+      {request.status === 'error' &&
+        (request.error.status === 404 ? (
+          <div className="error-state" role="alert">
+            <p className="error-title">Event not found</p>
+            <p>
+              No event <code className="mono break">{id}</code> in your organization: the link may be mistyped, or the event was erased or is past its retention.
+            </p>
+          </div>
+        ) : (
+          <ErrorState error={request.error} onRetry={request.reload} what="This event" />
+        ))}
       {event && (
         <div className="detail-body">
           <div className="detail-summary">

@@ -1,13 +1,16 @@
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import { hasNarrowingFilters, EMPTY_FILTERS, type ConsoleFilters, type TimeWindow } from '../filters';
-import { formatCount, formatDuration, localTime, utcInstant } from '../format';
-import type { EventSummary } from '../types';
+import { formatCount, formatDuration, localTime, utcInstant, zoneName } from '../format';
+import type { EventSummary, ViewCount } from '../types';
+import { useDisplayZone } from '../use-zone';
 import type { EventPages } from '../use-event-pages';
 import { ActionBadge } from './ActionBadge';
 import { EmptyState, ErrorState, Spinner } from './states';
 
 interface Props {
   pages: EventPages;
+  /** The view's total from ClickHouse, null while unknown. */
+  total: ViewCount | null;
   filters: ConsoleFilters;
   window: TimeWindow;
   openEventId: string | null;
@@ -29,7 +32,7 @@ function userText(e: EventSummary): { main: string; sub: string | null } {
  * The events of the view, newest first. One row is in the tab order at a time (arrow keys move between
  * rows, Enter opens one); more rows load as the end of the table scrolls into view, or with the button.
  */
-export function EventsTable({ pages, filters, window, openEventId, onOpen, onChangeFilters }: Props) {
+export function EventsTable({ pages, total, filters, window, openEventId, onOpen, onChangeFilters }: Props) {
   const sentinel = useRef<HTMLDivElement>(null);
   const { items, status, error, hasMore, loadMore, retry } = pages;
 
@@ -60,7 +63,7 @@ export function EventsTable({ pages, filters, window, openEventId, onOpen, onCha
   if (status === 'loading') {
     return (
       <section className="card table-card" aria-busy="true" aria-label="Events">
-        <TableHead count={null} window={window} />
+        <TableHead count={null} total={total} window={window} filters={filters} onChangeFilters={onChangeFilters} />
         <div className="skeleton-rows" aria-hidden="true">
           {Array.from({ length: 8 }, (_, i) => (
             <div key={i} className="skeleton-row" />
@@ -76,7 +79,7 @@ export function EventsTable({ pages, filters, window, openEventId, onOpen, onCha
   if (status === 'error' && error && items.length === 0) {
     return (
       <section className="card table-card" aria-label="Events">
-        <TableHead count={null} window={window} />
+        <TableHead count={null} total={total} window={window} filters={filters} onChangeFilters={onChangeFilters} />
         <ErrorState error={error} onRetry={retry} what="Events" />
       </section>
     );
@@ -85,12 +88,16 @@ export function EventsTable({ pages, filters, window, openEventId, onOpen, onCha
   if (items.length === 0) {
     return (
       <section className="card table-card" aria-label="Events">
-        <TableHead count={0} window={window} />
+        <TableHead count={0} total={total} window={window} filters={filters} onChangeFilters={onChangeFilters} />
         <EmptyState title="No events match this view">
           {hasNarrowingFilters(filters) ? (
             <>
               Try a wider date range or fewer filters.{' '}
-              <button type="button" className="link-button" onClick={() => onChangeFilters({ ...EMPTY_FILTERS, range: filters.range, from: filters.from, to: filters.to })}>
+              <button
+                type="button"
+                className="link-button"
+                onClick={() => onChangeFilters({ ...EMPTY_FILTERS, range: filters.range, from: filters.from, to: filters.to, showReads: filters.showReads })}
+              >
                 Clear the filters
               </button>
             </>
@@ -106,7 +113,7 @@ export function EventsTable({ pages, filters, window, openEventId, onOpen, onCha
 
   return (
     <section className="card table-card" aria-label="Events">
-      <TableHead count={items.length} more={hasMore} window={window} />
+      <TableHead count={items.length} more={hasMore} total={total} window={window} filters={filters} onChangeFilters={onChangeFilters} />
       <div className="table-scroll">
         <table className="events-table">
           <thead>
@@ -185,21 +192,54 @@ function Cell({ value, mono }: { value: string | null; mono?: boolean }) {
   );
 }
 
-function TableHead({ count, more, window }: { count: number | null; more?: boolean; window: TimeWindow }) {
+interface HeadProps {
+  count: number | null;
+  more?: boolean;
+  total: ViewCount | null;
+  window: TimeWindow;
+  filters: ConsoleFilters;
+  onChangeFilters: (next: ConsoleFilters) => void;
+}
+
+/** The list's heading: how many of how many, the window in the zone shown (and its switch), and whether the log's own reads are listed. */
+function TableHead({ count, more, total, window, filters, onChangeFilters }: HeadProps) {
+  const [zone, setZone] = useDisplayZone();
   return (
-    <div className="card-head">
+    <div className="card-head table-head">
       <h2>
         Events{' '}
         {count !== null && (
           <span className="muted normal" role="status">
             {formatCount(count)}
-            {more ? '+' : ''} shown, newest first
+            {more ? '+' : ''} shown
+            {total && (
+              <span data-testid="view-total" title={total.approximate ? 'ClickHouse stopped counting at its time budget: at least this many.' : 'Counted by ClickHouse.'}>
+                {' '}
+                of {total.approximate ? '≥ ' : ''}
+                {formatCount(total.count)}
+                {total.approximate ? ' (approximate)' : ''}
+              </span>
+            )}
+            , newest first
           </span>
         )}
       </h2>
       <span className="muted small" title={`${utcInstant(window.from.toISOString())} – ${utcInstant(window.to.toISOString())}`}>
         {localTime(window.from.toISOString())} – {localTime(window.to.toISOString())}
       </span>
+      <div className="head-switches">
+        <label className="switch small">
+          <span>Times in</span>
+          <select aria-label="Time zone" value={zone} onChange={(e) => setZone(e.target.value === 'utc' ? 'utc' : 'local')}>
+            <option value="local">Local: {zoneName('local')}</option>
+            <option value="utc">UTC</option>
+          </select>
+        </label>
+        <label className="switch small" title="Administrators' reads of this log: PAGE_VIEW events of page “audit”, one per view they opened. Exports and every other action always show.">
+          <input type="checkbox" checked={filters.showReads} onChange={(e) => onChangeFilters({ ...filters, showReads: e.target.checked })} />
+          <span>Show the log's own reads</span>
+        </label>
+      </div>
     </div>
   );
 }

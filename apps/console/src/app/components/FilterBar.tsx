@@ -59,6 +59,10 @@ export function FilterBar({ filters, onChange, onRefresh, api, window }: Props) 
     }
   };
 
+  // On a phone the page, query, resource and IP fields fold away behind a button (shown only there), unless one is set.
+  const [moreOpen, setMoreOpen] = useState(false);
+  const moreSet = TEXT_FIELDS.some((f) => draft[f.name] !== '');
+
   const customInvalid = filters.range === 'custom' && custom.from !== '' && custom.to !== '' && custom.from > custom.to;
 
   return (
@@ -96,6 +100,9 @@ export function FilterBar({ filters, onChange, onRefresh, api, window }: Props) 
         <button type="button" className="button ghost icon-only" onClick={onRefresh} title="Reload with the latest events" aria-label="Refresh">
           <RefreshIcon />
         </button>
+        <button type="button" className="button ghost more-toggle" aria-expanded={moreOpen || moreSet} onClick={() => setMoreOpen((open) => !open)}>
+          {moreOpen || moreSet ? 'Fewer filters' : 'More filters'}
+        </button>
       </div>
       {filters.range === 'custom' && (
         <div className="filter-row custom-range">
@@ -111,7 +118,7 @@ export function FilterBar({ filters, onChange, onRefresh, api, window }: Props) 
           )}
         </div>
       )}
-      <div className="filter-row">
+      <div className={`filter-row more-filters${moreOpen || moreSet ? ' open' : ''}`}>
         {TEXT_FIELDS.map((f) => (
           <div className="text-field" key={f.name}>
             <label htmlFor={`${fieldIds}-${f.name}`}>{f.label}</label>

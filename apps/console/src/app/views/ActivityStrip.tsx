@@ -1,7 +1,7 @@
 import type { ApiClient } from '../api';
 import { StackedBarChart } from '../charts/StackedBarChart';
 import { useTimeseries } from '../charts/use-timeseries';
-import { hasNarrowingFilters, type ConsoleFilters, type TimeWindow } from '../filters';
+import { bucketFilters, type ConsoleFilters, type TimeWindow } from '../filters';
 import { formatCount } from '../format';
 import { Spinner } from '../components/states';
 
@@ -10,10 +10,11 @@ interface Props {
   filters: ConsoleFilters;
   window: TimeWindow;
   viewKey: string;
+  onChangeFilters: (next: ConsoleFilters) => void;
 }
 
-/** The compact "events over time" histogram above the table, with a one-line legend. */
-export function ActivityStrip({ api, filters, window, viewKey }: Props) {
+/** The compact "events over time" histogram above the table, over the table's own filters; a bar narrows the view to its bucket. */
+export function ActivityStrip({ api, filters, window, viewKey, onChangeFilters }: Props) {
   const { request, series, colors, interval } = useTimeseries(api, filters, window, viewKey, 6);
   const total = series?.totals.reduce((s, v) => s + v, 0) ?? 0;
   return (
@@ -22,11 +23,6 @@ export function ActivityStrip({ api, filters, window, viewKey }: Props) {
         <h2 id="activity-title">
           Activity <span className="muted normal">by action type, per {interval}</span>
         </h2>
-        {hasNarrowingFilters({ ...filters, actionTypes: [] }) && (
-          <span className="muted small" title="The analytics API counts by date range and action type; the other filters narrow the table below.">
-            chart: all users, pages and queries
-          </span>
-        )}
         {request.status === 'loading' && <Spinner label="Loading activity" />}
         {series && (
           <ul className="legend inline" aria-label="Legend">
@@ -45,7 +41,15 @@ export function ActivityStrip({ api, filters, window, viewKey }: Props) {
           The activity chart is unavailable: {request.error.describe()}
         </p>
       ) : series ? (
-        <StackedBarChart title={`Events per ${interval} by action type`} series={series} interval={interval} colors={colors} height={120} legend={false} />
+        <StackedBarChart
+          title={`Events per ${interval} by action type`}
+          series={series}
+          interval={interval}
+          colors={colors}
+          height={120}
+          legend={false}
+          onPickBucket={(start) => onChangeFilters(bucketFilters(filters, window, start, interval))}
+        />
       ) : (
         <div className="chart-placeholder" style={{ height: 120 }} />
       )}

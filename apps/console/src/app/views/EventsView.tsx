@@ -2,7 +2,9 @@ import { useRef } from 'react';
 import type { ApiClient } from '../api';
 import { EventDetailPanel } from '../components/EventDetailPanel';
 import { EventsTable } from '../components/EventsTable';
-import type { ConsoleFilters, TimeWindow } from '../filters';
+import { viewQuery, type ConsoleFilters, type TimeWindow } from '../filters';
+import type { ViewCount } from '../types';
+import { useRequest } from '../use-request';
 import { useEventPages } from '../use-event-pages';
 import { ActivityStrip } from './ActivityStrip';
 
@@ -18,6 +20,8 @@ interface Props {
 
 export function EventsView({ api, filters, window, viewKey, openEventId, onOpenEvent, onChangeFilters }: Props) {
   const pages = useEventPages(api, filters, window, viewKey);
+  // The view's total from ClickHouse (same filters as the list), beside the rows loaded so far.
+  const count = useRequest(viewKey, (signal) => api.get<ViewCount>('/v1/analytics/count', viewQuery(filters, window), signal));
   const lastOpened = useRef<string | null>(null);
   if (openEventId) lastOpened.current = openEventId;
 
@@ -31,8 +35,8 @@ export function EventsView({ api, filters, window, viewKey, openEventId, onOpenE
   return (
     <div className={`events-layout${openEventId ? ' with-panel' : ''}`}>
       <div className="events-main">
-        <ActivityStrip api={api} filters={filters} window={window} viewKey={viewKey} />
-        <EventsTable pages={pages} filters={filters} window={window} openEventId={openEventId} onOpen={onOpenEvent} onChangeFilters={onChangeFilters} />
+        <ActivityStrip api={api} filters={filters} window={window} viewKey={viewKey} onChangeFilters={onChangeFilters} />
+        <EventsTable pages={pages} total={count.data ?? null} filters={filters} window={window} openEventId={openEventId} onOpen={onOpenEvent} onChangeFilters={onChangeFilters} />
       </div>
       {openEventId && <EventDetailPanel key={openEventId} api={api} id={openEventId} onClose={close} onChangeFilters={(patch) => onChangeFilters({ ...filters, ...patch })} />}
     </div>

@@ -44,7 +44,10 @@ export function InsightsView({ api, filters, window, viewKey, onPickUser, onPick
   return (
     <div className="insights">
       {otherFilters && (
-        <p className="notice">Charts follow the date range and action types; the user, page, query, resource, IP and text filters apply to the events table only.</p>
+        <p className="notice">
+          "Events over time" follows every filter. The totals, top users and slowest queries follow the date range only (top users the action types too): the user, page, query,
+          resource, IP and text filters do not narrow them.
+        </p>
       )}
       <div className="kpis">
         <Kpi label={typed ? 'Events of the chosen types' : 'Events'} value={typedItems?.reduce((sum, i) => sum + i.count, 0)} loading={loading} />

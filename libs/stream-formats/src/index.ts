@@ -1,0 +1,43 @@
+/**
+ * `@audit/stream-formats`: one canonical event as one record of a stream's wire format. Pure (no I/O).
+ *
+ * - `json`: the native event (schema version 1) as single-line JSON.
+ * - `ocsf`: an OCSF 1.8.0 event of the class its action type maps to, single-line JSON.
+ * - `cef`: one `CEF:0|…` line (ArcSight CEF) for a syslog message.
+ * - `ecs`: an Elastic Common Schema 8.11 document, single-line JSON.
+ *
+ * Every format carries the event id (`id`, `metadata.uid`, `externalId`, `event.id`) so receivers of an
+ * at-least-once stream can deduplicate. The mapping of action types is docs/stream-formats.md.
+ */
+import type { AuditEvent } from '@audit/contracts';
+import { toCef } from './cef';
+import { toEcs } from './ecs';
+import { toOcsf } from './ocsf';
+
+/** The stream formats, in the order they are documented. */
+export const STREAM_FORMATS = ['json', 'ocsf', 'cef', 'ecs'] as const;
+
+export type StreamFormat = (typeof STREAM_FORMATS)[number];
+
+/** One event as one record of `format`: no trailing newline; json, ocsf and ecs are single-line JSON. */
+export function formatEvent(format: StreamFormat, event: AuditEvent): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify(event);
+    case 'ocsf':
+      return JSON.stringify(toOcsf(event));
+    case 'cef':
+      return toCef(event);
+    case 'ecs':
+      return JSON.stringify(toEcs(event, JSON.stringify(event)));
+    default: {
+      const unreachable: never = format;
+      throw new Error(`unknown stream format ${String(unreachable)}`);
+    }
+  }
+}
+
+export { ACTION_FORMATS, OCSF_CLASSES, UnmappedActionTypeError } from './action-formats';
+export type { ActionFormat, EcsCategory, OcsfClassKey } from './action-formats';
+export { OCSF_VERSION } from './ocsf';
+export { ECS_VERSION } from './ecs';
