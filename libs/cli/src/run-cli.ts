@@ -11,6 +11,7 @@ import { sealKeyCommand } from './commands/seal-key';
 import { sqlCommand } from './commands/sql';
 import { streamsCommand } from './commands/streams';
 import { tokenCommand } from './commands/token';
+import { verifyCommand } from './commands/verify';
 import { UsageError } from './output';
 
 /** 0: done; 1: the command failed (a server refused, nothing matched); 2: it was called wrongly, and nothing was touched. */
@@ -52,6 +53,7 @@ export function buildProgram(session: CliSession): Command {
   emitterCommand(program, session);
   streamsCommand(program, session);
   sealKeyCommand(program, session);
+  verifyCommand(program, session);
   return program;
 }
 

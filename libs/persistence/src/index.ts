@@ -13,4 +13,5 @@ export * from './redaction-rules.repository';
 export * from './retention-policies.repository';
 export * from './retention-runs.repository';
 export * from './transparency-log.repository';
+export * from './log-verification.repository';
 export * from './persistence.module';

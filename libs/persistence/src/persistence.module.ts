@@ -11,6 +11,7 @@ import { RedactionRulesRepository } from './redaction-rules.repository';
 import { RetentionPoliciesRepository } from './retention-policies.repository';
 import { RetentionRunsRepository } from './retention-runs.repository';
 import { TransparencyLogRepository } from './transparency-log.repository';
+import { LogVerificationRepository } from './log-verification.repository';
 
 /** Postgres for the whole process: connection, migrations at start, and the repositories. */
 @Global()
@@ -28,7 +29,8 @@ import { TransparencyLogRepository } from './transparency-log.repository';
     RetentionPoliciesRepository,
     RetentionRunsRepository,
     TransparencyLogRepository,
+    LogVerificationRepository,
   ],
-  exports: [PERSISTENCE_CONFIG, Database, AuditEventsWriteRepository, AuditEventsScanRepository, PartitionManager, EventPartitionsRepository, EventIdsRepository, ApiKeysRepository, RedactionRulesRepository, RetentionPoliciesRepository, RetentionRunsRepository, TransparencyLogRepository],
+  exports: [PERSISTENCE_CONFIG, Database, AuditEventsWriteRepository, AuditEventsScanRepository, PartitionManager, EventPartitionsRepository, EventIdsRepository, ApiKeysRepository, RedactionRulesRepository, RetentionPoliciesRepository, RetentionRunsRepository, TransparencyLogRepository, LogVerificationRepository],
 })
 export class PersistenceModule {}

@@ -5,6 +5,7 @@ import { EventIdRegistry1764641400000 } from './1764641400000-event-id-registry'
 import { UsersByOrganization1764641500000 } from './1764641500000-users-by-organization';
 import { TransparencyLog1764734400000 } from './1764734400000-transparency-log';
 import { ExportFormat1764800000000 } from './1764800000000-export-format';
+import { LogPurgeAndErasures1764900000000 } from './1764900000000-log-purge-and-erasures';
 
 /** Every migration, oldest first. Add a new one here after creating its file. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   UsersByOrganization1764641500000,
   TransparencyLog1764734400000,
   ExportFormat1764800000000,
+  LogPurgeAndErasures1764900000000,
 ];
