@@ -5,13 +5,13 @@ import { ClickHouseModule } from '@audit/clickhouse';
 import { MessagingModule } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
 import { PlatformModule } from '@audit/platform';
-import { QueryModule } from '@audit/query';
+import { ErasureModule, QueryModule } from '@audit/query';
 
 /**
  * What administrators open: the /audit console, the events API over Postgres and the analytics API
  * over ClickHouse (a ClickHouse server here; embedded chDB belongs to one process, see standalone).
  */
 @Module({
-  imports: [PlatformModule, MessagingModule, PersistenceModule, AuthModule, ClickHouseModule, QueryModule, AnalyticsModule],
+  imports: [PlatformModule, MessagingModule, PersistenceModule, AuthModule, ClickHouseModule, QueryModule, AnalyticsModule, ErasureModule],
 })
 export class QueryAppModule {}

@@ -8,7 +8,7 @@ import { MessagingModule } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
 import { PlatformModule } from '@audit/platform';
 import { ProjectorModule } from '@audit/projector';
-import { QueryModule } from '@audit/query';
+import { ErasureModule, QueryModule } from '@audit/query';
 import { RetentionModule } from '@audit/retention';
 import { SealerModule } from '@audit/sealer';
 import { SinksModule } from '@audit/sinks';
@@ -16,6 +16,6 @@ import { WriterModule } from '@audit/writer';
 
 /** Every service in one process: the same modules the per-service apps boot. */
 @Module({
-  imports: [PlatformModule, MessagingModule, PersistenceModule, AuthModule, ClickHouseModule, IngestModule, WriterModule, SealerModule, ProjectorModule, AnalyticsModule, QueryModule, ExportsApiModule, ExportWorkerModule, SinksModule, RetentionModule],
+  imports: [PlatformModule, MessagingModule, PersistenceModule, AuthModule, ClickHouseModule, IngestModule, WriterModule, SealerModule, ProjectorModule, AnalyticsModule, QueryModule, ErasureModule, ExportsApiModule, ExportWorkerModule, SinksModule, RetentionModule],
 })
 export class StandaloneModule {}

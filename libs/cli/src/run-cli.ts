@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CliSession, processIo, type CliIo, type PrepareServers } from './cli-context';
 import { demoCommand } from './commands/demo';
 import { emitterCommand } from './commands/emitter';
+import { eraseCommand } from './commands/erase';
 import { keysCommand } from './commands/keys';
 import { migrateCommand } from './commands/migrate';
 import { projectionsCommand } from './commands/projections';
@@ -54,6 +55,7 @@ export function buildProgram(session: CliSession): Command {
   streamsCommand(program, session);
   sealKeyCommand(program, session);
   verifyCommand(program, session);
+  eraseCommand(program, session);
   return program;
 }
 

@@ -14,4 +14,5 @@ export * from './retention-policies.repository';
 export * from './retention-runs.repository';
 export * from './transparency-log.repository';
 export * from './log-verification.repository';
+export * from './erasures.repository';
 export * from './persistence.module';

@@ -12,6 +12,7 @@ import { RetentionPoliciesRepository } from './retention-policies.repository';
 import { RetentionRunsRepository } from './retention-runs.repository';
 import { TransparencyLogRepository } from './transparency-log.repository';
 import { LogVerificationRepository } from './log-verification.repository';
+import { ErasuresRepository } from './erasures.repository';
 
 /** Postgres for the whole process: connection, migrations at start, and the repositories. */
 @Global()
@@ -30,7 +31,8 @@ import { LogVerificationRepository } from './log-verification.repository';
     RetentionRunsRepository,
     TransparencyLogRepository,
     LogVerificationRepository,
+    ErasuresRepository,
   ],
-  exports: [PERSISTENCE_CONFIG, Database, AuditEventsWriteRepository, AuditEventsScanRepository, PartitionManager, EventPartitionsRepository, EventIdsRepository, ApiKeysRepository, RedactionRulesRepository, RetentionPoliciesRepository, RetentionRunsRepository, TransparencyLogRepository, LogVerificationRepository],
+  exports: [PERSISTENCE_CONFIG, Database, AuditEventsWriteRepository, AuditEventsScanRepository, PartitionManager, EventPartitionsRepository, EventIdsRepository, ApiKeysRepository, RedactionRulesRepository, RetentionPoliciesRepository, RetentionRunsRepository, TransparencyLogRepository, LogVerificationRepository, ErasuresRepository],
 })
 export class PersistenceModule {}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AuditUserSnapshot } from '@audit/contracts';
-import { EMPTY_ROOT, ProofError, type NodeId, type SubtreeHashStore, type SubtreeNode } from '@audit/transparency';
+import { EMPTY_ROOT, ProofError, retainedAfterPurge, type NodeId, type SubtreeHashStore, type SubtreeNode } from '@audit/transparency';
 import { Database, type Sql } from './database';
 
 /** An organization's tree as the log holds it: its size and RFC 9162 root. */
@@ -233,6 +233,66 @@ export class TransparencyLogRepository {
     return rows.map((r) => ({ ...r, leafIndex: Number(r.leafIndex) }))[0];
   }
 
+  /** Organizations that have a log. */
+  async organizations(): Promise<string[]> {
+    const rows = await this.db.read<{ organizationId: string }>(`SELECT "organizationId" FROM log_trees ORDER BY "organizationId"`, []);
+    return rows.map((r) => r.organizationId);
+  }
+
+  /**
+   * After retention purged events: drops the longest prefix of leaves whose events are all gone from
+   * `audit_trail_events`, and the subtree hashes no remaining proof needs, keeping the maximal complete
+   * subtrees of that prefix (`retainedAfterPurge`; a lone leaf among them is kept as its hash, level 0)
+   * so every remaining event's inclusion proof and every consistency proof from that size on still
+   * work. Under the tree's lock; returns the new `purgedBefore` and how many leaves went.
+   */
+  async pruneAfterPurge(organizationId: string): Promise<{ purgedBefore: number; leaves: number }> {
+    return this.db.transaction(
+      async (sql) => {
+        const tree = await sql.query<{ purgedBefore: string; size: string }>(
+          `SELECT "purgedBefore", size FROM log_trees WHERE "organizationId" = $1 FOR UPDATE`,
+          [organizationId],
+        );
+        if (tree.rows.length === 0) return { purgedBefore: 0, leaves: 0 };
+        const from = Number(tree.rows[0].purgedBefore);
+        // The first leaf whose event is still stored: the index walk stops there.
+        const first = await sql.query<{ leafIndex: string }>(
+          `SELECT l."leafIndex" FROM log_leaves l
+           WHERE l."organizationId" = $1 AND l."leafIndex" >= $2
+             AND EXISTS (SELECT 1 FROM audit_trail_events e WHERE e.id = l."eventId" AND e."organizationId" = l."organizationId")
+           ORDER BY l."leafIndex" LIMIT 1`,
+          [organizationId, from],
+        );
+        // Every event purged: the newest leaf stays, so the tree keeps a leaf to append after.
+        const purgedBefore = first.rows.length > 0 ? Number(first.rows[0].leafIndex) : Math.max(from, Number(tree.rows[0].size) - 1);
+        if (purgedBefore <= from) return { purgedBefore: from, leaves: 0 };
+        const keep = retainedAfterPurge(purgedBefore);
+        const levels = keep.map((n) => n.level);
+        const indices = keep.map((n) => n.index);
+        await sql.query(
+          `INSERT INTO log_nodes ("organizationId", level, index, hash)
+           SELECT $1, 0, l."leafIndex", sha256('\\x00'::bytea || l.leaf) FROM log_leaves l
+           WHERE l."organizationId" = $1 AND l."leafIndex" IN (SELECT i FROM unnest($2::smallint[], $3::bigint[]) AS t(lv, i) WHERE lv = 0)
+           ON CONFLICT DO NOTHING`,
+          [organizationId, levels, indices],
+        );
+        const deleted = await sql.query(`DELETE FROM log_leaves WHERE "organizationId" = $1 AND "leafIndex" >= $2 AND "leafIndex" < $3`, [
+          organizationId,
+          from,
+          purgedBefore,
+        ]);
+        await sql.query(
+          `DELETE FROM log_nodes WHERE "organizationId" = $1 AND (index + 1) * (2::bigint ^ level)::bigint <= $2
+             AND (level, index) NOT IN (SELECT * FROM unnest($3::smallint[], $4::bigint[]))`,
+          [organizationId, purgedBefore, levels, indices],
+        );
+        await sql.query(`UPDATE log_trees SET "purgedBefore" = $2 WHERE "organizationId" = $1`, [organizationId, purgedBefore]);
+        return { purgedBefore, leaves: deleted.rowCount ?? 0 };
+      },
+      { timeout: false },
+    );
+  }
+
   /** The organization's subtree hashes, for proofs: each `getNodes` is one indexed read. */
   hashStore(organizationId: string): SubtreeHashStore {
     return {
@@ -246,14 +306,18 @@ export class TransparencyLogRepository {
 
 type NodeRow = { level: number; index: string; hash: Buffer };
 
-// Interior subtrees from log_nodes; leaves (level 0) hashed from their bytes, RFC 9162's SHA-256(0x00 ‖ leaf).
+// Interior subtrees from log_nodes; leaves (level 0) hashed from their bytes, RFC 9162's SHA-256(0x00 ‖ leaf), or, for a
+// leaf a retention purge removed and whose hash proofs still need, from log_nodes at level 0.
 const NODES = `
   WITH wanted AS (SELECT * FROM unnest($2::smallint[], $3::bigint[]) AS t(level, index))
   SELECT n.level, n.index, n.hash FROM log_nodes n
   WHERE n."organizationId" = $1 AND (n.level, n.index) IN (SELECT level, index FROM wanted WHERE level > 0)
   UNION ALL
   SELECT 0::smallint, l."leafIndex", sha256('\\x00'::bytea || l.leaf) FROM log_leaves l
-  WHERE l."organizationId" = $1 AND l."leafIndex" IN (SELECT index FROM wanted WHERE level = 0)`;
+  WHERE l."organizationId" = $1 AND l."leafIndex" IN (SELECT index FROM wanted WHERE level = 0)
+  UNION ALL
+  SELECT n.level, n.index, n.hash FROM log_nodes n
+  WHERE n."organizationId" = $1 AND n.level = 0 AND n.index IN (SELECT index FROM wanted WHERE level = 0)`;
 
 const nodesParams = (organizationId: string, ids: readonly NodeId[]): unknown[] => [organizationId, ids.map((n) => n.level), ids.map((n) => n.index)];
 

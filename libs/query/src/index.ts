@@ -10,3 +10,4 @@ export * from './read-recorder';
 export * from './query.module';
 export * from './read-coalescer';
 export * from './read-view';
+export * from './erasure';

@@ -154,6 +154,26 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       responses: { '200': ok('The keys.', ref('LogKeys'), { items: [{ key: 'audit-trail+1a2b3c4d+AQ...', firstUsedAt: AT }] }), '400': badRequest, ...adminRefusals },
     },
   },
+  '/v1/erasures': {
+    post: {
+      tags: ['log'],
+      summary: "Erase a person's data: e-mail and name, and the content of their events, in Postgres and ClickHouse (leaves and proofs stay)",
+      security: ADMIN,
+      requestBody: { required: true, content: json(ref('ErasureRequest'), { userId: 'u-42' }) },
+      responses: {
+        '201': ok('The erasure, recorded as an UPDATE_ORGANIZATION event.', ref('Erasure'), { id: EVENT_ID, userId: 'u-42', requestedBy: 'token:admin-1', events: 12, erasedAt: AT }),
+        '400': error('The body is not {"userId": "<1 to 256 characters>"}; each wrong field is named.'),
+        ...adminRefusals,
+      },
+    },
+    get: {
+      tags: ['log'],
+      summary: "The organization's erasures, newest first",
+      security: ADMIN,
+      parameters: [limit(100, 1000)],
+      responses: { '200': ok('The erasures.', ref('Erasures'), { items: [{ id: EVENT_ID, userId: 'u-42', requestedBy: 'token:admin-1', events: 12, erasedAt: AT }] }), '400': badRequest, ...adminRefusals },
+    },
+  },
   '/v1/users': {
     get: {
       tags: ['events'],

@@ -155,6 +155,9 @@ export const SCHEMAS: Record<string, JsonSchema> = {
     proof: { type: 'array', items: { type: 'string', contentEncoding: 'base64' }, description: 'RFC 9162 PROOF(first, D[0:second]).' },
   }),
   LogKeys: items(object({ key: { type: 'string', description: 'A signed-note verifier key `<name>+<hex key id>+<base64(0x01 ‖ Ed25519 public key)>`.' }, firstUsedAt: instant })),
+  ErasureRequest: object({ userId: { type: 'string', minLength: 1, maxLength: 256 } }),
+  Erasure: object({ id: { type: 'string', format: 'uuid' }, userId: { type: 'string' }, requestedBy: { type: 'string' }, events: { type: 'integer', minimum: 0 }, erasedAt: instant }),
+  Erasures: items(object({ id: { type: 'string', format: 'uuid' }, userId: { type: 'string' }, requestedBy: { type: 'string' }, events: { type: 'integer', minimum: 0 }, erasedAt: instant })),
   Health: object({ status: { type: 'string', enum: ['ok'] } }),
   Readiness: object({
     status: { type: 'string', enum: ['ready', 'not ready'] },
