@@ -47,3 +47,4 @@ export { multiInclusionProof, rootFromMultiInclusionProof, verifyMultiInclusion 
 export type { IndexedLeaf } from './multi-proof';
 export { LogVerifier } from './log-verifier';
 export type { CheckpointCheck, EventFailure, EventStatus, LogEntry, LogVerificationReport, LogVerifierOptions, UnsealedRow, VerifiedRow } from './log-verifier';
+export { BUNDLE_VERSION, BundleVerifier } from './bundle-verifier';
