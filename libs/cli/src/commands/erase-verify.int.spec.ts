@@ -1,3 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AuditEvent } from '@audit/contracts';
 import { eventsSubject, STREAMS } from '@audit/messaging';
 import {
@@ -125,5 +129,28 @@ describe('erase and retention keep the log provable', () => {
     const verifiedRemaining = recent.length - erasedRemaining + 1; // + the erasure's own event
     expect(result.stdout).toContain(`${verifiedRemaining} verified, ${erasedRemaining} erased, 0 failed, 1 purged by retention`);
     expect(result.code).toBe(0);
+
+    // The same events as a verifiable export, checked offline with the public key alone.
+    const exportDir = mkdtempSync(path.join(tmpdir(), 'bundle-'));
+    try {
+      const jobId = randomUUID();
+      await db.query(`INSERT INTO export_jobs (id, "organizationId", "requestedBy", filters, format) VALUES ($1, $2, 'test', '{}', 'bundle')`, [jobId, ORG]);
+      const exporter = await startService('exporter', { ...env, EXPORT_DIR: exportDir, EXPORT_POLL_INTERVAL: '200ms' });
+      services.push(exporter);
+      const [job] = await waitFor('the bundle export', async () => {
+        const rows = await db.query<{ status: string; storageKey: string; error: string | null }>(`SELECT status, "storageKey", error FROM export_jobs WHERE id = $1`, [jobId]);
+        return rows[0]?.status === 'ready' || rows[0]?.status === 'failed' ? rows : undefined;
+      }, 60_000);
+      expect({ status: job.status, error: job.error }).toEqual({ status: 'ready', error: null });
+      const bundle = await runCliProcess(['verify', 'export', path.join(exportDir, job.storageKey), '--key', key.verifierKey], env);
+      expect(bundle.stdout).toContain(`${verifiedRemaining} verified, ${erasedRemaining} erased, 0 failed`);
+      expect(bundle.code).toBe(0);
+      const other = generateNoteKey('audit.test');
+      const forged = await runCliProcess(['verify', 'export', path.join(exportDir, job.storageKey), '--key', other.verifierKey], env);
+      expect(forged.code).toBe(1);
+      expect(forged.stdout).toContain('its signature does not verify with the given keys');
+    } finally {
+      rmSync(exportDir, { recursive: true, force: true });
+    }
   });
 });
