@@ -12,7 +12,11 @@ export const SERVICE_CONSUMERS = {
   writer: [{ stream: STREAMS.events, durable: 'writer' }],
   projector: [{ stream: STREAMS.events, durable: 'projector' }],
   sealer: [{ stream: STREAMS.events, durable: 'sealer' }],
-  exporter: ['sink-stdout', 'sink-datadog', 'sink-webhook'].map((durable) => ({ stream: STREAMS.events, durable })),
+  exporter: [
+    ...['sink-stdout', 'sink-datadog', 'sink-webhook'].map((durable) => ({ stream: STREAMS.events, durable })),
+    // Ships the sealer's checkpoints to the same receivers.
+    { stream: STREAMS.checkpoints, durable: 'sink-checkpoints' },
+  ],
   query: [],
   retention: [],
 } as const satisfies Record<string, ReadonlyArray<{ stream: string; durable: string }>>;

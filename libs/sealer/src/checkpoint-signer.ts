@@ -27,6 +27,7 @@ export class CheckpointSigner implements OnApplicationBootstrap, BeforeApplicati
   private readonly logger = new Logger('sealer:checkpoints');
   private timer?: NodeJS.Timeout;
   private pass: Promise<void> = Promise.resolve();
+  private passing = false;
 
   constructor(
     @Inject(SEALER_CONFIG) private readonly config: SealerConfig,
@@ -41,7 +42,10 @@ export class CheckpointSigner implements OnApplicationBootstrap, BeforeApplicati
     // delay after it short without a query per event.
     const every = Math.min(1_000, Math.max(100, Math.floor(this.config.sealIntervalMs / 4)));
     this.timer = setInterval(() => {
-      this.pass = this.pass.then(() => this.runPass());
+      // One pass at a time; a tick that finds one still running (a slow database) is skipped, not queued.
+      if (this.passing) return;
+      this.passing = true;
+      this.pass = this.runPass().finally(() => (this.passing = false));
     }, every);
     this.timer.unref();
   }

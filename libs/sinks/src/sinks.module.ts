@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CheckpointSink } from './checkpoint.sink';
 import { readSinksConfig, SINKS_CONFIG } from './config';
 import { DatadogSink } from './datadog.sink';
 import { StdoutSink } from './stdout.sink';
@@ -6,10 +7,11 @@ import { WebhookSink } from './webhook.sink';
 
 /**
  * The stdout, Datadog and webhook sinks, each its own durable consumer of AUDIT_EVENTS (`sink-stdout`,
- * `sink-datadog`, `sink-webhook`) and each enabled only by its variables. Needs MessagingModule.
+ * `sink-datadog`, `sink-webhook`) and each enabled only by its variables; and `sink-checkpoints`, which
+ * ships the sealer's signed checkpoints (AUDIT_CHECKPOINTS) to every sink that is on. Needs MessagingModule.
  */
 @Module({
-  providers: [{ provide: SINKS_CONFIG, useFactory: () => readSinksConfig() }, StdoutSink, DatadogSink, WebhookSink],
-  exports: [StdoutSink, DatadogSink, WebhookSink],
+  providers: [{ provide: SINKS_CONFIG, useFactory: () => readSinksConfig() }, StdoutSink, DatadogSink, WebhookSink, CheckpointSink],
+  exports: [StdoutSink, DatadogSink, WebhookSink, CheckpointSink],
 })
 export class SinksModule {}
