@@ -76,4 +76,22 @@ describe('console: the proof check in the event detail panel (Chromium, standalo
     await stack.db.query(`UPDATE audit_trail_events SET "ipAddress" = '198.51.100.9' WHERE id = $1`, [ids[1]]);
     expect(await statusOf(ids[1])).toBe('✗ Verification failed: its content is not what was sealed');
   }, 60_000);
+
+  it('lists the checkpoints and the public key on the Checkpoints page', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${stack.service.url}/audit/checkpoints`);
+      await page.getByLabel('Admin token').fill(token);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      const keys = page.getByTestId('log-keys');
+      await keys.locator('li').first().waitFor({ timeout: 20_000 });
+      expect(await keys.innerText()).toMatch(/^audit-trail\+[0-9a-f]{8}\+/);
+      const note = await page.getByTestId('latest-note').innerText();
+      expect(note).toContain(`audit-trail/log/${ORG}`);
+      expect(await page.locator('table.checkpoints-table tbody tr').count()).toBeGreaterThan(0);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
 });
