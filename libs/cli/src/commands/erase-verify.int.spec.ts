@@ -19,7 +19,9 @@ import {
   type TestDatabase,
   type TestNats,
 } from '@audit/testing';
-import { generateNoteKey } from '@audit/transparency';
+import { TokensService } from '@audit/auth';
+import type { EventProof } from '@audit/contracts';
+import { generateNoteKey, leafHash, openCheckpoint, parseVerifierKey, verifyInclusion } from '@audit/transparency';
 
 jest.setTimeout(240_000);
 
@@ -129,6 +131,20 @@ describe('erase and retention keep the log provable', () => {
     const verifiedRemaining = recent.length - erasedRemaining + 1; // + the erasure's own event
     expect(result.stdout).toContain(`${verifiedRemaining} verified, ${erasedRemaining} erased, 0 failed, 1 purged by retention`);
     expect(result.code).toBe(0);
+
+    // Every remaining event's proof still leads to the signed root: the purged prefix's hashes stayed.
+    const secret = 'erase-verify-secret-erase-verify-secret';
+    const query = await startService('query', { ...env, AUTH_JWT_SECRET: secret, AUDIT_READS: 'false' });
+    services.push(query);
+    const tokens = new TokensService({ jwtSecret: new TextEncoder().encode(secret), keyCacheMs: 0, maxTokenLifetimeSeconds: 86_400 });
+    const token = await tokens.sign({ organizationId: ORG, role: 'admin', userId: 'admin-1' }, 3600);
+    for (const e of [...recent, straggler]) {
+      const res = await fetch(`${query.url}/v1/events/${e.id}/proof`, { headers: { authorization: `Bearer ${token}` } });
+      expect({ id: e.id, status: res.status }).toEqual({ id: e.id, status: 200 });
+      const proof = (await res.json()) as EventProof;
+      const { checkpoint } = openCheckpoint(proof.checkpoint.note, [parseVerifierKey(key.verifierKey)]);
+      verifyInclusion(proof.leafIndex, proof.treeSize, leafHash(Buffer.from(proof.leaf, 'base64')), proof.inclusionProof.map((h) => Buffer.from(h, 'base64')), checkpoint.rootHash);
+    }
 
     // The same events as a verifiable export, checked offline with the public key alone.
     const exportDir = mkdtempSync(path.join(tmpdir(), 'bundle-'));
