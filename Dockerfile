@@ -58,7 +58,7 @@ ENV NODE_ENV=production APP=${APP} PORT=3000
 # Fails the build when APP names no application. The relative defaults that write (EXPORT_DIR
 # .data/exports, AUTH_SECRET_FILE .data/auth-secret) land in /app/.data, the only directory the app user owns.
 RUN node scripts/start-app.js --resolve \
- && mkdir -p /app/.data/exports \
+ && mkdir -p /app/.data/exports /app/.data/seal \
  && chown -R node:node /app/.data
 USER node
 EXPOSE 3000

@@ -7,6 +7,7 @@ import { connect } from '@nats-io/transport-node';
 import { decodeJwt, jwtVerify } from 'jose';
 import { ACTION_TYPES } from '@audit/contracts';
 import { provisionStreams, readMessagingConfig } from '@audit/messaging';
+import { loadMigrations } from '@audit/clickhouse';
 import { MIGRATIONS } from '@audit/persistence';
 import { createTestDatabase, runCliProcess, startTestNats, type TestDatabase, type TestNats } from '@audit/testing';
 
@@ -44,7 +45,7 @@ describe('cli', () => {
       const first = await runCliProcess(['migrate', '--json'], { ...env, DATABASE_URL: fresh.url, CLICKHOUSE_PATH: clickhouse });
       expect({ code: first.code, out: JSON.parse(first.stdout) }).toEqual({
         code: 0,
-        out: { applied: MIGRATIONS.map((M) => new M().name), clickhouse: ['001_audit_events', '002_hourly_rollup', '003_daily_user_rollup', '004_event_id_registry'] },
+        out: { applied: MIGRATIONS.map((M) => new M().name), clickhouse: loadMigrations().map((m) => m.name) },
       });
       const tables = await fresh.query<{ t: string }>(
         `SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('audit_trail_events', 'users', 'api_keys', 'redaction_rules', 'schema_migrations') ORDER BY 1`,
@@ -260,7 +261,7 @@ describe('cli', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/Permissions Violation/i);
     const out = await run(['streams', 'provision', '--json'], nats.env('provisioner'));
-    expect({ code: out.code, out: JSON.parse(out.stdout) as unknown }).toEqual({ code: 0, out: { streams: ['AUDIT_INGEST', 'AUDIT_EVENTS', 'AUDIT_DLQ'] } });
+    expect({ code: out.code, out: JSON.parse(out.stdout) as unknown }).toEqual({ code: 0, out: { streams: ['AUDIT_INGEST', 'AUDIT_EVENTS', 'AUDIT_CHECKPOINTS', 'AUDIT_DLQ'] } });
   }, 60_000);
 
   it('demo --org X --events 100 publishes 100 events of every action type on audit.ingest.X', async () => {

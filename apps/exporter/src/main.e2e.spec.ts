@@ -76,7 +76,7 @@ describe('exporter app', () => {
         return (await fetch(`${url}/readyz`)).status === 200;
       }, 60_000, 200);
       const ready = (await (await fetch(`${url}/readyz`)).json()) as { checks: Record<string, unknown> };
-      expect(Object.keys(ready.checks).sort()).toEqual(['consumer:sink-stdout', 'nats', 'postgres']);
+      expect(Object.keys(ready.checks).sort()).toEqual(['consumer:sink-checkpoints', 'consumer:sink-stdout', 'nats', 'postgres']);
 
       const events: AuditEvent[] = Array.from({ length: 20 }, (_, i) =>
         canonicalEvent({ organizationId: 'acme', actionType: 'LOGIN', userId: `u${i}`, metadata: { line: 'with\nnewline' } }),

@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AnalyticsModule } from '@audit/analytics';
 import { PlatformModule } from '@audit/platform';
-import { QueryModule } from '@audit/query';
+import { ErasureModule, QueryModule } from '@audit/query';
 
 /**
  * What administrators open: the /audit console, the events API over Postgres and the analytics API
  * over ClickHouse (a ClickHouse server here; embedded chDB belongs to one process, see standalone).
  */
 @Module({
-  imports: [PlatformModule, QueryModule, AnalyticsModule],
+  imports: [PlatformModule, QueryModule, AnalyticsModule, ErasureModule],
 })
 export class QueryAppModule {}

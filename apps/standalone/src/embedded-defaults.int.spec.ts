@@ -43,7 +43,7 @@ describe('embedded defaults (npm start without DATABASE_URL / NATS_URL)', () => 
       const nc = await connect({ servers: process.env.NATS_URL, user: process.env.NATS_USER, pass: process.env.NATS_PASSWORD });
       const jsInfo = await nc.request('$JS.API.INFO', '');
       await nc.close();
-      expect(JSON.parse(new TextDecoder().decode(jsInfo.data))).toMatchObject({ streams: 3 });
+      expect(JSON.parse(new TextDecoder().decode(jsInfo.data))).toMatchObject({ streams: 4 });
       await expect(connect({ servers: process.env.NATS_URL, reconnect: false, timeout: 2_000 })).rejects.toThrow(/Authorization Violation/i);
       // An organization's emitter user, issued on the running server (`npm run cli -- emitter`): it may
       // publish its raw events, acked on its own inbox.

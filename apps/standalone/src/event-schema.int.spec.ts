@@ -57,8 +57,8 @@ describe('every field of the event table in every store', () => {
     expect(rows.map((r) => r.column_name)).toEqual(expect.arrayContaining(['organizationId', 'id', 'email', 'userName']));
   });
 
-  it('the ClickHouse table audit_events has exactly the columns the table declares, in its order', async () => {
-    const rows = await ch.query<{ name: string }>(`SELECT name FROM system.columns WHERE database = {db:String} AND table = 'audit_events' ORDER BY position`, { db: ch.database });
+  it('the ClickHouse table audit_events has exactly the columns the table declares, in its order (besides columns ClickHouse computes from them, such as searchText)', async () => {
+    const rows = await ch.query<{ name: string }>(`SELECT name FROM system.columns WHERE database = {db:String} AND table = 'audit_events' AND default_kind != 'MATERIALIZED' ORDER BY position`, { db: ch.database });
     expect(rows.map((r) => r.name)).toEqual(CLICKHOUSE_EVENT_COLUMNS);
   });
 

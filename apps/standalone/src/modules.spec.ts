@@ -9,9 +9,10 @@ import { MessagingModule } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
 import { HealthModule, PlatformModule } from '@audit/platform';
 import { ProjectionRebuildModule, ProjectorModule } from '@audit/projector';
-import { QueryModule } from '@audit/query';
+import { ErasureModule, QueryModule } from '@audit/query';
 import { ReadAuditModule } from '@audit/read-audit';
 import { RetentionModule, RetentionRunnerModule, RetentionSettingsModule } from '@audit/retention';
+import { SealerModule } from '@audit/sealer';
 import { SinksModule } from '@audit/sinks';
 import { StreamsCoreModule, StreamsModule } from '@audit/streams';
 import { WriterModule } from '@audit/writer';
@@ -37,6 +38,8 @@ const MODULES: Record<string, Type<unknown>> = {
   AnalyticsModule,
   ReadAuditModule,
   QueryModule,
+  ErasureModule,
+  SealerModule,
   ExporterCoreModule,
   ExportsApiModule,
   ExportWorkerModule,

@@ -4,7 +4,7 @@ import { ExportsApiModule } from '@audit/exporter';
 import { IngestModule } from '@audit/ingest';
 import { PlatformModule } from '@audit/platform';
 import { ProjectorModule } from '@audit/projector';
-import { QueryModule } from '@audit/query';
+import { ErasureModule, QueryModule } from '@audit/query';
 import { RetentionModule } from '@audit/retention';
 import { ConsumersThread } from './consumers-thread';
 import { StreamsModule } from '@audit/streams';
@@ -14,7 +14,7 @@ import { StreamsModule } from '@audit/streams';
  * the export worker run in a worker thread of it (consumers.module.ts), away from the HTTP thread.
  */
 @Module({
-  imports: [PlatformModule, IngestModule, ProjectorModule, AnalyticsModule, QueryModule, ExportsApiModule, RetentionModule, StreamsModule],
+  imports: [PlatformModule, IngestModule, ProjectorModule, AnalyticsModule, QueryModule, ExportsApiModule, RetentionModule, StreamsModule, ErasureModule],
   providers: [ConsumersThread],
 })
 export class StandaloneModule {}

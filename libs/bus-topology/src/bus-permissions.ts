@@ -11,7 +11,12 @@ export const SERVICE_CONSUMERS = {
   ingest: [{ stream: STREAMS.ingest, durable: 'ingest' }],
   writer: [{ stream: STREAMS.events, durable: 'writer' }],
   projector: [{ stream: STREAMS.events, durable: 'projector' }],
-  exporter: ['sink-stdout', 'sink-datadog', 'sink-webhook'].map((durable) => ({ stream: STREAMS.events, durable })),
+  sealer: [{ stream: STREAMS.events, durable: 'sealer' }],
+  exporter: [
+    ...['sink-stdout', 'sink-datadog', 'sink-webhook'].map((durable) => ({ stream: STREAMS.events, durable })),
+    // Ships the sealer's checkpoints to the same receivers.
+    { stream: STREAMS.checkpoints, durable: 'sink-checkpoints' },
+  ],
   query: [],
   retention: [],
   // Its consumers are made at run time, one per organization stream: see STREAMS_SERVICE_CONSUMERS.
@@ -96,6 +101,8 @@ export function servicePermissions(service: BusService): BusPermissions {
     );
   }
   if (PUBLISHES_EVENTS.has(service)) publish.push(SUBJECTS.eventsAll);
+  // Only the sealer signs checkpoints, so only it may publish them.
+  if (service === 'sealer') publish.push(SUBJECTS.checkpointsAll);
   if (service === 'streams') {
     const streams = streamsServicePermissions();
     return { publish: { allow: [...publish, ...streams.allow], deny: streams.deny }, subscribe: { allow: ['_INBOX.>'] } };

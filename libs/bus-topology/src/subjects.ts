@@ -5,12 +5,14 @@ export const STREAMS = {
   ingest: 'AUDIT_INGEST',
   events: 'AUDIT_EVENTS',
   dlq: 'AUDIT_DLQ',
+  checkpoints: 'AUDIT_CHECKPOINTS',
 } as const;
 
 export const SUBJECTS = {
   ingestAll: 'audit.ingest.>',
   eventsAll: 'audit.events.>',
   dlqAll: 'audit.dlq.>',
+  checkpointsAll: 'audit.checkpoints.>',
 } as const;
 
 /** Where emitting services publish raw events: `audit.ingest.<org>`. */
@@ -19,6 +21,9 @@ export const ingestSubject = (organizationId: string): string => `audit.ingest.$
 /** Canonical events: `audit.events.<org>.<ACTION_TYPE>`, so a consumer can filter by either token. */
 export const eventsSubject = (organizationId: string, actionType: ActionType): string =>
   `audit.events.${organizationId}.${actionType}`;
+
+/** Signed checkpoints of an organization's log (C2SP signed notes), published by the sealer: `audit.checkpoints.<org>`. */
+export const checkpointsSubject = (organizationId: string): string => `audit.checkpoints.${organizationId}`;
 
 /** Dead letters carry the name of the consumer that gave up: `audit.dlq.<consumer>`. */
 export const dlqSubject = (consumer: string): string => `audit.dlq.${consumer}`;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import fc from 'fast-check';
 import { CliSession, type CliIo } from './cli-context';
 import { MAX_RETENTION_DAYS } from '@audit/retention';
+import { generateNoteKey } from '@audit/transparency';
 import { parseRetentionDays } from './commands/retention';
 import { buildProgram, commandPath, runCli } from './run-cli';
 
@@ -24,7 +25,17 @@ async function cli(argv: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 /** A value each mandatory option accepts. */
-const VALID: Record<string, string> = { '--org': 'acme', '--id': '0193f1c2-7a4e-7c1d-9b2a-5e8f0a1b2c3d', '--role': 'admin', '--query': 'getSecrets', '--days': '30', '--reason': 'audit', '--file': 'streams.yaml' };
+const VALID: Record<string, string> = {
+  '--org': 'acme',
+  '--id': '0193f1c2-7a4e-7c1d-9b2a-5e8f0a1b2c3d',
+  '--role': 'admin',
+  '--query': 'getSecrets',
+  '--days': '30',
+  '--reason': 'audit',
+  '--key': generateNoteKey('audit-trail').verifierKey,
+  '--user': 'u-42',
+  '--file': 'streams.yaml',
+};
 
 /** Every command a person can run (the leaves of the tree), as typed after `npm run cli --`. */
 function leaves(command: Command): Command[] {
@@ -56,6 +67,10 @@ describe('cli: help, usage errors and exit codes of every command, without touch
       'streams provision',
       'streams apply',
       'streams export',
+      'seal-key',
+      'verify export',
+      'verify log',
+      'erase',
     ]);
   });
 
@@ -79,7 +94,8 @@ describe('cli: help, usage errors and exit codes of every command, without touch
   );
 
   it.each(COMMANDS.map((c) => [c.path.join(' '), c] as const))('%s refuses an unknown option in two lines, exit 2', async (_, { path, mandatory }) => {
-    const result = await cli([...path, ...(path[0] === 'sql' ? ['select 1'] : []), ...mandatory.flatMap((name) => [name, VALID[name]]), '--bogus']);
+    const positional = path[0] === 'sql' ? ['select 1'] : path.join(' ') === 'verify export' ? ['bundle.gz'] : [];
+    const result = await cli([...path, ...positional, ...mandatory.flatMap((name) => [name, VALID[name]]), '--bogus']);
     expect(result).toEqual({ code: 2, stdout: '', stderr: "error: unknown option '--bogus'\n(add --help for the options and examples)\n", prepared: false });
   });
 

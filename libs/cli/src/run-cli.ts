@@ -2,14 +2,17 @@ import { Command, CommanderError } from 'commander';
 import { CliSession, processIo, type CliIo, type PrepareServers } from './cli-context';
 import { demoCommand } from './commands/demo';
 import { emitterCommand } from './commands/emitter';
+import { eraseCommand } from './commands/erase';
 import { keysCommand } from './commands/keys';
 import { migrateCommand } from './commands/migrate';
 import { projectionsCommand } from './commands/projections';
 import { redactionCommand } from './commands/redaction';
 import { retentionCommand } from './commands/retention';
+import { sealKeyCommand } from './commands/seal-key';
 import { sqlCommand } from './commands/sql';
 import { streamsCommand } from './commands/streams';
 import { tokenCommand } from './commands/token';
+import { verifyCommand } from './commands/verify';
 import { UsageError } from './output';
 
 /** 0: done; 1: the command failed (a server refused, nothing matched); 2: it was called wrongly, and nothing was touched. */
@@ -50,6 +53,9 @@ export function buildProgram(session: CliSession): Command {
   demoCommand(program, session);
   emitterCommand(program, session);
   streamsCommand(program, session);
+  sealKeyCommand(program, session);
+  verifyCommand(program, session);
+  eraseCommand(program, session);
   return program;
 }
 

@@ -268,6 +268,33 @@ export class ClickHouseEventsRepository {
   }
 
   /**
+   * Erasure: empties the content of every event of `userId` in the organization (actor, e-mail, name,
+   * IP address, response time, names, metadata) and rebuilds the rollups of the spans those events fall
+   * in, so no per-user row keeps them. Matching on the user id rather than on event ids makes a repeat
+   * after a failure finish the job. Returns how many events were emptied.
+   */
+  async eraseUser(organizationId: string, userId: string): Promise<number> {
+    const params = { org: organizationId, user: userId };
+    const result = await this.ch.client.query({
+      query: `SELECT toString(id) AS id, organizationId, toString(createdAt) AS createdAt FROM audit_events
+              WHERE organizationId = {org:String} AND userId = {user:String}`,
+      query_params: params,
+      format: 'JSONEachRow',
+    });
+    const rows = await result.json<EventKey>();
+    if (rows.length === 0) return 0;
+    await this.ch.client.command({
+      // mutations_sync in the statement: chDB would keep a session setting for every later query.
+      query: `ALTER TABLE audit_events UPDATE userId = NULL, userEmail = NULL, userName = NULL, ipAddress = NULL, responseTimeMs = NULL,
+                pageName = NULL, queryName = NULL, resourceName = NULL, metadata = '{}'
+              WHERE organizationId = {org:String} AND userId = {user:String} SETTINGS mutations_sync = 2`,
+      query_params: params,
+    });
+    await this.rebuildRollupSpans(rows);
+    return rows.length;
+  }
+
+  /**
    * Inserts the rows whose key is not in `known`, each key once (the first of repeats within the batch),
    * and returns how many that was. `known` must hold the key of every one of these rows already stored:
    * the result of {@link check}, plus whatever was inserted since that check began.

@@ -28,3 +28,4 @@ export { validateBatch } from './batch';
 export { isUuid, uuidv7 } from './uuid';
 export { parseIsoDateTime } from './iso-date';
 export type { EventDetail, EventSummary, EventUser, Page, ResponseTimeItem, Summary, TimeseriesItem, TopUserItem, UserItem } from './read-api';
+export type { ConsistencyProofBody, EventProof, LogCheckpoint, LogCheckpointPage, LogKeys } from './log-api';

@@ -10,8 +10,11 @@ describe('readEmbeddedConfig', () => {
       databaseUrl: undefined,
       natsUrl: undefined,
       authSecretFile: undefined,
+      sealKeySet: false,
       natsServerBin: 'nats-server',
     });
+    expect(readEmbeddedConfig({ SEAL_KEY_FILE: '/run/seal-key' }).sealKeySet).toBe(true);
+    expect(readEmbeddedConfig({ SEAL_PRIVATE_KEY: 'PRIVATE+KEY+x+00000000+AA==' }).sealKeySet).toBe(true);
     expect(
       readEmbeddedConfig({ DATABASE_URL: 'postgres://db/audit', NATS_URL: 'nats://bus:4222', AUTH_SECRET_FILE: '/run/secret', NATS_SERVER_BIN: '/opt/nats-server', DATA_DIR: '/tmp/d' }),
     ).toMatchObject({ databaseUrl: 'postgres://db/audit', natsUrl: 'nats://bus:4222', authSecretFile: '/run/secret', natsServerBin: '/opt/nats-server', dataDir: '/tmp/d' });

@@ -13,6 +13,8 @@ export interface EmbeddedConfig {
   natsUrl?: string;
   /** Set: the token secret's file; unset: one generated under `dataDir`. */
   authSecretFile?: string;
+  /** Set: the sealer's signing key (SEAL_PRIVATE_KEY) or its file (SEAL_KEY_FILE); unset: one generated under `dataDir`. */
+  sealKeySet: boolean;
   /** The nats-server binary (`NATS_SERVER_BIN`, default `nats-server` on the PATH). */
   natsServerBin: string;
 }
@@ -26,6 +28,7 @@ export const readEmbeddedConfig = (source: Record<string, string | undefined> = 
       databaseUrl: env.optional('DATABASE_URL'),
       natsUrl: env.optional('NATS_URL'),
       authSecretFile: env.optional('AUTH_SECRET_FILE'),
+      sealKeySet: env.optional('SEAL_PRIVATE_KEY') !== undefined || env.optional('SEAL_KEY_FILE') !== undefined,
       natsServerBin: env.string('NATS_SERVER_BIN', 'nats-server'),
     }),
     source,

@@ -36,7 +36,7 @@ export async function ensureEmbeddedDefaults(
   provision: ProvisionStreams,
   needs: EmbeddedNeeds = { postgres: true, nats: true },
 ): Promise<EmbeddedDefaults> {
-  const { dataDir, pgPort, natsPort, databaseUrl, natsUrl, authSecretFile } = readEmbeddedConfig();
+  const { dataDir, pgPort, natsPort, databaseUrl, natsUrl, authSecretFile, sealKeySet } = readEmbeddedConfig();
   const stops: Array<() => Promise<void>> = [];
   const started: string[] = [];
 
@@ -65,6 +65,7 @@ export async function ensureEmbeddedDefaults(
     await useEmbeddedNatsUsers(natsDir, url, provision);
   }
   if (!authSecretFile) process.env.AUTH_SECRET_FILE = path.join(dataDir, 'auth-secret');
+  if (!sealKeySet) process.env.SEAL_KEY_FILE = path.join(dataDir, 'seal-key');
   return {
     started,
     stop: async () => {

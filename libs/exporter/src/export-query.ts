@@ -14,7 +14,7 @@ const neutralised = (expr: string): string => `CASE WHEN ascii(${expr}) IN (61, 
 const isoUtc = (expr: string): string => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** What an export file holds: RFC 4180 CSV with a header, or JSON lines (one event object per line). */
-export const EXPORT_FORMATS = ['csv', 'jsonl'] as const;
+export const EXPORT_FORMATS = ['csv', 'jsonl', 'bundle'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** The user's e-mail and name at export time (from users), beside userId, so a file reads without a join. */
@@ -118,4 +118,22 @@ export function sqlLiteral(value: unknown): string {
     return `(ARRAY[${value.map((v) => sqlLiteral(v)).join(', ')}]::text[])`;
   }
   throw new Error(`cannot inline a filter value of type ${typeof value}`);
+}
+
+/**
+ * The verifiable export's rows (format `bundle`): each event as its JSON line (the `jsonl` export's
+ * object) beside its leaf, salt and user snapshot when sealed, newest first; bind parameters, read
+ * through a cursor.
+ */
+export function exportBundleQuery(organizationId: string, filter: EventFilter): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const where = eventFilterSql(organizationId, filter, values, 'a');
+  return {
+    text: `SELECT ${JSON_OBJECT}::text AS line, l."leafIndex", l.leaf, l.salt, l."user"
+  FROM audit_trail_events a ${USER_JOIN}
+  LEFT JOIN log_leaves l ON l."organizationId" = a."organizationId" AND l."eventId" = a.id
+ WHERE ${where}
+ ORDER BY a."createdAt" DESC, a.id DESC`,
+    values,
+  };
 }

@@ -1,12 +1,14 @@
-import { pipeline, type Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { to as copyTo } from 'pg-copy-streams';
 import { eventFilterFromJson } from '@audit/event-filter';
-import { Database } from '@audit/persistence';
+import { Database, TransparencyLogRepository } from '@audit/persistence';
+import { BUNDLE_VERSION, multiInclusionProof } from '@audit/transparency';
+import type { PoolClient } from 'pg';
 import { CsvRecordTransform } from './csv-records';
 import { LineRecordTransform } from './line-records';
 import type { ExportJob } from './export-jobs.repository';
-import { exportCopyQuery, exportCountQuery } from './export-query';
+import { exportBundleQuery, exportCopyQuery, exportCountQuery } from './export-query';
 import type { ExportStorage } from './storage';
 
 export interface ExportProgress {
@@ -35,8 +37,8 @@ export async function startExport(db: Database, storage: ExportStorage, job: Exp
   const filter = eventFilterFromJson(job.filters);
   let totalRows = 0;
   let records: CsvRecordTransform | LineRecordTransform | undefined;
-  // A CSV's first record is its header; JSON lines have none.
-  const headerRecords = job.format === 'csv' ? 1 : 0;
+  // A CSV's first record is its header; a bundle's first line is its header and its last the proof; JSON lines have none.
+  const headerRecords = job.format === 'csv' ? 1 : job.format === 'bundle' ? 2 : 0;
   let copy: Readable | undefined;
   let failure: Error | undefined;
   let started!: () => void;
@@ -48,7 +50,10 @@ export async function startExport(db: Database, storage: ExportStorage, job: Exp
     const count = exportCountQuery(job.organizationId, filter);
     totalRows = Number((await client.query<{ n: string }>(count.text, count.values)).rows[0].n);
     const csv = (records = job.format === 'csv' ? new CsvRecordTransform() : new LineRecordTransform());
-    copy = client.query(copyTo(exportCopyQuery(job.organizationId, filter, job.format)));
+    copy =
+      job.format === 'bundle'
+        ? Readable.from(bundleLines(client, new TransparencyLogRepository(db), job.organizationId, filter))
+        : client.query(copyTo(exportCopyQuery(job.organizationId, filter, job.format)));
     const body = pipeline(copy, csv, createGzip({ level: gzipLevel }), (error) => {
       if (error) failure ??= error;
     });
@@ -71,4 +76,42 @@ export async function startExport(db: Database, storage: ExportStorage, job: Exp
       throw failure ?? error;
     }),
   };
+}
+
+type BundleRow = { line: string; leafIndex: string | null; leaf: Buffer | null; salt: Buffer | null; user: unknown };
+
+/**
+ * The lines of a verifiable export (libs/transparency's BundleVerifier reads them): the header with the
+ * latest signed checkpoint, each event beside its leaf, salt and user snapshot (leafIndex null when no
+ * checkpoint covers it yet), and last the multi-leaf inclusion proof of all their leaves, read through a
+ * cursor in the export's snapshot. Only the leaf indices are held in memory.
+ */
+async function* bundleLines(client: PoolClient, log: TransparencyLogRepository, organizationId: string, filter: ReturnType<typeof eventFilterFromJson>): AsyncGenerator<string> {
+  const latest = await client.query<{ note: string; treeSize: string }>(
+    `SELECT note, "treeSize" FROM log_checkpoints WHERE "organizationId" = $1 ORDER BY "treeSize" DESC LIMIT 1`,
+    [organizationId],
+  );
+  const size = latest.rows.length === 0 ? 0 : Number(latest.rows[0].treeSize);
+  yield `${JSON.stringify({ bundle: BUNDLE_VERSION, organizationId, checkpoint: latest.rows[0]?.note ?? null })}\n`;
+  const query = exportBundleQuery(organizationId, filter);
+  await client.query(`DECLARE bundle_rows NO SCROLL CURSOR FOR ${query.text}`, query.values);
+  const indices: number[] = [];
+  for (;;) {
+    const page = await client.query<BundleRow>('FETCH 2000 FROM bundle_rows');
+    if (page.rows.length === 0) break;
+    let chunk = '';
+    for (const r of page.rows) {
+      const index = r.leafIndex === null ? null : Number(r.leafIndex);
+      const covered = index !== null && index < size && r.leaf !== null;
+      if (covered) indices.push(index);
+      chunk += `{"event":${r.line},"leafIndex":${covered ? index : 'null'},"leaf":${covered ? `"${(r.leaf as Buffer).toString('base64')}"` : 'null'},"salt":${
+        covered && r.salt !== null ? `"${r.salt.toString('base64')}"` : 'null'
+      },"user":${covered ? JSON.stringify(r.user ?? null) : 'null'}}\n`;
+    }
+    yield chunk;
+  }
+  await client.query('CLOSE bundle_rows');
+  indices.sort((a, b) => a - b);
+  const proof = indices.length === 0 ? [] : await multiInclusionProof(log.hashStore(organizationId), indices, size);
+  yield `${JSON.stringify({ proof: proof.map((h) => h.toString('base64')) })}\n`;
 }

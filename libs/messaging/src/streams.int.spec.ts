@@ -52,7 +52,7 @@ describe('streams and the event publisher (real NATS)', () => {
 
   const config = (env: Record<string, string>) => readMessagingConfig({ NATS_URL: nats.url, ...env });
 
-  it('provisions the three streams from configuration, idempotently, keeping their messages', async () => {
+  it('provisions the four streams from configuration, idempotently, keeping their messages', async () => {
     const settings = config({ STREAM_MAX_AGE: '2h', STREAM_DEDUP_WINDOW: '90s', DLQ_MAX_AGE: '3d' });
     await provisionStreams(bus.jsm, settings);
     await bus.js.publish(eventsSubject('org_a', 'LOGIN'), '{}', { msgID: 'kept' });
@@ -60,7 +60,7 @@ describe('streams and the event publisher (real NATS)', () => {
 
     const names: string[] = [];
     for await (const name of bus.jsm.streams.names()) names.push(name);
-    expect(names.sort()).toEqual([STREAMS.dlq, STREAMS.events, STREAMS.ingest]);
+    expect(names.sort()).toEqual([STREAMS.checkpoints, STREAMS.dlq, STREAMS.events, STREAMS.ingest]);
 
     const ingest = (await bus.jsm.streams.info(STREAMS.ingest)).config;
     expect(ingest).toMatchObject({
@@ -82,11 +82,13 @@ describe('streams and the event publisher (real NATS)', () => {
     expect(events.state.messages).toBe(1);
     const dlq = (await bus.jsm.streams.info(STREAMS.dlq)).config;
     expect(dlq).toMatchObject({ subjects: ['audit.dlq.>'], retention: RetentionPolicy.Limits, max_age: nanos(72 * HOUR) });
+    const checkpoints = (await bus.jsm.streams.info(STREAMS.checkpoints)).config;
+    expect(checkpoints).toMatchObject({ subjects: ['audit.checkpoints.>'], retention: RetentionPolicy.Limits, duplicate_window: nanos(90_000), max_age: nanos(2 * HOUR) });
   });
 
   it('applies a changed max age and dedup window to existing streams', async () => {
     await provisionStreams(bus.jsm, config({ STREAM_MAX_AGE: '3h', STREAM_DEDUP_WINDOW: '2m' }));
-    for (const name of [STREAMS.ingest, STREAMS.events]) {
+    for (const name of [STREAMS.ingest, STREAMS.events, STREAMS.checkpoints]) {
       const info = await bus.jsm.streams.info(name);
       expect(info.config.max_age).toBe(nanos(3 * HOUR));
       expect(info.config.duplicate_window).toBe(nanos(120_000));

@@ -4,7 +4,7 @@ import { connect } from '@nats-io/transport-node';
 import { readMessagingConfig, type MessagingConfig } from './config';
 import { STREAMS, SUBJECTS } from '@audit/bus-topology';
 
-/** The three streams, derived from configuration; applied idempotently by every service at start. */
+/** The streams, derived from configuration; applied idempotently by every service at start. */
 export function streamConfigs(config: MessagingConfig): Array<Partial<StreamConfig> & { name: string }> {
   const base = { storage: StorageType.File, num_replicas: config.replicas, discard: DiscardPolicy.Old };
   return [
@@ -22,6 +22,16 @@ export function streamConfigs(config: MessagingConfig): Array<Partial<StreamConf
       name: STREAMS.events,
       subjects: [SUBJECTS.eventsAll],
       // Limits retention: every projection reads the whole log at its own pace.
+      retention: RetentionPolicy.Limits,
+      duplicate_window: nanos(config.dedupWindowMs),
+      max_age: nanos(config.streamMaxAgeMs),
+    },
+    {
+      ...base,
+      name: STREAMS.checkpoints,
+      subjects: [SUBJECTS.checkpointsAll],
+      // Signed checkpoints of each organization's log, for the sinks to ship off the machine; the
+      // sealer's `<org>:<tree size>` message id makes a republished checkpoint a no-op.
       retention: RetentionPolicy.Limits,
       duplicate_window: nanos(config.dedupWindowMs),
       max_age: nanos(config.streamMaxAgeMs),

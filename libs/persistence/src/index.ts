@@ -12,4 +12,7 @@ export * from './api-keys.repository';
 export * from './redaction-rules.repository';
 export * from './retention-policies.repository';
 export * from './retention-runs.repository';
+export * from './transparency-log.repository';
+export * from './log-verification.repository';
+export * from './erasures.repository';
 export * from './persistence.module';

@@ -11,6 +11,9 @@ import { PartitionManager } from './partitions';
 import { RedactionRulesRepository } from './redaction-rules.repository';
 import { RetentionPoliciesRepository } from './retention-policies.repository';
 import { RetentionRunsRepository } from './retention-runs.repository';
+import { TransparencyLogRepository } from './transparency-log.repository';
+import { LogVerificationRepository } from './log-verification.repository';
+import { ErasuresRepository } from './erasures.repository';
 
 /** Postgres for the whole process: connection, migrations at start, and the repositories. */
 @Module({
@@ -27,7 +30,10 @@ import { RetentionRunsRepository } from './retention-runs.repository';
     RedactionRulesRepository,
     RetentionPoliciesRepository,
     RetentionRunsRepository,
+    TransparencyLogRepository,
+    LogVerificationRepository,
+    ErasuresRepository,
   ],
-  exports: [PERSISTENCE_CONFIG, Database, AuditEventsWriteRepository, AuditEventsScanRepository, PartitionManager, EventPartitionsRepository, EventIdsRepository, ApiKeysRepository, RedactionRulesRepository, RetentionPoliciesRepository, RetentionRunsRepository],
+  exports: [PERSISTENCE_CONFIG, Database, AuditEventsWriteRepository, AuditEventsScanRepository, PartitionManager, EventPartitionsRepository, EventIdsRepository, ApiKeysRepository, RedactionRulesRepository, RetentionPoliciesRepository, RetentionRunsRepository, TransparencyLogRepository, LogVerificationRepository, ErasuresRepository],
 })
 export class PersistenceModule {}

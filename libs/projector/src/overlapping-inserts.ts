@@ -32,6 +32,8 @@ export interface InsertTimings {
 export class OverlappingInserts<Row extends EventKey> {
   private readonly journal: CommitJournal;
   private turn: Promise<unknown> = Promise.resolve();
+  /** Duplicate checks still running in ClickHouse, including those of batches given up on (stopping). */
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(
     private readonly store: ProjectionStore<Row>,
@@ -47,6 +49,12 @@ export class OverlappingInserts<Row extends EventKey> {
     const checkStarted = performance.now();
     const mark = this.journal.mark();
     const checking = this.store.check(rows);
+    const settled = checking.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.running.add(settled);
+    void settled.then(() => this.running.delete(settled));
     let checkSeconds = 0;
     // Awaited in the turn; settled earlier, a failure must not count as unhandled meanwhile.
     checking.then(
@@ -73,6 +81,16 @@ export class OverlappingInserts<Row extends EventKey> {
       timings?.({ checkSeconds, insertSeconds: (performance.now() - started) / 1000 });
       return inserted;
     });
+  }
+
+  /**
+   * Settles once no statement of this projection runs any more: the insert under way and every duplicate
+   * check, also those of batches that stopped waiting for them. Closing embedded ClickHouse while one of
+   * its statements still runs crashes the process (SIGSEGV), so shutdown waits for this first.
+   */
+  async idle(): Promise<void> {
+    await this.turn;
+    await Promise.all([...this.running]);
   }
 
   private inTurn<T>(work: () => Promise<T>): Promise<T> {

@@ -74,6 +74,8 @@ export class ProjectorConsumer extends JetStreamBatchConsumer<EncodedEventRow> {
   override async beforeApplicationShutdown(): Promise<void> {
     this.shutdown.abort(new TransientError('the projector is stopping; the batch is redelivered'));
     await super.beforeApplicationShutdown();
+    // ClickHouse closes after this hook (onApplicationShutdown): nothing of ours may still run in it then.
+    await this.inserts.idle();
     this.leaveDecoder?.();
   }
 
@@ -107,7 +109,9 @@ export class ProjectorConsumer extends JetStreamBatchConsumer<EncodedEventRow> {
     // from ClickHouse instead of Postgres. The text form is fixed-width, so the greatest text is the newest.
     let newest = '';
     for (const d of batch) if (d.payload.receivedAt > newest) newest = d.payload.receivedAt;
-    if (newest !== '') await this.progress.advance(newest);
+    // Stopping: the mark is left where it was (searches read a little more from Postgres until the batch
+    // is projected again); a write racing ClickHouse's close crashed chDB.
+    if (newest !== '' && !this.shutdown.signal.aborted) await this.progress.advance(newest);
   }
 
   protected override classify(error: unknown): FailureKind {

@@ -8,12 +8,14 @@ import { ReadAuditModule } from '@audit/read-audit';
 import { ClickHouseModule } from '@audit/clickhouse';
 import { QUERY_CONFIG, readQueryConfig } from './config';
 import { EventsSearch } from './events-search';
+import { LogController } from './log.controller';
+import { LogReads } from './log-reads';
 
-/** The query API over Postgres (searches over ClickHouse) and the /audit console; administrators' reads are audited (ReadAuditModule). */
+/** The query API over Postgres (searches over ClickHouse; the tamper-evident log's proofs) and the /audit console; administrators' reads are audited (ReadAuditModule). */
 @Module({
   imports: [PersistenceModule, ClickHouseModule, AuthModule, ReadAuditModule],
-  controllers: [EventsController, ConsoleController],
-  providers: [{ provide: QUERY_CONFIG, useFactory: () => readQueryConfig() }, EventsReadRepository, EventsSearch],
+  controllers: [EventsController, LogController, ConsoleController],
+  providers: [{ provide: QUERY_CONFIG, useFactory: () => readQueryConfig() }, EventsReadRepository, EventsSearch, LogReads],
   exports: [EventsReadRepository, EventsSearch],
 })
 export class QueryModule {}

@@ -65,7 +65,8 @@ export class ReadAuditModule implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    if (!this.config.auditReads) return;
+    // Without HTTP (the CLI's application context) there are no reads to record.
+    if (!this.config.auditReads || !this.adapterHost.httpAdapter) return;
     this.adapterHost.httpAdapter.getInstance<FastifyInstance>().addHook('onSend', (req, reply, payload) => this.answering(req as AdminRequest, reply, payload));
   }
 

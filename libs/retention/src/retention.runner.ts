@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { Database, PartitionManager, RetentionPoliciesRepository, RetentionRunsRepository } from '@audit/persistence';
+import { Database, PartitionManager, RetentionPoliciesRepository, RetentionRunsRepository, TransparencyLogRepository } from '@audit/persistence';
 import { ClickHouseRetentionStore } from './clickhouse-retention.store';
 import { planRetention, type KeptOrganization, type PartitionDropStep, type PlanStep, type Store, type StoreInventory } from './planner';
 import { resolveRetention, type PolicySet } from './policy';
@@ -13,7 +13,7 @@ export const RETENTION_LOCK_KEY = 7_204_391_010;
 /** What one step did (or would do) for one organization in one store. */
 export interface RetentionOutcome {
   /** `inventory` only for a store that could not be read: nothing was planned for it. */
-  action: PlanStep['action'] | 'inventory';
+  action: PlanStep['action'] | 'inventory' | 'log_prune';
   store: Store;
   partition: string;
   /** Null only for a step that failed before it knew whose rows were in it. */
@@ -54,6 +54,7 @@ export class RetentionRunner implements OnModuleInit {
     private readonly partitions: PartitionManager,
     private readonly postgres: PostgresRetentionStore,
     private readonly clickhouse: ClickHouseRetentionStore,
+    private readonly log: TransparencyLogRepository,
   ) {}
 
   /** A restarted instance reports the last success recorded by any instance, not "never". */
@@ -124,6 +125,12 @@ export class RetentionRunner implements OnModuleInit {
       for (const outcome of stepOutcomes) await this.record(runId, dryRun, outcome, stepStarted);
       outcomes.push(...stepOutcomes);
     }
+    if (!dryRun && outcomes.some((o) => o.store === 'postgres' && o.ok && o.rows > 0)) {
+      for (const outcome of await this.pruneLogs()) {
+        await this.record(runId, dryRun, outcome, new Date());
+        outcomes.push(outcome);
+      }
+    }
     const finishedAt = new Date();
     const ok = outcomes.every((o) => o.ok);
     this.metrics.runs.inc({ outcome: ok ? 'ok' : 'failed' });
@@ -152,6 +159,24 @@ export class RetentionRunner implements OnModuleInit {
         ? await this.postgres.deleteInBatches(step)
         : await this.clickhouse.delete(step);
     return [{ action: 'delete', store: step.store, partition: step.partition, organizationId: step.organizationId, rows, cutoff: step.cutoff, ok: true, error: null }];
+  }
+
+  /**
+   * Once events were purged from Postgres, each organization's log lets go of the leaves of its longest
+   * fully purged prefix, keeping the subtree hashes the remaining events' proofs need.
+   */
+  private async pruneLogs(): Promise<RetentionOutcome[]> {
+    const outcomes: RetentionOutcome[] = [];
+    for (const organizationId of await this.log.organizations()) {
+      const base = { action: 'log_prune' as const, store: 'postgres' as const, partition: 'log_leaves', organizationId, cutoff: null };
+      try {
+        const { leaves } = await this.log.pruneAfterPurge(organizationId);
+        if (leaves > 0) outcomes.push({ ...base, rows: leaves, ok: true, error: null });
+      } catch (error) {
+        outcomes.push({ ...base, rows: 0, ok: false, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return outcomes;
   }
 
   /** Re-reads the policies at the last moment before a drop: which of these organizations may still lose the whole range. */

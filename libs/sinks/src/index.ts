@@ -5,4 +5,5 @@ export * from './sink-consumer';
 export * from './stdout.sink';
 export * from './datadog.sink';
 export * from './webhook.sink';
+export * from './checkpoint.sink';
 export * from './sinks.module';

@@ -70,7 +70,7 @@ export async function startService(
       if (child.exitCode === null) child.kill('SIGTERM');
       const code = await exited;
       // A shutdown that failed (or gave up: SHUTDOWN_TIMEOUT) says why in its own log: show it with the failure.
-      if (code !== 0) process.stderr.write(`--- ${app} exited with ${code} after SIGTERM; its last output ---\n${output.slice(-4000)}\n`);
+      if (code !== 0) process.stderr.write(`--- ${app} exited with ${code ?? `signal ${child.signalCode}`} after SIGTERM; its last output ---\n${output.slice(-4000)}\n`);
       return code;
     },
     kill: async () => {

@@ -3,6 +3,7 @@ import { createApiClient, type ApiError } from './api';
 import { FilterBar } from './components/FilterBar';
 import { Header } from './components/Header';
 import { EventsView } from './views/EventsView';
+import { CheckpointsView } from './views/CheckpointsView';
 import { InsightsView } from './views/InsightsView';
 import { filtersToSearch, parseFilters, resolveWindow, urlProblems, type ConsoleFilters } from './filters';
 import { hrefOf, useLocation, type View } from './router';
@@ -53,7 +54,7 @@ export function ConsoleShell({ token, onSignOut, onUnauthorized }: Props) {
   return (
     <div className="app">
       <Header claims={claims} view={location.view} onNavigate={(view) => go(view)} hrefOf={(view) => hrefOf(view, filtersToSearch(filters))} onSignOut={onSignOut} api={api} filters={filters} window={window} />
-      <FilterBar filters={filters} onChange={setFilters} api={api} onRefresh={() => setRefreshTick((t) => t + 1)} window={window} />
+      {location.view !== 'checkpoints' && <FilterBar filters={filters} onChange={setFilters} api={api} onRefresh={() => setRefreshTick((t) => t + 1)} window={window} />}
       {problems.length > 0 && (
         <div className="notice url-problems" role="alert">
           <p>This link holds what the console cannot use, so it was left out of the view:</p>
@@ -68,7 +69,9 @@ export function ConsoleShell({ token, onSignOut, onUnauthorized }: Props) {
         </div>
       )}
       <main className="content" id="main">
-        {location.view === 'insights' ? (
+        {location.view === 'checkpoints' ? (
+          <CheckpointsView api={api} />
+        ) : location.view === 'insights' ? (
           <InsightsView api={api} filters={filters} window={window} viewKey={viewKey} onPickUser={(userId) => go('events', { ...filters, userId })} onPickQuery={(queryName) => go('events', { ...filters, queryName })} />
         ) : (
           <EventsView api={api} filters={filters} window={window} viewKey={viewKey} openEventId={openEventId} onOpenEvent={openEvent} onChangeFilters={setFilters} />

@@ -143,6 +143,9 @@ function reportLines(report: RetentionRunReport): string[] {
   const verb = report.dryRun ? 'would go' : 'gone';
   const lines = report.outcomes.map((o) => {
     if (o.action === 'inventory') return `${o.store.padEnd(10)} FAILED reading what the store holds, nothing purged there: ${o.error}`;
+    if (o.action === 'log_prune') {
+      return o.ok ? `log        ${String(o.organizationId).padEnd(24)} ${String(o.rows).padStart(10)} leaves of purged events gone (their proofs' hashes kept)` : `log        ${String(o.organizationId).padEnd(24)} FAILED pruning the log: ${o.error}`;
+    }
     const how = o.action === 'partition_drop' ? `whole partition ${o.partition}` : `rows before ${o.cutoff?.toISOString()} in ${o.partition}`;
     return o.ok ? `${o.store.padEnd(10)} ${String(o.organizationId).padEnd(24)} ${String(o.rows).padStart(10)} ${verb}  (${how})` : `${o.store.padEnd(10)} ${String(o.organizationId).padEnd(24)} FAILED ${how}: ${o.error}`;
   });

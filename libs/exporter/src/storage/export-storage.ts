@@ -25,7 +25,7 @@ export interface ExportStorage {
 
 export const EXPORT_STORAGE = Symbol('EXPORT_STORAGE');
 
-/** Keys are built by the worker (`<org>/<job id>-<attempt>.<csv|jsonl>.gz`); refusing anything else keeps paths inside the store. */
+/** Keys are built by the worker (`<org>/<job id>-<attempt>.<csv|jsonl|bundle>.gz`); refusing anything else keeps paths inside the store. */
 export function assertSafeKey(key: string): void {
-  if (!/^[A-Za-z0-9_-]{1,64}\/[0-9a-f-]{36}-\d+\.(csv|jsonl)\.gz$/.test(key)) throw new Error(`not an export storage key: ${key}`);
+  if (!/^[A-Za-z0-9_-]{1,64}\/[0-9a-f-]{36}-\d+\.(csv|jsonl|bundle)\.gz$/.test(key)) throw new Error(`not an export storage key: ${key}`);
 }

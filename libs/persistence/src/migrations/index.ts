@@ -4,8 +4,10 @@ import { ExportJobs1764547200000 } from './1764547200000-export-jobs';
 import { EventIdRegistry1764641400000 } from './1764641400000-event-id-registry';
 import { UsersByOrganization1764641500000 } from './1764641500000-users-by-organization';
 import { ReceivedAtBrin1764727800000 } from './1764727800000-received-at-brin';
+import { TransparencyLog1764734400000 } from './1764734400000-transparency-log';
 import { ExportFormat1764800000000 } from './1764800000000-export-format';
 import { Streams1764900000000 } from './1764900000000-streams';
+import { LogPurgeAndErasures1764950000000 } from './1764950000000-log-purge-and-erasures';
 
 /** Every migration, oldest first. Add a new one here after creating its file. */
 export const MIGRATIONS = [
@@ -15,6 +17,8 @@ export const MIGRATIONS = [
   EventIdRegistry1764641400000,
   UsersByOrganization1764641500000,
   ReceivedAtBrin1764727800000,
+  TransparencyLog1764734400000,
   ExportFormat1764800000000,
   Streams1764900000000,
+  LogPurgeAndErasures1764950000000,
 ];

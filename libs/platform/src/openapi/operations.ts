@@ -43,6 +43,8 @@ const listFilters = [
 ];
 
 const summaryExample = { id: EVENT_ID, actionType: 'QUERY_RUN', userId: 'u1', user: { email: 'ada@example.com', userName: 'ada' }, ipAddress: '203.0.113.7', responseTimeMs: 42, pageName: 'orders', queryName: 'getOrders', resourceName: 'postgres-main', createdAt: AT, receivedAt: AT };
+const ROOT = 'ZXhhbXBsZS1oYXNoLWV4YW1wbGUtaGFzaC1leGFtcGw=';
+const checkpointExample = { treeSize: 1, rootHash: ROOT, signedAt: AT, note: `audit-trail/log/acme\n1\n${ROOT}\n\n\u2014 audit-trail AAAA...\n` };
 const retentionExample = { organizationId: 'acme', days: 365, effectiveDays: 365, defaultDays: 365, legalHold: null };
 
 const STREAM_ID = '3f1c2b9e-5d4a-4c8b-9e7f-1a2b3c4d5e6f';
@@ -113,6 +115,90 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
         ...adminRefusals,
         '404': error("No such event in the caller's organization."),
       },
+    },
+  },
+  '/v1/events/{id}/proof': {
+    get: {
+      tags: ['log'],
+      summary: "The event's leaf and its inclusion proof against a signed checkpoint",
+      description: 'Verify: SHA-256(0x00 ‖ leaf) with `inclusionProof` leads to the checkpoint\'s root (RFC 9162 §2.1.3.2), and the checkpoint\'s note verifies with a key of `GET /v1/log/keys`. docs/transparency.md.',
+      security: ADMIN,
+      parameters: [
+        { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+        query('treeSize', "Prove against the checkpoint of this size (default: the latest).", { type: 'integer', minimum: 1 }),
+      ],
+      responses: {
+        '200': ok('The proof.', ref('EventProof'), { eventId: EVENT_ID, leafIndex: 0, treeSize: 1, leaf: 'eyJ...', commitment: ROOT, salt: ROOT, user: null, inclusionProof: [], checkpoint: checkpointExample }),
+        '400': error('A bad id or treeSize: not a number, beyond the latest checkpoint, not a checkpoint\'s size, or before the event was sealed.'),
+        ...adminRefusals,
+        '404': error("No such sealed event in the caller's organization, no checkpoint yet, or none covering the event yet."),
+      },
+    },
+  },
+  '/v1/log/checkpoint': {
+    get: {
+      tags: ['log'],
+      summary: "The latest signed checkpoint of the organization's log",
+      security: ADMIN,
+      responses: { '200': ok('The checkpoint.', ref('LogCheckpoint'), checkpointExample), '400': badRequest, ...adminRefusals, '404': error('No checkpoint yet.') },
+    },
+  },
+  '/v1/log/checkpoints': {
+    get: {
+      tags: ['log'],
+      summary: 'The signed checkpoints, oldest first',
+      security: ADMIN,
+      parameters: [
+        query('from', 'Signed at or after (ISO-8601).', { type: 'string', format: 'date-time' }),
+        query('to', 'Signed before (ISO-8601).', { type: 'string', format: 'date-time' }),
+        limit(100, 1000),
+      ],
+      responses: { '200': ok('The checkpoints.', ref('LogCheckpointPage'), { items: [checkpointExample] }), '400': badRequest, ...adminRefusals },
+    },
+  },
+  '/v1/log/consistency': {
+    get: {
+      tags: ['log'],
+      summary: 'The consistency proof between two tree sizes (RFC 9162 §2.1.4)',
+      security: ADMIN,
+      parameters: [
+        { name: 'first', in: 'query', required: true, description: 'The older tree size.', schema: { type: 'integer', minimum: 0 } },
+        { name: 'second', in: 'query', required: true, description: 'The newer tree size, at most the latest checkpoint\'s.', schema: { type: 'integer', minimum: 0 } },
+      ],
+      responses: {
+        '200': ok('The proof.', ref('ConsistencyProof'), { first: 1, second: 2, proof: [ROOT] }),
+        '400': error('first or second missing or not a tree size, second beyond the latest checkpoint, first larger than second.'),
+        ...adminRefusals,
+        '404': error('No checkpoint yet.'),
+      },
+    },
+  },
+  '/v1/log/keys': {
+    get: {
+      tags: ['log'],
+      summary: 'Every key that signed checkpoints, as signed-note verifier keys',
+      security: ADMIN,
+      responses: { '200': ok('The keys.', ref('LogKeys'), { items: [{ key: 'audit-trail+1a2b3c4d+AQ...', firstUsedAt: AT }] }), '400': badRequest, ...adminRefusals },
+    },
+  },
+  '/v1/erasures': {
+    post: {
+      tags: ['log'],
+      summary: "Erase a person's data: e-mail and name, and the content of their events, in Postgres and ClickHouse (leaves and proofs stay)",
+      security: ADMIN,
+      requestBody: { required: true, content: json(ref('ErasureRequest'), { userId: 'u-42' }) },
+      responses: {
+        '201': ok('The erasure, recorded as an UPDATE_ORGANIZATION event.', ref('Erasure'), { id: EVENT_ID, userId: 'u-42', requestedBy: 'token:admin-1', events: 12, erasedAt: AT }),
+        '400': error('The body is not {"userId": "<1 to 256 characters>"}; each wrong field is named.'),
+        ...adminRefusals,
+      },
+    },
+    get: {
+      tags: ['log'],
+      summary: "The organization's erasures, newest first",
+      security: ADMIN,
+      parameters: [limit(100, 1000)],
+      responses: { '200': ok('The erasures.', ref('Erasures'), { items: [{ id: EVENT_ID, userId: 'u-42', requestedBy: 'token:admin-1', events: 12, erasedAt: AT }] }), '400': badRequest, ...adminRefusals },
     },
   },
   '/v1/users': {

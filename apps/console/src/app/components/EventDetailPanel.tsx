@@ -4,6 +4,8 @@ import { describeAction } from '../action-types';
 import type { ConsoleFilters } from '../filters';
 import { formatDuration, localTime, prettyJson, utcInstant } from '../format';
 import type { EventDetail } from '../types';
+import type { EventProof, LogKeys } from '@audit/contracts';
+import { checkEventProof, type ProofVerdict } from '../proof-check';
 import { useRequest } from '../use-request';
 import { ActionBadge } from './ActionBadge';
 import { ErrorState, Spinner } from './states';
@@ -75,6 +77,7 @@ export function EventDetailPanel({ api, id, onClose, onChangeFilters }: Props) {
             <ActionBadge type={event.actionType} />
             <span className="muted">{describeAction(event.actionType)}</span>
           </div>
+          <ProofStatus api={api} event={event} />
           <dl className="facts">
             <Fact label="Time">
               <time dateTime={event.createdAt}>{localTime(event.createdAt)}</time>
@@ -139,6 +142,59 @@ export function EventDetailPanel({ api, id, onClose, onChangeFilters }: Props) {
       )}
     </aside>
   );
+}
+
+type ProofState = { status: 'checking' } | { status: 'unsealed' } | ProofVerdict;
+
+/**
+ * Whether the event is in the organization's tamper-evident log unchanged, checked here in the browser
+ * (WebCrypto SHA-256 and Ed25519) from its proof and the log's keys: the server's word is not taken.
+ */
+function ProofStatus({ api, event }: { api: ApiClient; event: EventDetail }) {
+  const [state, setState] = useState<ProofState>({ status: 'checking' });
+  useEffect(() => {
+    const abort = new AbortController();
+    setState({ status: 'checking' });
+    const check = async (): Promise<ProofState> => {
+      let proof: EventProof;
+      try {
+        proof = await api.get<EventProof>(`/v1/events/${encodeURIComponent(event.id)}/proof`, undefined, abort.signal);
+      } catch (error) {
+        // Sealed within seconds of arrival, covered by the next checkpoint a few seconds later.
+        if ((error as { status?: number }).status === 404) return { status: 'unsealed' };
+        throw error;
+      }
+      const keys = await api.get<LogKeys>('/v1/log/keys', undefined, abort.signal);
+      return checkEventProof(event, proof, keys.items.map((k) => k.key));
+    };
+    check().then(
+      (result) => !abort.signal.aborted && setState(result),
+      (error: unknown) => !abort.signal.aborted && setState({ status: 'failed', reason: `the proof could not be read: ${(error as Error).message}` }),
+    );
+    return () => abort.abort();
+  }, [api, event]);
+  switch (state.status) {
+    case 'checking':
+      return <p className="proof-status muted small" data-testid="proof-status">Checking the proof…</p>;
+    case 'unsealed':
+      return (
+        <p className="proof-status muted small" data-testid="proof-status">
+          Not yet sealed: the log covers an event within seconds of its arrival.
+        </p>
+      );
+    case 'verified':
+      return (
+        <p className="proof-status proof-ok small" data-testid="proof-status">
+          ✓ Verified in checkpoint #{state.treeSize} ({localTime(state.signedAt)}, key {state.keyName} {state.keyId}){state.erased ? ': content erased' : ''}
+        </p>
+      );
+    case 'failed':
+      return (
+        <p className="proof-status proof-failed small" role="alert" data-testid="proof-status">
+          ✗ Verification failed: {state.reason}
+        </p>
+      );
+  }
 }
 
 function Fact({ label, children, mono }: { label: string; children: ReactNode; mono?: boolean }) {

@@ -1,0 +1,215 @@
+/**
+ * npm run bench:seal — the tamper-evident log end to end, each figure beside its raw baseline from the
+ * same run, at BENCH_EVENTS events (default 50000; the scale is printed with every figure):
+ *  1. pipeline events/s with the sealer off (writer alone) and on (writer + sealer), the writer's rate
+ *     from the first publish until it acked everything (target: on ≥ 0.9 × off);
+ *  2. accept → sealed-in-a-checkpoint latency p50/p99 under sustained load: BENCH_RATE events/s
+ *     (default 1000) published for BENCH_SECONDS (default 20) with writer and sealer running; an event is
+ *     sealed when the first checkpoint covering its leaf was signed (target p99 ≤ 10 s);
+ *  3. proof API p95 (`GET /v1/events/:id/proof`, sequential, random events) beside `GET /healthz` on the
+ *     same query process (target ≤ 20 ms at 10M events; here at the run's scale);
+ *  4. offline verification rate of a bundle export of every event (the exporter service writes it,
+ *     `BundleVerifier` reads it back as `verify export` does), beside reading and parsing the same file
+ *     alone (target ≥ 200k events/s);
+ *  5. the storage the log adds per event (log_leaves, log_nodes, log_checkpoints, indexes included)
+ *     beside audit_trail_events' own.
+ */
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import { demoEvents } from '@audit/cli';
+import { validateBatch, type AuditEvent } from '@audit/contracts';
+import { eventsSubject, STREAMS } from '@audit/messaging';
+import { TokensService } from '@audit/auth';
+import { connectTestBus, createTestDatabase, startService, startTestNats, waitFor, waitForConsumerIdle, type RunningService, type TestBus, type TestDatabase, type TestNats } from '@audit/testing';
+import { BundleVerifier, generateNoteKey, parseVerifierKey } from '@audit/transparency';
+import { percentile, waitForQuietMachine } from './cpu';
+
+const N = Number(process.env.BENCH_EVENTS ?? 50_000);
+const RATE = Number(process.env.BENCH_RATE ?? 1000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const PROOFS = Number(process.env.BENCH_PROOFS ?? 500);
+const ORG = 'bench-seal';
+const KEY = generateNoteKey('bench');
+const SECRET = 'bench-seal-secret-bench-seal-secret';
+
+function makeEvents(n: number, org = ORG): AuditEvent[] {
+  const now = new Date();
+  const inputs = demoEvents(org, n, { now, spanMs: 3_600_000, seed: 7 });
+  const events: AuditEvent[] = [];
+  for (let i = 0; i < inputs.length; i += 1000) {
+    const result = validateBatch(inputs.slice(i, i + 1000), { now });
+    if (!result.ok) throw new Error(`demo events are not valid: ${JSON.stringify(result.errors.slice(0, 3))}`);
+    events.push(...result.events);
+  }
+  return events;
+}
+
+const publishAll = async (bus: TestBus, events: readonly AuditEvent[]) => {
+  for (let i = 0; i < events.length; i += 1000) {
+    await Promise.all(events.slice(i, i + 1000).map((e) => bus.js.publish(eventsSubject(e.organizationId, e.actionType), JSON.stringify(e), { msgID: e.id })));
+  }
+};
+
+interface Stack {
+  nats: TestNats;
+  db: TestDatabase;
+  bus: TestBus;
+  services: RunningService[];
+  env: Record<string, string>;
+}
+
+async function stack(apps: string[]): Promise<Stack> {
+  await waitForQuietMachine(0.3, 3, 60);
+  const [nats, db] = await Promise.all([startTestNats(), createTestDatabase('audit_bench_seal')]);
+  const env = { DATABASE_URL: db.url, NATS_URL: nats.url, LOG_LEVEL: 'error', SEAL_PRIVATE_KEY: KEY.signerKey, SEAL_INTERVAL: '1s' };
+  const services: RunningService[] = [];
+  for (const app of apps) services.push(await startService(app, env));
+  return { nats, db, bus: await connectTestBus(nats.url), services, env };
+}
+
+async function teardown(s: Stack): Promise<void> {
+  await s.bus.close();
+  for (const service of s.services) await service.stop();
+  await s.nats.destroy();
+  await s.db.drop();
+}
+
+/** The writer's events/s over `events`, from the first publish until it acked everything. */
+async function pipelineRate(s: Stack, events: readonly AuditEvent[]): Promise<number> {
+  const t0 = performance.now();
+  await publishAll(s.bus, events);
+  await waitForConsumerIdle(s.bus.jsm, STREAMS.events, 'writer', 600_000);
+  return events.length / ((performance.now() - t0) / 1000);
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  const events = makeEvents(N);
+  console.log(`scale: ${fmt(events.length)} events in one organization (BENCH_EVENTS)`);
+
+  // 1. Pipeline with the sealer off, then on.
+  const off = await stack(['writer']);
+  const rateOff = await pipelineRate(off, events);
+  await teardown(off);
+  const on = await stack(['writer', 'sealer']);
+  const rateOn = await pipelineRate(on, events);
+  await waitForConsumerIdle(on.bus.jsm, STREAMS.events, 'sealer', 600_000);
+  console.log(`1. pipeline events/s   sealer off ${fmt(rateOff).padStart(8)}   on ${fmt(rateOn).padStart(8)}   on/off ${(rateOn / rateOff).toFixed(2)}× (target ≥ 0.90)`);
+
+  // 2. Accept → sealed in a checkpoint, under a sustained rate.
+  const sustained = makeEvents(RATE * SECONDS, `${ORG}-load`);
+  const publishedAt = new Map<string, number>();
+  const t0 = Date.now();
+  for (let i = 0; i < sustained.length; i += RATE / 10) {
+    const due = t0 + (i / RATE) * 1000;
+    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+    const slice = sustained.slice(i, i + RATE / 10);
+    await Promise.all(
+      slice.map(async (e) => {
+        publishedAt.set(e.id, Date.now());
+        await on.bus.js.publish(eventsSubject(e.organizationId, e.actionType), JSON.stringify(e), { msgID: e.id });
+      }),
+    );
+  }
+  await waitFor(
+    'every sustained event in a checkpoint',
+    async () => {
+      const [row] = await on.db.query<{ covered: boolean }>(
+        `SELECT coalesce((SELECT max("treeSize") FROM log_checkpoints WHERE "organizationId" = $1), 0) >= $2 AS covered`,
+        [`${ORG}-load`, sustained.length],
+      );
+      return row.covered ? true : undefined;
+    },
+    120_000,
+    200,
+  );
+  const leaves = await on.db.query<{ eventId: string; sealedAt: Date }>(
+    `SELECT l."eventId", (SELECT min(c."signedAt") FROM log_checkpoints c WHERE c."organizationId" = l."organizationId" AND c."treeSize" > l."leafIndex") AS "sealedAt"
+     FROM log_leaves l WHERE l."organizationId" = $1`,
+    [`${ORG}-load`],
+  );
+  const latencies = leaves.map((l) => l.sealedAt.getTime() - (publishedAt.get(l.eventId) as number)).sort((a, b) => a - b);
+  const publishLag = (Date.now() - t0) / 1000;
+  console.log(
+    `2. accept → sealed     ${fmt(sustained.length)} events at ${RATE}/s for ${SECONDS} s (published in ${publishLag.toFixed(1)} s): p50 ${(percentile(latencies, 50) / 1000).toFixed(2)} s  p99 ${(percentile(latencies, 99) / 1000).toFixed(2)} s (target p99 ≤ 10 s; SEAL_INTERVAL 1s)`,
+  );
+
+  // 3. Proof API p95 beside /healthz, on the query service.
+  const query = await startService('query', { ...on.env, AUTH_JWT_SECRET: SECRET, AUDIT_READS: 'false' });
+  on.services.push(query);
+  const tokens = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0, maxTokenLifetimeSeconds: 86_400 });
+  const token = await tokens.sign({ organizationId: ORG, role: 'admin', userId: 'bench' }, 3600);
+  const time = async (url: string, headers: Record<string, string> = {}): Promise<number> => {
+    const s = performance.now();
+    const res = await fetch(url, { headers });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
+    return performance.now() - s;
+  };
+  const proofTimes: number[] = [];
+  const healthTimes: number[] = [];
+  for (let i = 0; i < PROOFS; i++) {
+    const id = events[Math.floor(Math.random() * events.length)].id;
+    proofTimes.push(await time(`${query.url}/v1/events/${id}/proof`, { authorization: `Bearer ${token}` }));
+    healthTimes.push(await time(`${query.url}/healthz`));
+  }
+  proofTimes.sort((a, b) => a - b);
+  healthTimes.sort((a, b) => a - b);
+  console.log(
+    `3. proof API           p50 ${percentile(proofTimes, 50).toFixed(1)} ms  p95 ${percentile(proofTimes, 95).toFixed(1)} ms  (GET /healthz p95 ${percentile(healthTimes, 95).toFixed(1)} ms; ${PROOFS} sequential, tree of ${fmt(events.length)}; target ≤ 20 ms at 10M)`,
+  );
+
+  // 4. Offline verification of a bundle export of every event.
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-bundle-'));
+  try {
+    on.services.push(await startService('exporter', { ...on.env, EXPORT_DIR: dir, EXPORT_POLL_INTERVAL: '200ms' }));
+    const jobId = randomUUID();
+    await on.db.query(`INSERT INTO export_jobs (id, "organizationId", "requestedBy", filters, format) VALUES ($1, $2, 'bench', '{}', 'bundle')`, [jobId, ORG]);
+    const [job] = await waitFor(
+      'the bundle export',
+      async () => {
+        const rows = await on.db.query<{ status: string; storageKey: string; error: string | null }>(`SELECT status, "storageKey", error FROM export_jobs WHERE id = $1`, [jobId]);
+        return rows[0]?.status === 'ready' || rows[0]?.status === 'failed' ? rows : undefined;
+      },
+      600_000,
+      500,
+    );
+    if (job.status !== 'ready') throw new Error(`the bundle export failed: ${job.error}`);
+    const file = path.join(dir, job.storageKey);
+    const read = async (onLine: (line: string) => void): Promise<number> => {
+      const s = performance.now();
+      for await (const line of createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity })) onLine(line);
+      return (performance.now() - s) / 1000;
+    };
+    const parseOnly = await read((line) => void JSON.parse(line));
+    const verifier = new BundleVerifier([parseVerifierKey(KEY.verifierKey)]);
+    const verifySeconds = await read((line) => verifier.addLine(line));
+    const report = verifier.finish();
+    if (!report.ok || report.counts.verified + report.counts.erased !== events.length) throw new Error(`the bundle did not verify: ${JSON.stringify(report.counts)}`);
+    console.log(
+      `4. verify export       ${fmt(events.length / verifySeconds)} events/s (${fmt(events.length)} in ${verifySeconds.toFixed(2)} s; gunzip + JSON.parse alone ${fmt(events.length / parseOnly)} events/s; target ≥ 200k)`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  // 5. Storage the log adds per event.
+  const [sizes] = await on.db.query<{ log: string; events: string; n: string }>(
+    `SELECT pg_total_relation_size('log_leaves') + pg_total_relation_size('log_nodes') + pg_total_relation_size('log_checkpoints') + pg_total_relation_size('log_trees') AS log,
+            (SELECT sum(pg_total_relation_size(c.oid)) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'audit_trail_events'::regclass) AS events,
+            (SELECT count(*) FROM log_leaves) AS n`,
+  );
+  const n = Number(sizes.n);
+  console.log(`5. storage per event   log ${(Number(sizes.log) / n).toFixed(0)} B  (audit_trail_events ${(Number(sizes.events) / n).toFixed(0)} B; ${fmt(n)} events)`);
+  await teardown(on);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,179 @@
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { LogVerificationRepository, TransparencyLogRepository } from '@audit/persistence';
+import { BundleVerifier, LogVerifier, NoteError, parseVerifierKey, type LogVerificationReport, type NoteVerifier } from '@audit/transparency';
+import { action, NEEDS, type CliSession } from '../cli-context';
+import { durationParser, orgOption } from '../options';
+import { UsageError, type Output } from '../output';
+import { progressBar } from '../progress';
+
+/** `--key`: a verifier key in the signed-note text form `name+keyid+base64`, as `seal-key` and /v1/log/keys print it. */
+export function parseKeyOption(value: string, previous: string[] = []): string[] {
+  try {
+    parseVerifierKey(value.trim());
+  } catch (error) {
+    throw new InvalidArgumentError(`Expected a verifier key "name+keyid+base64" as seal-key or /v1/log/keys print it (${error instanceof NoteError ? error.message : 'unreadable'}).`);
+  }
+  return [...previous, value.trim()];
+}
+
+/** Failed events printed one per line for people; --json lists them all. */
+const MAX_NAMED = 200;
+const PAGE = 10_000;
+
+/** Draws a progress bar on stderr at most a few times a second, and ends its line. */
+export function progressReporter(session: CliSession, what: string, total: number): { tick(done: number): void; end(done: number): void } {
+  let last = 0;
+  const draw = (done: number) => session.progress(`\r${what} ${progressBar(done, total)} ${done}/${total}`);
+  return {
+    tick(done) {
+      const now = Date.now();
+      if (now - last < 250) return;
+      last = now;
+      draw(done);
+    },
+    end(done) {
+      if (last > 0) {
+        draw(done);
+        session.progress('\n');
+      }
+    },
+  };
+}
+
+/** The summary line: `N verified, N erased, N failed`, with the pending and purged counts when there are any. */
+export function summaryLine(report: LogVerificationReport): string {
+  const { verified, erased, failed, pending, purged } = report.counts;
+  const extra = [pending > 0 ? `${pending} not yet sealed` : '', purged > 0 ? `${purged} purged by retention` : ''].filter(Boolean);
+  return [`${verified} verified, ${erased} erased, ${failed} failed`, ...extra].join(', ');
+}
+
+/** Prints a verification report (every failure named) and fails the command (exit 1) when anything failed. */
+export function printReport(out: Output, report: LogVerificationReport): void {
+  out.result(
+    {
+      ok: report.ok,
+      counts: report.counts,
+      checkpoints: report.checkpoints.map(({ source, size, ok, reasons }) => ({ source, size, ok, reasons })),
+      failures: report.failures,
+    },
+    () => [
+      ...report.checkpoints.map((c) =>
+        c.size === null && c.ok ? `${c.source} checkpoint: none yet (nothing is sealed)` : `${c.source} checkpoint${c.size === null ? '' : ` (${c.size} leaves)`}: ${c.ok ? 'ok' : `FAILED: ${c.reasons.join('; ')}`}`,
+      ),
+      ...report.failures.slice(0, MAX_NAMED).map((f) => `FAILED ${f.eventId ?? '(no event id)'}${f.leafIndex === null ? '' : ` leaf #${f.leafIndex}`}: ${f.reasons.join('; ')}`),
+      ...(report.failures.length > MAX_NAMED ? [`… and ${report.failures.length - MAX_NAMED} more (--json lists them all)`] : []),
+      summaryLine(report),
+    ],
+  );
+  if (!report.ok) throw new Error(`verification failed: ${summaryLine(report)}`);
+}
+
+async function readKeys(session: CliSession, given: string[] | undefined): Promise<NoteVerifier[]> {
+  if (given && given.length > 0) return given.map((k) => parseVerifierKey(k));
+  // Without --key the database's own list is all there is: it proves nothing against whoever can write it.
+  session.progress('warning: no --key given: trusting the keys the database lists (log_keys); pass the public key you kept to detect a re-signed log\n');
+  const keys = await (await session.context()).get(TransparencyLogRepository).keys();
+  return keys.map((k) => parseVerifierKey(k.verifierKey));
+}
+
+/** `verify log` (the live database, against the public key) and `verify export` (a bundle file, offline). */
+export function verifyCommand(program: Command, session: CliSession): void {
+  const verify = program.command('verify').description('check the tamper-evident log with the public key: the live database, or an export bundle offline');
+
+  verify
+    .command('export')
+    .description('check a verifiable export (format "bundle", gzip\'d or not) offline: every leaf recomputed from its row, the inclusion proof, and the checkpoint\'s signature')
+    .argument('<file>', 'the bundle as downloaded (.bundle.gz) or unzipped')
+    .addOption(new Option('--key <verifier-key>', 'a public verifier key checkpoints may be signed with (repeatable; seal-key prints it)').argParser(parseKeyOption).makeOptionMandatory())
+    .addHelpText('after', '\nExit code 1 when any event fails; each is named with why.\n\nExamples:\n  $ npm run cli -- verify export audit-export-2026-12-01-….bundle.gz --key "$(cat audit.pub)"')
+    .action(
+      action<{ key: string[] }>(session, NEEDS.nothing, async ({ options, positionals, out }) => {
+        const file = positionals[0];
+        const size = await stat(file).then(
+          (s) => s.size,
+          (error: NodeJS.ErrnoException) => {
+            throw new UsageError(`${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+          },
+        );
+        printReport(out, await verifyBundleFile(session, file, size, options.key.map((k) => parseVerifierKey(k))));
+      }),
+    );
+
+  verify
+    .command('log')
+    .description("walk an organization's log in Postgres: every row against its leaf, the leaves against the latest checkpoint, and the log against a checkpoint saved earlier")
+    .addOption(orgOption().makeOptionMandatory())
+    .addOption(new Option('--key <verifier-key>', 'a public verifier key checkpoints may be signed with (repeatable; seal-key prints it)').argParser(parseKeyOption))
+    .addOption(new Option('--checkpoint <file>', 'a signed checkpoint saved earlier (the note text): the log must still contain it'))
+    .addOption(new Option('--pending-window <duration>', 'rows received this recently may not be sealed yet').default(60_000, '60s').argParser(durationParser(0)))
+    .addHelpText(
+      'after',
+      '\nExit code 1 when any event or checkpoint fails; each failed event is named with why.\n\nExamples:\n  $ npm run cli -- verify log --org acme --key "audit-trail+1a2b3c4d+AbC…"\n  $ npm run cli -- verify log --org acme --key "$(cat audit.pub)" --checkpoint saved-checkpoint.txt',
+    )
+    .action(
+      action<{ org: string; key?: string[]; checkpoint?: string; pendingWindow: number }>(session, NEEDS.postgres, async ({ options, out }) => {
+        let saved: string | undefined;
+        if (options.checkpoint !== undefined) {
+          saved = await readFile(options.checkpoint, 'utf8').catch((error: NodeJS.ErrnoException) => {
+            throw new UsageError(`--checkpoint ${options.checkpoint}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+          });
+        }
+        const keys = await readKeys(session, options.key);
+        const walker = (await session.context()).get(LogVerificationRepository);
+        const report = await walker.walk(options.org, async (walk) => {
+          const { start } = walk;
+          const verifier = new LogVerifier({
+            keys,
+            latest: start.latestNote,
+            saved,
+            purgedBefore: start.purgedBefore,
+            frontier: start.frontier,
+            purgedThrough: start.purgedThrough,
+            pendingAfter: new Date(start.now.getTime() - options.pendingWindow),
+          });
+          const progress = progressReporter(session, 'verifying', start.leafCount);
+          let done = 0;
+          await walk.entries(PAGE, (entries) => {
+            verifier.addEntries(entries);
+            done += entries.length;
+            progress.tick(done);
+          });
+          progress.end(done);
+          await walk.unsealed((rows) => verifier.addUnsealed(rows));
+          return verifier.finish();
+        });
+        printReport(out, report);
+      }),
+    );
+}
+
+/** Reads a bundle (gzip'd when it starts with gzip's magic bytes) line by line into a {@link BundleVerifier}. */
+export async function verifyBundleFile(session: CliSession, file: string, size: number, keys: NoteVerifier[]): Promise<LogVerificationReport> {
+  const verifier = new BundleVerifier(keys);
+  const head = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    createReadStream(file, { start: 0, end: 1 })
+      .on('data', (c) => chunks.push(c as Buffer))
+      .on('end', () => resolve(Buffer.concat(chunks)))
+      .on('error', reject);
+  });
+  const raw = createReadStream(file);
+  const gzipped = head.length === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  const progress = progressReporter(session, 'verifying', size);
+  const source = gzipped ? raw.pipe(createGunzip()) : raw;
+  try {
+    for await (const line of createInterface({ input: source, crlfDelay: Infinity })) {
+      verifier.addLine(line);
+      progress.tick(raw.bytesRead);
+    }
+  } catch (error) {
+    // A corrupt gzip stream: what was read so far is judged, and the bundle fails as cut short.
+    verifier.addLine(JSON.stringify({ unreadable: (error as Error).message }));
+  }
+  progress.end(raw.bytesRead);
+  return verifier.finish();
+}

@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { Database } from './database';
+
+/** One erasure of a person's data, as recorded in `erasures`. */
+export interface ErasureRecord {
+  id: string;
+  organizationId: string;
+  userId: string;
+  /** Who asked (`token:<sub>` or `cli:<os user>`). */
+  requestedBy: string;
+  /** Events whose content was emptied. */
+  events: number;
+  erasedAt: Date;
+}
+
+/** The events an erasure emptied, with their times (ClickHouse's rollups are rebuilt for their spans). */
+export interface ErasedEvents {
+  record: ErasureRecord;
+  events: Array<{ id: string; createdAt: Date }>;
+}
+
+type ErasureRow = Omit<ErasureRecord, 'events'> & { events: string };
+const toRecord = (r: ErasureRow): ErasureRecord => ({ ...r, events: Number(r.events) });
+
+/**
+ * Erasure of one person's data in Postgres (docs/transparency.md, "Erasure"): in one transaction, the
+ * content of every event of the organization they acted in (actor, IP address, response time, names,
+ * metadata), the salt and `user` snapshot of those events' leaves, and their e-mail and name in
+ * `users`. Leaves, subtree hashes and checkpoints stay: every proof still verifies, and a verifier
+ * reports the events as erased.
+ */
+@Injectable()
+export class ErasuresRepository {
+  constructor(private readonly db: Database) {}
+
+  async eraseUser(id: string, organizationId: string, userId: string, requestedBy: string): Promise<ErasedEvents> {
+    return this.db.transaction(
+      async (sql) => {
+        const erased = await sql.query<{ id: string; createdAt: Date }>(
+          `UPDATE audit_trail_events SET "userId" = NULL, "ipAddress" = NULL, "responseTimeMs" = NULL, "pageName" = NULL, "queryName" = NULL,
+             "resourceName" = NULL, metadata = '{}'::jsonb
+           WHERE "organizationId" = $1 AND "userId" = $2
+           RETURNING id, "createdAt"`,
+          [organizationId, userId],
+        );
+        const ids = erased.rows.map((r) => r.id);
+        await sql.query(`UPDATE log_leaves SET salt = NULL, "user" = NULL WHERE "organizationId" = $1 AND "eventId" = ANY($2::uuid[])`, [organizationId, ids]);
+        await sql.query(`UPDATE users SET email = NULL, "userName" = NULL, "updatedAt" = now() WHERE "organizationId" = $1 AND id = $2`, [organizationId, userId]);
+        const inserted = await sql.query<ErasureRow>(
+          `INSERT INTO erasures (id, "organizationId", "userId", "requestedBy", events) VALUES ($1, $2, $3, $4, $5)
+           RETURNING id, "organizationId", "userId", "requestedBy", events, "erasedAt"`,
+          [id, organizationId, userId, requestedBy, ids.length],
+        );
+        return { record: toRecord(inserted.rows[0]), events: erased.rows };
+      },
+      { timeout: false },
+    );
+  }
+
+  /** The organization's erasures, newest first. */
+  async list(organizationId: string, limit: number): Promise<ErasureRecord[]> {
+    const rows = await this.db.read<ErasureRow>(
+      `SELECT id, "organizationId", "userId", "requestedBy", events, "erasedAt" FROM erasures WHERE "organizationId" = $1 ORDER BY "erasedAt" DESC, id LIMIT $2`,
+      [organizationId, limit],
+    );
+    return rows.map(toRecord);
+  }
+}

@@ -1,0 +1,337 @@
+import { Injectable } from '@nestjs/common';
+import type { AuditUserSnapshot } from '@audit/contracts';
+import { EMPTY_ROOT, ProofError, retainedAfterPurge, type NodeId, type SubtreeHashStore, type SubtreeNode } from '@audit/transparency';
+import { Database, type Sql } from './database';
+
+/** An organization's tree as the log holds it: its size and RFC 9162 root. */
+export interface LogTreeHead {
+  size: number;
+  rootHash: Buffer;
+}
+
+/** A leaf to append: its index, the event it seals, the exact leaf bytes, and what the commitment covers that the events table does not keep. */
+export interface NewLogLeaf {
+  leafIndex: number;
+  eventId: string;
+  leaf: Buffer;
+  /** The 32 random bytes of the commitment. */
+  salt: Buffer;
+  /** The `user` snapshot the commitment covers (Postgres keeps only each user's latest profile). */
+  user: AuditUserSnapshot | null;
+}
+
+/** What one append writes: the leaves, every subtree they completed (as the appender emits them, leaves at level 0: those are not stored again), and the tree after it. */
+export interface LogAppend {
+  leaves: NewLogLeaf[];
+  nodes: SubtreeNode[];
+  head: LogTreeHead;
+}
+
+/** What an append's planner is given, inside the transaction that holds the organization's log. */
+export interface AppendContext {
+  head: LogTreeHead;
+  /** Event ids of the batch already in the log: never appended again. */
+  sealed: ReadonlySet<string>;
+  /** The log's subtree hashes, read in the same transaction (to rebuild the appender's frontier). */
+  store: SubtreeHashStore;
+}
+
+/** A sealed leaf as stored; `salt` (and `user`) are null once the event's content was erased. */
+export interface StoredLogLeaf {
+  leafIndex: number;
+  leaf: Buffer;
+  salt: Buffer | null;
+  user: AuditUserSnapshot | null;
+  sealedAt: Date;
+}
+
+/** A signed checkpoint as stored. */
+export interface StoredCheckpoint {
+  organizationId: string;
+  treeSize: number;
+  rootHash: Buffer;
+  /** The C2SP signed note. */
+  note: string;
+  signedAt: Date;
+}
+
+/** A verification key that signed checkpoints, in the signed-note verifier key form `name+keyid+base64`. */
+export interface LogKey {
+  verifierKey: string;
+  firstUsedAt: Date;
+}
+
+// Creating the row if needed and locking it in one statement: ON CONFLICT DO UPDATE takes the row lock, so
+// every appender and signer of this organization queues here, whichever replica it runs in.
+const LOCK_TREE = `
+  INSERT INTO log_trees ("organizationId", size, "rootHash") VALUES ($1, 0, $2)
+  ON CONFLICT ("organizationId") DO UPDATE SET size = log_trees.size
+  RETURNING size, "rootHash"`;
+
+// Leaves, interior subtrees and the tree's head in one statement (data-modifying CTEs always run). The
+// hashes, salts and leaf bytes travel as one binary parameter each, cut in SQL: arrays of bytea would go as
+// hex text. Level-0 subtrees (leaf hashes) are not stored: a proof computes them from the leaf (NODES).
+const WRITE_APPEND = `
+  WITH leaves AS (
+    INSERT INTO log_leaves ("organizationId", "leafIndex", "eventId", leaf, salt, "user")
+    SELECT $1, i, e, substring($4::bytea FROM o + 1 FOR n), substring($5::bytea FROM ((i - $12::bigint) * 32 + 1)::int FOR 32), u::jsonb
+    FROM unnest($2::bigint[], $3::uuid[], $6::int[], $7::int[], $8::text[]) AS t(i, e, o, n, u)
+  ), nodes AS (
+    INSERT INTO log_nodes ("organizationId", level, index, hash)
+    SELECT $1, lv, ix, substring($11::bytea FROM ((k - 1) * 32 + 1)::int FOR 32)
+    FROM unnest($9::smallint[], $10::bigint[]) WITH ORDINALITY AS t(lv, ix, k)
+  )
+  UPDATE log_trees SET size = $13, "rootHash" = $14 WHERE "organizationId" = $1`;
+
+const CHECKPOINT_COLUMNS = `"organizationId", "treeSize", "rootHash", note, "signedAt"`;
+
+type CheckpointRow = { organizationId: string; treeSize: string; rootHash: Buffer; note: string; signedAt: Date };
+const toCheckpoint = (r: CheckpointRow): StoredCheckpoint => ({ ...r, treeSize: Number(r.treeSize) });
+
+/**
+ * The tamper-evident log's tables (`log_*`, docs/transparency.md): what the sealer appends and signs, and
+ * what the log API reads. Every read names the organization.
+ */
+@Injectable()
+export class TransparencyLogRepository {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Appends to one organization's log in one transaction that holds its tree row locked: `plan` sees the
+   * tree's head and which of `eventIds` are already sealed, and returns what to write (or null: nothing).
+   * A failure anywhere rolls the whole append back, so a crash leaves the log as it was.
+   */
+  async append(organizationId: string, eventIds: readonly string[], plan: (context: AppendContext) => Promise<LogAppend | null>): Promise<LogAppend | null> {
+    return this.db.transaction(async (sql) => {
+      const locked = await sql.query<{ size: string; rootHash: Buffer }>(LOCK_TREE, [organizationId, EMPTY_ROOT]);
+      const head = { size: Number(locked.rows[0].size), rootHash: locked.rows[0].rootHash };
+      const { rows } = await sql.query<{ eventId: string }>(
+        `SELECT "eventId" FROM log_leaves WHERE "organizationId" = $1 AND "eventId" = ANY($2::uuid[])`,
+        [organizationId, eventIds],
+      );
+      const append = await plan({ head, sealed: new Set(rows.map((r) => r.eventId)), store: nodeStore(sql, organizationId) });
+      if (append === null || append.leaves.length === 0) return null;
+      const { leaves } = append;
+      const interior = append.nodes.filter((n) => n.level > 0);
+      const offsets: number[] = [];
+      let offset = 0;
+      for (const l of leaves) {
+        offsets.push(offset);
+        offset += l.leaf.length;
+      }
+      await sql.query(WRITE_APPEND, [
+        organizationId,
+        leaves.map((l) => l.leafIndex),
+        leaves.map((l) => l.eventId),
+        Buffer.concat(leaves.map((l) => l.leaf)),
+        Buffer.concat(leaves.map((l) => l.salt)),
+        offsets,
+        leaves.map((l) => l.leaf.length),
+        leaves.map((l) => (l.user === null ? null : JSON.stringify(l.user))),
+        interior.map((n) => n.level),
+        interior.map((n) => n.index),
+        Buffer.concat(interior.map((n) => n.hash)),
+        leaves[0].leafIndex,
+        append.head.size,
+        append.head.rootHash,
+      ]);
+      return append;
+    });
+  }
+
+  /** Organizations whose log has leaves no checkpoint covers and whose latest checkpoint is at least `minIntervalMs` old. */
+  async dueForCheckpoint(minIntervalMs: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ organizationId: string }>(
+      `SELECT "organizationId" FROM log_trees
+       WHERE size > "sealedSize" AND ("sealedAt" IS NULL OR "sealedAt" <= now() - $1 * interval '1 millisecond')
+       ORDER BY "organizationId"`,
+      [minIntervalMs],
+    );
+    return rows.map((r) => r.organizationId);
+  }
+
+  /**
+   * Signs and stores a checkpoint of the organization's current tree if it is still due (checked under the
+   * tree's row lock, so replicas sign at most one per interval between them); null when not due.
+   */
+  async signCheckpoint(organizationId: string, minIntervalMs: number, sign: (head: LogTreeHead) => string): Promise<StoredCheckpoint | null> {
+    return this.db.transaction(async (sql) => {
+      const { rows } = await sql.query<{ size: string; rootHash: Buffer }>(
+        `SELECT size, "rootHash" FROM log_trees
+         WHERE "organizationId" = $1 AND size > "sealedSize" AND ("sealedAt" IS NULL OR "sealedAt" <= now() - $2 * interval '1 millisecond')
+         FOR UPDATE`,
+        [organizationId, minIntervalMs],
+      );
+      if (rows.length === 0) return null;
+      const head = { size: Number(rows[0].size), rootHash: rows[0].rootHash };
+      const note = sign(head);
+      const inserted = await sql.query<CheckpointRow>(
+        `WITH tree AS (UPDATE log_trees SET "sealedSize" = $2, "sealedAt" = now() WHERE "organizationId" = $1)
+         INSERT INTO log_checkpoints ("organizationId", "treeSize", "rootHash", note, "signedAt") VALUES ($1, $2, $3, $4, now())
+         RETURNING ${CHECKPOINT_COLUMNS}`,
+        [organizationId, head.size, head.rootHash, note],
+      );
+      return toCheckpoint(inserted.rows[0]);
+    });
+  }
+
+  /** Checkpoints not yet published on the bus, oldest first. */
+  async unpublishedCheckpoints(limit: number): Promise<StoredCheckpoint[]> {
+    const { rows } = await this.db.query<CheckpointRow>(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM log_checkpoints WHERE "publishedAt" IS NULL ORDER BY "signedAt", "organizationId", "treeSize" LIMIT $1`,
+      [limit],
+    );
+    return rows.map(toCheckpoint);
+  }
+
+  async markPublished(organizationId: string, treeSize: number): Promise<void> {
+    await this.db.query(`UPDATE log_checkpoints SET "publishedAt" = now() WHERE "organizationId" = $1 AND "treeSize" = $2`, [organizationId, treeSize]);
+  }
+
+  /** Records a verification key the first time it signs (kept for ever: old checkpoints stay verifiable). */
+  async registerKey(verifierKey: string): Promise<void> {
+    await this.db.query(`INSERT INTO log_keys ("verifierKey") VALUES ($1) ON CONFLICT DO NOTHING`, [verifierKey]);
+  }
+
+  async keys(): Promise<LogKey[]> {
+    return this.db.read<LogKey>(`SELECT "verifierKey", "firstUsedAt" FROM log_keys ORDER BY "firstUsedAt", "verifierKey"`, []);
+  }
+
+  async latestCheckpoint(organizationId: string): Promise<StoredCheckpoint | undefined> {
+    const rows = await this.db.read<CheckpointRow>(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM log_checkpoints WHERE "organizationId" = $1 ORDER BY "treeSize" DESC LIMIT 1`,
+      [organizationId],
+    );
+    return rows.map(toCheckpoint)[0];
+  }
+
+  async checkpointOfSize(organizationId: string, treeSize: number): Promise<StoredCheckpoint | undefined> {
+    const rows = await this.db.read<CheckpointRow>(`SELECT ${CHECKPOINT_COLUMNS} FROM log_checkpoints WHERE "organizationId" = $1 AND "treeSize" = $2`, [
+      organizationId,
+      treeSize,
+    ]);
+    return rows.map(toCheckpoint)[0];
+  }
+
+  /** Checkpoints signed in [from, to), oldest first, at most `limit`. */
+  async checkpoints(organizationId: string, window: { from?: Date; to?: Date }, limit: number): Promise<StoredCheckpoint[]> {
+    const rows = await this.db.read<CheckpointRow>(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM log_checkpoints
+       WHERE "organizationId" = $1 AND ($2::timestamptz IS NULL OR "signedAt" >= $2) AND ($3::timestamptz IS NULL OR "signedAt" < $3)
+       ORDER BY "treeSize" LIMIT $4`,
+      [organizationId, window.from ?? null, window.to ?? null, limit],
+    );
+    return rows.map(toCheckpoint);
+  }
+
+  /** The leaf sealed for an event of the organization, if any. */
+  async leafOfEvent(organizationId: string, eventId: string): Promise<StoredLogLeaf | undefined> {
+    const rows = await this.db.read<{ leafIndex: string; leaf: Buffer; salt: Buffer | null; user: AuditUserSnapshot | null; sealedAt: Date }>(
+      `SELECT "leafIndex", leaf, salt, "user", "sealedAt" FROM log_leaves WHERE "organizationId" = $1 AND "eventId" = $2`,
+      [organizationId, eventId],
+    );
+    return rows.map((r) => ({ ...r, leafIndex: Number(r.leafIndex) }))[0];
+  }
+
+  /** Organizations that have a log. */
+  async organizations(): Promise<string[]> {
+    const rows = await this.db.read<{ organizationId: string }>(`SELECT "organizationId" FROM log_trees ORDER BY "organizationId"`, []);
+    return rows.map((r) => r.organizationId);
+  }
+
+  /**
+   * After retention purged events: drops the longest prefix of leaves whose events are all gone from
+   * `audit_trail_events`, and the subtree hashes no remaining proof needs, keeping the maximal complete
+   * subtrees of that prefix (`retainedAfterPurge`; a lone leaf among them is kept as its hash, level 0)
+   * so every remaining event's inclusion proof and every consistency proof from that size on still
+   * work. Under the tree's lock; returns the new `purgedBefore` and how many leaves went.
+   */
+  async pruneAfterPurge(organizationId: string): Promise<{ purgedBefore: number; leaves: number }> {
+    return this.db.transaction(
+      async (sql) => {
+        const tree = await sql.query<{ purgedBefore: string; size: string }>(
+          `SELECT "purgedBefore", size FROM log_trees WHERE "organizationId" = $1 FOR UPDATE`,
+          [organizationId],
+        );
+        if (tree.rows.length === 0) return { purgedBefore: 0, leaves: 0 };
+        const from = Number(tree.rows[0].purgedBefore);
+        // The first leaf whose event is still stored: the index walk stops there.
+        const first = await sql.query<{ leafIndex: string }>(
+          `SELECT l."leafIndex" FROM log_leaves l
+           WHERE l."organizationId" = $1 AND l."leafIndex" >= $2
+             AND EXISTS (SELECT 1 FROM audit_trail_events e WHERE e.id = l."eventId" AND e."organizationId" = l."organizationId")
+           ORDER BY l."leafIndex" LIMIT 1`,
+          [organizationId, from],
+        );
+        // Every event purged: the newest leaf stays, so the tree keeps a leaf to append after.
+        const purgedBefore = first.rows.length > 0 ? Number(first.rows[0].leafIndex) : Math.max(from, Number(tree.rows[0].size) - 1);
+        if (purgedBefore <= from) return { purgedBefore: from, leaves: 0 };
+        const keep = retainedAfterPurge(purgedBefore);
+        const levels = keep.map((n) => n.level);
+        const indices = keep.map((n) => n.index);
+        await sql.query(
+          `INSERT INTO log_nodes ("organizationId", level, index, hash)
+           SELECT $1, 0, l."leafIndex", sha256('\\x00'::bytea || l.leaf) FROM log_leaves l
+           WHERE l."organizationId" = $1 AND l."leafIndex" IN (SELECT i FROM unnest($2::smallint[], $3::bigint[]) AS t(lv, i) WHERE lv = 0)
+           ON CONFLICT DO NOTHING`,
+          [organizationId, levels, indices],
+        );
+        const deleted = await sql.query(`DELETE FROM log_leaves WHERE "organizationId" = $1 AND "leafIndex" >= $2 AND "leafIndex" < $3`, [
+          organizationId,
+          from,
+          purgedBefore,
+        ]);
+        await sql.query(
+          `DELETE FROM log_nodes WHERE "organizationId" = $1 AND (index + 1) * (2::bigint ^ level)::bigint <= $2
+             AND (level, index) NOT IN (SELECT * FROM unnest($3::smallint[], $4::bigint[]))`,
+          [organizationId, purgedBefore, levels, indices],
+        );
+        await sql.query(`UPDATE log_trees SET "purgedBefore" = $2 WHERE "organizationId" = $1`, [organizationId, purgedBefore]);
+        return { purgedBefore, leaves: deleted.rowCount ?? 0 };
+      },
+      { timeout: false },
+    );
+  }
+
+  /** The organization's subtree hashes, for proofs: each `getNodes` is one indexed read. */
+  hashStore(organizationId: string): SubtreeHashStore {
+    return {
+      getNodes: async (ids) => {
+        const rows = await this.db.read<NodeRow>(NODES, nodesParams(organizationId, ids));
+        return orderNodes(ids, rows);
+      },
+    };
+  }
+}
+
+type NodeRow = { level: number; index: string; hash: Buffer };
+
+// Interior subtrees from log_nodes; leaves (level 0) hashed from their bytes, RFC 9162's SHA-256(0x00 ‖ leaf), or, for a
+// leaf a retention purge removed and whose hash proofs still need, from log_nodes at level 0.
+const NODES = `
+  WITH wanted AS (SELECT * FROM unnest($2::smallint[], $3::bigint[]) AS t(level, index))
+  SELECT n.level, n.index, n.hash FROM log_nodes n
+  WHERE n."organizationId" = $1 AND (n.level, n.index) IN (SELECT level, index FROM wanted WHERE level > 0)
+  UNION ALL
+  SELECT 0::smallint, l."leafIndex", sha256('\\x00'::bytea || l.leaf) FROM log_leaves l
+  WHERE l."organizationId" = $1 AND l."leafIndex" IN (SELECT index FROM wanted WHERE level = 0)
+  UNION ALL
+  SELECT n.level, n.index, n.hash FROM log_nodes n
+  WHERE n."organizationId" = $1 AND n.level = 0 AND n.index IN (SELECT index FROM wanted WHERE level = 0)`;
+
+const nodesParams = (organizationId: string, ids: readonly NodeId[]): unknown[] => [organizationId, ids.map((n) => n.level), ids.map((n) => n.index)];
+
+function nodeStore(sql: Sql, organizationId: string): SubtreeHashStore {
+  return {
+    getNodes: async (ids) => orderNodes(ids, (await sql.query<NodeRow>(NODES, nodesParams(organizationId, ids))).rows),
+  };
+}
+
+function orderNodes(ids: readonly NodeId[], rows: readonly NodeRow[]): Buffer[] {
+  const byId = new Map(rows.map((r) => [`${r.level}:${r.index}`, r.hash]));
+  return ids.map(({ level, index }) => {
+    const hash = byId.get(`${level}:${index}`);
+    if (hash === undefined) throw new ProofError('missing-node', `the log has no hash for the subtree (${level}, ${index})`);
+    return hash;
+  });
+}

@@ -1,0 +1,93 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { readConfig, type EnvReader } from '@audit/platform';
+import { generateNoteKey, isValidKeyName, NoteError, parseSignerKey, signerKeyOf, type NoteSigner } from '@audit/transparency';
+
+/** The sealer's signing key: the signer, and its verifier key string (`name+keyid+base64`) that verifies its checkpoints. */
+export interface SealKey {
+  signer: NoteSigner;
+  verifierKey: string;
+}
+
+export interface SealerConfig {
+  /** The shortest time between two checkpoints of one organization (SEAL_INTERVAL). */
+  sealIntervalMs: number;
+  /** Each organization's log origin is `<originPrefix>/<organizationId>` (SEAL_LOG_ORIGIN). */
+  originPrefix: string;
+  key: SealKey;
+  batchSize: number;
+  batchBytes: number;
+  flushIntervalMs: number;
+}
+
+export const SEALER_CONFIG = Symbol('SEALER_CONFIG');
+
+/**
+ * SEAL_PRIVATE_KEY (a signer key `PRIVATE+KEY+<name>+<keyid>+<base64>`), else the one in SEAL_KEY_FILE
+ * (default `.data/seal-key`), generated there on first start (mode 0600) under the name SEAL_KEY_NAME.
+ */
+export const readSealerConfig = (source: Record<string, string | undefined> = process.env): SealerConfig =>
+  readConfig((env) => {
+    const originPrefix = env.string('SEAL_LOG_ORIGIN', 'audit-trail/log');
+    if (/\s/u.test(originPrefix)) env.problem(`SEAL_LOG_ORIGIN must be one word with no white space (got "${originPrefix}")`);
+    return {
+      sealIntervalMs: env.duration('SEAL_INTERVAL', '5s'),
+      originPrefix,
+      key: readSealKey(env),
+      batchSize: env.int('SEALER_BATCH_SIZE', 1000, { min: 1, max: 20_000 }),
+      batchBytes: env.int('SEALER_BATCH_BYTES', 8 * 1024 * 1024, { min: 1024 }),
+      flushIntervalMs: env.duration('SEALER_FLUSH_INTERVAL', '50ms'),
+    };
+  }, source);
+
+/** A placeholder that signs nothing, returned with a recorded problem so every bad variable is named at once. */
+const NO_KEY: SealKey = {
+  signer: { name: 'invalid', keyId: 0, sign: () => Buffer.alloc(0) },
+  verifierKey: '',
+};
+
+function readSealKey(env: EnvReader): SealKey {
+  const name = env.string('SEAL_KEY_NAME', 'audit-trail');
+  if (!isValidKeyName(name)) {
+    env.problem(`SEAL_KEY_NAME must be a signed-note key name: no white space and no '+' (got "${name}")`);
+    return NO_KEY;
+  }
+  const inline = env.optional('SEAL_PRIVATE_KEY');
+  if (inline !== undefined) return parseKey(env, 'SEAL_PRIVATE_KEY', inline);
+  const file = env.string('SEAL_KEY_FILE', '.data/seal-key');
+  try {
+    return parseKey(env, `SEAL_KEY_FILE (${file})`, localKey(file, name));
+  } catch (error) {
+    env.problem(`SEAL_KEY_FILE (${file}) cannot be read or created: ${(error as Error).message}`);
+    return NO_KEY;
+  }
+}
+
+function parseKey(env: EnvReader, variable: string, text: string): SealKey {
+  try {
+    const signer = parseSignerKey(text);
+    // The seed is the field after PRIVATE+KEY+<name>+<keyid>+ (base64 may itself hold '+'), past its algorithm byte.
+    const fieldStart = text.split('+', 4).join('+').length + 1;
+    const seed = Buffer.from(text.slice(fieldStart), 'base64').subarray(1);
+    return { signer, verifierKey: signerKeyOf(signer.name, seed).verifierKey };
+  } catch (error) {
+    if (!(error instanceof NoteError)) throw error;
+    env.problem(`${variable} is not a signer key PRIVATE+KEY+<name>+<keyid>+<base64 Ed25519 seed>: ${error.message}`);
+    return NO_KEY;
+  }
+}
+
+/** The key kept in `file`, created there on first use so restarts (and `npm start`) keep signing with it. */
+function localKey(file: string, name: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const { signerKey } = generateNoteKey(name);
+  try {
+    writeFileSync(file, `${signerKey}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // Another process of this deployment created it first: use that one.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return readFileSync(file, 'utf8').trim();
+  }
+  return signerKey;
+}

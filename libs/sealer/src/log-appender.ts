@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import type { AuditEvent } from '@audit/contracts';
+import { TransparencyLogRepository } from '@audit/persistence';
+import { CompactRange, ProofError } from '@audit/transparency';
+import { leafMaterialOf, SALT_BYTES } from './leaf-material';
+
+/** How many of a batch's events one organization's log appended, and how many it already held. */
+export interface AppendCount {
+  appended: number;
+  duplicates: number;
+}
+
+/**
+ * Appends events to their organization's log exactly once, in the order given (the stream's): one
+ * transaction per organization and batch, holding that log's lock, skips every event id it already holds,
+ * so redeliveries, replays and a concurrent sealer's copies never append twice, and a crash rolls back.
+ *
+ * The appender's frontier (at most log2(n)+1 hashes) is kept in memory per organization and reused when the
+ * locked tree still has the size it had after this process's last append; otherwise (another replica
+ * appended) it is read back from the log's subtree hashes, one query.
+ */
+@Injectable()
+export class LogAppender {
+  private readonly frontiers = new Map<string, CompactRange>();
+
+  constructor(private readonly log: TransparencyLogRepository) {}
+
+  async append(organizationId: string, events: readonly AuditEvent[]): Promise<AppendCount> {
+    const unique = firstOfEachId(events);
+    let next: CompactRange | undefined;
+    const written = await this.log.append(
+      organizationId,
+      unique.map((e) => e.id),
+      async ({ head, sealed, store }) => {
+        const fresh = unique.filter((e) => !sealed.has(e.id));
+        if (fresh.length === 0) return null;
+        let range = this.frontiers.get(organizationId);
+        if (range?.size !== head.size) {
+          range = await CompactRange.load(store, head.size);
+          // The stored head and the stored subtrees must agree, or appending would extend a forked tree.
+          if (!range.root().equals(head.rootHash)) {
+            throw new ProofError('root-mismatch', `the log of ${organizationId} has the root ${head.rootHash.toString('hex')} but its subtrees give ${range.root().toString('hex')}`);
+          }
+        }
+        const salts = randomBytes(SALT_BYTES * fresh.length);
+        const leaves = fresh.map((e, i) => leafMaterialOf(e, salts.subarray(i * SALT_BYTES, (i + 1) * SALT_BYTES)));
+        const appended = range.append(leaves.map((l) => l.leafHash));
+        next = appended.range;
+        return {
+          leaves: leaves.map((l, i) => ({ leafIndex: head.size + i, eventId: l.eventId, leaf: l.leaf, salt: l.salt, user: l.user })),
+          nodes: appended.nodes,
+          head: { size: appended.range.size, rootHash: appended.root },
+        };
+      },
+    );
+    if (written === null || next === undefined) return { appended: 0, duplicates: events.length };
+    // Kept only once committed; a later (larger) one from an overlapping batch of this process wins.
+    const cached = this.frontiers.get(organizationId);
+    if (!cached || cached.size < next.size) this.frontiers.set(organizationId, next);
+    return { appended: written.leaves.length, duplicates: events.length - written.leaves.length };
+  }
+}
+
+/** One event per id, the first the stream delivered: a copy within the batch is a duplicate like any other. */
+function firstOfEachId(events: readonly AuditEvent[]): AuditEvent[] {
+  const seen = new Set<string>();
+  return events.filter((e) => (seen.has(e.id) ? false : (seen.add(e.id), true)));
+}

@@ -1,0 +1,65 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AuditEvent } from '@audit/contracts';
+import { counter, HealthRegistry, histogram } from '@audit/platform';
+import {
+  CanonicalEventsConsumer,
+  JetStreamConnection,
+  MESSAGING_CONFIG,
+  type Delivery,
+  type FailureKind,
+  type MessagingConfig,
+} from '@audit/messaging';
+import { pgFailureKind } from '@audit/persistence';
+import { LeafError } from '@audit/transparency';
+import { SEALER_CONFIG, type SealerConfig } from './config';
+import { LogAppender } from './log-appender';
+
+const leavesTotal = counter('audit_sealer_leaves_total', "Events the sealer handled: appended to their organization's log, or already in it", ['result']);
+const appendSeconds = histogram('audit_sealer_append_duration_seconds', "Time to append one batch's events to their organizations' logs");
+
+/**
+ * AUDIT_EVENTS → each organization's Merkle log (durable consumer `sealer`). Ack after commit: an event
+ * is acked once its leaf is in the log, and a redelivered one is found there and skipped.
+ */
+@Injectable()
+export class SealerConsumer extends CanonicalEventsConsumer {
+  constructor(
+    bus: JetStreamConnection,
+    @Inject(MESSAGING_CONFIG) messaging: MessagingConfig,
+    health: HealthRegistry,
+    @Inject(SEALER_CONFIG) config: SealerConfig,
+    private readonly appender: LogAppender,
+  ) {
+    super(bus, messaging, health, {
+      durable: 'sealer',
+      maxBatchMessages: config.batchSize,
+      maxBatchBytes: config.batchBytes,
+      flushIntervalMs: config.flushIntervalMs,
+    });
+  }
+
+  protected async handleBatch(batch: ReadonlyArray<Delivery<AuditEvent>>): Promise<void> {
+    const stop = appendSeconds.startTimer();
+    const byOrganization = new Map<string, AuditEvent[]>();
+    for (const { payload } of batch) {
+      const events = byOrganization.get(payload.organizationId);
+      if (events) events.push(payload);
+      else byOrganization.set(payload.organizationId, [payload]);
+    }
+    // One organization after another, in name order: one lock held at a time, so sealers never deadlock.
+    // An organization committed before a later one failed is skipped (as duplicates) when the batch comes back.
+    for (const organizationId of [...byOrganization.keys()].sort()) {
+      const { appended, duplicates } = await this.appender.append(organizationId, byOrganization.get(organizationId) ?? []);
+      leavesTotal.inc({ result: 'appended' }, appended);
+      leavesTotal.inc({ result: 'duplicate' }, duplicates);
+    }
+    stop();
+  }
+
+  protected override classify(error: unknown): FailureKind {
+    // An event no leaf can be made of can never be sealed.
+    if (error instanceof LeafError) return 'permanent';
+    const kind = super.classify(error);
+    return kind === 'unknown' ? pgFailureKind(error) : kind;
+  }
+}
