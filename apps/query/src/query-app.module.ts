@@ -5,6 +5,7 @@ import { ClickHouseModule } from '@audit/clickhouse';
 import { MessagingModule } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
 import { PlatformModule } from '@audit/platform';
+import { SettingsApiModule } from '@audit/settings';
 import { QueryModule } from '@audit/query';
 
 /**
@@ -12,6 +13,6 @@ import { QueryModule } from '@audit/query';
  * over ClickHouse (a ClickHouse server here; embedded chDB belongs to one process, see standalone).
  */
 @Module({
-  imports: [PlatformModule, MessagingModule, PersistenceModule, AuthModule, ClickHouseModule, QueryModule, AnalyticsModule],
+  imports: [PlatformModule, MessagingModule, PersistenceModule, AuthModule, ClickHouseModule, QueryModule, AnalyticsModule, SettingsApiModule],
 })
 export class QueryAppModule {}

@@ -13,6 +13,7 @@ describe('error codes', () => {
     ['PAYLOAD_TOO_LARGE', 413],
     ['BUS_UNAVAILABLE', 503],
     ['DATABASE_UNAVAILABLE', 503],
+    ['IDENTITY_PROVIDER_UNAVAILABLE', 503],
     ['QUERY_TIMEOUT', 504],
   ])('%s maps to %i', (code, status) => {
     expect(httpStatusOf(code)).toBe(status);

@@ -15,3 +15,5 @@ export * from './prometheus-text';
 export * from './test-receiver';
 export * from './export-files';
 export * from './openapi-coverage';
+export * from './test-oidc-provider';
+export * from './oidc-sign-in';
