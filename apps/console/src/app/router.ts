@@ -1,7 +1,7 @@
 import { useCallback, useSyncExternalStore } from 'react';
 
 /** Client-side routes under the console's base path (`/audit/` in a build). */
-export type View = 'events' | 'insights';
+export type View = 'events' | 'insights' | 'settings';
 
 const BASE = import.meta.env.BASE_URL.replace(/\/$/, '');
 
@@ -24,12 +24,13 @@ export interface Location {
 function parse(href: string): Location {
   const url = new URL(href, window.location.origin);
   const path = url.pathname.startsWith(BASE) ? url.pathname.slice(BASE.length) : url.pathname;
-  return { view: path.replace(/\/+$/, '') === '/insights' ? 'insights' : 'events', search: url.searchParams };
+  const name = path.replace(/\/+$/, '');
+  return { view: name === '/insights' ? 'insights' : name === '/settings' ? 'settings' : 'events', search: url.searchParams };
 }
 
 export function hrefOf(view: View, search: URLSearchParams): string {
   const query = search.toString();
-  return `${BASE}/${view === 'insights' ? 'insights' : ''}${query ? `?${query}` : ''}`;
+  return `${BASE}/${view === 'events' ? '' : view}${query ? `?${query}` : ''}`;
 }
 
 /**

@@ -20,6 +20,7 @@ interface Props {
 const TABS: Array<{ view: View; label: string }> = [
   { view: 'events', label: 'Events' },
   { view: 'insights', label: 'Insights' },
+  { view: 'settings', label: 'Settings' },
 ];
 
 export function Header({ claims, view, onNavigate, hrefOf, onSignOut, api, filters, window }: Props) {
