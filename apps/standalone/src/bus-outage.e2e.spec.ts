@@ -1,4 +1,4 @@
-import { createKey, startStack, type Stack } from './standalone.e2e-helpers';
+import { createKey, NOT_CLI_RECORD, startStack, type Stack } from './standalone.e2e-helpers';
 import { waitFor } from '@audit/testing';
 
 /** The bus going away: ingest answers 503 (retry is safe), and once it is back the same request is accepted once. */
@@ -43,11 +43,11 @@ describe('standalone while NATS is down', () => {
     expect((await post(event)).status).toBe(202);
 
     const rows = await waitFor('the row', async () => {
-      const found = await stack.db.query<{ id: string }>(`SELECT id FROM audit_trail_events WHERE "organizationId" = 'outage'`);
+      const found = await stack.db.query<{ id: string }>(`SELECT id FROM audit_trail_events WHERE "organizationId" = 'outage' AND ${NOT_CLI_RECORD}`);
       return found.length > 0 ? found : undefined;
     });
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(await stack.db.query(`SELECT id FROM audit_trail_events WHERE "organizationId" = 'outage'`)).toEqual([{ id: event.id }]);
+    expect(await stack.db.query(`SELECT id FROM audit_trail_events WHERE "organizationId" = 'outage' AND ${NOT_CLI_RECORD}`)).toEqual([{ id: event.id }]);
     expect(rows).toHaveLength(1);
   }, 90_000);
 });

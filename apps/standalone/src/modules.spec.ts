@@ -13,6 +13,7 @@ import { ErasureModule, QueryModule } from '@audit/query';
 import { ReadAuditModule } from '@audit/read-audit';
 import { RetentionModule, RetentionRunnerModule, RetentionSettingsModule } from '@audit/retention';
 import { SealerModule } from '@audit/sealer';
+import { SettingsApiModule, SettingsUseCasesModule } from '@audit/settings';
 import { SinksModule } from '@audit/sinks';
 import { StreamsCoreModule, StreamsModule } from '@audit/streams';
 import { WriterModule } from '@audit/writer';
@@ -40,6 +41,8 @@ const MODULES: Record<string, Type<unknown>> = {
   QueryModule,
   ErasureModule,
   SealerModule,
+  SettingsUseCasesModule,
+  SettingsApiModule,
   ExporterCoreModule,
   ExportsApiModule,
   ExportWorkerModule,

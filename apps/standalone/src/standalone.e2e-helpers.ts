@@ -20,6 +20,16 @@ export async function createKey(env: Record<string, string>, org: string): Promi
   return { key: out.key, id: out.id };
 }
 
+/** Waits until the writer stored the record of a key's creation, so counters sampled afterwards hold still. */
+export async function waitForKeyRecord(db: TestDatabase, keyId: string): Promise<void> {
+  await waitFor(
+    `the record of key ${keyId}'s creation`,
+    async () => (await db.query(`SELECT 1 FROM audit_trail_events WHERE "actionType" = 'UPDATE_ORGANIZATION' AND metadata->>'keyId' = $1`, [keyId])).length > 0,
+    20_000,
+    100,
+  );
+}
+
 export interface HttpResult {
   status: number;
   body: {
@@ -60,8 +70,15 @@ export async function waitForRow(db: TestDatabase, ids: string | string[], timeo
   );
 }
 
+/**
+ * SQL: not one of the platform's own records of a change made with the CLI (a key created or revoked, a
+ * redaction rule), which the tests' CLI calls add beside the events the tests send.
+ */
+export const NOT_CLI_RECORD = `NOT ("actionType" = 'UPDATE_ORGANIZATION' AND metadata->>'via' = 'cli')`;
+
+/** The organization's stored events that were sent to it (the CLI's own records aside). */
 export async function countRows(db: TestDatabase, organizationId: string): Promise<number> {
-  return (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_trail_events WHERE "organizationId" = $1', [organizationId]))[0].n;
+  return (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_trail_events WHERE "organizationId" = $1 AND ${NOT_CLI_RECORD}`, [organizationId]))[0].n;
 }
 
 /** Every message of a stream (subject and payload as text), read directly from JetStream. */

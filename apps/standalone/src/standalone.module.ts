@@ -3,6 +3,7 @@ import { AnalyticsModule } from '@audit/analytics';
 import { ExportsApiModule } from '@audit/exporter';
 import { IngestModule } from '@audit/ingest';
 import { PlatformModule } from '@audit/platform';
+import { SettingsApiModule } from '@audit/settings';
 import { ProjectorModule } from '@audit/projector';
 import { ErasureModule, QueryModule } from '@audit/query';
 import { RetentionModule } from '@audit/retention';
@@ -14,7 +15,7 @@ import { StreamsModule } from '@audit/streams';
  * the export worker run in a worker thread of it (consumers.module.ts), away from the HTTP thread.
  */
 @Module({
-  imports: [PlatformModule, IngestModule, ProjectorModule, AnalyticsModule, QueryModule, ExportsApiModule, RetentionModule, StreamsModule, ErasureModule],
+  imports: [PlatformModule, IngestModule, ProjectorModule, AnalyticsModule, QueryModule, ExportsApiModule, RetentionModule, StreamsModule, ErasureModule, SettingsApiModule],
   providers: [ConsumersThread],
 })
 export class StandaloneModule {}

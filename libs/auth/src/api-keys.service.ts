@@ -49,12 +49,12 @@ export class ApiKeysService {
   }
 
   /** Returns the key itself once; it cannot be recovered later. */
-  async create(organizationId: string, name = 'default'): Promise<{ key: string; record: ApiKeyRecord }> {
+  async create(organizationId: string, name = 'default', id: string = randomUUID()): Promise<{ key: string; record: ApiKeyRecord }> {
     if (!LIMITS.organizationIdPattern.test(organizationId)) {
       throw new AppError('VALIDATION_FAILED', `organizationId must match ${LIMITS.organizationIdPattern}`);
     }
     const key = `audk_${randomBytes(32).toString('base64url')}`;
-    const record = await this.keys.insert({ id: randomUUID(), organizationId, name, keyPrefix: key.slice(0, 12), keyHash: hashKey(key) });
+    const record = await this.keys.insert({ id, organizationId, name, keyPrefix: key.slice(0, 12), keyHash: hashKey(key) });
     return { key, record };
   }
 
@@ -81,8 +81,12 @@ export class ApiKeysService {
     return this.keys.list(organizationId);
   }
 
-  async revoke(id: string): Promise<boolean> {
-    const revoked = await this.keys.revoke(id);
+  findById(id: string): Promise<ApiKeyRecord | null> {
+    return this.keys.findById(id);
+  }
+
+  async revoke(id: string, organizationId: string): Promise<boolean> {
+    const revoked = await this.keys.revoke(id, organizationId);
     this.verified.clear();
     return revoked;
   }

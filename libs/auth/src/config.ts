@@ -20,6 +20,29 @@ export interface AuthConfig {
   keyLookupTimeoutMs?: number;
   /** The longest an admin token may live (`exp` − `iat`, and `exp` − now): a leaked token stops working within it. */
   maxTokenLifetimeSeconds: number;
+  /** Single sign-on through an OpenID provider (AUTH_OIDC_*); absent when administrators paste tokens. */
+  oidc?: OidcConfig;
+}
+
+/**
+ * An OpenID Connect provider whose tokens admit administrators. The console signs in with the
+ * authorization code flow and PKCE as the public client `clientId` and sends the ID token as its bearer;
+ * the API verifies it against the issuer's published keys and maps two of its claims onto the platform's
+ * organization and role.
+ */
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  /** The `aud` a token must carry: AUTH_OIDC_AUDIENCE, else the client id (what an ID token carries). */
+  audience: string;
+  /** Scopes the console asks for (AUTH_OIDC_SCOPES). */
+  scopes: string;
+  /** The claim holding the organization id (AUTH_OIDC_ORG_CLAIM, default `org`); a dotted path reaches a nested claim. */
+  orgClaim: string;
+  /** The claim holding the role or groups (AUTH_OIDC_ROLE_CLAIM, default `role`): a string or a list of strings. */
+  roleClaim: string;
+  /** Values of the role claim that make an administrator (AUTH_OIDC_ADMIN_VALUES, default `admin`). */
+  adminValues: readonly string[];
 }
 
 export const AUTH_CONFIG = Symbol('AUTH_CONFIG');
@@ -43,6 +66,31 @@ export const readAuthConfig = (source: Record<string, string | undefined> = proc
       maxTokenLifetimeSeconds: Math.floor(env.duration('AUTH_MAX_TOKEN_LIFETIME', '24h') / 1000),
     };
     if (config.maxTokenLifetimeSeconds < 1) env.problem('AUTH_MAX_TOKEN_LIFETIME must be at least 1s');
+    const issuer = env.url('AUTH_OIDC_ISSUER', ['https:', 'http:']);
+    if (issuer) {
+      const clientId = env.optional('AUTH_OIDC_CLIENT_ID');
+      if (!clientId) env.problem('AUTH_OIDC_CLIENT_ID is required with AUTH_OIDC_ISSUER (the console\'s public client id at the provider)');
+      const adminValues = env
+        .string('AUTH_OIDC_ADMIN_VALUES', 'admin')
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v.length > 0);
+      if (adminValues.length === 0) env.problem('AUTH_OIDC_ADMIN_VALUES must name at least one value');
+      config.oidc = {
+        issuer,
+        clientId: clientId ?? '',
+        audience: env.optional('AUTH_OIDC_AUDIENCE') ?? clientId ?? '',
+        scopes: env.string('AUTH_OIDC_SCOPES', 'openid profile email'),
+        orgClaim: env.string('AUTH_OIDC_ORG_CLAIM', 'org'),
+        roleClaim: env.string('AUTH_OIDC_ROLE_CLAIM', 'role'),
+        adminValues,
+      };
+      if (!config.oidc.scopes.split(/\s+/).includes('openid')) env.problem('AUTH_OIDC_SCOPES must include openid');
+    } else {
+      for (const name of ['AUTH_OIDC_CLIENT_ID', 'AUTH_OIDC_AUDIENCE', 'AUTH_OIDC_ORG_CLAIM', 'AUTH_OIDC_ROLE_CLAIM', 'AUTH_OIDC_ADMIN_VALUES', 'AUTH_OIDC_SCOPES']) {
+        if (env.optional(name) !== undefined) env.problem(`${name} is set but AUTH_OIDC_ISSUER is not: single sign-on needs the issuer`);
+      }
+    }
     if (secret) config.jwtSecret = new TextEncoder().encode(secret);
     else if (!jwksUrl) config.jwtSecret = new TextEncoder().encode(localSecret(env.string('AUTH_SECRET_FILE', '.data/auth-secret')));
     return config;

@@ -5,3 +5,5 @@ export * from './tokens.service';
 export * from './guards';
 export * from './auth.module';
 export * from './duration';
+export * from './oidc-claims';
+export * from './oidc-keys';

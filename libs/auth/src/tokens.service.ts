@@ -1,7 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { AppError } from '@audit/platform';
 import { LIMITS } from '@audit/contracts';
 import { AUTH_CONFIG, type AuthConfig } from './config';
+import { mapOidcClaims } from './oidc-claims';
+import { OIDC_ALGORITHMS, OidcKeys } from './oidc-keys';
 import { InvalidTokenError, principalOf, subjectProblem, type Role, type TokenPrincipal } from './token-claims';
 
 /** A token the platform would refuse was asked to be minted: `field` says which input, `reason` what is wrong. */
@@ -14,13 +17,32 @@ export class TokenRequestError extends Error {
   }
 }
 
-/** Signs (HS256) and verifies (HS256 or a JWKS) bearer tokens carrying `org` and `role` claims. */
+/** Why jose refused a token, in words an administrator can act on (never jose's own message). */
+function refusal(error: unknown): InvalidTokenError {
+  if (error instanceof joseErrors.JWTExpired) return new InvalidTokenError('the token has expired');
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    const why = error.reason === 'check_failed' ? 'is not the value this platform expects' : error.reason === 'missing' ? 'is missing' : `is not accepted (${error.reason.replace(/_/g, ' ')})`;
+    return new InvalidTokenError(`token claim "${error.claim}" ${why}`);
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JWKSNoMatchingKey) {
+    return new InvalidTokenError('the token was not signed by a key this platform trusts');
+  }
+  return new InvalidTokenError(`invalid token: ${(error as Error).message}`);
+}
+
+/**
+ * Signs (HS256) and verifies bearer tokens carrying `org` and `role` claims: tokens the platform minted
+ * (HS256, or a JWKS at AUTH_JWKS_URL), and, with AUTH_OIDC_ISSUER, the identity provider's tokens, whose
+ * organization and role claims are mapped (see {@link mapOidcClaims}).
+ */
 @Injectable()
 export class TokensService {
   private readonly jwks?: JWTVerifyGetKey;
+  private readonly oidcKeys?: OidcKeys;
 
   constructor(@Inject(AUTH_CONFIG) private readonly config: AuthConfig) {
     if (config.jwksUrl) this.jwks = createRemoteJWKSet(new URL(config.jwksUrl));
+    if (config.oidc) this.oidcKeys = new OidcKeys(config.oidc.issuer);
   }
 
   async sign(principal: { organizationId: string; role: Role; userId?: string | null }, ttlSeconds: number): Promise<string> {
@@ -47,6 +69,7 @@ export class TokensService {
   }
 
   async verify(token: string): Promise<TokenPrincipal> {
+    if (this.config.oidc && this.oidcKeys && this.issuerOf(token) === this.config.oidc.issuer) return this.verifyOidc(token);
     let payload: JWTPayload;
     try {
       const options = { issuer: this.config.issuer, audience: this.config.audience };
@@ -54,8 +77,32 @@ export class TokensService {
         ? (await jwtVerify(token, this.jwks, { ...options, algorithms: ['RS256', 'ES256'] })).payload
         : (await jwtVerify(token, this.config.jwtSecret as Uint8Array, { ...options, algorithms: ['HS256'] })).payload;
     } catch (error) {
-      throw new InvalidTokenError(`invalid token: ${(error as Error).message}`);
+      throw refusal(error);
     }
     return principalOf(payload as Record<string, unknown>, Math.floor(Date.now() / 1000), this.config.maxTokenLifetimeSeconds);
+  }
+
+  /** The unverified `iss`, only to pick the verification path; the signature check that follows decides. */
+  private issuerOf(token: string): unknown {
+    try {
+      return decodeJwt(token).iss;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async verifyOidc(token: string): Promise<TokenPrincipal> {
+    const oidc = this.config.oidc as NonNullable<AuthConfig['oidc']>;
+    const keys = await (this.oidcKeys as OidcKeys).get();
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys, { issuer: oidc.issuer, audience: oidc.audience, algorithms: OIDC_ALGORITHMS }));
+    } catch (error) {
+      if (error instanceof joseErrors.JWKSTimeout || (error instanceof TypeError && /fetch/i.test(error.message))) {
+        throw new AppError('IDENTITY_PROVIDER_UNAVAILABLE', "the identity provider's signing keys could not be fetched; retry shortly");
+      }
+      throw refusal(error);
+    }
+    return principalOf(mapOidcClaims(payload as Record<string, unknown>, oidc), Math.floor(Date.now() / 1000), this.config.maxTokenLifetimeSeconds);
   }
 }

@@ -4,10 +4,12 @@ import type { Command, OptionValues } from 'commander';
 import { AuthModule } from '@audit/auth';
 import { ClickHouseModule } from '@audit/clickhouse';
 import type { EmbeddedNeeds } from '@audit/embedded';
+import { MessagingModule } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
 import { JsonLogger } from '@audit/platform';
 import { ProjectionRebuildModule } from '@audit/projector';
 import { StreamsCoreModule } from '@audit/streams';
+import { SettingsUseCasesModule } from '@audit/settings';
 import { createOutput, type Output } from './output';
 
 /** What the commands read from the context: Postgres' repositories and the credentials. */
@@ -16,6 +18,10 @@ class CliModule {}
 
 @Module({ imports: [PersistenceModule, AuthModule, ClickHouseModule, ProjectionRebuildModule] })
 class CliAnalyticsModule {}
+
+/** Changes of settings are recorded on the bus, as the settings API records them: the same use cases. */
+@Module({ imports: [PersistenceModule, AuthModule, MessagingModule, SettingsUseCasesModule] })
+class CliSettingsModule {}
 
 /** Where the CLI writes; a test passes its own to read what a person would see. */
 export interface CliIo {
@@ -66,8 +72,10 @@ export class CliSession {
     return this.out?.json ?? false;
   }
 
-  context(withClickHouse = false): Promise<INestApplicationContext> {
-    this.ctx ??= NestFactory.createApplicationContext(withClickHouse ? CliAnalyticsModule : CliModule, { logger: new JsonLogger('cli', 'warn') });
+  /** `settings`: with the bus, for the commands that change a setting and so record an event (NEEDS.both). */
+  context(withClickHouse = false, settings = false): Promise<INestApplicationContext> {
+    const root = settings ? CliSettingsModule : withClickHouse ? CliAnalyticsModule : CliModule;
+    this.ctx ??= NestFactory.createApplicationContext(root, { logger: new JsonLogger('cli', 'warn') });
     return this.ctx;
   }
 

@@ -46,9 +46,15 @@ export class ApiKeysRepository {
     return rows.map(toRecord);
   }
 
-  /** Revokes a key; returns false when no active key has that id. */
-  async revoke(id: string): Promise<boolean> {
-    const result = await this.repo.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+  /** The key with this id, active or revoked, of any organization (callers check whose it is). */
+  async findById(id: string): Promise<ApiKeyRecord | null> {
+    const found = await this.repo.findOne({ where: { id } });
+    return found ? toRecord(found) : null;
+  }
+
+  /** Revokes a key of that organization; returns false when it has no active key with that id. */
+  async revoke(id: string, organizationId: string): Promise<boolean> {
+    const result = await this.repo.update({ id, organizationId, revokedAt: IsNull() }, { revokedAt: new Date() });
     return (result.affected ?? 0) > 0;
   }
 }

@@ -14,6 +14,7 @@ describe('error codes', () => {
     ['RATE_LIMITED', 429],
     ['BUS_UNAVAILABLE', 503],
     ['DATABASE_UNAVAILABLE', 503],
+    ['IDENTITY_PROVIDER_UNAVAILABLE', 503],
     ['QUERY_TIMEOUT', 504],
   ])('%s maps to %i', (code, status) => {
     expect(httpStatusOf(code)).toBe(status);

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'BUS_UNAVAILABLE'
   | 'DATABASE_UNAVAILABLE'
+  | 'IDENTITY_PROVIDER_UNAVAILABLE'
   | 'QUERY_TIMEOUT';
 
 /** A typed application error; the HTTP layer maps its code to a status, use cases never pick one. */
@@ -48,6 +49,7 @@ export function httpStatusOf(code: ErrorCode): number {
       return HttpStatus.TOO_MANY_REQUESTS;
     case 'BUS_UNAVAILABLE':
     case 'DATABASE_UNAVAILABLE':
+    case 'IDENTITY_PROVIDER_UNAVAILABLE':
       return HttpStatus.SERVICE_UNAVAILABLE;
     // The database was reachable but the read outgrew its time: asking again unchanged will not help.
     case 'QUERY_TIMEOUT':

@@ -3,16 +3,22 @@ import path from 'node:path';
 import { send, type SendOptions } from '@fastify/send';
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AUTH_CONFIG, type AuthConfig } from '@audit/auth';
 import { QUERY_CONFIG, type QueryConfig } from './config';
 
-// The console talks to this origin only; it is never framed, and never leaks its URL (which holds filters).
-const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy':
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-  'X-Content-Type-Options': 'nosniff',
-  'X-Frame-Options': 'DENY',
-  'Referrer-Policy': 'no-referrer',
-};
+/**
+ * The console talks to this origin only (and, with single sign-on, to the identity provider's, for its
+ * discovery document and token endpoint); it is never framed, and never leaks its URL (which holds filters).
+ */
+export function securityHeaders(identityProvider?: string): Record<string, string> {
+  const connect = identityProvider ? `'self' ${new URL(identityProvider).origin}` : "'self'";
+  return {
+    'Content-Security-Policy': `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src ${connect}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`,
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+  };
+}
 
 /**
  * `GET /audit`: the console's built files. Hashed assets are cached for good; any other path under
@@ -21,7 +27,11 @@ const SECURITY_HEADERS: Record<string, string> = {
  */
 @Controller('audit')
 export class ConsoleController {
-  constructor(@Inject(QUERY_CONFIG) private readonly config: QueryConfig) {}
+  private readonly headers: Record<string, string>;
+
+  constructor(@Inject(QUERY_CONFIG) private readonly config: QueryConfig, @Inject(AUTH_CONFIG) auth: AuthConfig) {
+    this.headers = securityHeaders(auth.oidc?.issuer);
+  }
 
   @Get()
   async index(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -60,6 +70,6 @@ export class ConsoleController {
   /** The file with its validators (ETag, Last-Modified: a 304 when unchanged) and the page's security headers. */
   private async sendFile(req: FastifyRequest, reply: FastifyReply, file: string, options: SendOptions, extra: Record<string, string> = {}): Promise<void> {
     const { statusCode, headers, stream } = await send(req.raw, file, options);
-    await reply.status(statusCode).headers({ ...headers, ...SECURITY_HEADERS, ...extra }).send(stream);
+    await reply.status(statusCode).headers({ ...headers, ...this.headers, ...extra }).send(stream);
   }
 }

@@ -1,4 +1,5 @@
-import { createTestDatabase, runCliProcess, startTestNats, type TestDatabase, type TestNats } from '@audit/testing';
+import { STREAMS } from '@audit/messaging';
+import { connectTestBus, createTestDatabase, readStream, runCliProcess, startTestNats, type TestDatabase, type TestNats } from '@audit/testing';
 
 jest.setTimeout(120_000);
 
@@ -39,6 +40,20 @@ describe('retention CLI', () => {
 
     const human = await runCliProcess(['retention', 'show', '--org', 'acme'], env);
     expect(human.stdout).toBe('acme: 90 days (default)\n');
+
+    // Each change was recorded before it was made, as the settings API records its own; showing records nothing.
+    const bus = await connectTestBus(nats.url);
+    try {
+      const recorded = (await readStream(bus.jsm, STREAMS.events)).map((m) => JSON.parse(m.data) as { organizationId: string; actionType: string; userId: unknown; metadata: unknown });
+      expect(recorded.map((e) => [e.organizationId, e.actionType, e.userId, e.metadata])).toEqual([
+        ['acme', 'UPDATE_ORGANIZATION', null, { setting: 'retention', days: 30, previousDays: null, via: 'cli' }],
+        ['acme', 'UPDATE_ORGANIZATION', null, { setting: 'legalHold', held: true, reason: 'case 42', via: 'cli' }],
+        ['acme', 'UPDATE_ORGANIZATION', null, { setting: 'legalHold', held: false, via: 'cli' }],
+        ['acme', 'UPDATE_ORGANIZATION', null, { setting: 'retention', days: null, previousDays: 30, via: 'cli' }],
+      ]);
+    } finally {
+      await bus.close();
+    }
   });
 
   it('refuses bad options with a usage error naming them', async () => {

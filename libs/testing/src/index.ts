@@ -16,3 +16,5 @@ export * from './test-receiver';
 export * from './export-files';
 export * from './openapi-coverage';
 export * from './test-pipeline';
+export * from './test-oidc-provider';
+export * from './oidc-sign-in';

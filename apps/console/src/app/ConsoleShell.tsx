@@ -5,13 +5,15 @@ import { Header } from './components/Header';
 import { EventsView } from './views/EventsView';
 import { CheckpointsView } from './views/CheckpointsView';
 import { InsightsView } from './views/InsightsView';
+import { SettingsView } from './views/SettingsView';
 import { filtersToSearch, parseFilters, resolveWindow, urlProblems, type ConsoleFilters } from './filters';
 import { hrefOf, useLocation, type View } from './router';
 import { readClaims } from './session';
 import { useDisplayZone } from './use-zone';
 
 interface Props {
-  token: string;
+  /** The current token (a single sign-on session renews it in place). */
+  token: () => string;
   onSignOut: () => void;
   onUnauthorized: (error: ApiError) => void;
 }
@@ -19,7 +21,7 @@ interface Props {
 /** The signed-in console: header, filters from the URL, and the current view. */
 export function ConsoleShell({ token, onSignOut, onUnauthorized }: Props) {
   const api = useMemo(() => createApiClient(token, onUnauthorized), [token, onUnauthorized]);
-  const claims = useMemo(() => readClaims(token), [token]);
+  const claims = readClaims(token());
   const [location, navigate] = useLocation();
   const searchText = location.search.toString();
   const filters = useMemo(() => parseFilters(new URLSearchParams(searchText)), [searchText]);
@@ -54,7 +56,7 @@ export function ConsoleShell({ token, onSignOut, onUnauthorized }: Props) {
   return (
     <div className="app">
       <Header claims={claims} view={location.view} onNavigate={(view) => go(view)} hrefOf={(view) => hrefOf(view, filtersToSearch(filters))} onSignOut={onSignOut} api={api} filters={filters} window={window} />
-      {location.view !== 'checkpoints' && <FilterBar filters={filters} onChange={setFilters} api={api} onRefresh={() => setRefreshTick((t) => t + 1)} window={window} />}
+      {location.view !== 'checkpoints' && location.view !== 'settings' && <FilterBar filters={filters} onChange={setFilters} api={api} onRefresh={() => setRefreshTick((t) => t + 1)} window={window} />}
       {problems.length > 0 && (
         <div className="notice url-problems" role="alert">
           <p>This link holds what the console cannot use, so it was left out of the view:</p>
@@ -71,6 +73,8 @@ export function ConsoleShell({ token, onSignOut, onUnauthorized }: Props) {
       <main className="content" id="main">
         {location.view === 'checkpoints' ? (
           <CheckpointsView api={api} />
+          ) : location.view === 'settings' ? (
+          <SettingsView api={api} />
         ) : location.view === 'insights' ? (
           <InsightsView api={api} filters={filters} window={window} viewKey={viewKey} onPickUser={(userId) => go('events', { ...filters, userId })} onPickQuery={(queryName) => go('events', { ...filters, queryName })} />
         ) : (

@@ -51,17 +51,21 @@ async function toApiError(res: Response): Promise<ApiError> {
 export interface ApiClient {
   get<T>(path: string, query?: URLSearchParams, signal?: AbortSignal): Promise<T>;
   post<T>(path: string, body: unknown): Promise<T>;
+  put<T>(path: string, body: unknown): Promise<T>;
+  delete<T>(path: string): Promise<T>;
 }
 
 /**
- * A client bound to one token. A 401 on any call means the token expired or was revoked: `onUnauthorized`
- * ends the session (the caller still gets the error, so nothing waits forever).
+ * A client bound to one session: a token, or a function giving the current one (a single sign-on session
+ * renews its token without the console starting over). A 401 on any call means the token expired or was
+ * revoked: `onUnauthorized` ends the session (the caller still gets the error, so nothing waits forever).
  */
-export function createApiClient(token: string, onUnauthorized: (error: ApiError) => void): ApiClient {
+export function createApiClient(token: string | (() => string), onUnauthorized: (error: ApiError) => void): ApiClient {
+  const current = typeof token === 'string' ? () => token : token;
   const send = async <T>(path: string, init: RequestInit): Promise<T> => {
     let res: Response;
     try {
-      res = await fetch(path, { ...init, headers: { ...init.headers, authorization: `Bearer ${token}`, accept: 'application/json' }, credentials: 'omit' });
+      res = await fetch(path, { ...init, headers: { ...init.headers, authorization: `Bearer ${current()}`, accept: 'application/json' }, credentials: 'omit' });
     } catch (error) {
       if ((error as Error).name === 'AbortError') throw error;
       throw new ApiError(0, 'NETWORK', 'The server could not be reached. Check your connection and try again.');
@@ -76,6 +80,8 @@ export function createApiClient(token: string, onUnauthorized: (error: ApiError)
   return {
     get: (path, query, signal) => send(query && [...query.keys()].length > 0 ? `${path}?${query.toString()}` : path, { method: 'GET', signal }),
     post: (path, body) => send(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    put: (path, body) => send(path, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    delete: (path) => send(path, { method: 'DELETE' }),
   };
 }
 

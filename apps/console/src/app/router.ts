@@ -1,7 +1,7 @@
 import { useCallback, useSyncExternalStore } from 'react';
 
 /** Client-side routes under the console's base path (`/audit/` in a build). */
-export type View = 'events' | 'insights' | 'checkpoints';
+export type View = 'events' | 'insights' | 'checkpoints' | 'settings';
 
 const BASE = import.meta.env.BASE_URL.replace(/\/$/, '');
 
@@ -25,7 +25,7 @@ function parse(href: string): Location {
   const url = new URL(href, window.location.origin);
   const path = url.pathname.startsWith(BASE) ? url.pathname.slice(BASE.length) : url.pathname;
   const route = path.replace(/\/+$/, '');
-  return { view: route === '/insights' ? 'insights' : route === '/checkpoints' ? 'checkpoints' : 'events', search: url.searchParams };
+  return { view: route === '/insights' ? 'insights' : route === '/checkpoints' ? 'checkpoints' : route === '/settings' ? 'settings' : 'events', search: url.searchParams };
 }
 
 export function hrefOf(view: View, search: URLSearchParams): string {

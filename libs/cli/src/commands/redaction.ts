@@ -1,8 +1,10 @@
 import { Option, type Command } from 'commander';
 import { RedactionRulesRepository } from '@audit/persistence';
+import { HiddenParametersAdministration } from '@audit/settings';
 import { action, NEEDS, type CliSession } from '../cli-context';
 import { nonEmpty, orgOption } from '../options';
 import { renderTable, UsageError } from '../output';
+import { cliActor } from './keys';
 
 type RuleOptions = { org: string; query: string };
 
@@ -10,6 +12,8 @@ type RuleOptions = { org: string; query: string };
 export function redactionCommand(program: Command, session: CliSession): void {
   const redaction = program.command('redaction').description("hide the parameters of named queries from an organization's events, before they are stored");
   const rules = async (): Promise<RedactionRulesRepository> => (await session.context()).get(RedactionRulesRepository);
+  // Changes go through the settings API's use case, so they are recorded as the API's are.
+  const hidden = async (): Promise<HiddenParametersAdministration> => (await session.context(false, true)).get(HiddenParametersAdministration);
   // The event contract allows query names of up to 1024 characters.
   const queryOption = () => new Option('--query <queryName>', "the query's name, exactly as events carry it in queryName").argParser(nonEmpty(1024)).makeOptionMandatory();
 
@@ -20,8 +24,8 @@ export function redactionCommand(program: Command, session: CliSession): void {
     .addOption(queryOption())
     .addHelpText('after', '\nExamples:\n  $ npm run cli -- redaction hide-parameters --org acme --query getSecrets')
     .action(
-      action<RuleOptions>(session, NEEDS.postgres, async ({ options: { org, query }, out }) => {
-        await (await rules()).hideParameters(org, query);
+      action<RuleOptions>(session, NEEDS.both, async ({ options: { org, query }, out }) => {
+        await (await hidden()).set(org, query, true, cliActor());
         out.result({ organizationId: org, queryName: query, hideParameters: true }, () => [
           `parameters of query "${query}" are now hidden for organization "${org}" (events ingested from now on; a running ingest applies it within REDACTION_CACHE_TTL, 5s by default)`,
         ]);
@@ -35,8 +39,8 @@ export function redactionCommand(program: Command, session: CliSession): void {
     .addOption(queryOption())
     .addHelpText('after', '\nExamples:\n  $ npm run cli -- redaction show-parameters --org acme --query getSecrets')
     .action(
-      action<RuleOptions>(session, NEEDS.postgres, async ({ options: { org, query }, out }) => {
-        const removed = await (await rules()).remove(org, query);
+      action<RuleOptions>(session, NEEDS.both, async ({ options: { org, query }, out }) => {
+        const removed = await (await hidden()).set(org, query, false, cliActor());
         if (!removed) throw new UsageError(`no rule hides the parameters of "${query}" for "${org}" (see "redaction list")`);
         out.result({ organizationId: org, queryName: query, hideParameters: false }, () => [`parameters of query "${query}" are logged again for "${org}"`]);
       }),

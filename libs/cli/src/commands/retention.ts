@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { ActivityRecorder } from '@audit/messaging';
 import { RetentionPoliciesRepository } from '@audit/persistence';
 import { JsonLogger } from '@audit/platform';
 import { MAX_RETENTION_DAYS, RetentionRunner, RetentionRunnerModule, toSettingsResponse, type RetentionRunReport } from '@audit/retention';
@@ -30,6 +31,11 @@ export function parseRetentionDays(value: string): number | 'default' {
 export function retentionCommand(program: Command, session: CliSession): void {
   const retention = program.command('retention').description("per-organization retention, legal holds, and a purge on demand");
   const policies = async (): Promise<RetentionPoliciesRepository> => (await session.context()).get(RetentionPoliciesRepository);
+  // Changes are recorded before they are made, as the settings API records them (UPDATE_ORGANIZATION, via "cli").
+  const changes = async (): Promise<RetentionPoliciesRepository> => (await session.context(false, true)).get(RetentionPoliciesRepository);
+  const record = async (organizationId: string, metadata: Record<string, unknown>): Promise<void> => {
+    await (await session.context(false, true)).get(ActivityRecorder).record({ organizationId, actionType: 'UPDATE_ORGANIZATION', userId: null, metadata: { ...metadata, via: 'cli' } });
+  };
 
   retention
     .command('set')
@@ -38,9 +44,11 @@ export function retentionCommand(program: Command, session: CliSession): void {
     .addOption(new Option('--days <n|default>', 'days to keep').argParser(parseRetentionDays).makeOptionMandatory())
     .addHelpText('after', '\nExamples:\n  $ npm run cli -- retention set --org acme --days 90\n  $ npm run cli -- retention set --org acme --days default')
     .action(
-      action<{ org: string; days: number | 'default' }>(session, NEEDS.postgres, async ({ options: { org, days: given }, out }) => {
+      action<{ org: string; days: number | 'default' }>(session, NEEDS.both, async ({ options: { org, days: given }, out }) => {
         const days = given === 'default' ? null : given;
-        const policy = toSettingsResponse(await (await policies()).setDays(org, days));
+        const repo = await changes();
+        await record(org, { setting: 'retention', days, previousDays: (await repo.get(org)).days });
+        const policy = toSettingsResponse(await repo.setDays(org, days));
         out.result(policy, () => [`organization "${org}" keeps ${describeDays(policy.effectiveDays)}${days === null ? ' (the default)' : ''}`]);
       }),
     );
@@ -78,8 +86,10 @@ export function retentionCommand(program: Command, session: CliSession): void {
     .addOption(new Option('--reason <text>', 'why (kept with the hold)').argParser(nonEmpty(1000)).makeOptionMandatory())
     .addHelpText('after', '\nExamples:\n  $ npm run cli -- retention hold --org acme --reason "litigation 2026-17"')
     .action(
-      action<{ org: string; reason: string }>(session, NEEDS.postgres, async ({ options: { org, reason }, out }) => {
-        const policy = toSettingsResponse(await (await policies()).hold(org, reason, `cli:${userInfo().username}`));
+      action<{ org: string; reason: string }>(session, NEEDS.both, async ({ options: { org, reason }, out }) => {
+        const repo = await changes();
+        await record(org, { setting: 'legalHold', held: true, reason });
+        const policy = toSettingsResponse(await repo.hold(org, reason, `cli:${userInfo().username}`));
         out.result(policy, () => [`organization "${org}" is on legal hold: nothing of it is deleted until "retention release --org ${org}"`]);
       }),
     );
@@ -90,10 +100,12 @@ export function retentionCommand(program: Command, session: CliSession): void {
     .addOption(orgOption().makeOptionMandatory())
     .addHelpText('after', '\nExamples:\n  $ npm run cli -- retention release --org acme')
     .action(
-      action<{ org: string }>(session, NEEDS.postgres, async ({ options: { org }, out }) => {
-        const released = await (await policies()).release(org);
-        if (!released) throw new UsageError(`organization "${org}" is not on legal hold`);
-        const policy = toSettingsResponse(await (await policies()).get(org));
+      action<{ org: string }>(session, NEEDS.both, async ({ options: { org }, out }) => {
+        const repo = await changes();
+        if ((await repo.get(org)).hold === null) throw new UsageError(`organization "${org}" is not on legal hold`);
+        await record(org, { setting: 'legalHold', held: false });
+        if (!(await repo.release(org))) throw new UsageError(`organization "${org}" is not on legal hold`);
+        const policy = toSettingsResponse(await repo.get(org));
         out.result(policy, () => [`legal hold of "${org}" released; it keeps ${describeDays(policy.effectiveDays)} again`]);
       }),
     );

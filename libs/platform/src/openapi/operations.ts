@@ -45,6 +45,8 @@ const listFilters = [
 const summaryExample = { id: EVENT_ID, actionType: 'QUERY_RUN', userId: 'u1', user: { email: 'ada@example.com', userName: 'ada' }, ipAddress: '203.0.113.7', responseTimeMs: 42, pageName: 'orders', queryName: 'getOrders', resourceName: 'postgres-main', createdAt: AT, receivedAt: AT };
 const ROOT = 'ZXhhbXBsZS1oYXNoLWV4YW1wbGUtaGFzaC1leGFtcGw=';
 const checkpointExample = { treeSize: 1, rootHash: ROOT, signedAt: AT, note: `audit-trail/log/acme\n1\n${ROOT}\n\n\u2014 audit-trail AAAA...\n` };
+const keyExample = { id: '0193f1c2-7a4e-7c1d-9b2a-5e8f0a1b2c3d', organizationId: 'acme', name: 'ci', prefix: 'audk_5q0mW0l', createdAt: AT, revokedAt: null };
+const hiddenExample = { organizationId: 'acme', queries: [{ queryName: 'getSecrets', since: AT }] };
 const retentionExample = { organizationId: 'acme', days: 365, effectiveDays: 365, defaultDays: 365, legalHold: null };
 
 const STREAM_ID = '3f1c2b9e-5d4a-4c8b-9e7f-1a2b3c4d5e6f';
@@ -375,6 +377,59 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
         ...adminRefusals,
         '404': noStream,
       },
+    },
+  },
+  '/v1/settings/keys': {
+    get: {
+      tags: ['settings'],
+      summary: "The organization's ingest keys (their prefix, never the keys)",
+      security: ADMIN,
+      responses: { '200': ok('Active and revoked keys, oldest first.', ref('IngestKeyList'), { items: [keyExample] }), ...adminRefusals },
+    },
+    post: {
+      tags: ['settings'],
+      summary: 'Create an ingest key (records an UPDATE_ORGANIZATION event first); the key is in this answer only',
+      security: ADMIN,
+      requestBody: { required: false, content: json(ref('IngestKeyCreate'), { name: 'ci' }) },
+      responses: { '201': ok('The key, shown once.', ref('IngestKeyCreated'), { ...keyExample, key: 'audk_5q0mW0lJ1G2vXzK3p9sQeT7uYbN4cR8dHfA6iL-oVxM' }), '400': badRequest, ...adminRefusals, '503': busDown },
+    },
+  },
+  '/v1/settings/keys/{id}': {
+    delete: {
+      tags: ['settings'],
+      summary: 'Revoke an ingest key (records an UPDATE_ORGANIZATION event first); ingest refuses it within AUTH_KEY_CACHE_TTL',
+      security: ADMIN,
+      parameters: [{ name: 'id', in: 'path', required: true, description: 'The key id.', schema: { type: 'string', format: 'uuid' } }],
+      responses: {
+        '200': ok('The revoked key.', ref('IngestKey'), { ...keyExample, revokedAt: AT }),
+        '400': error('An id that is not a UUID.'),
+        ...adminRefusals,
+        '404': error("No active key with that id in the caller's organization (another organization's key included)."),
+        '503': busDown,
+      },
+    },
+  },
+  '/v1/settings/hidden-parameters': {
+    get: {
+      tags: ['settings'],
+      summary: 'Queries whose parameters ingest removes before anything is stored',
+      security: ADMIN,
+      responses: { '200': ok('The list.', ref('HiddenParameters'), hiddenExample), ...adminRefusals },
+    },
+    put: {
+      tags: ['settings'],
+      summary: 'Replace the list (records an UPDATE_ORGANIZATION event with the names added and removed, when it changes)',
+      description: 'Applies to events ingested from then on (a running ingest within REDACTION_CACHE_TTL).',
+      security: ADMIN,
+      requestBody: { required: true, content: json(ref('HiddenParametersUpdate'), { queries: ['getSecrets'] }) },
+      responses: { '200': ok('The new list.', ref('HiddenParameters'), hiddenExample), '400': badRequest, ...adminRefusals, '503': busDown },
+    },
+  },
+  '/v1/console/config': {
+    get: {
+      tags: ['console'],
+      summary: 'How the console signs in (public: no secret in it)',
+      responses: { '200': ok('The sign-in method.', ref('ConsoleConfig'), { signIn: { issuer: 'https://id.example.com', clientId: 'audit-console', scopes: 'openid profile email' } }) },
     },
   },
   '/audit': {

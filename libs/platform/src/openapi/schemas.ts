@@ -257,6 +257,41 @@ export const SCHEMAS: Record<string, JsonSchema> = {
   ErasureRequest: object({ userId: { type: 'string', minLength: 1, maxLength: 256 } }),
   Erasure: object({ id: { type: 'string', format: 'uuid' }, userId: { type: 'string' }, requestedBy: { type: 'string' }, events: { type: 'integer', minimum: 0 }, erasedAt: instant }),
   Erasures: items(object({ id: { type: 'string', format: 'uuid' }, userId: { type: 'string' }, requestedBy: { type: 'string' }, events: { type: 'integer', minimum: 0 }, erasedAt: instant })),
+  IngestKey: object({
+    id: { type: 'string', format: 'uuid' },
+    organizationId: { type: 'string' },
+    name: { type: 'string' },
+    prefix: { type: 'string', description: 'The first 12 characters of the key, to tell keys apart.' },
+    createdAt: instant,
+    revokedAt: { type: ['string', 'null'], format: 'date-time' },
+  }),
+  IngestKeyList: object({ items: { type: 'array', items: ref('IngestKey') } }),
+  IngestKeyCreate: object({ name: { type: 'string', minLength: 1, maxLength: 200, description: "A label; default 'default'." } }, ['name']),
+  IngestKeyCreated: object({
+    id: { type: 'string', format: 'uuid' },
+    organizationId: { type: 'string' },
+    name: { type: 'string' },
+    prefix: { type: 'string' },
+    createdAt: instant,
+    revokedAt: { type: 'null' },
+    key: { type: 'string', description: 'The key itself: in this answer only, never again (only its hash is stored).' },
+  }),
+  HiddenParametersUpdate: object({
+    queries: { type: 'array', maxItems: 200, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 1024 }, description: 'Every query whose parameters are hidden ([] for none).' },
+  }),
+  HiddenParameters: object({
+    organizationId: { type: 'string' },
+    queries: { type: 'array', items: object({ queryName: { type: 'string' }, since: instant }) },
+  }),
+  ConsoleConfig: object({
+    signIn: {
+      type: ['object', 'null'],
+      description: 'Single sign-on through an OpenID provider (authorization code with PKCE, public client); null when administrators paste a token.',
+      required: ['issuer', 'clientId', 'scopes'],
+      additionalProperties: false,
+      properties: { issuer: { type: 'string', format: 'uri' }, clientId: { type: 'string' }, scopes: { type: 'string' } },
+    },
+  }),
   Health: object({ status: { type: 'string', enum: ['ok'] } }),
   Readiness: object({
     status: { type: 'string', enum: ['ready', 'not ready'] },

@@ -21,6 +21,7 @@ const TABS: Array<{ view: View; label: string }> = [
   { view: 'events', label: 'Events' },
   { view: 'insights', label: 'Insights' },
   { view: 'checkpoints', label: 'Checkpoints' },
+  { view: 'settings', label: 'Settings' },
 ];
 
 export function Header({ claims, view, onNavigate, hrefOf, onSignOut, api, filters, window }: Props) {

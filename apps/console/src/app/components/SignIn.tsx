@@ -1,11 +1,15 @@
 import { useId, useState, type FormEvent } from 'react';
 import { ApiError, asApiError, createApiClient } from '../api';
+import type { SignInConfig } from '../oidc';
 import { readClaims } from '../session';
 import { Logo } from './Logo';
 
 interface Props {
   onSignIn: (token: string) => void;
   notice: string | null;
+  /** Single sign-on, when the deployment has an identity provider; pasting a token stays possible. */
+  signIn: SignInConfig | null;
+  onSingleSignOn: () => void;
 }
 
 /** Checks a pasted token against the API before keeping it, so a wrong paste is explained right here. */
@@ -27,7 +31,7 @@ async function verify(token: string): Promise<string | null> {
   }
 }
 
-export function SignIn({ onSignIn, notice }: Props) {
+export function SignIn({ onSignIn, notice, signIn, onSingleSignOn }: Props) {
   const [value, setValue] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -69,6 +73,14 @@ export function SignIn({ onSignIn, notice }: Props) {
             {notice}
           </p>
         )}
+        {signIn && (
+          <>
+            <button type="button" className="button primary wide" onClick={onSingleSignOn}>
+              Sign in with {new URL(signIn.issuer).host}
+            </button>
+            <p className="muted small">Or paste an admin token:</p>
+          </>
+        )}
         <label htmlFor={inputId} className="field-label">
           Admin token
         </label>
@@ -83,7 +95,7 @@ export function SignIn({ onSignIn, notice }: Props) {
           rows={4}
           spellCheck={false}
           autoComplete="off"
-          autoFocus
+          autoFocus={!signIn}
           placeholder="eyJhbGciOiJIUzI1NiIs…"
           aria-invalid={error ? true : undefined}
           aria-describedby={error ? errorId : undefined}
@@ -93,8 +105,8 @@ export function SignIn({ onSignIn, notice }: Props) {
             {error}
           </p>
         )}
-        <button type="submit" className="button primary wide" disabled={busy}>
-          {busy ? 'Checking…' : 'Sign in'}
+        <button type="submit" className={`button ${signIn ? 'ghost' : 'primary'} wide`} disabled={busy}>
+          {busy ? 'Checking…' : signIn ? 'Sign in with this token' : 'Sign in'}
         </button>
         <p id={helpId} className="muted small">
           Mint one with <code>npm run cli -- token --org &lt;org&gt; --role admin</code>. The token stays in this browser tab only and is

@@ -1,0 +1,267 @@
+import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
+import { asApiError, type ApiClient, type ApiError } from '../api';
+import { ErrorState, Spinner } from '../components/states';
+
+interface Retention {
+  organizationId: string;
+  days: number | null;
+  effectiveDays: number;
+  defaultDays: number;
+  legalHold: { reason: string; heldAt: string } | null;
+}
+interface IngestKey {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+interface HiddenParameters {
+  queries: Array<{ queryName: string; since: string }>;
+}
+
+/** Loads one settings resource; `reload` after a change shows what the server now holds. */
+function useResource<T>(api: ApiClient, path: string): { data: T | null; error: ApiError | null; reload: () => void } {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    api.get<T>(path).then(
+      (value) => live && (setData(value), setError(null)),
+      (e: unknown) => live && setError(asApiError(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, path, tick]);
+  return { data, error, reload: useCallback(() => setTick((t) => t + 1), []) };
+}
+
+const day = (iso: string) => new Date(iso).toLocaleDateString();
+
+function RetentionCard({ api }: { api: ApiClient }) {
+  const { data, error, reload } = useResource<Retention>(api, '/v1/settings/retention');
+  const [days, setDays] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const inputId = useId();
+  useEffect(() => {
+    if (data) setDays(data.days === null ? '' : String(data.days));
+  }, [data]);
+  if (error) return <ErrorState error={error} onRetry={reload} what="Retention" />;
+  if (!data) return <Spinner label="Loading retention" />;
+  const save = (event: FormEvent) => {
+    event.preventDefault();
+    // Anything but digits goes to the server as typed, so its 400 names the field.
+    const value = days.trim() === '' ? null : /^\d+$/.test(days.trim()) ? Number(days.trim()) : days.trim();
+    setProblem(null);
+    setSaved(null);
+    api.put<Retention>('/v1/settings/retention', { days: value }).then(
+      () => (setSaved('Saved. The change is recorded in the log.'), reload()),
+      (e: unknown) => setProblem(asApiError(e).describe()),
+    );
+  };
+  return (
+    <form onSubmit={save} aria-label="Retention" noValidate>
+      <p>
+        Events are kept <strong>{data.effectiveDays === 0 ? 'forever' : `${data.effectiveDays} days`}</strong>
+        {data.days === null ? ` (the deployment's default of ${data.defaultDays} days)` : ''}.
+      </p>
+      <p className="legal-hold">
+        Legal hold: {data.legalHold ? <strong>on since {day(data.legalHold.heldAt)}: {data.legalHold.reason}</strong> : 'off'}
+        <span className="muted small"> (set by an operator with the CLI; nothing is deleted while it is on)</span>
+      </p>
+      <label htmlFor={inputId} className="field-label">
+        Keep events for (days; 0 keeps forever; empty follows the default)
+      </label>
+      <input id={inputId} className="text-input" inputMode="numeric" value={days} onChange={(e) => setDays(e.target.value)} />
+      <button type="submit" className="button primary">
+        Save retention
+      </button>
+      {problem && (
+        <p className="form-error" role="alert">
+          {problem}
+        </p>
+      )}
+      {saved && <p role="status">{saved}</p>}
+    </form>
+  );
+}
+
+function KeysCard({ api }: { api: ApiClient }) {
+  const { data, error, reload } = useResource<{ items: IngestKey[] }>(api, '/v1/settings/keys');
+  const [name, setName] = useState('');
+  const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const inputId = useId();
+  if (error) return <ErrorState error={error} onRetry={reload} what="Ingest keys" />;
+  if (!data) return <Spinner label="Loading keys" />;
+  const create = (event: FormEvent) => {
+    event.preventDefault();
+    setProblem(null);
+    api.post<{ name: string; key: string }>('/v1/settings/keys', name.trim() ? { name: name.trim() } : {}).then(
+      (key) => (setCreated({ name: key.name, key: key.key }), setName(''), reload()),
+      (e: unknown) => setProblem(asApiError(e).describe()),
+    );
+  };
+  const revoke = (key: IngestKey) => {
+    if (!window.confirm(`Revoke the key "${key.name}" (${key.prefix}…)? Services sending with it are refused within a minute.`)) return;
+    setProblem(null);
+    api.delete(`/v1/settings/keys/${key.id}`).then(reload, (e: unknown) => setProblem(asApiError(e).describe()));
+  };
+  return (
+    <div>
+      {created && (
+        <div className="notice" role="status">
+          <p>
+            The key <strong>{created.name}</strong>, shown this once (only its hash is stored): copy it now.
+          </p>
+          <code className="new-key" data-testid="new-key">
+            {created.key}
+          </code>
+          <button type="button" className="button small" onClick={() => setCreated(null)}>
+            I have stored it
+          </button>
+        </div>
+      )}
+      <table className="settings-table" aria-label="Ingest keys">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Key</th>
+            <th>Created</th>
+            <th>Status</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {data.items.length === 0 && (
+            <tr>
+              <td colSpan={5} className="muted">
+                No keys yet.
+              </td>
+            </tr>
+          )}
+          {data.items.map((key) => (
+            <tr key={key.id}>
+              <td>{key.name}</td>
+              <td>
+                <code>{key.prefix}…</code>
+              </td>
+              <td>{day(key.createdAt)}</td>
+              <td>{key.revokedAt ? `revoked ${day(key.revokedAt)}` : 'active'}</td>
+              <td>
+                {!key.revokedAt && (
+                  <button type="button" className="button small ghost" onClick={() => revoke(key)} aria-label={`Revoke ${key.name}`}>
+                    Revoke
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form onSubmit={create} className="inline-form" aria-label="Create a key" noValidate>
+        <label htmlFor={inputId} className="field-label">
+          New key's name
+        </label>
+        <input id={inputId} className="text-input" value={name} placeholder="default" onChange={(e) => setName(e.target.value)} />
+        <button type="submit" className="button primary">
+          Create key
+        </button>
+      </form>
+      {problem && (
+        <p className="form-error" role="alert">
+          {problem}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function HiddenParametersCard({ api }: { api: ApiClient }) {
+  const { data, error, reload } = useResource<HiddenParameters>(api, '/v1/settings/hidden-parameters');
+  const [name, setName] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const inputId = useId();
+  if (error) return <ErrorState error={error} onRetry={reload} what="Hidden parameters" />;
+  if (!data) return <Spinner label="Loading hidden parameters" />;
+  const names = data.queries.map((q) => q.queryName);
+  const save = (next: string[]) => {
+    setProblem(null);
+    api.put('/v1/settings/hidden-parameters', { queries: next }).then(
+      () => (setName(''), reload()),
+      (e: unknown) => setProblem(asApiError(e).describe()),
+    );
+  };
+  return (
+    <div>
+      <p className="muted small">The parameters of these queries are removed from events before they are stored (events ingested from now on).</p>
+      <ul className="hidden-queries" aria-label="Queries with hidden parameters">
+        {data.queries.length === 0 && <li className="muted">None: every query's parameters are logged.</li>}
+        {data.queries.map((q) => (
+          <li key={q.queryName}>
+            <code>{q.queryName}</code> <span className="muted small">since {day(q.since)}</span>{' '}
+            <button type="button" className="button small ghost" onClick={() => save(names.filter((n) => n !== q.queryName))} aria-label={`Log parameters of ${q.queryName} again`}>
+              Show again
+            </button>
+          </li>
+        ))}
+      </ul>
+      <form
+        className="inline-form"
+        aria-label="Hide a query's parameters"
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          save([...names, name.trim()]);
+        }}
+      >
+        <label htmlFor={inputId} className="field-label">
+          Query name
+        </label>
+        <input id={inputId} className="text-input" value={name} placeholder="getSecrets" onChange={(e) => setName(e.target.value)} />
+        <button type="submit" className="button primary">
+          Hide its parameters
+        </button>
+      </form>
+      {problem && (
+        <p className="form-error" role="alert">
+          {problem}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/**
+ * The organization's settings for administrators. Every change goes through the same API as the CLI
+ * and is recorded in the log (UPDATE_ORGANIZATION). Streams and the log's checkpoints get their own
+ * sections here once their APIs exist.
+ */
+export function SettingsView({ api }: { api: ApiClient }) {
+  return (
+    <div className="settings">
+      <section className="card" aria-labelledby="settings-retention">
+        <div className="card-head">
+          <h2 id="settings-retention">Retention</h2>
+        </div>
+        <RetentionCard api={api} />
+      </section>
+      <section className="card" aria-labelledby="settings-keys">
+        <div className="card-head">
+          <h2 id="settings-keys">Ingest keys</h2>
+        </div>
+        <KeysCard api={api} />
+      </section>
+      <section className="card" aria-labelledby="settings-hidden">
+        <div className="card-head">
+          <h2 id="settings-hidden">Hidden query parameters</h2>
+        </div>
+        <HiddenParametersCard api={api} />
+      </section>
+      {/* Streams (per-organization destinations) and the log's signed checkpoints: sections to come with their APIs. */}
+    </div>
+  );
+}
