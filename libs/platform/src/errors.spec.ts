@@ -11,6 +11,7 @@ describe('error codes', () => {
     ['NOT_FOUND', 404],
     ['GONE', 410],
     ['PAYLOAD_TOO_LARGE', 413],
+    ['TOO_MANY_REQUESTS', 429],
     ['BUS_UNAVAILABLE', 503],
     ['DATABASE_UNAVAILABLE', 503],
     ['QUERY_TIMEOUT', 504],

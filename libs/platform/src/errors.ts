@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'GONE'
   | 'PAYLOAD_TOO_LARGE'
+  | 'TOO_MANY_REQUESTS'
   | 'BUS_UNAVAILABLE'
   | 'DATABASE_UNAVAILABLE'
   | 'QUERY_TIMEOUT';
@@ -41,6 +42,9 @@ export function httpStatusOf(code: ErrorCode): number {
       return HttpStatus.GONE;
     case 'PAYLOAD_TOO_LARGE':
       return HttpStatus.PAYLOAD_TOO_LARGE;
+    // A bounded resource (open live tails) is used up: asking again later may succeed.
+    case 'TOO_MANY_REQUESTS':
+      return HttpStatus.TOO_MANY_REQUESTS;
     case 'BUS_UNAVAILABLE':
     case 'DATABASE_UNAVAILABLE':
       return HttpStatus.SERVICE_UNAVAILABLE;
@@ -85,6 +89,7 @@ export class AppErrorFilter implements ExceptionFilter {
     if (exception instanceof AppError) {
       const status = httpStatusOf(exception.code);
       if (status === HttpStatus.SERVICE_UNAVAILABLE) reply.header('Retry-After', '1');
+      if (status === HttpStatus.TOO_MANY_REQUESTS) reply.header('Retry-After', '5');
       void reply.status(status).send(errorBody(exception.code, exception.message, exception.details));
       return;
     }

@@ -8,12 +8,15 @@ import { ReadAuditModule } from '@audit/read-audit';
 import { ClickHouseModule } from '@audit/clickhouse';
 import { QUERY_CONFIG, readQueryConfig } from './config';
 import { EventsSearch } from './events-search';
+import { LiveTail } from './live-tail';
+import { LiveTailController } from './live-tail.controller';
+import { MessagingModule } from '@audit/messaging';
 
-/** The query API over Postgres (searches over ClickHouse) and the /audit console; administrators' reads are audited (ReadAuditModule). */
+/** The query API over Postgres (searches over ClickHouse), the live tail over the bus, and the /audit console; administrators' reads are audited (ReadAuditModule). */
 @Module({
-  imports: [PersistenceModule, ClickHouseModule, AuthModule, ReadAuditModule],
-  controllers: [EventsController, ConsoleController],
-  providers: [{ provide: QUERY_CONFIG, useFactory: () => readQueryConfig() }, EventsReadRepository, EventsSearch],
+  imports: [PersistenceModule, ClickHouseModule, AuthModule, ReadAuditModule, MessagingModule],
+  controllers: [LiveTailController, EventsController, ConsoleController],
+  providers: [{ provide: QUERY_CONFIG, useFactory: () => readQueryConfig() }, EventsReadRepository, EventsSearch, LiveTail],
   exports: [EventsReadRepository, EventsSearch],
 })
 export class QueryModule {}
