@@ -63,6 +63,35 @@ export function streamsServicePermissions(): { allow: string[]; deny: string[] }
  */
 const PUBLISHES_EVENTS: ReadonlySet<BusService> = new Set(['ingest', 'query', 'exporter', 'retention']);
 
+/**
+ * The live tail (`GET /v1/events/stream`, query service): ordered ephemeral consumers on AUDIT_EVENTS,
+ * each filtered on one organization's events. A consumer's name is one subject token the server lets any
+ * value fill, so the JetStream API subjects are allowed for every name, with the filter pinned to
+ * `audit.events.<org>.>` on creation, and every service's durable denied by name: the query service can
+ * never create, read from, inspect or delete the writer's, the projector's or a sink's consumer.
+ */
+export function liveTailPermissions(): { allow: string[]; deny: string[] } {
+  const stream = STREAMS.events;
+  const durables = [...new Set(BUS_SERVICES.flatMap((service) => SERVICE_CONSUMERS[service].filter((c) => c.stream === stream).map((c) => c.durable)))];
+  return {
+    allow: [
+      `$JS.API.CONSUMER.CREATE.${stream}.*.audit.events.*.>`,
+      `$JS.API.CONSUMER.MSG.NEXT.${stream}.*`,
+      `$JS.API.CONSUMER.INFO.${stream}.*`,
+      `$JS.API.CONSUMER.DELETE.${stream}.*`,
+    ],
+    deny: durables.flatMap((durable) => [
+      `$JS.API.CONSUMER.CREATE.${stream}.${durable}.>`,
+      `$JS.API.CONSUMER.MSG.NEXT.${stream}.${durable}`,
+      `$JS.API.CONSUMER.INFO.${stream}.${durable}`,
+      `$JS.API.CONSUMER.DELETE.${stream}.${durable}`,
+    ]),
+  };
+}
+
+/** Services that run live tails. */
+const TAILS_EVENTS: ReadonlySet<BusService> = new Set(['query']);
+
 /** Where an emitter of `organizationId` receives its replies (JetStream acks): its own, so it cannot read another client's. */
 export const emitterInboxPrefix = (organizationId: string): string => `_INBOX_${organizationId}`;
 
@@ -107,6 +136,10 @@ export function servicePermissions(service: BusService): BusPermissions {
     const streams = streamsServicePermissions();
     return { publish: { allow: [...publish, ...streams.allow], deny: streams.deny }, subscribe: { allow: ['_INBOX.>'] } };
   }
+  if (TAILS_EVENTS.has(service)) {
+    const tail = liveTailPermissions();
+    return { publish: { allow: [...publish, ...tail.allow], deny: tail.deny }, subscribe: { allow: ['_INBOX.>'] } };
+  }
   return { publish: { allow: publish }, subscribe: { allow: ['_INBOX.>'] } };
 }
 
@@ -114,6 +147,8 @@ export function servicePermissions(service: BusService): BusPermissions {
 export function platformPermissions(): BusPermissions {
   const publish = new Set<string>();
   for (const service of BUS_SERVICES) for (const subject of servicePermissions(service).publish.allow) publish.add(subject);
+  // The platform user runs the durables itself, so nothing is denied to it: its live tails are
+  // filtered on one organization by the code that opens them.
   return { publish: { allow: [...publish] }, subscribe: { allow: ['_INBOX.>'] } };
 }
 

@@ -12,6 +12,7 @@ describe('error codes', () => {
     ['GONE', 410],
     ['PAYLOAD_TOO_LARGE', 413],
     ['RATE_LIMITED', 429],
+    ['TOO_MANY_REQUESTS', 429],
     ['BUS_UNAVAILABLE', 503],
     ['DATABASE_UNAVAILABLE', 503],
     ['IDENTITY_PROVIDER_UNAVAILABLE', 503],

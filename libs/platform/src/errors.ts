@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'GONE'
   | 'PAYLOAD_TOO_LARGE'
   | 'RATE_LIMITED'
+  | 'TOO_MANY_REQUESTS'
   | 'BUS_UNAVAILABLE'
   | 'DATABASE_UNAVAILABLE'
   | 'IDENTITY_PROVIDER_UNAVAILABLE'
@@ -46,6 +47,8 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'PAYLOAD_TOO_LARGE':
       return HttpStatus.PAYLOAD_TOO_LARGE;
     case 'RATE_LIMITED':
+    // A bounded resource (open live tails) is used up: asking again later may succeed.
+    case 'TOO_MANY_REQUESTS':
       return HttpStatus.TOO_MANY_REQUESTS;
     case 'BUS_UNAVAILABLE':
     case 'DATABASE_UNAVAILABLE':
@@ -91,7 +94,9 @@ export class AppErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof AppError) {
       const status = httpStatusOf(exception.code);
-      if (status === HttpStatus.SERVICE_UNAVAILABLE || status === HttpStatus.TOO_MANY_REQUESTS) reply.header('Retry-After', String(exception.retryAfterSeconds ?? 1));
+      if (status === HttpStatus.SERVICE_UNAVAILABLE || status === HttpStatus.TOO_MANY_REQUESTS) {
+        reply.header('Retry-After', String(exception.retryAfterSeconds ?? (exception.code === 'TOO_MANY_REQUESTS' ? 5 : 1)));
+      }
       void reply.status(status).send(errorBody(exception.code, exception.message, exception.details));
       return;
     }

@@ -14,6 +14,12 @@ export interface QueryConfig {
   searchMaxRows: number;
   /** The longest one search may run in ClickHouse before it answers 504. */
   searchTimeoutMs: number;
+  /** Live tails (`GET /v1/events/stream`) one organization may hold open at once in this process; past it 429. */
+  liveTailMaxPerOrg: number;
+  /** Live tails this process holds open at once, all organizations together; past it 429. */
+  liveTailMaxPerProcess: number;
+  /** How often an idle live tail sends a heartbeat, so proxies keep it open and the client knows it is alive. */
+  liveTailHeartbeatMs: number;
 }
 
 export const QUERY_CONFIG = Symbol('QUERY_CONFIG');
@@ -25,6 +31,9 @@ export const readQueryConfig = (source: Record<string, string | undefined> = pro
       searchFreshnessMarginMs: env.duration('SEARCH_FRESHNESS_MARGIN', '60s'),
       searchMaxRows: env.int('SEARCH_MAX_ROWS', 200_000_000, { min: 1 }),
       searchTimeoutMs: env.duration('SEARCH_TIMEOUT', '15s'),
+      liveTailMaxPerOrg: env.int('LIVE_TAIL_MAX_PER_ORG', 10, { min: 1 }),
+      liveTailMaxPerProcess: env.int('LIVE_TAIL_MAX_PER_PROCESS', 200, { min: 1 }),
+      liveTailHeartbeatMs: env.duration('LIVE_TAIL_HEARTBEAT', '15s'),
     }),
     source,
   );

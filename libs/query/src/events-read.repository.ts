@@ -141,7 +141,13 @@ export class EventsReadRepository {
     return rows.map((r) => r.id);
   }
 
-    /** The organization's users whose id, email or name contains `q`, for the console's user filter; without `q`, the most recently added or changed. */
+  /** The organization's user with this id (its latest snapshot), or null: the live tail's actor of an event that carries no snapshot. */
+  async userById(organizationId: string, id: string): Promise<UserItem | null> {
+    const rows = await this.db.read<UserItem>(`SELECT id, email, "userName" FROM users WHERE "organizationId" = $1 AND id = $2`, [organizationId, id]);
+    return rows[0] ?? null;
+  }
+
+  /** The organization's users whose id, email or name contains `q`, for the console's user filter; without `q`, the most recently added or changed. */
   async users(organizationId: string, q: string | undefined, limit: number): Promise<UserItem[]> {
     const params: unknown[] = [organizationId, limit];
     if (q === undefined) {

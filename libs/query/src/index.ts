@@ -6,3 +6,6 @@ export * from './log-reads';
 export * from './log.controller';
 export * from './query.module';
 export * from './erasure';
+export * from './live-tail';
+export * from './live-tail-frames';
+export * from './live-tail-slots';

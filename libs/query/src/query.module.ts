@@ -9,14 +9,17 @@ import { ReadAuditModule } from '@audit/read-audit';
 import { ClickHouseModule } from '@audit/clickhouse';
 import { QUERY_CONFIG, readQueryConfig } from './config';
 import { EventsSearch } from './events-search';
+import { LiveTail } from './live-tail';
+import { LiveTailController } from './live-tail.controller';
 import { LogController } from './log.controller';
 import { LogReads } from './log-reads';
+import { MessagingModule } from '@audit/messaging';
 
-/** The query API over Postgres (searches over ClickHouse; the tamper-evident log's proofs) and the /audit console; administrators' reads are audited (ReadAuditModule). */
+/** The query API over Postgres (searches over ClickHouse; the tamper-evident log's proofs), the live tail over the bus, and the /audit console; administrators' reads are audited (ReadAuditModule). */
 @Module({
-  imports: [PersistenceModule, ClickHouseModule, AuthModule, ReadAuditModule],
-  controllers: [EventsController, LogController, ConsoleController, ConsoleConfigController],
-  providers: [{ provide: QUERY_CONFIG, useFactory: () => readQueryConfig() }, EventsReadRepository, EventsSearch, LogReads],
+  imports: [PersistenceModule, ClickHouseModule, AuthModule, ReadAuditModule, MessagingModule],
+  controllers: [LiveTailController, EventsController, LogController, ConsoleController, ConsoleConfigController],
+  providers: [{ provide: QUERY_CONFIG, useFactory: () => readQueryConfig() }, EventsReadRepository, EventsSearch, LogReads, LiveTail],
   exports: [EventsReadRepository, EventsSearch],
 })
 export class QueryModule {}

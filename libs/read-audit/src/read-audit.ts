@@ -55,6 +55,8 @@ export function readActivity(req: AdminRequest, admin: TokenPrincipal, view: Rea
     ReadRecorder,
     { provide: ReadCoalescer, inject: [READ_AUDIT_CONFIG], useFactory: (config: ReadAuditConfig) => new ReadCoalescer(config.readViewWindowMs) },
   ],
+  // For reads that are no plain GET answer (the live tail's stream): their controller records them itself.
+  exports: [ReadRecorder],
 })
 export class ReadAuditModule implements OnModuleInit {
   constructor(

@@ -53,6 +53,11 @@ export interface ApiClient {
   post<T>(path: string, body: unknown): Promise<T>;
   put<T>(path: string, body: unknown): Promise<T>;
   delete<T>(path: string): Promise<T>;
+  /**
+   * A streamed answer (Server-Sent Events) read with fetch, so the token goes in the Authorization header
+   * as for every other call: EventSource cannot send one, and a token in the URL would end up in logs.
+   */
+  stream(path: string, query: URLSearchParams, signal: AbortSignal, headers?: Record<string, string>): Promise<ReadableStream<Uint8Array>>;
 }
 
 /**
@@ -62,10 +67,10 @@ export interface ApiClient {
  */
 export function createApiClient(token: string | (() => string), onUnauthorized: (error: ApiError) => void): ApiClient {
   const current = typeof token === 'string' ? () => token : token;
-  const send = async <T>(path: string, init: RequestInit): Promise<T> => {
+  const open = async (path: string, init: RequestInit, accept: string): Promise<Response> => {
     let res: Response;
     try {
-      res = await fetch(path, { ...init, headers: { ...init.headers, authorization: `Bearer ${current()}`, accept: 'application/json' }, credentials: 'omit' });
+      res = await fetch(path, { ...init, headers: { ...init.headers, authorization: `Bearer ${current()}`, accept }, credentials: 'omit' });
     } catch (error) {
       if ((error as Error).name === 'AbortError') throw error;
       throw new ApiError(0, 'NETWORK', 'The server could not be reached. Check your connection and try again.');
@@ -75,13 +80,19 @@ export function createApiClient(token: string | (() => string), onUnauthorized: 
       if (res.status === 401) onUnauthorized(error);
       throw error;
     }
-    return (await res.json()) as T;
+    return res;
   };
+  const send = async <T>(path: string, init: RequestInit): Promise<T> => (await (await open(path, init, 'application/json')).json()) as T;
   return {
     get: (path, query, signal) => send(query && [...query.keys()].length > 0 ? `${path}?${query.toString()}` : path, { method: 'GET', signal }),
     post: (path, body) => send(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
     put: (path, body) => send(path, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
     delete: (path) => send(path, { method: 'DELETE' }),
+    stream: async (path, query, signal, headers = {}) => {
+      const res = await open(`${path}?${query.toString()}`, { method: 'GET', signal, headers }, 'text/event-stream');
+      if (!res.body) throw new ApiError(0, 'CLIENT', 'This browser cannot read a streamed answer.');
+      return res.body;
+    },
   };
 }
 

@@ -11,8 +11,12 @@ export const RANGE_PRESETS = [
 export type RangePreset = (typeof RANGE_PRESETS)[number]['id'];
 export type RangeId = RangePreset | 'custom';
 
-/** The text filters, named as the API's query parameters so the console's URL reads like the API's. */
-export const TEXT_FILTERS = ['userId', 'pageName', 'queryName', 'resourceName', 'ipAddress', 'q'] as const;
+/**
+ * The text filters, named as the API's query parameters so the console's URL reads like the API's.
+ * `search` is the query language (the search box); `q`, the older free text, is still read from links
+ * and becomes the search box's text, since the API takes one or the other.
+ */
+export const TEXT_FILTERS = ['userId', 'pageName', 'queryName', 'resourceName', 'ipAddress', 'q', 'search'] as const;
 export type TextFilter = (typeof TEXT_FILTERS)[number];
 
 /** Everything that selects the events on screen; this is what the URL holds. */
@@ -46,6 +50,7 @@ export const EMPTY_FILTERS: ConsoleFilters = {
   resourceName: '',
   ipAddress: '',
   q: '',
+  search: '',
 };
 
 function isoOrEmpty(value: string | null): string {
@@ -71,6 +76,8 @@ export function parseFilters(search: URLSearchParams): ConsoleFilters {
   for (const type of search.getAll('actionType')) if (isActionType(type)) seen.add(type);
   filters.actionTypes = [...seen];
   for (const name of TEXT_FILTERS) filters[name] = (search.get(name) ?? '').trim();
+  // The API refuses both at once: the search wins, as the box shows it.
+  if (filters.search) filters.q = '';
   filters.showReads = search.get('reads') === 'shown';
   return filters;
 }
@@ -102,6 +109,7 @@ export function urlProblems(search: URLSearchParams): string[] {
     else if (!isoOrEmpty(value)) problems.push(`${name} "${value}" is not a date and time`);
   }
   for (const type of search.getAll('actionType')) if (!isActionType(type)) problems.push(`actionType "${type}" is not an action type`);
+  if (search.get('q') && search.get('search')) problems.push('"q" and "search" cannot be combined (the search is used)');
   const reads = search.get('reads');
   if (reads !== null && reads !== 'shown') problems.push(`reads "${reads}" must be "shown" (or absent, to hide the log's own reads)`);
   const event = search.get('event');

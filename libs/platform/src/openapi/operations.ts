@@ -203,6 +203,35 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       responses: { '200': ok('The erasures.', ref('Erasures'), { items: [{ id: EVENT_ID, userId: 'u-42', requestedBy: 'token:admin-1', events: 12, erasedAt: AT }] }), '400': badRequest, ...adminRefusals },
     },
   },
+  '/v1/events/stream': {
+    get: {
+      tags: ['events'],
+      summary: "The organization's events as they are accepted, as Server-Sent Events (the live tail)",
+      description:
+        'Each matching event as `id: <stream sequence>`, `event: event`, `data: <an EventSummary as JSON>`, in the order the bus stored them, and a `: heartbeat` comment every LIVE_TAIL_HEARTBEAT. ' +
+        'Reconnecting with the header `Last-Event-ID` (the last id received) resumes right after it, with no gap and no repeat. Each stream opened is recorded as a read before anything is sent.',
+      security: ADMIN,
+      parameters: [
+        from,
+        to,
+        actionTypes,
+        ...['userId', 'pageName', 'queryName', 'resourceName', 'ipAddress'].map((name) => query(name, `Exactly this ${name}.`)),
+        query('hideAuditReads', "`true` leaves out the log's own reads (PAGE_VIEW of page `audit`).", { type: 'string', enum: ['true', 'false'], default: 'false' }),
+        query('search', SEARCH_DESCRIPTION, { type: 'string', maxLength: 1024 }),
+        { name: 'Last-Event-ID', in: 'header', required: false, description: 'The id of the last event received: the stream resumes after it.', schema: { type: 'string', pattern: '^[1-9][0-9]{0,15}$' } },
+      ],
+      responses: {
+        '200': {
+          description: 'The stream of events (text/event-stream), until the client or the server closes it.',
+          content: { 'text/event-stream': { schema: { type: 'string' }, example: `id: 42\nevent: event\ndata: ${JSON.stringify(summaryExample)}\n\n` } },
+        },
+        '400': badRequest,
+        ...adminRefusals,
+        '429': error('Too many live tails open (LIVE_TAIL_MAX_PER_ORG for the organization, LIVE_TAIL_MAX_PER_PROCESS for the server); see Retry-After.'),
+        '503': busDown,
+      },
+    },
+  },
   '/v1/users': {
     get: {
       tags: ['events'],

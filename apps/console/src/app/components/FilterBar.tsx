@@ -3,6 +3,7 @@ import type { ApiClient } from '../api';
 import { EMPTY_FILTERS, hasNarrowingFilters, RANGE_PRESETS, type ConsoleFilters, type RangeId, type TimeWindow } from '../filters';
 import { fromLocalInput, toLocalInput } from '../format';
 import { ActionTypeSelect } from './ActionTypeSelect';
+import { SearchBox } from './SearchBox';
 import { UserFilter } from './UserFilter';
 
 interface Props {
@@ -13,10 +14,11 @@ interface Props {
   window: TimeWindow;
 }
 
-type Draft = Pick<ConsoleFilters, 'pageName' | 'queryName' | 'resourceName' | 'ipAddress' | 'q'>;
-const draftOf = (f: ConsoleFilters): Draft => ({ pageName: f.pageName, queryName: f.queryName, resourceName: f.resourceName, ipAddress: f.ipAddress, q: f.q });
+type Draft = Pick<ConsoleFilters, 'pageName' | 'queryName' | 'resourceName' | 'ipAddress' | 'search'>;
+// An old link's q (free text) is shown in the search box and applied as a search: the language's free text means the same and more.
+const draftOf = (f: ConsoleFilters): Draft => ({ pageName: f.pageName, queryName: f.queryName, resourceName: f.resourceName, ipAddress: f.ipAddress, search: f.search || f.q });
 
-const TEXT_FIELDS: Array<{ name: keyof Omit<Draft, 'q'>; label: string; placeholder: string }> = [
+const TEXT_FIELDS: Array<{ name: keyof Omit<Draft, 'search'>; label: string; placeholder: string }> = [
   { name: 'pageName', label: 'Page', placeholder: 'Any page' },
   { name: 'queryName', label: 'Query', placeholder: 'Any query' },
   { name: 'resourceName', label: 'Resource', placeholder: 'Any resource' },
@@ -24,13 +26,15 @@ const TEXT_FIELDS: Array<{ name: keyof Omit<Draft, 'q'>; label: string; placehol
 ];
 
 /**
- * Every filter of the view. Presets, action types and the user apply at once; the text fields apply
- * together on Enter or with the Apply button, so typing does not reload the table at each keystroke.
+ * Every filter of the view. Presets, action types and the user apply at once; the search box and the text
+ * fields apply together on Enter or with the Apply button, so typing does not reload the table at each
+ * keystroke. The fixed controls stay beside the search box (each its own URL parameter, ANDed with the
+ * search by the API) rather than being written into its text.
  */
 export function FilterBar({ filters, onChange, onRefresh, api, window }: Props) {
   const [draft, setDraft] = useState<Draft>(() => draftOf(filters));
   const [custom, setCustom] = useState({ from: toLocalInput(filters.from || window.from.toISOString()), to: toLocalInput(filters.to || window.to.toISOString()) });
-  const ids = { q: useId(), from: useId(), to: useId(), range: useId() };
+  const ids = { from: useId(), to: useId(), range: useId() };
   const fieldIds = useId();
 
   // The URL is the source of truth: back/forward or a pasted link replaces what the fields show.
@@ -43,7 +47,7 @@ export function FilterBar({ filters, onChange, onRefresh, api, window }: Props) 
 
   const apply = (event?: FormEvent) => {
     event?.preventDefault();
-    const next = { ...filters, ...Object.fromEntries(Object.entries(draft).map(([k, v]) => [k, v.trim()])) } as ConsoleFilters;
+    const next = { ...filters, ...Object.fromEntries(Object.entries(draft).map(([k, v]) => [k, v.trim()])), q: '' } as ConsoleFilters;
     if (filters.range === 'custom') {
       next.from = fromLocalInput(custom.from);
       next.to = fromLocalInput(custom.to);
@@ -68,20 +72,7 @@ export function FilterBar({ filters, onChange, onRefresh, api, window }: Props) 
   return (
     <form className="filterbar" onSubmit={apply} role="search" aria-label="Filter events">
       <div className="filter-row">
-        <div className="search-field">
-          <label htmlFor={ids.q} className="sr-only">
-            Search page, query and resource names and query text
-          </label>
-          <SearchIcon />
-          <input
-            id={ids.q}
-            type="search"
-            value={draft.q}
-            onChange={(e) => setDraft({ ...draft, q: e.target.value })}
-            placeholder="Search names and query text…"
-            autoComplete="off"
-          />
-        </div>
+        <SearchBox api={api} value={draft.search} onChange={(search) => setDraft({ ...draft, search })} />
         <div className="segmented" role="group" aria-labelledby={ids.range}>
           <span id={ids.range} className="sr-only">
             Date range
@@ -144,15 +135,6 @@ export function FilterBar({ filters, onChange, onRefresh, api, window }: Props) 
         </div>
       </div>
     </form>
-  );
-}
-
-function SearchIcon() {
-  return (
-    <svg className="search-icon" viewBox="0 0 16 16" width="15" height="15" aria-hidden="true" focusable="false">
-      <circle cx="7" cy="7" r="4.8" fill="none" stroke="currentColor" strokeWidth="1.6" />
-      <path d="M10.6 10.6 14 14" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" />
-    </svg>
   );
 }
 
