@@ -46,8 +46,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return HttpStatus.GONE;
     case 'PAYLOAD_TOO_LARGE':
       return HttpStatus.PAYLOAD_TOO_LARGE;
+    // Over a rate (ingest) or a bounded resource (open live tails): asking again later may succeed.
     case 'RATE_LIMITED':
-    // A bounded resource (open live tails) is used up: asking again later may succeed.
     case 'TOO_MANY_REQUESTS':
       return HttpStatus.TOO_MANY_REQUESTS;
     case 'BUS_UNAVAILABLE':

@@ -16,7 +16,7 @@ import {
   type TestDatabase,
   type TestNats,
 } from '@audit/testing';
-import { checkLog, openWithListedKeys } from './log-check.fixture';
+import { checkLog, openWithListedKeys } from '@audit/testing-pipeline';
 import { SealerModule } from './sealer.module';
 import { generateNoteKey } from '@audit/transparency';
 

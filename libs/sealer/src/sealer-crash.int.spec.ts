@@ -15,7 +15,7 @@ import {
   type TestNats,
 } from '@audit/testing';
 import { generateNoteKey } from '@audit/transparency';
-import { checkLog } from './log-check.fixture';
+import { checkLog } from '@audit/testing-pipeline';
 
 jest.setTimeout(120_000);
 

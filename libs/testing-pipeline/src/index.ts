@@ -2,3 +2,4 @@ export * from './ingest-pipeline';
 export * from './clickhouse-sample-events';
 export * from './retention-seed';
 export * from './streams-stack';
+export * from './log-check';
