@@ -31,6 +31,14 @@ describe('readViewOf', () => {
     );
   });
 
+  it("makes an event's proof part of that event's view, and the log's public keys no view at all", () => {
+    const event = readViewOf('/v1/events/0193f1c2-7a4e-7c1d-9b2a-5e8f0a1b2c3d', {}, WINDOW)!;
+    expect(readViewOf('/v1/events/0193f1c2-7a4e-7c1d-9b2a-5e8f0a1b2c3d/proof', {}, WINDOW)!.key).toBe(event.key);
+    expect(readViewOf('/v1/events/0193f1c2-7a4e-7c1d-9b2a-5e8f0a1b2c3d/proof', { treeSize: '12' }, WINDOW)!.key).toBe(event.key);
+    expect(readViewOf('/v1/log/keys', {}, WINDOW)).toBeNull();
+    expect(readViewOf('/v1/log/checkpoints', {}, WINDOW)).not.toBeNull();
+  });
+
   it('does not depend on the order of the parameters', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom('userId', 'pageName', 'q', 'ipAddress', 'zz'), fc.string()), (query) => {

@@ -18,10 +18,19 @@ export interface ReadView {
  * filter, and the list (and polling) of the caller's export jobs. Exports themselves, their downloads,
  * settings changes and erasures are recorded by the services that do them, every time.
  */
-const AUXILIARY: readonly RegExp[] = [/^\/v1\/users\/?$/, /^\/v1\/exports\/?$/, /^\/v1\/exports\/[^/]+\/download\/?$/];
+const AUXILIARY: readonly RegExp[] = [
+  /^\/v1\/users\/?$/,
+  /^\/v1\/exports\/?$/,
+  /^\/v1\/exports\/[^/]+\/download\/?$/,
+  // The log's public verification keys, which the event panel fetches to check a proof: no audit data.
+  /^\/v1\/log\/keys\/?$/,
+];
+
+/** An event's inclusion proof is part of the view of that event (the panel checks it beside the event). */
+const EVENT_PROOF = /^(\/v1\/events\/[^/]+)\/proof\/?$/;
 
 /** Parameters that page through a view, or shape how its aggregates are drawn, without changing which events it shows. */
-const PRESENTATION_PARAMS: ReadonlySet<string> = new Set(['limit', 'cursor', 'interval', 'groupBy']);
+const PRESENTATION_PARAMS: ReadonlySet<string> = new Set(['limit', 'cursor', 'interval', 'groupBy', 'treeSize']);
 
 /** Parameters holding instants: two views whose instants fall in the same coalescing window are one view. */
 const INSTANT_PARAMS: ReadonlySet<string> = new Set(['from', 'to']);
@@ -41,7 +50,7 @@ const values = (value: unknown): string[] => (Array.isArray(value) ? value.map(S
  */
 export function readViewOf(path: string, query: Record<string, unknown>, windowMs: number): ReadView | null {
   if (AUXILIARY.some((pattern) => pattern.test(path))) return null;
-  const family = EVENTS_FAMILY.test(path) ? 'events' : path.replace(/\/+$/, '');
+  const family = EVENTS_FAMILY.test(path) ? 'events' : path.replace(EVENT_PROOF, '$1').replace(/\/+$/, '');
   const filters: Record<string, unknown> = {};
   const keyParts: string[] = [];
   for (const name of Object.keys(query).sort()) {

@@ -36,7 +36,9 @@ export async function startService(
   const clickhousePath = mkdtempSync(path.join(tmpdir(), 'audit-ch-'));
   const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'scripts/run.js'), `apps/${app}/src/main.ts`], {
     cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'warn', CLICKHOUSE_PATH: clickhousePath, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    // SWC_NODE_PROJECT names the tsconfig whose paths resolve @audit/*: the checkout's own, or a baseline
+    // checkout would run this checkout's libs (scripts/run.js keeps a value it inherits).
+    env: { ...process.env, SWC_NODE_PROJECT: path.join(root, 'tsconfig.base.json'), LOG_LEVEL: 'warn', CLICKHOUSE_PATH: clickhousePath, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
