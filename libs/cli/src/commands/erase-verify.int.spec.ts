@@ -122,13 +122,13 @@ describe('erase and retention keep the log provable', () => {
     const left = await db.query<{ n: string; first: string }>(`SELECT count(*) AS n, min("leafIndex") AS first FROM log_leaves WHERE "organizationId" = $1`, [ORG]);
     expect(Number(left[0].first)).toBe(early.length);
 
-    // The erasure was recorded as an event: let the writer and sealer take it, so the log covers it.
+    // The erasure and the retention change were recorded as events: let the writer and sealer take them, so the log covers them.
     await waitForConsumerIdle(bus.jsm, STREAMS.events, 'writer', 60_000);
     await waitForConsumerIdle(bus.jsm, STREAMS.events, 'sealer', 60_000);
-    await sealedThrough(16);
+    await sealedThrough(17);
     const result = await runCliProcess(['verify', 'log', '--org', ORG, '--key', key.verifierKey], env);
     const erasedRemaining = ofU1.filter((e) => e !== straggler && !early.includes(e)).length;
-    const verifiedRemaining = recent.length - erasedRemaining + 1; // + the erasure's own event
+    const verifiedRemaining = recent.length - erasedRemaining + 2; // + the erasure's own event and the retention change's
     expect(result.stdout).toContain(`${verifiedRemaining} verified, ${erasedRemaining} erased, 0 failed, 1 purged by retention`);
     expect(result.code).toBe(0);
 
