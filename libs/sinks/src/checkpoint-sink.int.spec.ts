@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { Global, Module } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { checkpointsSubject, DLQ_HEADERS, MessagingModule, STREAMS } from '@audit/messaging';
 import { PlatformModule } from '@audit/platform';
@@ -14,10 +13,6 @@ const WEBHOOK_SECRET = 'webhook-test-secret-0123456789';
 const stdout = new PassThrough();
 let stdoutText = '';
 stdout.on('data', (chunk: Buffer) => (stdoutText += chunk.toString('utf8')));
-
-@Global()
-@Module({ providers: [{ provide: STDOUT_STREAM, useValue: stdout }], exports: [STDOUT_STREAM] })
-class CapturedStdoutModule {}
 
 /**
  * The sealer's signed checkpoints leave the machine through every sink that is on: the note arrives
@@ -35,7 +30,9 @@ describe('sinks: the signed checkpoints of AUDIT_CHECKPOINTS', () => {
     bus = await connectTestBus(nats.url);
     receiver = new TestReceiver();
     await receiver.start();
-    context = await bootModules([PlatformModule, MessagingModule, CapturedStdoutModule, SinksModule], {
+    context = await bootModules(
+      [PlatformModule, MessagingModule, SinksModule],
+      {
       NATS_URL: nats.url,
       LOG_AUDIT_EVENTS: 'true',
       DD_API_KEY: 'dd-test-key',
@@ -45,7 +42,10 @@ describe('sinks: the signed checkpoints of AUDIT_CHECKPOINTS', () => {
       WEBHOOK_SECRET,
       SINK_FLUSH_INTERVAL: '50ms',
       LOG_LEVEL: 'error',
-    });
+      },
+      // The stdout sink writes to a stream the test reads.
+      [{ provide: STDOUT_STREAM, useValue: stdout }],
+    );
   });
 
   afterAll(async () => {

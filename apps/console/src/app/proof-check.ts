@@ -25,8 +25,11 @@ class Refused extends Error {}
 
 /** A signed-note verifier key `name+hexkeyid+base64(0x01 ‖ Ed25519 public key)`, as /v1/log/keys lists it. */
 async function importVerifier(text: string): Promise<{ name: string; id: string; key: CryptoKey }> {
-  const [name, id, material] = text.split('+');
-  const raw = b64(material ?? '');
+  // The name and the key id hold no '+'; the base64 after them may (split at the first two only).
+  const first = text.indexOf('+');
+  const second = first < 0 ? -1 : text.indexOf('+', first + 1);
+  const [name, id, material] = second < 0 ? [text, '', ''] : [text.slice(0, first), text.slice(first + 1, second), text.slice(second + 1)];
+  const raw = b64(material);
   if (!name || !/^[0-9a-f]{8}$/.test(id ?? '') || raw.length !== 33 || raw[0] !== 1) throw new Refused(`the key ${text} is not an Ed25519 verifier key`);
   const pub = raw.subarray(1);
   const expected = hex((await sha256(concat(utf8(name), utf8('\n'), raw))).subarray(0, 4));
