@@ -1,58 +1,27 @@
 import { createHmac } from 'node:crypto';
-import { PassThrough } from 'node:stream';
-import type { TestingModule } from '@nestjs/testing';
-import { checkpointsSubject, DLQ_HEADERS, MessagingModule, STREAMS } from '@audit/messaging';
-import { PlatformModule } from '@audit/platform';
-import { bootModules, connectTestBus, readStream, startTestNats, TestReceiver, waitFor, waitForConsumerIdle, type TestBus, type TestNats } from '@audit/testing';
+import { checkpointsSubject, DLQ_HEADERS, STREAMS } from '@audit/messaging';
+import { readStream, waitFor, waitForConsumerIdle, type TestBus, type TestReceiver } from '@audit/testing';
+import { SINKS_WEBHOOK_SECRET as WEBHOOK_SECRET, startSinksStack, type SinksStack } from '@audit/testing-pipeline';
 import { generateNoteKey, openCheckpoint, parseSignerKey, parseVerifierKey, signCheckpoint } from '@audit/transparency';
 import type { ShippedCheckpoint } from './checkpoint.sink';
-import { SinksModule } from './sinks.module';
-import { STDOUT_STREAM } from './stdout.sink';
-
-const WEBHOOK_SECRET = 'webhook-test-secret-0123456789';
-const stdout = new PassThrough();
-let stdoutText = '';
-stdout.on('data', (chunk: Buffer) => (stdoutText += chunk.toString('utf8')));
 
 /**
  * The sealer's signed checkpoints leave the machine through every sink that is on: the note arrives
  * byte for byte (it still verifies with the sealer's public key), with its organization, size and root.
  */
 describe('sinks: the signed checkpoints of AUDIT_CHECKPOINTS', () => {
-  let nats: TestNats;
+  let stack: SinksStack;
   let bus: TestBus;
   let receiver: TestReceiver;
-  let context: TestingModule;
   const key = generateNoteKey('audit.test');
 
   beforeAll(async () => {
-    nats = await startTestNats();
-    bus = await connectTestBus(nats.url);
-    receiver = new TestReceiver();
-    await receiver.start();
-    context = await bootModules(
-      [PlatformModule, MessagingModule, SinksModule],
-      {
-      NATS_URL: nats.url,
-      LOG_AUDIT_EVENTS: 'true',
-      DD_API_KEY: 'dd-test-key',
-      DD_LOGS_URL: receiver.url('/dd'),
-      DD_HOSTNAME: 'exporter-test-host',
-      WEBHOOK_URL: receiver.url('/hook'),
-      WEBHOOK_SECRET,
-      SINK_FLUSH_INTERVAL: '50ms',
-      LOG_LEVEL: 'error',
-      },
-      // The stdout sink writes to a stream the test reads.
-      [{ provide: STDOUT_STREAM, useValue: stdout }],
-    );
+    stack = await startSinksStack();
+    ({ bus, receiver } = stack);
   });
 
   afterAll(async () => {
-    await context?.close();
-    await receiver?.stop();
-    await bus?.close();
-    await nats?.destroy();
+    await stack?.close();
   });
 
   const note = (org: string, size: number): string =>
@@ -70,7 +39,7 @@ describe('sinks: the signed checkpoints of AUDIT_CHECKPOINTS', () => {
     ];
 
     const lines = await waitFor('3 checkpoint lines on stdout', () => {
-      const parsed = stdoutText.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as { checkpoint: ShippedCheckpoint });
+      const parsed = stack.stdoutText().split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as { checkpoint: ShippedCheckpoint });
       return parsed.length >= 3 ? parsed : undefined;
     });
     expect(lines.map((l) => l.checkpoint)).toEqual(expected);
@@ -100,6 +69,6 @@ describe('sinks: the signed checkpoints of AUDIT_CHECKPOINTS', () => {
     await waitForConsumerIdle(bus.jsm, STREAMS.checkpoints, 'sink-checkpoints');
     const dead = (await readStream(bus.jsm, STREAMS.dlq)).filter((m) => m.headers[DLQ_HEADERS.consumer] === 'sink-checkpoints');
     expect(dead.map((m) => [m.data, m.headers[DLQ_HEADERS.reason]])).toEqual([['not a note', expect.stringMatching(/not a signed checkpoint/)]]);
-    await waitFor('the next checkpoint on stdout', () => stdoutText.includes('"treeSize":12'));
+    await waitFor('the next checkpoint on stdout', () => stack.stdoutText().includes('"treeSize":12'));
   });
 });

@@ -1,26 +1,15 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { PassThrough } from 'node:stream';
-import type { TestingModule } from '@nestjs/testing';
 import { register } from 'prom-client';
 import type { AuditEvent } from '@audit/contracts';
-import { DLQ_HEADERS, eventsSubject, MessagingModule, STREAMS } from '@audit/messaging';
-import { PlatformModule } from '@audit/platform';
-import { bootModules, canonicalEvent, connectTestBus, readStream, startTestNats, TestReceiver, waitFor, type TestBus, type TestNats } from '@audit/testing';
+import { DLQ_HEADERS, eventsSubject, STREAMS } from '@audit/messaging';
+import { canonicalEvent, readStream, waitFor, type TestBus, type TestReceiver } from '@audit/testing';
+import { SINKS_WEBHOOK_SECRET as WEBHOOK_SECRET, startSinksStack, type SinksStack } from '@audit/testing-pipeline';
 import { DATADOG_MAX_BYTES, DATADOG_MAX_ENTRIES, type DatadogEntry } from './datadog.sink';
-import { SinksModule } from './sinks.module';
-import { STDOUT_STREAM } from './stdout.sink';
-
-const WEBHOOK_SECRET = 'webhook-test-secret-0123456789';
-const stdout = new PassThrough();
-let stdoutText = '';
-stdout.on('data', (chunk: Buffer) => (stdoutText += chunk.toString('utf8')));
-
 
 describe('sinks: stdout, Datadog and webhook', () => {
-  let nats: TestNats;
+  let stack: SinksStack;
   let bus: TestBus;
   let receiver: TestReceiver;
-  let context: TestingModule;
   let counter = 0;
 
   const publish = async (events: AuditEvent[]): Promise<void> => {
@@ -55,40 +44,20 @@ describe('sinks: stdout, Datadog and webhook', () => {
   };
 
   beforeAll(async () => {
-    nats = await startTestNats();
-    bus = await connectTestBus(nats.url);
-    receiver = new TestReceiver();
-    await receiver.start();
-    context = await bootModules(
-      [PlatformModule, MessagingModule, SinksModule],
-      {
-        NATS_URL: nats.url,
-        LOG_AUDIT_EVENTS: 'true',
-        DD_API_KEY: 'dd-test-key',
-        DD_LOGS_URL: receiver.url('/dd'),
-        DD_HOSTNAME: 'exporter-test-host',
-        WEBHOOK_URL: receiver.url('/hook'),
-        WEBHOOK_SECRET,
-        SINK_FLUSH_INTERVAL: '50ms',
-        LOG_LEVEL: 'error',
-      },
-      // The stdout sink writes to a stream the test reads (the app e2e test checks the real process stdout).
-      [{ provide: STDOUT_STREAM, useValue: stdout }],
-    );
+    stack = await startSinksStack();
+    ({ bus, receiver } = stack);
   });
 
   afterAll(async () => {
-    await context?.close();
-    await receiver?.stop();
-    await bus?.close();
-    await nats?.destroy();
+    await stack?.close();
   });
 
   it('stdout: one JSON line per event, exactly the events, in stream order', async () => {
     const events = makeEvents('stdout-org', 50);
     await publish(events);
     const lines = await waitFor('50 stdout lines', () => {
-      const parsed = stdoutText
+      const parsed = stack
+        .stdoutText()
         .split('\n')
         .filter((l) => l.length > 0)
         .map((l) => JSON.parse(l) as AuditEvent)
@@ -96,7 +65,7 @@ describe('sinks: stdout, Datadog and webhook', () => {
       return parsed.length >= 50 ? parsed : undefined;
     });
     expect(lines).toEqual(events);
-    expect(stdoutText.endsWith('\n')).toBe(true);
+    expect(stack.stdoutText().endsWith('\n')).toBe(true);
   });
 
   it('Datadog: gzip JSON with the API key, ddsource, service, hostname and tags per organization and action type', async () => {
