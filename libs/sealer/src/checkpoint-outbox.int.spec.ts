@@ -1,8 +1,7 @@
 import type { TestingModule } from '@nestjs/testing';
 import { eventsSubject, MessagingModule, STREAMS } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
-import { PlatformModule } from '@audit/platform';
-import { bootModules, canonicalEvent, connectTestBus, createTestDatabase, readStream, startTestNats, waitFor, type TestBus, type TestDatabase, type TestNats } from '@audit/testing';
+import { canonicalEvent, readStream, startTestPipeline, waitFor, type TestBus, type TestDatabase, type TestNats, type TestPipeline } from '@audit/testing';
 import { generateNoteKey } from '@audit/transparency';
 import { LogAppender } from './log-appender';
 import { SealerModule } from './sealer.module';
@@ -14,6 +13,7 @@ jest.setTimeout(120_000);
  * back: no checkpoint is lost between the database and the machines it is shipped to.
  */
 describe('sealer: checkpoints signed while the bus is down', () => {
+  let pipeline: TestPipeline;
   let db: TestDatabase;
   let nats: TestNats;
   let bus: TestBus;
@@ -21,23 +21,17 @@ describe('sealer: checkpoints signed while the bus is down', () => {
   const ORG = 'org_outbox';
 
   beforeAll(async () => {
-    [db, nats] = await Promise.all([createTestDatabase('sealer_outbox'), startTestNats()]);
-    sealer = await bootModules([PlatformModule, MessagingModule, PersistenceModule, SealerModule], {
-      DATABASE_URL: db.url,
-      NATS_URL: nats.url,
+    pipeline = await startTestPipeline('sealer_outbox', [MessagingModule, PersistenceModule, SealerModule], {
       SEAL_INTERVAL: '300ms',
       NATS_PUBLISH_TIMEOUT: '500ms',
       SEAL_PRIVATE_KEY: generateNoteKey('audit.test').signerKey,
     });
-    bus = await connectTestBus(nats.url);
+    ({ db, nats, bus, app: sealer } = pipeline);
   });
 
   afterAll(async () => {
     nats?.resume();
-    await sealer?.close();
-    await bus?.close();
-    await nats?.destroy();
-    await db?.drop();
+    await pipeline?.close();
   });
 
   const published = async (): Promise<string[]> => (await readStream(bus.jsm, STREAMS.checkpoints)).map((m) => m.data.split('\n')[1]);

@@ -1,21 +1,7 @@
-import type { TestingModule } from '@nestjs/testing';
 import type { AuditEvent } from '@audit/contracts';
 import { eventsSubject, MessagingModule, STREAMS } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
-import { PlatformModule } from '@audit/platform';
-import {
-  bootModules,
-  canonicalEvent,
-  connectTestBus,
-  createTestDatabase,
-  readStream,
-  startTestNats,
-  waitFor,
-  waitForConsumerIdle,
-  type TestBus,
-  type TestDatabase,
-  type TestNats,
-} from '@audit/testing';
+import { canonicalEvent, readStream, startTestPipeline, waitFor, waitForConsumerIdle, type TestBus, type TestDatabase, type TestPipeline } from '@audit/testing';
 import { checkLog, openWithListedKeys } from '@audit/testing-pipeline';
 import { SealerModule } from './sealer.module';
 import { generateNoteKey } from '@audit/transparency';
@@ -28,33 +14,26 @@ jest.setTimeout(120_000);
  * batches at once: each event is still appended exactly once, and the logs they build together are whole.
  */
 describe('two sealers at once, given overlapping copies of the same events', () => {
+  let pipeline: TestPipeline;
   let db: TestDatabase;
-  let nats: TestNats;
   let bus: TestBus;
-  const sealers: TestingModule[] = [];
   const ORGS = ['org_s1', 'org_s2', 'org_s3'];
   const PER_ORG = 120;
 
   beforeAll(async () => {
-    [db, nats] = await Promise.all([createTestDatabase('sealer_concurrent'), startTestNats()]);
     const env = {
-      DATABASE_URL: db.url,
-      NATS_URL: nats.url,
       CONSUMER_ACK_WAIT: '5s',
       SEALER_FLUSH_INTERVAL: '10ms',
       SEALER_BATCH_SIZE: '20',
       SEAL_INTERVAL: '200ms',
       SEAL_PRIVATE_KEY: generateNoteKey('audit.test').signerKey,
     };
-    for (let i = 0; i < 2; i++) sealers.push(await bootModules([PlatformModule, MessagingModule, PersistenceModule, SealerModule], env));
-    bus = await connectTestBus(nats.url);
+    pipeline = await startTestPipeline('sealer_concurrent', [MessagingModule, PersistenceModule, SealerModule], env, { replicas: 2 });
+    ({ db, bus } = pipeline);
   });
 
   afterAll(async () => {
-    for (const sealer of sealers) await sealer.close();
-    await bus?.close();
-    await nats?.destroy();
-    await db?.drop();
+    await pipeline?.close();
   });
 
   it('appends every event once, in one gap-free log per organization, and signs and publishes checkpoints of it', async () => {

@@ -1,19 +1,7 @@
 import { Client } from 'pg';
 import type { AuditEvent } from '@audit/contracts';
 import { eventsSubject, STREAMS } from '@audit/messaging';
-import {
-  canonicalEvent,
-  connectTestBus,
-  createTestDatabase,
-  startService,
-  startTestNats,
-  waitFor,
-  waitForConsumerIdle,
-  type RunningService,
-  type TestBus,
-  type TestDatabase,
-  type TestNats,
-} from '@audit/testing';
+import { canonicalEvent, startServiceStores, waitFor, waitForConsumerIdle, type RunningService, type ServiceStores, type TestBus, type TestDatabase } from '@audit/testing';
 import { generateNoteKey } from '@audit/transparency';
 import { checkLog } from '@audit/testing-pipeline';
 
@@ -27,38 +15,24 @@ const N = 40;
  * events again by the bus, appends each exactly once after the leaves committed before the crash.
  */
 describe('sealer: a crash in the middle of an append', () => {
+  let stores: ServiceStores;
   let db: TestDatabase;
-  let nats: TestNats;
   let bus: TestBus;
-  const services: RunningService[] = [];
   let locker: Client | undefined;
   const key = generateNoteKey('audit.test').signerKey;
 
   beforeAll(async () => {
-    [db, nats] = await Promise.all([createTestDatabase('sealer_crash'), startTestNats()]);
-    bus = await connectTestBus(nats.url);
+    stores = await startServiceStores('sealer_crash');
+    ({ db, bus } = stores);
   });
 
   afterAll(async () => {
     await locker?.end().catch(() => undefined);
-    for (const service of services) await service.kill();
-    await bus?.close();
-    await nats?.destroy();
-    await db?.drop();
+    await stores?.close();
   });
 
-  const startSealer = async (): Promise<RunningService> => {
-    const service = await startService('sealer', {
-      DATABASE_URL: db.url,
-      NATS_URL: nats.url,
-      CONSUMER_ACK_WAIT: '2s',
-      SEALER_FLUSH_INTERVAL: '20ms',
-      SEAL_INTERVAL: '200ms',
-      SEAL_PRIVATE_KEY: key,
-    });
-    services.push(service);
-    return service;
-  };
+  const startSealer = (): Promise<RunningService> =>
+    stores.start('sealer', { CONSUMER_ACK_WAIT: '2s', SEALER_FLUSH_INTERVAL: '20ms', SEAL_INTERVAL: '200ms', SEAL_PRIVATE_KEY: key });
 
   const publish = (events: readonly AuditEvent[]) =>
     Promise.all(events.map((e) => bus.js.publish(eventsSubject(e.organizationId, e.actionType), JSON.stringify(e), { msgID: e.id })));

@@ -4,21 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AuditEvent } from '@audit/contracts';
 import { eventsSubject, STREAMS } from '@audit/messaging';
-import {
-  canonicalEvent,
-  connectTestBus,
-  createTestDatabase,
-  privateClickHousePath,
-  runCliProcess,
-  startService,
-  startTestNats,
-  waitFor,
-  waitForConsumerIdle,
-  type RunningService,
-  type TestBus,
-  type TestDatabase,
-  type TestNats,
-} from '@audit/testing';
+import { canonicalEvent, privateClickHousePath, runCliProcess, STACK_JWT_SECRET, startServiceStores, waitFor, waitForConsumerIdle, type ServiceStores, type TestBus, type TestDatabase } from '@audit/testing';
 import { TokensService } from '@audit/auth';
 import type { EventProof } from '@audit/contracts';
 import { generateNoteKey, leafHash, openCheckpoint, parseVerifierKey, verifyInclusion } from '@audit/transparency';
@@ -34,11 +20,10 @@ const DAY = 86_400_000;
  * the erased ones as erased and the purged ones as purged, and fails nothing.
  */
 describe('erase and retention keep the log provable', () => {
+  let stores: ServiceStores;
   let db: TestDatabase;
-  let nats: TestNats;
   let bus: TestBus;
   const store = privateClickHousePath();
-  const services: RunningService[] = [];
   const key = generateNoteKey('audit.test');
   let env: Record<string, string>;
 
@@ -78,24 +63,21 @@ describe('erase and retention keep the log provable', () => {
     }, 30_000);
 
   beforeAll(async () => {
-    [db, nats] = await Promise.all([createTestDatabase('erase_verify'), startTestNats()]);
-    bus = await connectTestBus(nats.url);
-    env = { DATABASE_URL: db.url, NATS_URL: nats.url, CLICKHOUSE_PATH: store.path, CLICKHOUSE_DATABASE: 'audit' };
-    services.push(await startService('writer', env));
-    services.push(await startService('sealer', { ...env, SEAL_INTERVAL: '300ms', SEAL_PRIVATE_KEY: key.signerKey }));
-    services.push(await startService('projector', env, 120_000));
+    stores = await startServiceStores('erase_verify');
+    ({ db, bus } = stores);
+    env = { ...stores.env, CLICKHOUSE_PATH: store.path, CLICKHOUSE_DATABASE: 'audit' };
+    await stores.start('writer', env);
+    await stores.start('sealer', { ...env, SEAL_INTERVAL: '300ms', SEAL_PRIVATE_KEY: key.signerKey });
+    const projector = await stores.start('projector', env, 120_000);
     await publish([...early, ...recent, straggler]);
     await idle();
     await sealedThrough(15);
     // chDB's directory belongs to one process at a time: the CLI opens it next.
-    await services.pop()?.kill();
+    await projector.kill();
   });
 
   afterAll(async () => {
-    for (const s of services) await s.kill();
-    await bus?.close();
-    await nats?.destroy();
-    await db?.drop();
+    await stores?.close();
     store.remove();
   });
 
@@ -133,10 +115,8 @@ describe('erase and retention keep the log provable', () => {
     expect(result.code).toBe(0);
 
     // Every remaining event's proof still leads to the signed root: the purged prefix's hashes stayed.
-    const secret = 'erase-verify-secret-erase-verify-secret';
-    const query = await startService('query', { ...env, AUTH_JWT_SECRET: secret, AUDIT_READS: 'false' });
-    services.push(query);
-    const tokens = new TokensService({ jwtSecret: new TextEncoder().encode(secret), keyCacheMs: 0, maxTokenLifetimeSeconds: 86_400 });
+    const query = await stores.start('query', { ...env, AUDIT_READS: 'false' });
+    const tokens = new TokensService({ jwtSecret: new TextEncoder().encode(STACK_JWT_SECRET), keyCacheMs: 0, maxTokenLifetimeSeconds: 86_400 });
     const token = await tokens.sign({ organizationId: ORG, role: 'admin', userId: 'admin-1' }, 3600);
     for (const e of [...recent, straggler]) {
       const res = await fetch(`${query.url}/v1/events/${e.id}/proof`, { headers: { authorization: `Bearer ${token}` } });
@@ -151,8 +131,7 @@ describe('erase and retention keep the log provable', () => {
     try {
       const jobId = randomUUID();
       await db.query(`INSERT INTO export_jobs (id, "organizationId", "requestedBy", filters, format) VALUES ($1, $2, 'test', '{}', 'bundle')`, [jobId, ORG]);
-      const exporter = await startService('exporter', { ...env, EXPORT_DIR: exportDir, EXPORT_POLL_INTERVAL: '200ms' });
-      services.push(exporter);
+      await stores.start('exporter', { ...env, EXPORT_DIR: exportDir, EXPORT_POLL_INTERVAL: '200ms' });
       const [job] = await waitFor('the bundle export', async () => {
         const rows = await db.query<{ status: string; storageKey: string; error: string | null }>(`SELECT status, "storageKey", error FROM export_jobs WHERE id = $1`, [jobId]);
         return rows[0]?.status === 'ready' || rows[0]?.status === 'failed' ? rows : undefined;

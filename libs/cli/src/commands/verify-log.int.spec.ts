@@ -3,20 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AuditEvent } from '@audit/contracts';
 import { eventsSubject, STREAMS } from '@audit/messaging';
-import {
-  canonicalEvent,
-  connectTestBus,
-  createTestDatabase,
-  runCliProcess,
-  startService,
-  startTestNats,
-  waitFor,
-  waitForConsumerIdle,
-  type RunningService,
-  type TestBus,
-  type TestDatabase,
-  type TestNats,
-} from '@audit/testing';
+import { canonicalEvent, runCliProcess, startServiceStores, waitFor, waitForConsumerIdle, type ServiceStores, type TestBus, type TestDatabase } from '@audit/testing';
 import { commitmentOf, generateNoteKey, leafBytesOf, leafHash, openCheckpoint, parseLeafBytes, parseSignerKey, parseVerifierKey, rootOf, signCheckpoint } from '@audit/transparency';
 
 jest.setTimeout(180_000);
@@ -32,10 +19,9 @@ const orgOf = (c: Case) => `tamper_${c}`;
  * truncation the checkpoint saved earlier), fails with exit code 1 and names the event and why.
  */
 describe('verify log: tampering in Postgres after sealing', () => {
+  let stores: ServiceStores;
   let db: TestDatabase;
-  let nats: TestNats;
   let bus: TestBus;
-  const services: RunningService[] = [];
   const key = generateNoteKey('audit.test');
   const events = new Map<Case, AuditEvent[]>();
   const saved = new Map<Case, string>();
@@ -44,12 +30,10 @@ describe('verify log: tampering in Postgres after sealing', () => {
   const verify = (org: string, ...extra: string[]) => runCliProcess(['verify', 'log', '--org', org, '--key', key.verifierKey, ...extra], { DATABASE_URL: db.url });
 
   beforeAll(async () => {
-    [db, nats] = await Promise.all([createTestDatabase('verify_log'), startTestNats()]);
+    stores = await startServiceStores('verify_log');
+    ({ db, bus } = stores);
     dir = mkdtempSync(path.join(tmpdir(), 'verify-log-'));
-    bus = await connectTestBus(nats.url);
-    const env = { DATABASE_URL: db.url, NATS_URL: nats.url };
-    services.push(await startService('writer', env));
-    services.push(await startService('sealer', { ...env, SEAL_INTERVAL: '300ms', SEAL_PRIVATE_KEY: key.signerKey }));
+    const services = [await stores.start('writer'), await stores.start('sealer', { SEAL_INTERVAL: '300ms', SEAL_PRIVATE_KEY: key.signerKey })];
     const base = Date.now() - 3_600_000;
     for (const c of CASES) {
       const batch = Array.from({ length: PER_ORG }, (_, i) =>
@@ -78,14 +62,11 @@ describe('verify log: tampering in Postgres after sealing', () => {
       saved.set(c, row.note);
     }
     // Tampering with a log that keeps growing would race the sealer: the attacker works on a quiet database.
-    for (const s of services.splice(0)) await s.kill();
+    for (const s of services) await s.kill();
   });
 
   afterAll(async () => {
-    for (const s of services) await s.kill();
-    await bus?.close();
-    await nats?.destroy();
-    await db?.drop();
+    await stores?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
