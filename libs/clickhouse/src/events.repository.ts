@@ -7,7 +7,7 @@ import { coveringRanges, monthGroups, rangesCondition } from './key-ranges';
 import { ROLLUPS, spanStart } from './rollups';
 import { fromClickHouseTime, toClickHouseTime } from './time';
 
-export { toClickHouseTime } from './time';
+export { fromClickHouseTime, toClickHouseTime } from './time';
 
 /** A row of `audit_events`, as sent in JSONEachRow. */
 export interface ClickHouseEventRow {

@@ -24,6 +24,17 @@ export class ProjectionProgress {
     });
   }
 
+  /**
+   * Records that every row of a committed batch is in ClickHouse: the mark moves to the newest `receivedAt`
+   * among them (it never moves back: the mark is the greatest ever recorded).
+   */
+  async advancePast(rows: ReadonlyArray<{ receivedAt: string }>, consumer = PROJECTOR_PROGRESS): Promise<void> {
+    // The text form is fixed-width, so the greatest text is the newest.
+    let newest = '';
+    for (const row of rows) if (row.receivedAt > newest) newest = row.receivedAt;
+    if (newest !== '') await this.advance(newest, consumer);
+  }
+
   /** The mark in epoch milliseconds, or null when nothing was ever projected. */
   async watermark(consumer = PROJECTOR_PROGRESS): Promise<number | null> {
     const result = await this.ch.client.query({

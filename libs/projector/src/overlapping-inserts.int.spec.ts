@@ -1,4 +1,4 @@
-import { ClickHouseEventsRepository, encodeEventRow, migrateClickHouse, type ClickHouse, type EncodedEventRow } from '@audit/clickhouse';
+import { ClickHouseEventsRepository, encodeEventRow, fromClickHouseTime, migrateClickHouse, ProjectionProgress, type ClickHouse, type EncodedEventRow } from '@audit/clickhouse';
 import { TransientError } from '@audit/messaging';
 import { canonicalEvent, testClickHouseEnv, type TestClickHouse } from '@audit/testing';
 import { OverlappingInserts, type ProjectionStore } from './overlapping-inserts';
@@ -13,13 +13,16 @@ jest.setTimeout(30_000);
 describe('OverlappingInserts: batches overlap, duplicates are still stored once', () => {
   let ch: TestClickHouse;
   let repo: ClickHouseEventsRepository;
+  let progress: ProjectionProgress;
   let org = 0;
+  let marks = 0;
 
   beforeAll(async () => {
     ch = testClickHouseEnv();
     const client = await ch.client();
     await migrateClickHouse(client);
     repo = new ClickHouseEventsRepository({ client, insertSettings: {} } as unknown as ClickHouse);
+    progress = new ProjectionProgress({ client, insertSettings: {} } as unknown as ClickHouse);
   });
 
   afterAll(async () => {
@@ -44,15 +47,20 @@ describe('OverlappingInserts: batches overlap, duplicates are still stored once'
       )
     )[0];
 
-  /** The real repository, with each check's answer recorded and a hook before and after each insert. */
+  /**
+   * The real repository and high-water mark (a mark of its own per store), with each check's answer
+   * recorded and a hook before and after each insert and before each mark.
+   */
   const store = (
     hooks: {
       beforeCheckAnswer?: (rows: readonly EncodedEventRow[]) => Promise<void>;
       beforeInsert?: (rows: readonly EncodedEventRow[]) => Promise<void>;
       afterInsert?: (rows: readonly EncodedEventRow[]) => void;
+      beforeMark?: (rows: readonly EncodedEventRow[]) => Promise<void>;
     } = {},
   ) => {
     const checks: Array<{ first: string; found: number }> = [];
+    const consumer = `overlap-${++marks}`;
     const s: ProjectionStore<EncodedEventRow> = {
       check: async (rows) => {
         const found = await repo.check(rows);
@@ -68,9 +76,16 @@ describe('OverlappingInserts: batches overlap, duplicates are still stored once'
           hooks.afterInsert?.(rows);
           return inserted;
         }),
+      markProjected: async (rows) => {
+        await hooks.beforeMark?.(rows);
+        await progress.advancePast(rows, consumer);
+      },
     };
-    return { store: s, checks };
+    return { store: s, checks, mark: () => progress.watermark(consumer) };
   };
+  /** The ids the organization has in audit_events. */
+  const storedIds = async (organizationId: string): Promise<Set<string>> =>
+    new Set((await ch.query<{ id: string }>(`SELECT toString(id) AS id FROM audit_events WHERE organizationId = {org:String}`, { org: organizationId })).map((r) => r.id));
   /** A promise to hold an insert back with, and its release. */
   const gate = () => {
     let open!: () => void;
@@ -171,11 +186,42 @@ describe('OverlappingInserts: batches overlap, duplicates are still stored once'
     expect(await inserts.insertNew([])).toBe(0);
   });
 
+  it('the mark moves in each batch\'s turn, after its rows are stored: it never passes an event not yet in ClickHouse', async () => {
+    const organizationId = `org-overlap-${++org}`;
+    // Received one millisecond apart, in stream order; the batches overlap (redeliveries) and the first is held back.
+    const t0 = Date.UTC(2026, 10, 20, 12);
+    const rows = Array.from({ length: 40 }, (_, i) => encodeEventRow(canonicalEvent({ organizationId, actionType: 'LOGIN' }, new Date(t0 + i))));
+    const batches = [rows.slice(0, 15), rows.slice(10, 30), rows.slice(30, 40)];
+    const held = gate();
+    const seen: Array<{ newest: number; missing: string[] }> = [];
+    const { store: s, checks, mark } = store({
+      beforeInsert: (batch) => (batch === batches[0] ? held.opened : Promise.resolve()),
+      // Just before a mark is written: every event received up to it must be in ClickHouse already.
+      beforeMark: async (batch) => {
+        const newest = Math.max(...batch.map((r) => fromClickHouseTime(r.receivedAt)));
+        const upTo = rows.filter((r) => fromClickHouseTime(r.receivedAt) <= newest);
+        const there = await storedIds(organizationId);
+        seen.push({ newest, missing: upTo.filter((r) => !there.has(r.id)).map((r) => r.id) });
+      },
+    });
+    const inserts = new OverlappingInserts(s);
+
+    const pending = batches.map((batch) => inserts.insertNew(batch));
+    // Both later batches are checked while the first is held: no mark may move past the held rows meanwhile.
+    await waitUntil(() => checks.length === 3);
+    expect(await mark()).toBeNull();
+    held.open();
+
+    expect(await Promise.all(pending)).toEqual([15, 15, 10]);
+    expect(seen).toEqual([0, 1, 2].map((b) => ({ newest: t0 + [14, 29, 39][b], missing: [] })));
+    expect(await mark()).toBe(t0 + 39);
+  });
+
   it('a batch whose turn comes after the signal was aborted (the service stopping) inserts nothing and fails with the reason', async () => {
     const { organizationId, rows } = dataset(20);
     const held = gate();
     let inserting = false;
-    const { store: s } = store({
+    const { store: s, mark } = store({
       beforeInsert: (batch) => {
         if (batch !== rows) return Promise.resolve();
         inserting = true;
@@ -191,10 +237,12 @@ describe('OverlappingInserts: batches overlap, duplicates are still stored once'
     stopping.abort(new TransientError('stopping'));
     held.open();
 
-    // The insert under way finishes; the one waiting for its turn is handed back.
+    // The insert under way finishes, and its mark with it (shutdown's wait covers both); the one waiting for its turn is handed back.
     expect(await first).toBe(20);
     await expect(second).rejects.toThrow(TransientError);
+    await inserts.idle();
     expect(await stored(organizationId)).toEqual({ rows: 20, ids: 20, rollup: 20 });
+    expect(await mark()).toBe(Math.max(...rows.map((r) => fromClickHouseTime(r.receivedAt))));
   });
 });
 

@@ -1,6 +1,9 @@
 import { eventKey, type BatchCheck, type EventKey } from '@audit/clickhouse';
 
-/** What {@link OverlappingInserts} needs of the store: `ClickHouseEventsRepository`'s check and completion. */
+/**
+ * What {@link OverlappingInserts} needs of the store: `ClickHouseEventsRepository`'s check and completion,
+ * and `ProjectionProgress`'s high-water mark.
+ */
 export interface ProjectionStore<Row extends EventKey> {
   check(rows: readonly Row[]): Promise<BatchCheck>;
   /**
@@ -8,6 +11,11 @@ export interface ProjectionStore<Row extends EventKey> {
    * them all, and returns how many rows it inserted (`ClickHouseEventsRepository.complete`).
    */
   complete(rows: readonly Row[], check: BatchCheck, signal?: AbortSignal): Promise<number>;
+  /**
+   * Records that every row of a completed batch is in the store (`ProjectionProgress.advancePast`): searches
+   * read from ClickHouse what the mark covers. Called in the batch's turn, once its rows are stored.
+   */
+  markProjected(rows: readonly Row[]): Promise<void>;
 }
 
 /** How long one batch spent on its duplicate check and on its insert (the turn, re-check included). */
@@ -25,6 +33,10 @@ export interface InsertTimings {
  * every key committed since its check began (kept in memory for the last few commits). If an insert
  * failed in the meantime (it may have stored part of its rows before failing), or the check is older than
  * what memory keeps, the batch checks ClickHouse again inside its turn, where nothing else is inserting.
+ *
+ * Each batch moves the high-water mark in its own turn, right after its rows are stored: batches take
+ * turns in call order, so the mark never covers a row of a batch still being inserted, and shutdown's
+ * wait ({@link idle}) covers the mark's write as it covers the insert.
  *
  * A batch whose `signal` is aborted by the time its turn comes (the service is stopping) is not inserted:
  * it fails with the signal's reason, so its messages are redelivered instead of holding shutdown up.
@@ -78,13 +90,16 @@ export class OverlappingInserts<Row extends EventKey> {
       }
       // Every key of the batch is stored and registered now: the rows just inserted and the ones found already there.
       this.journal.committed(rows);
-      timings?.({ checkSeconds, insertSeconds: (performance.now() - started) / 1000 });
+      const insertSeconds = (performance.now() - started) / 1000;
+      // A failed mark fails the batch: redelivered, its rows are found stored and the mark is written again.
+      await this.store.markProjected(rows);
+      timings?.({ checkSeconds, insertSeconds });
       return inserted;
     });
   }
 
   /**
-   * Settles once no statement of this projection runs any more: the insert under way and every duplicate
+   * Settles once no statement of this projection runs any more: the insert under way (and its mark), every duplicate
    * check, also those of batches that stopped waiting for them. Closing embedded ClickHouse while one of
    * its statements still runs crashes the process (SIGSEGV), so shutdown waits for this first.
    */

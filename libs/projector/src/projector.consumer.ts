@@ -47,7 +47,7 @@ export class ProjectorConsumer extends JetStreamBatchConsumer<EncodedEventRow> {
     health: HealthRegistry,
     @Inject(PROJECTOR_CONFIG) config: ProjectorConfig,
     events: ClickHouseEventsRepository,
-    private readonly progress: ProjectionProgress,
+    progress: ProjectionProgress,
   ) {
     super(bus, messaging, health, {
       durable: 'projector',
@@ -63,6 +63,7 @@ export class ProjectorConsumer extends JetStreamBatchConsumer<EncodedEventRow> {
     this.inserts = new OverlappingInserts({
       check: (rows) => events.check(rows),
       complete: (rows, check, signal) => events.complete(rows, check, (group, known) => events.insertEncodedExcept(group, known), signal),
+      markProjected: (rows) => progress.advancePast(rows),
     });
   }
 
@@ -105,13 +106,6 @@ export class ProjectorConsumer extends JetStreamBatchConsumer<EncodedEventRow> {
     );
     rowsProjected.inc({ result: 'inserted' }, inserted);
     rowsProjected.inc({ result: 'duplicate' }, batch.length - inserted);
-    // Every event of the batch is in ClickHouse now (inserted, or found there): searches may read them
-    // from ClickHouse instead of Postgres. The text form is fixed-width, so the greatest text is the newest.
-    let newest = '';
-    for (const d of batch) if (d.payload.receivedAt > newest) newest = d.payload.receivedAt;
-    // Stopping: the mark is left where it was (searches read a little more from Postgres until the batch
-    // is projected again); a write racing ClickHouse's close crashed chDB.
-    if (newest !== '' && !this.shutdown.signal.aborted) await this.progress.advance(newest);
   }
 
   protected override classify(error: unknown): FailureKind {
