@@ -25,20 +25,16 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { loadavg } from 'node:os';
 import { readAuthConfig, TokensService } from '@audit/auth';
-import { createDataSource, runMigrations } from '@audit/persistence';
 import { pageSql, readPageRequest } from '@audit/query';
 import { createTestDatabase, startService, startTestNats, testServerUrl, WORKSPACE_ROOT, type RunningService, type TestDatabase } from '@audit/testing';
-import { createDataset } from './analytics-data';
 import { percentile, waitForQuietMachine } from './cpu';
 import { getJson } from './http-sampler';
-import { createPartitions, loadPostgres, pressureSince, type PgLoad } from './postgres-load';
+import { largestOrganization, loadPageBenchDatabase, pageBenchDataset } from './page-data';
+import { pressureSince, type PgLoad } from './postgres-load';
 import { progress } from './progress';
 import { BenchResults } from './results';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
-const SEED = Number(process.env.BENCH_SEED ?? 20_260_301);
-const DAYS = 90;
-const ORGS = 50;
 const WARMUPS = 3;
 // p95 of 100 is the sixth-worst sample; of 30 it was the second-worst, one scheduler hiccup away from another figure.
 const REPS = Number(process.env.BENCH_REPS ?? 100);
@@ -68,9 +64,7 @@ interface Measurement {
 }
 
 async function main(): Promise<void> {
-  const end = new Date(Math.floor(Date.now() / 60_000) * 60_000);
-  const dataset = createDataset({ rows: ROWS, days: DAYS, orgs: ORGS, seed: SEED, end });
-  progress(`data set: ${ROWS} rows, ${DAYS} days up to ${end.toISOString()}, ${ORGS} organizations, seed ${SEED}`);
+  const dataset = pageBenchDataset(ROWS);
   const nats = await startTestNats();
   const keep = process.env.BENCH_KEEP_DB;
   const db = keep ? await keptDatabase(keep) : { ...(await createTestDatabase('audit_bench_query')), kept: false, loaded: undefined };
@@ -92,15 +86,8 @@ async function main(): Promise<void> {
   try {
     let load = db.loaded;
     let partitions: string[] = [];
-    if (!load) {
-      const ds = createDataSource(db.url);
-      await ds.initialize();
-      await runMigrations(ds);
-      await ds.destroy();
-      partitions = await createPartitions(db.url, dataset.start, end);
-      load = await loadPostgres(db.url, dataset, progress);
-    }
-    const [org, orgRows] = [...load.byOrg.entries()].sort((a, b) => b[1] - a[1])[0];
+    if (!load) ({ load, partitions } = await loadPageBenchDatabase(db.url, dataset));
+    const { org, rows: orgRows } = largestOrganization(load.byOrg);
     progress(`loaded ${load.rows} rows in ${load.seconds.toFixed(0)} s (+${load.vacuumSeconds.toFixed(0)} s VACUUM ANALYZE), ${partitions.length} partitions; largest organization ${org} with ${orgRows} rows`);
 
     service = await startService('query', { DATABASE_URL: db.url, NATS_URL: nats.url, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'warn' }, 120_000);

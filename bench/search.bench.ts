@@ -26,21 +26,17 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { createClient } from '@clickhouse/client';
 import { readAuthConfig, TokensService } from '@audit/auth';
-import { createDataSource, Database, readPersistenceConfig, runMigrations } from '@audit/persistence';
+import { Database, readPersistenceConfig } from '@audit/persistence';
 import { HealthRegistry } from '@audit/platform';
 import { eventFilterNode } from '@audit/event-filter';
 import { EventsReadRepository, pageSql, projectedKeysQuery, readPageRequest, readQueryConfig, resolveUsers } from '@audit/query';
 import { createTestDatabase, startService, startTestNats, WORKSPACE_ROOT, type RunningService } from '@audit/testing';
-import { createDataset } from './analytics-data';
 import { percentile, waitForQuietMachine } from './cpu';
 import { getJson } from './http-sampler';
-import { createPartitions, loadPostgres } from './postgres-load';
+import { largestOrganization, loadPageBenchDatabase, pageBenchDataset } from './page-data';
 import { progress } from './progress';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
-const SEED = Number(process.env.BENCH_SEED ?? 20_260_301);
-const DAYS = 90;
-const ORGS = 50;
 const WARMUPS = 3;
 const REPS = Number(process.env.BENCH_REPS ?? 30);
 const PAGE = 50;
@@ -66,9 +62,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
 
 async function main(): Promise<void> {
-  const end = new Date(Math.floor(Date.now() / 60_000) * 60_000);
-  const dataset = createDataset({ rows: ROWS, days: DAYS, orgs: ORGS, seed: SEED, end });
-  progress(`data set: ${ROWS} rows, ${DAYS} days up to ${end.toISOString()}, ${ORGS} organizations, seed ${SEED}`);
+  const dataset = pageBenchDataset(ROWS);
   const nats = await startTestNats();
   const db = await createTestDatabase('audit_bench_search');
   const chPath = mkdtempSync(path.join(tmpdir(), 'audit-bench-search-ch-'));
@@ -80,13 +74,8 @@ async function main(): Promise<void> {
     rmSync(chPath, { recursive: true, force: true });
   };
   try {
-    const ds = createDataSource(db.url);
-    await ds.initialize();
-    await runMigrations(ds);
-    await ds.destroy();
-    await createPartitions(db.url, dataset.start, end);
-    const load = await loadPostgres(db.url, dataset, progress);
-    const [org, orgRows] = [...load.byOrg.entries()].sort((a, b) => b[1] - a[1])[0];
+    const { load } = await loadPageBenchDatabase(db.url, dataset);
+    const { org, rows: orgRows } = largestOrganization(load.byOrg);
     progress(`Postgres: ${load.rows} rows in ${load.seconds.toFixed(0)} s; largest organization ${org} with ${orgRows} rows; loading ClickHouse`);
     const chLoad = await runLoader(db.url, chPath);
     progress(`ClickHouse: ${chLoad}`);
