@@ -10,8 +10,10 @@ import { STREAMS, SUBJECTS } from '@audit/bus-topology';
 /**
  * A projection of the canonical log: a durable consumer of every AUDIT_EVENTS message, decoded and re-checked
  * as an event (see decodeCanonicalEvent), once per process for all such consumers in it (SharedCanonicalDecoder).
+ * `T` is what a batch holds of each event: the event itself ({@link CanonicalEventsConsumer}), or what
+ * `fromEvent` makes of it as soon as it is decoded (the projector's encoded row).
  */
-export abstract class CanonicalEventsConsumer extends JetStreamBatchConsumer<AuditEvent> {
+export abstract class CanonicalLogConsumer<T> extends JetStreamBatchConsumer<T> {
   private leaveDecoder?: () => void;
 
   protected constructor(
@@ -38,7 +40,17 @@ export abstract class CanonicalEventsConsumer extends JetStreamBatchConsumer<Aud
     this.leaveDecoder?.();
   }
 
-  protected decode(message: JsMsg): AuditEvent {
-    return sharedCanonicalDecoder.decode(message);
+  protected decode(message: JsMsg): T {
+    return this.fromEvent(sharedCanonicalDecoder.decode(message));
+  }
+
+  /** What the batch keeps of a decoded event. */
+  protected abstract fromEvent(event: AuditEvent): T;
+}
+
+/** A {@link CanonicalLogConsumer} whose batches hold the events themselves. */
+export abstract class CanonicalEventsConsumer extends CanonicalLogConsumer<AuditEvent> {
+  protected fromEvent(event: AuditEvent): AuditEvent {
+    return event;
   }
 }

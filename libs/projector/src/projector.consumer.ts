@@ -1,13 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { JsMsg } from '@nats-io/jetstream';
+import type { AuditEvent } from '@audit/contracts';
 import { ClickHouseEventsRepository, clickHouseFailureKind, encodeEventRow, ProjectionProgress, type EncodedEventRow } from '@audit/clickhouse';
 import {
-  JetStreamBatchConsumer,
+  CanonicalLogConsumer,
   JetStreamConnection,
   MESSAGING_CONFIG,
-  STREAMS,
-  sharedCanonicalDecoder,
-  SUBJECTS,
   TransientError,
   type Delivery,
   type FailureKind,
@@ -30,16 +27,15 @@ const checkSeconds = histogram(
 /**
  * Projects AUDIT_EVENTS into ClickHouse: batched inserts, acked only after the insert succeeded.
  *
- * A consumer of the canonical log like `CanonicalEventsConsumer`, with the same decoding (so the same
- * messages are poison), but each message is encoded as its ClickHouse row as soon as it is decoded: the
- * batches in flight hold one line of text per event, not the event's object tree.
+ * A consumer of the canonical log with the writer's decoding (so the same messages are poison), but each
+ * message is encoded as its ClickHouse row as soon as it is decoded: the batches in flight hold one line of
+ * text per event, not the event's object tree.
  */
 @Injectable()
-export class ProjectorConsumer extends JetStreamBatchConsumer<EncodedEventRow> {
+export class ProjectorConsumer extends CanonicalLogConsumer<EncodedEventRow> {
   private readonly inserts: OverlappingInserts<EncodedEventRow>;
   /** Aborted when shutdown begins: a batch not inserted by then is redelivered rather than waited for. */
   private readonly shutdown = new AbortController();
-  private leaveDecoder?: () => void;
 
   constructor(
     bus: JetStreamConnection,
@@ -51,8 +47,6 @@ export class ProjectorConsumer extends JetStreamBatchConsumer<EncodedEventRow> {
   ) {
     super(bus, messaging, health, {
       durable: 'projector',
-      stream: STREAMS.events,
-      filterSubject: SUBJECTS.eventsAll,
       maxBatchMessages: config.batchSize,
       maxBatchBytes: config.batchBytes,
       flushIntervalMs: config.flushIntervalMs,
@@ -77,22 +71,10 @@ export class ProjectorConsumer extends JetStreamBatchConsumer<EncodedEventRow> {
     await super.beforeApplicationShutdown();
     // ClickHouse closes after this hook (onApplicationShutdown): nothing of ours may still run in it then.
     await this.inserts.idle();
-    this.leaveDecoder?.();
   }
 
-  /** Decodes with the process's other consumers of the whole stream (the writer in the standalone): once per message. */
-  override async onApplicationBootstrap(): Promise<void> {
-    this.leaveDecoder = sharedCanonicalDecoder.join();
-    try {
-      await super.onApplicationBootstrap();
-    } catch (error) {
-      this.leaveDecoder();
-      throw error;
-    }
-  }
-
-  protected decode(message: JsMsg): EncodedEventRow {
-    return encodeEventRow(sharedCanonicalDecoder.decode(message));
+  protected fromEvent(event: AuditEvent): EncodedEventRow {
+    return encodeEventRow(event);
   }
 
   protected async handleBatch(batch: ReadonlyArray<Delivery<EncodedEventRow>>): Promise<void> {
