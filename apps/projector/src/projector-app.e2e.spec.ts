@@ -3,7 +3,6 @@ import type { ActionType, AuditEvent } from '@audit/contracts';
 import { eventsSubject, STREAMS } from '@audit/messaging';
 import {
   canonicalEvent,
-  connectTestBus,
   metricSample,
   scrapeMetrics,
   STACK_JWT_SECRET,
@@ -12,7 +11,6 @@ import {
   type RunningService,
   type ServiceStack,
   type TestBus,
-  type TestNats,
 } from '@audit/testing';
 
 jest.setTimeout(60_000);
@@ -26,7 +24,6 @@ const ORG = 'org-projector-app';
  * beside it (chDB binds one data directory per process), and a graceful stop.
  */
 describe('projector app', () => {
-  let nats: TestNats;
   let bus: TestBus;
   let service: RunningService;
   let stack: ServiceStack | undefined;
@@ -51,12 +48,10 @@ describe('projector app', () => {
       PROJECTOR_BATCH_SIZE: '100',
       PROJECTOR_FLUSH_INTERVAL: '50ms',
     }, { dbPrefix: 'projector_app' });
-    ({ nats, service } = stack);
-    bus = await connectTestBus(nats.url);
+    ({ bus, service } = stack);
   }, 90_000);
 
   afterAll(async () => {
-    await bus?.close();
     await stack?.stop();
   }, 60_000);
 

@@ -1,19 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hashKey } from '@audit/auth';
 import { DLQ_HEADERS, ingestSubject, STREAMS } from '@audit/messaging';
-import {
-  connectTestBus,
-  createTestDatabase,
-  readStream,
-  startService,
-  startTestNats,
-  waitFor,
-  waitForConsumerIdle,
-  type RunningService,
-  type TestBus,
-  type TestDatabase,
-  type TestNats,
-} from '@audit/testing';
+import { readStream, startServiceStack, waitFor, waitForConsumerIdle, type RunningService, type ServiceStack, type TestBus, type TestDatabase } from '@audit/testing';
 
 jest.setTimeout(120_000);
 
@@ -28,22 +16,15 @@ const DEFAULT = 'org_default'; // follows AUDIT_RETENTION_DAYS (400 here)
  * reason over the bus; a legal hold (which stops purges) refuses nothing. Ingest runs as its own process.
  */
 describe('ingest refuses events older than the organization retention', () => {
+  let stack: ServiceStack;
   let db: TestDatabase;
-  let nats: TestNats;
   let bus: TestBus;
   let ingest: RunningService;
   const keys = new Map<string, string>();
 
   beforeAll(async () => {
-    [db, nats] = await Promise.all([createTestDatabase('ingest_retention'), startTestNats()]);
-    ingest = await startService('ingest', {
-      DATABASE_URL: db.url,
-      NATS_URL: nats.url,
-      AUTH_JWT_SECRET: 'retention-test-secret-0123456789abcdef',
-      AUDIT_RETENTION_DAYS: '400',
-      RETENTION_POLICY_CACHE_TTL: '200ms',
-    });
-    bus = await connectTestBus(nats.url);
+    stack = await startServiceStack('ingest', { AUDIT_RETENTION_DAYS: '400', RETENTION_POLICY_CACHE_TTL: '200ms' }, { dbPrefix: 'ingest_retention' });
+    ({ db, bus, service: ingest } = stack);
     for (const org of [SHORT, HELD, DEFAULT]) {
       const key = `audk_${randomBytes(24).toString('base64url')}`;
       await db.query(`INSERT INTO api_keys (id, "organizationId", name, "keyPrefix", "keyHash") VALUES ($1, $2, 'test', $3, $4)`, [randomUUID(), org, key.slice(0, 12), hashKey(key)]);
@@ -54,10 +35,7 @@ describe('ingest refuses events older than the organization retention', () => {
   });
 
   afterAll(async () => {
-    await bus?.close();
-    await ingest?.stop();
-    await nats?.destroy();
-    await db?.drop();
+    await stack?.stop();
   });
 
   const post = async (org: string, body: unknown): Promise<{ status: number; body: { ids?: string[]; error?: { code: string; message: string; details?: Array<{ index: number; path: string; reason: string }> } } }> => {

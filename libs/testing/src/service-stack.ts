@@ -50,6 +50,8 @@ export async function startServiceStores(dbPrefix: string): Promise<ServiceStore
 export interface ServiceStack {
   db: TestDatabase;
   nats: TestNats;
+  /** A connection to the stack's NATS, to publish to and inspect the streams. */
+  bus: TestBus;
   service: RunningService;
   /** The environment the app and the CLI share. */
   env: Record<string, string>;
@@ -74,6 +76,7 @@ export async function startServiceStack(
   return {
     db: stores.db,
     nats: stores.nats,
+    bus: stores.bus,
     service,
     env: stores.env,
     stop: async () => {
