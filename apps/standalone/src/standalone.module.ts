@@ -11,8 +11,8 @@ import { ConsumersThread } from './consumers-thread';
 import { StreamsModule } from '@audit/streams';
 
 /**
- * Every service in one process: the same modules the per-service apps boot. The writer, the sinks and
- * the export worker run in a worker thread of it (consumers.module.ts), away from the HTTP thread.
+ * Every service in one process: the same modules the per-service apps boot. The writer, the sealer, the
+ * sinks and the export worker run in a worker thread of it (consumers.module.ts), away from the HTTP thread.
  */
 @Module({
   imports: [PlatformModule, IngestModule, ProjectorModule, AnalyticsModule, QueryModule, ExportsApiModule, RetentionModule, StreamsModule, ErasureModule, SettingsApiModule],
