@@ -2,7 +2,9 @@
  * npm run bench:seal — the tamper-evident log end to end, each figure beside its raw baseline from the
  * same run, at BENCH_EVENTS events (default 50000; the scale is printed with every figure):
  *  1. pipeline events/s with the sealer off (writer alone) and on (writer + sealer), the writer's rate
- *     from the first publish until it acked everything (target: on ≥ 0.9 × off);
+ *     from the first publish until it acked everything (target: on ≥ 0.9 × off), over BENCH_ORGS
+ *     organizations (default 4); beside it each service's own CPU per event (/proc/<pid>/stat, so it stays
+ *     meaningful on a shared machine) and the sealer's own rate until it acked everything;
  *  2. accept → sealed-in-a-checkpoint latency p50/p99 under sustained load: BENCH_RATE events/s
  *     (default 1000) published for BENCH_SECONDS (default 20) with writer and sealer running; an event is
  *     sealed when the first checkpoint covering its leaf was signed (target p99 ≤ 10 s);
@@ -13,6 +15,8 @@
  *     alone (target ≥ 200k events/s);
  *  5. the storage the log adds per event (log_leaves, log_nodes, log_checkpoints, indexes included)
  *     beside audit_trail_events' own.
+ * Each service runs as its own process (as deployed), on a fresh nats-server and database per phase. The
+ * machine's load while it ran is printed and recorded with the figures (bench/results/seal.json).
  */
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -26,19 +30,23 @@ import { eventsSubject, STREAMS } from '@audit/messaging';
 import { TokensService } from '@audit/auth';
 import { connectTestBus, createTestDatabase, startService, startTestNats, waitFor, waitForConsumerIdle, type RunningService, type TestBus, type TestDatabase, type TestNats } from '@audit/testing';
 import { BundleVerifier, generateNoteKey, parseVerifierKey } from '@audit/transparency';
-import { percentile, waitForQuietMachine } from './cpu';
+import { cpuSecondsOfPid, percentile, waitForQuietMachine, watchMachineLoad } from './cpu';
+import { BenchResults } from './results';
 
 const N = Number(process.env.BENCH_EVENTS ?? 50_000);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const PROOFS = Number(process.env.BENCH_PROOFS ?? 500);
+const ORGS = Number(process.env.BENCH_ORGS ?? 4);
+/** The organization whose events the proof and export figures use; phase 1 spreads its events over ORGS organizations, this one first. */
 const ORG = 'bench-seal';
+const results = new BenchResults('seal');
 const KEY = generateNoteKey('bench');
 const SECRET = 'bench-seal-secret-bench-seal-secret';
 
-function makeEvents(n: number, org = ORG): AuditEvent[] {
+function makeEvents(n: number, org = ORG, seed = 7): AuditEvent[] {
   const now = new Date();
-  const inputs = demoEvents(org, n, { now, spanMs: 3_600_000, seed: 7 });
+  const inputs = demoEvents(org, n, { now, spanMs: 3_600_000, seed });
   const events: AuditEvent[] = [];
   for (let i = 0; i < inputs.length; i += 1000) {
     const result = validateBatch(inputs.slice(i, i + 1000), { now });
@@ -78,28 +86,55 @@ async function teardown(s: Stack): Promise<void> {
   await s.db.drop();
 }
 
-/** The writer's events/s over `events`, from the first publish until it acked everything. */
-async function pipelineRate(s: Stack, events: readonly AuditEvent[]): Promise<number> {
+/** Each service's events/s over `events` (from the first publish until its consumer acked everything) and its process's CPU µs per event. */
+async function pipeline(s: Stack, apps: readonly string[], events: readonly AuditEvent[]): Promise<Map<string, { perSecond: number; cpuMicros: number }>> {
+  const cpu0 = s.services.map((service) => cpuSecondsOfPid(service.process.pid as number));
   const t0 = performance.now();
   await publishAll(s.bus, events);
-  await waitForConsumerIdle(s.bus.jsm, STREAMS.events, 'writer', 600_000);
-  return events.length / ((performance.now() - t0) / 1000);
+  const figures = await Promise.all(
+    apps.map(async (app, i) => {
+      await waitForConsumerIdle(s.bus.jsm, STREAMS.events, app, 1_800_000);
+      const seconds = (performance.now() - t0) / 1000;
+      const cpuMicros = ((cpuSecondsOfPid(s.services[i].process.pid as number) - cpu0[i]) * 1e6) / events.length;
+      return [app, { perSecond: events.length / seconds, cpuMicros }] as const;
+    }),
+  );
+  return new Map(figures);
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<void> {
-  const events = makeEvents(N);
-  console.log(`scale: ${fmt(events.length)} events in one organization (BENCH_EVENTS)`);
+  const load = watchMachineLoad();
+  const orgs = Array.from({ length: ORGS }, (_, o) => (o === 0 ? ORG : `${ORG}-${o + 1}`));
+  const all = orgs.flatMap((org, o) => makeEvents(Math.ceil(N / ORGS), org, o + 7)).slice(0, N);
+  // Interleaved as traffic of many organizations arrives, so a sealer batch holds several logs' events.
+  all.sort((a, b) => a.id.localeCompare(b.id));
+  const events = all.filter((e) => e.organizationId === ORG);
+  const scale = `${fmt(all.length)} events over ${ORGS} organizations`;
+  console.log(`scale: ${scale} (BENCH_EVENTS, BENCH_ORGS); proofs and export over ${fmt(events.length)} events of ${ORG}`);
+  results.note(`scale: ${scale}; proofs and the export over the ${fmt(events.length)} events of one of them`);
 
   // 1. Pipeline with the sealer off, then on.
   const off = await stack(['writer']);
-  const rateOff = await pipelineRate(off, events);
+  const alone = await pipeline(off, ['writer'], all);
   await teardown(off);
   const on = await stack(['writer', 'sealer']);
-  const rateOn = await pipelineRate(on, events);
-  await waitForConsumerIdle(on.bus.jsm, STREAMS.events, 'sealer', 600_000);
-  console.log(`1. pipeline events/s   sealer off ${fmt(rateOff).padStart(8)}   on ${fmt(rateOn).padStart(8)}   on/off ${(rateOn / rateOff).toFixed(2)}× (target ≥ 0.90)`);
+  const together = await pipeline(on, ['writer', 'sealer'], all);
+  const [leafCount] = await on.db.query<{ n: number }>('SELECT count(*)::int AS n FROM log_leaves');
+  if (leafCount.n !== all.length) throw new Error(`the sealer appended ${leafCount.n} of ${all.length} events`);
+  const writerOff = alone.get('writer') as { perSecond: number; cpuMicros: number };
+  const writerOn = together.get('writer') as { perSecond: number; cpuMicros: number };
+  const sealer = together.get('sealer') as { perSecond: number; cpuMicros: number };
+  const ratio = writerOn.perSecond / writerOff.perSecond;
+  console.log(`1. pipeline events/s   sealer off ${fmt(writerOff.perSecond).padStart(8)}   on ${fmt(writerOn.perSecond).padStart(8)}   on/off ${ratio.toFixed(2)}× (target ≥ 0.90)`);
+  console.log(
+    `   CPU per event        writer alone ${writerOff.cpuMicros.toFixed(0)} µs   writer beside the sealer ${writerOn.cpuMicros.toFixed(0)} µs   sealer ${sealer.cpuMicros.toFixed(0)} µs (each process's own); sealer done at ${fmt(sealer.perSecond)} events/s`,
+  );
+  results.figure('pipeline events/s with the sealer on', Math.round(writerOn.perSecond), 'events/s', { name: 'sealer off (writer alone)', value: Math.round(writerOff.perSecond), unit: 'events/s' });
+  results.figure('pipeline on/off ratio', Math.round(ratio * 100) / 100, '×');
+  results.figure('sealer CPU per event', Math.round(sealer.cpuMicros), 'µs', { name: 'writer CPU per event, alone', value: Math.round(writerOff.cpuMicros), unit: 'µs' });
+  results.figure('sealer events/s (first publish until it acked everything)', Math.round(sealer.perSecond), 'events/s');
 
   // 2. Accept → sealed in a checkpoint, under a sustained rate.
   const sustained = makeEvents(RATE * SECONDS, `${ORG}-load`);
@@ -135,6 +170,8 @@ async function main(): Promise<void> {
   );
   const latencies = leaves.map((l) => l.sealedAt.getTime() - (publishedAt.get(l.eventId) as number)).sort((a, b) => a - b);
   const publishLag = (Date.now() - t0) / 1000;
+  results.figure('accept → sealed p50', percentile(latencies, 50) / 1000, 's');
+  results.figure('accept → sealed p99', percentile(latencies, 99) / 1000, 's');
   console.log(
     `2. accept → sealed     ${fmt(sustained.length)} events at ${RATE}/s for ${SECONDS} s (published in ${publishLag.toFixed(1)} s): p50 ${(percentile(latencies, 50) / 1000).toFixed(2)} s  p99 ${(percentile(latencies, 99) / 1000).toFixed(2)} s (target p99 ≤ 10 s; SEAL_INTERVAL 1s)`,
   );
@@ -160,6 +197,7 @@ async function main(): Promise<void> {
   }
   proofTimes.sort((a, b) => a - b);
   healthTimes.sort((a, b) => a - b);
+  results.figure('proof API p95', Math.round(percentile(proofTimes, 95) * 10) / 10, 'ms', { name: 'GET /healthz p95', value: Math.round(percentile(healthTimes, 95) * 10) / 10, unit: 'ms' });
   console.log(
     `3. proof API           p50 ${percentile(proofTimes, 50).toFixed(1)} ms  p95 ${percentile(proofTimes, 95).toFixed(1)} ms  (GET /healthz p95 ${percentile(healthTimes, 95).toFixed(1)} ms; ${PROOFS} sequential, tree of ${fmt(events.length)}; target ≤ 20 ms at 10M)`,
   );
@@ -190,6 +228,7 @@ async function main(): Promise<void> {
     const verifier = new BundleVerifier([parseVerifierKey(KEY.verifierKey)]);
     const verifySeconds = await read((line) => verifier.addLine(line));
     const report = verifier.finish();
+    results.figure('verify export', Math.round(events.length / verifySeconds), 'events/s', { name: 'gunzip + JSON.parse alone', value: Math.round(events.length / parseOnly), unit: 'events/s' });
     if (!report.ok || report.counts.verified + report.counts.erased !== events.length) throw new Error(`the bundle did not verify: ${JSON.stringify(report.counts)}`);
     console.log(
       `4. verify export       ${fmt(events.length / verifySeconds)} events/s (${fmt(events.length)} in ${verifySeconds.toFixed(2)} s; gunzip + JSON.parse alone ${fmt(events.length / parseOnly)} events/s; target ≥ 200k)`,
@@ -205,8 +244,13 @@ async function main(): Promise<void> {
             (SELECT count(*) FROM log_leaves) AS n`,
   );
   const n = Number(sizes.n);
+  results.figure('storage the log adds per event', Math.round(Number(sizes.log) / n), 'B', { name: 'audit_trail_events per event', value: Math.round(Number(sizes.events) / n), unit: 'B' });
   console.log(`5. storage per event   log ${(Number(sizes.log) / n).toFixed(0)} B  (audit_trail_events ${(Number(sizes.events) / n).toFixed(0)} B; ${fmt(n)} events)`);
   await teardown(on);
+  const { note } = load.stop();
+  console.log(note);
+  results.note(note);
+  results.write();
 }
 
 main().catch((error: unknown) => {

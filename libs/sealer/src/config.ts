@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { readBatchCaps, type BatchCaps } from '@audit/messaging';
 import { readConfig, type EnvReader } from '@audit/platform';
 import { generateNoteKey, isValidKeyName, NoteError, parseSignerKey, signerKeyOf, type NoteSigner } from '@audit/transparency';
 
@@ -15,9 +16,8 @@ export interface SealerConfig {
   /** Each organization's log origin is `<originPrefix>/<organizationId>` (SEAL_LOG_ORIGIN). */
   originPrefix: string;
   key: SealKey;
-  batchSize: number;
-  batchBytes: number;
-  flushIntervalMs: number;
+  /** SEALER_BATCH_SIZE, SEALER_BATCH_BYTES, SEALER_FLUSH_INTERVAL. */
+  batch: BatchCaps;
 }
 
 export const SEALER_CONFIG = Symbol('SEALER_CONFIG');
@@ -34,9 +34,7 @@ export const readSealerConfig = (source: Record<string, string | undefined> = pr
       sealIntervalMs: env.duration('SEAL_INTERVAL', '5s'),
       originPrefix,
       key: readSealKey(env),
-      batchSize: env.int('SEALER_BATCH_SIZE', 1000, { min: 1, max: 20_000 }),
-      batchBytes: env.int('SEALER_BATCH_BYTES', 8 * 1024 * 1024, { min: 1024 }),
-      flushIntervalMs: env.duration('SEALER_FLUSH_INTERVAL', '50ms'),
+      batch: readBatchCaps(env, 'SEALER'),
     };
   }, source);
 

@@ -1,5 +1,5 @@
 import type { AuditEvent, AuditUserSnapshot } from '@audit/contracts';
-import { commitmentOf, leafBytesOf, leafHash } from '@audit/transparency';
+import { leafHash, sealEvent } from '@audit/transparency';
 
 /** What the log keeps for one event: the leaf bytes and hash, and the salt and user snapshot its commitment covers. */
 export interface LeafMaterial {
@@ -15,7 +15,6 @@ export const SALT_BYTES = 32;
 
 /** The leaf of a canonical event with its salt (32 random bytes): commitment over its content, leaf over its identity and that commitment. */
 export function leafMaterialOf(event: AuditEvent, salt: Buffer): LeafMaterial {
-  const commitment = commitmentOf(event, salt.toString('base64'));
-  const leaf = leafBytesOf(event, commitment);
+  const { leaf } = sealEvent(event, salt);
   return { eventId: event.id, leaf, leafHash: leafHash(leaf), salt, user: event.user };
 }

@@ -30,12 +30,7 @@ export class SealerConsumer extends CanonicalEventsConsumer {
     @Inject(SEALER_CONFIG) config: SealerConfig,
     private readonly appender: LogAppender,
   ) {
-    super(bus, messaging, health, {
-      durable: 'sealer',
-      maxBatchMessages: config.batchSize,
-      maxBatchBytes: config.batchBytes,
-      flushIntervalMs: config.flushIntervalMs,
-    });
+    super(bus, messaging, health, { durable: 'sealer', ...config.batch, storeFailureKind: pgFailureKind });
   }
 
   protected async handleBatch(batch: ReadonlyArray<Delivery<AuditEvent>>): Promise<void> {
@@ -58,8 +53,6 @@ export class SealerConsumer extends CanonicalEventsConsumer {
 
   protected override classify(error: unknown): FailureKind {
     // An event no leaf can be made of can never be sealed.
-    if (error instanceof LeafError) return 'permanent';
-    const kind = super.classify(error);
-    return kind === 'unknown' ? pgFailureKind(error) : kind;
+    return error instanceof LeafError ? 'permanent' : super.classify(error);
   }
 }

@@ -17,3 +17,8 @@ export class ProofError extends Error {
     super(message);
   }
 }
+
+/** Why leaf material was refused; the message names the field. */
+export class LeafError extends Error {
+  override readonly name = 'LeafError';
+}

@@ -40,8 +40,10 @@ export {
   leafOf,
   makeSalt,
   parseLeafBytes,
+  sealEvent,
   verifyEventLeaf,
 } from './leaf';
+export { canonicalJson } from './canonical-json';
 export type { ContentField, EventIdentity, IdentityField, LeafV1, LeafVerdict, StoredEventRow } from './leaf';
 export { multiInclusionProof, rootFromMultiInclusionProof, verifyMultiInclusion } from './multi-proof';
 export type { IndexedLeaf } from './multi-proof';

@@ -2,6 +2,8 @@ import type { AuditEvent } from '@audit/contracts';
 import canonicalize from 'canonicalize';
 import { createHash, randomBytes } from 'node:crypto';
 import { decodeBase64Strict } from './base64';
+import { canonicalJson } from './canonical-json';
+import { LeafError } from './errors';
 
 /**
  * The event's content: what a leaf commits to through the salted commitment only, so that erasure
@@ -37,10 +39,7 @@ export type LeafV1 = {
   commitment: string;
 };
 
-/** Why leaf material was refused; the message names the field. */
-export class LeafError extends Error {
-  override readonly name = 'LeafError';
-}
+export { LeafError };
 
 /** A fresh random 32-byte salt, as standard padded base64 (the form stored with the event). */
 export function makeSalt(): string {
@@ -60,15 +59,22 @@ function jcs(value: unknown): string {
   return text;
 }
 
-/** The content fields of an event, every one present (a missing one is an error, never left out). */
-function contentOf(event: Record<ContentField, unknown>): Record<ContentField, unknown> {
-  const content = {} as Record<ContentField, unknown>;
-  for (const field of CONTENT_FIELDS) {
-    if (event[field] === undefined) throw new LeafError(`the content field ${field} is missing (null is the empty value)`);
-    content[field] = event[field];
+// The content object's members in JCS order, each with its `"name":` text: the commitment is written
+// field by field (see canonical-json.ts for why not through `canonicalize`; the property test holds both equal).
+const CONTENT_MEMBERS = [...CONTENT_FIELDS].sort().map((field) => ({ field, name: `${JSON.stringify(field)}:` }));
+
+/** JCS of `{"content": {<the 8 content fields>}, "salt": salt, "v": 1}`; every content field present (null is the empty value). */
+function commitmentText(event: Pick<AuditEvent, ContentField>, salt: string): string {
+  let content = '';
+  for (const { field, name } of CONTENT_MEMBERS) {
+    const value = (event as Record<ContentField, unknown>)[field];
+    if (value === undefined) throw new LeafError(`the content field ${field} is missing (null is the empty value)`);
+    content += `${content.length > 0 ? ',' : ''}${name}${canonicalJson(value)}`;
   }
-  return content;
+  return `{"content":{${content}},"salt":${JSON.stringify(salt)},"v":${LEAF_VERSION}}`;
 }
+
+const sha256Base64 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('base64');
 
 /**
  * The commitment to the event's content: base64 of SHA-256 over the UTF-8 JCS (RFC 8785) of
@@ -77,10 +83,7 @@ function contentOf(event: Record<ContentField, unknown>): Record<ContentField, u
 export function commitmentOf(event: Pick<AuditEvent, ContentField>, salt: string): string {
   const saltBytes = decodeBase64Strict(salt);
   if (saltBytes === undefined || saltBytes.length !== SALT_BYTES) throw new LeafError(`salt is not the base64 of ${SALT_BYTES} bytes`);
-  return createHash('sha256')
-    .update(jcs({ v: LEAF_VERSION, salt, content: contentOf(event) }), 'utf8')
-    .digest()
-    .toString('base64');
+  return sha256Base64(commitmentText(event, salt));
 }
 
 /** The identity and times of an event as a stored row may hold them (times as strings or Dates). */
@@ -90,6 +93,11 @@ export type EventIdentity = { id: string; organizationId: string; actionType: st
 export function leafOf(event: EventIdentity, commitment: string): LeafV1 {
   const c = decodeBase64Strict(commitment);
   if (c === undefined || c.length !== 32) throw new LeafError('commitment is not the base64 of 32 bytes');
+  return leafWith(event, commitment);
+}
+
+/** The leaf object of an event and a commitment known to be well formed. */
+function leafWith(event: EventIdentity, commitment: string): LeafV1 {
   for (const field of ['id', 'organizationId', 'actionType'] as const) {
     if (typeof event[field] !== 'string') throw new LeafError(`${field} is not a string`);
   }
@@ -104,12 +112,32 @@ export function leafOf(event: EventIdentity, commitment: string): LeafV1 {
   };
 }
 
+/** JCS of a leaf object: its seven members written in JCS (sorted) order. */
+function leafText(leaf: LeafV1): string {
+  const s = JSON.stringify;
+  return (
+    `{"actionType":${s(leaf.actionType)},"commitment":${s(leaf.commitment)},"createdAt":${s(leaf.createdAt)},"id":${s(leaf.id)},` +
+    `"organizationId":${s(leaf.organizationId)},"receivedAt":${s(leaf.receivedAt)},"v":${leaf.v}}`
+  );
+}
+
 /**
  * The Merkle leaf bytes of an event: the UTF-8 JCS of
  * `{"actionType", "commitment", "createdAt", "id", "organizationId", "receivedAt", "v": 1}`.
  */
 export function leafBytesOf(event: EventIdentity, commitment: string): Buffer {
-  return Buffer.from(jcs(leafOf(event, commitment)), 'utf8');
+  return Buffer.from(leafText(leafOf(event, commitment)), 'utf8');
+}
+
+/**
+ * What the sealer makes of an event and its freshly drawn salt (32 bytes): the commitment and the leaf
+ * bytes, exactly `commitmentOf(event, salt.toString('base64'))` and `leafBytesOf(event, commitment)`
+ * without reading back (base64, strictly) the salt and commitment this function itself encoded.
+ */
+export function sealEvent(event: AuditEvent, salt: Buffer): { commitment: string; leaf: Buffer } {
+  if (salt.length !== SALT_BYTES) throw new LeafError(`salt is not ${SALT_BYTES} bytes`);
+  const commitment = sha256Base64(commitmentText(event, salt.toString('base64')));
+  return { commitment, leaf: Buffer.from(leafText(leafWith(event, commitment)), 'utf8') };
 }
 
 /**

@@ -1,14 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AuditEvent } from '@audit/contracts';
 import { counter, HealthRegistry, histogram } from '@audit/platform';
-import {
-  CanonicalEventsConsumer,
-  JetStreamConnection,
-  MESSAGING_CONFIG,
-  type Delivery,
-  type FailureKind,
-  type MessagingConfig,
-} from '@audit/messaging';
+import { CanonicalEventsConsumer, JetStreamConnection, MESSAGING_CONFIG, type Delivery, type MessagingConfig } from '@audit/messaging';
 import { AuditEventsWriteRepository, pgFailureKind } from '@audit/persistence';
 import { WRITER_CONFIG, type WriterConfig } from './config';
 
@@ -25,12 +18,7 @@ export class WriterConsumer extends CanonicalEventsConsumer {
     @Inject(WRITER_CONFIG) config: WriterConfig,
     private readonly events: AuditEventsWriteRepository,
   ) {
-    super(bus, messaging, health, {
-      durable: 'writer',
-      maxBatchMessages: config.batchSize,
-      maxBatchBytes: config.batchBytes,
-      flushIntervalMs: config.flushIntervalMs,
-    });
+    super(bus, messaging, health, { durable: 'writer', ...config.batch, storeFailureKind: pgFailureKind });
   }
 
   protected async handleBatch(batch: ReadonlyArray<Delivery<AuditEvent>>): Promise<void> {
@@ -39,10 +27,5 @@ export class WriterConsumer extends CanonicalEventsConsumer {
     stop();
     rowsWritten.inc({ result: 'inserted' }, inserted);
     rowsWritten.inc({ result: 'duplicate' }, batch.length - inserted);
-  }
-
-  protected override classify(error: unknown): FailureKind {
-    const kind = super.classify(error);
-    return kind === 'unknown' ? pgFailureKind(error) : kind;
   }
 }
