@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
-import type { DeliveryRecord, StreamView } from './model';
+import type { DeliveryRecord, StreamView, TestDeliveryResult } from './model';
 import { StreamsCatalog } from './streams-catalog.service';
-import { StreamsService, type TestDeliveryResult } from './streams.service';
+import { StreamsService } from './streams.service';
 
 /**
  * `/v1/streams` (administrators, own organization only): CRUD, pause, resume, test, replay, deliveries.

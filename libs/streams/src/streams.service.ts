@@ -6,17 +6,10 @@ import { AppError } from '@audit/platform';
 import { formatEvent } from '@audit/stream-formats';
 import { STREAMS_CONFIG, type StreamsConfig } from './config';
 import { createSender } from './destinations';
-import type { DeliveryRecord, StreamView } from './model';
+import type { DeliveryRecord, StreamView, TestDeliveryResult } from './model';
 import { assertPublicDestination } from './network-guard';
 import { StreamsCatalog } from './streams-catalog.service';
 import { StreamsRepository } from './streams.repository';
-
-export interface TestDeliveryResult {
-  delivered: boolean;
-  latencyMs: number;
-  error: string | null;
-  eventId: string;
-}
 
 /** What the API adds to the catalog: replay, a test delivery, the delivery history. */
 @Injectable()
