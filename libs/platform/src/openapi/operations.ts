@@ -458,7 +458,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
     get: {
       tags: ['console'],
       summary: 'How the console signs in (public: no secret in it)',
-      responses: { '200': ok('The sign-in method.', ref('ConsoleConfig'), { signIn: { issuer: 'https://id.example.com', clientId: 'audit-console', scopes: 'openid profile email' } }) },
+      responses: { '200': ok('The sign-in method.', ref('ConsoleConfig'), { signIn: { issuer: 'https://id.example.com', clientId: 'audit-console', scopes: 'openid profile email', claims: { orgClaim: 'org', roleClaim: 'groups', adminValues: ['audit-admins'] } } }) },
     },
   },
   '/audit': {
