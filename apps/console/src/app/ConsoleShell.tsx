@@ -77,7 +77,7 @@ export function ConsoleShell({ token, onSignOut, onUnauthorized, claimMapping }:
         {location.view === 'checkpoints' ? (
           <CheckpointsView api={api} />
           ) : location.view === 'settings' ? (
-          <SettingsView api={api} />
+          <SettingsView api={api} checkpointsHref={hrefOf('checkpoints', new URLSearchParams())} onOpenCheckpoints={() => navigate('checkpoints', new URLSearchParams())} />
         ) : location.view === 'insights' ? (
           <InsightsView api={api} filters={filters} window={window} viewKey={viewKey} onPickUser={(userId) => go('events', { ...filters, userId })} onPickQuery={(queryName) => go('events', { ...filters, queryName })} />
         ) : (
