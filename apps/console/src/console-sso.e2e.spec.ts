@@ -70,7 +70,7 @@ describe('console single sign-on and settings (Chromium, standalone platform, oi
     expect(await page.evaluate(() => sessionStorage.getItem('audit.console.token'))).toBeNull();
     // The header reads the token by the configured claims (org_id, groups), as the API admits it.
     expect(await page.locator('.org-badge').innerText()).toBe(ORG);
-    expect(await page.locator('.whoami .role').innerText()).toBe('admin');
+    expect(await page.locator('.whoami .role').textContent()).toBe('admin');
   }, 60_000);
 
   it('renews the ID token silently before it expires: the console keeps working past the first token’s expiry', async () => {

@@ -20,7 +20,7 @@ export function CheckpointsSettings({ api, checkpointsHref, onOpenCheckpoints }:
       {latest.data && (
         <>
           <p>
-            <strong>#{latest.data.treeSize}</strong> events, signed <span title={utcInstant(latest.data.signedAt)}>{localTime(latest.data.signedAt)}</span>. Save its note: a later{' '}
+            Checkpoint <strong>#{latest.data.treeSize}</strong> ({latest.data.treeSize} events), signed <span title={utcInstant(latest.data.signedAt)}>{localTime(latest.data.signedAt)}</span>. Save its note: a later{' '}
             <code>verify log --checkpoint</code> proves the log only grew.
           </p>
           <CheckpointNote checkpoint={latest.data} />
