@@ -239,7 +239,7 @@ function HiddenParametersCard({ api }: { api: ApiClient }) {
 
 /**
  * The organization's settings for administrators. Every change goes through the same API as the CLI
- * and is recorded in the log (UPDATE_ORGANIZATION, and the streams' own records).
+ * and is recorded in the log (UPDATE_ORGANIZATION, `metadata.setting` naming what changed).
  */
 export function SettingsView({ api, checkpointsHref, onOpenCheckpoints }: { api: ApiClient; checkpointsHref: string; onOpenCheckpoints: () => void }) {
   return (
