@@ -68,6 +68,9 @@ describe('console single sign-on and settings (Chromium, standalone platform, oi
     expect(new URL(page.url()).search).toBe('');
     expect(await idToken()).toEqual(expect.any(String));
     expect(await page.evaluate(() => sessionStorage.getItem('audit.console.token'))).toBeNull();
+    // The header reads the token by the configured claims (org_id, groups), as the API admits it.
+    expect(await page.locator('.org-badge').innerText()).toBe(ORG);
+    expect(await page.locator('.whoami .role').textContent()).toBe('admin');
   }, 60_000);
 
   it('renews the ID token silently before it expires: the console keeps working past the first token’s expiry', async () => {

@@ -62,7 +62,9 @@ describe('streams app', () => {
         // The lag is read every 5 s.
         return metricSample(text, 'audit_stream_lag', { stream: id, organization: 'acme' }) !== undefined ? text : undefined;
       });
-      expect(metricSample(metrics, 'audit_stream_events_total', { stream: id, organization: 'acme', outcome: 'delivered' })).toBe(1);
+      // The event, after the record of the stream's creation (an event of the organization, published first).
+      expect(metricSample(metrics, 'audit_stream_events_total', { stream: id, organization: 'acme', outcome: 'delivered' })).toBe(2);
+      expect(receiver.on('/hook').some((r) => r.body.includes('"setting":"streams"'))).toBe(true);
       expect(metricSample(metrics, 'audit_stream_lag', { stream: id, organization: 'acme' })).toBe(0);
     } finally {
       await bus.close();

@@ -58,10 +58,10 @@ export function streamsServicePermissions(): { allow: string[]; deny: string[] }
 
 /**
  * Services that publish canonical events: ingest (every accepted event) and those that record the
- * platform's own activity (reads, exports, retention changes) through ActivityRecorder. The writer,
+ * platform's own activity (reads, exports, retention and stream changes) through ActivityRecorder. The writer,
  * the projector and emitters cannot.
  */
-const PUBLISHES_EVENTS: ReadonlySet<BusService> = new Set(['ingest', 'query', 'exporter', 'retention']);
+const PUBLISHES_EVENTS: ReadonlySet<BusService> = new Set(['ingest', 'query', 'exporter', 'retention', 'streams']);
 
 /**
  * The live tail (`GET /v1/events/stream`, query service): ordered ephemeral consumers on AUDIT_EVENTS,

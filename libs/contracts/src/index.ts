@@ -28,4 +28,23 @@ export { validateBatch } from './batch';
 export { isUuid, uuidv7 } from './uuid';
 export { parseIsoDateTime } from './iso-date';
 export type { EventDetail, EventSummary, EventUser, Page, ResponseTimeItem, Summary, TimeseriesItem, TopUserItem, UserItem } from './read-api';
+export { claimAt, mappedOrgAndRole } from './oidc-claims';
+export type { OidcClaimMapping } from './oidc-claims';
+export { DESTINATION_TYPES, SECRET_FIELDS, STREAM_FORMATS, STREAM_STATUSES } from './streams-api';
+export type {
+  DatadogDestination,
+  DeliveryRecord,
+  Destination,
+  DestinationSecrets,
+  DestinationType,
+  S3Destination,
+  SplunkDestination,
+  StreamFilter,
+  StreamFormat,
+  StreamStatus,
+  StreamView,
+  SyslogDestination,
+  TestDeliveryResult,
+  WebhookDestination,
+} from './streams-api';
 export type { ConsistencyProofBody, EventProof, LogCheckpoint, LogCheckpointPage, LogKeys } from './log-api';

@@ -9,15 +9,14 @@
  * Every format carries the event id (`id`, `metadata.uid`, `externalId`, `event.id`) so receivers of an
  * at-least-once stream can deduplicate. The mapping of action types is docs/stream-formats.md.
  */
-import type { AuditEvent } from '@audit/contracts';
+import type { AuditEvent, StreamFormat } from '@audit/contracts';
 import { toCef } from './cef';
 import { toEcs } from './ecs';
 import { toOcsf } from './ocsf';
 
-/** The stream formats, in the order they are documented. */
-export const STREAM_FORMATS = ['json', 'ocsf', 'cef', 'ecs'] as const;
-
-export type StreamFormat = (typeof STREAM_FORMATS)[number];
+// The list of formats belongs to the streams API's contract; re-exported so callers of the renderer have it here.
+export { STREAM_FORMATS } from '@audit/contracts';
+export type { StreamFormat } from '@audit/contracts';
 
 /** One event as one record of `format`: no trailing newline; json, ocsf and ecs are single-line JSON. */
 export function formatEvent(format: StreamFormat, event: AuditEvent): string {

@@ -12,3 +12,4 @@ export * from './streams.service';
 export * from './streams-runner.service';
 export * from './streams.module';
 export * from './streams-file';
+export * from './stream-changes';

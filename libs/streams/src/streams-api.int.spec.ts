@@ -3,14 +3,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TokensService } from '@audit/auth';
 import { STREAMS } from '@audit/messaging';
-import { runCliProcess, waitFor } from '@audit/testing';
+import { readStream, runCliProcess, waitFor } from '@audit/testing';
 import type { StreamView } from './model';
 import { startStreamsStack, type StreamsStack } from '@audit/testing-pipeline';
 
 jest.setTimeout(60_000);
 
 const SECRET = 'webhook-secret-never-shown-0123';
-// A public address (no DNS): the guard lets it through; nothing is published here, so nothing is sent to it.
+// A public address (no DNS): the guard lets it through. No test depends on a delivery to it: the only events
+// of the organizations whose streams point here are the records of changes made through the API (their
+// streams may try to send those), and the CLI's organization (config-org) has none, as apply records nothing.
 const PUBLIC_URL = 'https://93.184.216.34/audit-hook';
 const PRIVATE_KEY = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgSECRET\n-----END PRIVATE KEY-----';
 
@@ -49,7 +51,10 @@ describe('streams API', () => {
   });
 
   it('never shows a secret once saved, stores it encrypted, and keeps it when a replace leaves it out', async () => {
-    const created = await stack.create('acme', { name: 'siem', destination: { type: 'webhook', url: PUBLIC_URL, secrets: [SECRET] } });
+    const answer = await post('acme', { name: 'siem', destination: { type: 'webhook', url: PUBLIC_URL, secrets: [SECRET] } });
+    expect(answer.status).toBe(201);
+    expect(answer.text).not.toContain(SECRET);
+    const created = answer.body as unknown as StreamView;
     expect(created.destination).toEqual({ type: 'webhook', url: PUBLIC_URL, secretsSet: ['secrets'] });
     expect(created.state.status).toBe('active');
     for (const answer of [
@@ -98,6 +103,42 @@ describe('streams API', () => {
     expect((await stack.call('replay-checks', 'GET', `/v1/streams/${created.id}/deliveries?limit=0`)).status).toBe(400);
   });
 
+  it('records each change made through the API (create, update, pause, resume, replay, delete) as an UPDATE_ORGANIZATION event of the administrator, never a secret; a refused change records nothing', async () => {
+    const org = 'audited';
+    interface Recorded {
+      organizationId: string;
+      actionType: string;
+      userId: string | null;
+      metadata: Record<string, unknown>;
+    }
+    const recorded = async (): Promise<Recorded[]> =>
+      (await readStream(stack.bus.jsm, STREAMS.events)).map((m) => JSON.parse(m.data) as Recorded).filter((e) => e.organizationId === org && e.actionType === 'UPDATE_ORGANIZATION');
+    expect((await post(org, { name: 'bad', destination: { type: 'webhook', url: 'nope', secrets: [SECRET] } })).status).toBe(400);
+    const created = await post(org, { name: 'siem', destination: { type: 'webhook', url: PUBLIC_URL, secrets: [SECRET] } });
+    expect(created.status).toBe(201);
+    const id = (created.body as unknown as StreamView).id;
+    expect((await stack.call(org, 'PUT', `/v1/streams/${id}`, { name: 'siem-2', destination: { type: 'webhook', url: PUBLIC_URL, secrets: [`${SECRET}-new`] } })).status).toBe(200);
+    expect((await stack.call(org, 'POST', `/v1/streams/${id}/pause`)).status).toBe(200);
+    expect((await stack.call(org, 'POST', `/v1/streams/${id}/resume`)).status).toBe(200);
+    const from = new Date(Date.now() - 60_000).toISOString();
+    expect((await stack.call(org, 'POST', `/v1/streams/${id}/replay`, { from })).status).toBe(202);
+    expect((await stack.call(org, 'DELETE', `/v1/streams/${id}`)).status).toBe(200);
+    const events = await waitFor('the six records', async () => {
+      const found = await recorded();
+      return found.length >= 6 ? found : undefined;
+    });
+    const base = { setting: 'streams', via: 'api', streamId: id, destination: 'webhook' };
+    expect(events.map((e) => [e.userId, e.metadata])).toEqual([
+      ['admin-1', { ...base, change: 'create', name: 'siem' }],
+      ['admin-1', { ...base, change: 'update', name: 'siem-2' }],
+      ['admin-1', { ...base, change: 'pause', name: 'siem-2' }],
+      ['admin-1', { ...base, change: 'resume', name: 'siem-2' }],
+      ['admin-1', { ...base, change: 'replay', name: 'siem-2', from }],
+      ['admin-1', { ...base, change: 'delete', name: 'siem-2' }],
+    ]);
+    expect(JSON.stringify(events)).not.toContain(SECRET);
+  });
+
   it('answers 401 without a token and 403 to a member', async () => {
     expect((await fetch(`${stack.url}/v1/streams`)).status).toBe(401);
     const member = await stack.app.get(TokensService).sign({ organizationId: 'acme', role: 'member' }, 600);
@@ -119,7 +160,9 @@ describe('streams API', () => {
     const streams = async () => (await stack.call<{ items: StreamView[] }>('config-org', 'GET', '/v1/streams')).body.items;
 
     it('makes the streams match the file, and applying it again changes nothing', async () => {
-      await stack.create('config-org', { name: 'manual', destination: { type: 'webhook', url: PUBLIC_URL, secrets: [SECRET] } });
+      // Seeded with the CLI too: a change through the API would be recorded as an event of config-org, which
+      // its streams would then try to deliver (and their state would change while the tests compare it).
+      await apply(file('seed.yaml', `streams:\n  - name: manual\n    destination: { type: webhook, url: "${PUBLIC_URL}", secrets: ["${SECRET}"] }\n`));
       const first = file(
         'first.yaml',
         [

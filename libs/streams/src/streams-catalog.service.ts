@@ -7,6 +7,7 @@ import { SECRET_FIELDS, type DestinationSecrets, type StreamInput, type StreamRe
 import { assertPublicDestination, InternalAddressError } from './network-guard';
 import { parseStreamInput, type Problem } from './parse-stream-input';
 import { SecretBox } from './secret-box';
+import type { BeforeStreamChange } from './stream-changes';
 import { StreamsRepository } from './streams.repository';
 
 /** The stream as the API and `streams export` show it: never a secret, only the names of those set. */
@@ -24,6 +25,8 @@ export function streamView(stream: StreamRecord, secretsSet: string[]): StreamVi
   };
 }
 
+const changed = (stream: StreamRecord) => ({ id: stream.id, name: stream.name, destinationType: stream.destination.type });
+
 const invalid = (problems: Problem[]): AppError =>
   new AppError('VALIDATION_FAILED', `invalid stream: ${problems.map((p) => `${p.path || 'body'} ${p.reason}`).join('; ')}`, problems);
 
@@ -37,6 +40,7 @@ export interface ApplyResult {
 /**
  * An organization's streams: create, replace, delete, pause, resume, and `apply` (make them match a file).
  * Every entry validates, checks the destination is not internal, and seals the secrets before it is stored.
+ * `before` (the API's audit record of the change) runs once a change is valid and before it is written.
  */
 @Injectable()
 export class StreamsCatalog {
@@ -66,19 +70,21 @@ export class StreamsCatalog {
     return stream;
   }
 
-  async create(organizationId: string, body: unknown): Promise<StreamRecord> {
+  async create(organizationId: string, body: unknown, before?: BeforeStreamChange): Promise<StreamRecord> {
     const input = await this.validate(body, true);
     const id = randomUUID();
+    await before?.({ id, name: input.name, destinationType: input.destination.type });
     const created = await this.repository.create({ id, organizationId, ...input, sealedSecrets: this.seal(id, input.secrets) });
     if (!created) throw invalid([{ path: 'name', reason: 'is taken by another stream of the organization' }]);
     return created;
   }
 
   /** Replaces the definition; secret fields left out keep their stored values (if the destination type is unchanged). */
-  async replace(organizationId: string, id: string, body: unknown): Promise<StreamRecord> {
+  async replace(organizationId: string, id: string, body: unknown, before?: BeforeStreamChange): Promise<StreamRecord> {
     const current = await this.get(organizationId, id);
     const input = await this.validate(body, false);
     const secrets = this.mergedSecrets(current, input);
+    await before?.({ id, name: input.name, destinationType: input.destination.type });
     const replaced = await this.repository.replace({ id, organizationId, ...input, sealedSecrets: this.seal(id, secrets) });
     if (!replaced) {
       await this.get(organizationId, id);
@@ -87,13 +93,15 @@ export class StreamsCatalog {
     return replaced;
   }
 
-  async delete(organizationId: string, id: string): Promise<void> {
-    await this.get(organizationId, id);
+  async delete(organizationId: string, id: string, before?: BeforeStreamChange): Promise<void> {
+    const current = await this.get(organizationId, id);
+    await before?.(changed(current));
     await this.repository.delete(organizationId, id);
   }
 
-  async setPaused(organizationId: string, id: string, paused: boolean): Promise<StreamRecord> {
-    await this.get(organizationId, id);
+  async setPaused(organizationId: string, id: string, paused: boolean, before?: BeforeStreamChange): Promise<StreamRecord> {
+    const current = await this.get(organizationId, id);
+    await before?.(changed(current));
     const stream = await this.repository.setPaused(organizationId, id, paused);
     if (!stream) throw new AppError('NOT_FOUND', `no stream ${id} in organization ${organizationId}`);
     return stream;

@@ -1,12 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
-import type { DeliveryRecord, StreamView } from './model';
+import { clientIp } from '@audit/platform';
+import type { DeliveryRecord, StreamView, TestDeliveryResult } from './model';
+import { StreamChangeRecorder, type StreamActor } from './stream-changes';
 import { StreamsCatalog } from './streams-catalog.service';
-import { StreamsService, type TestDeliveryResult } from './streams.service';
+import { StreamsService } from './streams.service';
 
 /**
  * `/v1/streams` (administrators, own organization only): CRUD, pause, resume, test, replay, deliveries.
  * Another organization's stream answers 404, as if it did not exist; no answer ever holds a secret.
+ * Every change is recorded in the organization's log before it is made ({@link StreamChangeRecorder}).
  */
 @Controller('v1/streams')
 @UseGuards(AdminGuard)
@@ -14,6 +18,7 @@ export class StreamsController {
   constructor(
     private readonly catalog: StreamsCatalog,
     private readonly streams: StreamsService,
+    private readonly changes: StreamChangeRecorder,
   ) {}
 
   @Get()
@@ -23,8 +28,8 @@ export class StreamsController {
 
   @Post()
   @HttpCode(201)
-  async create(@AdminAuth() admin: TokenPrincipal, @Body() body: unknown): Promise<StreamView> {
-    return this.catalog.view(await this.catalog.create(admin.organizationId, body));
+  async create(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Body() body: unknown): Promise<StreamView> {
+    return this.catalog.view(await this.catalog.create(admin.organizationId, body, this.changes.before(actorOf(admin, req), 'create')));
   }
 
   @Get(':id')
@@ -33,26 +38,26 @@ export class StreamsController {
   }
 
   @Put(':id')
-  async replace(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string, @Body() body: unknown): Promise<StreamView> {
-    return this.catalog.view(await this.catalog.replace(admin.organizationId, id, body));
+  async replace(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Param('id') id: string, @Body() body: unknown): Promise<StreamView> {
+    return this.catalog.view(await this.catalog.replace(admin.organizationId, id, body, this.changes.before(actorOf(admin, req), 'update')));
   }
 
   @Delete(':id')
-  async delete(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string): Promise<{ id: string; deleted: true }> {
-    await this.catalog.delete(admin.organizationId, id);
+  async delete(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Param('id') id: string): Promise<{ id: string; deleted: true }> {
+    await this.catalog.delete(admin.organizationId, id, this.changes.before(actorOf(admin, req), 'delete'));
     return { id, deleted: true };
   }
 
   @Post(':id/pause')
   @HttpCode(200)
-  async pause(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string): Promise<StreamView> {
-    return this.catalog.view(await this.catalog.setPaused(admin.organizationId, id, true));
+  async pause(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Param('id') id: string): Promise<StreamView> {
+    return this.catalog.view(await this.catalog.setPaused(admin.organizationId, id, true, this.changes.before(actorOf(admin, req), 'pause')));
   }
 
   @Post(':id/resume')
   @HttpCode(200)
-  async resume(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string): Promise<StreamView> {
-    return this.catalog.view(await this.catalog.setPaused(admin.organizationId, id, false));
+  async resume(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Param('id') id: string): Promise<StreamView> {
+    return this.catalog.view(await this.catalog.setPaused(admin.organizationId, id, false, this.changes.before(actorOf(admin, req), 'resume')));
   }
 
   @Post(':id/test')
@@ -63,8 +68,8 @@ export class StreamsController {
 
   @Post(':id/replay')
   @HttpCode(202)
-  replay(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string, @Body() body: unknown): Promise<StreamView> {
-    return this.streams.replay(admin.organizationId, id, body);
+  replay(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Param('id') id: string, @Body() body: unknown): Promise<StreamView> {
+    return this.streams.replay(admin.organizationId, id, body, (from) => this.changes.before(actorOf(admin, req), 'replay', { from: from.toISOString() }));
   }
 
   @Get(':id/deliveries')
@@ -72,3 +77,5 @@ export class StreamsController {
     return this.streams.deliveries(admin.organizationId, id, limit);
   }
 }
+
+const actorOf = (admin: TokenPrincipal, req: FastifyRequest): StreamActor => ({ organizationId: admin.organizationId, userId: admin.userId, ipAddress: clientIp(req.ip) });

@@ -5,6 +5,7 @@ import { PersistenceModule } from '@audit/persistence';
 import { HealthModule } from '@audit/platform';
 import { readStreamsConfig, STREAMS_CONFIG, type StreamsConfig } from './config';
 import { SecretBox, secretKeyOf } from './secret-box';
+import { StreamChangeRecorder } from './stream-changes';
 import { StreamsCatalog } from './streams-catalog.service';
 import { StreamsController } from './streams.controller';
 import { StreamsRepository } from './streams.repository';
@@ -28,7 +29,7 @@ export class StreamsCoreModule {}
 @Module({
   imports: [StreamsCoreModule, MessagingModule, PersistenceModule, AuthModule, HealthModule],
   controllers: [StreamsController],
-  providers: [StreamsService, StreamsRunner],
+  providers: [StreamsService, StreamsRunner, StreamChangeRecorder],
   exports: [StreamsService, StreamsRunner],
 })
 export class StreamsModule {}

@@ -6,17 +6,11 @@ import { AppError } from '@audit/platform';
 import { formatEvent } from '@audit/stream-formats';
 import { STREAMS_CONFIG, type StreamsConfig } from './config';
 import { createSender } from './destinations';
-import type { DeliveryRecord, StreamView } from './model';
+import type { DeliveryRecord, StreamView, TestDeliveryResult } from './model';
 import { assertPublicDestination } from './network-guard';
+import type { BeforeStreamChange } from './stream-changes';
 import { StreamsCatalog } from './streams-catalog.service';
 import { StreamsRepository } from './streams.repository';
-
-export interface TestDeliveryResult {
-  delivered: boolean;
-  latencyMs: number;
-  error: string | null;
-  eventId: string;
-}
 
 /** What the API adds to the catalog: replay, a test delivery, the delivery history. */
 @Injectable()
@@ -32,7 +26,7 @@ export class StreamsService {
    * Re-delivers the stream's events stored since `from` (by stream sequence: those stored up to now), through
    * a consumer of its own beside the live one, which goes on undisturbed. A new replay replaces one running.
    */
-  async replay(organizationId: string, id: string, body: unknown): Promise<StreamView> {
+  async replay(organizationId: string, id: string, body: unknown, before?: (from: Date) => BeforeStreamChange): Promise<StreamView> {
     const stream = await this.catalog.get(organizationId, id);
     const raw = (body as { from?: unknown } | null)?.from;
     const extra = body && typeof body === 'object' ? Object.keys(body).filter((k) => k !== 'from') : [];
@@ -52,6 +46,7 @@ export class StreamsService {
     } catch (error) {
       throw new AppError('BUS_UNAVAILABLE', `the bus did not answer: ${describe(error)}`);
     }
+    await before?.(from)({ id: stream.id, name: stream.name, destinationType: stream.destination.type });
     const started = await this.repository.startReplay(organizationId, stream.id, randomUUID(), from, untilSeq);
     if (!started) throw new AppError('NOT_FOUND', `no stream ${id} in organization ${organizationId}`);
     return this.catalog.view(started);

@@ -11,8 +11,9 @@ export interface OidcTokens {
 /**
  * Signs `login` in at a test provider as a browser would (authorization code with PKCE through the
  * provider's own login and consent pages, cookies kept between steps) and exchanges the code for tokens.
+ * With `resource` (RFC 8707), the access token is a JWT for that resource (its audience).
  */
-export async function signInAtTestProvider(provider: TestOidcProvider, login: string, redirectUri: string, scope = 'openid profile email'): Promise<OidcTokens> {
+export async function signInAtTestProvider(provider: TestOidcProvider, login: string, redirectUri: string, scope = 'openid profile email', resource?: string): Promise<OidcTokens> {
   const cookies = new Map<string, string>();
   const remember = (res: Response): void => {
     for (const header of res.headers.getSetCookie()) {
@@ -33,6 +34,7 @@ export async function signInAtTestProvider(provider: TestOidcProvider, login: st
   for (const [k, v] of Object.entries({ client_id: provider.clientId, response_type: 'code', scope, redirect_uri: redirectUri, code_challenge: challenge, code_challenge_method: 'S256', state: 's' })) {
     auth.searchParams.set(k, v);
   }
+  if (resource) auth.searchParams.set('resource', resource);
   let res = await go(auth.href);
   for (let step = 0; step < 10; step++) {
     const location = res.headers.get('location');
@@ -44,7 +46,7 @@ export async function signInAtTestProvider(provider: TestOidcProvider, login: st
       const token = await fetch(`${provider.issuer}/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: provider.clientId, code_verifier: verifier }),
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: provider.clientId, code_verifier: verifier, ...(resource ? { resource } : {}) }),
       });
       if (!token.ok) throw new Error(`token exchange answered ${token.status}: ${await token.text()}`);
       return (await token.json()) as OidcTokens;

@@ -18,6 +18,8 @@ export interface TestOidcProviderOptions {
   /** Seconds an ID token lives (short, to see the console renew it). */
   idTokenTtl?: number;
   refreshTokenTtl?: number;
+  /** Resource indicators (RFC 8707) the provider issues JWT access tokens for, with that resource as `aud`. */
+  resources?: string[];
 }
 
 export async function startTestOidcProvider(options: TestOidcProviderOptions): Promise<TestOidcProvider> {

@@ -115,5 +115,13 @@ export function App() {
     );
   }
   const sessionKey = session.kind === 'oidc' ? `oidc-${session.started}` : session.token;
-  return <ConsoleShell key={sessionKey} token={token} onSignOut={() => signOut('You signed out.')} onUnauthorized={onUnauthorized} />;
+  return (
+    <ConsoleShell
+      key={sessionKey}
+      token={token}
+      onSignOut={() => signOut('You signed out.')}
+      onUnauthorized={onUnauthorized}
+      claimMapping={session.kind === 'oidc' ? config?.claims : undefined}
+    />
+  );
 }

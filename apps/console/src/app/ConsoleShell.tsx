@@ -8,6 +8,7 @@ import { InsightsView } from './views/InsightsView';
 import { SettingsView } from './views/SettingsView';
 import { filtersToSearch, parseFilters, resolveWindow, urlProblems, type ConsoleFilters } from './filters';
 import { hrefOf, useLocation, type View } from './router';
+import type { OidcClaimMapping } from '@audit/contracts';
 import { readClaims } from './session';
 import { useDisplayZone } from './use-zone';
 
@@ -16,12 +17,14 @@ interface Props {
   token: () => string;
   onSignOut: () => void;
   onUnauthorized: (error: ApiError) => void;
+  /** For a single sign-on session: how the provider's token names the organization and role. */
+  claimMapping?: OidcClaimMapping;
 }
 
 /** The signed-in console: header, filters from the URL, and the current view. */
-export function ConsoleShell({ token, onSignOut, onUnauthorized }: Props) {
+export function ConsoleShell({ token, onSignOut, onUnauthorized, claimMapping }: Props) {
   const api = useMemo(() => createApiClient(token, onUnauthorized), [token, onUnauthorized]);
-  const claims = readClaims(token());
+  const claims = readClaims(token(), claimMapping);
   const [location, navigate] = useLocation();
   const searchText = location.search.toString();
   const filters = useMemo(() => parseFilters(new URLSearchParams(searchText)), [searchText]);
@@ -74,7 +77,7 @@ export function ConsoleShell({ token, onSignOut, onUnauthorized }: Props) {
         {location.view === 'checkpoints' ? (
           <CheckpointsView api={api} />
           ) : location.view === 'settings' ? (
-          <SettingsView api={api} />
+          <SettingsView api={api} checkpointsHref={hrefOf('checkpoints', new URLSearchParams())} onOpenCheckpoints={() => navigate('checkpoints', new URLSearchParams())} />
         ) : location.view === 'insights' ? (
           <InsightsView api={api} filters={filters} window={window} viewKey={viewKey} onPickUser={(userId) => go('events', { ...filters, userId })} onPickQuery={(queryName) => go('events', { ...filters, queryName })} />
         ) : (

@@ -1,10 +1,13 @@
 import * as oauth from 'oauth4webapi';
+import type { OidcClaimMapping } from '@audit/contracts';
 
 /** How the server says the console signs in (`GET /v1/console/config`). */
 export interface SignInConfig {
   issuer: string;
   clientId: string;
   scopes: string;
+  /** Which claims of the provider's tokens name the organization and role (as the API maps them). */
+  claims: OidcClaimMapping;
 }
 
 /** Tokens of an identity-provider session, kept in sessionStorage like a pasted token (this tab only). */

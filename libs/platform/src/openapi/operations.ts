@@ -349,11 +349,11 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
     get: { tags: ['streams'], summary: "The organization's streams (never a secret)", security: ADMIN, responses: { '200': ok('The streams.', ref('StreamList'), { items: [streamExample] }), ...adminRefusals } },
     post: {
       tags: ['streams'],
-      summary: 'Create a stream',
+      summary: 'Create a stream (records an UPDATE_ORGANIZATION event first, as every change below does)',
       description: 'The destination is checked: a bad URL, an unknown type or format, a missing secret, or an internal address (unless STREAMS_ALLOW_PRIVATE_NETWORKS) is a 400 naming the field. Secrets are stored encrypted and never shown again.',
       security: ADMIN,
       requestBody: { required: true, content: json(ref('StreamInput'), { name: 'siem', destination: { type: 'webhook', url: 'https://siem.example.com/audit', secrets: ['a-secret-of-at-least-16-chars'] } }) },
-      responses: { '201': ok('The stream.', ref('Stream'), streamExample), '400': badRequest, ...adminRefusals },
+      responses: { '201': ok('The stream.', ref('Stream'), streamExample), '400': badRequest, ...adminRefusals, '503': busDown },
     },
   },
   '/v1/streams/{id}': {
@@ -364,15 +364,15 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       security: ADMIN,
       parameters: [streamId],
       requestBody: { required: true, content: json(ref('StreamInput'), { name: 'siem', destination: { type: 'webhook', url: 'https://siem.example.com/audit' }, filter: { actionType: ['LOGIN'] }, paused: false }) },
-      responses: { '200': ok('The stream.', ref('Stream'), streamExample), '400': badRequest, ...adminRefusals, '404': noStream },
+      responses: { '200': ok('The stream.', ref('Stream'), streamExample), '400': badRequest, ...adminRefusals, '404': noStream, '503': busDown },
     },
-    delete: { tags: ['streams'], summary: 'Delete a stream (its consumer goes with it)', security: ADMIN, parameters: [streamId], responses: { '200': ok('Deleted.', ref('StreamDeleted'), { id: STREAM_ID, deleted: true }), ...adminRefusals, '404': noStream } },
+    delete: { tags: ['streams'], summary: 'Delete a stream (its consumer goes with it)', security: ADMIN, parameters: [streamId], responses: { '200': ok('Deleted.', ref('StreamDeleted'), { id: STREAM_ID, deleted: true }), ...adminRefusals, '404': noStream, '503': busDown } },
   },
   '/v1/streams/{id}/pause': {
-    post: { tags: ['streams'], summary: 'Pause: nothing is sent; the stream keeps its position', security: ADMIN, parameters: [streamId], responses: { '200': ok('The stream.', ref('Stream'), { ...streamExample, state: { status: 'paused', lastError: null, since: AT } }), ...adminRefusals, '404': noStream } },
+    post: { tags: ['streams'], summary: 'Pause: nothing is sent; the stream keeps its position', security: ADMIN, parameters: [streamId], responses: { '200': ok('The stream.', ref('Stream'), { ...streamExample, state: { status: 'paused', lastError: null, since: AT } }), ...adminRefusals, '404': noStream, '503': busDown } },
   },
   '/v1/streams/{id}/resume': {
-    post: { tags: ['streams'], summary: 'Resume from where the stream paused', security: ADMIN, parameters: [streamId], responses: { '200': ok('The stream.', ref('Stream'), streamExample), ...adminRefusals, '404': noStream } },
+    post: { tags: ['streams'], summary: 'Resume from where the stream paused', security: ADMIN, parameters: [streamId], responses: { '200': ok('The stream.', ref('Stream'), streamExample), ...adminRefusals, '404': noStream, '503': busDown } },
   },
   '/v1/streams/{id}/test': {
     post: {
@@ -458,7 +458,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
     get: {
       tags: ['console'],
       summary: 'How the console signs in (public: no secret in it)',
-      responses: { '200': ok('The sign-in method.', ref('ConsoleConfig'), { signIn: { issuer: 'https://id.example.com', clientId: 'audit-console', scopes: 'openid profile email' } }) },
+      responses: { '200': ok('The sign-in method.', ref('ConsoleConfig'), { signIn: { issuer: 'https://id.example.com', clientId: 'audit-console', scopes: 'openid profile email', claims: { orgClaim: 'org', roleClaim: 'groups', adminValues: ['audit-admins'] } } }) },
     },
   },
   '/audit': {

@@ -287,9 +287,20 @@ export const SCHEMAS: Record<string, JsonSchema> = {
     signIn: {
       type: ['object', 'null'],
       description: 'Single sign-on through an OpenID provider (authorization code with PKCE, public client); null when administrators paste a token.',
-      required: ['issuer', 'clientId', 'scopes'],
+      required: ['issuer', 'clientId', 'scopes', 'claims'],
       additionalProperties: false,
-      properties: { issuer: { type: 'string', format: 'uri' }, clientId: { type: 'string' }, scopes: { type: 'string' } },
+      properties: {
+        issuer: { type: 'string', format: 'uri' },
+        clientId: { type: 'string' },
+        scopes: { type: 'string' },
+        claims: {
+          type: 'object',
+          description: "Which of the provider's claims name the organization and the role (AUTH_OIDC_ORG_CLAIM, AUTH_OIDC_ROLE_CLAIM, AUTH_OIDC_ADMIN_VALUES), so the console shows what the API admits by.",
+          required: ['orgClaim', 'roleClaim', 'adminValues'],
+          additionalProperties: false,
+          properties: { orgClaim: { type: 'string' }, roleClaim: { type: 'string' }, adminValues: { type: 'array', items: { type: 'string' } } },
+        },
+      },
     },
   }),
   Health: object({ status: { type: 'string', enum: ['ok'] } }),

@@ -1,9 +1,10 @@
 // A real OpenID provider (the `oidc-provider` package) for tests, run as its own process because the
 // package is ESM-only while the test runner loads CommonJS. Configuration comes as JSON in argv[2]:
-// { port, clientId, redirectUris, accounts: { <login>: { <claim>: value } }, idTokenTtl, refreshTokenTtl }.
+// { port, clientId, redirectUris, accounts: { <login>: { <claim>: value } }, idTokenTtl, refreshTokenTtl,
+//   resources: [<resource indicator>] }.
 // Logins use the provider's built-in interaction pages (a login form, then a consent page): any password.
 // It prints one line `{"issuer": …}` on stdout once it listens.
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 const options = JSON.parse(process.argv[2]);
 const issuer = `http://127.0.0.1:${options.port}`;
@@ -40,7 +41,21 @@ const provider = new Provider(issuer, {
     Interaction: 600,
     AuthorizationCode: 60,
   },
-  features: { devInteractions: { enabled: true } },
+  features: {
+    devInteractions: { enabled: true },
+    // RFC 8707: a client asking for one of `resources` gets a JWT access token whose audience is that
+    // resource (the API's AUTH_OIDC_AUDIENCE), carrying the account's claims as an ID token does.
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: () => undefined,
+      useGrantedResource: () => true,
+      getResourceServerInfo: (_ctx, resource) => {
+        if (!(options.resources ?? []).includes(resource)) throw new errors.InvalidTarget();
+        return { scope: 'audit', audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: options.idTokenTtl ?? 3600, jwt: { sign: { alg: 'RS256' } } };
+      },
+    },
+  },
+  extraTokenClaims: (_ctx, token) => (token.kind === 'AccessToken' && token.accountId ? options.accounts[token.accountId] : undefined),
 });
 
 const server = provider.listen(options.port, '127.0.0.1', () => {

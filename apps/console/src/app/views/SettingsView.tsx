@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import { asApiError, type ApiClient, type ApiError } from '../api';
 import { ErrorState, Spinner } from '../components/states';
+import { StreamsSettings } from '../streams/StreamsSettings';
+import { CheckpointsSettings } from './CheckpointsSettings';
 
 interface Retention {
   organizationId: string;
@@ -237,10 +239,9 @@ function HiddenParametersCard({ api }: { api: ApiClient }) {
 
 /**
  * The organization's settings for administrators. Every change goes through the same API as the CLI
- * and is recorded in the log (UPDATE_ORGANIZATION). Streams and the log's checkpoints get their own
- * sections here once their APIs exist.
+ * and is recorded in the log (UPDATE_ORGANIZATION, `metadata.setting` naming what changed).
  */
-export function SettingsView({ api }: { api: ApiClient }) {
+export function SettingsView({ api, checkpointsHref, onOpenCheckpoints }: { api: ApiClient; checkpointsHref: string; onOpenCheckpoints: () => void }) {
   return (
     <div className="settings">
       <section className="card" aria-labelledby="settings-retention">
@@ -261,7 +262,18 @@ export function SettingsView({ api }: { api: ApiClient }) {
         </div>
         <HiddenParametersCard api={api} />
       </section>
-      {/* Streams (per-organization destinations) and the log's signed checkpoints: sections to come with their APIs. */}
+      <section className="card" aria-labelledby="settings-streams">
+        <div className="card-head">
+          <h2 id="settings-streams">Streams</h2>
+        </div>
+        <StreamsSettings api={api} />
+      </section>
+      <section className="card" aria-labelledby="settings-checkpoints">
+        <div className="card-head">
+          <h2 id="settings-checkpoints">Signed checkpoints</h2>
+        </div>
+        <CheckpointsSettings api={api} checkpointsHref={checkpointsHref} onOpenCheckpoints={onOpenCheckpoints} />
+      </section>
     </div>
   );
 }
