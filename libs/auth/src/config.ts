@@ -33,8 +33,12 @@ export interface AuthConfig {
 export interface OidcConfig {
   issuer: string;
   clientId: string;
-  /** The `aud` a token must carry: AUTH_OIDC_AUDIENCE, else the client id (what an ID token carries). */
-  audience: string;
+  /**
+   * The `aud` values a token may carry: the client id (the console's ID tokens) and, when set,
+   * AUTH_OIDC_AUDIENCE (JWT access tokens issued for the API's resource indicator) — both, so that
+   * admitting other clients' access tokens never shuts the console out.
+   */
+  audiences: readonly string[];
   /** Scopes the console asks for (AUTH_OIDC_SCOPES). */
   scopes: string;
   /** The claim holding the organization id (AUTH_OIDC_ORG_CLAIM, default `org`); a dotted path reaches a nested claim. */
@@ -79,7 +83,7 @@ export const readAuthConfig = (source: Record<string, string | undefined> = proc
       config.oidc = {
         issuer,
         clientId: clientId ?? '',
-        audience: env.optional('AUTH_OIDC_AUDIENCE') ?? clientId ?? '',
+        audiences: [...new Set([clientId ?? '', env.optional('AUTH_OIDC_AUDIENCE') ?? clientId ?? ''])],
         scopes: env.string('AUTH_OIDC_SCOPES', 'openid profile email'),
         orgClaim: env.string('AUTH_OIDC_ORG_CLAIM', 'org'),
         roleClaim: env.string('AUTH_OIDC_ROLE_CLAIM', 'role'),

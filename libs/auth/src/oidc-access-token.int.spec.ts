@@ -82,13 +82,16 @@ describe('access tokens of a real OpenID provider as bearer (AUTH_OIDC_AUDIENCE)
     expect((await call(access_token)).status).toBe(403);
   });
 
-  it('refuses (401, naming the claim) an access token for another resource, and the ID token whose audience is the client', async () => {
+  it('refuses (401, naming the claim) an access token for another resource; the console\'s ID token (audience: the client) stays admitted', async () => {
     const other = await signInAtTestProvider(provider, 'alice', REDIRECT, 'openid audit', OTHER_API);
     expect(decodeJwt(other.access_token).aud).toBe(OTHER_API);
     const refused = await call(other.access_token);
     expect(refused.status).toBe(401);
     expect(JSON.stringify(await refused.json())).toContain('token claim \\"aud\\" is not the value this platform expects');
-    // With AUTH_OIDC_AUDIENCE set to the API, an ID token (aud: the console's client id) is not admitted.
-    expect((await call(other.id_token)).status).toBe(401);
+    // AUTH_OIDC_AUDIENCE adds the API's resource: the console's ID token (aud: its client id) still signs in.
+    const { id_token } = await signInAtTestProvider(provider, 'alice', REDIRECT);
+    expect(decodeJwt(id_token).aud).toBe(provider.clientId);
+    const admitted = await call(id_token);
+    expect(await admitted.json()).toEqual({ organizationId: 'acme', role: 'admin', userId: 'alice' });
   });
 });

@@ -42,7 +42,7 @@ describe('AUTH_OIDC_* configuration', () => {
 
   it('defaults the audience to the client id, the claims to org and role, the admin value to admin', () => {
     const { oidc } = readAuthConfig({ ...base, AUTH_OIDC_ISSUER: 'https://id.acme.test/', AUTH_OIDC_CLIENT_ID: 'console' });
-    expect(oidc).toEqual({ issuer: 'https://id.acme.test/', clientId: 'console', audience: 'console', scopes: 'openid profile email', orgClaim: 'org', roleClaim: 'role', adminValues: ['admin'] });
+    expect(oidc).toEqual({ issuer: 'https://id.acme.test/', clientId: 'console', audiences: ['console'], scopes: 'openid profile email', orgClaim: 'org', roleClaim: 'role', adminValues: ['admin'] });
   });
 
   it('names the variable at fault', () => {

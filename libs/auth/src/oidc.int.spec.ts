@@ -53,7 +53,7 @@ describe('tokens of a real OpenID provider', () => {
 
   it("refuses the provider's token meant for another client (aud), and says which claim", async () => {
     const { id_token } = await signInAtTestProvider(provider, 'alice', REDIRECT);
-    const other = new TokensService(readAuthConfig(env({ AUTH_OIDC_AUDIENCE: 'another-api' })));
+    const other = new TokensService(readAuthConfig(env({ AUTH_OIDC_CLIENT_ID: 'another-client' })));
     const error = await other.verify(id_token).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidTokenError);
     expect((error as Error).message).toBe('token claim "aud" is not the value this platform expects');

@@ -96,7 +96,7 @@ export class TokensService {
     const keys = await (this.oidcKeys as OidcKeys).get();
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, keys, { issuer: oidc.issuer, audience: oidc.audience, algorithms: OIDC_ALGORITHMS }));
+      ({ payload } = await jwtVerify(token, keys, { issuer: oidc.issuer, audience: [...oidc.audiences], algorithms: OIDC_ALGORITHMS }));
     } catch (error) {
       if (error instanceof joseErrors.JWKSTimeout || (error instanceof TypeError && /fetch/i.test(error.message))) {
         throw new AppError('IDENTITY_PROVIDER_UNAVAILABLE', "the identity provider's signing keys could not be fetched; retry shortly");
