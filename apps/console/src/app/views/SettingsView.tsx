@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import { asApiError, type ApiClient, type ApiError } from '../api';
 import { ErrorState, Spinner } from '../components/states';
+import { AlertsSection } from './AlertsSection';
 
 interface Retention {
   organizationId: string;
@@ -260,6 +261,12 @@ export function SettingsView({ api }: { api: ApiClient }) {
           <h2 id="settings-hidden">Hidden query parameters</h2>
         </div>
         <HiddenParametersCard api={api} />
+      </section>
+      <section className="card" aria-labelledby="settings-alerts">
+        <div className="card-head">
+          <h2 id="settings-alerts">Alerts</h2>
+        </div>
+        <AlertsSection api={api} />
       </section>
       {/* Streams (per-organization destinations) and the log's signed checkpoints: sections to come with their APIs. */}
     </div>
