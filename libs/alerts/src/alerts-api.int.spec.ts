@@ -1,3 +1,6 @@
+import type { AuditEvent } from '@audit/contracts';
+import { STREAMS } from '@audit/messaging';
+import { readStream } from '@audit/testing';
 import { startAlertsStack, type AlertsStack } from '@audit/testing-pipeline';
 import { AlertsCatalog } from './alerts-catalog.service';
 import type { AlertView, SavedSearchView } from './model';
@@ -137,6 +140,25 @@ describe('saved searches and alerts API', () => {
     expect((await stack.call('acme', 'GET', `/v1/alerts/${alert.id}`)).status).toBe(200);
     const limit = await stack.call<ErrorBody>('acme', 'GET', '/v1/alert-firings?limit=0');
     expect(limit.body.error.details.map((d) => d.path)).toEqual(['limit']);
+  });
+
+  it('records each change to saved searches and alerts first, as an UPDATE_ORGANIZATION naming it (never a secret)', async () => {
+    const saved = await create<SavedSearchView>('recorded', '/v1/searches', { name: 'logins', query: 'action:LOGIN' });
+    const alert = await create<AlertView>('recorded', '/v1/alerts', { ...ALERT, name: 'logins', query: undefined, savedSearchId: saved.id });
+    await stack.call('recorded', 'PUT', `/v1/alerts/${alert.id}`, { ...ALERT, name: 'logins 2', query: undefined, savedSearchId: saved.id });
+    await stack.call('recorded', 'DELETE', `/v1/alerts/${alert.id}`);
+    await stack.call('recorded', 'DELETE', `/v1/searches/${saved.id}`);
+    // Refused changes record nothing.
+    await stack.call('recorded', 'POST', '/v1/alerts', { ...ALERT, webhook: { url: 'nope', secret: SECRET } });
+    const recorded = (await readStream(stack.bus.jsm, STREAMS.events)).map((m) => JSON.parse(m.data) as AuditEvent).filter((e) => e.organizationId === 'recorded');
+    expect(recorded.map((e) => [e.actionType, e.userId, e.metadata])).toEqual([
+      ['UPDATE_ORGANIZATION', 'admin-1', { setting: 'savedSearches', via: 'api', change: 'create', id: saved.id, name: 'logins' }],
+      ['UPDATE_ORGANIZATION', 'admin-1', { setting: 'alerts', via: 'api', change: 'create', id: alert.id, name: 'logins' }],
+      ['UPDATE_ORGANIZATION', 'admin-1', { setting: 'alerts', via: 'api', change: 'update', id: alert.id, name: 'logins 2' }],
+      ['UPDATE_ORGANIZATION', 'admin-1', { setting: 'alerts', via: 'api', change: 'delete', id: alert.id, name: 'logins 2' }],
+      ['UPDATE_ORGANIZATION', 'admin-1', { setting: 'savedSearches', via: 'api', change: 'delete', id: saved.id, name: 'logins' }],
+    ]);
+    expect(JSON.stringify(recorded)).not.toContain(SECRET);
   });
 
   it('answers 401 without an admin token', async () => {

@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { isUuid } from '@audit/contracts';
+import { ActivityRecorder } from '@audit/messaging';
 import { AppError } from '@audit/platform';
+import type { SettingsActor } from '@audit/settings';
 import { assertPublicDestination, InternalAddressError, SecretBox, STREAMS_CONFIG, type StreamsConfig } from '@audit/streams';
 import { readAlertInput, type AlertInput } from './alert-input';
 import { AlertsRepository, type AlertWrite } from './alerts.repository';
 import { alertView, firingView, type AlertRecord, type AlertView, type FiringView } from './model';
 import { floorToMinute } from './minutes';
+import { recordChange } from './record-change';
 
 const invalid = (path: string, reason: string) => new AppError('VALIDATION_FAILED', `invalid alert: ${path} ${reason}`, [{ path, reason }]);
 
 /**
- * An organization's alerts (`/v1/alerts`) and their firings. The webhook secret is sealed with the streams'
+ * An organization's alerts (`/v1/alerts`) and their firings. Each change is recorded first (recordChange). The webhook secret is sealed with the streams'
  * SecretBox (the alert id bound to it) and never shown again; the webhook URL passes the streams' network
  * guard when saved (and again before each delivery), so an alert cannot probe the platform's own network.
  */
@@ -20,6 +23,7 @@ export class AlertsCatalog {
   constructor(
     private readonly repository: AlertsRepository,
     private readonly box: SecretBox,
+    private readonly recorder: ActivityRecorder,
     @Inject(STREAMS_CONFIG) private readonly streams: StreamsConfig,
   ) {}
 
@@ -34,25 +38,28 @@ export class AlertsCatalog {
     return found;
   }
 
-  async create(organizationId: string, body: unknown, now = new Date()): Promise<AlertView> {
+  async create(organizationId: string, body: unknown, actor: SettingsActor, now = new Date()): Promise<AlertView> {
     const input = await this.validate(organizationId, body, true);
     const id = randomUUID();
+    await recordChange(this.recorder, organizationId, actor, 'alerts', 'create', { id, name: input.name });
     const created = await this.repository.createAlert(this.write(organizationId, id, input, input.secret as string), floorToMinute(now));
     return alertView(this.stored(created));
   }
 
   /** Replaces the definition; without `webhook.secret` the stored secret is kept. */
-  async replace(organizationId: string, id: string, body: unknown, now = new Date()): Promise<AlertView> {
+  async replace(organizationId: string, id: string, body: unknown, actor: SettingsActor, now = new Date()): Promise<AlertView> {
     const current = await this.get(organizationId, id);
     const input = await this.validate(organizationId, body, false);
+    await recordChange(this.recorder, organizationId, actor, 'alerts', 'update', { id, name: input.name });
     const secret = input.secret ?? this.secretOf(current);
     const updated = await this.repository.updateAlert(this.write(organizationId, id, input, secret), floorToMinute(now));
     if (updated === 'not_found') throw new AppError('NOT_FOUND', `no alert ${id} in organization ${organizationId}`);
     return alertView(this.stored(updated));
   }
 
-  async delete(organizationId: string, id: string): Promise<void> {
-    await this.get(organizationId, id);
+  async delete(organizationId: string, id: string, actor: SettingsActor): Promise<void> {
+    const current = await this.get(organizationId, id);
+    await recordChange(this.recorder, organizationId, actor, 'alerts', 'delete', current);
     if (!(await this.repository.deleteAlert(organizationId, id))) throw new AppError('NOT_FOUND', `no alert ${id} in organization ${organizationId}`);
   }
 

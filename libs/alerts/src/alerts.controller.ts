@@ -1,5 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, Query, UseGuards } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
+import { apiActor } from '@audit/settings';
 import { AlertsCatalog } from './alerts-catalog.service';
 import { alertView, type AlertView, type FiringView } from './model';
 
@@ -19,8 +21,8 @@ export class AlertsController {
 
   @Post('alerts')
   @HttpCode(201)
-  create(@AdminAuth() admin: TokenPrincipal, @Body() body: unknown): Promise<AlertView> {
-    return this.alerts.create(admin.organizationId, body);
+  create(@AdminAuth() admin: TokenPrincipal, @Body() body: unknown, @Req() req: FastifyRequest): Promise<AlertView> {
+    return this.alerts.create(admin.organizationId, body, apiActor(admin, req));
   }
 
   @Get('alerts/:id')
@@ -29,13 +31,13 @@ export class AlertsController {
   }
 
   @Put('alerts/:id')
-  replace(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string, @Body() body: unknown): Promise<AlertView> {
-    return this.alerts.replace(admin.organizationId, id, body);
+  replace(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest): Promise<AlertView> {
+    return this.alerts.replace(admin.organizationId, id, body, apiActor(admin, req));
   }
 
   @Delete('alerts/:id')
-  async delete(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string): Promise<{ id: string; deleted: true }> {
-    await this.alerts.delete(admin.organizationId, id);
+  async delete(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string, @Req() req: FastifyRequest): Promise<{ id: string; deleted: true }> {
+    await this.alerts.delete(admin.organizationId, id, apiActor(admin, req));
     return { id, deleted: true };
   }
 

@@ -1,5 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, UseGuards } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
+import { apiActor } from '@audit/settings';
 import { savedSearchView, type SavedSearchView } from './model';
 import { SavedSearches } from './saved-searches.service';
 
@@ -16,8 +18,8 @@ export class SavedSearchesController {
 
   @Post()
   @HttpCode(201)
-  create(@AdminAuth() admin: TokenPrincipal, @Body() body: unknown): Promise<SavedSearchView> {
-    return this.searches.create(admin.organizationId, body);
+  create(@AdminAuth() admin: TokenPrincipal, @Body() body: unknown, @Req() req: FastifyRequest): Promise<SavedSearchView> {
+    return this.searches.create(admin.organizationId, body, apiActor(admin, req));
   }
 
   @Get(':id')
@@ -26,13 +28,13 @@ export class SavedSearchesController {
   }
 
   @Put(':id')
-  replace(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string, @Body() body: unknown): Promise<SavedSearchView> {
-    return this.searches.replace(admin.organizationId, id, body);
+  replace(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest): Promise<SavedSearchView> {
+    return this.searches.replace(admin.organizationId, id, body, apiActor(admin, req));
   }
 
   @Delete(':id')
-  async delete(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string): Promise<{ id: string; deleted: true }> {
-    await this.searches.delete(admin.organizationId, id);
+  async delete(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string, @Req() req: FastifyRequest): Promise<{ id: string; deleted: true }> {
+    await this.searches.delete(admin.organizationId, id, apiActor(admin, req));
     return { id, deleted: true };
   }
 }

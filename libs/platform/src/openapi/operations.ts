@@ -447,7 +447,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       description: 'A query the language refuses is a 400 naming `query`, the character position, the term and what was expected.',
       security: ADMIN,
       requestBody: { required: true, content: json(ref('SavedSearchInput'), { name: 'exports', query: 'action:PAGE_EXPORT' }) },
-      responses: { '201': ok('The saved search.', ref('SavedSearch'), searchExample), '400': badRequest, ...adminRefusals },
+      responses: { '201': ok('The saved search.', ref('SavedSearch'), searchExample), '400': badRequest, ...adminRefusals, '503': busDown },
     },
   },
   '/v1/searches/{id}': {
@@ -458,14 +458,14 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       security: ADMIN,
       parameters: [searchId],
       requestBody: { required: true, content: json(ref('SavedSearchInput'), { name: 'exports', query: 'action:PAGE_EXPORT,PAGE_VIEW' }) },
-      responses: { '200': ok('The saved search.', ref('SavedSearch'), searchExample), '400': badRequest, ...adminRefusals, '404': noSearch },
+      responses: { '200': ok('The saved search.', ref('SavedSearch'), searchExample), '400': badRequest, ...adminRefusals, '404': noSearch, '503': busDown },
     },
     delete: {
       tags: ['alerts'],
       summary: 'Delete a saved search (refused while an alert watches it)',
       security: ADMIN,
       parameters: [searchId],
-      responses: { '200': ok('Deleted.', ref('Deleted'), { id: SEARCH_ID, deleted: true }), '400': error('An alert watches it; the details name the alerts.'), ...adminRefusals, '404': noSearch },
+      responses: { '200': ok('Deleted.', ref('Deleted'), { id: SEARCH_ID, deleted: true }), '400': error('An alert watches it; the details name the alerts.'), ...adminRefusals, '404': noSearch, '503': busDown },
     },
   },
   '/v1/alerts': {
@@ -476,7 +476,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       description: 'Every bad field is a 400 naming it (`condition.atLeast`, `webhook.url` on an internal address, …). The secret is stored encrypted and never shown again.',
       security: ADMIN,
       requestBody: { required: true, content: json(ref('AlertInput'), { name: 'bulk export', query: 'action:PAGE_EXPORT', condition: { kind: 'count', atLeast: 6, windowMinutes: 60, perUser: true }, webhook: { url: 'https://hooks.example.com/audit', secret: 'a-secret-of-at-least-16-chars' } }) },
-      responses: { '201': ok('The alert.', ref('Alert'), alertExample), '400': badRequest, ...adminRefusals },
+      responses: { '201': ok('The alert.', ref('Alert'), alertExample), '400': badRequest, ...adminRefusals, '503': busDown },
     },
   },
   '/v1/alerts/{id}': {
@@ -487,7 +487,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       security: ADMIN,
       parameters: [alertId],
       requestBody: { required: true, content: json(ref('AlertInput'), { name: 'bulk export', query: 'action:PAGE_EXPORT', condition: { kind: 'count', atLeast: 10, windowMinutes: 60, perUser: true }, webhook: { url: 'https://hooks.example.com/audit' }, enabled: false }) },
-      responses: { '200': ok('The alert.', ref('Alert'), alertExample), '400': badRequest, ...adminRefusals, '404': noAlert },
+      responses: { '200': ok('The alert.', ref('Alert'), alertExample), '400': badRequest, ...adminRefusals, '404': noAlert, '503': busDown },
     },
     delete: { tags: ['alerts'], summary: 'Delete an alert and its firings', security: ADMIN, parameters: [alertId], responses: { '200': ok('Deleted.', ref('Deleted'), { id: ALERT_ID, deleted: true }), ...adminRefusals, '404': noAlert } },
   },
