@@ -9,7 +9,7 @@ const SECRET = 'console-alert-secret-0123456789';
 
 /**
  * Settings › Alerts in headless Chromium against the standalone platform: from a search in the address,
- * create an alert, see a bad field named, edit, disable and enable it, see its firing (evaluated by the
+ * save it, create an alert, see a bad field named, edit, disable and enable it, see its firing (evaluated by the
  * standalone's own scheduler) with its delivery state, and delete it.
  */
 describe('console alerts section (Chromium, standalone platform)', () => {
@@ -48,9 +48,13 @@ describe('console alerts section (Chromium, standalone platform)', () => {
 
   const alertRows = () => page.getByRole('table', { name: 'Alerts' }).locator('tbody tr');
 
-  it('creates an alert on the current search, names a bad field, edits, disables, enables, shows its firing, deletes it', async () => {
+  it('saves the current search, creates an alert on it, names a bad field, edits, disables, enables, shows its firing, deletes it', async () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.waitForURL((url) => url.pathname.endsWith('/settings') && url.searchParams.get('search') === 'action:PAGE_EXPORT');
+    const save = page.getByRole('form', { name: 'Save this search' });
+    await save.getByRole('textbox').fill('exports');
+    await save.getByRole('button', { name: 'Save search' }).click();
+    await page.getByRole('table', { name: 'Saved searches' }).getByRole('link', { name: 'exports' }).waitFor();
     await page.getByRole('button', { name: 'New alert on this search' }).click();
     const form = page.getByRole('form', { name: 'New alert' });
     expect(await form.getByLabel('Search (the query language of the search box)').inputValue()).toBe('action:PAGE_EXPORT');

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import { asApiError, type ApiClient, type ApiError } from '../api';
 import { ErrorState, Spinner } from '../components/states';
-import { useLocation } from '../router';
+import { hrefOf, useLocation } from '../router';
 
 type Condition =
   | { kind: 'count'; atLeast: number; windowMinutes: number; perUser: boolean; outsideHours?: { fromHour: number; toHour: number; timeZone: string } }
@@ -24,6 +24,76 @@ interface Firing {
   groups: Array<{ userId: string | null; count: number; baseline?: number }>;
   firedAt: string;
   delivery: { status: 'pending' | 'delivered' | 'failed'; attempts: number; lastError: string | null };
+}
+
+interface SavedSearch {
+  id: string;
+  name: string;
+  query: string;
+}
+
+/** The organization's saved searches: save the search in the address under a name, open or delete one. */
+function SavedSearches({ api, current }: { api: ApiClient; current: string }) {
+  const searches = useList<SavedSearch>(api, '/v1/searches');
+  const [name, setName] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const id = useId();
+  const fail = (e: unknown) => setProblem(asApiError(e).describe());
+  const save = (event: FormEvent) => {
+    event.preventDefault();
+    setProblem(null);
+    api.post('/v1/searches', { name: name.trim(), query: current }).then(() => (setName(''), searches.reload()), fail);
+  };
+  const remove = (search: SavedSearch) => {
+    setProblem(null);
+    api.delete(`/v1/searches/${search.id}`).then(searches.reload, fail);
+  };
+  return (
+    <div>
+      <h3>Saved searches</h3>
+      {searches.error && <ErrorState error={searches.error} onRetry={searches.reload} what="Saved searches" />}
+      <table className="settings-table" aria-label="Saved searches">
+        <tbody>
+          {searches.items?.length === 0 && (
+            <tr>
+              <td className="muted">No saved searches yet.</td>
+            </tr>
+          )}
+          {searches.items?.map((search) => (
+            <tr key={search.id}>
+              <td>
+                <a href={hrefOf('events', new URLSearchParams({ search: search.query }))}>{search.name}</a>
+              </td>
+              <td>
+                <code>{search.query}</code>
+              </td>
+              <td className="row-actions">
+                <button type="button" className="button small" onClick={() => remove(search)}>
+                  Delete
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {current && (
+        <form onSubmit={save} aria-label="Save this search" noValidate>
+          <label htmlFor={id} className="field-label">
+            Save <code>{current}</code> as
+          </label>
+          <input id={id} className="text-input" value={name} placeholder="exports" onChange={(e) => setName(e.target.value)} />
+          <button type="submit" className="button">
+            Save search
+          </button>
+        </form>
+      )}
+      {problem && (
+        <p className="form-error" role="alert">
+          {problem}
+        </p>
+      )}
+    </div>
+  );
 }
 
 /** What the form edits: every field as typed, so the server's 400 names what is wrong. */
@@ -162,7 +232,7 @@ function AlertForm({ api, editing, initialQuery, onDone }: { api: ApiClient; edi
 /**
  * The organization's alerts (a search, a condition evaluated every minute, a signed webhook) and their
  * recent firings. A new alert starts from the search in the address (the search box's query), so "alert
- * on this search" is: search, open Settings, New alert.
+ * on this search" is: search, open Settings, New alert; "Save search" keeps it under a name.
  */
 export function AlertsSection({ api }: { api: ApiClient }) {
   const alerts = useList<Alert>(api, '/v1/alerts');
@@ -239,6 +309,7 @@ export function AlertsSection({ api }: { api: ApiClient }) {
           {location.search.get('search') ? 'New alert on this search' : 'New alert'}
         </button>
       )}
+      <SavedSearches api={api} current={location.search.get('search') ?? ''} />
       <h3>Recent firings</h3>
       {firings.error && <ErrorState error={firings.error} onRetry={firings.reload} what="Firings" />}
       <table className="settings-table" aria-label="Recent firings">
