@@ -1,5 +1,6 @@
 import type { Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { AlertsModule } from '@audit/alerts';
 import { AnalyticsModule } from '@audit/analytics';
 import { AuthModule } from '@audit/auth';
 import { ClickHouseModule } from '@audit/clickhouse';
@@ -52,6 +53,7 @@ const MODULES: Record<string, Type<unknown>> = {
   RetentionModule,
   StreamsCoreModule,
   StreamsModule,
+  AlertsModule,
   StandaloneModule,
   ConsumersModule,
 };

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AlertsModule } from '@audit/alerts';
 import { AnalyticsModule } from '@audit/analytics';
 import { ExportsApiModule } from '@audit/exporter';
 import { IngestModule } from '@audit/ingest';
@@ -15,7 +16,7 @@ import { StreamsModule } from '@audit/streams';
  * sinks and the export worker run in a worker thread of it (consumers.module.ts), away from the HTTP thread.
  */
 @Module({
-  imports: [PlatformModule, IngestModule, ProjectorModule, AnalyticsModule, QueryModule, ExportsApiModule, RetentionModule, StreamsModule, ErasureModule, SettingsApiModule],
+  imports: [PlatformModule, IngestModule, ProjectorModule, AnalyticsModule, QueryModule, ExportsApiModule, RetentionModule, StreamsModule, ErasureModule, SettingsApiModule, AlertsModule],
   providers: [ConsumersThread],
 })
 export class StandaloneModule {}

@@ -4,3 +4,4 @@ export * from './retention-seed';
 export * from './streams-stack';
 export * from './log-check';
 export * from './sinks-stack';
+export * from './alerts-stack';

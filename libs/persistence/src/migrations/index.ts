@@ -8,6 +8,7 @@ import { TransparencyLog1764734400000 } from './1764734400000-transparency-log';
 import { ExportFormat1764800000000 } from './1764800000000-export-format';
 import { Streams1764900000000 } from './1764900000000-streams';
 import { LogPurgeAndErasures1764950000000 } from './1764950000000-log-purge-and-erasures';
+import { Alerts1765000000000 } from './1765000000000-alerts';
 
 /** Every migration, oldest first. Add a new one here after creating its file. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   ExportFormat1764800000000,
   Streams1764900000000,
   LogPurgeAndErasures1764950000000,
+  Alerts1765000000000,
 ];

@@ -49,6 +49,37 @@ const keyExample = { id: '0193f1c2-7a4e-7c1d-9b2a-5e8f0a1b2c3d', organizationId:
 const hiddenExample = { organizationId: 'acme', queries: [{ queryName: 'getSecrets', since: AT }] };
 const retentionExample = { organizationId: 'acme', days: 365, effectiveDays: 365, defaultDays: 365, legalHold: null };
 
+const SEARCH_ID = '5b2d7c1e-0f3a-4e6b-8c9d-2a3b4c5d6e7f';
+const ALERT_ID = '7c3e8d2f-1a4b-4f7c-9d0e-3b4c5d6e7f80';
+const searchId = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const alertId = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const noSearch = error("No such saved search in the caller's organization.");
+const noAlert = error("No such alert in the caller's organization.");
+const searchExample = { id: SEARCH_ID, name: 'exports', query: 'action:PAGE_EXPORT', createdAt: AT, updatedAt: AT };
+const alertExample = {
+  id: ALERT_ID,
+  name: 'bulk export',
+  savedSearchId: null,
+  query: 'action:PAGE_EXPORT',
+  condition: { kind: 'count', atLeast: 6, windowMinutes: 60, perUser: true },
+  webhook: { url: 'https://hooks.example.com/audit', secretSet: true },
+  enabled: true,
+  evaluatedUntil: AT,
+  createdAt: AT,
+  updatedAt: AT,
+};
+const firingExample = {
+  id: '0190f0c4-8b4a-7d2e-9a1b-3c4d5e6f7a8c',
+  alertId: ALERT_ID,
+  alertName: 'bulk export',
+  search: 'action:PAGE_EXPORT',
+  window: { from: '2026-03-01T11:00:00.000Z', to: AT },
+  groups: [{ userId: 'u-42', count: 7 }],
+  firedAt: AT,
+  recorded: true,
+  delivery: { status: 'delivered', attempts: 1, lastError: null, nextAttemptAt: null, deliveredAt: AT },
+};
+
 const STREAM_ID = '3f1c2b9e-5d4a-4c8b-9e7f-1a2b3c4d5e6f';
 const streamId = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const noStream = error("No such stream in the caller's organization.");
@@ -406,6 +437,76 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
         ...adminRefusals,
         '404': noStream,
       },
+    },
+  },
+  '/v1/searches': {
+    get: { tags: ['alerts'], summary: "The organization's saved searches", security: ADMIN, responses: { '200': ok('The saved searches, by name.', ref('SavedSearchList'), { items: [searchExample] }), ...adminRefusals } },
+    post: {
+      tags: ['alerts'],
+      summary: 'Save a search',
+      description: 'A query the language refuses is a 400 naming `query`, the character position, the term and what was expected.',
+      security: ADMIN,
+      requestBody: { required: true, content: json(ref('SavedSearchInput'), { name: 'exports', query: 'action:PAGE_EXPORT' }) },
+      responses: { '201': ok('The saved search.', ref('SavedSearch'), searchExample), '400': badRequest, ...adminRefusals, '503': busDown },
+    },
+  },
+  '/v1/searches/{id}': {
+    get: { tags: ['alerts'], summary: 'One saved search', security: ADMIN, parameters: [searchId], responses: { '200': ok('The saved search.', ref('SavedSearch'), searchExample), ...adminRefusals, '404': noSearch } },
+    put: {
+      tags: ['alerts'],
+      summary: 'Replace a saved search (alerts watching it evaluate the new query from their next minute)',
+      security: ADMIN,
+      parameters: [searchId],
+      requestBody: { required: true, content: json(ref('SavedSearchInput'), { name: 'exports', query: 'action:PAGE_EXPORT,PAGE_VIEW' }) },
+      responses: { '200': ok('The saved search.', ref('SavedSearch'), searchExample), '400': badRequest, ...adminRefusals, '404': noSearch, '503': busDown },
+    },
+    delete: {
+      tags: ['alerts'],
+      summary: 'Delete a saved search (refused while an alert watches it)',
+      security: ADMIN,
+      parameters: [searchId],
+      responses: { '200': ok('Deleted.', ref('Deleted'), { id: SEARCH_ID, deleted: true }), '400': error('An alert watches it; the details name the alerts.'), ...adminRefusals, '404': noSearch, '503': busDown },
+    },
+  },
+  '/v1/alerts': {
+    get: { tags: ['alerts'], summary: "The organization's alerts (never a secret)", security: ADMIN, responses: { '200': ok('The alerts, by name.', ref('AlertList'), { items: [alertExample] }), ...adminRefusals } },
+    post: {
+      tags: ['alerts'],
+      summary: 'Create an alert, evaluated every minute from the next one',
+      description: 'Every bad field is a 400 naming it (`condition.atLeast`, `webhook.url` on an internal address, …). The secret is stored encrypted and never shown again.',
+      security: ADMIN,
+      requestBody: { required: true, content: json(ref('AlertInput'), { name: 'bulk export', query: 'action:PAGE_EXPORT', condition: { kind: 'count', atLeast: 6, windowMinutes: 60, perUser: true }, webhook: { url: 'https://hooks.example.com/audit', secret: 'a-secret-of-at-least-16-chars' } }) },
+      responses: { '201': ok('The alert.', ref('Alert'), alertExample), '400': badRequest, ...adminRefusals, '503': busDown },
+    },
+  },
+  '/v1/alerts/{id}': {
+    get: { tags: ['alerts'], summary: 'One alert', security: ADMIN, parameters: [alertId], responses: { '200': ok('The alert.', ref('Alert'), alertExample), ...adminRefusals, '404': noAlert } },
+    put: {
+      tags: ['alerts'],
+      summary: "Replace an alert's definition (without `webhook.secret` the stored one is kept; re-enabled, it resumes at the current minute)",
+      security: ADMIN,
+      parameters: [alertId],
+      requestBody: { required: true, content: json(ref('AlertInput'), { name: 'bulk export', query: 'action:PAGE_EXPORT', condition: { kind: 'count', atLeast: 10, windowMinutes: 60, perUser: true }, webhook: { url: 'https://hooks.example.com/audit' }, enabled: false }) },
+      responses: { '200': ok('The alert.', ref('Alert'), alertExample), '400': badRequest, ...adminRefusals, '404': noAlert, '503': busDown },
+    },
+    delete: { tags: ['alerts'], summary: 'Delete an alert and its firings', security: ADMIN, parameters: [alertId], responses: { '200': ok('Deleted.', ref('Deleted'), { id: ALERT_ID, deleted: true }), ...adminRefusals, '404': noAlert } },
+  },
+  '/v1/alerts/{id}/firings': {
+    get: {
+      tags: ['alerts'],
+      summary: "One alert's firings, newest first, with their delivery state",
+      security: ADMIN,
+      parameters: [alertId, limit(50, 500)],
+      responses: { '200': ok('The firings.', ref('AlertFiringList'), { items: [firingExample] }), '400': badRequest, ...adminRefusals, '404': noAlert },
+    },
+  },
+  '/v1/alert-firings': {
+    get: {
+      tags: ['alerts'],
+      summary: "The organization's firings of every alert, newest first",
+      security: ADMIN,
+      parameters: [limit(50, 500)],
+      responses: { '200': ok('The firings.', ref('AlertFiringList'), { items: [firingExample] }), '400': badRequest, ...adminRefusals },
     },
   },
   '/v1/settings/keys': {

@@ -11,6 +11,8 @@ const EXTERNAL_EGRESS: Readonly<Record<string, number[]>> = {
   exporter: [443],
   // Stream destinations: HTTPS, syslog over TCP and TLS, Splunk HEC.
   streams: [443, 514, 6514, 8088],
+  // Alert webhooks (the query service evaluates alerts).
+  query: [443],
 };
 
 /**

@@ -3,6 +3,7 @@ import { asApiError, type ApiClient, type ApiError } from '../api';
 import { ErrorState, Spinner } from '../components/states';
 import { StreamsSettings } from '../streams/StreamsSettings';
 import { CheckpointsSettings } from './CheckpointsSettings';
+import { AlertsSection } from './AlertsSection';
 
 interface Retention {
   organizationId: string;
@@ -273,6 +274,12 @@ export function SettingsView({ api, checkpointsHref, onOpenCheckpoints }: { api:
           <h2 id="settings-checkpoints">Signed checkpoints</h2>
         </div>
         <CheckpointsSettings api={api} checkpointsHref={checkpointsHref} onOpenCheckpoints={onOpenCheckpoints} />
+      </section>
+      <section className="card" aria-labelledby="settings-alerts">
+        <div className="card-head">
+          <h2 id="settings-alerts">Alerts</h2>
+        </div>
+        <AlertsSection api={api} />
       </section>
     </div>
   );
