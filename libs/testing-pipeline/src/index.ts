@@ -3,3 +3,4 @@ export * from './clickhouse-sample-events';
 export * from './retention-seed';
 export * from './streams-stack';
 export * from './log-check';
+export * from './log-seed';
