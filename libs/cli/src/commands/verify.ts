@@ -149,7 +149,7 @@ export function verifyCommand(program: Command, session: CliSession): void {
             progress.tick(done);
           });
           progress.end(done);
-          await walk.unsealed((rows) => verifier.addUnsealed(rows));
+          await walk.unsealed(PAGE, (rows) => verifier.addUnsealed(rows));
           return verifier.finish();
         });
         printReport(out, report);
