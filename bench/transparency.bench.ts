@@ -7,12 +7,25 @@
  *  4. inclusion proofs verified against the root, per second (what an offline verifier does per event);
  *  5. multi-leaf proofs (one proof for many leaves, as an export bundle would carry) verified, per leaf:
  *     every leaf of the tree, and every 10th leaf;
- *  6. signed checkpoints opened (Ed25519 verify + parse), per second.
- * BENCH_LEAVES (default 200,000) sets the tree size. Each line gives the wall-clock rate and the rate
+ *  6. signed checkpoints opened (Ed25519 verify + parse), per second;
+ *  7. `verify export` of a bundle of BUNDLE_EVENTS (default 1,000,000) events, built here straight from
+ *     this lib (no pipeline: the exporter's line format, gzip'd, every event sealed in one checkpoint),
+ *     read as the CLI reads it (`verifyBundleFile`), beside two floors over the same file measured in
+ *     the same run: reading + gunzip + SHA-256 of the bytes, and reading + gunzip + JSON.parse of each line.
+ * BENCH_LEAVES (default 200,000) sets the tree size of 1–6. Each line gives the wall-clock rate and the rate
  * per second of this process's own CPU time, which stays meaningful on a shared, busy machine.
  */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, gzipSync } from 'node:zlib';
+import { linesOf, openBundle, verifyBundleFile } from '@audit/cli';
 import type { AuditEvent } from '@audit/contracts';
+import { EXPORT_COLUMNS } from '@audit/exporter';
 import {
+  BUNDLE_VERSION,
   commitmentOf,
   CompactRange,
   generateNoteKey,
@@ -29,10 +42,12 @@ import {
   verifyInclusion,
   verifyMultiInclusion,
 } from '@audit/transparency';
+import { watchMachineLoad } from './cpu';
 import { BenchResults } from './results';
 
 const LEAVES = Number(process.env.BENCH_LEAVES ?? 200_000);
 const PROOFS = 50_000;
+const BUNDLE_EVENTS = Number(process.env.BUNDLE_EVENTS ?? 1_000_000);
 
 function eventAt(i: number): AuditEvent {
   return {
@@ -56,17 +71,116 @@ function eventAt(i: number): AuditEvent {
 /** Times `work` by the wall clock and by this process's CPU time, and prints both rates. */
 const results = new BenchResults('transparency');
 
-async function measure<T>(label: string, count: number, work: () => T | Promise<T>): Promise<T> {
+type Rates = { wall: number; cpu: number };
+
+async function timed<T>(work: () => T | Promise<T>): Promise<{ value: T; rates: (count: number) => Rates }> {
   const cpu = process.cpuUsage();
   const t = performance.now();
   const value = await work();
   const wallS = (performance.now() - t) / 1000;
   const used = process.cpuUsage(cpu);
   const cpuS = (used.user + used.system) / 1e6;
-  const fmt = (x: number): string => Math.round(x).toLocaleString('en-US').padStart(11);
-  console.log(`${label.padEnd(48)} ${fmt(count / wallS)} /s wall ${fmt(count / cpuS)} /s per CPU-second  (${count.toLocaleString('en-US')})`);
-  results.figure(label, Math.round(count / cpuS), '/s per CPU-second');
+  return { value, rates: (count) => ({ wall: count / wallS, cpu: count / cpuS }) };
+}
+
+const fmt = (x: number): string => Math.round(x).toLocaleString('en-US').padStart(11);
+const printRates = (label: string, count: number, r: Rates): void =>
+  console.log(`${label.padEnd(48)} ${fmt(r.wall)} /s wall ${fmt(r.cpu)} /s per CPU-second  (${count.toLocaleString('en-US')})`);
+
+async function measure<T>(label: string, count: number, work: () => T | Promise<T>): Promise<T> {
+  const { value, rates } = await timed(work);
+  const r = rates(count);
+  printRates(label, count, r);
+  results.figure(label, Math.round(r.cpu), '/s per CPU-second');
   return value;
+}
+
+/**
+ * Writes a bundle of `count` events as the exporter does (header with the signed checkpoint, one line per
+ * event with the JSON lines export's keys, the proof line), gzip'd; every event is sealed, so the proof
+ * of all of them is empty and the verifier recomputes the whole tree from the leaves. The header needs
+ * the root of every leaf, so the event lines go first into a gzip member of their own, and the file is
+ * the header's member, theirs and the proof line's (gzip readers read concatenated members as one stream).
+ */
+async function writeBundle(file: string, count: number): Promise<string> {
+  const key = generateNoteKey('audit.example/log/acme');
+  let range = CompactRange.empty();
+  async function* eventLines(): AsyncGenerator<string> {
+    let chunk = '';
+    let hashes: Buffer[] = [];
+    for (let i = 0; i < count; i++) {
+      const e = eventAt(i);
+      const salt = makeSalt();
+      const leaf = leafBytesOf(e, commitmentOf(e, salt));
+      hashes.push(leafHash(leaf));
+      const row: Record<string, unknown> = { ...e, userEmail: e.user?.email ?? null, userName: e.user?.userName ?? null };
+      const event = Object.fromEntries(EXPORT_COLUMNS.map((c) => [c, row[c]]));
+      chunk += `{"event":${JSON.stringify(event)},"leafIndex":${i},"leaf":"${leaf.toString('base64')}","salt":"${salt}","user":${JSON.stringify(e.user)}}\n`;
+      if (hashes.length === 1000 || i === count - 1) {
+        range = range.append(hashes).range;
+        hashes = [];
+        yield chunk;
+        chunk = '';
+      }
+    }
+  }
+  const body = `${file}.events`;
+  await pipeline(eventLines, createGzip({ level: 1 }), createWriteStream(body));
+  const note = signCheckpoint({ origin: 'audit.example/log/acme', size: count, rootHash: range.root(), extensions: [] }, [parseSignerKey(key.signerKey)]);
+  async function* members(): AsyncGenerator<Buffer> {
+    yield gzipSync(`${JSON.stringify({ bundle: BUNDLE_VERSION, organizationId: 'acme', checkpoint: note })}\n`);
+    for await (const chunk of createReadStream(body)) yield chunk as Buffer;
+    yield gzipSync(`${JSON.stringify({ proof: [] })}\n`);
+  }
+  await pipeline(members, createWriteStream(file));
+  rmSync(body);
+  return key.verifierKey;
+}
+
+/** 7. `verify export` on a bundle of BUNDLE_EVENTS events, beside the floors of reading the same file. */
+async function verifyExport(): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-bundle-'));
+  try {
+    const file = path.join(dir, 'audit.bundle.gz');
+    const built = performance.now();
+    const verifierKey = await writeBundle(file, BUNDLE_EVENTS);
+    console.log(
+      `bundle of ${BUNDLE_EVENTS.toLocaleString('en-US')} events written in ${((performance.now() - built) / 1000).toFixed(0)} s (${(statSync(file).size / 2 ** 20).toFixed(0)} MiB gzip'd)`,
+    );
+    const load = watchMachineLoad();
+    const sha = await timed(async () => {
+      const digest = createHash('sha256');
+      for await (const chunk of (await openBundle(file)).input) digest.update(chunk as Buffer);
+      return digest.digest();
+    });
+    const parse = await timed(async () => {
+      for await (const line of linesOf((await openBundle(file)).input)) JSON.parse(line);
+    });
+    const verify = await timed(() => verifyBundleFile(file, [parseVerifierKey(verifierKey)]));
+    const report = verify.value;
+    if (!report.ok || report.counts.verified !== BUNDLE_EVENTS) throw new Error(`the bundle did not verify: ${JSON.stringify(report.counts)}`);
+    const floor = sha.rates(BUNDLE_EVENTS);
+    const parsed = parse.rates(BUNDLE_EVENTS);
+    const verified = verify.rates(BUNDLE_EVENTS);
+    printRates('read + gunzip + SHA-256 of the bytes (floor)', BUNDLE_EVENTS, floor);
+    printRates('read + gunzip + JSON.parse per line (floor)', BUNDLE_EVENTS, parsed);
+    printRates('verify export (events; target ≥ 200k/s)', BUNDLE_EVENTS, verified);
+    const { note } = load.stop();
+    console.log(note);
+    results.figure('verify export, events per wall second', Math.round(verified.wall), 'events/s', {
+      name: 'read + gunzip + JSON.parse per line',
+      value: Math.round(parsed.wall),
+      unit: 'events/s',
+    });
+    results.figure('verify export, events per CPU-second', Math.round(verified.cpu), 'events/s per CPU-second', {
+      name: 'read + gunzip + SHA-256 of the bytes',
+      value: Math.round(floor.cpu),
+      unit: 'events/s per CPU-second',
+    });
+    results.note(`verify export: bundle of ${BUNDLE_EVENTS} events built from libs/transparency (no pipeline), gzip level 1; ${note}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
@@ -113,6 +227,8 @@ async function main(): Promise<void> {
   await measure('signed checkpoint opened (Ed25519)', opens, () => {
     for (let i = 0; i < opens; i++) openCheckpoint(note, verifiers);
   });
+
+  await verifyExport();
 }
 
 main().then(

@@ -20,8 +20,8 @@ export interface LogWalk {
   start: LogWalkStart;
   /** Hands the leaves, each with its event's row, `pageSize` leaf indices at a time, in leaf order. */
   entries(pageSize: number, onPage: (entries: LogEntry[]) => Promise<void> | void): Promise<void>;
-  /** The organization's rows that no leaf seals. */
-  unsealed(onPage: (rows: UnsealedRow[]) => Promise<void> | void): Promise<void>;
+  /** The organization's rows that no leaf seals, `pageSize` at a time in id order (keyset pages: a large log never loads at once). */
+  unsealed(pageSize: number, onPage: (rows: UnsealedRow[]) => Promise<void> | void): Promise<void>;
 }
 
 type EntryRow = {
@@ -41,6 +41,14 @@ const ENTRIES = `
   LEFT JOIN audit_trail_events e ON e.id = l."eventId" AND e."organizationId" = l."organizationId"
   WHERE l."organizationId" = $1 AND l."leafIndex" >= $2 AND l."leafIndex" < $3
   ORDER BY l."leafIndex", e."createdAt"`;
+
+// One keyset page of the rows no leaf seals: the next `$3` ids after `$2` (null: from the first).
+const UNSEALED = `
+  SELECT e.id, e."receivedAt" FROM audit_trail_events e
+  WHERE e."organizationId" = $1 AND ($2::uuid IS NULL OR e.id > $2::uuid)
+    AND NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l."organizationId" = $1 AND l."eventId" = e.id)
+  ORDER BY e.id
+  LIMIT $3`;
 
 /**
  * The reads of a full verification of one organization's log (`verify log`): its tables walked in one
@@ -66,13 +74,14 @@ export class LogVerificationRepository {
               await onPage(page.rows.map(toEntry));
             }
           },
-          unsealed: async (onPage) => {
-            const { rows } = await sql.query<UnsealedRow>(
-              `SELECT e.id, e."receivedAt" FROM audit_trail_events e
-               WHERE e."organizationId" = $1 AND NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l."organizationId" = $1 AND l."eventId" = e.id)`,
-              [organizationId],
-            );
-            await onPage(rows);
+          unsealed: async (pageSize, onPage) => {
+            let after: string | null = null;
+            for (;;) {
+              const rows: UnsealedRow[] = (await sql.query<UnsealedRow>(UNSEALED, [organizationId, after, pageSize])).rows;
+              if (rows.length > 0) await onPage(rows);
+              if (rows.length < pageSize) return;
+              after = rows[rows.length - 1].id;
+            }
           },
         });
       },

@@ -233,6 +233,12 @@ export class TransparencyLogRepository {
     return rows.map((r) => ({ ...r, leafIndex: Number(r.leafIndex) }))[0];
   }
 
+  /** Leaves before this index were purged by retention (0: none); consistency from a size below it is given up. */
+  async purgedBefore(organizationId: string): Promise<number> {
+    const rows = await this.db.read<{ purgedBefore: string }>(`SELECT "purgedBefore" FROM log_trees WHERE "organizationId" = $1`, [organizationId]);
+    return Number(rows[0]?.purgedBefore ?? 0);
+  }
+
   /** Organizations that have a log. */
   async organizations(): Promise<string[]> {
     const rows = await this.db.read<{ organizationId: string }>(`SELECT "organizationId" FROM log_trees ORDER BY "organizationId"`, []);

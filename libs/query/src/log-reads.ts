@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ConsistencyProofBody, EventProof, LogCheckpoint, LogCheckpointPage, LogKeys } from '@audit/contracts';
 import { TransparencyLogRepository, type StoredCheckpoint } from '@audit/persistence';
 import { AppError } from '@audit/platform';
-import { consistencyProof, inclusionProof, parseLeafBytes } from '@audit/transparency';
+import { consistencyProof, inclusionProof, parseLeafBytes, ProofError } from '@audit/transparency';
 
 const b64 = (bytes: Buffer): string => bytes.toString('base64');
 
@@ -61,13 +61,26 @@ export class LogReads {
     };
   }
 
-  /** The consistency proof between two tree sizes, neither beyond the latest checkpoint. */
+  /**
+   * The consistency proof between two tree sizes, neither beyond the latest checkpoint. After a retention
+   * purge, a `first` inside the purged prefix is proven when the subtree hashes the purge kept suffice (its
+   * proofs from the purged size on always do: libs/transparency's `isPrunable`), and otherwise refused
+   * with a 400 naming `first`: the hashes that proof needs are gone.
+   */
   async consistency(organizationId: string, first: number, second: number): Promise<ConsistencyProofBody> {
     const latest = await this.latest(organizationId);
     if (second > latest.treeSize) throw invalid('second', `is beyond the latest checkpoint (tree size ${latest.treeSize})`);
     if (first > second) throw invalid('first', 'must not be larger than second');
-    const proof = await consistencyProof(this.log.hashStore(organizationId), first, second);
-    return { first, second, proof: proof.map(b64) };
+    try {
+      const proof = await consistencyProof(this.log.hashStore(organizationId), first, second);
+      return { first, second, proof: proof.map(b64) };
+    } catch (error) {
+      if (!(error instanceof ProofError && error.code === 'missing-node')) throw error;
+      const purgedBefore = await this.log.purgedBefore(organizationId);
+      // A hash missing past the purged prefix is damage, not retention: the server error it is.
+      if (first >= purgedBefore) throw error;
+      throw invalid('first', `is below ${purgedBefore}: retention purged the log's first ${purgedBefore} leaves, and with them hashes a proof from ${first} needs`);
+    }
   }
 
   async keys(): Promise<LogKeys> {

@@ -5,3 +5,4 @@ export * from './streams-stack';
 export * from './log-check';
 export * from './sinks-stack';
 export * from './alerts-stack';
+export * from './log-seed';

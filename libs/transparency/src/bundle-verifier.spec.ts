@@ -73,6 +73,20 @@ describe('BundleVerifier', () => {
     expect(report.failures).toEqual([{ eventId: '00000000-0000-4000-8000-000000000003', leafIndex: 3, reasons: ['its content is not what was sealed'] }]);
   });
 
+  it('verifies an event whose row writes its time in another form of the same instant (read back field by field)', async () => {
+    const text = (await bundle(4, [2])).replace('"createdAt":"2026-03-01T12:00:02.000Z"', '"createdAt":"2026-03-01T13:00:02+01:00"');
+    expect(text).toContain('13:00:02+01:00');
+    expect(verify(text).counts).toMatchObject({ verified: 1, failed: 0 });
+  });
+
+  it('names the event whose time was moved, and the organization of an event from elsewhere', async () => {
+    const text = (await bundle(5, [4, 3])).replace('"receivedAt":"2026-03-01T12:00:04.005Z"', '"receivedAt":"2026-03-01T12:00:04.006Z"').replace('"organizationId":"acme","actionType":"LOGIN","userId":"u-3"', '"organizationId":"other","actionType":"LOGIN","userId":"u-3"');
+    expect(verify(text).failures).toEqual([
+      { eventId: '00000000-0000-4000-8000-000000000004', leafIndex: 4, reasons: ['its receivedAt is not what was sealed'] },
+      { eventId: '00000000-0000-4000-8000-000000000003', leafIndex: 3, reasons: ['the event is of organization "other", not the bundle\'s'] },
+    ]);
+  });
+
   it('refuses a bundle with any bytes flipped or cut: never throws, always failed with a reason', async () => {
     const text = Buffer.from(await bundle(7, [6, 4, 2, 1]));
     fc.assert(

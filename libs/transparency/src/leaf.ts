@@ -1,6 +1,5 @@
 import type { AuditEvent } from '@audit/contracts';
-import canonicalize from 'canonicalize';
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { decodeBase64Strict } from './base64';
 import { canonicalJson } from './canonical-json';
 import { LeafError } from './errors';
@@ -46,6 +45,24 @@ export function makeSalt(): string {
   return randomBytes(SALT_BYTES).toString('base64');
 }
 
+const ISO_UTC_MS = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
+/**
+ * Whether `value` is a time in the one form leaves hold: what `toISOString` writes (UTC, milliseconds,
+ * years 0000–9999). Same answer as `new Date(value).toISOString() === value`, at a tenth of its cost (a
+ * verifier checks two per event); the day is checked against its month, which `Date` would roll over.
+ */
+export function isLeafTime(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const m = ISO_UTC_MS.exec(value);
+  if (m === null) return false;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return Number(m[3]) <= days;
+}
+
 /** The event's times in the one form leaves use (`toISOString`: UTC, milliseconds), from a string or a database Date. */
 function isoTime(field: string, value: string | Date): string {
   const date = value instanceof Date ? value : new Date(value);
@@ -53,28 +70,22 @@ function isoTime(field: string, value: string | Date): string {
   return date.toISOString();
 }
 
-function jcs(value: unknown): string {
-  const text = canonicalize(value);
-  if (text === undefined) throw new LeafError('nothing to canonicalize');
-  return text;
-}
-
 // The content object's members in JCS order, each with its `"name":` text: the commitment is written
 // field by field (see canonical-json.ts for why not through `canonicalize`; the property test holds both equal).
 const CONTENT_MEMBERS = [...CONTENT_FIELDS].sort().map((field) => ({ field, name: `${JSON.stringify(field)}:` }));
 
 /** JCS of `{"content": {<the 8 content fields>}, "salt": salt, "v": 1}`; every content field present (null is the empty value). */
-function commitmentText(event: Pick<AuditEvent, ContentField>, salt: string): string {
+export function commitmentText(event: Readonly<Record<ContentField, unknown>>, salt: string): string {
   let content = '';
   for (const { field, name } of CONTENT_MEMBERS) {
-    const value = (event as Record<ContentField, unknown>)[field];
+    const value = event[field];
     if (value === undefined) throw new LeafError(`the content field ${field} is missing (null is the empty value)`);
     content += `${content.length > 0 ? ',' : ''}${name}${canonicalJson(value)}`;
   }
   return `{"content":{${content}},"salt":${JSON.stringify(salt)},"v":${LEAF_VERSION}}`;
 }
 
-const sha256Base64 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('base64');
+const sha256Base64 = (text: string): string => hash('sha256', text, 'base64');
 
 /**
  * The commitment to the event's content: base64 of SHA-256 over the UTF-8 JCS (RFC 8785) of
@@ -113,7 +124,7 @@ function leafWith(event: EventIdentity, commitment: string): LeafV1 {
 }
 
 /** JCS of a leaf object: its seven members written in JCS (sorted) order. */
-function leafText(leaf: LeafV1): string {
+export function leafText(leaf: LeafV1): string {
   const s = JSON.stringify;
   return (
     `{"actionType":${s(leaf.actionType)},"commitment":${s(leaf.commitment)},"createdAt":${s(leaf.createdAt)},"id":${s(leaf.id)},` +
@@ -165,10 +176,9 @@ export function parseLeafBytes(bytes: Uint8Array): LeafV1 {
   const commitment = decodeBase64Strict(leaf.commitment as string);
   if (commitment === undefined || commitment.length !== 32) throw new LeafError("the leaf's commitment is not the base64 of 32 bytes");
   for (const field of ['createdAt', 'receivedAt'] as const) {
-    const time = new Date(leaf[field] as string);
-    if (Number.isNaN(time.getTime()) || time.toISOString() !== leaf[field]) throw new LeafError(`the leaf's ${field} is not an ISO-8601 UTC time with milliseconds`);
+    if (!isLeafTime(leaf[field])) throw new LeafError(`the leaf's ${field} is not an ISO-8601 UTC time with milliseconds`);
   }
-  if (jcs(leaf) !== text) throw new LeafError('the leaf is not in its canonical (RFC 8785) form');
+  if (leafText(leaf as LeafV1) !== text) throw new LeafError('the leaf is not in its canonical (RFC 8785) form');
   return leaf as LeafV1;
 }
 

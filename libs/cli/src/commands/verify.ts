@@ -1,10 +1,8 @@
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import { createGunzip } from 'node:zlib';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { LogVerificationRepository, TransparencyLogRepository } from '@audit/persistence';
-import { BundleVerifier, LogVerifier, NoteError, parseVerifierKey, type LogVerificationReport, type NoteVerifier } from '@audit/transparency';
+import { LogVerifier, NoteError, parseVerifierKey, type LogVerificationReport, type NoteVerifier } from '@audit/transparency';
+import { verifyBundleFile } from '../bundle-file';
 import { action, NEEDS, type CliSession } from '../cli-context';
 import { durationParser, orgOption } from '../options';
 import { UsageError, type Output } from '../output';
@@ -99,7 +97,15 @@ export function verifyCommand(program: Command, session: CliSession): void {
             throw new UsageError(`${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
           },
         );
-        printReport(out, await verifyBundleFile(session, file, size, options.key.map((k) => parseVerifierKey(k))));
+        const progress = progressReporter(session, 'verifying', size);
+        let read = 0;
+        const report = await verifyBundleFile(
+          file,
+          options.key.map((k) => parseVerifierKey(k)),
+          (bytes) => progress.tick((read = bytes)),
+        );
+        progress.end(read);
+        printReport(out, report);
       }),
     );
 
@@ -143,37 +149,10 @@ export function verifyCommand(program: Command, session: CliSession): void {
             progress.tick(done);
           });
           progress.end(done);
-          await walk.unsealed((rows) => verifier.addUnsealed(rows));
+          await walk.unsealed(PAGE, (rows) => verifier.addUnsealed(rows));
           return verifier.finish();
         });
         printReport(out, report);
       }),
     );
-}
-
-/** Reads a bundle (gzip'd when it starts with gzip's magic bytes) line by line into a {@link BundleVerifier}. */
-export async function verifyBundleFile(session: CliSession, file: string, size: number, keys: NoteVerifier[]): Promise<LogVerificationReport> {
-  const verifier = new BundleVerifier(keys);
-  const head = await new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    createReadStream(file, { start: 0, end: 1 })
-      .on('data', (c) => chunks.push(c as Buffer))
-      .on('end', () => resolve(Buffer.concat(chunks)))
-      .on('error', reject);
-  });
-  const raw = createReadStream(file);
-  const gzipped = head.length === 2 && head[0] === 0x1f && head[1] === 0x8b;
-  const progress = progressReporter(session, 'verifying', size);
-  const source = gzipped ? raw.pipe(createGunzip()) : raw;
-  try {
-    for await (const line of createInterface({ input: source, crlfDelay: Infinity })) {
-      verifier.addLine(line);
-      progress.tick(raw.bytesRead);
-    }
-  } catch (error) {
-    // A corrupt gzip stream: what was read so far is judged, and the bundle fails as cut short.
-    verifier.addLine(JSON.stringify({ unreadable: (error as Error).message }));
-  }
-  progress.end(raw.bytesRead);
-  return verifier.finish();
 }
