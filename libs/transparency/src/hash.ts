@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /** Size in bytes of every hash in the log (SHA-256). */
 export const HASH_SIZE = 32;
@@ -6,14 +6,17 @@ export const HASH_SIZE = 32;
 const LEAF_PREFIX = Buffer.from([0x00]);
 const NODE_PREFIX = Buffer.from([0x01]);
 
+// One-shot `hash` over the concatenated input: a `createHash` object per hash cost about 1 µs more, and a
+// log hashes about three times per event (commitment, leaf, the interior nodes it completes).
+
 /** RFC 9162 §2.1.1: the hash of a leaf is SHA-256(0x00 ‖ leaf bytes). */
 export function leafHash(leafBytes: Uint8Array): Buffer {
-  return createHash('sha256').update(LEAF_PREFIX).update(leafBytes).digest();
+  return hash('sha256', Buffer.concat([LEAF_PREFIX, leafBytes]), 'buffer');
 }
 
 /** RFC 9162 §2.1.1: the hash of an interior node is SHA-256(0x01 ‖ left ‖ right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  return hash('sha256', Buffer.concat([NODE_PREFIX, left, right]), 'buffer');
 }
 
 /** MTH({}) = SHA-256 of the empty string. */

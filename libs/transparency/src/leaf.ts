@@ -1,6 +1,6 @@
 import type { AuditEvent } from '@audit/contracts';
 import canonicalize from 'canonicalize';
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { decodeBase64Strict } from './base64';
 import { canonicalJson } from './canonical-json';
 import { LeafError } from './errors';
@@ -74,7 +74,7 @@ function commitmentText(event: Pick<AuditEvent, ContentField>, salt: string): st
   return `{"content":{${content}},"salt":${JSON.stringify(salt)},"v":${LEAF_VERSION}}`;
 }
 
-const sha256Base64 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('base64');
+const sha256Base64 = (text: string): string => hash('sha256', text, 'base64');
 
 /**
  * The commitment to the event's content: base64 of SHA-256 over the UTF-8 JCS (RFC 8785) of
