@@ -113,6 +113,8 @@ export class TransparencyLogRepository {
     return this.db.transaction(async (sql) => {
       const locked = await sql.query<{ size: string; rootHash: Buffer }>(LOCK_TREE, [organizationId, EMPTY_ROOT]);
       const head = { size: Number(locked.rows[0].size), rootHash: locked.rows[0].rootHash };
+      // Not one statement with the lock: a statement reads with the snapshot it took before waiting for the
+      // row lock, so it would miss the leaves the sealer it waited for had just committed, and append them again.
       const { rows } = await sql.query<{ eventId: string }>(
         `SELECT "eventId" FROM log_leaves WHERE "organizationId" = $1 AND "eventId" = ANY(string_to_array($2, ',')::uuid[])`,
         [organizationId, eventIds.join(',')],
