@@ -6,10 +6,11 @@ export const HASH_SIZE = 32;
 const LEAF_PREFIX = Buffer.from([0x00]);
 const NODE_PREFIX = Buffer.from([0x01]);
 
+// One-shot `hash` over the concatenated input: a `createHash` object per hash cost about 1 µs more, and a
+// log hashes about three times per event (commitment, leaf, the interior nodes it completes).
+
 /** RFC 9162 §2.1.1: the hash of a leaf is SHA-256(0x00 ‖ leaf bytes). */
 export function leafHash(leafBytes: Uint8Array): Buffer {
-  // One-shot `hash` of the concatenation: about twice as fast as a createHash object per node, and a
-  // verifier hashes every leaf and interior node of a bundle.
   return hash('sha256', Buffer.concat([LEAF_PREFIX, leafBytes]), 'buffer');
 }
 
