@@ -14,6 +14,8 @@ describe('public API of @audit/contracts', () => {
         'MAX_BATCH_EVENTS',
         'POSTGRES_EVENT_COLUMNS',
         'canonicalEventOf',
+        'eventJson',
+        'metadataJson',
         'eventJsonSchema',
         'isActionType',
         'isUuid',
