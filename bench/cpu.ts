@@ -34,6 +34,29 @@ export function cpuSecondsByPid(pattern: RegExp): Map<number, number> {
 }
 
 /**
+ * Follows the processes whose command line matches, reading each one's CPU seconds every `everyMs`: a
+ * snapshot holds every process seen so far, and one that exited keeps its last reading. Postgres backends
+ * come and go (pg's pool closes a connection idle for 10 s): read only at a phase's end, the work of those
+ * that ended meanwhile was lost, and a phase whose writer idled while the projector caught up counted 0.
+ */
+export function followCpuByPid(pattern: RegExp, everyMs = 500): { snapshot: () => Map<number, number>; stop: () => void } {
+  const seen = new Map<number, number>();
+  const read = (): void => {
+    for (const [pid, seconds] of cpuSecondsByPid(pattern)) seen.set(pid, seconds);
+  };
+  read();
+  const timer = setInterval(read, everyMs);
+  timer.unref();
+  return {
+    snapshot: () => {
+      read();
+      return new Map(seen);
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+/**
  * CPU seconds spent between two {@link cpuSecondsByPid} snapshots by the processes alive at the second: a
  * process that ended meanwhile is left out (its time is gone from /proc), never counted negative.
  */

@@ -33,7 +33,7 @@ import { demoEvents } from '@audit/cli';
 import { STREAMS } from '@audit/bus-topology';
 import { validateBatch, type AuditEvent, type AuditEventInput } from '@audit/contracts';
 import { createTestDatabase, runCliProcess, startService, startTestNats, waitFor, WORKSPACE_ROOT, type RunningService } from '@audit/testing';
-import { cpuSecondsByPid, cpuSecondsByThread, cpuSecondsOfPid, secondsBetween, machineBusySeconds, percentile } from './cpu';
+import { cpuSecondsByThread, followCpuByPid, cpuSecondsOfPid, secondsBetween, machineBusySeconds, percentile } from './cpu';
 import { progress } from './progress';
 import { BenchResults, machine as machineNow } from './results';
 
@@ -117,10 +117,11 @@ async function runVariant(
   const events = (org: string, seed: number): AuditEventInput[] => withIds(demoEvents(org, N, { now, spanMs: 3_600_000, seed }));
   // The same events for every variant (same seeds), under the variant's own organizations.
   const org = (name: string): string => `${name}-${index}`;
-  // Postgres by pid: a backend that ends meanwhile takes its time with it (left out rather than counted negative).
+  // Postgres by pid, followed through the run: a backend that ends meanwhile keeps the time last read of it.
+  const backends = followCpuByPid(new RegExp(`^postgres: (\\S+: )?\\S+ ${db.name} `));
   const others = (): Record<string, Map<number, number>> => ({
     'nats-server': new Map([[nats.pid, cpuSecondsOfPid(nats.pid)]]),
-    postgres: cpuSecondsByPid(new RegExp(`^postgres: (\\S+: )?\\S+ ${db.name} `)),
+    postgres: backends.snapshot(),
   });
   let rawRates: { publishRate: number; pipelinedRate: number; copyRate: number } | undefined;
   /** Phases of WARMUP events through both transports whose figures are dropped. */
@@ -172,6 +173,7 @@ async function runVariant(
       };
     }
   } finally {
+    backends.stop();
     await db.drop();
     await nats.destroy();
   }
@@ -275,7 +277,7 @@ function report(
   for (const r of results.filter((x) => x.variant === current)) line(`ratio pipeline ÷ raw COPY, ${phaseName(r.mode, r.transport)}`, (r.eventsPerSecond / raw.copyRate).toFixed(2));
   if (WARMUP > 0) notes.push(`each deployment (standalone, separate processes) first took ${WARMUP} events over HTTP and ${WARMUP} over NATS, not counted`);
   if (baseline) notes.push(`baseline: the same phases run from ${baseline} in the same run (git archive of the commit, same node_modules, own bus and database)`);
-  notes.push('CPU per event: /proc user+system time of each process over the phase ÷ events; postgres counts only the backends of the run\'s database (not the WAL writer or checkpointer)');
+  notes.push('CPU per event: /proc user+system time of each process over the phase ÷ events; postgres counts only the backends of the run\'s database (not the WAL writer or checkpointer), read every 0.5 s so that a backend that ended keeps its time up to its last reading');
   if (retried503 > 0) {
     const note = `${retried503} POSTs were answered 503 or 408 (the machine too loaded to answer in time) and sent again with the same ids`;
     console.log(note);

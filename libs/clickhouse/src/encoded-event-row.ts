@@ -1,4 +1,4 @@
-import { CLICKHOUSE_EVENT_COLUMNS, type AuditEvent } from '@audit/contracts';
+import { CLICKHOUSE_EVENT_COLUMNS, metadataJson, type AuditEvent } from '@audit/contracts';
 
 /** The columns the duplicate check reads: the table's primary key. `createdAt` as DateTime64 text (UTC). */
 export interface EventKey {
@@ -54,7 +54,7 @@ export function encodeEventRow(event: AuditEvent): EncodedEventRow {
   const encoded =
     `${id}\t${escape(event.organizationId)}\t${event.actionType}\t${text(event.userId)}\t${text(user?.email)}\t${text(user?.userName)}\t` +
     `${text(event.ipAddress)}\t${responseTime(event.responseTimeMs)}\t${text(event.pageName)}\t${text(event.queryName)}\t${text(event.resourceName)}\t` +
-    `${escape(JSON.stringify(event.metadata))}\t${createdAt}\t${receivedAt}\n`;
+    `${escape(metadataJson(event.metadata))}\t${createdAt}\t${receivedAt}\n`;
   return { id, organizationId: event.organizationId, createdAt, receivedAt, line: Buffer.from(encoded) };
 }
 

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { isActionType } from './action-types';
 import { EVENT_FIELDS } from './event-fields';
 import type { AuditEvent } from './event';
+import { rememberMetadataJson } from './event-json';
 import { LIMITS } from './limits';
 import { findMetadataProblems } from './metadata-walk';
 import { isWellFormedText } from './text';
@@ -100,5 +101,7 @@ function metadata(value: unknown): boolean {
   }
   // Bytes of the serialised form, as validation counts them; a string's UTF-8 is at most 3 bytes per unit.
   if (json.length * 3 > LIMITS.maxMetadataBytes && Buffer.byteLength(json, 'utf8') > LIMITS.maxMetadataBytes) return false;
-  return findMetadataProblems(value, LIMITS.maxMetadataDepth).length === 0;
+  if (findMetadataProblems(value, LIMITS.maxMetadataDepth).length > 0) return false;
+  rememberMetadataJson(value, json);
+  return true;
 }

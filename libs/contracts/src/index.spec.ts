@@ -19,6 +19,8 @@ describe('public API of @audit/contracts', () => {
         'STREAM_STATUSES',
         'canonicalEventOf',
         'claimAt',
+        'eventJson',
+        'metadataJson',
         'eventJsonSchema',
         'isActionType',
         'isUuid',

@@ -3,6 +3,7 @@ import { Buffer } from 'node:buffer';
 import { ACTION_TYPES, isActionType, type ActionType } from './action-types';
 import { describeDuration, describeValue } from './describe';
 import { EVENT_FIELDS } from './event-fields';
+import { rememberMetadataJson } from './event-json';
 import type { AuditEvent, AuditUserSnapshot, EventValidationResult, FieldError, ValidateOptions } from './event';
 import { parseIsoDateTime } from './iso-date';
 import { LIMITS } from './limits';
@@ -246,6 +247,8 @@ class EventChecker {
       for (const reason of problems) this.fail('metadata', reason);
       return {};
     }
+    // The copy serialises to `json` again (parse then stringify of stringify's output is the identity).
+    rememberMetadataJson(copy, json as string);
     return copy;
   }
 

@@ -7,6 +7,7 @@ import { classifyError, type FailureKind } from './errors';
 import type { JetStreamConnection } from './jetstream.connection';
 import { isNotFound } from './streams';
 import { DLQ_HEADERS, dlqSubject } from '@audit/bus-topology';
+import { TimeSlice } from './time-slice';
 import { WorkInProgress, workingIntervalMs } from './work-in-progress';
 
 export interface BatchConsumerOptions {
@@ -275,7 +276,10 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
 
   private async processBatch(messages: JsMsg[]): Promise<void> {
     const deliveries: Array<Delivery<T>> = [];
+    // Decoding a batch of thousands is a long stretch of synchronous work: done in slices (see TimeSlice).
+    const slice = new TimeSlice();
     for (const message of messages) {
+      if (slice.spent()) await slice.yield();
       try {
         deliveries.push({ message, payload: this.decode(message) });
       } catch (error) {
@@ -317,9 +321,11 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     let acked = 0;
     const retried = new Set<string>();
     const deadLetters: Array<{ message: JsMsg; reason: string }> = [];
-    // Acks and naks first, without awaiting between them, so each is counted as it leaves; the dead letters
-    // (a publish each) after.
+    // Acks and naks first, so each is counted as it leaves (in slices: an ack is a publish, and a batch may
+    // hold thousands); the dead letters (a publish each, awaited) after.
+    const slice = new TimeSlice();
     for (const { message } of deliveries) {
+      if (slice.spent()) await slice.yield();
       const settlement = failed.get(message) ?? { kind: 'ack' };
       switch (settlement.kind) {
         case 'ack':

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { AuditEvent } from '@audit/contracts';
+import { eventJson, type AuditEvent } from '@audit/contracts';
 import { AppError, histogram } from '@audit/platform';
 import { JetStreamConnection } from './jetstream.connection';
 import { eventsSubject } from '@audit/bus-topology';
@@ -19,7 +19,7 @@ export class EventPublisher {
     const stop = publishSeconds.startTimer();
     const results = await Promise.allSettled(
       events.map((event) =>
-        this.bus.publisher.publish(eventsSubject(event.organizationId, event.actionType), JSON.stringify(event), { msgId: event.id }),
+        this.bus.publisher.publish(eventsSubject(event.organizationId, event.actionType), eventJson(event), { msgId: event.id }),
       ),
     );
     stop();

@@ -1,4 +1,5 @@
 import type { JsMsg } from '@nats-io/jetstream';
+import { TimeSlice } from './time-slice';
 
 /**
  * The delivered messages a consumer still works on, kept from being redelivered.
@@ -12,6 +13,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 export class WorkInProgress {
   private readonly held = new Map<JsMsg[], number>();
   private timer?: NodeJS.Timeout;
+  private sending?: Promise<void>;
 
   constructor(
     private readonly intervalMs: number,
@@ -33,11 +35,25 @@ export class WorkInProgress {
     if (this.held.size === 0) this.stop();
   }
 
-  /** Sends `working()` for every message held at least one interval (a quick batch costs nothing). */
+  /**
+   * Sends `working()` for every message held at least one interval (a quick batch costs nothing). Each is a
+   * publish, and a consumer may hold tens of thousands (the projector's batches): sent in slices (see
+   * TimeSlice), and a tick still sending when the next is due lets that one pass.
+   */
   tick(): void {
+    if (this.sending) return;
+    this.sending = this.sendWorking().finally(() => (this.sending = undefined));
+  }
+
+  private async sendWorking(): Promise<void> {
     const due = this.now() - this.intervalMs;
-    for (const [messages, since] of this.held) {
-      if (since <= due) for (const message of messages) message.working();
+    const slice = new TimeSlice();
+    for (const [messages, since] of [...this.held]) {
+      if (since > due) continue;
+      for (const message of messages) {
+        if (slice.spent()) await slice.yield();
+        message.working();
+      }
     }
   }
 

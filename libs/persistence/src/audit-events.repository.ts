@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { POSTGRES_EVENT_COLUMNS, type AuditEvent } from '@audit/contracts';
+import { metadataJson, POSTGRES_EVENT_COLUMNS, type AuditEvent } from '@audit/contracts';
 import { Database, type Sql } from './database';
 
 // The id registry decides: an event is inserted only when this statement claimed its ("organizationId", id)
@@ -68,7 +68,7 @@ async function insertEvents(client: Sql, batch: readonly AuditEvent[]): Promise<
     columns[6][i] = e.pageName;
     columns[7][i] = e.queryName;
     columns[8][i] = e.resourceName;
-    columns[9][i] = JSON.stringify(e.metadata);
+    columns[9][i] = metadataJson(e.metadata);
     columns[10][i] = e.createdAt;
     columns[11][i] = e.receivedAt;
   });
