@@ -5,15 +5,13 @@ import { buildOpenApiDocument } from '@audit/platform';
 import {
   answerDepartures,
   canonicalEvent,
-  connectTestBus,
-  createTestDatabase,
-  startService,
-  startTestNats,
+  STACK_JWT_SECRET,
+  startServiceStores,
   waitFor,
   type RunningService,
+  type ServiceStores,
   type TestBus,
   type TestDatabase,
-  type TestNats,
 } from '@audit/testing';
 import {
   generateNoteKey,
@@ -29,7 +27,6 @@ import {
 
 jest.setTimeout(120_000);
 
-const SECRET = 'log-api-e2e-secret-that-is-long-enough-0123';
 const ORG = 'org-log';
 const OTHER = 'org-log-other';
 const EMPTY = 'org-log-empty';
@@ -41,8 +38,8 @@ const EMPTY = 'org-log-empty';
  * Reads are not recorded here (AUDIT_READS=false), so the tree sizes are the events published.
  */
 describe('the log API (query app) over a sealed log (sealer app)', () => {
+  let stores: ServiceStores;
   let db: TestDatabase;
-  let nats: TestNats;
   let bus: TestBus;
   let sealer: RunningService;
   let query: RunningService;
@@ -114,27 +111,24 @@ describe('the log API (query app) over a sealed log (sealer app)', () => {
   };
 
   beforeAll(async () => {
-    [db, nats] = await Promise.all([createTestDatabase('audit_log_api'), startTestNats()]);
-    const env = { DATABASE_URL: db.url, NATS_URL: nats.url };
-    query = await startService('query', { ...env, AUTH_JWT_SECRET: SECRET, AUDIT_READS: 'false' });
-    bus = await connectTestBus(nats.url);
-    const signer = new TokensService({ jwtSecret: new TextEncoder().encode(SECRET), keyCacheMs: 0, maxTokenLifetimeSeconds: 86_400 });
+    stores = await startServiceStores('audit_log_api');
+    ({ db, bus } = stores);
+    query = await stores.start('query', { AUDIT_READS: 'false' });
+    const signer = new TokensService({ jwtSecret: new TextEncoder().encode(STACK_JWT_SECRET), keyCacheMs: 0, maxTokenLifetimeSeconds: 86_400 });
     tokens.admin = await signer.sign({ organizationId: ORG, role: 'admin', userId: 'admin-1' }, 3600);
     tokens.other = await signer.sign({ organizationId: OTHER, role: 'admin' }, 3600);
     tokens.empty = await signer.sign({ organizationId: EMPTY, role: 'admin' }, 3600);
     // On the bus before the sealer starts, so its first batch, and first checkpoint, holds all 7.
     await publish(ORG, 7);
     await publish(OTHER, 3);
-    sealer = await startService('sealer', { ...env, SEAL_INTERVAL: '300ms', SEAL_PRIVATE_KEY: generateNoteKey('audit.test').signerKey });
+    sealer = await stores.start('sealer', { SEAL_INTERVAL: '300ms', SEAL_PRIVATE_KEY: generateNoteKey('audit.test').signerKey });
     await checkpointOfSize(7);
   }, 120_000);
 
   afterAll(async () => {
-    await bus?.close();
     expect(await query?.stop()).toBe(0);
     expect(await sealer?.stop()).toBe(0);
-    await nats?.destroy();
-    await db?.drop();
+    await stores?.close();
   });
 
   it('serves, for every event, a proof that verifies against the signed checkpoint with the listed key', async () => {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EVENT_FIELDS, type ActionType, type EventDetail, type EventSummary, type UserItem } from '@audit/contracts';
+import { EVENT_FIELDS, type EventDetail, type EventSummary, type EventUser, type UserItem } from '@audit/contracts';
 import { eventFilterSql, likePattern, type Cursor, type EventFilter } from '@audit/event-filter';
 import { Database } from '@audit/persistence';
 import { containsPattern, type UserLookup } from '@audit/search';
@@ -32,20 +32,8 @@ const USER_JOIN = `LEFT JOIN users u ON u.id = a."userId" AND u."organizationId"
 // The exact keyset position, independent of the session's time zone.
 const CURSOR_AT = `to_char(a."createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'`;
 
-interface SummaryRow {
-  id: string;
-  actionType: ActionType;
-  userId: string | null;
-  ipAddress: string | null;
-  responseTimeMs: number | null;
-  pageName: string | null;
-  queryName: string | null;
-  resourceName: string | null;
-  createdAt: string;
-  receivedAt: string;
-  email: string | null;
-  userName: string | null;
-}
+/** A summary as its SQL returns it: the actor's snapshot as two columns of the join. */
+type SummaryRow = Omit<EventSummary, 'user'> & EventUser;
 
 const toSummary = (r: SummaryRow): EventSummary => ({
   id: r.id,
