@@ -5,6 +5,7 @@ export type { ResponseTimeItem, Summary, TimeseriesItem, TopUserItem } from '@au
 import { ClickHouse, DAILY_USERS_ROLLUP, HOURLY_ROLLUP, spanStart, toClickHouseTime } from '@audit/clickhouse';
 import type { EventSearch } from '@audit/event-filter';
 import { SearchUsersRepository } from '@audit/persistence';
+import { CoalescedReads } from './coalesced-reads';
 import { narrowingClickHouse, narrowingNode, needsEvents, type EventNarrowing } from './event-filter-clickhouse';
 import type { AnalyticsWindow, GroupBy, Interval } from './query-params';
 
@@ -74,6 +75,9 @@ function isoBucket(expr: string): string {
  */
 @Injectable()
 export class AnalyticsService {
+  /** Identical reads (the same statement and values) under way at once share a run: see CoalescedReads. */
+  private readonly reads = new CoalescedReads<unknown>();
+
   constructor(
     private readonly ch: ClickHouse,
     private readonly users: SearchUsersRepository,
@@ -85,9 +89,16 @@ export class AnalyticsService {
     return narrowingClickHouse(filter, users, params);
   }
 
-  private async rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
-    const result = await this.ch.readClient.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: this.settings() });
-    return result.json<T>();
+  /** `read`, shared with the identical reads (the same statement and values, so the same organization) under way. */
+  private shared<T>(query: string, params: Record<string, unknown>, read: () => Promise<T>): Promise<T> {
+    return this.reads.run(`${query}\u0000${JSON.stringify(params)}`, read) as Promise<T>;
+  }
+
+  private rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
+    return this.shared(query, params, async () => {
+      const result = await this.ch.readClient.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: this.settings() });
+      return result.json<T>();
+    });
   }
 
   private settings() {
@@ -145,15 +156,17 @@ export class AnalyticsService {
     // Buckets come formatted and counts as JSON numbers (output_format_json_quote_64bit_integers = 0), the
     // rows as one JSON array: a setting of this query alone (clickhouse_settings would stay set on chDB's
     // shared session and turn every later JSONEachRow answer into an array).
-    const result = await this.ch.readClient.exec({
-      query: `${query} SETTINGS output_format_json_array_of_rows = 1 FORMAT JSONEachRow`,
-      query_params: params,
-      clickhouse_settings: this.settings(),
+    return this.shared(query, params, async () => {
+      const result = await this.ch.readClient.exec({
+        query: `${query} SETTINGS output_format_json_array_of_rows = 1 FORMAT JSONEachRow`,
+        query_params: params,
+        clickhouse_settings: this.settings(),
+      });
+      const chunks: Buffer[] = [ITEMS_OPEN];
+      for await (const chunk of result.stream) chunks.push(chunk as Buffer);
+      chunks.push(ITEMS_CLOSE);
+      return Buffer.concat(chunks);
     });
-    const chunks: Buffer[] = [ITEMS_OPEN];
-    for await (const chunk of result.stream) chunks.push(chunk as Buffer);
-    chunks.push(ITEMS_CLOSE);
-    return Buffer.concat(chunks);
   }
 
   /**
@@ -172,9 +185,13 @@ export class AnalyticsService {
        WHERE organizationId = {org:String} AND createdAt >= {from:DateTime64(3, 'UTC')} AND createdAt < {to:DateTime64(3, 'UTC')}
          AND ${await this.narrowing(org, filter, params)}
        SETTINGS max_execution_time = ${COUNT_BUDGET_MS / 1000}, timeout_overflow_mode = 'break'`;
-    const started = Date.now();
-    const rows = await this.rows<{ count: number }>(query, params);
-    return { count: Number(rows[0]?.count ?? 0), approximate: Date.now() - started >= COUNT_BUDGET_MS };
+    // Timed within the shared run: waiting for another request's run is no sign of a count cut short.
+    return this.shared(query, params, async () => {
+      const started = Date.now();
+      const result = await this.ch.readClient.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: this.settings() });
+      const rows = await result.json<{ count: number }>();
+      return { count: Number(rows[0]?.count ?? 0), approximate: Date.now() - started >= COUNT_BUDGET_MS };
+    });
   }
 
   /**
