@@ -26,10 +26,10 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { createClient } from '@clickhouse/client';
 import { readAuthConfig, TokensService } from '@audit/auth';
-import { Database, readPersistenceConfig } from '@audit/persistence';
+import { createDataSource, Database, readPersistenceConfig, runMigrations, SearchUsersRepository } from '@audit/persistence';
 import { HealthRegistry } from '@audit/platform';
 import { eventFilterNode } from '@audit/event-filter';
-import { EventsReadRepository, pageSql, projectedKeysQuery, readPageRequest, readQueryConfig, resolveUsers } from '@audit/query';
+import { pageSql, projectedKeysQuery, readPageRequest, readQueryConfig } from '@audit/query';
 import { createTestDatabase, startService, startTestNats, WORKSPACE_ROOT, type RunningService } from '@audit/testing';
 import { percentile, waitForQuietMachine } from './cpu';
 import { getJson } from './http-sampler';
@@ -197,13 +197,12 @@ async function measureClickHouse(databaseUrl: string, chPath: string, org: strin
   const database = new Database(readPersistenceConfig({ DATABASE_URL: databaseUrl }), new HealthRegistry());
   await database.onModuleInit();
   const config = readQueryConfig({});
-  const reads = new EventsReadRepository(database);
+  const users = new SearchUsersRepository(database);
   try {
     for (const t of timings) {
       const { filter, after } = readPageRequest({ search: t.search, limit: String(PAGE), ...(t.cursor ? { cursor: t.cursor } : {}) });
       const node = eventFilterNode(filter);
-      const users = await resolveUsers(reads, org, node);
-      const { query, params } = projectedKeysQuery(org, node, users, PAGE + 1, after, config);
+      const { query, params } = projectedKeysQuery(org, node, await users.resolve(org, node), PAGE + 1, after, config);
       for (let i = 0; i < WARMUPS + REPS; i++) {
         const start = performance.now();
         const result = await client.query({ query, query_params: params, format: 'JSONEachRow' });

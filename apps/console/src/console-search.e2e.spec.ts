@@ -59,8 +59,25 @@ describe('console search box and Live switch (Chromium, standalone platform)', (
 
   const rowIds = () => page.locator('table.events-table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-event-id')));
   const rowTexts = () => page.locator('table.events-table tbody tr').allInnerTexts();
+  /** The view's total beside the table and the activity chart's total (both from the analytics API), null while absent. */
+  const totals = () =>
+    page.evaluate(() => ({
+      view: document.querySelector('[data-testid="view-total"]')?.textContent?.trim() ?? null,
+      chart: document.querySelector('.activity .legend-total')?.textContent?.trim() ?? null,
+    }));
+  const totalsBecome = (view: string, chart: string) =>
+    waitFor(`totals "${view}" and "${chart}"`, async () => {
+      const t = await totals();
+      if (t.view !== view || t.chart !== chart) throw new Error(`shown: ${JSON.stringify(t)}`);
+      return t;
+    }, 20_000);
 
-  it('completes qualifiers, action types and users, and keeps the applied query in the URL', async () => {
+  it('completes qualifiers, action types and users, and keeps the applied query in the URL; the chart and the total follow it', async () => {
+    // Unsearched: every event of the view, as many as the table lists (the seven sent and what the platform
+    // recorded of its own), once the projector has them: the counts come from ClickHouse.
+    const listed = (await rowIds()).length;
+    expect(listed).toBeGreaterThan(3);
+    await totalsBecome(`of ${listed}`, `${listed} events`);
     const box = page.getByRole('combobox', { name: 'Search events' });
     await box.click();
     await box.pressSequentially('act');
@@ -80,10 +97,13 @@ describe('console search box and Live switch (Chromium, standalone platform)', (
       return t.length === 3 && t.every((r) => r.includes('LOGIN') && r.includes(ADA.email)) ? t : undefined;
     }, 20_000);
     expect(texts).toHaveLength(3);
-    // The URL alone holds the view: loading it again shows the same query and rows.
+    // The chart and the total count the search's events, not the organization's.
+    await totalsBecome('of 3', '3 events');
+    // The URL alone holds the view: loading it again shows the same query, rows, chart and total.
     await page.reload();
     await page.locator('table.events-table tbody tr').first().waitFor({ timeout: 20_000 });
     expect(await page.getByRole('combobox', { name: 'Search events' }).inputValue()).toBe('action:LOGIN user:ada@example.com');
+    await totalsBecome('of 3', '3 events');
   }, 60_000);
 
   it('streams a new matching event into the top of the table once Live is on, and not one that does not match', async () => {

@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClickHouse } from '@audit/clickhouse';
 import { ActivityRecorder, describe } from '@audit/messaging';
-import { Database } from '@audit/persistence';
+import { Database, SearchUsersRepository } from '@audit/persistence';
 import { counter } from '@audit/platform';
-import { EventsReadRepository, resolveUsers } from '@audit/query';
 import { parseSearch, type ResolvedUsers } from '@audit/search';
 import { evaluateAlert } from './alert-counts';
 import { AlertsCatalog } from './alerts-catalog.service';
@@ -80,7 +79,7 @@ export class AlertEvaluator {
     private readonly repository: AlertsRepository,
     private readonly catalog: AlertsCatalog,
     private readonly ch: ClickHouse,
-    private readonly events: EventsReadRepository,
+    private readonly users: SearchUsersRepository,
     private readonly recorder: ActivityRecorder,
     @Inject(ALERTS_CONFIG) private readonly config: AlertsConfig,
   ) {}
@@ -125,7 +124,7 @@ export class AlertEvaluator {
       if (!(firedUntil && firedUntil > from)) {
         // Relative times in the query (created:>-2h) count back from the window's end, not from the tick.
         const node = parseSearch(alert.search, to);
-        users ??= await resolveUsers(this.events, alert.organizationId, node);
+        users ??= await this.users.resolve(alert.organizationId, node);
         const groups = await evaluateAlert(this.ch.client, alert.organizationId, node, users, alert.condition, to);
         if (groups.length > 0) firing = { id: firingId(alert.id, to), alertName: alert.name, search: alert.search, windowFrom: from, groups, firedAt: now };
       }

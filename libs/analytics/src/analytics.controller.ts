@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject, Query, UseGuards } from '@nestjs/common';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
 import { QueryReader } from '@audit/platform';
-import { EVENT_FILTER_PARAMS, readEventNarrowing } from '@audit/event-filter';
+import { EVENT_FILTER_PARAMS, readEventNarrowing, readSearchParameter } from '@audit/event-filter';
 import { AnalyticsService, type ResponseTimeItem, type Summary, type TopUserItem, type ViewCount } from './analytics.service';
 import { ANALYTICS_CONFIG, type AnalyticsConfig } from './config';
 import { GROUP_BYS, INTERVALS } from './query-params';
@@ -39,29 +39,32 @@ export class AnalyticsController {
 
   @Get('top-users')
   async topUsers(@Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal): Promise<{ items: TopUserItem[] }> {
-    const q = new QueryReader(query, ['from', 'to', 'actionType', 'limit']);
+    const q = new QueryReader(query, ['from', 'to', 'actionType', 'limit', 'search']);
     const window = q.window(this.config.maxWindowMs);
     const types = q.actionTypes();
     const limit = q.limit(10, 1000);
+    const search = readSearchParameter(q);
     q.done();
-    return { items: await this.analytics.topUsers(admin.organizationId, window, types, limit) };
+    return { items: await this.analytics.topUsers(admin.organizationId, window, types, limit, search) };
   }
 
   @Get('response-times')
   async responseTimes(@Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal): Promise<{ items: ResponseTimeItem[] }> {
-    const q = new QueryReader(query, ['from', 'to', 'groupBy', 'limit']);
+    const q = new QueryReader(query, ['from', 'to', 'groupBy', 'limit', 'search']);
     const window = q.window(this.config.maxWindowMs);
     const groupBy = q.oneOf('groupBy', GROUP_BYS, 'queryName');
     const limit = q.limit(20, 1000);
+    const search = readSearchParameter(q);
     q.done();
-    return { items: await this.analytics.responseTimes(admin.organizationId, window, groupBy, limit) };
+    return { items: await this.analytics.responseTimes(admin.organizationId, window, groupBy, limit, search) };
   }
 
   @Get('summary')
   async summary(@Query() query: Record<string, unknown>, @AdminAuth() admin: TokenPrincipal): Promise<Summary> {
-    const q = new QueryReader(query, ['from', 'to']);
+    const q = new QueryReader(query, ['from', 'to', 'search']);
     const window = q.window(this.config.maxWindowMs);
+    const search = readSearchParameter(q);
     q.done();
-    return this.analytics.summary(admin.organizationId, window);
+    return this.analytics.summary(admin.organizationId, window, search);
   }
 }

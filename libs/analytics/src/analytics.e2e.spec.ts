@@ -380,6 +380,22 @@ describe('analytics API (standalone, embedded ClickHouse)', () => {
     expect(await ok('response-times', windowQuery(W1))).toEqual({ items: expectedResponseTimes(known, W1, 'queryName', 20) });
   });
 
+  it('every endpoint follows a search, ANDed with its fixed parameters', async () => {
+    const search = 'action:QUERY_RUN,LOGIN -user:user-22';
+    const matching = known.filter((e) => ['QUERY_RUN', 'LOGIN'].includes(e.actionType) && e.userId !== 'user-22');
+    expect(await ok('summary', { ...windowQuery(DAYS), search })).toEqual(expectedSummary(matching, DAYS));
+    expect(await ok('timeseries', { ...windowQuery(W1), interval: 'hour', search, actionType: 'LOGIN' })).toEqual({
+      items: expectedSeries(matching, W1, 'hour', ['LOGIN']),
+    });
+    expect(await ok('count', { ...windowQuery(W1), search })).toEqual({ count: inWindow(matching, W1).length, approximate: false });
+    // Top users count the matching events; each one's snapshot is still the newest of their events.
+    const top = await ok<{ items: Array<{ userId: string; count: number }> }>('top-users', { ...windowQuery(DAYS), search, limit: '1000' });
+    const all = expectedTopUsers(known, DAYS, 1000, ['QUERY_RUN', 'LOGIN']).filter((u) => u.userId !== 'user-22');
+    expect(top.items).toEqual(all);
+    const rt = await ok('response-times', { ...windowQuery(FULL), groupBy: 'pageName', search: 'action:PAGE_VIEW' });
+    expect(rt).toEqual({ items: expectedResponseTimes(known.filter((e) => e.actionType === 'PAGE_VIEW'), FULL, 'pageName', 20) });
+  });
+
   it("another organization's admin sees only its own data, and an organization without events sees zeros", async () => {
     expect(await ok('summary', windowQuery(FULL), tokens.otherAdmin)).toEqual(expectedSummary(other, FULL));
     expect(await ok('top-users', { ...windowQuery(FULL), limit: '1000' }, tokens.otherAdmin)).toEqual({ items: expectedTopUsers(other, FULL, 1000) });
@@ -444,6 +460,13 @@ describe('analytics API (standalone, embedded ClickHouse)', () => {
       ['timeseries', { from: w.from, to: '2026-13-45T99:99:99Z' }, 'to'],
       ['timeseries', { from: [w.from, w.from], to: w.to }, 'from'],
       ['timeseries', { ...w, interval: ['hour', 'day'] }, 'interval'],
+      // The search language's errors, on every endpoint.
+      ['summary', { ...w, search: 'action:' }, 'search'],
+      ['top-users', { ...w, search: 'created:>yesterday' }, 'search'],
+      ['response-times', { ...w, search: '(page:Home' }, 'search'],
+      ['timeseries', { ...w, search: 'ip:10.0.0.0/99' }, 'search'],
+      ['count', { ...w, search: 'nope:x' }, 'search'],
+      ['summary', { ...w, search: ['LOGIN', 'LOGOUT'] }, 'search'],
     ];
     for (const [endpoint, query, param] of cases) {
       const res = await get<{ error: { code: string; message: string; details: Array<{ path: string; reason: string }> } }>(endpoint, query);

@@ -3,7 +3,10 @@ import type { ActionType, ResponseTimeItem, Summary, TopUserItem } from '@audit/
 
 export type { ResponseTimeItem, Summary, TimeseriesItem, TopUserItem } from '@audit/contracts';
 import { ClickHouse, DAILY_USERS_ROLLUP, HOURLY_ROLLUP, spanStart, toClickHouseTime } from '@audit/clickhouse';
-import { eventNarrowingClickHouse, needsEvents, type EventNarrowing } from './event-filter-clickhouse';
+import type { EventSearch } from '@audit/event-filter';
+import { SearchUsersRepository } from '@audit/persistence';
+import { CoalescedReads } from './coalesced-reads';
+import { narrowingClickHouse, narrowingNode, needsEvents, type EventNarrowing } from './event-filter-clickhouse';
 import type { AnalyticsWindow, GroupBy, Interval } from './query-params';
 
 /** How long a count of a filtered view may scan before ClickHouse answers with what it counted so far (marked approximate). */
@@ -61,14 +64,41 @@ function isoBucket(expr: string): string {
   return `formatDateTime(${expr}, '%Y-%m-%dT%H:%i:%S.000Z', 'UTC')`;
 }
 
-/** Read-only aggregates for one organization, answered by ClickHouse. Every value is a query parameter. */
+/**
+ * Read-only aggregates for one organization, answered by ClickHouse. Every value is a query parameter.
+ *
+ * A search (`search`, the language of GET /v1/events) narrows every aggregate with the same ClickHouse
+ * condition as the events API, its users looked up in Postgres the same way. Like every analytics answer
+ * it counts what ClickHouse holds: events the projector has not written yet (which the list merges in
+ * from Postgres) are counted once it has, searched or not, so the figures of one view agree with each
+ * other and only lag the list by the projector's delay.
+ */
 @Injectable()
 export class AnalyticsService {
-  constructor(private readonly ch: ClickHouse) {}
+  /** Identical reads (the same statement and values) under way at once share a run: see CoalescedReads. */
+  private readonly reads = new CoalescedReads<unknown>();
 
-  private async rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
-    const result = await this.ch.readClient.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: this.settings() });
-    return result.json<T>();
+  constructor(
+    private readonly ch: ClickHouse,
+    private readonly users: SearchUsersRepository,
+  ) {}
+
+  /** The narrowing's condition on `audit_events` ('1' when nothing narrows), its values added to `params`. */
+  private async narrowing(org: string, filter: EventNarrowing, params: Record<string, unknown>): Promise<string> {
+    const users = filter.search ? await this.users.resolve(org, narrowingNode(filter)) : new Map<string, string[]>();
+    return narrowingClickHouse(filter, users, params);
+  }
+
+  /** `read`, shared with the identical reads (the same statement and values, so the same organization) under way. */
+  private shared<T>(query: string, params: Record<string, unknown>, read: () => Promise<T>): Promise<T> {
+    return this.reads.run(`${query}\u0000${JSON.stringify(params)}`, read) as Promise<T>;
+  }
+
+  private rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
+    return this.shared(query, params, async () => {
+      const result = await this.ch.readClient.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: this.settings() });
+      return result.json<T>();
+    });
   }
 
   private settings() {
@@ -79,7 +109,11 @@ export class AnalyticsService {
       : ({ output_format_json_quote_64bit_integers: 0 } as const);
   }
 
-  private windowParams(org: string, window: AnalyticsWindow): Record<string, unknown> {
+  /**
+   * `rollups: false` (a search, which the rollups cannot answer) leaves the rollups no span: the whole
+   * window is then the head edge, read from the events by the same statements.
+   */
+  private windowParams(org: string, window: AnalyticsWindow, rollups = true): Record<string, unknown> {
     const from = window.from.getTime();
     const to = window.to.getTime();
     const params: Record<string, unknown> = { org, from: toClickHouseTime(window.from), to: toClickHouseTime(window.to) };
@@ -94,6 +128,11 @@ export class AnalyticsService {
       params[`${span}To`] = last.param;
       params[`${span}HeadTo`] = toClickHouseTime(new Date(Math.min(to, first.start.getTime())));
       params[`${span}TailFrom`] = toClickHouseTime(new Date(Math.max(from, last.start.getTime())));
+      if (!rollups) {
+        params[`${span}To`] = params[`${span}From`];
+        params[`${span}HeadTo`] = params.to;
+        params[`${span}TailFrom`] = params.to;
+      }
     }
     return params;
   }
@@ -111,21 +150,23 @@ export class AnalyticsService {
       interval === 'minute' || needsEvents(filter)
         ? `SELECT ${isoBucket(BUCKET_OF[interval])} AS bucket, actionType, count() AS count FROM audit_events
            WHERE organizationId = {org:String} AND createdAt >= {from:DateTime64(3, 'UTC')} AND createdAt < {to:DateTime64(3, 'UTC')}
-             ${eventNarrowingClickHouse(filter, params)}
+             AND ${await this.narrowing(org, filter, params)}
            GROUP BY bucket, actionType ORDER BY bucket, actionType`
         : countsSql(interval, types.length > 0);
     // Buckets come formatted and counts as JSON numbers (output_format_json_quote_64bit_integers = 0), the
     // rows as one JSON array: a setting of this query alone (clickhouse_settings would stay set on chDB's
     // shared session and turn every later JSONEachRow answer into an array).
-    const result = await this.ch.readClient.exec({
-      query: `${query} SETTINGS output_format_json_array_of_rows = 1 FORMAT JSONEachRow`,
-      query_params: params,
-      clickhouse_settings: this.settings(),
+    return this.shared(query, params, async () => {
+      const result = await this.ch.readClient.exec({
+        query: `${query} SETTINGS output_format_json_array_of_rows = 1 FORMAT JSONEachRow`,
+        query_params: params,
+        clickhouse_settings: this.settings(),
+      });
+      const chunks: Buffer[] = [ITEMS_OPEN];
+      for await (const chunk of result.stream) chunks.push(chunk as Buffer);
+      chunks.push(ITEMS_CLOSE);
+      return Buffer.concat(chunks);
     });
-    const chunks: Buffer[] = [ITEMS_OPEN];
-    for await (const chunk of result.stream) chunks.push(chunk as Buffer);
-    chunks.push(ITEMS_CLOSE);
-    return Buffer.concat(chunks);
   }
 
   /**
@@ -139,27 +180,31 @@ export class AnalyticsService {
       const rows = await this.rows<{ count: number }>(`SELECT sum(c) AS count FROM (${countParts(filter.actionTypes.length > 0)})`, params);
       return { count: Number(rows[0]?.count ?? 0), approximate: false };
     }
-    const started = Date.now();
     // Per-query settings in the query's own SETTINGS clause: chDB would keep clickhouse_settings for the whole process.
-    const rows = await this.rows<{ count: number }>(
-      `SELECT count() AS count FROM audit_events
+    const query = `SELECT count() AS count FROM audit_events
        WHERE organizationId = {org:String} AND createdAt >= {from:DateTime64(3, 'UTC')} AND createdAt < {to:DateTime64(3, 'UTC')}
-         ${eventNarrowingClickHouse(filter, params)}
-       SETTINGS max_execution_time = ${COUNT_BUDGET_MS / 1000}, timeout_overflow_mode = 'break'`,
-      params,
-    );
-    return { count: Number(rows[0]?.count ?? 0), approximate: Date.now() - started >= COUNT_BUDGET_MS };
+         AND ${await this.narrowing(org, filter, params)}
+       SETTINGS max_execution_time = ${COUNT_BUDGET_MS / 1000}, timeout_overflow_mode = 'break'`;
+    // Timed within the shared run: waiting for another request's run is no sign of a count cut short.
+    return this.shared(query, params, async () => {
+      const started = Date.now();
+      const result = await this.ch.readClient.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: this.settings() });
+      const rows = await result.json<{ count: number }>();
+      return { count: Number(rows[0]?.count ?? 0), approximate: Date.now() - started >= COUNT_BUDGET_MS };
+    });
   }
 
   /**
-   * Whole days from the per-user daily rollup, the partial days at the edges from the events. A user's
-   * email and name are the newest snapshot among their events in the window, whatever the action type
-   * filter (argMax states merged across both parts); the count is of the filtered types.
+   * Whole days from the per-user daily rollup, the partial days at the edges from the events (the whole
+   * window with a search). A user's email and name are the newest snapshot among their events in the
+   * window, whatever the action type filter or search (argMax states merged across both parts); the
+   * count is of the events of the filtered types that the search matches.
    */
-  async topUsers(org: string, window: AnalyticsWindow, types: ActionType[], limit: number): Promise<TopUserItem[]> {
+  async topUsers(org: string, window: AnalyticsWindow, types: ActionType[], limit: number, search?: EventSearch): Promise<TopUserItem[]> {
+    const params: Record<string, unknown> = { ...this.windowParams(org, window, !search), types, limit };
     const filtered = types.length > 0;
     const rollupCount = filtered ? 'arraySum(t -> eventsByType[t], {types:Array(String)})' : 'events';
-    const eventsCount = filtered ? 'countIf(actionType IN {types:Array(String)})' : 'count()';
+    const eventsCount = search ? `countIf(${await this.narrowing(org, { actionTypes: types, search }, params)})` : filtered ? 'countIf(actionType IN {types:Array(String)})' : 'count()';
     // Aliases differ from column names: ClickHouse would otherwise resolve the WHERE clause to the alias.
     const rows = await this.rows<{ user: string; email: string | null; name: string | null; count: number }>(
       `SELECT user, argMaxMerge(e) AS email, argMaxMerge(n) AS name, sum(c) AS count FROM (
@@ -173,22 +218,24 @@ export class AnalyticsService {
          GROUP BY user
        )
        GROUP BY user HAVING count > 0 ORDER BY count DESC, user LIMIT {limit:UInt32}`,
-      { ...this.windowParams(org, window), types, limit },
+      params,
     );
     return rows.map((r) => ({ userId: r.user, email: r.email, userName: r.name, count: Number(r.count) }));
   }
 
-  async responseTimes(org: string, window: AnalyticsWindow, groupBy: GroupBy, limit: number): Promise<ResponseTimeItem[]> {
+  async responseTimes(org: string, window: AnalyticsWindow, groupBy: GroupBy, limit: number, search?: EventSearch): Promise<ResponseTimeItem[]> {
     // groupBy is one of three column names checked by the caller; it is an identifier, never a value.
     const column = ({ pageName: 'pageName', queryName: 'queryName', resourceName: 'resourceName' } as const)[groupBy];
+    const params: Record<string, unknown> = { ...this.windowParams(org, window), limit };
+    const narrowing = await this.narrowing(org, { actionTypes: [], search }, params);
     const rows = await this.rows<{ name: string; count: number; q: number[]; max: number }>(
       `SELECT assumeNotNull(${column}) AS name, count() AS count,
               quantilesExact(0.5, 0.95, 0.99)(assumeNotNull(responseTimeMs)) AS q, max(assumeNotNull(responseTimeMs)) AS max
        FROM audit_events
        WHERE organizationId = {org:String} AND createdAt >= {from:DateTime64(3, 'UTC')} AND createdAt < {to:DateTime64(3, 'UTC')}
-         AND ${column} IS NOT NULL AND responseTimeMs IS NOT NULL
+         AND ${column} IS NOT NULL AND responseTimeMs IS NOT NULL AND ${narrowing}
        GROUP BY name ORDER BY q[2] DESC, name LIMIT {limit:UInt32}`,
-      { ...this.windowParams(org, window), limit },
+      params,
     );
     return rows.map((r) => ({ name: r.name, count: Number(r.count), p50: Number(r.q[0]), p95: Number(r.q[1]), p99: Number(r.q[2]), max: Number(r.max) }));
   }
@@ -198,8 +245,11 @@ export class AnalyticsService {
    * counts per action type, distinct users, and distinct IPs as the union of the per-user IP sets.
    * IPs are counted by their 64-bit cityHash: exact short of a collision (probability ~n²/2⁶⁵, below
    * 1e-8 for a million distinct values), and half the work of uniqExact's 128-bit hash of the text.
+   * With a search, the whole window is read from the events that match it.
    */
-  async summary(org: string, window: AnalyticsWindow): Promise<Summary> {
+  async summary(org: string, window: AnalyticsWindow, search?: EventSearch): Promise<Summary> {
+    const params = this.windowParams(org, window, !search);
+    const narrowing = await this.narrowing(org, { actionTypes: [], search }, params);
     const rows = await this.rows<{ types: Record<string, number>; users: number; ips: number }>(
       `SELECT sumMap(t) AS types, uniqExactIf(u, u != '') AS users, uniqExactMerge(i) AS ips FROM (
          SELECT eventsByType AS t, userId AS u, ipAddresses AS i FROM audit_events_daily_users
@@ -207,10 +257,10 @@ export class AnalyticsService {
          UNION ALL
          SELECT sumMap(map(toString(actionType), toUInt64(1))) AS t, ifNull(userId, '') AS u, uniqExactState(cityHash64(ipAddress)) AS i
          FROM audit_events
-         WHERE organizationId = {org:String} AND ${edgeCondition('day')}
+         WHERE organizationId = {org:String} AND ${edgeCondition('day')} AND ${narrowing}
          GROUP BY u
        )`,
-      this.windowParams(org, window),
+      params,
     );
     const row = rows[0];
     const items = Object.entries(row?.types ?? {})

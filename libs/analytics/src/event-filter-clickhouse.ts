@@ -1,40 +1,39 @@
-import { AUDIT_READS_PAGE, likePattern, type EventFilter } from '@audit/event-filter';
+import { eventFilterNode, likePattern, type EventFilter } from '@audit/event-filter';
+import { compileClickHouse, type ClickHouseCondition, type ResolvedUsers, type SearchNode } from '@audit/search';
 
-/** The filters an analytics request narrows by, beyond its window (the list's filters but `from`/`to`). */
+/** The filters an analytics request narrows by, beyond its window (the list's filters and `search`, but `from`/`to`). */
 export type EventNarrowing = Omit<EventFilter, 'from' | 'to'>;
 
-/** True when the rollups (counted per action type only) cannot answer: some filter other than action type is set. */
+/** True when the rollups (counted per action type only) cannot answer: some filter other than action type, or a search, is set. */
 export function needsEvents(filter: EventNarrowing): boolean {
-  return (['userId', 'pageName', 'queryName', 'resourceName', 'ipAddress', 'q', 'hideAuditReads'] as const).some((f) => filter[f] !== undefined);
+  return (['userId', 'pageName', 'queryName', 'resourceName', 'ipAddress', 'q', 'hideAuditReads', 'search'] as const).some((f) => filter[f] !== undefined);
 }
 
 /**
- * The condition on `audit_events` of the list's filters, as ClickHouse query parameters (`{f_…}`): the
- * same meaning as the Postgres condition of GET /v1/events (eventFilterSql), so the chart and the count
- * of a view follow the list. Values are bound; nothing from the request is spliced into the SQL text.
+ * The narrowing as one search tree (the fixed parameters as the terms they mean, ANDed with the search),
+ * as GET /v1/events' ClickHouse path builds it, so the chart and the count of a view follow the list.
+ * `q`, which the language has no term for, is left to {@link narrowingClickHouse}.
  */
-export function eventNarrowingClickHouse(filter: EventNarrowing, params: Record<string, unknown>): string {
-  const conditions: string[] = [];
-  if (filter.actionTypes.length > 0) {
-    params.f_types = filter.actionTypes;
-    conditions.push('actionType IN {f_types:Array(String)}');
-  }
-  for (const field of ['userId', 'pageName', 'queryName', 'resourceName', 'ipAddress'] as const) {
-    const value = filter[field];
-    if (value === undefined) continue;
-    params[`f_${field}`] = value;
-    conditions.push(`${field} = {f_${field}:String}`);
-  }
-  if (filter.hideAuditReads) {
-    params.f_readsPage = AUDIT_READS_PAGE;
-    // As in Postgres (IS DISTINCT FROM): a page view without a page is kept.
-    conditions.push(`(actionType != 'PAGE_VIEW' OR pageName IS NULL OR pageName != {f_readsPage:String})`);
-  }
+export function narrowingNode(filter: EventNarrowing): SearchNode {
+  return eventFilterNode({ ...filter, q: undefined });
+}
+
+/**
+ * The condition on `audit_events` of the narrowing ('1' when nothing narrows), with its values
+ * added to `params`: the search language's ClickHouse compilation (`{s…}` parameters) and `q` (`{f_q}`).
+ * `users` holds the ids Postgres gave the search's user look-ups (SearchUsersRepository). Nothing from the
+ * request is spliced into the SQL text.
+ */
+export function narrowingClickHouse(filter: EventNarrowing, users: ResolvedUsers, params: Record<string, unknown>): string {
+  const conditions: ClickHouseCondition[] = [];
+  const node = narrowingNode(filter);
+  if (!(node.kind === 'and' && node.terms.length === 0)) conditions.push(compileClickHouse(node, users));
   if (filter.q !== undefined) {
-    params.f_q = likePattern(filter.q);
-    conditions.push(
-      `(pageName ILIKE {f_q:String} OR queryName ILIKE {f_q:String} OR resourceName ILIKE {f_q:String} OR JSONExtractString(metadata, 'query') ILIKE {f_q:String})`,
-    );
+    conditions.push({
+      sql: `(pageName ILIKE {f_q:String} OR queryName ILIKE {f_q:String} OR resourceName ILIKE {f_q:String} OR JSONExtractString(metadata, 'query') ILIKE {f_q:String})`,
+      params: { f_q: likePattern(filter.q) },
+    });
   }
-  return conditions.length > 0 ? `AND ${conditions.join(' AND ')}` : '';
+  for (const condition of conditions) Object.assign(params, condition.params);
+  return conditions.length === 0 ? '1' : conditions.map((c) => c.sql).join(' AND ');
 }

@@ -1,6 +1,6 @@
 import { isActionType, type ActionType } from '@audit/contracts';
 import type { QueryReader } from '@audit/platform';
-import { allOf, compilePostgres, MAX_SEARCH_LENGTH, parseSearch, SearchSyntaxError, type SearchNode, type SearchTerm } from '@audit/search';
+import { allOf, compilePostgres, MAX_SEARCH_LENGTH, parseSearch, SearchSyntaxError, type SearchNode } from '@audit/search';
 
 /** The filters of `GET /v1/events`, shared by the export jobs so an export holds exactly what the view showed. */
 export const EVENT_FILTER_PARAMS = ['from', 'to', 'actionType', 'userId', 'pageName', 'queryName', 'resourceName', 'ipAddress', 'q', 'hideAuditReads', 'search'] as const;
@@ -57,18 +57,26 @@ export function readEventNarrowing(reader: QueryReader, now = new Date()): Omit<
   if (reader.oneOf('hideAuditReads', ['true', 'false'] as const, 'false') === 'true') filter.hideAuditReads = true;
   const q = reader.text('q', 256);
   if (q !== undefined) filter.q = q;
-  const search = reader.text('search', MAX_SEARCH_LENGTH);
+  const search = readSearchParameter(reader, now);
   if (search !== undefined) {
     // q predates the language and means less than its free text (no user e-mails or names): one or the other.
     if (q !== undefined) reader.problem('q', 'cannot be combined with search: put the text into search');
-    try {
-      filter.search = readSearch(search, now);
-    } catch (error) {
-      if (!(error instanceof SearchSyntaxError)) throw error;
-      reader.problem('search', error.message);
-    }
+    filter.search = search;
   }
   return filter;
+}
+
+/** The `search` parameter, parsed at `now`; a syntax error is the reader's problem (400 naming `search`, the position and the term). */
+export function readSearchParameter(reader: QueryReader, now = new Date()): EventSearch | undefined {
+  const text = reader.text('search', MAX_SEARCH_LENGTH);
+  if (text === undefined) return undefined;
+  try {
+    return readSearch(text, now);
+  } catch (error) {
+    if (!(error instanceof SearchSyntaxError)) throw error;
+    reader.problem('search', error.message);
+    return undefined;
+  }
 }
 
 /** Parses a search at `at` (its relative times count back from it). Throws SearchSyntaxError. */

@@ -15,4 +15,5 @@ export * from './retention-runs.repository';
 export * from './transparency-log.repository';
 export * from './log-verification.repository';
 export * from './erasures.repository';
+export * from './search-users.repository';
 export * from './persistence.module';

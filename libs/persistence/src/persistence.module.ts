@@ -14,6 +14,7 @@ import { RetentionRunsRepository } from './retention-runs.repository';
 import { TransparencyLogRepository } from './transparency-log.repository';
 import { LogVerificationRepository } from './log-verification.repository';
 import { ErasuresRepository } from './erasures.repository';
+import { SearchUsersRepository } from './search-users.repository';
 
 /** Postgres for the whole process: connection, migrations at start, and the repositories. */
 @Module({
@@ -33,7 +34,8 @@ import { ErasuresRepository } from './erasures.repository';
     TransparencyLogRepository,
     LogVerificationRepository,
     ErasuresRepository,
+    SearchUsersRepository,
   ],
-  exports: [PERSISTENCE_CONFIG, Database, AuditEventsWriteRepository, AuditEventsScanRepository, PartitionManager, EventPartitionsRepository, EventIdsRepository, ApiKeysRepository, RedactionRulesRepository, RetentionPoliciesRepository, RetentionRunsRepository, TransparencyLogRepository, LogVerificationRepository, ErasuresRepository],
+  exports: [PERSISTENCE_CONFIG, Database, AuditEventsWriteRepository, AuditEventsScanRepository, PartitionManager, EventPartitionsRepository, EventIdsRepository, ApiKeysRepository, RedactionRulesRepository, RetentionPoliciesRepository, RetentionRunsRepository, TransparencyLogRepository, LogVerificationRepository, ErasuresRepository, SearchUsersRepository],
 })
 export class PersistenceModule {}

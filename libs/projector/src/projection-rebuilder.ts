@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ClickHouse, ClickHouseEventsRepository, ROLLUPS, spanStart, toClickHouseRow, toClickHouseTime, type ClickHouseEventRow, type Rollup } from '@audit/clickhouse';
+import { ClickHouse, ClickHouseEventsRepository, ProjectionProgress, ROLLUPS, spanStart, toClickHouseRow, toClickHouseTime, type ClickHouseEventRow, type Rollup } from '@audit/clickhouse';
 import type { AuditUserSnapshot } from '@audit/contracts';
 import { AuditEventsScanRepository, type StoredEventRow } from '@audit/persistence';
 
@@ -28,7 +28,8 @@ const WIDEST_ROLLUP = ROLLUPS.reduce((a, b) => (b.span.ms > a.span.ms ? b : a));
  * batches with the projector's check of `audit_events`, so running it twice, or beside the live
  * projector, never double-counts. Every reloaded id is registered in `audit_event_ids`; the registry
  * itself is never cleared (an id stays used after its event is purged), so it is not what the reload
- * checks against.
+ * checks against. While it runs, searches trust no high-water mark (ProjectionProgress.hold): they read
+ * Postgres, since ClickHouse lacks what was cleared and not reloaded yet.
  */
 @Injectable()
 export class ProjectionRebuilder {
@@ -36,12 +37,15 @@ export class ProjectionRebuilder {
     private readonly stored: AuditEventsScanRepository,
     private readonly ch: ClickHouse,
     private readonly events: ClickHouseEventsRepository,
+    private readonly progress: ProjectionProgress,
   ) {}
 
   async rebuild(scope: RebuildScope, onProgress: (done: number, total: number) => void = () => undefined): Promise<RebuildResult> {
     const since = scope.since ? spanStart(WIDEST_ROLLUP, scope.since).start : undefined;
     const org = scope.organizationId;
     const total = await this.stored.count({ organizationId: org, since });
+    // Before anything is cleared; released only once the reload is done (a failed rebuild keeps it).
+    await this.progress.hold();
     await this.clearScope(org, since);
 
     let inserted = 0;
@@ -52,6 +56,7 @@ export class ProjectionRebuilder {
       done += rows.length;
       onProgress(done, Math.max(total, done));
     });
+    await this.progress.release();
     return { organizationId: org ?? null, since: since?.toISOString() ?? null, postgres: total, inserted, clickhouse: await this.countClickHouse(org, since) };
   }
 

@@ -1,6 +1,6 @@
 import type { TestingModule } from '@nestjs/testing';
 import { ACTION_TYPES, type ActionType, type AuditEvent, type AuditEventInput } from '@audit/contracts';
-import { ClickHouseEventsRepository } from '@audit/clickhouse';
+import { ClickHouseEventsRepository, ProjectionProgress } from '@audit/clickhouse';
 import { eventsSubject, STREAMS, TransientError } from '@audit/messaging';
 import {
   canonicalEvent,
@@ -417,6 +417,35 @@ describe('projector: AUDIT_EVENTS → ClickHouse (embedded chDB)', () => {
       expect(await eventsAggregate()).toEqual(await postgresAggregate());
       expect(await rollupAggregate()).toEqual(await postgresAggregate());
       expect(await ch.query(ROLLUP_CHECKS.dailyUsers.rollup)).toEqual(await ch.query(ROLLUP_CHECKS.dailyUsers.events));
+    });
+
+    it("resets the projector's high-water mark: searches trust none while it runs, not even one the projector records meanwhile, until it completes", async () => {
+      const progress = app.get(ProjectionProgress);
+      // The rebuilds above reset the mark; the projector's next batch records it again.
+      const first = canonicalEvent({ organizationId: 'org-mark', actionType: 'LOGIN', createdAt: '2026-11-27T11:00:00.000Z' });
+      await publish([first]);
+      await settle();
+      expect(await progress.watermark()).toBe(Date.parse(first.receivedAt));
+      // A rebuild that stops half-way (here its progress report throws once a page is reloaded) keeps the hold.
+      const stopped = rebuilder.rebuild({}, (done) => {
+        if (done > 0) throw new Error('stopped half-way');
+      });
+      await expect(stopped).rejects.toThrow('stopped half-way');
+      expect(await progress.watermark()).toBeNull();
+      // The live projector goes on recording its marks; none is trusted while the hold lasts.
+      const late = canonicalEvent({ organizationId: 'org-mark', actionType: 'LOGIN', createdAt: '2026-11-27T12:00:00.000Z' });
+      await publish([late]);
+      await settle();
+      expect((await ch.query<{ n: number }>("SELECT count() AS n FROM audit_events WHERE organizationId = 'org-mark'"))[0].n).toBe(2);
+      expect(await progress.watermark()).toBeNull();
+      // A rebuild that completes resets the mark too, then releases the hold: the projector's next mark counts again.
+      const total = await pgCount();
+      expect(await rebuilder.rebuild({})).toMatchObject({ postgres: total, clickhouse: total });
+      expect(await progress.watermark()).toBeNull();
+      const next = canonicalEvent({ organizationId: 'org-mark', actionType: 'LOGOUT', createdAt: '2026-11-27T13:00:00.000Z' });
+      await publish([next]);
+      await settle();
+      expect(await progress.watermark()).toBe(Date.parse(next.receivedAt));
     });
   });
 

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { EVENT_FIELDS, type EventDetail, type EventSummary, type EventUser, type UserItem } from '@audit/contracts';
 import { eventFilterSql, likePattern, type Cursor, type EventFilter } from '@audit/event-filter';
 import { Database } from '@audit/persistence';
-import { containsPattern, type UserLookup } from '@audit/search';
 
 export interface EventsPage {
   items: EventSummary[];
@@ -115,18 +114,6 @@ export class EventsReadRepository {
     );
     const row = rows[0];
     return row ? { ...toSummary(row), organizationId: row.organizationId, metadata: row.metadata } : null;
-  }
-
-  /**
-   * The ids of the organization's users a search's look-up names (at most `cap` + 1, so a caller can tell
-   * "more than cap"): those whose e-mail is one of the given (case-insensitively), or whose e-mail or
-   * name contains the text. The same conditions as the search's Postgres compilation (compilePostgres).
-   */
-  async userIdsFor(organizationId: string, lookup: UserLookup, cap: number): Promise<string[]> {
-    const [condition, value] =
-      lookup.kind === 'email' ? ['lower(email) = ANY($2::text[])', lookup.emails] : ['(email ILIKE $2 OR "userName" ILIKE $2)', containsPattern(lookup.text)];
-    const rows = await this.db.read<{ id: string }>(`SELECT id FROM users WHERE "organizationId" = $1 AND ${condition} LIMIT $3`, [organizationId, value, cap + 1]);
-    return rows.map((r) => r.id);
   }
 
   /** The organization's user with this id (its latest snapshot), or null: the live tail's actor of an event that carries no snapshot. */

@@ -1,11 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { ClickHouseEventsRepository, ProjectionProgress, toClickHouseRow, toClickHouseTime, type ClickHouse } from '@audit/clickhouse';
 import { migrateClickHouse } from '@audit/clickhouse';
-import { ACTION_TYPES, type AuditEvent } from '@audit/contracts';
-import { AuditEventsWriteRepository, Database, readPersistenceConfig } from '@audit/persistence';
+import type { AuditEvent } from '@audit/contracts';
+import { AuditEventsWriteRepository, Database, readPersistenceConfig, SearchUsersRepository } from '@audit/persistence';
 import { AppError, HealthRegistry } from '@audit/platform';
-import { matches, type SearchableEvent } from '@audit/search';
-import { createTestDatabase, testClickHouseEnv, type TestClickHouse, type TestDatabase } from '@audit/testing';
+import { matches } from '@audit/search';
+import { createTestDatabase, makeSearchEvent, referenceSearchEvents, SEARCH_CORPUS, seededRandom, testClickHouseEnv, type TestClickHouse, type TestDatabase } from '@audit/testing';
 import { readQueryConfig, type QueryConfig } from './config';
 import type { Cursor } from '@audit/event-filter';
 import { eventFilterNode, eventFilterSql, readSearch, type EventFilter } from '@audit/event-filter';
@@ -20,142 +20,10 @@ const OTHER = 'globex_s';
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 const MARGIN_MS = 60_000;
 
-/** A small deterministic generator (mulberry32), so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const USERS = [
-  { id: 'u-ada', email: 'Ada@Example.com', userName: 'Ada Lovelace' },
-  { id: 'u-bob', email: 'bob@example.com', userName: 'Bob' },
-  { id: 'u-bot', email: 'bot@x.io', userName: 'Release Bot' },
-  { id: 'u-eve', email: 'eve@corp.io', userName: 'Eve 50%_off' },
-];
-const PAGES = ['Sales', 'Sales report', 'Admin', 'Revenue 100%', 'under_score', null];
-const QUERIES = ['getOrders', 'revenueByRegion', 'listUsers', null];
-const RESOURCES = ['pg-main', 'pg-replica', 'stripe', null];
-const IPS = ['10.1.2.3', '10.200.0.9', '192.168.7.1', '2001:db8::7', '2001:db9::1', '::1', null];
-const TEXTS = ['select * from orders where total > 100', 'SELECT region, sum(amount) FROM revenue', 'update users set x = 1', 'select 1 -- 50%_done'];
-
-let serial = 0;
-/** The n-th event of the data set: every field varies, several share a createdAt (the id breaks the tie). */
-function makeEvent(rnd: () => number, organizationId: string, receivedAt: Date, overrides: Partial<AuditEvent> = {}): AuditEvent {
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)];
-  serial++;
-  const hex = serial.toString(16).padStart(12, '0');
-  const user = rnd() < 0.85 ? pick(USERS) : null;
-  // A user id with no users row at all, now and then.
-  const userId = user ? user.id : rnd() < 0.5 ? 'u-ghost' : null;
-  const queryText = rnd() < 0.7 ? pick(TEXTS) : undefined;
-  const metadata: Record<string, unknown> = queryText !== undefined ? { query: queryText, parameters: { n: serial } } : rnd() < 0.5 ? { query: 42 } : { n: serial };
-  // Whole seconds over about two years, so ties on createdAt happen.
-  const createdAt = new Date(NOW.getTime() - Math.floor(rnd() * 700) * 86_400_000 - Math.floor(rnd() * 3) * 1000);
-  return {
-    schemaVersion: 1,
-    id: `${(serial * 2654435761 % 0xffffffff).toString(16).padStart(8, '0')}-0000-4000-8000-${hex}`,
-    organizationId,
-    actionType: pick(ACTION_TYPES),
-    userId,
-    user: user ? { email: user.email, userName: user.userName } : null,
-    ipAddress: pick(IPS),
-    responseTimeMs: rnd() < 0.8 ? Math.floor(rnd() * 2000) : null,
-    pageName: pick(PAGES),
-    queryName: pick(QUERIES),
-    resourceName: pick(RESOURCES),
-    metadata,
-    createdAt: createdAt.toISOString(),
-    receivedAt: receivedAt.toISOString(),
-    ...overrides,
-  } as AuditEvent;
-}
-
-/** The queries of the equivalence check: every qualifier, operator and combination the language has. */
-const CORPUS = [
-  '',
-  'action:QUERY_RUN',
-  'action:query.*,login',
-  'action:authentication',
-  '-action:page_*',
-  'user:u-ada',
-  'user:ada@example.com',
-  'user:ADA@EXAMPLE.COM,u-bob',
-  '-user:bot@x.io',
-  'user:u-ghost',
-  'ip:10.0.0.0/8',
-  'ip:10.1.2.3',
-  'ip:2001:db8::/32',
-  '-ip:10.0.0.0/8',
-  'ip:0.0.0.0/0,::/0',
-  'page:Sales',
-  'page:"Sales report",Admin',
-  'query:getOrders resource:pg-main',
-  'resource:pg-main,stripe -query:listUsers',
-  'created:>2026-01-01',
-  'created:2025-06-01..2025-12-31',
-  'created:<=2025-03-01',
-  'created:>-30d',
-  'created:-90d..-30d',
-  'rt:>1000',
-  'rt:100..500',
-  '-rt:<1500',
-  'sales',
-  '"sales report"',
-  'revenue',
-  'ORDERS',
-  '50%_',
-  '"100%"',
-  'under_score',
-  'lovelace',
-  'example.com',
-  'release',
-  'nothing-matches-this',
-  'action:LOGIN OR user:u-bot',
-  'revenue OR stripe rt:>200',
-  '(user:u-ada OR user:u-bob) -(action:login OR action:logout) created:>2025-01-01',
-  '-(ip:10.0.0.0/8 OR rt:>1000)',
-  'select -update',
-];
-
-/** The organization's events from Postgres as the reference sees them (the user row of the same organization). */
-async function referenceEvents(db: Database, organizationId: string): Promise<Array<SearchableEvent & { id: string; key: string }>> {
-  const rows = await db.read<Record<string, unknown>>(
-    `SELECT a.id, a."actionType", a."userId", u.email, u."userName", a."ipAddress", a."responseTimeMs", a."pageName", a."queryName",
-            a."resourceName", a.metadata, (extract(epoch from a."createdAt") * 1000)::bigint AS ms,
-            to_char(a."createdAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS key
-       FROM audit_trail_events a LEFT JOIN users u ON u.id = a."userId" AND u."organizationId" = a."organizationId"
-      WHERE a."organizationId" = $1`,
-    [organizationId],
-  );
-  return rows.map((r) => {
-    const metadata = r.metadata as Record<string, unknown>;
-    return {
-      id: r.id as string,
-      key: `${r.key as string}|${r.id as string}`,
-      actionType: r.actionType as string,
-      userId: r.userId as string | null,
-      userEmail: r.email as string | null,
-      userName: r.userName as string | null,
-      ipAddress: r.ipAddress as string | null,
-      responseTimeMs: r.responseTimeMs as number | null,
-      pageName: r.pageName as string | null,
-      queryName: r.queryName as string | null,
-      resourceName: r.resourceName as string | null,
-      queryText: typeof metadata.query === 'string' ? metadata.query : null,
-      createdAt: Number(r.ms),
-    };
-  });
-}
-
 /** What the reference evaluator says a filter holds, newest first. */
 async function expectedIds(db: Database, filter: EventFilter): Promise<string[]> {
   const node = eventFilterNode(filter);
-  return (await referenceEvents(db, ORG))
+  return (await referenceSearchEvents(db, ORG))
     .filter((e) => matches(node, e))
     .sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0))
     .map((e) => e.id);
@@ -180,12 +48,12 @@ describe('search: ClickHouse path against the Postgres reference (real Postgres,
   let config: QueryConfig;
   let search: EventsSearch;
   let clickhouse: ClickHouse;
-  const rnd = random(17);
+  const rnd = seededRandom(17);
   let clock = NOW.getTime() - 3_600_000;
 
   /** Events received now, stored in Postgres (the writer) and, when `project`, in ClickHouse (the projector). */
   async function arrive(count: number, project: boolean, organizationId = ORG, overrides: Partial<AuditEvent> = {}): Promise<AuditEvent[]> {
-    const events = Array.from({ length: count }, () => makeEvent(rnd, organizationId, new Date((clock += 7)), overrides));
+    const events = Array.from({ length: count }, () => makeSearchEvent(rnd, NOW, organizationId, new Date((clock += 7)), overrides));
     await writer.writeBatch(events);
     if (project) await projectEvents(events);
     return events;
@@ -226,7 +94,7 @@ describe('search: ClickHouse path against the Postgres reference (real Postgres,
     projection = new ClickHouseEventsRepository(clickhouse);
     progress = new ProjectionProgress(clickhouse);
     config = { ...readQueryConfig({}), searchFreshnessMarginMs: MARGIN_MS };
-    search = new EventsSearch(clickhouse, progress, reads, config);
+    search = new EventsSearch(clickhouse, progress, reads, new SearchUsersRepository(db), config);
 
     // Most events are projected; the newest are still Postgres' alone (received after the mark).
     await arrive(360, true);
@@ -250,7 +118,7 @@ describe('search: ClickHouse path against the Postgres reference (real Postgres,
     expect(await postgresIds(db, { actionTypes: [] })).toHaveLength(440);
   });
 
-  it.each(CORPUS.map((q) => [q]))('%j: ClickHouse + merge returns exactly the reference evaluation, in order, page by page', async (text) => {
+  it.each(SEARCH_CORPUS.map((q) => [q]))('%j: ClickHouse + merge returns exactly the reference evaluation, in order, page by page', async (text) => {
     const filter = filterOf(text);
     const expected = await expectedIds(db, filter);
     // The Postgres compilation is the same set as the evaluator's (a plain Postgres evaluation of the query).
@@ -302,7 +170,7 @@ describe('search: ClickHouse path against the Postgres reference (real Postgres,
   });
 
   it('answers 400 with advice past SEARCH_MAX_ROWS instead of scanning', async () => {
-    const bounded = new EventsSearch(clickhouse, progress, reads, { ...config, searchMaxRows: 10 });
+    const bounded = new EventsSearch(clickhouse, progress, reads, new SearchUsersRepository(db), { ...config, searchMaxRows: 10 });
     const error = await bounded.page(ORG, filterOf('-action:LOGIN'), 10).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/more than 10 events \(SEARCH_MAX_ROWS\): narrow it with created:/) });

@@ -1,14 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClickHouse, ProjectionProgress } from '@audit/clickhouse';
 import { AppError } from '@audit/platform';
-import { compileClickHouse, lookupKey, userLookups, type ResolvedUsers, type SearchNode, type UserLookup } from '@audit/search';
+import { SearchUsersRepository } from '@audit/persistence';
+import { compileClickHouse, type ResolvedUsers, type SearchNode } from '@audit/search';
 import { QUERY_CONFIG, type QueryConfig } from './config';
 import type { Cursor } from '@audit/event-filter';
 import { eventFilterNode, type EventFilter } from '@audit/event-filter';
 import { EventsReadRepository, type EventsPage } from './events-read.repository';
-
-/** Most users one look-up of a search may stand for (a short free text can match half the directory). */
-export const MAX_USERS_PER_LOOKUP = 1000;
 
 /** `2026-11-29 05:00:00.123456` (UTC): the keyset position's instant, as both stores' keys compare. */
 function instantOf(cursor: Cursor): string {
@@ -44,6 +42,7 @@ export class EventsSearch {
     private readonly ch: ClickHouse,
     private readonly progress: ProjectionProgress,
     private readonly events: EventsReadRepository,
+    private readonly users: SearchUsersRepository,
     @Inject(QUERY_CONFIG) private readonly config: QueryConfig,
   ) {}
 
@@ -51,7 +50,7 @@ export class EventsSearch {
     const node = eventFilterNode(filter);
     // The mark is read before either side: whatever is projected after it is in ClickHouse, whatever is not
     // was received after it. The user look-up (Postgres) meanwhile, and then both sides at once.
-    const [mark, users] = await Promise.all([this.progress.watermark(), resolveUsers(this.events, organizationId, node)]);
+    const [mark, users] = await Promise.all([this.progress.watermark(), this.users.resolve(organizationId, node)]);
     // Nothing was ever projected: every event is still Postgres' alone.
     if (mark === null) return this.events.page(organizationId, filter, limit, after);
     const [projected, recent] = await Promise.all([
@@ -113,23 +112,6 @@ export function projectedKeysQuery(
             ORDER BY createdAt DESC, i DESC LIMIT {count:UInt32} ${bounds}`,
     params,
   };
-}
-
-/** The ids Postgres' `users` gives each user look-up of the search; 400 past MAX_USERS_PER_LOOKUP. */
-export async function resolveUsers(events: EventsReadRepository, organizationId: string, node: SearchNode): Promise<ResolvedUsers> {
-  const resolved = new Map<string, string[]>();
-  for (const lookup of userLookups(node)) {
-    const ids = await events.userIdsFor(organizationId, lookup, MAX_USERS_PER_LOOKUP);
-    if (ids.length > MAX_USERS_PER_LOOKUP) throw tooManyUsers(lookup);
-    resolved.set(lookupKey(lookup), ids);
-  }
-  return resolved;
-}
-
-function tooManyUsers(lookup: UserLookup): AppError {
-  const what = lookup.kind === 'text' ? `the text "${lookup.text.slice(0, 64)}" matches` : 'these user: values match';
-  const reason = `${what} more than ${MAX_USERS_PER_LOOKUP} users' e-mails or names: use a longer text, or user: with an id or e-mail`;
-  return new AppError('BAD_REQUEST', `search too broad: ${reason}`, [{ path: 'search', reason }]);
 }
 
 /** ClickHouse's refusal of a search past its bounds, as the answer that tells the caller what to do. */

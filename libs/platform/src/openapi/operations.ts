@@ -42,6 +42,14 @@ const listFilters = [
   query('hideAuditReads', "`true` leaves out the log's own reads (PAGE_VIEW of page `audit`); exports and other actions stay.", { type: 'string', enum: ['true', 'false'], default: 'false' }),
 ];
 
+/** `search` on the analytics endpoints: the same language and errors, counted over what ClickHouse holds. */
+const analyticsSearch = query(
+  'search',
+  'A search in the query language (see GET /v1/events), ANDed with the other parameters; a malformed one answers 400 naming the position and the term. ' +
+    'Counted over what ClickHouse holds, like every analytics figure (events the projector has not written yet count once it has).',
+  { type: 'string', maxLength: 1024 },
+);
+
 const summaryExample = { id: EVENT_ID, actionType: 'QUERY_RUN', userId: 'u1', user: { email: 'ada@example.com', userName: 'ada' }, ipAddress: '203.0.113.7', responseTimeMs: 42, pageName: 'orders', queryName: 'getOrders', resourceName: 'postgres-main', createdAt: AT, receivedAt: AT };
 const ROOT = 'ZXhhbXBsZS1oYXNoLWV4YW1wbGUtaGFzaC1leGFtcGw=';
 const checkpointExample = { treeSize: 1, rootHash: ROOT, signedAt: AT, note: `audit-trail/log/acme\n1\n${ROOT}\n\n\u2014 audit-trail AAAA...\n` };
@@ -277,7 +285,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       tags: ['analytics'],
       summary: 'Event counts per time bucket and action type',
       security: ADMIN,
-      parameters: [from, to, query('interval', 'The bucket.', { type: 'string', enum: ['minute', 'hour', 'day'], default: 'hour' }), ...listFilters],
+      parameters: [from, to, query('interval', 'The bucket.', { type: 'string', enum: ['minute', 'hour', 'day'], default: 'hour' }), ...listFilters, analyticsSearch],
       responses: { '200': ok('The buckets.', ref('Timeseries'), { items: [{ bucket: AT, actionType: 'LOGIN', count: 3 }] }), '400': badRequest, ...adminRefusals },
     },
   },
@@ -287,7 +295,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       summary: 'How many events a view of GET /v1/events holds (its filters), from ClickHouse',
       description: 'Exact without filters beyond action types; otherwise the scan stops after 2 s and `approximate` is true (a lower bound).',
       security: ADMIN,
-      parameters: [from, to, ...listFilters],
+      parameters: [from, to, ...listFilters, analyticsSearch],
       responses: { '200': ok('The count.', ref('ViewCount'), { count: 1234, approximate: false }), '400': badRequest, ...adminRefusals },
     },
   },
@@ -296,7 +304,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       tags: ['analytics'],
       summary: 'The most active users',
       security: ADMIN,
-      parameters: [from, to, actionTypes, limit(10, 1000)],
+      parameters: [from, to, actionTypes, limit(10, 1000), analyticsSearch],
       responses: { '200': ok('The users, most events first.', ref('TopUsers'), { items: [{ userId: 'u1', email: 'ada@example.com', userName: 'ada', count: 12 }] }), '400': badRequest, ...adminRefusals },
     },
   },
@@ -305,7 +313,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       tags: ['analytics'],
       summary: 'Exact response-time quantiles (ms) per page, query or resource, slowest p95 first',
       security: ADMIN,
-      parameters: [from, to, query('groupBy', 'What to group by.', { type: 'string', enum: ['pageName', 'queryName', 'resourceName'], default: 'queryName' }), limit(20, 1000)],
+      parameters: [from, to, query('groupBy', 'What to group by.', { type: 'string', enum: ['pageName', 'queryName', 'resourceName'], default: 'queryName' }), limit(20, 1000), analyticsSearch],
       responses: { '200': ok('The groups.', ref('ResponseTimes'), { items: [{ name: 'getOrders', count: 40, p50: 12, p95: 80, p99: 120, max: 300 }] }), '400': badRequest, ...adminRefusals },
     },
   },
@@ -314,7 +322,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       tags: ['analytics'],
       summary: 'Totals and counts per action type',
       security: ADMIN,
-      parameters: [from, to],
+      parameters: [from, to, analyticsSearch],
       responses: { '200': ok('The summary.', ref('Summary'), { total: 5, distinctUsers: 2, distinctIps: 2, items: [{ actionType: 'LOGIN', count: 5 }] }), '400': badRequest, ...adminRefusals },
     },
   },

@@ -22,10 +22,8 @@ interface Props {
 
 export function EventsView({ api, filters, window, viewKey, openEventId, onOpenEvent, onChangeFilters }: Props) {
   const pages = useEventPages(api, filters, window, viewKey);
-  // The view's total from ClickHouse (same filters as the list), beside the rows loaded so far. The analytics
-  // API does not apply a search yet, so a searched view shows no total (and no chart) rather than a wrong one.
-  const searched = filters.search !== '';
-  const count = useRequest(viewKey, (signal) => (searched ? Promise.resolve(null) : api.get<ViewCount>('/v1/analytics/count', viewQuery(filters, window), signal)));
+  // The view's total from ClickHouse (the list's filters and search), beside the rows loaded so far.
+  const count = useRequest(viewKey, (signal) => api.get<ViewCount>('/v1/analytics/count', viewQuery(filters, window), signal));
   const [live, setLive] = useState(false);
   const tail = useLiveTail(api, live ? liveQuery(filters, window) : null);
   // Live events go on top of the loaded pages; one that a reload brought into the pages shows once.
@@ -47,7 +45,7 @@ export function EventsView({ api, filters, window, viewKey, openEventId, onOpenE
   return (
     <div className={`events-layout${openEventId ? ' with-panel' : ''}`}>
       <div className="events-main">
-        {!searched && <ActivityStrip api={api} filters={filters} window={window} viewKey={viewKey} onChangeFilters={onChangeFilters} />}
+        <ActivityStrip api={api} filters={filters} window={window} viewKey={viewKey} onChangeFilters={onChangeFilters} />
         <LiveSwitch on={live} tail={tail} onChange={setLive} />
         <EventsTable pages={shown} total={count.data ?? null} filters={filters} window={window} openEventId={openEventId} onOpen={onOpenEvent} onChangeFilters={onChangeFilters} />
       </div>
