@@ -1,7 +1,8 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { hostname } from 'node:os';
-import { datadogEntry, postBatch, DATADOG_MAX_BYTES, DATADOG_MAX_ENTRIES } from '@audit/sinks';
+import { datadogEntry, HttpTarget, DATADOG_MAX_BYTES, DATADOG_MAX_ENTRIES } from '@audit/sinks';
+import type { Reach } from '../network-guard';
 import type { DatadogDestination } from '../model';
 import { isJsonRecord, type OutgoingRecord, type Sender } from './sender';
 
@@ -14,15 +15,16 @@ const gzipAsync = promisify(gzip);
 export class DatadogSender implements Sender {
   readonly maxEvents = DATADOG_MAX_ENTRIES;
   readonly maxBytes = DATADOG_MAX_BYTES - 2;
-  private readonly url: string;
+  private readonly target: HttpTarget;
   private readonly host = hostname();
 
   constructor(
     private readonly destination: DatadogDestination,
     private readonly apiKey: string,
-    private readonly timeoutMs: number,
+    timeoutMs: number,
+    private readonly reach: Reach,
   ) {
-    this.url = destination.url ?? `https://http-intake.logs.${destination.site}/api/v2/logs`;
+    this.target = new HttpTarget(destination.url ?? `https://http-intake.logs.${destination.site}/api/v2/logs`, timeoutMs, reach.lookup);
   }
 
   private entry(r: OutgoingRecord): string {
@@ -33,16 +35,12 @@ export class DatadogSender implements Sender {
 
   async send(chunk: readonly OutgoingRecord[]): Promise<void> {
     const body = await gzipAsync(`[${chunk.map((r) => this.entry(r)).join(',')}]`);
-    await postBatch(
-      this.url,
-      body,
-      { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'DD-API-KEY': this.apiKey, 'User-Agent': 'audit-trail-stream/1' },
-      this.timeoutMs,
-    );
+    this.reach.assertPublic();
+    await this.target.post(body, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'DD-API-KEY': this.apiKey, 'User-Agent': 'audit-trail-stream/1' });
   }
 
-  /** Nothing to release: each request stands alone. */
   close(): Promise<void> {
+    this.target.close();
     return Promise.resolve();
   }
 }

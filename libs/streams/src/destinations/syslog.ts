@@ -3,6 +3,7 @@ import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { TransientError } from '@audit/messaging';
 import type { SyslogDestination } from '../model';
+import type { Reach } from '../network-guard';
 import type { OutgoingRecord, Sender } from './sender';
 
 /** facility 13 (log audit) × 8 + severity 6 (informational). */
@@ -39,14 +40,17 @@ export class SyslogSender implements Sender {
   constructor(
     private readonly destination: SyslogDestination,
     private readonly timeoutMs: number,
+    private readonly reach: Reach,
   ) {}
 
   private open(): Promise<Socket> {
     const { host, port, tls, caCertificate, serverName } = this.destination;
+    this.reach.assertPublic();
+    const lookup = this.reach.lookup;
     return new Promise<Socket>((resolve, reject) => {
       const socket = tls
-        ? tlsConnect({ host, port, ca: caCertificate, servername: serverName ?? host, timeout: this.timeoutMs }, () => resolve(socket))
-        : tcpConnect({ host, port, timeout: this.timeoutMs }, () => resolve(socket));
+        ? tlsConnect({ host, port, lookup, ca: caCertificate, servername: serverName ?? host, timeout: this.timeoutMs }, () => resolve(socket))
+        : tcpConnect({ host, port, lookup, timeout: this.timeoutMs }, () => resolve(socket));
       socket.once('error', reject);
       socket.once('timeout', () => socket.destroy(new Error(`no answer from ${host}:${port} within ${this.timeoutMs} ms`)));
     });
