@@ -275,14 +275,22 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
 
   private async processBatch(messages: JsMsg[]): Promise<void> {
     const deliveries: Array<Delivery<T>> = [];
+    const undecodable: Array<{ message: JsMsg; reason: string }> = [];
     for (const message of messages) {
       try {
         deliveries.push({ message, payload: this.decode(message) });
       } catch (error) {
-        await this.deadLetter(message, `undecodable: ${describe(error)}`);
+        undecodable.push({ message, reason: `undecodable: ${describe(error)}` });
       }
     }
-    if (deliveries.length === 0) return;
+    // Dead-lettered once the rest is handed over: nothing awaited before `handleBatch`, so with several batches
+    // in flight each enters `handleBatch` in the order it was received (a subclass may rely on that).
+    const handled = deliveries.length === 0 ? Promise.resolve() : this.handleDeliveries(deliveries);
+    for (const { message, reason } of undecodable) await this.deadLetter(message, reason);
+    await handled;
+  }
+
+  private async handleDeliveries(deliveries: Array<Delivery<T>>): Promise<void> {
     let outcome: BatchOutcome<T> | void;
     try {
       outcome = await this.handleBatch(deliveries);
