@@ -53,9 +53,11 @@ export interface WorkerDeps {
  *
  * Order is kept: only the replica holding the stream's lease runs this worker (see StreamsRunner), each batch
  * is sent in stream order, and a batch is sent only once the one before it was delivered (or dead-lettered).
- * Two batches are in hand at once and a third may be on its way (max_ack_pending = 3 batches), so the next
- * batch is decoded and formatted while the current one is in flight: the receiver's round trip and the
- * formatting overlap instead of adding up. Each batch is acknowledged only after its own delivery.
+ * Two batches are in hand at once (max_ack_pending = 2 batches), so the next batch is decoded and formatted
+ * while the current one is in flight: the receiver's round trip and the formatting overlap instead of adding
+ * up. Each batch is acknowledged only after its own delivery. Not more than two: a message the server let out
+ * beyond them would wait in the client's queue, where nothing keeps it alive (`working()`), and come back
+ * after CONSUMER_ACK_WAIT behind newer ones (a slow S3 slice showed it: objects spanning other objects' events).
  * Once a batch is handed back (the stream stops, or the lease may be lost), those behind it are handed back
  * unsent too, so they cannot overtake it.
  * A failed send (429, 5xx, timeout, network) is retried here with backoff, holding the batch (kept alive
@@ -88,7 +90,7 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
       maxBatchMessages: shape.maxBatchMessages,
       maxBatchBytes: shape.maxBatchBytes,
       flushIntervalMs: shape.flushIntervalMs,
-      maxAckPending: 3 * shape.maxBatchMessages,
+      maxAckPending: 2 * shape.maxBatchMessages,
       inFlightBatches: 2,
       startTime: replay?.from,
       managed: true,

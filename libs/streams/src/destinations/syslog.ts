@@ -18,12 +18,10 @@ const sdValue = (value: string): string => value.replace(/["\\\]]/g, (c) => `\\$
  * framed by octet counting (RFC 6587 §3.4.1): `<length> <message>`. The event id is in the structured data
  * whatever the record's format, so a receiver can deduplicate.
  */
-export function syslogFrame(r: OutgoingRecord, host: string): Buffer {
-  const message = Buffer.from(
-    `<${PRI}>1 ${r.event.createdAt} ${host} audit-trail - ${r.event.actionType} [${SD_ID} id="${sdValue(r.event.id)}" org="${sdValue(r.event.organizationId)}"] ${r.record}`,
-    'utf8',
-  );
-  return Buffer.concat([Buffer.from(`${message.length} `), message]);
+export function syslogFrame(r: OutgoingRecord, host: string): string {
+  const message = `<${PRI}>1 ${r.event.createdAt} ${host} audit-trail - ${r.event.actionType} [${SD_ID} id="${sdValue(r.event.id)}" org="${sdValue(r.event.organizationId)}"] ${r.record}`;
+  // The length counts UTF-8 octets; the frames of a chunk become bytes once, together.
+  return `${Buffer.byteLength(message, 'utf8')} ${message}`;
 }
 
 /**
@@ -66,7 +64,7 @@ export class SyslogSender implements Sender {
         socket.on('data', () => undefined);
       }
       const socket = this.socket;
-      const frames = Buffer.concat(chunk.map((r) => syslogFrame(r, this.host)));
+      const frames = Buffer.from(chunk.map((r) => syslogFrame(r, this.host)).join(''), 'utf8');
       await new Promise<void>((resolve, reject) => {
         const onClose = (): void => reject(new Error('the receiver closed the connection'));
         socket.once('close', onClose);
