@@ -1,16 +1,18 @@
 /**
  * npm run bench:streams — the streams service (its own process, as deployed) delivering BENCH_STREAM_EVENTS
- * events (default 200,000; the issue's figure is BENCH_STREAM_EVENTS=1000000) already in AUDIT_EVENTS to one
- * stream per destination type, each against a receiver in this process, beside the raw baseline measured in
- * the same run: the same batches (1000 records; S3: 10,000-record gzip'd objects) sent to the same receiver
- * by a plain sequential loop. Then the lag drain after a 10 s receiver outage, and the idle cost of 100
- * paused + 10 active streams against none.
+ * events (default 1,000,000) already in AUDIT_EVENTS to one stream per destination type, each against a
+ * receiver in this process, beside the raw baseline measured in the same run: the same batches (1000
+ * records; S3: 10,000-record gzip'd objects) sent to the same receiver by a plain sequential loop. Then the
+ * lag drain after a receiver outage of BENCH_STREAM_OUTAGE (default 5m; BENCH_STREAM_OUTAGE_EVENTS arrive
+ * during it, default 200,000), and the cost of 100 paused + 10 active streams on one replica against none
+ * (CPU and memory over 20 s). BENCH_STREAM_DESTINATIONS=webhook,syslog,… runs some destinations only;
+ * BENCH_PROFILE_DIR=<dir> has the service write a CPU profile there when it stops.
  * Run it as `flock /tmp/audit-bench.lock npm run bench:streams` so benchmarks never overlap.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, connect as tcpConnect, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -19,9 +21,20 @@ import S3rver from 's3rver';
 import { uuidv7, type AuditEvent } from '@audit/contracts';
 import { eventsSubject, provisionStreams, readMessagingConfig } from '@audit/messaging';
 import { syslogFrame } from '@audit/streams';
+import { BenchResults } from './results';
 import { connectTestBus, createTestDatabase, freePort, startService, startTestNats, waitFor, type TestBus } from '@audit/testing';
 
-const EVENTS = Number(process.env.BENCH_STREAM_EVENTS ?? 200_000);
+const EVENTS = Number(process.env.BENCH_STREAM_EVENTS ?? 1_000_000);
+const OUTAGE_MS = durationMs(process.env.BENCH_STREAM_OUTAGE ?? '5m');
+const OUTAGE_EVENTS = Number(process.env.BENCH_STREAM_OUTAGE_EVENTS ?? Math.min(200_000, EVENTS));
+
+/** `300`, `300s`, `5m` or `1h` as milliseconds. */
+function durationMs(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new Error(`BENCH_STREAM_OUTAGE must be a duration such as 300s or 5m (got ${text})`);
+  return Number(m[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+}
+const load = (): string => `load ${loadavg().map((v) => v.toFixed(2)).join(' ')}`;
 const SECRET = 'bench-streams-secret-bench-streams-secret';
 const ID = /"id":"([0-9a-f-]{36})"/g;
 const SYSLOG_ID = /id="([0-9a-f-]{36})"/g;
@@ -123,6 +136,8 @@ const cpuOf = (pid: number): number => {
 const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 async function main(): Promise<void> {
+  const results = new BenchResults('streams');
+  process.stdout.write(`[bench:streams] ${load()} at the start (2 shared cores: the figures move with it)\n`);
   const nats = await startTestNats();
   const db = await createTestDatabase('audit_bench_streams');
   const s3dir = mkdtempSync(path.join(tmpdir(), 'audit-bench-s3-'));
@@ -143,7 +158,7 @@ async function main(): Promise<void> {
     STREAMS_ALLOW_PRIVATE_NETWORKS: 'true',
     STREAMS_REFRESH_INTERVAL: '500ms',
     LOG_LEVEL: 'warn',
-  });
+  }, 60_000, undefined, process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []);
   const pid = service.process.pid as number;
   const api = async (org: string, method: string, at: string, body?: unknown): Promise<{ id: string }> => {
     const token = await new SignJWT({ org, role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
@@ -215,7 +230,7 @@ async function main(): Promise<void> {
           const socket = tcpConnect({ host: '127.0.0.1', port: receivers.rawSyslogPort });
           await new Promise((resolve) => socket.once('connect', resolve));
           for (let i = 0; i < events.length; i += 1000) {
-            const frames = Buffer.concat(events.slice(i, i + 1000).map((e, j) => syslogFrame({ event: e, record: records[i + j], seq: i + j, storedAt: now }, 'bench')));
+            const frames = Buffer.from(events.slice(i, i + 1000).map((e, j) => syslogFrame({ event: e, record: records[i + j], seq: i + j, storedAt: now }, 'bench')).join(''));
             await new Promise<void>((resolve, reject) => socket.write(frames, (error) => (error ? reject(error) : resolve())));
           }
           socket.end();
@@ -245,24 +260,39 @@ async function main(): Promise<void> {
       await api('bench', 'POST', '/v1/streams', { name: d.name.split(' ')[0], destination: d.destination });
       await waitFor(`${d.name}: every event delivered`, async () => (await d.delivered()) >= EVENTS, 30 * 60_000, 250);
       const seconds = (performance.now() - t) / 1000;
+      const cpuSeconds = cpuOf(pid) - cpu;
       process.stdout.write(
-        `[bench:streams] ${d.name.padEnd(12)} stream ${rate(EVENTS, seconds).padStart(16)} (${seconds.toFixed(1)} s, service CPU ${(cpuOf(pid) - cpu).toFixed(1)} s)   raw loop ${rate(EVENTS, rawSeconds).padStart(16)} (${rawSeconds.toFixed(1)} s)   ratio ${(rawSeconds / seconds).toFixed(2)}×\n`,
+        `[bench:streams] ${d.name.padEnd(12)} stream ${rate(EVENTS, seconds).padStart(16)} (${seconds.toFixed(1)} s, service CPU ${cpuSeconds.toFixed(1)} s = ${((cpuSeconds / EVENTS) * 1e6).toFixed(1)} µs/event)   raw loop ${rate(EVENTS, rawSeconds).padStart(16)} (${rawSeconds.toFixed(1)} s)   ratio ${(rawSeconds / seconds).toFixed(2)}×   ${load()}\n`,
       );
+      results.figure(`${d.name}: stream delivery, ${EVENTS.toLocaleString('en')} events`, Math.round(EVENTS / seconds), 'events/s', {
+        name: 'raw loop, same batches to the same receiver',
+        value: Math.round(EVENTS / rawSeconds),
+        unit: 'events/s',
+      });
+      results.figure(`${d.name}: service CPU per event`, Math.round((cpuSeconds / EVENTS) * 1e7) / 10, 'µs/event');
     }
 
-    // Lag drain: the receiver answers 503 for 10 s while events arrive, then recovers.
-    const outage = Math.min(50_000, EVENTS);
+    // Lag drain: the receiver answers 503 for the outage while events arrive, then recovers.
+    const outage = OUTAGE_EVENTS;
+    const outageLabel = `${(OUTAGE_MS / 1000).toFixed(0)} s`;
     await api('bench-outage', 'POST', '/v1/streams', { name: 'hook', destination: { type: 'webhook', url: http('/outage'), secrets: ['bench-webhook-secret-0123'] } });
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     receivers.status = 503;
     const outageStarted = performance.now();
     await publish(bus, Array.from({ length: outage }, (_, i) => event('bench-outage', i, new Date())));
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 10_000 - (performance.now() - outageStarted))));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (performance.now() - outageStarted))));
     receivers.status = 200;
     t = performance.now();
+    await waitFor('the first delivery after recovery', () => receivers.seen('/outage') > 0, 30 * 60_000, 50);
+    const firstAfter = (performance.now() - t) / 1000;
+    const t1 = performance.now();
     await waitFor('the backlog drained', () => receivers.seen('/outage') >= outage, 30 * 60_000, 100);
-    const drain = (performance.now() - t) / 1000;
-    process.stdout.write(`[bench:streams] lag drain after a 10 s outage: ${outage.toLocaleString('en')} events in ${drain.toFixed(1)} s after recovery (${rate(outage, drain)}; the retry backoff caps at 30 s)\n`);
+    const drain = (performance.now() - t1) / 1000;
+    process.stdout.write(
+      `[bench:streams] lag drain after a ${outageLabel} outage: ${outage.toLocaleString('en')} events; first delivery ${firstAfter.toFixed(1)} s after recovery (the retry backoff caps at 30 s), then drained in ${drain.toFixed(1)} s (${rate(outage, drain)})   ${load()}\n`,
+    );
+    results.figure(`lag drain after a ${outageLabel} receiver outage (webhook, ${outage.toLocaleString('en')} events)`, Math.round(outage / drain), 'events/s');
+    results.figure(`first delivery after the receiver recovered (${outageLabel} outage)`, Math.round(firstAfter * 10) / 10, 's');
 
     // Idle cost: 100 paused + 10 active streams against none, 20 s each.
     const idle = async (): Promise<{ cpu: number; rss: number }> => {
@@ -280,8 +310,14 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const many = await idle();
     process.stdout.write(
-      `[bench:streams] idle 20 s: no streams ${none.cpu.toFixed(2)} CPU s, RSS ${none.rss.toFixed(0)} MB; 100 paused + 10 active ${many.cpu.toFixed(2)} CPU s, RSS ${many.rss.toFixed(0)} MB\n`,
+      `[bench:streams] idle 20 s: no streams ${none.cpu.toFixed(2)} CPU s, RSS ${none.rss.toFixed(0)} MB; 100 paused + 10 active ${many.cpu.toFixed(2)} CPU s, RSS ${many.rss.toFixed(0)} MB   ${load()}\n`,
     );
+    results.figure('100 paused + 10 active streams, idle: service CPU', Math.round((many.cpu / 20) * 1000) / 10, '% of a core', { name: 'no streams', value: Math.round((none.cpu / 20) * 1000) / 10, unit: '% of a core' });
+    results.figure('100 paused + 10 active streams, idle: service RSS', Math.round(many.rss), 'MB', { name: 'no streams', value: Math.round(none.rss), unit: 'MB' });
+    results.note(`${EVENTS.toLocaleString('en')} events per destination, published before each stream is created; the stream's time runs from its creation (API call, the runner's refresh of up to 500 ms, consumer creation) to the receiver holding every event id.`);
+    results.note('The raw loop sends the same batches (1000 records; S3 10,000-record gzip objects) to the same receiver sequentially, with no bus, decode, check or format.');
+    results.note(`The service, nats-server, Postgres and the receivers share the machine's cores with other work: ${load()} at the end.`);
+    results.write();
 
     async function list(org: string): Promise<Array<{ id: string; name: string }>> {
       return ((await api(org, 'GET', '/v1/streams')) as unknown as { items: Array<{ id: string; name: string }> }).items;

@@ -90,6 +90,8 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
   private timer?: NodeJS.Timeout;
   private pendingTimer?: NodeJS.Timeout;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Settles once the latest batch started has entered `handleBatch` (or had nothing to hand over). */
+  private entered: Promise<void> = Promise.resolve();
   private starting: Promise<void> = Promise.resolve();
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
@@ -276,17 +278,35 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
 
   private async processBatch(messages: JsMsg[]): Promise<void> {
     const deliveries: Array<Delivery<T>> = [];
-    // Decoding a batch of thousands is a long stretch of synchronous work: done in slices (see TimeSlice).
-    const slice = new TimeSlice();
-    for (const message of messages) {
-      if (slice.spent()) await slice.yield();
-      try {
-        deliveries.push({ message, payload: this.decode(message) });
-      } catch (error) {
-        await this.deadLetter(message, `undecodable: ${describe(error)}`);
+    const undecodable: Array<{ message: JsMsg; reason: string }> = [];
+    // With several batches in flight each enters `handleBatch` in the order it was received (a subclass may
+    // rely on that): the decoding below yields, so a batch waits for the one before it to have entered.
+    const previous = this.entered;
+    let enter = (): void => undefined;
+    this.entered = new Promise<void>((resolve) => (enter = resolve));
+    let handled: Promise<void> = Promise.resolve();
+    try {
+      // Decoding a batch of thousands is a long stretch of synchronous work: done in slices (see TimeSlice).
+      const slice = new TimeSlice();
+      for (const message of messages) {
+        if (slice.spent()) await slice.yield();
+        try {
+          deliveries.push({ message, payload: this.decode(message) });
+        } catch (error) {
+          undecodable.push({ message, reason: `undecodable: ${describe(error)}` });
+        }
       }
+      await previous;
+      // Dead-lettered once the rest is handed over (a dead letter is an awaited publish).
+      if (deliveries.length > 0) handled = this.handleDeliveries(deliveries);
+    } finally {
+      enter();
     }
-    if (deliveries.length === 0) return;
+    for (const { message, reason } of undecodable) await this.deadLetter(message, reason);
+    await handled;
+  }
+
+  private async handleDeliveries(deliveries: Array<Delivery<T>>): Promise<void> {
     let outcome: BatchOutcome<T> | void;
     try {
       outcome = await this.handleBatch(deliveries);

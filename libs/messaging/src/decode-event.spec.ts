@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { ACTION_TYPES, type AuditEvent } from '@audit/contracts';
 import { canonicalEvent } from '@audit/testing';
-import { decodeCanonicalEvent, RECEIVED_AT_SKEW_MS, type CanonicalEnvelope } from './decode-event';
+import { decodeCanonicalEvent, decodeCanonicalMessage, RECEIVED_AT_SKEW_MS, type CanonicalEnvelope } from './decode-event';
 import { PermanentError } from './errors';
 import { eventsSubject } from '@audit/bus-topology';
 
@@ -49,6 +49,20 @@ describe('decodeCanonicalEvent', () => {
       fc.property(emitterInput, (input) => {
         const event = canonicalEvent(input, receivedAt);
         expect(decodeCanonicalEvent(bytes(event), envelopeFor(event))).toEqual(event);
+      }),
+    );
+  });
+
+  it("hands back the message's text as the event's own JSON, single-line, or none", () => {
+    fc.assert(
+      fc.property(emitterInput, (input) => {
+        const event = canonicalEvent(input, receivedAt);
+        // As ingest publishes it: the text is exactly the event serialised, so a consumer may forward it as is.
+        expect(decodeCanonicalMessage(bytes(event), envelopeFor(event)).text).toBe(JSON.stringify(event));
+        // Spread over lines (valid JSON, never ingest's): no text, as a line break would split a JSON-lines record.
+        const pretty = decodeCanonicalMessage(bytes(JSON.stringify(event, null, 2)), envelopeFor(event));
+        expect(pretty.event).toEqual(event);
+        expect(pretty.text).toBeUndefined();
       }),
     );
   });

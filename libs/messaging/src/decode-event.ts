@@ -40,6 +40,23 @@ const COMPARED = ['schemaVersion', 'id', 'organizationId', 'actionType', 'userId
  * publisher with access to the stream; the server's permissions (docs/nats-security.md) close those.
  */
 export function decodeCanonicalEvent(data: Uint8Array, envelope: CanonicalEnvelope): AuditEvent {
+  return decodeCanonicalMessage(data, envelope).event;
+}
+
+/** A decoded canonical message, and its text when the event is exactly that text parsed (ingest's own serialisation). */
+export interface DecodedCanonicalMessage {
+  event: AuditEvent;
+  /**
+   * The message as it came, when the event is its parse unchanged and it holds no line break (the common
+   * case, as ingest serialises): a consumer that
+   * forwards the event as JSON may send this text rather than serialise the event again. Absent when the
+   * event passed only full validation, whose result may differ from the text.
+   */
+  text?: string;
+}
+
+/** {@link decodeCanonicalEvent}, with the message's text when that is the event's own JSON. */
+export function decodeCanonicalMessage(data: Uint8Array, envelope: CanonicalEnvelope): DecodedCanonicalMessage {
   let text: string;
   try {
     text = UTF8.decode(data);
@@ -55,8 +72,12 @@ export function decodeCanonicalEvent(data: Uint8Array, envelope: CanonicalEnvelo
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new PermanentError('payload is not an object');
   const payload = value as Record<string, unknown>;
   const receivedAt = payload['receivedAt'];
+  // The common case, a canonical event, is recognised without validation's copies (canonicalEventOf is
+  // held to validateEvent by a property test); its receivedAt is then known to be a canonical instant.
+  // Anything else is judged in full below, for the reasons.
+  const canonical = canonicalEventOf(payload);
 
-  const receivedAtMs = canonicalInstant(receivedAt);
+  const receivedAtMs = canonical ? Date.parse(canonical.receivedAt) : canonicalInstant(receivedAt);
   if (receivedAtMs === undefined) throw new PermanentError(`not a canonical event: receivedAt must be an ISO-8601 instant as ingest writes it (got ${JSON.stringify(receivedAt)})`);
   if (receivedAtMs > envelope.storedAtMs + RECEIVED_AT_SKEW_MS) {
     throw new PermanentError(
@@ -64,10 +85,8 @@ export function decodeCanonicalEvent(data: Uint8Array, envelope: CanonicalEnvelo
     );
   }
 
-  // The common case, a canonical event, is recognised without validation's copies (canonicalEventOf is
-  // held to validateEvent by a property test); anything else is judged in full below, for the reasons.
-  const canonical = canonicalEventOf(payload);
-  if (canonical !== undefined) return onItsSubject(canonical, envelope.subject);
+  // A line break (JSON allows one between tokens; ingest never writes one) would split a JSON-lines record.
+  if (canonical !== undefined) return { event: onItsSubject(canonical, envelope.subject), text: text.includes('\n') || text.includes('\r') ? undefined : text };
 
   const emitted: Record<string, unknown> = { ...payload };
   delete emitted['receivedAt'];
@@ -80,7 +99,7 @@ export function decodeCanonicalEvent(data: Uint8Array, envelope: CanonicalEnvelo
   const differing = COMPARED.filter((key) => payload[key] !== event[key]);
   if (!sameUser(payload['user'], event.user)) differing.push('user' as never);
   if (differing.length > 0) throw new PermanentError(`not a canonical event: ${differing.join(', ')} not as ingest writes them`);
-  return onItsSubject(event, envelope.subject);
+  return { event: onItsSubject(event, envelope.subject) };
 }
 
 /** The event, if it lies on its own subject (`audit.events.<organizationId>.<actionType>`). */

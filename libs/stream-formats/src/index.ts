@@ -18,17 +18,21 @@ import { toOcsf } from './ocsf';
 export { STREAM_FORMATS } from '@audit/contracts';
 export type { StreamFormat } from '@audit/contracts';
 
-/** One event as one record of `format`: no trailing newline; json, ocsf and ecs are single-line JSON. */
-export function formatEvent(format: StreamFormat, event: AuditEvent): string {
+/**
+ * One event as one record of `format`: no trailing newline; json, ocsf and ecs are single-line JSON.
+ * `native` is the event's own single-line JSON when the caller already holds it (a consumer has the bus
+ * message's text, which ingest serialised): json and ecs use it rather than serialise the event again.
+ */
+export function formatEvent(format: StreamFormat, event: AuditEvent, native?: string): string {
   switch (format) {
     case 'json':
-      return JSON.stringify(event);
+      return native ?? JSON.stringify(event);
     case 'ocsf':
       return JSON.stringify(toOcsf(event));
     case 'cef':
       return toCef(event);
     case 'ecs':
-      return JSON.stringify(toEcs(event, JSON.stringify(event)));
+      return JSON.stringify(toEcs(event, native ?? JSON.stringify(event)));
     default: {
       const unreachable: never = format;
       throw new Error(`unknown stream format ${String(unreachable)}`);

@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import type { LookupAddress } from 'node:dns';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 import type { Destination } from './model';
 
 /**
@@ -46,7 +47,7 @@ export function isInternalAddress(address: string): boolean {
   return true;
 }
 
-/** The host a destination connects to, and the field that names it. */
+/** The host a destination connects to, and the field that names it (none for a provider's own public endpoint). */
 export function destinationHost(destination: Destination): { field: string; host: string } | undefined {
   switch (destination.type) {
     case 'webhook':
@@ -81,4 +82,58 @@ export async function assertPublicDestination(destination: Destination, allowPri
   if (host.toLowerCase() === 'localhost' || host.toLowerCase().endsWith('.localhost')) throw new InternalAddressError(target.field, host);
   const addresses = isIP(host) ? [host] : await lookup(host, { all: true, verbatim: true }).then((found) => found.map((a) => a.address), () => []);
   if (addresses.some(isInternalAddress)) throw new InternalAddressError(target.field, host);
+}
+
+/** Resolves a name to all its addresses (the system resolver by default; a test names its own). */
+export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
+
+const systemResolver: Resolver = (hostname) => lookup(hostname, { all: true, verbatim: true });
+
+/**
+ * A `lookup` for the sockets of a destination (net, tls, http(s) agents): it resolves the name, refuses it
+ * when any address is internal, and hands the socket the very addresses it checked. The check and the
+ * connection so see the same answer: checking a name and then letting the socket resolve it again left a
+ * gap in which a name with a short TTL could be re-pointed at an internal address (DNS rebinding).
+ * An IP literal never reaches a lookup; {@link assertPublicLiteral} covers those.
+ */
+export function pinnedLookup(field: string, allowPrivate: boolean, resolve: Resolver = systemResolver): LookupFunction {
+  return (hostname, options, callback) => {
+    const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
+    resolve(hostname).then(
+      (found) => {
+        const addresses = family === 4 || family === 6 ? found.filter((a) => a.family === family) : found;
+        if (!allowPrivate && addresses.some((a) => isInternalAddress(a.address))) return callback(new InternalAddressError(field, hostname), '', 0);
+        if (addresses.length === 0) return callback(Object.assign(new Error(`${hostname} does not resolve`), { code: 'ENOTFOUND' }), '', 0);
+        if (options.all) return callback(null, addresses);
+        return callback(null, addresses[0].address, addresses[0].family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, '', 0),
+    );
+  };
+}
+
+/**
+ * Refuses an internal IP literal (which sockets connect to without a lookup) unless allowed. Checked before
+ * each connection, so a stream saved while STREAMS_ALLOW_PRIVATE_NETWORKS was on stops when it is turned off.
+ */
+export function assertPublicLiteral(field: string, host: string, allowPrivate: boolean): void {
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (!allowPrivate && isIP(bare) !== 0 && isInternalAddress(bare)) throw new InternalAddressError(field, bare);
+}
+
+/** How a sender's sockets reach its destination: the checking lookup, and the check of an IP literal before each connection. */
+export interface Reach {
+  lookup: LookupFunction;
+  /** Throws {@link InternalAddressError} when the destination is an internal IP literal (and that is not allowed). */
+  assertPublic(): void;
+}
+
+/** The {@link Reach} of a destination. */
+export function reachOf(destination: Destination, allowPrivate: boolean, resolve?: Resolver): Reach {
+  const target = destinationHost(destination);
+  const field = target?.field ?? (destination.type === 'datadog' ? 'destination.site' : 'destination.region');
+  return {
+    lookup: pinnedLookup(field, allowPrivate, resolve),
+    assertPublic: () => target && assertPublicLiteral(target.field, target.host, allowPrivate),
+  };
 }

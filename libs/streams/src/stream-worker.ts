@@ -1,12 +1,12 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import type { AuditEvent } from '@audit/contracts';
 import {
-  decodeCanonicalEvent,
+  decodeCanonicalMessage,
   describe,
   envelopeOf,
   JetStreamBatchConsumer,
   STREAMS,
   type BatchOutcome,
+  type DecodedCanonicalMessage,
   type Delivery,
   type FailedDelivery,
   type JetStreamConnection,
@@ -20,6 +20,8 @@ import type { FairScheduler } from './fair-scheduler';
 import { streamEvents, streamLatency } from './metrics';
 import { replayDurable, streamDurable, streamFilterSubject, type DeliveryRecord, type StreamRecord } from './model';
 import { matchesFilter } from './stream-filter';
+
+type Message = DecodedCanonicalMessage;
 
 /** This replica may no longer be the one delivering the stream (its lease was not renewed in time): hand the batch back. */
 export class LeaseLostError extends Error {
@@ -41,7 +43,7 @@ export interface WorkerDeps {
   health: HealthRegistry;
   scheduler: FairScheduler;
   reporter: WorkerReporter;
-  /** Checked before each request: refuses a destination that now resolves to an internal address. */
+  /** Checked before each request: throws {@link LeaseLostError} once this replica may no longer hold the stream. */
   guard: () => Promise<void>;
 }
 
@@ -49,18 +51,30 @@ export interface WorkerDeps {
  * One stream's delivery: its own durable consumer of the organization's events (`stream-<id>`; a replay
  * runs as `replay-<replay id>` beside it), so it keeps its own position, lag and redelivery.
  *
- * Order is kept: only the replica holding the stream's lease runs this worker (see StreamsRunner), its
- * batches never overlap, each is sent in stream order, and the consumer lets at most one full batch out
- * unacknowledged (max_ack_pending = the batch size).
+ * Order is kept: only the replica holding the stream's lease runs this worker (see StreamsRunner), each batch
+ * is sent in stream order, and a batch is sent only once the one before it was delivered (or dead-lettered).
+ * Two batches are in hand at once (max_ack_pending = 2 batches), so the next batch is decoded and formatted
+ * while the current one is in flight: the receiver's round trip and the formatting overlap instead of adding
+ * up. Each batch is acknowledged only after its own delivery. Not more than two: a message the server let out
+ * beyond them would wait in the client's queue, where nothing keeps it alive (`working()`), and come back
+ * after CONSUMER_ACK_WAIT behind newer ones (a slow S3 slice showed it: objects spanning other objects' events).
+ * Once a batch is handed back (the stream stops, or the lease may be lost), those behind it are handed back
+ * unsent too, so they cannot overtake it.
  * A failed send (429, 5xx, timeout, network) is retried here with backoff, holding the batch (kept alive
  * with `working()`), for as long as it takes; the stream shows as failing after a few attempts and other
  * streams go on. A permanent refusal (another 4xx) dead-letters that chunk with the receiver's answer.
  * Events outside the stream's filter (or, for a replay, stored after it was asked for) are acked unsent.
  */
-export class StreamWorker extends JetStreamBatchConsumer<AuditEvent> {
+export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage> {
   private stopped = false;
   private wake?: () => void;
   private consecutiveFailures = 0;
+  /** Settles when the batch received last has been sent: the next one sends after it. */
+  private sent: Promise<void> = Promise.resolve();
+  /** Batches in hand (formatting, waiting for their turn, or sending). */
+  private batchesInHand = 0;
+  /** Why a batch was handed back: every batch in hand behind it is handed back too, until none is left. */
+  private handingBack?: 'stopped' | 'lease-lost';
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -76,8 +90,8 @@ export class StreamWorker extends JetStreamBatchConsumer<AuditEvent> {
       maxBatchMessages: shape.maxBatchMessages,
       maxBatchBytes: shape.maxBatchBytes,
       flushIntervalMs: shape.flushIntervalMs,
-      maxAckPending: shape.maxBatchMessages,
-      inFlightBatches: 1,
+      maxAckPending: 2 * shape.maxBatchMessages,
+      inFlightBatches: 2,
       startTime: replay?.from,
       managed: true,
     });
@@ -99,22 +113,50 @@ export class StreamWorker extends JetStreamBatchConsumer<AuditEvent> {
     await this.sender.close();
   }
 
-  protected decode(message: JsMsg): AuditEvent {
-    return decodeCanonicalEvent(message.data, envelopeOf(message));
+  /** Re-checked as every consumer re-checks (see decodeCanonicalEvent); the text is kept for the json and ecs records. */
+  protected decode(message: JsMsg): DecodedCanonicalMessage {
+    return decodeCanonicalMessage(message.data, envelopeOf(message));
   }
 
-  protected async handleBatch(batch: ReadonlyArray<Delivery<AuditEvent>>): Promise<BatchOutcome<AuditEvent>> {
-    if (this.stopped) return { retry: batch.map((delivery) => ({ delivery, reason: 'stream stopped', delayMs: 0 })) };
+  /**
+   * The base class enters this in the order it received the batches (nothing is awaited before the call),
+   * so taking the place in line here, before the first await, keeps the stream's order.
+   */
+  protected async handleBatch(batch: ReadonlyArray<Delivery<Message>>): Promise<BatchOutcome<Message>> {
+    const before = this.sent;
+    let done!: () => void;
+    this.sent = new Promise<void>((resolve) => (done = resolve));
+    this.batchesInHand++;
+    try {
+      return await this.deliverAfter(before, batch);
+    } finally {
+      if (--this.batchesInHand === 0) this.handingBack = undefined;
+      done();
+    }
+  }
+
+  private async deliverAfter(before: Promise<void>, batch: ReadonlyArray<Delivery<Message>>): Promise<BatchOutcome<Message>> {
     // By stream sequence: after a handover, events the previous replica held come back as redeliveries in the
     // order their ack timers ran out, not necessarily the order they were stored.
     const ordered = [...batch].sort((a, b) => a.message.seq - b.message.seq);
-    const outgoing = ordered.filter((d) => this.wanted(d)).map((d) => ({ delivery: d, record: this.record(d) }));
+    const deadLetter: Array<FailedDelivery<Message>> = [];
+    const outgoing: Array<{ delivery: Delivery<Message>; record: OutgoingRecord }> = [];
+    for (const delivery of ordered) {
+      if (!this.wanted(delivery)) continue;
+      try {
+        outgoing.push({ delivery, record: this.record(delivery) });
+      } catch (error) {
+        // A canonical event always formats; one that does not would fail the same way every time.
+        deadLetter.push({ delivery, reason: `${this.durable}: cannot be formatted as ${this.stream.format}: ${describe(error)}` });
+      }
+    }
     const chunks = chunkBySize(outgoing, this.sender.maxEvents, this.sender.maxBytes, (o) => Buffer.byteLength(o.record.record) + 16);
-    const deadLetter: Array<FailedDelivery<AuditEvent>> = [];
+    await before;
     for (let i = 0; i < chunks.length; i++) {
       const chunk = chunks[i];
-      const outcome = await this.deliverChunk(chunk.map((o) => o.record));
+      const outcome = this.stopped ? 'stopped' : (this.handingBack ?? (await this.deliverChunk(chunk.map((o) => o.record))));
       if (outcome === 'stopped' || outcome === 'lease-lost') {
+        this.handingBack = outcome;
         const rest = chunks.slice(i).flat();
         const delayMs = outcome === 'stopped' ? 0 : 1_000;
         return { deadLetter, retry: rest.map((o) => ({ delivery: o.delivery, reason: `stream ${outcome} before delivery`, delayMs })) };
@@ -124,15 +166,15 @@ export class StreamWorker extends JetStreamBatchConsumer<AuditEvent> {
     return { deadLetter };
   }
 
-  private wanted(delivery: Delivery<AuditEvent>): boolean {
+  private wanted(delivery: Delivery<Message>): boolean {
     if (this.replay && delivery.message.seq > this.replay.untilSeq) return false;
-    return matchesFilter(this.stream.filter, delivery.payload);
+    return matchesFilter(this.stream.filter, delivery.payload.event);
   }
 
-  private record(delivery: Delivery<AuditEvent>): OutgoingRecord {
+  private record(delivery: Delivery<Message>): OutgoingRecord {
     return {
-      event: delivery.payload,
-      record: formatEvent(this.stream.format, delivery.payload),
+      event: delivery.payload.event,
+      record: formatEvent(this.stream.format, delivery.payload.event, delivery.payload.text),
       seq: delivery.message.seq,
       storedAt: delivery.message.time,
     };

@@ -7,7 +7,6 @@ import { batchShape, createSender } from './destinations';
 import { FairScheduler } from './fair-scheduler';
 import { streamFailing, streamLag } from './metrics';
 import { replayDurable, streamDurable, type DeliveryRecord, type StreamRecord } from './model';
-import { assertPublicDestination } from './network-guard';
 import { StreamsCatalog } from './streams-catalog.service';
 import { StreamsRepository } from './streams.repository';
 import { LeaseLostError, StreamWorker, type WorkerReporter } from './stream-worker';
@@ -191,7 +190,7 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
   private async startWorker(durable: string, stream: StreamRecord, replay?: { id: string; from: Date; untilSeq: number }): Promise<void> {
     let worker: StreamWorker | undefined;
     try {
-      const sender = createSender(stream, this.catalog.secretsOf(stream), this.config.deliveryTimeoutMs);
+      const sender = createSender(stream, this.catalog.secretsOf(stream), { timeoutMs: this.config.deliveryTimeoutMs, allowPrivateNetworks: this.config.allowPrivateNetworks });
       worker = new StreamWorker(
         {
           bus: this.bus,
@@ -199,9 +198,9 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
           health: this.health,
           scheduler: this.scheduler,
           reporter: this,
+          // The destination's address is checked by the sender's own connections (see pinnedLookup), as they open.
           guard: async () => {
             if (!this.leasesValid()) throw new LeaseLostError();
-            await assertPublicDestination(stream.destination, this.config.allowPrivateNetworks);
           },
         },
         stream,

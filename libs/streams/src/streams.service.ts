@@ -7,7 +7,6 @@ import { formatEvent } from '@audit/stream-formats';
 import { STREAMS_CONFIG, type StreamsConfig } from './config';
 import { createSender } from './destinations';
 import type { DeliveryRecord, StreamView, TestDeliveryResult } from './model';
-import { assertPublicDestination } from './network-guard';
 import type { BeforeStreamChange } from './stream-changes';
 import { StreamsCatalog } from './streams-catalog.service';
 import { StreamsRepository } from './streams.repository';
@@ -72,11 +71,10 @@ export class StreamsService {
       createdAt: now.toISOString(),
       receivedAt: now.toISOString(),
     } as AuditEvent;
-    const sender = createSender(stream, this.catalog.secretsOf(stream), this.config.deliveryTimeoutMs);
+    const sender = createSender(stream, this.catalog.secretsOf(stream), { timeoutMs: this.config.deliveryTimeoutMs, allowPrivateNetworks: this.config.allowPrivateNetworks });
     const started = performance.now();
     let error: string | null = null;
     try {
-      await assertPublicDestination(stream.destination, this.config.allowPrivateNetworks);
       await sender.send([{ event, record: formatEvent(stream.format, event), seq: 0, storedAt: now }]);
     } catch (failure) {
       error = describe(failure);

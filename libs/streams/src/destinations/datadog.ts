@@ -1,7 +1,8 @@
 import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { constants, gzip } from 'node:zlib';
 import { hostname } from 'node:os';
-import { datadogEntry, postBatch, DATADOG_MAX_BYTES, DATADOG_MAX_ENTRIES } from '@audit/sinks';
+import { datadogEntry, HttpTarget, DATADOG_MAX_BYTES, DATADOG_MAX_ENTRIES } from '@audit/sinks';
+import type { Reach } from '../network-guard';
 import type { DatadogDestination } from '../model';
 import { isJsonRecord, type OutgoingRecord, type Sender } from './sender';
 
@@ -14,35 +15,35 @@ const gzipAsync = promisify(gzip);
 export class DatadogSender implements Sender {
   readonly maxEvents = DATADOG_MAX_ENTRIES;
   readonly maxBytes = DATADOG_MAX_BYTES - 2;
-  private readonly url: string;
+  private readonly target: HttpTarget;
   private readonly host = hostname();
 
   constructor(
     private readonly destination: DatadogDestination,
     private readonly apiKey: string,
-    private readonly timeoutMs: number,
+    timeoutMs: number,
+    private readonly reach: Reach,
   ) {
-    this.url = destination.url ?? `https://http-intake.logs.${destination.site}/api/v2/logs`;
+    this.target = new HttpTarget(destination.url ?? `https://http-intake.logs.${destination.site}/api/v2/logs`, timeoutMs, reach.lookup);
   }
 
   private entry(r: OutgoingRecord): string {
     const entry = datadogEntry(r.event, { hostname: this.host, extraTags: this.destination.tags });
-    if (isJsonRecord(r.record)) return JSON.stringify({ ...entry, audit: undefined }).replace(/}$/, `,"audit":${r.record}}`);
+    // Spliced, not `replace`d: a replacement string would read `$&` or `$'` inside the record as patterns.
+    if (isJsonRecord(r.record)) return `${JSON.stringify({ ...entry, audit: undefined }).slice(0, -1)},"audit":${r.record}}`;
     return JSON.stringify({ ...entry, audit: undefined, message: r.record });
   }
 
   async send(chunk: readonly OutgoingRecord[]): Promise<void> {
-    const body = await gzipAsync(`[${chunk.map((r) => this.entry(r)).join(',')}]`);
-    await postBatch(
-      this.url,
-      body,
-      { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'DD-API-KEY': this.apiKey, 'User-Agent': 'audit-trail-stream/1' },
-      this.timeoutMs,
-    );
+    // The fastest level: the intake only inflates it, its limits are on the inflated size, and level 6 took
+    // most of this sender's CPU for a body a few per cent smaller.
+    const body = await gzipAsync(`[${chunk.map((r) => this.entry(r)).join(',')}]`, { level: constants.Z_BEST_SPEED });
+    this.reach.assertPublic();
+    await this.target.post(body, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'DD-API-KEY': this.apiKey, 'User-Agent': 'audit-trail-stream/1' });
   }
 
-  /** Nothing to release: each request stands alone. */
   close(): Promise<void> {
+    this.target.close();
     return Promise.resolve();
   }
 }

@@ -1,4 +1,5 @@
 import type { DestinationSecrets, StreamRecord } from '../model';
+import { reachOf, type Resolver } from '../network-guard';
 import { DatadogSender } from './datadog';
 import { S3Sender } from './s3';
 import type { BatchShape, Sender } from './sender';
@@ -10,24 +11,36 @@ export * from './sender';
 export { sliceKey } from './s3';
 export { syslogFrame } from './syslog';
 
-/** The sender of a stream's destination, with its secrets opened. */
-export function createSender(stream: Pick<StreamRecord, 'id' | 'organizationId' | 'destination'>, secrets: DestinationSecrets, timeoutMs: number): Sender {
+/** How a sender connects: its time limit, whether internal addresses are allowed, and (tests) the resolver. */
+export interface SenderOptions {
+  timeoutMs: number;
+  allowPrivateNetworks: boolean;
+  resolve?: Resolver;
+}
+
+/**
+ * The sender of a stream's destination, with its secrets opened. Its connections go only to addresses the
+ * network guard passed when it resolved them (see `pinnedLookup`).
+ */
+export function createSender(stream: Pick<StreamRecord, 'id' | 'organizationId' | 'destination'>, secrets: DestinationSecrets, options: SenderOptions): Sender {
   const destination = stream.destination;
+  const { timeoutMs } = options;
+  const reach = reachOf(destination, options.allowPrivateNetworks, options.resolve);
   const required = (value: string | undefined, name: string): string => {
     if (value === undefined) throw new Error(`the stream's ${name} is missing`);
     return value;
   };
   switch (destination.type) {
     case 'webhook':
-      return new WebhookSender(destination.url, secrets.secrets ?? [], timeoutMs);
+      return new WebhookSender(destination.url, secrets.secrets ?? [], timeoutMs, reach);
     case 'datadog':
-      return new DatadogSender(destination, required(secrets.apiKey, 'apiKey'), timeoutMs);
+      return new DatadogSender(destination, required(secrets.apiKey, 'apiKey'), timeoutMs, reach);
     case 'splunk':
-      return new SplunkSender(destination, required(secrets.token, 'token'), timeoutMs);
+      return new SplunkSender(destination, required(secrets.token, 'token'), timeoutMs, reach);
     case 's3':
-      return new S3Sender(destination, secrets.secretAccessKey, stream.organizationId, stream.id, timeoutMs);
+      return new S3Sender(destination, secrets.secretAccessKey, stream.organizationId, stream.id, timeoutMs, reach);
     case 'syslog':
-      return new SyslogSender(destination, timeoutMs);
+      return new SyslogSender(destination, timeoutMs, reach);
   }
 }
 

@@ -1,9 +1,12 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { TransientError } from '@audit/messaging';
 import { DeliveryRejectedError } from '@audit/sinks';
 import type { S3Destination } from '../model';
+import type { Reach } from '../network-guard';
 import type { OutgoingRecord, Sender } from './sender';
 
 const gzipAsync = promisify(gzip);
@@ -33,19 +36,23 @@ export class S3Sender implements Sender {
     private readonly organizationId: string,
     private readonly streamId: string,
     timeoutMs: number,
+    private readonly reach: Reach,
   ) {
     this.maxEvents = destination.maxEvents;
+    // Kept-alive connections through the checking lookup (one: a stream puts one slice at a time).
+    const agent = { keepAlive: true, maxSockets: 1, lookup: reach.lookup };
     this.client = new S3Client({
       region: destination.region,
       endpoint: destination.endpoint,
       forcePathStyle: destination.forcePathStyle,
       credentials: destination.accessKeyId && secretAccessKey ? { accessKeyId: destination.accessKeyId, secretAccessKey } : undefined,
-      requestHandler: { requestTimeout: timeoutMs, connectionTimeout: timeoutMs },
+      requestHandler: { requestTimeout: timeoutMs, connectionTimeout: timeoutMs, httpAgent: new HttpAgent(agent), httpsAgent: new HttpsAgent(agent) },
       maxAttempts: 1,
     });
   }
 
   async send(chunk: readonly OutgoingRecord[]): Promise<void> {
+    this.reach.assertPublic();
     const body = await gzipAsync(chunk.map((r) => `${r.record}\n`).join(''));
     try {
       await this.client.send(

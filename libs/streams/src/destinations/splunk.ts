@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { postBatch } from '@audit/sinks';
+import { HttpTarget } from '@audit/sinks';
+import type { Reach } from '../network-guard';
 import type { SplunkDestination } from '../model';
 import { isJsonRecord, type OutgoingRecord, type Sender } from './sender';
 
@@ -12,12 +13,16 @@ export class SplunkSender implements Sender {
   readonly maxEvents = 1000;
   readonly maxBytes = 1_000_000;
   private readonly host = hostname();
+  private readonly target: HttpTarget;
 
   constructor(
     private readonly destination: SplunkDestination,
     private readonly token: string,
-    private readonly timeoutMs: number,
-  ) {}
+    timeoutMs: number,
+    private readonly reach: Reach,
+  ) {
+    this.target = new HttpTarget(destination.url, timeoutMs, reach.lookup);
+  }
 
   private entry(r: OutgoingRecord): string {
     const head = JSON.stringify({
@@ -31,16 +36,16 @@ export class SplunkSender implements Sender {
   }
 
   async send(chunk: readonly OutgoingRecord[]): Promise<void> {
-    await postBatch(
-      this.destination.url,
-      chunk.map((r) => this.entry(r)).join('\n'),
-      { 'Content-Type': 'application/json', Authorization: `Splunk ${this.token}`, 'User-Agent': 'audit-trail-stream/1' },
-      this.timeoutMs,
-    );
+    this.reach.assertPublic();
+    await this.target.post(chunk.map((r) => this.entry(r)).join('\n'), {
+      'Content-Type': 'application/json',
+      Authorization: `Splunk ${this.token}`,
+      'User-Agent': 'audit-trail-stream/1',
+    });
   }
 
-  /** Nothing to release: each request stands alone. */
   close(): Promise<void> {
+    this.target.close();
     return Promise.resolve();
   }
 }

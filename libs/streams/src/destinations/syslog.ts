@@ -3,6 +3,7 @@ import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { TransientError } from '@audit/messaging';
 import type { SyslogDestination } from '../model';
+import type { Reach } from '../network-guard';
 import type { OutgoingRecord, Sender } from './sender';
 
 /** facility 13 (log audit) × 8 + severity 6 (informational). */
@@ -17,12 +18,10 @@ const sdValue = (value: string): string => value.replace(/["\\\]]/g, (c) => `\\$
  * framed by octet counting (RFC 6587 §3.4.1): `<length> <message>`. The event id is in the structured data
  * whatever the record's format, so a receiver can deduplicate.
  */
-export function syslogFrame(r: OutgoingRecord, host: string): Buffer {
-  const message = Buffer.from(
-    `<${PRI}>1 ${r.event.createdAt} ${host} audit-trail - ${r.event.actionType} [${SD_ID} id="${sdValue(r.event.id)}" org="${sdValue(r.event.organizationId)}"] ${r.record}`,
-    'utf8',
-  );
-  return Buffer.concat([Buffer.from(`${message.length} `), message]);
+export function syslogFrame(r: OutgoingRecord, host: string): string {
+  const message = `<${PRI}>1 ${r.event.createdAt} ${host} audit-trail - ${r.event.actionType} [${SD_ID} id="${sdValue(r.event.id)}" org="${sdValue(r.event.organizationId)}"] ${r.record}`;
+  // The length counts UTF-8 octets; the frames of a chunk become bytes once, together.
+  return `${Buffer.byteLength(message, 'utf8')} ${message}`;
 }
 
 /**
@@ -39,14 +38,17 @@ export class SyslogSender implements Sender {
   constructor(
     private readonly destination: SyslogDestination,
     private readonly timeoutMs: number,
+    private readonly reach: Reach,
   ) {}
 
   private open(): Promise<Socket> {
     const { host, port, tls, caCertificate, serverName } = this.destination;
+    this.reach.assertPublic();
+    const lookup = this.reach.lookup;
     return new Promise<Socket>((resolve, reject) => {
       const socket = tls
-        ? tlsConnect({ host, port, ca: caCertificate, servername: serverName ?? host, timeout: this.timeoutMs }, () => resolve(socket))
-        : tcpConnect({ host, port, timeout: this.timeoutMs }, () => resolve(socket));
+        ? tlsConnect({ host, port, lookup, ca: caCertificate, servername: serverName ?? host, timeout: this.timeoutMs }, () => resolve(socket))
+        : tcpConnect({ host, port, lookup, timeout: this.timeoutMs }, () => resolve(socket));
       socket.once('error', reject);
       socket.once('timeout', () => socket.destroy(new Error(`no answer from ${host}:${port} within ${this.timeoutMs} ms`)));
     });
@@ -62,7 +64,7 @@ export class SyslogSender implements Sender {
         socket.on('data', () => undefined);
       }
       const socket = this.socket;
-      const frames = Buffer.concat(chunk.map((r) => syslogFrame(r, this.host)));
+      const frames = Buffer.from(chunk.map((r) => syslogFrame(r, this.host)).join(''), 'utf8');
       await new Promise<void>((resolve, reject) => {
         const onClose = (): void => reject(new Error('the receiver closed the connection'));
         socket.once('close', onClose);
