@@ -52,7 +52,7 @@ export function StreamItem({ api, stream, onChanged, onDeleted }: { api: ApiClie
 
   if (mode === 'edit') return <StreamForm api={api} stream={stream} onSaved={(next) => (setMode('view'), onChanged(next))} onCancel={() => setMode('view')} />;
 
-  const togglePause = () => api.post<StreamView>(`/v1/streams/${stream.id}/${paused ? 'resume' : 'pause'}`, {}).then(onChanged, fail);
+  const togglePause = (): void => void api.post<StreamView>(`/v1/streams/${stream.id}/${paused ? 'resume' : 'pause'}`, {}).then(onChanged, fail);
   const test = () => {
     setMessage(null);
     api.post<TestDeliveryResult>(`/v1/streams/${stream.id}/test`, {}).then((r) => {
