@@ -6,17 +6,8 @@ import { readSearch, type EventSearch } from '@audit/event-filter';
 import { AuditEventsWriteRepository, Database, readPersistenceConfig, SearchUsersRepository } from '@audit/persistence';
 import { HealthRegistry } from '@audit/platform';
 import { matches } from '@audit/search';
-import {
-  createTestDatabase,
-  makeSearchEvent,
-  referenceSearchEvents,
-  SEARCH_CORPUS,
-  seededRandom,
-  testClickHouseEnv,
-  type ReferenceEvent,
-  type TestClickHouse,
-  type TestDatabase,
-} from '@audit/testing';
+import { createTestDatabase, testClickHouseEnv, type TestClickHouse, type TestDatabase } from '@audit/testing';
+import { makeSearchEvent, referenceSearchEvents, SEARCH_CORPUS, seededRandom, type ReferenceEvent } from '@audit/testing-pipeline';
 import { AnalyticsService } from './analytics.service';
 import type { AnalyticsWindow } from './query-params';
 

@@ -6,3 +6,4 @@ export * from './log-check';
 export * from './sinks-stack';
 export * from './alerts-stack';
 export * from './log-seed';
+export * from './search-data-set';

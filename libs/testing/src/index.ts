@@ -18,4 +18,3 @@ export * from './openapi-coverage';
 export * from './test-pipeline';
 export * from './test-oidc-provider';
 export * from './oidc-sign-in';
-export * from './search-data-set';
