@@ -107,6 +107,10 @@ export class AlertEvaluator {
     const due = floorToMinute(new Date(now.getTime() - this.config.delayMs));
     const totals = { evaluated: 0, fired: 0, failed: 0, held: 0 };
     const alerts = await this.repository.dueAlerts(due);
+    if (alerts.length === 0) {
+      held.set(0);
+      return totals;
+    }
     let unprojected: Map<string, Date>;
     try {
       unprojected = await this.search.earliestUnprojected([...new Set(alerts.map((a) => a.organizationId))]);
