@@ -16,7 +16,7 @@ import { RetentionModule, RetentionRunnerModule, RetentionSettingsModule } from 
 import { SealerModule } from '@audit/sealer';
 import { SettingsApiModule, SettingsUseCasesModule } from '@audit/settings';
 import { SinksModule } from '@audit/sinks';
-import { StreamsCoreModule, StreamsModule } from '@audit/streams';
+import { StreamChangesModule, StreamsCoreModule, StreamsModule } from '@audit/streams';
 import { WriterModule } from '@audit/writer';
 import { ConsumersModule } from './consumers.module';
 import { StandaloneModule } from './standalone.module';
@@ -52,6 +52,7 @@ const MODULES: Record<string, Type<unknown>> = {
   RetentionRunnerModule,
   RetentionModule,
   StreamsCoreModule,
+  StreamChangesModule,
   StreamsModule,
   AlertsModule,
   StandaloneModule,

@@ -3,7 +3,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClickHouse } from '@audit/clickhouse';
 import { ActivityRecorder, describe } from '@audit/messaging';
 import { Database, SearchUsersRepository } from '@audit/persistence';
-import { counter } from '@audit/platform';
+import { counter, gauge } from '@audit/platform';
+import { EventsSearch } from '@audit/query';
 import { parseSearch, type ResolvedUsers } from '@audit/search';
 import { evaluateAlert } from './alert-counts';
 import { AlertsCatalog } from './alerts-catalog.service';
@@ -17,6 +18,9 @@ import type { AlertRecord } from './model';
 /** Arbitrary constant: the advisory lock the one evaluating replica holds for a whole tick. */
 export const ALERTS_LOCK_KEY = 7_204_391_020;
 
+/** How long evaluations may wait on the projector before each tick logs it (the gauge shows it at once). */
+const HELD_WARNING_MS = 5 * MINUTE_MS;
+
 /** Firings delivered per tick at most (the rest wait for the next tick, oldest first). */
 const DELIVERIES_PER_TICK = 200;
 
@@ -27,6 +31,10 @@ const DELIVERIES_PER_TICK = 200;
 export const FIRING_ACTION_TYPE = 'RUN_WORKFLOW';
 
 const evaluations = counter('audit_alert_evaluations_total', 'Alert minutes evaluated, by outcome (quiet, fired, failed: retried next tick, skipped: older than ALERTS_CATCH_UP)', ['outcome']);
+const held = gauge(
+  'audit_alert_evaluation_held_seconds',
+  'How far the most held-back alert evaluation is behind the clock because ClickHouse does not hold all of its minute yet (the projector is behind); 0 when none waits',
+);
 const deliveries = counter('audit_alert_deliveries_total', 'Firing webhook delivery attempts, by outcome (delivered, retried, failed: given up)', ['outcome']);
 
 /** What one tick did. */
@@ -38,6 +46,8 @@ export interface TickReport {
   fired: number;
   /** Alerts whose evaluation failed this tick (they resume at the same minute next tick). */
   failed: number;
+  /** Alerts with a due minute left unevaluated because ClickHouse does not hold all of it yet. */
+  held: number;
   delivered: number;
   deliveryFailures: number;
 }
@@ -64,7 +74,8 @@ export const retryDelayMinutes = (attempts: number): number => Math.min(60, 2 **
  * Evaluates every enabled alert once per minute and delivers the firings. One replica at a time (a
  * Postgres advisory lock held for the tick; the others skip). Each alert keeps the end of the last minute it
  * evaluated: a tick evaluates every minute after it that is due (ended at least ALERTS_EVALUATION_DELAY
- * ago, so the projector has written it), oldest first, and moves the position and stores the firing in one
+ * ago) and complete in ClickHouse (no event of the organization that Postgres holds and the projector has
+ * not written yet is older than the minute's end), oldest first, and moves the position and stores the firing in one
  * transaction that only succeeds from the position it read. So a restart resumes at the next minute and no
  * minute is evaluated twice, even by two evaluators. A window that fired keeps the alert quiet until it has
  * passed (its events were reported). A firing is recorded as an audit event, then POSTed signed to the
@@ -80,6 +91,7 @@ export class AlertEvaluator {
     private readonly catalog: AlertsCatalog,
     private readonly ch: ClickHouse,
     private readonly users: SearchUsersRepository,
+    private readonly search: EventsSearch,
     private readonly recorder: ActivityRecorder,
     @Inject(ALERTS_CONFIG) private readonly config: AlertsConfig,
   ) {}
@@ -87,28 +99,61 @@ export class AlertEvaluator {
   /** One tick at `now` (the scheduler's clock; a test's own). */
   async tick(now: Date): Promise<TickReport> {
     const attempt = await this.db.tryAdvisoryLock(ALERTS_LOCK_KEY, async () => ({ ...(await this.evaluateDue(now)), ...(await this.deliverDue(now)) }));
-    if (!attempt.acquired) return { skipped: true, evaluated: 0, fired: 0, failed: 0, delivered: 0, deliveryFailures: 0 };
+    if (!attempt.acquired) return { skipped: true, evaluated: 0, fired: 0, failed: 0, held: 0, delivered: 0, deliveryFailures: 0 };
     return { skipped: false, ...attempt.result };
   }
 
-  private async evaluateDue(now: Date): Promise<Pick<TickReport, 'evaluated' | 'fired' | 'failed'>> {
-    const until = floorToMinute(new Date(now.getTime() - this.config.delayMs));
-    const totals = { evaluated: 0, fired: 0, failed: 0 };
-    for (const alert of await this.repository.dueAlerts(until)) {
+  private async evaluateDue(now: Date): Promise<Pick<TickReport, 'evaluated' | 'fired' | 'failed' | 'held'>> {
+    const due = floorToMinute(new Date(now.getTime() - this.config.delayMs));
+    const totals = { evaluated: 0, fired: 0, failed: 0, held: 0 };
+    const alerts = await this.repository.dueAlerts(due);
+    if (alerts.length === 0) {
+      held.set(0);
+      return totals;
+    }
+    let unprojected: Map<string, Date>;
+    try {
+      unprojected = await this.search.earliestUnprojected([...new Set(alerts.map((a) => a.organizationId))]);
+    } catch (error) {
+      // Without the projector's position no window is known complete: none is evaluated, all resume next tick.
+      totals.failed = alerts.length;
+      evaluations.inc({ outcome: 'failed' }, alerts.length);
+      this.logger.warn({ msg: 'alert evaluation skipped this tick: the projection progress could not be read', error: describe(error) });
+      return totals;
+    }
+    let heldMs = 0;
+    for (const alert of alerts) {
+      // A window is counted in ClickHouse only once it holds every event Postgres has of it: a window ending
+      // after the earliest event not projected yet waits (else that event would never be counted).
+      const pending = unprojected.get(alert.organizationId);
+      const complete = pending && pending < due ? floorToMinute(pending) : due;
+      if (complete < due && alert.evaluatedUntil < due) {
+        totals.held++;
+        heldMs = Math.max(heldMs, due.getTime() - Math.max(complete.getTime(), alert.evaluatedUntil.getTime()));
+      }
       try {
-        await this.catchUp(alert, until, now, totals);
+        await this.catchUp(alert, due, complete, now, totals);
       } catch (error) {
         totals.failed++;
         evaluations.inc({ outcome: 'failed' });
         this.logger.warn({ msg: 'alert evaluation failed; retried at the same minute next tick', alert: alert.id, organizationId: alert.organizationId, error: describe(error) });
       }
     }
+    held.set(heldMs / 1000);
+    if (heldMs >= HELD_WARNING_MS) {
+      this.logger.warn({ msg: 'alert evaluations wait on the projector: ClickHouse does not hold all of their minutes yet', alerts: totals.held, behindSeconds: heldMs / 1000 });
+    }
     return totals;
   }
 
-  private async catchUp(alert: AlertRecord, until: Date, now: Date, totals: { evaluated: number; fired: number }): Promise<void> {
+  /**
+   * Evaluates the alert's minutes after its position up to `complete` (those ClickHouse holds in full),
+   * oldest first. Minutes older than ALERTS_CATCH_UP before `due` (the clock's) are skipped first, so a
+   * long stop or a long stalled projector is followed by a bounded catch-up, as after a restart.
+   */
+  private async catchUp(alert: AlertRecord, due: Date, complete: Date, now: Date, totals: { evaluated: number; fired: number }): Promise<void> {
     let position = alert.evaluatedUntil;
-    const earliest = new Date(until.getTime() - this.config.catchUpMinutes * MINUTE_MS);
+    const earliest = new Date(due.getTime() - this.config.catchUpMinutes * MINUTE_MS);
     if (position < earliest) {
       const skipped = (earliest.getTime() - position.getTime()) / MINUTE_MS;
       if (!(await this.repository.advance(alert.id, position, earliest))) return;
@@ -118,7 +163,7 @@ export class AlertEvaluator {
     }
     let firedUntil = alert.firedUntil;
     let users: ResolvedUsers | undefined;
-    for (let to = new Date(position.getTime() + MINUTE_MS); to <= until; to = new Date(to.getTime() + MINUTE_MS)) {
+    for (let to = new Date(position.getTime() + MINUTE_MS); to <= complete; to = new Date(to.getTime() + MINUTE_MS)) {
       const { from } = windowOf(alert.condition, to);
       let firing: NewFiring | undefined;
       if (!(firedUntil && firedUntil > from)) {

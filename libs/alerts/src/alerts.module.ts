@@ -3,6 +3,7 @@ import { AuthModule } from '@audit/auth';
 import { ClickHouseModule } from '@audit/clickhouse';
 import { MessagingModule } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
+import { QueryModule } from '@audit/query';
 import { StreamsCoreModule } from '@audit/streams';
 import { AlertEvaluator } from './alert-evaluator';
 import { AlertsCatalog } from './alerts-catalog.service';
@@ -16,11 +17,12 @@ import { SavedSearches } from './saved-searches.service';
 /**
  * Saved searches and alerts: `/v1/searches`, `/v1/alerts`, `/v1/alert-firings`, and the every-minute
  * evaluation in ClickHouse (one replica at a time), the searches' users resolved in Postgres as the events
- * API and analytics resolve them (SearchUsersRepository). Booted by the query service, which already reads
+ * API and analytics resolve them (SearchUsersRepository), each minute only once the events search has
+ * projected all of it (QueryModule's EventsSearch). Booted by the query service, which already reads
  * ClickHouse, and so by the standalone.
  */
 @Module({
-  imports: [PersistenceModule, ClickHouseModule, MessagingModule, AuthModule, StreamsCoreModule],
+  imports: [PersistenceModule, ClickHouseModule, MessagingModule, AuthModule, QueryModule, StreamsCoreModule],
   controllers: [SavedSearchesController, AlertsController],
   providers: [{ provide: ALERTS_CONFIG, useFactory: () => readAlertsConfig() }, AlertsRepository, SavedSearches, AlertsCatalog, AlertEvaluator, AlertsScheduler],
   exports: [AlertEvaluator, AlertsCatalog, SavedSearches],

@@ -4,8 +4,9 @@ export interface AlertsConfig {
   /** Whether this process runs the every-minute evaluation (ALERTS_EVALUATE); the API is served either way. */
   evaluate: boolean;
   /**
-   * How long after a minute ends it is evaluated (ALERTS_EVALUATION_DELAY): time for the projector to write
-   * that minute's events into ClickHouse.
+   * How long after a minute ends it is evaluated at the earliest (ALERTS_EVALUATION_DELAY): time for the
+   * writer to store that minute's events in Postgres. The evaluator also waits until ClickHouse holds them
+   * (the projector's high-water mark), however long that takes.
    */
   delayMs: number;
   /** Most minutes one alert catches up after the evaluators were stopped (ALERTS_CATCH_UP); older ones are skipped and logged. */

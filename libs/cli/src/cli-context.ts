@@ -8,7 +8,7 @@ import { MessagingModule } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
 import { JsonLogger } from '@audit/platform';
 import { ProjectionRebuildModule } from '@audit/projector';
-import { StreamsCoreModule } from '@audit/streams';
+import { StreamChangesModule, StreamsCoreModule } from '@audit/streams';
 import { SettingsUseCasesModule } from '@audit/settings';
 import { createOutput, type Output } from './output';
 
@@ -19,8 +19,8 @@ class CliModule {}
 @Module({ imports: [PersistenceModule, AuthModule, ClickHouseModule, ProjectionRebuildModule] })
 class CliAnalyticsModule {}
 
-/** Changes of settings are recorded on the bus, as the settings API records them: the same use cases. */
-@Module({ imports: [PersistenceModule, AuthModule, MessagingModule, SettingsUseCasesModule] })
+/** Changes of settings and streams are recorded on the bus, as the APIs record them: the same use cases. */
+@Module({ imports: [PersistenceModule, AuthModule, MessagingModule, SettingsUseCasesModule, StreamsCoreModule, StreamChangesModule] })
 class CliSettingsModule {}
 
 /** Where the CLI writes; a test passes its own to read what a person would see. */

@@ -106,6 +106,21 @@ export class EventsReadRepository {
     return rows;
   }
 
+  /**
+   * For each of the organizations, the earliest `createdAt` among its events received after `receivedAfter`
+   * (an organization with none is absent). One statement for all of them: the `receivedAt` BRIN index
+   * bounds it to the newest pages however large the organizations are.
+   */
+  async earliestCreatedReceivedAfter(organizationIds: readonly string[], receivedAfter: Date): Promise<Map<string, Date>> {
+    if (organizationIds.length === 0) return new Map();
+    const rows = await this.db.read<{ organizationId: string; earliest: Date }>(
+      `SELECT "organizationId", min("createdAt") AS earliest FROM audit_trail_events
+       WHERE "receivedAt" > $1 AND "organizationId" = ANY($2::text[]) GROUP BY "organizationId"`,
+      [receivedAfter, organizationIds],
+    );
+    return new Map(rows.map((r) => [r.organizationId, new Date(r.earliest)]));
+  }
+
   async findOne(organizationId: string, id: string): Promise<EventDetail | null> {
     const rows = await this.db.read<SummaryRow & { organizationId: string; metadata: Record<string, unknown> }>(
       `SELECT ${SUMMARY_COLUMNS}, a."organizationId", a.metadata FROM audit_trail_events a ${USER_JOIN}

@@ -55,7 +55,7 @@ export class EventsSearch {
     if (mark === null) return this.events.page(organizationId, filter, limit, after);
     const [projected, recent] = await Promise.all([
       this.projectedKeys(organizationId, node, users, limit + 1, after),
-      this.events.recentKeys(organizationId, filter, new Date(mark - this.config.searchFreshnessMarginMs), limit + 1, after),
+      this.events.recentKeys(organizationId, filter, this.projectedBefore(mark), limit + 1, after),
     ]);
     const merged = mergeKeys(projected, recent, limit + 1);
     const keys = merged.slice(0, limit);
@@ -69,6 +69,23 @@ export class EventsSearch {
       new Date(Math.max(...times) + 1),
     );
     return { items: keys.flatMap((k) => rows.get(k.id) ?? []), next: merged.length > limit ? keys[keys.length - 1] : undefined };
+  }
+
+  /**
+   * For each of the organizations, the earliest `createdAt` among the events Postgres holds that ClickHouse
+   * may not hold yet (received after the projector's mark, less the margin, as a page reads them); an
+   * organization absent from the answer has all of its events in ClickHouse. So a count in ClickHouse over
+   * a window that ends at or before that instant misses nothing Postgres has (the alerts' evaluator waits
+   * on it). Nothing ever projected: every event is still Postgres' alone.
+   */
+  async earliestUnprojected(organizationIds: readonly string[]): Promise<Map<string, Date>> {
+    const mark = await this.progress.watermark();
+    return this.events.earliestCreatedReceivedAfter(organizationIds, mark === null ? new Date(0) : this.projectedBefore(mark));
+  }
+
+  /** What ClickHouse is taken to hold: every event received up to the mark less SEARCH_FRESHNESS_MARGIN. */
+  private projectedBefore(mark: number): Date {
+    return new Date(mark - this.config.searchFreshnessMarginMs);
   }
 
   /** The newest `count` positions ClickHouse holds after `after`, bounded in rows read and in time. */

@@ -2,12 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { ActivityRecorder } from '@audit/messaging';
 import type { DestinationType } from './model';
 
-/** Who changes a stream over the API, as the audit event records it. */
+/** Who changes a stream, as the audit event records it. */
 export interface StreamActor {
   organizationId: string;
-  /** The administrator's token subject. */
+  /** The administrator's token subject; null for the CLI, which has no platform user. */
   userId: string | null;
   ipAddress: string | null;
+  /** `/v1/streams` or the CLI's `streams apply`. */
+  via: 'api' | 'cli';
 }
 
 export type StreamChangeKind = 'create' | 'update' | 'delete' | 'pause' | 'resume' | 'replay';
@@ -23,9 +25,9 @@ export interface ChangedStream {
 export type BeforeStreamChange = (stream: ChangedStream) => Promise<void>;
 
 /**
- * Records each change to an organization's streams made through `/v1/streams` (an UPDATE_ORGANIZATION
- * event with `setting: "streams"`), as the settings API records key and redaction changes: before the
- * change is written, so a change the bus cannot record is refused (BUS_UNAVAILABLE) rather than made
+ * Records each change to an organization's streams, made through `/v1/streams` or the CLI's `streams apply`
+ * (an UPDATE_ORGANIZATION event with `setting: "streams"` and `via`), as the settings API and CLI record key
+ * and redaction changes: before the change is written, so a change the bus cannot record is refused (BUS_UNAVAILABLE) rather than made
  * unseen. Where a destination sends is configuration, so it is recorded; secrets never are.
  */
 @Injectable()
@@ -40,7 +42,7 @@ export class StreamChangeRecorder {
         actionType: 'UPDATE_ORGANIZATION',
         userId: actor.userId,
         ipAddress: actor.ipAddress,
-        metadata: { setting: 'streams', via: 'api', change, streamId: stream.id, name: stream.name, destination: stream.destinationType, ...extra },
+        metadata: { setting: 'streams', via: actor.via, change, streamId: stream.id, name: stream.name, destination: stream.destinationType, ...extra },
       });
     };
   }

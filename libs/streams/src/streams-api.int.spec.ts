@@ -11,8 +11,8 @@ jest.setTimeout(60_000);
 
 const SECRET = 'webhook-secret-never-shown-0123';
 // A public address (no DNS): the guard lets it through. No test depends on a delivery to it: the only events
-// of the organizations whose streams point here are the records of changes made through the API (their
-// streams may try to send those), and the CLI's organization (config-org) has none, as apply records nothing.
+// of the organizations whose streams point here are the records of changes made through the API or the CLI
+// (their streams may try to send those; config-org's active stream filters them out).
 const PUBLIC_URL = 'https://93.184.216.34/audit-hook';
 const PRIVATE_KEY = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgSECRET\n-----END PRIVATE KEY-----';
 
@@ -146,7 +146,7 @@ describe('streams API', () => {
   });
 
   describe('streams apply / export (the CLI)', () => {
-    const env = () => ({ DATABASE_URL: stack.db.url, AUTH_JWT_SECRET: process.env.AUTH_JWT_SECRET ?? '', STREAMS_ALLOW_PRIVATE_NETWORKS: 'false', SPLUNK_TOKEN: 'hec-token-from-env', LOG_LEVEL: 'error' });
+    const env = () => ({ DATABASE_URL: stack.db.url, NATS_URL: stack.nats.url, AUTH_JWT_SECRET: process.env.AUTH_JWT_SECRET ?? '', STREAMS_ALLOW_PRIVATE_NETWORKS: 'false', SPLUNK_TOKEN: 'hec-token-from-env', LOG_LEVEL: 'error' });
     const file = (name: string, text: string): string => {
       const at = path.join(dir, name);
       writeFileSync(at, text);
@@ -188,8 +188,34 @@ describe('streams API', () => {
       expect(readFileSync(exported, 'utf8')).not.toContain('hec-token-from-env');
       expect(await apply(exported)).toEqual({ created: [], updated: [], deleted: [], unchanged: ['archive', 'siem'] });
 
-      const changed = file('changed.yaml', readFileSync(exported, 'utf8').replace('paused: true', 'paused: false'));
+      // archive stays paused: active, it would try to send config-org's records to the unreachable address.
+      const changed = file('changed.yaml', readFileSync(exported, 'utf8').replace('port: 6514', 'port: 6515'));
       expect(await apply(changed)).toEqual({ created: [], updated: ['archive'], deleted: [], unchanged: ['siem'] });
+
+      // Each change was recorded before it was made, as the API records its own; an unchanged apply records nothing.
+      const ids = new Map(listed.map((s) => [s.name, s.id]));
+      const recorded = (await readStream(stack.bus.jsm, STREAMS.events))
+        .map((m) => JSON.parse(m.data) as { organizationId: string; actionType: string; userId: unknown; metadata: Record<string, unknown> })
+        .filter((e) => e.organizationId === 'config-org');
+      expect(recorded.map((e) => [e.actionType, e.userId, e.metadata])).toEqual([
+        ['UPDATE_ORGANIZATION', null, { setting: 'streams', via: 'cli', change: 'create', streamId: expect.any(String), name: 'manual', destination: 'webhook' }],
+        ['UPDATE_ORGANIZATION', null, { setting: 'streams', via: 'cli', change: 'create', streamId: ids.get('siem'), name: 'siem', destination: 'splunk' }],
+        ['UPDATE_ORGANIZATION', null, { setting: 'streams', via: 'cli', change: 'create', streamId: ids.get('archive'), name: 'archive', destination: 'syslog' }],
+        ['UPDATE_ORGANIZATION', null, { setting: 'streams', via: 'cli', change: 'delete', streamId: recorded[0].metadata.streamId, name: 'manual', destination: 'webhook' }],
+        ['UPDATE_ORGANIZATION', null, { setting: 'streams', via: 'cli', change: 'update', streamId: ids.get('archive'), name: 'archive', destination: 'syslog' }],
+      ]);
+      expect(JSON.stringify(recorded)).not.toContain('hec-token-from-env');
+    });
+
+    it('refuses to apply when the bus cannot record the changes: exits non-zero, says why, writes nothing', async () => {
+      const before = await streams();
+      const wanted = file('unrecorded.yaml', `streams:\n  - name: unrecorded\n    destination: { type: webhook, url: "${PUBLIC_URL}", secrets: ["${SECRET}"] }\n`);
+      // Nothing listens on port 9: the bus is down as far as the CLI can tell.
+      const run = await runCliProcess(['streams', 'apply', '--org', 'config-org', '-f', wanted], { ...env(), NATS_URL: 'nats://127.0.0.1:9' });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/bus|NATS/i);
+      expect(run.stdout).toBe('');
+      expect(await streams()).toEqual(before);
     });
 
     it('a bad file changes nothing and names the problem', async () => {

@@ -40,7 +40,7 @@ export interface ApplyResult {
 /**
  * An organization's streams: create, replace, delete, pause, resume, and `apply` (make them match a file).
  * Every entry validates, checks the destination is not internal, and seals the secrets before it is stored.
- * `before` (the API's audit record of the change) runs once a change is valid and before it is written.
+ * `before` (the audit record of the change, by the API or the CLI) runs once a change is valid and before it is written.
  */
 @Injectable()
 export class StreamsCatalog {
@@ -110,9 +110,10 @@ export class StreamsCatalog {
   /**
    * Makes the organization's streams match `entries` (matched by name): creates the new, replaces the
    * changed, deletes the absent. Everything is validated first, so a bad file changes nothing. Applying the
-   * same file again changes nothing.
+   * same file again changes nothing. `before(change)` (the CLI's audit record) runs before each change is
+   * written: when it throws, that change and the ones after it are not made.
    */
-  async apply(organizationId: string, entries: unknown): Promise<ApplyResult> {
+  async apply(organizationId: string, entries: unknown, before?: (change: 'create' | 'update' | 'delete') => BeforeStreamChange): Promise<ApplyResult> {
     if (!Array.isArray(entries)) throw invalid([{ path: 'streams', reason: 'must be a list of streams' }]);
     const problems: Problem[] = [];
     const inputs: StreamInput[] = [];
@@ -141,6 +142,7 @@ export class StreamsCatalog {
       const existing = current.get(input.name);
       if (!existing) {
         const id = randomUUID();
+        await before?.('create')({ id, name: input.name, destinationType: input.destination.type });
         await this.repository.create({ id, organizationId, ...input, sealedSecrets: this.seal(id, input.secrets) });
         result.created.push(input.name);
         continue;
@@ -150,11 +152,13 @@ export class StreamsCatalog {
         result.unchanged.push(input.name);
         continue;
       }
+      await before?.('update')({ id: existing.id, name: input.name, destinationType: input.destination.type });
       await this.repository.replace({ id: existing.id, organizationId, ...input, sealedSecrets: this.seal(existing.id, secrets) });
       result.updated.push(input.name);
     }
     for (const [name, stream] of current) {
       if (names.has(name)) continue;
+      await before?.('delete')(changed(stream));
       await this.repository.delete(organizationId, stream.id);
       result.deleted.push(name);
     }

@@ -78,4 +78,4 @@ export class StreamsController {
   }
 }
 
-const actorOf = (admin: TokenPrincipal, req: FastifyRequest): StreamActor => ({ organizationId: admin.organizationId, userId: admin.userId, ipAddress: clientIp(req.ip) });
+const actorOf = (admin: TokenPrincipal, req: FastifyRequest): StreamActor => ({ organizationId: admin.organizationId, userId: admin.userId, ipAddress: clientIp(req.ip), via: 'api' });

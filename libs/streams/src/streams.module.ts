@@ -25,11 +25,19 @@ import { StreamsService } from './streams.service';
 })
 export class StreamsCoreModule {}
 
+/** The record of each change to a stream, on the bus (the API's and the CLI's `streams apply`). */
+@Module({
+  imports: [MessagingModule],
+  providers: [StreamChangeRecorder],
+  exports: [StreamChangeRecorder],
+})
+export class StreamChangesModule {}
+
 /** The streams service: `/v1/streams` and the runner of every organization's streams. */
 @Module({
-  imports: [StreamsCoreModule, MessagingModule, PersistenceModule, AuthModule, HealthModule],
+  imports: [StreamsCoreModule, StreamChangesModule, MessagingModule, PersistenceModule, AuthModule, HealthModule],
   controllers: [StreamsController],
-  providers: [StreamsService, StreamsRunner, StreamChangeRecorder],
+  providers: [StreamsService, StreamsRunner],
   exports: [StreamsService, StreamsRunner],
 })
 export class StreamsModule {}

@@ -3,9 +3,11 @@ import { Option, type Command } from 'commander';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { natsConnectOptions, provisionStreams, readMessagingConfig, streamConfigs } from '@audit/messaging';
-import { parseStreamsFile, renderStreamsFile, StreamsCatalog } from '@audit/streams';
+import { parseStreamsFile, renderStreamsFile, StreamChangeRecorder, StreamsCatalog } from '@audit/streams';
+import { assertBusReachable } from '../bus-reachable';
 import { action, NEEDS, type CliSession } from '../cli-context';
 import { nonEmpty, orgOption } from '../options';
+import { cliActor } from './keys';
 
 /**
  * `streams provision`: creates the AUDIT_* streams, or updates their settings (STREAM_*, DLQ_MAX_AGE),
@@ -15,7 +17,8 @@ import { nonEmpty, orgOption } from '../options';
  * `streams apply --org <org> -f streams.yaml`: makes the organization's streams match the file (creates,
  * updates, deletes; applying it again changes nothing). `streams export --org <org> [-f file]` writes them
  * (without secrets). Both work on Postgres directly, as the streams API does; the streams service picks the
- * changes up within STREAMS_REFRESH_INTERVAL.
+ * changes up within STREAMS_REFRESH_INTERVAL. Each change `apply` makes is recorded first, as the API's are
+ * (UPDATE_ORGANIZATION, `setting: "streams"`, `via: "cli"`), so it needs the bus: without it nothing is written.
  */
 export function streamsCommand(program: Command, session: CliSession): void {
   const streams = program.command('streams').description("the platform's JetStream streams, and organizations' streams to their own destinations");
@@ -46,9 +49,13 @@ export function streamsCommand(program: Command, session: CliSession): void {
     .addOption(new Option('-f, --file <path>', 'the streams file (${VAR} is read from the environment, for secrets)').argParser(nonEmpty(4096)).makeOptionMandatory())
     .addHelpText('after', '\nExamples:\n  $ npm run cli -- streams apply --org acme -f streams.yaml\n  $ npm run cli -- streams apply --org acme -f streams.yaml --json   # {"created":[…],"updated":[…],"deleted":[…],"unchanged":[…]}')
     .action(
-      action<{ org: string; file: string }>(session, NEEDS.postgres, async ({ options, out }) => {
+      action<{ org: string; file: string }>(session, NEEDS.both, async ({ options, out }) => {
         const entries = parseStreamsFile(readFileSync(options.file, 'utf8'));
-        const result = await (await catalog()).apply(options.org, entries);
+        await assertBusReachable('streams apply');
+        const context = await session.context(false, true);
+        const changes = context.get(StreamChangeRecorder);
+        const actor = { organizationId: options.org, ...cliActor() };
+        const result = await context.get(StreamsCatalog).apply(options.org, entries, (change) => changes.before(actor, change));
         out.result(result, () =>
           (['created', 'updated', 'deleted', 'unchanged'] as const).map((what) => `${what}: ${result[what].length === 0 ? '-' : result[what].join(', ')}`),
         );
