@@ -138,6 +138,28 @@ describe('cli', () => {
     expect(await db.query(`SELECT count(*)::int AS n FROM api_keys`)).toEqual([{ n: before[0].n + 1 }]);
   }, 60_000);
 
+  it('a change the bus cannot record is refused before it is made: keys and retention exit 1 naming the bus, nothing written', async () => {
+    await json(['keys', 'list']); // the schema, whichever test runs first
+    const keysBefore = await db.query('SELECT id FROM api_keys ORDER BY id');
+    const policiesBefore = await db.query('SELECT * FROM retention_policies ORDER BY "organizationId"');
+    // Nothing listens on port 9: the bus is down as far as the CLI can tell (each change is recorded on it first).
+    const down = { NATS_URL: 'nats://127.0.0.1:9' };
+    for (const args of [
+      ['keys', 'create', '--org', 'cli-org'],
+      ['retention', 'set', '--org', 'cli-org', '--days', '30'],
+      ['retention', 'hold', '--org', 'cli-org', '--reason', 'audit'],
+      ['retention', 'release', '--org', 'cli-org'],
+    ]) {
+      const result = await run(args, down);
+      expect({ args, code: result.code }).toEqual({ args, code: 1 });
+      expect(result.stderr).toContain('cannot be reached');
+      expect(result.stderr).toContain(`${args[0]} ${args[1]} records each change before making it, so nothing was changed`);
+      expect(result.stdout).toBe('');
+    }
+    expect(await db.query('SELECT id FROM api_keys ORDER BY id')).toEqual(keysBefore);
+    expect(await db.query('SELECT * FROM retention_policies ORDER BY "organizationId"')).toEqual(policiesBefore);
+  }, 120_000);
+
   it('token --json mints an HS256 token whose claims are org, role and sub, honouring --ttl', async () => {
     type Minted = { token: string; expiresAt: string };
     const [short, standard] = await Promise.all([

@@ -5,6 +5,7 @@ import { AppError } from '@audit/platform';
 import { action, NEEDS, type CliSession } from '../cli-context';
 import { nonEmpty, orgOption, parseUuid } from '../options';
 import { renderTable } from '../output';
+import { assertBusReachable } from '../bus-reachable';
 
 /** `keys create --org <org> [--name <name>]`, `keys list [--org <org>]`, `keys revoke --id <id>`: Postgres only. */
 export function keysCommand(program: Command, session: CliSession): void {
@@ -21,6 +22,7 @@ export function keysCommand(program: Command, session: CliSession): void {
     .addHelpText('after', '\nExamples:\n  $ npm run cli -- keys create --org acme\n  $ npm run cli -- keys create --org acme --name ci --json   # {"key":"audk_…","id":"…","organizationId":"acme","name":"ci"}')
     .action(
       action<{ org: string; name: string }>(session, NEEDS.both, async ({ options, out }) => {
+        await assertBusReachable('keys create');
         const { key, view } = await (await administration()).create(options.org, options.name, cliActor());
         out.result({ key, id: view.id, organizationId: view.organizationId, name: view.name }, () => [
           `Ingest key for organization "${options.org}" (shown once, store it now):`,
@@ -59,6 +61,7 @@ export function keysCommand(program: Command, session: CliSession): void {
         const keys = await administration();
         const org = await keys.organizationOf(options.id);
         if (org === undefined) throw new Error(`no active key with id ${options.id} (see "keys list")`);
+        await assertBusReachable('keys revoke');
         await keys.revoke(org, options.id, cliActor()).catch((error: unknown) => {
           throw error instanceof AppError && error.code === 'NOT_FOUND' ? new Error(`no active key with id ${options.id} (see "keys list")`) : error;
         });

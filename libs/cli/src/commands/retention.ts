@@ -9,6 +9,7 @@ import { MAX_RETENTION_DAYS, RetentionRunner, RetentionRunnerModule, toSettingsR
 import { action, NEEDS, type CliSession } from '../cli-context';
 import { integerParser, nonEmpty, orgOption } from '../options';
 import { renderTable, UsageError } from '../output';
+import { assertBusReachable } from '../bus-reachable';
 
 /** `retention run` needs ClickHouse as well as Postgres; the other actions only Postgres. */
 @Module({ imports: [RetentionRunnerModule] })
@@ -32,7 +33,11 @@ export function retentionCommand(program: Command, session: CliSession): void {
   const retention = program.command('retention').description("per-organization retention, legal holds, and a purge on demand");
   const policies = async (): Promise<RetentionPoliciesRepository> => (await session.context()).get(RetentionPoliciesRepository);
   // Changes are recorded before they are made, as the settings API records them (UPDATE_ORGANIZATION, via "cli").
-  const changes = async (): Promise<RetentionPoliciesRepository> => (await session.context(false, true)).get(RetentionPoliciesRepository);
+  // The context with the bus: a change is refused before anything is read or written when the bus cannot record it.
+  const changes = async (command: string): Promise<RetentionPoliciesRepository> => {
+    await assertBusReachable(`retention ${command}`);
+    return (await session.context(false, true)).get(RetentionPoliciesRepository);
+  };
   const record = async (organizationId: string, metadata: Record<string, unknown>): Promise<void> => {
     await (await session.context(false, true)).get(ActivityRecorder).record({ organizationId, actionType: 'UPDATE_ORGANIZATION', userId: null, metadata: { ...metadata, via: 'cli' } });
   };
@@ -46,7 +51,7 @@ export function retentionCommand(program: Command, session: CliSession): void {
     .action(
       action<{ org: string; days: number | 'default' }>(session, NEEDS.both, async ({ options: { org, days: given }, out }) => {
         const days = given === 'default' ? null : given;
-        const repo = await changes();
+        const repo = await changes('set');
         await record(org, { setting: 'retention', days, previousDays: (await repo.get(org)).days });
         const policy = toSettingsResponse(await repo.setDays(org, days));
         out.result(policy, () => [`organization "${org}" keeps ${describeDays(policy.effectiveDays)}${days === null ? ' (the default)' : ''}`]);
@@ -87,7 +92,7 @@ export function retentionCommand(program: Command, session: CliSession): void {
     .addHelpText('after', '\nExamples:\n  $ npm run cli -- retention hold --org acme --reason "litigation 2026-17"')
     .action(
       action<{ org: string; reason: string }>(session, NEEDS.both, async ({ options: { org, reason }, out }) => {
-        const repo = await changes();
+        const repo = await changes('hold');
         await record(org, { setting: 'legalHold', held: true, reason });
         const policy = toSettingsResponse(await repo.hold(org, reason, `cli:${userInfo().username}`));
         out.result(policy, () => [`organization "${org}" is on legal hold: nothing of it is deleted until "retention release --org ${org}"`]);
@@ -101,7 +106,7 @@ export function retentionCommand(program: Command, session: CliSession): void {
     .addHelpText('after', '\nExamples:\n  $ npm run cli -- retention release --org acme')
     .action(
       action<{ org: string }>(session, NEEDS.both, async ({ options: { org }, out }) => {
-        const repo = await changes();
+        const repo = await changes('release');
         if ((await repo.get(org)).hold === null) throw new UsageError(`organization "${org}" is not on legal hold`);
         await record(org, { setting: 'legalHold', held: false });
         if (!(await repo.release(org))) throw new UsageError(`organization "${org}" is not on legal hold`);
