@@ -161,8 +161,12 @@ describe('sink settlement: every message acked, nak\'d or dead-lettered once, an
     expect(second.status).toBe(503);
     expect(await settled('acked')).toBe(220);
     expect(await settled('dead_lettered')).toBe(0);
-    expect(await settled('nacked')).toBe(eventsOf(second).length);
-    expect(await metric('audit_sink_events_total', { sink: DURABLE, outcome: 'retried' })).toBe(eventsOf(second).length);
+    // Retried: the refused chunk and any later chunk of its batch (how the consumer's pulls cut the 220
+    // into batches varies); never the chunk delivered before it. Each retried event nak'd once.
+    const nacked = await settled('nacked');
+    expect(nacked).toBeGreaterThanOrEqual(eventsOf(second).length);
+    expect(nacked).toBeLessThanOrEqual(220 - eventsOf(first).length);
+    expect(await metric('audit_sink_events_total', { sink: DURABLE, outcome: 'retried' })).toBe(nacked);
     expect(await deadLetters()).toEqual([]);
   });
 });
