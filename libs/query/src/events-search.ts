@@ -73,14 +73,16 @@ export class EventsSearch {
 
   /**
    * For each of the organizations, the earliest `createdAt` among the events Postgres holds that ClickHouse
-   * may not hold yet (received after the projector's mark, less the margin, as a page reads them); an
-   * organization absent from the answer has all of its events in ClickHouse. So a count in ClickHouse over
-   * a window that ends at or before that instant misses nothing Postgres has (the alerts' evaluator waits
-   * on it). Nothing ever projected: every event is still Postgres' alone.
+   * does not hold yet (received after the projector's mark); an organization absent from the answer has all
+   * of its events in ClickHouse. So a count in ClickHouse over a window that ends at or before that instant
+   * misses nothing Postgres has (the alerts' evaluator waits on it). Not less SEARCH_FRESHNESS_MARGIN as a
+   * page reads them: the mark stands still while nothing arrives, so the last minute's events would stay
+   * inside the margin, and their minute unevaluated, until more events came. Nothing ever projected: every
+   * event is still Postgres' alone.
    */
   async earliestUnprojected(organizationIds: readonly string[]): Promise<Map<string, Date>> {
     const mark = await this.progress.watermark();
-    return this.events.earliestCreatedReceivedAfter(organizationIds, mark === null ? new Date(0) : this.projectedBefore(mark));
+    return this.events.earliestCreatedReceivedAfter(organizationIds, mark === null ? new Date(0) : new Date(mark));
   }
 
   /** What ClickHouse is taken to hold: every event received up to the mark less SEARCH_FRESHNESS_MARGIN. */
