@@ -15,7 +15,11 @@
  * checkout and sharing its node_modules, each on its own bus and database, in the same run.
  *
  * BENCH_EVENTS sets the events per phase (default 50000); BENCH_WARMUP the events each deployment takes over
- * each transport first, not counted (default 10000). Figures go to bench/results/ingest.json too.
+ * each transport first, not counted (default 10000). BENCH_MODES limits the deployments (`standalone`,
+ * `split`; default both) and BENCH_ROUNDS repeats the whole run, the baseline and this commit taking turns,
+ * each round on fresh processes: a phase's figures are then the round of median rate, and every round's rate
+ * and CPU are printed, so that a slow round is told apart from a slow commit. Figures go to
+ * bench/results/ingest.json too.
  */
 import { execSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync, realpathSync } from 'node:fs';
@@ -44,6 +48,8 @@ const N = Number(process.env.BENCH_EVENTS ?? 50_000);
 const BASELINE = process.env.BENCH_BASELINE ?? '4965ddc';
 /** Events sent through each transport before a deployment's measured phases (not counted): code paths compiled, pools and caches filled. */
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 10_000);
+const MODES = (process.env.BENCH_MODES ?? 'standalone,split').split(',').map((m) => m.trim());
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 const HTTP_BATCH = 500;
 const HTTP_CONCURRENCY = 4;
 const SAMPLE_EVERY = 25;
@@ -54,6 +60,7 @@ type Transport = 'HTTP' | 'NATS';
 
 interface PhaseResult {
   variant: string;
+  round: number;
   mode: Mode;
   transport: Transport;
   seconds: number;
@@ -79,17 +86,47 @@ async function main(): Promise<void> {
   const results: PhaseResult[] = [];
   let raw = { publishRate: 0, pipelinedRate: 0, copyRate: 0 };
   try {
-    for (const [i, variant] of variants.entries()) {
-      const last = i === variants.length - 1;
-      const { phases, rawRates } = await runVariant(variant.label, variant.root, i, last);
-      results.push(...phases);
-      if (rawRates) raw = rawRates;
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const [i, variant] of variants.entries()) {
+        const last = i === variants.length - 1 && round === ROUNDS;
+        if (ROUNDS > 1) progress(`round ${round} of ${ROUNDS}: ${variant.label}`);
+        const { phases, rawRates } = await runVariant(variant.label, variant.root, i, last);
+        results.push(...phases.map((p) => ({ ...p, round })));
+        if (rawRates) raw = rawRates;
+      }
     }
   } finally {
     for (const v of variants) v.cleanup?.();
   }
   const loadAfter = os.loadavg();
-  report(results, raw, machine, startedAt, loadAfter);
+  report(ROUNDS > 1 ? medianRounds(results) : results, raw, machine, startedAt, loadAfter);
+}
+
+/**
+ * Prints every round's rate and CPU per process, then keeps, for each variant and phase, the round of median
+ * rate (with an even count, the slower of the two middle rounds).
+ */
+function medianRounds(results: PhaseResult[]): PhaseResult[] {
+  const groups = new Map<string, PhaseResult[]>();
+  for (const r of results) {
+    const key = `${r.variant}\u0000${r.mode}\u0000${r.transport}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  console.log(`\n${ROUNDS} rounds, each on fresh processes, the variants taking turns`);
+  const kept: PhaseResult[] = [];
+  for (const rounds of groups.values()) {
+    const { variant, mode, transport } = rounds[0];
+    console.log(`${variant}, ${phaseName(mode, transport)}`);
+    for (const r of rounds) {
+      const cpu = Object.entries(r.cpuPerEvent).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
+      console.log(`  round ${r.round}: ${r.eventsPerSecond.toFixed(0).padStart(6)} events/s; CPU µs per event ${cpu}; others busy ${r.othersBusyCores.toFixed(2)} cores`);
+    }
+    const byRate = [...rounds].sort((a, b) => a.eventsPerSecond - b.eventsPerSecond);
+    const median = byRate[Math.floor((byRate.length - 1) / 2)];
+    console.log(`  median round ${median.round}: ${median.eventsPerSecond.toFixed(0)} events/s (min ${byRate[0].eventsPerSecond.toFixed(0)}, max ${byRate[byRate.length - 1].eventsPerSecond.toFixed(0)})`);
+    kept.push(median);
+  }
+  return kept;
 }
 
 /** The commit's files (git archive) in a temporary directory, with this checkout's node_modules. */
@@ -106,11 +143,11 @@ async function runVariant(
   root: string,
   index: number,
   measureRaw: boolean,
-): Promise<{ phases: PhaseResult[]; rawRates?: { publishRate: number; pipelinedRate: number; copyRate: number } }> {
+): Promise<{ phases: Array<Omit<PhaseResult, 'round'>>; rawRates?: { publishRate: number; pipelinedRate: number; copyRate: number } }> {
   const nats = await startTestNats();
   const db = await createTestDatabase('audit_bench');
   const env = { DATABASE_URL: db.url, NATS_URL: nats.url };
-  const phases: PhaseResult[] = [];
+  const phases: Array<Omit<PhaseResult, 'round'>> = [];
   const keyFor = async (org: string): Promise<string> =>
     (JSON.parse((await runCliProcess(['keys', 'create', '--org', org, '--json'], env)).stdout) as { key: string }).key;
   const now = new Date();
@@ -136,8 +173,8 @@ async function runVariant(
   };
   try {
     // The standalone app: every service in one process (one Node thread), as `npm start` runs it.
-    const service = await startService('standalone', { ...env, ...SERVICE_ENV }, 60_000, root);
-    try {
+    const service = MODES.includes('standalone') ? await startService('standalone', { ...env, ...SERVICE_ENV }, 60_000, root) : undefined;
+    if (service) try {
       const httpEvents = events(org('bench-http'), 1);
       const busEvents = events(org('bench-nats'), 2);
       const key = await keyFor(httpEvents[0].organizationId);
@@ -150,8 +187,9 @@ async function runVariant(
     }
 
     // The same services as separate processes (apps/ingest, apps/writer, apps/projector), as Kubernetes runs them.
-    const [ingest, writer, projector] = await Promise.all(['ingest', 'writer', 'projector'].map((app) => startService(app, { ...env, ...SERVICE_ENV }, 60_000, root)));
-    try {
+    const split = MODES.includes('split') ? await Promise.all(['ingest', 'writer', 'projector'].map((app) => startService(app, { ...env, ...SERVICE_ENV }, 60_000, root))) : undefined;
+    if (split) try {
+      const [ingest, writer, projector] = split;
       const splitHttp = events(org('bench-http-split'), 3);
       const splitBus = events(org('bench-nats-split'), 4);
       const key = await keyFor(splitHttp[0].organizationId);
@@ -160,7 +198,7 @@ async function runVariant(
       phases.push(await phase(label, 'split', 'HTTP', db, nats.url, splitHttp, procs, others, () => postAll(ingest.url, key, splitHttp)));
       phases.push(await phase(label, 'split', 'NATS', db, nats.url, splitBus, procs, others, () => emitAll(nats.url, splitBus)));
     } finally {
-      await Promise.all([ingest, writer, projector].map((s) => s.stop()));
+      await Promise.all(split.map((s) => s.stop()));
     }
 
     if (measureRaw) {
@@ -276,6 +314,7 @@ function report(
   figures.push({ name: 'raw: COPY into the same partitioned, indexed table', value: Math.round(raw.copyRate), unit: 'rows/s' });
   for (const r of results.filter((x) => x.variant === current)) line(`ratio pipeline ÷ raw COPY, ${phaseName(r.mode, r.transport)}`, (r.eventsPerSecond / raw.copyRate).toFixed(2));
   if (WARMUP > 0) notes.push(`each deployment (standalone, separate processes) first took ${WARMUP} events over HTTP and ${WARMUP} over NATS, not counted`);
+  if (ROUNDS > 1) notes.push(`${ROUNDS} rounds on fresh processes, the variants taking turns; each figure is from the round of median rate`);
   if (baseline) notes.push(`baseline: the same phases run from ${baseline} in the same run (git archive of the commit, same node_modules, own bus and database)`);
   notes.push('CPU per event: /proc user+system time of each process over the phase ÷ events; postgres counts only the backends of the run\'s database (not the WAL writer or checkpointer), read every 0.5 s so that a backend that ended keeps its time up to its last reading');
   if (retried503 > 0) {
@@ -356,7 +395,7 @@ async function phase(
   services: Record<string, RunningService>,
   others: () => Record<string, Map<number, number>>,
   send: () => Promise<void>,
-): Promise<PhaseResult> {
+): Promise<Omit<PhaseResult, 'round'>> {
   progress(`${variant}: ${phaseName(mode, transport)}`);
   const org = events[0].organizationId;
   const sample = events.filter((_, i) => i % SAMPLE_EVERY === 0).map((e) => e.id as string);
