@@ -29,10 +29,10 @@ import { migrateClickHouse, openClickHouse, ROLLUPS, toClickHouseRow, type Click
 import type { AuditEvent } from '@audit/contracts';
 import { eventsSubject, provisionStreams, readMessagingConfig, STREAMS } from '@audit/messaging';
 import { readProjectorConfig } from '@audit/projector';
-import { createDataSource, runMigrations } from '@audit/persistence';
 import { createTestDatabase, metricSample, scrapeMetrics, startService, startTestNats, waitFor, type RunningService } from '@audit/testing';
-import { createDataset, type Dataset } from './analytics-data';
-import { createPartitions, loadPostgres, pressureSince, type PgLoad } from './postgres-load';
+import type { Dataset } from './analytics-data';
+import { largestOrganization, loadPageBenchDatabase, pageBenchDataset } from './page-data';
+import { pressureSince, type PgLoad } from './postgres-load';
 import { cpuSecondsOf, percentile, waitForQuietMachine } from './cpu';
 import { sampleGets } from './http-sampler';
 import { progress } from './progress';
@@ -40,9 +40,6 @@ import { BenchResults } from './results';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
 const PROJECTOR_ROWS = Math.min(ROWS, Number(process.env.BENCH_PROJECTOR_ROWS ?? Math.min(500_000, Math.floor(ROWS / 4))));
-const SEED = Number(process.env.BENCH_SEED ?? 20_260_301);
-const DAYS = 90;
-const ORGS = 50;
 const WINDOW_DAYS = 30;
 // ClickHouse compiles a query's expressions on its 4th run (min_count_to_compile_expression = 3): the
 // first runs are of a query the live console has long since compiled.
@@ -77,9 +74,9 @@ async function main(): Promise<void> {
   if (!Number.isInteger(ROWS) || ROWS < 1000) throw new Error('BENCH_ROWS must be an integer ≥ 1000');
   const loadBefore = loadavg();
   // The data set ends now (to the minute), so the 30-day window is "the last 30 days" and its edges are not whole hours.
-  const end = new Date(Math.floor(Date.now() / 60_000) * 60_000);
-  const dataset = createDataset({ rows: ROWS, days: DAYS, orgs: ORGS, seed: SEED, end });
-  progress(`data set: ${ROWS} rows, ${DAYS} days up to ${end.toISOString()}, ${ORGS} organizations, seed ${SEED}; ${PROJECTOR_ROWS} newest rows go through the projector`);
+  const dataset = pageBenchDataset(ROWS);
+  const end = dataset.options.end;
+  progress(`${PROJECTOR_ROWS} newest rows go through the projector`);
 
   const nats = await startTestNats();
   const db = await createTestDatabase('audit_bench_analytics');
@@ -103,14 +100,9 @@ async function main(): Promise<void> {
   }
   try {
     // 1–2a. Postgres: schema by the migrations, monthly partitions as PartitionManager names them, COPY.
-    const ds = createDataSource(db.url);
-    await ds.initialize();
-    await runMigrations(ds);
-    await ds.destroy();
-    const partitions = await createPartitions(db.url, dataset.start, end);
-    progress(`Postgres ${db.name}: migrated, partitions ${partitions.join(', ')}`);
-    const pgLoad = await loadPostgres(db.url, dataset, progress);
-    const largest = [...pgLoad.byOrg.entries()].sort((a, b) => b[1] - a[1])[0];
+    const { load: pgLoad, partitions } = await loadPageBenchDatabase(db.url, dataset);
+    progress(`Postgres ${db.name}: migrated, partitions ${partitions.join(', ')}, loaded`);
+    const largest = largestOrganization(pgLoad.byOrg);
 
     // 2b. ClickHouse in this process, closed before the app opens the same directory.
     const chLoad = await loadClickHouse(chPath, dataset, nats.url);
@@ -127,23 +119,23 @@ async function main(): Promise<void> {
     const app = service;
     const metrics = parseMetrics(await scrapeMetrics(app.url));
 
-    const token = await new TokensService(readAuthConfig({ AUTH_JWT_SECRET: SECRET })).sign({ organizationId: largest[0], role: 'admin' }, 3600);
+    const token = await new TokensService(readAuthConfig({ AUTH_JWT_SECRET: SECRET })).sign({ organizationId: largest.org, role: 'admin' }, 3600);
     const to = end;
     const from = new Date(end.getTime() - WINDOW_DAYS * 86_400_000);
     const pg = await PgQueries.open(db.url);
     try {
       // Sanity: every row of the largest organization is in both stores.
       const whole = await apiJson<{ total: number }>(app.url, token, `/v1/analytics/summary?from=${dataset.start.toISOString()}&to=${new Date(end.getTime() + 1).toISOString()}`);
-      const windowRows = await pg.count(largest[0], from, to);
-      progress(`largest organization ${largest[0]}: ${largest[1]} rows generated, ${whole.total} in ClickHouse, ${windowRows} in the ${WINDOW_DAYS}-day window`);
-      if (whole.total !== largest[1]) throw new Error(`ClickHouse holds ${whole.total} rows of ${largest[0]}, expected ${largest[1]}`);
+      const windowRows = await pg.count(largest.org, from, to);
+      progress(`largest organization ${largest.org}: ${largest.rows} rows generated, ${whole.total} in ClickHouse, ${windowRows} in the ${WINDOW_DAYS}-day window`);
+      if (whole.total !== largest.rows) throw new Error(`ClickHouse holds ${whole.total} rows of ${largest.org}, expected ${largest.rows}`);
 
       // 4–5. The endpoints through HTTP, then the same aggregates in Postgres.
       // The parts the projector just wrote merge in the background for a while, Postgres still digests its
       // load: queries are timed once the machine is quiet, as a live system is between bursts.
       const settled = await waitForQuietMachine();
       progress(`the machine was ${settled.quiet ? 'quiet' : 'still busy'} after ${settled.waited.toFixed(1)} s (background merges, autovacuum, checkpoints)`);
-      const measured = await measureEndpoints(app.url, token, pg, largest[0], from, to);
+      const measured = await measureEndpoints(app.url, token, pg, largest.org, from, to);
       const loadAfter = loadavg();
       report({ dataset, pgLoad, chLoad, drain, metrics, measured, largest, windowRows, from, to, loadBefore, loadAfter, partitions });
     } finally {
@@ -592,7 +584,7 @@ function report(r: {
   drain: Drain;
   metrics: Record<string, number>;
   measured: Measured;
-  largest: [string, number];
+  largest: { org: string; rows: number };
   windowRows: number;
   from: Date;
   to: Date;
@@ -601,6 +593,7 @@ function report(r: {
   partitions: string[];
 }): void {
   const { pgLoad, chLoad, drain, metrics, measured } = r;
+  const { days, orgs, seed } = r.dataset.options;
   const results = measured.results;
   const line = (label: string, value: string): void => console.log(`${label.padEnd(74)} ${value}`);
   const rate = (rows: number, seconds: number): string => (seconds > 0 ? Math.round(rows / seconds).toLocaleString('en-US') : 'n/a');
@@ -608,8 +601,8 @@ function report(r: {
   const p = (xs: number[], q: number): number => percentile(sorted(xs), q);
   const psi = (pct: number): string => (Number.isFinite(pct) ? `CPU pressure ${pct.toFixed(0)}%` : 'CPU pressure n/a');
 
-  console.log(`\nanalytics benchmark: ${ROWS.toLocaleString('en-US')} events, ${DAYS} days, ${ORGS} organizations (Zipf s=1), seed ${SEED}; every part on this machine`);
-  console.log(`window: ${r.from.toISOString()} .. ${r.to.toISOString()} (${WINDOW_DAYS} days) for ${r.largest[0]}, the largest organization: ${r.largest[1].toLocaleString('en-US')} rows in all, ${r.windowRows.toLocaleString('en-US')} in the window`);
+  console.log(`\nanalytics benchmark: ${ROWS.toLocaleString('en-US')} events, ${days} days, ${orgs} organizations (Zipf s=1), seed ${seed}; every part on this machine`);
+  console.log(`window: ${r.from.toISOString()} .. ${r.to.toISOString()} (${WINDOW_DAYS} days) for ${r.largest.org}, the largest organization: ${r.largest.rows.toLocaleString('en-US')} rows in all, ${r.windowRows.toLocaleString('en-US')} in the window`);
   console.log(
     `machine: ${cpus().length} CPUs, load average ${r.loadBefore.map((x) => x.toFixed(2)).join(' ')} at start, ${r.loadAfter.map((x) => x.toFixed(2)).join(' ')} at the end; ` +
       '"CPU pressure" below is the share of wall time some task waited for a CPU (Linux PSI): other engineers\' test runs share this machine\n',
@@ -663,7 +656,7 @@ function report(r: {
     out.figure(`${e.name}: API p95`, r1(p(e.api.samples, 95)), 'ms', { name: 'the same aggregate in plain SQL on Postgres, p95', value: r1(p(e.pg.samples, 95)), unit: 'ms' });
   }
   out.figure('projector: AUDIT_EVENTS → ClickHouse, end to end', Math.round(projRate), 'rows/s', { name: `raw chDB insert, ${CHUNK / 1000}k-row JSONEachRow batches`, value: Math.round(rawRate), unit: 'rows/s' });
-  out.note(`${ROWS} events, ${DAYS} days, ${ORGS} organizations (Zipf s=1), seed ${SEED}; window of ${WINDOW_DAYS} days for the largest organization (${r.windowRows} rows)`);
+  out.note(`${ROWS} events, ${days} days, ${orgs} organizations (Zipf s=1), seed ${seed}; window of ${WINDOW_DAYS} days for the largest organization (${r.windowRows} rows)`);
   out.note(`load average ${r.loadBefore.map((x) => x.toFixed(2)).join(' ')} at start, ${r.loadAfter.map((x) => x.toFixed(2)).join(' ')} at the end; API ${psi(measured.apiPressure)}`);
   out.write();
   if (PROJECTOR_ROWS < ROWS) {

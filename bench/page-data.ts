@@ -4,8 +4,9 @@ import { createPartitions, loadPostgres, type PgLoad } from './postgres-load';
 import { progress } from './progress';
 
 /**
- * The data set of the page benchmarks (bench:query, bench:search), so that their figures describe the same
- * events: the generator of bench:analytics, 90 days up to the current minute, 50 organizations, BENCH_SEED.
+ * The data set of the benchmarks that read a loaded store (bench:analytics, bench:query, bench:search), so
+ * that their figures describe the same events: the generator of analytics-data.ts, 90 days up to the
+ * current minute, 50 organizations, BENCH_SEED.
  */
 export function pageBenchDataset(rows: number): Dataset {
   const seed = Number(process.env.BENCH_SEED ?? 20_260_301);
@@ -30,7 +31,7 @@ export async function loadPageBenchDatabase(url: string, dataset: Dataset): Prom
   return { load, partitions };
 }
 
-/** The organization with the most events (the pages are timed for it) and its count. */
+/** The organization with the most events (the benchmarks time their reads for it) and its count. */
 export function largestOrganization(byOrg: ReadonlyMap<string, number>): { org: string; rows: number } {
   const [org, rows] = [...byOrg.entries()].sort((a, b) => b[1] - a[1])[0];
   return { org, rows };
