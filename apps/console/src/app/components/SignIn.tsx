@@ -3,6 +3,7 @@ import { ApiError, asApiError, createApiClient } from '../api';
 import type { SignInConfig } from '../oidc';
 import { readClaims } from '../session';
 import { Logo } from './Logo';
+import { FormError } from './states';
 
 interface Props {
   onSignIn: (token: string) => void;
@@ -100,11 +101,7 @@ export function SignIn({ onSignIn, notice, signIn, onSingleSignOn }: Props) {
           aria-invalid={error ? true : undefined}
           aria-describedby={error ? errorId : undefined}
         />
-        {error && (
-          <p id={errorId} className="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError problem={error} id={errorId} />
         <button type="submit" className={`button ${signIn ? 'ghost' : 'primary'} wide`} disabled={busy}>
           {busy ? 'Checking…' : signIn ? 'Sign in with this token' : 'Sign in'}
         </button>

@@ -41,3 +41,13 @@ export function ErrorState({ error, onRetry, what }: { error: ApiError; onRetry?
     </div>
   );
 }
+
+/** What the server refused in a form (its 400 names the field), announced as it appears; nothing without one. */
+export function FormError({ problem, id }: { problem: string | null | undefined; id?: string }) {
+  if (!problem) return null;
+  return (
+    <p id={id} className="form-error" role="alert">
+      {problem}
+    </p>
+  );
+}

@@ -1,5 +1,6 @@
 import type { DeliveryRecord } from '@audit/contracts';
 import type { ApiClient } from '../api';
+import { SettingsTable } from '../components/SettingsTable';
 import { ErrorState, Spinner } from '../components/states';
 import { localTime, utcInstant } from '../format';
 import { useRequest } from '../use-request';
@@ -16,33 +17,26 @@ export function StreamDeliveries({ api, streamId, version }: { api: ApiClient; s
   if (deliveries.data.items.length === 0) return <p className="muted small">Nothing delivered yet.</p>;
   return (
     <div className="stream-deliveries">
-      <table className="settings-table" aria-label="Recent deliveries">
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Events</th>
-            <th scope="col">Status</th>
-            <th scope="col">Latency</th>
-            <th scope="col">Error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {deliveries.data.items.map((d, i) => (
-            <tr key={`${d.at}-${i}`}>
-              <td title={utcInstant(d.at)}>{localTime(d.at)}</td>
-              <td>
+      <SettingsTable
+        label="Recent deliveries"
+        rows={deliveries.data.items}
+        rowKey={(d, i) => `${d.at}-${i}`}
+        columns={[
+          { header: 'Time', title: (d) => utcInstant(d.at), cell: (d) => localTime(d.at) },
+          {
+            header: 'Events',
+            cell: (d) => (
+              <>
                 {d.events}
                 {d.replay && <span className="muted small"> (replay)</span>}
-              </td>
-              <td>
-                <span className={`status ${STATUS_CLASS[d.status]}`}>{d.status.replace('_', ' ')}</span>
-              </td>
-              <td>{d.latencyMs} ms</td>
-              <td className="small">{d.error ?? ''}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+          { header: 'Status', cell: (d) => <span className={`status ${STATUS_CLASS[d.status]}`}>{d.status.replace('_', ' ')}</span> },
+          { header: 'Latency', cell: (d) => `${d.latencyMs} ms` },
+          { header: 'Error', className: 'small', cell: (d) => d.error ?? '' },
+        ]}
+      />
       <button type="button" className="button small ghost" onClick={deliveries.reload}>
         Refresh
       </button>

@@ -1,7 +1,9 @@
-import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
-import { asApiError, type ApiClient, type ApiError } from '../api';
-import { ErrorState, Spinner } from '../components/states';
+import { useId, useState, type FormEvent } from 'react';
+import { asApiError, type ApiClient } from '../api';
+import { SettingsTable } from '../components/SettingsTable';
+import { ErrorState, FormError, Spinner } from '../components/states';
 import { hrefOf, useLocation } from '../router';
+import { useRequest } from '../use-request';
 
 type Condition =
   | { kind: 'count'; atLeast: number; windowMinutes: number; perUser: boolean; outsideHours?: { fromHour: number; toHour: number; timeZone: string } }
@@ -34,7 +36,7 @@ interface SavedSearch {
 
 /** The organization's saved searches: save the search in the address under a name, open or delete one. */
 function SavedSearches({ api, current }: { api: ApiClient; current: string }) {
-  const searches = useList<SavedSearch>(api, '/v1/searches');
+  const searches = useRequest('saved-searches', (signal) => api.get<{ items: SavedSearch[] }>('/v1/searches', undefined, signal));
   const [name, setName] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const id = useId();
@@ -52,30 +54,27 @@ function SavedSearches({ api, current }: { api: ApiClient; current: string }) {
     <div>
       <h3>Saved searches</h3>
       {searches.error && <ErrorState error={searches.error} onRetry={searches.reload} what="Saved searches" />}
-      <table className="settings-table" aria-label="Saved searches">
-        <tbody>
-          {searches.items?.length === 0 && (
-            <tr>
-              <td className="muted">No saved searches yet.</td>
-            </tr>
-          )}
-          {searches.items?.map((search) => (
-            <tr key={search.id}>
-              <td>
-                <a href={hrefOf('events', new URLSearchParams({ search: search.query }))}>{search.name}</a>
-              </td>
-              <td>
-                <code>{search.query}</code>
-              </td>
-              <td className="row-actions">
+      {searches.data && (
+        <SettingsTable
+          label="Saved searches"
+          rows={searches.data.items}
+          rowKey={(search) => search.id}
+          empty="No saved searches yet."
+          columns={[
+            { header: '', cell: (search) => <a href={hrefOf('events', new URLSearchParams({ search: search.query }))}>{search.name}</a> },
+            { header: '', cell: (search) => <code>{search.query}</code> },
+            {
+              header: '',
+              actions: true,
+              cell: (search) => (
                 <button type="button" className="button small" onClick={() => remove(search)}>
                   Delete
                 </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              ),
+            },
+          ]}
+        />
+      )}
       {current && (
         <form onSubmit={save} aria-label="Save this search" noValidate>
           <label htmlFor={id} className="field-label">
@@ -87,11 +86,7 @@ function SavedSearches({ api, current }: { api: ApiClient; current: string }) {
           </button>
         </form>
       )}
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
+      <FormError problem={problem} />
     </div>
   );
 }
@@ -145,23 +140,6 @@ const describeCondition = (c: Condition): string =>
     : `≥ ${c.factor} × the same hour's weekly average (at least ${c.minCount})${c.perUser ? ' per user' : ''}`;
 
 const time = (iso: string) => new Date(iso).toLocaleString();
-
-function useList<T>(api: ApiClient, path: string): { items: T[] | null; error: ApiError | null; reload: () => void } {
-  const [items, setItems] = useState<T[] | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    let live = true;
-    api.get<{ items: T[] }>(path).then(
-      (body) => live && (setItems(body.items), setError(null)),
-      (e: unknown) => live && setError(asApiError(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [api, path, tick]);
-  return { items, error, reload: useCallback(() => setTick((t) => t + 1), []) };
-}
 
 function AlertForm({ api, editing, initialQuery, onDone }: { api: ApiClient; editing: Alert | null; initialQuery: string; onDone: () => void }) {
   const [draft, setDraft] = useState<Draft>(() => (editing ? draftOf(editing) : emptyDraft(initialQuery)));
@@ -220,11 +198,7 @@ function AlertForm({ api, editing, initialQuery, onDone }: { api: ApiClient; edi
           Cancel
         </button>
       </div>
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
+      <FormError problem={problem} />
     </form>
   );
 }
@@ -235,15 +209,15 @@ function AlertForm({ api, editing, initialQuery, onDone }: { api: ApiClient; edi
  * on this search" is: search, open Settings, New alert; "Save search" keeps it under a name.
  */
 export function AlertsSection({ api }: { api: ApiClient }) {
-  const alerts = useList<Alert>(api, '/v1/alerts');
-  const firings = useList<Firing>(api, '/v1/alert-firings?limit=20');
+  const alerts = useRequest('alerts', (signal) => api.get<{ items: Alert[] }>('/v1/alerts', undefined, signal));
+  const firings = useRequest('alert-firings', (signal) => api.get<{ items: Firing[] }>('/v1/alert-firings', new URLSearchParams({ limit: '20' }), signal));
   const [location] = useLocation();
   const [editing, setEditing] = useState<Alert | 'new' | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const done = () => (setEditing(null), alerts.reload());
   const fail = (e: unknown) => setProblem(asApiError(e).describe());
   if (alerts.error) return <ErrorState error={alerts.error} onRetry={alerts.reload} what="Alerts" />;
-  if (!alerts.items) return <Spinner label="Loading alerts" />;
+  if (!alerts.data) return <Spinner label="Loading alerts" />;
   const toggle = (alert: Alert) => {
     setProblem(null);
     const body = bodyOf({ ...draftOf(alert), enabled: !alert.enabled }, alert);
@@ -256,33 +230,21 @@ export function AlertsSection({ api }: { api: ApiClient }) {
   };
   return (
     <div>
-      <table className="settings-table" aria-label="Alerts">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Search</th>
-            <th>Fires when</th>
-            <th>Status</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {alerts.items.length === 0 && (
-            <tr>
-              <td colSpan={5} className="muted">
-                No alerts yet.
-              </td>
-            </tr>
-          )}
-          {alerts.items.map((alert) => (
-            <tr key={alert.id}>
-              <td>{alert.name}</td>
-              <td>
-                <code>{alert.query}</code>
-              </td>
-              <td>{describeCondition(alert.condition)}</td>
-              <td>{alert.enabled ? 'enabled' : 'disabled'}</td>
-              <td className="row-actions">
+      <SettingsTable
+        label="Alerts"
+        rows={alerts.data.items}
+        rowKey={(alert) => alert.id}
+        empty="No alerts yet."
+        columns={[
+          { header: 'Name', cell: (alert) => alert.name },
+          { header: 'Search', cell: (alert) => <code>{alert.query}</code> },
+          { header: 'Fires when', cell: (alert) => describeCondition(alert.condition) },
+          { header: 'Status', cell: (alert) => (alert.enabled ? 'enabled' : 'disabled') },
+          {
+            header: '',
+            actions: true,
+            cell: (alert) => (
+              <>
                 <button type="button" className="button small" onClick={() => toggle(alert)}>
                   {alert.enabled ? 'Disable' : 'Enable'}
                 </button>
@@ -292,16 +254,12 @@ export function AlertsSection({ api }: { api: ApiClient }) {
                 <button type="button" className="button small" onClick={() => remove(alert)}>
                   Delete
                 </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
+              </>
+            ),
+          },
+        ]}
+      />
+      <FormError problem={problem} />
       {editing ? (
         <AlertForm key={editing === 'new' ? 'new' : editing.id} api={api} editing={editing === 'new' ? null : editing} initialQuery={location.search.get('search') ?? ''} onDone={done} />
       ) : (
@@ -312,40 +270,25 @@ export function AlertsSection({ api }: { api: ApiClient }) {
       <SavedSearches api={api} current={location.search.get('search') ?? ''} />
       <h3>Recent firings</h3>
       {firings.error && <ErrorState error={firings.error} onRetry={firings.reload} what="Firings" />}
-      <table className="settings-table" aria-label="Recent firings">
-        <thead>
-          <tr>
-            <th>Fired</th>
-            <th>Alert</th>
-            <th>Window</th>
-            <th>Matched</th>
-            <th>Webhook</th>
-          </tr>
-        </thead>
-        <tbody>
-          {firings.items?.length === 0 && (
-            <tr>
-              <td colSpan={5} className="muted">
-                No firings yet. Alerts are evaluated every minute.
-              </td>
-            </tr>
-          )}
-          {firings.items?.map((f) => (
-            <tr key={f.id}>
-              <td>{time(f.firedAt)}</td>
-              <td>{f.alertName}</td>
-              <td>
-                {time(f.window.from)} – {time(f.window.to)}
-              </td>
-              <td>{f.groups.map((g) => `${g.userId ?? 'all'}: ${g.count}${g.baseline === undefined ? '' : ` (usually ${g.baseline})`}`).join(', ')}</td>
-              <td title={f.delivery.lastError ?? undefined}>
-                {f.delivery.status}
-                {f.delivery.attempts > 1 ? ` after ${f.delivery.attempts} attempts` : ''}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {firings.data && (
+        <SettingsTable
+          label="Recent firings"
+          rows={firings.data.items}
+          rowKey={(f) => f.id}
+          empty="No firings yet. Alerts are evaluated every minute."
+          columns={[
+            { header: 'Fired', cell: (f) => time(f.firedAt) },
+            { header: 'Alert', cell: (f) => f.alertName },
+            { header: 'Window', cell: (f) => `${time(f.window.from)} – ${time(f.window.to)}` },
+            { header: 'Matched', cell: (f) => f.groups.map((g) => `${g.userId ?? 'all'}: ${g.count}${g.baseline === undefined ? '' : ` (usually ${g.baseline})`}`).join(', ') },
+            {
+              header: 'Webhook',
+              title: (f) => f.delivery.lastError ?? undefined,
+              cell: (f) => `${f.delivery.status}${f.delivery.attempts > 1 ? ` after ${f.delivery.attempts} attempts` : ''}`,
+            },
+          ]}
+        />
+      )}
     </div>
   );
 }

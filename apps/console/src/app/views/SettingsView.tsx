@@ -1,7 +1,9 @@
-import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
-import { asApiError, type ApiClient, type ApiError } from '../api';
-import { ErrorState, Spinner } from '../components/states';
+import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
+import { asApiError, type ApiClient } from '../api';
+import { SettingsTable } from '../components/SettingsTable';
+import { ErrorState, FormError, Spinner } from '../components/states';
 import { StreamsSettings } from '../streams/StreamsSettings';
+import { useRequest } from '../use-request';
 import { CheckpointsSettings } from './CheckpointsSettings';
 import { AlertsSection } from './AlertsSection';
 
@@ -24,21 +26,8 @@ interface HiddenParameters {
 }
 
 /** Loads one settings resource; `reload` after a change shows what the server now holds. */
-function useResource<T>(api: ApiClient, path: string): { data: T | null; error: ApiError | null; reload: () => void } {
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    let live = true;
-    api.get<T>(path).then(
-      (value) => live && (setData(value), setError(null)),
-      (e: unknown) => live && setError(asApiError(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [api, path, tick]);
-  return { data, error, reload: useCallback(() => setTick((t) => t + 1), []) };
+function useResource<T>(api: ApiClient, path: string) {
+  return useRequest(path, (signal) => api.get<T>(path, undefined, signal));
 }
 
 const day = (iso: string) => new Date(iso).toLocaleDateString();
@@ -82,11 +71,7 @@ function RetentionCard({ api }: { api: ApiClient }) {
       <button type="submit" className="button primary">
         Save retention
       </button>
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
+      <FormError problem={problem} />
       {saved && <p role="status">{saved}</p>}
     </form>
   );
@@ -128,43 +113,28 @@ function KeysCard({ api }: { api: ApiClient }) {
           </button>
         </div>
       )}
-      <table className="settings-table" aria-label="Ingest keys">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Key</th>
-            <th>Created</th>
-            <th>Status</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {data.items.length === 0 && (
-            <tr>
-              <td colSpan={5} className="muted">
-                No keys yet.
-              </td>
-            </tr>
-          )}
-          {data.items.map((key) => (
-            <tr key={key.id}>
-              <td>{key.name}</td>
-              <td>
-                <code>{key.prefix}…</code>
-              </td>
-              <td>{day(key.createdAt)}</td>
-              <td>{key.revokedAt ? `revoked ${day(key.revokedAt)}` : 'active'}</td>
-              <td>
-                {!key.revokedAt && (
-                  <button type="button" className="button small ghost" onClick={() => revoke(key)} aria-label={`Revoke ${key.name}`}>
-                    Revoke
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <SettingsTable
+        label="Ingest keys"
+        rows={data.items}
+        rowKey={(key) => key.id}
+        empty="No keys yet."
+        columns={[
+          { header: 'Name', cell: (key) => key.name },
+          { header: 'Key', cell: (key) => <code>{key.prefix}…</code> },
+          { header: 'Created', cell: (key) => day(key.createdAt) },
+          { header: 'Status', cell: (key) => (key.revokedAt ? `revoked ${day(key.revokedAt)}` : 'active') },
+          {
+            header: '',
+            actions: true,
+            cell: (key) =>
+              !key.revokedAt && (
+                <button type="button" className="button small ghost" onClick={() => revoke(key)} aria-label={`Revoke ${key.name}`}>
+                  Revoke
+                </button>
+              ),
+          },
+        ]}
+      />
       <form onSubmit={create} className="inline-form" aria-label="Create a key" noValidate>
         <label htmlFor={inputId} className="field-label">
           New key's name
@@ -174,11 +144,7 @@ function KeysCard({ api }: { api: ApiClient }) {
           Create key
         </button>
       </form>
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
+      <FormError problem={problem} />
     </div>
   );
 }
@@ -229,11 +195,7 @@ function HiddenParametersCard({ api }: { api: ApiClient }) {
           Hide its parameters
         </button>
       </form>
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
+      <FormError problem={problem} />
     </div>
   );
 }
@@ -245,42 +207,36 @@ function HiddenParametersCard({ api }: { api: ApiClient }) {
 export function SettingsView({ api, checkpointsHref, onOpenCheckpoints }: { api: ApiClient; checkpointsHref: string; onOpenCheckpoints: () => void }) {
   return (
     <div className="settings">
-      <section className="card" aria-labelledby="settings-retention">
-        <div className="card-head">
-          <h2 id="settings-retention">Retention</h2>
-        </div>
+      <SettingsCard id="settings-retention" title="Retention">
         <RetentionCard api={api} />
-      </section>
-      <section className="card" aria-labelledby="settings-keys">
-        <div className="card-head">
-          <h2 id="settings-keys">Ingest keys</h2>
-        </div>
+      </SettingsCard>
+      <SettingsCard id="settings-keys" title="Ingest keys">
         <KeysCard api={api} />
-      </section>
-      <section className="card" aria-labelledby="settings-hidden">
-        <div className="card-head">
-          <h2 id="settings-hidden">Hidden query parameters</h2>
-        </div>
+      </SettingsCard>
+      <SettingsCard id="settings-hidden" title="Hidden query parameters">
         <HiddenParametersCard api={api} />
-      </section>
-      <section className="card" aria-labelledby="settings-streams">
-        <div className="card-head">
-          <h2 id="settings-streams">Streams</h2>
-        </div>
+      </SettingsCard>
+      <SettingsCard id="settings-streams" title="Streams">
         <StreamsSettings api={api} />
-      </section>
-      <section className="card" aria-labelledby="settings-checkpoints">
-        <div className="card-head">
-          <h2 id="settings-checkpoints">Signed checkpoints</h2>
-        </div>
+      </SettingsCard>
+      <SettingsCard id="settings-checkpoints" title="Signed checkpoints">
         <CheckpointsSettings api={api} checkpointsHref={checkpointsHref} onOpenCheckpoints={onOpenCheckpoints} />
-      </section>
-      <section className="card" aria-labelledby="settings-alerts">
-        <div className="card-head">
-          <h2 id="settings-alerts">Alerts</h2>
-        </div>
+      </SettingsCard>
+      <SettingsCard id="settings-alerts" title="Alerts">
         <AlertsSection api={api} />
-      </section>
+      </SettingsCard>
     </div>
+  );
+}
+
+/** One titled card of the Settings page. */
+function SettingsCard({ id, title, children }: { id: string; title: string; children: ReactNode }) {
+  return (
+    <section className="card" aria-labelledby={id}>
+      <div className="card-head">
+        <h2 id={id}>{title}</h2>
+      </div>
+      {children}
+    </section>
   );
 }
