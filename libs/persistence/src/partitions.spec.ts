@@ -1,4 +1,5 @@
-import { monthStart, partitionName } from './partitions';
+import fc from 'fast-check';
+import { monthStart, partitionName, partitionRange } from './partitions';
 
 describe('partitionName', () => {
   it('names the month of its UTC start, zero-padded', () => {
@@ -34,5 +35,22 @@ describe('monthStart', () => {
     expect(new Set(names).size).toBe(24);
     expect(names[11]).toBe('audit_trail_events_y2026m12');
     expect(names[12]).toBe('audit_trail_events_y2027m01');
+  });
+});
+
+describe('partitionRange', () => {
+  it('reads back the month of every name partitionName gives', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date('1000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }), (date) => {
+        const from = monthStart(date);
+        expect(partitionRange(partitionName(from))).toEqual({ from, to: monthStart(date, 1) });
+      }),
+    );
+  });
+
+  it('is null for any other name', () => {
+    for (const name of ['audit_trail_events_default', 'audit_trail_events_y2026m13', 'audit_trail_events_y2026m00', 'audit_trail_events_y2026m3', 'audit_trail_events_y2026m03_old', 'x_audit_trail_events_y2026m03']) {
+      expect(partitionRange(name)).toBeNull();
+    }
   });
 });

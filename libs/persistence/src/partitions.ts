@@ -13,6 +13,16 @@ export function monthStart(date: Date, offsetMonths = 0): Date {
   return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + offsetMonths, 1));
 }
 
+const PARTITION_NAME = /^audit_trail_events_y(\d{4})m(0[1-9]|1[0-2])$/;
+
+/** The month {@link partitionName} named: `audit_trail_events_y2026m03` → March 2026 (UTC); null for a name it did not give. */
+export function partitionRange(partition: string): { from: Date; to: Date } | null {
+  const match = PARTITION_NAME.exec(partition);
+  if (!match) return null;
+  const from = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1));
+  return { from, to: monthStart(from, 1) };
+}
+
 /**
  * Keeps monthly partitions of audit_trail_events created ahead of time. Events for a month with no
  * partition land in the default partition; creating that month later moves them into it.

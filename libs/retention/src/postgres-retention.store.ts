@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EventPartitionsRepository, monthStart, type PurgeSession } from '@audit/persistence';
+import { EventPartitionsRepository, partitionRange, type PurgeSession } from '@audit/persistence';
 import { sleep } from '@audit/platform';
 import { RETENTION_CONFIG, type RetentionConfig } from './config';
 import type { DeleteStep, PartitionDropStep, PartitionInventory, StoreInventory } from './planner';
 
-const MONTH_PARTITION = /^audit_trail_events_y(\d{4})m(\d{2})$/;
 /** Postgres' `lock_not_available`: our `lock_timeout` expired. We back off and retry instead of queueing writers. */
 const LOCK_NOT_AVAILABLE = '55P03';
 const LOCK_RETRIES = 40;
@@ -42,7 +41,7 @@ export class PostgresRetentionStore {
     const rows = await this.partitions.list();
     const partitions: PartitionInventory[] = [];
     for (const row of rows) {
-      partitions.push({ name: row.name, range: row.isDefault ? null : monthRange(row.name), organizations: await this.partitions.organizationsIn(row.name) });
+      partitions.push({ name: row.name, range: row.isDefault ? null : partitionRange(row.name), organizations: await this.partitions.organizationsIn(row.name) });
     }
     return { store: 'postgres', partitions };
   }
@@ -128,12 +127,4 @@ export class PostgresRetentionStore {
       }
     }
   }
-}
-
-/** `audit_trail_events_y2026m03` → March 2026 (UTC); null for a name the partition manager did not give. */
-export function monthRange(partition: string): { from: Date; to: Date } | null {
-  const match = MONTH_PARTITION.exec(partition);
-  if (!match) return null;
-  const from = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1));
-  return { from, to: monthStart(from, 1) };
 }
