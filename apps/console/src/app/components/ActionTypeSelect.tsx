@@ -2,6 +2,7 @@ import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { ActionType } from '@audit/contracts';
 import { CONSOLE_GROUPS, describeAction } from '../action-types';
 import { usePopover } from './use-popover';
+import { Chevron } from './icons';
 
 interface Props {
   selected: readonly ActionType[];
@@ -135,13 +136,5 @@ export function ActionTypeSelect({ selected, onChange }: Props) {
         </div>
       )}
     </div>
-  );
-}
-
-export function Chevron() {
-  return (
-    <svg className="chevron" viewBox="0 0 12 12" width="12" height="12" aria-hidden="true" focusable="false">
-      <path d="M3 4.5 6 7.5 9 4.5" fill="none" stroke="currentColor" strokeWidth="1.5" strokeLinecap="round" strokeLinejoin="round" />
-    </svg>
   );
 }

@@ -4,6 +4,7 @@ import { exportRequest, type ConsoleFilters, type TimeWindow } from '../filters'
 import { formatBytes, formatCount, localTime, utcInstant } from '../format';
 import type { ExportFormat, ExportJob } from '../types';
 import { usePopover } from './use-popover';
+import { DownloadIcon } from './icons';
 
 interface Props {
   api: ApiClient;
@@ -193,13 +194,5 @@ function JobRow({ job }: { job: ExportJob }) {
         </a>
       )}
     </li>
-  );
-}
-
-function DownloadIcon() {
-  return (
-    <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false">
-      <path d="M8 2v8m0 0L4.5 6.5M8 10l3.5-3.5M3 13h10" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round" />
-    </svg>
   );
 }

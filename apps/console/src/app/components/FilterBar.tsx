@@ -5,6 +5,7 @@ import { fromLocalInput, toLocalInput } from '../format';
 import { ActionTypeSelect } from './ActionTypeSelect';
 import { SearchBox } from './SearchBox';
 import { UserFilter } from './UserFilter';
+import { RefreshIcon } from './icons';
 
 interface Props {
   filters: ConsoleFilters;
@@ -135,13 +136,5 @@ export function FilterBar({ filters, onChange, onRefresh, api, window }: Props) 
         </div>
       </div>
     </form>
-  );
-}
-
-function RefreshIcon() {
-  return (
-    <svg viewBox="0 0 16 16" width="15" height="15" aria-hidden="true" focusable="false">
-      <path d="M13.5 8A5.5 5.5 0 1 1 11.9 4.1M13.5 2.5v3h-3" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round" />
-    </svg>
   );
 }

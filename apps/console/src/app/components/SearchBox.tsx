@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { isAbort, type ApiClient } from '../api';
 import { applySuggestion, localSuggestions, userSuggestions, wordAt, type Suggestion, type TypedWord } from '../search-completion';
 import type { UserSuggestion } from '../types';
+import { SearchIcon } from './icons';
 
 interface Props {
   api: ApiClient;
@@ -131,14 +132,5 @@ export function SearchBox({ api, value, onChange, problem }: Props) {
         </span>
       )}
     </div>
-  );
-}
-
-function SearchIcon() {
-  return (
-    <svg className="search-icon" viewBox="0 0 16 16" width="15" height="15" aria-hidden="true" focusable="false">
-      <circle cx="7" cy="7" r="4.8" fill="none" stroke="currentColor" strokeWidth="1.6" />
-      <path d="M10.6 10.6 14 14" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" />
-    </svg>
   );
 }
