@@ -33,6 +33,7 @@ import { createTestDatabase, metricSample, scrapeMetrics, startService, startTes
 import type { Dataset } from './analytics-data';
 import { largestOrganization, loadPageBenchDatabase, pageBenchDataset } from './page-data';
 import { pressureSince, type PgLoad } from './postgres-load';
+import { cleanupOnExit } from './cleanup';
 import { cpuSecondsOf, percentile, waitForQuietMachine } from './cpu';
 import { sampleGets } from './http-sampler';
 import { progress } from './progress';
@@ -82,22 +83,13 @@ async function main(): Promise<void> {
   const db = await createTestDatabase('audit_bench_analytics');
   const chPath = mkdtempSync(path.join(tmpdir(), 'audit-bench-ch-'));
   let service: RunningService | undefined;
-  let cleaned = false;
-  const cleanup = async (): Promise<void> => {
-    if (cleaned) return;
-    cleaned = true;
+  const cleanup = cleanupOnExit(async () => {
     progress('cleaning up');
     await service?.stop();
     await db.drop().catch((error: unknown) => console.error('drop failed', error));
     await nats.destroy();
     rmSync(chPath, { recursive: true, force: true });
-  };
-  // Interrupted (Ctrl-C, timeout): still drop the database and remove the directories.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      void cleanup().finally(() => process.exit(130));
-    });
-  }
+  });
   try {
     // 1–2a. Postgres: schema by the migrations, monthly partitions as PartitionManager names them, COPY.
     const { load: pgLoad, partitions } = await loadPageBenchDatabase(db.url, dataset);

@@ -31,6 +31,7 @@ import { percentile, waitForQuietMachine } from './cpu';
 import { getJson } from './http-sampler';
 import { largestOrganization, loadPageBenchDatabase, pageBenchDataset } from './page-data';
 import { pressureSince, type PgLoad } from './postgres-load';
+import { cleanupOnExit } from './cleanup';
 import { progress } from './progress';
 import { BenchResults } from './results';
 
@@ -70,18 +71,14 @@ async function main(): Promise<void> {
   const db = keep ? await keptDatabase(keep) : { ...(await createTestDatabase('audit_bench_query')), kept: false, loaded: undefined };
   let service: RunningService | undefined;
   let floorServer: FloorServer | undefined;
-  let cleaned = false;
-  const cleanup = async (): Promise<void> => {
-    if (cleaned) return;
-    cleaned = true;
+  const cleanup = cleanupOnExit(async () => {
     progress('cleaning up');
     await service?.stop();
     floorServer?.stop();
     if (keep) progress(`database ${keep} kept for the next run (DROP DATABASE ${keep} to free its space)`);
     else await db.drop().catch((error: unknown) => console.error('drop failed', error));
     await nats.destroy();
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+  });
 
   try {
     let load = db.loaded;

@@ -29,6 +29,7 @@ import { JsonLogger, PlatformModule } from '@audit/platform';
 import { ClickHouseRetentionStore, PostgresRetentionStore, RetentionRunnerModule, partitionRange } from '@audit/retention';
 import { createTestDatabase } from '@audit/testing';
 import { percentile } from './cpu';
+import { cleanupOnExit } from './cleanup';
 import { progress } from './progress';
 import { BenchResults } from './results';
 
@@ -115,12 +116,11 @@ async function main(): Promise<void> {
   const db = await createTestDatabase('audit_bench_retention');
   const chPath = mkdtempSync(path.join(tmpdir(), 'audit-bench-retention-ch-'));
   let app: INestApplicationContext | undefined;
-  const cleanup = async (): Promise<void> => {
+  const cleanup = cleanupOnExit(async () => {
     await app?.close().catch(() => undefined);
     await db.drop().catch((error: unknown) => console.error('drop failed', error));
     rmSync(chPath, { recursive: true, force: true });
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+  });
   try {
     Object.assign(process.env, { DATABASE_URL: db.url, CLICKHOUSE_PATH: chPath, CLICKHOUSE_DATABASE: 'audit', LOG_LEVEL: 'warn' });
     app = await NestFactory.createApplicationContext(BenchModule, { logger: new JsonLogger('bench', 'warn') });

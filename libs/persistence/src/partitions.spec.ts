@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { monthStart, partitionName, partitionRange } from './partitions';
+import { monthStart, partitionName, rangeOfPartitionName } from './partitions';
 
 describe('partitionName', () => {
   it('names the month of its UTC start, zero-padded', () => {
@@ -38,19 +38,19 @@ describe('monthStart', () => {
   });
 });
 
-describe('partitionRange', () => {
+describe('rangeOfPartitionName', () => {
   it('reads back the month of every name partitionName gives', () => {
     fc.assert(
       fc.property(fc.date({ min: new Date('1000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }), (date) => {
         const from = monthStart(date);
-        expect(partitionRange(partitionName(from))).toEqual({ from, to: monthStart(date, 1) });
+        expect(rangeOfPartitionName(partitionName(from))).toEqual({ from, to: monthStart(date, 1) });
       }),
     );
   });
 
   it('is null for any other name', () => {
     for (const name of ['audit_trail_events_default', 'audit_trail_events_y2026m13', 'audit_trail_events_y2026m00', 'audit_trail_events_y2026m3', 'audit_trail_events_y2026m03_old', 'x_audit_trail_events_y2026m03']) {
-      expect(partitionRange(name)).toBeNull();
+      expect(rangeOfPartitionName(name)).toBeNull();
     }
   });
 });

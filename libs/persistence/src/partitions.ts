@@ -16,7 +16,7 @@ export function monthStart(date: Date, offsetMonths = 0): Date {
 const PARTITION_NAME = /^audit_trail_events_y(\d{4})m(0[1-9]|1[0-2])$/;
 
 /** The month {@link partitionName} named: `audit_trail_events_y2026m03` → March 2026 (UTC); null for a name it did not give. */
-export function partitionRange(partition: string): { from: Date; to: Date } | null {
+export function rangeOfPartitionName(partition: string): { from: Date; to: Date } | null {
   const match = PARTITION_NAME.exec(partition);
   if (!match) return null;
   const from = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1));

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EventPartitionsRepository, partitionRange, type PurgeSession } from '@audit/persistence';
+import { EventPartitionsRepository, rangeOfPartitionName, type PurgeSession } from '@audit/persistence';
 import { sleep } from '@audit/platform';
 import { RETENTION_CONFIG, type RetentionConfig } from './config';
 import type { DeleteStep, PartitionDropStep, PartitionInventory, StoreInventory } from './planner';
@@ -41,7 +41,7 @@ export class PostgresRetentionStore {
     const rows = await this.partitions.list();
     const partitions: PartitionInventory[] = [];
     for (const row of rows) {
-      partitions.push({ name: row.name, range: row.isDefault ? null : partitionRange(row.name), organizations: await this.partitions.organizationsIn(row.name) });
+      partitions.push({ name: row.name, range: row.isDefault ? null : rangeOfPartitionName(row.name), organizations: await this.partitions.organizationsIn(row.name) });
     }
     return { store: 'postgres', partitions };
   }
