@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { counter } from '@audit/platform';
+import { counter, scheduleEvery, type Recurring } from '@audit/platform';
 import { EXPORTER_CONFIG, type ExporterConfig } from './config';
 import { ExportJobsRepository, type ExportJob } from './export-jobs.repository';
 import { EXPORT_STORAGE, type ExportStorage } from './storage';
@@ -19,8 +19,7 @@ export async function expireJob(jobs: ExportJobsRepository, storage: ExportStora
 @Injectable()
 export class ExportSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ExportSweeper.name);
-  private timer?: NodeJS.Timeout;
-  private sweeping?: Promise<void>;
+  private sweeps?: Recurring;
 
   constructor(
     private readonly jobs: ExportJobsRepository,
@@ -29,32 +28,26 @@ export class ExportSweeper implements OnApplicationBootstrap, OnApplicationShutd
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.sweeping ??= this.sweep().then(
-        () => undefined,
-        () => undefined,
-      ).finally(() => (this.sweeping = undefined));
-    }, this.config.sweepIntervalMs);
-    this.timer.unref();
+    this.sweeps = scheduleEvery(
+      this.config.sweepIntervalMs,
+      () => this.sweep(),
+      (error) => this.logger.warn({ msg: 'export sweep failed; will try again', error: error.message }),
+    );
   }
 
+  /** Stops sweeping and lets a sweep in progress finish before the pools close. */
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.sweeping;
+    await this.sweeps?.stop();
   }
 
   /** One pass; returns how many files were removed. */
   async sweep(now = new Date()): Promise<number> {
+    const failed = await this.jobs.failAbandoned(this.config.staleAfterMs, this.config.maxAttempts);
+    if (failed > 0) this.logger.warn({ msg: 'export jobs failed after their workers kept dying', jobs: failed });
     let removed = 0;
-    try {
-      const failed = await this.jobs.failAbandoned(this.config.staleAfterMs, this.config.maxAttempts);
-      if (failed > 0) this.logger.warn({ msg: 'export jobs failed after their workers kept dying', jobs: failed });
-      for (const job of await this.jobs.dueForExpiry(now)) {
-        await expireJob(this.jobs, this.storage, job);
-        removed++;
-      }
-    } catch (error) {
-      this.logger.warn({ msg: 'export sweep failed; will try again', error: (error as Error).message });
+    for (const job of await this.jobs.dueForExpiry(now)) {
+      await expireJob(this.jobs, this.storage, job);
+      removed++;
     }
     return removed;
   }

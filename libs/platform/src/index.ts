@@ -6,7 +6,7 @@ export * from './errors';
 export * from './bootstrap';
 export * from './platform.module';
 export * from './sleep';
-export * from './cron-schedule';
+export * from './recurring';
 export * from './query-reader';
 export * from './client-ip';
 export * from './last-known-cache';

@@ -1,4 +1,4 @@
-import { scheduleCron, type CronSchedule } from './cron-schedule';
+import { scheduleCron, scheduleEvery, type Recurring } from './recurring';
 
 /** A promise and the function that resolves it. */
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -8,7 +8,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 }
 
 describe('scheduleCron', () => {
-  let schedule: CronSchedule | undefined;
+  let schedule: Recurring | undefined;
   beforeEach(() => {
     jest.useFakeTimers({ now: new Date('2026-03-01T10:00:00.500Z') });
   });
@@ -23,8 +23,9 @@ describe('scheduleCron', () => {
     process.env.TZ = 'America/New_York';
     try {
       const runs: string[] = [];
-      schedule = scheduleCron('0 9 * * *', async () => void runs.push(new Date().toISOString()), fail);
-      expect(schedule.next()?.toISOString()).toBe('2026-03-02T09:00:00.000Z');
+      const daily = scheduleCron('0 9 * * *', async () => void runs.push(new Date().toISOString()), fail);
+      schedule = daily;
+      expect(daily.next()?.toISOString()).toBe('2026-03-02T09:00:00.000Z');
       await jest.advanceTimersByTimeAsync(2 * 86_400_000);
       expect(runs).toEqual(['2026-03-02T09:00:00.000Z', '2026-03-03T09:00:00.000Z']);
     } finally {
@@ -71,7 +72,53 @@ describe('scheduleCron', () => {
   it('stop() waits for the run in progress, then nothing more runs', async () => {
     const release = deferred();
     let calls = 0;
-    schedule = scheduleCron('* * * * * *', () => ((calls += 1), release.promise), fail);
+    const everySecond = scheduleCron('* * * * * *', () => ((calls += 1), release.promise), fail);
+    schedule = everySecond;
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(calls).toBe(1);
+    let stopped = false;
+    const stopping = everySecond.stop().then(() => (stopped = true));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(stopped).toBe(false);
+    release.resolve();
+    await stopping;
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(calls).toBe(1);
+    expect(everySecond.next()).toBeNull();
+  });
+});
+
+describe('scheduleEvery', () => {
+  let schedule: Recurring | undefined;
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
+  afterEach(async () => {
+    await schedule?.stop();
+    schedule = undefined;
+    jest.useRealTimers();
+  });
+
+  it('runs the work every interval, a failed run handed to onError without stopping the next', async () => {
+    const errors: string[] = [];
+    let calls = 0;
+    schedule = scheduleEvery(
+      500,
+      async () => {
+        calls += 1;
+        if (calls === 2) throw new Error('bucket away');
+      },
+      (error) => errors.push(error.message),
+    );
+    await jest.advanceTimersByTimeAsync(1_600);
+    expect(calls).toBe(3);
+    expect(errors).toEqual(['bucket away']);
+  });
+
+  it('skips the ticks that come while a run is going, and stop() waits for that run', async () => {
+    const release = deferred();
+    let calls = 0;
+    schedule = scheduleEvery(100, () => ((calls += 1), release.promise), fail);
     await jest.advanceTimersByTimeAsync(1_000);
     expect(calls).toBe(1);
     let stopped = false;
@@ -80,9 +127,8 @@ describe('scheduleCron', () => {
     expect(stopped).toBe(false);
     release.resolve();
     await stopping;
-    await jest.advanceTimersByTimeAsync(5_000);
+    await jest.advanceTimersByTimeAsync(1_000);
     expect(calls).toBe(1);
-    expect(schedule.next()).toBeNull();
   });
 });
 
