@@ -39,6 +39,7 @@ export {
   leafBytesOf,
   leafOf,
   makeSalt,
+  openingText,
   parseLeafBytes,
   sealEvent,
   verifyEventLeaf,
@@ -49,4 +50,5 @@ export { multiInclusionProof, rootFromMultiInclusionProof, verifyMultiInclusion 
 export type { IndexedLeaf } from './multi-proof';
 export { LogVerifier } from './log-verifier';
 export type { CheckpointCheck, EventFailure, EventStatus, LogEntry, LogVerificationReport, LogVerifierOptions, UnsealedRow, VerifiedRow } from './log-verifier';
-export { BUNDLE_VERSION, BundleVerifier } from './bundle-verifier';
+export { BUNDLE_VERSION, bundleHeaderLine, pendingEventLine, proofLine, sealedEventLine } from './bundle-format';
+export { BundleVerifier, MAX_BUNDLE_LINE_BYTES } from './bundle-verifier';

@@ -64,12 +64,13 @@ export function rootFromMultiInclusionProof(size: number, leaves: readonly Index
     if (p.length !== HASH_SIZE) throw new ProofError('bad-hash-size', `proof element ${i} has ${p.length} bytes`);
   });
   let nextProof = 0;
-  const compute = (lo: number, hi: number, from: number, to: number): Buffer => {
+  // The given hashes are only read (nodeHash copies them into its input), never copied per leaf.
+  const compute = (lo: number, hi: number, from: number, to: number): Uint8Array => {
     if (from === to) {
       if (nextProof >= proof.length) throw new ProofError('proof-length', `the proof has fewer elements than ${leaves.length} leaves of ${size} need`);
-      return Buffer.from(proof[nextProof++]);
+      return proof[nextProof++];
     }
-    if (hi - lo === 1) return Buffer.from(leaves[from].hash);
+    if (hi - lo === 1) return leaves[from].hash;
     const mid = lo + splitPoint(hi - lo);
     let split = from;
     while (split < to && leaves[split].index < mid) split++;
@@ -77,7 +78,7 @@ export function rootFromMultiInclusionProof(size: number, leaves: readonly Index
   };
   const root = compute(0, size, 0, leaves.length);
   if (nextProof !== proof.length) throw new ProofError('proof-length', `the proof has more elements than ${leaves.length} leaves of ${size} need`);
-  return root;
+  return Buffer.from(root);
 }
 
 /** Throws a {@link ProofError} unless `proof` proves every one of `leaves` in the tree `root` of `size` leaves. */
