@@ -3,10 +3,10 @@ import { decodeBase64Strict } from './base64';
 import { BUNDLE_VERSION, bundleHeaderLine, proofLine, sealedEventLine } from './bundle-format';
 import { canonicalJson } from './canonical-json';
 import { CheckpointError, openCheckpoint, type Checkpoint } from './checkpoint';
-import { leafHash } from './hash';
+import { HASH_SIZE, leafHashLatin1 } from './hash';
 import { commitmentText, CONTENT_FIELDS, isEmptyContent, LEAF_VERSION, LeafError, parseLeafBytes, type ContentField, type LeafV1 } from './leaf';
 import type { CheckpointCheck, EventFailure, LogVerificationReport } from './log-verifier';
-import { verifyMultiInclusion, type IndexedLeaf } from './multi-proof';
+import { verifyMultiInclusion, type LeafColumns } from './multi-proof';
 import { NoteError, type NoteVerifier } from './note';
 
 /**
@@ -50,10 +50,64 @@ function hasExactly(value: Record<string, unknown>, keys: readonly string[]): bo
   return n === keys.length && keys.every((k) => Object.hasOwn(value, k));
 }
 
-function startsAt(line: Buffer, at: number, mark: Buffer): boolean {
-  if (at + mark.length > line.length) return false;
-  for (let i = 0; i < mark.length; i++) if (line[at + i] !== mark[i]) return false;
+/** Whether `mark` stands at `at` in `bytes`, before `end`. */
+function startsAt(bytes: Buffer, at: number, mark: Buffer, end: number): boolean {
+  if (at + mark.length > end) return false;
+  for (let i = 0; i < mark.length; i++) if (bytes[at + i] !== mark[i]) return false;
   return true;
+}
+
+/** Whether the ASCII `text` is the bytes at `at`. */
+function equalsAt(bytes: Buffer, at: number, text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (bytes[at + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * The leaves a bundle names, as columns: their indices, and their hashes in one buffer (an object and a
+ * buffer kept per leaf cost a verifier of a million events more in garbage collection than in hashing).
+ */
+class CollectedLeaves {
+  private readonly indices: number[] = [];
+  private hashes = Buffer.alloc(HASH_SIZE * 4096);
+
+  get count(): number {
+    return this.indices.length;
+  }
+
+  /** A leaf and its hash as a latin1 string (leafHashLatin1). */
+  add(index: number, hash: string): void {
+    const at = this.indices.length * HASH_SIZE;
+    if (at + HASH_SIZE > this.hashes.length) {
+      const grown = Buffer.alloc(this.hashes.length * 2);
+      this.hashes.copy(grown);
+      this.hashes = grown;
+    }
+    this.hashes.write(hash, at, HASH_SIZE, 'latin1');
+    this.indices.push(index);
+  }
+
+  /** The leaves in increasing index order; undefined when two name the same leaf. */
+  sorted(): LeafColumns | undefined {
+    const { indices } = this;
+    const n = indices.length;
+    const hashes = this.hashes.subarray(0, n * HASH_SIZE);
+    let ascending = true;
+    let descending = true;
+    for (let i = 1; i < n; i++) {
+      if (indices[i] <= indices[i - 1]) ascending = false;
+      if (indices[i] >= indices[i - 1]) descending = false;
+    }
+    if (ascending) return { indices, hashes };
+    // Newest first as exported: one descending run, reversed; any other order sorted.
+    const order = Array.from({ length: n }, (_, i) => (descending ? n - 1 - i : i));
+    if (!descending) order.sort((a, b) => indices[a] - indices[b]);
+    const sortedIndices = order.map((i) => indices[i]);
+    for (let k = 1; k < n; k++) if (sortedIndices[k] === sortedIndices[k - 1]) return undefined;
+    const sortedHashes = Buffer.allocUnsafe(n * HASH_SIZE);
+    order.forEach((i, k) => hashes.copy(sortedHashes, k * HASH_SIZE, i * HASH_SIZE, (i + 1) * HASH_SIZE));
+    return { indices: sortedIndices, hashes: sortedHashes };
+  }
 }
 
 /** Whether `line` is exactly `written` (one of bundle-format's lines) without its newline. */
@@ -108,7 +162,7 @@ export class BundleVerifier {
   private organizationId: string | undefined;
   /** `","organizationId":<the bundle's>,"receivedAt":"`, as it stands in each of its leaves. */
   private organizationMark: Buffer | undefined;
-  private readonly leaves: IndexedLeaf[] = [];
+  private readonly leaves = new CollectedLeaves();
   private proof: Buffer[] | undefined;
   private lines = 0;
   private ended = false;
@@ -155,13 +209,13 @@ export class BundleVerifier {
         return;
       }
       if (this.skipping) this.skipping = false;
-      else if (this.partBytes === 0) this.line(chunk.subarray(start, end));
+      else if (this.partBytes === 0) this.line(chunk, start, end);
       else {
         this.parts.push(chunk.subarray(start, end));
         const line = Buffer.concat(this.parts);
         this.parts = [];
         this.partBytes = 0;
-        this.line(line);
+        this.line(line, 0, line.length);
       }
       start = end + 1;
     }
@@ -172,18 +226,16 @@ export class BundleVerifier {
       const last = Buffer.concat(this.parts);
       this.parts = [];
       this.partBytes = 0;
-      this.line(last);
+      this.line(last, 0, last.length);
       this.fail(null, null, `line ${this.lines} does not end with a newline: the bundle was cut short`);
     }
     if (this.lines === 0) this.fail(null, null, 'the bundle is empty');
     else if (this.proof === undefined) this.fail(null, null, 'the bundle has no proof line: it was cut short');
-    const covered = this.leaves;
+    const covered = this.leaves.count;
     let why: string | undefined;
-    if (this.checkpoint && this.proof && covered.length > 0) {
-      // Newest first as exported: one descending run, which the sort reverses in one pass.
-      const sorted = [...covered].sort((a, b) => a.index - b.index);
-      const distinct = sorted.every((l, i) => i === 0 || l.index !== sorted[i - 1].index);
-      if (!distinct) why = 'two events name the same leaf';
+    if (this.checkpoint && this.proof && covered > 0) {
+      const sorted = this.leaves.sorted();
+      if (sorted === undefined) why = 'two events name the same leaf';
       else {
         try {
           verifyMultiInclusion(this.checkpoint.size, sorted, this.proof, this.checkpoint.rootHash);
@@ -191,7 +243,7 @@ export class BundleVerifier {
           why = `the inclusion proof does not lead to the checkpoint's root: ${(error as Error).message}`;
         }
       }
-    } else if (this.checkpoint && this.proof && this.proof.length > 0 && covered.length === 0) {
+    } else if (this.checkpoint && this.proof && this.proof.length > 0 && covered === 0) {
       why = `the proof holds ${this.proof.length} hashes but no event line is sealed`;
     }
     if (why !== undefined) {
@@ -199,7 +251,7 @@ export class BundleVerifier {
       this.check.reasons.push(why);
     }
     // An event counts as proven only when the checkpoint and the proof held.
-    const proven = this.check.ok && this.proof !== undefined && (this.checkpoint !== undefined || covered.length === 0);
+    const proven = this.check.ok && this.proof !== undefined && (this.checkpoint !== undefined || covered === 0);
     if (!proven) {
       this.counts.failed += this.counts.verified + this.counts.erased;
       this.counts.verified = 0;
@@ -209,12 +261,14 @@ export class BundleVerifier {
     return { counts: { ...this.counts }, failures: this.failures, checkpoints: [this.check], ok };
   }
 
-  /** One line, without its newline. */
-  private line(line: Buffer): void {
+  /** One line: `bytes[start, end)`, without its newline. */
+  private line(bytes: Buffer, start: number, end: number): void {
     const n = ++this.lines;
+    // A view of the line alone, so that no search runs past its end into the rest of the chunk.
+    const line = bytes.subarray(start, end);
     if (n === 1) return this.header(line);
     if (this.ended) return this.fail(null, null, `line ${n} follows the proof line`);
-    if (this.fastPath && (this.sealedAsExported(line) || this.proofAsExported(line))) return;
+    if (this.fastPath && (this.sealedAsExported(line, 0, line.length) || this.proofAsExported(line, 0, line.length))) return;
     let value: unknown;
     try {
       value = JSON.parse(line.toString('utf8'));
@@ -287,30 +341,30 @@ export class BundleVerifier {
    * kept (escapes, white space, key order) to the slow path, which names its event, where the proof alone
    * would only fail the whole bundle.
    */
-  private sealedAsExported(line: Buffer): boolean {
+  private sealedAsExported(line: Buffer, start: number, end: number): boolean {
     const checkpoint = this.checkpoint;
-    if (checkpoint === undefined || !startsAt(line, 0, INDEX_MARK)) return false;
-    const digits = INDEX_MARK.length;
+    if (checkpoint === undefined || !startsAt(line, start, INDEX_MARK, end)) return false;
+    const digits = start + INDEX_MARK.length;
     let at = digits;
     let index = 0;
-    for (; at < line.length && at - digits < 16; at++) {
+    for (; at < end && at - digits < 16; at++) {
       const digit = line[at] - 0x30;
       if (digit < 0 || digit > 9) break;
       index = index * 10 + digit;
     }
     // Decimal as JSON.stringify writes it: at least one digit, no leading zero.
-    if (at === digits || (line[digits] === 0x30 && at - digits > 1) || index >= checkpoint.size || !startsAt(line, at, LEAF_MARK)) return false;
+    if (at === digits || (line[digits] === 0x30 && at - digits > 1) || index >= checkpoint.size || !startsAt(line, at, LEAF_MARK, end)) return false;
     const leafStart = at + LEAF_MARK.length;
     const mark = line.indexOf(OPENING_MARK, leafStart);
-    if (mark === -1 || line[line.length - 1] !== CLOSE_BRACE) return false;
+    if (mark === -1 || mark + OPENING_MARK.length >= end || line[end - 1] !== CLOSE_BRACE) return false;
     const leafEnd = mark + 1;
     const commitment = this.leafFrame(line, leafStart, leafEnd);
     if (commitment === -1) return false;
     const openingStart = mark + OPENING_MARK.length;
-    const openingEnd = line.length - 1;
-    const erased = openingEnd - openingStart === NULL.length && startsAt(line, openingStart, NULL);
-    if (!erased && hash('sha256', line.subarray(openingStart, openingEnd), 'base64') !== line.toString('latin1', commitment, commitment + HASH_BASE64)) return false;
-    this.leaves.push({ index, hash: leafHash(line.subarray(leafStart, leafEnd)) });
+    const openingEnd = end - 1;
+    const erased = openingEnd - openingStart === NULL.length && startsAt(line, openingStart, NULL, openingEnd);
+    if (!erased && !equalsAt(line, commitment, hash('sha256', line.subarray(openingStart, openingEnd), 'base64'))) return false;
+    this.leaves.add(index, leafHashLatin1(line.subarray(leafStart, leafEnd)));
     if (erased) this.counts.erased++;
     else this.counts.verified++;
     return true;
@@ -324,31 +378,32 @@ export class BundleVerifier {
   private leafFrame(line: Buffer, start: number, end: number): number {
     const organization = this.organizationMark;
     const backslash = line.indexOf(0x5c, start);
-    if (organization === undefined || (backslash !== -1 && backslash < end) || !startsAt(line, start, ACTION_TYPE_MARK)) return -1;
+    if (organization === undefined || (backslash !== -1 && backslash < end) || !startsAt(line, start, ACTION_TYPE_MARK, end)) return -1;
     const actionTypeEnd = line.indexOf(QUOTE, start + ACTION_TYPE_MARK.length);
-    if (actionTypeEnd === -1 || !startsAt(line, actionTypeEnd, COMMITMENT_MARK)) return -1;
+    if (actionTypeEnd === -1 || !startsAt(line, actionTypeEnd, COMMITMENT_MARK, end)) return -1;
     const commitment = actionTypeEnd + COMMITMENT_MARK.length;
     const createdAt = commitment + HASH_BASE64 + CREATED_AT_MARK.length;
-    if (!startsAt(line, commitment + HASH_BASE64, CREATED_AT_MARK) || !startsAt(line, createdAt + TIME_CHARS, ID_MARK)) return -1;
+    if (!startsAt(line, commitment + HASH_BASE64, CREATED_AT_MARK, end) || !startsAt(line, createdAt + TIME_CHARS, ID_MARK, end)) return -1;
     const idEnd = line.indexOf(QUOTE, createdAt + TIME_CHARS + ID_MARK.length);
-    if (idEnd === -1 || !startsAt(line, idEnd, organization)) return -1;
+    if (idEnd === -1 || !startsAt(line, idEnd, organization, end)) return -1;
     const receivedAt = idEnd + organization.length;
-    return receivedAt + TIME_CHARS + V_MARK.length === end && startsAt(line, receivedAt + TIME_CHARS, V_MARK) ? commitment : -1;
+    return receivedAt + TIME_CHARS + V_MARK.length === end && startsAt(line, receivedAt + TIME_CHARS, V_MARK, end) ? commitment : -1;
   }
 
   /** The fast path of the last line, exactly as exported: `{"proof":["<base64 of 32 bytes>",…]}`. */
-  private proofAsExported(line: Buffer): boolean {
-    if (!startsAt(line, 0, PROOF_MARK) || !startsAt(line, line.length - PROOF_END.length, PROOF_END)) return false;
-    const listed = line.length - PROOF_MARK.length - PROOF_END.length;
+  private proofAsExported(line: Buffer, start: number, end: number): boolean {
+    const listEnd = end - PROOF_END.length;
+    if (!startsAt(line, start, PROOF_MARK, end) || listEnd < start + PROOF_MARK.length || !startsAt(line, listEnd, PROOF_END, end)) return false;
+    const listed = listEnd - start - PROOF_MARK.length;
     // Each hash is `"<44 characters>"` and a comma after all but the last.
     const item = HASH_BASE64 + 3;
     if (listed !== 0 && (listed + 1) % item !== 0) return false;
     const hashes: Buffer[] = [];
-    for (let at = PROOF_MARK.length; at < line.length - PROOF_END.length; at += item) {
-      const last = at + item - 1 === line.length - PROOF_END.length;
+    for (let at = start + PROOF_MARK.length; at < listEnd; at += item) {
+      const last = at + item - 1 === listEnd;
       if (line[at] !== QUOTE || line[at + HASH_BASE64 + 1] !== QUOTE || (!last && line[at + HASH_BASE64 + 2] !== 0x2c)) return false;
       const bytes = decodeBase64Strict(line.toString('latin1', at + 1, at + 1 + HASH_BASE64));
-      if (bytes === undefined || bytes.length !== 32) return false;
+      if (bytes === undefined || bytes.length !== HASH_SIZE) return false;
       hashes.push(bytes);
     }
     this.ended = true;
@@ -387,7 +442,7 @@ export class BundleVerifier {
     }
     if (typeof sealed === 'string') return this.fail(eventId, leafIndex, sealed);
     // The leaf goes to the proof whatever the rest of the line says: a real leaf keeps the other events proven.
-    this.leaves.push({ index: leafIndex, hash: leafHash(Buffer.from(sealed.text, 'utf8')) });
+    this.leaves.add(leafIndex, leafHashLatin1(Buffer.from(sealed.text, 'utf8')));
     if (sealed.leaf.organizationId !== this.organizationId) {
       return this.fail(eventId, leafIndex, `the event is of organization ${JSON.stringify(sealed.leaf.organizationId)}, not the bundle's`);
     }

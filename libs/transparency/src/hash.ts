@@ -33,6 +33,24 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
   return hash('sha256', prefixed(0x01, [left, right]), 'buffer');
 }
 
+// The same two hashes with the 32 bytes as a latin1 ("binary") string, one character per byte: Node makes a string
+// result in a third of the time it takes to make a Buffer (about 250 ns against 700 per hash), which is
+// most of a verifier's cost per event when it hashes a million leaves and as many nodes.
+const NODE_INPUT = Buffer.alloc(1 + 2 * HASH_SIZE);
+NODE_INPUT[0] = 0x01;
+
+/** {@link leafHash} as a latin1 string. */
+export function leafHashLatin1(leafBytes: Uint8Array): string {
+  return hash('sha256', prefixed(0x00, [leafBytes]), 'binary');
+}
+
+/** {@link nodeHash} of two hashes given as latin1 strings of 32 characters, as one. */
+export function nodeHashLatin1(left: string, right: string): string {
+  NODE_INPUT.write(left, 1, HASH_SIZE, 'latin1');
+  NODE_INPUT.write(right, 1 + HASH_SIZE, HASH_SIZE, 'latin1');
+  return hash('sha256', NODE_INPUT, 'binary');
+}
+
 /** MTH({}) = SHA-256 of the empty string. */
 export const EMPTY_ROOT: Buffer = createHash('sha256').digest();
 

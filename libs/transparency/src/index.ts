@@ -47,7 +47,7 @@ export {
 export { canonicalJson } from './canonical-json';
 export type { ContentField, EventIdentity, IdentityField, LeafV1, LeafVerdict, StoredEventRow } from './leaf';
 export { multiInclusionProof, rootFromMultiInclusionProof, verifyMultiInclusion } from './multi-proof';
-export type { IndexedLeaf } from './multi-proof';
+export type { IndexedLeaf, LeafColumns } from './multi-proof';
 export { LogVerifier } from './log-verifier';
 export type { CheckpointCheck, EventFailure, EventStatus, LogEntry, LogVerificationReport, LogVerifierOptions, UnsealedRow, VerifiedRow } from './log-verifier';
 export { BUNDLE_VERSION, bundleHeaderLine, pendingEventLine, proofLine, sealedEventLine } from './bundle-format';
