@@ -191,11 +191,12 @@ async function verifyExport(): Promise<void> {
       value: Math.round(parsed.wall),
       unit: 'events/s',
     });
-    results.figure('verify export, events per CPU-second', Math.round(verified.cpu), 'events/s per CPU-second', {
-      name: 'read + gunzip + SHA-256 of the bytes',
-      value: Math.round(floor.cpu),
+    results.figure('verify export, events per CPU-second (target ≥ 200,000)', Math.round(verified.cpu), 'events/s per CPU-second', {
+      name: 'read + gunzip + JSON.parse per line',
+      value: Math.round(parsed.cpu),
       unit: 'events/s per CPU-second',
     });
+    results.figure('read + gunzip + SHA-256 of the bytes (floor)', Math.round(floor.cpu), 'events/s per CPU-second');
     results.note(`verify export: bundle of ${BUNDLE_EVENTS} events built from libs/transparency (no pipeline), gzip level 1; ${note}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -268,7 +268,7 @@ export class BundleVerifier {
     const line = bytes.subarray(start, end);
     if (n === 1) return this.header(line);
     if (this.ended) return this.fail(null, null, `line ${n} follows the proof line`);
-    if (this.fastPath && (this.sealedAsExported(line, 0, line.length) || this.proofAsExported(line, 0, line.length))) return;
+    if (this.fastPath && (this.sealedAsExported(line) || this.proofAsExported(line))) return;
     let value: unknown;
     try {
       value = JSON.parse(line.toString('utf8'));
@@ -341,10 +341,11 @@ export class BundleVerifier {
    * kept (escapes, white space, key order) to the slow path, which names its event, where the proof alone
    * would only fail the whole bundle.
    */
-  private sealedAsExported(line: Buffer, start: number, end: number): boolean {
+  private sealedAsExported(line: Buffer): boolean {
     const checkpoint = this.checkpoint;
-    if (checkpoint === undefined || !startsAt(line, start, INDEX_MARK, end)) return false;
-    const digits = start + INDEX_MARK.length;
+    const end = line.length;
+    if (checkpoint === undefined || !startsAt(line, 0, INDEX_MARK, end)) return false;
+    const digits = INDEX_MARK.length;
     let at = digits;
     let index = 0;
     for (; at < end && at - digits < 16; at++) {
@@ -391,15 +392,16 @@ export class BundleVerifier {
   }
 
   /** The fast path of the last line, exactly as exported: `{"proof":["<base64 of 32 bytes>",…]}`. */
-  private proofAsExported(line: Buffer, start: number, end: number): boolean {
+  private proofAsExported(line: Buffer): boolean {
+    const end = line.length;
     const listEnd = end - PROOF_END.length;
-    if (!startsAt(line, start, PROOF_MARK, end) || listEnd < start + PROOF_MARK.length || !startsAt(line, listEnd, PROOF_END, end)) return false;
-    const listed = listEnd - start - PROOF_MARK.length;
+    if (!startsAt(line, 0, PROOF_MARK, end) || listEnd < PROOF_MARK.length || !startsAt(line, listEnd, PROOF_END, end)) return false;
+    const listed = listEnd - PROOF_MARK.length;
     // Each hash is `"<44 characters>"` and a comma after all but the last.
     const item = HASH_BASE64 + 3;
     if (listed !== 0 && (listed + 1) % item !== 0) return false;
     const hashes: Buffer[] = [];
-    for (let at = start + PROOF_MARK.length; at < listEnd; at += item) {
+    for (let at = PROOF_MARK.length; at < listEnd; at += item) {
       const last = at + item - 1 === listEnd;
       if (line[at] !== QUOTE || line[at + HASH_BASE64 + 1] !== QUOTE || (!last && line[at + HASH_BASE64 + 2] !== 0x2c)) return false;
       const bytes = decodeBase64Strict(line.toString('latin1', at + 1, at + 1 + HASH_BASE64));
