@@ -3,10 +3,12 @@ import { decodeBase64Strict } from './base64';
 import { BUNDLE_VERSION, bundleHeaderLine, proofLine, sealedEventLine } from './bundle-format';
 import { canonicalJson } from './canonical-json';
 import { CheckpointError, openCheckpoint, type Checkpoint } from './checkpoint';
+import { CollectedLeaves } from './collected-leaves';
 import { HASH_SIZE, leafHashLatin1 } from './hash';
 import { commitmentText, CONTENT_FIELDS, isEmptyContent, LEAF_VERSION, LeafError, parseLeafBytes, type ContentField, type LeafV1 } from './leaf';
+import { LineSplitter } from './line-splitter';
 import type { CheckpointCheck, EventFailure, LogVerificationReport } from './log-verifier';
-import { verifyMultiInclusion, type LeafColumns } from './multi-proof';
+import { verifyMultiInclusion } from './multi-proof';
 import { NoteError, type NoteVerifier } from './note';
 
 /**
@@ -61,53 +63,6 @@ function startsAt(bytes: Buffer, at: number, mark: Buffer, end: number): boolean
 function equalsAt(bytes: Buffer, at: number, text: string): boolean {
   for (let i = 0; i < text.length; i++) if (bytes[at + i] !== text.charCodeAt(i)) return false;
   return true;
-}
-
-/**
- * The leaves a bundle names, as columns: their indices, and their hashes in one buffer (an object and a
- * buffer kept per leaf cost a verifier of a million events more in garbage collection than in hashing).
- */
-class CollectedLeaves {
-  private readonly indices: number[] = [];
-  private hashes = Buffer.alloc(HASH_SIZE * 4096);
-
-  get count(): number {
-    return this.indices.length;
-  }
-
-  /** A leaf and its hash as a latin1 string (leafHashLatin1). */
-  add(index: number, hash: string): void {
-    const at = this.indices.length * HASH_SIZE;
-    if (at + HASH_SIZE > this.hashes.length) {
-      const grown = Buffer.alloc(this.hashes.length * 2);
-      this.hashes.copy(grown);
-      this.hashes = grown;
-    }
-    this.hashes.write(hash, at, HASH_SIZE, 'latin1');
-    this.indices.push(index);
-  }
-
-  /** The leaves in increasing index order; undefined when two name the same leaf. */
-  sorted(): LeafColumns | undefined {
-    const { indices } = this;
-    const n = indices.length;
-    const hashes = this.hashes.subarray(0, n * HASH_SIZE);
-    let ascending = true;
-    let descending = true;
-    for (let i = 1; i < n; i++) {
-      if (indices[i] <= indices[i - 1]) ascending = false;
-      if (indices[i] >= indices[i - 1]) descending = false;
-    }
-    if (ascending) return { indices, hashes };
-    // Newest first as exported: one descending run, reversed; any other order sorted.
-    const order = Array.from({ length: n }, (_, i) => (descending ? n - 1 - i : i));
-    if (!descending) order.sort((a, b) => indices[a] - indices[b]);
-    const sortedIndices = order.map((i) => indices[i]);
-    for (let k = 1; k < n; k++) if (sortedIndices[k] === sortedIndices[k - 1]) return undefined;
-    const sortedHashes = Buffer.allocUnsafe(n * HASH_SIZE);
-    order.forEach((i, k) => hashes.copy(sortedHashes, k * HASH_SIZE, i * HASH_SIZE, (i + 1) * HASH_SIZE));
-    return { indices: sortedIndices, hashes: sortedHashes };
-  }
 }
 
 /** Whether `line` is exactly `written` (one of bundle-format's lines) without its newline. */
@@ -166,13 +121,8 @@ export class BundleVerifier {
   private proof: Buffer[] | undefined;
   private lines = 0;
   private ended = false;
-  /** The start of a line whose newline is in a later chunk. */
-  private parts: Buffer[] = [];
-  private partBytes = 0;
-  /** Within a line longer than the longest read, already failed, until its newline. */
-  private skipping = false;
+  private readonly splitter: LineSplitter;
   private readonly fastPath: boolean;
-  private readonly maxLineBytes: number;
 
   /**
    * @param options.fastPath false reads every line as JSON (the slow path alone): the tests hold both
@@ -184,48 +134,22 @@ export class BundleVerifier {
     options: { fastPath?: boolean; maxLineBytes?: number } = {},
   ) {
     this.fastPath = options.fastPath ?? true;
-    this.maxLineBytes = options.maxLineBytes ?? MAX_BUNDLE_LINE_BYTES;
+    const maxLineBytes = options.maxLineBytes ?? MAX_BUNDLE_LINE_BYTES;
+    this.splitter = new LineSplitter(
+      maxLineBytes,
+      (bytes, start, end) => this.line(bytes, start, end),
+      () => this.fail(null, null, `line ${++this.lines} is longer than ${maxLineBytes} bytes: not read`),
+    );
   }
 
   /** The next bytes of the bundle, cut anywhere. */
   write(chunk: Buffer): void {
-    let start = 0;
-    for (;;) {
-      const end = chunk.indexOf(0x0a, start);
-      const stop = end === -1 ? chunk.length : end;
-      if (!this.skipping && this.partBytes + stop - start > this.maxLineBytes) {
-        this.lines++;
-        this.fail(null, null, `line ${this.lines} is longer than ${this.maxLineBytes} bytes: not read`);
-        this.skipping = true;
-        this.parts = [];
-        this.partBytes = 0;
-      }
-      if (end === -1) {
-        // The caller may reuse its chunk: the start of the next line is copied.
-        if (!this.skipping && stop > start) {
-          this.parts.push(Buffer.from(chunk.subarray(start)));
-          this.partBytes += stop - start;
-        }
-        return;
-      }
-      if (this.skipping) this.skipping = false;
-      else if (this.partBytes === 0) this.line(chunk, start, end);
-      else {
-        this.parts.push(chunk.subarray(start, end));
-        const line = Buffer.concat(this.parts);
-        this.parts = [];
-        this.partBytes = 0;
-        this.line(line, 0, line.length);
-      }
-      start = end + 1;
-    }
+    this.splitter.write(chunk);
   }
 
   finish(): LogVerificationReport {
-    if (this.partBytes > 0) {
-      const last = Buffer.concat(this.parts);
-      this.parts = [];
-      this.partBytes = 0;
+    const last = this.splitter.end();
+    if (last !== undefined) {
       this.line(last, 0, last.length);
       this.fail(null, null, `line ${this.lines} does not end with a newline: the bundle was cut short`);
     }
