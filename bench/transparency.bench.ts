@@ -9,23 +9,23 @@
  *     every leaf of the tree, and every 10th leaf;
  *  6. signed checkpoints opened (Ed25519 verify + parse), per second;
  *  7. `verify export` of a bundle of BUNDLE_EVENTS (default 1,000,000) events, built here straight from
- *     this lib (no pipeline: the exporter's line format, gzip'd, every event sealed in one checkpoint),
- *     read as the CLI reads it (`verifyBundleFile`), beside two floors over the same file measured in
- *     the same run: reading + gunzip + SHA-256 of the bytes, and reading + gunzip + JSON.parse of each line.
+ *     this lib (no pipeline: the exporter's lines from bundle-format.ts, gzip'd, every event sealed in one
+ *     checkpoint, every 20th erased), read as the CLI reads it (`verifyBundleFile`), beside two floors over
+ *     the same file measured in the same run: reading + gunzip + SHA-256 of the bytes, and reading + gunzip
+ *     + JSON.parse of each line (what a verifier that parses every line cannot beat).
  * BENCH_LEAVES (default 200,000) sets the tree size of 1–6. Each line gives the wall-clock rate and the rate
  * per second of this process's own CPU time, which stays meaningful on a shared, busy machine.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
-import { linesOf, openBundle, verifyBundleFile } from '@audit/cli';
+import { openBundle, verifyBundleFile } from '@audit/cli';
 import type { AuditEvent } from '@audit/contracts';
-import { EXPORT_COLUMNS } from '@audit/exporter';
 import {
-  BUNDLE_VERSION,
+  bundleHeaderLine,
   commitmentOf,
   CompactRange,
   generateNoteKey,
@@ -36,8 +36,12 @@ import {
   leafHash,
   makeSalt,
   openCheckpoint,
+  openingText,
   parseSignerKey,
   parseVerifierKey,
+  proofLine,
+  sealedEventLine,
+  sealEvent,
   signCheckpoint,
   verifyInclusion,
   verifyMultiInclusion,
@@ -96,11 +100,12 @@ async function measure<T>(label: string, count: number, work: () => T | Promise<
 }
 
 /**
- * Writes a bundle of `count` events as the exporter does (header with the signed checkpoint, one line per
- * event with the JSON lines export's keys, the proof line), gzip'd; every event is sealed, so the proof
- * of all of them is empty and the verifier recomputes the whole tree from the leaves. The header needs
- * the root of every leaf, so the event lines go first into a gzip member of their own, and the file is
- * the header's member, theirs and the proof line's (gzip readers read concatenated members as one stream).
+ * Writes a bundle of `count` events as the exporter does (bundle-format.ts: header with the signed
+ * checkpoint, one line per event with its leaf and opening, every 20th erased, the proof line), gzip'd;
+ * every event is sealed, so the proof of all of them is empty and the verifier recomputes the whole tree
+ * from the leaves. The header needs the root of every leaf, so the event lines go first into a gzip member
+ * of their own, and the file is the header's member, theirs and the proof line's (gzip readers read
+ * concatenated members as one stream).
  */
 async function writeBundle(file: string, count: number): Promise<string> {
   const key = generateNoteKey('audit.example/log/acme');
@@ -110,12 +115,10 @@ async function writeBundle(file: string, count: number): Promise<string> {
     let hashes: Buffer[] = [];
     for (let i = 0; i < count; i++) {
       const e = eventAt(i);
-      const salt = makeSalt();
-      const leaf = leafBytesOf(e, commitmentOf(e, salt));
+      const salt = randomBytes(32);
+      const { leaf } = sealEvent(e, salt);
       hashes.push(leafHash(leaf));
-      const row: Record<string, unknown> = { ...e, userEmail: e.user?.email ?? null, userName: e.user?.userName ?? null };
-      const event = Object.fromEntries(EXPORT_COLUMNS.map((c) => [c, row[c]]));
-      chunk += `{"event":${JSON.stringify(event)},"leafIndex":${i},"leaf":"${leaf.toString('base64')}","salt":"${salt}","user":${JSON.stringify(e.user)}}\n`;
+      chunk += sealedEventLine(i, leaf.toString('utf8'), i % 20 === 7 ? null : openingText(e, salt));
       if (hashes.length === 1000 || i === count - 1) {
         range = range.append(hashes).range;
         hashes = [];
@@ -128,13 +131,30 @@ async function writeBundle(file: string, count: number): Promise<string> {
   await pipeline(eventLines, createGzip({ level: 1 }), createWriteStream(body));
   const note = signCheckpoint({ origin: 'audit.example/log/acme', size: count, rootHash: range.root(), extensions: [] }, [parseSignerKey(key.signerKey)]);
   async function* members(): AsyncGenerator<Buffer> {
-    yield gzipSync(`${JSON.stringify({ bundle: BUNDLE_VERSION, organizationId: 'acme', checkpoint: note })}\n`);
+    yield gzipSync(bundleHeaderLine('acme', note));
     for await (const chunk of createReadStream(body)) yield chunk as Buffer;
-    yield gzipSync(`${JSON.stringify({ proof: [] })}\n`);
+    yield gzipSync(proofLine([]));
   }
   await pipeline(members, createWriteStream(file));
   rmSync(body);
   return key.verifierKey;
+}
+
+/** Reads the file's lines and JSON.parses each: the floor of any verifier that parses every line. */
+async function parseEveryLine(file: string): Promise<number> {
+  let lines = 0;
+  let rest = '';
+  for await (const chunk of (await openBundle(file)).input as AsyncIterable<Buffer>) {
+    const text = rest + chunk.toString('utf8');
+    let start = 0;
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      JSON.parse(text.slice(start, end));
+      lines++;
+      start = end + 1;
+    }
+    rest = text.slice(start);
+  }
+  return lines;
 }
 
 /** 7. `verify export` on a bundle of BUNDLE_EVENTS events, beside the floors of reading the same file. */
@@ -153,12 +173,11 @@ async function verifyExport(): Promise<void> {
       for await (const chunk of (await openBundle(file)).input) digest.update(chunk as Buffer);
       return digest.digest();
     });
-    const parse = await timed(async () => {
-      for await (const line of linesOf((await openBundle(file)).input)) JSON.parse(line);
-    });
+    const parse = await timed(() => parseEveryLine(file));
     const verify = await timed(() => verifyBundleFile(file, [parseVerifierKey(verifierKey)]));
     const report = verify.value;
-    if (!report.ok || report.counts.verified !== BUNDLE_EVENTS) throw new Error(`the bundle did not verify: ${JSON.stringify(report.counts)}`);
+    const erased = Math.floor((BUNDLE_EVENTS + 12) / 20);
+    if (!report.ok || report.counts.verified !== BUNDLE_EVENTS - erased || report.counts.erased !== erased) throw new Error(`the bundle did not verify: ${JSON.stringify(report.counts)}`);
     const floor = sha.rates(BUNDLE_EVENTS);
     const parsed = parse.rates(BUNDLE_EVENTS);
     const verified = verify.rates(BUNDLE_EVENTS);
@@ -172,11 +191,12 @@ async function verifyExport(): Promise<void> {
       value: Math.round(parsed.wall),
       unit: 'events/s',
     });
-    results.figure('verify export, events per CPU-second', Math.round(verified.cpu), 'events/s per CPU-second', {
-      name: 'read + gunzip + SHA-256 of the bytes',
-      value: Math.round(floor.cpu),
+    results.figure('verify export, events per CPU-second (target ≥ 200,000)', Math.round(verified.cpu), 'events/s per CPU-second', {
+      name: 'read + gunzip + JSON.parse per line',
+      value: Math.round(parsed.cpu),
       unit: 'events/s per CPU-second',
     });
+    results.figure('read + gunzip + SHA-256 of the bytes (floor)', Math.round(floor.cpu), 'events/s per CPU-second');
     results.note(`verify export: bundle of ${BUNDLE_EVENTS} events built from libs/transparency (no pipeline), gzip level 1; ${note}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -2,4 +2,4 @@ export * from './run-cli';
 export * from './cli-main';
 export * from './demo-events';
 export { exitWhenFlushed, ignoreBrokenPipes } from './flush';
-export { linesOf, openBundle, verifyBundleFile } from './bundle-file';
+export { openBundle, verifyBundleFile } from './bundle-file';

@@ -121,15 +121,19 @@ export function sqlLiteral(value: unknown): string {
 }
 
 /**
- * The verifiable export's rows (format `bundle`): each event as its JSON line (the `jsonl` export's
- * object) beside its leaf, salt and user snapshot when sealed, newest first; bind parameters, read
- * through a cursor.
+ * The verifiable export's rows (format `bundle`), newest first, read through a cursor: for an event whose
+ * leaf the checkpoint of `sealedSize` leaves covers, the leaf, its salt and user snapshot and the event's
+ * content columns (the exporter writes the opening of the commitment from them); for any other, the
+ * `jsonl` export's object as text. Bind parameters.
  */
-export function exportBundleQuery(organizationId: string, filter: EventFilter): { text: string; values: unknown[] } {
+export function exportBundleQuery(organizationId: string, filter: EventFilter, sealedSize: number): { text: string; values: unknown[] } {
   const values: unknown[] = [];
   const where = eventFilterSql(organizationId, filter, values, 'a');
+  values.push(sealedSize);
+  const covered = `l."leafIndex" < $${values.length}`;
   return {
-    text: `SELECT ${JSON_OBJECT}::text AS line, l."leafIndex", l.leaf, l.salt, l."user"
+    text: `SELECT CASE WHEN ${covered} THEN NULL ELSE ${JSON_OBJECT}::text END AS line, l."leafIndex", l.leaf, l.salt, l."user",
+       a."userId", a."ipAddress", a."responseTimeMs", a."pageName", a."queryName", a."resourceName", a.metadata
   FROM audit_trail_events a ${USER_JOIN}
   LEFT JOIN log_leaves l ON l."organizationId" = a."organizationId" AND l."eventId" = a.id
  WHERE ${where}

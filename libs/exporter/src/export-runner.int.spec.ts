@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Logger } from '@nestjs/common';
-import { Database, readPersistenceConfig } from '@audit/persistence';
+import { AuditEventsWriteRepository, Database, readPersistenceConfig } from '@audit/persistence';
 import { HealthRegistry } from '@audit/platform';
 import { gunzipSync } from 'node:zlib';
-import { createTestDatabase, generateEvents, parseExport, type TestDatabase } from '@audit/testing';
+import { canonicalEvent, createTestDatabase, generateEvents, parseExport, type TestDatabase } from '@audit/testing';
+import { sealDirectly } from '@audit/testing-pipeline';
+import { BundleVerifier, generateNoteKey, parseVerifierKey } from '@audit/transparency';
 import type { ExportJob } from './export-jobs.repository';
 import { EXPORT_COLUMNS, type ExportFormat } from './export-query';
 import { startExport } from './export-runner';
@@ -146,5 +148,52 @@ describe('startExport on the Database gateway', () => {
     expect(lines.every((l) => typeof l.createdAt === 'string' && /Z$/.test(l.createdAt))).toBe(true);
     expect(lines.filter((l) => l.pageName === hostile)).toHaveLength(1);
     expect(rows.filter((r) => cell(r, 'pageName') === hostile)).toHaveLength(1);
+  });
+
+  it("writes a bundle that verify export's verifier proves with the public key alone: erased and not yet sealed events told apart, a row edited since sealing named", async () => {
+    const org = 'bundle_org';
+    const key = generateNoteKey('audit.test');
+    const at = (i: number): string => new Date(END.getTime() - 3_600_000 + i * 1000).toISOString();
+    // Text that JSON escapes, or that JCS and Postgres write differently (U+2028, numbers), in the content.
+    const odd = 'a\u2028b\\c"d\te 😀';
+    const sealed = Array.from({ length: 6 }, (_, i) =>
+      canonicalEvent({
+        organizationId: org,
+        actionType: 'QUERY_RUN',
+        userId: `u-${i}`,
+        user: i % 2 === 0 ? { email: `u${i}@example.com`, userName: odd } : null,
+        ipAddress: '203.0.113.7',
+        responseTimeMs: i,
+        pageName: odd,
+        metadata: { query: odd, list: [odd, 1.5, 0.30000000000000004, 1e21, -7] },
+        createdAt: at(i),
+      }),
+    );
+    const late = canonicalEvent({ organizationId: org, actionType: 'LOGIN', userId: 'u-late', createdAt: at(10) });
+    await new AuditEventsWriteRepository(database).writeBatch([...sealed, late]);
+    await sealDirectly(database, org, sealed, key.signerKey);
+    // Erased as an erasure leaves it (content emptied, the leaf's salt and user snapshot gone); another row edited after sealing.
+    await db.query(
+      `UPDATE audit_trail_events SET "userId" = NULL, "ipAddress" = NULL, "responseTimeMs" = NULL, "pageName" = NULL, "queryName" = NULL, "resourceName" = NULL, metadata = '{}' WHERE id = $1`,
+      [sealed[1].id],
+    );
+    await db.query(`UPDATE log_leaves SET salt = NULL, "user" = NULL WHERE "eventId" = $1`, [sealed[1].id]);
+    await db.query(`UPDATE audit_trail_events SET "ipAddress" = '198.51.100.1' WHERE id = $1`, [sealed[4].id]);
+
+    const storage = memoryStorage();
+    const run = await startExport(database, storage, { ...job('bundle'), organizationId: org }, 1, 1);
+    await expect(run.done).resolves.toMatchObject({ rowCount: 7 });
+    const [storageKey, file] = [...storage.objects.entries()][0];
+    expect(storageKey).toMatch(/\.bundle\.gz$/);
+    const verifier = new BundleVerifier([parseVerifierKey(key.verifierKey)]);
+    verifier.write(gunzipSync(file));
+    const report = verifier.finish();
+    expect(report.checkpoints[0]).toMatchObject({ ok: true, size: 6, reasons: [] });
+    expect(report.failures).toEqual([{ eventId: sealed[4].id, leafIndex: 4, reasons: ['its content is not what was sealed'] }]);
+    expect(report.counts).toMatchObject({ verified: 4, erased: 1, failed: 1, pending: 1 });
+    // Read as JSON, a sealed line is the event as sealed: identity from the leaf, content from the opening.
+    const lines = gunzipSync(file).toString('utf8').split('\n');
+    const newest = JSON.parse(lines[2]) as { leaf: { id: string }; opening: { content: { pageName: string; metadata: unknown } } };
+    expect([newest.leaf.id, newest.opening.content.pageName, newest.opening.content.metadata]).toEqual([sealed[5].id, odd, sealed[5].metadata]);
   });
 });

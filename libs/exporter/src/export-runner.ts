@@ -3,7 +3,7 @@ import { createGzip } from 'node:zlib';
 import { to as copyTo } from 'pg-copy-streams';
 import { eventFilterFromJson } from '@audit/event-filter';
 import { Database, TransparencyLogRepository } from '@audit/persistence';
-import { BUNDLE_VERSION, multiInclusionProof } from '@audit/transparency';
+import { bundleHeaderLine, multiInclusionProof, openingText, pendingEventLine, proofLine, sealedEventLine, type ContentField } from '@audit/transparency';
 import type { PoolClient } from 'pg';
 import { CsvRecordTransform } from './csv-records';
 import { LineRecordTransform } from './line-records';
@@ -78,13 +78,14 @@ export async function startExport(db: Database, storage: ExportStorage, job: Exp
   };
 }
 
-type BundleRow = { line: string; leafIndex: string | null; leaf: Buffer | null; salt: Buffer | null; user: unknown };
+type BundleRow = { line: string | null; leafIndex: string | null; leaf: Buffer | null; salt: Buffer | null } & Record<ContentField, unknown>;
 
 /**
- * The lines of a verifiable export (libs/transparency's BundleVerifier reads them): the header with the
- * latest signed checkpoint, each event beside its leaf, salt and user snapshot (leafIndex null when no
- * checkpoint covers it yet), and last the multi-leaf inclusion proof of all their leaves, read through a
- * cursor in the export's snapshot. Only the leaf indices are held in memory.
+ * The lines of a verifiable export (libs/transparency's bundle-format.ts): the header with the latest
+ * signed checkpoint, each event covered by it as its exact leaf bytes and the opening of its commitment
+ * (rebuilt from the event's row, so a row changed since it was sealed no longer opens it), the others as
+ * their JSON line (not yet sealed), and last the multi-leaf inclusion proof of all their leaves, read
+ * through a cursor in the export's snapshot. Only the leaf indices are held in memory.
  */
 async function* bundleLines(client: PoolClient, log: TransparencyLogRepository, organizationId: string, filter: ReturnType<typeof eventFilterFromJson>): AsyncGenerator<string> {
   const latest = await client.query<{ note: string; treeSize: string }>(
@@ -92,8 +93,8 @@ async function* bundleLines(client: PoolClient, log: TransparencyLogRepository, 
     [organizationId],
   );
   const size = latest.rows.length === 0 ? 0 : Number(latest.rows[0].treeSize);
-  yield `${JSON.stringify({ bundle: BUNDLE_VERSION, organizationId, checkpoint: latest.rows[0]?.note ?? null })}\n`;
-  const query = exportBundleQuery(organizationId, filter);
+  yield bundleHeaderLine(organizationId, latest.rows[0]?.note ?? null);
+  const query = exportBundleQuery(organizationId, filter, size);
   await client.query(`DECLARE bundle_rows NO SCROLL CURSOR FOR ${query.text}`, query.values);
   const indices: number[] = [];
   for (;;) {
@@ -101,17 +102,19 @@ async function* bundleLines(client: PoolClient, log: TransparencyLogRepository, 
     if (page.rows.length === 0) break;
     let chunk = '';
     for (const r of page.rows) {
-      const index = r.leafIndex === null ? null : Number(r.leafIndex);
-      const covered = index !== null && index < size && r.leaf !== null;
-      if (covered) indices.push(index);
-      chunk += `{"event":${r.line},"leafIndex":${covered ? index : 'null'},"leaf":${covered ? `"${(r.leaf as Buffer).toString('base64')}"` : 'null'},"salt":${
-        covered && r.salt !== null ? `"${r.salt.toString('base64')}"` : 'null'
-      },"user":${covered ? JSON.stringify(r.user ?? null) : 'null'}}\n`;
+      if (r.line !== null) {
+        chunk += pendingEventLine(r.line);
+        continue;
+      }
+      // Covered by the checkpoint, so it has a leaf (log_leaves.leaf is NOT NULL).
+      const index = Number(r.leafIndex);
+      indices.push(index);
+      chunk += sealedEventLine(index, (r.leaf as Buffer).toString('utf8'), openingText(r, r.salt));
     }
     yield chunk;
   }
   await client.query('CLOSE bundle_rows');
   indices.sort((a, b) => a - b);
   const proof = indices.length === 0 ? [] : await multiInclusionProof(log.hashStore(organizationId), indices, size);
-  yield `${JSON.stringify({ proof: proof.map((h) => h.toString('base64')) })}\n`;
+  yield proofLine(proof);
 }

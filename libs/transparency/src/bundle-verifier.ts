@@ -1,23 +1,47 @@
-import { hash as hashText } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { decodeBase64Strict } from './base64';
+import { BUNDLE_VERSION, bundleHeaderLine, proofLine, sealedEventLine } from './bundle-format';
+import { canonicalJson } from './canonical-json';
 import { CheckpointError, openCheckpoint, type Checkpoint } from './checkpoint';
-import { leafHash } from './hash';
-import { commitmentText, CONTENT_FIELDS, isLeafTime, LEAF_VERSION, LeafError, leafText, parseLeafBytes, verifyEventLeaf, type ContentField, type StoredEventRow } from './leaf';
+import { CollectedLeaves } from './collected-leaves';
+import { HASH_SIZE, leafHashLatin1 } from './hash';
+import { commitmentText, CONTENT_FIELDS, isEmptyContent, LEAF_VERSION, LeafError, parseLeafBytes, type ContentField, type LeafV1 } from './leaf';
+import { LineSplitter } from './line-splitter';
 import type { CheckpointCheck, EventFailure, LogVerificationReport } from './log-verifier';
-import { verifyMultiInclusion, type IndexedLeaf } from './multi-proof';
+import { verifyMultiInclusion } from './multi-proof';
 import { NoteError, type NoteVerifier } from './note';
 
 /**
- * A verifiable export (format `bundle`): JSON lines. The first is the header
- * `{"bundle": 1, "organizationId", "checkpoint": <signed note>}`; then one line per event
- * `{"event": {<the JSON lines export's fields>}, "leafIndex", "leaf", "salt", "user"}` (leafIndex null when
- * no checkpoint covered the event yet); the last is `{"proof": [<base64 hashes>]}`, the multi-leaf
- * inclusion proof of every event's leaf in the checkpoint's tree.
+ * The longest line read, 256 MiB: room for a proof line of 5.7 million hashes, far above any event line
+ * (metadata is at most 32 KiB). A longer line fails unread instead of filling the memory.
  */
-export const BUNDLE_VERSION = 1;
+export const MAX_BUNDLE_LINE_BYTES = 256 * 2 ** 20;
 
-const EVENT_KEYS = ['event', 'leaf', 'leafIndex', 'salt', 'user'];
-const ROW_FIELDS = ['id', 'organizationId', 'actionType', 'createdAt', 'receivedAt', ...CONTENT_FIELDS.filter((f) => f !== 'user')];
+const latin1 = (text: string): Buffer => Buffer.from(text, 'latin1');
+const INDEX_MARK = latin1('{"leafIndex":');
+const LEAF_MARK = latin1(',"leaf":');
+const OPENING_MARK = latin1('},"opening":');
+// The leaf's JCS frame: its members in JCS order, each string's closing quote with the next member's name.
+const ACTION_TYPE_MARK = latin1('{"actionType":"');
+const COMMITMENT_MARK = latin1('","commitment":"');
+const CREATED_AT_MARK = latin1('","createdAt":"');
+const ID_MARK = latin1('","id":"');
+const V_MARK = latin1('","v":1}');
+/** Characters of a leaf time (`toISOString`, years 0000–9999). */
+const TIME_CHARS = 24;
+const NULL = latin1('null');
+const PROOF_MARK = latin1('{"proof":[');
+const PROOF_END = latin1(']}');
+/** Characters of a base64 SHA-256 (the commitment, a proof hash). */
+const HASH_BASE64 = 44;
+const QUOTE = 0x22;
+const CLOSE_BRACE = 0x7d;
+
+const HEADER_KEYS = ['bundle', 'organizationId', 'checkpoint'];
+const SEALED_KEYS = ['leafIndex', 'leaf', 'opening'];
+const PENDING_KEYS = ['leafIndex', 'event'];
+const OPENING_KEYS = ['content', 'salt', 'v'];
+const NOT_AS_EXPORTED = 'is not byte for byte the text of its values as exported (white space, escapes, key order or repeated keys differ)';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -28,11 +52,62 @@ function hasExactly(value: Record<string, unknown>, keys: readonly string[]): bo
   return n === keys.length && keys.every((k) => Object.hasOwn(value, k));
 }
 
+/** Whether `mark` stands at `at` in `bytes`, before `end`. */
+function startsAt(bytes: Buffer, at: number, mark: Buffer, end: number): boolean {
+  if (at + mark.length > end) return false;
+  for (let i = 0; i < mark.length; i++) if (bytes[at + i] !== mark[i]) return false;
+  return true;
+}
+
+/** Whether the ASCII `text` is the bytes at `at`. */
+function equalsAt(bytes: Buffer, at: number, text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (bytes[at + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Whether `line` is exactly `written` (one of bundle-format's lines) without its newline. */
+const isAsWritten = (line: Buffer, written: string): boolean => line.equals(Buffer.from(written.slice(0, -1), 'utf8'));
+
+/** A leaf as a line's `leaf` member reads back: the leaf and its JCS text, or why it is not one. */
+function readLeaf(value: unknown): { leaf: LeafV1; text: string } | string {
+  if (!isObject(value)) return 'its leaf is not a JSON object';
+  const text = canonicalJson(value);
+  try {
+    return { leaf: parseLeafBytes(Buffer.from(text, 'utf8')), text };
+  } catch (error) {
+    return `its leaf is unreadable: ${error instanceof LeafError ? error.message : String(error)}`;
+  }
+}
+
+/** What a line's `opening` says against its leaf: erased, or verified with its text; else why it fails. */
+function readOpening(opening: unknown, leaf: LeafV1): { status: 'verified' | 'erased'; text: string | null } | string {
+  if (opening === null) return { status: 'erased', text: null };
+  if (!isObject(opening) || !hasExactly(opening, OPENING_KEYS) || opening.v !== LEAF_VERSION || !isObject(opening.content) || !hasExactly(opening.content, CONTENT_FIELDS)) {
+    return `its opening is not {"content": {${CONTENT_FIELDS.join(', ')}}, "salt", "v": ${LEAF_VERSION}}`;
+  }
+  const content = opening.content as Record<ContentField, unknown>;
+  if (opening.salt === null) {
+    return isEmptyContent(content) ? 'its opening has no salt (an erased event\'s opening is null)' : 'its content is there without the salt it was sealed with';
+  }
+  const salt = typeof opening.salt === 'string' ? decodeBase64Strict(opening.salt) : undefined;
+  if (salt === undefined || salt.length !== 32) return 'its salt is not the base64 of 32 bytes';
+  const text = commitmentText(content, opening.salt as string);
+  if (hash('sha256', text, 'base64') !== leaf.commitment) return 'its content is not what was sealed';
+  return { status: 'verified', text };
+}
+
 /**
- * Verifies an export bundle line by line with the public keys alone: the checkpoint's signature, each
- * event's leaf recomputed from its row (and the salt and user snapshot beside it), and every leaf's
- * inclusion in the checkpoint's tree. Never throws on what it is fed: every defect is a failure with
- * its reason, naming the event (or the line) when it can.
+ * Verifies an export bundle (bundle-format.ts) as its bytes come, with the public keys alone: the
+ * checkpoint's signature, each event's opening against the commitment in its leaf, and every leaf's
+ * inclusion in the checkpoint's tree. Never throws on what it is fed: every defect is a failure with its
+ * reason, naming the event (or the line) when it can.
+ *
+ * A sealed line is checked by hashing two slices of its bytes (the leaf and the opening) in the line's
+ * fixed frame, without parsing JSON: collision resistance makes bytes that hash to the proven leaf and to
+ * its commitment the sealer's own bytes, so a line that passes is byte for byte the line exported. Any
+ * line that does not pass is read as JSON to say why, and passes there only if re-writing its values
+ * gives its exact bytes back, so no second reading of a line (repeated keys, escapes, another parser)
+ * can show anything but what was sealed.
  */
 export class BundleVerifier {
   private readonly counts = { verified: 0, erased: 0, failed: 0, pending: 0, purged: 0 };
@@ -40,42 +115,51 @@ export class BundleVerifier {
   private readonly check: CheckpointCheck = { source: 'latest', note: '', size: null, ok: true, reasons: [] };
   private checkpoint: Checkpoint | undefined;
   private organizationId: string | undefined;
-  private readonly leaves: IndexedLeaf[] = [];
+  /** `","organizationId":<the bundle's>,"receivedAt":"`, as it stands in each of its leaves. */
+  private organizationMark: Buffer | undefined;
+  private readonly leaves = new CollectedLeaves();
   private proof: Buffer[] | undefined;
   private lines = 0;
   private ended = false;
+  private readonly splitter: LineSplitter;
+  private readonly fastPath: boolean;
 
-  constructor(private readonly keys: readonly NoteVerifier[]) {}
+  /**
+   * @param options.fastPath false reads every line as JSON (the slow path alone): the tests hold both
+   *   paths to the same verdict.
+   * @param options.maxLineBytes the longest line read (default {@link MAX_BUNDLE_LINE_BYTES}).
+   */
+  constructor(
+    private readonly keys: readonly NoteVerifier[],
+    options: { fastPath?: boolean; maxLineBytes?: number } = {},
+  ) {
+    this.fastPath = options.fastPath ?? true;
+    const maxLineBytes = options.maxLineBytes ?? MAX_BUNDLE_LINE_BYTES;
+    this.splitter = new LineSplitter(
+      maxLineBytes,
+      (bytes, start, end) => this.line(bytes, start, end),
+      () => this.fail(null, null, `line ${++this.lines} is longer than ${maxLineBytes} bytes: not read`),
+    );
+  }
 
-  /** The next line of the bundle (without its newline). */
-  addLine(text: string): void {
-    this.lines++;
-    const line = this.lines;
-    if (text === '' && line > 1) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      this.fail(null, null, `line ${line} is not JSON`);
-      return;
-    }
-    if (!isObject(value)) return this.fail(null, null, `line ${line} is not a JSON object`);
-    if (line === 1) return this.header(value);
-    if (this.ended) return this.fail(null, null, `line ${line} follows the proof line`);
-    if ('proof' in value) return this.trailer(value, line);
-    this.event(value, line);
+  /** The next bytes of the bundle, cut anywhere. */
+  write(chunk: Buffer): void {
+    this.splitter.write(chunk);
   }
 
   finish(): LogVerificationReport {
+    const last = this.splitter.end();
+    if (last !== undefined) {
+      this.line(last, 0, last.length);
+      this.fail(null, null, `line ${this.lines} does not end with a newline: the bundle was cut short`);
+    }
     if (this.lines === 0) this.fail(null, null, 'the bundle is empty');
-    if (this.proof === undefined && this.lines > 0) this.fail(null, null, 'the bundle has no proof line: it was cut short');
-    const covered = this.leaves;
-    if (this.checkpoint && this.proof && covered.length > 0) {
-      // Newest first as exported: one descending run, which the sort reverses in one pass.
-      const sorted = [...covered].sort((a, b) => a.index - b.index);
-      const distinct = sorted.every((l, i) => i === 0 || l.index !== sorted[i - 1].index);
-      let why: string | undefined;
-      if (!distinct) why = 'two events name the same leaf';
+    else if (this.proof === undefined) this.fail(null, null, 'the bundle has no proof line: it was cut short');
+    const covered = this.leaves.count;
+    let why: string | undefined;
+    if (this.checkpoint && this.proof && covered > 0) {
+      const sorted = this.leaves.sorted();
+      if (sorted === undefined) why = 'two events name the same leaf';
       else {
         try {
           verifyMultiInclusion(this.checkpoint.size, sorted, this.proof, this.checkpoint.rootHash);
@@ -83,13 +167,15 @@ export class BundleVerifier {
           why = `the inclusion proof does not lead to the checkpoint's root: ${(error as Error).message}`;
         }
       }
-      if (why !== undefined) {
-        this.check.ok = false;
-        this.check.reasons.push(why);
-      }
+    } else if (this.checkpoint && this.proof && this.proof.length > 0 && covered === 0) {
+      why = `the proof holds ${this.proof.length} hashes but no event line is sealed`;
+    }
+    if (why !== undefined) {
+      this.check.ok = false;
+      this.check.reasons.push(why);
     }
     // An event counts as proven only when the checkpoint and the proof held.
-    const proven = this.check.ok && this.proof !== undefined && (this.checkpoint !== undefined || covered.length === 0);
+    const proven = this.check.ok && this.proof !== undefined && (this.checkpoint !== undefined || covered === 0);
     if (!proven) {
       this.counts.failed += this.counts.verified + this.counts.erased;
       this.counts.verified = 0;
@@ -99,18 +185,60 @@ export class BundleVerifier {
     return { counts: { ...this.counts }, failures: this.failures, checkpoints: [this.check], ok };
   }
 
+  /** One line: `bytes[start, end)`, without its newline. */
+  private line(bytes: Buffer, start: number, end: number): void {
+    const n = ++this.lines;
+    // A view of the line alone, so that no search runs past its end into the rest of the chunk.
+    const line = bytes.subarray(start, end);
+    if (n === 1) return this.header(line);
+    if (this.ended) return this.fail(null, null, `line ${n} follows the proof line`);
+    if (this.fastPath && (this.sealedAsExported(line) || this.proofAsExported(line))) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line.toString('utf8'));
+    } catch {
+      return this.fail(null, null, `line ${n} is not JSON`);
+    }
+    if (!isObject(value)) return this.fail(null, null, `line ${n} is not a JSON object`);
+    if (Object.hasOwn(value, 'proof')) return this.trailer(value, line, n);
+    this.event(value, line, n);
+  }
+
   private fail(eventId: string | null, leafIndex: number | null, reason: string): void {
     this.counts.failed++;
     this.failures.push({ eventId, leafIndex, reasons: [reason] });
   }
 
-  private header(value: Record<string, unknown>): void {
-    if (value.bundle !== BUNDLE_VERSION || (typeof value.checkpoint !== 'string' && value.checkpoint !== null) || typeof value.organizationId !== 'string') {
-      this.check.ok = false;
-      this.check.reasons.push(`line 1 is not a version ${BUNDLE_VERSION} bundle header {"bundle", "organizationId", "checkpoint"}`);
+  private refuseProof(reason: string): void {
+    this.check.ok = false;
+    this.check.reasons.push(reason);
+  }
+
+  private header(line: Buffer): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(line.toString('utf8'));
+    } catch {
+      value = undefined;
+    }
+    if (
+      !isObject(value) ||
+      !hasExactly(value, HEADER_KEYS) ||
+      value.bundle !== BUNDLE_VERSION ||
+      typeof value.organizationId !== 'string' ||
+      (typeof value.checkpoint !== 'string' && value.checkpoint !== null)
+    ) {
+      const version = isObject(value) ? value.bundle : undefined;
+      this.refuseProof(
+        typeof version === 'number' && version !== BUNDLE_VERSION
+          ? `line 1 is a version ${version} bundle header: this verifier reads version ${BUNDLE_VERSION} (export the events again)`
+          : `line 1 is not a version ${BUNDLE_VERSION} bundle header {"bundle", "organizationId", "checkpoint"}`,
+      );
       return;
     }
+    if (!isAsWritten(line, bundleHeaderLine(value.organizationId, value.checkpoint))) this.refuseProof(`line 1 ${NOT_AS_EXPORTED}`);
     this.organizationId = value.organizationId;
+    this.organizationMark = Buffer.from(`","organizationId":${JSON.stringify(value.organizationId)},"receivedAt":"`, 'utf8');
     // No checkpoint yet when it was exported: every event line must then say it is not sealed yet.
     if (value.checkpoint === null) return;
     this.check.note = value.checkpoint;
@@ -118,99 +246,135 @@ export class BundleVerifier {
       this.checkpoint = openCheckpoint(value.checkpoint, this.keys).checkpoint;
       this.check.size = this.checkpoint.size;
     } catch (error) {
-      this.check.ok = false;
       const why = error instanceof NoteError || error instanceof CheckpointError ? error.message : String(error);
-      this.check.reasons.push(`its signature does not verify with the given keys: ${why}`);
+      this.refuseProof(`its signature does not verify with the given keys: ${why}`);
     }
   }
 
-  private trailer(value: Record<string, unknown>, line: number): void {
+  /**
+   * The fast path, for a sealed line exactly as exported: `{"leafIndex":<n>,"leaf":<L>,"opening":<O>}` with
+   * n a leaf of the checkpoint's tree, L in the leaf's JCS frame (no escape in its strings) with the
+   * bundle's organization, and O null (erased) or the text whose SHA-256 is L's commitment. Counts it and
+   * keeps L's leaf hash for the proof; false (nothing counted) for anything else, which the slow path reads.
+   *
+   * The slices are found by their marks without reading L or O as JSON: L runs to the first `},"opening":`
+   * (JSON text never holds `,"` inside a string, so in a real leaf it cannot stand earlier). Nothing here
+   * counts before the proof in {@link finish} shows each L to be the sealer's leaf at n, which makes the
+   * commitment read from it the sealed one and O the sealed opening: the line, made of n, L and O alone, is
+   * the exported one. The frame check is not needed for that; it sends a leaf re-encoded with its values
+   * kept (escapes, white space, key order) to the slow path, which names its event, where the proof alone
+   * would only fail the whole bundle.
+   */
+  private sealedAsExported(line: Buffer): boolean {
+    const checkpoint = this.checkpoint;
+    const end = line.length;
+    if (checkpoint === undefined || !startsAt(line, 0, INDEX_MARK, end)) return false;
+    const digits = INDEX_MARK.length;
+    let at = digits;
+    let index = 0;
+    for (; at < end && at - digits < 16; at++) {
+      const digit = line[at] - 0x30;
+      if (digit < 0 || digit > 9) break;
+      index = index * 10 + digit;
+    }
+    // Decimal as JSON.stringify writes it: at least one digit, no leading zero.
+    if (at === digits || (line[digits] === 0x30 && at - digits > 1) || index >= checkpoint.size || !startsAt(line, at, LEAF_MARK, end)) return false;
+    const leafStart = at + LEAF_MARK.length;
+    const mark = line.indexOf(OPENING_MARK, leafStart);
+    if (mark === -1 || mark + OPENING_MARK.length >= end || line[end - 1] !== CLOSE_BRACE) return false;
+    const leafEnd = mark + 1;
+    const commitment = this.leafFrame(line, leafStart, leafEnd);
+    if (commitment === -1) return false;
+    const openingStart = mark + OPENING_MARK.length;
+    const openingEnd = end - 1;
+    const erased = openingEnd - openingStart === NULL.length && startsAt(line, openingStart, NULL, openingEnd);
+    if (!erased && !equalsAt(line, commitment, hash('sha256', line.subarray(openingStart, openingEnd), 'base64'))) return false;
+    this.leaves.add(index, leafHashLatin1(line.subarray(leafStart, leafEnd)));
+    if (erased) this.counts.erased++;
+    else this.counts.verified++;
+    return true;
+  }
+
+  /**
+   * Where the commitment starts when `line[start, end)` has the leaf's JCS frame with the bundle's
+   * organization and no backslash (so no escape): -1 otherwise. (A raw control character is not JSON: the
+   * slow path could not name its event either.)
+   */
+  private leafFrame(line: Buffer, start: number, end: number): number {
+    const organization = this.organizationMark;
+    const backslash = line.indexOf(0x5c, start);
+    if (organization === undefined || (backslash !== -1 && backslash < end) || !startsAt(line, start, ACTION_TYPE_MARK, end)) return -1;
+    const actionTypeEnd = line.indexOf(QUOTE, start + ACTION_TYPE_MARK.length);
+    if (actionTypeEnd === -1 || !startsAt(line, actionTypeEnd, COMMITMENT_MARK, end)) return -1;
+    const commitment = actionTypeEnd + COMMITMENT_MARK.length;
+    const createdAt = commitment + HASH_BASE64 + CREATED_AT_MARK.length;
+    if (!startsAt(line, commitment + HASH_BASE64, CREATED_AT_MARK, end) || !startsAt(line, createdAt + TIME_CHARS, ID_MARK, end)) return -1;
+    const idEnd = line.indexOf(QUOTE, createdAt + TIME_CHARS + ID_MARK.length);
+    if (idEnd === -1 || !startsAt(line, idEnd, organization, end)) return -1;
+    const receivedAt = idEnd + organization.length;
+    return receivedAt + TIME_CHARS + V_MARK.length === end && startsAt(line, receivedAt + TIME_CHARS, V_MARK, end) ? commitment : -1;
+  }
+
+  /** The fast path of the last line, exactly as exported: `{"proof":["<base64 of 32 bytes>",…]}`. */
+  private proofAsExported(line: Buffer): boolean {
+    const end = line.length;
+    const listEnd = end - PROOF_END.length;
+    if (!startsAt(line, 0, PROOF_MARK, end) || listEnd < PROOF_MARK.length || !startsAt(line, listEnd, PROOF_END, end)) return false;
+    const listed = listEnd - PROOF_MARK.length;
+    // Each hash is `"<44 characters>"` and a comma after all but the last.
+    const item = HASH_BASE64 + 3;
+    if (listed !== 0 && (listed + 1) % item !== 0) return false;
+    const hashes: Buffer[] = [];
+    for (let at = PROOF_MARK.length; at < listEnd; at += item) {
+      const last = at + item - 1 === listEnd;
+      if (line[at] !== QUOTE || line[at + HASH_BASE64 + 1] !== QUOTE || (!last && line[at + HASH_BASE64 + 2] !== 0x2c)) return false;
+      const bytes = decodeBase64Strict(line.toString('latin1', at + 1, at + 1 + HASH_BASE64));
+      if (bytes === undefined || bytes.length !== HASH_SIZE) return false;
+      hashes.push(bytes);
+    }
     this.ended = true;
-    const hashes = Array.isArray(value.proof) ? value.proof.map((h) => (typeof h === 'string' ? decodeBase64Strict(h) : undefined)) : [undefined];
+    this.proof = hashes;
+    return true;
+  }
+
+  /** The last line read as JSON: the proof, or why it is not one. */
+  private trailer(value: Record<string, unknown>, line: Buffer, n: number): void {
+    this.ended = true;
+    const hashes = Array.isArray(value.proof) && hasExactly(value, ['proof']) ? value.proof.map((h) => (typeof h === 'string' ? decodeBase64Strict(h) : undefined)) : [undefined];
     if (hashes.some((h) => h === undefined || h.length !== 32)) {
-      this.check.ok = false;
-      this.check.reasons.push(`line ${line}: the proof is not a list of base64 SHA-256 hashes`);
+      this.refuseProof(`line ${n}: the proof is not a list of base64 SHA-256 hashes`);
       this.proof = [];
       return;
     }
     this.proof = hashes as Buffer[];
+    if (!isAsWritten(line, proofLine(this.proof))) this.refuseProof(`line ${n} (the proof) ${NOT_AS_EXPORTED}`);
   }
 
-  private event(value: Record<string, unknown>, line: number): void {
-    const event = value.event;
-    const eventId = isObject(event) && typeof event.id === 'string' ? event.id : null;
-    if (!isObject(event) || !hasExactly(value, EVENT_KEYS)) {
-      return this.fail(eventId, null, `line ${line} is not an event line {"event", "leafIndex", "leaf", "salt", "user"}`);
-    }
-    if (value.leafIndex === null) {
+  /** The slow path of an event line: read as JSON, every check named; verified only if its values give its exact bytes back. */
+  private event(value: Record<string, unknown>, line: Buffer, n: number): void {
+    if (value.leafIndex === null && hasExactly(value, PENDING_KEYS) && isObject(value.event)) {
       this.counts.pending++;
       return;
     }
+    const sealed = readLeaf(value.leaf);
+    const named = typeof sealed === 'string' ? (isObject(value.leaf) ? value.leaf.id : isObject(value.event) ? value.event.id : null) : sealed.leaf.id;
+    const eventId = typeof named === 'string' ? named : null;
+    if (!hasExactly(value, SEALED_KEYS)) {
+      return this.fail(eventId, null, `line ${n} is not an event line {"leafIndex", "leaf", "opening"} (or {"leafIndex": null, "event"} when not yet sealed)`);
+    }
     const leafIndex = value.leafIndex;
     if (typeof leafIndex !== 'number' || !Number.isSafeInteger(leafIndex) || leafIndex < 0 || this.checkpoint === undefined || leafIndex >= this.checkpoint.size) {
-      return this.fail(eventId, null, `line ${line}: leafIndex is not a leaf of the checkpoint's tree`);
+      return this.fail(eventId, null, `line ${n}: leafIndex is not a leaf of the checkpoint's tree`);
     }
-    const hash = this.sealedAsExported(event, value);
-    if (hash !== undefined) {
-      this.leaves.push({ index: leafIndex, hash });
-      this.counts.verified++;
-      return;
+    if (typeof sealed === 'string') return this.fail(eventId, leafIndex, sealed);
+    // The leaf goes to the proof whatever the rest of the line says: a real leaf keeps the other events proven.
+    this.leaves.add(leafIndex, leafHashLatin1(Buffer.from(sealed.text, 'utf8')));
+    if (sealed.leaf.organizationId !== this.organizationId) {
+      return this.fail(eventId, leafIndex, `the event is of organization ${JSON.stringify(sealed.leaf.organizationId)}, not the bundle's`);
     }
-    this.judge(event, value, line, eventId, leafIndex);
-  }
-
-  /**
-   * The fast path, for the event whose row, salt and user give exactly the leaf beside them: the leaf is
-   * rebuilt from the row (two canonical texts, two SHA-256) and compared with the exported one as text,
-   * without reading the exported leaf back. Returns its leaf hash, or undefined when anything differs or
-   * is unusual (erased content, non-canonical times or base64): then {@link judge} reads the leaf and
-   * names what differs. Whatever passes here, `judge` would find verified.
-   */
-  private sealedAsExported(event: Record<string, unknown>, value: Record<string, unknown>): Buffer | undefined {
-    const { salt, user, leaf } = value;
-    if (typeof salt !== 'string' || typeof leaf !== 'string' || (user !== null && !isObject(user))) return undefined;
-    const { id, organizationId, actionType, createdAt, receivedAt } = event;
-    if (typeof id !== 'string' || typeof organizationId !== 'string' || typeof actionType !== 'string') return undefined;
-    if (this.organizationId !== undefined && organizationId !== this.organizationId) return undefined;
-    if (!isLeafTime(createdAt) || !isLeafTime(receivedAt)) return undefined;
-    for (const field of ROW_FIELDS) if (event[field] === undefined) return undefined;
-    const saltBytes = decodeBase64Strict(salt);
-    if (saltBytes === undefined || saltBytes.length !== 32) return undefined;
-    let text: string;
-    try {
-      const commitment = hashText('sha256', commitmentText({ ...(event as Record<ContentField, unknown>), user }, salt), 'base64');
-      text = leafText({ v: LEAF_VERSION, id, organizationId, actionType, createdAt, receivedAt, commitment });
-    } catch {
-      return undefined;
-    }
-    // The leaf hash's input is 0x00 ‖ leaf bytes: one buffer serves both the comparison and the hash.
-    const prefixed = Buffer.from(`\u0000${text}`, 'utf8');
-    if (prefixed.toString('base64', 1) !== leaf) return undefined;
-    return hashText('sha256', prefixed, 'buffer');
-  }
-
-  /** The slow path: reads the exported leaf back and compares it with the row field by field, naming each difference. */
-  private judge(event: Record<string, unknown>, value: Record<string, unknown>, line: number, eventId: string | null, leafIndex: number): void {
-    const leafBytes = typeof value.leaf === 'string' ? decodeBase64Strict(value.leaf) : undefined;
-    if (leafBytes === undefined) return this.fail(eventId, leafIndex, 'its leaf is not base64');
-    let sealed;
-    try {
-      sealed = parseLeafBytes(leafBytes);
-    } catch (error) {
-      return this.fail(eventId, leafIndex, `its leaf is unreadable: ${error instanceof LeafError ? error.message : String(error)}`);
-    }
-    if (value.salt !== null && typeof value.salt !== 'string') return this.fail(eventId, leafIndex, 'its salt is not base64 or null');
-    if (value.user !== null && !isObject(value.user)) return this.fail(eventId, leafIndex, 'its user snapshot is not an object or null');
-    const missing = ROW_FIELDS.filter((f) => !(f in event));
-    if (missing.length > 0) return this.fail(eventId, leafIndex, `the event lacks ${missing.join(', ')}`);
-    if (this.organizationId !== undefined && event.organizationId !== this.organizationId) {
-      return this.fail(eventId, leafIndex, `the event is of organization ${JSON.stringify(event.organizationId)}, not the bundle's`);
-    }
-    this.leaves.push({ index: leafIndex, hash: leafHash(leafBytes) });
-    const row = { ...event, user: value.user, commitment: sealed.commitment, salt: value.salt } as unknown as StoredEventRow;
-    const verdict = verifyEventLeaf(row, sealed);
-    if (verdict.status === 'tampered') return this.fail(eventId, leafIndex, `its ${verdict.parts.join(', ')} ${verdict.parts.length > 1 ? 'are' : 'is'} not what was sealed`);
-    if (verdict.status === 'verified') this.counts.verified++;
-    else this.counts.erased++;
+    const opened = readOpening(value.opening, sealed.leaf);
+    if (typeof opened === 'string') return this.fail(eventId, leafIndex, opened);
+    if (!isAsWritten(line, sealedEventLine(leafIndex, sealed.text, opened.text))) return this.fail(eventId, leafIndex, `line ${n} ${NOT_AS_EXPORTED}`);
+    this.counts[opened.status]++;
   }
 }

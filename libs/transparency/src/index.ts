@@ -39,6 +39,7 @@ export {
   leafBytesOf,
   leafOf,
   makeSalt,
+  openingText,
   parseLeafBytes,
   sealEvent,
   verifyEventLeaf,
@@ -46,7 +47,8 @@ export {
 export { canonicalJson } from './canonical-json';
 export type { ContentField, EventIdentity, IdentityField, LeafV1, LeafVerdict, StoredEventRow } from './leaf';
 export { multiInclusionProof, rootFromMultiInclusionProof, verifyMultiInclusion } from './multi-proof';
-export type { IndexedLeaf } from './multi-proof';
+export type { IndexedLeaf, LeafColumns } from './multi-proof';
 export { LogVerifier } from './log-verifier';
 export type { CheckpointCheck, EventFailure, EventStatus, LogEntry, LogVerificationReport, LogVerifierOptions, UnsealedRow, VerifiedRow } from './log-verifier';
-export { BUNDLE_VERSION, BundleVerifier } from './bundle-verifier';
+export { BUNDLE_VERSION, bundleHeaderLine, pendingEventLine, proofLine, sealedEventLine } from './bundle-format';
+export { BundleVerifier, MAX_BUNDLE_LINE_BYTES } from './bundle-verifier';

@@ -74,8 +74,12 @@ function isoTime(field: string, value: string | Date): string {
 // field by field (see canonical-json.ts for why not through `canonicalize`; the property test holds both equal).
 const CONTENT_MEMBERS = [...CONTENT_FIELDS].sort().map((field) => ({ field, name: `${JSON.stringify(field)}:` }));
 
-/** JCS of `{"content": {<the 8 content fields>}, "salt": salt, "v": 1}`; every content field present (null is the empty value). */
-export function commitmentText(event: Readonly<Record<ContentField, unknown>>, salt: string): string {
+/**
+ * JCS of `{"content": {<the 8 content fields>}, "salt": salt, "v": 1}`; every content field present (null is
+ * the empty value). A null salt is written as null: what an export shows for content kept without its salt,
+ * which no commitment opens.
+ */
+export function commitmentText(event: Readonly<Record<ContentField, unknown>>, salt: string | null): string {
   let content = '';
   for (const { field, name } of CONTENT_MEMBERS) {
     const value = event[field];
@@ -182,6 +186,16 @@ export function parseLeafBytes(bytes: Uint8Array): LeafV1 {
   return leaf as LeafV1;
 }
 
+/**
+ * The opening of an event's commitment, as an export bundle carries it: the exact text whose SHA-256 is the
+ * commitment ({@link commitmentText} of the content and the base64 salt), or null once erased (no salt and
+ * every content field empty). Content without its salt is written with `"salt":null` for a verifier to name.
+ */
+export function openingText(content: Readonly<Record<ContentField, unknown>>, salt: Uint8Array | null): string | null {
+  if (salt === null && isEmptyContent(content)) return null;
+  return commitmentText(content, salt === null ? null : Buffer.from(salt).toString('base64'));
+}
+
 /** A stored event as a verifier reads it back: identity, content (null when erased), commitment and salt. */
 export type StoredEventRow = EventIdentity & { [K in ContentField]: AuditEvent[K] | null } & {
   /** base64 commitment kept with the event, also after erasure. */
@@ -200,7 +214,8 @@ export type LeafVerdict =
       parts: (IdentityField | 'commitment' | 'content' | 'salt')[];
     };
 
-function isEmptyContent(row: StoredEventRow): boolean {
+/** Whether every content field is empty (null, metadata null or {}): what erasure leaves. */
+export function isEmptyContent(row: Readonly<Record<ContentField, unknown>>): boolean {
   return CONTENT_FIELDS.every((f) => {
     const value = row[f];
     return value === null || (f === 'metadata' && typeof value === 'object' && Object.keys(value).length === 0);

@@ -84,7 +84,7 @@ export function verifyCommand(program: Command, session: CliSession): void {
 
   verify
     .command('export')
-    .description('check a verifiable export (format "bundle", gzip\'d or not) offline: every leaf recomputed from its row, the inclusion proof, and the checkpoint\'s signature')
+    .description('check a verifiable export (format "bundle", gzip\'d or not) offline: each event\'s content against the commitment in its leaf, every leaf\'s inclusion proof, and the checkpoint\'s signature')
     .argument('<file>', 'the bundle as downloaded (.bundle.gz) or unzipped')
     .addOption(new Option('--key <verifier-key>', 'a public verifier key checkpoints may be signed with (repeatable; seal-key prints it)').argParser(parseKeyOption).makeOptionMandatory())
     .addHelpText('after', '\nExit code 1 when any event fails; each is named with why.\n\nExamples:\n  $ npm run cli -- verify export audit-export-2026-12-01-….bundle.gz --key "$(cat audit.pub)"')
