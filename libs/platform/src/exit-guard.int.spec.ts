@@ -1,7 +1,30 @@
+import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { runScript } from '@audit/testing';
 
-// In a process of its own: exitWhenSafe ends the process it runs in. The two files alone, not the whole lib: quicker.
+const ROOT = path.resolve(__dirname, '../../..');
+
+/** Runs `source` in a Node process of its own (not @audit/testing's runScript: that lib depends on this one). */
+function runScript(source: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', '-e', source], {
+      cwd: ROOT,
+      env: { ...process.env, SWC_NODE_PROJECT: path.join(ROOT, 'tsconfig.base.json') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Past every wait under test: a process still running then fails the test (no exit code, no log line).
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+// exitWhenSafe ends the process it runs in. The two files alone, not the whole lib: quicker to load.
 const exitScript = (work: string, code: number, graceMs: number): string => `
   const { exitWhenSafe, holdExitWhile } = require(${JSON.stringify(path.join(__dirname, 'exit-guard.ts'))});
   const { JsonLogger } = require(${JSON.stringify(path.join(__dirname, 'logger.ts'))});
@@ -32,7 +55,7 @@ describe('exitWhenSafe', () => {
 
   it('kills the process with SIGKILL, saying why, when the work outlives the grace period', async () => {
     const work = `holdExitWhile(new Promise(() => setInterval(() => undefined, 1000)), 'test work');`;
-    const result = await runScript(exitScript(work, 1, 300), {}, 30_000);
+    const result = await runScript(exitScript(work, 1, 300));
     expect({ code: result.code, signal: result.signal }).toEqual({ code: null, signal: 'SIGKILL' });
     expect(result.stderr).toContain('work still running after the grace period; killing the process (SIGKILL)');
   });

@@ -108,11 +108,7 @@ export function runCliProcess(args: string[], env: Record<string, string>): Prom
  * load, tsconfig paths). For behaviour only a separate process shows, e.g. that an error does not crash it.
  * `requireLib('persistence')` in the snippet loads `libs/persistence/src/index.ts`.
  */
-export function runScript(
-  source: string,
-  env: Record<string, string> = {},
-  timeoutMs = 30_000,
-): Promise<{ code: number | null; /** The signal that ended the process, if one did (then `code` is null). */ signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+export function runScript(source: string, env: Record<string, string> = {}, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const prelude = `const requireLib = (name) => require(${JSON.stringify(path.join(WORKSPACE_ROOT, 'libs'))} + '/' + name + '/src/index.ts');\n`;
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['-r', '@swc-node/register', '-e', prelude + source], {
@@ -125,9 +121,9 @@ export function runScript(
     child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', (code, signal) => {
+    child.once('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      resolve({ code, stdout, stderr });
     });
   });
 }
