@@ -38,7 +38,7 @@ export interface HttpConfig {
   /**
    * How long a graceful shutdown may take (SHUTDOWN_TIMEOUT, default 25s: under Kubernetes' 30 s grace
    * period) before the process gives up waiting, says so and exits non-zero (once no embedded ClickHouse
-   * statement runs, or killed after a further 3 s: see exitWhenSafe).
+   * statement runs, or killed EXIT_GRACE_MS later: see exitWhenSafe).
    */
   shutdownTimeoutMs?: number;
 }
