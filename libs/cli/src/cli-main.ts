@@ -12,9 +12,10 @@ export async function cliMain(argv: string[]): Promise<never> {
   // A person waits for an answer: a Postgres that is not there is said at once, not retried for minutes as a service does.
   process.env.PG_CONNECT_ATTEMPTS ??= '3';
   let stop: () => Promise<void> = async () => undefined;
-  // Interrupted, the command ends at once, but not before the servers this run started are stopped.
+  // Interrupted, the command ends at once, but not before the servers this run started are stopped (nor
+  // under a running embedded ClickHouse statement: exitWhenFlushed waits for it, or kills the process).
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-    process.once(signal, () => void stop().finally(() => process.exit(code)));
+    process.once(signal, () => void stop().finally(() => exitWhenFlushed(code)));
   }
   let code: number;
   try {

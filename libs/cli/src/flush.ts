@@ -1,3 +1,5 @@
+import { EXIT_GRACE_MS, exitWhenSafe } from '@audit/platform';
+
 /**
  * Resolves once everything written to `stream` so far has left the process,
  * or the stream failed (e.g. EPIPE: the reader went away, so nothing more can
@@ -28,8 +30,17 @@ export function ignoreBrokenPipes(): void {
   }
 }
 
-/** Exits with `code` after stdout and stderr have been flushed, so piped output is never cut. */
+/** Says on stderr, as plain text, what exitWhenSafe logs (a person reads the CLI's stderr). */
+const plainStderr = {
+  warn: (entry: { msg: string }) => void process.stderr.write(`${entry.msg}\n`),
+  error: (entry: { msg: string }) => void process.stderr.write(`${entry.msg}\n`),
+};
+
+/**
+ * Exits with `code` after stdout and stderr have been flushed, so piped output is never cut, and never
+ * under a running embedded ClickHouse statement (exiting under one crashes the process; see exitWhenSafe).
+ */
 export async function exitWhenFlushed(code: number): Promise<never> {
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
-  process.exit(code);
+  return exitWhenSafe(code, EXIT_GRACE_MS, plainStderr);
 }

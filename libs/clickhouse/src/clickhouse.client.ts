@@ -1,6 +1,7 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseConfig } from './config';
 import { embeddedClickHouseHolder } from './embedded-lock';
+import { holdingExitDuringStatements } from './embedded-statements';
 import { createDatabaseStatement } from './schema-layout';
 
 /** The kind of ClickHouse behind the client; only start-up and diagnostics care. */
@@ -64,7 +65,7 @@ async function openClickHouseConnection(config: ClickHouseConfig): Promise<{ cli
   const { createChdbConnection } = await import('chdb/connection');
   let client: ClickHouseClient;
   try {
-    client = createClient({ connection: createChdbConnection({ path: config.path }) } as unknown as Parameters<typeof createClient>[0]);
+    client = createClient({ connection: holdingExitDuringStatements(createChdbConnection({ path: config.path })) } as unknown as Parameters<typeof createClient>[0]);
     await client.command({ query: createDatabaseStatement(config.database, {}) });
   } catch (error) {
     if (/Cannot lock file|Failed to create connection/i.test(String((error as Error).message))) throw new EmbeddedClickHouseBusyError(config.path, undefined, error);

@@ -5,7 +5,9 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigError, readConfig } from './config';
 import { AppErrorFilter, errorBody } from './errors';
+import { EXIT_GRACE_MS, exitWhenSafe } from './exit-guard';
 import { answerLivenessFirst } from './health';
+import { drainOnClose } from './http-drain';
 import { observeRequests } from './http-metrics';
 import { acceptJsonBodiesOnly } from './json-body';
 import { JsonLogger } from './logger';
@@ -24,6 +26,9 @@ export interface HttpTimeouts {
 
 export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = Object.freeze({ requestMs: 30_000, headersMs: 10_000, keepAliveMs: 72_000, connectionMs: 120_000 });
 
+/** A closing server waits at most this long (or the request timeout, if shorter) for requests still arriving. */
+const MAX_WAIT_FOR_ARRIVING_REQUESTS_MS = 10_000;
+
 export interface HttpConfig {
   port: number;
   host: string;
@@ -32,7 +37,8 @@ export interface HttpConfig {
   timeouts?: HttpTimeouts;
   /**
    * How long a graceful shutdown may take (SHUTDOWN_TIMEOUT, default 25s: under Kubernetes' 30 s grace
-   * period) before the process gives up waiting, says so and exits non-zero.
+   * period) before the process gives up waiting, says so and exits non-zero (once no embedded ClickHouse
+   * statement runs, or killed EXIT_GRACE_MS later: see exitWhenSafe).
    */
   shutdownTimeoutMs?: number;
 }
@@ -95,6 +101,13 @@ export async function createHttpApp(rootModule: Type<unknown>, name: string, htt
     if (reply.statusCode >= 400 && reply.getHeader('connection') === 'close') reply.removeHeader('connection');
     done(null, payload);
   });
+  // Closing, the server answers what has arrived and stops waiting, after a while, on what has not: Node's
+  // server.close() stops the checker that would time such a request out (see drainOnClose).
+  const beginDrain = drainOnClose(adapter.getInstance().server, { cutAfterMs: Math.min(timeouts.requestMs, MAX_WAIT_FOR_ARRIVING_REQUESTS_MS) });
+  adapter.getInstance().addHook('preClose', (done) => {
+    beginDrain();
+    done();
+  });
   observeRequests(adapter.getInstance());
   answerLivenessFirst(adapter.getInstance());
   acceptJsonBodiesOnly(adapter.getInstance());
@@ -128,21 +141,33 @@ export async function runHttpService(rootModule: Type<unknown>, name: string, op
       if (closing) return;
       closing = true;
       logger.log({ msg: 'shutting down', signal });
+      const timeoutMs = http.shutdownTimeoutMs ?? 25_000;
+      const deadlineAt = Date.now() + timeoutMs;
       // A step that never finishes (a connection that never closes, a drain that never ends) must not keep
       // the process alive until the orchestrator's SIGKILL: give up, say so, and exit non-zero.
       const deadline = setTimeout(() => {
-        logger.error({ msg: 'shutdown did not finish in time; exiting', timeoutMs: http.shutdownTimeoutMs });
-        process.exit(1);
-      }, http.shutdownTimeoutMs ?? 25_000);
+        logger.error({ msg: 'shutdown did not finish in time; exiting', timeoutMs });
+        exit(1);
+      }, timeoutMs);
       deadline.unref();
+      // Whichever comes first, the end of the shutdown or its deadline, decides the code. Never process.exit
+      // under a running embedded ClickHouse statement (it crashes the process): wait for it until the
+      // deadline and a short grace past it.
+      let exiting = false;
+      const exit = (code: number): void => {
+        if (exiting) return;
+        exiting = true;
+        clearTimeout(deadline);
+        void exitWhenSafe(code, Math.max(0, deadlineAt - Date.now()) + EXIT_GRACE_MS, logger);
+      };
       app
         .close()
         .then(() => options.afterClose?.())
         .then(
-          () => process.exit(0),
+          () => exit(0),
           (error: unknown) => {
             logger.error(error instanceof Error ? error : String(error));
-            process.exit(1);
+            exit(1);
           },
         );
     };

@@ -4,6 +4,8 @@ export * from './health';
 export * from './metrics';
 export * from './errors';
 export * from './bootstrap';
+export * from './exit-guard';
+export * from './http-drain';
 export * from './platform.module';
 export * from './sleep';
 export * from './recurring';

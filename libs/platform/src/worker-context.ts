@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort, Worker } from 'node:worker_threads';
 import { register, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { EXIT_GRACE_MS, exitWhenSafe } from './exit-guard';
 import { HealthRegistry } from './health';
 import { JsonLogger } from './logger';
 
@@ -102,12 +103,12 @@ export async function startWorkerContext(entry: string, name: string, env: Recor
   worker.removeAllListeners('exit');
   worker.on('error', (error) => {
     logger.error({ msg: `${name} thread failed; exiting`, error: error.message });
-    process.exit(1);
+    void exitWhenSafe(1, EXIT_GRACE_MS, logger);
   });
   worker.on('exit', (code) => {
     if (stopping) return;
     logger.error({ msg: `${name} thread exited unexpectedly; exiting`, code });
-    process.exit(1);
+    void exitWhenSafe(1, EXIT_GRACE_MS, logger);
   });
   const request = <T>(type: Request['type']): Promise<T> =>
     new Promise<T>((resolve, reject) => {
