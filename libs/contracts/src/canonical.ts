@@ -4,7 +4,7 @@ import { EVENT_FIELDS } from './event-fields';
 import type { AuditEvent } from './event';
 import { rememberMetadataJson } from './event-json';
 import { LIMITS } from './limits';
-import { findMetadataProblems } from './metadata-walk';
+import { findMetadataProblems, metadataJsonMayHoldProblems } from './metadata-walk';
 import { isWellFormedText } from './text';
 
 /** Every field of the canonical event: ingest writes each one, `null` included. */
@@ -111,7 +111,8 @@ function metadata(value: unknown): boolean {
   }
   // Bytes of the serialised form, as validation counts them; a string's UTF-8 is at most 3 bytes per unit.
   if (json.length * 3 > LIMITS.maxMetadataBytes && Buffer.byteLength(json, 'utf8') > LIMITS.maxMetadataBytes) return false;
-  if (findMetadataProblems(value, LIMITS.maxMetadataDepth).length > 0) return false;
+  const depth = LIMITS.maxMetadataDepth;
+  if (metadataJsonMayHoldProblems(json, depth) && findMetadataProblems(value, depth).length > 0) return false;
   rememberMetadataJson(value, json);
   return true;
 }

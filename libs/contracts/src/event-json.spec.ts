@@ -65,6 +65,40 @@ describe('eventJson and metadataJson', () => {
     );
   });
 
+  it('write the same text when the metadata is large enough for its text to be kept', () => {
+    // Above 512 characters the kept text is used and the event is written in pieces.
+    const large = input.map((e) => ({ ...e, metadata: { ...e.metadata, padding: 'x'.repeat(600) } }));
+    fc.assert(
+      fc.property(large, (emitted) => {
+        const result = validateEvent(emitted, { now });
+        if (!result.ok) return;
+        expect(eventJson(result.event)).toBe(JSON.stringify(result.event));
+        const read = canonicalEventOf(JSON.parse(JSON.stringify(result.event)));
+        if (read === undefined) throw new Error('the bus re-check refused an event validation made');
+        expect(eventJson(read)).toBe(JSON.stringify(result.event));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('do not serialise large metadata again, and write an event with small metadata in one JSON.stringify', () => {
+    const large = validateEvent({ organizationId: 'acme', actionType: 'QUERY_RUN', metadata: { query: 'q'.repeat(2_000) } }, { now });
+    const small = validateEvent({ organizationId: 'acme', actionType: 'LOGIN', metadata: { method: 'sso' } }, { now });
+    if (!large.ok || !small.ok) throw new Error('refused');
+    const stringify = jest.spyOn(JSON, 'stringify');
+    try {
+      metadataJson(large.event.metadata);
+      expect(stringify).not.toHaveBeenCalledWith(large.event.metadata);
+      eventJson(large.event);
+      expect(stringify).not.toHaveBeenCalledWith(large.event.metadata);
+      stringify.mockClear();
+      eventJson(small.event);
+      expect(stringify.mock.calls).toEqual([[small.event]]);
+    } finally {
+      stringify.mockRestore();
+    }
+  });
+
   it('serialise metadata no validator saw', () => {
     expect(metadataJson({ a: [1, { b: 'c' }], when: new Date(0) })).toBe('{"a":[1,{"b":"c"}],"when":"1970-01-01T00:00:00.000Z"}');
   });

@@ -66,6 +66,22 @@ export function findMetadataProblems(metadata: object, maxDepth: number): string
   return new MetadataWalk(maxDepth).run(metadata);
 }
 
+/**
+ * Whether {@link findMetadataProblems} could find anything in a metadata object whose `JSON.stringify` is
+ * `json`: a look at the text, much cheaper than the walk, that lets the common clean object skip it. It
+ * errs only towards "maybe", so the walk still names every problem. JSON.stringify writes U+0000 and every
+ * lone surrogate, in keys and values alike, as a `\u` escape, so text without one holds neither; and
+ * nesting deeper than `maxDepth` needs more than `maxDepth` of `{` and `[` in the text (those inside
+ * strings only make the count safer).
+ */
+export function metadataJsonMayHoldProblems(json: string, maxDepth: number): boolean {
+  if (json.includes('\\u')) return true;
+  let containers = 0;
+  for (let i = json.indexOf('{'); i !== -1; i = json.indexOf('{', i + 1)) if (++containers > maxDepth) return true;
+  for (let i = json.indexOf('['); i !== -1; i = json.indexOf('[', i + 1)) if (++containers > maxDepth) return true;
+  return false;
+}
+
 /** One walk's state. A class rather than closures: it runs for every event on the ingest hot path. */
 class MetadataWalk {
   private nul: string | undefined;

@@ -149,3 +149,31 @@ describe('validateEvent on valid input (property)', () => {
     expect(seen.size).toBe(ACTION_TYPES.length);
   });
 });
+
+describe('validateEvent: createdAt (property)', () => {
+  it('writes createdAt as toISOString() writes the instant sent, whatever the fraction digits and offset', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: LIMITS.minCreatedAtMs + 14 * 60 * MINUTE, max: NOW.getTime() - 14 * 60 * MINUTE }),
+        fc.integer({ min: 0, max: 9 }),
+        fc.integer({ min: -12 * 4, max: 14 * 4 }),
+        (ms, digits, quarters) => {
+          const offset = quarters * 15;
+          // The wall clock at that offset, its fraction cut or padded to `digits` digits.
+          const wall = new Date(ms + offset * MINUTE).toISOString();
+          const fraction = digits === 0 ? '' : `.${wall.slice(20, 23).padEnd(9, '0').slice(0, digits)}`;
+          const abs = Math.abs(offset);
+          const zone = offset === 0 ? 'Z' : `${offset < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+          const sent = `${wall.slice(0, 19)}${fraction}${zone}`;
+          const kept = Math.min(digits, 3);
+          const millis = ms % 1000;
+          const truncated = ms - millis + Math.floor(millis / 10 ** (3 - kept)) * 10 ** (3 - kept);
+          const result = validateEvent({ organizationId: 'acme', actionType: 'LOGIN', createdAt: sent }, { now: NOW });
+          if (!result.ok) throw new Error(`refused ${sent}: ${JSON.stringify(result.errors)}`);
+          expect(result.event.createdAt).toBe(new Date(truncated).toISOString());
+        },
+      ),
+      { numRuns: 1_000 },
+    );
+  });
+});

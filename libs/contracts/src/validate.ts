@@ -5,9 +5,9 @@ import { describeDuration, describeValue } from './describe';
 import { EVENT_FIELDS } from './event-fields';
 import { rememberMetadataJson } from './event-json';
 import type { AuditEvent, AuditUserSnapshot, EventValidationResult, FieldError, ValidateOptions } from './event';
-import { parseIsoDateTime } from './iso-date';
+import { isIsoStringForm, isoStringOf, parseIsoDateTime } from './iso-date';
 import { LIMITS } from './limits';
-import { findMetadataProblems } from './metadata-walk';
+import { findMetadataProblems, metadataJsonMayHoldProblems } from './metadata-walk';
 import { LONE_SURROGATE_REASON, NUL_REASON, isWellFormedText } from './text';
 import { isUuid, uuidv7 } from './uuid';
 
@@ -226,11 +226,14 @@ class EventChecker {
       return {};
     }
     // The limit is on what goes over the wire and into the row, hence bytes
-    // of the serialised form, not characters or keys.
-    const bytes = json === undefined ? 0 : Buffer.byteLength(json, 'utf8');
-    if (bytes > LIMITS.maxMetadataBytes) {
-      this.fail('metadata', `must serialise to at most ${LIMITS.maxMetadataBytes} bytes of JSON (got ${bytes})`);
-      return {};
+    // of the serialised form, not characters or keys. UTF-8 takes at most 3
+    // bytes per UTF-16 unit, so short text (nearly every event) needs no count.
+    if (json !== undefined && json.length * 3 > LIMITS.maxMetadataBytes) {
+      const bytes = Buffer.byteLength(json, 'utf8');
+      if (bytes > LIMITS.maxMetadataBytes) {
+        this.fail('metadata', `must serialise to at most ${LIMITS.maxMetadataBytes} bytes of JSON (got ${bytes})`);
+        return {};
+      }
     }
     // Re-parse instead of copying: the event then holds exactly what will be
     // stored (Dates as strings, undefined dropped), shares nothing with the
@@ -242,20 +245,23 @@ class EventChecker {
     }
     // Checked on the copy, i.e. on what will be stored (a toJSON may produce
     // text the input does not hold); the copy is a tree of at most 32 KiB.
-    const problems = findMetadataProblems(copy, LIMITS.maxMetadataDepth);
-    if (problems.length > 0) {
-      for (const reason of problems) this.fail('metadata', reason);
-      return {};
+    // Its text is that of the copy, and tells when the walk would find nothing.
+    if (metadataJsonMayHoldProblems(json as string, LIMITS.maxMetadataDepth)) {
+      const problems = findMetadataProblems(copy, LIMITS.maxMetadataDepth);
+      if (problems.length > 0) {
+        for (const reason of problems) this.fail('metadata', reason);
+        return {};
+      }
     }
     // The copy serialises to `json` again (parse then stringify of stringify's output is the identity).
     rememberMetadataJson(copy, json as string);
     return copy;
   }
 
-  /** Returns epoch ms of createdAt. */
-  checkCreatedAt(now: Date): number {
+  /** Returns createdAt as `toISOString()` writes it. */
+  checkCreatedAt(now: Date): string {
     const value = this.get('createdAt');
-    if (value === undefined) return now.getTime();
+    if (value === undefined) return isoStringOf(now.getTime());
     let ms: number | null;
     if (typeof value === 'string') {
       ms = parseIsoDateTime(value);
@@ -264,17 +270,17 @@ class EventChecker {
           'createdAt',
           `must be an ISO-8601 date-time with timezone, e.g. "2026-01-02T03:04:05Z" (got ${describeValue(value)})`,
         );
-        return now.getTime();
+        return '';
       }
     } else if (value instanceof Date) {
       ms = value.getTime();
       if (Number.isNaN(ms)) {
         this.fail('createdAt', 'must be a valid Date (got an invalid Date)');
-        return now.getTime();
+        return '';
       }
     } else {
       this.fail('createdAt', `must be an ISO-8601 date-time string or a Date (got ${describeValue(value)})`);
-      return now.getTime();
+      return '';
     }
     // Late delivery of old events is normal (offline emitters, retries), but
     // not before the floor: ClickHouse's DateTime and the analytics day
@@ -285,7 +291,7 @@ class EventChecker {
         `must be at or after ${new Date(LIMITS.minCreatedAtMs).toISOString()}, the earliest time every store can hold ` +
           `(got ${new Date(ms).toISOString()})`,
       );
-      return ms;
+      return '';
     }
     // A far-future timestamp would sort above everything and hide newer events.
     const latest = now.getTime() + LIMITS.maxFutureSkewMs;
@@ -296,7 +302,8 @@ class EventChecker {
           `(got ${new Date(ms).toISOString()}, latest allowed ${new Date(latest).toISOString()})`,
       );
     }
-    return ms;
+    // Most emitters send what toISOString() writes: that text is the canonical form itself.
+    return typeof value === 'string' && isIsoStringForm(value) ? value : new Date(ms).toISOString();
   }
 
   checkReceivedAt(): void {
@@ -345,7 +352,7 @@ export function validateEvent(input: unknown, opts: ValidateOptions): EventValid
   const queryName = c.checkNullableString(TEXT.queryName);
   const resourceName = c.checkNullableString(TEXT.resourceName);
   const metadata = c.checkMetadata();
-  const createdAtMs = c.checkCreatedAt(now);
+  const createdAt = c.checkCreatedAt(now);
   c.checkReceivedAt();
   c.checkUnknownFields();
 
@@ -365,8 +372,8 @@ export function validateEvent(input: unknown, opts: ValidateOptions): EventValid
     queryName,
     resourceName,
     metadata,
-    createdAt: new Date(createdAtMs).toISOString(),
-    receivedAt: receivedAt.toISOString(),
+    createdAt,
+    receivedAt: isoStringOf(receivedAt.getTime()),
   };
   return { ok: true, event };
 }
