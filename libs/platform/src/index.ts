@@ -12,3 +12,4 @@ export * from './last-known-cache';
 export * from './openapi';
 export * from './timeout';
 export * from './worker-context';
+export * from './cross-thread-lock';
