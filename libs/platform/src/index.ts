@@ -2,6 +2,7 @@ export * from './config';
 export * from './logger';
 export * from './health';
 export * from './metrics';
+export * from './event-loop-delay';
 export * from './errors';
 export * from './bootstrap';
 export * from './platform.module';
