@@ -307,6 +307,12 @@ function report(results: BenchResults, runs: Run[], loadNote: string): void {
       results.figure(`${d}, ${phase.name}: event-loop delay p99 (reads' process)`, round(phase.eventLoopP99Ms), 'ms');
       line(`  CPU of its main thread (share of one core)`, `${(100 * phase.mainThreadBusy).toFixed(0)} %`);
       results.figure(`${d}, ${phase.name}: main thread CPU (reads' process)`, Math.round(100 * phase.mainThreadBusy), '% of a core');
+      if (phase.acceptedRate > 0) {
+        // Per event accepted, the reads' own share included: what each accepted event costs the thread that answers reads.
+        const perEvent = (phase.mainThreadBusy / phase.acceptedRate) * 1e6;
+        line(`  CPU of its main thread per event accepted (µs)`, perEvent.toFixed(0));
+        results.figure(`${d}, ${phase.name}: main thread CPU per event accepted (reads' process)`, Math.round(perEvent), 'µs');
+      }
     }
   }
   console.log('\ntargets');
