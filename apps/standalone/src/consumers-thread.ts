@@ -4,10 +4,13 @@ import { addMetricsSource, HealthRegistry, startWorkerContext, type WorkerContex
 
 /**
  * The consumers thread's scheduling niceness. When ingest at full speed keeps every core busy, the kernel
- * runs the HTTP thread first: reads and /healthz keep their latency, and the consumers slow down instead,
- * their streams holding what they have not taken yet until the load falls.
+ * runs the HTTP thread first (at 5 it takes three quarters of a contended core, and ingest needs less):
+ * reads and /healthz keep their latency, and the consumers slow down instead, their streams holding what
+ * they have not taken yet until the load falls. Not more: niceness also weighs the thread against every
+ * other process of the machine (Postgres, NATS, other tenants): at 10 the consumers would get a ninth of a
+ * core contended with any of them, and the sustained maximum of a shared machine would fall with it.
  */
-const CONSUMERS_NICENESS = 10;
+const CONSUMERS_NICENESS = 5;
 
 /**
  * Runs {@link ConsumersModule} in a worker thread of the standalone process, so that a burst of ingest
