@@ -18,6 +18,9 @@
  *     machine's load; writes bench/results/mixed.json.
  *
  * BENCH_PROFILE_DIR=<dir> has the standalone write a CPU profile (`--cpu-prof`) there when it stops.
+ * BENCH_RATE=<events/s> paces the 50% and 100% phases at shares of that rate instead of the maximum just
+ * measured (still measured and printed): two commits compared at the same load on a machine whose maximum
+ * moves with what else runs on it.
  *
  * Targets (issue 18): at 50% every read's p95 ≤ 2 × idle and ≤ 100 ms; at 100% /healthz p99 ≤ 50 ms and
  * events pages p95 ≤ 250 ms.
@@ -34,6 +37,7 @@ import { BenchResults } from './results';
 const SEED_EVENTS = Number(process.env.BENCH_SEED_EVENTS ?? 10_000);
 const MAX_EVENTS = Number(process.env.BENCH_MAX_EVENTS ?? 40_000);
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 20_000);
+const FIXED_RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
 const READ_INTERVAL_MS = 200;
 const BATCH = 100;
 const MAX_CONCURRENCY = 4;
@@ -151,7 +155,7 @@ async function measure(target: Deployment, key: string, token: string, pg: Clien
     await eventLoopP99Ms(target.readUrl); // resets the gauge: the next scrape covers this phase only
     const mainCpuBefore = cpuSecondsByThread(target.readPid).main;
     const phaseStarted = performance.now();
-    const rate = share * maxRate;
+    const rate = share * (FIXED_RATE ?? maxRate);
     const stop = { now: false };
     const load = rate > 0 ? sendPaced(target.ingestUrl, key, bodies, rate, stop) : Promise.resolve({ accepted: 0, seconds: 1, refused: {} });
     // The load stops on time even when reads answer late: the reader waits for its last answers.
