@@ -18,6 +18,9 @@
  *     machine's load; writes bench/results/mixed.json.
  *
  * BENCH_PROFILE_DIR=<dir> has the standalone write a CPU profile (`--cpu-prof`) there when it stops.
+ * BENCH_RATE=<events/s> paces the 50% and 100% phases at shares of that rate instead of the maximum just
+ * measured (still measured and printed): two commits compared at the same load on a machine whose maximum
+ * moves with what else runs on it.
  *
  * Targets (issue 18): at 50% every read's p95 ≤ 2 × idle and ≤ 100 ms; at 100% /healthz p99 ≤ 50 ms and
  * events pages p95 ≤ 250 ms.
@@ -26,7 +29,7 @@ import { Client } from 'pg';
 import { readAuthConfig, TokensService } from '@audit/auth';
 import { demoEvents } from '@audit/cli';
 import { createTestDatabase, runCliProcess, startService, startTestNats, waitFor } from '@audit/testing';
-import { percentile, waitForQuietMachine, watchMachineLoad } from './cpu';
+import { cpuSecondsByThread, percentile, waitForQuietMachine, watchMachineLoad } from './cpu';
 import { progress } from './progress';
 import { sampleReadsEvery, type ReadSamples } from './read-sampler';
 import { BenchResults } from './results';
@@ -34,6 +37,7 @@ import { BenchResults } from './results';
 const SEED_EVENTS = Number(process.env.BENCH_SEED_EVENTS ?? 10_000);
 const MAX_EVENTS = Number(process.env.BENCH_MAX_EVENTS ?? 40_000);
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 20_000);
+const FIXED_RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
 const READ_INTERVAL_MS = 200;
 const BATCH = 100;
 const MAX_CONCURRENCY = 4;
@@ -53,6 +57,12 @@ interface Phase {
   refused: Record<number, number>;
   /** The standalone's event-loop delay p99 over the phase, milliseconds. */
   eventLoopP99Ms: number;
+  /**
+   * CPU seconds the main (JavaScript) thread of the process answering the reads spent per second of the
+   * phase: its share of one core. Unlike the latencies, it hardly depends on what else the machine runs, so
+   * it shows what the thread that answers HTTP is left doing even when other work slows the timings.
+   */
+  mainThreadBusy: number;
 }
 
 /** Where the load goes and the reads come from: the standalone process, or the services as separate processes. */
@@ -60,6 +70,8 @@ interface Deployment {
   name: string;
   ingestUrl: string;
   readUrl: string;
+  /** The pid of the process answering the reads: its main thread's CPU is read from /proc. */
+  readPid: number;
   /** The process whose audit_consumer_messages_total{consumer="projector"} says the events reached ClickHouse. */
   projectorUrl: string;
   reads: Array<{ name: string; path: string }>;
@@ -90,7 +102,7 @@ async function main(): Promise<void> {
     const standalone = await startService('standalone', env, 120_000, undefined, profile);
     try {
       const url = standalone.url;
-      runs.push(await measure({ name: 'standalone', ingestUrl: url, readUrl: url, projectorUrl: url, reads: readsOf(true) }, key, token, pg, counts));
+      runs.push(await measure({ name: 'standalone', ingestUrl: url, readUrl: url, readPid: pidOf(standalone.process.pid), projectorUrl: url, reads: readsOf(true) }, key, token, pg, counts));
     } finally {
       await standalone.stop();
     }
@@ -103,7 +115,7 @@ async function main(): Promise<void> {
       const [ingest, , projector, query] = services;
       counts.projected = 0; // a new projector process: its counter starts again, on a fresh ClickHouse
       try {
-        runs.push(await measure({ name: 'split services', ingestUrl: ingest.url, readUrl: query.url, projectorUrl: projector.url, reads: readsOf(false) }, key, token, pg, counts));
+        runs.push(await measure({ name: 'split services', ingestUrl: ingest.url, readUrl: query.url, readPid: pidOf(query.process.pid), projectorUrl: projector.url, reads: readsOf(false) }, key, token, pg, counts));
       } finally {
         await Promise.all(services.map((s) => s.stop()));
       }
@@ -141,7 +153,9 @@ async function measure(target: Deployment, key: string, token: string, pg: Clien
     const settled = await waitForQuietMachine(0.3, 3, 20);
     progress(`${target.name}: phase "${name}" (machine ${settled.quiet ? 'quiet' : 'still busy'} after ${settled.waited.toFixed(0)} s)`);
     await eventLoopP99Ms(target.readUrl); // resets the gauge: the next scrape covers this phase only
-    const rate = share * maxRate;
+    const mainCpuBefore = cpuSecondsByThread(target.readPid).main;
+    const phaseStarted = performance.now();
+    const rate = share * (FIXED_RATE ?? maxRate);
     const stop = { now: false };
     const load = rate > 0 ? sendPaced(target.ingestUrl, key, bodies, rate, stop) : Promise.resolve({ accepted: 0, seconds: 1, refused: {} });
     // The load stops on time even when reads answer late: the reader waits for its last answers.
@@ -151,9 +165,10 @@ async function measure(target: Deployment, key: string, token: string, pg: Clien
     stop.now = true;
     const sent = await load;
     const eventLoop = await eventLoopP99Ms(target.readUrl);
+    const mainThreadBusy = (cpuSecondsByThread(target.readPid).main - mainCpuBefore) / ((performance.now() - phaseStarted) / 1000);
     counts.stored += sent.accepted;
     counts.projected += sent.accepted;
-    phases.push({ name, targetRate: rate, acceptedRate: sent.accepted / sent.seconds, refused: sent.refused, reads, eventLoopP99Ms: eventLoop });
+    phases.push({ name, targetRate: rate, acceptedRate: sent.accepted / sent.seconds, refused: sent.refused, reads, eventLoopP99Ms: eventLoop, mainThreadBusy });
     for (const r of reads) if (r.failures.length > 0) throw new Error(`${target.name}: ${r.name} failed during "${name}": ${r.failures.join('; ')}`);
     if (rate > 0) await drained(`the "${name}" phase`);
   }
@@ -247,6 +262,11 @@ async function waitUntilStored(projectorUrl: string, pg: Client, counts: { store
   );
 }
 
+function pidOf(pid: number | undefined): number {
+  if (pid === undefined) throw new Error('the service has no pid: it did not start');
+  return pid;
+}
+
 async function eventLoopP99Ms(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const match = /^audit_process_nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text);
@@ -289,6 +309,14 @@ function report(results: BenchResults, runs: Run[], loadNote: string): void {
       }
       line(`  event-loop delay p99 of the process answering the reads (ms)`, phase.eventLoopP99Ms.toFixed(1));
       results.figure(`${d}, ${phase.name}: event-loop delay p99 (reads' process)`, round(phase.eventLoopP99Ms), 'ms');
+      line(`  CPU of its main thread (share of one core)`, `${(100 * phase.mainThreadBusy).toFixed(0)} %`);
+      results.figure(`${d}, ${phase.name}: main thread CPU (reads' process)`, Math.round(100 * phase.mainThreadBusy), '% of a core');
+      if (phase.acceptedRate > 0) {
+        // Per event accepted, the reads' own share included: what each accepted event costs the thread that answers reads.
+        const perEvent = (phase.mainThreadBusy / phase.acceptedRate) * 1e6;
+        line(`  CPU of its main thread per event accepted (µs)`, perEvent.toFixed(0));
+        results.figure(`${d}, ${phase.name}: main thread CPU per event accepted (reads' process)`, Math.round(perEvent), 'µs');
+      }
     }
   }
   console.log('\ntargets');

@@ -3,7 +3,14 @@ import { provisionStreamsAs } from '@audit/messaging';
 import { exitOnStartupError, JsonLogger, runHttpService } from '@audit/platform';
 import { StandaloneModule } from './standalone.module';
 
+/**
+ * Defaults of the standalone where they differ from a service's own: its HTTP thread also answers reads, so
+ * ingest refuses batches while its own work keeps that thread late (IngestLoadShedder, docs/scaling.md).
+ */
+const STANDALONE_DEFAULTS = { INGEST_MAX_EVENT_LOOP_DELAY: '40ms' };
+
 async function main(): Promise<void> {
+  for (const [name, value] of Object.entries(STANDALONE_DEFAULTS)) process.env[name] ??= value;
   const logger = new JsonLogger('standalone');
   const embedded = await ensureEmbeddedDefaults((msg) => logger.log({ msg }), provisionStreamsAs).catch((error: unknown) => exitOnStartupError(logger, error));
   await runHttpService(StandaloneModule, 'standalone', {

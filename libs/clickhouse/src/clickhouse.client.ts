@@ -1,8 +1,20 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ChdbConnection } from 'chdb/connection';
+import { crossThreadLock } from '@audit/platform';
 import type { ClickHouseConfig } from './config';
 import { embeddedClickHouseHolder } from './embedded-lock';
 import { holdingExitDuringStatements } from './embedded-statements';
 import { createDatabaseStatement } from './schema-layout';
+
+/**
+ * Embedded chDB's parameterised statements, one at a time in the whole process. chDB sets and resets a
+ * statement's parameters on engine-wide state: two running at once (on any connections) clobber each other's
+ * values or abort the engine. chdb-node chains them itself, but its chain lives in its JavaScript module,
+ * of which each thread has its own; the standalone runs the projector in a worker thread beside the main
+ * thread's reads, so the chain is taken across threads here. Taken at load, in the main thread before it
+ * starts any worker (see crossThreadLock).
+ */
+const PARAMETERISED_STATEMENTS = crossThreadLock('chdb-parameterised-statements');
 
 /** The kind of ClickHouse behind the client; only start-up and diagnostics care. */
 export type ClickHouseMode = 'server' | 'embedded';
@@ -65,7 +77,7 @@ async function openClickHouseConnection(config: ClickHouseConfig): Promise<{ cli
   const { createChdbConnection } = await import('chdb/connection');
   let client: ClickHouseClient;
   try {
-    client = createClient({ connection: holdingExitDuringStatements(createChdbConnection({ path: config.path })) } as unknown as Parameters<typeof createClient>[0]);
+    client = createClient({ connection: holdingExitDuringStatements(parameterisedOneAtATime(createChdbConnection({ path: config.path }))) } as unknown as Parameters<typeof createClient>[0]);
     await client.command({ query: createDatabaseStatement(config.database, {}) });
   } catch (error) {
     if (/Cannot lock file|Failed to create connection/i.test(String((error as Error).message))) throw new EmbeddedClickHouseBusyError(config.path, undefined, error);
@@ -73,6 +85,28 @@ async function openClickHouseConnection(config: ClickHouseConfig): Promise<{ cli
   }
   await client.command({ query: `USE ${config.database}` });
   return { client, mode: 'embedded' };
+}
+
+type StatementMethod = 'query' | 'exec' | 'command' | 'insert';
+
+/**
+ * The connection with each statement that binds parameters run under {@link PARAMETERISED_STATEMENTS};
+ * the others (inserts of rows, plain reads) run at once, in parallel, as chDB allows.
+ */
+function parameterisedOneAtATime(connection: ChdbConnection): ChdbConnection {
+  const guarded = <M extends StatementMethod>(method: M) =>
+    ((params: { query_params?: Record<string, unknown> }) => {
+      const run = () => (connection[method] as (p: typeof params) => Promise<unknown>).call(connection, params);
+      return params.query_params && Object.keys(params.query_params).length > 0 ? PARAMETERISED_STATEMENTS.run(run) : run();
+    }) as ChdbConnection[M];
+  return new Proxy(connection, {
+    get(target, property) {
+      if (property === 'query' || property === 'exec' || property === 'command' || property === 'insert') return guarded(property);
+      // Its methods and getters read private fields: they must run on the connection itself, not on the proxy.
+      const value: unknown = Reflect.get(target, property);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 async function databaseExists(client: ClickHouseClient, database: string): Promise<boolean> {

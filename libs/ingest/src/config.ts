@@ -20,6 +20,12 @@ export interface IngestConfig {
   rateLimitPerSecond: number;
   /** INGEST_RATE_BURST: events an organization may send at once above its rate (at least one full batch of 1000). */
   rateBurst: number;
+  /**
+   * INGEST_MAX_EVENT_LOOP_DELAY: above this recent event-loop delay, POST /v1/events answers 503 with
+   * Retry-After instead of taking more (IngestLoadShedder); 0ms = never, the default: a process of ingest
+   * alone has nothing to keep its loop free for, and scales out on CPU. The standalone sets it (main.ts).
+   */
+  maxEventLoopDelayMs: number;
 }
 
 /** The largest batch POST /v1/events takes: a smaller burst would refuse such a batch for ever. */
@@ -40,6 +46,7 @@ export const readIngestConfig = (source: Record<string, string | undefined> = pr
         flushIntervalMs: env.duration('INGEST_CONSUMER_FLUSH_INTERVAL', '20ms'),
         rateLimitPerSecond: env.int('INGEST_RATE_LIMIT', 0, { min: 0, max: 10_000_000 }),
         rateBurst: 0,
+        maxEventLoopDelayMs: env.duration('INGEST_MAX_EVENT_LOOP_DELAY', '0ms'),
       };
       config.rateBurst = env.int('INGEST_RATE_BURST', Math.max(MAX_BATCH, config.rateLimitPerSecond), { min: MAX_BATCH, max: 100_000_000 });
       if (config.lookupTimeoutMs <= 0) env.problem('INGEST_LOOKUP_TIMEOUT must be longer than 0');

@@ -4,6 +4,7 @@ import type { EventPublisher } from '@audit/messaging';
 import { AppError } from '@audit/platform';
 import { isPurged, resolveOrganizationRetention, type OrganizationPolicy } from '@audit/retention';
 import { IngestEventsUseCase } from './ingest-events.use-case';
+import { IngestLoadShedder } from './load-shedder';
 import { IngestRateLimiter } from './rate-limiter';
 import type { RedactionPolicyService } from './redaction-policy.service';
 import type { RetentionSource } from './retention-policy.service';
@@ -14,15 +15,16 @@ const DAY = 86_400_000;
 const KEEP_FOREVER: Omit<OrganizationPolicy, 'organizationId'> = { days: 0, defaultDays: 0, hold: null };
 
 const NO_LIMIT = new IngestRateLimiter({ rateLimitPerSecond: 0, rateBurst: 1000 });
+const IDLE_LOOP = new IngestLoadShedder({ maxEventLoopDelayMs: 40 }, { recentMs: 0, recentUtilization: 0 });
 
-function setup(hidden: string[] = [], hideAllHeaders = false, retention: Omit<OrganizationPolicy, 'organizationId'> = KEEP_FOREVER, limiter = NO_LIMIT) {
+function setup(hidden: string[] = [], hideAllHeaders = false, retention: Omit<OrganizationPolicy, 'organizationId'> = KEEP_FOREVER, limiter = NO_LIMIT, shedder = IDLE_LOOP) {
   const published: AuditEvent[][] = [];
   const publisher = { publishEvents: (events: readonly AuditEvent[]) => (published.push([...events]), Promise.resolve()) } as unknown as EventPublisher;
   const policies = { policyFor: () => Promise.resolve({ hideAllHeaders, hiddenParameterQueries: new Set(hidden) }) } as unknown as RedactionPolicyService;
   const retentionSource: RetentionSource = {
     retentionFor: (organizationId, now) => Promise.resolve(resolveOrganizationRetention({ organizationId, ...retention }, now)),
   };
-  return { useCase: new IngestEventsUseCase(publisher, policies, retentionSource, limiter), published };
+  return { useCase: new IngestEventsUseCase(publisher, policies, retentionSource, limiter, shedder), published };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<AppError> {
@@ -36,6 +38,39 @@ async function rejection(promise: Promise<unknown>): Promise<AppError> {
 }
 
 describe('IngestEventsUseCase', () => {
+  it('refuses every batch with OVERLOADED (503, Retry-After 1) while the event loop runs later than the bound, publishing nothing and taking no rate-limit token', async () => {
+    const loop = { recentMs: 0, recentUtilization: 1 };
+    const limiter = new IngestRateLimiter({ rateLimitPerSecond: 1, rateBurst: 1000 }, () => 0);
+    const { useCase, published } = setup([], false, KEEP_FOREVER, limiter, new IngestLoadShedder({ maxEventLoopDelayMs: 40 }, loop));
+    const batch = Array.from({ length: 1000 }, (_, i) => ({ organizationId: 'acme', actionType: 'LOGIN', userId: `u${i}` }));
+    loop.recentMs = 41;
+    const refused = await rejection(useCase.execute({ body: batch, organizationId: 'acme', now: NOW }));
+    expect(refused.code).toBe('OVERLOADED');
+    expect(refused.retryAfterSeconds).toBe(1);
+    expect(refused.message).toContain('INGEST_MAX_EVENT_LOOP_DELAY');
+    expect(published).toHaveLength(0);
+    // Nothing was taken from the organization's bucket: once the loop is back under the bound, the full burst passes.
+    loop.recentMs = 40;
+    await expect(useCase.execute({ body: batch, organizationId: 'acme', now: NOW })).resolves.toHaveProperty('ids');
+    expect(published).toHaveLength(1);
+  });
+
+  it('takes a late loop that is mostly idle (starved of a core by other work, not busy with its own) as no reason to refuse', async () => {
+    const { useCase, published } = setup([], false, KEEP_FOREVER, NO_LIMIT, new IngestLoadShedder({ maxEventLoopDelayMs: 40 }, { recentMs: 500, recentUtilization: 0.5 }));
+    await useCase.execute({ body: { organizationId: 'acme', actionType: 'LOGIN', userId: 'u1' }, organizationId: 'acme', now: NOW });
+    expect(published).toHaveLength(1);
+  });
+
+  it('never refuses for load when INGEST_MAX_EVENT_LOOP_DELAY is 0', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.double({ min: 0, max: 1e6, noNaN: true }), async (recentMs) => {
+        const { useCase, published } = setup([], false, KEEP_FOREVER, NO_LIMIT, new IngestLoadShedder({ maxEventLoopDelayMs: 0 }, { recentMs, recentUtilization: 1 }));
+        await useCase.execute({ body: { organizationId: 'acme', actionType: 'LOGIN', userId: 'u1' }, organizationId: 'acme', now: NOW });
+        expect(published).toHaveLength(1);
+      }),
+    );
+  });
+
   it('refuses a batch over its organization\'s rate limit whole, with the seconds to wait, and lets other organizations through', async () => {
     let nowMs = 0;
     const limiter = new IngestRateLimiter({ rateLimitPerSecond: 100, rateBurst: 1000 }, () => nowMs);

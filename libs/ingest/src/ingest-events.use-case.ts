@@ -3,6 +3,7 @@ import { validateBatch, type AuditEvent } from '@audit/contracts';
 import { AppError } from '@audit/platform';
 import { EventPublisher } from '@audit/messaging';
 import { acceptedEvents, rejectedEvents } from './metrics';
+import { IngestLoadShedder } from './load-shedder';
 import { IngestRateLimiter, rateLimitedEvents } from './rate-limiter';
 import { redact } from './redaction';
 import { RedactionPolicyService } from './redaction-policy.service';
@@ -29,12 +30,24 @@ export class IngestEventsUseCase {
     private readonly redaction: RedactionPolicyService,
     @Inject(RETENTION_SOURCE) private readonly retention: RetentionSource,
     private readonly limiter: IngestRateLimiter,
+    private readonly shedder: IngestLoadShedder,
   ) {}
 
   async execute(command: IngestCommand): Promise<{ ids: string[] }> {
     const now = command.now ?? new Date();
-    // Admission first, before validation spends CPU on it: the limit is on what an organization sends.
+    // Admission first, before validation spends CPU on it: the process's own load (a refused batch takes
+    // no tokens), then the limit on what an organization sends.
     const count = Array.isArray(command.body) ? command.body.length : 1;
+    const lateMs = this.shedder.overloadedBy();
+    if (lateMs !== undefined) {
+      rejectedEvents.inc({ source: 'http', reason: 'overloaded' }, count);
+      throw new AppError(
+        'OVERLOADED',
+        `ingest is behind: its event loop runs ${Math.round(lateMs)} ms late, over INGEST_MAX_EVENT_LOOP_DELAY; no event of the batch was accepted: retry after the Retry-After seconds`,
+        undefined,
+        1,
+      );
+    }
     const waitMs = this.limiter.admit(command.organizationId, count);
     if (waitMs > 0) {
       rateLimitedEvents.inc({ source: 'http', organizationId: command.organizationId }, count);

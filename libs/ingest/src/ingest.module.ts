@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '@audit/auth';
 import { MessagingModule } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
-import { HealthModule, HealthRegistry } from '@audit/platform';
+import { eventLoopDelay, HealthModule, HealthRegistry } from '@audit/platform';
 import { INGEST_CONFIG, readIngestConfig, type IngestConfig } from './config';
 import { EventsIngestController } from './events.controller';
 import { IngestEventsUseCase } from './ingest-events.use-case';
 import { IngestStreamConsumer } from './ingest-stream.consumer';
+import { IngestLoadShedder } from './load-shedder';
 import { IngestRateLimiter } from './rate-limiter';
 import { RedactionPolicyService } from './redaction-policy.service';
 import { RETENTION_SOURCE, RetentionPolicyService } from './retention-policy.service';
@@ -27,6 +28,7 @@ import { RETENTION_SOURCE, RetentionPolicyService } from './retention-policy.ser
     RedactionPolicyService,
     { provide: RETENTION_SOURCE, useClass: RetentionPolicyService },
     { provide: IngestRateLimiter, useFactory: (config: IngestConfig) => new IngestRateLimiter(config), inject: [INGEST_CONFIG] },
+    { provide: IngestLoadShedder, useFactory: (config: IngestConfig) => new IngestLoadShedder(config, eventLoopDelay()), inject: [INGEST_CONFIG] },
     IngestEventsUseCase,
     IngestStreamConsumer,
   ],

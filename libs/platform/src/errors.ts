@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'TOO_MANY_REQUESTS'
   | 'BUS_UNAVAILABLE'
+  | 'OVERLOADED'
   | 'DATABASE_UNAVAILABLE'
   | 'IDENTITY_PROVIDER_UNAVAILABLE'
   | 'QUERY_TIMEOUT';
@@ -50,9 +51,11 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'RATE_LIMITED':
     case 'TOO_MANY_REQUESTS':
       return HttpStatus.TOO_MANY_REQUESTS;
+    // A dependency is down, or the service itself is behind (ingest shedding load): asking again later may succeed.
     case 'BUS_UNAVAILABLE':
     case 'DATABASE_UNAVAILABLE':
     case 'IDENTITY_PROVIDER_UNAVAILABLE':
+    case 'OVERLOADED':
       return HttpStatus.SERVICE_UNAVAILABLE;
     // The database was reachable but the read outgrew its time: asking again unchanged will not help.
     case 'QUERY_TIMEOUT':

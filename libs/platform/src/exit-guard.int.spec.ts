@@ -53,6 +53,29 @@ describe('exitWhenSafe', () => {
     expect(result.stderr).toContain('"msg":"waiting for running work before exiting","running":{"test work":1}');
   });
 
+  it('waits for work registered in a worker thread of the process, then exits with the code', async () => {
+    const guard = JSON.stringify(path.join(__dirname, 'exit-guard.ts'));
+    const cells = JSON.stringify(path.join(__dirname, 'cross-thread-lock.ts'));
+    const workerSource = `
+      const { holdExitWhile } = require(${guard});
+      const { parentPort } = require('node:worker_threads');
+      holdExitWhile(new Promise((resolve) => setTimeout(resolve, 500)).then(() => process.stdout.write('worker work done')), 'worker work');
+      parentPort.postMessage('registered');
+    `;
+    const source = `
+      const { Worker } = require('node:worker_threads');
+      const { exitWhenSafe } = require(${guard});
+      const { lockCellsForWorker, LOCK_CELLS_KEY } = require(${cells});
+      const { JsonLogger } = require(${JSON.stringify(path.join(__dirname, 'logger.ts'))});
+      const worker = new Worker(${JSON.stringify(workerSource)}, { eval: true, workerData: { [LOCK_CELLS_KEY]: lockCellsForWorker() } });
+      worker.once('message', () => void exitWhenSafe(5, 60_000, new JsonLogger('exit-test')));
+    `;
+    const result = await runScript(source);
+    expect({ code: result.code, signal: result.signal }).toEqual({ code: 5, signal: null });
+    expect(result.stdout).toContain('worker work done');
+    expect(result.stderr).toContain('"running":{"in other threads":1}');
+  });
+
   it('kills the process with SIGKILL, saying why, when the work outlives the grace period', async () => {
     const work = `holdExitWhile(new Promise(() => setInterval(() => undefined, 1000)), 'test work');`;
     const result = await runScript(exitScript(work, 1, 300));

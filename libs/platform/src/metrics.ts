@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, register, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { EVENT_LOOP_SAMPLE_MS, eventLoopDelay } from './event-loop-delay';
 
 let defaultsCollected = false;
 
@@ -11,25 +12,15 @@ export function ensureDefaultMetrics(): void {
   observeEventLoopDelay();
 }
 
-/** How often the event-loop delay is sampled: often enough to see a 50 ms stall, rare enough to cost nothing. */
-const EVENT_LOOP_SAMPLE_MS = 20;
-
 /**
- * `audit_event_loop_delay_seconds`: how late a timer due every 20 ms fired, as a histogram. Every request
- * a service answers waits this long on top of its own work, so its p99 is the floor of any read's p99.
- * The default `audit_process_nodejs_eventloop_lag_p99_seconds` says the same per scrape (it resets when
- * read); this one adds up over time and across replicas, so `histogram_quantile` works on it.
+ * `audit_event_loop_delay_seconds`: how late a timer due every 20 ms fired (eventLoopDelay), as a histogram.
+ * Every request a service answers waits this long on top of its own work, so its p99 is the floor of any
+ * read's p99. The default `audit_process_nodejs_eventloop_lag_p99_seconds` says the same per scrape (it
+ * resets when read); this one adds up over time and across replicas, so `histogram_quantile` works on it.
  */
 function observeEventLoopDelay(): void {
-  const delay = histogram('audit_event_loop_delay_seconds', 'Delay of a timer due every 20 ms: how long the event loop was busy past it', [], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
-  let due = performance.now() + EVENT_LOOP_SAMPLE_MS;
-  const tick = (): void => {
-    const now = performance.now();
-    delay.observe(Math.max(0, now - due) / 1000);
-    due = now + EVENT_LOOP_SAMPLE_MS;
-    setTimeout(tick, EVENT_LOOP_SAMPLE_MS).unref();
-  };
-  setTimeout(tick, EVENT_LOOP_SAMPLE_MS).unref();
+  const delay = histogram('audit_event_loop_delay_seconds', `Delay of a timer due every ${EVENT_LOOP_SAMPLE_MS} ms: how long the event loop was busy past it`, [], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+  eventLoopDelay().onSample((lateMs) => delay.observe(lateMs / 1000));
 }
 
 /** Returns the metric registered under `name`, or registers it: modules share one registry per process. */

@@ -1,6 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { crossThreadLock } from './cross-thread-lock';
 import { counter, addMetricsSource, MetricsController } from './metrics';
 import { startWorkerContext } from './worker-context';
 
@@ -14,7 +16,7 @@ describe('startWorkerContext', () => {
 
   it('reports the thread checks, merges its metrics into /metrics, and closes its modules on stop', async () => {
     const stopped = path.join(dir, 'stopped');
-    const thread = await startWorkerContext(FIXTURE, 'fixture', { FIXTURE_STOPPED_FILE: stopped });
+    const thread = await startWorkerContext(FIXTURE, 'fixture', { env: { FIXTURE_STOPPED_FILE: stopped } });
     try {
       expect(thread.checks).toEqual(['consumer:fixture']);
       expect(await thread.health()).toEqual({ 'consumer:fixture': { ok: true } });
@@ -32,6 +34,36 @@ describe('startWorkerContext', () => {
       await thread.stop();
     }
     expect(readFileSync(stopped, 'utf8')).toBe('drained');
+  }, 60_000);
+
+  it('runs the thread at the niceness asked, the main thread unchanged', async () => {
+    const niceOf = (tid: string) => Number(readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]);
+    const before = new Set(readdirSync(`/proc/${process.pid}/task`));
+    const thread = await startWorkerContext(FIXTURE, 'fixture', { niceness: 7 });
+    try {
+      const started = readdirSync(`/proc/${process.pid}/task`).filter((tid) => !before.has(tid));
+      expect(started.map(niceOf)).toContain(7);
+      expect(niceOf(String(process.pid))).toBe(0);
+    } finally {
+      await thread.stop();
+    }
+  }, 60_000);
+
+  it('shares the cross-thread locks the main thread took: a task of the thread waits while the main thread holds one', async () => {
+    const locked = path.join(dir, 'locked');
+    let release = (): void => undefined;
+    const held = crossThreadLock('fixture').run(() => new Promise<void>((resolve) => (release = resolve)));
+    const thread = await startWorkerContext(FIXTURE, 'fixture', { env: { FIXTURE_LOCKED_FILE: locked } });
+    try {
+      await sleep(300);
+      expect(existsSync(locked)).toBe(false);
+      release();
+      await held;
+      for (const deadline = Date.now() + 5_000; !existsSync(locked) && Date.now() < deadline; ) await sleep(20);
+      expect(readFileSync(locked, 'utf8')).toBe('ran');
+    } finally {
+      await thread.stop();
+    }
   }, 60_000);
 
   it('fails to start when the thread cannot boot its modules', async () => {

@@ -1,9 +1,11 @@
 import { Logger, type INestApplicationContext, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { existsSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import path from 'node:path';
-import { parentPort, Worker } from 'node:worker_threads';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { register, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { lockCellsForWorker, LOCK_CELLS_KEY } from './cross-thread-lock';
 import { EXIT_GRACE_MS, exitWhenSafe } from './exit-guard';
 import { HealthRegistry } from './health';
 import { JsonLogger } from './logger';
@@ -19,11 +21,42 @@ type Request = { id: number; type: 'health' | 'metrics' | 'stop' };
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
 type Ready = { type: 'ready'; checks: string[] } | { type: 'failed'; error: string };
 
+/** The key of `workerData` under which the thread's niceness travels (see {@link WorkerContextOptions}). */
+const NICENESS_KEY = 'niceness';
+
+export interface WorkerContextOptions {
+  /** Environment of the thread, over this process's. */
+  env?: Record<string, string>;
+  /**
+   * Scheduling niceness of the thread (Linux: 1-19, lower priority than the main thread's 0). On a machine
+   * whose cores are all busy the kernel then runs the main thread first whenever it has work: the HTTP
+   * thread keeps answering, and the thread's consumers slow down instead (their stream holds what they have
+   * not taken yet). Where threads cannot be reniced (another system) the thread runs at the process's priority.
+   */
+  niceness?: number;
+}
+
+/**
+ * Lowers this thread's scheduling priority. Linux schedules threads one by one: setpriority() on the
+ * thread's own id (from /proc/thread-self) applies to this thread alone, and to the threads it starts later.
+ */
+function reniceThisThread(niceness: number, logger: JsonLogger): void {
+  try {
+    const tid = Number(path.basename(readlinkSync('/proc/thread-self')));
+    setPriority(tid, niceness);
+  } catch (error) {
+    logger.warn({ msg: 'cannot lower the thread priority; it runs at the process priority', error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
 /** Worker side: boots `rootModule` as an application context and answers the main thread until told to stop. */
 export async function serveWorkerContext(rootModule: Type<unknown>, name: string): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('serveWorkerContext runs in a worker thread');
   const logger = new JsonLogger(name);
+  const niceness = ((workerData ?? {}) as Record<string, unknown>)[NICENESS_KEY];
+  // Before the modules boot: the threads they start (pools, timers' helpers) inherit it.
+  if (typeof niceness === 'number' && niceness > 0) reniceThisThread(niceness, logger);
   let app: INestApplicationContext;
   try {
     app = await NestFactory.createApplicationContext(rootModule, { logger });
@@ -71,11 +104,12 @@ export interface WorkerContext {
  * process's environment, with `env` over it. A thread that dies ends the process: its consumers would
  * silently stop otherwise.
  */
-export async function startWorkerContext(entry: string, name: string, env: Record<string, string> = {}): Promise<WorkerContext> {
+export async function startWorkerContext(entry: string, name: string, { env = {}, niceness }: WorkerContextOptions = {}): Promise<WorkerContext> {
   const logger = new Logger(name);
   const compiled = entry.replace(/\.ts$/, '.js');
   const runner = path.resolve(__dirname, '../../../scripts/run.js');
-  const options = { env: { ...process.env, ...env } };
+  // The process's cross-thread locks go with it: the same name is the same lock in both threads.
+  const options = { env: { ...process.env, ...env }, workerData: { [LOCK_CELLS_KEY]: lockCellsForWorker(), [NICENESS_KEY]: niceness } };
   const worker =
     entry.endsWith('.ts') && !existsSync(compiled)
       ? new Worker(runner, { ...options, argv: [path.relative(path.dirname(path.dirname(runner)), entry)] })

@@ -123,7 +123,9 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
         '413': error('A body over BODY_LIMIT_BYTES (5 MiB).'),
         '415': error('A body not sent as application/json.'),
         '429': error("The key's organization is over INGEST_RATE_LIMIT; nothing of the batch was accepted. Retry after the Retry-After header's seconds."),
-        '503': busDown,
+        '503': error(
+          'Nothing of the batch was accepted; retrying is safe, after the Retry-After header\'s seconds: the bus cannot record it (code BUS_UNAVAILABLE), or ingest is behind its own work (code OVERLOADED, INGEST_MAX_EVENT_LOOP_DELAY).',
+        ),
       },
     },
     get: {
