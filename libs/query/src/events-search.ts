@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ClickHouse, ProjectionProgress } from '@audit/clickhouse';
-import { AppError } from '@audit/platform';
+import { ClickHouse, ProjectionProgress, searchBoundsSettings, searchLimitError, type SearchBounds } from '@audit/clickhouse';
 import { SearchUsersRepository } from '@audit/persistence';
 import { compileClickHouse, type ResolvedUsers, type SearchNode } from '@audit/search';
 import { QUERY_CONFIG, type QueryConfig } from './config';
@@ -112,7 +111,7 @@ export function projectedKeysQuery(
   users: ResolvedUsers,
   count: number,
   after: Cursor | undefined,
-  config: Pick<QueryConfig, 'searchMaxRows' | 'searchTimeoutMs'>,
+  config: SearchBounds,
 ): { query: string; params: Record<string, unknown> } {
   const condition = compileClickHouse(node, users);
   const params: Record<string, unknown> = { ...condition.params, org: organizationId, count };
@@ -123,7 +122,7 @@ export function projectedKeysQuery(
     keyset = `AND (createdAt < {afterAt:DateTime64(6, 'UTC')} OR (createdAt = {afterAt:DateTime64(6, 'UTC')} AND toString(id) < {afterId:String}))`;
   }
   // Settings in the statement itself: chDB would keep them for every later query of the process.
-  const bounds = `SETTINGS max_rows_to_read = ${config.searchMaxRows}, read_overflow_mode = 'throw', max_execution_time = ${Math.max(1, Math.ceil(config.searchTimeoutMs / 1000))}, timeout_overflow_mode = 'throw'`;
+  const bounds = `SETTINGS ${searchBoundsSettings(config)}`;
   return {
     // The aliases must not be `id` or `createdAt`: they would shadow the columns in WHERE.
     query: `SELECT toString(id) AS i, toString(createdAt) AS c FROM audit_events
@@ -131,19 +130,4 @@ export function projectedKeysQuery(
             ORDER BY createdAt DESC, i DESC LIMIT {count:UInt32} ${bounds}`,
     params,
   };
-}
-
-/** ClickHouse's refusal of a search past its bounds, as the answer that tells the caller what to do. */
-export function searchLimitError(error: unknown, config: Pick<QueryConfig, 'searchMaxRows' | 'searchTimeoutMs'>): AppError | undefined {
-  const { type, message } = (error ?? {}) as { type?: unknown; message?: unknown };
-  const text = `${typeof type === 'string' ? type : ''} ${typeof message === 'string' ? message : ''}`;
-  const advice = 'narrow it with created: (a shorter window), action: or user:';
-  if (/TOO_MANY_ROWS|Limit for rows/i.test(text)) {
-    const reason = `this search would read more than ${config.searchMaxRows} events (SEARCH_MAX_ROWS): ${advice}`;
-    return new AppError('BAD_REQUEST', reason, [{ path: 'search', reason }]);
-  }
-  if (/TIMEOUT_EXCEEDED|Timeout exceeded/i.test(text)) {
-    return new AppError('QUERY_TIMEOUT', `the search ran longer than ${config.searchTimeoutMs} ms (SEARCH_TIMEOUT) and was stopped: ${advice}`);
-  }
-  return undefined;
 }
