@@ -32,7 +32,8 @@ import { readAuthConfig, TokensService } from '@audit/auth';
 import { createDataSource, Database, readPersistenceConfig, runMigrations, SearchUsersRepository } from '@audit/persistence';
 import { HealthRegistry } from '@audit/platform';
 import { eventFilterNode } from '@audit/event-filter';
-import { pageSql, projectedKeysQuery, readPageRequest, readQueryConfig } from '@audit/query';
+import { ProjectionProgress, type ClickHouse } from '@audit/clickhouse';
+import { EventsReadRepository, pageSql, projectedKeysQuery, readPageRequest, readQueryConfig } from '@audit/query';
 import { createTestDatabase, startService, startTestNats, WORKSPACE_ROOT, type RunningService } from '@audit/testing';
 import { percentile, waitForQuietMachine } from './cpu';
 import { BenchResults } from './results';
@@ -61,6 +62,8 @@ interface Timing {
   api: number[];
   pg: number[];
   ch: number[];
+  /** The API's parts, each timed alone after the app stopped (p50s feed the breakdown). */
+  parts: { mark: number[]; users: number[]; tail: number[]; rows: number[] };
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -202,10 +205,15 @@ async function measureApiAndPostgres(base: string, token: string, pg: Client, or
     if (i >= WARMUPS) direct.push(pgMs);
     if (Math.min(result.rows.length, PAGE) !== rows) throw new Error(`${c.label} page ${page}: the API gave ${rows} rows, Postgres ${result.rows.length}`);
   }
-  return { label: c.label, page, search: c.search, cursor, rows, api, pg: direct, ch: [] };
+  return { label: c.label, page, search: c.search, cursor, rows, api, pg: direct, ch: [], parts: { mark: [], users: [], tail: [], rows: [] } };
 }
 
-/** The same ClickHouse statements the API ran (users resolved the same way), straight to chDB. */
+/**
+ * The same ClickHouse statements the API ran (users resolved the same way), straight to chDB; then, each
+ * alone, the other parts of a page as EventsSearch runs them: the projector's mark (chDB), the users'
+ * look-up, the Postgres tail (events received after the mark less SEARCH_FRESHNESS_MARGIN) and the rows
+ * by id from Postgres.
+ */
 async function measureClickHouse(databaseUrl: string, chPath: string, org: string, timings: Timing[]): Promise<void> {
   const { createChdbConnection } = await import('chdb/connection');
   const client = createClient({ connection: createChdbConnection({ path: chPath }) } as unknown as Parameters<typeof createClient>[0]);
@@ -214,16 +222,31 @@ async function measureClickHouse(databaseUrl: string, chPath: string, org: strin
   await database.onModuleInit();
   const config = readQueryConfig({});
   const users = new SearchUsersRepository(database);
+  const events = new EventsReadRepository(database);
+  // ProjectionProgress reads through `client` alone.
+  const progressOf = new ProjectionProgress({ client } as unknown as ClickHouse);
+  const timed = async <T>(into: number[], i: number, run: () => Promise<T>): Promise<T> => {
+    const start = performance.now();
+    const value = await run();
+    if (i >= WARMUPS) into.push(performance.now() - start);
+    return value;
+  };
   try {
     for (const t of timings) {
       const { filter, after } = readPageRequest({ search: t.search, limit: String(PAGE), ...(t.cursor ? { cursor: t.cursor } : {}) });
       const node = eventFilterNode(filter);
       const { query, params } = projectedKeysQuery(org, node, await users.resolve(org, node), PAGE + 1, after, config);
+      let keys: Array<{ i: string; c: string }> = [];
       for (let i = 0; i < WARMUPS + REPS; i++) {
-        const start = performance.now();
-        const result = await client.query({ query, query_params: params, format: 'JSONEachRow' });
-        await result.json();
-        if (i >= WARMUPS) t.ch.push(performance.now() - start);
+        keys = await timed(t.ch, i, async () => (await client.query({ query, query_params: params, format: 'JSONEachRow' })).json<{ i: string; c: string }>());
+      }
+      const ids = keys.slice(0, PAGE).map((k) => k.i);
+      const times = keys.slice(0, PAGE).map((k) => Date.parse(`${k.c.replace(' ', 'T')}Z`));
+      for (let i = 0; i < WARMUPS + REPS; i++) {
+        const mark = await timed(t.parts.mark, i, () => progressOf.watermark());
+        await timed(t.parts.users, i, () => users.resolve(org, node));
+        await timed(t.parts.tail, i, () => events.recentKeys(org, filter, new Date((mark ?? 0) - config.searchFreshnessMarginMs), PAGE + 1, after));
+        if (ids.length > 0) await timed(t.parts.rows, i, () => events.summariesByIds(org, filter, ids, new Date(Math.min(...times)), new Date(Math.max(...times) + 1)));
       }
       progress(`${t.label}, page ${t.page}: ClickHouse done`);
     }
@@ -256,6 +279,16 @@ function report(org: string, orgRows: number, rows: number, loading: string, tim
     results.figure(`${name}: API p95 (${verdict})`, round(a95), 'ms', { name: 'the same statement straight to ClickHouse, p95', value: round(c95), unit: 'ms' });
     results.figure(`${name}: API p50`, round(percentile(a, 50)), 'ms', { name: 'ClickHouse p50', value: round(percentile(c, 50)), unit: 'ms' });
     results.figure(`${name}: today's Postgres path p95 (${p.length} runs)`, round(percentile(p, 95)), 'ms');
+  }
+  out.push('');
+  out.push('Where a page\'s time goes (p50 of each part timed alone; a page runs [mark ‖ users] → [ClickHouse keys ‖ Postgres tail] → rows by id; "rest" is the API less that path: HTTP, token, parsing, JSON, the PAGE_VIEW it records)');
+  out.push(`${'case'.padEnd(40)} page      API     mark    users  CH keys  PG tail  PG rows     rest`);
+  for (const t of timings) {
+    const p50 = (xs: number[]): number => (xs.length ? percentile(sorted(xs), 50) : 0);
+    const [api, mark, users, keys, tail, byId] = [p50(t.api), p50(t.parts.mark), p50(t.parts.users), p50(t.ch), p50(t.parts.tail), p50(t.parts.rows)];
+    const rest = api - (Math.max(mark, users) + Math.max(keys, tail) + byId);
+    out.push(`${t.label.slice(0, 40).padEnd(40)} ${String(t.page).padStart(4)} ${ms(api)} ${ms(mark)} ${ms(users)} ${ms(keys)} ${ms(tail)} ${ms(byId)} ${ms(rest)}`);
+    results.note(`${t.label}, page ${t.page}, p50 in ms: API ${api.toFixed(1)} = mark ${mark.toFixed(1)} ‖ users ${users.toFixed(1)}, ClickHouse keys ${keys.toFixed(1)} ‖ Postgres tail ${tail.toFixed(1)}, rows by id ${byId.toFixed(1)}, rest ${rest.toFixed(1)}`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
   results.note(`${rows} events, the largest organization (${org}) ${orgRows}; every search of that organization; ${REPS} repetitions after ${WARMUPS} warm-ups, ${PAGE} rows a page`);
