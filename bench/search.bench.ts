@@ -13,7 +13,7 @@
  *     free text matching nothing, a 1-year window and a 24-hour window — over HTTP (token, parsing, the
  *     user look-up, ClickHouse, the merge read and the rows from Postgres, JSON, the PAGE_VIEW the read
  *     records) interleaved with the Postgres path;
- *  3. stops the app and times the very same ClickHouse statements (projectedKeysQuery) directly;
+ *  3. stops the app and times the very same ClickHouse statements (readProjectedKeys) directly;
  *  4. prints p50/p95 of the three with the targets (API p95 ≤ 150 ms and ≤ 1.5 × direct ClickHouse).
  *
  * BENCH_REPS (30, after 3 warm-ups) sets the repetitions, BENCH_SEED the data set; BENCH_QUIET_MAX_S (300) how long
@@ -33,7 +33,7 @@ import { createDataSource, Database, readPersistenceConfig, runMigrations, Searc
 import { HealthRegistry } from '@audit/platform';
 import { eventFilterNode } from '@audit/event-filter';
 import { ProjectionProgress, type ClickHouse } from '@audit/clickhouse';
-import { EventsReadRepository, pageSql, projectedKeysQuery, readPageRequest, readQueryConfig } from '@audit/query';
+import { EventsReadRepository, pageSql, readPageRequest, readProjectedKeys, readQueryConfig, type ProjectedKeyRow } from '@audit/query';
 import { createTestDatabase, startService, startTestNats, WORKSPACE_ROOT, type RunningService } from '@audit/testing';
 import { percentile, waitForQuietMachine } from './cpu';
 import { BenchResults } from './results';
@@ -235,13 +235,15 @@ async function measureClickHouse(databaseUrl: string, chPath: string, org: strin
     for (const t of timings) {
       const { filter, after } = readPageRequest({ search: t.search, limit: String(PAGE), ...(t.cursor ? { cursor: t.cursor } : {}) });
       const node = eventFilterNode(filter);
-      const { query, params } = projectedKeysQuery(org, node, await users.resolve(org, node), PAGE + 1, after, config);
-      let keys: Array<{ i: string; c: string }> = [];
+      const resolved = await users.resolve(org, node);
+      const run = async (query: string, params: Record<string, unknown>): Promise<ProjectedKeyRow[]> =>
+        (await client.query({ query, query_params: params, format: 'JSONEachRow' })).json<ProjectedKeyRow>();
+      let keys: Array<{ id: string; createdAt: string }> = [];
       for (let i = 0; i < WARMUPS + REPS; i++) {
-        keys = await timed(t.ch, i, async () => (await client.query({ query, query_params: params, format: 'JSONEachRow' })).json<{ i: string; c: string }>());
+        keys = await timed(t.ch, i, () => readProjectedKeys(run, org, node, resolved, PAGE + 1, after, config));
       }
-      const ids = keys.slice(0, PAGE).map((k) => k.i);
-      const times = keys.slice(0, PAGE).map((k) => Date.parse(`${k.c.replace(' ', 'T')}Z`));
+      const ids = keys.slice(0, PAGE).map((k) => k.id);
+      const times = keys.slice(0, PAGE).map((k) => Date.parse(`${k.createdAt.slice(0, 23).replace(' ', 'T')}Z`));
       for (let i = 0; i < WARMUPS + REPS; i++) {
         const mark = await timed(t.parts.mark, i, () => progressOf.watermark());
         await timed(t.parts.users, i, () => users.resolve(org, node));
@@ -263,7 +265,7 @@ function report(org: string, orgRows: number, rows: number, loading: string, tim
   out.push(loading);
   out.push(`${REPS} repetitions after ${WARMUPS} warm-ups, ${PAGE} rows a page; API and Postgres interleaved, ClickHouse after the app stopped (one chDB process per directory)`);
   out.push('API: GET /v1/events?search= of the query app (token, parsing, users looked up in Postgres, ClickHouse positions, the merge read of what the projector has not written, rows from Postgres by id, JSON, the PAGE_VIEW it records)');
-  out.push('ClickHouse: the same positions statement (projectedKeysQuery) sent straight to chDB; Postgres: today\'s path, the page SQL with the search compiled for Postgres');
+  out.push('ClickHouse: the same positions statements (readProjectedKeys) sent straight to chDB; Postgres: today\'s path, the page SQL with the search compiled for Postgres');
   out.push('');
   out.push(`${'case'.padEnd(40)} page rows  API p50  API p95   CH p50   CH p95   PG p50   PG p95  PG n  API÷CH p95  target (API p95 ≤ 150 ms, ≤ 1.5× CH)`);
   for (const t of timings) {
