@@ -295,7 +295,7 @@ function report(org: string, orgRows: number, rows: number, loading: string, tim
   process.stdout.write(`${out.join('\n')}\n`);
   results.note(`${rows} events, the largest organization (${org}) ${orgRows}; every search of that organization; ${REPS} repetitions after ${WARMUPS} warm-ups, ${PAGE} rows a page`);
   results.note(loading);
-  results.note('API: GET /v1/events?search= of the query app; ClickHouse: the same positions statement straight to chDB (the app stopped); Postgres: the page SQL with the search compiled for Postgres');
+  results.note('API: GET /v1/events?search= of the query app; ClickHouse: the same positions statements (readProjectedKeys) straight to chDB (the app stopped); Postgres: the page SQL with the search compiled for Postgres');
   results.write();
 }
 
