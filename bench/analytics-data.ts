@@ -417,3 +417,15 @@ export function toCopyLine(e: AuditEvent): string {
   return `${escCopy(e.id)}\t${escCopy(e.organizationId)}\t${e.actionType}\t${escCopy(e.userId)}\t${escCopy(e.ipAddress)}\t${escCopy(e.responseTimeMs)}\t${escCopy(e.pageName)}\t${escCopy(e.queryName)}\t${escCopy(e.resourceName)}\t${escCopy(JSON.stringify(e.metadata))}\t${e.createdAt}\t${e.receivedAt}`;
 }
 
+/**
+ * The columns of one ClickHouse TabSeparated line (`toClickHouseLine`), as the projector fills audit_events:
+ * the Postgres row plus the actor's e-mail and name snapshot. ClickHouse's TabSeparated escapes as COPY's text
+ * format does (`\N`, `\t`, `\n`, `\\`), so the line is the COPY line with the two snapshot fields added.
+ */
+export const CLICKHOUSE_STRUCTURE =
+  'id UUID, organizationId String, actionType String, userId Nullable(String), ipAddress Nullable(String), responseTimeMs Nullable(UInt32), pageName Nullable(String), queryName Nullable(String), resourceName Nullable(String), metadata String, createdAt DateTime64(3, \'UTC\'), receivedAt DateTime64(3, \'UTC\'), userEmail Nullable(String), userName Nullable(String)';
+
+export function toClickHouseLine(e: AuditEvent, copyLine = toCopyLine(e)): string {
+  return `${copyLine}\t${escCopy(e.user?.email ?? null)}\t${escCopy(e.user?.userName ?? null)}`;
+}
+

@@ -1,3 +1,5 @@
+import { createWriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
 import { createDataSource, runMigrations } from '@audit/persistence';
 import { createDataset, type Dataset } from './analytics-data';
 import { createPartitions, loadPostgres, type PgLoad } from './postgres-load';
@@ -19,15 +21,22 @@ export function pageBenchDataset(rows: number): Dataset {
 
 /**
  * Loads `dataset` into the empty database at `url` as the platform would hold it: the schema by the
- * migrations, monthly partitions as PartitionManager names them, then COPY and VACUUM ANALYZE.
+ * migrations, monthly partitions as PartitionManager names them, then COPY and VACUUM ANALYZE. With
+ * `clickHouseFile`, the same events are written there in the same pass as ClickHouse TabSeparated lines
+ * (CLICKHOUSE_STRUCTURE), for a bulk insert into an embedded ClickHouse.
  */
-export async function loadPageBenchDatabase(url: string, dataset: Dataset): Promise<{ load: PgLoad; partitions: string[] }> {
+export async function loadPageBenchDatabase(url: string, dataset: Dataset, clickHouseFile?: string): Promise<{ load: PgLoad; partitions: string[] }> {
   const ds = createDataSource(url);
   await ds.initialize();
   await runMigrations(ds);
   await ds.destroy();
   const partitions = await createPartitions(url, dataset.start, dataset.options.end);
-  const load = await loadPostgres(url, dataset, progress);
+  const lines = clickHouseFile ? createWriteStream(clickHouseFile) : undefined;
+  const load = await loadPostgres(url, dataset, progress, lines);
+  if (lines) {
+    lines.end();
+    await finished(lines);
+  }
   return { load, partitions };
 }
 

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
+import { once } from 'node:events';
+import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { monthStart, partitionName } from '@audit/persistence';
-import { COPY_COLUMNS, toCopyLine, type Dataset } from './analytics-data';
+import { COPY_COLUMNS, toClickHouseLine, toCopyLine, type Dataset } from './analytics-data';
 
 /** Rows per generated chunk written to COPY. */
 const CHUNK = 10_000;
@@ -37,7 +38,12 @@ export interface PgLoad {
   pressure: number;
 }
 
-export async function loadPostgres(url: string, dataset: Dataset, progress: (msg: string) => void): Promise<PgLoad> {
+/**
+ * COPYs `dataset` into audit_trail_events. With `clickHouseLines`, each event is also written there as a
+ * ClickHouse TabSeparated line (`toClickHouseLine`) in the same pass, so a ClickHouse copy of the very same
+ * events is loaded from a file instead of being read back out of Postgres or generated a second time.
+ */
+export async function loadPostgres(url: string, dataset: Dataset, progress: (msg: string) => void, clickHouseLines?: Writable): Promise<PgLoad> {
   const pg = new Client({ connectionString: url });
   await pg.connect();
   try {
@@ -58,10 +64,13 @@ export async function loadPostgres(url: string, dataset: Dataset, progress: (msg
         const t = performance.now();
         const next = chunks.next();
         if (next.done) return;
-        const lines = next.value.map(toCopyLine).join('\n') + '\n';
+        const copyLines = next.value.map(toCopyLine);
+        const lines = copyLines.join('\n') + '\n';
+        const clickHouseText = clickHouseLines ? next.value.map((e, i) => toClickHouseLine(e, copyLines[i])).join('\n') + '\n' : '';
         for (const e of next.value) byOrg.set(e.organizationId, (byOrg.get(e.organizationId) ?? 0) + 1);
         rows += next.value.length;
         generatorMs += performance.now() - t;
+        if (clickHouseLines && !clickHouseLines.write(clickHouseText)) await once(clickHouseLines, 'drain');
         if (rows >= nextReport) {
           progress(`Postgres COPY: ${rows} rows, ${Math.round(rows / ((performance.now() - started) / 1000))} rows/s`);
           nextReport += 1_000_000;

@@ -4,11 +4,12 @@ import { ClickHouseEventsRepository, migrateClickHouse, toClickHouseRow, type Cl
 import { ACTION_TYPES, type ActionType } from '@audit/contracts';
 import { readSearch, type EventSearch } from '@audit/event-filter';
 import { AuditEventsWriteRepository, Database, readPersistenceConfig, SearchUsersRepository } from '@audit/persistence';
-import { HealthRegistry } from '@audit/platform';
+import { AppError, HealthRegistry } from '@audit/platform';
 import { matches } from '@audit/search';
 import { createTestDatabase, testClickHouseEnv, type TestClickHouse, type TestDatabase } from '@audit/testing';
 import { makeSearchEvent, referenceSearchEvents, SEARCH_CORPUS, seededRandom, type ReferenceEvent } from '@audit/testing-pipeline';
 import { AnalyticsService } from './analytics.service';
+import { readAnalyticsConfig } from './config';
 import type { AnalyticsWindow } from './query-params';
 
 jest.setTimeout(180_000);
@@ -95,6 +96,7 @@ describe('analytics narrowed by a search: ClickHouse against the reference evalu
   let ch: TestClickHouse;
   let db: Database;
   let analytics: AnalyticsService;
+  let clickhouse: ClickHouse;
   let reference: ReferenceEvent[];
 
   beforeAll(async () => {
@@ -104,8 +106,8 @@ describe('analytics narrowed by a search: ClickHouse against the reference evalu
     ch = testClickHouseEnv();
     const client = await ch.client();
     await migrateClickHouse(client);
-    const clickhouse = { client, readClient: client, insertSettings: {}, mode: 'embedded' } as unknown as ClickHouse;
-    analytics = new AnalyticsService(clickhouse, new SearchUsersRepository(db));
+    clickhouse = { client, readClient: client, insertSettings: {}, mode: 'embedded' } as unknown as ClickHouse;
+    analytics = new AnalyticsService(clickhouse, new SearchUsersRepository(db), readAnalyticsConfig({}));
 
     // Every event both in Postgres (the writer, which also keeps the users' rows) and in ClickHouse.
     const rnd = seededRandom(23);
@@ -184,5 +186,26 @@ describe('analytics narrowed by a search: ClickHouse against the reference evalu
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('stops a statement past SEARCH_MAX_ROWS with a 400 naming search (from without one) and advice, on every endpoint but the count', async () => {
+    const bounded = new AnalyticsService(clickhouse, new SearchUsersRepository(db), readAnalyticsConfig({ SEARCH_MAX_ROWS: '10' }));
+    const search = readSearch('sales', NOW);
+    const refusal = (field: string) => ({ typed: true, code: 'BAD_REQUEST', message: expect.stringMatching(/more than 10 events \(SEARCH_MAX_ROWS\): narrow the window/), field });
+    const refused = (read: Promise<unknown>): Promise<unknown> =>
+      read.then(
+        () => 'answered',
+        (error: unknown) => ({ typed: error instanceof AppError, code: (error as AppError).code, message: (error as Error).message, field: ((error as AppError).details as Array<{ path: string }> | undefined)?.[0]?.path }),
+      );
+    expect(await refused(bounded.timeseriesBody(ORG, SPAN, 'day', { actionTypes: [], search }))).toEqual(refusal('search'));
+    expect(await refused(bounded.topUsers(ORG, SPAN, [], 10, search))).toEqual(refusal('search'));
+    expect(await refused(bounded.responseTimes(ORG, SPAN, 'pageName', 10, search))).toEqual(refusal('search'));
+    expect(await refused(bounded.summary(ORG, SPAN, search))).toEqual(refusal('search'));
+    // Response times read the events whether searched or not: without a search the window is what to narrow.
+    expect(await refused(bounded.responseTimes(ORG, SPAN, 'pageName', 10))).toEqual(refusal('from'));
+    // The count has its own budget (time, a lower bound marked approximate), not this one.
+    expect(await bounded.count(ORG, SPAN, { actionTypes: [], search })).toEqual({ count: kept(reference, SPAN, { search, actionTypes: [] }).length, approximate: false });
+    // The same reads within the bound answer as before.
+    expect(await analytics.responseTimes(ORG, SPAN, 'pageName', 10)).toEqual(expectedResponseTimes(kept(reference, SPAN, { search: readSearch('', NOW), actionTypes: [] })).slice(0, 10));
   });
 });

@@ -1,11 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { ActionType, ResponseTimeItem, Summary, TopUserItem } from '@audit/contracts';
 
 export type { ResponseTimeItem, Summary, TimeseriesItem, TopUserItem } from '@audit/contracts';
-import { ClickHouse, DAILY_USERS_ROLLUP, HOURLY_ROLLUP, spanStart, toClickHouseTime } from '@audit/clickhouse';
+import { ClickHouse, DAILY_USERS_ROLLUP, HOURLY_ROLLUP, searchBoundsSettings, searchLimitError, spanStart, toClickHouseTime } from '@audit/clickhouse';
 import type { EventSearch } from '@audit/event-filter';
 import { SearchUsersRepository } from '@audit/persistence';
 import { CoalescedReads } from './coalesced-reads';
+import { ANALYTICS_CONFIG, type AnalyticsConfig } from './config';
 import { narrowingClickHouse, narrowingNode, needsEvents, type EventNarrowing } from './event-filter-clickhouse';
 import type { AnalyticsWindow, GroupBy, Interval } from './query-params';
 
@@ -19,6 +20,9 @@ export interface ViewCount {
 }
 
 const BUCKET_OF: Record<Interval, string> = { minute: 'toStartOfMinute(createdAt)', hour: 'toStartOfHour(createdAt)', day: 'toStartOfDay(createdAt)' };
+
+/** What a statement stopped at SEARCH_MAX_ROWS or SEARCH_TIMEOUT advises (the answer names `search`, or `from` without one). */
+const NARROW_ADVICE = 'narrow the window (from, to) or the search (created:, action:, user:)';
 
 const ITEMS_OPEN = Buffer.from('{"items":');
 const ITEMS_CLOSE = Buffer.from('}');
@@ -72,6 +76,12 @@ function isoBucket(expr: string): string {
  * it counts what ClickHouse holds: events the projector has not written yet (which the list merges in
  * from Postgres) are counted once it has, searched or not, so the figures of one view agree with each
  * other and only lag the list by the projector's delay.
+ *
+ * Every statement but the view's count (which has its own time budget and says when it stopped early) is
+ * bounded like a search of the events API: past SEARCH_MAX_ROWS rows read it answers 400, past
+ * SEARCH_TIMEOUT 504, both advising to narrow it. Statements the rollups answer read few rows and never
+ * come near; a search, a filter the rollups cannot answer, minute buckets or response times over a long
+ * window of a large organization read the events and can.
  */
 @Injectable()
 export class AnalyticsService {
@@ -81,7 +91,17 @@ export class AnalyticsService {
   constructor(
     private readonly ch: ClickHouse,
     private readonly users: SearchUsersRepository,
+    @Inject(ANALYTICS_CONFIG) private readonly config: AnalyticsConfig,
   ) {}
+
+  /** `read`, a bounded statement's run, with ClickHouse's refusal past the bounds turned into the 400 or 504 that says what to do. */
+  private async bounded<T>(search: boolean, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      throw searchLimitError(error, this.config, { field: search ? 'search' : 'from', subject: 'this request', advice: NARROW_ADVICE }) ?? error;
+    }
+  }
 
   /** The narrowing's condition on `audit_events` ('1' when nothing narrows), its values added to `params`. */
   private async narrowing(org: string, filter: EventNarrowing, params: Record<string, unknown>): Promise<string> {
@@ -94,11 +114,15 @@ export class AnalyticsService {
     return this.reads.run(`${query}\u0000${JSON.stringify(params)}`, read) as Promise<T>;
   }
 
-  private rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
-    return this.shared(query, params, async () => {
-      const result = await this.ch.readClient.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: this.settings() });
-      return result.json<T>();
-    });
+  /** The rows of `query`, bounded by SEARCH_MAX_ROWS and SEARCH_TIMEOUT (its own SETTINGS clause); `search` names the refusal's field. */
+  private rows<T>(query: string, params: Record<string, unknown>, search: boolean): Promise<T[]> {
+    const statement = `${query} SETTINGS ${searchBoundsSettings(this.config)}`;
+    return this.shared(statement, params, () =>
+      this.bounded(search, async () => {
+        const result = await this.ch.readClient.query({ query: statement, query_params: params, format: 'JSONEachRow', clickhouse_settings: this.settings() });
+        return result.json<T>();
+      }),
+    );
   }
 
   private settings() {
@@ -156,17 +180,19 @@ export class AnalyticsService {
     // Buckets come formatted and counts as JSON numbers (output_format_json_quote_64bit_integers = 0), the
     // rows as one JSON array: a setting of this query alone (clickhouse_settings would stay set on chDB's
     // shared session and turn every later JSONEachRow answer into an array).
-    return this.shared(query, params, async () => {
-      const result = await this.ch.readClient.exec({
-        query: `${query} SETTINGS output_format_json_array_of_rows = 1 FORMAT JSONEachRow`,
-        query_params: params,
-        clickhouse_settings: this.settings(),
-      });
-      const chunks: Buffer[] = [ITEMS_OPEN];
-      for await (const chunk of result.stream) chunks.push(chunk as Buffer);
-      chunks.push(ITEMS_CLOSE);
-      return Buffer.concat(chunks);
-    });
+    return this.shared(query, params, () =>
+      this.bounded(filter.search !== undefined, async () => {
+        const result = await this.ch.readClient.exec({
+          query: `${query} SETTINGS output_format_json_array_of_rows = 1, ${searchBoundsSettings(this.config)} FORMAT JSONEachRow`,
+          query_params: params,
+          clickhouse_settings: this.settings(),
+        });
+        const chunks: Buffer[] = [ITEMS_OPEN];
+        for await (const chunk of result.stream) chunks.push(chunk as Buffer);
+        chunks.push(ITEMS_CLOSE);
+        return Buffer.concat(chunks);
+      }),
+    );
   }
 
   /**
@@ -177,7 +203,7 @@ export class AnalyticsService {
   async count(org: string, window: AnalyticsWindow, filter: EventNarrowing): Promise<ViewCount> {
     const params: Record<string, unknown> = { ...this.windowParams(org, window), types: filter.actionTypes };
     if (!needsEvents(filter)) {
-      const rows = await this.rows<{ count: number }>(`SELECT sum(c) AS count FROM (${countParts(filter.actionTypes.length > 0)})`, params);
+      const rows = await this.rows<{ count: number }>(`SELECT sum(c) AS count FROM (${countParts(filter.actionTypes.length > 0)})`, params, false);
       return { count: Number(rows[0]?.count ?? 0), approximate: false };
     }
     // Per-query settings in the query's own SETTINGS clause: chDB would keep clickhouse_settings for the whole process.
@@ -219,6 +245,7 @@ export class AnalyticsService {
        )
        GROUP BY user HAVING count > 0 ORDER BY count DESC, user LIMIT {limit:UInt32}`,
       params,
+      search !== undefined,
     );
     return rows.map((r) => ({ userId: r.user, email: r.email, userName: r.name, count: Number(r.count) }));
   }
@@ -236,6 +263,7 @@ export class AnalyticsService {
          AND ${column} IS NOT NULL AND responseTimeMs IS NOT NULL AND ${narrowing}
        GROUP BY name ORDER BY q[2] DESC, name LIMIT {limit:UInt32}`,
       params,
+      search !== undefined,
     );
     return rows.map((r) => ({ name: r.name, count: Number(r.count), p50: Number(r.q[0]), p95: Number(r.q[1]), p99: Number(r.q[2]), max: Number(r.max) }));
   }
@@ -261,6 +289,7 @@ export class AnalyticsService {
          GROUP BY u
        )`,
       params,
+      search !== undefined,
     );
     const row = rows[0];
     const items = Object.entries(row?.types ?? {})

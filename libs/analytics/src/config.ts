@@ -1,6 +1,11 @@
+import { readSearchBounds, type SearchBounds } from '@audit/clickhouse';
 import { readConfig } from '@audit/platform';
 
-export interface AnalyticsConfig {
+/**
+ * The analytics API's settings. SEARCH_MAX_ROWS and SEARCH_TIMEOUT (`SearchBounds`, as for the events API's
+ * searches) bound every statement that reads the raw events.
+ */
+export interface AnalyticsConfig extends SearchBounds {
   /** The widest from..to window an analytics request may ask for. */
   maxWindowMs: number;
 }
@@ -8,4 +13,4 @@ export interface AnalyticsConfig {
 export const ANALYTICS_CONFIG = Symbol('ANALYTICS_CONFIG');
 
 export const readAnalyticsConfig = (source: Record<string, string | undefined> = process.env): AnalyticsConfig =>
-  readConfig((env) => ({ maxWindowMs: env.duration('ANALYTICS_MAX_WINDOW', '400d') }), source);
+  readConfig((env) => ({ maxWindowMs: env.duration('ANALYTICS_MAX_WINDOW', '400d'), ...readSearchBounds(env) }), source);

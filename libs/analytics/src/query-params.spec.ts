@@ -92,8 +92,14 @@ describe('QueryReader (analytics query strings)', () => {
 
 describe('analytics configuration', () => {
   it('ANALYTICS_MAX_WINDOW defaults to 400 days and is read as a duration', () => {
-    expect(readAnalyticsConfig({})).toEqual({ maxWindowMs: 400 * DAY });
-    expect(readAnalyticsConfig({ ANALYTICS_MAX_WINDOW: '3d' })).toEqual({ maxWindowMs: 3 * DAY });
+    expect(readAnalyticsConfig({}).maxWindowMs).toBe(400 * DAY);
+    expect(readAnalyticsConfig({ ANALYTICS_MAX_WINDOW: '3d' }).maxWindowMs).toBe(3 * DAY);
     expect(() => readAnalyticsConfig({ ANALYTICS_MAX_WINDOW: 'forever' })).toThrow(/ANALYTICS_MAX_WINDOW/);
+  });
+
+  it('reads SEARCH_MAX_ROWS and SEARCH_TIMEOUT as the events API does, and names each bad one', () => {
+    expect(readAnalyticsConfig({})).toMatchObject({ searchMaxRows: 200_000_000, searchTimeoutMs: 15_000 });
+    expect(readAnalyticsConfig({ SEARCH_MAX_ROWS: '1000', SEARCH_TIMEOUT: '2s' })).toMatchObject({ searchMaxRows: 1000, searchTimeoutMs: 2000 });
+    expect(() => readAnalyticsConfig({ SEARCH_MAX_ROWS: '0', SEARCH_TIMEOUT: 'soon' })).toThrow(/SEARCH_MAX_ROWS[\s\S]*SEARCH_TIMEOUT/);
   });
 });

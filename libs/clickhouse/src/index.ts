@@ -10,3 +10,4 @@ export * from './clickhouse.module';
 export * from './rollups';
 export * from './key-ranges';
 export * from './projection-progress';
+export * from './search-bounds';

@@ -1,7 +1,9 @@
 import path from 'node:path';
+import { readSearchBounds, type SearchBounds } from '@audit/clickhouse';
 import { readConfig } from '@audit/platform';
 
-export interface QueryConfig {
+/** SEARCH_MAX_ROWS and SEARCH_TIMEOUT (`SearchBounds`, shared with the analytics API) and the query service's own settings. */
+export interface QueryConfig extends SearchBounds {
   /** The built console (`vite build` output) served at /audit. */
   consoleDir: string;
   /**
@@ -10,10 +12,6 @@ export interface QueryConfig {
    * publishing with some delay) are found there until the projector has them.
    */
   searchFreshnessMarginMs: number;
-  /** The most rows of ClickHouse one search may read; past it the search answers 400 with advice to narrow it. */
-  searchMaxRows: number;
-  /** The longest one search may run in ClickHouse before it answers 504. */
-  searchTimeoutMs: number;
   /** Live tails (`GET /v1/events/stream`) one organization may hold open at once in this process; past it 429. */
   liveTailMaxPerOrg: number;
   /** Live tails this process holds open at once, all organizations together; past it 429. */
@@ -29,8 +27,7 @@ export const readQueryConfig = (source: Record<string, string | undefined> = pro
     (env) => ({
       consoleDir: path.resolve(env.string('CONSOLE_DIR', 'dist/apps/console')),
       searchFreshnessMarginMs: env.duration('SEARCH_FRESHNESS_MARGIN', '60s'),
-      searchMaxRows: env.int('SEARCH_MAX_ROWS', 200_000_000, { min: 1 }),
-      searchTimeoutMs: env.duration('SEARCH_TIMEOUT', '15s'),
+      ...readSearchBounds(env),
       liveTailMaxPerOrg: env.int('LIVE_TAIL_MAX_PER_ORG', 10, { min: 1 }),
       liveTailMaxPerProcess: env.int('LIVE_TAIL_MAX_PER_PROCESS', 200, { min: 1 }),
       liveTailHeartbeatMs: env.duration('LIVE_TAIL_HEARTBEAT', '15s'),

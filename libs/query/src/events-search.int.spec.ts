@@ -183,4 +183,19 @@ describe('search: ClickHouse path against the Postgres reference (real Postgres,
     const error = await search.page(ORG, filterOf('many.io'), 10).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/matches more than 1000 users/) });
   });
+
+  // Last: its events are projected, which moves the mark past events other tests keep unprojected.
+  it('pages exactly through many events of one millisecond: the instant shared across a page\'s end is read whole', async () => {
+    const at = '2025-02-03T04:05:06.789Z';
+    await arrive(30, true, ORG, { createdAt: at, pageName: 'Tie desk' });
+    await arrive(5, true, ORG, { createdAt: '2025-02-03T04:05:06.790Z', pageName: 'Tie desk' });
+    await arrive(5, true, ORG, { createdAt: '2025-02-03T04:05:06.788Z', pageName: 'Tie desk' });
+    // The mark moves past them by more than the margin: ClickHouse alone answers for them, not the Postgres tail.
+    clock += MARGIN_MS * 2;
+    await arrive(1, true, OTHER);
+    const filter = filterOf('page:"Tie desk"');
+    const expected = await expectedIds(db, filter);
+    expect(expected).toHaveLength(40);
+    for (const limit of [1, 7, 29, 30, 31]) expect({ limit, ids: await allPages(filter, limit) }).toEqual({ limit, ids: expected });
+  });
 });

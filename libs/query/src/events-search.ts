@@ -1,18 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ClickHouse, ProjectionProgress } from '@audit/clickhouse';
-import { AppError } from '@audit/platform';
+import { ClickHouse, ProjectionProgress, searchLimitError } from '@audit/clickhouse';
 import { SearchUsersRepository } from '@audit/persistence';
-import { compileClickHouse, type ResolvedUsers, type SearchNode } from '@audit/search';
+import type { ResolvedUsers, SearchNode } from '@audit/search';
 import { QUERY_CONFIG, type QueryConfig } from './config';
 import type { Cursor } from '@audit/event-filter';
 import { eventFilterNode, type EventFilter } from '@audit/event-filter';
 import { EventsReadRepository, type EventsPage } from './events-read.repository';
+import { instantOf, readProjectedKeys, type ProjectedKeyRow } from './projected-keys';
 
-/** `2026-11-29 05:00:00.123456` (UTC): the keyset position's instant, as both stores' keys compare. */
-function instantOf(cursor: Cursor): string {
-  const [seconds, fraction = ''] = cursor.createdAt.replace(/\+00$/, '').split('.');
-  return `${seconds}.${fraction.padEnd(6, '0')}`;
-}
 const msOf = (cursor: Cursor): number => Date.parse(`${instantOf(cursor).slice(0, 23).replace(' ', 'T')}Z`);
 
 /** Newest first, as the API orders events: createdAt, then the id's text (a UUID's byte order in Postgres). */
@@ -92,58 +87,12 @@ export class EventsSearch {
 
   /** The newest `count` positions ClickHouse holds after `after`, bounded in rows read and in time. */
   private async projectedKeys(organizationId: string, node: SearchNode, users: ResolvedUsers, count: number, after?: Cursor): Promise<Cursor[]> {
-    const { query, params } = projectedKeysQuery(organizationId, node, users, count, after, this.config);
+    const run = async (query: string, params: Record<string, unknown>): Promise<ProjectedKeyRow[]> =>
+      (await this.ch.client.query({ query, query_params: params, format: 'JSONEachRow' })).json<ProjectedKeyRow>();
     try {
-      const result = await this.ch.client.query({ query, query_params: params, format: 'JSONEachRow' });
-      return (await result.json<{ i: string; c: string }>()).map((r) => ({ id: r.i, createdAt: `${r.c.padEnd(23, '0')}000+00` }));
+      return await readProjectedKeys(run, organizationId, node, users, count, after, this.config);
     } catch (error) {
       throw searchLimitError(error, this.config) ?? error;
     }
   }
-}
-
-/**
- * The ClickHouse statement of a search page's positions (exported for the benchmark, which runs the very
- * same statement directly): ids and createdAt, newest first, after `after`, with the bounds in its SETTINGS.
- */
-export function projectedKeysQuery(
-  organizationId: string,
-  node: SearchNode,
-  users: ResolvedUsers,
-  count: number,
-  after: Cursor | undefined,
-  config: Pick<QueryConfig, 'searchMaxRows' | 'searchTimeoutMs'>,
-): { query: string; params: Record<string, unknown> } {
-  const condition = compileClickHouse(node, users);
-  const params: Record<string, unknown> = { ...condition.params, org: organizationId, count };
-  let keyset = '';
-  if (after) {
-    params.afterAt = instantOf(after);
-    params.afterId = after.id;
-    keyset = `AND (createdAt < {afterAt:DateTime64(6, 'UTC')} OR (createdAt = {afterAt:DateTime64(6, 'UTC')} AND toString(id) < {afterId:String}))`;
-  }
-  // Settings in the statement itself: chDB would keep them for every later query of the process.
-  const bounds = `SETTINGS max_rows_to_read = ${config.searchMaxRows}, read_overflow_mode = 'throw', max_execution_time = ${Math.max(1, Math.ceil(config.searchTimeoutMs / 1000))}, timeout_overflow_mode = 'throw'`;
-  return {
-    // The aliases must not be `id` or `createdAt`: they would shadow the columns in WHERE.
-    query: `SELECT toString(id) AS i, toString(createdAt) AS c FROM audit_events
-            WHERE organizationId = {org:String} AND ${condition.sql} ${keyset}
-            ORDER BY createdAt DESC, i DESC LIMIT {count:UInt32} ${bounds}`,
-    params,
-  };
-}
-
-/** ClickHouse's refusal of a search past its bounds, as the answer that tells the caller what to do. */
-export function searchLimitError(error: unknown, config: Pick<QueryConfig, 'searchMaxRows' | 'searchTimeoutMs'>): AppError | undefined {
-  const { type, message } = (error ?? {}) as { type?: unknown; message?: unknown };
-  const text = `${typeof type === 'string' ? type : ''} ${typeof message === 'string' ? message : ''}`;
-  const advice = 'narrow it with created: (a shorter window), action: or user:';
-  if (/TOO_MANY_ROWS|Limit for rows/i.test(text)) {
-    const reason = `this search would read more than ${config.searchMaxRows} events (SEARCH_MAX_ROWS): ${advice}`;
-    return new AppError('BAD_REQUEST', reason, [{ path: 'search', reason }]);
-  }
-  if (/TIMEOUT_EXCEEDED|Timeout exceeded/i.test(text)) {
-    return new AppError('QUERY_TIMEOUT', `the search ran longer than ${config.searchTimeoutMs} ms (SEARCH_TIMEOUT) and was stopped: ${advice}`);
-  }
-  return undefined;
 }

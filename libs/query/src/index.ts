@@ -1,6 +1,7 @@
 export * from './config';
 export * from './events-read.repository';
 export * from './events-search';
+export * from './projected-keys';
 export * from './page-request';
 export * from './log-reads';
 export * from './log.controller';

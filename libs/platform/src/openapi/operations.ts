@@ -50,6 +50,12 @@ const analyticsSearch = query(
   { type: 'string', maxLength: 1024 },
 );
 
+/** What an analytics statement bounded by SEARCH_MAX_ROWS and SEARCH_TIMEOUT may answer besides its result. */
+const analyticsBounds = {
+  '400': error('A bad parameter (named), or a read of more than SEARCH_MAX_ROWS events (details name `search`, or `from` without one): narrow the window or the search.'),
+  '504': error('The read ran longer than SEARCH_TIMEOUT and was stopped (code QUERY_TIMEOUT): narrow the window or the search.'),
+};
+
 const summaryExample = { id: EVENT_ID, actionType: 'QUERY_RUN', userId: 'u1', user: { email: 'ada@example.com', userName: 'ada' }, ipAddress: '203.0.113.7', responseTimeMs: 42, pageName: 'orders', queryName: 'getOrders', resourceName: 'postgres-main', createdAt: AT, receivedAt: AT };
 const ROOT = 'ZXhhbXBsZS1oYXNoLWV4YW1wbGUtaGFzaC1leGFtcGw=';
 const checkpointExample = { treeSize: 1, rootHash: ROOT, signedAt: AT, note: `audit-trail/log/acme\n1\n${ROOT}\n\n\u2014 audit-trail AAAA...\n` };
@@ -288,7 +294,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       summary: 'Event counts per time bucket and action type',
       security: ADMIN,
       parameters: [from, to, query('interval', 'The bucket.', { type: 'string', enum: ['minute', 'hour', 'day'], default: 'hour' }), ...listFilters, analyticsSearch],
-      responses: { '200': ok('The buckets.', ref('Timeseries'), { items: [{ bucket: AT, actionType: 'LOGIN', count: 3 }] }), '400': badRequest, ...adminRefusals },
+      responses: { '200': ok('The buckets.', ref('Timeseries'), { items: [{ bucket: AT, actionType: 'LOGIN', count: 3 }] }), ...analyticsBounds, ...adminRefusals },
     },
   },
   '/v1/analytics/count': {
@@ -307,7 +313,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       summary: 'The most active users',
       security: ADMIN,
       parameters: [from, to, actionTypes, limit(10, 1000), analyticsSearch],
-      responses: { '200': ok('The users, most events first.', ref('TopUsers'), { items: [{ userId: 'u1', email: 'ada@example.com', userName: 'ada', count: 12 }] }), '400': badRequest, ...adminRefusals },
+      responses: { '200': ok('The users, most events first.', ref('TopUsers'), { items: [{ userId: 'u1', email: 'ada@example.com', userName: 'ada', count: 12 }] }), ...analyticsBounds, ...adminRefusals },
     },
   },
   '/v1/analytics/response-times': {
@@ -316,7 +322,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       summary: 'Exact response-time quantiles (ms) per page, query or resource, slowest p95 first',
       security: ADMIN,
       parameters: [from, to, query('groupBy', 'What to group by.', { type: 'string', enum: ['pageName', 'queryName', 'resourceName'], default: 'queryName' }), limit(20, 1000), analyticsSearch],
-      responses: { '200': ok('The groups.', ref('ResponseTimes'), { items: [{ name: 'getOrders', count: 40, p50: 12, p95: 80, p99: 120, max: 300 }] }), '400': badRequest, ...adminRefusals },
+      responses: { '200': ok('The groups.', ref('ResponseTimes'), { items: [{ name: 'getOrders', count: 40, p50: 12, p95: 80, p99: 120, max: 300 }] }), ...analyticsBounds, ...adminRefusals },
     },
   },
   '/v1/analytics/summary': {
@@ -325,7 +331,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       summary: 'Totals and counts per action type',
       security: ADMIN,
       parameters: [from, to, analyticsSearch],
-      responses: { '200': ok('The summary.', ref('Summary'), { total: 5, distinctUsers: 2, distinctIps: 2, items: [{ actionType: 'LOGIN', count: 5 }] }), '400': badRequest, ...adminRefusals },
+      responses: { '200': ok('The summary.', ref('Summary'), { total: 5, distinctUsers: 2, distinctIps: 2, items: [{ actionType: 'LOGIN', count: 5 }] }), ...analyticsBounds, ...adminRefusals },
     },
   },
   '/v1/exports': {
