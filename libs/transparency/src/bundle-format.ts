@@ -51,8 +51,8 @@ const base64Of = (h: Uint8Array): string => Buffer.from(h.buffer, h.byteOffset, 
 
 /**
  * The last line: the multi-leaf inclusion proof of the sealed lines' leaves and the hashes of their ranges
- * (multi-proof.ts rangeHashes); without `ranges`, the proof line of versions 1 and 2.
+ * (multi-proof.ts rangeHashes); with `ranges` null, the proof line of versions 1 and 2 (for reading tests).
  */
-export function proofLine(proof: readonly Uint8Array[], ranges?: readonly Uint8Array[]): string {
-  return `${JSON.stringify(ranges === undefined ? { proof: proof.map(base64Of) } : { proof: proof.map(base64Of), ranges: ranges.map(base64Of) })}\n`;
+export function proofLine(proof: readonly Uint8Array[], ranges: readonly Uint8Array[] | null): string {
+  return `${JSON.stringify(ranges === null ? { proof: proof.map(base64Of) } : { proof: proof.map(base64Of), ranges: ranges.map(base64Of) })}\n`;
 }

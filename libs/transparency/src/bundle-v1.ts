@@ -4,7 +4,7 @@ import { CONTENT_FIELDS, LeafError, parseLeafBytes, verifyEventLeaf, type Stored
 
 /**
  * Version 1 of the export bundle, written by the exporter until version 2 (commit 2c69eee): the header and
- * the proof line as in bundle-format.ts (`bundleHeaderLine(…, 1)`, `proofLine(proof)`), and one line per
+ * the proof line as in bundle-format.ts (`bundleHeaderLine(…, 1)`, `proofLine(proof, null)`), and one line per
  * event `{"event":{<the JSON lines export's fields>},"leafIndex","leaf":"<base64 leaf bytes>","salt","user"}`
  * (leafIndex, leaf, salt and user null when no checkpoint covered the event yet). Auditors keep bundles, so
  * it stays readable; the verifier reads its event lines here, and checks the header, the checkpoint and the

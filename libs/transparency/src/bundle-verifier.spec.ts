@@ -71,7 +71,7 @@ async function bundleV1(size: number, exported: number[], pending = 0): Promise<
   let text = bundleHeaderLine(ORG, note, 1);
   for (let p = 0; p < pending; p++) text += v1EventLine(jsonl({ ...events[0].event, id: idOf(100 + p) }), null);
   for (const i of exported) text += v1EventLine(jsonl(events[i].event), { leafIndex: i, leaf: events[i].leaf, salt: events[i].salt, user: events[i].event.user });
-  return text + proofLine(await multiInclusionProof(store, [...exported].sort((a, b) => a - b), size));
+  return text + proofLine(await multiInclusionProof(store, [...exported].sort((a, b) => a - b), size), null);
 }
 
 /** The version 3 bundle as version 2 wrote it: the same lines, the proof line without its ranges. */
@@ -155,6 +155,31 @@ describe('BundleVerifier', () => {
     const v2 = verify(editLine(asVersion2(await bundle(40, [39, 20, 17, 3, 1])), 20, moved));
     expect(v2.counts).toMatchObject({ verified: 0, erased: 0, failed: 5 });
     expect(v2.checkpoints[0].reasons).toEqual([expect.stringMatching(/^the inclusion proof does not lead to the checkpoint's root/)]);
+  });
+
+  it('names the events of an altered leaf\'s range alone, and keeps every event of the other ranges verified', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 70 }).chain((size) => fc.tuple(fc.constant(size), fc.uniqueArray(fc.nat(size - 1), { minLength: 1, maxLength: size }), fc.nat())),
+        fc.constantFrom('receivedAt', 'createdAt', 'actionType'),
+        async ([size, exported, pick], field) => {
+          const altered = exported[pick % exported.length];
+          const edit = (l: string): string =>
+            field === 'actionType' ? l.replace('{"actionType":"LOGIN"', '{"actionType":"LOGON"') : l.replace(new RegExp(`("${field}":"[^"]*\\.00)(\\d)Z`), (_m, head: string, d: string) => `${head}${(Number(d) + 1) % 10}Z`);
+          const text = await bundle(size, exported);
+          const changed = editLine(text, altered, edit);
+          expect(changed).not.toBe(text);
+          const start = altered - (altered % BUNDLE_RANGE_LEAVES);
+          const named = exported.filter((i) => i >= start && i < start + BUNDLE_RANGE_LEAVES).sort((a, b) => a - b);
+          const report = verify(changed);
+          expect(report.checkpoints[0].ok).toBe(true);
+          expect(report.failures.map((f) => f.leafIndex).sort((a, b) => (a as number) - (b as number))).toEqual(named);
+          expect(report.failures.every((f) => f.eventId === idOf(f.leafIndex as number) && /^the leaves of range \[/.test(f.reasons[0]))).toBe(true);
+          expect(report.counts.verified + report.counts.erased).toBe(exported.length - named.length);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it('fails every event when a range hash was changed: the ranges no longer lead to the signed root', async () => {

@@ -414,7 +414,7 @@ export class BundleVerifier {
     }
     this.proof = proof;
     this.ranges = ranges;
-    if (!isAsWritten(line, proofLine(proof, ranges))) this.refuseProof(`line ${n} (the proof) ${NOT_AS_EXPORTED}`);
+    if (!isAsWritten(line, proofLine(proof, ranges ?? null))) this.refuseProof(`line ${n} (the proof) ${NOT_AS_EXPORTED}`);
   }
 
   /** A version 1 event line (bundle-v1.ts): its leaf goes to the proof whenever it could be read. */

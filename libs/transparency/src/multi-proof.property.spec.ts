@@ -77,7 +77,7 @@ describe('multi-leaf inclusion proofs', () => {
         const ranges = await rangeHashes(store, indices, n, size);
         const starts = [...new Set(indices.map((i) => i - (i % size)))];
         expect(ranges).toEqual(starts.map((start) => rootOf(hashes.slice(start, Math.min(n, start + size)))));
-        const leaves = indices.map((index) => ({ index, hash: Buffer.from(hashes[index]) }));
+        const leaves: { index: number; hash: Buffer }[] = indices.map((index) => ({ index, hash: Buffer.from(hashes[index]) }));
         const flip = (h: Buffer): Buffer => Buffer.from(h.map((b, k) => (k === at % 32 ? b ^ (1 << bit) : b)));
         const check = (): ReturnType<typeof rangedMultiInclusion> => rangedMultiInclusion(n, leaves, proof, { rangeLeaves: size, hashes: ranges }, root);
         if (how === 'none') return expect(check()).toEqual([]);
