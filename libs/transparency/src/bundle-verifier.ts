@@ -157,6 +157,8 @@ export class BundleVerifier {
   private lines = 0;
   private ended = false;
   private readonly splitter: LineSplitter;
+  /** Where the id of the leaf {@link leafFrame} last read ends (its closing quote). */
+  private frameIdEnd = 0;
   private readonly fastPath: boolean;
 
   /**
@@ -350,7 +352,7 @@ export class BundleVerifier {
     if (!erased && !equalsAt(line, commitment, hash('sha256', line.subarray(openingStart, openingEnd), 'base64'))) return false;
     const idStart = commitment + HASH_BASE64 + CREATED_AT_MARK.length + TIME_CHARS + ID_MARK.length;
     const verdict = erased ? 'erased' : 'verified';
-    this.leaves.add(index, leafHashLatin1(line.subarray(leafStart, leafEnd)), line, idStart, line.indexOf(QUOTE, idStart), verdict);
+    this.leaves.add(index, leafHashLatin1(line.subarray(leafStart, leafEnd)), line, idStart, this.frameIdEnd, verdict);
     this.counts[verdict]++;
     return true;
   }
@@ -371,6 +373,7 @@ export class BundleVerifier {
     if (!startsAt(line, commitment + HASH_BASE64, CREATED_AT_MARK, end) || !startsAt(line, createdAt + TIME_CHARS, ID_MARK, end)) return -1;
     const idEnd = line.indexOf(QUOTE, createdAt + TIME_CHARS + ID_MARK.length);
     if (idEnd === -1 || !startsAt(line, idEnd, organization, end)) return -1;
+    this.frameIdEnd = idEnd;
     const receivedAt = idEnd + organization.length;
     return receivedAt + TIME_CHARS + V_MARK.length === end && startsAt(line, receivedAt + TIME_CHARS, V_MARK, end) ? commitment : -1;
   }

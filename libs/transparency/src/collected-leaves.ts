@@ -23,8 +23,9 @@ export class CollectedLeaves {
   private readonly indices: number[] = [];
   private hashes: Buffer = Buffer.alloc(HASH_SIZE * 4096);
   private ids: Buffer = Buffer.alloc(36 * 4096);
-  private readonly idEnds: number[] = [];
-  private readonly verdicts: number[] = [];
+  /** Per leaf, where its id ends in `ids` times 4, plus its verdict's number (one array push per leaf). */
+  private readonly marks: number[] = [];
+  private idsLength = 0;
 
   get count(): number {
     return this.indices.length;
@@ -35,15 +36,18 @@ export class CollectedLeaves {
    * and what its line said.
    */
   add(index: number, hash: string, id: Buffer, idStart: number, idEnd: number, verdict: LeafVerdict): void {
-    const at = this.indices.length * HASH_SIZE;
-    this.hashes = withRoom(this.hashes, at + HASH_SIZE);
-    this.hashes.write(hash, at, HASH_SIZE, 'latin1');
+    const n = this.indices.length;
+    if ((n + 1) * HASH_SIZE > this.hashes.length) this.hashes = withRoom(this.hashes, (n + 1) * HASH_SIZE);
+    this.hashes.write(hash, n * HASH_SIZE, HASH_SIZE, 'latin1');
     this.indices.push(index);
-    const idAt = this.idEnds.length === 0 ? 0 : this.idEnds[this.idEnds.length - 1];
-    this.ids = withRoom(this.ids, idAt + idEnd - idStart);
-    id.copy(this.ids, idAt, idStart, idEnd);
-    this.idEnds.push(idAt + idEnd - idStart);
-    this.verdicts.push(VERDICTS.indexOf(verdict));
+    const idAt = this.idsLength;
+    const idEndAt = idAt + idEnd - idStart;
+    if (idEndAt > this.ids.length) this.ids = withRoom(this.ids, idEndAt);
+    // A loop, not Buffer.copy: an id is a few dozen bytes, below the cost of a call into C++.
+    const ids = this.ids;
+    for (let from = idStart, to = idAt; from < idEnd; ) ids[to++] = id[from++];
+    this.idsLength = idEndAt;
+    this.marks.push(idEndAt * 4 + (verdict === 'verified' ? 0 : verdict === 'erased' ? 1 : 2));
   }
 
   /** The leaves in `ranges` (sorted, disjoint [start, end)), in the order added: index, event id and what its line said. */
@@ -58,7 +62,9 @@ export class CollectedLeaves {
         else hi = m;
       }
       if (lo < ranges.length && ranges[lo].start <= index) {
-        out.push({ index, eventId: this.ids.toString('utf8', i === 0 ? 0 : this.idEnds[i - 1], this.idEnds[i]), verdict: VERDICTS[this.verdicts[i]] });
+        const mark = this.marks[i];
+        const idStart = i === 0 ? 0 : Math.floor(this.marks[i - 1] / 4);
+        out.push({ index, eventId: this.ids.toString('utf8', idStart, Math.floor(mark / 4)), verdict: VERDICTS[mark % 4] });
       }
     });
     return out;
