@@ -1,5 +1,5 @@
 import { ProofError } from './errors';
-import { foldRight, HASH_SIZE, nodeHashLatin1 } from './hash';
+import { foldRight, HASH_SIZE, latin1Of, nodeHashLatin1 } from './hash';
 import type { SubtreeHashStore } from './store';
 import { assertCount, isPowerOfTwo, rangeNodes, splitPoint, type NodeId } from './tree-math';
 
@@ -57,8 +57,6 @@ export async function multiInclusionProof(store: SubtreeHashStore, indices: read
  * hashes one after another, 32 bytes each. One buffer instead of an object and a buffer per leaf.
  */
 export type LeafColumns = { indices: ArrayLike<number>; hashes: Buffer };
-
-const latin1Of = (h: Uint8Array): string => Buffer.from(h.buffer, h.byteOffset, h.length).toString('latin1');
 
 /** The leaves' indices, and each one's hash as a latin1 string (see nodeHashLatin1). */
 function columnsOf(leaves: readonly IndexedLeaf[] | LeafColumns): { indices: ArrayLike<number>; hashAt: (i: number) => string } {
