@@ -229,11 +229,10 @@ export class BundleVerifier {
    * the leaf's identity and times), so every event the range holds is named with the range.
    */
   private failRanges(differing: readonly LeafRange[]): void {
-    for (const { index, eventId, verdict } of this.leaves.within(differing)) {
+    for (const { index, eventId, verdict, range } of this.leaves.within(differing)) {
       // An event already failed for its own line keeps that reason alone.
       if (verdict === 'failed') continue;
       this.counts[verdict]--;
-      const range = differing.find((r) => r.start <= index && index < r.end) as LeafRange;
       this.fail(
         eventId,
         index,

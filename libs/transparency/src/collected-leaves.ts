@@ -50,9 +50,9 @@ export class CollectedLeaves {
     this.marks.push(idEndAt * 4 + (verdict === 'verified' ? 0 : verdict === 'erased' ? 1 : 2));
   }
 
-  /** The leaves in `ranges` (sorted, disjoint [start, end)), in the order added: index, event id and what its line said. */
-  within(ranges: readonly { start: number; end: number }[]): { index: number; eventId: string; verdict: LeafVerdict }[] {
-    const out: { index: number; eventId: string; verdict: LeafVerdict }[] = [];
+  /** The leaves in `ranges` (sorted, disjoint [start, end)), in the order added: index, event id, what its line said, and its range. */
+  within<R extends { start: number; end: number }>(ranges: readonly R[]): { index: number; eventId: string; verdict: LeafVerdict; range: R }[] {
+    const out: { index: number; eventId: string; verdict: LeafVerdict; range: R }[] = [];
     this.indices.forEach((index, i) => {
       let lo = 0;
       let hi = ranges.length;
@@ -64,7 +64,7 @@ export class CollectedLeaves {
       if (lo < ranges.length && ranges[lo].start <= index) {
         const mark = this.marks[i];
         const idStart = i === 0 ? 0 : Math.floor(this.marks[i - 1] / 4);
-        out.push({ index, eventId: this.ids.toString('utf8', idStart, Math.floor(mark / 4)), verdict: VERDICTS[mark % 4] });
+        out.push({ index, eventId: this.ids.toString('utf8', idStart, Math.floor(mark / 4)), verdict: VERDICTS[mark % 4], range: ranges[lo] });
       }
     });
     return out;
