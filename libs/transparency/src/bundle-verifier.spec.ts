@@ -67,7 +67,8 @@ async function bundle(size: number, exported: number[], pending = 0): Promise<st
  */
 async function bundleV1(size: number, exported: number[], pending = 0): Promise<string> {
   const { store, events, note } = sealedLog(size);
-  const jsonl = ({ user: _user, ...row }: (typeof events)[number]['event']): string => JSON.stringify(row);
+  // The jsonl object without `user`: version 1 carried the user snapshot beside the event, not in it.
+  const jsonl = (event: (typeof events)[number]['event']): string => JSON.stringify({ ...event, user: undefined });
   let text = bundleHeaderLine(ORG, note, 1);
   for (let p = 0; p < pending; p++) text += v1EventLine(jsonl({ ...events[0].event, id: idOf(100 + p) }), null);
   for (const i of exported) text += v1EventLine(jsonl(events[i].event), { leafIndex: i, leaf: events[i].leaf, salt: events[i].salt, user: events[i].event.user });

@@ -33,7 +33,6 @@ const TIME_CHARS = 24;
 const NULL = latin1('null');
 const PROOF_MARK = latin1('{"proof":[');
 const RANGES_MARK = latin1('],"ranges":[');
-const PROOF_END = latin1(']}');
 /** Characters of a base64 SHA-256 (the commitment, a proof hash). */
 const HASH_BASE64 = 44;
 const QUOTE = 0x22;
