@@ -25,6 +25,7 @@ import { createGzip, gzipSync } from 'node:zlib';
 import { openBundle, verifyBundleFile } from '@audit/cli';
 import type { AuditEvent } from '@audit/contracts';
 import {
+  BUNDLE_RANGE_LEAVES,
   bundleHeaderLine,
   commitmentOf,
   CompactRange,
@@ -40,6 +41,7 @@ import {
   parseSignerKey,
   parseVerifierKey,
   proofLine,
+  rootOf,
   sealedEventLine,
   sealEvent,
   signCheckpoint,
@@ -102,14 +104,17 @@ async function measure<T>(label: string, count: number, work: () => T | Promise<
 /**
  * Writes a bundle of `count` events as the exporter does (bundle-format.ts: header with the signed
  * checkpoint, one line per event with its leaf and opening, every 20th erased, the proof line), gzip'd;
- * every event is sealed, so the proof of all of them is empty and the verifier recomputes the whole tree
- * from the leaves. The header needs the root of every leaf, so the event lines go first into a gzip member
+ * every event is sealed, so the proof of all of them is empty (its ranges are every range of the tree) and
+ * the verifier recomputes the whole tree from the leaves. The header needs the root of every leaf, so the event lines go first into a gzip member
  * of their own, and the file is the header's member, theirs and the proof line's (gzip readers read
  * concatenated members as one stream).
  */
 async function writeBundle(file: string, count: number): Promise<string> {
   const key = generateNoteKey('audit.example/log/acme');
   let range = CompactRange.empty();
+  // The proof line's range hashes: every range of BUNDLE_RANGE_LEAVES leaves holds an exported event.
+  const ranges: Buffer[] = [];
+  let inRange: Buffer[] = [];
   async function* eventLines(): AsyncGenerator<string> {
     let chunk = '';
     let hashes: Buffer[] = [];
@@ -118,6 +123,11 @@ async function writeBundle(file: string, count: number): Promise<string> {
       const salt = randomBytes(32);
       const { leaf } = sealEvent(e, salt);
       hashes.push(leafHash(leaf));
+      inRange.push(hashes[hashes.length - 1]);
+      if (inRange.length === BUNDLE_RANGE_LEAVES || i === count - 1) {
+        ranges.push(rootOf(inRange));
+        inRange = [];
+      }
       chunk += sealedEventLine(i, leaf.toString('utf8'), i % 20 === 7 ? null : openingText(e, salt));
       if (hashes.length === 1000 || i === count - 1) {
         range = range.append(hashes).range;
@@ -133,7 +143,7 @@ async function writeBundle(file: string, count: number): Promise<string> {
   async function* members(): AsyncGenerator<Buffer> {
     yield gzipSync(bundleHeaderLine('acme', note));
     for await (const chunk of createReadStream(body)) yield chunk as Buffer;
-    yield gzipSync(proofLine([]));
+    yield gzipSync(proofLine([], ranges));
   }
   await pipeline(members, createWriteStream(file));
   rmSync(body);

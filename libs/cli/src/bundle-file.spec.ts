@@ -9,7 +9,7 @@ describe('verifyBundleFile', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'bundle-file-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const key = parseVerifierKey(generateNoteKey('audit.test').verifierKey);
-  const empty = bundleHeaderLine('acme', null) + proofLine([]);
+  const empty = bundleHeaderLine('acme', null) + proofLine([], []);
 
   it('judges a gzip stream that breaks off as cut short, without throwing', async () => {
     const file = path.join(dir, 'cut.bundle.gz');

@@ -195,5 +195,8 @@ describe('startExport on the Database gateway', () => {
     const lines = gunzipSync(file).toString('utf8').split('\n');
     const newest = JSON.parse(lines[2]) as { leaf: { id: string }; opening: { content: { pageName: string; metadata: unknown } } };
     expect([newest.leaf.id, newest.opening.content.pageName, newest.opening.content.metadata]).toEqual([sealed[5].id, odd, sealed[5].metadata]);
+    // Version 3: the six leaves are in one range of 16, whose proven hash the proof line carries.
+    expect(JSON.parse(lines[0])).toMatchObject({ bundle: 3 });
+    expect(JSON.parse(lines[lines.length - 2])).toEqual({ proof: [], ranges: [expect.stringMatching(/^[A-Za-z0-9+/]{43}=$/)] });
   });
 });

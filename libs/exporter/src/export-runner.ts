@@ -3,7 +3,7 @@ import { createGzip } from 'node:zlib';
 import { to as copyTo } from 'pg-copy-streams';
 import { eventFilterFromJson } from '@audit/event-filter';
 import { Database, TransparencyLogRepository } from '@audit/persistence';
-import { bundleHeaderLine, multiInclusionProof, openingText, pendingEventLine, proofLine, sealedEventLine, type ContentField } from '@audit/transparency';
+import { BUNDLE_RANGE_LEAVES, bundleHeaderLine, multiInclusionProof, openingText, rangeHashes, pendingEventLine, proofLine, sealedEventLine, type ContentField } from '@audit/transparency';
 import type { PoolClient } from 'pg';
 import { CsvRecordTransform } from './csv-records';
 import { LineRecordTransform } from './line-records';
@@ -84,8 +84,8 @@ type BundleRow = { line: string | null; leafIndex: string | null; leaf: Buffer |
  * The lines of a verifiable export (libs/transparency's bundle-format.ts): the header with the latest
  * signed checkpoint, each event covered by it as its exact leaf bytes and the opening of its commitment
  * (rebuilt from the event's row, so a row changed since it was sealed no longer opens it), the others as
- * their JSON line (not yet sealed), and last the multi-leaf inclusion proof of all their leaves, read
- * through a cursor in the export's snapshot. Only the leaf indices are held in memory.
+ * their JSON line (not yet sealed), and last the multi-leaf inclusion proof of all their leaves with the
+ * hashes of their ranges (a leaf altered then fails its range alone), read through a cursor in the export's snapshot. Only the leaf indices are held in memory.
  */
 async function* bundleLines(client: PoolClient, log: TransparencyLogRepository, organizationId: string, filter: ReturnType<typeof eventFilterFromJson>): AsyncGenerator<string> {
   const latest = await client.query<{ note: string; treeSize: string }>(
@@ -115,6 +115,8 @@ async function* bundleLines(client: PoolClient, log: TransparencyLogRepository, 
   }
   await client.query('CLOSE bundle_rows');
   indices.sort((a, b) => a - b);
-  const proof = indices.length === 0 ? [] : await multiInclusionProof(log.hashStore(organizationId), indices, size);
-  yield proofLine(proof);
+  const store = log.hashStore(organizationId);
+  const proof = indices.length === 0 ? [] : await multiInclusionProof(store, indices, size);
+  const ranges = indices.length === 0 ? [] : await rangeHashes(store, indices, size, BUNDLE_RANGE_LEAVES);
+  yield proofLine(proof, ranges);
 }

@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
-import { bundleHeaderLine, pendingEventLine, proofLine, sealedEventLine } from './bundle-format';
+import { BUNDLE_RANGE_LEAVES, bundleHeaderLine, pendingEventLine, proofLine, sealedEventLine } from './bundle-format';
+import { v1EventLine } from './bundle-v1';
 import { BundleVerifier } from './bundle-verifier';
 import { signCheckpoint } from './checkpoint';
 import { CompactRange } from './compact-range';
 import { leafHash } from './hash';
 import { commitmentOf, leafBytesOf, openingText } from './leaf';
-import { multiInclusionProof } from './multi-proof';
+import { multiInclusionProof, rangeHashes } from './multi-proof';
 import { generateNoteKey, parseSignerKey, parseVerifierKey } from './note';
 import { InMemoryHashStore } from './store';
 
@@ -15,11 +16,8 @@ const ORG = 'acme';
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 const idOf = (i: number): string => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
 
-/**
- * A bundle as the exporter writes it: `size` leaves sealed, the events at `exported` indices in it (newest
- * first as given), event 1 erased, and `pending` events no checkpoint covers yet.
- */
-async function bundle(size: number, exported: number[], pending = 0): Promise<string> {
+/** A log of `size` events sealed (event 1 erased since), its hash store and its signed checkpoint. */
+function sealedLog(size: number) {
   const store = new InMemoryHashStore();
   let range = CompactRange.empty();
   const events = Array.from({ length: size }, (_, i) => {
@@ -44,14 +42,41 @@ async function bundle(size: number, exported: number[], pending = 0): Promise<st
     const appended = range.append([leafHash(leaf)]);
     range = appended.range;
     store.put(appended.nodes);
-    return { leaf, opening: openingText(event, i === 1 ? null : salt) };
+    return { event, leaf, salt: i === 1 ? null : salt, opening: openingText(event, i === 1 ? null : salt) };
   });
   const note = signCheckpoint({ origin: `audit-trail/log/${ORG}`, size, rootHash: range.root(), extensions: [] }, [parseSignerKey(KEY.signerKey)]);
+  return { store, events, note };
+}
+
+/**
+ * A bundle as the exporter writes it: `size` leaves sealed, the events at `exported` indices in it (newest
+ * first as given), event 1 erased, and `pending` events no checkpoint covers yet.
+ */
+async function bundle(size: number, exported: number[], pending = 0): Promise<string> {
+  const { store, events, note } = sealedLog(size);
   let text = bundleHeaderLine(ORG, note);
   for (let p = 0; p < pending; p++) text += pendingEventLine(JSON.stringify({ id: idOf(100 + p), organizationId: ORG, actionType : 'LOGIN' }));
   for (const i of exported) text += sealedEventLine(i, events[i].leaf.toString('utf8'), events[i].opening);
-  return text + proofLine(await multiInclusionProof(store, [...exported].sort((a, b) => a - b), size));
+  const sorted = [...exported].sort((a, b) => a - b);
+  return text + proofLine(await multiInclusionProof(store, sorted, size), await rangeHashes(store, sorted, size, BUNDLE_RANGE_LEAVES));
 }
+
+/**
+ * A version 1 bundle as the exporter wrote it until version 2, with the writer kept for these tests
+ * (bundle-v1.ts): each event's JSON lines object beside its base64 leaf, salt and user snapshot.
+ */
+async function bundleV1(size: number, exported: number[], pending = 0): Promise<string> {
+  const { store, events, note } = sealedLog(size);
+  // The jsonl object without `user`: version 1 carried the user snapshot beside the event, not in it.
+  const jsonl = (event: (typeof events)[number]['event']): string => JSON.stringify({ ...event, user: undefined });
+  let text = bundleHeaderLine(ORG, note, 1);
+  for (let p = 0; p < pending; p++) text += v1EventLine(jsonl({ ...events[0].event, id: idOf(100 + p) }), null);
+  for (const i of exported) text += v1EventLine(jsonl(events[i].event), { leafIndex: i, leaf: events[i].leaf, salt: events[i].salt, user: events[i].event.user });
+  return text + proofLine(await multiInclusionProof(store, [...exported].sort((a, b) => a - b), size), null);
+}
+
+/** The version 3 bundle as version 2 wrote it: the same lines, the proof line without its ranges. */
+const asVersion2 = (text: string): string => text.replace('{"bundle":3', '{"bundle":2').replace(/,"ranges":\[[^\]]*\]\}\n$/, '}\n');
 
 /** The report on `bytes` fed in `chunks` pieces, by the fast path (default) or the slow path alone. */
 function verify(bytes: string | Buffer, options: { fastPath?: boolean; cuts?: number[]; maxLineBytes?: number } = {}) {
@@ -114,21 +139,106 @@ describe('BundleVerifier', () => {
     }
   });
 
-  it('fails every event when a leaf was changed (its time moved): the proof no longer leads to the signed root', async () => {
-    const text = editLine(await bundle(5, [4, 3]), 4, (l) => l.replace('"receivedAt":"2026-03-01T12:00:04.005Z"', '"receivedAt":"2026-03-01T12:00:04.006Z"'));
-    const report = verify(text);
-    expect(report.counts).toMatchObject({ verified: 0, failed: 2 });
-    expect(report.checkpoints[0].reasons).toEqual([expect.stringMatching(/^the inclusion proof does not lead to the checkpoint's root/)]);
+  it('names the events of the range whose leaf was changed (its time moved), and keeps the other ranges verified, by either path', async () => {
+    const moved = (l: string): string => l.replace('"receivedAt":"2026-03-01T12:00:20.005Z"', '"receivedAt":"2026-03-01T12:00:20.006Z"');
+    const text = editLine(await bundle(40, [39, 20, 17, 3, 1]), 20, moved);
+    const range = "the leaves of range [16, 32) do not give the range's proven hash: a leaf there (its identity or times) or the proof was altered";
+    for (const fastPath of [true, false]) {
+      const report = verify(text, { fastPath });
+      expect(report.counts).toMatchObject({ verified: 2, erased: 1, failed: 2 });
+      expect(report.checkpoints[0].ok).toBe(true);
+      expect(report.failures).toEqual([
+        { eventId: idOf(20), leafIndex: 20, reasons: [range] },
+        { eventId: idOf(17), leafIndex: 17, reasons: [range] },
+      ]);
+    }
+    // A version 2 bundle has no ranges: the proof fails, and every event with it.
+    const v2 = verify(editLine(asVersion2(await bundle(40, [39, 20, 17, 3, 1])), 20, moved));
+    expect(v2.counts).toMatchObject({ verified: 0, erased: 0, failed: 5 });
+    expect(v2.checkpoints[0].reasons).toEqual([expect.stringMatching(/^the inclusion proof does not lead to the checkpoint's root/)]);
   });
 
-  it('names an event of another organization, a version 1 bundle, and a line too long to read', async () => {
+  it('names the events of an altered leaf\'s range alone, and keeps every event of the other ranges verified', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 70 }).chain((size) => fc.tuple(fc.constant(size), fc.uniqueArray(fc.nat(size - 1), { minLength: 1, maxLength: size }), fc.nat())),
+        fc.constantFrom('receivedAt', 'createdAt', 'actionType'),
+        async ([size, exported, pick], field) => {
+          const altered = exported[pick % exported.length];
+          const edit = (l: string): string =>
+            field === 'actionType' ? l.replace('{"actionType":"LOGIN"', '{"actionType":"LOGON"') : l.replace(new RegExp(`("${field}":"[^"]*\\.00)(\\d)Z`), (_m, head: string, d: string) => `${head}${(Number(d) + 1) % 10}Z`);
+          const text = await bundle(size, exported);
+          const changed = editLine(text, altered, edit);
+          expect(changed).not.toBe(text);
+          const start = altered - (altered % BUNDLE_RANGE_LEAVES);
+          const named = exported.filter((i) => i >= start && i < start + BUNDLE_RANGE_LEAVES).sort((a, b) => a - b);
+          const report = verify(changed);
+          expect(report.checkpoints[0].ok).toBe(true);
+          expect(report.failures.map((f) => f.leafIndex).sort((a, b) => (a as number) - (b as number))).toEqual(named);
+          expect(report.failures.every((f) => f.eventId === idOf(f.leafIndex as number) && /^the leaves of range \[/.test(f.reasons[0]))).toBe(true);
+          expect(report.counts.verified + report.counts.erased).toBe(exported.length - named.length);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('fails every event when a range hash was changed: the ranges no longer lead to the signed root', async () => {
+    const text = await bundle(40, [39, 20, 3]);
+    const ranges = /"ranges":\["(.)/.exec(text) as RegExpExecArray;
+    const report = verify(text.replace(ranges[0], `"ranges":["${ranges[1] === 'A' ? 'B' : 'A'}`));
+    expect(report.counts).toMatchObject({ verified: 0, failed: 3 });
+    expect(report.checkpoints[0].reasons).toEqual([expect.stringMatching(/^the inclusion proof does not lead to the checkpoint's root: the proof and the range hashes/)]);
+  });
+
+  it('verifies a version 2 bundle (no range hashes), by either path', async () => {
+    const text = asVersion2(await bundle(9, [8, 5, 1, 0], 2));
+    expect(text).toMatch(/\{"proof":\[[^\]]*\]\}\n$/);
+    for (const fastPath of [true, false]) expect(verify(text, { fastPath })).toMatchObject({ ok: true, counts: { verified: 3, erased: 1, failed: 0, pending: 2 } });
+    expect(verify(text.replace(/\]\}\n$/, '],"ranges":[]}\n')).ok).toBe(false);
+  });
+
+  describe('a version 1 bundle, as the exporter wrote it until version 2', () => {
+    it('verifies every event, the erased one as erased and the uncovered ones as not yet sealed', async () => {
+      const text = await bundleV1(9, [8, 5, 1, 0], 2);
+      expect(text.startsWith('{"bundle":1,')).toBe(true);
+      for (const fastPath of [true, false]) expect(verify(text, { fastPath })).toMatchObject({ ok: true, counts: { verified: 3, erased: 1, failed: 0, pending: 2 } });
+    });
+
+    it.each([
+      ['its content edited', 5, (l: string) => l.replace('"ipAddress":"203.0.113.7"', '"ipAddress":"198.51.100.1"'), 'its content is not what was sealed'],
+      ['its time moved', 5, (l: string) => l.replace('"createdAt":"2026-03-01T12:00:05.000Z"', '"createdAt":"2026-03-01T12:00:05.001Z"'), 'its createdAt is not what was sealed'],
+      ['its user snapshot edited', 8, (l: string) => l.replace('"email":"u8@example.com"', '"email":"x8@example.com"'), 'its content is not what was sealed'],
+      ['its salt not base64', 8, (l: string) => l.replace(/"salt":"[^"]+"/, '"salt":"A"'), 'its content is not what was sealed'],
+    ])('names the event with %s and keeps the others verified', async (_what, i, edit, reason) => {
+      const report = verify(editLine(await bundleV1(9, [8, 5, 1, 0]), i, edit));
+      expect(report.ok).toBe(false);
+      expect(report.counts).toMatchObject({ verified: 2, erased: 1, failed: 1 });
+      expect(report.failures).toEqual([{ eventId: idOf(i), leafIndex: i, reasons: [reason] }]);
+    });
+
+    it('fails every event when its leaf, the proof or the checkpoint was changed, and refuses a header not as written', async () => {
+      const text = await bundleV1(9, [8, 5, 1, 0]);
+      const leaf = /"leaf":"(.)/.exec(text.split('\n')[2]) as RegExpExecArray;
+      const changedLeaf = verify(editLine(text, 5, (l) => l.replace(leaf[0], `"leaf":"${leaf[1] === 'e' ? 'f' : 'e'}`)));
+      expect(changedLeaf.ok).toBe(false);
+      expect(changedLeaf.counts.verified).toBe(0);
+      const proof = verify(text.replace(/"proof":\["(.)/, (_m, c: string) => `"proof":["${c === 'A' ? 'B' : 'A'}`));
+      expect(proof.counts).toMatchObject({ verified: 0, failed: 4 });
+      expect(proof.checkpoints[0].reasons).toEqual([expect.stringMatching(/^the inclusion proof does not lead to the checkpoint's root/)]);
+      expect(verify(text.replace('{"bundle":1,', '{"bundle":1 ,')).checkpoints[0].reasons).toEqual([expect.stringMatching(/^line 1 is not byte for byte/)]);
+      expect(verify(text.replace('"checkpoint":"', '"checkpoint":"x')).ok).toBe(false);
+    });
+  });
+
+  it('names an event of another organization, a bundle of an unknown version, and a line too long to read', async () => {
     const text = await bundle(3, [2, 1]);
     const other = verify(text.replace('"organizationId":"acme","checkpoint"', '"organizationId":"other","checkpoint"'));
     expect(other.failures).toEqual([
       { eventId: idOf(2), leafIndex: 2, reasons: ['the event is of organization "acme", not the bundle\'s'] },
       { eventId: idOf(1), leafIndex: 1, reasons: ['the event is of organization "acme", not the bundle\'s'] },
     ]);
-    expect(verify(text.replace('{"bundle":2', '{"bundle":1')).checkpoints[0].reasons).toEqual(['line 1 is a version 1 bundle header: this verifier reads version 2 (export the events again)']);
+    expect(verify(text.replace('{"bundle":3', '{"bundle":4')).checkpoints[0].reasons).toEqual(['line 1 is a version 4 bundle header: this verifier reads versions 1, 2, 3 (a newer verifier reads it)']);
     const lengths = text.split('\n').map((l) => Buffer.byteLength(l));
     const long = verify(text, { maxLineBytes: lengths[1] - 1, cuts: [50, lengths[0] + 30, lengths[0] + 90] });
     expect(long.ok).toBe(false);

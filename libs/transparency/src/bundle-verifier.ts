@@ -1,14 +1,15 @@
 import { hash } from 'node:crypto';
 import { decodeBase64Strict } from './base64';
-import { BUNDLE_VERSION, bundleHeaderLine, proofLine, sealedEventLine } from './bundle-format';
+import { BUNDLE_RANGE_LEAVES, bundleHeaderLine, proofLine, READABLE_BUNDLE_VERSIONS, sealedEventLine } from './bundle-format';
+import { readV1EventLine } from './bundle-v1';
 import { canonicalJson } from './canonical-json';
 import { CheckpointError, openCheckpoint, type Checkpoint } from './checkpoint';
-import { CollectedLeaves } from './collected-leaves';
+import { CollectedLeaves, type LeafVerdict } from './collected-leaves';
 import { HASH_SIZE, leafHashLatin1 } from './hash';
 import { commitmentText, CONTENT_FIELDS, isEmptyContent, LEAF_VERSION, LeafError, parseLeafBytes, type ContentField, type LeafV1 } from './leaf';
 import { LineSplitter } from './line-splitter';
 import type { CheckpointCheck, EventFailure, LogVerificationReport } from './log-verifier';
-import { verifyMultiInclusion } from './multi-proof';
+import { rangedMultiInclusion, verifyMultiInclusion, type LeafRange } from './multi-proof';
 import { NoteError, type NoteVerifier } from './note';
 
 /**
@@ -31,10 +32,12 @@ const V_MARK = latin1('","v":1}');
 const TIME_CHARS = 24;
 const NULL = latin1('null');
 const PROOF_MARK = latin1('{"proof":[');
-const PROOF_END = latin1(']}');
+const RANGES_MARK = latin1('],"ranges":[');
 /** Characters of a base64 SHA-256 (the commitment, a proof hash). */
 const HASH_BASE64 = 44;
 const QUOTE = 0x22;
+const COMMA = 0x2c;
+const CLOSE_BRACKET = 0x5d;
 const CLOSE_BRACE = 0x7d;
 
 const HEADER_KEYS = ['bundle', 'organizationId', 'checkpoint'];
@@ -63,6 +66,33 @@ function startsAt(bytes: Buffer, at: number, mark: Buffer, end: number): boolean
 function equalsAt(bytes: Buffer, at: number, text: string): boolean {
   for (let i = 0; i < text.length; i++) if (bytes[at + i] !== text.charCodeAt(i)) return false;
   return true;
+}
+
+/**
+ * The list of `"<base64 of 32 bytes>"` items, comma-separated, after the `[` at `open` in `line`, as
+ * JSON.stringify writes it: its hashes and where its `]` is; undefined when anything differs.
+ */
+function hashListAt(line: Buffer, open: number): { hashes: Buffer[]; end: number } | undefined {
+  const hashes: Buffer[] = [];
+  let at = open + 1;
+  if (line[at] === CLOSE_BRACKET) return { hashes, end: at + 1 };
+  for (;;) {
+    if (at + HASH_BASE64 + 2 >= line.length || line[at] !== QUOTE || line[at + HASH_BASE64 + 1] !== QUOTE) return undefined;
+    const bytes = decodeBase64Strict(line.toString('latin1', at + 1, at + 1 + HASH_BASE64));
+    if (bytes === undefined || bytes.length !== HASH_SIZE) return undefined;
+    hashes.push(bytes);
+    at += HASH_BASE64 + 2;
+    if (line[at] === CLOSE_BRACKET) return { hashes, end: at + 1 };
+    if (line[at] !== COMMA) return undefined;
+    at++;
+  }
+}
+
+/** A JSON value read as a list of base64 SHA-256 hashes, or undefined. */
+function hashList(value: unknown): Buffer[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const hashes = value.map((h) => (typeof h === 'string' ? decodeBase64Strict(h) : undefined));
+  return hashes.every((h) => h !== undefined && h.length === HASH_SIZE) ? (hashes as Buffer[]) : undefined;
 }
 
 /** Whether `line` is exactly `written` (one of bundle-format's lines) without its newline. */
@@ -119,9 +149,15 @@ export class BundleVerifier {
   private organizationMark: Buffer | undefined;
   private readonly leaves = new CollectedLeaves();
   private proof: Buffer[] | undefined;
+  /** The proof line's range hashes (version 3): the events of a range whose leaves differ fail alone. */
+  private ranges: Buffer[] | undefined;
+  /** The header's version, once read. */
+  private version: number | undefined;
   private lines = 0;
   private ended = false;
   private readonly splitter: LineSplitter;
+  /** Where the id of the leaf {@link leafFrame} last read ends (its closing quote). */
+  private frameIdEnd = 0;
   private readonly fastPath: boolean;
 
   /**
@@ -162,13 +198,14 @@ export class BundleVerifier {
       if (sorted === undefined) why = 'two events name the same leaf';
       else {
         try {
-          verifyMultiInclusion(this.checkpoint.size, sorted, this.proof, this.checkpoint.rootHash);
+          if (this.ranges === undefined) verifyMultiInclusion(this.checkpoint.size, sorted, this.proof, this.checkpoint.rootHash);
+          else this.failRanges(rangedMultiInclusion(this.checkpoint.size, sorted, this.proof, { rangeLeaves: BUNDLE_RANGE_LEAVES, hashes: this.ranges }, this.checkpoint.rootHash));
         } catch (error) {
           why = `the inclusion proof does not lead to the checkpoint's root: ${(error as Error).message}`;
         }
       }
-    } else if (this.checkpoint && this.proof && this.proof.length > 0 && covered === 0) {
-      why = `the proof holds ${this.proof.length} hashes but no event line is sealed`;
+    } else if (this.checkpoint && this.proof && this.proof.length + (this.ranges?.length ?? 0) > 0 && covered === 0) {
+      why = `the proof holds ${this.proof.length + (this.ranges?.length ?? 0)} hashes but no event line is sealed`;
     }
     if (why !== undefined) {
       this.check.ok = false;
@@ -185,6 +222,24 @@ export class BundleVerifier {
     return { counts: { ...this.counts }, failures: this.failures, checkpoints: [this.check], ok };
   }
 
+  /**
+   * The events of the ranges whose leaves do not give their proven hash fail, each named; the others stay
+   * proven. Within a range the altered leaf cannot be told from its neighbours (nothing else commits to
+   * the leaf's identity and times), so every event the range holds is named with the range.
+   */
+  private failRanges(differing: readonly LeafRange[]): void {
+    for (const { index, eventId, verdict, range } of this.leaves.within(differing)) {
+      // An event already failed for its own line keeps that reason alone.
+      if (verdict === 'failed') continue;
+      this.counts[verdict]--;
+      this.fail(
+        eventId,
+        index,
+        `the leaves of range [${range.start}, ${range.end}) do not give the range's proven hash: a leaf there (its identity or times) or the proof was altered`,
+      );
+    }
+  }
+
   /** One line: `bytes[start, end)`, without its newline. */
   private line(bytes: Buffer, start: number, end: number): void {
     const n = ++this.lines;
@@ -192,7 +247,8 @@ export class BundleVerifier {
     const line = bytes.subarray(start, end);
     if (n === 1) return this.header(line);
     if (this.ended) return this.fail(null, null, `line ${n} follows the proof line`);
-    if (this.fastPath && (this.sealedAsExported(line) || this.proofAsExported(line))) return;
+    // Version 1 lines are read as JSON only: its leaf is base64, and its bundles are few and kept for audits.
+    if (this.fastPath && this.version !== 1 && (this.sealedAsExported(line) || this.proofAsExported(line))) return;
     let value: unknown;
     try {
       value = JSON.parse(line.toString('utf8'));
@@ -201,6 +257,7 @@ export class BundleVerifier {
     }
     if (!isObject(value)) return this.fail(null, null, `line ${n} is not a JSON object`);
     if (Object.hasOwn(value, 'proof')) return this.trailer(value, line, n);
+    if (this.version === 1) return this.eventV1(value, n);
     this.event(value, line, n);
   }
 
@@ -224,19 +281,21 @@ export class BundleVerifier {
     if (
       !isObject(value) ||
       !hasExactly(value, HEADER_KEYS) ||
-      value.bundle !== BUNDLE_VERSION ||
+      typeof value.bundle !== 'number' ||
+      !READABLE_BUNDLE_VERSIONS.includes(value.bundle) ||
       typeof value.organizationId !== 'string' ||
       (typeof value.checkpoint !== 'string' && value.checkpoint !== null)
     ) {
       const version = isObject(value) ? value.bundle : undefined;
       this.refuseProof(
-        typeof version === 'number' && version !== BUNDLE_VERSION
-          ? `line 1 is a version ${version} bundle header: this verifier reads version ${BUNDLE_VERSION} (export the events again)`
-          : `line 1 is not a version ${BUNDLE_VERSION} bundle header {"bundle", "organizationId", "checkpoint"}`,
+        typeof version === 'number' && !READABLE_BUNDLE_VERSIONS.includes(version)
+          ? `line 1 is a version ${version} bundle header: this verifier reads versions ${READABLE_BUNDLE_VERSIONS.join(', ')} (a newer verifier reads it)`
+          : `line 1 is not a bundle header {"bundle": ${READABLE_BUNDLE_VERSIONS.join(' | ')}, "organizationId", "checkpoint"}`,
       );
       return;
     }
-    if (!isAsWritten(line, bundleHeaderLine(value.organizationId, value.checkpoint))) this.refuseProof(`line 1 ${NOT_AS_EXPORTED}`);
+    if (!isAsWritten(line, bundleHeaderLine(value.organizationId, value.checkpoint, value.bundle))) this.refuseProof(`line 1 ${NOT_AS_EXPORTED}`);
+    this.version = value.bundle;
     this.organizationId = value.organizationId;
     this.organizationMark = Buffer.from(`","organizationId":${JSON.stringify(value.organizationId)},"receivedAt":"`, 'utf8');
     // No checkpoint yet when it was exported: every event line must then say it is not sealed yet.
@@ -289,9 +348,10 @@ export class BundleVerifier {
     const openingEnd = end - 1;
     const erased = openingEnd - openingStart === NULL.length && startsAt(line, openingStart, NULL, openingEnd);
     if (!erased && !equalsAt(line, commitment, hash('sha256', line.subarray(openingStart, openingEnd), 'base64'))) return false;
-    this.leaves.add(index, leafHashLatin1(line.subarray(leafStart, leafEnd)));
-    if (erased) this.counts.erased++;
-    else this.counts.verified++;
+    const idStart = commitment + HASH_BASE64 + CREATED_AT_MARK.length + TIME_CHARS + ID_MARK.length;
+    const verdict = erased ? 'erased' : 'verified';
+    this.leaves.add(index, leafHashLatin1(line.subarray(leafStart, leafEnd)), line, idStart, this.frameIdEnd, verdict);
+    this.counts[verdict]++;
     return true;
   }
 
@@ -311,43 +371,69 @@ export class BundleVerifier {
     if (!startsAt(line, commitment + HASH_BASE64, CREATED_AT_MARK, end) || !startsAt(line, createdAt + TIME_CHARS, ID_MARK, end)) return -1;
     const idEnd = line.indexOf(QUOTE, createdAt + TIME_CHARS + ID_MARK.length);
     if (idEnd === -1 || !startsAt(line, idEnd, organization, end)) return -1;
+    this.frameIdEnd = idEnd;
     const receivedAt = idEnd + organization.length;
     return receivedAt + TIME_CHARS + V_MARK.length === end && startsAt(line, receivedAt + TIME_CHARS, V_MARK, end) ? commitment : -1;
   }
 
-  /** The fast path of the last line, exactly as exported: `{"proof":["<base64 of 32 bytes>",…]}`. */
+  /**
+   * The fast path of the last line, exactly as exported: `{"proof":[<hashes>]}`, and `,"ranges":[<hashes>]`
+   * before its `}` from version 3 on, each hash `"<base64 of 32 bytes>"`.
+   */
   private proofAsExported(line: Buffer): boolean {
     const end = line.length;
-    const listEnd = end - PROOF_END.length;
-    if (!startsAt(line, 0, PROOF_MARK, end) || listEnd < PROOF_MARK.length || !startsAt(line, listEnd, PROOF_END, end)) return false;
-    const listed = listEnd - PROOF_MARK.length;
-    // Each hash is `"<44 characters>"` and a comma after all but the last.
-    const item = HASH_BASE64 + 3;
-    if (listed !== 0 && (listed + 1) % item !== 0) return false;
-    const hashes: Buffer[] = [];
-    for (let at = PROOF_MARK.length; at < listEnd; at += item) {
-      const last = at + item - 1 === listEnd;
-      if (line[at] !== QUOTE || line[at + HASH_BASE64 + 1] !== QUOTE || (!last && line[at + HASH_BASE64 + 2] !== 0x2c)) return false;
-      const bytes = decodeBase64Strict(line.toString('latin1', at + 1, at + 1 + HASH_BASE64));
-      if (bytes === undefined || bytes.length !== HASH_SIZE) return false;
-      hashes.push(bytes);
+    if (!startsAt(line, 0, PROOF_MARK, end)) return false;
+    const proof = hashListAt(line, PROOF_MARK.length - 1);
+    if (proof === undefined) return false;
+    let ranges: { hashes: Buffer[]; end: number } | undefined;
+    let at = proof.end;
+    if (this.version === 3) {
+      // The ranges' list opens where the proof's closes: `],"ranges":[`.
+      if (!startsAt(line, at - 1, RANGES_MARK, end)) return false;
+      ranges = hashListAt(line, at - 1 + RANGES_MARK.length - 1);
+      if (ranges === undefined) return false;
+      at = ranges.end;
     }
+    if (at + 1 !== end || line[at] !== CLOSE_BRACE) return false;
     this.ended = true;
-    this.proof = hashes;
+    this.proof = proof.hashes;
+    this.ranges = ranges?.hashes;
     return true;
   }
 
   /** The last line read as JSON: the proof, or why it is not one. */
   private trailer(value: Record<string, unknown>, line: Buffer, n: number): void {
     this.ended = true;
-    const hashes = Array.isArray(value.proof) && hasExactly(value, ['proof']) ? value.proof.map((h) => (typeof h === 'string' ? decodeBase64Strict(h) : undefined)) : [undefined];
-    if (hashes.some((h) => h === undefined || h.length !== 32)) {
-      this.refuseProof(`line ${n}: the proof is not a list of base64 SHA-256 hashes`);
+    // Without a readable header (already refused), the line's own shape says which it is, to add no second refusal.
+    const ranged = this.version === undefined ? Object.hasOwn(value, 'ranges') : this.version === 3;
+    const proof = hasExactly(value, ranged ? ['proof', 'ranges'] : ['proof']) ? hashList(value.proof) : undefined;
+    const ranges = ranged ? hashList(value.ranges) : undefined;
+    if (proof === undefined || (ranged && ranges === undefined)) {
+      this.refuseProof(`line ${n}: the proof is not ${ranged ? '{"proof", "ranges"}, each' : '{"proof"},'} a list of base64 SHA-256 hashes`);
       this.proof = [];
       return;
     }
-    this.proof = hashes as Buffer[];
-    if (!isAsWritten(line, proofLine(this.proof))) this.refuseProof(`line ${n} (the proof) ${NOT_AS_EXPORTED}`);
+    this.proof = proof;
+    this.ranges = ranges;
+    if (!isAsWritten(line, proofLine(proof, ranges ?? null))) this.refuseProof(`line ${n} (the proof) ${NOT_AS_EXPORTED}`);
+  }
+
+  /** A version 1 event line (bundle-v1.ts): its leaf goes to the proof whenever it could be read. */
+  private eventV1(value: Record<string, unknown>, n: number): void {
+    const verdict = readV1EventLine(value, n, this.organizationId, this.checkpoint?.size);
+    if (verdict.status === 'pending') {
+      this.counts.pending++;
+      return;
+    }
+    if (verdict.leafHash !== undefined && verdict.leafIndex !== null) this.collect(verdict.leafIndex, verdict.leafHash, verdict.eventId, verdict.status);
+    if (verdict.status === 'failed') this.fail(verdict.eventId, verdict.leafIndex, verdict.reason);
+    else this.counts[verdict.status]++;
+  }
+
+  /** A leaf read by the slow path, with its event's id (when it has one) and what its line said. */
+  private collect(index: number, hash: string, eventId: string | null, verdict: LeafVerdict): void {
+    const id = Buffer.from(eventId ?? '', 'utf8');
+    this.leaves.add(index, hash, id, 0, id.length, verdict);
   }
 
   /** The slow path of an event line: read as JSON, every check named; verified only if its values give its exact bytes back. */
@@ -367,14 +453,19 @@ export class BundleVerifier {
       return this.fail(eventId, null, `line ${n}: leafIndex is not a leaf of the checkpoint's tree`);
     }
     if (typeof sealed === 'string') return this.fail(eventId, leafIndex, sealed);
+    const why = this.sealedLineFault(value, line, n, sealed, leafIndex);
     // The leaf goes to the proof whatever the rest of the line says: a real leaf keeps the other events proven.
-    this.leaves.add(leafIndex, leafHashLatin1(Buffer.from(sealed.text, 'utf8')));
-    if (sealed.leaf.organizationId !== this.organizationId) {
-      return this.fail(eventId, leafIndex, `the event is of organization ${JSON.stringify(sealed.leaf.organizationId)}, not the bundle's`);
-    }
+    this.collect(leafIndex, leafHashLatin1(Buffer.from(sealed.text, 'utf8')), eventId, typeof why === 'string' ? 'failed' : why.status);
+    if (typeof why === 'string') this.fail(eventId, leafIndex, why);
+    else this.counts[why.status]++;
+  }
+
+  /** What a sealed line read as JSON says beside its readable leaf: verified or erased, else why it fails. */
+  private sealedLineFault(value: Record<string, unknown>, line: Buffer, n: number, sealed: { leaf: LeafV1; text: string }, leafIndex: number): { status: 'verified' | 'erased' } | string {
+    if (sealed.leaf.organizationId !== this.organizationId) return `the event is of organization ${JSON.stringify(sealed.leaf.organizationId)}, not the bundle's`;
     const opened = readOpening(value.opening, sealed.leaf);
-    if (typeof opened === 'string') return this.fail(eventId, leafIndex, opened);
-    if (!isAsWritten(line, sealedEventLine(leafIndex, sealed.text, opened.text))) return this.fail(eventId, leafIndex, `line ${n} ${NOT_AS_EXPORTED}`);
-    this.counts[opened.status]++;
+    if (typeof opened === 'string') return opened;
+    if (!isAsWritten(line, sealedEventLine(leafIndex, sealed.text, opened.text))) return `line ${n} ${NOT_AS_EXPORTED}`;
+    return opened;
   }
 }

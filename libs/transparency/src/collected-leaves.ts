@@ -1,28 +1,73 @@
 import { HASH_SIZE } from './hash';
 import type { LeafColumns } from './multi-proof';
 
+/** What a line said of its event before the proof was checked. */
+export type LeafVerdict = 'verified' | 'erased' | 'failed';
+const VERDICTS: readonly LeafVerdict[] = ['verified', 'erased', 'failed'];
+
+/** `buffer` with room for `needed` bytes (doubled when short). */
+function withRoom(buffer: Buffer, needed: number): Buffer {
+  if (needed <= buffer.length) return buffer;
+  const grown = Buffer.alloc(Math.max(needed, buffer.length * 2));
+  buffer.copy(grown);
+  return grown;
+}
+
 /**
- * The leaves a bundle names, as columns: their indices, and their hashes in one buffer (an object and a
- * buffer kept per leaf cost a verifier of a million events more in garbage collection than in hashing).
+ * The leaves a bundle names, as columns: their indices, their hashes in one buffer, their events' ids in
+ * another and what their lines said (an object and a buffer kept per leaf cost a verifier of a million
+ * events more in garbage collection than in hashing). The ids and verdicts are read only to name the events
+ * of a range whose leaves do not give its proven hash.
  */
 export class CollectedLeaves {
   private readonly indices: number[] = [];
-  private hashes = Buffer.alloc(HASH_SIZE * 4096);
+  private hashes: Buffer = Buffer.alloc(HASH_SIZE * 4096);
+  private ids: Buffer = Buffer.alloc(36 * 4096);
+  /** Per leaf, where its id ends in `ids` times 4, plus its verdict's number (one array push per leaf). */
+  private readonly marks: number[] = [];
+  private idsLength = 0;
 
   get count(): number {
     return this.indices.length;
   }
 
-  /** A leaf and its hash as a latin1 string (leafHashLatin1). */
-  add(index: number, hash: string): void {
-    const at = this.indices.length * HASH_SIZE;
-    if (at + HASH_SIZE > this.hashes.length) {
-      const grown = Buffer.alloc(this.hashes.length * 2);
-      this.hashes.copy(grown);
-      this.hashes = grown;
-    }
-    this.hashes.write(hash, at, HASH_SIZE, 'latin1');
+  /**
+   * A leaf, its hash as a latin1 string (leafHashLatin1), its event's id (the UTF-8 bytes `id[idStart, idEnd)`)
+   * and what its line said.
+   */
+  add(index: number, hash: string, id: Buffer, idStart: number, idEnd: number, verdict: LeafVerdict): void {
+    const n = this.indices.length;
+    if ((n + 1) * HASH_SIZE > this.hashes.length) this.hashes = withRoom(this.hashes, (n + 1) * HASH_SIZE);
+    this.hashes.write(hash, n * HASH_SIZE, HASH_SIZE, 'latin1');
     this.indices.push(index);
+    const idAt = this.idsLength;
+    const idEndAt = idAt + idEnd - idStart;
+    if (idEndAt > this.ids.length) this.ids = withRoom(this.ids, idEndAt);
+    // A loop, not Buffer.copy: an id is a few dozen bytes, below the cost of a call into C++.
+    const ids = this.ids;
+    for (let from = idStart, to = idAt; from < idEnd; ) ids[to++] = id[from++];
+    this.idsLength = idEndAt;
+    this.marks.push(idEndAt * 4 + (verdict === 'verified' ? 0 : verdict === 'erased' ? 1 : 2));
+  }
+
+  /** The leaves in `ranges` (sorted, disjoint [start, end)), in the order added: index, event id, what its line said, and its range. */
+  within<R extends { start: number; end: number }>(ranges: readonly R[]): { index: number; eventId: string; verdict: LeafVerdict; range: R }[] {
+    const out: { index: number; eventId: string; verdict: LeafVerdict; range: R }[] = [];
+    this.indices.forEach((index, i) => {
+      let lo = 0;
+      let hi = ranges.length;
+      while (lo < hi) {
+        const m = (lo + hi) >>> 1;
+        if (ranges[m].end <= index) lo = m + 1;
+        else hi = m;
+      }
+      if (lo < ranges.length && ranges[lo].start <= index) {
+        const mark = this.marks[i];
+        const idStart = i === 0 ? 0 : Math.floor(this.marks[i - 1] / 4);
+        out.push({ index, eventId: this.ids.toString('utf8', idStart, Math.floor(mark / 4)), verdict: VERDICTS[mark % 4], range: ranges[lo] });
+      }
+    });
+    return out;
   }
 
   /** The leaves in increasing index order; undefined when two name the same leaf. */

@@ -39,6 +39,11 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
 const NODE_INPUT = Buffer.alloc(1 + 2 * HASH_SIZE);
 NODE_INPUT[0] = 0x01;
 
+/** A hash (any bytes) as the latin1 string the *Latin1 helpers take and give. */
+export function latin1Of(hash: Uint8Array): string {
+  return Buffer.from(hash.buffer, hash.byteOffset, hash.length).toString('latin1');
+}
+
 /** {@link leafHash} as a latin1 string. */
 export function leafHashLatin1(leafBytes: Uint8Array): string {
   return hash('sha256', prefixed(0x00, [leafBytes]), 'binary');

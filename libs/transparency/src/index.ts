@@ -46,9 +46,11 @@ export {
 } from './leaf';
 export { canonicalJson } from './canonical-json';
 export type { ContentField, EventIdentity, IdentityField, LeafV1, LeafVerdict, StoredEventRow } from './leaf';
-export { multiInclusionProof, rootFromMultiInclusionProof, verifyMultiInclusion } from './multi-proof';
-export type { IndexedLeaf, LeafColumns } from './multi-proof';
+export { multiInclusionProof, rangedMultiInclusion, rangeHashes, rootFromMultiInclusionProof, verifyMultiInclusion } from './multi-proof';
+export type { IndexedLeaf, LeafColumns, LeafRange, RangeHashes } from './multi-proof';
 export { LogVerifier } from './log-verifier';
 export type { CheckpointCheck, EventFailure, EventStatus, LogEntry, LogVerificationReport, LogVerifierOptions, UnsealedRow, VerifiedRow } from './log-verifier';
-export { BUNDLE_VERSION, bundleHeaderLine, pendingEventLine, proofLine, sealedEventLine } from './bundle-format';
+export { BUNDLE_RANGE_LEAVES, BUNDLE_VERSION, bundleHeaderLine, pendingEventLine, proofLine, READABLE_BUNDLE_VERSIONS, sealedEventLine } from './bundle-format';
+export { v1EventLine } from './bundle-v1';
+export type { V1SealedEvent } from './bundle-v1';
 export { BundleVerifier, MAX_BUNDLE_LINE_BYTES } from './bundle-verifier';

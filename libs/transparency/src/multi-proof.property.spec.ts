@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { CompactRange, inclusionProof, InMemoryHashStore, leafHash, multiInclusionProof, ProofError, verifyMultiInclusion } from './index';
+import { CompactRange, inclusionProof, InMemoryHashStore, leafHash, multiInclusionProof, ProofError, rangedMultiInclusion, rangeHashes, rootOf, verifyMultiInclusion } from './index';
 
 function tree(n: number): { store: InMemoryHashStore; hashes: Buffer[]; root: Buffer } {
   const hashes = Array.from({ length: n }, (_, i) => leafHash(Buffer.from(`leaf ${i}`)));
@@ -67,6 +67,48 @@ describe('multi-leaf inclusion proofs', () => {
         expect(() => verifyMultiInclusion(n, leaves, proof, root)).toThrow(ProofError);
       }),
     );
+  });
+
+  it('range hashes are the roots of their ranges; with them an altered leaf fails its range alone, an altered range hash the whole proof', async () => {
+    await fc.assert(
+      fc.asyncProperty(caseArb, fc.constantFrom(1, 2, 4, 16, 64), fc.nat(), fc.integer({ min: 0, max: 7 }), fc.constantFrom('none', 'leaf', 'proof', 'range', 'drop'), async ([n, indices], size, at, bit, how) => {
+        const { store, hashes, root } = tree(n);
+        const proof = await multiInclusionProof(store, indices, n);
+        const ranges = await rangeHashes(store, indices, n, size);
+        const starts = [...new Set(indices.map((i) => i - (i % size)))];
+        expect(ranges).toEqual(starts.map((start) => rootOf(hashes.slice(start, Math.min(n, start + size)))));
+        const leaves: { index: number; hash: Buffer }[] = indices.map((index) => ({ index, hash: Buffer.from(hashes[index]) }));
+        const flip = (h: Buffer): Buffer => Buffer.from(h.map((b, k) => (k === at % 32 ? b ^ (1 << bit) : b)));
+        const check = (): ReturnType<typeof rangedMultiInclusion> => rangedMultiInclusion(n, leaves, proof, { rangeLeaves: size, hashes: ranges }, root);
+        if (how === 'none') return expect(check()).toEqual([]);
+        if (how === 'leaf') {
+          const altered = leaves[at % leaves.length];
+          altered.hash = flip(altered.hash);
+          const start = altered.index - (altered.index % size);
+          return expect(check()).toEqual([{ start, end: Math.min(n, start + size) }]);
+        }
+        if (how === 'proof') {
+          if (proof.length === 0) return;
+          proof[at % proof.length] = flip(proof[at % proof.length]);
+          // A proof hash inside a range fails that range alone; one above the ranges fails the root.
+          try {
+            expect(check()).toHaveLength(1);
+          } catch (error) {
+            expect(error).toBeInstanceOf(ProofError);
+          }
+          return;
+        }
+        if (how === 'range') ranges[at % ranges.length] = flip(ranges[at % ranges.length]);
+        else ranges.splice(at % ranges.length, 1);
+        expect(check).toThrow(ProofError);
+      }),
+    );
+  });
+
+  it('refuses range sizes that are not powers of two', async () => {
+    const { store, hashes, root } = tree(8);
+    await expect(rangeHashes(store, [1], 8, 3)).rejects.toThrow(ProofError);
+    expect(() => rangedMultiInclusion(8, [{ index: 1, hash: hashes[1] }], [], { rangeLeaves: 0, hashes: [] }, root)).toThrow(ProofError);
   });
 
   it('refuses unsorted, repeated or out-of-range indices', async () => {

@@ -1,7 +1,7 @@
 import { ProofError } from './errors';
-import { foldRight, HASH_SIZE, nodeHashLatin1 } from './hash';
+import { foldRight, HASH_SIZE, latin1Of, nodeHashLatin1 } from './hash';
 import type { SubtreeHashStore } from './store';
-import { assertCount, rangeNodes, splitPoint, type NodeId } from './tree-math';
+import { assertCount, isPowerOfTwo, rangeNodes, splitPoint, type NodeId } from './tree-math';
 
 /** A leaf the verifier holds: its index and its hash (SHA-256(0x00 ‖ leaf bytes)). */
 export type IndexedLeaf = { index: number; hash: Uint8Array };
@@ -58,8 +58,6 @@ export async function multiInclusionProof(store: SubtreeHashStore, indices: read
  */
 export type LeafColumns = { indices: ArrayLike<number>; hashes: Buffer };
 
-const latin1Of = (h: Uint8Array): string => Buffer.from(h.buffer, h.byteOffset, h.length).toString('latin1');
-
 /** The leaves' indices, and each one's hash as a latin1 string (see nodeHashLatin1). */
 function columnsOf(leaves: readonly IndexedLeaf[] | LeafColumns): { indices: ArrayLike<number>; hashAt: (i: number) => string } {
   if (!Array.isArray(leaves)) {
@@ -74,20 +72,73 @@ function columnsOf(leaves: readonly IndexedLeaf[] | LeafColumns): { indices: Arr
   return { indices: list.map((l) => l.index), hashAt: (i) => latin1Of(list[i].hash) };
 }
 
-/** The root a multi-leaf proof leads to; throws a {@link ProofError} when its shape is wrong for the leaves and size. */
-export function rootFromMultiInclusionProof(size: number, leaves: readonly IndexedLeaf[] | LeafColumns, proof: readonly Uint8Array[]): Buffer {
+/**
+ * The hashes of the aligned ranges of `rangeLeaves` leaves ([j·R, min((j+1)·R, size))) that hold at least one
+ * of `indices`, in increasing order: each is a node of the RFC 9162 tree (R a power of two), so beside a
+ * multi-leaf proof they fold into the root with its hashes, and a verifier that finds a range whose leaves do
+ * not give its hash can name that range's leaves alone ({@link rangedMultiInclusion}).
+ */
+export async function rangeHashes(store: SubtreeHashStore, indices: readonly number[], size: number, rangeLeaves: number): Promise<Buffer[]> {
+  assertIndices(indices, size);
+  assertRangeLeaves(rangeLeaves);
+  const perRange: NodeId[][] = [];
+  let last = -1;
+  for (const index of indices) {
+    const range = Math.floor(index / rangeLeaves);
+    if (range === last) continue;
+    last = range;
+    perRange.push(rangeNodes(range * rangeLeaves, Math.min(size, (range + 1) * rangeLeaves)));
+  }
+  const hashes = await store.getNodes(perRange.flat());
+  let next = 0;
+  return perRange.map((nodes) => foldRight(hashes.slice(next, (next += nodes.length))));
+}
+
+function assertRangeLeaves(rangeLeaves: number): void {
+  if (!isPowerOfTwo(rangeLeaves)) throw new ProofError('index-out-of-range', `a range holds a power of two leaves, not ${rangeLeaves}`);
+}
+
+/** The proven hashes of the aligned ranges that hold leaves (see {@link rangeHashes}), and how many leaves a range spans. */
+export type RangeHashes = { rangeLeaves: number; hashes: readonly Uint8Array[] };
+
+/** A range of leaf indices [start, end). */
+export type LeafRange = { start: number; end: number };
+
+/**
+ * The root a multi-leaf proof leads to, folded with the ranges' hashes in place of the ranges when `ranges`
+ * is given; and the ranges whose leaves (with the proof's hashes inside them) do not give their range's hash.
+ * Throws a {@link ProofError} when the proof's or the ranges' shape is wrong for the leaves and size.
+ */
+function fold(size: number, leaves: readonly IndexedLeaf[] | LeafColumns, proof: readonly Uint8Array[], ranges?: RangeHashes): { root: Buffer; differing: LeafRange[] } {
   const { indices, hashAt } = columnsOf(leaves);
   const count = indices.length;
   assertIndices(indices, size);
   proof.forEach((p, i) => {
     if (p.length !== HASH_SIZE) throw new ProofError('bad-hash-size', `proof element ${i} has ${p.length} bytes`);
   });
+  if (ranges !== undefined) {
+    assertRangeLeaves(ranges.rangeLeaves);
+    ranges.hashes.forEach((h, i) => {
+      if (h.length !== HASH_SIZE) throw new ProofError('bad-hash-size', `range hash ${i} has ${h.length} bytes`);
+    });
+  }
+  // A node no larger than a range is inside one range; the first such node met going down is the range itself.
+  const rangeLeaves = ranges?.rangeLeaves ?? 0;
+  const differing: LeafRange[] = [];
   let nextProof = 0;
+  let nextRange = 0;
   // Hashes travel as latin1 strings: a node costs one short string, not a Buffer (nodeHashLatin1).
-  const compute = (lo: number, hi: number, from: number, to: number): string => {
+  const compute = (lo: number, hi: number, from: number, to: number, inRange: boolean): string => {
     if (from === to) {
       if (nextProof >= proof.length) throw new ProofError('proof-length', `the proof has fewer elements than ${count} leaves of ${size} need`);
       return latin1Of(proof[nextProof++]);
+    }
+    if (!inRange && hi - lo <= rangeLeaves) {
+      if (ranges === undefined || nextRange >= ranges.hashes.length) throw new ProofError('proof-length', `the ranges are fewer than those that hold the ${count} leaves`);
+      const proven = latin1Of(ranges.hashes[nextRange++]);
+      // The range's proven hash goes up, so a range that differs leaves the others' verdicts intact.
+      if (compute(lo, hi, from, to, true) !== proven) differing.push({ start: lo, end: hi });
+      return proven;
     }
     if (hi - lo === 1) return hashAt(from);
     const mid = lo + splitPoint(hi - lo);
@@ -98,17 +149,37 @@ export function rootFromMultiInclusionProof(size: number, leaves: readonly Index
       if (indices[m] < mid) split = m + 1;
       else high = m;
     }
-    return nodeHashLatin1(compute(lo, mid, from, split), compute(mid, hi, split, to));
+    return nodeHashLatin1(compute(lo, mid, from, split, inRange), compute(mid, hi, split, to, inRange));
   };
-  const root = compute(0, size, 0, count);
+  const root = compute(0, size, 0, count, false);
   if (nextProof !== proof.length) throw new ProofError('proof-length', `the proof has more elements than ${count} leaves of ${size} need`);
-  return Buffer.from(root, 'latin1');
+  if (ranges !== undefined && nextRange !== ranges.hashes.length) throw new ProofError('proof-length', `the ranges are more than those that hold the ${count} leaves`);
+  return { root: Buffer.from(root, 'latin1'), differing };
+}
+
+/** The root a multi-leaf proof leads to; throws a {@link ProofError} when its shape is wrong for the leaves and size. */
+export function rootFromMultiInclusionProof(size: number, leaves: readonly IndexedLeaf[] | LeafColumns, proof: readonly Uint8Array[]): Buffer {
+  return fold(size, leaves, proof).root;
+}
+
+const leafCount = (leaves: readonly IndexedLeaf[] | LeafColumns): number => (Array.isArray(leaves) ? leaves.length : (leaves as LeafColumns).indices.length);
+
+/**
+ * Checks a multi-leaf proof with the hashes of the ranges holding its leaves: the ranges' hashes with the
+ * proof's must lead to `root` (else a {@link ProofError}, as from {@link verifyMultiInclusion}), which proves
+ * them; then every leaf is proven but those of the returned ranges, whose leaves do not give their range's
+ * proven hash (a leaf, or a proof hash inside the range, was altered). The root stays the only trust anchor.
+ */
+export function rangedMultiInclusion(size: number, leaves: readonly IndexedLeaf[] | LeafColumns, proof: readonly Uint8Array[], ranges: RangeHashes, root: Uint8Array): LeafRange[] {
+  if (root.length !== HASH_SIZE) throw new ProofError('bad-hash-size', `the root has ${root.length} bytes`);
+  const { root: computed, differing } = fold(size, leaves, proof, ranges);
+  if (!computed.equals(root)) throw new ProofError('root-mismatch', `the proof and the range hashes of ${leafCount(leaves)} leaves do not lead to the root of the tree of ${size} leaves`);
+  return differing;
 }
 
 /** Throws a {@link ProofError} unless `proof` proves every one of `leaves` in the tree `root` of `size` leaves. */
 export function verifyMultiInclusion(size: number, leaves: readonly IndexedLeaf[] | LeafColumns, proof: readonly Uint8Array[], root: Uint8Array): void {
   if (root.length !== HASH_SIZE) throw new ProofError('bad-hash-size', `the root has ${root.length} bytes`);
   const computed = rootFromMultiInclusionProof(size, leaves, proof);
-  const count = Array.isArray(leaves) ? leaves.length : (leaves as LeafColumns).indices.length;
-  if (!computed.equals(root)) throw new ProofError('root-mismatch', `the proof of ${count} leaves does not lead to the root of the tree of ${size} leaves`);
+  if (!computed.equals(root)) throw new ProofError('root-mismatch', `the proof of ${leafCount(leaves)} leaves does not lead to the root of the tree of ${size} leaves`);
 }

@@ -163,7 +163,7 @@ export const SCHEMAS: Record<string, JsonSchema> = {
         type: 'string',
         enum: ['csv', 'jsonl', 'bundle'],
         default: 'csv',
-        description: "CSV with a header, JSON lines, or a verifiable bundle (version 2: JSON lines with the signed checkpoint, each sealed event as its exact leaf and the opening of its commitment, and the inclusion proof: `verify export` checks it offline); newest event first; CSV and JSON lines have the user's e-mail and name beside userId.",
+        description: "CSV with a header, JSON lines, or a verifiable bundle (version 3: JSON lines with the signed checkpoint, each sealed event as its exact leaf and the opening of its commitment, and the inclusion proof with the hashes of the 16-leaf ranges holding the events: `verify export` checks it offline, versions 1 and 2 too); newest event first; CSV and JSON lines have the user's e-mail and name beside userId.",
       },
       search: { type: 'string', maxLength: 1024, description: 'A search in the query language, as the `search` parameter of GET /v1/events.' },
     },
