@@ -24,7 +24,7 @@ export class DatadogSender implements Sender {
     timeoutMs: number,
     private readonly reach: Reach,
   ) {
-    this.target = new HttpTarget(destination.url ?? `https://http-intake.logs.${destination.site}/api/v2/logs`, timeoutMs, reach.lookup);
+    this.target = new HttpTarget(destination.url ?? `https://http-intake.logs.${destination.site}/api/v2/logs`, { timeoutMs, lookup: reach.lookup });
   }
 
   private entry(r: OutgoingRecord): string {

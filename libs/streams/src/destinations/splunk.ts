@@ -21,7 +21,7 @@ export class SplunkSender implements Sender {
     timeoutMs: number,
     private readonly reach: Reach,
   ) {
-    this.target = new HttpTarget(destination.url, timeoutMs, reach.lookup);
+    this.target = new HttpTarget(destination.url, { timeoutMs, lookup: reach.lookup });
   }
 
   private entry(r: OutgoingRecord): string {
