@@ -115,9 +115,12 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
     await this.sender.close();
   }
 
-  /** Re-checked as every consumer re-checks (see decodeCanonicalEvent); the text is kept for the json and ecs records. */
+  /**
+   * Re-checked as every consumer re-checks (see decodeCanonicalEvent); the text is kept for the json and ecs
+   * records. The metadata's JSON is not kept: no format serialises it again.
+   */
   protected decode(message: JsMsg): DecodedCanonicalMessage {
-    return decodeCanonicalMessage(message.data, envelopeOf(message));
+    return decodeCanonicalMessage(message.data, envelopeOf(message), false);
   }
 
   /**
