@@ -18,7 +18,8 @@ import { formatEvent } from '@audit/stream-formats';
 import type { BatchShape, OutgoingRecord, Sender } from './destinations';
 import type { FairScheduler } from './fair-scheduler';
 import { streamEvents, streamLatency } from './metrics';
-import { replayDurable, streamDurable, streamFilterSubject, type DeliveryRecord, type StreamRecord } from './model';
+import type { DeliveryRecord } from '@audit/contracts';
+import { replayDurable, streamDurable, streamFilterSubject, type StreamRecord } from './model';
 import { matchesFilter } from './stream-filter';
 
 type Message = DecodedCanonicalMessage;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { isUuid, type StreamLag } from '@audit/contracts';
+import { isUuid, SECRET_FIELDS, type DestinationSecrets, type StreamLag, type StreamView } from '@audit/contracts';
 import { AppError } from '@audit/platform';
 import { STREAMS_CONFIG, type StreamsConfig } from './config';
-import { SECRET_FIELDS, type DestinationSecrets, type StreamInput, type StreamRecord, type StreamView } from './model';
+import type { StreamInput, StreamRecord } from './model';
 import { assertPublicDestination, InternalAddressError } from './network-guard';
 import { parseStreamInput, type Problem } from './parse-stream-input';
 import { SecretBox } from './secret-box';

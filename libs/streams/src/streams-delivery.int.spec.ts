@@ -1,8 +1,7 @@
 import { createHmac } from 'node:crypto';
-import type { AuditEvent } from '@audit/contracts';
+import type { AuditEvent, DeliveryRecord, StreamView } from '@audit/contracts';
 import { DLQ_HEADERS, STREAMS } from '@audit/messaging';
 import { readStream, TestReceiver, waitFor, type ReceivedRequest } from '@audit/testing';
-import type { DeliveryRecord, StreamView } from './model';
 import { startStreamsStack, type StreamsStack } from '@audit/testing-pipeline';
 
 jest.setTimeout(60_000);

@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, 
 import type { FastifyRequest } from 'fastify';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
 import { clientIp } from '@audit/platform';
-import type { DeliveryRecord, StreamRecord, StreamView, TestDeliveryResult } from './model';
+import type { DeliveryRecord, StreamView, TestDeliveryResult } from '@audit/contracts';
+import type { StreamRecord } from './model';
 import { StreamLagReader } from './stream-lag';
 import { StreamChangeRecorder, type StreamActor } from './stream-changes';
 import { StreamsCatalog } from './streams-catalog.service';

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { parseIsoDateTime, uuidv7, type AuditEvent } from '@audit/contracts';
+import { parseIsoDateTime, uuidv7, type AuditEvent, type DeliveryRecord, type TestDeliveryResult } from '@audit/contracts';
 import { describe, JetStreamConnection, STREAMS } from '@audit/messaging';
 import { AppError } from '@audit/platform';
 import { formatEvent } from '@audit/stream-formats';
 import { STREAMS_CONFIG, type StreamsConfig } from './config';
 import { createSender } from './destinations';
-import type { DeliveryRecord, StreamRecord, TestDeliveryResult } from './model';
+import type { StreamRecord } from './model';
 import type { BeforeStreamChange } from './stream-changes';
 import { StreamsCatalog } from './streams-catalog.service';
 import { StreamsRepository } from './streams.repository';

@@ -3,7 +3,7 @@ import { constants, gzip } from 'node:zlib';
 import { hostname } from 'node:os';
 import { datadogEntry, HttpTarget, DATADOG_MAX_BYTES, DATADOG_MAX_ENTRIES } from '@audit/sinks';
 import type { Reach } from '../network-guard';
-import type { DatadogDestination } from '../model';
+import type { DatadogDestination } from '@audit/contracts';
 import { isJsonRecord, type OutgoingRecord, type Sender } from './sender';
 
 const gzipAsync = promisify(gzip);

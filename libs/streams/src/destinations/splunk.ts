@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { HttpTarget } from '@audit/sinks';
 import type { Reach } from '../network-guard';
-import type { SplunkDestination } from '../model';
+import type { SplunkDestination } from '@audit/contracts';
 import { isJsonRecord, type OutgoingRecord, type Sender } from './sender';
 
 /**
