@@ -93,7 +93,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
   /** Batches cut (full, or their flush interval passed) and waiting for a slot, oldest first; their messages stay held. */
   private readonly ready: JsMsg[][] = [];
   /** Resolves the waits of `drained()` once nothing is ready nor in flight. */
-  private idle: Array<() => void> = [];
+  private readonly idle: Array<() => void> = [];
   /** Settles once the latest batch started has entered `handleBatch` (or had nothing to hand over). */
   private entered: Promise<void> = Promise.resolve();
   private messages?: ConsumerMessages;
