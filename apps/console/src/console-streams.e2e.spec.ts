@@ -88,6 +88,8 @@ describe('console streams settings (Chromium, standalone platform, webhook recei
       expect((await listed()).items[0].state.status).toBe('paused');
       await item.getByRole('button', { name: 'Resume' }).click();
       await waitFor('active again', async () => ((await item.locator('.status').innerText()) === 'active' ? true : undefined), 10_000, 100);
+      // The stream has run since its creation: its lag is known (the records of the pause and the resume may still wait).
+      expect(await item.getByTestId('stream-lag').innerText()).toMatch(/^(up to date|\d+ events? to send, the oldest stored \d+ s ago)$/);
 
       await item.getByRole('button', { name: 'Send test event' }).click();
       await item.getByText(/Test event delivered in \d+ ms/).waitFor({ timeout: 20_000 });

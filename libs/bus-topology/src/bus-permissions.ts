@@ -30,7 +30,8 @@ export const BUS_SERVICES = Object.keys(SERVICE_CONSUMERS) as BusService[];
  * The streams service's consumers on AUDIT_EVENTS are named at run time (`stream-<id>`, `replay-<id>`); a
  * subject token cannot be matched by prefix, so it may use any consumer name of that stream except the
  * other services' (denied by name), delete its consumers when their stream is deleted, and list them to
- * find those of streams deleted while it was down.
+ * find those of streams deleted while it was down. It reads single messages of AUDIT_EVENTS (the oldest
+ * event a stream has not delivered, for its lag): no more than its consumers already read.
  */
 export function streamsServicePermissions(): { allow: string[]; deny: string[] } {
   const events = STREAMS.events;
@@ -42,6 +43,7 @@ export function streamsServicePermissions(): { allow: string[]; deny: string[] }
     `$JS.API.CONSUMER.MSG.NEXT.${events}.*`,
     `$JS.API.CONSUMER.DELETE.${events}.*`,
     `$JS.API.CONSUMER.LIST.${events}`,
+    `$JS.API.STREAM.MSG.GET.${events}`,
     `$JS.ACK.${events}.*.>`,
     'audit.dlq.*',
   ];

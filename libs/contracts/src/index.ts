@@ -42,6 +42,7 @@ export type {
   SplunkDestination,
   StreamFilter,
   StreamFormat,
+  StreamLag,
   StreamStatus,
   StreamView,
   SyslogDestination,

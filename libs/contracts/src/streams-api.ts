@@ -92,6 +92,14 @@ export interface StreamFilter {
 export const STREAM_STATUSES = ['active', 'paused', 'failing'] as const;
 export type StreamStatus = (typeof STREAM_STATUSES)[number];
 
+/** How far a stream is behind the bus (its durable consumer's position in AUDIT_EVENTS). */
+export interface StreamLag {
+  /** The organization's events the stream has not delivered yet: waiting after its position, or in flight. */
+  events: number;
+  /** Seconds since the bus stored the oldest of them (0 when none waits). */
+  seconds: number;
+}
+
 /** A stream as the API shows it: every field but the secrets, of which only the names of those set. */
 export interface StreamView {
   id: string;
@@ -101,6 +109,8 @@ export interface StreamView {
   format: StreamFormat;
   state: { status: StreamStatus; lastError: string | null; since: string };
   replay: { from: string; untilSequence: number } | null;
+  /** Unknown (null) until the stream first ran (its consumer is created then), or while the bus does not answer. */
+  lag: StreamLag | null;
   createdAt: string;
   updatedAt: string;
 }

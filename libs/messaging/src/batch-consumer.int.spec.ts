@@ -165,6 +165,20 @@ describe('JetStreamBatchConsumer (real NATS)', () => {
     expect(after.num_redelivered).toBe(before.num_redelivered);
   });
 
+  it('keeps the batches waiting for a slot from being redelivered while slow ones fill every slot', async () => {
+    const before = await bus.jsm.consumers.info(STREAMS.events, 'probe');
+    // At least CONSUMER_IN_FLIGHT_BATCHES (4) slow batches take every slot for longer than two ack waits;
+    // the events after them wait for a slot, received and held, and must not come back meanwhile.
+    const slow = Array.from({ length: 40 }, (_, i): Probe => ({ id: `w-slow-${i}`, mode: 'slow' }));
+    const waiting = Array.from({ length: 20 }, (_, i): Probe => ({ id: `w-ok-${i}`, mode: 'ok' }));
+    await publish(...slow, ...waiting);
+    await waitFor('every batch to complete', () => [...slow, ...waiting].every((p) => completedIds().includes(p.id)), 45_000);
+    await waitForConsumerIdle(bus.jsm, STREAMS.events, 'probe');
+    for (const p of [...slow, ...waiting]) expect([p.id, probe.seen.get(p.id)]).toEqual([p.id, 1]);
+    const after = await bus.jsm.consumers.info(STREAMS.events, 'probe');
+    expect(after.num_redelivered).toBe(before.num_redelivered);
+  });
+
   it('settles each delivery as handleBatch resolved: named ones dead-lettered or nak\'d, the rest acked, each once and counted once', async () => {
     const outcomes = async (): Promise<Record<string, number>> => {
       const values = (await register.getSingleMetric('audit_consumer_messages_total')?.get())?.values ?? [];

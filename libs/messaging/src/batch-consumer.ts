@@ -90,15 +90,16 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
   private timer?: NodeJS.Timeout;
   private pendingTimer?: NodeJS.Timeout;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Batches cut (full, or their flush interval passed) and waiting for a slot, oldest first; their messages stay held. */
+  private readonly ready: JsMsg[][] = [];
+  /** Resolves the waits of `drained()` once nothing is ready nor in flight. */
+  private readonly idle: Array<() => void> = [];
   /** Settles once the latest batch started has entered `handleBatch` (or had nothing to hand over). */
   private entered: Promise<void> = Promise.resolve();
-  private starting: Promise<void> = Promise.resolve();
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
   private stopping = false;
   private running = false;
-  /** The loop waits for a batch slot: no pull is open then, so no heartbeat is due either. */
-  private waitingForSlot = false;
   /** Every message received and not yet settled: kept alive with `working()` so a slow batch is not redelivered. */
   private readonly inHand: WorkInProgress;
 
@@ -145,8 +146,8 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     clearInterval(this.pendingTimer);
     await this.messages?.close().catch(() => undefined);
     await this.loop;
-    await this.flush();
-    await Promise.all(this.inFlight);
+    this.cut();
+    await this.drained();
     this.inHand.stop();
     if (this.options.managed) pendingGauge.remove({ consumer: this.options.durable });
   }
@@ -208,17 +209,15 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
           break;
         }
         this.running = true;
+        // The loop never waits: every message is held (kept alive with `working()`) from the moment it arrives,
+        // so none sits unheld in the client's queue past CONSUMER_ACK_WAIT while the batches before it run.
+        // Backpressure is the server's: it lets out no more than max_ack_pending unacknowledged messages.
         for await (const message of this.messages) {
           this.buffer.push(message);
           this.inHand.hold(this.buffer);
           this.bufferBytes += message.data.length;
-          if (this.buffer.length >= this.options.maxBatchMessages || this.bufferBytes >= this.options.maxBatchBytes) {
-            // Pauses the pull until the batch has a slot: backpressure, and never more than the limit in flight.
-            this.waitingForSlot = true;
-            await this.flush().finally(() => (this.waitingForSlot = false));
-          } else {
-            this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs);
-          }
+          if (this.buffer.length >= this.options.maxBatchMessages || this.bufferBytes >= this.options.maxBatchBytes) this.cut();
+          else this.timer ??= setTimeout(() => this.cut(), this.options.flushIntervalMs);
         }
       } catch (error) {
         this.logger.error({ msg: 'consume loop failed; restarting', error: describe(error) });
@@ -236,30 +235,45 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
    */
   private async watchPull(messages: ConsumerMessages): Promise<void> {
     for await (const status of messages.status()) {
-      if (status.type !== 'heartbeats_missed' || this.waitingForSlot || this.stopping) continue;
+      // Batches waiting for a slot mean the server holds back at max_ack_pending: the pull is not lost.
+      if (status.type !== 'heartbeats_missed' || this.ready.length > 0 || this.stopping) continue;
       this.logger.warn({ msg: 'pull heartbeats missed; re-opening the consumer', count: status.count });
       messages.stop();
     }
   }
 
-  /**
-   * Starts a batch of the buffered messages as soon as fewer than `inFlightBatches` run, and resolves once
-   * it started. Starts are serialised, so a timer-driven and a size-driven flush can never together exceed
-   * the limit (a consumer that sets `inFlightBatches: 1`, say, can rely on its batches never overlapping).
-   */
-  private flush(): Promise<void> {
-    this.starting = this.starting.then(async () => {
-      while (this.inFlight.size >= this.inFlightLimit) await Promise.race(this.inFlight);
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      const batch = this.buffer;
+  /** Closes the batch being filled: it waits in line for a slot, still held. */
+  private cut(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.buffer.length > 0) {
+      this.ready.push(this.buffer);
       this.buffer = [];
       this.bufferBytes = 0;
-      if (batch.length === 0) return;
-      const running = this.processBuffered(batch).finally(() => this.inFlight.delete(running));
+    }
+    this.startReady();
+  }
+
+  /**
+   * Starts the waiting batches, oldest first, while fewer than `inFlightBatches` run (a consumer that sets
+   * `inFlightBatches: 1`, say, can rely on its batches never overlapping); each that ends starts the next.
+   */
+  private startReady(): void {
+    while (this.inFlight.size < this.inFlightLimit && this.ready.length > 0) {
+      const batch = this.ready.shift() as JsMsg[];
+      const running: Promise<void> = this.processBuffered(batch).finally(() => {
+        this.inFlight.delete(running);
+        this.startReady();
+      });
       this.inFlight.add(running);
-    });
-    return this.starting;
+    }
+    if (this.inFlight.size === 0 && this.ready.length === 0) for (const resolve of this.idle.splice(0)) resolve();
+  }
+
+  /** Resolves once every batch cut has been handled and settled. */
+  private drained(): Promise<void> {
+    if (this.inFlight.size === 0 && this.ready.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
   private async processBuffered(batch: JsMsg[]): Promise<void> {

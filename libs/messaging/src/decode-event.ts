@@ -55,8 +55,11 @@ export interface DecodedCanonicalMessage {
   text?: string;
 }
 
-/** {@link decodeCanonicalEvent}, with the message's text when that is the event's own JSON. */
-export function decodeCanonicalMessage(data: Uint8Array, envelope: CanonicalEnvelope): DecodedCanonicalMessage {
+/**
+ * {@link decodeCanonicalEvent}, with the message's text when that is the event's own JSON. `keepMetadataJson`
+ * as for `canonicalEventOf`: false for a consumer that never serialises the metadata again.
+ */
+export function decodeCanonicalMessage(data: Uint8Array, envelope: CanonicalEnvelope, keepMetadataJson = true): DecodedCanonicalMessage {
   let text: string;
   try {
     text = UTF8.decode(data);
@@ -75,7 +78,7 @@ export function decodeCanonicalMessage(data: Uint8Array, envelope: CanonicalEnve
   // The common case, a canonical event, is recognised without validation's copies (canonicalEventOf is
   // held to validateEvent by a property test); its receivedAt is then known to be a canonical instant.
   // Anything else is judged in full below, for the reasons.
-  const canonical = canonicalEventOf(payload);
+  const canonical = canonicalEventOf(payload, keepMetadataJson);
 
   const receivedAtMs = canonical ? Date.parse(canonical.receivedAt) : canonicalInstant(receivedAt);
   if (receivedAtMs === undefined) throw new PermanentError(`not a canonical event: receivedAt must be an ISO-8601 instant as ingest writes it (got ${JSON.stringify(receivedAt)})`);

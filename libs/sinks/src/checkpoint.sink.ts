@@ -19,7 +19,7 @@ import {
 import { counter, HealthRegistry } from '@audit/platform';
 import { parseCheckpoint } from '@audit/transparency';
 import { SINKS_CONFIG, type SinksConfig } from './config';
-import { DeliveryRejectedError, postBatch } from './http-delivery';
+import { DeliveryRejectedError, HttpTarget } from './http-delivery';
 import { STDOUT_STREAM } from './stdout.sink';
 import { webhookSignature, WEBHOOK_SIGNATURE_HEADER } from './webhook.sink';
 
@@ -52,6 +52,9 @@ export const checkpointLine = (c: ShippedCheckpoint): string => `${JSON.stringif
 @Injectable()
 export class CheckpointSink extends JetStreamBatchConsumer<ShippedCheckpoint> {
   private readonly out: Writable;
+  /** Kept-alive connections to the Datadog intake and the webhook receiver (one batch at a time). */
+  private readonly datadog?: HttpTarget;
+  private readonly webhook?: HttpTarget;
 
   constructor(
     bus: JetStreamConnection,
@@ -70,6 +73,8 @@ export class CheckpointSink extends JetStreamBatchConsumer<ShippedCheckpoint> {
       inFlightBatches: 1,
     });
     this.out = out ?? process.stdout;
+    if (config.datadog) this.datadog = new HttpTarget(config.datadog.url, { timeoutMs: config.httpTimeoutMs });
+    if (config.webhook) this.webhook = new HttpTarget(config.webhook.url, { timeoutMs: config.httpTimeoutMs });
   }
 
   get enabled(): boolean {
@@ -82,6 +87,8 @@ export class CheckpointSink extends JetStreamBatchConsumer<ShippedCheckpoint> {
 
   override async beforeApplicationShutdown(): Promise<void> {
     if (this.enabled) await super.beforeApplicationShutdown();
+    this.datadog?.close();
+    this.webhook?.close();
   }
 
   /** The organization from the subject, the note's body read as a checkpoint; anything else is poison. */
@@ -138,18 +145,17 @@ export class CheckpointSink extends JetStreamBatchConsumer<ShippedCheckpoint> {
       checkpoint,
     }));
     const body = await gzipAsync(JSON.stringify(entries));
-    await postBatch(dd.url, body, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'DD-API-KEY': dd.apiKey, 'User-Agent': 'audit-trail-sink/1' }, this.config.httpTimeoutMs);
+    await (this.datadog as HttpTarget).post(body, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'DD-API-KEY': dd.apiKey, 'User-Agent': 'audit-trail-sink/1' });
   }
 
   private async toWebhook(checkpoints: readonly ShippedCheckpoint[]): Promise<void> {
     const hook = this.config.webhook;
     if (!hook) return;
     const body = JSON.stringify({ checkpoints });
-    await postBatch(
-      hook.url,
-      body,
-      { 'Content-Type': 'application/json', 'User-Agent': 'audit-trail-webhook/1', [WEBHOOK_SIGNATURE_HEADER]: webhookSignature(hook.secret, body, Math.floor(Date.now() / 1000)) },
-      this.config.httpTimeoutMs,
-    );
+    await (this.webhook as HttpTarget).post(body, {
+      'Content-Type': 'application/json',
+      'User-Agent': 'audit-trail-webhook/1',
+      [WEBHOOK_SIGNATURE_HEADER]: webhookSignature(hook.secret, body, Math.floor(Date.now() / 1000)),
+    });
   }
 }

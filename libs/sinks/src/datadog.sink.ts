@@ -6,7 +6,7 @@ import { JetStreamConnection, MESSAGING_CONFIG, type Delivery, type MessagingCon
 import { HealthRegistry } from '@audit/platform';
 import { chunkBySize } from './batching';
 import { SINKS_CONFIG, type DatadogSinkConfig, type SinksConfig } from './config';
-import { postBatch } from './http-delivery';
+import { HttpTarget } from './http-delivery';
 import { SinkConsumer } from './sink-consumer';
 
 const gzipAsync = promisify(gzip);
@@ -47,7 +47,8 @@ export function datadogEntry(event: AuditEvent, config: Pick<DatadogSinkConfig, 
 @Injectable()
 export class DatadogSink extends SinkConsumer {
   private readonly datadog?: DatadogSinkConfig;
-  private readonly timeoutMs: number;
+  /** Kept-alive connections to the intake, one per batch in flight. */
+  private readonly target?: HttpTarget;
 
   constructor(
     bus: JetStreamConnection,
@@ -63,7 +64,12 @@ export class DatadogSink extends SinkConsumer {
       flushIntervalMs: config.flushIntervalMs,
     });
     this.datadog = config.datadog;
-    this.timeoutMs = config.httpTimeoutMs;
+    if (config.datadog) this.target = new HttpTarget(config.datadog.url, { timeoutMs: config.httpTimeoutMs, sockets: messaging.inFlightBatches });
+  }
+
+  override async beforeApplicationShutdown(): Promise<void> {
+    await super.beforeApplicationShutdown();
+    this.target?.close();
   }
 
   private readonly serialized = new WeakMap<Delivery<AuditEvent>, string>();
@@ -85,11 +91,6 @@ export class DatadogSink extends SinkConsumer {
   protected async deliver(chunk: ReadonlyArray<Delivery<AuditEvent>>): Promise<void> {
     const config = this.datadog as DatadogSinkConfig;
     const body = await gzipAsync(`[${chunk.map((d) => this.entryJson(d)).join(',')}]`);
-    await postBatch(
-      config.url,
-      body,
-      { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'DD-API-KEY': config.apiKey, 'User-Agent': 'audit-trail-sink/1' },
-      this.timeoutMs,
-    );
+    await (this.target as HttpTarget).post(body, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'DD-API-KEY': config.apiKey, 'User-Agent': 'audit-trail-sink/1' });
   }
 }

@@ -22,45 +22,36 @@ function judge(status: number, statusText: string, text: string): void {
   throw new DeliveryRejectedError(`receiver refused the batch: ${detail}`, status);
 }
 
-/**
- * POSTs one batch. Resolves on 2xx. 408, 429, 5xx, a timeout or a network failure → {@link TransientError}
- * (the consumer naks with backoff and the batch comes back); any other status → {@link DeliveryRejectedError}.
- */
-export async function postBatch(url: string, body: Buffer | string, headers: Record<string, string>, timeoutMs: number): Promise<void> {
-  let response: Response;
-  try {
-    response = await fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new TransientError(`request to ${new URL(url).host} failed: ${cause?.code ?? cause?.message ?? (error as Error).message}`, { cause: error });
-  }
-  const text = await response.text().catch(() => '');
-  judge(response.status, response.statusText, text);
-}
-
 /** The most of an answer's body kept for the error message. */
 const ANSWER_KEPT = 300;
 
+export interface HttpTargetOptions {
+  /** Longest one POST may take before it counts as failed (and is retried). */
+  timeoutMs: number;
+  /** Decides which address each new connection goes to: the streams pin the address their guard checked. */
+  lookup?: LookupFunction;
+  /** Connections kept to the receiver: as many as requests the caller has in flight at once (default 1). */
+  sockets?: number;
+}
+
 /**
- * One receiver's URL with its own keep-alive connections, for a sender that posts to the same place batch
- * after batch (a stream): no TCP or TLS handshake per batch, and `lookup` decides which address each new
- * connection goes to (the streams pin the address they checked). Answers are judged as {@link postBatch}
- * judges them; a redirect is not followed (it would lead the request past the address check) and refuses
- * the batch.
+ * The one HTTP sender of the codebase: a receiver's URL with its own keep-alive connections, for whatever
+ * posts to the same place batch after batch (a per-organization stream, a deployment-wide sink): no TCP or
+ * TLS handshake per batch, and `lookup` decides which address each new connection goes to. Resolves on 2xx;
+ * 408, 429, 5xx, a timeout or a network failure throw {@link TransientError} (retried with backoff); any
+ * other status throws {@link DeliveryRejectedError}. A redirect is not followed (it would lead the request
+ * past the address check) and refuses the batch.
  */
 export class HttpTarget {
   private readonly url: URL;
   private readonly agent: HttpAgent;
+  private readonly timeoutMs: number;
 
-  constructor(
-    url: string,
-    private readonly timeoutMs: number,
-    lookup?: LookupFunction,
-  ) {
+  constructor(url: string, options: HttpTargetOptions) {
     this.url = new URL(url);
-    // One socket: a stream sends one batch at a time, so more would only sit idle.
-    const options = { keepAlive: true, maxSockets: 1, ...(lookup ? { lookup } : {}) };
-    this.agent = this.url.protocol === 'https:' ? new HttpsAgent(options) : new HttpAgent(options);
+    this.timeoutMs = options.timeoutMs;
+    const agent = { keepAlive: true, maxSockets: options.sockets ?? 1, ...(options.lookup ? { lookup: options.lookup } : {}) };
+    this.agent = this.url.protocol === 'https:' ? new HttpsAgent(agent) : new HttpAgent(agent);
   }
 
   get host(): string {

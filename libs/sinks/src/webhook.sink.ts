@@ -5,7 +5,7 @@ import { JetStreamConnection, MESSAGING_CONFIG, type Delivery, type MessagingCon
 import { HealthRegistry } from '@audit/platform';
 import { chunkBySize } from './batching';
 import { SINKS_CONFIG, type SinksConfig, type WebhookSinkConfig } from './config';
-import { postBatch } from './http-delivery';
+import { HttpTarget } from './http-delivery';
 import { SinkConsumer } from './sink-consumer';
 
 export const WEBHOOK_MAX_EVENTS = 1000;
@@ -31,7 +31,8 @@ export function webhookSignature(secret: string | readonly string[], body: strin
 @Injectable()
 export class WebhookSink extends SinkConsumer {
   private readonly webhook?: WebhookSinkConfig;
-  private readonly timeoutMs: number;
+  /** Kept-alive connections to the receiver, one per batch in flight. */
+  private readonly target?: HttpTarget;
 
   constructor(
     bus: JetStreamConnection,
@@ -47,7 +48,12 @@ export class WebhookSink extends SinkConsumer {
       flushIntervalMs: config.flushIntervalMs,
     });
     this.webhook = config.webhook;
-    this.timeoutMs = config.httpTimeoutMs;
+    if (config.webhook) this.target = new HttpTarget(config.webhook.url, { timeoutMs: config.httpTimeoutMs, sockets: messaging.inFlightBatches });
+  }
+
+  override async beforeApplicationShutdown(): Promise<void> {
+    await super.beforeApplicationShutdown();
+    this.target?.close();
   }
 
   protected chunks(events: ReadonlyArray<Delivery<AuditEvent>>): Array<ReadonlyArray<Delivery<AuditEvent>>> {
@@ -58,15 +64,10 @@ export class WebhookSink extends SinkConsumer {
   protected async deliver(chunk: ReadonlyArray<Delivery<AuditEvent>>): Promise<void> {
     const config = this.webhook as WebhookSinkConfig;
     const body = `{"events":[${chunk.map((d) => JSON.stringify(d.payload)).join(',')}]}`;
-    await postBatch(
-      config.url,
-      body,
-      {
-        'Content-Type': 'application/json',
-        'User-Agent': 'audit-trail-webhook/1',
-        [WEBHOOK_SIGNATURE_HEADER]: webhookSignature(config.secret, body, Math.floor(Date.now() / 1000)),
-      },
-      this.timeoutMs,
-    );
+    await (this.target as HttpTarget).post(body, {
+      'Content-Type': 'application/json',
+      'User-Agent': 'audit-trail-webhook/1',
+      [WEBHOOK_SIGNATURE_HEADER]: webhookSignature(config.secret, body, Math.floor(Date.now() / 1000)),
+    });
   }
 }

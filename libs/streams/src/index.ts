@@ -4,6 +4,7 @@ export * from './parse-stream-input';
 export * from './network-guard';
 export * from './secret-box';
 export * from './stream-filter';
+export * from './stream-lag';
 export * from './destinations';
 export * from './fair-scheduler';
 export * from './streams.repository';

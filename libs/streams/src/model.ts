@@ -1,23 +1,5 @@
 import type { DestinationSecrets, Destination, StreamFilter, StreamFormat, StreamStatus } from '@audit/contracts';
 
-// The API's shapes are described once, in @audit/contracts (the console reads them too).
-export { DESTINATION_TYPES, SECRET_FIELDS, STREAM_STATUSES } from '@audit/contracts';
-export type {
-  DatadogDestination,
-  DeliveryRecord,
-  Destination,
-  DestinationSecrets,
-  DestinationType,
-  S3Destination,
-  SplunkDestination,
-  StreamFilter,
-  StreamStatus,
-  StreamView,
-  SyslogDestination,
-  TestDeliveryResult,
-  WebhookDestination,
-} from '@audit/contracts';
-
 /** What an administrator sends to create or replace a stream (validated by `parseStreamInput`). */
 export interface StreamInput {
   name: string;
@@ -29,7 +11,10 @@ export interface StreamInput {
   paused: boolean;
 }
 
-/** A stream as stored, secrets still sealed. */
+/**
+ * A stream as stored, secrets still sealed: the `streams` row as the repository selects it (its columns
+ * named as here). The API's shapes (`StreamView` and the rest) are described once, in @audit/contracts.
+ */
 export interface StreamRecord {
   id: string;
   organizationId: string;

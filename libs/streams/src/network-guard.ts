@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import type { LookupAddress } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import type { Destination } from './model';
+import type { Destination } from '@audit/contracts';
 
 /**
  * Addresses a destination may not reach unless the operator allows it (STREAMS_ALLOW_PRIVATE_NETWORKS):

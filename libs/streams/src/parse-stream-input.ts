@@ -1,14 +1,6 @@
-import { isActionType, type ActionType } from '@audit/contracts';
+import { DESTINATION_TYPES, isActionType, SECRET_FIELDS, type ActionType, type Destination, type DestinationSecrets, type DestinationType, type StreamFilter } from '@audit/contracts';
 import { STREAM_FORMATS, type StreamFormat } from '@audit/stream-formats';
-import {
-  DESTINATION_TYPES,
-  SECRET_FIELDS,
-  type Destination,
-  type DestinationSecrets,
-  type DestinationType,
-  type StreamFilter,
-  type StreamInput,
-} from './model';
+import type { StreamInput } from './model';
 
 export interface Problem {
   path: string;

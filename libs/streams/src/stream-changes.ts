@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ActivityRecorder } from '@audit/messaging';
-import type { DestinationType } from './model';
+import type { DestinationType } from '@audit/contracts';
 
 /** Who changes a stream, as the audit event records it. */
 export interface StreamActor {

@@ -1,5 +1,4 @@
-import type { AuditEvent } from '@audit/contracts';
-import type { StreamFilter } from './model';
+import type { AuditEvent, StreamFilter } from '@audit/contracts';
 
 /** Whether an event passes a stream's filter: the same meaning as the filters of GET /v1/events. */
 export function matchesFilter(filter: StreamFilter, event: AuditEvent): boolean {

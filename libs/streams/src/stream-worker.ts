@@ -18,7 +18,8 @@ import { formatEvent } from '@audit/stream-formats';
 import type { BatchShape, OutgoingRecord, Sender } from './destinations';
 import type { FairScheduler } from './fair-scheduler';
 import { streamEvents, streamLatency } from './metrics';
-import { replayDurable, streamDurable, streamFilterSubject, type DeliveryRecord, type StreamRecord } from './model';
+import type { DeliveryRecord } from '@audit/contracts';
+import { replayDurable, streamDurable, streamFilterSubject, type StreamRecord } from './model';
 import { matchesFilter } from './stream-filter';
 
 type Message = DecodedCanonicalMessage;
@@ -53,13 +54,12 @@ export interface WorkerDeps {
  *
  * Order is kept: only the replica holding the stream's lease runs this worker (see StreamsRunner), each batch
  * is sent in stream order, and a batch is sent only once the one before it was delivered (or dead-lettered).
- * Two batches are in hand at once (max_ack_pending = 2 batches), so the next batch is decoded and formatted
- * while the current one is in flight: the receiver's round trip and the formatting overlap instead of adding
- * up. Each batch is acknowledged only after its own delivery. Not more than two: a message the server let out
- * beyond them would wait in the client's queue, where nothing keeps it alive (`working()`), and come back
- * after CONSUMER_ACK_WAIT behind newer ones (a slow S3 slice showed it: objects spanning other objects' events).
- * Once a batch is handed back (the stream stops, or the lease may be lost), those behind it are handed back
- * unsent too, so they cannot overtake it.
+ * Two batches run at once, so the next batch is decoded and formatted while the current one is in flight,
+ * and two more fill meanwhile (max_ack_pending = 4 batches; the base class holds every message it received,
+ * so none waits unheld): the receiver's round trip, the formatting and the bus's deliveries overlap instead of
+ * adding up. A batch's delivery record is written while the next batch is sent; the batch is acknowledged
+ * only after its own delivery (and record). Once a batch is handed back (the stream stops, or the lease may be
+ * lost), those behind it are handed back unsent too, so they cannot overtake it.
  * A failed send (429, 5xx, timeout, network) is retried here with backoff, holding the batch (kept alive
  * with `working()`), for as long as it takes; the stream shows as failing after a few attempts and other
  * streams go on. A permanent refusal (another 4xx) dead-letters that chunk with the receiver's answer.
@@ -71,6 +71,8 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
   private consecutiveFailures = 0;
   /** Settles when the batch received last has been sent: the next one sends after it. */
   private sent: Promise<void> = Promise.resolve();
+  /** Settles when the delivery records of every attempt so far are written: they are written in order. */
+  private recorded: Promise<void> = Promise.resolve();
   /** Batches in hand (formatting, waiting for their turn, or sending). */
   private batchesInHand = 0;
   /** Why a batch was handed back: every batch in hand behind it is handed back too, until none is left. */
@@ -90,7 +92,7 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
       maxBatchMessages: shape.maxBatchMessages,
       maxBatchBytes: shape.maxBatchBytes,
       flushIntervalMs: shape.flushIntervalMs,
-      maxAckPending: 2 * shape.maxBatchMessages,
+      maxAckPending: 4 * shape.maxBatchMessages,
       inFlightBatches: 2,
       startTime: replay?.from,
       managed: true,
@@ -110,12 +112,16 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
     this.stopped = true;
     this.wake?.();
     await this.beforeApplicationShutdown();
+    await this.recorded;
     await this.sender.close();
   }
 
-  /** Re-checked as every consumer re-checks (see decodeCanonicalEvent); the text is kept for the json and ecs records. */
+  /**
+   * Re-checked as every consumer re-checks (see decodeCanonicalEvent); the text is kept for the json and ecs
+   * records. The metadata's JSON is not kept: no format serialises it again.
+   */
   protected decode(message: JsMsg): DecodedCanonicalMessage {
-    return decodeCanonicalMessage(message.data, envelopeOf(message));
+    return decodeCanonicalMessage(message.data, envelopeOf(message), false);
   }
 
   /**
@@ -128,14 +134,15 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
     this.sent = new Promise<void>((resolve) => (done = resolve));
     this.batchesInHand++;
     try {
-      return await this.deliverAfter(before, batch);
+      return await this.deliverAfter(before, batch, done);
     } finally {
       if (--this.batchesInHand === 0) this.handingBack = undefined;
       done();
     }
   }
 
-  private async deliverAfter(before: Promise<void>, batch: ReadonlyArray<Delivery<Message>>): Promise<BatchOutcome<Message>> {
+  /** Sends the batch once `before` settled, and calls `sent` as soon as it is sent, before its records are written. */
+  private async deliverAfter(before: Promise<void>, batch: ReadonlyArray<Delivery<Message>>, sent: () => void): Promise<BatchOutcome<Message>> {
     // By stream sequence: after a handover, events the previous replica held come back as redeliveries in the
     // order their ack timers ran out, not necessarily the order they were stored.
     const ordered = [...batch].sort((a, b) => a.message.seq - b.message.seq);
@@ -159,10 +166,13 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
         this.handingBack = outcome;
         const rest = chunks.slice(i).flat();
         const delayMs = outcome === 'stopped' ? 0 : 1_000;
+        await this.recorded;
         return { deadLetter, retry: rest.map((o) => ({ delivery: o.delivery, reason: `stream ${outcome} before delivery`, delayMs })) };
       }
       if (outcome !== 'delivered') deadLetter.push(...chunk.map((o) => ({ delivery: o.delivery, reason: `${this.durable}: ${outcome.refused}` })));
     }
+    sent();
+    await this.recorded;
     return { deadLetter };
   }
 
@@ -196,7 +206,7 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
         streamLatency.observe({ destination: this.stream.destination.type }, latencyMs / 1000);
         streamEvents.inc({ ...labels, outcome: 'delivered' }, chunk.length);
         this.consecutiveFailures = 0;
-        await this.deps.reporter.delivered(this.stream, { events: chunk.length, status: 'delivered', latencyMs, error: null, replay });
+        this.recordAttempt(() => this.deps.reporter.delivered(this.stream, { events: chunk.length, status: 'delivered', latencyMs, error: null, replay }));
         return 'delivered';
       } catch (error) {
         if (error instanceof LeaseLostError) return 'lease-lost';
@@ -204,16 +214,25 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
         const reason = describe(error);
         if (error instanceof DeliveryRejectedError) {
           streamEvents.inc({ ...labels, outcome: 'dead_lettered' }, chunk.length);
-          await this.deps.reporter.delivered(this.stream, { events: chunk.length, status: 'dead_lettered', latencyMs, error: reason, replay });
+          this.recordAttempt(() => this.deps.reporter.delivered(this.stream, { events: chunk.length, status: 'dead_lettered', latencyMs, error: reason, replay }));
           return { refused: reason };
         }
         this.consecutiveFailures++;
         streamEvents.inc({ ...labels, outcome: 'failed' }, chunk.length);
-        await this.deps.reporter.failed(this.stream, { events: chunk.length, status: 'failed', latencyMs, error: reason, replay }, this.consecutiveFailures);
+        const failures = this.consecutiveFailures;
+        this.recordAttempt(() => this.deps.reporter.failed(this.stream, { events: chunk.length, status: 'failed', latencyMs, error: reason, replay }, failures));
         this.logger.warn({ msg: 'stream delivery failed; will retry', stream: this.stream.id, attempt, reason });
         await this.pause(backoffMs(attempt, 500, 30_000));
       }
     }
+  }
+
+  /**
+   * Writes an attempt's record after those before it, without holding up the sends: the batch that made it
+   * waits for it only before it is acknowledged. The reporter never throws (a Postgres outage never stops delivery).
+   */
+  private recordAttempt(write: () => Promise<void>): void {
+    this.recorded = this.recorded.then(write);
   }
 
   /** Waits before the next attempt, woken early by stop(). */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { TokensService } from '@audit/auth';
 import { STREAMS } from '@audit/messaging';
 import { readStream, runCliProcess, waitFor } from '@audit/testing';
-import type { StreamView } from './model';
+import type { StreamView } from '@audit/contracts';
 import { startStreamsStack, type StreamsStack } from '@audit/testing-pipeline';
 
 jest.setTimeout(60_000);

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { isUuid } from '@audit/contracts';
+import { isUuid, SECRET_FIELDS, type DestinationSecrets, type StreamLag, type StreamView } from '@audit/contracts';
 import { AppError } from '@audit/platform';
 import { STREAMS_CONFIG, type StreamsConfig } from './config';
-import { SECRET_FIELDS, type DestinationSecrets, type StreamInput, type StreamRecord, type StreamView } from './model';
+import type { StreamInput, StreamRecord } from './model';
 import { assertPublicDestination, InternalAddressError } from './network-guard';
 import { parseStreamInput, type Problem } from './parse-stream-input';
 import { SecretBox } from './secret-box';
 import type { BeforeStreamChange } from './stream-changes';
 import { StreamsRepository } from './streams.repository';
 
-/** The stream as the API and `streams export` show it: never a secret, only the names of those set. */
-export function streamView(stream: StreamRecord, secretsSet: string[]): StreamView {
+/** The stream as the API shows it: never a secret, only the names of those set. */
+export function streamView(stream: StreamRecord, secretsSet: string[], lag: StreamLag | null): StreamView {
   return {
     id: stream.id,
     name: stream.name,
@@ -20,6 +20,7 @@ export function streamView(stream: StreamRecord, secretsSet: string[]): StreamVi
     format: stream.format,
     state: { status: stream.status, lastError: stream.lastError, since: stream.statusChangedAt.toISOString() },
     replay: stream.replayFrom && stream.replayUntilSeq !== null ? { from: stream.replayFrom.toISOString(), untilSequence: stream.replayUntilSeq } : null,
+    lag,
     createdAt: stream.createdAt.toISOString(),
     updatedAt: stream.updatedAt.toISOString(),
   };
@@ -50,8 +51,9 @@ export class StreamsCatalog {
     @Inject(STREAMS_CONFIG) private readonly config: StreamsConfig,
   ) {}
 
-  view(stream: StreamRecord): StreamView {
-    return streamView(stream, Object.keys(this.secretsOf(stream)).filter((k) => SECRET_FIELDS[stream.destination.type].includes(k as keyof DestinationSecrets)));
+  /** The stream as the API shows it, with its lag as read from the bus (null when not known). */
+  view(stream: StreamRecord, lag: StreamLag | null): StreamView {
+    return streamView(stream, Object.keys(this.secretsOf(stream)).filter((k) => SECRET_FIELDS[stream.destination.type].includes(k as keyof DestinationSecrets)), lag);
   }
 
   /** The stream's secrets, opened (empty when it has none). */
@@ -59,8 +61,8 @@ export class StreamsCatalog {
     return stream.sealedSecrets ? (this.box.open(stream.id, stream.sealedSecrets) as DestinationSecrets) : {};
   }
 
-  async list(organizationId: string): Promise<StreamView[]> {
-    return (await this.repository.list(organizationId)).map((s) => this.view(s));
+  async list(organizationId: string): Promise<StreamRecord[]> {
+    return this.repository.list(organizationId);
   }
 
   /** The stream, or 404: another organization's stream does not exist for the caller. */

@@ -1,8 +1,7 @@
 import { createHmac } from 'node:crypto';
-import type { AuditEvent } from '@audit/contracts';
+import type { AuditEvent, DeliveryRecord, StreamView } from '@audit/contracts';
 import { DLQ_HEADERS, STREAMS } from '@audit/messaging';
 import { readStream, TestReceiver, waitFor, type ReceivedRequest } from '@audit/testing';
-import type { DeliveryRecord, StreamView } from './model';
 import { startStreamsStack, type StreamsStack } from '@audit/testing-pipeline';
 
 jest.setTimeout(60_000);
@@ -78,7 +77,7 @@ describe('streams: delivery to a webhook', () => {
     expect(accepted(at).map((e) => e.id)).toEqual(wanted.map((e) => e.id));
   });
 
-  it('through an outage of the receiver (503 for a while), loses nothing, goes failing and back, and keeps the order', async () => {
+  it('through an outage of the receiver (503 for a while), loses nothing, goes failing and back, keeps the order, and shows its lag', async () => {
     const at = hook();
     let healthy = false;
     receiver.respond(at, () => (healthy ? 200 : 503));
@@ -89,8 +88,17 @@ describe('streams: delivery to a webhook', () => {
     const failing = await streamOf('outage', stream.id);
     expect(failing.state.lastError).toMatch(/503/);
     await stack.publish(events.slice(20));
+    // What waits is every event, the oldest stored over a second ago; the list says the same as the stream.
+    await waitFor('the lag of every event', async () => {
+      const lag = (await streamOf('outage', stream.id)).lag;
+      return lag !== null && lag.events === 40 && lag.seconds >= 1;
+    });
+    const listed = (await stack.call<{ items: StreamView[] }>('outage', 'GET', '/v1/streams')).body.items;
+    expect(listed.map((s) => s.lag?.events)).toEqual([40]);
     healthy = true;
     await waitFor('every event delivered', () => uniqueIds(accepted(at)).length === 40, 40_000);
+    await waitFor('no lag once delivered', async () => (await streamOf('outage', stream.id)).lag?.events === 0);
+    expect((await streamOf('outage', stream.id)).lag).toEqual({ events: 0, seconds: 0 });
     // Duplicates only by id, and the first delivery of each id in publishing order.
     expect(uniqueIds(accepted(at))).toEqual(events.map((e) => e.id));
     await waitFor('the stream active again', async () => (await streamOf('outage', stream.id)).state.status === 'active');

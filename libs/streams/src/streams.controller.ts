@@ -2,7 +2,9 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, 
 import type { FastifyRequest } from 'fastify';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
 import { clientIp } from '@audit/platform';
-import type { DeliveryRecord, StreamView, TestDeliveryResult } from './model';
+import type { DeliveryRecord, StreamView, TestDeliveryResult } from '@audit/contracts';
+import type { StreamRecord } from './model';
+import { StreamLagReader } from './stream-lag';
 import { StreamChangeRecorder, type StreamActor } from './stream-changes';
 import { StreamsCatalog } from './streams-catalog.service';
 import { StreamsService } from './streams.service';
@@ -19,27 +21,33 @@ export class StreamsController {
     private readonly catalog: StreamsCatalog,
     private readonly streams: StreamsService,
     private readonly changes: StreamChangeRecorder,
+    private readonly lag: StreamLagReader,
   ) {}
+
+  /** The stream as answered, with how far it is behind the bus. */
+  private async view(stream: StreamRecord): Promise<StreamView> {
+    return this.catalog.view(stream, await this.lag.of(stream));
+  }
 
   @Get()
   async list(@AdminAuth() admin: TokenPrincipal): Promise<{ items: StreamView[] }> {
-    return { items: await this.catalog.list(admin.organizationId) };
+    return { items: await Promise.all((await this.catalog.list(admin.organizationId)).map((s) => this.view(s))) };
   }
 
   @Post()
   @HttpCode(201)
   async create(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Body() body: unknown): Promise<StreamView> {
-    return this.catalog.view(await this.catalog.create(admin.organizationId, body, this.changes.before(actorOf(admin, req), 'create')));
+    return this.view(await this.catalog.create(admin.organizationId, body, this.changes.before(actorOf(admin, req), 'create')));
   }
 
   @Get(':id')
   async get(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string): Promise<StreamView> {
-    return this.catalog.view(await this.catalog.get(admin.organizationId, id));
+    return this.view(await this.catalog.get(admin.organizationId, id));
   }
 
   @Put(':id')
   async replace(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Param('id') id: string, @Body() body: unknown): Promise<StreamView> {
-    return this.catalog.view(await this.catalog.replace(admin.organizationId, id, body, this.changes.before(actorOf(admin, req), 'update')));
+    return this.view(await this.catalog.replace(admin.organizationId, id, body, this.changes.before(actorOf(admin, req), 'update')));
   }
 
   @Delete(':id')
@@ -51,13 +59,13 @@ export class StreamsController {
   @Post(':id/pause')
   @HttpCode(200)
   async pause(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Param('id') id: string): Promise<StreamView> {
-    return this.catalog.view(await this.catalog.setPaused(admin.organizationId, id, true, this.changes.before(actorOf(admin, req), 'pause')));
+    return this.view(await this.catalog.setPaused(admin.organizationId, id, true, this.changes.before(actorOf(admin, req), 'pause')));
   }
 
   @Post(':id/resume')
   @HttpCode(200)
   async resume(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Param('id') id: string): Promise<StreamView> {
-    return this.catalog.view(await this.catalog.setPaused(admin.organizationId, id, false, this.changes.before(actorOf(admin, req), 'resume')));
+    return this.view(await this.catalog.setPaused(admin.organizationId, id, false, this.changes.before(actorOf(admin, req), 'resume')));
   }
 
   @Post(':id/test')
@@ -68,8 +76,8 @@ export class StreamsController {
 
   @Post(':id/replay')
   @HttpCode(202)
-  replay(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Param('id') id: string, @Body() body: unknown): Promise<StreamView> {
-    return this.streams.replay(admin.organizationId, id, body, (from) => this.changes.before(actorOf(admin, req), 'replay', { from: from.toISOString() }));
+  async replay(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Param('id') id: string, @Body() body: unknown): Promise<StreamView> {
+    return this.view(await this.streams.replay(admin.organizationId, id, body, (from) => this.changes.before(actorOf(admin, req), 'replay', { from: from.toISOString() })));
   }
 
   @Get(':id/deliveries')

@@ -6,6 +6,7 @@ import { HealthModule } from '@audit/platform';
 import { readStreamsConfig, STREAMS_CONFIG, type StreamsConfig } from './config';
 import { SecretBox, secretKeyOf } from './secret-box';
 import { StreamChangeRecorder } from './stream-changes';
+import { StreamLagReader } from './stream-lag';
 import { StreamsCatalog } from './streams-catalog.service';
 import { StreamsController } from './streams.controller';
 import { StreamsRepository } from './streams.repository';
@@ -37,7 +38,7 @@ export class StreamChangesModule {}
 @Module({
   imports: [StreamsCoreModule, StreamChangesModule, MessagingModule, PersistenceModule, AuthModule, HealthModule],
   controllers: [StreamsController],
-  providers: [StreamsService, StreamsRunner],
+  providers: [StreamsService, StreamsRunner, StreamLagReader],
   exports: [StreamsService, StreamsRunner],
 })
 export class StreamsModule {}

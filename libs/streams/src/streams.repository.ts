@@ -1,54 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '@audit/persistence';
-import type { DeliveryRecord, Destination, StreamFilter, StreamRecord, StreamStatus } from './model';
-import type { StreamFormat } from '@audit/stream-formats';
+import type { DeliveryRecord } from '@audit/contracts';
+import type { StreamInput, StreamRecord } from './model';
 
-interface StreamRow {
-  id: string;
-  organizationId: string;
-  name: string;
-  destination: Destination;
-  secrets: string | null;
-  filter: StreamFilter;
-  format: StreamFormat;
-  status: StreamStatus;
-  lastError: string | null;
-  statusChangedAt: Date;
-  replayId: string | null;
-  replayFrom: Date | null;
-  replayUntilSeq: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
+/**
+ * The `streams` columns as a {@link StreamRecord}: the sealed secrets under their record name, the replay's
+ * last sequence (bigint, which pg answers as text) as a number (float8 holds every sequence exactly).
+ */
+const RECORD = `id, "organizationId", name, destination, secrets AS "sealedSecrets", filter, format, status, "lastError", "statusChangedAt",
+  "replayId", "replayFrom", "replayUntilSeq"::float8 AS "replayUntilSeq", "createdAt", "updatedAt"`;
 
-const toRecord = (row: StreamRow): StreamRecord => ({
-  id: row.id,
-  organizationId: row.organizationId,
-  name: row.name,
-  destination: row.destination,
-  sealedSecrets: row.secrets,
-  filter: row.filter,
-  format: row.format,
-  status: row.status,
-  lastError: row.lastError,
-  statusChangedAt: row.statusChangedAt,
-  replayId: row.replayId,
-  replayFrom: row.replayFrom,
-  replayUntilSeq: row.replayUntilSeq === null ? null : Number(row.replayUntilSeq),
-  createdAt: row.createdAt,
-  updatedAt: row.updatedAt,
-});
-
-export interface StreamWrite {
-  id: string;
-  organizationId: string;
-  name: string;
-  destination: Destination;
-  sealedSecrets: string | null;
-  filter: StreamFilter;
-  format: StreamFormat;
-  paused: boolean;
-}
+/** What a create or a replace writes: the definition, its secrets sealed. */
+export type StreamWrite = Pick<StreamRecord, 'id' | 'organizationId' | 'sealedSecrets'> & Omit<StreamInput, 'secrets'>;
 
 /** Every statement on `streams` and `stream_deliveries`. Reads an API makes take the organization. */
 @Injectable()
@@ -56,20 +19,20 @@ export class StreamsRepository {
   constructor(private readonly db: Database) {}
 
   private async rows(sql: string, params: unknown[]): Promise<StreamRecord[]> {
-    return (await this.db.query<StreamRow>(sql, params)).rows.map(toRecord);
+    return (await this.db.query<StreamRecord>(sql, params)).rows;
   }
 
   async list(organizationId: string): Promise<StreamRecord[]> {
-    return this.rows(`SELECT * FROM streams WHERE "organizationId" = $1 ORDER BY name`, [organizationId]);
+    return this.rows(`SELECT ${RECORD} FROM streams WHERE "organizationId" = $1 ORDER BY name`, [organizationId]);
   }
 
   async get(organizationId: string, id: string): Promise<StreamRecord | undefined> {
-    return (await this.rows(`SELECT * FROM streams WHERE "organizationId" = $1 AND id = $2`, [organizationId, id]))[0];
+    return (await this.rows(`SELECT ${RECORD} FROM streams WHERE "organizationId" = $1 AND id = $2`, [organizationId, id]))[0];
   }
 
   /** Every organization's streams: what the streams service runs. */
   async all(): Promise<StreamRecord[]> {
-    return this.rows(`SELECT * FROM streams ORDER BY "createdAt", id`, []);
+    return this.rows(`SELECT ${RECORD} FROM streams ORDER BY "createdAt", id`, []);
   }
 
   /** Inserts a stream; undefined when the organization already has one of that name. */
@@ -77,7 +40,7 @@ export class StreamsRepository {
     return (
       await this.rows(
         `INSERT INTO streams (id, "organizationId", name, destination, secrets, filter, format, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT ("organizationId", name) DO NOTHING RETURNING *`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT ("organizationId", name) DO NOTHING RETURNING ${RECORD}`,
         [stream.id, stream.organizationId, stream.name, JSON.stringify(stream.destination), stream.sealedSecrets, JSON.stringify(stream.filter), stream.format, stream.paused ? 'paused' : 'active'],
       )
     )[0];
@@ -96,7 +59,7 @@ export class StreamsRepository {
            "statusChangedAt" = CASE WHEN ($8 AND status <> 'paused') OR (NOT $8 AND status = 'paused') THEN now() ELSE "statusChangedAt" END
          WHERE "organizationId" = $1 AND id = $2
            AND NOT EXISTS (SELECT 1 FROM streams o WHERE o."organizationId" = $1 AND o.name = $3 AND o.id <> $2)
-         RETURNING *`,
+         RETURNING ${RECORD}`,
         [stream.organizationId, stream.id, stream.name, JSON.stringify(stream.destination), stream.sealedSecrets, JSON.stringify(stream.filter), stream.format, stream.paused],
       )
     )[0];
@@ -113,7 +76,7 @@ export class StreamsRepository {
       await this.rows(
         `UPDATE streams SET status = $3, "lastError" = NULL, "updatedAt" = now(),
            "statusChangedAt" = CASE WHEN status = $3 THEN "statusChangedAt" ELSE now() END
-         WHERE "organizationId" = $1 AND id = $2 RETURNING *`,
+         WHERE "organizationId" = $1 AND id = $2 RETURNING ${RECORD}`,
         [organizationId, id, paused ? 'paused' : 'active'],
       )
     )[0];
@@ -131,7 +94,7 @@ export class StreamsRepository {
   async startReplay(organizationId: string, id: string, replayId: string, from: Date, untilSeq: number): Promise<StreamRecord | undefined> {
     return (
       await this.rows(
-        `UPDATE streams SET "replayId" = $3, "replayFrom" = $4, "replayUntilSeq" = $5 WHERE "organizationId" = $1 AND id = $2 RETURNING *`,
+        `UPDATE streams SET "replayId" = $3, "replayFrom" = $4, "replayUntilSeq" = $5 WHERE "organizationId" = $1 AND id = $2 RETURNING ${RECORD}`,
         [organizationId, id, replayId, from, untilSeq],
       )
     )[0];

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { parseIsoDateTime, uuidv7, type AuditEvent } from '@audit/contracts';
+import { parseIsoDateTime, uuidv7, type AuditEvent, type DeliveryRecord, type TestDeliveryResult } from '@audit/contracts';
 import { describe, JetStreamConnection, STREAMS } from '@audit/messaging';
 import { AppError } from '@audit/platform';
 import { formatEvent } from '@audit/stream-formats';
 import { STREAMS_CONFIG, type StreamsConfig } from './config';
 import { createSender } from './destinations';
-import type { DeliveryRecord, StreamView, TestDeliveryResult } from './model';
+import type { StreamRecord } from './model';
 import type { BeforeStreamChange } from './stream-changes';
 import { StreamsCatalog } from './streams-catalog.service';
 import { StreamsRepository } from './streams.repository';
@@ -25,7 +25,7 @@ export class StreamsService {
    * Re-delivers the stream's events stored since `from` (by stream sequence: those stored up to now), through
    * a consumer of its own beside the live one, which goes on undisturbed. A new replay replaces one running.
    */
-  async replay(organizationId: string, id: string, body: unknown, before?: (from: Date) => BeforeStreamChange): Promise<StreamView> {
+  async replay(organizationId: string, id: string, body: unknown, before?: (from: Date) => BeforeStreamChange): Promise<StreamRecord> {
     const stream = await this.catalog.get(organizationId, id);
     const raw = (body as { from?: unknown } | null)?.from;
     const extra = body && typeof body === 'object' ? Object.keys(body).filter((k) => k !== 'from') : [];
@@ -48,7 +48,7 @@ export class StreamsService {
     await before?.(from)({ id: stream.id, name: stream.name, destinationType: stream.destination.type });
     const started = await this.repository.startReplay(organizationId, stream.id, randomUUID(), from, untilSeq);
     if (!started) throw new AppError('NOT_FOUND', `no stream ${id} in organization ${organizationId}`);
-    return this.catalog.view(started);
+    return started;
   }
 
   /** Sends one sample event (marked `metadata.test: true`) to the destination now, outside the stream's position. */

@@ -1,11 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import { AuthModule, TokensService } from '@audit/auth';
-import type { AuditEvent } from '@audit/contracts';
+import type { AuditEvent, StreamView } from '@audit/contracts';
 import { eventsSubject, MessagingModule, provisionStreams, readMessagingConfig } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
 import { PlatformModule } from '@audit/platform';
 import { canonicalEvent, connectTestBus, createTestDatabase, startHttpApp, startTestNats, type TestBus, type TestDatabase, type TestNats } from '@audit/testing';
-import { StreamsCatalog, StreamsModule, type StreamView } from '@audit/streams';
+import { StreamLagReader, StreamsCatalog, StreamsModule } from '@audit/streams';
 
 /** The streams service over HTTP on a private NATS (connected as its own NATS user) and database, with a bus to publish canonical events. */
 export interface StreamsStack {
@@ -71,7 +71,8 @@ export async function startStreamsStack(databaseName: string, env: Record<string
     call,
     create: async (organizationId, input) => {
       const catalog = app.get(StreamsCatalog);
-      return catalog.view(await catalog.create(organizationId, input));
+      const created = await catalog.create(organizationId, input);
+      return catalog.view(created, await app.get(StreamLagReader).of(created));
     },
     publish: async (events) => {
       for (const e of events) await bus.js.publish(eventsSubject(e.organizationId, e.actionType), JSON.stringify(e), { msgID: e.id });

@@ -105,6 +105,7 @@ const streamExample = {
   format: 'json',
   state: { status: 'active', lastError: null, since: AT },
   replay: null,
+  lag: { events: 0, seconds: 0 },
   createdAt: AT,
   updatedAt: AT,
 };

@@ -3,7 +3,7 @@ import { constants, gzip } from 'node:zlib';
 import { hostname } from 'node:os';
 import { datadogEntry, HttpTarget, DATADOG_MAX_BYTES, DATADOG_MAX_ENTRIES } from '@audit/sinks';
 import type { Reach } from '../network-guard';
-import type { DatadogDestination } from '../model';
+import type { DatadogDestination } from '@audit/contracts';
 import { isJsonRecord, type OutgoingRecord, type Sender } from './sender';
 
 const gzipAsync = promisify(gzip);
@@ -24,7 +24,7 @@ export class DatadogSender implements Sender {
     timeoutMs: number,
     private readonly reach: Reach,
   ) {
-    this.target = new HttpTarget(destination.url ?? `https://http-intake.logs.${destination.site}/api/v2/logs`, timeoutMs, reach.lookup);
+    this.target = new HttpTarget(destination.url ?? `https://http-intake.logs.${destination.site}/api/v2/logs`, { timeoutMs, lookup: reach.lookup });
   }
 
   private entry(r: OutgoingRecord): string {

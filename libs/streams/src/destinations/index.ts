@@ -1,4 +1,5 @@
-import type { DestinationSecrets, StreamRecord } from '../model';
+import type { DestinationSecrets } from '@audit/contracts';
+import type { StreamRecord } from '../model';
 import { reachOf, type Resolver } from '../network-guard';
 import { DatadogSender } from './datadog';
 import { S3Sender } from './s3';

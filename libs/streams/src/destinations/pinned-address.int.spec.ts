@@ -5,11 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
-import { uuidv7, type AuditEvent } from '@audit/contracts';
+import { uuidv7, type AuditEvent, type Destination } from '@audit/contracts';
 import { TransientError } from '@audit/messaging';
 import { formatEvent } from '@audit/stream-formats';
 import { freePort, TestReceiver } from '@audit/testing';
-import type { Destination } from '../model';
 import { InternalAddressError, type Resolver } from '../network-guard';
 import { createSender, type OutgoingRecord } from './index';
 

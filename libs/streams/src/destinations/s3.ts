@@ -5,7 +5,7 @@ import { gzip } from 'node:zlib';
 import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { TransientError } from '@audit/messaging';
 import { DeliveryRejectedError } from '@audit/sinks';
-import type { S3Destination } from '../model';
+import type { S3Destination } from '@audit/contracts';
 import type { Reach } from '../network-guard';
 import type { OutgoingRecord, Sender } from './sender';
 

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { HttpTarget } from '@audit/sinks';
 import type { Reach } from '../network-guard';
-import type { SplunkDestination } from '../model';
+import type { SplunkDestination } from '@audit/contracts';
 import { isJsonRecord, type OutgoingRecord, type Sender } from './sender';
 
 /**
@@ -21,7 +21,7 @@ export class SplunkSender implements Sender {
     timeoutMs: number,
     private readonly reach: Reach,
   ) {
-    this.target = new HttpTarget(destination.url, timeoutMs, reach.lookup);
+    this.target = new HttpTarget(destination.url, { timeoutMs, lookup: reach.lookup });
   }
 
   private entry(r: OutgoingRecord): string {

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { TransientError } from '@audit/messaging';
-import type { SyslogDestination } from '../model';
+import type { SyslogDestination } from '@audit/contracts';
 import type { Reach } from '../network-guard';
 import type { OutgoingRecord, Sender } from './sender';
 

@@ -19,7 +19,7 @@ export class WebhookSender implements Sender {
     timeoutMs: number,
     private readonly reach: Reach,
   ) {
-    this.target = new HttpTarget(url, timeoutMs, reach.lookup);
+    this.target = new HttpTarget(url, { timeoutMs, lookup: reach.lookup });
   }
 
   async send(chunk: readonly OutgoingRecord[]): Promise<void> {

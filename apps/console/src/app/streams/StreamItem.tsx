@@ -4,7 +4,7 @@ import { asApiError, type ApiClient } from '../api';
 import { localTime, utcInstant } from '../format';
 import { StreamDeliveries } from './StreamDeliveries';
 import { StreamForm } from './StreamForm';
-import { DESTINATION_LABELS, describeDestination, describeFilter } from './stream-form';
+import { DESTINATION_LABELS, describeDestination, describeFilter, describeLag } from './stream-form';
 
 const STATUS_CLASS: Record<StreamView['state']['status'], string> = { active: 'status-ready', paused: 'status-pending', failing: 'status-failed' };
 
@@ -83,6 +83,8 @@ export function StreamItem({ api, stream, onChanged, onDeleted }: { api: ApiClie
         <dd>{stream.format}</dd>
         <dt>Events</dt>
         <dd>{describeFilter(stream.filter)}</dd>
+        <dt>Behind</dt>
+        <dd data-testid="stream-lag">{describeLag(stream.lag)}</dd>
         {stream.state.lastError && (
           <>
             <dt>Last error</dt>

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { ACTION_TYPES, STREAM_FORMATS, type Destination, type StreamView } from '@audit/contracts';
-import { DESTINATION_FIELDS, describeFilter, emptyForm, errorsByField, formFromStream, formToBody, withType, type StreamFormState } from './stream-form';
+import { DESTINATION_FIELDS, describeFilter, describeLag, emptyForm, errorsByField, formFromStream, formToBody, withType, type StreamFormState } from './stream-form';
+import { formatCount } from '../format';
 
 // Text as an administrator would type it and the server would store it: trimmed, not empty.
 const word = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,20}$/);
@@ -102,5 +103,14 @@ describe('the stream form', () => {
   it('describes a filter in words, and no filter as every event', () => {
     expect(describeFilter({})).toBe('every event');
     expect(describeFilter({ actionType: ['LOGIN', 'LOGOUT'], userId: 'u1' })).toBe('LOGIN, LOGOUT; user id “u1”');
+  });
+
+  it('describes the lag: unknown, up to date, or how many events wait and how old the oldest is', () => {
+    expect(describeLag(null)).toMatch(/^not known yet/);
+    expect(describeLag({ events: 0, seconds: 0 })).toBe('up to date');
+    expect(describeLag({ events: 1, seconds: 42 })).toBe('1 event to send, the oldest stored 42 s ago');
+    expect(describeLag({ events: 1234, seconds: 17 * 60 + 5 })).toBe(`${formatCount(1234)} events to send, the oldest stored 17 min ago`);
+    expect(describeLag({ events: 5, seconds: 3 * 3600 + 5 * 60 })).toBe('5 events to send, the oldest stored 3 h 5 min ago');
+    expect(describeLag({ events: 5, seconds: 2 * 86_400 + 4 * 3600 + 59 })).toBe('5 events to send, the oldest stored 2 d 4 h ago');
   });
 });

@@ -4,9 +4,11 @@ import {
   type DestinationType,
   type StreamFilter,
   type StreamFormat,
+  type StreamLag,
   type StreamView,
 } from '@audit/contracts';
 import type { ErrorDetail } from '../api';
+import { formatCount } from '../format';
 
 /**
  * The stream form's fields per destination type, and the one translation between what the form holds
@@ -207,6 +209,21 @@ export function describeFilter(filter: StreamFilter): string {
   if (filter.actionType?.length) parts.push(filter.actionType.length <= 3 ? filter.actionType.join(', ') : `${filter.actionType.length} action types`);
   for (const { key, label } of FILTER_FIELDS) if (filter[key]) parts.push(`${label.toLowerCase()} “${filter[key]}”`);
   return parts.length > 0 ? parts.join('; ') : 'every event';
+}
+
+/** `42 s`, `17 min`, `3 h 5 min`, `2 d 4 h`: how long ago, to the unit that matters. */
+function age(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+  return `${Math.floor(seconds / 86_400)} d ${Math.floor((seconds % 86_400) / 3600)} h`;
+}
+
+/** How far the stream is behind the bus, in a few words. */
+export function describeLag(lag: StreamLag | null): string {
+  if (lag === null) return 'not known yet (the stream has not run, or the bus did not answer)';
+  if (lag.events === 0) return 'up to date';
+  return `${formatCount(lag.events)} event${lag.events === 1 ? '' : 's'} to send, the oldest stored ${age(lag.seconds)} ago`;
 }
 
 export const DESTINATION_LABELS: Record<DestinationType, string> = {
