@@ -1,4 +1,4 @@
-import type { Interval, SearchNode, SearchTerm } from './ast';
+import type { Interval, IpRange, SearchNode, SearchTerm } from './ast';
 import { containsPattern, lookupKey, lookupOf, type ResolvedUsers } from './users';
 
 /** A condition over `audit_events` with its parameters (`{name:Type}` placeholders; no value is ever in the text). */
@@ -57,7 +57,11 @@ export function compileClickHouse(node: SearchNode, users: ResolvedUsers): Click
         return `(${n.field} IS NOT NULL AND ${n.field} IN ${param(n.values, 'Array(String)')})`;
       case 'ip': {
         // Guarded so the function never sees NULL or a spelling it refuses (a zone id: Postgres' inet refuses it too).
-        const ranges = n.ranges.map((r) => `isIPAddressInRange(assumeNotNull(ipAddress), ${param(r.cidr, 'String')})`).join(' OR ');
+        // Each range's cheap text test first: isIPAddressInRange parses every row's address (100–290 ms over
+        // 2M events), a prefix test only compares bytes, and ClickHouse evaluates the range only where it held.
+        const ranges = n.ranges
+          .map((r) => `(${ipTextPrefilter(r, param)} AND isIPAddressInRange(assumeNotNull(ipAddress), ${param(r.cidr, 'String')}))`)
+          .join(' OR ');
         return `(ipAddress IS NOT NULL AND position(assumeNotNull(ipAddress), '%') = 0 AND (${ranges}))`;
       }
       case 'created':
@@ -73,4 +77,21 @@ export function compileClickHouse(node: SearchNode, users: ResolvedUsers): Click
     }
   };
   return { sql: walk(node), params };
+}
+
+/**
+ * A test on an address's text that every address of `range` passes as the search means it (see evaluate):
+ * an IPv4 range holds only dotted quads without leading zeros, one spelling per address, so their text
+ * starts with the octets the prefix fixes (`10.1.2.` for a /24); an IPv6 range holds only spellings with a
+ * colon (they vary: case, `::`, an embedded IPv4), so that is all the text can tell. Never a test of its
+ * own: the range's exact test follows it.
+ */
+function ipTextPrefilter(range: IpRange, param: (value: unknown, type: string) => string): string {
+  const address = 'assumeNotNull(ipAddress)';
+  if (range.version === 6) return `position(${address}, ':') > 0`;
+  const fixed = Math.floor(Number(range.cidr.slice(range.cidr.indexOf('/') + 1)) / 8);
+  if (fixed === 0) return `position(${address}, ':') = 0`;
+  const octets = [24n, 16n, 8n, 0n].slice(0, fixed).map((shift) => String((range.first >> shift) & 0xffn));
+  // A /32 fixes the whole address: equal text. Otherwise the fixed octets and their dot.
+  return fixed === 4 ? `${address} = ${param(octets.join('.'), 'String')}` : `startsWith(${address}, ${param(`${octets.join('.')}.`, 'String')})`;
 }
