@@ -56,12 +56,8 @@ export function compileClickHouse(node: SearchNode, users: ResolvedUsers): Click
       case 'name':
         return `(${n.field} IS NOT NULL AND ${n.field} IN ${param(n.values, 'Array(String)')})`;
       case 'ip': {
-        // Guarded so the function never sees NULL or a spelling it refuses (a zone id: Postgres' inet refuses it too).
-        // Each range's cheap text test first: isIPAddressInRange parses every row's address (100–290 ms over
-        // 2M events), a prefix test only compares bytes, and ClickHouse evaluates the range only where it held.
-        const ranges = n.ranges
-          .map((r) => `(${ipTextPrefilter(r, param)} AND isIPAddressInRange(assumeNotNull(ipAddress), ${param(r.cidr, 'String')}))`)
-          .join(' OR ');
+        // Guarded so no function sees NULL or a spelling with a zone id (Postgres' inet refuses it too).
+        const ranges = n.ranges.map((r) => ipRangeCondition(r, param)).join(' OR ');
         return `(ipAddress IS NOT NULL AND position(assumeNotNull(ipAddress), '%') = 0 AND (${ranges}))`;
       }
       case 'created':
@@ -79,19 +75,34 @@ export function compileClickHouse(node: SearchNode, users: ResolvedUsers): Click
   return { sql: walk(node), params };
 }
 
+/** An octet as the language reads one: 0–255 without a leading zero. */
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+/** A dotted quad as the language reads one (values.ts); other spellings ClickHouse might read are no IPv4 address. */
+const DOTTED_QUAD = `^${OCTET}([.]${OCTET}){3}$`;
+/** IPv6 text: hex digits and colons, or those and, after a colon, a dotted quad as above (ClickHouse would read `::ffff:010.0.0.1`). */
+const V6_TEXT = `^([0-9A-Fa-f:]+|[0-9A-Fa-f:]*:${OCTET}([.]${OCTET}){3})$`;
+
 /**
- * A test on an address's text that every address of `range` passes as the search means it (see evaluate):
- * an IPv4 range holds only dotted quads without leading zeros, one spelling per address, so their text
- * starts with the octets the prefix fixes (`10.1.2.` for a /24); an IPv6 range holds only spellings with a
- * colon (they vary: case, `::`, an embedded IPv4), so that is all the text can tell. Never a test of its
- * own: the range's exact test follows it.
+ * One `ip:` range over `ipAddress` (not NULL), meaning what it means in memory (evaluate.ts): the address
+ * read as the language reads it, of the range's family, between its first and last. Its bounds compared as
+ * ClickHouse's IPv4/IPv6 values, read with the -OrNull functions: isIPAddressInRange (used before) threw on
+ * any stored address it could not read, failing the whole search. A cheap text test goes first, so the rest
+ * runs only where it held (the range's fixed octets: `startsWith(ipAddress, '10.1.2.')` for 10.1.2.0/24).
  */
-function ipTextPrefilter(range: IpRange, param: (value: unknown, type: string) => string): string {
+function ipRangeCondition(range: IpRange, param: (value: unknown, type: string) => string): string {
   const address = 'assumeNotNull(ipAddress)';
-  if (range.version === 6) return `position(${address}, ':') > 0`;
+  if (range.version === 6) {
+    // Any of its spellings has a colon; the rest is left to the pattern and to ClickHouse's reading.
+    const [first, last] = [range.first, range.last].map((bits) => param(v6Text(bits), 'IPv6'));
+    return `(position(${address}, ':') > 0 AND match(${address}, '${V6_TEXT}') AND ifNull(toIPv6OrNull(${address}) BETWEEN ${first} AND ${last}, 0))`;
+  }
   const fixed = Math.floor(Number(range.cidr.slice(range.cidr.indexOf('/') + 1)) / 8);
-  if (fixed === 0) return `position(${address}, ':') = 0`;
   const octets = [24n, 16n, 8n, 0n].slice(0, fixed).map((shift) => String((range.first >> shift) & 0xffn));
-  // A /32 fixes the whole address: equal text. Otherwise the fixed octets and their dot.
-  return fixed === 4 ? `${address} = ${param(octets.join('.'), 'String')}` : `startsWith(${address}, ${param(`${octets.join('.')}.`, 'String')})`;
+  // A dotted quad has one spelling, so its text starts with the octets the prefix fixes, then a dot.
+  const prefix = fixed === 0 ? `position(${address}, ':') = 0` : `startsWith(${address}, ${param(fixed === 4 ? octets.join('.') : `${octets.join('.')}.`, 'String')})`;
+  const [first, last] = [range.first, range.last].map((bits) => param(v4Text(bits), 'IPv4'));
+  return `(${prefix} AND match(${address}, '${DOTTED_QUAD}') AND ifNull(toIPv4OrNull(${address}) BETWEEN ${first} AND ${last}, 0))`;
 }
+
+const v4Text = (bits: bigint): string => [24n, 16n, 8n, 0n].map((shift) => String((bits >> shift) & 0xffn)).join('.');
+const v6Text = (bits: bigint): string => Array.from({ length: 8 }, (_, i) => ((bits >> BigInt((7 - i) * 16)) & 0xffffn).toString(16)).join(':');
