@@ -44,14 +44,16 @@ export class EventsSearch {
   async page(organizationId: string, filter: EventFilter, limit: number, after?: Cursor): Promise<EventsPage> {
     const node = eventFilterNode(filter);
     // The mark is read before either side: whatever is projected after it is in ClickHouse, whatever is not
-    // was received after it. The user look-up (Postgres) meanwhile, and then both sides at once.
-    const [mark, users] = await Promise.all([this.progress.watermark(), this.users.resolve(organizationId, node)]);
+    // was received after it. The user look-up (Postgres) meanwhile; the Postgres tail starts once the mark
+    // is in (it does not need the users), ClickHouse once both are.
+    const marked = this.progress.watermark();
+    const resolved = this.users.resolve(organizationId, node);
+    const recentKeys = marked.then((mark) => (mark === null ? [] : this.events.recentKeys(organizationId, filter, this.projectedBefore(mark), limit + 1, after)));
+    const projectedKeys = Promise.all([marked, resolved]).then(([mark, users]) => (mark === null ? [] : this.projectedKeys(organizationId, node, users, limit + 1, after)));
+    // One Promise.all over every branch, so a failure of any is handled, whichever fails first.
+    const [mark, projected, recent] = await Promise.all([marked, projectedKeys, recentKeys]);
     // Nothing was ever projected: every event is still Postgres' alone.
     if (mark === null) return this.events.page(organizationId, filter, limit, after);
-    const [projected, recent] = await Promise.all([
-      this.projectedKeys(organizationId, node, users, limit + 1, after),
-      this.events.recentKeys(organizationId, filter, this.projectedBefore(mark), limit + 1, after),
-    ]);
     const merged = mergeKeys(projected, recent, limit + 1);
     const keys = merged.slice(0, limit);
     if (keys.length === 0) return { items: [] };
