@@ -1,0 +1,88 @@
+import { ProofError } from './errors';
+import { nodeHash } from './hash';
+import type { SubtreeHashStore } from './store';
+import type { NodeId, SubtreeNode } from './tree-math';
+
+/**
+ * A log stores the complete subtrees of every `TILE_HEIGHT`-th level only (level 0 being the leaves), as
+ * C2SP tlog-tiles does: the levels between are recomputed from the stored level below them, at most
+ * 2^(TILE_HEIGHT-1) hashes away. An append then writes one subtree per 2^8 leaves instead of about one per
+ * leaf, and a proof still reads a bounded number of hashes per stored level (one tile: 2^8 at most).
+ */
+export const TILE_HEIGHT = 8;
+
+/** Whether the log keeps the complete subtrees of `level` (the others are recomputed when a proof needs them). */
+export function isStoredLevel(level: number): boolean {
+  return level % TILE_HEIGHT === 0;
+}
+
+/** The subtrees of one level with indices in [from, to). */
+export type NodeSpan = { level: number; from: number; to: number };
+
+/**
+ * What a tiled log holds: the stored subtrees (and, after a retention purge, the few hashes it kept of any
+ * level) found in the spans asked for. Absent subtrees are simply not returned; one call is meant to be one read.
+ */
+export interface StoredNodeSource {
+  readSpans(spans: readonly NodeSpan[]): Promise<SubtreeNode[]>;
+}
+
+/**
+ * The spans a store must read to give the hashes of `ids`: each subtree itself and every level under it down
+ * to the stored level below, merged per level. The subtree itself comes first because a retention purge keeps
+ * some subtrees of unstored levels whose descendants are gone (see `retainedAfterPurge`).
+ */
+export function spansFor(ids: readonly NodeId[]): NodeSpan[] {
+  const byLevel = new Map<number, Array<[number, number]>>();
+  for (const { level, index } of ids) {
+    const floor = level - (level % TILE_HEIGHT);
+    for (let l = level; l >= floor; l--) {
+      const width = 2 ** (level - l);
+      let runs = byLevel.get(l);
+      if (!runs) byLevel.set(l, (runs = []));
+      runs.push([index * width, (index + 1) * width]);
+    }
+  }
+  const spans: NodeSpan[] = [];
+  for (const [level, runs] of [...byLevel].sort((a, b) => a[0] - b[0])) {
+    runs.sort((a, b) => a[0] - b[0]);
+    let [from, to] = runs[0];
+    for (const [start, end] of runs.slice(1)) {
+      if (start <= to) to = Math.max(to, end);
+      else {
+        spans.push({ level, from, to });
+        [from, to] = [start, end];
+      }
+    }
+    spans.push({ level, from, to });
+  }
+  return spans;
+}
+
+/**
+ * A {@link SubtreeHashStore} over a log that stores only the levels {@link isStoredLevel} names: one
+ * {@link StoredNodeSource} read per call, the hashes of unstored levels folded from their children in memory.
+ */
+export class TiledHashStore implements SubtreeHashStore {
+  constructor(private readonly source: StoredNodeSource) {}
+
+  async getNodes(ids: readonly NodeId[]): Promise<Buffer[]> {
+    if (ids.length === 0) return [];
+    const known = new Map<string, Buffer>();
+    for (const n of await this.source.readSpans(spansFor(ids))) known.set(key(n.level, n.index), n.hash);
+    return ids.map(({ level, index }) => resolve(known, level, index, level - (level % TILE_HEIGHT)));
+  }
+}
+
+const key = (level: number, index: number): string => `${level}:${index}`;
+
+/** The subtree's hash as read, or folded from its two children, never reaching below the stored level `floor`. */
+function resolve(known: Map<string, Buffer>, level: number, index: number, floor: number): Buffer {
+  const k = key(level, index);
+  const hash = known.get(k);
+  if (hash !== undefined) return hash;
+  if (level === floor) throw new ProofError('missing-node', `the log has no hash for the subtree (${level}, ${index})`);
+  const folded = nodeHash(resolve(known, level - 1, index * 2, floor), resolve(known, level - 1, index * 2 + 1, floor));
+  known.set(k, folded);
+  return folded;
+}
