@@ -17,7 +17,7 @@ import { TokensService } from '@audit/auth';
 import { Database, readPersistenceConfig, TransparencyLogRepository } from '@audit/persistence';
 import { HealthRegistry } from '@audit/platform';
 import { createTestDatabase, startService, startTestNats } from '@audit/testing';
-import { CompactRange, generateNoteKey, inclusionProof, leafBytesOf, leafHash, parseSignerKey, signCheckpoint } from '@audit/transparency';
+import { CompactRange, generateNoteKey, inclusionProof, isStoredLevel, leafBytesOf, leafHash, parseSignerKey, signCheckpoint } from '@audit/transparency';
 import { percentile, watchMachineLoad } from './cpu';
 import { BenchResults } from './results';
 
@@ -49,7 +49,7 @@ async function buildLog(client: Client): Promise<CompactRange> {
     const appended = range.append(hashes);
     range = appended.range;
     const nodes = appended.nodes
-      .filter((n) => n.level > 0)
+      .filter((n) => n.level > 0 && isStoredLevel(n.level))
       .map((n) => `${ORG}\t${n.level}\t${n.index}\t${hex(n.hash)}\n`)
       .join('');
     await pipeline(Readable.from([leaves]), client.query(copyFrom(`COPY log_leaves ("organizationId", "leafIndex", "eventId", leaf, salt, "user") FROM STDIN`)));
@@ -99,8 +99,7 @@ async function main(): Promise<void> {
         if (res.status !== 200) throw new Error(`the proof of ${id} answered ${res.status}`);
         api.push(performance.now() - s);
         s = performance.now();
-        const leaf = await log.leafOfEvent(ORG, id);
-        const latest = await log.latestCheckpoint(ORG);
+        const { leaf, latest } = await log.proofStart(ORG, id);
         if (!leaf || !latest) throw new Error(`no leaf or checkpoint for ${id}`);
         await inclusionProof(log.hashStore(ORG), leaf.leafIndex, latest.treeSize);
         raw.push(performance.now() - s);

@@ -231,13 +231,29 @@ export class TransparencyLogRepository {
     return rows.map(toCheckpoint);
   }
 
-  /** The leaf sealed for an event of the organization, if any. */
-  async leafOfEvent(organizationId: string, eventId: string): Promise<StoredLogLeaf | undefined> {
-    const rows = await this.db.read<{ leafIndex: string; leaf: Buffer; salt: Buffer | null; user: AuditUserSnapshot | null; sealedAt: Date }>(
-      `SELECT "leafIndex", leaf, salt, "user", "sealedAt" FROM log_leaves WHERE "organizationId" = $1 AND "eventId" = $2`,
+  /**
+   * What an event's proof starts from, in one statement: the leaf sealed for the event of the organization
+   * (if any) and the organization's latest checkpoint (if any).
+   */
+  async proofStart(organizationId: string, eventId: string): Promise<{ leaf?: StoredLogLeaf; latest?: StoredCheckpoint }> {
+    type Row = { leafIndex: string | null; leaf: Buffer | null; salt: Buffer | null; user: AuditUserSnapshot | null; sealedAt: Date | null } & {
+      [K in keyof CheckpointRow]: CheckpointRow[K] | null;
+    };
+    const [row] = await this.db.read<Row>(
+      `SELECT l."leafIndex", l.leaf, l.salt, l."user", l."sealedAt", c.*
+       FROM (SELECT 1) AS one
+       LEFT JOIN log_leaves l ON l."organizationId" = $1 AND l."eventId" = $2
+       LEFT JOIN LATERAL (SELECT ${CHECKPOINT_COLUMNS} FROM log_checkpoints WHERE "organizationId" = $1 ORDER BY "treeSize" DESC LIMIT 1) c ON true`,
       [organizationId, eventId],
     );
-    return rows.map((r) => ({ ...r, leafIndex: Number(r.leafIndex) }))[0];
+    const { leafIndex, leaf, salt, user, sealedAt, organizationId: org, treeSize, rootHash, note, signedAt } = row;
+    return {
+      leaf: leafIndex === null || leaf === null || sealedAt === null ? undefined : { leafIndex: Number(leafIndex), leaf, salt, user, sealedAt },
+      latest:
+        org === null || treeSize === null || rootHash === null || note === null || signedAt === null
+          ? undefined
+          : toCheckpoint({ organizationId: org, treeSize, rootHash, note, signedAt }),
+    };
   }
 
   /** Leaves before this index were purged by retention (0: none); consistency from a size below it is given up. */
@@ -318,15 +334,18 @@ type NodeRow = { level: number; index: string; hash: Buffer };
 
 // Every stored subtree in the spans: interior ones from log_nodes; leaves (level 0) hashed from their bytes, RFC 9162's
 // SHA-256(0x00 ‖ leaf), or, for a leaf a retention purge removed and whose hash proofs still need, from log_nodes at
-// level 0. One index range scan per span (a proof asks for about one tile of 256 per stored level).
+// level 0. One index range scan per span (LATERAL: the planner cannot pick a join that scans a whole table), and a
+// proof asks for about one tile of 256 per stored level.
 const SPANS = `
   WITH spans AS (SELECT * FROM unnest($2::smallint[], $3::bigint[], $4::bigint[]) AS s(level, lo, hi))
-  SELECT n.level, n.index, n.hash FROM spans s
-  JOIN log_nodes n ON n."organizationId" = $1 AND n.level = s.level AND n.index >= s.lo AND n.index < s.hi
+  SELECT n.level, n.index, n.hash FROM spans s, LATERAL (
+    SELECT level, index, hash FROM log_nodes WHERE "organizationId" = $1 AND level = s.level AND index >= s.lo AND index < s.hi
+  ) n
   UNION ALL
-  SELECT 0::smallint, l."leafIndex", sha256('\\x00'::bytea || l.leaf) FROM spans s
-  JOIN log_leaves l ON l."organizationId" = $1 AND l."leafIndex" >= s.lo AND l."leafIndex" < s.hi
-  WHERE s.level = 0`;
+  SELECT 0::smallint, l."leafIndex", l.hash FROM spans s, LATERAL (
+    SELECT "leafIndex", sha256('\\x00'::bytea || leaf) AS hash FROM log_leaves
+    WHERE "organizationId" = $1 AND "leafIndex" >= s.lo AND "leafIndex" < s.hi AND s.level = 0
+  ) l`;
 
 const spansParams = (organizationId: string, spans: readonly NodeSpan[]): unknown[] => [
   organizationId,
