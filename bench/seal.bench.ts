@@ -16,7 +16,7 @@
  *  5. the storage the log adds per event (log_leaves, log_nodes, log_checkpoints, indexes included)
  *     beside audit_trail_events' own.
  * Phase 1 also runs the sealer of the commit BENCH_BASELINE (default 0d008aa, the commit before the log kept
- * only every 8th level of subtrees; `none` to skip), extracted with `git archive` beside this checkout, over
+ * only every 4th level of subtrees; `none` to skip), extracted with `git archive` beside this checkout, over
  * the same events with this checkout's writer: its CPU per event and the `log_nodes` rows and bytes per event
  * of both are printed side by side.
  * Each service runs as its own process (as deployed), on a fresh nats-server and database per phase. The

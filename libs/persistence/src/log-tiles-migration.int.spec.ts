@@ -28,7 +28,7 @@ function reference(org: string, size: number): { store: InMemoryHashStore; range
 
 /**
  * Logs written while every interior level was stored (one with a purged prefix, as the old purge left it)
- * upgraded to tiles: every proof the old form gave is still given, byte for byte, and the sealer keeps
+ * upgraded to tiles (every 4th level): every proof the old form gave is still given, byte for byte, and the sealer keeps
  * appending; going back down puts the old form's rows back.
  */
 describe('migrating logs to tiles (real Postgres)', () => {
@@ -74,7 +74,7 @@ describe('migrating logs to tiles (real Postgres)', () => {
     await database.onModuleInit();
     const log = new TransparencyLogRepository(database);
     const levels = await db.query<{ level: number }>(`SELECT DISTINCT level FROM log_nodes WHERE "organizationId" = 'org_whole' ORDER BY level`);
-    expect(levels).toEqual([{ level: 8 }]);
+    expect(levels).toEqual([{ level: 4 }, { level: 8 }]);
 
     for (const [org, purgedBefore] of [
       ['org_purged', PURGED_BEFORE],
@@ -109,12 +109,15 @@ describe('migrating logs to tiles (real Postgres)', () => {
       }
       expect(await consistencyProof(store, N, N + MORE)).toEqual(await consistencyProof(full, N, N + MORE));
     }
-    // The 300 leaves appended completed one stored subtree, (8, 2) covering [512, 768): one row in each log.
-    expect(await db.query(`SELECT "organizationId", level, index FROM log_nodes WHERE (index + 1) * 2 ^ level > $1 ORDER BY 1`, [N])).toEqual([
-      { organizationId: 'org_purged', level: 8, index: '2' },
-      { organizationId: 'org_whole', level: 8, index: '2' },
+    // The 300 leaves appended completed the stored subtrees (4, 43) … (4, 61), ending 704 … 992, and (8, 2) ending 768: 20 rows in each log.
+    expect(
+      await db.query(`SELECT "organizationId", level, count(*)::int AS n FROM log_nodes WHERE (index + 1) * 2 ^ level > $1 GROUP BY 1, 2 ORDER BY 1, 2`, [N]),
+    ).toEqual([
+      { organizationId: 'org_purged', level: 4, n: 19 },
+      { organizationId: 'org_purged', level: 8, n: 1 },
+      { organizationId: 'org_whole', level: 4, n: 19 },
+      { organizationId: 'org_whole', level: 8, n: 1 },
     ]);
-
     const down = createDataSource(db.url, 2, MIGRATIONS);
     await down.initialize();
     await down.undoLastMigration({ transaction: 'each' });

@@ -74,7 +74,7 @@ const LOCK_TREE = `
 // Leaves, the subtrees of the stored levels and the tree's head in one statement (data-modifying CTEs always
 // run). The hashes, salts and leaf bytes travel as one binary parameter each, cut in SQL: arrays of bytea would
 // go as hex text. Level-0 subtrees (leaf hashes) are not stored: a proof computes them from the leaf (SPANS),
-// and of the levels above only every 8th (tiles): one row per 256 leaves, the levels between recomputed.
+// and of the levels above only every 4th (tiles): one row per 15 leaves, the levels between recomputed.
 // The leaves are consecutive from $5 (the k-th is leaf $5 + k - 1), and event ids, leaf lengths, node
 // levels and indices go as comma-joined text and user snapshots as one JSON array: pg writes a text
 // array literal by escaping each element, which cost the sealer more than every other parameter together.
@@ -335,7 +335,7 @@ type NodeRow = { level: number; index: string; hash: Buffer };
 // Every stored subtree in the spans: interior ones from log_nodes; leaves (level 0) hashed from their bytes, RFC 9162's
 // SHA-256(0x00 ‖ leaf), or, for a leaf a retention purge removed and whose hash proofs still need, from log_nodes at
 // level 0. One index range scan per span (LATERAL: the planner cannot pick a join that scans a whole table), and a
-// proof asks for about one tile of 256 per stored level.
+// proof asks for about one tile of 16 per stored level.
 const SPANS = `
   WITH spans AS (SELECT * FROM unnest($2::smallint[], $3::bigint[], $4::bigint[]) AS s(level, lo, hi))
   SELECT n.level, n.index, n.hash FROM spans s, LATERAL (

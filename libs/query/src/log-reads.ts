@@ -11,7 +11,7 @@ const checkpointBody = (c: StoredCheckpoint): LogCheckpoint => ({ treeSize: c.tr
 /**
  * The log API's use cases: an organization's checkpoints, an event's inclusion proof, consistency proofs
  * between tree sizes, and the verification keys. Every read is of the caller's organization; proofs are
- * answered from the stored subtree hashes (one indexed read each), never by a scan.
+ * answered from the stored subtree hashes (one read of a few index ranges each: the log keeps every 4th level), never by a scan.
  */
 @Injectable()
 export class LogReads {

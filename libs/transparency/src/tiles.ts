@@ -6,10 +6,15 @@ import type { NodeId, SubtreeNode } from './tree-math';
 /**
  * A log stores the complete subtrees of every `TILE_HEIGHT`-th level only (level 0 being the leaves), as
  * C2SP tlog-tiles does: the levels between are recomputed from the stored level below them, at most
- * 2^(TILE_HEIGHT-1) hashes away. An append then writes one subtree per 2^8 leaves instead of about one per
- * leaf, and a proof still reads a bounded number of hashes per stored level (one tile: 2^8 at most).
+ * 2^(TILE_HEIGHT-1) hashes away. An append then writes one subtree per 16 leaves (and one per 256, …)
+ * instead of about one per leaf, and a proof reads at most two tiles of 16 hashes per stored level (the
+ * leaf's, and the right edge's).
+ *
+ * 4, not C2SP's 8: with tiles of 256 an inclusion proof read about 640 hashes and folded about 500 of them
+ * in memory (0.85 ms of CPU per proof at 2^20 leaves, against 0.12 ms with 4), which bench:proof showed as
+ * slower than reading every level; with 4 the log still writes 15 times fewer rows than with every level.
  */
-export const TILE_HEIGHT = 8;
+export const TILE_HEIGHT = 4;
 
 /** Whether the log keeps the complete subtrees of `level` (the others are recomputed when a proof needs them). */
 export function isStoredLevel(level: number): boolean {
@@ -68,16 +73,18 @@ export class TiledHashStore implements SubtreeHashStore {
 
   async getNodes(ids: readonly NodeId[]): Promise<Buffer[]> {
     if (ids.length === 0) return [];
-    const known = new Map<string, Buffer>();
+    const known = new Map<number, Buffer>();
     for (const n of await this.source.readSpans(spansFor(ids))) known.set(key(n.level, n.index), n.hash);
     return ids.map(({ level, index }) => resolve(known, level, index, level - (level % TILE_HEIGHT)));
   }
 }
 
-const key = (level: number, index: number): string => `${level}:${index}`;
+// A number, not a string: cheaper than building a string per hash (about 15 % of a proof's fold in memory).
+// Exact while index · 64 stays below 2^53 (indices below 2^47, far beyond any log).
+const key = (level: number, index: number): number => index * 64 + level;
 
 /** The subtree's hash as read, or folded from its two children, never reaching below the stored level `floor`. */
-function resolve(known: Map<string, Buffer>, level: number, index: number, floor: number): Buffer {
+function resolve(known: Map<number, Buffer>, level: number, index: number, floor: number): Buffer {
   const k = key(level, index);
   const hash = known.get(k);
   if (hash !== undefined) return hash;

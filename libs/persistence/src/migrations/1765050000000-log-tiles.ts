@@ -1,10 +1,10 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * `log_nodes` keeps the complete subtrees of every 8th level only (levels 8, 16, …: C2SP tlog-tiles' tiles of
- * 256 hashes; `isStoredLevel` in libs/transparency), and proofs recompute the levels between from the stored
- * level below (leaves: from `log_leaves`). The sealer then writes about one row per 256 events instead of one
- * per event.
+ * `log_nodes` keeps the complete subtrees of every 4th level only (levels 4, 8, 12, …: C2SP tlog-tiles style
+ * tiles of 16 hashes; `isStoredLevel` in libs/transparency), and proofs recompute the levels between from the
+ * stored level below (leaves: from `log_leaves`). The sealer then writes about one row per 15 events instead
+ * of one per event.
  *
  * Existing logs are converted by dropping the subtrees of the other levels, except those that start inside a
  * prefix retention already purged: there the leaves and tiles under them are gone, so those subtrees (the
@@ -17,7 +17,7 @@ export class LogTiles1765050000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
       DELETE FROM log_nodes n USING log_trees t
-      WHERE t."organizationId" = n."organizationId" AND n.level % 8 <> 0
+      WHERE t."organizationId" = n."organizationId" AND n.level % 4 <> 0
         AND n.index * (2::numeric ^ n.level) >= t."purgedBefore"`);
   }
 
@@ -27,7 +27,7 @@ export class LogTiles1765050000000 implements MigrationInterface {
    */
   async down(q: QueryRunner): Promise<void> {
     for (let level = 1; level < 64; level++) {
-      if (level % 8 === 0) continue;
+      if (level % 4 === 0) continue;
       const children =
         level === 1
           ? `SELECT l."organizationId", l."leafIndex" AS index, sha256('\\x00'::bytea || l.leaf) AS hash FROM log_leaves l
