@@ -9,7 +9,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Existing logs are converted by dropping the subtrees of the other levels, except those that start inside a
  * prefix retention already purged: there the leaves and tiles under them are gone, so those subtrees (the
  * purged prefix's maximal ones, and the ones straddling its end) are what proofs of the remaining leaves read.
- * Every hash dropped is recomputable from what stays: nothing is lost.
+ * Every hash dropped is recomputable from what stays: nothing is lost. The 4 is written out rather than read
+ * from `TILE_HEIGHT`: what this migration did must not change if the constant ever does (that is a new migration).
  */
 export class LogTiles1765050000000 implements MigrationInterface {
   name = 'LogTiles1765050000000';
