@@ -89,7 +89,8 @@ describe('a log storing only every TILE_HEIGHT-th level (tiles)', () => {
         const purgedBefore = p % (n + 1);
         const { full, tiled } = buildBoth(n, 97, 2);
         await purge(tiled, purgedBefore);
-        const store = new TiledHashStore(tiled);
+        const source = new CountingSource(tiled);
+        const store = new TiledHashStore(source);
         if (purgedBefore < n) {
           const size = purgedBefore + 1 + (b % (n - purgedBefore));
           const index = purgedBefore + (c % (size - purgedBefore));
@@ -98,6 +99,8 @@ describe('a log storing only every TILE_HEIGHT-th level (tiles)', () => {
         const second = purgedBefore + (b % (n - purgedBefore + 1));
         const first = purgedBefore + (d % (second - purgedBefore + 1));
         expect(await consistencyProof(store, first, second)).toEqual(await consistencyProof(full, first, second));
+        // The stored levels first; the levels between only for a proof that reaches into the purged prefix.
+        expect(source.calls).toBeLessThanOrEqual(4);
       }),
       { numRuns: 60 },
     );
@@ -157,6 +160,7 @@ describe('a log storing only every TILE_HEIGHT-th level (tiles)', () => {
     fc.assert(
       fc.property(fc.array(fc.record({ level: fc.integer({ min: 0, max: 20 }), index: fc.integer({ min: 0, max: 50 }) }), { minLength: 1, maxLength: 12 }), (ids) => {
         const spans = spansFor(ids);
+        expect(spansFor(ids, 'stored').every((s) => isStoredLevel(s.level))).toBe(true);
         spans.forEach((s, i) => {
           expect(s.from).toBeLessThan(s.to);
           const prev = spans[i - 1];

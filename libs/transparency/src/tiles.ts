@@ -33,15 +33,17 @@ export interface StoredNodeSource {
 }
 
 /**
- * The spans a store must read to give the hashes of `ids`: each subtree itself and every level under it down
- * to the stored level below, merged per level. The subtree itself comes first because a retention purge keeps
- * some subtrees of unstored levels whose descendants are gone (see `retainedAfterPurge`).
+ * The spans a store must read to give the hashes of `ids`: each subtree's descendants at the stored level below
+ * it (or the subtree itself, when its level is stored), merged per level. With `levels` `'all'`, also the
+ * subtree itself and every level between: a retention purge keeps some subtrees of unstored levels whose
+ * descendants are gone (see `retainedAfterPurge`), and only those spans find them.
  */
-export function spansFor(ids: readonly NodeId[]): NodeSpan[] {
+export function spansFor(ids: readonly NodeId[], levels: 'stored' | 'all' = 'all'): NodeSpan[] {
   const byLevel = new Map<number, Array<[number, number]>>();
   for (const { level, index } of ids) {
     const floor = level - (level % TILE_HEIGHT);
     for (let l = level; l >= floor; l--) {
+      if (levels === 'stored' && l !== floor) continue;
       const width = 2 ** (level - l);
       let runs = byLevel.get(l);
       if (!runs) byLevel.set(l, (runs = []));
@@ -65,8 +67,11 @@ export function spansFor(ids: readonly NodeId[]): NodeSpan[] {
 }
 
 /**
- * A {@link SubtreeHashStore} over a log that stores only the levels {@link isStoredLevel} names: one
- * {@link StoredNodeSource} read per call, the hashes of unstored levels folded from their children in memory.
+ * A {@link SubtreeHashStore} over a log that stores only the levels {@link isStoredLevel} names, the hashes of
+ * unstored levels folded from their children in memory. One {@link StoredNodeSource} read of the stored levels
+ * answers every call on a log that retention never purged (a third of the spans of reading every level
+ * between as well); a call that reaches into a purged prefix, where the kept hashes may be of any level and
+ * their descendants gone, takes a second read of every level.
  */
 export class TiledHashStore implements SubtreeHashStore {
   constructor(private readonly source: StoredNodeSource) {}
@@ -74,9 +79,23 @@ export class TiledHashStore implements SubtreeHashStore {
   async getNodes(ids: readonly NodeId[]): Promise<Buffer[]> {
     if (ids.length === 0) return [];
     const known = new Map<number, Buffer>();
-    for (const n of await this.source.readSpans(spansFor(ids))) known.set(key(n.level, n.index), n.hash);
-    return ids.map(({ level, index }) => resolve(known, level, index, level - (level % TILE_HEIGHT)));
+    await this.read(known, spansFor(ids, 'stored'));
+    try {
+      return resolveAll(known, ids);
+    } catch (error) {
+      if (!(error instanceof ProofError && error.code === 'missing-node')) throw error;
+    }
+    await this.read(known, spansFor(ids, 'all'));
+    return resolveAll(known, ids);
   }
+
+  private async read(known: Map<number, Buffer>, spans: NodeSpan[]): Promise<void> {
+    for (const n of await this.source.readSpans(spans)) known.set(key(n.level, n.index), n.hash);
+  }
+}
+
+function resolveAll(known: Map<number, Buffer>, ids: readonly NodeId[]): Buffer[] {
+  return ids.map(({ level, index }) => resolve(known, level, index, level - (level % TILE_HEIGHT)));
 }
 
 // A number, not a string: cheaper than building a string per hash (about 15 % of a proof's fold in memory).
