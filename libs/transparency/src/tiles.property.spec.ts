@@ -6,6 +6,7 @@ import {
   InMemoryHashStore,
   isStoredLevel,
   leafHash,
+  MAX_SPAN_WIDTH,
   retainedAfterPurge,
   spansFor,
   TILE_HEIGHT,
@@ -156,15 +157,16 @@ describe('a log storing only every TILE_HEIGHT-th level (tiles)', () => {
     expect(source.returned).toBeLessThanOrEqual(4 * 2 * tiers(n) * 2 ** TILE_HEIGHT);
   });
 
-  it('merges the spans it asks for into disjoint runs per level, covering each subtree down to the stored level', () => {
+  it('merges the spans it asks for into disjoint runs per level of at most one tile, covering each subtree down to the stored level', () => {
     fc.assert(
       fc.property(fc.array(fc.record({ level: fc.integer({ min: 0, max: 20 }), index: fc.integer({ min: 0, max: 50 }) }), { minLength: 1, maxLength: 12 }), (ids) => {
         const spans = spansFor(ids);
         expect(spansFor(ids, 'stored').every((s) => isStoredLevel(s.level))).toBe(true);
         spans.forEach((s, i) => {
           expect(s.from).toBeLessThan(s.to);
+          expect(s.to - s.from).toBeLessThanOrEqual(MAX_SPAN_WIDTH);
           const prev = spans[i - 1];
-          if (prev?.level === s.level) expect(prev.to).toBeLessThan(s.from);
+          if (prev?.level === s.level) expect(prev.to).toBeLessThanOrEqual(s.from);
         });
         for (const { level, index } of ids) {
           const floor = level - (level % TILE_HEIGHT);

@@ -21,6 +21,13 @@ export function isStoredLevel(level: number): boolean {
   return level % TILE_HEIGHT === 0;
 }
 
+/**
+ * The widest span {@link spansFor} returns (one tile): a wider run is cut. A database read can then cap each
+ * span's rows (`LIMIT`), which keeps its planner from costing a range of unknown bounds as a large part of the
+ * table (at 10M leaves that cost passed Postgres's JIT threshold, and compiling took longer than the read).
+ */
+export const MAX_SPAN_WIDTH = 2 ** TILE_HEIGHT;
+
 /** The subtrees of one level with indices in [from, to). */
 export type NodeSpan = { level: number; from: number; to: number };
 
@@ -51,17 +58,20 @@ export function spansFor(ids: readonly NodeId[], levels: 'stored' | 'all' = 'all
     }
   }
   const spans: NodeSpan[] = [];
+  const push = (level: number, from: number, to: number): void => {
+    for (let start = from; start < to; start += MAX_SPAN_WIDTH) spans.push({ level, from: start, to: Math.min(to, start + MAX_SPAN_WIDTH) });
+  };
   for (const [level, runs] of [...byLevel].sort((a, b) => a[0] - b[0])) {
     runs.sort((a, b) => a[0] - b[0]);
     let [from, to] = runs[0];
     for (const [start, end] of runs.slice(1)) {
       if (start <= to) to = Math.max(to, end);
       else {
-        spans.push({ level, from, to });
+        push(level, from, to);
         [from, to] = [start, end];
       }
     }
-    spans.push({ level, from, to });
+    push(level, from, to);
   }
   return spans;
 }
