@@ -21,10 +21,7 @@
  * and CPU are printed, so that a slow round is told apart from a slow commit. Figures go to
  * bench/results/ingest.json too.
  */
-import { execSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync, realpathSync } from 'node:fs';
-import os, { tmpdir } from 'node:os';
-import path from 'node:path';
+import os from 'node:os';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
@@ -40,6 +37,7 @@ import { createTestDatabase, runCliProcess, startService, startTestNats, waitFor
 import { cpuSecondsByThread, followCpuByPid, cpuSecondsOfPid, secondsBetween, machineBusySeconds, percentile } from './cpu';
 import { progress } from './progress';
 import { BenchResults, machine as machineNow } from './results';
+import { baselineCheckout } from './baseline';
 
 /** A figure beside the same figure of the baseline commit, measured in the same run. */
 type Figure = { name: string; value: number; unit: string; baseline?: number };
@@ -81,7 +79,10 @@ async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const machine = machineNow();
   const variants: Array<{ label: string; root: string; cleanup?: () => void }> = [];
-  if (BASELINE !== 'none') variants.push(baselineCheckout(BASELINE));
+  if (BASELINE !== 'none') {
+    const baseline = baselineCheckout(BASELINE);
+    variants.push({ ...baseline, label: `baseline ${baseline.label}` });
+  }
   variants.push({ label: 'this commit', root: WORKSPACE_ROOT });
   const results: PhaseResult[] = [];
   let raw = { publishRate: 0, pipelinedRate: 0, copyRate: 0 };
@@ -127,15 +128,6 @@ function medianRounds(results: PhaseResult[]): PhaseResult[] {
     kept.push(median);
   }
   return kept;
-}
-
-/** The commit's files (git archive) in a temporary directory, with this checkout's node_modules. */
-function baselineCheckout(commit: string): { label: string; root: string; cleanup: () => void } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'audit-bench-baseline-'));
-  execSync(`git archive ${commit} | tar -x -C ${dir}`, { cwd: WORKSPACE_ROOT, shell: '/bin/bash' });
-  symlinkSync(realpathSync(path.join(WORKSPACE_ROOT, 'node_modules')), path.join(dir, 'node_modules'));
-  const resolved = execSync(`git rev-parse --short=12 ${commit}`, { cwd: WORKSPACE_ROOT }).toString().trim();
-  return { label: `baseline ${resolved}`, root: dir, cleanup: () => existsSync(dir) && rmSync(dir, { recursive: true, force: true }) };
 }
 
 async function runVariant(

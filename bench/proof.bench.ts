@@ -4,8 +4,10 @@
  * own code (leafBytesOf, CompactRange, as the sealer's appender does), written with COPY, one signed
  * checkpoint of the whole tree. Then PROOFS (default 2,000) sequential proof requests for random events
  * through the query app, p50/p95, beside the raw baseline measured interleaved in the same run: the same
- * Postgres reads alone (the event's leaf, the latest checkpoint, the inclusion path's subtree hashes)
- * through the repository, in this process, without HTTP. Target p95 ≤ 20 ms at 10M.
+ * Postgres reads alone (the event's leaf with the latest checkpoint, the inclusion path's subtree hashes)
+ * through the repository, in this process, without HTTP; and the same reads from the previous layout (every
+ * interior level stored, read by `(level, index) IN (...)`, as commit 0d008aa did), built beside it in the
+ * table `bench_every_level_nodes` (PROOF_EVERY_LEVEL=false skips it). Target p95 ≤ 20 ms at 10M.
  */
 import { hash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -17,7 +19,19 @@ import { TokensService } from '@audit/auth';
 import { Database, readPersistenceConfig, TransparencyLogRepository } from '@audit/persistence';
 import { HealthRegistry } from '@audit/platform';
 import { createTestDatabase, startService, startTestNats } from '@audit/testing';
-import { CompactRange, generateNoteKey, inclusionProof, leafBytesOf, leafHash, parseSignerKey, signCheckpoint } from '@audit/transparency';
+import {
+  CompactRange,
+  generateNoteKey,
+  inclusionProof,
+  isStoredLevel,
+  leafBytesOf,
+  leafHash,
+  parseSignerKey,
+  signCheckpoint,
+  type NodeId,
+  type SubtreeHashStore,
+  type SubtreeNode,
+} from '@audit/transparency';
 import { percentile, watchMachineLoad } from './cpu';
 import { BenchResults } from './results';
 
@@ -26,6 +40,7 @@ const PROOFS = Number(process.env.PROOFS ?? 2_000);
 const ORG = 'acme';
 const SECRET = 'bench-proof-secret-that-is-long-enough-0123456789';
 const BATCH = 100_000;
+const EVERY_LEVEL = process.env.PROOF_EVERY_LEVEL !== 'false';
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 
 const eventId = (i: number): string => `0190f0c8-8a4e-7c3b-9d2a-${i.toString(16).padStart(12, '0')}`;
@@ -48,16 +63,42 @@ async function buildLog(client: Client): Promise<CompactRange> {
     }
     const appended = range.append(hashes);
     range = appended.range;
-    const nodes = appended.nodes
-      .filter((n) => n.level > 0)
-      .map((n) => `${ORG}\t${n.level}\t${n.index}\t${hex(n.hash)}\n`)
-      .join('');
+    const interior = appended.nodes.filter((n) => n.level > 0);
+    const rows = (nodes: SubtreeNode[]): string => nodes.map((n) => `${ORG}\t${n.level}\t${n.index}\t${hex(n.hash)}\n`).join('');
+    const nodes = rows(interior.filter((n) => isStoredLevel(n.level)));
     await pipeline(Readable.from([leaves]), client.query(copyFrom(`COPY log_leaves ("organizationId", "leafIndex", "eventId", leaf, salt, "user") FROM STDIN`)));
     if (nodes !== '') await pipeline(Readable.from([nodes]), client.query(copyFrom(`COPY log_nodes ("organizationId", level, index, hash) FROM STDIN`)));
+    if (EVERY_LEVEL && interior.length > 0) {
+      await pipeline(Readable.from([rows(interior)]), client.query(copyFrom(`COPY bench_every_level_nodes ("organizationId", level, index, hash) FROM STDIN`)));
+    }
     if (to % 1_000_000 === 0 || to === LEAVES) process.stderr.write(`\rlog built: ${to.toLocaleString('en-US')} leaves`);
   }
   process.stderr.write('\n');
   return range;
+}
+
+// The previous layout's read (commit 0d008aa's NODES), over the table that holds every interior level.
+const EVERY_LEVEL_NODES = `
+  WITH wanted AS (SELECT * FROM unnest($2::smallint[], $3::bigint[]) AS t(level, index))
+  SELECT n.level, n.index, n.hash FROM bench_every_level_nodes n
+  WHERE n."organizationId" = $1 AND (n.level, n.index) IN (SELECT level, index FROM wanted WHERE level > 0)
+  UNION ALL
+  SELECT 0::smallint, l."leafIndex", sha256('\\x00'::bytea || l.leaf) FROM log_leaves l
+  WHERE l."organizationId" = $1 AND l."leafIndex" IN (SELECT index FROM wanted WHERE level = 0)`;
+
+/** A store reading the previous layout, one query per proof as it did. */
+function everyLevelStore(client: Client): SubtreeHashStore {
+  return {
+    getNodes: async (ids: readonly NodeId[]) => {
+      const { rows } = await client.query<{ level: number; index: string; hash: Buffer }>(EVERY_LEVEL_NODES, [ORG, ids.map((n) => n.level), ids.map((n) => n.index)]);
+      const byId = new Map(rows.map((r) => [`${r.level}:${r.index}`, r.hash]));
+      return ids.map(({ level, index }) => {
+        const hash = byId.get(`${level}:${index}`);
+        if (hash === undefined) throw new Error(`no subtree (${level}, ${index}) in bench_every_level_nodes`);
+        return hash;
+      });
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -69,6 +110,7 @@ async function main(): Promise<void> {
   const client = new Client({ connectionString: db.url });
   await client.connect();
   try {
+    if (EVERY_LEVEL) await client.query(`CREATE TABLE bench_every_level_nodes (LIKE log_nodes INCLUDING ALL)`);
     const built = performance.now();
     const range = await buildLog(client);
     const key = generateNoteKey(`audit-trail/log/${ORG}`);
@@ -77,10 +119,16 @@ async function main(): Promise<void> {
     await client.query(`INSERT INTO log_trees ("organizationId", size, "rootHash", "sealedSize", "sealedAt") VALUES ($1, $2, $3, $2, now())`, [ORG, LEAVES, root]);
     await client.query(`INSERT INTO log_checkpoints ("organizationId", "treeSize", "rootHash", note) VALUES ($1, $2, $3, $4)`, [ORG, LEAVES, root, note]);
     await client.query(`INSERT INTO log_keys ("verifierKey") VALUES ($1)`, [key.verifierKey]);
-    await client.query('VACUUM ANALYZE log_leaves, log_nodes');
-    const [sizes] = (await client.query<{ leaves: string; nodes: string }>(`SELECT pg_total_relation_size('log_leaves') AS leaves, pg_total_relation_size('log_nodes') AS nodes`)).rows;
+    await client.query(`VACUUM ANALYZE log_leaves, log_nodes${EVERY_LEVEL ? ', bench_every_level_nodes' : ''}`);
+    const [sizes] = (
+      await client.query<{ leaves: string; nodes: string; every: string | null }>(
+        `SELECT pg_total_relation_size('log_leaves') AS leaves, pg_total_relation_size('log_nodes') AS nodes, pg_total_relation_size(to_regclass('bench_every_level_nodes')) AS every`,
+      )
+    ).rows;
+    const mib = (bytes: string | null): string => `${(Number(bytes) / 2 ** 20).toFixed(1)} MiB`;
     console.log(
-      `log of ${LEAVES.toLocaleString('en-US')} leaves built in ${((performance.now() - built) / 1000).toFixed(0)} s (log_leaves ${(Number(sizes.leaves) / 2 ** 20).toFixed(0)} MiB, log_nodes ${(Number(sizes.nodes) / 2 ** 20).toFixed(0)} MiB)`,
+      `log of ${LEAVES.toLocaleString('en-US')} leaves built in ${((performance.now() - built) / 1000).toFixed(0)} s (log_leaves ${mib(sizes.leaves)}, log_nodes ${mib(sizes.nodes)}` +
+        `${EVERY_LEVEL ? `; every level, the previous layout: ${mib(sizes.every)}` : ''})`,
     );
 
     const query = await startService('query', { DATABASE_URL: db.url, NATS_URL: nats.url, AUTH_JWT_SECRET: SECRET, AUDIT_READS: 'false' });
@@ -90,28 +138,50 @@ async function main(): Promise<void> {
       const log = new TransparencyLogRepository(database);
       const api: number[] = [];
       const raw: number[] = [];
+      const previous: number[] = [];
+      const previousStore = everyLevelStore(client);
       const load = watchMachineLoad();
       for (let k = 0; k < PROOFS; k++) {
         const id = eventId(Math.floor(Math.random() * LEAVES));
-        let s = performance.now();
+        const s = performance.now();
         const res = await fetch(`${query.url}/v1/events/${id}/proof`, { headers: { authorization: `Bearer ${token}` } });
         await res.arrayBuffer();
         if (res.status !== 200) throw new Error(`the proof of ${id} answered ${res.status}`);
         api.push(performance.now() - s);
-        s = performance.now();
-        const leaf = await log.leafOfEvent(ORG, id);
-        const latest = await log.latestCheckpoint(ORG);
-        if (!leaf || !latest) throw new Error(`no leaf or checkpoint for ${id}`);
-        await inclusionProof(log.hashStore(ORG), leaf.leafIndex, latest.treeSize);
-        raw.push(performance.now() - s);
+        // The two layouts' reads take turns going first, so neither is always the one that finds the pages warm.
+        const tiled = async (): Promise<Buffer[]> => {
+          const t = performance.now();
+          const { leaf, latest } = await log.proofStart(ORG, id);
+          if (!leaf || !latest) throw new Error(`no leaf or checkpoint for ${id}`);
+          const path = await inclusionProof(log.hashStore(ORG), leaf.leafIndex, latest.treeSize);
+          raw.push(performance.now() - t);
+          return path;
+        };
+        const everyLevel = async (): Promise<Buffer[]> => {
+          const t = performance.now();
+          const { leaf, latest } = await log.proofStart(ORG, id);
+          const path = await inclusionProof(previousStore, leaf?.leafIndex ?? -1, latest?.treeSize ?? 0);
+          previous.push(performance.now() - t);
+          return path;
+        };
+        if (!EVERY_LEVEL) await tiled();
+        else {
+          const [a, b] = k % 2 === 0 ? [await tiled(), await everyLevel()] : [await everyLevel(), await tiled()];
+          if (a.length !== b.length || a.some((h, i) => !h.equals(b[i]))) throw new Error(`the two layouts prove ${id} differently`);
+        }
       }
       const { note: loadNote } = load.stop();
       api.sort((a, b) => a - b);
       raw.sort((a, b) => a - b);
+      previous.sort((a, b) => a - b);
       console.log(
         `GET /v1/events/:id/proof  p50 ${percentile(api, 50).toFixed(1)} ms  p95 ${percentile(api, 95).toFixed(1)} ms   ` +
           `(the same Postgres reads alone: p50 ${percentile(raw, 50).toFixed(1)} ms  p95 ${percentile(raw, 95).toFixed(1)} ms; ${PROOFS} sequential, tree of ${LEAVES.toLocaleString('en-US')}; target p95 ≤ 20 ms at 10M)`,
       );
+      if (EVERY_LEVEL) {
+        console.log(`   the same reads from the previous layout (every level stored): p50 ${percentile(previous, 50).toFixed(1)} ms  p95 ${percentile(previous, 95).toFixed(1)} ms`);
+        results.figure('proof reads p95, tiles', Number(percentile(raw, 95).toFixed(2)), 'ms', { name: 'the same reads from every level stored (previous layout), p95', value: Number(percentile(previous, 95).toFixed(2)), unit: 'ms' });
+      }
       console.log(loadNote);
       results.figure('proof API p95', Number(percentile(api, 95).toFixed(2)), 'ms', { name: 'the same Postgres reads alone, p95', value: Number(percentile(raw, 95).toFixed(2)), unit: 'ms' });
       results.figure('proof API p50', Number(percentile(api, 50).toFixed(2)), 'ms', { name: 'the same Postgres reads alone, p50', value: Number(percentile(raw, 50).toFixed(2)), unit: 'ms' });

@@ -15,6 +15,10 @@
  *     alone (target ≥ 200k events/s);
  *  5. the storage the log adds per event (log_leaves, log_nodes, log_checkpoints, indexes included)
  *     beside audit_trail_events' own.
+ * Phase 1 also runs the sealer of the commit BENCH_BASELINE (default 0d008aa, the commit before the log kept
+ * only every 4th level of subtrees; `none` to skip), extracted with `git archive` beside this checkout, over
+ * the same events with this checkout's writer: its CPU per event and the `log_nodes` rows and bytes per event
+ * of both are printed side by side.
  * Each service runs as its own process (as deployed), on a fresh nats-server and database per phase. The
  * machine's load while it ran is printed and recorded with the figures (bench/results/seal.json).
  */
@@ -30,6 +34,7 @@ import { eventsSubject, STREAMS } from '@audit/messaging';
 import { TokensService } from '@audit/auth';
 import { connectTestBus, createTestDatabase, startService, startTestNats, waitFor, waitForConsumerIdle, type RunningService, type TestBus, type TestDatabase, type TestNats } from '@audit/testing';
 import { generateNoteKey, parseVerifierKey } from '@audit/transparency';
+import { baselineCheckout } from './baseline';
 import { cpuSecondsOfPid, percentile, waitForQuietMachine, watchMachineLoad } from './cpu';
 import { BenchResults } from './results';
 
@@ -38,6 +43,7 @@ const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const PROOFS = Number(process.env.BENCH_PROOFS ?? 500);
 const ORGS = Number(process.env.BENCH_ORGS ?? 4);
+const BASELINE = process.env.BENCH_BASELINE ?? '0d008aa';
 /** The organization whose events the proof and export figures use; phase 1 spreads its events over ORGS organizations, this one first. */
 const ORG = 'bench-seal';
 const results = new BenchResults('seal');
@@ -70,12 +76,13 @@ interface Stack {
   env: Record<string, string>;
 }
 
-async function stack(apps: string[]): Promise<Stack> {
+/** Starts `apps` on a fresh bus and database, each from this checkout or from the checkout `roots` names for it. */
+async function stack(apps: string[], roots: Record<string, string> = {}): Promise<Stack> {
   await waitForQuietMachine(0.3, 3, 60);
   const [nats, db] = await Promise.all([startTestNats(), createTestDatabase('audit_bench_seal')]);
   const env = { DATABASE_URL: db.url, NATS_URL: nats.url, LOG_LEVEL: 'error', SEAL_PRIVATE_KEY: KEY.signerKey, SEAL_INTERVAL: '1s' };
   const services: RunningService[] = [];
-  for (const app of apps) services.push(await startService(app, env));
+  for (const app of apps) services.push(await startService(app, env, 60_000, roots[app]));
   return { nats, db, bus: await connectTestBus(nats.url), services, env };
 }
 
@@ -104,6 +111,12 @@ async function pipeline(s: Stack, apps: readonly string[], events: readonly Audi
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/** `log_nodes` rows and bytes (table and index) per sealed event. */
+async function nodesPerEvent(db: TestDatabase, events: number): Promise<{ rows: number; bytes: number }> {
+  const [r] = await db.query<{ rows: string; bytes: string }>(`SELECT (SELECT count(*) FROM log_nodes) AS rows, pg_total_relation_size('log_nodes') AS bytes`);
+  return { rows: Number(r.rows) / events, bytes: Number(r.bytes) / events };
+}
+
 async function main(): Promise<void> {
   const load = watchMachineLoad();
   const orgs = Array.from({ length: ORGS }, (_, o) => (o === 0 ? ORG : `${ORG}-${o + 1}`));
@@ -126,6 +139,7 @@ async function main(): Promise<void> {
   const writerOff = alone.get('writer') as { perSecond: number; cpuMicros: number };
   const writerOn = together.get('writer') as { perSecond: number; cpuMicros: number };
   const sealer = together.get('sealer') as { perSecond: number; cpuMicros: number };
+  const nodes = await nodesPerEvent(on.db, all.length);
   const ratio = writerOn.perSecond / writerOff.perSecond;
   console.log(`1. pipeline events/s   sealer off ${fmt(writerOff.perSecond).padStart(8)}   on ${fmt(writerOn.perSecond).padStart(8)}   on/off ${ratio.toFixed(2)}× (target ≥ 0.90)`);
   console.log(
@@ -135,6 +149,27 @@ async function main(): Promise<void> {
   results.figure('pipeline on/off ratio', Math.round(ratio * 100) / 100, '×');
   results.figure('sealer CPU per event', Math.round(sealer.cpuMicros), 'µs', { name: 'writer CPU per event, alone', value: Math.round(writerOff.cpuMicros), unit: 'µs' });
   results.figure('sealer events/s (first publish until it acked everything)', Math.round(sealer.perSecond), 'events/s');
+  if (BASELINE !== 'none') {
+    const baseline = baselineCheckout(BASELINE);
+    try {
+      const before = await stack(['writer', 'sealer'], { sealer: baseline.root });
+      const then = await pipeline(before, ['writer', 'sealer'], all);
+      const beforeNodes = await nodesPerEvent(before.db, all.length);
+      await teardown(before);
+      const old = then.get('sealer') as { perSecond: number; cpuMicros: number };
+      console.log(
+        `   sealer of ${baseline.label} (same events, this writer): CPU ${old.cpuMicros.toFixed(0)} µs/event, done at ${fmt(old.perSecond)} events/s; ` +
+          `log_nodes ${beforeNodes.rows.toFixed(3)} rows, ${beforeNodes.bytes.toFixed(0)} B per event   ` +
+          `(this sealer: ${sealer.cpuMicros.toFixed(0)} µs/event; log_nodes ${nodes.rows.toFixed(4)} rows, ${nodes.bytes.toFixed(1)} B per event)`,
+      );
+      results.figure('sealer CPU per event, beside the baseline commit', Math.round(sealer.cpuMicros), 'µs', { name: `sealer of ${baseline.label}`, value: Math.round(old.cpuMicros), unit: 'µs' });
+      results.figure('log_nodes bytes per event', Math.round(nodes.bytes * 10) / 10, 'B', { name: `with the sealer of ${baseline.label}`, value: Math.round(beforeNodes.bytes), unit: 'B' });
+    } finally {
+      baseline.cleanup();
+    }
+  } else {
+    console.log(`   log_nodes ${nodes.rows.toFixed(4)} rows, ${nodes.bytes.toFixed(1)} B per event`);
+  }
 
   // 2. Accept → sealed in a checkpoint, under a sustained rate.
   const sustained = makeEvents(RATE * SECONDS, `${ORG}-load`);

@@ -1,6 +1,6 @@
 import type { AuditEvent } from '@audit/contracts';
 import type { TestDatabase } from '@audit/testing';
-import { leafHash, openCheckpoint, parseLeafBytes, parseVerifierKey, rootOf, verifyEventLeaf, type Checkpoint } from '@audit/transparency';
+import { isStoredLevel, leafHash, openCheckpoint, parseLeafBytes, parseVerifierKey, rootOf, TILE_HEIGHT, verifyEventLeaf, type Checkpoint } from '@audit/transparency';
 
 /** What a test reads back of one organization's log, after checking it is whole. */
 export interface CheckedLog {
@@ -36,9 +36,10 @@ export async function checkLog(db: TestDatabase, organizationId: string, events:
     const expected = rootOf(hashes.slice(start, start + 2 ** n.level));
     if (!expected.equals(n.hash)) throw new Error(`subtree (${n.level}, ${n.index}) holds a hash its leaves do not give`);
   }
-  // Every complete interior subtree is stored once, the leaves' own hashes not at all: n - popcount(n) rows.
-  const popcount = leaves.length.toString(2).replace(/0/g, '').length;
-  if (nodes.some((n) => n.level === 0) || nodes.length !== leaves.length - popcount) throw new Error(`${nodes.length} subtrees stored for ${leaves.length} leaves`);
+  // Every complete subtree of the stored levels (8, 16, …) is stored once, the leaves' own hashes and the levels between not at all.
+  let expected = 0;
+  for (let width = 2 ** TILE_HEIGHT; width <= leaves.length; width *= 2 ** TILE_HEIGHT) expected += Math.floor(leaves.length / width);
+  if (nodes.some((n) => !isStoredLevel(n.level) || n.level === 0) || nodes.length !== expected) throw new Error(`${nodes.length} subtrees stored for ${leaves.length} leaves`);
   const [tree] = await db.query<{ size: string; rootHash: Buffer }>(`SELECT size, "rootHash" FROM log_trees WHERE "organizationId" = $1`, [organizationId]);
   const root = rootOf(hashes);
   if (Number(tree.size) !== leaves.length || !tree.rootHash.equals(root)) throw new Error(`the tree's head (${tree.size}) is not its leaves' (${leaves.length})`);

@@ -10,6 +10,8 @@ export { ProofError } from './errors';
 export type { ProofErrorCode } from './errors';
 export type { NodeId, SubtreeNode } from './tree-math';
 export { InMemoryHashStore } from './store';
+export { isStoredLevel, MAX_SPAN_WIDTH, spansFor, TILE_HEIGHT, TiledHashStore } from './tiles';
+export type { NodeSpan, StoredNodeSource } from './tiles';
 export { isPrunable, retainedAfterPurge } from './prune';
 export type { SubtreeHashStore } from './store';
 export { CompactRange } from './compact-range';

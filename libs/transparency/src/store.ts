@@ -1,6 +1,7 @@
 import { ProofError } from './errors';
 import { isPrunable } from './prune';
 import { HASH_SIZE } from './hash';
+import type { NodeSpan, StoredNodeSource } from './tiles';
 import type { NodeId, SubtreeNode } from './tree-math';
 
 /**
@@ -16,8 +17,11 @@ export interface SubtreeHashStore {
   getNodes(ids: readonly NodeId[]): Promise<Buffer[]>;
 }
 
-/** A {@link SubtreeHashStore} in memory, for tests, the offline verifier and small tools. */
-export class InMemoryHashStore implements SubtreeHashStore {
+/**
+ * A {@link SubtreeHashStore} in memory, for tests, the offline verifier and small tools. Holding only the
+ * levels a log stores, it is also the {@link StoredNodeSource} of a `TiledHashStore`.
+ */
+export class InMemoryHashStore implements SubtreeHashStore, StoredNodeSource {
   private readonly levels: Buffer[][] = [];
 
   /** Keeps the nodes the appender emitted; a node already kept must not change. */
@@ -53,6 +57,18 @@ export class InMemoryHashStore implements SubtreeHashStore {
     } catch (error) {
       return Promise.reject(error as Error);
     }
+  }
+
+  readSpans(spans: readonly NodeSpan[]): Promise<SubtreeNode[]> {
+    const found: SubtreeNode[] = [];
+    for (const { level, from, to } of spans) {
+      const row = this.levels[level] ?? [];
+      for (let index = from; index < to; index++) {
+        const hash = row[index];
+        if (hash !== undefined) found.push({ level, index, hash });
+      }
+    }
+    return Promise.resolve(found);
   }
 
   private get({ level, index }: NodeId): Buffer {

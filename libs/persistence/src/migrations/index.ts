@@ -9,6 +9,7 @@ import { ExportFormat1764800000000 } from './1764800000000-export-format';
 import { Streams1764900000000 } from './1764900000000-streams';
 import { LogPurgeAndErasures1764950000000 } from './1764950000000-log-purge-and-erasures';
 import { Alerts1765000000000 } from './1765000000000-alerts';
+import { LogTiles1765050000000 } from './1765050000000-log-tiles';
 
 /** Every migration, oldest first. Add a new one here after creating its file. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   Streams1764900000000,
   LogPurgeAndErasures1764950000000,
   Alerts1765000000000,
+  LogTiles1765050000000,
 ];
