@@ -29,7 +29,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { createClient } from '@clickhouse/client';
 import { readAuthConfig, TokensService } from '@audit/auth';
-import { createDataSource, Database, readPersistenceConfig, runMigrations, SearchUsersRepository } from '@audit/persistence';
+import { Database, readPersistenceConfig, SearchUsersRepository } from '@audit/persistence';
 import { HealthRegistry } from '@audit/platform';
 import { eventFilterNode } from '@audit/event-filter';
 import { ProjectionProgress, type ClickHouse } from '@audit/clickhouse';
