@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 /** How often the event-loop delay is sampled: often enough to see a 50 ms stall, rare enough to cost nothing. */
 export const EVENT_LOOP_SAMPLE_MS = 20;
 

@@ -42,6 +42,7 @@ const stream: fc.Arbitrary<StreamView> = fc.record({
   format: fc.constantFrom(...STREAM_FORMATS),
   state: fc.constant({ status: 'active' as const, lastError: null, since: '2026-12-01T00:00:00.000Z' }),
   replay: fc.constant(null),
+  lag: fc.option(fc.record({ events: fc.nat(), seconds: fc.nat() }), { nil: null }),
   createdAt: fc.constant('2026-12-01T00:00:00.000Z'),
   updatedAt: fc.constant('2026-12-01T00:00:00.000Z'),
 });
