@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:net';
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -10,6 +11,7 @@ import { answerLivenessFirst } from './health';
 import { drainOnClose } from './http-drain';
 import { observeRequests } from './http-metrics';
 import { acceptJsonBodiesOnly } from './json-body';
+import { listeningUrl } from './listening-url';
 import { JsonLogger } from './logger';
 
 /** How long the HTTP server waits on a client, in milliseconds (see the README's HTTP_* variables). */
@@ -174,7 +176,8 @@ export async function runHttpService(rootModule: Type<unknown>, name: string, op
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
     // Announced only once a signal would be handled: whoever waits for this line may send SIGTERM at once.
-    const url = `http://${http.host === '0.0.0.0' ? '127.0.0.1' : http.host}:${http.port}`;
+    // The bound address, not the configured one: with PORT=0 the kernel picks the port.
+    const url = listeningUrl((app.getHttpServer() as Server).address());
     logger.log({ msg: `${name} listening`, url });
     for (const line of options.banner?.(url) ?? []) process.stderr.write(`${line}\n`);
     return app;
