@@ -183,15 +183,20 @@ export async function runHttpService(rootModule: Type<unknown>, name: string, op
     return app;
   } catch (error) {
     await options.afterClose?.().catch(() => undefined);
-    exitOnStartupError(logger, error);
+    return exitOnStartupError(logger, error);
   }
 }
 
-export function exitOnStartupError(logger: JsonLogger, error: unknown): never {
+/**
+ * Logs why the service could not start and exits 1, through {@link exitWhenSafe} as every other exit does:
+ * a start that fails while an embedded ClickHouse statement runs (a migration, a consumer's first batch in
+ * another thread) waits for it, up to EXIT_GRACE_MS, rather than crashing the process under it.
+ */
+export function exitOnStartupError(logger: JsonLogger, error: unknown): Promise<never> {
   if (error instanceof ConfigError) {
     logger.fatal({ msg: error.message, problems: error.problems });
   } else {
     logger.fatal(error instanceof Error ? error : String(error));
   }
-  process.exit(1);
+  return exitWhenSafe(1, EXIT_GRACE_MS, logger);
 }

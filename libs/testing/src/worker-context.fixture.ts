@@ -1,6 +1,7 @@
 // A worker-thread entry for libs/platform's worker-context.int.spec.ts: one readiness check, one counter, a shutdown
 // hook that leaves a file behind (the test's proof that stop() closed the modules before ending the thread), and,
-// given FIXTURE_LOCKED_FILE, a task under the cross-thread lock "fixture" that writes that file when it runs.
+// given FIXTURE_LOCKED_FILE, a task under the cross-thread lock "fixture" that writes that file when it runs, and,
+// given FIXTURE_DIE_AFTER_MS, the thread ending on its own that long after it started (a crashed consumers thread).
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { Injectable, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
@@ -15,6 +16,9 @@ class FixtureConsumer implements OnModuleInit, OnApplicationShutdown {
     this.health.register('consumer:fixture', () => (process.env.FIXTURE_UNREADY ? 'fixture is not running' : undefined));
     const locked = process.env.FIXTURE_LOCKED_FILE;
     if (locked) void crossThreadLock('fixture').run(() => Promise.resolve(writeFileSync(locked, 'ran')));
+    // In a worker thread process.exit ends the thread alone, as an uncaught error in it would.
+    const dieAfter = process.env.FIXTURE_DIE_AFTER_MS;
+    if (dieAfter) setTimeout(() => process.exit(7), Number(dieAfter));
   }
 
   onApplicationShutdown(): void {
