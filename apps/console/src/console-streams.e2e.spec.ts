@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { TestReceiver, waitFor, WORKSPACE_ROOT } from '@audit/testing';
 import { launchChromium } from './e2e/browser';
 import { buildConsole, credentials, startConsoleStack, type ConsoleStack } from './e2e/console-stack';
@@ -11,8 +11,11 @@ const SECRET = 'whsec-console-test-0123456789';
 /**
  * The streams section of Settings in Chromium against the standalone platform, delivering to a webhook
  * receiver run by the test: create (a bad URL first, named beside its field), list, the secret never shown
- * again, pause and resume, a test event and its delivery in the history; the section at 360 px.
+ * again, pause and resume, a test event and its delivery in the history, the list refreshing by itself
+ * (one request at a time, none while the tab is hidden); the section at 360 px.
  */
+declare function setTabHidden(hidden: boolean): void;
+
 describe('console streams settings (Chromium, standalone platform, webhook receiver)', () => {
   let stack: ConsoleStack;
   let browser: Browser;
@@ -41,10 +44,32 @@ describe('console streams settings (Chromium, standalone platform, webhook recei
     await context.addInitScript((t) => sessionStorage.setItem('audit.console.token', t), token);
     const page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    const isList = (request: Request) => request.method() === 'GET' && new URL(request.url()).pathname === '/v1/streams';
+    page.on('request', (request) => {
+      if (!isList(request)) return;
+      listLoads.started++;
+      listLoads.maxInFlight = Math.max(listLoads.maxInFlight, ++listLoads.inFlight);
+    });
+    const settled = (request: Request) => void (isList(request) && listLoads.inFlight--);
+    page.on('requestfinished', settled);
+    page.on('requestfailed', settled);
+    // Stands for the tab going to the background: what the browser reports then, and the event it sends.
+    await page.addInitScript(() => {
+      let hidden = false;
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
+      (window as unknown as { setTabHidden: (h: boolean) => void }).setTabHidden = (h: boolean) => {
+        hidden = h;
+        document.dispatchEvent(new Event('visibilitychange'));
+      };
+    });
     await page.goto(`${stack.service.url}/audit/settings`);
     await page.getByRole('heading', { name: 'Streams' }).waitFor({ timeout: 20_000 });
     return { page, context };
   }
+
+  /** The console's requests for the list: how many began, and the most ever under way at once. */
+  const listLoads = { started: 0, inFlight: 0, maxInFlight: 0 };
+  const api = (pathname: string) => fetch(`${stack.service.url}${pathname}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' }).then((r) => expect(r.status).toBe(200));
 
   const listed = async () =>
     (await fetch(`${stack.service.url}/v1/streams`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json())) as { items: Array<{ id: string; name: string; state: { status: string }; lag: { events: number; seconds: number } | null }> };
@@ -102,13 +127,29 @@ describe('console streams settings (Chromium, standalone platform, webhook recei
       expect(await firstRow.locator('td').nth(3).innerText()).toMatch(/^\d+ ms$/);
       await page.screenshot({ path: path.join(SCREENSHOTS, 'settings-1440.png'), fullPage: true });
 
-      // Once the stream has run (its worker picks it up within STREAMS_REFRESH_INTERVAL), the API answers its lag
-      // and the console shows it when the list loads again (it does not poll).
-      await waitFor('the lag known', async () => ((await listed()).items[0].lag ? true : undefined), 20_000, 200);
-      await page.reload();
-      const reloaded = page.getByTestId('stream-item').filter({ hasText: 'siem webhook' });
-      await reloaded.waitFor({ timeout: 15_000 });
-      expect(await reloaded.getByTestId('stream-lag').innerText()).toMatch(/^(up to date|\d+ events? to send, the oldest stored \d+ s ago)$/);
+      // Once the stream has run (its worker picks it up within STREAMS_REFRESH_INTERVAL), the API answers its lag,
+      // and the list, read again every 5 s while on screen, shows it without the page being reloaded.
+      await item.scrollIntoViewIfNeeded();
+      // The changes made in the page reload the list at once (dropping a poll under way); from here on only polls do.
+      listLoads.maxInFlight = listLoads.inFlight;
+      const lag = item.getByTestId('stream-lag');
+      // The stream's own state (the open history below has a status per delivery).
+      const status = item.locator('.stream-head .status');
+      await waitFor('the lag shown', async () => (/^(up to date|\d+ events? to send, the oldest stored \d+ s ago)$/.test(await lag.innerText()) ? true : undefined), 30_000, 200);
+      // A change made elsewhere (here the API, as the CLI would) shows too.
+      await api(`/v1/streams/${(await listed()).items[0].id}/pause`);
+      await waitFor('paused by the API, shown', async () => ((await status.innerText()) === 'paused' ? true : undefined), 15_000, 200);
+      // A hidden tab reads nothing; shown again after longer than the period, it reads at once.
+      const before = listLoads.started;
+      await page.evaluate(() => setTabHidden(true));
+      await new Promise((resolve) => setTimeout(resolve, 6_500));
+      expect(listLoads.started).toBe(before);
+      await api(`/v1/streams/${(await listed()).items[0].id}/resume`);
+      await page.evaluate(() => setTabHidden(false));
+      await waitFor('active again once shown', async () => ((await status.innerText()) === 'active' ? true : undefined), 4_000, 100);
+      // One list request at a time, ever: the next is timed from the end of the last.
+      expect(listLoads.started).toBeGreaterThan(before);
+      expect(listLoads.maxInFlight).toBe(1);
     } finally {
       await context.close();
     }
