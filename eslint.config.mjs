@@ -2,8 +2,8 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 /**
- * Where test code lives outside the testing libs: specs, their helpers, the console's browser tests and
- * the standalone fault suite. Nx tags are per project, so the file patterns tell the two apart.
+ * Where test code lives outside the testing libs: specs, their helpers, the console's browser tests, the
+ * standalone fault suite and the benchmarks (bench/, which boot the services through the test fixtures). Nx tags are per project, so the file patterns tell the two apart.
  */
 const TEST_CODE = [
   '**/*.spec.ts',
@@ -12,6 +12,7 @@ const TEST_CODE = [
   'apps/standalone/src/faults/**/*.ts',
   'libs/testing/**/*.ts',
   'libs/testing-pipeline/**/*.ts',
+  'bench/**/*.ts',
 ];
 
 /**
@@ -44,6 +45,8 @@ export function moduleBoundaries({ testCode }) {
         // Fixtures that boot or seed the platform's own services: features too, and the harness.
         // (Its own tag too: ignoring its cycles also stops the rule from waving through its imports of itself.)
         { sourceTag: 'type:testing-pipeline', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util', 'type:testing', 'type:testing-pipeline'] },
+        // Benchmarks boot and load the services as the tests do, and measure the libs' own functions.
+        { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util', 'type:testing', 'type:testing-pipeline'] },
         // Deployment checks start the real services against real infrastructure, through the test fixtures.
         { sourceTag: 'type:checks', onlyDependOnLibsWithTags: ['type:data-access', 'type:util', 'type:testing'] },
         { sourceTag: 'scope:contracts', onlyDependOnLibsWithTags: [...testingScope] },

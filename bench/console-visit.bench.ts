@@ -21,9 +21,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
 import { waitFor } from '@audit/testing';
+// The console's browser harness is test code inside the console app, not a lib one could import by name:
+// the visit drives the console exactly as its browser tests do rather than through a copy of them.
+/* eslint-disable @nx/enforce-module-boundaries */
 import { launchChromium } from '../apps/console/src/e2e/browser';
 import { buildConsole, credentials, postEvents, startConsoleStack } from '../apps/console/src/e2e/console-stack';
 import { dataSet } from '../apps/console/src/e2e/data-set';
+/* eslint-enable @nx/enforce-module-boundaries */
 
 const ORG = 'acme-visit';
 const ADMIN = 'admin-visit';

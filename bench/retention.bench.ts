@@ -206,8 +206,10 @@ async function main(): Promise<void> {
     const chPartition = (m: Date): string => `${m.getUTCFullYear()}${String(m.getUTCMonth() + 1).padStart(2, '0')}`;
     progress('ClickHouse: drop of month A (events + rollup)');
     const aId = chPartition(months[0]);
+    const aRange = partitionRange(aId);
+    if (!aRange) throw new Error(`no ClickHouse partition range for ${aId}`);
     const chDrop = await seconds(() =>
-      ch.dropPartition({ action: 'partition_drop', store: 'clickhouse', partition: aId, range: partitionRange(aId)!, organizations: [] }, async (orgs) => new Set(orgs)),
+      ch.dropPartition({ action: 'partition_drop', store: 'clickhouse', partition: aId, range: aRange, organizations: [] }, async (orgs) => new Set(orgs)),
     );
     progress('ClickHouse: delete of org-big in month B (+ rollup recompute)');
     const chDelete = await seconds(() =>

@@ -34,7 +34,6 @@ function round(validate: Validate): number {
 const candidates: Array<[string, Validate]> = [['validateEvent', validateEvent]];
 const baseline = process.env.BENCH_VALIDATE_BASELINE;
 if (baseline) {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(path.resolve(baseline)) as { validateEvent: Validate };
   candidates.push(['baseline', mod.validateEvent]);
 }
