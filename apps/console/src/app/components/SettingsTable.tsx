@@ -1,4 +1,6 @@
 import type { ReactNode } from 'react';
+import type { RequestState } from '../use-request';
+import { ErrorState, Spinner } from './states';
 
 /** One column of a {@link SettingsTable}. */
 export interface SettingsColumn<T> {
@@ -12,25 +14,21 @@ export interface SettingsColumn<T> {
   title?: (row: T) => string | undefined;
 }
 
-/**
- * The table of a Settings list (keys, alerts, firings, saved searches, a stream's deliveries): a row per
- * item, `empty` in place of the rows when there is none. A table whose columns all have an empty header has
- * no header row.
- */
-export function SettingsTable<T>({
-  label,
-  columns,
-  rows,
-  rowKey,
-  empty,
-}: {
+export interface SettingsTableProps<T> {
   /** The table's accessible name (the browser tests find it by this). */
   label: string;
   columns: ReadonlyArray<SettingsColumn<T>>;
   rows: readonly T[];
   rowKey: (row: T, index: number) => string;
   empty?: ReactNode;
-}) {
+}
+
+/**
+ * The table of a Settings list (keys, alerts, firings, saved searches, a stream's deliveries): a row per
+ * item, `empty` in place of the rows when there is none. A table whose columns all have an empty header has
+ * no header row.
+ */
+export function SettingsTable<T>({ label, columns, rows, rowKey, empty }: SettingsTableProps<T>) {
   return (
     <table className="settings-table" aria-label={label}>
       {columns.some((c) => c.header) && (
@@ -63,5 +61,36 @@ export function SettingsTable<T>({
         ))}
       </tbody>
     </table>
+  );
+}
+
+/**
+ * A Settings list as loaded by `useRequest`: its heading, then the failure with a retry, or (once there is
+ * data) the {@link SettingsTable} of `rows(data)`, or a spinner while the first load runs when `loading`
+ * names it. Data from before a failed reload stays shown under the failure.
+ */
+export function SettingsList<D, T>({
+  request,
+  heading,
+  what,
+  loading,
+  rows,
+  ...table
+}: Omit<SettingsTableProps<T>, 'rows'> & {
+  request: RequestState<D> & { reload: () => void };
+  /** A heading (h3) above the list. */
+  heading?: string;
+  /** What failed to load, as the error says it ("Alerts could not be loaded"). */
+  what: string;
+  /** The spinner's accessible name; no spinner without it. */
+  loading?: string;
+  rows: (data: D) => readonly T[];
+}) {
+  return (
+    <>
+      {heading && <h3>{heading}</h3>}
+      {request.error && <ErrorState error={request.error} onRetry={request.reload} what={what} />}
+      {request.data ? <SettingsTable rows={rows(request.data)} {...table} /> : !request.error && loading && <Spinner label={loading} />}
+    </>
   );
 }

@@ -1,7 +1,6 @@
 import type { DeliveryRecord } from '@audit/contracts';
 import type { ApiClient } from '../api';
-import { SettingsTable } from '../components/SettingsTable';
-import { ErrorState, Spinner } from '../components/states';
+import { SettingsList } from '../components/SettingsTable';
 import { localTime, utcInstant } from '../format';
 import { useRequest } from '../use-request';
 
@@ -12,14 +11,15 @@ export function StreamDeliveries({ api, streamId, version }: { api: ApiClient; s
   const deliveries = useRequest(`${streamId}#${version}`, (signal) =>
     api.get<{ items: DeliveryRecord[] }>(`/v1/streams/${streamId}/deliveries`, new URLSearchParams({ limit: '20' }), signal),
   );
-  if (deliveries.status === 'error') return <ErrorState error={deliveries.error} onRetry={deliveries.reload} what="The deliveries" />;
-  if (!deliveries.data) return <Spinner label="Loading the deliveries" />;
-  if (deliveries.data.items.length === 0) return <p className="muted small">Nothing delivered yet.</p>;
+  if (deliveries.status !== 'error' && deliveries.data?.items.length === 0) return <p className="muted small">Nothing delivered yet.</p>;
   return (
     <div className="stream-deliveries">
-      <SettingsTable
+      <SettingsList
+        request={deliveries}
+        what="The deliveries"
+        loading="Loading the deliveries"
         label="Recent deliveries"
-        rows={deliveries.data.items}
+        rows={(data) => data.items}
         rowKey={(d, i) => `${d.at}-${i}`}
         columns={[
           { header: 'Time', title: (d) => utcInstant(d.at), cell: (d) => localTime(d.at) },
@@ -37,9 +37,11 @@ export function StreamDeliveries({ api, streamId, version }: { api: ApiClient; s
           { header: 'Error', className: 'small', cell: (d) => d.error ?? '' },
         ]}
       />
-      <button type="button" className="button small ghost" onClick={deliveries.reload}>
-        Refresh
-      </button>
+      {deliveries.data && (
+        <button type="button" className="button small ghost" onClick={deliveries.reload}>
+          Refresh
+        </button>
+      )}
     </div>
   );
 }

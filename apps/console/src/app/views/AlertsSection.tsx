@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { asApiError, type ApiClient } from '../api';
-import { SettingsTable } from '../components/SettingsTable';
-import { ErrorState, FormError, Spinner } from '../components/states';
+import { SettingsList } from '../components/SettingsTable';
+import { FormError } from '../components/states';
 import { hrefOf, useLocation } from '../router';
 import { useRequest } from '../use-request';
 
@@ -52,29 +52,28 @@ function SavedSearches({ api, current }: { api: ApiClient; current: string }) {
   };
   return (
     <div>
-      <h3>Saved searches</h3>
-      {searches.error && <ErrorState error={searches.error} onRetry={searches.reload} what="Saved searches" />}
-      {searches.data && (
-        <SettingsTable
-          label="Saved searches"
-          rows={searches.data.items}
-          rowKey={(search) => search.id}
-          empty="No saved searches yet."
-          columns={[
-            { header: '', cell: (search) => <a href={hrefOf('events', new URLSearchParams({ search: search.query }))}>{search.name}</a> },
-            { header: '', cell: (search) => <code>{search.query}</code> },
-            {
-              header: '',
-              actions: true,
-              cell: (search) => (
-                <button type="button" className="button small" onClick={() => remove(search)}>
-                  Delete
-                </button>
-              ),
-            },
-          ]}
-        />
-      )}
+      <SettingsList
+        request={searches}
+        heading="Saved searches"
+        what="Saved searches"
+        label="Saved searches"
+        rows={(data) => data.items}
+        rowKey={(search) => search.id}
+        empty="No saved searches yet."
+        columns={[
+          { header: '', cell: (search) => <a href={hrefOf('events', new URLSearchParams({ search: search.query }))}>{search.name}</a> },
+          { header: '', cell: (search) => <code>{search.query}</code> },
+          {
+            header: '',
+            actions: true,
+            cell: (search) => (
+              <button type="button" className="button small" onClick={() => remove(search)}>
+                Delete
+              </button>
+            ),
+          },
+        ]}
+      />
       {current && (
         <form onSubmit={save} aria-label="Save this search" noValidate>
           <label htmlFor={id} className="field-label">
@@ -216,8 +215,6 @@ export function AlertsSection({ api }: { api: ApiClient }) {
   const [problem, setProblem] = useState<string | null>(null);
   const done = () => (setEditing(null), alerts.reload());
   const fail = (e: unknown) => setProblem(asApiError(e).describe());
-  if (alerts.error) return <ErrorState error={alerts.error} onRetry={alerts.reload} what="Alerts" />;
-  if (!alerts.data) return <Spinner label="Loading alerts" />;
   const toggle = (alert: Alert) => {
     setProblem(null);
     const body = bodyOf({ ...draftOf(alert), enabled: !alert.enabled }, alert);
@@ -230,9 +227,12 @@ export function AlertsSection({ api }: { api: ApiClient }) {
   };
   return (
     <div>
-      <SettingsTable
+      <SettingsList
+        request={alerts}
+        what="Alerts"
+        loading="Loading alerts"
         label="Alerts"
-        rows={alerts.data.items}
+        rows={(data) => data.items}
         rowKey={(alert) => alert.id}
         empty="No alerts yet."
         columns={[
@@ -268,27 +268,26 @@ export function AlertsSection({ api }: { api: ApiClient }) {
         </button>
       )}
       <SavedSearches api={api} current={location.search.get('search') ?? ''} />
-      <h3>Recent firings</h3>
-      {firings.error && <ErrorState error={firings.error} onRetry={firings.reload} what="Firings" />}
-      {firings.data && (
-        <SettingsTable
-          label="Recent firings"
-          rows={firings.data.items}
-          rowKey={(f) => f.id}
-          empty="No firings yet. Alerts are evaluated every minute."
-          columns={[
-            { header: 'Fired', cell: (f) => time(f.firedAt) },
-            { header: 'Alert', cell: (f) => f.alertName },
-            { header: 'Window', cell: (f) => `${time(f.window.from)} – ${time(f.window.to)}` },
-            { header: 'Matched', cell: (f) => f.groups.map((g) => `${g.userId ?? 'all'}: ${g.count}${g.baseline === undefined ? '' : ` (usually ${g.baseline})`}`).join(', ') },
-            {
-              header: 'Webhook',
-              title: (f) => f.delivery.lastError ?? undefined,
-              cell: (f) => `${f.delivery.status}${f.delivery.attempts > 1 ? ` after ${f.delivery.attempts} attempts` : ''}`,
-            },
-          ]}
-        />
-      )}
+      <SettingsList
+        request={firings}
+        heading="Recent firings"
+        what="Firings"
+        label="Recent firings"
+        rows={(data) => data.items}
+        rowKey={(f) => f.id}
+        empty="No firings yet. Alerts are evaluated every minute."
+        columns={[
+          { header: 'Fired', cell: (f) => time(f.firedAt) },
+          { header: 'Alert', cell: (f) => f.alertName },
+          { header: 'Window', cell: (f) => `${time(f.window.from)} – ${time(f.window.to)}` },
+          { header: 'Matched', cell: (f) => f.groups.map((g) => `${g.userId ?? 'all'}: ${g.count}${g.baseline === undefined ? '' : ` (usually ${g.baseline})`}`).join(', ') },
+          {
+            header: 'Webhook',
+            title: (f) => f.delivery.lastError ?? undefined,
+            cell: (f) => `${f.delivery.status}${f.delivery.attempts > 1 ? ` after ${f.delivery.attempts} attempts` : ''}`,
+          },
+        ]}
+      />
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
 import { asApiError, type ApiClient } from '../api';
-import { SettingsTable } from '../components/SettingsTable';
+import { SettingsList } from '../components/SettingsTable';
 import { ErrorState, FormError, Spinner } from '../components/states';
 import { StreamsSettings } from '../streams/StreamsSettings';
 import { useRequest } from '../use-request';
@@ -78,13 +78,12 @@ function RetentionCard({ api }: { api: ApiClient }) {
 }
 
 function KeysCard({ api }: { api: ApiClient }) {
-  const { data, error, reload } = useResource<{ items: IngestKey[] }>(api, '/v1/settings/keys');
+  const keys = useResource<{ items: IngestKey[] }>(api, '/v1/settings/keys');
+  const { reload } = keys;
   const [name, setName] = useState('');
   const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const inputId = useId();
-  if (error) return <ErrorState error={error} onRetry={reload} what="Ingest keys" />;
-  if (!data) return <Spinner label="Loading keys" />;
   const create = (event: FormEvent) => {
     event.preventDefault();
     setProblem(null);
@@ -113,9 +112,12 @@ function KeysCard({ api }: { api: ApiClient }) {
           </button>
         </div>
       )}
-      <SettingsTable
+      <SettingsList
+        request={keys}
+        what="Ingest keys"
+        loading="Loading keys"
         label="Ingest keys"
-        rows={data.items}
+        rows={(data) => data.items}
         rowKey={(key) => key.id}
         empty="No keys yet."
         columns={[
