@@ -1,9 +1,9 @@
 import type { AuditEvent } from '@audit/contracts';
 import { CheckpointError, openCheckpoint, type Checkpoint } from './checkpoint';
-import { CompactRange } from './compact-range';
-import { leafHash } from './hash';
+import { leafHashLatin1 } from './hash';
 import { LeafError, parseLeafBytes, verifyEventLeaf, type ContentField, type LeafV1, type StoredEventRow } from './leaf';
 import { NoteError, type NoteVerifier } from './note';
+import { RootFrontier } from './root-frontier';
 import type { SubtreeNode } from './tree-math';
 
 /** What an event is once its log was walked. */
@@ -104,7 +104,8 @@ export class LogVerifier {
   private readonly checks: CheckpointCheck[] = [];
   /** Checkpoints whose root is compared when the walk reaches their size, smallest first. */
   private readonly due: Pending[] = [];
-  private range: CompactRange;
+  /** The tree rebuilt from the leaves read so far (latin1 hashes: see root-frontier.ts). */
+  private range: RootFrontier;
   private next: number;
   /** Set once a leaf is missing: no root can be computed past it. */
   private broken: string | undefined;
@@ -116,9 +117,9 @@ export class LogVerifier {
   constructor(private readonly options: LogVerifierOptions) {
     this.next = options.purgedBefore;
     try {
-      this.range = CompactRange.fromFrontier(options.purgedBefore, options.frontier);
+      this.range = RootFrontier.fromNodes(options.purgedBefore, options.frontier);
     } catch (error) {
-      this.range = CompactRange.empty();
+      this.range = RootFrontier.fromNodes(0, []);
       this.broken = `the hashes kept of the ${options.purgedBefore} purged leaves are incomplete: ${(error as Error).message}`;
       this.failures.push({ eventId: null, leafIndex: null, reasons: [this.broken] });
     }
@@ -153,7 +154,6 @@ export class LogVerifier {
 
   /** The next leaves, in leaf order; a leaf whose event id has two rows comes twice, one after the other. */
   addEntries(entries: readonly LogEntry[]): void {
-    const hashes: Buffer[] = [];
     for (const entry of entries) {
       if (entry.leafIndex === this.next - 1 && entry.eventId === this.lastEventId) {
         this.failEvent(entry.eventId, entry.leafIndex, ['a second row in audit_trail_events has this event id']);
@@ -165,10 +165,9 @@ export class LogVerifier {
         this.counts.failed += entry.leafIndex - this.next;
       }
       if (this.broken === undefined) {
-        hashes.push(leafHash(entry.leaf));
+        this.range.append(leafHashLatin1(entry.leaf));
         // Compare each due checkpoint exactly at its size.
         if (this.due.length > 0 && this.next + 1 === this.due[0].parsed.size) {
-          this.appendHashes(hashes.splice(0));
           this.next = entry.leafIndex + 1;
           this.compareDue();
         }
@@ -177,7 +176,6 @@ export class LogVerifier {
       this.lastEventId = entry.eventId;
       this.judge(entry);
     }
-    if (this.broken === undefined) this.appendHashes(hashes);
   }
 
   /** Rows of the organization that no leaf seals. */
@@ -206,10 +204,6 @@ export class LogVerifier {
     this.settle();
     const ok = this.counts.failed === 0 && this.checks.every((c) => c.ok);
     return { counts: { ...this.counts }, failures: this.failures, checkpoints: this.checks, ok };
-  }
-
-  private appendHashes(hashes: Buffer[]): void {
-    if (hashes.length > 0) this.range = this.range.append(hashes).range;
   }
 
   private compareDue(): void {
