@@ -3,6 +3,7 @@ import { CheckpointError, openCheckpoint, type Checkpoint } from './checkpoint';
 import { leafHashLatin1 } from './hash';
 import { LeafError, parseLeafBytes, verifyEventLeaf, type ContentField, type LeafV1, type StoredEventRow } from './leaf';
 import { NoteError, type NoteVerifier } from './note';
+import { receivedThroughOf } from './received-through';
 import { RootFrontier } from './root-frontier';
 import type { SubtreeNode } from './tree-math';
 
@@ -48,6 +49,11 @@ export interface CheckpointCheck {
   ok: boolean;
   /** Why it failed (signature, root, consistency); empty when ok. */
   reasons: string[];
+  /**
+   * The time through which it holds every event received (its signed `received-through` line, see
+   * received-through.ts); null when it states none, absent when it could not be opened.
+   */
+  receivedThrough?: string | null;
 }
 
 export interface LogVerifierOptions {
@@ -82,7 +88,7 @@ type Pending = { checkpoint: CheckpointCheck; parsed: Checkpoint };
 function openChecked(source: CheckpointCheck['source'], note: string, keys: readonly NoteVerifier[]): Pending | CheckpointCheck {
   try {
     const { checkpoint } = openCheckpoint(note, keys);
-    return { checkpoint: { source, note, size: checkpoint.size, ok: true, reasons: [] }, parsed: checkpoint };
+    return { checkpoint: { source, note, size: checkpoint.size, ok: true, reasons: [], receivedThrough: receivedThroughOf(checkpoint) }, parsed: checkpoint };
   } catch (error) {
     const why = error instanceof NoteError || error instanceof CheckpointError ? error.message : String(error);
     return { source, note, size: null, ok: false, reasons: [`its signature does not verify with the given keys: ${why}`] };
@@ -112,6 +118,8 @@ export class LogVerifier {
   /** Verified and erased events per covering checkpoint: they fail with it. */
   private provisional = { verified: 0, erased: 0 };
   private latestSize = 0;
+  /** The latest checkpoint's signed `received-through` time: a row received by then without a leaf is not merely pending. */
+  private latestReceivedThrough: string | null = null;
   private lastEventId: string | undefined;
 
   constructor(private readonly options: LogVerifierOptions) {
@@ -137,6 +145,7 @@ export class LogVerifier {
       if (source === 'latest') {
         latestOrigin = opened.parsed.origin;
         this.latestSize = opened.parsed.size;
+        this.latestReceivedThrough = opened.checkpoint.receivedThrough ?? null;
       } else if (latestOrigin !== undefined && opened.parsed.origin !== latestOrigin) {
         this.fail(opened.checkpoint, `it is the checkpoint of the log "${opened.parsed.origin}", not of "${latestOrigin}"`);
         continue;
@@ -182,7 +191,10 @@ export class LogVerifier {
   addUnsealed(rows: readonly UnsealedRow[]): void {
     for (const row of rows) {
       const received = new Date(row.receivedAt);
-      if (received.getTime() > this.options.pendingAfter.getTime()) this.counts.pending++;
+      const through = this.latestReceivedThrough;
+      if (through !== null && !(received.getTime() > Date.parse(through))) {
+        this.failEvent(row.id, null, [`no leaf of the log seals the event, yet it was received at or before ${through}, through which the latest checkpoint holds every event received`]);
+      } else if (received.getTime() > this.options.pendingAfter.getTime()) this.counts.pending++;
       else this.failEvent(row.id, null, ['the event is in audit_trail_events but no leaf of the log seals it (inserted outside the pipeline)']);
     }
   }
