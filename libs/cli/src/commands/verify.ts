@@ -83,7 +83,8 @@ export function printReport(out: Output, report: LogVerificationReport, { unvouc
   );
   if (!report.ok) throw new Error(`verification failed: ${summaryLine(report)}`);
   if (unvouchedFails && report.counts.pending > 0) {
-    throw new NotVouchedError(`${report.counts.pending} events are not yet sealed: nothing vouches for their lines (the file's own word), and a sealed line rewritten as one would read the same`);
+    const n = report.counts.pending;
+    throw new NotVouchedError(`${n} ${n === 1 ? 'event is' : 'events are'} not yet sealed: nothing vouches for their lines (the file's own word), and a sealed line rewritten as one would read the same`);
   }
 }
 
