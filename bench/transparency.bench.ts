@@ -236,7 +236,8 @@ async function verifyLog(): Promise<void> {
     const { leaf } = sealEvent(e, salt);
     leafHashes.push(leafHash(leaf));
     const { user, schemaVersion: _v, ...row } = e;
-    entries.push({ leafIndex: i, eventId: e.id, leaf, salt, user: user ?? null, row: row as VerifiedRow });
+    // Times as Dates, as pg hands the walk its timestamptz columns.
+    entries.push({ leafIndex: i, eventId: e.id, leaf, salt, user: user ?? null, row: { ...row, createdAt: new Date(e.createdAt), receivedAt: new Date(e.receivedAt as string) } as VerifiedRow });
   }
   const note = signCheckpoint({ origin: 'audit.example/log/acme', size: LOG_ENTRIES, rootHash: rootOf(leafHashes), extensions: [] }, [parseSignerKey(key.signerKey)]);
   const keys = [parseVerifierKey(key.verifierKey)];
