@@ -307,10 +307,15 @@ export class BundleVerifier {
     try {
       this.checkpoint = openCheckpoint(value.checkpoint, this.keys).checkpoint;
       this.check.size = this.checkpoint.size;
-      this.receivedThrough = this.check.receivedThrough = receivedThroughOf(this.checkpoint);
     } catch (error) {
       const why = error instanceof NoteError || error instanceof CheckpointError ? error.message : String(error);
       this.refuseProof(`its signature does not verify with the given keys: ${why}`);
+      return;
+    }
+    try {
+      this.receivedThrough = this.check.receivedThrough = receivedThroughOf(this.checkpoint);
+    } catch (error) {
+      this.refuseProof(`it is signed, but ${(error as Error).message}`);
     }
   }
 

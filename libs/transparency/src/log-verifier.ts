@@ -88,7 +88,11 @@ type Pending = { checkpoint: CheckpointCheck; parsed: Checkpoint };
 function openChecked(source: CheckpointCheck['source'], note: string, keys: readonly NoteVerifier[]): Pending | CheckpointCheck {
   try {
     const { checkpoint } = openCheckpoint(note, keys);
-    return { checkpoint: { source, note, size: checkpoint.size, ok: true, reasons: [], receivedThrough: receivedThroughOf(checkpoint) }, parsed: checkpoint };
+    try {
+      return { checkpoint: { source, note, size: checkpoint.size, ok: true, reasons: [], receivedThrough: receivedThroughOf(checkpoint) }, parsed: checkpoint };
+    } catch (error) {
+      return { source, note, size: null, ok: false, reasons: [`it is signed, but ${(error as Error).message}`] };
+    }
   } catch (error) {
     const why = error instanceof NoteError || error instanceof CheckpointError ? error.message : String(error);
     return { source, note, size: null, ok: false, reasons: [`its signature does not verify with the given keys: ${why}`] };
@@ -293,7 +297,11 @@ export class LogVerifier {
       return;
     }
     if (entry.leafIndex >= this.latestSize) {
-      this.counts.pending++;
+      const through = this.latestReceivedThrough;
+      // Leaf times compare as strings (one fixed-width form); the leaf's own time, which its hash covers.
+      if (through !== null && sealed.receivedAt <= through) {
+        this.failEvent(entry.eventId, entry.leafIndex, [`it was sealed after the latest checkpoint, yet received at ${sealed.receivedAt}, at or before ${through}, through which that checkpoint holds every event received`]);
+      } else this.counts.pending++;
       return;
     }
     if (verdict.status === 'verified') this.provisional.verified++;

@@ -184,7 +184,7 @@ describe('the received-through extension line', () => {
       const report = verify(await bundleOf(log, 3, [1, 0], []), true);
       expect(report.ok).toBe(false);
       expect(report.counts).toMatchObject({ verified: 0, failed: 2 });
-      expect(report.checkpoints[0].reasons.join()).toMatch(/received-through/);
+      expect(report.checkpoints[0].reasons.join()).toMatch(/^it is signed, but .*received-through/);
     }
   });
 });
@@ -207,5 +207,24 @@ describe('verify log against a checkpoint that signs a received-through time', (
     expect(report.counts).toMatchObject({ verified: 3, pending: 1, failed: 1 });
     expect(report.failures).toEqual([{ eventId: idOf(50), leafIndex: null, reasons: [expect.stringMatching(/received at or before .*, through which the latest checkpoint holds every event received/)] }]);
     expect(report.checkpoints[0].receivedThrough).toBe(receivedAtOf(2));
+  });
+
+  it('fails a leaf past the checkpoint received by its time, and counts one received later as not yet sealed', () => {
+    const log = sealedLog(5, []);
+    // A checkpoint of the first 3 leaves that claims every event received through event 3's time.
+    const root = CompactRange.empty()
+      .append(log.events.slice(0, 3).map((e) => leafHash(e.leaf)))
+      .range.root();
+    const note = signCheckpoint({ origin: `audit-trail/log/${ORG}`, size: 3, rootHash: root, extensions: [receivedThroughLine(receivedAtOf(3))] }, [parseSignerKey(KEY.signerKey)]);
+    const verifier = new LogVerifier({ keys: [parseVerifierKey(KEY.verifierKey)], latest: note, purgedBefore: 0, frontier: [], purgedThrough: null, pendingAfter: new Date(0) });
+    verifier.addEntries(
+      log.events.map(({ event, leaf, salt }, i) => {
+        const { user, ...row } = event;
+        return { leafIndex: i, eventId: event.id, leaf, salt, user, row };
+      }),
+    );
+    const report = verifier.finish();
+    expect(report.counts).toMatchObject({ verified: 3, pending: 1, failed: 1 });
+    expect(report.failures).toEqual([{ eventId: idOf(3), leafIndex: 3, reasons: [expect.stringMatching(/sealed after the latest checkpoint, yet received at/)] }]);
   });
 });
