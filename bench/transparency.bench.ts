@@ -12,11 +12,16 @@
  *     this lib (no pipeline: the exporter's lines from bundle-format.ts, gzip'd, every event sealed in one
  *     checkpoint, every 20th erased), read as the CLI reads it (`verifyBundleFile`), beside two floors over
  *     the same file measured in the same run: reading + gunzip + SHA-256 of the bytes, and reading + gunzip
- *     + JSON.parse of each line (what a verifier that parses every line cannot beat).
+ *     + JSON.parse of each line (what a verifier that parses every line cannot beat);
+ *  8. `verify log`'s own work (LogVerifier over LOG_ENTRIES in-memory entries, default 200,000: each
+ *     leaf read back and held against its row, the commitment recomputed, the tree rebuilt to the
+ *     checkpoint's root), beside its raw floor in the same run: the two SHA-256 of each entry (leaf hash and
+ *     commitment) through node:crypto alone. No database: the walk's queries are not measured here.
+ * BENCH_ONLY=verify-log runs step 8 alone and writes no results file (to alternate two builds quickly on a busy machine).
  * BENCH_LEAVES (default 200,000) sets the tree size of 1–6. Each line gives the wall-clock rate and the rate
  * per second of this process's own CPU time, which stays meaningful on a shared, busy machine.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, hash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -35,6 +40,7 @@ import {
   leafBytesOf,
   multiInclusionProof,
   leafHash,
+  LogVerifier,
   makeSalt,
   openCheckpoint,
   openingText,
@@ -47,6 +53,8 @@ import {
   signCheckpoint,
   verifyInclusion,
   verifyMultiInclusion,
+  type LogEntry,
+  type VerifiedRow,
 } from '@audit/transparency';
 import { watchMachineLoad } from './cpu';
 import { BenchResults } from './results';
@@ -54,6 +62,7 @@ import { BenchResults } from './results';
 const LEAVES = Number(process.env.BENCH_LEAVES ?? 200_000);
 const PROOFS = 50_000;
 const BUNDLE_EVENTS = Number(process.env.BUNDLE_EVENTS ?? 1_000_000);
+const LOG_ENTRIES = Number(process.env.LOG_ENTRIES ?? 200_000);
 
 function eventAt(i: number): AuditEvent {
   return {
@@ -213,7 +222,55 @@ async function verifyExport(): Promise<void> {
   }
 }
 
+/**
+ * `verify log` without the database: the entries a walk would hand LogVerifier (leaf, salt, user, row), built
+ * here, then verified against a signed checkpoint of all of them; beside the raw floor of its hashing.
+ */
+async function verifyLog(): Promise<void> {
+  const key = generateNoteKey('audit.example/log/acme');
+  const entries: LogEntry[] = [];
+  const leafHashes: Buffer[] = [];
+  for (let i = 0; i < LOG_ENTRIES; i++) {
+    const e = eventAt(i);
+    const salt = randomBytes(32);
+    const { leaf } = sealEvent(e, salt);
+    leafHashes.push(leafHash(leaf));
+    const { user, schemaVersion: _v, ...row } = e;
+    // Times as Dates, as pg hands the walk its timestamptz columns.
+    entries.push({ leafIndex: i, eventId: e.id, leaf, salt, user: user ?? null, row: { ...row, createdAt: new Date(e.createdAt), receivedAt: new Date(e.receivedAt as string) } as VerifiedRow });
+  }
+  const note = signCheckpoint({ origin: 'audit.example/log/acme', size: LOG_ENTRIES, rootHash: rootOf(leafHashes), extensions: [] }, [parseSignerKey(key.signerKey)]);
+  const keys = [parseVerifierKey(key.verifierKey)];
+  const openings = entries.map((entry) => openingText({ ...(entry.row as VerifiedRow), user: entry.user }, entry.salt) as string);
+  const load = watchMachineLoad();
+  const floor = await timed(() => {
+    for (let i = 0; i < entries.length; i++) {
+      hash('sha256', entries[i].leaf, 'buffer');
+      hash('sha256', openings[i], 'buffer');
+    }
+  });
+  const walked = await timed(() => {
+    const verifier = new LogVerifier({ keys, latest: note, purgedBefore: 0, frontier: [], purgedThrough: null, pendingAfter: new Date(0) });
+    for (let i = 0; i < entries.length; i += 10_000) verifier.addEntries(entries.slice(i, i + 10_000));
+    return verifier.finish();
+  });
+  if (!walked.value.ok || walked.value.counts.verified !== LOG_ENTRIES) throw new Error(`the log did not verify: ${JSON.stringify(walked.value.counts)}`);
+  const raw = floor.rates(LOG_ENTRIES);
+  const rate = walked.rates(LOG_ENTRIES);
+  printRates('two SHA-256 per entry, node:crypto (floor)', LOG_ENTRIES, raw);
+  printRates('verify log, LogVerifier alone (entries)', LOG_ENTRIES, rate);
+  const { note: machine } = load.stop();
+  console.log(machine);
+  results.figure('verify log (LogVerifier, no database), entries per CPU-second', Math.round(rate.cpu), 'entries/s per CPU-second', {
+    name: 'two SHA-256 per entry (leaf hash, commitment) through node:crypto',
+    value: Math.round(raw.cpu),
+    unit: 'entries/s per CPU-second',
+  });
+  results.note(`verify log: ${LOG_ENTRIES} in-memory entries, one checkpoint over all; ${machine}`);
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'verify-log') return verifyLog();
   const events = Array.from({ length: LEAVES }, (_, i) => eventAt(i));
 
   const hashes = await measure('leaf (salt, commitment, leaf bytes, leaf hash)', LEAVES, () =>
@@ -259,10 +316,12 @@ async function main(): Promise<void> {
   });
 
   await verifyExport();
+  await verifyLog();
 }
 
 main().then(
   () => {
+    if (process.env.BENCH_ONLY !== undefined) return;
     results.note(`tree of ${LEAVES} leaves, ${PROOFS} proofs; rates per CPU-second of this process (wall rates printed)`);
     results.write();
   },

@@ -16,6 +16,13 @@ export function createOutput(json: boolean, write: (text: string) => void = (t) 
 /** A mistake in how the command was called (exit 2): the message names the option and what it accepts. */
 export class UsageError extends Error {}
 
+/**
+ * A verification where everything checked held but some events are vouched for by nothing (exit 3): their
+ * lines say they were not yet sealed, which whoever edits a file can also write. A script that trusts exit 0
+ * must not trust those events.
+ */
+export class NotVouchedError extends Error {}
+
 /** A cell as a person reads it: NULL for nothing, JSON for objects, ISO-8601 for instants. */
 export function cellText(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';

@@ -13,10 +13,13 @@ import { sqlCommand } from './commands/sql';
 import { streamsCommand } from './commands/streams';
 import { tokenCommand } from './commands/token';
 import { verifyCommand } from './commands/verify';
-import { UsageError } from './output';
+import { NotVouchedError, UsageError } from './output';
 
-/** 0: done; 1: the command failed (a server refused, nothing matched); 2: it was called wrongly, and nothing was touched. */
-export type ExitCode = 0 | 1 | 2;
+/**
+ * 0: done; 1: the command failed (a server refused, nothing matched); 2: it was called wrongly, and nothing was
+ * touched; 3: `verify export` found nothing wrong but some events are not vouched for (not yet sealed).
+ */
+export type ExitCode = 0 | 1 | 2 | 3;
 
 export const PROGRAM_NAME = 'npm run cli --';
 
@@ -24,7 +27,7 @@ const HINT = '(add --help for the options and examples)';
 
 const PROGRAM_HELP = `
 Every command takes --json: one JSON document on stdout (on failure {"error": "..."}).
-Exit codes: 0 done, 1 failed, 2 wrong usage (nothing was changed).
+Exit codes: 0 done, 1 failed, 2 wrong usage (nothing was changed), 3 verify export: nothing failed but some events are not vouched (not yet sealed).
 
 Examples:
   $ npm run cli -- keys create --org acme
@@ -93,6 +96,11 @@ export async function runCli(argv: string[], options: RunCliOptions = {}): Promi
       return 2;
     }
     const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof NotVouchedError) {
+      // The report on stdout already says it all (its JSON included): a warning, not a second document.
+      session.io.stderr(`warning: ${message}\n`);
+      return 3;
+    }
     if (session.json) session.io.stdout(`${JSON.stringify({ error: message })}\n`);
     session.io.stderr(`error: ${message}\n`);
     return 1;

@@ -6,7 +6,7 @@ import { HealthRegistry } from '@audit/platform';
 import { gunzipSync } from 'node:zlib';
 import { canonicalEvent, createTestDatabase, generateEvents, parseExport, type TestDatabase } from '@audit/testing';
 import { sealDirectly } from '@audit/testing-pipeline';
-import { BundleVerifier, generateNoteKey, parseVerifierKey } from '@audit/transparency';
+import { BundleVerifier, generateNoteKey, parseVerifierKey, receivedThroughLine } from '@audit/transparency';
 import type { ExportJob } from './export-jobs.repository';
 import { EXPORT_COLUMNS, type ExportFormat } from './export-query';
 import { startExport } from './export-runner';
@@ -148,6 +148,30 @@ describe('startExport on the Database gateway', () => {
     expect(lines.every((l) => typeof l.createdAt === 'string' && /Z$/.test(l.createdAt))).toBe(true);
     expect(lines.filter((l) => l.pageName === hostile)).toHaveLength(1);
     expect(rows.filter((r) => cell(r, 'pageName') === hostile)).toHaveLength(1);
+  });
+
+  it('writes a bundle under a checkpoint that signs a received-through time: an event received later stays not yet sealed, one received by then without a leaf fails', async () => {
+    const org = 'bundle_through';
+    const key = generateNoteKey('audit.test');
+    const at = (i: number): Date => new Date(END.getTime() - 3_600_000 + i * 1000);
+    // Each event received at its own time (canonicalEvent's `now`), so the signed time falls between them.
+    const received = (i: number, userId: string) => canonicalEvent({ organizationId: org, actionType: 'LOGIN', userId, createdAt: at(i).toISOString() }, at(i));
+    const sealed = [0, 1, 2].map((i) => received(i, `u-${i}`));
+    const later = received(5, 'u-later');
+    // Written by the writer but never sealed, though received before the checkpoint's time (outside the pipeline).
+    const outside = received(1, 'u-outside');
+    await new AuditEventsWriteRepository(database).writeBatch([...sealed, later, outside]);
+    await sealDirectly(database, org, sealed, key.signerKey, [receivedThroughLine(sealed[2].receivedAt)]);
+
+    const storage = memoryStorage();
+    const run = await startExport(database, storage, { ...job('bundle'), organizationId: org }, 1, 1);
+    await expect(run.done).resolves.toMatchObject({ rowCount: 5 });
+    const verifier = new BundleVerifier([parseVerifierKey(key.verifierKey)]);
+    verifier.write(gunzipSync([...storage.objects.values()][0]));
+    const report = verifier.finish();
+    expect(report.checkpoints[0]).toMatchObject({ ok: true, size: 3, receivedThrough: sealed[2].receivedAt });
+    expect(report.counts).toMatchObject({ verified: 3, pending: 1, failed: 1 });
+    expect(report.failures).toEqual([{ eventId: outside.id, leafIndex: null, reasons: [expect.stringMatching(/says it is not yet sealed, but it was received at .* at or before /)] }]);
   });
 
   it("writes a bundle that verify export's verifier proves with the public key alone: erased and not yet sealed events told apart, a row edited since sealing named", async () => {

@@ -11,6 +11,7 @@ import { LineSplitter } from './line-splitter';
 import type { CheckpointCheck, EventFailure, LogVerificationReport } from './log-verifier';
 import { rangedMultiInclusion, verifyMultiInclusion, type LeafRange } from './multi-proof';
 import { NoteError, type NoteVerifier } from './note';
+import { receivedThroughOf, unsealedClaimFault } from './received-through';
 
 /**
  * The longest line read, 256 MiB: room for a proof line of 5.7 million hashes, far above any event line
@@ -142,8 +143,10 @@ function readOpening(opening: unknown, leaf: LeafV1): { status: 'verified' | 'er
 export class BundleVerifier {
   private readonly counts = { verified: 0, erased: 0, failed: 0, pending: 0, purged: 0 };
   private readonly failures: EventFailure[] = [];
-  private readonly check: CheckpointCheck = { source: 'latest', note: '', size: null, ok: true, reasons: [] };
+  private readonly check: CheckpointCheck = { source: 'latest', note: '', size: null, ok: true, reasons: [], receivedThrough: null };
   private checkpoint: Checkpoint | undefined;
+  /** The checkpoint's signed `received-through` time (received-through.ts): no line received by then may say it is not yet sealed. */
+  private receivedThrough: string | null = null;
   private organizationId: string | undefined;
   /** `","organizationId":<the bundle's>,"receivedAt":"`, as it stands in each of its leaves. */
   private organizationMark: Buffer | undefined;
@@ -307,6 +310,12 @@ export class BundleVerifier {
     } catch (error) {
       const why = error instanceof NoteError || error instanceof CheckpointError ? error.message : String(error);
       this.refuseProof(`its signature does not verify with the given keys: ${why}`);
+      return;
+    }
+    try {
+      this.receivedThrough = this.check.receivedThrough = receivedThroughOf(this.checkpoint);
+    } catch (error) {
+      this.refuseProof(`it is signed, but ${(error as Error).message}`);
     }
   }
 
@@ -421,13 +430,24 @@ export class BundleVerifier {
   /** A version 1 event line (bundle-v1.ts): its leaf goes to the proof whenever it could be read. */
   private eventV1(value: Record<string, unknown>, n: number): void {
     const verdict = readV1EventLine(value, n, this.organizationId, this.checkpoint?.size);
-    if (verdict.status === 'pending') {
-      this.counts.pending++;
-      return;
-    }
+    if (verdict.status === 'pending') return this.unsealed(value.event, n);
     if (verdict.leafHash !== undefined && verdict.leafIndex !== null) this.collect(verdict.leafIndex, verdict.leafHash, verdict.eventId, verdict.status);
     if (verdict.status === 'failed') this.fail(verdict.eventId, verdict.leafIndex, verdict.reason);
     else this.counts[verdict.status]++;
+  }
+
+  /**
+   * A line that says its event is not yet sealed: nothing vouches for it, so it is counted apart (pending),
+   * unless the checkpoint's signed time shows it must be sealed; then it fails, named.
+   */
+  private unsealed(event: unknown, n: number): void {
+    const why = unsealedClaimFault(event, this.receivedThrough);
+    if (why === undefined) {
+      this.counts.pending++;
+      return;
+    }
+    const id = isObject(event) && typeof event.id === 'string' ? event.id : null;
+    this.fail(id, null, `line ${n}: ${why}`);
   }
 
   /** A leaf read by the slow path, with its event's id (when it has one) and what its line said. */
@@ -438,10 +458,7 @@ export class BundleVerifier {
 
   /** The slow path of an event line: read as JSON, every check named; verified only if its values give its exact bytes back. */
   private event(value: Record<string, unknown>, line: Buffer, n: number): void {
-    if (value.leafIndex === null && hasExactly(value, PENDING_KEYS) && isObject(value.event)) {
-      this.counts.pending++;
-      return;
-    }
+    if (value.leafIndex === null && hasExactly(value, PENDING_KEYS) && isObject(value.event)) return this.unsealed(value.event, n);
     const sealed = readLeaf(value.leaf);
     const named = typeof sealed === 'string' ? (isObject(value.leaf) ? value.leaf.id : isObject(value.event) ? value.event.id : null) : sealed.leaf.id;
     const eventId = typeof named === 'string' ? named : null;

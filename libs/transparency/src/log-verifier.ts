@@ -1,9 +1,10 @@
 import type { AuditEvent } from '@audit/contracts';
 import { CheckpointError, openCheckpoint, type Checkpoint } from './checkpoint';
-import { CompactRange } from './compact-range';
-import { leafHash } from './hash';
+import { leafHashLatin1 } from './hash';
 import { LeafError, parseLeafBytes, verifyEventLeaf, type ContentField, type LeafV1, type StoredEventRow } from './leaf';
 import { NoteError, type NoteVerifier } from './note';
+import { receivedThroughOf } from './received-through';
+import { RootFrontier } from './root-frontier';
 import type { SubtreeNode } from './tree-math';
 
 /** What an event is once its log was walked. */
@@ -48,6 +49,11 @@ export interface CheckpointCheck {
   ok: boolean;
   /** Why it failed (signature, root, consistency); empty when ok. */
   reasons: string[];
+  /**
+   * The time through which it holds every event received (its signed `received-through` line, see
+   * received-through.ts); null when it states none, absent when it could not be opened.
+   */
+  receivedThrough?: string | null;
 }
 
 export interface LogVerifierOptions {
@@ -82,7 +88,11 @@ type Pending = { checkpoint: CheckpointCheck; parsed: Checkpoint };
 function openChecked(source: CheckpointCheck['source'], note: string, keys: readonly NoteVerifier[]): Pending | CheckpointCheck {
   try {
     const { checkpoint } = openCheckpoint(note, keys);
-    return { checkpoint: { source, note, size: checkpoint.size, ok: true, reasons: [] }, parsed: checkpoint };
+    try {
+      return { checkpoint: { source, note, size: checkpoint.size, ok: true, reasons: [], receivedThrough: receivedThroughOf(checkpoint) }, parsed: checkpoint };
+    } catch (error) {
+      return { source, note, size: null, ok: false, reasons: [`it is signed, but ${(error as Error).message}`] };
+    }
   } catch (error) {
     const why = error instanceof NoteError || error instanceof CheckpointError ? error.message : String(error);
     return { source, note, size: null, ok: false, reasons: [`its signature does not verify with the given keys: ${why}`] };
@@ -104,21 +114,24 @@ export class LogVerifier {
   private readonly checks: CheckpointCheck[] = [];
   /** Checkpoints whose root is compared when the walk reaches their size, smallest first. */
   private readonly due: Pending[] = [];
-  private range: CompactRange;
+  /** The tree rebuilt from the leaves read so far (latin1 hashes: see root-frontier.ts). */
+  private range: RootFrontier;
   private next: number;
   /** Set once a leaf is missing: no root can be computed past it. */
   private broken: string | undefined;
   /** Verified and erased events per covering checkpoint: they fail with it. */
   private provisional = { verified: 0, erased: 0 };
   private latestSize = 0;
+  /** The latest checkpoint's signed `received-through` time: a row received by then without a leaf is not merely pending. */
+  private latestReceivedThrough: string | null = null;
   private lastEventId: string | undefined;
 
   constructor(private readonly options: LogVerifierOptions) {
     this.next = options.purgedBefore;
     try {
-      this.range = CompactRange.fromFrontier(options.purgedBefore, options.frontier);
+      this.range = RootFrontier.fromNodes(options.purgedBefore, options.frontier);
     } catch (error) {
-      this.range = CompactRange.empty();
+      this.range = RootFrontier.fromNodes(0, []);
       this.broken = `the hashes kept of the ${options.purgedBefore} purged leaves are incomplete: ${(error as Error).message}`;
       this.failures.push({ eventId: null, leafIndex: null, reasons: [this.broken] });
     }
@@ -136,6 +149,7 @@ export class LogVerifier {
       if (source === 'latest') {
         latestOrigin = opened.parsed.origin;
         this.latestSize = opened.parsed.size;
+        this.latestReceivedThrough = opened.checkpoint.receivedThrough ?? null;
       } else if (latestOrigin !== undefined && opened.parsed.origin !== latestOrigin) {
         this.fail(opened.checkpoint, `it is the checkpoint of the log "${opened.parsed.origin}", not of "${latestOrigin}"`);
         continue;
@@ -153,7 +167,6 @@ export class LogVerifier {
 
   /** The next leaves, in leaf order; a leaf whose event id has two rows comes twice, one after the other. */
   addEntries(entries: readonly LogEntry[]): void {
-    const hashes: Buffer[] = [];
     for (const entry of entries) {
       if (entry.leafIndex === this.next - 1 && entry.eventId === this.lastEventId) {
         this.failEvent(entry.eventId, entry.leafIndex, ['a second row in audit_trail_events has this event id']);
@@ -165,10 +178,9 @@ export class LogVerifier {
         this.counts.failed += entry.leafIndex - this.next;
       }
       if (this.broken === undefined) {
-        hashes.push(leafHash(entry.leaf));
+        this.range.append(leafHashLatin1(entry.leaf));
         // Compare each due checkpoint exactly at its size.
         if (this.due.length > 0 && this.next + 1 === this.due[0].parsed.size) {
-          this.appendHashes(hashes.splice(0));
           this.next = entry.leafIndex + 1;
           this.compareDue();
         }
@@ -177,14 +189,16 @@ export class LogVerifier {
       this.lastEventId = entry.eventId;
       this.judge(entry);
     }
-    if (this.broken === undefined) this.appendHashes(hashes);
   }
 
   /** Rows of the organization that no leaf seals. */
   addUnsealed(rows: readonly UnsealedRow[]): void {
     for (const row of rows) {
       const received = new Date(row.receivedAt);
-      if (received.getTime() > this.options.pendingAfter.getTime()) this.counts.pending++;
+      const through = this.latestReceivedThrough;
+      if (through !== null && !(received.getTime() > Date.parse(through))) {
+        this.failEvent(row.id, null, [`no leaf of the log seals the event, yet it was received at or before ${through}, through which the latest checkpoint holds every event received`]);
+      } else if (received.getTime() > this.options.pendingAfter.getTime()) this.counts.pending++;
       else this.failEvent(row.id, null, ['the event is in audit_trail_events but no leaf of the log seals it (inserted outside the pipeline)']);
     }
   }
@@ -206,10 +220,6 @@ export class LogVerifier {
     this.settle();
     const ok = this.counts.failed === 0 && this.checks.every((c) => c.ok);
     return { counts: { ...this.counts }, failures: this.failures, checkpoints: this.checks, ok };
-  }
-
-  private appendHashes(hashes: Buffer[]): void {
-    if (hashes.length > 0) this.range = this.range.append(hashes).range;
   }
 
   private compareDue(): void {
@@ -287,7 +297,11 @@ export class LogVerifier {
       return;
     }
     if (entry.leafIndex >= this.latestSize) {
-      this.counts.pending++;
+      const through = this.latestReceivedThrough;
+      // Leaf times compare as strings (one fixed-width form); the leaf's own time, which its hash covers.
+      if (through !== null && sealed.receivedAt <= through) {
+        this.failEvent(entry.eventId, entry.leafIndex, [`it was sealed after the latest checkpoint, yet received at ${sealed.receivedAt}, at or before ${through}, through which that checkpoint holds every event received`]);
+      } else this.counts.pending++;
       return;
     }
     if (verdict.status === 'verified') this.provisional.verified++;

@@ -5,7 +5,7 @@ import { LogVerifier, NoteError, parseVerifierKey, type LogVerificationReport, t
 import { verifyBundleFile } from '../bundle-file';
 import { action, NEEDS, type CliSession } from '../cli-context';
 import { durationParser, orgOption } from '../options';
-import { UsageError, type Output } from '../output';
+import { NotVouchedError, UsageError, type Output } from '../output';
 import { progressBar } from '../progress';
 
 /** `--key`: a verifier key in the signed-note text form `name+keyid+base64`, as `seal-key` and /v1/log/keys print it. */
@@ -42,25 +42,39 @@ export function progressReporter(session: CliSession, what: string, total: numbe
   };
 }
 
-/** The summary line: `N verified, N erased, N failed`, with the pending and purged counts when there are any. */
+/**
+ * The summary line: `N verified, N erased, N failed`, with the pending and purged counts when there are any.
+ * Pending events are said to be not vouched: nothing signed covers them, so their content is a claim.
+ */
 export function summaryLine(report: LogVerificationReport): string {
   const { verified, erased, failed, pending, purged } = report.counts;
-  const extra = [pending > 0 ? `${pending} not yet sealed` : '', purged > 0 ? `${purged} purged by retention` : ''].filter(Boolean);
+  const extra = [pending > 0 ? `${pending} not yet sealed, not vouched` : '', purged > 0 ? `${purged} purged by retention` : ''].filter(Boolean);
   return [`${verified} verified, ${erased} erased, ${failed} failed`, ...extra].join(', ');
 }
 
-/** Prints a verification report (every failure named) and fails the command (exit 1) when anything failed. */
-export function printReport(out: Output, report: LogVerificationReport): void {
+/** What a checkpoint's line of the report says it covers: its leaves, and the time it vouches for when it signs one. */
+function coverage(c: LogVerificationReport['checkpoints'][number]): string {
+  if (c.size === null) return '';
+  return ` (${c.size} leaves${c.receivedThrough ? `, every event received through ${c.receivedThrough}` : ''})`;
+}
+
+/**
+ * Prints a verification report (every failure named) and fails the command: exit 1 when anything failed;
+ * with `unvouchedFails`, exit 3 when nothing failed but some events are not yet sealed (a bundle's lines
+ * that say so are vouched for by nothing: a sealed line rewritten as one would pass as such).
+ */
+export function printReport(out: Output, report: LogVerificationReport, { unvouchedFails = false }: { unvouchedFails?: boolean } = {}): void {
   out.result(
     {
       ok: report.ok,
+      vouched: report.ok && report.counts.pending === 0,
       counts: report.counts,
-      checkpoints: report.checkpoints.map(({ source, size, ok, reasons }) => ({ source, size, ok, reasons })),
+      checkpoints: report.checkpoints.map(({ source, size, ok, reasons, receivedThrough }) => ({ source, size, ok, reasons, receivedThrough: receivedThrough ?? null })),
       failures: report.failures,
     },
     () => [
       ...report.checkpoints.map((c) =>
-        c.size === null && c.ok ? `${c.source} checkpoint: none yet (nothing is sealed)` : `${c.source} checkpoint${c.size === null ? '' : ` (${c.size} leaves)`}: ${c.ok ? 'ok' : `FAILED: ${c.reasons.join('; ')}`}`,
+        c.size === null && c.ok ? `${c.source} checkpoint: none yet (nothing is sealed)` : `${c.source} checkpoint${coverage(c)}: ${c.ok ? 'ok' : `FAILED: ${c.reasons.join('; ')}`}`,
       ),
       ...report.failures.slice(0, MAX_NAMED).map((f) => `FAILED ${f.eventId ?? '(no event id)'}${f.leafIndex === null ? '' : ` leaf #${f.leafIndex}`}: ${f.reasons.join('; ')}`),
       ...(report.failures.length > MAX_NAMED ? [`… and ${report.failures.length - MAX_NAMED} more (--json lists them all)`] : []),
@@ -68,6 +82,10 @@ export function printReport(out: Output, report: LogVerificationReport): void {
     ],
   );
   if (!report.ok) throw new Error(`verification failed: ${summaryLine(report)}`);
+  if (unvouchedFails && report.counts.pending > 0) {
+    const n = report.counts.pending;
+    throw new NotVouchedError(`${n} ${n === 1 ? 'event is' : 'events are'} not yet sealed: nothing vouches for their lines (the file's own word), and a sealed line rewritten as one would read the same`);
+  }
 }
 
 async function readKeys(session: CliSession, given: string[] | undefined): Promise<NoteVerifier[]> {
@@ -87,7 +105,9 @@ export function verifyCommand(program: Command, session: CliSession): void {
     .description('check a verifiable export (format "bundle", gzip\'d or not) offline: each event\'s content against the commitment in its leaf, every leaf\'s inclusion proof, and the checkpoint\'s signature')
     .argument('<file>', 'the bundle as downloaded (.bundle.gz) or unzipped')
     .addOption(new Option('--key <verifier-key>', 'a public verifier key checkpoints may be signed with (repeatable; seal-key prints it)').argParser(parseKeyOption).makeOptionMandatory())
-    .addHelpText('after', '\nExit code 1 when any event fails; each is named with why.\n\nExamples:\n  $ npm run cli -- verify export audit-export-2026-12-01-….bundle.gz --key "$(cat audit.pub)"')
+    .addHelpText(
+      'after',
+      '\nExit code 1 when any event fails; each is named with why. Exit code 3 when none fails but some lines say their event was not yet sealed: nothing vouches for those lines (a checkpoint that signs a received-through time fails such a line when its event was received by then).\n\nExamples:\n  $ npm run cli -- verify export audit-export-2026-12-01-….bundle.gz --key "$(cat audit.pub)"')
     .action(
       action<{ key: string[] }>(session, NEEDS.nothing, async ({ options, positionals, out }) => {
         const file = positionals[0];
@@ -105,7 +125,7 @@ export function verifyCommand(program: Command, session: CliSession): void {
           (bytes) => progress.tick((read = bytes)),
         );
         progress.end(read);
-        printReport(out, report);
+        printReport(out, report, { unvouchedFails: true });
       }),
     );
 
