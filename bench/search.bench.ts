@@ -14,7 +14,9 @@
  *     user look-up, ClickHouse, the merge read and the rows from Postgres, JSON, the PAGE_VIEW the read
  *     records) interleaved with the Postgres path;
  *  3. stops the app and times the very same ClickHouse statements (readProjectedKeys) directly;
- *  4. prints p50/p95 of the three with the targets (API p95 ≤ 150 ms and ≤ 1.5 × direct ClickHouse).
+ *  4. prints p50/p95 of the three with the targets (API p95 ≤ 150 ms and ≤ 1.5 × direct ClickHouse), and for
+ *     each page what ClickHouse plans to read for it (EXPLAIN ESTIMATE: rows and granules, and the projection
+ *     it chose, `user_keys` for a user's page); the loading line says what audit_events takes on disk.
  *
  * BENCH_REPS (30, after 3 warm-ups) sets the repetitions, BENCH_SEED the data set; BENCH_QUIET_MAX_S (300) how long
  * to wait for a quiet machine before timing. Today's Postgres path takes seconds for some searches at this
