@@ -1,5 +1,10 @@
 -- Search at scale (issue 17), two layouts for the searches ClickHouse served slowly.
 --
+-- ClickHouse migrations have no down step (the projection is rebuilt from Postgres instead). To take this
+-- one back by hand: ALTER TABLE audit_events DROP PROJECTION IF EXISTS user_keys, then DROP COLUMN IF EXISTS
+-- ipV4 and ipV6, then RESET SETTING deduplicate_merge_projection_mode, lightweight_mutation_projection_mode,
+-- and delete '006_search_layout' from schema_migrations (the code before it does not read any of them).
+--
 -- ip: the stored address read once, when the row is written, as the search language reads it (libs/search,
 -- ip-columns.ts, whose IP_V4_EXPRESSION and IP_V6_EXPRESSION are these expressions, checked by a test):
 -- `ip:` compares 4 or 16 bytes a row instead of parsing every ipAddress text. NULL where the text is no
