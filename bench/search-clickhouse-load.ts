@@ -3,7 +3,9 @@
  * migrates the embedded ClickHouse at CLICKHOUSE_PATH and bulk-inserts the TabSeparated file BENCH_CH_FILE
  * (the very events COPYed into Postgres, written in the same pass: bench/page-data.ts) into audit_events,
  * then records the projector's high-water mark as the projector would have and merges the parts as the
- * background merges of a long-running server would have. Prints `loaded <rows> <insert s> <merge s>`.
+ * background merges of a long-running server would have. Prints `loaded <rows> <insert s> <merge s>`, then
+ * `storage …`: what audit_events takes on disk, and of it the search layout's parts (migration 006: the
+ * user_keys projection and the typed address columns).
  */
 import { migrateClickHouse, openClickHouse, readClickHouseConfig } from '@audit/clickhouse';
 import { CLICKHOUSE_STRUCTURE } from './analytics-data';
@@ -30,7 +32,24 @@ async function main(): Promise<void> {
   const result = await client.query({ query: 'SELECT count() AS n FROM audit_events', format: 'JSONEachRow' });
   const [{ n }] = await result.json<{ n: string }>();
   process.stdout.write(`loaded ${n} ${((inserted - started) / 1000).toFixed(1)} ${((merged - inserted) / 1000).toFixed(1)}\n`);
+  process.stdout.write(`storage ${await storage(client)}\n`);
   await client.close();
+}
+
+const MB = (bytes: string | number): string => `${(Number(bytes) / 1e6).toFixed(1)} MB`;
+
+/** audit_events on disk (compressed), with its user_keys projection and its ipV4/ipV6 columns apart. */
+async function storage(client: Awaited<ReturnType<typeof openClickHouse>>['client']): Promise<string> {
+  const one = async (query: string): Promise<string> => {
+    const [row] = await (await client.query({ query, format: 'JSONEachRow' })).json<{ b: string }>();
+    return row?.b ?? '0';
+  };
+  const table = await one(`SELECT sum(bytes_on_disk) AS b FROM system.parts WHERE database = currentDatabase() AND table = 'audit_events' AND active`);
+  const projection = await one(`SELECT sum(bytes_on_disk) AS b FROM system.projection_parts WHERE database = currentDatabase() AND table = 'audit_events' AND active`);
+  const ips = await one(
+    `SELECT sum(column_data_compressed_bytes) AS b FROM system.parts_columns WHERE database = currentDatabase() AND table = 'audit_events' AND active AND column IN ('ipV4', 'ipV6')`,
+  );
+  return `audit_events ${MB(table)} (projection user_keys ${MB(projection)}, columns ipV4 + ipV6 ${MB(ips)})`;
 }
 
 main().catch((error: unknown) => {

@@ -14,7 +14,9 @@
  *     user look-up, ClickHouse, the merge read and the rows from Postgres, JSON, the PAGE_VIEW the read
  *     records) interleaved with the Postgres path;
  *  3. stops the app and times the very same ClickHouse statements (readProjectedKeys) directly;
- *  4. prints p50/p95 of the three with the targets (API p95 ≤ 150 ms and ≤ 1.5 × direct ClickHouse).
+ *  4. prints p50/p95 of the three with the targets (API p95 ≤ 150 ms and ≤ 1.5 × direct ClickHouse), and for
+ *     each page what ClickHouse plans to read for it (EXPLAIN ESTIMATE: rows and granules, and the projection
+ *     it chose, `user_keys` for a user's page); the loading line says what audit_events takes on disk.
  *
  * BENCH_REPS (30, after 3 warm-ups) sets the repetitions, BENCH_SEED the data set; BENCH_QUIET_MAX_S (300) how long
  * to wait for a quiet machine before timing. Today's Postgres path takes seconds for some searches at this
@@ -62,6 +64,8 @@ interface Timing {
   api: number[];
   pg: number[];
   ch: number[];
+  /** What ClickHouse plans to read for the page's positions statement (EXPLAIN ESTIMATE: rows and granules, the projection's when it uses one). */
+  read?: { rows: number; marks: number; table: string };
   /** The API's parts, each timed alone after the app stopped (p50s feed the breakdown). */
   parts: { mark: number[]; users: number[]; tail: number[]; rows: number[] };
 }
@@ -135,7 +139,12 @@ async function runLoader(databaseUrl: string, chPath: string, file: string): Pro
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   const m = /loaded (\d+) ([\d.]+) ([\d.]+)/.exec(out);
   if (code !== 0 || !m) throw new Error(`the ClickHouse loader exited with ${code}: ${out}`);
-  return { text: `${m[1]} rows inserted from the file in ${m[2]} s, parts merged (OPTIMIZE FINAL) in ${m[3]} s`, insertSeconds: Number(m[2]), mergeSeconds: Number(m[3]) };
+  const storage = /^storage (.*)$/m.exec(out)?.[1];
+  return {
+    text: `${m[1]} rows inserted from the file in ${m[2]} s, parts merged (OPTIMIZE FINAL) in ${m[3]} s${storage ? `; on disk: ${storage}` : ''}`,
+    insertSeconds: Number(m[2]),
+    mergeSeconds: Number(m[3]),
+  };
 }
 
 /** Searches with real answers for the organization. */
@@ -242,6 +251,7 @@ async function measureClickHouse(databaseUrl: string, chPath: string, org: strin
       for (let i = 0; i < WARMUPS + REPS; i++) {
         keys = await timed(t.ch, i, () => readProjectedKeys(run, org, node, resolved, PAGE + 1, after, config));
       }
+      t.read = await estimateRead(client, (runner) => readProjectedKeys(runner, org, node, resolved, PAGE + 1, after, config).then(() => undefined), run);
       const ids = keys.slice(0, PAGE).map((k) => k.id);
       const times = keys.slice(0, PAGE).map((k) => Date.parse(`${k.createdAt.slice(0, 23).replace(' ', 'T')}Z`));
       for (let i = 0; i < WARMUPS + REPS; i++) {
@@ -258,6 +268,32 @@ async function measureClickHouse(databaseUrl: string, chPath: string, org: strin
   }
 }
 
+/**
+ * EXPLAIN ESTIMATE of the first statement a page runs (captured from the very call the timings made): the rows
+ * and granules ClickHouse plans to read, and from what (`audit_events`, or the projection it chose).
+ */
+async function estimateRead(
+  client: ReturnType<typeof createClient>,
+  page: (run: (query: string, params: Record<string, unknown>) => Promise<ProjectedKeyRow[]>) => Promise<void>,
+  run: (query: string, params: Record<string, unknown>) => Promise<ProjectedKeyRow[]>,
+): Promise<{ rows: number; marks: number; table: string }> {
+  let first: { query: string; params: Record<string, unknown> } | undefined;
+  await page((query, params) => {
+    first ??= { query, params };
+    return run(query, params);
+  });
+  if (!first) throw new Error('the page ran no ClickHouse statement');
+  const plan = await (await client.query({ query: `EXPLAIN ESTIMATE ${first.query}`, query_params: first.params, format: 'JSONEachRow' })).json<{ table: string; rows: string; marks: string }>();
+  const projection = (await (await client.query({ query: `EXPLAIN projections = 1 ${first.query}`, query_params: first.params, format: 'JSONEachRow' })).json<{ explain: string }>())
+    .map((line) => /ReadFromMergeTree \((\w+)\)/.exec(line.explain)?.[1])
+    .find((name) => name !== undefined && name !== 'audit_events' && !name.includes('.'));
+  return {
+    rows: plan.reduce((n, p) => n + Number(p.rows), 0),
+    marks: plan.reduce((n, p) => n + Number(p.marks), 0),
+    table: projection ?? 'table',
+  };
+}
+
 function report(org: string, orgRows: number, rows: number, loading: string, timings: Timing[], results: BenchResults): void {
   const ms = (x: number): string => x.toFixed(1).padStart(8);
   const out: string[] = [''];
@@ -267,15 +303,16 @@ function report(org: string, orgRows: number, rows: number, loading: string, tim
   out.push('API: GET /v1/events?search= of the query app (token, parsing, users looked up in Postgres, ClickHouse positions, the merge read of what the projector has not written, rows from Postgres by id, JSON, the PAGE_VIEW it records)');
   out.push('ClickHouse: the same positions statements (readProjectedKeys) sent straight to chDB; Postgres: today\'s path, the page SQL with the search compiled for Postgres');
   out.push('');
-  out.push(`${'case'.padEnd(40)} page rows  API p50  API p95   CH p50   CH p95   PG p50   PG p95  PG n  API÷CH p95  target (API p95 ≤ 150 ms, ≤ 1.5× CH)`);
+  out.push(`${'case'.padEnd(40)} page rows  API p50  API p95   CH p50   CH p95   PG p50   PG p95  PG n  API÷CH p95  target (API p95 ≤ 150 ms, ≤ 1.5× CH)  CH reads (EXPLAIN ESTIMATE)`);
   for (const t of timings) {
     const [a, c, p] = [sorted(t.api), sorted(t.ch), sorted(t.pg)];
     const a95 = percentile(a, 95);
     const c95 = percentile(c, 95);
     const verdict = a95 <= 150 && a95 <= 1.5 * c95 ? 'met' : a95 <= 150 ? 'MISSED (ratio)' : 'MISSED';
     out.push(
-      `${t.label.slice(0, 40).padEnd(40)} ${String(t.page).padStart(4)} ${String(t.rows).padStart(4)} ${ms(percentile(a, 50))} ${ms(a95)} ${ms(percentile(c, 50))} ${ms(c95)} ${ms(percentile(p, 50))} ${ms(percentile(p, 95))} ${String(p.length).padStart(5)} ${(a95 / c95).toFixed(2).padStart(11)}  ${verdict}`,
+      `${t.label.slice(0, 40).padEnd(40)} ${String(t.page).padStart(4)} ${String(t.rows).padStart(4)} ${ms(percentile(a, 50))} ${ms(a95)} ${ms(percentile(c, 50))} ${ms(c95)} ${ms(percentile(p, 50))} ${ms(percentile(p, 95))} ${String(p.length).padStart(5)} ${(a95 / c95).toFixed(2).padStart(11)}  ${verdict.padEnd(36)} ${t.read ? `${t.read.rows} rows, ${t.read.marks} granules (${t.read.table})` : ''}`,
     );
+    if (t.read) results.note(`${t.label}, page ${t.page}: ClickHouse plans to read ${t.read.rows} rows in ${t.read.marks} granules of ${t.read.table === 'table' ? 'audit_events' : `its projection ${t.read.table}`}`);
     const round = (x: number): number => Math.round(x * 10) / 10;
     const name = `${t.label}, page ${t.page}`;
     results.figure(`${name}: API p95 (${verdict})`, round(a95), 'ms', { name: 'the same statement straight to ClickHouse, p95', value: round(c95), unit: 'ms' });

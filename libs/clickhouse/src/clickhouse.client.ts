@@ -90,13 +90,32 @@ async function openClickHouseConnection(config: ClickHouseConfig): Promise<{ cli
 type StatementMethod = 'query' | 'exec' | 'command' | 'insert';
 
 /**
+ * A statement that fails while it runs (a limit or timeout reached mid-read, an error in a function) leaves
+ * what its output format had written so far on the chDB session (rows, or the `[` … `]` of a JSON array),
+ * and the session's next statement returns that output ahead of its own. A statement run right after the
+ * failure, on the same connection, takes it; its answer is thrown away.
+ */
+const DRAIN_STATEMENT = 'SELECT 1 WHERE 0';
+
+/**
  * The connection with each statement that binds parameters run under {@link PARAMETERISED_STATEMENTS};
- * the others (inserts of rows, plain reads) run at once, in parallel, as chDB allows.
+ * the others (inserts of rows, plain reads) run at once, in parallel, as chDB allows. After a statement
+ * fails, {@link DRAIN_STATEMENT} runs before the error is thrown (under the same lock when it was taken),
+ * so no later statement's answer carries the failed one's partial output.
  */
 function parameterisedOneAtATime(connection: ChdbConnection): ChdbConnection {
   const guarded = <M extends StatementMethod>(method: M) =>
     ((params: { query_params?: Record<string, unknown> }) => {
-      const run = () => (connection[method] as (p: typeof params) => Promise<unknown>).call(connection, params);
+      const run = () =>
+        (connection[method] as (p: typeof params) => Promise<unknown>).call(connection, params).catch(async (error: unknown) => {
+          await connection
+            .query({ query: DRAIN_STATEMENT })
+            .then(async ({ stream }) => {
+              for await (const chunk of stream) void chunk;
+            })
+            .catch(() => undefined);
+          throw error;
+        });
       return params.query_params && Object.keys(params.query_params).length > 0 ? PARAMETERISED_STATEMENTS.run(run) : run();
     }) as ChdbConnection[M];
   return new Proxy(connection, {

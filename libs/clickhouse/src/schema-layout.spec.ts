@@ -66,15 +66,21 @@ describe('the ClickHouse schema for one server and for a cluster', () => {
     expect(() => render('CREATE TABLE IF NOT EXISTS s (k String, n UInt64) ENGINE = SummingMergeTree((n)) ORDER BY k')).toThrow(UnreplicableStatementError);
   });
 
-  it('on a cluster adds columns and indexes ON CLUSTER, only in their idempotent form', () => {
+  it('on a cluster adds columns, indexes and projections, materializes them and modifies settings ON CLUSTER, only in their idempotent form', () => {
     const alters = statements.filter((s) => s.startsWith('ALTER TABLE'));
-    expect(alters.length).toBeGreaterThan(0);
+    expect(new Set(alters.map((a) => /^ALTER TABLE \w+ (ADD \w+|MATERIALIZE \w+|MODIFY SETTING)/.exec(a)?.[1]))).toEqual(
+      new Set(['ADD COLUMN', 'ADD INDEX', 'ADD PROJECTION', 'MATERIALIZE COLUMN', 'MATERIALIZE PROJECTION', 'MODIFY SETTING']),
+    );
     for (const alter of alters) expect(render(alter)).toBe(alter.replace(/^ALTER TABLE (\w+) /, "ALTER TABLE $1 ON CLUSTER 'audit' "));
   });
 
   it('refuses, on a cluster only, a statement it has no replicated form for', () => {
     const refused = [
       'ALTER TABLE audit_events ADD COLUMN x String',
+      'ALTER TABLE audit_events ADD PROJECTION p (SELECT id ORDER BY id)',
+      'ALTER TABLE audit_events DROP PROJECTION p',
+      'ALTER TABLE audit_events MATERIALIZE COLUMN x IN PARTITION 202601',
+      'ALTER TABLE audit_events DELETE WHERE 1',
       'CREATE TABLE IF NOT EXISTS m (k String) ENGINE = Memory',
       'CREATE MATERIALIZED VIEW IF NOT EXISTS v ENGINE = SummingMergeTree ORDER BY k AS SELECT k FROM t',
       'CREATE TABLE t (k String) ENGINE = MergeTree ORDER BY k',

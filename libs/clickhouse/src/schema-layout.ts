@@ -29,8 +29,10 @@ const ON_CLUSTER = (cluster: string): string => `ON CLUSTER '${cluster}'`;
 const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+)(?=[\s(])/;
 const CREATE_MV = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+)(?=\s)/;
 const INSERT_SELECT = /^INSERT INTO \w+\s+SELECT\b/;
-// Only the idempotent additions: a migration re-run after a partial failure must not fail on what it added.
-const ALTER_ADD = /^ALTER TABLE (\w+) (?=ADD (?:COLUMN|INDEX) IF NOT EXISTS\b)/;
+// Only idempotent changes: a migration re-run after a partial failure must not fail on what it did. The
+// additions in their IF NOT EXISTS form; MATERIALIZE (a mutation writing a column, index or projection into
+// the parts that predate it) and MODIFY SETTING may run twice and leave the same table.
+const ALTER_TABLE = /^ALTER TABLE (\w+) (?=ADD (?:COLUMN|INDEX|PROJECTION) IF NOT EXISTS\b|MATERIALIZE (?:COLUMN|INDEX|PROJECTION) \w+$|MODIFY SETTING\b)/;
 // The MergeTree family member and its own arguments (a ReplacingMergeTree's version column, a
 // SummingMergeTree's columns), which the Replicated engine takes after Keeper's path and the replica.
 // Nested parentheses in the arguments are not matched at all (so refused), never half-rewritten.
@@ -47,8 +49,9 @@ const ENGINE = /\bENGINE = ((?:Replacing|Summing|Aggregating|Collapsing|Versione
  * - `CREATE MATERIALIZED VIEW IF NOT EXISTS v TO t` gets `ON CLUSTER 'c'`: a materialized view fires only
  *   on the replica that received the INSERT, so it must exist on every replica, and it writes into the
  *   replicated `t`, which carries its rows to the others;
- * - `ALTER TABLE t ADD COLUMN|INDEX IF NOT EXISTS …` gets `ON CLUSTER 'c'`, so every replica's table (and
- *   its Keeper metadata) changes the same way;
+ * - `ALTER TABLE t ADD COLUMN|INDEX|PROJECTION IF NOT EXISTS …`, `ALTER TABLE t MATERIALIZE
+ *   COLUMN|INDEX|PROJECTION x` and `ALTER TABLE t MODIFY SETTING …` get `ON CLUSTER 'c'`, so every
+ *   replica's table (and its Keeper metadata) changes the same way;
  * - `INSERT INTO t SELECT …` (a backfill) runs unchanged, once, on the replica the migration runs on: the
  *   replicated `t` carries its rows to the others.
  *
@@ -72,12 +75,13 @@ export function renderStatement(statement: string, layout: SchemaLayout): string
   }
   const view = CREATE_MV.exec(statement);
   if (view) return statement.replace(CREATE_MV, `CREATE MATERIALIZED VIEW IF NOT EXISTS ${view[1]} ${ON_CLUSTER(cluster)} TO ${view[2]}`);
-  const alter = ALTER_ADD.exec(statement);
-  if (alter) return statement.replace(ALTER_ADD, `ALTER TABLE ${alter[1]} ${ON_CLUSTER(cluster)} `);
+  const alter = ALTER_TABLE.exec(statement);
+  if (alter) return statement.replace(ALTER_TABLE, `ALTER TABLE ${alter[1]} ${ON_CLUSTER(cluster)} `);
   if (INSERT_SELECT.test(statement)) return statement;
   throw new UnreplicableStatementError(
     statement,
-    'only CREATE TABLE IF NOT EXISTS, CREATE MATERIALIZED VIEW IF NOT EXISTS … TO, ALTER TABLE … ADD COLUMN|INDEX IF NOT EXISTS and INSERT INTO … SELECT have a cluster form',
+    'only CREATE TABLE IF NOT EXISTS, CREATE MATERIALIZED VIEW IF NOT EXISTS … TO, ALTER TABLE … ADD COLUMN|INDEX|PROJECTION IF NOT EXISTS, ' +
+      'ALTER TABLE … MATERIALIZE COLUMN|INDEX|PROJECTION, ALTER TABLE … MODIFY SETTING and INSERT INTO … SELECT have a cluster form',
   );
 }
 

@@ -1,4 +1,5 @@
 import type { Interval, IpRange, SearchNode, SearchTerm } from './ast';
+import { IP_V4_COLUMN, IP_V6_COLUMN } from './ip-columns';
 import { containsPattern, lookupKey, lookupOf, type ResolvedUsers } from './users';
 
 /** A condition over `audit_events` with its parameters (`{name:Type}` placeholders; no value is ever in the text). */
@@ -55,11 +56,8 @@ export function compileClickHouse(node: SearchNode, users: ResolvedUsers): Click
         return `(userId IS NOT NULL AND userId IN ${param(n.values, 'Array(String)')})`;
       case 'name':
         return `(${n.field} IS NOT NULL AND ${n.field} IN ${param(n.values, 'Array(String)')})`;
-      case 'ip': {
-        // Guarded so no function sees NULL or a spelling with a zone id (Postgres' inet refuses it too).
-        const ranges = n.ranges.map((r) => ipRangeCondition(r, param)).join(' OR ');
-        return `(ipAddress IS NOT NULL AND position(assumeNotNull(ipAddress), '%') = 0 AND (${ranges}))`;
-      }
+      case 'ip':
+        return ipCondition(n.ranges, param);
       case 'created':
         return `(${interval('createdAt', n.interval, "DateTime64(3, 'UTC')", chTime).join(' AND ')})`;
       case 'rt':
@@ -75,33 +73,20 @@ export function compileClickHouse(node: SearchNode, users: ResolvedUsers): Click
   return { sql: walk(node), params };
 }
 
-/** An octet as the language reads one: 0–255 without a leading zero. */
-const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
-/** A dotted quad as the language reads one (values.ts); other spellings ClickHouse might read are no IPv4 address. */
-const DOTTED_QUAD = `^${OCTET}([.]${OCTET}){3}$`;
-/** IPv6 text: hex digits and colons, or those and, after a colon, a dotted quad as above (ClickHouse would read `::ffff:010.0.0.1`). */
-const V6_TEXT = `^([0-9A-Fa-f:]+|[0-9A-Fa-f:]*:${OCTET}([.]${OCTET}){3})$`;
-
 /**
- * One `ip:` range over `ipAddress` (not NULL), meaning what it means in memory (evaluate.ts): the address
- * read as the language reads it, of the range's family, between its first and last. Its bounds compared as
- * ClickHouse's IPv4/IPv6 values, read with the -OrNull functions: isIPAddressInRange (used before) threw on
- * any stored address it could not read, failing the whole search. A cheap text test goes first, so the rest
- * runs only where it held (the range's fixed octets: `startsWith(ipAddress, '10.1.2.')` for 10.1.2.0/24).
+ * `ip:` over the typed address columns ({@link IP_V4_COLUMN}, {@link IP_V6_COLUMN}): each range of the
+ * column of its family, as a compare of the column's value with the range's first and last address. The
+ * column is NULL for a stored text the language does not read as an address of that family (or no
+ * address), and `IS NOT NULL AND` makes such a row false rather than NULL, so that `-ip:` keeps it, as
+ * `matches` does.
  */
-function ipRangeCondition(range: IpRange, param: (value: unknown, type: string) => string): string {
-  const address = 'assumeNotNull(ipAddress)';
-  if (range.version === 6) {
-    // Any of its spellings has a colon; the rest is left to the pattern and to ClickHouse's reading.
-    const [first, last] = [range.first, range.last].map((bits) => param(v6Text(bits), 'IPv6'));
-    return `(position(${address}, ':') > 0 AND match(${address}, '${V6_TEXT}') AND ifNull(toIPv6OrNull(${address}) BETWEEN ${first} AND ${last}, 0))`;
-  }
-  const fixed = Math.floor(Number(range.cidr.slice(range.cidr.indexOf('/') + 1)) / 8);
-  const octets = [24n, 16n, 8n, 0n].slice(0, fixed).map((shift) => String((range.first >> shift) & 0xffn));
-  // A dotted quad has one spelling, so its text starts with the octets the prefix fixes, then a dot.
-  const prefix = fixed === 0 ? `position(${address}, ':') = 0` : `startsWith(${address}, ${param(fixed === 4 ? octets.join('.') : `${octets.join('.')}.`, 'String')})`;
-  const [first, last] = [range.first, range.last].map((bits) => param(v4Text(bits), 'IPv4'));
-  return `(${prefix} AND match(${address}, '${DOTTED_QUAD}') AND ifNull(toIPv4OrNull(${address}) BETWEEN ${first} AND ${last}, 0))`;
+function ipCondition(ranges: readonly IpRange[], param: (value: unknown, type: string) => string): string {
+  const family = (version: 4 | 6, column: string, type: string, text: (bits: bigint) => string): string[] => {
+    const compares = ranges.filter((r) => r.version === version).map((r) => `${column} BETWEEN ${param(text(r.first), type)} AND ${param(text(r.last), type)}`);
+    return compares.length === 0 ? [] : [`(${column} IS NOT NULL AND (${compares.join(' OR ')}))`];
+  };
+  const families = [...family(4, IP_V4_COLUMN, 'IPv4', v4Text), ...family(6, IP_V6_COLUMN, 'IPv6', v6Text)];
+  return families.length === 0 ? '0' : `(${families.join(' OR ')})`;
 }
 
 const v4Text = (bits: bigint): string => [24n, 16n, 8n, 0n].map((shift) => String((bits >> shift) & 0xffn)).join('.');

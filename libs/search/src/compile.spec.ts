@@ -40,16 +40,29 @@ describe('compiling a search', () => {
     const node = parseSearch('action:login,logout ip:10.0.0.0/8 created:>2026-01-01 rt:<2s page:Sales "Rev_"', NOW);
     const ch = compileClickHouse(node, resolveAll(node));
     expect(ch.sql).toContain('actionType IN {s0:Array(String)}');
-    // The range's text test first, then its bounds (parameters too; its reading is ruled in the int spec).
-    expect(ch.sql).toContain('(startsWith(assumeNotNull(ipAddress), {s1:String}) AND match(');
-    expect(ch.sql).toContain('ifNull(toIPv4OrNull(assumeNotNull(ipAddress)) BETWEEN {s2:IPv4} AND {s3:IPv4}, 0)');
-    expect(ch.sql).toContain("createdAt >= {s4:DateTime64(3, 'UTC')}");
-    expect(ch.sql).toContain('responseTimeMs < {s5:UInt64}');
-    expect(ch.params).toEqual({ s0: ['LOGIN', 'LOGOUT'], s1: '10.', s2: '10.0.0.0', s3: '10.255.255.255', s4: '2026-01-02 00:00:00.000', s5: 2000, s6: ['Sales'], s7: '%rev\\_%' });
+    // The range as a compare on the typed column of its family (its reading is ruled in the int spec).
+    expect(ch.sql).toContain('(ipV4 IS NOT NULL AND (ipV4 BETWEEN {s1:IPv4} AND {s2:IPv4}))');
+    expect(ch.sql).not.toContain('ipAddress');
+    expect(ch.sql).toContain("createdAt >= {s3:DateTime64(3, 'UTC')}");
+    expect(ch.sql).toContain('responseTimeMs < {s4:UInt64}');
+    expect(ch.params).toEqual({ s0: ['LOGIN', 'LOGOUT'], s1: '10.0.0.0', s2: '10.255.255.255', s3: '2026-01-02 00:00:00.000', s4: 2000, s5: ['Sales'], s6: '%rev\\_%' });
     // No matching users: the free text is one LIKE the n-gram index can use.
-    expect(ch.sql).toContain('searchText LIKE {s7:String}');
+    expect(ch.sql).toContain('searchText LIKE {s6:String}');
     const pg = postgres(node);
     expect(pg.params).toEqual([['LOGIN', 'LOGOUT'], '10.0.0.0/8', new Date('2026-01-02T00:00:00.000Z'), 2000, ['Sales'], '%Rev\\_%']);
+  });
+
+  it('compiles ip: of both families to one compare per range on the column of its family', () => {
+    const ch = compileClickHouse(parseSearch('ip:10.1.2.3,2001:db8::/32,192.168.0.0/16', NOW), new Map());
+    expect(ch.sql).toBe('((ipV4 IS NOT NULL AND (ipV4 BETWEEN {s0:IPv4} AND {s1:IPv4} OR ipV4 BETWEEN {s2:IPv4} AND {s3:IPv4})) OR (ipV6 IS NOT NULL AND (ipV6 BETWEEN {s4:IPv6} AND {s5:IPv6})))');
+    expect(ch.params).toEqual({
+      s0: '10.1.2.3',
+      s1: '10.1.2.3',
+      s2: '192.168.0.0',
+      s3: '192.168.255.255',
+      s4: '2001:db8:0:0:0:0:0:0',
+      s5: '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff',
+    });
   });
 
   it('refuses to compile for ClickHouse a user look-up that was not resolved', () => {

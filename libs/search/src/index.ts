@@ -6,3 +6,4 @@ export * from './users';
 export * from './compile-clickhouse';
 export * from './compile-postgres';
 export * from './evaluate';
+export * from './ip-columns';

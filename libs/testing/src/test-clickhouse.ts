@@ -87,10 +87,38 @@ export function testClickHouseEnv(prefix = 'audit_test'): TestClickHouse {
  */
 async function openSession(dir: string, database: string): Promise<ClickHouseClient> {
   const { createChdbConnection } = await import('chdb/connection');
-  const client = createClient({ connection: createChdbConnection({ path: dir }) } as unknown as Parameters<typeof createClient>[0]);
+  const client = createClient({ connection: drainingAfterFailures(createChdbConnection({ path: dir })) } as unknown as Parameters<typeof createClient>[0]);
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
   await client.command({ query: `USE ${database}` });
   return client;
+}
+
+type ChdbConnection = ReturnType<typeof import('chdb/connection').createChdbConnection>;
+
+/**
+ * As @audit/clickhouse's embedded connection does (clickhouse.client.ts, DRAIN_STATEMENT): a statement
+ * that fails while it runs leaves its partial output on the chDB session, which the next statement would
+ * return ahead of its own, so a throwaway statement takes it right after the failure.
+ */
+function drainingAfterFailures(connection: ChdbConnection): ChdbConnection {
+  const draining = <M extends 'query' | 'exec' | 'command' | 'insert'>(method: M) =>
+    ((params: unknown) =>
+      (connection[method] as (p: unknown) => Promise<unknown>).call(connection, params).catch(async (error: unknown) => {
+        await connection
+          .query({ query: 'SELECT 1 WHERE 0' })
+          .then(async ({ stream }) => {
+            for await (const chunk of stream) void chunk;
+          })
+          .catch(() => undefined);
+        throw error;
+      })) as ChdbConnection[M];
+  return new Proxy(connection, {
+    get(target, property) {
+      if (property === 'query' || property === 'exec' || property === 'command' || property === 'insert') return draining(property);
+      const value: unknown = Reflect.get(target, property);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /**
