@@ -12,8 +12,9 @@ import { isJsonRecord, type OutgoingRecord, type Sender } from './sender';
 export class SplunkSender implements Sender {
   readonly maxEvents = 1000;
   readonly maxBytes = 1_000_000;
-  private readonly host = hostname();
   private readonly target: HttpTarget;
+  /** `,"host":…,"source":…,"sourcetype":…[,"index":…]`: the same for every event of the stream. */
+  private readonly fields: string;
 
   constructor(
     private readonly destination: SplunkDestination,
@@ -22,17 +23,16 @@ export class SplunkSender implements Sender {
     private readonly reach: Reach,
   ) {
     this.target = new HttpTarget(destination.url, { timeoutMs, lookup: reach.lookup });
+    const fields = JSON.stringify({ host: hostname(), source: 'audit-trail', sourcetype: destination.sourcetype, ...(destination.index ? { index: destination.index } : {}) });
+    this.fields = `,${fields.slice(1, -1)}`;
   }
 
-  private entry(r: OutgoingRecord): string {
-    const head = JSON.stringify({
-      time: Date.parse(r.event.createdAt) / 1000,
-      host: this.host,
-      source: 'audit-trail',
-      sourcetype: this.destination.sourcetype,
-      ...(this.destination.index ? { index: this.destination.index } : {}),
-    });
-    return `${head.slice(0, -1)},"event":${isJsonRecord(r.record) ? r.record : JSON.stringify(r.record)}}`;
+  /**
+   * One event object. Only `time` differs from event to event: the fields after it are serialised once per
+   * stream (destinations.spec.ts holds this equal to serialising the whole object each time).
+   */
+  entry(r: OutgoingRecord): string {
+    return `{"time":${JSON.stringify(Date.parse(r.event.createdAt) / 1000)}${this.fields},"event":${isJsonRecord(r.record) ? r.record : JSON.stringify(r.record)}}`;
   }
 
   async send(chunk: readonly OutgoingRecord[]): Promise<void> {
