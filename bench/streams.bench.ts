@@ -6,7 +6,9 @@
  * lag drain after a receiver outage of BENCH_STREAM_OUTAGE (default 5m; BENCH_STREAM_OUTAGE_EVENTS arrive
  * during it, default 200,000), and the cost of 100 paused + 10 active streams on one replica against none
  * (CPU and memory over 20 s). BENCH_STREAM_DESTINATIONS=webhook,syslog,… runs some destinations only;
- * BENCH_PROFILE_DIR=<dir> has the service write a CPU profile there when it stops.
+ * BENCH_PROFILE_DIR=<dir> has the service write a CPU profile there when it stops; BENCH_STREAM_SERVICE_ROOT=<checkout>
+ * runs the service from another checkout (a baseline, in the same run's conditions); BENCH_STREAM_IDLE=false skips
+ * the idle cost.
  * Run it as `flock /tmp/audit-bench.lock npm run bench:streams` so benchmarks never overlap.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -159,7 +161,7 @@ async function main(): Promise<void> {
     STREAMS_ALLOW_PRIVATE_NETWORKS: 'true',
     STREAMS_REFRESH_INTERVAL: '500ms',
     LOG_LEVEL: 'warn',
-  }, 60_000, undefined, process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []);
+  }, 60_000, process.env.BENCH_STREAM_SERVICE_ROOT, process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []);
   const pid = service.process.pid as number;
   const api = async (org: string, method: string, at: string, body?: unknown): Promise<{ id: string }> => {
     const token = await new SignJWT({ org, role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
@@ -317,6 +319,10 @@ async function main(): Promise<void> {
     results.figure(`lag drain after a ${outageLabel} receiver outage (webhook, ${outage.toLocaleString('en')} events)`, Math.round(outage / drain), 'events/s');
     results.figure(`first delivery after the receiver recovered (${outageLabel} outage)`, Math.round(firstAfter * 10) / 10, 's');
 
+    if (process.env.BENCH_STREAM_IDLE === 'false') {
+      results.write();
+      return;
+    }
     // Idle cost: 100 paused + 10 active streams against none, 20 s each.
     const idle = async (): Promise<{ cpu: number; rss: number }> => {
       const c = cpuOf(pid);
