@@ -2,14 +2,14 @@ import { hostname } from 'node:os';
 import { HttpTarget } from '@audit/sinks';
 import type { Reach } from '../network-guard';
 import type { SplunkDestination } from '@audit/contracts';
-import { isJsonRecord, type OutgoingRecord, type Sender } from './sender';
+import { ChunkSender, isJsonRecord, type OutgoingRecord, type PreparedChunk } from './sender';
 
 /**
  * Splunk HTTP Event Collector: one request of concatenated event objects (`{"time", "host", "source",
  * "sourcetype", "index"?, "event"}`) with `Authorization: Splunk <token>`. `time` is the event's createdAt
  * in epoch seconds (milliseconds as the fraction), so Splunk files it when it happened.
  */
-export class SplunkSender implements Sender {
+export class SplunkSender extends ChunkSender {
   readonly maxEvents = 1000;
   readonly maxBytes = 1_000_000;
   private readonly target: HttpTarget;
@@ -22,6 +22,7 @@ export class SplunkSender implements Sender {
     timeoutMs: number,
     private readonly reach: Reach,
   ) {
+    super();
     this.target = new HttpTarget(destination.url, { timeoutMs, lookup: reach.lookup });
     const fields = JSON.stringify({ host: hostname(), source: 'audit-trail', sourcetype: destination.sourcetype, ...(destination.index ? { index: destination.index } : {}) });
     this.fields = `,${fields.slice(1, -1)}`;
@@ -35,9 +36,13 @@ export class SplunkSender implements Sender {
     return `{"time":${JSON.stringify(Date.parse(r.event.createdAt) / 1000)}${this.fields},"event":${isJsonRecord(r.record) ? r.record : JSON.stringify(r.record)}}`;
   }
 
-  async send(chunk: readonly OutgoingRecord[]): Promise<void> {
+  prepare(chunk: readonly OutgoingRecord[]): Promise<PreparedChunk> {
+    return Promise.resolve({ records: chunk, body: chunk.map((r) => this.entry(r)).join('\n') });
+  }
+
+  async deliver({ body }: PreparedChunk): Promise<void> {
     this.reach.assertPublic();
-    await this.target.post(chunk.map((r) => this.entry(r)).join('\n'), {
+    await this.target.post(body, {
       'Content-Type': 'application/json',
       Authorization: `Splunk ${this.token}`,
       'User-Agent': 'audit-trail-stream/1',
