@@ -6,20 +6,23 @@
  * lag drain after a receiver outage of BENCH_STREAM_OUTAGE (default 5m; BENCH_STREAM_OUTAGE_EVENTS arrive
  * during it, default 200,000), and the cost of 100 paused + 10 active streams on one replica against none
  * (CPU and memory over 20 s). BENCH_STREAM_DESTINATIONS=webhook,syslog,… runs some destinations only;
- * BENCH_PROFILE_DIR=<dir> has the service write a CPU profile there when it stops.
+ * BENCH_PROFILE_DIR=<dir> has the service write a CPU profile there when it stops; BENCH_STREAM_SERVICE_ROOT=<checkout>
+ * runs the service from another checkout (a baseline, in the same run's conditions); BENCH_STREAM_IDLE=false skips
+ * the idle cost.
  * Run it as `flock /tmp/audit-bench.lock npm run bench:streams` so benchmarks never overlap.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, connect as tcpConnect, type Server } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { hostname, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SignJWT } from 'jose';
 import S3rver from 's3rver';
 import { uuidv7, type AuditEvent } from '@audit/contracts';
-import { eventsSubject, provisionStreams, readMessagingConfig } from '@audit/messaging';
+import { eventsSubject, provisionStreams, readMessagingConfig, STREAMS } from '@audit/messaging';
+import { datadogMessage, webhookSignature, WEBHOOK_SIGNATURE_HEADER } from '@audit/sinks';
 import { syslogFrame } from '@audit/streams';
 import { BenchResults } from './results';
 import { connectTestBus, createTestDatabase, freePort, startService, startTestNats, waitFor, type TestBus } from '@audit/testing';
@@ -158,7 +161,7 @@ async function main(): Promise<void> {
     STREAMS_ALLOW_PRIVATE_NETWORKS: 'true',
     STREAMS_REFRESH_INTERVAL: '500ms',
     LOG_LEVEL: 'warn',
-  }, 60_000, undefined, process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []);
+  }, 60_000, process.env.BENCH_STREAM_SERVICE_ROOT, process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []);
   const pid = service.process.pid as number;
   const api = async (org: string, method: string, at: string, body?: unknown): Promise<{ id: string }> => {
     const token = await new SignJWT({ org, role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
@@ -200,7 +203,12 @@ async function main(): Promise<void> {
         destination: { type: 'webhook', url: http('/webhook'), secrets: ['bench-webhook-secret-0123'] },
         delivered: () => receivers.seen('/webhook'),
         raw: async () => {
-          for (const b of batches(1000)) await (await fetch(http('/raw-webhook'), { method: 'POST', body: `{"events":[${b.join(',')}]}`, headers: { 'Content-Type': 'application/json' } })).text();
+          for (const b of batches(1000)) {
+            // Signed as every delivery is (X-Audit-Signature, HMAC-SHA256 over the body).
+            const body = `{"events":[${b.join(',')}]}`;
+            const signature = webhookSignature(['bench-webhook-secret-0123'], body, Math.floor(Date.now() / 1000));
+            await (await fetch(http('/raw-webhook'), { method: 'POST', body, headers: { 'Content-Type': 'application/json', [WEBHOOK_SIGNATURE_HEADER]: signature } })).text();
+          }
         },
       },
       {
@@ -208,7 +216,12 @@ async function main(): Promise<void> {
         destination: { type: 'splunk', url: http('/splunk'), token: 'bench-hec-token' },
         delivered: () => receivers.seen('/splunk'),
         raw: async () => {
-          for (const b of batches(1000)) await (await fetch(http('/raw-splunk'), { method: 'POST', body: b.map((r) => `{"time":0,"event":${r}}`).join('\n'), headers: { Authorization: 'Splunk bench-hec-token' } })).text();
+          // The fields each HEC event carries (time from createdAt, host, source, sourcetype), as the stream sends them.
+          const fields = `,"host":${JSON.stringify(hostname())},"source":"audit-trail","sourcetype":"audit-trail:event"`;
+          for (let i = 0; i < events.length; i += 1000) {
+            const body = events.slice(i, i + 1000).map((e, j) => `{"time":${Date.parse(e.createdAt) / 1000}${fields},"event":${records[i + j]}}`).join('\n');
+            await (await fetch(http('/raw-splunk'), { method: 'POST', body, headers: { 'Content-Type': 'application/json', Authorization: 'Splunk bench-hec-token' } })).text();
+          }
         },
       },
       {
@@ -216,8 +229,12 @@ async function main(): Promise<void> {
         destination: { type: 'datadog', url: http('/datadog'), apiKey: 'bench-dd-key' },
         delivered: () => receivers.seen('/datadog'),
         raw: async () => {
-          for (const b of batches(1000)) {
-            const body = gzipSync(`[${b.map((r) => `{"ddsource":"audit-trail","audit":${r}}`).join(',')}]`);
+          // The entries the stream sends (datadogEntry's fields, the record as `audit`), gzip'd at the stream's level.
+          for (let i = 0; i < events.length; i += 1000) {
+            const entries = events
+              .slice(i, i + 1000)
+              .map((e, j) => `{"ddsource":"audit-trail","service":"audit-log","hostname":${JSON.stringify(hostname())},"ddtags":"organization:${e.organizationId},action_type:${e.actionType}","date":"${e.createdAt}","message":${JSON.stringify(datadogMessage(e))},"audit":${records[i + j]}}`);
+            const body = gzipSync(`[${entries.join(',')}]`, { level: constants.Z_BEST_SPEED });
             await (await fetch(http('/raw-datadog'), { method: 'POST', body, headers: { 'Content-Encoding': 'gzip', 'DD-API-KEY': 'bench-dd-key' } })).text();
           }
         },
@@ -277,25 +294,46 @@ async function main(): Promise<void> {
     // Lag drain: the receiver answers 503 for the outage while events arrive, then recovers.
     const outage = OUTAGE_EVENTS;
     const outageLabel = `${(OUTAGE_MS / 1000).toFixed(0)} s`;
-    await api('bench-outage', 'POST', '/v1/streams', { name: 'hook', destination: { type: 'webhook', url: http('/outage'), secrets: ['bench-webhook-secret-0123'] } });
+    const outageStream = await api('bench-outage', 'POST', '/v1/streams', { name: 'hook', destination: { type: 'webhook', url: http('/outage'), secrets: ['bench-webhook-secret-0123'] } });
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     receivers.status = 503;
     const outageStarted = performance.now();
-    await publish(bus, Array.from({ length: outage }, (_, i) => event('bench-outage', i, new Date())));
+    const outageEvents = Array.from({ length: outage }, (_, i) => event('bench-outage', i, new Date()));
+    await publish(bus, outageEvents);
+    // Only the events published during the outage count: the receiver also gets the stream's own audit event
+    // (its creation, before the outage), which made the first delivery after recovery read 0 s and put the
+    // retry's backoff wait into the drain.
+    const outageIds = outageEvents.map((e) => e.id);
+    const outageSeen = (): number => {
+      const seen = receivers.ids.get('/outage');
+      return seen ? outageIds.reduce((n, id) => n + (seen.has(id) ? 1 : 0), 0) : 0;
+    };
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (performance.now() - outageStarted))));
     receivers.status = 200;
+    const recoveredAt = new Date();
     t = performance.now();
-    await waitFor('the first delivery after recovery', () => receivers.seen('/outage') > 0, 30 * 60_000, 50);
+    await waitFor('the first delivery after recovery', () => outageSeen() > 0, 30 * 60_000, 50);
     const firstAfter = (performance.now() - t) / 1000;
     const t1 = performance.now();
-    await waitFor('the backlog drained', () => receivers.seen('/outage') >= outage, 30 * 60_000, 100);
+    const drainCpu = cpuOf(pid);
+    await waitFor('the backlog drained', () => outageSeen() >= outage, 30 * 60_000, 100);
     const drain = (performance.now() - t1) / 1000;
+    const drainCpuSeconds = cpuOf(pid) - drainCpu;
+    // Redeliveries during or after the outage would be sent twice: the consumer counts them.
+    const outageConsumer = await bus.jsm.consumers.info(STREAMS.events, `stream-${outageStream.id}`);
     process.stdout.write(
-      `[bench:streams] lag drain after a ${outageLabel} outage: ${outage.toLocaleString('en')} events; first delivery ${firstAfter.toFixed(1)} s after recovery (the retry backoff caps at 30 s), then drained in ${drain.toFixed(1)} s (${rate(outage, drain)})   ${load()}\n`,
+      `[bench:streams] outage consumer: delivered ${outageConsumer.delivered.consumer_seq.toLocaleString('en')} deliveries for the ${outage.toLocaleString('en')} events and the stream's own creation event (any more are redeliveries); recovered ${recoveredAt.toISOString()}, drained ${new Date().toISOString()}\n`,
+    );
+    process.stdout.write(
+      `[bench:streams] lag drain after a ${outageLabel} outage: ${outage.toLocaleString('en')} events; first delivery ${firstAfter.toFixed(1)} s after recovery (the retry backoff caps at 30 s), then drained in ${drain.toFixed(1)} s (${rate(outage, drain)}, service CPU ${drainCpuSeconds.toFixed(1)} s = ${((drainCpuSeconds / outage) * 1e6).toFixed(1)} µs/event)   ${load()}\n`,
     );
     results.figure(`lag drain after a ${outageLabel} receiver outage (webhook, ${outage.toLocaleString('en')} events)`, Math.round(outage / drain), 'events/s');
     results.figure(`first delivery after the receiver recovered (${outageLabel} outage)`, Math.round(firstAfter * 10) / 10, 's');
 
+    if (process.env.BENCH_STREAM_IDLE === 'false') {
+      results.write();
+      return;
+    }
     // Idle cost: 100 paused + 10 active streams against none, 20 s each.
     const idle = async (): Promise<{ cpu: number; rss: number }> => {
       const c = cpuOf(pid);
@@ -317,7 +355,9 @@ async function main(): Promise<void> {
     results.figure('100 paused + 10 active streams, idle: service CPU', Math.round((many.cpu / 20) * 1000) / 10, '% of a core', { name: 'no streams', value: Math.round((none.cpu / 20) * 1000) / 10, unit: '% of a core' });
     results.figure('100 paused + 10 active streams, idle: service RSS', Math.round(many.rss), 'MB', { name: 'no streams', value: Math.round(none.rss), unit: 'MB' });
     results.note(`${EVENTS.toLocaleString('en')} events per destination, published before each stream is created; the stream's time runs from its creation (API call, the runner's refresh of up to 500 ms, consumer creation) to the receiver holding every event id.`);
-    results.note('The raw loop sends the same batches (1000 records; S3 10,000-record gzip objects) to the same receiver sequentially, with no bus, decode, check or format.');
+    results.note(
+      "The raw loop sends the same batches (1000 records; S3 10,000-record gzip objects) to the same receiver sequentially, with no bus, decode or check: the same bytes each destination gets (webhook signed, Splunk's and Datadog's entry fields, Datadog gzip'd at the stream's level, syslog framed), built from records serialised beforehand.",
+    );
     results.note(`The service, nats-server, Postgres and the receivers share the machine's cores with other work: ${load()} at the end.`);
     results.write();
 
@@ -327,6 +367,7 @@ async function main(): Promise<void> {
   } finally {
     s3client.destroy();
     await service.stop();
+    if (process.env.BENCH_STREAM_LOG) writeFileSync(process.env.BENCH_STREAM_LOG, service.output());
     await bus.close();
     await receivers.stop();
     await s3.close();

@@ -26,6 +26,9 @@ export interface DatadogEntry {
   audit: AuditEvent;
 }
 
+/** The entry's human-readable line: what was done, by whom, where. */
+export const datadogMessage = (event: AuditEvent): string => `${event.actionType} by ${event.userId ?? 'an anonymous user'} in ${event.organizationId}`;
+
 export function datadogEntry(event: AuditEvent, config: Pick<DatadogSinkConfig, 'hostname' | 'extraTags'>): DatadogEntry {
   return {
     ddsource: 'audit-trail',
@@ -33,7 +36,7 @@ export function datadogEntry(event: AuditEvent, config: Pick<DatadogSinkConfig, 
     hostname: config.hostname,
     ddtags: [`organization:${event.organizationId}`, `action_type:${event.actionType}`, ...config.extraTags].join(','),
     date: event.createdAt,
-    message: `${event.actionType} by ${event.userId ?? 'an anonymous user'} in ${event.organizationId}`,
+    message: datadogMessage(event),
     audit: event,
   };
 }

@@ -15,7 +15,7 @@ import {
 import { backoffMs, type HealthRegistry } from '@audit/platform';
 import { chunkBySize, DeliveryRejectedError } from '@audit/sinks';
 import { formatEvent } from '@audit/stream-formats';
-import type { BatchShape, OutgoingRecord, Sender } from './destinations';
+import type { BatchShape, OutgoingRecord, PreparedChunk, Sender } from './destinations';
 import type { FairScheduler } from './fair-scheduler';
 import { streamEvents, streamLatency } from './metrics';
 import type { DeliveryRecord } from '@audit/contracts';
@@ -54,7 +54,8 @@ export interface WorkerDeps {
  *
  * Order is kept: only the replica holding the stream's lease runs this worker (see StreamsRunner), each batch
  * is sent in stream order, and a batch is sent only once the one before it was delivered (or dead-lettered).
- * Two batches run at once, so the next batch is decoded and formatted while the current one is in flight,
+ * Two batches run at once, so the next batch is decoded, formatted and its request body built (serialised,
+ * compressed: `Sender.prepare`) while the current one is in flight,
  * and two more fill meanwhile (max_ack_pending = 4 batches; the base class holds every message it received,
  * so none waits unheld): the receiver's round trip, the formatting and the bus's deliveries overlap instead of
  * adding up. A batch's delivery record is written while the next batch is sent; the batch is acknowledged
@@ -158,10 +159,12 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
       }
     }
     const chunks = chunkBySize(outgoing, this.sender.maxEvents, this.sender.maxBytes, (o) => Buffer.byteLength(o.record.record) + 16);
+    // Bodies are built (serialised, compressed) now, while the batch before this one is still in flight.
+    const bodies = chunks.map((chunk) => this.prepare(chunk.map((o) => o.record)));
     await before;
     for (let i = 0; i < chunks.length; i++) {
       const chunk = chunks[i];
-      const outcome = this.stopped ? 'stopped' : (this.handingBack ?? (await this.deliverChunk(chunk.map((o) => o.record))));
+      const outcome = this.stopped ? 'stopped' : (this.handingBack ?? (await this.deliverChunk(chunk.map((o) => o.record), bodies[i])));
       if (outcome === 'stopped' || outcome === 'lease-lost') {
         this.handingBack = outcome;
         const rest = chunks.slice(i).flat();
@@ -190,17 +193,26 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
     };
   }
 
+  /** Starts building a chunk's body; a failure to build it surfaces when the chunk is sent (and is retried there). */
+  private prepare(chunk: readonly OutgoingRecord[]): Promise<PreparedChunk> {
+    const prepared = this.sender.prepare(chunk);
+    // Handled here so that a body never awaited (the stream stopped first) is no unhandled rejection.
+    prepared.catch(() => undefined);
+    return prepared;
+  }
+
   /** Sends one chunk until it is accepted or refused for good, or the stream stops. */
-  private async deliverChunk(chunk: readonly OutgoingRecord[]): Promise<'delivered' | 'stopped' | 'lease-lost' | { refused: string }> {
+  private async deliverChunk(chunk: readonly OutgoingRecord[], body: Promise<PreparedChunk>): Promise<'delivered' | 'stopped' | 'lease-lost' | { refused: string }> {
     const labels = { stream: this.stream.id, organization: this.stream.organizationId };
     const replay = this.replay !== undefined;
     for (let attempt = 1; ; attempt++) {
       if (this.stopped) return 'stopped';
       const started = performance.now();
       try {
+        const prepared = await body;
         await this.deps.scheduler.run(async () => {
           await this.deps.guard();
-          await this.sender.send(chunk);
+          await this.sender.deliver(prepared);
         });
         const latencyMs = Math.round(performance.now() - started);
         streamLatency.observe({ destination: this.stream.destination.type }, latencyMs / 1000);
@@ -223,6 +235,8 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
         this.recordAttempt(() => this.deps.reporter.failed(this.stream, { events: chunk.length, status: 'failed', latencyMs, error: reason, replay }, failures));
         this.logger.warn({ msg: 'stream delivery failed; will retry', stream: this.stream.id, attempt, reason });
         await this.pause(backoffMs(attempt, 500, 30_000));
+        // A body that could not be built is built again; one that was is sent again as it is.
+        body = body.then(undefined, () => this.prepare(chunk));
       }
     }
   }

@@ -1,10 +1,10 @@
 import { promisify } from 'node:util';
 import { constants, gzip } from 'node:zlib';
 import { hostname } from 'node:os';
-import { datadogEntry, HttpTarget, DATADOG_MAX_BYTES, DATADOG_MAX_ENTRIES } from '@audit/sinks';
+import { datadogMessage, HttpTarget, DATADOG_MAX_BYTES, DATADOG_MAX_ENTRIES } from '@audit/sinks';
 import type { Reach } from '../network-guard';
 import type { DatadogDestination } from '@audit/contracts';
-import { isJsonRecord, type OutgoingRecord, type Sender } from './sender';
+import { ChunkSender, isJsonRecord, type OutgoingRecord, type PreparedChunk } from './sender';
 
 const gzipAsync = promisify(gzip);
 
@@ -12,11 +12,14 @@ const gzipAsync = promisify(gzip);
  * The Datadog logs intake, entries as the deployment-wide Datadog sink writes them. A JSON record is the
  * entry's `audit` attribute; a text record (CEF) is its `message`.
  */
-export class DatadogSender implements Sender {
+export class DatadogSender extends ChunkSender {
   readonly maxEvents = DATADOG_MAX_ENTRIES;
   readonly maxBytes = DATADOG_MAX_BYTES - 2;
   private readonly target: HttpTarget;
-  private readonly host = hostname();
+  /** What opens every entry of this stream, up to the value of `ddtags`: written once, not per event. */
+  private readonly head: string;
+  /** The stream's own tags after the event's two (`,env:prod,team:x`), or nothing. */
+  private readonly extraTags: string;
 
   constructor(
     private readonly destination: DatadogDestination,
@@ -24,20 +27,31 @@ export class DatadogSender implements Sender {
     timeoutMs: number,
     private readonly reach: Reach,
   ) {
+    super();
     this.target = new HttpTarget(destination.url ?? `https://http-intake.logs.${destination.site}/api/v2/logs`, { timeoutMs, lookup: reach.lookup });
+    this.head = `{"ddsource":"audit-trail","service":"audit-log","hostname":${JSON.stringify(hostname())},"ddtags":`;
+    this.extraTags = destination.tags.map((tag) => `,${tag}`).join('');
   }
 
-  private entry(r: OutgoingRecord): string {
-    const entry = datadogEntry(r.event, { hostname: this.host, extraTags: this.destination.tags });
-    // Spliced, not `replace`d: a replacement string would read `$&` or `$'` inside the record as patterns.
-    if (isJsonRecord(r.record)) return `${JSON.stringify({ ...entry, audit: undefined }).slice(0, -1)},"audit":${r.record}}`;
-    return JSON.stringify({ ...entry, audit: undefined, message: r.record });
+  /**
+   * The entry `datadogEntry` describes, its fields in the same order, written as a string: building the
+   * object and serialising it again for every event was a large share of this sender's CPU. A JSON record
+   * is spliced in as `audit`; a text record (CEF) is the `message`. destinations.spec.ts holds the two equal.
+   */
+  entry(r: OutgoingRecord): string {
+    const e = r.event;
+    const fields = `${this.head}${JSON.stringify(`organization:${e.organizationId},action_type:${e.actionType}${this.extraTags}`)},"date":${JSON.stringify(e.createdAt)}`;
+    if (!isJsonRecord(r.record)) return `${fields},"message":${JSON.stringify(r.record)}}`;
+    return `${fields},"message":${JSON.stringify(datadogMessage(e))},"audit":${r.record}}`;
   }
 
-  async send(chunk: readonly OutgoingRecord[]): Promise<void> {
+  async prepare(chunk: readonly OutgoingRecord[]): Promise<PreparedChunk> {
     // The fastest level: the intake only inflates it, its limits are on the inflated size, and level 6 took
     // most of this sender's CPU for a body a few per cent smaller.
-    const body = await gzipAsync(`[${chunk.map((r) => this.entry(r)).join(',')}]`, { level: constants.Z_BEST_SPEED });
+    return { records: chunk, body: await gzipAsync(`[${chunk.map((r) => this.entry(r)).join(',')}]`, { level: constants.Z_BEST_SPEED }) };
+  }
+
+  async deliver({ body }: PreparedChunk): Promise<void> {
     this.reach.assertPublic();
     await this.target.post(body, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'DD-API-KEY': this.apiKey, 'User-Agent': 'audit-trail-stream/1' });
   }

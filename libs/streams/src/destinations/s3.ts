@@ -7,7 +7,7 @@ import { TransientError } from '@audit/messaging';
 import { DeliveryRejectedError } from '@audit/sinks';
 import type { S3Destination } from '@audit/contracts';
 import type { Reach } from '../network-guard';
-import type { OutgoingRecord, Sender } from './sender';
+import { ChunkSender, type OutgoingRecord, type PreparedChunk } from './sender';
 
 const gzipAsync = promisify(gzip);
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
@@ -25,7 +25,7 @@ export function sliceKey(destination: Pick<S3Destination, 'prefix'>, organizatio
 }
 
 /** One gzip'd JSON-lines object per slice (a batch: `sliceSeconds` or `maxEvents`, whichever first). */
-export class S3Sender implements Sender {
+export class S3Sender extends ChunkSender {
   readonly maxEvents: number;
   readonly maxBytes = 64 * 1024 * 1024;
   private readonly client: S3Client;
@@ -38,6 +38,7 @@ export class S3Sender implements Sender {
     timeoutMs: number,
     private readonly reach: Reach,
   ) {
+    super();
     this.maxEvents = destination.maxEvents;
     // Kept-alive connections through the checking lookup (one: a stream puts one slice at a time).
     const agent = { keepAlive: true, maxSockets: 1, lookup: reach.lookup };
@@ -51,14 +52,17 @@ export class S3Sender implements Sender {
     });
   }
 
-  async send(chunk: readonly OutgoingRecord[]): Promise<void> {
+  async prepare(chunk: readonly OutgoingRecord[]): Promise<PreparedChunk> {
+    return { records: chunk, body: await gzipAsync(chunk.map((r) => `${r.record}\n`).join('')) };
+  }
+
+  async deliver({ records, body }: PreparedChunk): Promise<void> {
     this.reach.assertPublic();
-    const body = await gzipAsync(chunk.map((r) => `${r.record}\n`).join(''));
     try {
       await this.client.send(
         new PutObjectCommand({
           Bucket: this.destination.bucket,
-          Key: sliceKey(this.destination, this.organizationId, this.streamId, chunk),
+          Key: sliceKey(this.destination, this.organizationId, this.streamId, records),
           Body: body,
           ContentType: 'application/x-ndjson',
           ContentEncoding: 'gzip',

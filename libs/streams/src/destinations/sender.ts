@@ -9,17 +9,44 @@ export interface OutgoingRecord {
   storedAt: Date;
 }
 
+/** A chunk's request body, built ahead of its turn (see {@link Sender.prepare}), with the records it carries. */
+export interface PreparedChunk {
+  readonly records: readonly OutgoingRecord[];
+  readonly body: Buffer | string;
+}
+
 /**
- * Sends chunks of records to one destination. `send` resolves once the receiver accepted the chunk; it throws
- * `DeliveryRejectedError` (from @audit/sinks) for a permanent refusal and anything else for a failure worth
- * retrying. A sender holds no secret in anything it throws or logs.
+ * Sends chunks of records to one destination. `deliver` resolves once the receiver accepted the chunk; it
+ * throws `DeliveryRejectedError` (from @audit/sinks) for a permanent refusal and anything else for a failure
+ * worth retrying. A sender holds no secret in anything it throws or logs.
+ *
+ * Building a body (serialising, compressing) is split from sending it so that a stream builds the next
+ * chunk's body while the one before it is still in flight: `prepare` holds nothing of the request that may
+ * go stale on a retry (a signature's time, the connection), `deliver` may be called again with the same
+ * prepared chunk after a failure.
  */
 export interface Sender {
   /** What one request may carry. */
   readonly maxEvents: number;
   readonly maxBytes: number;
+  prepare(chunk: readonly OutgoingRecord[]): Promise<PreparedChunk>;
+  deliver(prepared: PreparedChunk): Promise<void>;
+  /** `prepare` then `deliver` (a test delivery, a one-off). */
   send(chunk: readonly OutgoingRecord[]): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The `send` every sender has: its own `prepare`, then its own `deliver`. */
+export abstract class ChunkSender implements Sender {
+  abstract readonly maxEvents: number;
+  abstract readonly maxBytes: number;
+  abstract prepare(chunk: readonly OutgoingRecord[]): Promise<PreparedChunk>;
+  abstract deliver(prepared: PreparedChunk): Promise<void>;
+  abstract close(): Promise<void>;
+
+  async send(chunk: readonly OutgoingRecord[]): Promise<void> {
+    await this.deliver(await this.prepare(chunk));
+  }
 }
 
 /** How a stream of this destination batches: the size of a batch, and how long it fills. */

@@ -4,7 +4,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { TransientError } from '@audit/messaging';
 import type { SyslogDestination } from '@audit/contracts';
 import type { Reach } from '../network-guard';
-import type { OutgoingRecord, Sender } from './sender';
+import { ChunkSender, type OutgoingRecord, type PreparedChunk } from './sender';
 
 /** facility 13 (log audit) × 8 + severity 6 (informational). */
 const PRI = 13 * 8 + 6;
@@ -29,7 +29,7 @@ export function syslogFrame(r: OutgoingRecord, host: string): string {
  * chunk counts as delivered once the socket flushed it to the kernel. TCP syslog has no acknowledgement, so a
  * receiver that dies with bytes unread loses them: the failed write is retried whole on a new connection.
  */
-export class SyslogSender implements Sender {
+export class SyslogSender extends ChunkSender {
   readonly maxEvents = 1000;
   readonly maxBytes = 4_000_000;
   private socket?: Socket;
@@ -39,7 +39,9 @@ export class SyslogSender implements Sender {
     private readonly destination: SyslogDestination,
     private readonly timeoutMs: number,
     private readonly reach: Reach,
-  ) {}
+  ) {
+    super();
+  }
 
   private open(): Promise<Socket> {
     const { host, port, tls, caCertificate, serverName } = this.destination;
@@ -54,7 +56,11 @@ export class SyslogSender implements Sender {
     });
   }
 
-  async send(chunk: readonly OutgoingRecord[]): Promise<void> {
+  prepare(chunk: readonly OutgoingRecord[]): Promise<PreparedChunk> {
+    return Promise.resolve({ records: chunk, body: Buffer.from(chunk.map((r) => syslogFrame(r, this.host)).join(''), 'utf8') });
+  }
+
+  async deliver({ body: frames }: PreparedChunk): Promise<void> {
     try {
       if (!this.socket || this.socket.destroyed || !this.socket.writable) {
         this.socket = await this.open();
@@ -64,7 +70,6 @@ export class SyslogSender implements Sender {
         socket.on('data', () => undefined);
       }
       const socket = this.socket;
-      const frames = Buffer.from(chunk.map((r) => syslogFrame(r, this.host)).join(''), 'utf8');
       await new Promise<void>((resolve, reject) => {
         const onClose = (): void => reject(new Error('the receiver closed the connection'));
         socket.once('close', onClose);
