@@ -5,7 +5,7 @@
  * backends' CPU per event are printed. With BENCH_BASELINE (a commit) the sealer of that commit runs over
  * the same events too, on its own bus and database, the two alternating BENCH_ROUNDS times (default 2) so
  * both see the same machine. BENCH_PROFILE=<dir> runs each sealer under `node --cpu-prof` into that
- * directory (the profile is written when it stops). Quicker to iterate on than bench:seal, whose
+ * directory (the profile is written when it stops); BENCH_NODE_ARGS and BENCH_BASELINE_NODE_ARGS give each its node options. Quicker to iterate on than bench:seal, whose
  * pipeline figure mixes in the writer.
  */
 import { mkdirSync } from 'node:fs';
@@ -23,6 +23,8 @@ const ORGS = Number(process.env.BENCH_ORGS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const BASELINE = process.env.BENCH_BASELINE;
 const PROFILE = process.env.BENCH_PROFILE;
+/** Node options for each sealer (e.g. a heap setting to try), BENCH_NODE_ARGS for this checkout's, BENCH_BASELINE_NODE_ARGS for the baseline's; space-separated. */
+const nodeArgsOf = (variable: string): string[] => (process.env[variable] ?? '').split(' ').filter((a) => a.length > 0);
 const KEY = generateNoteKey('bench');
 
 function makeEvents(): AuditEvent[] {
@@ -48,7 +50,7 @@ interface Figures {
 }
 
 /** Publishes `events` on a fresh bus, then seals them with the sealer of `root`; CPU µs per event. */
-async function sealOnce(label: string, events: readonly AuditEvent[], root?: string): Promise<Figures> {
+async function sealOnce(label: string, events: readonly AuditEvent[], root: string | undefined, nodeArgs: readonly string[]): Promise<Figures> {
   const [nats, db] = await Promise.all([startTestNats(), createTestDatabase('audit_bench_sealcpu')]);
   const bus = await connectTestBus(nats.url);
   try {
@@ -62,7 +64,7 @@ async function sealOnce(label: string, events: readonly AuditEvent[], root?: str
     if (profileDir) mkdirSync(profileDir, { recursive: true });
     // Postgres backends of this database only: other benches may share the server.
     const backends = new RegExp(`postgres: .*${db.name} `);
-    const service = await startService('sealer', env, 60_000, root, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+    const service = await startService('sealer', env, 60_000, root, [...nodeArgs, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])]);
     const pid = service.process.pid as number;
     const pg0 = cpuSecondsByPid(backends);
     const cpu0 = cpuSecondsByThread(pid);
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
   console.log(`${events.length} events over ${ORGS} organizations, published before the sealer starts; ${ROUNDS} round(s)`);
   let baseline: BaselineCheckout | undefined;
   if (BASELINE) baseline = baselineCheckout(BASELINE);
+  if (baseline) console.log(`baseline ${baseline.label}; node options: this ${JSON.stringify(nodeArgsOf('BENCH_NODE_ARGS'))}, baseline ${JSON.stringify(nodeArgsOf('BENCH_BASELINE_NODE_ARGS'))}`);
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       // Alternating which goes first, so neither always meets the machine in the same state.
@@ -100,7 +103,7 @@ async function main(): Promise<void> {
       for (const which of order) {
         if (which === 'baseline' && baseline === undefined) continue;
         const label = which === 'this' ? `this checkout` : `sealer of ${baseline?.label}`;
-        console.log(show(`${label} #${round}`, await sealOnce(`${which}-${round}`, events, which === 'this' ? undefined : baseline?.root)));
+        console.log(show(`${label} #${round}`, await sealOnce(`${which}-${round}`, events, which === 'this' ? undefined : baseline?.root, nodeArgsOf(which === 'this' ? 'BENCH_NODE_ARGS' : 'BENCH_BASELINE_NODE_ARGS'))));
       }
     }
   } finally {
