@@ -5,7 +5,8 @@
  * backends' CPU per event are printed. With BENCH_BASELINE (a commit) the sealer of that commit runs over
  * the same events too, on its own bus and database, the two alternating BENCH_ROUNDS times (default 2) so
  * both see the same machine. BENCH_PROFILE=<dir> runs each sealer under `node --cpu-prof` into that
- * directory (the profile is written when it stops); BENCH_NODE_ARGS and BENCH_BASELINE_NODE_ARGS give each its node options. Quicker to iterate on than bench:seal, whose
+ * directory (the profile is written when it stops); BENCH_NODE_ARGS and BENCH_BASELINE_NODE_ARGS give each its node options,
+ * BENCH_ENV and BENCH_BASELINE_ENV its extra environment (NAME=value, space-separated). Quicker to iterate on than bench:seal, whose
  * pipeline figure mixes in the writer.
  */
 import { mkdirSync } from 'node:fs';
@@ -25,6 +26,8 @@ const BASELINE = process.env.BENCH_BASELINE;
 const PROFILE = process.env.BENCH_PROFILE;
 /** Node options for each sealer (e.g. a heap setting to try), BENCH_NODE_ARGS for this checkout's, BENCH_BASELINE_NODE_ARGS for the baseline's; space-separated. */
 const nodeArgsOf = (variable: string): string[] => (process.env[variable] ?? '').split(' ').filter((a) => a.length > 0);
+/** Extra environment for each sealer (e.g. SEALER_BATCH_SIZE=5000), BENCH_ENV for this checkout's, BENCH_BASELINE_ENV for the baseline's; space-separated NAME=value. */
+const envOf = (variable: string): Record<string, string> => Object.fromEntries(nodeArgsOf(variable).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const KEY = generateNoteKey('bench');
 
 function makeEvents(): AuditEvent[] {
@@ -50,11 +53,11 @@ interface Figures {
 }
 
 /** Publishes `events` on a fresh bus, then seals them with the sealer of `root`; CPU µs per event. */
-async function sealOnce(label: string, events: readonly AuditEvent[], root: string | undefined, nodeArgs: readonly string[]): Promise<Figures> {
+async function sealOnce(label: string, events: readonly AuditEvent[], root: string | undefined, nodeArgs: readonly string[], extraEnv: Record<string, string>): Promise<Figures> {
   const [nats, db] = await Promise.all([startTestNats(), createTestDatabase('audit_bench_sealcpu')]);
   const bus = await connectTestBus(nats.url);
   try {
-    const env = { DATABASE_URL: db.url, NATS_URL: nats.url, LOG_LEVEL: 'error', SEAL_PRIVATE_KEY: KEY.signerKey, SEAL_INTERVAL: '1s' };
+    const env = { DATABASE_URL: db.url, NATS_URL: nats.url, LOG_LEVEL: 'error', SEAL_PRIVATE_KEY: KEY.signerKey, SEAL_INTERVAL: '1s', ...extraEnv };
     // A first start provisions the streams, the consumer and the schema, so the measured one only seals.
     await (await startService('sealer', env, 60_000, root)).stop();
     for (let i = 0; i < events.length; i += 1000) {
@@ -95,7 +98,7 @@ async function main(): Promise<void> {
   console.log(`${events.length} events over ${ORGS} organizations, published before the sealer starts; ${ROUNDS} round(s)`);
   let baseline: BaselineCheckout | undefined;
   if (BASELINE) baseline = baselineCheckout(BASELINE);
-  if (baseline) console.log(`baseline ${baseline.label}; node options: this ${JSON.stringify(nodeArgsOf('BENCH_NODE_ARGS'))}, baseline ${JSON.stringify(nodeArgsOf('BENCH_BASELINE_NODE_ARGS'))}`);
+  if (baseline) console.log(`baseline ${baseline.label}; node options: this ${JSON.stringify(nodeArgsOf('BENCH_NODE_ARGS'))}, baseline ${JSON.stringify(nodeArgsOf('BENCH_BASELINE_NODE_ARGS'))}; environment: this ${JSON.stringify(envOf('BENCH_ENV'))}, baseline ${JSON.stringify(envOf('BENCH_BASELINE_ENV'))}`);
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       // Alternating which goes first, so neither always meets the machine in the same state.
@@ -103,7 +106,7 @@ async function main(): Promise<void> {
       for (const which of order) {
         if (which === 'baseline' && baseline === undefined) continue;
         const label = which === 'this' ? `this checkout` : `sealer of ${baseline?.label}`;
-        console.log(show(`${label} #${round}`, await sealOnce(`${which}-${round}`, events, which === 'this' ? undefined : baseline?.root, nodeArgsOf(which === 'this' ? 'BENCH_NODE_ARGS' : 'BENCH_BASELINE_NODE_ARGS'))));
+        console.log(show(`${label} #${round}`, await sealOnce(`${which}-${round}`, events, which === 'this' ? undefined : baseline?.root, nodeArgsOf(which === 'this' ? 'BENCH_NODE_ARGS' : 'BENCH_BASELINE_NODE_ARGS'), envOf(which === 'this' ? 'BENCH_ENV' : 'BENCH_BASELINE_ENV'))));
       }
     }
   } finally {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuditEvent } from '@audit/contracts';
 import { TransparencyLogRepository } from '@audit/persistence';
-import { CompactRange, ProofError } from '@audit/transparency';
+import { CompactRange, isStoredLevel, ProofError } from '@audit/transparency';
 import { leafMaterialOf, SaltSource, type LeafMaterial } from './leaf-material';
 
 /** How many of a batch's events one organization's log appended, and how many it already held. */
@@ -63,7 +63,11 @@ export class LogAppender {
             throw new ProofError('root-mismatch', `the log of ${organizationId} has the root ${head.rootHash.toString('hex')} but its subtrees give ${range.root().toString('hex')}`);
           }
         }
-        const appended = range.append(fresh.map((l) => l.leafHash));
+        // Only the subtrees the log stores (interior ones of every 4th level, see the repository's append).
+        const appended = range.append(
+          fresh.map((l) => l.leafHash),
+          (level) => level > 0 && isStoredLevel(level),
+        );
         next = appended.range;
         return {
           leaves: fresh.map((l, i) => ({ leafIndex: head.size + i, eventId: l.eventId, leaf: l.leaf, salt: l.salt, user: l.user })),
