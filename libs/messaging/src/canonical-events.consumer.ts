@@ -15,11 +15,6 @@ export type BatchCaps = Pick<BatchConsumerOptions, 'maxBatchMessages' | 'maxBatc
 export type CanonicalConsumerOptions = Omit<BatchConsumerOptions, 'stream' | 'filterSubject'> & {
   /** Sorts a failure the messaging errors do not know (its store driver's, e.g. Postgres's), so a lost connection is retried and a refused row dead-lettered. */
   storeFailureKind?: (error: unknown) => FailureKind;
-  /**
-   * False for a consumer that never takes an event's `metadataJson` (it writes no metadata, or its own
-   * form of it): the decoder then keeps no JSON text for it (see SharedCanonicalDecoder). Default true.
-   */
-  metadataJson?: boolean;
 };
 
 /**
@@ -43,13 +38,11 @@ export function readBatchCaps(env: EnvReader, service: string, defaults: BatchCa
 export abstract class CanonicalLogConsumer<T> extends JetStreamBatchConsumer<T> {
   private leaveDecoder?: () => void;
   private readonly storeFailureKind?: (error: unknown) => FailureKind;
-  private readonly metadataJson: boolean;
 
   protected constructor(bus: JetStreamConnection, messaging: MessagingConfig, health: HealthRegistry, options: CanonicalConsumerOptions) {
-    const { storeFailureKind, metadataJson, ...batch } = options;
+    const { storeFailureKind, ...batch } = options;
     super(bus, messaging, health, { ...batch, stream: STREAMS.events, filterSubject: SUBJECTS.eventsAll });
     this.storeFailureKind = storeFailureKind;
-    this.metadataJson = metadataJson ?? true;
   }
 
   protected override classify(error: unknown): FailureKind {
@@ -58,7 +51,7 @@ export abstract class CanonicalLogConsumer<T> extends JetStreamBatchConsumer<T> 
   }
 
   override async onApplicationBootstrap(): Promise<void> {
-    this.leaveDecoder = sharedCanonicalDecoder.join({ metadataJson: this.metadataJson });
+    this.leaveDecoder = sharedCanonicalDecoder.join();
     try {
       await super.onApplicationBootstrap();
     } catch (error) {

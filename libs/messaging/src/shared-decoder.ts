@@ -1,6 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { AuditEvent } from '@audit/contracts';
-import { decodeCanonicalMessage, envelopeOf } from './decode-event';
+import { decodeCanonicalEvent, envelopeOf } from './decode-event';
 
 interface Decoded {
   data: Uint8Array;
@@ -22,33 +22,21 @@ interface Decoded {
  * in full) takes the same event, which every reader only reads. An entry goes once every reader took it;
  * redelivered and unread messages are dropped oldest first beyond `capacity`. With one reader in the
  * process (the services run apart) nothing is kept.
- *
- * The metadata's JSON text (`metadataJson`) is kept with each event only while a reader that writes it
- * back out (the writer, the projector) is joined: a reader that never does (the sealer, which writes its
- * canonical form) says so, and alone in its process spares the WeakMap entry (about 10 µs per event,
- * most of it in the garbage collector).
  */
 export class SharedCanonicalDecoder {
   private readers = 0;
-  private metadataJsonReaders = 0;
   private readonly entries = new Map<string, Decoded>();
 
   constructor(private readonly capacity = 50_000) {}
 
-  /**
-   * A consumer of every AUDIT_EVENTS message starts reading; call the returned function when it stops.
-   * `metadataJson: false` for a reader that never takes the metadata's JSON text (`metadataJson`).
-   */
-  join(options: { metadataJson?: boolean } = {}): () => void {
-    const needsJson = options.metadataJson ?? true;
+  /** A consumer of every AUDIT_EVENTS message starts reading; call the returned function when it stops. */
+  join(): () => void {
     this.readers++;
-    if (needsJson) this.metadataJsonReaders++;
     let left = false;
     return () => {
       if (left) return;
       left = true;
       this.readers--;
-      if (needsJson) this.metadataJsonReaders--;
       if (this.readers < 2) this.entries.clear();
     };
   }
@@ -56,15 +44,14 @@ export class SharedCanonicalDecoder {
   /** The message's event, decoded and re-checked by `decodeCanonicalEvent` (or taken from a reader that did). */
   decode(message: JsMsg): AuditEvent {
     const envelope = envelopeOf(message);
-    const keepJson = this.metadataJsonReaders > 0;
-    if (this.readers < 2) return decodeCanonicalMessage(message.data, envelope, keepJson).event;
+    if (this.readers < 2) return decodeCanonicalEvent(message.data, envelope);
     const key = `${message.info.stream}.${message.seq}`;
     const known = this.entries.get(key);
     if (known !== undefined && known.subject === envelope.subject && known.storedAtMs === envelope.storedAtMs && sameBytes(known.data, message.data)) {
       if (--known.left <= 0) this.entries.delete(key);
       return known.event;
     }
-    const event = decodeCanonicalMessage(message.data, envelope, keepJson).event;
+    const event = decodeCanonicalEvent(message.data, envelope);
     this.entries.set(key, { data: message.data, subject: envelope.subject, storedAtMs: envelope.storedAtMs, event, left: this.readers - 1 });
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
     return event;

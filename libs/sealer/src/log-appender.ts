@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import type { AuditEvent } from '@audit/contracts';
 import { TransparencyLogRepository } from '@audit/persistence';
 import { CompactRange, isStoredLevel, ProofError } from '@audit/transparency';
-import { leafMaterialOf, SaltSource, type LeafMaterial } from './leaf-material';
+import { leafMaterialOf, SALT_BYTES } from './leaf-material';
 
 /** How many of a batch's events one organization's log appended, and how many it already held. */
 export interface AppendCount {
@@ -22,38 +23,17 @@ export interface AppendCount {
 @Injectable()
 export class LogAppender {
   private readonly frontiers = new Map<string, CompactRange>();
-  private readonly salts = new SaltSource();
 
   constructor(private readonly log: TransparencyLogRepository) {}
 
-  /** The leaf of an event with a fresh salt, ready for {@link appendSealed}. */
-  seal(event: AuditEvent): LeafMaterial {
-    return leafMaterialOf(event, this.salts.next());
-  }
-
-  /** Appends events of one organization, each sealed with a fresh salt. */
   async append(organizationId: string, events: readonly AuditEvent[]): Promise<AppendCount> {
-    return this.appendSealed(
-      organizationId,
-      events.map((e) => this.seal(e)),
-    );
-  }
-
-  /**
-   * Appends leaves already made (`leafMaterialOf`, each with its own fresh salt) of one organization's
-   * events: the sealer makes them as each message is decoded, so a batch holds only these and not the events.
-   */
-  async appendSealed(organizationId: string, material: readonly LeafMaterial[]): Promise<AppendCount> {
-    const unique = firstOfEachId(material);
-    for (const m of unique) {
-      if (m.organizationId !== organizationId) throw new Error(`an append to the log of ${organizationId} holds an event of ${m.organizationId}`);
-    }
+    const unique = firstOfEachId(events);
     let next: CompactRange | undefined;
     const written = await this.log.append(
       organizationId,
-      unique.map((m) => m.eventId),
+      unique.map((e) => e.id),
       async ({ head, sealed, store }) => {
-        const fresh = sealed.size === 0 ? unique : unique.filter((m) => !sealed.has(m.eventId));
+        const fresh = unique.filter((e) => !sealed.has(e.id));
         if (fresh.length === 0) return null;
         let range = this.frontiers.get(organizationId);
         if (range?.size !== head.size) {
@@ -63,29 +43,31 @@ export class LogAppender {
             throw new ProofError('root-mismatch', `the log of ${organizationId} has the root ${head.rootHash.toString('hex')} but its subtrees give ${range.root().toString('hex')}`);
           }
         }
+        const salts = randomBytes(SALT_BYTES * fresh.length);
+        const leaves = fresh.map((e, i) => leafMaterialOf(e, salts.subarray(i * SALT_BYTES, (i + 1) * SALT_BYTES)));
         // Only the subtrees the log stores (interior ones of every 4th level, see the repository's append).
         const appended = range.append(
-          fresh.map((l) => l.leafHash),
+          leaves.map((l) => l.leafHash),
           (level) => level > 0 && isStoredLevel(level),
         );
         next = appended.range;
         return {
-          leaves: fresh.map((l, i) => ({ leafIndex: head.size + i, eventId: l.eventId, leaf: l.leaf, salt: l.salt, user: l.user })),
+          leaves: leaves.map((l, i) => ({ leafIndex: head.size + i, eventId: l.eventId, leaf: l.leaf, salt: l.salt, user: l.user })),
           nodes: appended.nodes,
           head: { size: appended.range.size, rootHash: appended.root },
         };
       },
     );
-    if (written === null || next === undefined) return { appended: 0, duplicates: material.length };
+    if (written === null || next === undefined) return { appended: 0, duplicates: events.length };
     // Kept only once committed; a later (larger) one from an overlapping batch of this process wins.
     const cached = this.frontiers.get(organizationId);
     if (!cached || cached.size < next.size) this.frontiers.set(organizationId, next);
-    return { appended: written.leaves.length, duplicates: material.length - written.leaves.length };
+    return { appended: written.leaves.length, duplicates: events.length - written.leaves.length };
   }
 }
 
-/** One leaf per event id, the first the stream delivered: a copy within the batch is a duplicate like any other. */
-function firstOfEachId(material: readonly LeafMaterial[]): LeafMaterial[] {
+/** One event per id, the first the stream delivered: a copy within the batch is a duplicate like any other. */
+function firstOfEachId(events: readonly AuditEvent[]): AuditEvent[] {
   const seen = new Set<string>();
-  return material.filter((m) => (seen.has(m.eventId) ? false : (seen.add(m.eventId), true)));
+  return events.filter((e) => (seen.has(e.id) ? false : (seen.add(e.id), true)));
 }
