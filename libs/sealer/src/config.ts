@@ -35,7 +35,7 @@ export const readSealerConfig = (source: Record<string, string | undefined> = pr
       originPrefix,
       key: readSealKey(env),
       // Larger batches than the writer's: the log's Postgres work is mostly per statement and commit (one
-      // transaction per organization and batch), about a third less of it per event at 5000 than at 1000.
+      // transaction per organization and batch), about a fifth to a quarter less of it per event at 5000 than at 1000.
       batch: readBatchCaps(env, 'SEALER', { maxBatchMessages: 5000, maxBatchBytes: 8 * 1024 * 1024, flushIntervalMs: 50 }),
     };
   }, source);
