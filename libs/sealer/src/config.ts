@@ -34,7 +34,9 @@ export const readSealerConfig = (source: Record<string, string | undefined> = pr
       sealIntervalMs: env.duration('SEAL_INTERVAL', '5s'),
       originPrefix,
       key: readSealKey(env),
-      batch: readBatchCaps(env, 'SEALER'),
+      // Larger batches than the writer's: the log's Postgres work is mostly per statement and commit (one
+      // transaction per organization and batch), about a fifth to a quarter less of it per event at 5000 than at 1000.
+      batch: readBatchCaps(env, 'SEALER', { maxBatchMessages: 5000, maxBatchBytes: 8 * 1024 * 1024, flushIntervalMs: 50 }),
     };
   }, source);
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { AuditEvent } from '@audit/contracts';
 import { TransparencyLogRepository } from '@audit/persistence';
-import { CompactRange, ProofError } from '@audit/transparency';
+import { CompactRange, isStoredLevel, ProofError } from '@audit/transparency';
 import { leafMaterialOf, SALT_BYTES } from './leaf-material';
 
 /** How many of a batch's events one organization's log appended, and how many it already held. */
@@ -45,7 +45,11 @@ export class LogAppender {
         }
         const salts = randomBytes(SALT_BYTES * fresh.length);
         const leaves = fresh.map((e, i) => leafMaterialOf(e, salts.subarray(i * SALT_BYTES, (i + 1) * SALT_BYTES)));
-        const appended = range.append(leaves.map((l) => l.leafHash));
+        // Only the subtrees the log stores (interior ones of every 4th level, see the repository's append).
+        const appended = range.append(
+          leaves.map((l) => l.leafHash),
+          (level) => level > 0 && isStoredLevel(level),
+        );
         next = appended.range;
         return {
           leaves: leaves.map((l, i) => ({ leafIndex: head.size + i, eventId: l.eventId, leaf: l.leaf, salt: l.salt, user: l.user })),

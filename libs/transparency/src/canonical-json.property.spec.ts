@@ -83,6 +83,33 @@ describe('canonicalJson is the canonicalize package (RFC 8785), byte for byte', 
     );
   });
 
+  it('over values whose objects already list their keys in JCS order (written natively), and deeper than that check looks', () => {
+    // Objects rebuilt with their keys inserted in code-unit order: Object.keys then lists them so, except
+    // integer-like keys, which objects list first in numeric order ("10" after "9", JCS puts it before).
+    const sorted = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(sorted);
+      if (value === null || typeof value !== 'object') return value;
+      return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sorted((value as Record<string, unknown>)[k])]));
+    };
+    const deep = fc.tuple(hostileJson, fc.array(fc.tuple(hostileText, fc.boolean()), { minLength: 1, maxLength: 40 })).map(([leaf, path]) =>
+      path.reduce<unknown>((inner, [key, inArray]) => (inArray ? [inner, key] : { [key]: inner, z: { b: 1, a: 2 } }), leaf),
+    );
+    fc.assert(
+      fc.property(fc.oneof(hostileJson.map(sorted), deep, deep.map(sorted)), (value) => {
+        expect(canonicalJson(value)).toBe(canonicalize(value));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('writes a toJSON result, a null-prototype object and integer-like keys in JCS order when they are met inside ordered objects', () => {
+    const nullProto = Object.assign(Object.create(null) as object, { b: 1, a: { d: 1, c: 2 } });
+    const withToJson = Object.assign([1, 2], { toJSON: () => ({ y: 1, x: 2 }) });
+    for (const value of [{ a: nullProto }, { a: withToJson }, { a: { 9: 1, 10: 2 } }, { a: new Date(0) }, [{ b: 1, a: 2 }], { a: [1, { d: [{ f: 1, e: 2 }] }] }]) {
+      expect(canonicalJson(value)).toBe(canonicalize(value));
+    }
+  });
+
   it('leaves out undefined members and writes undefined items as null, as the package does', () => {
     const value = { b: undefined, a: [undefined, 1], c: { toJSON: () => 'x' } };
     expect(canonicalJson(value)).toBe(canonicalize(value));

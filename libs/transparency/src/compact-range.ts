@@ -1,5 +1,5 @@
 import { ProofError } from './errors';
-import { foldRight, HASH_SIZE, nodeHash } from './hash';
+import { foldRight, HASH_SIZE, latin1Of, nodeHashLatin1 } from './hash';
 import type { SubtreeHashStore } from './store';
 import { assertCount, frontierIds, type SubtreeNode } from './tree-math';
 
@@ -67,24 +67,39 @@ export class CompactRange {
     return foldRight(this.frontier.map((n) => n.hash));
   }
 
-  /** Appends leaf hashes (each SHA-256(0x00 ‖ leaf bytes), see `leafHash`) in order. */
-  append(leafHashes: readonly Uint8Array[]): AppendResult {
-    const frontier = [...this.frontier];
+  /**
+   * Appends leaf hashes (each SHA-256(0x00 ‖ leaf bytes), see `leafHash`) in order. `emit` names the levels
+   * whose completed subtrees the result lists (default: every level, the leaves' own at level 0): an
+   * appender that stores only some levels is not handed, nor made to allocate, the others.
+   */
+  append(leafHashes: readonly Uint8Array[], emit: (level: number) => boolean = () => true): AppendResult {
+    // Hashed as latin1 strings (one character per byte): a string result costs a third of a Buffer's, and
+    // an append makes about one interior hash per leaf. Buffers only for what leaves this method.
+    const levels = this.frontier.map((n) => n.level);
+    const hashes = this.frontier.map((n) => latin1Of(n.hash));
+    const indices = this.frontier.map((n) => n.index);
     const nodes: SubtreeNode[] = [];
     let size = this.size;
     for (const leaf of leafHashes) {
       if (leaf.length !== HASH_SIZE) throw new ProofError('bad-hash-size', `leaf ${size} has a ${leaf.length}-byte hash`);
-      let node: SubtreeNode = { level: 0, index: size, hash: Buffer.from(leaf) };
-      nodes.push(node);
+      let level = 0;
+      let index = size;
+      let hash = latin1Of(leaf);
+      if (emit(0)) nodes.push({ level, index, hash: Buffer.from(hash, 'latin1') });
       // Two subtrees of the same level on the right are siblings: merge them into their parent.
-      while (frontier.length > 0 && frontier[frontier.length - 1].level === node.level) {
-        const left = frontier.pop() as SubtreeNode;
-        node = { level: node.level + 1, index: left.index / 2, hash: nodeHash(left.hash, node.hash) };
-        nodes.push(node);
+      while (levels.length > 0 && levels[levels.length - 1] === level) {
+        levels.pop();
+        index = (indices.pop() as number) / 2;
+        hash = nodeHashLatin1(hashes.pop() as string, hash);
+        level++;
+        if (emit(level)) nodes.push({ level, index, hash: Buffer.from(hash, 'latin1') });
       }
-      frontier.push(node);
+      levels.push(level);
+      hashes.push(hash);
+      indices.push(index);
       size++;
     }
+    const frontier = levels.map((level, i) => ({ level, index: indices[i], hash: Buffer.from(hashes[i], 'latin1') }));
     const range = new CompactRange(size, frontier);
     return { range, nodes, root: range.root() };
   }

@@ -65,6 +65,8 @@ export function isLeafTime(value: unknown): value is string {
 
 /** The event's times in the one form leaves use (`toISOString`: UTC, milliseconds), from a string or a database Date. */
 function isoTime(field: string, value: string | Date): string {
+  // Already the one form (a canonical event's times always are): no Date and no new string to make.
+  if (typeof value === 'string' && isLeafTime(value)) return value;
   const date = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(date.getTime())) throw new LeafError(`${field} is not a time: ${String(value)}`);
   return date.toISOString();

@@ -193,6 +193,29 @@ describe('Merkle tree properties', () => {
     expect(() => store.put(forked)).toThrow(expect.objectContaining({ code: 'node-conflict' }));
   });
 
+  it('an append that emits only some levels lists exactly those of the full append, and ends at the same range and root', () => {
+    fc.assert(
+      fc.property(leavesArb(0, 200), batchesArb, fc.uniqueArray(fc.integer({ min: 0, max: 8 }), { maxLength: 9 }), (leaves, batches, kept) => {
+        let full = CompactRange.empty();
+        let some = CompactRange.empty();
+        let next = 0;
+        for (let b = 0; next < leaves.length; b++) {
+          const take = batches.length === 0 ? leaves.length : batches[b % batches.length];
+          const hashes = leaves.slice(next, next + take).map(leafHash);
+          const all = full.append(hashes);
+          const filtered = some.append(hashes, (level) => kept.includes(level));
+          expect(filtered.nodes).toEqual(all.nodes.filter((n) => kept.includes(n.level)));
+          expect(filtered.root.equals(all.root)).toBe(true);
+          expect(filtered.range.nodes()).toEqual(all.range.nodes());
+          full = all.range;
+          some = filtered.range;
+          next += take;
+        }
+        expect(full.root().equals(specRoot(leaves))).toBe(true);
+      }),
+    );
+  });
+
   it('refuses a frontier that does not fit the tree size', () => {
     const { range } = CompactRange.empty().append([Buffer.alloc(32, 1), Buffer.alloc(32, 2), Buffer.alloc(32, 3)]);
     expect(CompactRange.fromFrontier(3, range.nodes()).root().equals(range.root())).toBe(true);
