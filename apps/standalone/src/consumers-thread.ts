@@ -60,7 +60,7 @@ export class ConsumersThread implements OnApplicationBootstrap, BeforeApplicatio
       });
     }
     this.removeMetrics = addMetricsSource(() => thread.metrics());
-    const lowerBackground = (): void => void lowerThreadPriority(CONSUMERS_NICENESS, isEmbeddedClickHouseBackgroundThread);
+    const lowerBackground = (): void => void lowerThreadPriority(CONSUMERS_NICENESS, (t) => isEmbeddedClickHouseBackgroundThread(t.name));
     lowerBackground();
     this.sweep = setInterval(lowerBackground, BACKGROUND_SWEEP_MS).unref();
   }

@@ -10,11 +10,11 @@ export interface ThreadInfo {
 }
 
 /**
- * The threads to move to `niceness`: those `isBackground` names, never the main thread (`mainTid`), and
+ * The threads to move to `niceness`: those `isBackground` picks, never the main thread (`mainTid`), and
  * only those running at a better priority than that (a thread is never raised, nor set twice).
  */
-export function threadsToLower(threads: readonly ThreadInfo[], mainTid: number, niceness: number, isBackground: (name: string) => boolean): ThreadInfo[] {
-  return threads.filter((t) => t.tid !== mainTid && t.niceness < niceness && isBackground(t.name));
+export function threadsToLower(threads: readonly ThreadInfo[], mainTid: number, niceness: number, isBackground: (thread: ThreadInfo) => boolean): ThreadInfo[] {
+  return threads.filter((t) => t.tid !== mainTid && t.niceness < niceness && isBackground(t));
 }
 
 /** The threads of this process (Linux /proc/self/task); none elsewhere. */
@@ -39,11 +39,11 @@ export function threadsOfThisProcess(): ThreadInfo[] {
 }
 
 /**
- * Lowers the scheduling priority of this process's background threads that `isBackground` names (Linux:
+ * Lowers the scheduling priority of this process's background threads that `isBackground` picks (Linux:
  * setpriority() on a thread id applies to that thread alone; the threads it starts later inherit it).
  * Returns how many were lowered; a thread that cannot be changed (it ended, or another system) is skipped.
  */
-export function lowerThreadPriority(niceness: number, isBackground: (name: string) => boolean): number {
+export function lowerThreadPriority(niceness: number, isBackground: (thread: ThreadInfo) => boolean): number {
   let lowered = 0;
   for (const thread of threadsToLower(threadsOfThisProcess(), process.pid, niceness, isBackground)) {
     try {
