@@ -106,6 +106,33 @@ export function cpuSecondsByThread(pid: number): Record<'main' | 'helpers' | 'na
   return result;
 }
 
+/**
+ * CPU seconds one process has consumed so far, by scheduling priority against its main thread's: `main`;
+ * `samePriority`, its other threads at the main thread's niceness or better, which the kernel runs on a par
+ * with it (V8's garbage-collector and compiler workers, libuv's pool, the embedded ClickHouse's pools);
+ * `lowered`, threads at a higher niceness (the standalone's consumers thread), which give way to it.
+ */
+export function cpuSecondsByPriority(pid: number): Record<'main' | 'samePriority' | 'lowered', number> {
+  const result = { main: 0, samePriority: 0, lowered: 0 };
+  const threads: Array<{ tid: string; nice: number; seconds: number }> = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        threads.push({ tid, nice: Number(fields[16]), seconds: (Number(fields[11]) + Number(fields[12])) / clockTicks() });
+      } catch {
+        // The thread ended between listing and reading.
+      }
+    }
+  } catch {
+    return result;
+  }
+  const mainNice = threads.find((t) => t.tid === String(pid))?.nice ?? 0;
+  for (const t of threads) result[t.tid === String(pid) ? 'main' : t.nice <= mainNice ? 'samePriority' : 'lowered'] += t.seconds;
+  return result;
+}
+
 let ticksPerSecond: number | undefined;
 function clockTicks(): number {
   return (ticksPerSecond ??= Number(execSync('getconf CLK_TCK').toString().trim()));

@@ -17,7 +17,9 @@
  *     which resets at each scrape: scraped when a phase starts and when it ends), the targets, and the
  *     machine's load; writes bench/results/mixed.json.
  *
- * BENCH_PROFILE_DIR=<dir> has the standalone write a CPU profile (`--cpu-prof`) there when it stops.
+ * BENCH_PROFILE_DIR=<dir> has the standalone write a CPU profile (`--cpu-prof`) there when it stops, and its
+ * output (standalone.log: what --trace-gc prints, for one). BENCH_NODE_ARGS="<flags>" adds Node flags to the
+ * standalone's (e.g. `--trace-gc`, or a heap setting to compare against the default in the same run).
  * BENCH_RATE=<events/s> paces the 50% and 100% phases at shares of that rate instead of the maximum just
  * measured (still measured and printed): two commits compared at the same load on a machine whose maximum
  * moves with what else runs on it.
@@ -25,11 +27,13 @@
  * Targets (issue 18): at 50% every read's p95 ≤ 2 × idle and ≤ 100 ms; at 100% /healthz p99 ≤ 50 ms and
  * events pages p95 ≤ 250 ms.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Client } from 'pg';
 import { readAuthConfig, TokensService } from '@audit/auth';
 import { demoEvents } from '@audit/cli';
 import { createTestDatabase, runCliProcess, startService, startTestNats, waitFor } from '@audit/testing';
-import { cpuSecondsByThread, percentile, waitForQuietMachine, watchMachineLoad } from './cpu';
+import { cpuSecondsByPriority, percentile, waitForQuietMachine, watchMachineLoad } from './cpu';
 import { progress } from './progress';
 import { sampleReadsEvery, type ReadSamples } from './read-sampler';
 import { BenchResults } from './results';
@@ -63,6 +67,13 @@ interface Phase {
    * it shows what the thread that answers HTTP is left doing even when other work slows the timings.
    */
   mainThreadBusy: number;
+  /**
+   * The same for the process's other threads at the main thread's priority (V8's GC and compiler workers,
+   * libuv's pool, embedded ClickHouse's pools), and for those at a lower one (the consumers thread): the
+   * first compete with the main thread on a par, the second give way to it.
+   */
+  samePriorityBusy: number;
+  loweredBusy: number;
 }
 
 /** Where the load goes and the reads come from: the standalone process, or the services as separate processes. */
@@ -98,13 +109,16 @@ async function main(): Promise<void> {
     const counts = { stored: 0, projected: 0 };
 
     // BENCH_PROFILE_DIR=<dir>: the standalone writes a CPU profile there when it stops (node --cpu-prof).
-    const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-    const standalone = await startService('standalone', env, 120_000, undefined, profile);
+    const profileDir = process.env.BENCH_PROFILE_DIR;
+    const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter((flag) => flag !== '');
+    const standalone = await startService('standalone', env, 120_000, undefined, [...profile, ...nodeArgs]);
     try {
       const url = standalone.url;
       runs.push(await measure({ name: 'standalone', ingestUrl: url, readUrl: url, readPid: pidOf(standalone.process.pid), projectorUrl: url, reads: readsOf(true) }, key, token, pg, counts));
     } finally {
       await standalone.stop();
+      if (profileDir) writeFileSync(path.join(profileDir, 'standalone.log'), standalone.output());
     }
 
     if (process.env.BENCH_SPLIT !== '0') {
@@ -153,7 +167,7 @@ async function measure(target: Deployment, key: string, token: string, pg: Clien
     const settled = await waitForQuietMachine(0.3, 3, 20);
     progress(`${target.name}: phase "${name}" (machine ${settled.quiet ? 'quiet' : 'still busy'} after ${settled.waited.toFixed(0)} s)`);
     await eventLoopP99Ms(target.readUrl); // resets the gauge: the next scrape covers this phase only
-    const mainCpuBefore = cpuSecondsByThread(target.readPid).main;
+    const cpuBefore = cpuSecondsByPriority(target.readPid);
     const phaseStarted = performance.now();
     const rate = share * (FIXED_RATE ?? maxRate);
     const stop = { now: false };
@@ -165,10 +179,14 @@ async function measure(target: Deployment, key: string, token: string, pg: Clien
     stop.now = true;
     const sent = await load;
     const eventLoop = await eventLoopP99Ms(target.readUrl);
-    const mainThreadBusy = (cpuSecondsByThread(target.readPid).main - mainCpuBefore) / ((performance.now() - phaseStarted) / 1000);
+    const cpuAfter = cpuSecondsByPriority(target.readPid);
+    const elapsed = (performance.now() - phaseStarted) / 1000;
+    const mainThreadBusy = (cpuAfter.main - cpuBefore.main) / elapsed;
+    const samePriorityBusy = (cpuAfter.samePriority - cpuBefore.samePriority) / elapsed;
+    const loweredBusy = (cpuAfter.lowered - cpuBefore.lowered) / elapsed;
     counts.stored += sent.accepted;
     counts.projected += sent.accepted;
-    phases.push({ name, targetRate: rate, acceptedRate: sent.accepted / sent.seconds, refused: sent.refused, reads, eventLoopP99Ms: eventLoop, mainThreadBusy });
+    phases.push({ name, targetRate: rate, acceptedRate: sent.accepted / sent.seconds, refused: sent.refused, reads, eventLoopP99Ms: eventLoop, mainThreadBusy, samePriorityBusy, loweredBusy });
     for (const r of reads) if (r.failures.length > 0) throw new Error(`${target.name}: ${r.name} failed during "${name}": ${r.failures.join('; ')}`);
     if (rate > 0) await drained(`the "${name}" phase`);
   }
@@ -311,6 +329,9 @@ function report(results: BenchResults, runs: Run[], loadNote: string): void {
       results.figure(`${d}, ${phase.name}: event-loop delay p99 (reads' process)`, round(phase.eventLoopP99Ms), 'ms');
       line(`  CPU of its main thread (share of one core)`, `${(100 * phase.mainThreadBusy).toFixed(0)} %`);
       results.figure(`${d}, ${phase.name}: main thread CPU (reads' process)`, Math.round(100 * phase.mainThreadBusy), '% of a core');
+      line(`  CPU of its other threads at the main thread's priority / lower`, `${(100 * phase.samePriorityBusy).toFixed(0)} % / ${(100 * phase.loweredBusy).toFixed(0)} %`);
+      results.figure(`${d}, ${phase.name}: CPU of other threads at the main thread's priority (reads' process)`, Math.round(100 * phase.samePriorityBusy), '% of a core');
+      results.figure(`${d}, ${phase.name}: CPU of threads at a lower priority (reads' process)`, Math.round(100 * phase.loweredBusy), '% of a core');
       if (phase.acceptedRate > 0) {
         // Per event accepted, the reads' own share included: what each accepted event costs the thread that answers reads.
         const perEvent = (phase.mainThreadBusy / phase.acceptedRate) * 1e6;

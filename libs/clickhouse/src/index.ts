@@ -11,3 +11,4 @@ export * from './rollups';
 export * from './key-ranges';
 export * from './projection-progress';
 export * from './search-bounds';
+export * from './embedded-threads';

@@ -18,13 +18,23 @@ import {
 import { busEventId } from './bus-event-id';
 import { deadLetterBody } from './dead-letter-body';
 import { INGEST_CONFIG, type IngestConfig } from './config';
-import { acceptedEvents } from './metrics';
+import { IngestLoadShedder } from './load-shedder';
+import { acceptedEvents, deferredEvents } from './metrics';
 import { IngestRateLimiter, rateLimitedEvents } from './rate-limiter';
 import { redact, type RedactionPolicy } from './redaction';
 import { RedactionPolicyService } from './redaction-policy.service';
 import { expiredEvents } from './retention-gate';
 import type { Retention } from '@audit/retention';
 import { RETENTION_SOURCE, type RetentionSource } from './retention-policy.service';
+
+/**
+ * How long a batch waits for an overloaded event loop (IngestLoadShedder) before it goes back to the stream,
+ * and how long the stream then keeps it before delivering it again. Short enough that a waiting batch never
+ * holds shutdown long; the messages waiting are bounded by the consumer's in-flight batches and
+ * max_ack_pending, so a late loop stops this consumer taking more from AUDIT_INGEST.
+ */
+const OVERLOAD_WAIT_MS = 1_000;
+const OVERLOAD_RETRY_MS = 1_000;
 
 // Fatal: a byte that is not UTF-8 is refused, as over HTTP, never turned into U+FFFD and stored.
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -46,6 +56,7 @@ export class IngestStreamConsumer extends JetStreamBatchConsumer<AuditEvent> {
     private readonly redaction: RedactionPolicyService,
     @Inject(RETENTION_SOURCE) private readonly retention: RetentionSource,
     private readonly limiter: IngestRateLimiter,
+    private readonly shedder: IngestLoadShedder,
   ) {
     super(bus, messaging, health, {
       durable: 'ingest',
@@ -94,6 +105,14 @@ export class IngestStreamConsumer extends JetStreamBatchConsumer<AuditEvent> {
    * while the other organizations' events of the batch go through.
    */
   protected async handleBatch(batch: ReadonlyArray<Delivery<AuditEvent>>): Promise<BatchOutcome<AuditEvent> | void> {
+    // The load shedding of HTTP ingest, for the bus: while this thread's own work keeps its loop late
+    // (INGEST_MAX_EVENT_LOOP_DELAY; the standalone's HTTP thread answers reads too), a batch waits, then goes
+    // back to AUDIT_INGEST, so events arriving on the bus cannot starve the thread any more than HTTP ones.
+    if (!(await this.shedder.admitWithin(OVERLOAD_WAIT_MS))) {
+      deferredEvents.inc({ reason: 'overloaded' }, batch.length);
+      const reason = 'ingest is behind: its event loop runs later than INGEST_MAX_EVENT_LOOP_DELAY';
+      return { retry: batch.map((delivery) => ({ delivery, reason, delayMs: OVERLOAD_RETRY_MS })) };
+    }
     const admitted: Array<Delivery<AuditEvent>> = [];
     const held: Array<{ delivery: Delivery<AuditEvent>; reason: string; delayMs: number }> = [];
     for (const delivery of batch) {

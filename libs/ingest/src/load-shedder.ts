@@ -1,4 +1,4 @@
-import type { EventLoopDelay } from '@audit/platform';
+import { sleep, type EventLoopDelay } from '@audit/platform';
 import type { IngestConfig } from './config';
 
 /**
@@ -15,7 +15,8 @@ export const BUSY_UTILIZATION = 0.9;
  * also answers administrators' reads and /healthz: accepting more than the process keeps up with would
  * queue every one of them behind ingest. Refused, the emitter sends again a second later (the client library
  * does, honouring Retry-After) and its events wait on its side; what was accepted still flows through the
- * bus at the pace of the consumers.
+ * bus at the pace of the consumers. The AUDIT_INGEST consumer, which runs on the same thread, waits
+ * ({@link admitWithin}) and hands its batch back to the stream instead.
  */
 export class IngestLoadShedder {
   constructor(
@@ -28,5 +29,20 @@ export class IngestLoadShedder {
     if (this.config.maxEventLoopDelayMs <= 0) return undefined;
     const recent = this.delay.recentMs;
     return recent > this.config.maxEventLoopDelayMs && this.delay.recentUtilization >= BUSY_UTILIZATION ? recent : undefined;
+  }
+
+  /**
+   * Waits, checking every `pollMs`, until {@link overloadedBy} admits, for at most `maxWaitMs`: true once
+   * admitted, false when the loop is still overloaded after that. For work that has no client to answer 503
+   * to (the AUDIT_INGEST consumer): it waits for the loop instead, and its stream keeps what it did not take.
+   */
+  async admitWithin(maxWaitMs: number, pollMs = 50): Promise<boolean> {
+    const deadline = performance.now() + maxWaitMs;
+    for (;;) {
+      if (this.overloadedBy() === undefined) return true;
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      await sleep(Math.min(pollMs, left));
+    }
   }
 }

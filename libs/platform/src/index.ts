@@ -17,3 +17,4 @@ export * from './openapi';
 export * from './timeout';
 export * from './worker-context';
 export * from './cross-thread-lock';
+export * from './thread-priority';

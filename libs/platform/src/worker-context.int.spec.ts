@@ -49,6 +49,21 @@ describe('startWorkerContext', () => {
     }
   }, 60_000);
 
+  it("gives the thread the heap limits asked, V8's own otherwise", async () => {
+    const youngGenerationOf = async (limits?: { maxYoungGenerationSizeMb: number }): Promise<number | undefined> => {
+      const thread = await startWorkerContext(FIXTURE, 'fixture', { resourceLimits: limits });
+      try {
+        return (await thread.metrics()).find((m) => m.name === 'audit_fixture_young_generation_mb')?.values[0]?.value;
+      } finally {
+        await thread.stop();
+      }
+    };
+    expect(await youngGenerationOf({ maxYoungGenerationSizeMb: 96 })).toBe(96);
+    const byDefault = await youngGenerationOf();
+    expect(byDefault).toBeGreaterThan(0);
+    expect(byDefault).not.toBe(96);
+  });
+
   it('shares the cross-thread locks the main thread took: a task of the thread waits while the main thread holds one', async () => {
     const locked = path.join(dir, 'locked');
     let release = (): void => undefined;

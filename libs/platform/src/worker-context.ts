@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { existsSync, readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import path from 'node:path';
-import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { parentPort, Worker, workerData, type ResourceLimits } from 'node:worker_threads';
 import { register, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { lockCellsForWorker, LOCK_CELLS_KEY } from './cross-thread-lock';
 import { EXIT_GRACE_MS, exitWhenSafe } from './exit-guard';
@@ -34,6 +34,8 @@ export interface WorkerContextOptions {
    * not taken yet). Where threads cannot be reniced (another system) the thread runs at the process's priority.
    */
   niceness?: number;
+  /** V8 heap limits of the thread's own isolate (e.g. a larger young generation for a thread that allocates a lot). */
+  resourceLimits?: ResourceLimits;
 }
 
 /**
@@ -104,12 +106,12 @@ export interface WorkerContext {
  * process's environment, with `env` over it. A thread that dies ends the process: its consumers would
  * silently stop otherwise.
  */
-export async function startWorkerContext(entry: string, name: string, { env = {}, niceness }: WorkerContextOptions = {}): Promise<WorkerContext> {
+export async function startWorkerContext(entry: string, name: string, { env = {}, niceness, resourceLimits }: WorkerContextOptions = {}): Promise<WorkerContext> {
   const logger = new Logger(name);
   const compiled = entry.replace(/\.ts$/, '.js');
   const runner = path.resolve(__dirname, '../../../scripts/run.js');
   // The process's cross-thread locks go with it: the same name is the same lock in both threads.
-  const options = { env: { ...process.env, ...env }, workerData: { [LOCK_CELLS_KEY]: lockCellsForWorker(), [NICENESS_KEY]: niceness } };
+  const options = { env: { ...process.env, ...env }, workerData: { [LOCK_CELLS_KEY]: lockCellsForWorker(), [NICENESS_KEY]: niceness }, resourceLimits };
   const worker =
     entry.endsWith('.ts') && !existsSync(compiled)
       ? new Worker(runner, { ...options, argv: [path.relative(path.dirname(path.dirname(runner)), entry)] })

@@ -1,0 +1,57 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
+
+/** One thread of this process as /proc shows it. */
+export interface ThreadInfo {
+  tid: number;
+  /** The name the thread gave itself (`comm`, at most 15 characters): "node" unless it renamed itself. */
+  name: string;
+  niceness: number;
+}
+
+/**
+ * The threads to move to `niceness`: those `isBackground` picks, never the main thread (`mainTid`), and
+ * only those running at a better priority than that (a thread is never raised, nor set twice).
+ */
+export function threadsToLower(threads: readonly ThreadInfo[], mainTid: number, niceness: number, isBackground: (thread: ThreadInfo) => boolean): ThreadInfo[] {
+  return threads.filter((t) => t.tid !== mainTid && t.niceness < niceness && isBackground(t));
+}
+
+/** The threads of this process (Linux /proc/self/task); none elsewhere. */
+export function threadsOfThisProcess(): ThreadInfo[] {
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return [];
+  }
+  const threads: ThreadInfo[] = [];
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      threads.push({ tid: Number(tid), name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), niceness: Number(fields[16]) });
+    } catch {
+      // The thread ended between listing and reading.
+    }
+  }
+  return threads;
+}
+
+/**
+ * Lowers the scheduling priority of this process's background threads that `isBackground` picks (Linux:
+ * setpriority() on a thread id applies to that thread alone; the threads it starts later inherit it).
+ * Returns how many were lowered; a thread that cannot be changed (it ended, or another system) is skipped.
+ */
+export function lowerThreadPriority(niceness: number, isBackground: (thread: ThreadInfo) => boolean): number {
+  let lowered = 0;
+  for (const thread of threadsToLower(threadsOfThisProcess(), process.pid, niceness, isBackground)) {
+    try {
+      setPriority(thread.tid, niceness);
+      lowered++;
+    } catch {
+      // Ended meanwhile, or not permitted here: it keeps its priority.
+    }
+  }
+  return lowered;
+}
