@@ -13,7 +13,10 @@
  *     free text matching nothing, a 1-year window and a 24-hour window — over HTTP (token, parsing, the
  *     user look-up, ClickHouse, the merge read and the rows from Postgres, JSON, the PAGE_VIEW the read
  *     records) interleaved with the Postgres path;
- *  3. stops the app and times the very same ClickHouse statements (readProjectedKeys) directly;
+ *  3. stops the app and times the very same ClickHouse statements (readProjectedKeys) directly, through the
+ *     connection the app opens, alternated request by request with EventsSearch.page in the benchmark's
+ *     process (the API less HTTP, token, Nest and JSON: both under the same load, which a busy machine
+ *     changes between steps 2 and 3);
  *  4. prints p50/p95 of the three with the targets (API p95 ≤ 150 ms and ≤ 1.5 × direct ClickHouse), and for
  *     each page what ClickHouse plans to read for it (EXPLAIN ESTIMATE: rows and granules, and the projection
  *     it chose, `user_keys` for a user's page); the loading line says what audit_events takes on disk.
@@ -29,13 +32,12 @@ import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { createClient } from '@clickhouse/client';
 import { readAuthConfig, TokensService } from '@audit/auth';
 import { Database, readPersistenceConfig, SearchUsersRepository } from '@audit/persistence';
 import { HealthRegistry } from '@audit/platform';
 import { eventFilterNode } from '@audit/event-filter';
-import { ProjectionProgress, type ClickHouse } from '@audit/clickhouse';
-import { EventsReadRepository, pageSql, readPageRequest, readProjectedKeys, readQueryConfig, type ProjectedKeyRow } from '@audit/query';
+import { openClickHouse, ProjectionProgress, readClickHouseConfig, type ClickHouse } from '@audit/clickhouse';
+import { EventsReadRepository, EventsSearch, pageSql, readPageRequest, readProjectedKeys, readQueryConfig, type ProjectedKeyRow } from '@audit/query';
 import { createTestDatabase, startService, startTestNats, WORKSPACE_ROOT, type RunningService } from '@audit/testing';
 import { percentile, waitForQuietMachine } from './cpu';
 import { BenchResults } from './results';
@@ -66,6 +68,8 @@ interface Timing {
   ch: number[];
   /** What ClickHouse plans to read for the page's positions statement (EXPLAIN ESTIMATE: rows and granules, the projection's when it uses one). */
   read?: { rows: number; marks: number; table: string };
+  /** EventsSearch.page in the benchmark's process (no HTTP, token or JSON), alternated with the statement in `ch`. */
+  inProcess: number[];
   /** The API's parts, each timed alone after the app stopped (p50s feed the breakdown). */
   parts: { mark: number[]; users: number[]; tail: number[]; rows: number[] };
 }
@@ -214,26 +218,27 @@ async function measureApiAndPostgres(base: string, token: string, pg: Client, or
     if (i >= WARMUPS) direct.push(pgMs);
     if (Math.min(result.rows.length, PAGE) !== rows) throw new Error(`${c.label} page ${page}: the API gave ${rows} rows, Postgres ${result.rows.length}`);
   }
-  return { label: c.label, page, search: c.search, cursor, rows, api, pg: direct, ch: [], parts: { mark: [], users: [], tail: [], rows: [] } };
+  return { label: c.label, page, search: c.search, cursor, rows, api, pg: direct, ch: [], inProcess: [], parts: { mark: [], users: [], tail: [], rows: [] } };
 }
 
 /**
- * The same ClickHouse statements the API ran (users resolved the same way), straight to chDB; then, each
- * alone, the other parts of a page as EventsSearch runs them: the projector's mark (chDB), the users'
- * look-up, the Postgres tail (events received after the mark less SEARCH_FRESHNESS_MARGIN) and the rows
- * by id from Postgres.
+ * The same ClickHouse statements the API ran (users resolved the same way), straight to chDB through the
+ * connection the app opens (openClickHouse: the same process-wide statement chain), alternated request by
+ * request with EventsSearch.page in this process, so both see the same load; then, each alone, the other
+ * parts of a page as EventsSearch runs them: the projector's mark (chDB), the users' look-up, the Postgres
+ * tail (events received after the mark less SEARCH_FRESHNESS_MARGIN) and the rows by id from Postgres.
  */
 async function measureClickHouse(databaseUrl: string, chPath: string, org: string, timings: Timing[]): Promise<void> {
-  const { createChdbConnection } = await import('chdb/connection');
-  const client = createClient({ connection: createChdbConnection({ path: chPath }) } as unknown as Parameters<typeof createClient>[0]);
-  await client.command({ query: 'USE audit' });
+  const { client } = await openClickHouse(readClickHouseConfig({ CLICKHOUSE_PATH: chPath }));
   const database = new Database(readPersistenceConfig({ DATABASE_URL: databaseUrl }), new HealthRegistry());
   await database.onModuleInit();
   const config = readQueryConfig({});
   const users = new SearchUsersRepository(database);
   const events = new EventsReadRepository(database);
-  // ProjectionProgress reads through `client` alone.
-  const progressOf = new ProjectionProgress({ client } as unknown as ClickHouse);
+  // ProjectionProgress and EventsSearch read through `client` alone; `mode` as the app's.
+  const ch = { client, mode: 'embedded' } as unknown as ClickHouse;
+  const progressOf = new ProjectionProgress(ch);
+  const search = new EventsSearch(ch, new ProjectionProgress(ch), events, users, config);
   const timed = async <T>(into: number[], i: number, run: () => Promise<T>): Promise<T> => {
     const start = performance.now();
     const value = await run();
@@ -249,7 +254,9 @@ async function measureClickHouse(databaseUrl: string, chPath: string, org: strin
         (await client.query({ query, query_params: params, format: 'JSONEachRow' })).json<ProjectedKeyRow>();
       let keys: Array<{ id: string; createdAt: string }> = [];
       for (let i = 0; i < WARMUPS + REPS; i++) {
-        keys = await timed(t.ch, i, () => readProjectedKeys(run, org, node, resolved, PAGE + 1, after, config));
+        const statement = (): Promise<unknown> => timed(t.ch, i, async () => (keys = await readProjectedKeys(run, org, node, resolved, PAGE + 1, after, config)));
+        const page = (): Promise<unknown> => timed(t.inProcess, i, () => search.page(org, filter, PAGE, after));
+        for (const step of i % 2 === 0 ? [statement, page] : [page, statement]) await step();
       }
       t.read = await estimateRead(client, (runner) => readProjectedKeys(runner, org, node, resolved, PAGE + 1, after, config).then(() => undefined), run);
       const ids = keys.slice(0, PAGE).map((k) => k.id);
@@ -273,7 +280,7 @@ async function measureClickHouse(databaseUrl: string, chPath: string, org: strin
  * and granules ClickHouse plans to read, and from what (`audit_events`, or the projection it chose).
  */
 async function estimateRead(
-  client: ReturnType<typeof createClient>,
+  client: ClickHouse['client'],
   page: (run: (query: string, params: Record<string, unknown>) => Promise<ProjectedKeyRow[]>) => Promise<void>,
   run: (query: string, params: Record<string, unknown>) => Promise<ProjectedKeyRow[]>,
 ): Promise<{ rows: number; marks: number; table: string }> {
@@ -301,38 +308,40 @@ function report(org: string, orgRows: number, rows: number, loading: string, tim
   out.push(loading);
   out.push(`${REPS} repetitions after ${WARMUPS} warm-ups, ${PAGE} rows a page; API and Postgres interleaved, ClickHouse after the app stopped (one chDB process per directory)`);
   out.push('API: GET /v1/events?search= of the query app (token, parsing, users looked up in Postgres, ClickHouse positions, the merge read of what the projector has not written, rows from Postgres by id, JSON, the PAGE_VIEW it records)');
-  out.push('ClickHouse: the same positions statements (readProjectedKeys) sent straight to chDB; Postgres: today\'s path, the page SQL with the search compiled for Postgres');
+  out.push('ClickHouse: the same positions statements (readProjectedKeys) sent straight to chDB through the connection the app opens, after the app stopped; Postgres: today\'s path, the page SQL with the search compiled for Postgres');
+  out.push('page: EventsSearch.page in the benchmark\'s process (the API less HTTP, token, Nest and JSON), alternated request by request with the ClickHouse statement, so page÷CH compares the two under the same load');
   out.push('');
-  out.push(`${'case'.padEnd(40)} page rows  API p50  API p95   CH p50   CH p95   PG p50   PG p95  PG n  API÷CH p95  target (API p95 ≤ 150 ms, ≤ 1.5× CH)  CH reads (EXPLAIN ESTIMATE)`);
+  out.push(`${'case'.padEnd(40)} page rows  API p50  API p95   CH p50   CH p95 page p50 page p95   PG p50   PG p95  PG n  API÷CH p95 page÷CH p95  target (API p95 ≤ 150 ms, ≤ 1.5× CH)  CH reads (EXPLAIN ESTIMATE)`);
   for (const t of timings) {
-    const [a, c, p] = [sorted(t.api), sorted(t.ch), sorted(t.pg)];
+    const [a, c, p, inProcess] = [sorted(t.api), sorted(t.ch), sorted(t.pg), sorted(t.inProcess)];
     const a95 = percentile(a, 95);
     const c95 = percentile(c, 95);
     const verdict = a95 <= 150 && a95 <= 1.5 * c95 ? 'met' : a95 <= 150 ? 'MISSED (ratio)' : 'MISSED';
     out.push(
-      `${t.label.slice(0, 40).padEnd(40)} ${String(t.page).padStart(4)} ${String(t.rows).padStart(4)} ${ms(percentile(a, 50))} ${ms(a95)} ${ms(percentile(c, 50))} ${ms(c95)} ${ms(percentile(p, 50))} ${ms(percentile(p, 95))} ${String(p.length).padStart(5)} ${(a95 / c95).toFixed(2).padStart(11)}  ${verdict.padEnd(36)} ${t.read ? `${t.read.rows} rows, ${t.read.marks} granules (${t.read.table})` : ''}`,
+      `${t.label.slice(0, 40).padEnd(40)} ${String(t.page).padStart(4)} ${String(t.rows).padStart(4)} ${ms(percentile(a, 50))} ${ms(a95)} ${ms(percentile(c, 50))} ${ms(c95)} ${ms(percentile(inProcess, 50))} ${ms(percentile(inProcess, 95))} ${ms(percentile(p, 50))} ${ms(percentile(p, 95))} ${String(p.length).padStart(5)} ${(a95 / c95).toFixed(2).padStart(11)} ${(percentile(inProcess, 95) / c95).toFixed(2).padStart(12)}  ${verdict.padEnd(36)} ${t.read ? `${t.read.rows} rows, ${t.read.marks} granules (${t.read.table})` : ''}`,
     );
     if (t.read) results.note(`${t.label}, page ${t.page}: ClickHouse plans to read ${t.read.rows} rows in ${t.read.marks} granules of ${t.read.table === 'table' ? 'audit_events' : `its projection ${t.read.table}`}`);
     const round = (x: number): number => Math.round(x * 10) / 10;
     const name = `${t.label}, page ${t.page}`;
     results.figure(`${name}: API p95 (${verdict})`, round(a95), 'ms', { name: 'the same statement straight to ClickHouse, p95', value: round(c95), unit: 'ms' });
     results.figure(`${name}: API p50`, round(percentile(a, 50)), 'ms', { name: 'ClickHouse p50', value: round(percentile(c, 50)), unit: 'ms' });
+    results.figure(`${name}: EventsSearch.page in-process p95`, round(percentile(inProcess, 95)), 'ms', { name: 'the statement alternated with it, p95', value: round(c95), unit: 'ms' });
     results.figure(`${name}: today's Postgres path p95 (${p.length} runs)`, round(percentile(p, 95)), 'ms');
   }
   out.push('');
-  out.push('Where a page\'s time goes (p50 of each part timed alone; a page runs [mark ‖ users] → [ClickHouse keys ‖ Postgres tail] → rows by id; "rest" is the API less that path: HTTP, token, parsing, JSON, the PAGE_VIEW it records)');
+  out.push('Where a page\'s time goes (p50 of each part timed alone; the mark is read once per SEARCH_MARK_REUSE (1 s), not per page, so a page runs [users → ClickHouse keys] ‖ Postgres tail, then rows by id; "rest" is the API less that path: HTTP, token, parsing, JSON, the PAGE_VIEW it records)');
   out.push(`${'case'.padEnd(40)} page      API     mark    users  CH keys  PG tail  PG rows     rest`);
   for (const t of timings) {
     const p50 = (xs: number[]): number => (xs.length ? percentile(sorted(xs), 50) : 0);
     const [api, mark, users, keys, tail, byId] = [p50(t.api), p50(t.parts.mark), p50(t.parts.users), p50(t.ch), p50(t.parts.tail), p50(t.parts.rows)];
-    const rest = api - (Math.max(mark, users) + Math.max(keys, tail) + byId);
+    const rest = api - (Math.max(users + keys, tail) + byId);
     out.push(`${t.label.slice(0, 40).padEnd(40)} ${String(t.page).padStart(4)} ${ms(api)} ${ms(mark)} ${ms(users)} ${ms(keys)} ${ms(tail)} ${ms(byId)} ${ms(rest)}`);
-    results.note(`${t.label}, page ${t.page}, p50 in ms: API ${api.toFixed(1)} = mark ${mark.toFixed(1)} ‖ users ${users.toFixed(1)}, ClickHouse keys ${keys.toFixed(1)} ‖ Postgres tail ${tail.toFixed(1)}, rows by id ${byId.toFixed(1)}, rest ${rest.toFixed(1)}`);
+    results.note(`${t.label}, page ${t.page}, p50 in ms: API ${api.toFixed(1)} = (users ${users.toFixed(1)} → ClickHouse keys ${keys.toFixed(1)}) ‖ Postgres tail ${tail.toFixed(1)}, rows by id ${byId.toFixed(1)}, rest ${rest.toFixed(1)}; the mark (${mark.toFixed(1)}) once a second`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
   results.note(`${rows} events, the largest organization (${org}) ${orgRows}; every search of that organization; ${REPS} repetitions after ${WARMUPS} warm-ups, ${PAGE} rows a page`);
   results.note(loading);
-  results.note('API: GET /v1/events?search= of the query app; ClickHouse: the same positions statements (readProjectedKeys) straight to chDB (the app stopped); Postgres: the page SQL with the search compiled for Postgres');
+  results.note('API: GET /v1/events?search= of the query app; ClickHouse: the same positions statements (readProjectedKeys) straight to chDB through the connection the app opens (the app stopped), alternated with EventsSearch.page in the same process; Postgres: the page SQL with the search compiled for Postgres');
   results.write();
 }
 

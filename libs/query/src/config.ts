@@ -12,6 +12,12 @@ export interface QueryConfig extends SearchBounds {
    * publishing with some delay) are found there until the projector has them.
    */
   searchFreshnessMarginMs: number;
+  /**
+   * How long a search reuses the projector's mark it read, on embedded ClickHouse (0: read it for every
+   * page). Any value is safe (an older mark only widens the Postgres tail; a rebuild invalidates it, see
+   * ProjectionProgress.searchMark); longer saves more reads and makes the tail longer.
+   */
+  searchMarkReuseMs: number;
   /** Live tails (`GET /v1/events/stream`) one organization may hold open at once in this process; past it 429. */
   liveTailMaxPerOrg: number;
   /** Live tails this process holds open at once, all organizations together; past it 429. */
@@ -22,11 +28,20 @@ export interface QueryConfig extends SearchBounds {
 
 export const QUERY_CONFIG = Symbol('QUERY_CONFIG');
 
+/** The longest SEARCH_MARK_REUSE: past it the Postgres tail a page reads grows by a minute of events. */
+const MAX_MARK_REUSE_MS = 60_000;
+
+function markReuse(ms: number, env: { problem(message: string): void }): number {
+  if (ms > MAX_MARK_REUSE_MS) env.problem(`SEARCH_MARK_REUSE must be at most 60s (got ${ms} ms)`);
+  return Math.min(ms, MAX_MARK_REUSE_MS);
+}
+
 export const readQueryConfig = (source: Record<string, string | undefined> = process.env): QueryConfig =>
   readConfig(
     (env) => ({
       consoleDir: path.resolve(env.string('CONSOLE_DIR', 'dist/apps/console')),
       searchFreshnessMarginMs: env.duration('SEARCH_FRESHNESS_MARGIN', '60s'),
+      searchMarkReuseMs: markReuse(env.duration('SEARCH_MARK_REUSE', '1s'), env),
       ...readSearchBounds(env),
       liveTailMaxPerOrg: env.int('LIVE_TAIL_MAX_PER_ORG', 10, { min: 1 }),
       liveTailMaxPerProcess: env.int('LIVE_TAIL_MAX_PER_PROCESS', 200, { min: 1 }),

@@ -43,17 +43,27 @@ export class EventsSearch {
 
   async page(organizationId: string, filter: EventFilter, limit: number, after?: Cursor): Promise<EventsPage> {
     const node = eventFilterNode(filter);
-    // The mark is read before either side: whatever is projected after it is in ClickHouse, whatever is not
-    // was received after it. The user look-up (Postgres) meanwhile; the Postgres tail starts once the mark
-    // is in (it does not need the users), ClickHouse once both are.
-    const marked = this.progress.watermark();
+    // The order of the reads is what makes the merge exact:
+    // - the mark is read (or reused, see ProjectionProgress.searchMark) before ClickHouse's statement starts,
+    //   so every event received up to it less the margin is in what that statement reads; the Postgres tail
+    //   holds every event received after that, whenever it runs. Reading the mark beside or after the
+    //   statement would not do: a batch the projector commits in between moves the mark past events the
+    //   statement did not see, and neither side would return them.
+    // - a rebuild may clear ClickHouse after the mark was read: the rebuild epoch, checked once ClickHouse
+    //   answered, says so, and the page is then read from Postgres alone.
+    // - both sides read strictly after the same keyset position and return one row more than the page;
+    //   an event on both sides counts once (by id), so pages neither skip nor repeat one.
+    // The user look-up (Postgres) meanwhile; the tail starts once the mark is in (it does not need the
+    // users), ClickHouse once both are.
+    const marked = this.progress.searchMark(this.config.searchMarkReuseMs);
     const resolved = this.users.resolve(organizationId, node);
-    const recentKeys = marked.then((mark) => (mark === null ? [] : this.events.recentKeys(organizationId, filter, this.projectedBefore(mark), limit + 1, after)));
-    const projectedKeys = Promise.all([marked, resolved]).then(([mark, users]) => (mark === null ? [] : this.projectedKeys(organizationId, node, users, limit + 1, after)));
+    const recentKeys = marked.then(({ mark }) => (mark === null ? [] : this.events.recentKeys(organizationId, filter, this.projectedBefore(mark), limit + 1, after)));
+    const projectedKeys = Promise.all([marked, resolved]).then(([{ mark }, users]) => (mark === null ? [] : this.projectedKeys(organizationId, node, users, limit + 1, after)));
     // One Promise.all over every branch, so a failure of any is handled, whichever fails first.
-    const [mark, projected, recent] = await Promise.all([marked, projectedKeys, recentKeys]);
-    // Nothing was ever projected: every event is still Postgres' alone.
-    if (mark === null) return this.events.page(organizationId, filter, limit, after);
+    const [{ mark, stillValid }, projected, recent] = await Promise.all([marked, projectedKeys, recentKeys]);
+    // Nothing was ever projected, or a rebuild holds or has cleared the projection since the mark was read:
+    // every event is read from Postgres.
+    if (mark === null || !stillValid()) return this.events.page(organizationId, filter, limit, after);
     const merged = mergeKeys(projected, recent, limit + 1);
     const keys = merged.slice(0, limit);
     if (keys.length === 0) return { items: [] };
