@@ -10,6 +10,13 @@ export const PROJECTOR_PROGRESS = 'projector';
 export const REBUILD_HOLD = 'rebuild';
 
 /**
+ * The row each rebuild adds when it begins and nothing removes (its time, the newest kept on merges): a
+ * search on a ClickHouse server compares it before and after its statement, so a rebuild that began and
+ * ended in between (from any process) is still seen.
+ */
+export const REBUILD_BEGAN = 'rebuild-began';
+
+/**
  * The process's rebuild epoch: bumped by {@link ProjectionProgress.hold} (once the hold row is in and before
  * anything is cleared) and by {@link ProjectionProgress.release}. Shared memory, so a rebuild in the
  * standalone's worker thread is seen by the main thread's searches. Taken at load, in the main thread
@@ -24,8 +31,8 @@ const REBUILD_EPOCH = new Int32Array(sharedCell('clickhouse-rebuild-epoch'));
 export interface SearchMark {
   /** As {@link ProjectionProgress.watermark}: null when nothing is projected or a rebuild holds the projection. */
   mark: number | null;
-  /** False when a rebuild began or ended in this process since the mark was read: read again. */
-  stillValid(): boolean;
+  /** False when a rebuild began or ended since the mark was read: ClickHouse's answer may lack cleared rows. */
+  stillValid(): Promise<boolean>;
 }
 
 /**
@@ -66,19 +73,29 @@ export class ProjectionProgress {
    * projection (then every event is read from Postgres, as if nothing had been projected).
    */
   async watermark(consumer = PROJECTOR_PROGRESS): Promise<number | null> {
+    return (await this.readMark(consumer)).mark;
+  }
+
+  /** The mark, and what tells the rebuilds begun so far apart (the newest one's time and their rows' count). */
+  private async readMark(consumer: string): Promise<{ mark: number | null; rebuilds: string }> {
     const result = await this.ch.client.query({
-      query: `SELECT toString(maxIf(watermark, consumer = {consumer:String})) AS w, countIf(consumer = {consumer:String}) AS n, countIf(consumer = {hold:String}) AS held
-              FROM projection_progress WHERE consumer IN ({consumer:String}, {hold:String})`,
-      query_params: { consumer, hold: REBUILD_HOLD },
+      query: `SELECT toString(maxIf(watermark, consumer = {consumer:String})) AS w, countIf(consumer = {consumer:String}) AS n, countIf(consumer = {hold:String}) AS held,
+                     toString(maxIf(watermark, consumer = {began:String})) AS began, countIf(consumer = {began:String}) AS begun
+              FROM projection_progress WHERE consumer IN ({consumer:String}, {hold:String}, {began:String})`,
+      query_params: { consumer, hold: REBUILD_HOLD, began: REBUILD_BEGAN },
       format: 'JSONEachRow',
     });
-    const [row] = await result.json<{ w: string; n: number | string; held: number | string }>();
-    return !row || Number(row.n) === 0 || Number(row.held) > 0 ? null : fromClickHouseTime(row.w);
+    const [row] = await result.json<{ w: string; n: number | string; held: number | string; began: string; begun: number | string }>();
+    if (!row) return { mark: null, rebuilds: '' };
+    return { mark: Number(row.n) === 0 || Number(row.held) > 0 ? null : fromClickHouseTime(row.w), rebuilds: `${row.began}/${row.begun}` };
   }
 
   /**
-   * The mark for a search page. On a ClickHouse server, read now, as {@link watermark} (a rebuild may run in
-   * another process: nothing here would tell). On embedded chDB, one read is reused for up to `reuseMs`
+   * The mark for a search page. On a ClickHouse server, read now, as {@link watermark}, and read again by
+   * `stillValid` once ClickHouse answered (a rebuild may run in another process): valid only while no hold
+   * is there and no rebuild began since ({@link REBUILD_BEGAN}: {@link hold} writes it with its hold row, in
+   * one insert, before it clears anything, so a clear that ClickHouse's answer could have seen is seen by
+   * the second read). On embedded chDB, one read is reused for up to `reuseMs`
    * (SEARCH_MARK_REUSE), which saves a chDB statement (~3 ms, and a turn of the process's one
    * parameterised-statement chain) on most pages. Safe because:
    *
@@ -93,9 +110,19 @@ export class ProjectionProgress {
    *   after it sees the hold and is null.
    */
   async searchMark(reuseMs: number): Promise<SearchMark> {
-    if (this.ch.mode !== 'embedded') return { mark: await this.watermark(), stillValid: () => true };
+    if (this.ch.mode !== 'embedded') {
+      const first = await this.readMark(PROJECTOR_PROGRESS);
+      return {
+        mark: first.mark,
+        stillValid: async () => {
+          const again = await this.readMark(PROJECTOR_PROGRESS);
+          return again.mark !== null && again.rebuilds === first.rebuilds;
+        },
+      };
+    }
     const epoch = Atomics.load(REBUILD_EPOCH, 0);
-    const stillValid = (): boolean => Atomics.load(REBUILD_EPOCH, 0) === epoch;
+    const unchanged = (): boolean => Atomics.load(REBUILD_EPOCH, 0) === epoch;
+    const stillValid = (): Promise<boolean> => Promise.resolve(unchanged());
     const now = Date.now();
     const reused = this.reused;
     if (reused && reused.epoch === epoch && now - reused.readAt < reuseMs) return { mark: reused.mark, stillValid };
@@ -110,7 +137,7 @@ export class ProjectionProgress {
       void started.mark.then((mark) => {
         forget();
         // Null (nothing projected, or a hold) is not reused: the next page asks again.
-        if (mark !== null && stillValid() && (!this.reused || this.reused.readAt <= now)) this.reused = { mark, epoch, readAt: now };
+        if (mark !== null && unchanged() && (!this.reused || this.reused.readAt <= now)) this.reused = { mark, epoch, readAt: now };
       }, forget);
     }
     return { mark: await reading.mark, stillValid };
@@ -124,9 +151,14 @@ export class ProjectionProgress {
    * on Postgres (slower, never wrong) until a rebuild completes.
    */
   async hold(consumer = PROJECTOR_PROGRESS): Promise<void> {
+    const now = toClickHouseTime(new Date());
+    // One insert: the hold and the record that a rebuild began appear together (see searchMark).
     await this.ch.client.insert({
       table: 'projection_progress',
-      values: [{ consumer: REBUILD_HOLD, watermark: toClickHouseTime(new Date()) }],
+      values: [
+        { consumer: REBUILD_HOLD, watermark: now },
+        { consumer: REBUILD_BEGAN, watermark: now },
+      ],
       format: 'JSONEachRow',
       clickhouse_settings: { ...this.ch.insertSettings },
     });

@@ -23,9 +23,11 @@ const MARGIN_MS = 60_000;
 /**
  * Searches reuse the projector's mark on embedded ClickHouse (ProjectionProgress.searchMark); a rebuild
  * clears ClickHouse right after it holds the mark. These run the rebuild's steps (hold, clear, reload,
- * release, as ProjectionRebuilder does them) at every point of a search, on real Postgres and chDB.
+ * release, as ProjectionRebuilder does them) at every point of a search, on real Postgres and chDB — as the
+ * embedded mode reads the mark (the process's rebuild epoch) and as the server mode does (a rebuild in
+ * another process: the mark and the rebuilds begun read again once ClickHouse answered).
  */
-describe('search beside a projection rebuild (real Postgres, embedded chDB)', () => {
+describe.each(['embedded', 'server'] as const)('search beside a projection rebuild (real Postgres, chDB, %s mode)', (mode) => {
   let pg: TestDatabase;
   let ch: TestClickHouse;
   let db: Database;
@@ -36,6 +38,8 @@ describe('search beside a projection rebuild (real Postgres, embedded chDB)', ()
   let stored: AuditEvent[] = [];
   /** Run once, right before the next statement that reads audit_events (a search's positions). */
   let beforeKeysStatement: (() => Promise<void>) | undefined;
+  /** Run once, right after that statement answered, before the page goes on. */
+  let afterKeysStatement: (() => Promise<void>) | undefined;
   const rnd = seededRandom(29);
   let clock = NOW.getTime() - 3_600_000;
 
@@ -79,7 +83,7 @@ describe('search beside a projection rebuild (real Postgres, embedded chDB)', ()
     [...stored].sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1)).map((e) => e.id);
 
   beforeAll(async () => {
-    pg = await createTestDatabase('query_search_rebuild');
+    pg = await createTestDatabase(`query_search_rebuild_${mode}`);
     db = new Database(readPersistenceConfig({ DATABASE_URL: pg.url }), new HealthRegistry());
     await db.onModuleInit();
     writer = new AuditEventsWriteRepository(db);
@@ -91,16 +95,22 @@ describe('search beside a projection rebuild (real Postgres, embedded chDB)', ()
       get(target, property, receiver) {
         if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
         return async (params: Parameters<ClickHouseClient['query']>[0]) => {
-          const run = beforeKeysStatement;
-          if (run && /FROM audit_events/.test(params.query)) {
+          if (!/FROM audit_events/.test(params.query)) return target.query(params);
+          const [before, after] = [beforeKeysStatement, afterKeysStatement];
+          if (before) {
             beforeKeysStatement = undefined;
-            await run();
+            await before();
           }
-          return target.query(params);
+          const answer = await target.query(params);
+          if (after) {
+            afterKeysStatement = undefined;
+            await after();
+          }
+          return answer;
         };
       },
     });
-    const clickhouse = { client: hooked, insertSettings: {}, removalSettings: {}, mode: 'embedded' } as unknown as ClickHouse;
+    const clickhouse = { client: hooked, insertSettings: {}, removalSettings: {}, mode } as unknown as ClickHouse;
     projection = new ClickHouseEventsRepository(clickhouse);
     progress = new ProjectionProgress(clickhouse);
     search = new EventsSearch(clickhouse, progress, new EventsReadRepository(db), new SearchUsersRepository(db), {
@@ -136,6 +146,15 @@ describe('search beside a projection rebuild (real Postgres, embedded chDB)', ()
     expect(beforeKeysStatement).toBeUndefined();
     expect(page.items.map((i) => i.id)).toEqual(newestFirst().slice(0, 15));
     await reloadAndRelease();
+  });
+
+  it('a whole rebuild between the mark read and the check after the positions statement: the page is read from Postgres', async () => {
+    await allPages(everything, 15);
+    beforeKeysStatement = holdAndClear;
+    afterKeysStatement = reloadAndRelease;
+    const page = await search.page(ORG, everything, 15);
+    expect(afterKeysStatement).toBeUndefined();
+    expect(page.items.map((i) => i.id)).toEqual(newestFirst().slice(0, 15));
   });
 
   it('pages are exact whichever page of a search a rebuild starts or ends at, and however events arrive meanwhile (property)', async () => {

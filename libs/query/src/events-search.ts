@@ -49,8 +49,9 @@ export class EventsSearch {
     //   holds every event received after that, whenever it runs. Reading the mark beside or after the
     //   statement would not do: a batch the projector commits in between moves the mark past events the
     //   statement did not see, and neither side would return them.
-    // - a rebuild may clear ClickHouse after the mark was read: the rebuild epoch, checked once ClickHouse
-    //   answered, says so, and the page is then read from Postgres alone.
+    // - a rebuild may clear ClickHouse after the mark was read: `stillValid`, asked once ClickHouse answered
+    //   (the process's rebuild epoch on embedded chDB, a second read of the mark and of the rebuilds begun on
+    //   a server, beside the rows' read), says so, and the page is then read from Postgres alone.
     // - both sides read strictly after the same keyset position and return one row more than the page;
     //   an event on both sides counts once (by id), so pages neither skip nor repeat one.
     // The user look-up (Postgres) meanwhile; the tail starts once the mark is in (it does not need the
@@ -63,18 +64,23 @@ export class EventsSearch {
     const [{ mark, stillValid }, projected, recent] = await Promise.all([marked, projectedKeys, recentKeys]);
     // Nothing was ever projected, or a rebuild holds or has cleared the projection since the mark was read:
     // every event is read from Postgres.
-    if (mark === null || !stillValid()) return this.events.page(organizationId, filter, limit, after);
+    const fromPostgres = (): Promise<EventsPage> => this.events.page(organizationId, filter, limit, after);
+    if (mark === null) return fromPostgres();
     const merged = mergeKeys(projected, recent, limit + 1);
     const keys = merged.slice(0, limit);
-    if (keys.length === 0) return { items: [] };
+    if (keys.length === 0) return (await stillValid()) ? { items: [] } : fromPostgres();
     const times = keys.map(msOf);
-    const rows = await this.events.summariesByIds(
-      organizationId,
-      filter,
-      keys.map((k) => k.id),
-      new Date(Math.min(...times)),
-      new Date(Math.max(...times) + 1),
-    );
+    const [valid, rows] = await Promise.all([
+      stillValid(),
+      this.events.summariesByIds(
+        organizationId,
+        filter,
+        keys.map((k) => k.id),
+        new Date(Math.min(...times)),
+        new Date(Math.max(...times) + 1),
+      ),
+    ]);
+    if (!valid) return fromPostgres();
     return { items: keys.flatMap((k) => rows.get(k.id) ?? []), next: merged.length > limit ? keys[keys.length - 1] : undefined };
   }
 
