@@ -8,8 +8,9 @@ import { eventJson, type AuditEvent } from '@audit/contracts';
 import { startExport, type ExportJob, type ExportStorage } from '@audit/exporter';
 import { eventsSubject, MessagingModule, STREAMS } from '@audit/messaging';
 import { AuditEventsWriteRepository, Database, PersistenceModule } from '@audit/persistence';
-import { SealerModule } from '@audit/sealer';
-import { canonicalEvent, startTestPipeline, waitFor, waitForConsumerIdle, type TestPipeline } from '@audit/testing';
+import { ReceivedThroughBound, SealerModule } from '@audit/sealer';
+import { PlatformModule } from '@audit/platform';
+import { bootModules, canonicalEvent, startTestPipeline, waitFor, waitForConsumerIdle, type TestPipeline } from '@audit/testing';
 import { generateNoteKey, parseCheckpoint, pendingEventLine, proofLine, receivedThroughOf } from '@audit/transparency';
 import type { CliIo } from '../cli-context';
 import { runCli } from '../run-cli';
@@ -172,5 +173,25 @@ describe('the sealer signs received-through, and verify export holds bundles to 
     expect(edited.stdout).toContain(`FAILED ${sealed[0].id}`);
     expect(edited.stdout).toMatch(/it says it is not yet sealed, but it was received at/);
     expect(edited.stdout).not.toContain(`FAILED ${later.id}`);
+  });
+
+  it("reads what the time needs with the sealer's own bus permissions (a replica connected as the sealer user)", async () => {
+    const replica = await bootModules([PlatformModule, MessagingModule, PersistenceModule, SealerModule], {
+      DATABASE_URL: pipeline.db.url,
+      ...pipeline.nats.env('sealer'),
+      SEAL_INTERVAL: '1h',
+      SEAL_RECEIVED_MARGIN: '2s',
+      SEAL_PRIVATE_KEY: key.signerKey,
+    });
+    try {
+      const bound = replica.get(ReceivedThroughBound);
+      const floor = await bound.readFloor();
+      expect(floor).not.toBeNull();
+      expect(floor?.ackFloor).toBeGreaterThanOrEqual(4);
+      const through = floor && (await bound.receivedThrough(floor, ORG));
+      expect(through).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    } finally {
+      await replica.close();
+    }
   });
 });
