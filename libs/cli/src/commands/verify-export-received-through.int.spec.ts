@@ -179,6 +179,7 @@ describe('the sealer signs received-through, and verify export holds bundles to 
     const replica = await bootModules([PlatformModule, MessagingModule, PersistenceModule, SealerModule], {
       DATABASE_URL: pipeline.db.url,
       ...pipeline.nats.env('sealer'),
+      NATS_PROVISION_STREAMS: 'false',
       SEAL_INTERVAL: '1h',
       SEAL_RECEIVED_MARGIN: '2s',
       SEAL_PRIVATE_KEY: key.signerKey,
