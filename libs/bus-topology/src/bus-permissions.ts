@@ -132,8 +132,9 @@ export function servicePermissions(service: BusService): BusPermissions {
     );
   }
   if (PUBLISHES_EVENTS.has(service)) publish.push(SUBJECTS.eventsAll);
-  // Only the sealer signs checkpoints, so only it may publish them.
-  if (service === 'sealer') publish.push(SUBJECTS.checkpointsAll);
+  // Only the sealer signs checkpoints, so only it may publish them. It reads single AUDIT_EVENTS messages
+  // past its ack floor (their receivedAt bounds the received-through time it signs): what its consumer reads.
+  if (service === 'sealer') publish.push(SUBJECTS.checkpointsAll, `$JS.API.STREAM.MSG.GET.${STREAMS.events}`);
   if (service === 'streams') {
     const streams = streamsServicePermissions();
     return { publish: { allow: [...publish, ...streams.allow], deny: streams.deny }, subscribe: { allow: ['_INBOX.>'] } };

@@ -10,7 +10,7 @@ export interface LogCheckpoint {
   treeSize: number;
   rootHash: string;
   signedAt: string;
-  /** The signed note: origin, size and root hash lines, a blank line, then `— <key name> <base64 signature>` lines. */
+  /** The signed note: origin, size and root hash lines, any extension lines (the sealer's `received-through <time>`), a blank line, then `— <key name> <base64 signature>` lines. */
   note: string;
 }
 

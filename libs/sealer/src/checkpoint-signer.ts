@@ -2,8 +2,9 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { checkpointsSubject, JetStreamConnection } from '@audit/messaging';
 import { TransparencyLogRepository } from '@audit/persistence';
 import { counter } from '@audit/platform';
-import { signCheckpoint } from '@audit/transparency';
+import { receivedThroughLine, signCheckpoint } from '@audit/transparency';
 import { SEALER_CONFIG, type SealerConfig } from './config';
+import { ReceivedThroughBound } from './received-through-bound';
 
 const checkpointsTotal = counter('audit_sealer_checkpoints_total', 'Checkpoints signed and stored, and published on audit.checkpoints.<org>', ['result']);
 
@@ -33,6 +34,7 @@ export class CheckpointSigner implements OnApplicationBootstrap, BeforeApplicati
     @Inject(SEALER_CONFIG) private readonly config: SealerConfig,
     private readonly log: TransparencyLogRepository,
     private readonly bus: JetStreamConnection,
+    private readonly receivedThrough: ReceivedThroughBound,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -71,9 +73,16 @@ export class CheckpointSigner implements OnApplicationBootstrap, BeforeApplicati
 
   private async signDue(): Promise<void> {
     const { sealIntervalMs, originPrefix, key } = this.config;
-    for (const organizationId of await this.log.dueForCheckpoint(sealIntervalMs)) {
+    const due = await this.log.dueForCheckpoint(sealIntervalMs);
+    if (due.length === 0) return;
+    // The bus is read before any tree size: a leaf acked by then is committed, so the size read after holds it.
+    const floor = await this.receivedThrough.readFloor();
+    for (const organizationId of due) {
+      const through = floor === null ? null : await this.receivedThrough.receivedThrough(floor, organizationId);
+      // Without a time it can stand by, the checkpoint says nothing about unsealed events (as before the line existed).
+      const extensions = through === null ? [] : [receivedThroughLine(through)];
       const signed = await this.log.signCheckpoint(organizationId, sealIntervalMs, ({ size, rootHash }) =>
-        signCheckpoint({ origin: logOrigin(originPrefix, organizationId), size, rootHash, extensions: [] }, [key.signer]),
+        signCheckpoint({ origin: logOrigin(originPrefix, organizationId), size, rootHash, extensions }, [key.signer]),
       );
       if (signed) checkpointsTotal.inc({ result: 'signed' });
     }

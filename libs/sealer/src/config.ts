@@ -18,6 +18,12 @@ export interface SealerConfig {
   key: SealKey;
   /** SEALER_BATCH_SIZE, SEALER_BATCH_BYTES, SEALER_FLUSH_INTERVAL. */
   batch: BatchCaps;
+  /**
+   * SEAL_RECEIVED_MARGIN: how long after its `receivedAt` an event may still reach AUDIT_EVENTS (a request's
+   * look-ups and publish timeout, a batched read record) plus the clock skew between hosts; the checkpoints'
+   * `received-through` time stays this far behind what the sealer has seen (see received-through-bound.ts).
+   */
+  receivedMarginMs: number;
 }
 
 export const SEALER_CONFIG = Symbol('SEALER_CONFIG');
@@ -37,8 +43,17 @@ export const readSealerConfig = (source: Record<string, string | undefined> = pr
       // Larger batches than the writer's: the log's Postgres work is mostly per statement and commit (one
       // transaction per organization and batch), about a fifth to a quarter less of it per event at 5000 than at 1000.
       batch: readBatchCaps(env, 'SEALER', { maxBatchMessages: 5000, maxBatchBytes: 8 * 1024 * 1024, flushIntervalMs: 50 }),
+      receivedMarginMs: readReceivedMargin(env),
     };
   }, source);
+
+/** Kept apart (and last) so the other settings' parsing is untouched by it. */
+function readReceivedMargin(env: EnvReader): number {
+  const margin = env.duration('SEAL_RECEIVED_MARGIN', '1m');
+  // No margin would vouch for an event whose publish is still under way: never safe.
+  if (margin <= 0) env.problem(`SEAL_RECEIVED_MARGIN must be longer than 0 (got ${margin} ms)`);
+  return margin;
+}
 
 /** A placeholder that signs nothing, returned with a recorded problem so every bad variable is named at once. */
 const NO_KEY: SealKey = {

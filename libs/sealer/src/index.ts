@@ -7,4 +7,5 @@ export * from './leaf-material';
 export * from './log-appender';
 export * from './sealer.consumer';
 export * from './checkpoint-signer';
+export * from './received-through-bound';
 export * from './sealer.module';

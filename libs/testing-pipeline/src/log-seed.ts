@@ -6,7 +6,7 @@ import { parseSignerKey, signCheckpoint } from '@audit/transparency';
 /**
  * Seals events straight into an organization's log in Postgres through the sealer's own appender (no
  * bus, no sealer app), in the order given, and signs a checkpoint of the tree as it then stands, with
- * `extensions` after its root hash (e.g. a `received-through` line, which the sealer does not sign yet).
+ * `extensions` after its root hash (e.g. a `received-through` line at a time of the test's choosing, as the sealer signs one).
  */
 export async function sealDirectly(database: Database, organizationId: string, events: readonly AuditEvent[], signerKey: string, extensions: string[] = []): Promise<StoredCheckpoint> {
   const log = new TransparencyLogRepository(database);

@@ -14,11 +14,10 @@ import { isLeafTime } from './leaf';
  * verifier reports them as such (counted apart, exit status apart); a checkpoint without the line (every
  * one signed before it existed) vouches for no unsealed line at all.
  *
- * The signer may only write a time it can stand by: ingest stamps `receivedAt` before it publishes, so an
- * event reaches the stream at most the publish timeout (plus clock skew) after it; once every stream
- * message up to one stored at time S is in the tree, S minus that bound is safe. An event that never
- * reaches the tree (dead-lettered by the sealer) and was received before the time then fails verification,
- * which is what an auditor should see.
+ * The signer may only write a time it can stand by: the sealer's `ReceivedThroughBound` (libs/sealer)
+ * stays before the `receivedAt` of every event it has not appended (those waiting on the bus, read one by
+ * one, and those ingest may still publish, a margin behind now), and signs no time while it holds dead
+ * letters: an event it never appended must not be vouched for.
  */
 export const RECEIVED_THROUGH = 'received-through';
 
