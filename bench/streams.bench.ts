@@ -37,6 +37,16 @@ function durationMs(text: string): number {
   if (!m) throw new Error(`BENCH_STREAM_OUTAGE must be a duration such as 300s or 5m (got ${text})`);
   return Number(m[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
 }
+/**
+ * The node options the checkout's Kubernetes manifest runs the streams with (`NODE_OPTIONS` in
+ * k8s/base/streams.yaml: the young generation's size), so the service is measured as it is deployed, and a
+ * baseline checkout as it was.
+ */
+function deployedNodeOptions(root: string): string[] {
+  const manifest = readFileSync(path.join(root, 'k8s/base/streams.yaml'), 'utf8');
+  const m = /- name: NODE_OPTIONS\s+value: "([^"]*)"/.exec(manifest);
+  return m ? m[1].split(/\s+/).filter(Boolean) : [];
+}
 const load = (): string => `load ${loadavg().map((v) => v.toFixed(2)).join(' ')}`;
 const SECRET = 'bench-streams-secret-bench-streams-secret';
 const ID = /"id":"([0-9a-f-]{36})"/g;
@@ -137,6 +147,8 @@ const cpuOf = (pid: number): number => {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
 const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+/** The process's peak RSS so far (MB): what a memory limit must leave room for. */
+const peakRssOf = (pid: number): number => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 async function main(): Promise<void> {
   const results = new BenchResults('streams');
@@ -161,7 +173,10 @@ async function main(): Promise<void> {
     STREAMS_ALLOW_PRIVATE_NETWORKS: 'true',
     STREAMS_REFRESH_INTERVAL: '500ms',
     LOG_LEVEL: 'warn',
-  }, 60_000, process.env.BENCH_STREAM_SERVICE_ROOT, process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []);
+  }, 60_000, process.env.BENCH_STREAM_SERVICE_ROOT, [
+    ...deployedNodeOptions(process.env.BENCH_STREAM_SERVICE_ROOT ?? path.resolve(__dirname, '..')),
+    ...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
+  ]);
   const pid = service.process.pid as number;
   const api = async (org: string, method: string, at: string, body?: unknown): Promise<{ id: string }> => {
     const token = await new SignJWT({ org, role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
@@ -279,7 +294,7 @@ async function main(): Promise<void> {
       const seconds = (performance.now() - t) / 1000;
       const cpuSeconds = cpuOf(pid) - cpu;
       process.stdout.write(
-        `[bench:streams] ${d.name.padEnd(12)} stream ${rate(EVENTS, seconds).padStart(16)} (${seconds.toFixed(1)} s, service CPU ${cpuSeconds.toFixed(1)} s = ${((cpuSeconds / EVENTS) * 1e6).toFixed(1)} µs/event)   raw loop ${rate(EVENTS, rawSeconds).padStart(16)} (${rawSeconds.toFixed(1)} s)   ratio ${(rawSeconds / seconds).toFixed(2)}×   ${load()}\n`,
+        `[bench:streams] ${d.name.padEnd(12)} stream ${rate(EVENTS, seconds).padStart(16)} (${seconds.toFixed(1)} s, service CPU ${cpuSeconds.toFixed(1)} s = ${((cpuSeconds / EVENTS) * 1e6).toFixed(1)} µs/event)   raw loop ${rate(EVENTS, rawSeconds).padStart(16)} (${rawSeconds.toFixed(1)} s)   ratio ${(rawSeconds / seconds).toFixed(2)}×   service peak RSS ${peakRssOf(pid).toFixed(0)} MB   ${load()}\n`,
       );
       results.figure(`${d.name}: stream delivery, ${EVENTS.toLocaleString('en')} events`, Math.round(EVENTS / seconds), 'events/s', {
         name: 'raw loop, same batches to the same receiver',

@@ -79,6 +79,19 @@ describe('decodeCanonicalEvent', () => {
     );
   });
 
+  it('dead-letters an event on any subject but exactly its own (another prefix, a token more or less)', () => {
+    const token = fc.stringMatching(/^[A-Za-z0-9_-]{0,12}$/);
+    fc.assert(
+      fc.property(emitterInput, fc.array(token, { minLength: 0, maxLength: 6 }), fc.nat({ max: 4 }), (input, tokens, shape) => {
+        const event = canonicalEvent(input, receivedAt);
+        const own = eventsSubject(event.organizationId, event.actionType);
+        const subject = [tokens.join('.'), `${own}.${tokens.join('.')}`, `x${own}`, own.replace('audit.', 'audit.x'), `audit.events.${event.organizationId}`][shape];
+        fc.pre(subject !== own);
+        expect(failure(bytes(event), { ...envelopeFor(event), subject })).toMatch(/^subject .* does not match the event/);
+      }),
+    );
+  });
+
   it('refuses what is not UTF-8, not JSON or not an object', () => {
     const envelope = { subject: 'audit.events.acme.LOGIN', storedAtMs: receivedAt.getTime() };
     const event = Buffer.from(JSON.stringify({ ...canonicalEvent({ organizationId: 'acme', actionType: 'LOGIN' }), pageName: 'AB' }));

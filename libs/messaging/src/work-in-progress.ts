@@ -26,8 +26,11 @@ export class WorkInProgress {
    */
   hold(messages: JsMsg[]): void {
     if (!this.held.has(messages)) this.held.set(messages, this.now());
-    this.timer ??= setInterval(() => this.tick(), this.intervalMs);
-    this.timer.unref();
+    // Called for every message received: the timer is made (and unref'd) once, not touched per message.
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => this.tick(), this.intervalMs);
+      this.timer.unref();
+    }
   }
 
   release(messages: JsMsg[]): void {

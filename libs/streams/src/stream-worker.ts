@@ -21,6 +21,7 @@ import { streamEvents, streamLatency } from './metrics';
 import type { DeliveryRecord } from '@audit/contracts';
 import { replayDurable, streamDurable, streamFilterSubject, type StreamRecord } from './model';
 import { matchesFilter } from './stream-filter';
+import { inStreamOrder, QueuedRecord, requestBytesOf } from './queued-record';
 
 type Message = DecodedCanonicalMessage;
 
@@ -146,25 +147,25 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
   private async deliverAfter(before: Promise<void>, batch: ReadonlyArray<Delivery<Message>>, sent: () => void): Promise<BatchOutcome<Message>> {
     // By stream sequence: after a handover, events the previous replica held come back as redeliveries in the
     // order their ack timers ran out, not necessarily the order they were stored.
-    const ordered = [...batch].sort((a, b) => a.message.seq - b.message.seq);
+    const ordered = inStreamOrder(batch);
     const deadLetter: Array<FailedDelivery<Message>> = [];
-    const outgoing: Array<{ delivery: Delivery<Message>; record: OutgoingRecord }> = [];
+    const outgoing: QueuedRecord[] = [];
     for (const delivery of ordered) {
       if (!this.wanted(delivery)) continue;
       try {
-        outgoing.push({ delivery, record: this.record(delivery) });
+        outgoing.push(new QueuedRecord(delivery, formatEvent(this.stream.format, delivery.payload.event, delivery.payload.text)));
       } catch (error) {
         // A canonical event always formats; one that does not would fail the same way every time.
         deadLetter.push({ delivery, reason: `${this.durable}: cannot be formatted as ${this.stream.format}: ${describe(error)}` });
       }
     }
-    const chunks = chunkBySize(outgoing, this.sender.maxEvents, this.sender.maxBytes, (o) => Buffer.byteLength(o.record.record) + 16);
+    const chunks = chunkBySize(outgoing, this.sender.maxEvents, this.sender.maxBytes, requestBytesOf);
     // Bodies are built (serialised, compressed) now, while the batch before this one is still in flight.
-    const bodies = chunks.map((chunk) => this.prepare(chunk.map((o) => o.record)));
+    const bodies = chunks.map((chunk) => this.prepare(chunk));
     await before;
     for (let i = 0; i < chunks.length; i++) {
       const chunk = chunks[i];
-      const outcome = this.stopped ? 'stopped' : (this.handingBack ?? (await this.deliverChunk(chunk.map((o) => o.record), bodies[i])));
+      const outcome = this.stopped ? 'stopped' : (this.handingBack ?? (await this.deliverChunk(chunk, bodies[i])));
       if (outcome === 'stopped' || outcome === 'lease-lost') {
         this.handingBack = outcome;
         const rest = chunks.slice(i).flat();
@@ -182,15 +183,6 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
   private wanted(delivery: Delivery<Message>): boolean {
     if (this.replay && delivery.message.seq > this.replay.untilSeq) return false;
     return matchesFilter(this.stream.filter, delivery.payload.event);
-  }
-
-  private record(delivery: Delivery<Message>): OutgoingRecord {
-    return {
-      event: delivery.payload.event,
-      record: formatEvent(this.stream.format, delivery.payload.event, delivery.payload.text),
-      seq: delivery.message.seq,
-      storedAt: delivery.message.time,
-    };
   }
 
   /** Starts building a chunk's body; a failure to build it surfaces when the chunk is sent (and is retried there). */

@@ -4,7 +4,7 @@ import Ajv from 'ajv';
 import { parseDocument } from 'yaml';
 import { isObject, type JsonObject } from '../resource';
 import { routeProblem } from './platform-checks';
-import type { SourceFacts } from './source-facts';
+import { isReadVariable, type SourceFacts } from './source-facts';
 
 /** The Compose Specification's JSON schema (vendored: see schema/README.md). */
 const COMPOSE_SCHEMA = path.join(__dirname, '../../schema/compose-spec.json');
@@ -55,7 +55,7 @@ export function checkCompose(file: string, facts: SourceFacts, root: string): st
       if (!source.startsWith('.') && !source.startsWith('/') && !volumes.has(source)) problems.push(`${what}: volume ${source} is not declared`);
     }
     for (const variable of Object.keys(service.environment ?? {})) {
-      if (app && !facts.envVars.has(variable)) problems.push(`${what}: sets ${variable}, which no code reads`);
+      if (app && !isReadVariable(facts, variable)) problems.push(`${what}: sets ${variable}, which no code reads`);
     }
   }
   problems.push(...checkGatewayRoutes(services, facts, root));

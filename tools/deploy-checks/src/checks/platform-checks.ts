@@ -1,6 +1,6 @@
 import { isObject, type Resource } from '../resource';
 import { environment, find, ofKind, podTemplate, selects, type Container, type LabelSelector } from './kube';
-import type { AppFacts, SourceFacts } from './source-facts';
+import { isReadVariable, type AppFacts, type SourceFacts } from './source-facts';
 
 /** The port every service listens on (`PORT`, default 3000 in libs/platform/src/bootstrap.ts). */
 const HTTP_PORT = 3000;
@@ -129,7 +129,7 @@ function checkEnvironment(
 ): void {
   const env = environment(container, resources);
   for (const [name, source] of env) {
-    if (!facts.envVars.has(name)) report(what, `sets ${name}, which no code reads`);
+    if (!isReadVariable(facts, name)) report(what, `sets ${name}, which no code reads`);
     if (SECRET_LIKE.test(name) && source.secret === undefined) report(what, `${name} has a literal value: take it from a Secret`);
   }
   const secret = (name: string): boolean => env.get(name)?.secret !== undefined;

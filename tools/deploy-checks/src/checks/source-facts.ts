@@ -34,6 +34,12 @@ export interface AppFacts {
   needs: { nats: boolean; postgres: boolean; clickhouse: boolean; auth: boolean };
 }
 
+/**
+ * Whether a deployment may set the variable: the code reads it, or node itself does (`NODE_OPTIONS`: the
+ * streams run with a larger young generation, see k8s/base/streams.yaml).
+ */
+export const isReadVariable = (facts: Pick<SourceFacts, 'envVars'>, name: string): boolean => facts.envVars.has(name) || name === 'NODE_OPTIONS';
+
 export function readSourceFacts(root: string): SourceFacts {
   const sources = [...tsFiles(path.join(root, 'libs')), ...tsFiles(path.join(root, 'apps'))].map((file) => parse(file, root));
   const libSources = sources.filter((source) => source.lib !== undefined);
