@@ -273,8 +273,9 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
   private async removeOrphans(streams: StreamRecord[], snapshotAt: number): Promise<void> {
     const known = new Set(streams.flatMap((s) => [streamDurable(s.id), ...(s.replayId ? [replayDurable(s.replayId)] : [])]));
     try {
-      const consumers = await this.bus.jsm.consumers.list(STREAMS.events).next();
-      for (const info of consumers) {
+      // Every page of the listing (the server answers 256 consumers a request): `.next()` alone read the
+      // first page, so past 256 consumers on AUDIT_EVENTS the orphans beyond it were never removed.
+      for await (const info of this.bus.jsm.consumers.list(STREAMS.events)) {
         const name = info.name;
         if (!/^(stream|replay)-/.test(name) || known.has(name) || this.workers.has(name)) continue;
         if (Date.parse(info.created) > snapshotAt - ORPHAN_AGE_MS) continue;
