@@ -95,7 +95,7 @@ type StatementMethod = 'query' | 'exec' | 'command' | 'insert';
  * and the session's next statement returns that output ahead of its own. A statement run right after the
  * failure, on the same connection, takes it; its answer is thrown away.
  */
-export const DRAIN_STATEMENT = 'SELECT 1 WHERE 0';
+const DRAIN_STATEMENT = 'SELECT 1 WHERE 0';
 
 /**
  * The connection with each statement that binds parameters run under {@link PARAMETERISED_STATEMENTS};

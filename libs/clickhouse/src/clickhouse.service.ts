@@ -4,7 +4,6 @@ import { Database, PERSISTENCE_CONFIG, type PersistenceConfig } from '@audit/per
 import { backoffMs, HealthRegistry, sleep } from '@audit/platform';
 import { openClickHouse, openReadClient, type ClickHouseMode } from './clickhouse.client';
 import { CLICKHOUSE_CONFIG, type ClickHouseConfig } from './config';
-import { EmbeddedSyncInserts } from './embedded-sync-inserts';
 import { migrateClickHouse } from './migrator';
 import { insertSettingsFor, removalSettingsFor, type SchemaLayout } from './schema-layout';
 
@@ -17,7 +16,6 @@ export class ClickHouse implements OnModuleInit, OnApplicationShutdown {
   private opened?: { client: ClickHouseClient; mode: ClickHouseMode };
   private reads?: ClickHouseClient;
   private inserts: ClickHouseSettings = {};
-  private syncInserts?: EmbeddedSyncInserts;
 
   constructor(
     @Inject(CLICKHOUSE_CONFIG) private readonly config: ClickHouseConfig,
@@ -65,7 +63,6 @@ export class ClickHouse implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.syncInserts?.close();
     if (this.reads && this.reads !== this.opened?.client) await this.reads.close();
     await this.opened?.client.close();
   }
@@ -82,16 +79,6 @@ export class ClickHouse implements OnModuleInit, OnApplicationShutdown {
   get readClient(): ClickHouseClient {
     if (!this.reads) throw new Error('ClickHouse used before it was opened');
     return this.reads;
-  }
-
-  /**
-   * On embedded chDB, synchronous inserts on the calling thread ({@link EmbeddedSyncInserts}); undefined
-   * on a server, where the client's inserts are the ones to use. The session opens at the first insert.
-   */
-  get embeddedSyncInserts(): EmbeddedSyncInserts | undefined {
-    if (this.mode !== 'embedded' || process.env.CLICKHOUSE_EMBEDDED_SYNC_INSERTS === '0') return undefined;
-    this.syncInserts ??= new EmbeddedSyncInserts(this.config.path, this.config.database);
-    return this.syncInserts;
   }
 
   get mode(): ClickHouseMode {

@@ -317,11 +317,6 @@ export class ClickHouseEventsRepository {
     const fresh = unknownRows(rows, known);
     if (fresh.length === 0) return 0;
     const body = Buffer.concat(fresh.map((row) => row.line));
-    const sync = this.ch.embeddedSyncInserts;
-    if (sync) {
-      sync.insert('audit_events', ENCODED_EVENT_COLUMNS, ENCODED_EVENT_FORMAT, body, { ...MANY_PARTITIONS });
-      return fresh.length;
-    }
     await this.ch.client.insert({
       table: 'audit_events',
       columns: [...ENCODED_EVENT_COLUMNS],
