@@ -20,6 +20,12 @@ export interface BusFloor {
   oldestIngestMs: number | null;
   /** The `sealer` consumer's ack floor on AUDIT_EVENTS: every message at or below it is acked. */
   ackFloor: number;
+  /**
+   * Whether the sealer is so far behind (more messages past the floor than {@link PENDING_SCAN_LIMIT}, all
+   * organizations together) that no organization's pending messages are read this pass: under a backlog
+   * the scan would read up to the limit for every organization due, every pass, and state nothing anyway.
+   */
+  behind: boolean;
 }
 
 /** The inputs of {@link receivedThroughTime}, all in epoch milliseconds. */
@@ -94,13 +100,14 @@ export class ReceivedThroughBound {
       if (Number.isNaN(oldestIngestMs)) throw new Error(`${STREAMS.ingest} states its oldest message's time as ${JSON.stringify(ingest.state.first_ts)}`);
       const consumer = await this.bus.jsm.consumers.info(STREAMS.events, SEALER_DURABLE);
       const ackFloor = consumer.ack_floor.stream_seq;
+      const behind = consumer.num_pending + consumer.num_ack_pending > PENDING_SCAN_LIMIT;
       const dlq = await this.bus.jsm.streams.info(STREAMS.dlq, { subjects_filter: dlqSubject(SEALER_DURABLE) });
       const deadLetters = dlq.state.subjects?.[dlqSubject(SEALER_DURABLE)] ?? 0;
       if (deadLetters > 0) {
         this.logger.warn({ msg: `no received-through time is signed while the sealer's dead letters (${deadLetters}) are in ${STREAMS.dlq}`, deadLetters });
         return null;
       }
-      return { readAtMs, oldestIngestMs, ackFloor };
+      return { readAtMs, oldestIngestMs, ackFloor, behind };
     } catch (error) {
       this.logger.warn({ msg: 'the bus cannot be read: checkpoints of this pass state no received-through time', error: (error as Error).message });
       return null;
@@ -109,6 +116,7 @@ export class ReceivedThroughBound {
 
   /** T for one organization (toISOString's form), or null when it cannot be stood by now. */
   async receivedThrough(floor: BusFloor, organizationId: string): Promise<string | null> {
+    if (floor.behind) return null;
     try {
       const oldestPendingMs = await this.oldestPendingReceivedAt(floor.ackFloor, organizationId);
       if (oldestPendingMs === undefined) return null;
