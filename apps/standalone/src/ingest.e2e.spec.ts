@@ -6,7 +6,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { createAuditClient, type AuditClient, type AuditEventInput } from '@audit/audit-client';
 import { ACTION_TYPES, type ActionType } from '@audit/contracts';
-import { metricSample, scrapeMetrics, waitFor } from '@audit/testing';
+import { STREAMS } from '@audit/messaging';
+import { connectTestBus, metricSample, scrapeMetrics, waitFor, waitForConsumerIdle } from '@audit/testing';
 import {
   cli,
   countRows,
@@ -381,6 +382,15 @@ where a."actionType" = 'CREATE_GROUP';`,
     const org = 'org-metrics';
     const { key, id: keyId } = await createKey(stack.env, org);
     await waitForKeyRecord(stack.db, keyId);
+    // The key's creation record is visible once committed, and the writer counts its ack right after: under
+    // load the first scrape could fall in between and see it counted later. Once the writer has acknowledged
+    // everything on the bus (the counter moves in the same turn as a lone message's ack), it is counted.
+    const bus = await connectTestBus(stack.nats.url);
+    try {
+      await waitForConsumerIdle(bus.jsm, STREAMS.events, 'writer');
+    } finally {
+      await bus.close();
+    }
     const sample = (text: string) => ({
       http: metricSample(text, 'audit_ingest_events_accepted_total', { source: 'http' }) ?? 0,
       nats: metricSample(text, 'audit_ingest_events_accepted_total', { source: 'nats' }) ?? 0,

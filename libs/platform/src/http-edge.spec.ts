@@ -124,7 +124,10 @@ describe('the HTTP edge of every service (createHttpApp)', () => {
 
   it('still refuses bad JSON and prototype pollution with 400', async () => {
     expect((await post('{"a":')).status).toBe(400);
-    expect((await post('{"__proto__":{"admin":true}}')).status).toBe(400);
+    const polluting = await post('{"a":[{"b":1,"__proto__":{"admin":true}}]}');
+    expect(polluting.status).toBe(400);
+    expect(((await polluting.json()) as { error: { message: string } }).error.message).toMatch(/"__proto__" key/);
+    expect((await post('{"constructor":{"prototype":{"admin":true}}}')).status).toBe(400);
     expect((await post('')).status).toBe(400);
   });
 

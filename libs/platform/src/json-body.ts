@@ -26,8 +26,24 @@ export function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
       done(new AppError('BAD_REQUEST', `request body is not valid UTF-8 (at byte ${firstInvalidUtf8Byte(body)}): send JSON encoded as UTF-8`), undefined);
       return;
     }
-    void parseJson(req, text, done);
+    void parseJson(req, text, (error, body) => {
+      // Fastify answers a refused `__proto__` / `constructor.prototype` key as "not valid JSON": say what it is.
+      if (error && isJson(text)) {
+        done(new AppError('BAD_REQUEST', 'request body has a "__proto__" key, or a "constructor" key holding "prototype", which is refused anywhere in a body: rename it'), undefined);
+        return;
+      }
+      done(error, body);
+    });
   });
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The offset of the first byte of the first sequence that is not UTF-8 (for the error message only). */
