@@ -120,6 +120,15 @@ describe('canonicalEventOf', () => {
     );
   });
 
+  it('takes the fast way an event validation reproduces whatever the year of its receivedAt (ingest\'s clock)', () => {
+    // Found by the property below: receivedAt 1 ms before 1970 with createdAt at the floor, 1 ms ahead of it.
+    for (const at of ['1969-12-31T23:59:59.999Z', '0500-03-01T00:00:00.000Z']) {
+      const payload = overTheBus([...Object.entries(ingested({ organizationId: 'A', actionType: 'QUERY_RUN', createdAt: '1970-01-01T00:00:00.000Z' }, receivedAt)), ['receivedAt', at]]);
+      const full = reproducedByValidation(payload);
+      expect(full === undefined ? undefined : canonicalEventOf(payload)).toEqual(full);
+    }
+  });
+
   it('accepts nothing validation would not reproduce exactly, and refuses nothing it would with every field present', () => {
     fc.assert(
       fc.property(emitterInput, fc.array(mutation, { minLength: 1, maxLength: 3 }), (input, mutations) => {
