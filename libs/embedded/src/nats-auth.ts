@@ -135,7 +135,7 @@ export function renderComposeNatsConfig(emitterOrganizations: readonly string[])
   const users = busUsers(emitterOrganizations).map(({ user, permissions }) => ({ user, password: marker(user), permissions }));
   const body = JSON.stringify(users, null, 2).replace(/"@@(NATS_PASSWORD_[A-Z0-9_]+)@@"/g, '$$$1');
   return [
-    '# Generated from libs/messaging bus-permissions.ts by renderComposeNatsConfig (libs/embedded nats-auth.ts);',
+    '# Generated from libs/bus-topology bus-permissions.ts by renderComposeNatsConfig (libs/embedded nats-auth.ts);',
     '# a test fails when they differ. Passwords come from the server\'s environment (NATS_PASSWORD_<USER>).',
     '# Emitters of other organizations: `node scripts/run.js scripts/render-nats-config.ts acme globex`, then',
     '# `docker compose kill -s HUP nats` reloads the users without a restart (docs/nats-security.md).',
