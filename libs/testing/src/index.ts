@@ -18,3 +18,4 @@ export * from './openapi-coverage';
 export * from './test-pipeline';
 export * from './test-oidc-provider';
 export * from './oidc-sign-in';
+export * from './prototype-keys';
