@@ -8,3 +8,4 @@ export * from './alerts-stack';
 export * from './log-seed';
 export * from './search-data-set';
 export * from './export-fixtures';
+export * from './export-bundle';
