@@ -19,3 +19,4 @@ export * from './test-pipeline';
 export * from './test-oidc-provider';
 export * from './oidc-sign-in';
 export * from './prototype-keys';
+export * from './pages';
