@@ -7,6 +7,7 @@ import { Client } from 'pg';
 import { TokensService } from '@audit/auth';
 import { STREAMS } from '@audit/messaging';
 import {
+  allPages,
   answerDepartures,
   connectTestBus,
   createTestDatabase,
@@ -82,18 +83,15 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
     fetch(`${service.url}${pathAndQuery}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
   /** Every page of a listing, following nextCursor, as the ids in the order served. */
-  async function allIds(query: string, limit = 37): Promise<string[]> {
-    const ids: string[] = [];
-    let cursor: string | undefined;
-    for (let pages = 0; pages < 1000; pages++) {
-      const res = await get(`/v1/events?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+  async function allIds(query: string, limit = 37, token: string | null = tokens.admin): Promise<string[]> {
+    const items = await allPages(async (cursor: string | undefined) => {
+      const params = [query, `limit=${limit}`, cursor === undefined ? '' : `cursor=${cursor}`].filter((p) => p !== '');
+      const res = await get(`/v1/events?${params.join('&')}`, token);
       expect(res.status).toBe(200);
       const body = (await res.json()) as { items: Array<{ id: string }>; nextCursor?: string };
-      ids.push(...body.items.map((i) => i.id));
-      if (!body.nextCursor) return ids;
-      cursor = body.nextCursor;
-    }
-    throw new Error('pagination never ended');
+      return { items: body.items, next: body.nextCursor };
+    });
+    return items.map((i) => i.id);
   }
 
   beforeAll(async () => {
@@ -382,14 +380,7 @@ describe('query API (GET /v1/events, /v1/events/:id, /v1/users) and the /audit c
       }
     })();
     const seen = new Map<string, number>();
-    let cursor: string | undefined;
-    for (let page = 0; page < 500; page++) {
-      const res = await get(`/v1/events?limit=100${cursor ? `&cursor=${cursor}` : ''}`, token);
-      const body = (await res.json()) as { items: Array<{ id: string }>; nextCursor?: string };
-      for (const item of body.items) seen.set(item.id, (seen.get(item.id) ?? 0) + 1);
-      if (!body.nextCursor) break;
-      cursor = body.nextCursor;
-    }
+    for (const id of await allIds('', 100, token)) seen.set(id, (seen.get(id) ?? 0) + 1);
     inserting = false;
     await writer;
     expect(inserted).toBeGreaterThan(0);

@@ -4,6 +4,7 @@ import { ACTION_TYPES } from './action-types';
 import { canonicalEventOf } from './canonical';
 import type { AuditEvent } from './event';
 import { EVENT_FIELD_NAMES } from './event-fields';
+import { findPrototypeKey } from './prototype-keys';
 import { validateEvent } from './validate';
 
 /** Ingest's output for an emitter's input, received at `receivedAt`. */
@@ -48,7 +49,8 @@ const emitterInput = fc.record(
     pageName: fc.option(text(50)),
     queryName: fc.option(text(50)),
     resourceName: fc.option(text(50)),
-    metadata: fc.dictionary(text(10), fc.jsonValue({ maxDepth: 3 })),
+    // Metadata the contract takes: fast-check draws "__proto__" and "constructor" keys on purpose, refused at any depth.
+    metadata: fc.dictionary(text(10), fc.jsonValue({ maxDepth: 3 })).filter((m) => findPrototypeKey(m, 'metadata') === undefined),
     createdAt: fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2030-06-01T00:04:00Z'), noInvalidDate: true }).map((d) => d.toISOString()),
   },
   { requiredKeys: ['organizationId', 'actionType'] },

@@ -5,6 +5,7 @@ import type { AuditEvent } from './event';
 import { rememberMetadataJson } from './event-json';
 import { LIMITS } from './limits';
 import { findMetadataProblems, metadataJsonMayHoldProblems } from './metadata-walk';
+import { findPrototypeKey, jsonMayHoldPrototypeKey } from './prototype-keys';
 import { isWellFormedText } from './text';
 
 /** Every field of the canonical event: ingest writes each one, `null` included. */
@@ -120,6 +121,7 @@ function metadata(value: unknown, keepJson: boolean): boolean {
   if (json.length * 3 > LIMITS.maxMetadataBytes && Buffer.byteLength(json, 'utf8') > LIMITS.maxMetadataBytes) return false;
   const depth = LIMITS.maxMetadataDepth;
   if (metadataJsonMayHoldProblems(json, depth) && findMetadataProblems(value, depth).length > 0) return false;
+  if (jsonMayHoldPrototypeKey(json) && findPrototypeKey(value, 'metadata') !== undefined) return false;
   if (keepJson) rememberMetadataJson(value, json);
   return true;
 }

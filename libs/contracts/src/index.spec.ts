@@ -22,6 +22,8 @@ describe('public API of @audit/contracts', () => {
         'eventJson',
         'metadataJson',
         'eventJsonSchema',
+        'findPrototypeKey',
+        'jsonMayHoldPrototypeKey',
         'isActionType',
         'isUuid',
         'mappedOrgAndRole',

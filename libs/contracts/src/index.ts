@@ -24,6 +24,8 @@ export { eventJsonSchema } from './event-schema';
 export type { EventInputChecked, EventSchemaShape, JsonSchema } from './event-schema';
 export { validateEvent } from './validate';
 export { canonicalEventOf } from './canonical';
+export { findPrototypeKey, jsonMayHoldPrototypeKey } from './prototype-keys';
+export type { PrototypeKey } from './prototype-keys';
 export { eventJson, metadataJson } from './event-json';
 export { validateBatch } from './batch';
 export { isUuid, uuidv7 } from './uuid';

@@ -15,11 +15,11 @@ interface Frame {
 // A reason echoes a path built from the emitter's keys; like describeValue, it
 // must not turn into the large part of the answer.
 const MAX_KEY_ECHO_CHARS = 64;
-const MAX_PATH_ECHO_CHARS = 200;
+export const MAX_PATH_ECHO_CHARS = 200;
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** Cuts `text` to at most `max` UTF-16 units plus "…", never between the halves of a surrogate pair. */
-function cut(text: string, max: number): string {
+export function cut(text: string, max: number): string {
   if (text.length <= max) return text;
   const code = text.charCodeAt(max - 1);
   const end = code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
@@ -31,7 +31,8 @@ function showKey(key: string): string {
   return JSON.stringify(cut(key, MAX_KEY_ECHO_CHARS));
 }
 
-function segment(key: string | number): string {
+/** One step of a path as errors name it: `[2]`, `.name`, or `["x y"]` for a key that is not an identifier. */
+export function segment(key: string | number): string {
   if (typeof key === 'number') return `[${key}]`;
   return IDENTIFIER.test(key) ? `.${key}` : `[${showKey(key)}]`;
 }

@@ -8,6 +8,7 @@ import type { AuditEvent, AuditUserSnapshot, EventValidationResult, FieldError, 
 import { isIsoStringForm, isoStringOf, parseIsoDateTime } from './iso-date';
 import { LIMITS } from './limits';
 import { findMetadataProblems, metadataJsonMayHoldProblems } from './metadata-walk';
+import { findPrototypeKey, jsonMayHoldPrototypeKey } from './prototype-keys';
 import { LONE_SURROGATE_REASON, NUL_REASON, isWellFormedText } from './text';
 import { isUuid, uuidv7 } from './uuid';
 
@@ -250,6 +251,15 @@ class EventChecker {
       const problems = findMetadataProblems(copy, LIMITS.maxMetadataDepth);
       if (problems.length > 0) {
         for (const reason of problems) this.fail('metadata', reason);
+        return {};
+      }
+    }
+    // The rule the HTTP edge applies to whole bodies, here for events that reach validation another way
+    // (the bus): the same event must not be stored by one door and refused by the other.
+    if (jsonMayHoldPrototypeKey(json as string)) {
+      const found = findPrototypeKey(copy, 'metadata');
+      if (found !== undefined) {
+        this.fail(found.path, found.reason);
         return {};
       }
     }

@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import { AuditEventsWriteRepository, Database, readPersistenceConfig } from '@audit/persistence';
 import { HealthRegistry } from '@audit/platform';
 import { gunzipSync } from 'node:zlib';
 import { canonicalEvent, createTestDatabase, generateEvents, parseExport, type TestDatabase } from '@audit/testing';
-import { sealDirectly } from '@audit/testing-pipeline';
+import { MemoryExportStorage, runningExportJob, sealDirectly } from '@audit/testing-pipeline';
 import { BundleVerifier, generateNoteKey, parseVerifierKey, receivedThroughLine } from '@audit/transparency';
 import type { ExportJob } from './export-jobs.repository';
 import { EXPORT_COLUMNS, type ExportFormat } from './export-query';
 import { startExport } from './export-runner';
-import type { ExportStorage } from './storage';
 
 jest.setTimeout(60_000);
 Logger.overrideLogger(['error']);
@@ -18,50 +16,7 @@ Logger.overrideLogger(['error']);
 const END = new Date(Date.now() - 3_600_000);
 const ROWS = 20_000;
 
-/** Keeps written objects in memory; `onFirstChunk` runs once the copy is streaming. */
-function memoryStorage(onFirstChunk: () => Promise<void> = async () => undefined): ExportStorage & { objects: Map<string, Buffer> } {
-  const objects = new Map<string, Buffer>();
-  return {
-    kind: 'local',
-    objects,
-    async write(key: string, body: Readable) {
-      const chunks: Buffer[] = [];
-      let first = true;
-      for await (const chunk of body) {
-        if (first) await onFirstChunk();
-        first = false;
-        chunks.push(chunk as Buffer);
-      }
-      objects.set(key, Buffer.concat(chunks));
-      return { sizeBytes: objects.get(key)?.length ?? 0 };
-    },
-    read: () => Promise.reject(new Error('not used')),
-    remove: async () => undefined,
-    removePartial: async () => undefined,
-  };
-}
-
-const job = (format: ExportFormat = 'csv'): ExportJob => ({
-  id: randomUUID(),
-  organizationId: 'acme',
-  requestedBy: null,
-  filters: { from: new Date(END.getTime() - 24 * 3_600_000).toISOString(), to: END.toISOString() },
-  format,
-  status: 'running',
-  rowCount: 0,
-  totalRows: null,
-  sizeBytes: null,
-  progress: 0,
-  storageKey: null,
-  error: null,
-  attempts: 1,
-  lockedBy: 'test',
-  heartbeatAt: null,
-  createdAt: new Date(),
-  startedAt: null,
-  finishedAt: null,
-  expiresAt: null,
-});
+const job = (format: ExportFormat = 'csv'): ExportJob => runningExportJob('acme', { from: new Date(END.getTime() - 24 * 3_600_000), to: END }, format);
 
 describe('startExport on the Database gateway', () => {
   let db: TestDatabase;
@@ -88,15 +43,15 @@ describe('startExport on the Database gateway', () => {
       );
       expect(killed).toEqual([{ ok: true }]);
     };
-    const broken = await startExport(database, memoryStorage(killCopy), job(), 1, 1);
+    const broken = await startExport(database, new MemoryExportStorage(killCopy), job(), 1, 1);
     await expect(broken.done).rejects.toThrow();
 
-    const storage = memoryStorage();
+    const storage = new MemoryExportStorage();
     const next = job();
     const running = await startExport(database, storage, next, 1, 1);
     await expect(running.done).resolves.toMatchObject({ rowCount: ROWS });
     expect(running.progress()).toEqual({ rowCount: ROWS, totalRows: ROWS });
-    expect(parseExport([...storage.objects.values()][0]).rows).toHaveLength(ROWS);
+    expect(parseExport(storage.only()).rows).toHaveLength(ROWS);
   });
 
   it("writes CSV and JSON lines newest first, the same rows, with the user's e-mail and name of the event's own organization", async () => {
@@ -123,7 +78,7 @@ describe('startExport on the Database gateway', () => {
     );
     expect(expected.filter((e) => e.email !== null).length).toBeGreaterThan(0);
 
-    const csvStorage = memoryStorage();
+    const csvStorage = new MemoryExportStorage();
     const csv = await startExport(database, csvStorage, job('csv'), 1, 1);
     await expect(csv.done).resolves.toMatchObject({ rowCount: expected.length });
     const [csvKey, csvFile] = [...csvStorage.objects.entries()][0];
@@ -134,7 +89,7 @@ describe('startExport on the Database gateway', () => {
     const cell = (row: string[], name: string) => row[header.indexOf(name)];
     expect(rows.map((r) => [cell(r, 'id'), cell(r, 'userEmail'), cell(r, 'userName')])).toEqual(expected.map((e) => [e.id, e.email ?? '', e.userName ?? '']));
 
-    const jsonStorage = memoryStorage();
+    const jsonStorage = new MemoryExportStorage();
     const jsonl = await startExport(database, jsonStorage, job('jsonl'), 1, 1);
     await expect(jsonl.done).resolves.toMatchObject({ rowCount: expected.length });
     expect(jsonl.progress()).toEqual({ rowCount: expected.length, totalRows: expected.length });
@@ -163,11 +118,11 @@ describe('startExport on the Database gateway', () => {
     await new AuditEventsWriteRepository(database).writeBatch([...sealed, later, outside]);
     await sealDirectly(database, org, sealed, key.signerKey, [receivedThroughLine(sealed[2].receivedAt)]);
 
-    const storage = memoryStorage();
+    const storage = new MemoryExportStorage();
     const run = await startExport(database, storage, { ...job('bundle'), organizationId: org }, 1, 1);
     await expect(run.done).resolves.toMatchObject({ rowCount: 5 });
     const verifier = new BundleVerifier([parseVerifierKey(key.verifierKey)]);
-    verifier.write(gunzipSync([...storage.objects.values()][0]));
+    verifier.write(gunzipSync(storage.only()));
     const report = verifier.finish();
     expect(report.checkpoints[0]).toMatchObject({ ok: true, size: 3, receivedThrough: sealed[2].receivedAt });
     expect(report.counts).toMatchObject({ verified: 3, pending: 1, failed: 1 });
@@ -204,7 +159,7 @@ describe('startExport on the Database gateway', () => {
     await db.query(`UPDATE log_leaves SET salt = NULL, "user" = NULL WHERE "eventId" = $1`, [sealed[1].id]);
     await db.query(`UPDATE audit_trail_events SET "ipAddress" = '198.51.100.1' WHERE id = $1`, [sealed[4].id]);
 
-    const storage = memoryStorage();
+    const storage = new MemoryExportStorage();
     const run = await startExport(database, storage, { ...job('bundle'), organizationId: org }, 1, 1);
     await expect(run.done).resolves.toMatchObject({ rowCount: 7 });
     const [storageKey, file] = [...storage.objects.entries()][0];

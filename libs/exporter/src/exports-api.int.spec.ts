@@ -8,6 +8,7 @@ import { MessagingModule, STREAMS } from '@audit/messaging';
 import { PersistenceModule } from '@audit/persistence';
 import { PlatformModule } from '@audit/platform';
 import {
+  allPages,
   answerDepartures,
   connectTestBus,
   createTestDatabase,
@@ -358,19 +359,14 @@ describe('exports API and worker (local storage)', () => {
     expect(listing.headers.get('cache-control')).toBe('no-store');
     const first = (await listing.json()) as { items: ExportView[]; nextCursor?: string };
     expect(first.items).toHaveLength(100);
-    const seen: string[] = [];
     for (const limit of [37, 100]) {
-      seen.length = 0;
-      let cursor: string | undefined;
-      for (let page = 0; page < 20; page++) {
+      const seen = await allPages(async (cursor: string | undefined) => {
         const res = await api(`/v1/exports?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, { token });
         expect(res.status).toBe(200);
         const body = (await res.json()) as { items: ExportView[]; nextCursor?: string };
-        seen.push(...body.items.map((j) => j.id));
-        if (!body.nextCursor) break;
-        cursor = body.nextCursor;
-      }
-      expect(seen).toEqual(expected);
+        return { items: body.items, next: body.nextCursor };
+      }, 20);
+      expect(seen.map((j) => j.id)).toEqual(expected);
     }
     for (const [query, path] of [['limit=101', 'limit'], ['limit=0', 'limit'], ['cursor=nope', 'cursor'], ['page=2', 'page']]) {
       const res = await api(`/v1/exports?${query}`, { token });

@@ -2,7 +2,9 @@ import type { TestingModule } from '@nestjs/testing';
 import { validateEvent } from '@audit/contracts';
 import { DLQ_HEADERS, dlqSubject, ingestSubject, STREAMS } from '@audit/messaging';
 import { RedactionRulesRepository } from '@audit/persistence';
-import { readStream, waitFor, waitForConsumerIdle, type TestBus, type TestDatabase } from '@audit/testing';
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { plantedPrototypeKey, readStream, waitFor, waitForConsumerIdle, type TestBus, type TestDatabase } from '@audit/testing';
 import { startIngestPipeline, type IngestPipeline } from '@audit/testing-pipeline';
 import { busEventId } from './bus-event-id';
 
@@ -147,5 +149,43 @@ describe('ingest consumer: audit.ingest.<org> → AUDIT_EVENTS → Postgres', ()
     );
     expect(bySeq.get(String(notJsonSeq))?.headers[DLQ_HEADERS.reason]).toBe('undecodable: payload is not JSON');
     expect(bySeq.get(String(notUtf8Seq))?.headers[DLQ_HEADERS.reason]).toBe('undecodable: payload is not valid UTF-8');
+  });
+
+  it('dead-letters an event whose metadata holds a prototype key at any depth, naming its path, and stores none of it, as the HTTP edge refuses it (property)', async () => {
+    const stored = async (ids: string[]): Promise<string[]> =>
+      (await db.query<{ id: string }>('SELECT id FROM audit_trail_events WHERE id = ANY($1::uuid[])', [ids])).map((r) => r.id);
+    await fc.assert(
+      fc.asyncProperty(
+        // 50 levels under metadata.m: deeper, the depth limit (64) would speak first.
+        fc.array(plantedPrototypeKey(50), { minLength: 1, maxLength: 6 }),
+        async (plantings) => {
+          // Fresh ids every run (fast-check's would repeat across runs and be deduplicated).
+          const refused = plantings.map((planted) => ({ planted, id: randomUUID() }));
+          const controlId = randomUUID();
+          const seqs = new Map<string, (typeof refused)[number]['planted']>();
+          for (const { planted, id } of refused) {
+            seqs.set(String(await publishRaw({ id, organizationId: ORG, actionType: 'LOGIN', metadata: { m: planted.value } })), planted);
+          }
+          // A valid event beside them: the door is open, it refuses only these.
+          await publishRaw({ id: controlId, organizationId: ORG, actionType: 'LOGIN', metadata: { m: 'fine' } });
+          await waitForConsumerIdle(bus.jsm, STREAMS.ingest, 'ingest');
+          await waitForConsumerIdle(bus.jsm, STREAMS.events, 'writer');
+          const dead = (await readStream(bus.jsm, STREAMS.dlq)).filter((m) => seqs.has(m.headers[DLQ_HEADERS.streamSequence]));
+          expect(dead).toHaveLength(refused.length);
+          for (const message of dead) {
+            const { path, key } = seqs.get(message.headers[DLQ_HEADERS.streamSequence]) as (typeof refused)[number]['planted'];
+            const where = `metadata.m${path.startsWith('[') ? path : `.${path}`}`;
+            expect(message.headers[DLQ_HEADERS.reason].startsWith('undecodable: invalid event: ')).toBe(true);
+            expect(JSON.parse(message.headers[DLQ_HEADERS.reason].slice('undecodable: invalid event: '.length))).toEqual([
+              { path: where, reason: expect.stringMatching(new RegExp(`^is a "${key}" key`)) as unknown },
+            ]);
+          }
+          expect(await stored([controlId, ...refused.map((r) => r.id)])).toEqual([controlId]);
+          const onTheBus = (await readStream(bus.jsm, STREAMS.events)).map((m) => m.headers['Nats-Msg-Id']);
+          for (const { id } of refused) expect(onTheBus).not.toContain(id);
+        },
+      ),
+      { numRuns: 5 },
+    );
   });
 });

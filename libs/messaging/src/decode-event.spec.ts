@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ACTION_TYPES, type AuditEvent } from '@audit/contracts';
-import { canonicalEvent } from '@audit/testing';
+import { canonicalEvent, plantedPrototypeKey } from '@audit/testing';
 import { decodeCanonicalEvent, decodeCanonicalMessage, RECEIVED_AT_SKEW_MS, type CanonicalEnvelope } from './decode-event';
 import { PermanentError } from './errors';
 import { eventsSubject } from '@audit/bus-topology';
@@ -35,7 +35,8 @@ const emitterInput = fc.record(
     ipAddress: fc.option(fc.oneof(fc.ipV4(), fc.ipV6())),
     responseTimeMs: fc.option(fc.nat({ max: 1_000_000 })),
     pageName: fc.option(fc.string({ maxLength: 50 }).filter((s) => !s.includes('\u0000'))),
-    metadata: fc.dictionary(fc.string({ maxLength: 10 }).filter((s) => !s.includes('\u0000')), fc.oneof(fc.integer(), fc.boolean(), fc.string({ maxLength: 20 }).filter((s) => !s.includes('\u0000')))),
+    // Keys the contract takes: fast-check draws "__proto__" among them on purpose, refused at any depth.
+    metadata: fc.dictionary(fc.string({ maxLength: 10 }).filter((s) => !s.includes('\u0000') && s !== '__proto__'), fc.oneof(fc.integer(), fc.boolean(), fc.string({ maxLength: 20 }).filter((s) => !s.includes('\u0000')))),
     createdAt: fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2030-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString()),
   },
   { requiredKeys: ['organizationId', 'actionType'] },
@@ -101,6 +102,20 @@ describe('decodeCanonicalEvent', () => {
     expect(failure(bytes('{nope'), envelope)).toBe('payload is not JSON');
     expect(failure(bytes('null'), envelope)).toBe('payload is not an object');
     expect(failure(bytes([]), envelope)).toBe('payload is not an object');
+  });
+
+  it('dead-letters an event whose metadata holds a prototype key at any depth, naming its path, as the HTTP edge refuses it (property)', () => {
+    const genuine = canonicalEvent({ organizationId: 'acme', actionType: 'LOGIN' }, receivedAt);
+    fc.assert(
+      // 50 levels under metadata.m: deeper, the depth limit (64) would speak first.
+      fc.property(plantedPrototypeKey(50), ({ value, path, key }) => {
+        // Published on the bus as if ingest had passed it (a forged or pre-rule message): the re-check refuses it.
+        const reason = failure(bytes({ ...genuine, metadata: { m: value } }), envelopeFor(genuine));
+        const where = `metadata.m${path.startsWith('[') ? path : `.${path}`}`;
+        expect(reason.startsWith(`not a canonical event: ${where} is a "${key}" key`)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   describe('the forgeries of the review, each dead-lettered with its reason', () => {

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { Body, Controller, Logger, Module, Post } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import fc from 'fast-check';
+import { findPrototypeKey } from '@audit/contracts';
 import { createHttpApp, readHttpConfig } from './bootstrap';
 import { firstInvalidUtf8Byte } from './json-body';
 import { PlatformModule } from './platform.module';
@@ -122,13 +123,48 @@ describe('the HTTP edge of every service (createHttpApp)', () => {
     expect(await res.json()).toEqual({ body: { text: 'naïve 🚀' } });
   });
 
-  it('still refuses bad JSON and prototype pollution with 400', async () => {
+  it('still refuses bad JSON and prototype pollution with 400, naming the key by its path', async () => {
     expect((await post('{"a":')).status).toBe(400);
     const polluting = await post('{"a":[{"b":1,"__proto__":{"admin":true}}]}');
     expect(polluting.status).toBe(400);
-    expect(((await polluting.json()) as { error: { message: string } }).error.message).toMatch(/"__proto__" key/);
-    expect((await post('{"constructor":{"prototype":{"admin":true}}}')).status).toBe(400);
+    expect(((await polluting.json()) as { error: { message: string } }).error.message).toMatch(/^request body: a\[0\]\.__proto__ is a "__proto__" key/);
+    const constructor = await post('{"constructor":{"prototype":{"admin":true}}}');
+    expect(constructor.status).toBe(400);
+    expect(((await constructor.json()) as { error: { message: string } }).error.message).toMatch(/^request body: constructor is a "constructor" key holding a "prototype" key/);
+    // Spelt with escapes, it is the same key once parsed.
+    expect((await post('{"a":{"\\u005f_proto__":1}}')).status).toBe(400);
     expect((await post('')).status).toBe(400);
+  });
+
+  it("refuses, at any depth, exactly the prototype keys Fastify's own parser (secure-json-parse) refused, naming each by its path (property)", async () => {
+    const fastify = app.getHttpAdapter().getInstance();
+    const secure = fastify.getDefaultJsonParser('error', 'error');
+    const refusedBySecureJsonParse = (text: string): Promise<boolean> =>
+      new Promise((resolve) => void secure({} as never, text, (error) => resolve(error !== null)));
+    const key = fc.constantFrom('__proto__', 'constructor', 'prototype', 'a', 'b c');
+    const { tree } = fc.letrec<{ tree: unknown }>((tie) => ({
+      tree: fc.oneof({ depthSize: 'small', maxDepth: 6 }, fc.integer(), fc.constant(null), fc.array(tie('tree'), { maxLength: 3 }), fc.dictionary(key, tie('tree'), { maxKeys: 3 })),
+    }));
+    // Any depth: the tree under a chain of up to 300 arrays and objects.
+    const body = fc.tuple(fc.array(fc.constantFrom('array', 'object'), { maxLength: 300 }), tree).map(([chain, value]) =>
+      chain.reduceRight<string>((inner, kind) => (kind === 'array' ? `[0,${inner}]` : `{"k":${inner}}`), JSON.stringify(value) ?? 'null'),
+    );
+    const statuses = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(body, async (text) => {
+        const res = await post(text);
+        expect(res.status).toBe((await refusedBySecureJsonParse(text)) ? 400 : 201);
+        statuses.add(res.status);
+        if (res.status === 400) {
+          const found = findPrototypeKey(JSON.parse(text), '');
+          expect(((await res.json()) as { error: { message: string } }).error.message).toBe(`request body: ${found?.path} ${found?.reason}`);
+        } else {
+          expect(((await res.json()) as { body: unknown }).body).toEqual(JSON.parse(text));
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect([...statuses].sort()).toEqual([201, 400]);
   });
 
   it('answers /healthz first: before body parsing, routing errors and guards', async () => {

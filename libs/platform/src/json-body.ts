@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { findPrototypeKey, jsonMayHoldPrototypeKey } from '@audit/contracts';
 import { AppError } from './errors';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -12,11 +13,13 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
  * U+FFFD in silence (or, when a character is cut across chunks, the body no longer matches its
  * Content-Length and the client is told so): a stored audit event would then differ from what was
  * sent. Here the whole body is taken as bytes and decoded with a fatal decoder, so such a body is a
- * 400 that says what is wrong, and nothing is stored. The parse itself stays Fastify's (secure-json-parse,
- * refusing `__proto__` and `constructor.prototype` keys).
+ * 400 that says what is wrong, and nothing is stored. The parse itself stays Fastify's (empty and
+ * malformed bodies answered as before); prototype keys (`__proto__`, `constructor.prototype`) are then
+ * refused by the contract's rule, the one the bus applies to events, with the path of the key.
  */
 export function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
-  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  // 'ignore': plain JSON.parse; the contract's rule below refuses the same keys secure-json-parse would.
+  const parseJson = fastify.getDefaultJsonParser('ignore', 'ignore');
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
     let text: string;
@@ -26,24 +29,15 @@ export function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
       done(new AppError('BAD_REQUEST', `request body is not valid UTF-8 (at byte ${firstInvalidUtf8Byte(body)}): send JSON encoded as UTF-8`), undefined);
       return;
     }
-    void parseJson(req, text, (error, body) => {
-      // Fastify answers a refused `__proto__` / `constructor.prototype` key as "not valid JSON": say what it is.
-      if (error && isJson(text)) {
-        done(new AppError('BAD_REQUEST', 'request body has a "__proto__" key, or a "constructor" key holding "prototype", which is refused anywhere in a body: rename it'), undefined);
+    void parseJson(req, text, (error, parsed) => {
+      const found = error || !jsonMayHoldPrototypeKey(text) ? undefined : findPrototypeKey(parsed, '');
+      if (found !== undefined) {
+        done(new AppError('BAD_REQUEST', `request body: ${found.path} ${found.reason}`), undefined);
         return;
       }
-      done(error, body);
+      done(error, parsed);
     });
   });
-}
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The offset of the first byte of the first sequence that is not UTF-8 (for the error message only). */

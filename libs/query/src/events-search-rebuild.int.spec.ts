@@ -5,7 +5,7 @@ import { ClickHouseEventsRepository, migrateClickHouse, ProjectionProgress, toCl
 import type { AuditEvent } from '@audit/contracts';
 import { AuditEventsWriteRepository, Database, readPersistenceConfig, SearchUsersRepository } from '@audit/persistence';
 import { HealthRegistry } from '@audit/platform';
-import { createTestDatabase, testClickHouseEnv, type TestClickHouse, type TestDatabase } from '@audit/testing';
+import { allPages, createTestDatabase, testClickHouseEnv, type TestClickHouse, type TestDatabase } from '@audit/testing';
 import { makeSearchEvent, seededRandom } from '@audit/testing-pipeline';
 import type { Cursor } from '@audit/event-filter';
 import { readSearch, type EventFilter } from '@audit/event-filter';
@@ -66,17 +66,8 @@ describe.each(['embedded', 'server'] as const)('search beside a projection rebui
     await progress.advance(toClickHouseTime(stored[stored.length - 1].receivedAt));
   }
 
-  async function allPages(filter: EventFilter, limit: number): Promise<string[]> {
-    const ids: string[] = [];
-    let after: Cursor | undefined;
-    for (let page = 0; page < 1000; page++) {
-      const result = await search.page(ORG, filter, limit, after);
-      ids.push(...result.items.map((i) => i.id));
-      if (!result.next) return ids;
-      after = result.next;
-    }
-    throw new Error('no last page after 1000 pages');
-  }
+  const pagedIds = async (filter: EventFilter, limit: number): Promise<string[]> =>
+    (await allPages((after: Cursor | undefined) => search.page(ORG, filter, limit, after))).map((i) => i.id);
 
   const everything: EventFilter = { actionTypes: [], search: readSearch('created:>2000-01-01', NOW) };
   const newestFirst = (): string[] =>
@@ -132,15 +123,15 @@ describe.each(['embedded', 'server'] as const)('search beside a projection rebui
 
   it('a page right after a rebuild began clearing ClickHouse still holds every event (the reused mark is dropped)', async () => {
     // This page reads the mark; the next ones would reuse it.
-    expect(await allPages(everything, 15)).toEqual(newestFirst());
+    expect(await pagedIds(everything, 15)).toEqual(newestFirst());
     await holdAndClear();
-    expect(await allPages(everything, 15)).toEqual(newestFirst());
+    expect(await pagedIds(everything, 15)).toEqual(newestFirst());
     await reloadAndRelease();
-    expect(await allPages(everything, 15)).toEqual(newestFirst());
+    expect(await pagedIds(everything, 15)).toEqual(newestFirst());
   });
 
   it('a rebuild that clears ClickHouse between the mark read and the positions statement: the page is read from Postgres', async () => {
-    await allPages(everything, 15);
+    await pagedIds(everything, 15);
     beforeKeysStatement = holdAndClear;
     const page = await search.page(ORG, everything, 15);
     expect(beforeKeysStatement).toBeUndefined();
@@ -149,7 +140,7 @@ describe.each(['embedded', 'server'] as const)('search beside a projection rebui
   });
 
   it('a whole rebuild between the mark read and the check after the positions statement: the page is read from Postgres', async () => {
-    await allPages(everything, 15);
+    await pagedIds(everything, 15);
     beforeKeysStatement = holdAndClear;
     afterKeysStatement = reloadAndRelease;
     const page = await search.page(ORG, everything, 15);
@@ -177,9 +168,9 @@ describe.each(['embedded', 'server'] as const)('search beside a projection rebui
             held = false;
           }
           // Every search, wherever the rebuild stands, returns exactly what Postgres holds, in order.
-          expect(await allPages(everything, limit)).toEqual(newestFirst());
+          expect(await pagedIds(everything, limit)).toEqual(newestFirst());
         }
-        if (beforeKeysStatement) await allPages(everything, limit);
+        if (beforeKeysStatement) await pagedIds(everything, limit);
         if (held) await reloadAndRelease();
       }),
       { numRuns: 15, seed: 20261206 },

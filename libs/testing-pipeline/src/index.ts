@@ -7,3 +7,5 @@ export * from './sinks-stack';
 export * from './alerts-stack';
 export * from './log-seed';
 export * from './search-data-set';
+export * from './export-fixtures';
+export * from './export-bundle';

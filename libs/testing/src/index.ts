@@ -18,3 +18,5 @@ export * from './openapi-coverage';
 export * from './test-pipeline';
 export * from './test-oidc-provider';
 export * from './oidc-sign-in';
+export * from './prototype-keys';
+export * from './pages';

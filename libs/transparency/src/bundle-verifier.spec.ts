@@ -1,79 +1,18 @@
 import fc from 'fast-check';
-import { randomBytes } from 'node:crypto';
-import { BUNDLE_RANGE_LEAVES, bundleHeaderLine, pendingEventLine, proofLine, sealedEventLine } from './bundle-format';
-import { v1EventLine } from './bundle-v1';
+import { bundleText, LOG_KEY as KEY, logEvent, logEventId as idOf, sealedLog } from '@audit/testing-pipeline';
+import { BUNDLE_RANGE_LEAVES } from './bundle-format';
 import { BundleVerifier } from './bundle-verifier';
-import { signCheckpoint } from './checkpoint';
-import { CompactRange } from './compact-range';
-import { leafHash } from './hash';
-import { commitmentOf, leafBytesOf, openingText } from './leaf';
-import { multiInclusionProof, rangeHashes } from './multi-proof';
-import { generateNoteKey, parseSignerKey, parseVerifierKey } from './note';
-import { InMemoryHashStore } from './store';
-
-const KEY = generateNoteKey('audit.test');
-const ORG = 'acme';
-const T0 = Date.parse('2026-03-01T12:00:00.000Z');
-const idOf = (i: number): string => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-
-/** A log of `size` events sealed (event 1 erased since), its hash store and its signed checkpoint. */
-function sealedLog(size: number) {
-  const store = new InMemoryHashStore();
-  let range = CompactRange.empty();
-  const events = Array.from({ length: size }, (_, i) => {
-    const event = {
-      id: idOf(i),
-      organizationId: ORG,
-      actionType: 'LOGIN',
-      userId: i === 1 ? null : `u-${i}`,
-      user: i === 1 ? null : { email: `u${i}@example.com`, userName: `Ü "${i}"\u2028` },
-      ipAddress: i === 1 ? null : '203.0.113.7',
-      responseTimeMs: i === 1 ? null : i,
-      pageName: null,
-      queryName: null,
-      resourceName: null,
-      metadata: i === 1 ? {} : { i, path: '/a\\b', emoji: '😀' },
-      createdAt: new Date(T0 + i * 1000).toISOString(),
-      receivedAt: new Date(T0 + i * 1000 + 5).toISOString(),
-    };
-    const salt = randomBytes(32);
-    // Event 1 was sealed with content, then erased: its commitment is of other content, its salt is gone.
-    const leaf = leafBytesOf(event, commitmentOf(i === 1 ? { ...event, userId: 'gone', metadata: { i } } : event, salt.toString('base64')));
-    const appended = range.append([leafHash(leaf)]);
-    range = appended.range;
-    store.put(appended.nodes);
-    return { event, leaf, salt: i === 1 ? null : salt, opening: openingText(event, i === 1 ? null : salt) };
-  });
-  const note = signCheckpoint({ origin: `audit-trail/log/${ORG}`, size, rootHash: range.root(), extensions: [] }, [parseSignerKey(KEY.signerKey)]);
-  return { store, events, note };
-}
+import { parseVerifierKey } from './note';
 
 /**
- * A bundle as the exporter writes it: `size` leaves sealed, the events at `exported` indices in it (newest
- * first as given), event 1 erased, and `pending` events no checkpoint covers yet.
+ * A bundle as the exporter writes it: a log of `size` leaves (event 1 erased since), the events at
+ * `exported` indices (newest first as given), and `pending` events no checkpoint covers yet.
  */
-async function bundle(size: number, exported: number[], pending = 0): Promise<string> {
-  const { store, events, note } = sealedLog(size);
-  let text = bundleHeaderLine(ORG, note);
-  for (let p = 0; p < pending; p++) text += pendingEventLine(JSON.stringify({ id: idOf(100 + p), organizationId: ORG, actionType : 'LOGIN' }));
-  for (const i of exported) text += sealedEventLine(i, events[i].leaf.toString('utf8'), events[i].opening);
-  const sorted = [...exported].sort((a, b) => a - b);
-  return text + proofLine(await multiInclusionProof(store, sorted, size), await rangeHashes(store, sorted, size, BUNDLE_RANGE_LEAVES));
-}
+const bundle = (size: number, exported: number[], pending = 0, version: 1 | 3 = 3): Promise<string> =>
+  bundleText(sealedLog(size, { erased: [1] }), { version, sealed: exported, unsealed: Array.from({ length: pending }, (_, p) => logEvent(100 + p)) });
 
-/**
- * A version 1 bundle as the exporter wrote it until version 2, with the writer kept for these tests
- * (bundle-v1.ts): each event's JSON lines object beside its base64 leaf, salt and user snapshot.
- */
-async function bundleV1(size: number, exported: number[], pending = 0): Promise<string> {
-  const { store, events, note } = sealedLog(size);
-  // The jsonl object without `user`: version 1 carried the user snapshot beside the event, not in it.
-  const jsonl = (event: (typeof events)[number]['event']): string => JSON.stringify({ ...event, user: undefined });
-  let text = bundleHeaderLine(ORG, note, 1);
-  for (let p = 0; p < pending; p++) text += v1EventLine(jsonl({ ...events[0].event, id: idOf(100 + p) }), null);
-  for (const i of exported) text += v1EventLine(jsonl(events[i].event), { leafIndex: i, leaf: events[i].leaf, salt: events[i].salt, user: events[i].event.user });
-  return text + proofLine(await multiInclusionProof(store, [...exported].sort((a, b) => a - b), size), null);
-}
+/** A version 1 bundle as the exporter wrote it until version 2: each event's JSON lines object beside its base64 leaf, salt and user snapshot. */
+const bundleV1 = (size: number, exported: number[], pending = 0): Promise<string> => bundle(size, exported, pending, 1);
 
 /** The version 3 bundle as version 2 wrote it: the same lines, the proof line without its ranges. */
 const asVersion2 = (text: string): string => text.replace('{"bundle":3', '{"bundle":2').replace(/,"ranges":\[[^\]]*\]\}\n$/, '}\n');

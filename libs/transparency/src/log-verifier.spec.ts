@@ -1,44 +1,15 @@
 import fc from 'fast-check';
-import { CompactRange } from './compact-range';
-import { leafHash } from './hash';
-import { commitmentOf, leafBytesOf, makeSalt } from './leaf';
-import { LogVerifier, type LogEntry, type VerifiedRow } from './log-verifier';
-import { generateNoteKey, parseSignerKey, parseVerifierKey } from './note';
-import { signCheckpoint } from './checkpoint';
+import { LOG_KEY as KEY, logEntries, sealedLog as sealed } from '@audit/testing-pipeline';
+import { generateNoteKey, parseVerifierKey } from './note';
+import { LogVerifier, type LogEntry } from './log-verifier';
 
-const KEY = generateNoteKey('audit.test');
 const OTHER = generateNoteKey('audit.test');
-const ORG = 'acme';
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 
-function row(i: number): VerifiedRow {
-  return {
-    id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-    organizationId: ORG,
-    actionType: 'LOGIN',
-    userId: `u-${i}`,
-    ipAddress: '203.0.113.7',
-    responseTimeMs: i,
-    pageName: null,
-    queryName: null,
-    resourceName: null,
-    metadata: { i },
-    createdAt: new Date(T0 + i * 1000),
-    receivedAt: new Date(T0 + i * 1000 + 5),
-  };
-}
-
-/** A sealed log of n events: its entries and the checkpoint of the first `signed` leaves. */
-function sealedLog(n: number, signed = n, signer = KEY.signerKey): { entries: LogEntry[]; note: string } {
-  const entries = Array.from({ length: n }, (_, i): LogEntry => {
-    const r = row(i);
-    const salt = makeSalt();
-    return { leafIndex: i, eventId: r.id, leaf: leafBytesOf(r, commitmentOf({ ...r, user: null, metadata: { i } }, salt)), salt: Buffer.from(salt, 'base64'), user: null, row: r };
-  });
-  const root = CompactRange.empty()
-    .append(entries.slice(0, signed).map((e) => leafHash(e.leaf)))
-.root;
-  return { entries, note: signCheckpoint({ origin: `audit-trail/log/${ORG}`, size: signed, rootHash: root, extensions: [] }, [parseSignerKey(signer)]) };
+/** A sealed log of n events as `verify log` reads it: its entries, and the checkpoint of the first `signed` leaves. */
+function sealedLog(n: number, signed = n, key = KEY): { entries: LogEntry[]; note: string } {
+  const log = sealed(n, { signed, key });
+  return { entries: logEntries(log), note: log.note };
 }
 
 const verifier = (latest: string | undefined, saved?: string) =>
@@ -60,15 +31,14 @@ describe('LogVerifier', () => {
   });
 
   it('reports an erased event as erased, not failed', () => {
-    const { entries, note } = sealedLog(3);
-    const erased = { ...entries[1], salt: null, row: { ...(entries[1].row as VerifiedRow), userId: null, ipAddress: null, responseTimeMs: null, metadata: {} } };
-    const v = verifier(note);
-    v.addEntries([entries[0], erased, entries[2]]);
+    const log = sealed(3, { erased: [1] });
+    const v = verifier(log.note);
+    v.addEntries(logEntries(log));
     expect(v.finish().counts).toMatchObject({ verified: 2, erased: 1, failed: 0 });
   });
 
   it('fails every event under a checkpoint signed with another key, and a saved checkpoint larger than the log', () => {
-    const other = sealedLog(4, 4, OTHER.signerKey);
+    const other = sealedLog(4, 4, OTHER);
     const v = verifier(other.note);
     v.addEntries(other.entries);
     const report = v.finish();

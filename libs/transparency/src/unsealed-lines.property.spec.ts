@@ -1,17 +1,11 @@
 import fc from 'fast-check';
-import { randomBytes } from 'node:crypto';
-import { BUNDLE_RANGE_LEAVES, bundleHeaderLine, pendingEventLine, proofLine, sealedEventLine } from './bundle-format';
-import { v1EventLine } from './bundle-v1';
+import type { AuditEvent } from '@audit/contracts';
+import { bundleText, LOG_KEY as KEY, logEntries, logEventId as idOf, logReceivedAt as receivedAtOf, sealedLog, type SealedLog } from '@audit/testing-pipeline';
 import { BundleVerifier } from './bundle-verifier';
-import { CheckpointError, signCheckpoint } from './checkpoint';
-import { CompactRange } from './compact-range';
-import { leafHash } from './hash';
-import { commitmentOf, leafBytesOf, openingText } from './leaf';
+import { CheckpointError } from './checkpoint';
 import { LogVerifier } from './log-verifier';
-import { multiInclusionProof, rangeHashes } from './multi-proof';
-import { generateNoteKey, parseSignerKey, parseVerifierKey } from './note';
+import { parseVerifierKey } from './note';
 import { RECEIVED_THROUGH, receivedThroughLine, receivedThroughOf } from './received-through';
-import { InMemoryHashStore } from './store';
 
 /*
  * A bundle's line that says its event is not yet sealed is vouched for by nothing. Whoever edits a bundle (no
@@ -20,65 +14,13 @@ import { InMemoryHashStore } from './store';
  * with a checkpoint that signs no time, to count them apart (pending), never as verified.
  */
 
-const KEY = generateNoteKey('audit.test');
-const ORG = 'acme';
-const T0 = Date.parse('2026-03-01T12:00:00.000Z');
-const idOf = (i: number): string => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-const receivedAtOf = (i: number): string => new Date(T0 + i * 1000 + 5).toISOString();
 type Version = 1 | 2 | 3;
-
-/** `size` sealed events, their store, and a checkpoint of all of them signed with `extensions`. */
-function sealedLog(size: number, extensions: string[]) {
-  const store = new InMemoryHashStore();
-  let range = CompactRange.empty();
-  const events = Array.from({ length: size }, (_, i) => {
-    const event = {
-      id: idOf(i),
-      organizationId: ORG,
-      actionType: 'LOGIN',
-      userId: `u-${i}`,
-      user: { email: `u${i}@example.com`, userName: `User ${i}` },
-      ipAddress: '203.0.113.7',
-      responseTimeMs: i,
-      pageName: null,
-      queryName: null,
-      resourceName: null,
-      metadata: { i },
-      createdAt: new Date(T0 + i * 1000).toISOString(),
-      receivedAt: receivedAtOf(i),
-    };
-    const salt = randomBytes(32);
-    const leaf = leafBytesOf(event, commitmentOf(event, salt.toString('base64')));
-    const appended = range.append([leafHash(leaf)]);
-    range = appended.range;
-    store.put(appended.nodes);
-    return { event, leaf, salt, opening: openingText(event, salt) };
-  });
-  const note = signCheckpoint({ origin: `audit-trail/log/${ORG}`, size, rootHash: range.root(), extensions }, [parseSignerKey(KEY.signerKey)]);
-  return { store, events, note };
-}
-
-type Log = ReturnType<typeof sealedLog>;
-type Event = Log['events'][number]['event'];
 
 /**
  * The bundle of `version` with the events at `sealed` as sealed lines and the `unsealed` events as lines that
  * say they are not yet sealed; the proof is the one of the sealed lines alone, as an editor recomputes it.
  */
-async function bundleOf(log: Log, version: Version, sealed: number[], unsealed: Event[]): Promise<string> {
-  const sorted = [...sealed].sort((a, b) => a - b);
-  const proof = sorted.length === 0 ? [] : await multiInclusionProof(log.store, sorted, log.events.length);
-  let text = bundleHeaderLine(ORG, log.note, version);
-  for (const event of unsealed) {
-    text += version === 1 ? v1EventLine(JSON.stringify({ ...event, user: undefined }), null) : pendingEventLine(JSON.stringify(event));
-  }
-  for (const i of sealed) {
-    const { leaf, opening, salt, event } = log.events[i];
-    text += version === 1 ? v1EventLine(JSON.stringify({ ...event, user: undefined }), { leafIndex: i, leaf, salt, user: event.user }) : sealedEventLine(i, leaf.toString('utf8'), opening);
-  }
-  const ranges = version === 3 ? (sorted.length === 0 ? [] : await rangeHashes(log.store, sorted, log.events.length, BUNDLE_RANGE_LEAVES)) : null;
-  return text + proofLine(proof, ranges);
-}
+const bundleOf = (log: SealedLog, version: Version, sealed: number[], unsealed: AuditEvent[]): Promise<string> => bundleText(log, { version, sealed, unsealed });
 
 function verify(text: string, fastPath: boolean) {
   const verifier = new BundleVerifier([parseVerifierKey(KEY.verifierKey)], { fastPath });
@@ -100,13 +42,13 @@ const caseArb = fc
   )
   .chain((c) => fc.record({ c: fc.constant(c), rewritten: fc.subarray(c.exported, { minLength: 1 }) }));
 
-const asUnsealed = (event: Event, editContent: boolean): Event => (editContent ? { ...event, ipAddress: '198.51.100.66', metadata: { i: -1 } } : event);
+const asUnsealed = (event: AuditEvent, editContent: boolean): AuditEvent => (editContent ? { ...event, ipAddress: '198.51.100.66', metadata: { i: -1 } } : event);
 
 describe('lines that say their event is not yet sealed', () => {
   it('fail, each named, when the checkpoint signs a received-through time the event was received by (every version, both paths)', async () => {
     await fc.assert(
       fc.asyncProperty(caseArb, fc.integer({ min: 0, max: 5_000 }), async ({ c, rewritten }, after) => {
-        const log = sealedLog(c.size, [receivedThroughLine(new Date(Date.parse(receivedAtOf(c.size - 1)) + after).toISOString())]);
+        const log = sealedLog(c.size, { extensions: [receivedThroughLine(new Date(Date.parse(receivedAtOf(c.size - 1)) + after).toISOString())] });
         const kept = c.exported.filter((i) => !rewritten.includes(i));
         const text = await bundleOf(log, c.version, kept, rewritten.map((i) => asUnsealed(log.events[i].event, c.editContent)));
         const report = verify(text, c.fastPath);
@@ -122,7 +64,7 @@ describe('lines that say their event is not yet sealed', () => {
   it('are counted apart as not yet sealed, never verified, when the checkpoint signs no time (every version, both paths)', async () => {
     await fc.assert(
       fc.asyncProperty(caseArb, async ({ c, rewritten }) => {
-        const log = sealedLog(c.size, []);
+        const log = sealedLog(c.size);
         const kept = c.exported.filter((i) => !rewritten.includes(i));
         const report = verify(await bundleOf(log, c.version, kept, rewritten.map((i) => asUnsealed(log.events[i].event, c.editContent))), c.fastPath);
         expect(report.ok).toBe(true);
@@ -137,7 +79,7 @@ describe('lines that say their event is not yet sealed', () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 5 }), fc.constantFrom<Version>(1, 2, 3), async (size, later, version) => {
         const through = receivedAtOf(size - 1);
-        const log = sealedLog(size, [receivedThroughLine(through)]);
+        const log = sealedLog(size, { extensions: [receivedThroughLine(through)] });
         const newer = Array.from({ length: later }, (_, k) => ({ ...log.events[0].event, id: idOf(1000 + k), receivedAt: receivedAtOf(size + k) }));
         const all = Array.from({ length: size }, (_, i) => i);
         const report = verify(await bundleOf(log, version, all, newer), true);
@@ -154,7 +96,7 @@ describe('lines that say their event is not yet sealed', () => {
 
   it('the example of the issue: a bundle whose only sealed event is rewritten as not yet sealed', async () => {
     for (const extensions of [[], [receivedThroughLine(receivedAtOf(0))]]) {
-      const log = sealedLog(1, extensions);
+      const log = sealedLog(1, { extensions });
       const honest = verify(await bundleOf(log, 3, [0], []), true);
       const edited = verify(await bundleOf(log, 3, [], [log.events[0].event]), true);
       expect(honest).toMatchObject({ ok: true, counts: { verified: 1, pending: 0 } });
@@ -180,7 +122,7 @@ describe('the received-through extension line', () => {
     expect(receivedThroughOf({ extensions: ['received-throughput 12'] })).toBeNull();
     for (const extensions of [['received-through'], ['received-through 2026-03-01'], [receivedThroughLine(receivedAtOf(0)), receivedThroughLine(receivedAtOf(1))]]) {
       expect(() => receivedThroughOf({ extensions })).toThrow(CheckpointError);
-      const log = sealedLog(2, extensions);
+      const log = sealedLog(2, { extensions });
       const report = verify(await bundleOf(log, 3, [1, 0], []), true);
       expect(report.ok).toBe(false);
       expect(report.counts).toMatchObject({ verified: 0, failed: 2 });
@@ -191,14 +133,9 @@ describe('the received-through extension line', () => {
 
 describe('verify log against a checkpoint that signs a received-through time', () => {
   it('fails a row no leaf seals when it was received by then, even within the pending window; a later one is pending', () => {
-    const log = sealedLog(3, [receivedThroughLine(receivedAtOf(2))]);
+    const log = sealedLog(3, { extensions: [receivedThroughLine(receivedAtOf(2))] });
     const verifier = new LogVerifier({ keys: [parseVerifierKey(KEY.verifierKey)], latest: log.note, purgedBefore: 0, frontier: [], purgedThrough: null, pendingAfter: new Date(0) });
-    verifier.addEntries(
-      log.events.map(({ event, leaf, salt }, i) => {
-        const { user, ...row } = event;
-        return { leafIndex: i, eventId: event.id, leaf, salt, user, row };
-      }),
-    );
+    verifier.addEntries(logEntries(log));
     verifier.addUnsealed([
       { id: idOf(50), receivedAt: receivedAtOf(2) },
       { id: idOf(51), receivedAt: new Date(Date.parse(receivedAtOf(2)) + 1) },
@@ -210,19 +147,10 @@ describe('verify log against a checkpoint that signs a received-through time', (
   });
 
   it('fails a leaf past the checkpoint received by its time, and counts one received later as not yet sealed', () => {
-    const log = sealedLog(5, []);
-    // A checkpoint of the first 3 leaves that claims every event received through event 3's time.
-    const root = CompactRange.empty()
-      .append(log.events.slice(0, 3).map((e) => leafHash(e.leaf)))
-      .range.root();
-    const note = signCheckpoint({ origin: `audit-trail/log/${ORG}`, size: 3, rootHash: root, extensions: [receivedThroughLine(receivedAtOf(3))] }, [parseSignerKey(KEY.signerKey)]);
-    const verifier = new LogVerifier({ keys: [parseVerifierKey(KEY.verifierKey)], latest: note, purgedBefore: 0, frontier: [], purgedThrough: null, pendingAfter: new Date(0) });
-    verifier.addEntries(
-      log.events.map(({ event, leaf, salt }, i) => {
-        const { user, ...row } = event;
-        return { leafIndex: i, eventId: event.id, leaf, salt, user, row };
-      }),
-    );
+    // A checkpoint of the first 3 leaves of 5 that claims every event received through event 3's time.
+    const log = sealedLog(5, { signed: 3, extensions: [receivedThroughLine(receivedAtOf(3))] });
+    const verifier = new LogVerifier({ keys: [parseVerifierKey(KEY.verifierKey)], latest: log.note, purgedBefore: 0, frontier: [], purgedThrough: null, pendingAfter: new Date(0) });
+    verifier.addEntries(logEntries(log));
     const report = verifier.finish();
     expect(report.counts).toMatchObject({ verified: 3, pending: 1, failed: 1 });
     expect(report.failures).toEqual([{ eventId: idOf(3), leafIndex: 3, reasons: [expect.stringMatching(/sealed after the latest checkpoint, yet received at/)] }]);

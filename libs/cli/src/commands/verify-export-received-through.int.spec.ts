@@ -1,16 +1,16 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { eventJson, type AuditEvent } from '@audit/contracts';
-import { startExport, type ExportJob, type ExportStorage } from '@audit/exporter';
+import { startExport } from '@audit/exporter';
 import { eventsSubject, MessagingModule, STREAMS } from '@audit/messaging';
 import { AuditEventsWriteRepository, Database, PersistenceModule } from '@audit/persistence';
 import { ReceivedThroughBound, SealerModule } from '@audit/sealer';
 import { PlatformModule } from '@audit/platform';
 import { bootModules, canonicalEvent, startTestPipeline, waitFor, waitForConsumerIdle, type TestPipeline } from '@audit/testing';
+import { MemoryExportStorage, runningExportJob } from '@audit/testing-pipeline';
 import { generateNoteKey, parseCheckpoint, pendingEventLine, proofLine, receivedThroughOf } from '@audit/transparency';
 import type { CliIo } from '../cli-context';
 import { runCli } from '../run-cli';
@@ -19,46 +19,6 @@ jest.setTimeout(180_000);
 
 const ORG = 'acme_through';
 const MINUTE = 60_000;
-
-/** Keeps the written bundle in memory. */
-function memoryStorage(): ExportStorage & { objects: Map<string, Buffer> } {
-  const objects = new Map<string, Buffer>();
-  return {
-    kind: 'local',
-    objects,
-    async write(key: string, body: Readable) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of body) chunks.push(chunk as Buffer);
-      objects.set(key, Buffer.concat(chunks));
-      return { sizeBytes: objects.get(key)?.length ?? 0 };
-    },
-    read: () => Promise.reject(new Error('not used')),
-    remove: async () => undefined,
-    removePartial: async () => undefined,
-  };
-}
-
-const bundleJob = (from: Date, to: Date): ExportJob => ({
-  id: randomUUID(),
-  organizationId: ORG,
-  requestedBy: null,
-  filters: { from: from.toISOString(), to: to.toISOString() },
-  format: 'bundle',
-  status: 'running',
-  rowCount: 0,
-  totalRows: null,
-  sizeBytes: null,
-  progress: 0,
-  storageKey: null,
-  error: null,
-  attempts: 1,
-  lockedBy: 'test',
-  heartbeatAt: null,
-  createdAt: new Date(),
-  startedAt: null,
-  finishedAt: null,
-  expiresAt: null,
-});
 
 /** The note's body (before the blank line), parsed. */
 const checkpointOf = (note: string) => parseCheckpoint(note.slice(0, note.indexOf('\n\n') + 1));
@@ -147,11 +107,11 @@ describe('the sealer signs received-through, and verify export holds bundles to 
     expect(later.receivedAt > latest.through).toBe(true);
     await new AuditEventsWriteRepository(database).writeBatch([later]);
 
-    const storage = memoryStorage();
+    const storage = new MemoryExportStorage();
     const from = new Date(Date.parse(sealed[0].createdAt) - 1000);
-    const run = await startExport(database, storage, bundleJob(from, new Date(from.getTime() + 5000)), 1, 1);
+    const run = await startExport(database, storage, runningExportJob(ORG, { from, to: new Date(from.getTime() + 5000) }, 'bundle'), 1, 1);
     await expect(run.done).resolves.toMatchObject({ rowCount: 2 });
-    const text = gunzipSync([...storage.objects.values()][0]).toString('utf8');
+    const text = gunzipSync(storage.only()).toString('utf8');
     expect(text).toContain(latest.note.split('\n')[3]);
 
     const honest = await verifyExport(text);
