@@ -292,7 +292,7 @@ const PACED_REPS = Number(process.env.BENCH_PACED_REPS ?? 10);
 /**
  * A console paged by a person: pages further apart than SEARCH_MARK_REUSE (1 s), where the mark is no
  * longer fresh. Two EventsSearch of this process, one with SEARCH_MARK_STALE at its default (the reused
- * mark serves the page, the next is read in the background) and one with 0 (the page waits for the mark's
+ * mark serves the page, the next is read once its statement answered) and one with 0 (the page waits for the mark's
  * chDB statement before its own), alternated page by page so both see the same load.
  */
 async function measurePacedPages(databaseUrl: string, chPath: string, org: string, cases: Case[]): Promise<Paced[]> {
@@ -383,7 +383,7 @@ function report(org: string, orgRows: number, rows: number, loading: string, tim
     results.figure(`${name}: today's Postgres path p95 (${p.length} runs)`, round(percentile(p, 95)), 'ms');
   }
   out.push('');
-  out.push('Where a page\'s time goes (p50 of each part timed alone; the mark is read in the background (SEARCH_MARK_REUSE 1 s, then used up to SEARCH_MARK_STALE 10 s while the next is read), not on a page\'s path, so a page runs [users → ClickHouse keys] ‖ Postgres tail, then rows by id; "rest" is the API less that path: HTTP, token, parsing, JSON, the PAGE_VIEW it records)');
+  out.push('Where a page\'s time goes (p50 of each part timed alone; the mark is read in the background (SEARCH_MARK_REUSE 1 s, then used up to SEARCH_MARK_STALE 10 s while the next is read after the page statement), not on a page\'s path, so a page runs [users → ClickHouse keys] ‖ Postgres tail, then rows by id; "rest" is the API less that path: HTTP, token, parsing, JSON, the PAGE_VIEW it records)');
   out.push(`${'case'.padEnd(40)} page      API     mark    users  CH keys  PG tail  PG rows     rest`);
   for (const t of timings) {
     const p50 = (xs: number[]): number => (xs.length ? percentile(sorted(xs), 50) : 0);
@@ -393,7 +393,7 @@ function report(org: string, orgRows: number, rows: number, loading: string, tim
     results.note(`${t.label}, page ${t.page}, p50 in ms: API ${api.toFixed(1)} = (users ${users.toFixed(1)} → ClickHouse keys ${keys.toFixed(1)}) ‖ Postgres tail ${tail.toFixed(1)}, rows by id ${byId.toFixed(1)}, rest ${rest.toFixed(1)}; the mark (${mark.toFixed(1)}) once a second`);
   }
   out.push('');
-  out.push(`Pages ${PACED_GAP_MS} ms apart (past SEARCH_MARK_REUSE), page 1, EventsSearch.page in this process, ${PACED_REPS} each, alternated: the reused mark used at once while the next is read in the background (SEARCH_MARK_STALE 10s) vs the page waiting for the read (0)`);
+  out.push(`Pages ${PACED_GAP_MS} ms apart (past SEARCH_MARK_REUSE), page 1, EventsSearch.page in this process, ${PACED_REPS} each, alternated: the reused mark used at once while the next is read once its statement answered (SEARCH_MARK_STALE 10s) vs the page waiting for the read (0)`);
   out.push(`${'case'.padEnd(40)}  stale p50 stale p95 waited p50 waited p95`);
   for (const p of paced) {
     const [a, b] = [sorted(p.stale), sorted(p.waited)];

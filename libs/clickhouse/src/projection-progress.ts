@@ -98,9 +98,10 @@ export class ProjectionProgress {
    * the second read). On embedded chDB, one read is reused for up to `reuseMs`
    * (SEARCH_MARK_REUSE), which saves a chDB statement (~3 ms, and a turn of the process's one
    * parameterised-statement chain) on most pages; past that and up to `staleMs` (SEARCH_MARK_STALE) it is
-   * still used at once while a fresh read runs in the background for the next pages, so the read is
-   * never on a page's path (before ClickHouse's statement, which must wait for the mark) unless the mark
-   * is older than `staleMs` (a page after an idle spell) or a rebuild moved the epoch. Safe because:
+   * still used at once, and a fresh read for the next pages starts once this page's statement answered,
+   * so the read is never on a page's path (before ClickHouse's statement, which must wait for the mark)
+   * unless the mark is older than `staleMs` (a page after an idle spell) or a rebuild moved the epoch.
+   * Safe because:
    *
    * - an older mark only widens the Postgres tail: every event received up to it less the margin was in
    *   ClickHouse when it was read, and ClickHouse loses rows only to a rebuild's clear (erasure and
@@ -133,11 +134,20 @@ export class ProjectionProgress {
     const reused = this.reused?.epoch === epoch ? this.reused : undefined;
     const age = reused ? now - reused.readAt : Infinity;
     if (reused && age < reuseMs) return { mark: reused.mark, stillValid };
-    const reading = this.readFor(epoch, now, unchanged);
-    // Stale but usable: this page takes it, the read started above serves the next ones. Its failure is
-    // not this page's (the next page past `staleMs` waits for a read and sees it).
-    if (reused && age < staleMs) return { mark: reused.mark, stillValid };
-    return { mark: await reading, stillValid };
+    if (reused && age < staleMs) {
+      // Stale but usable: this page takes it, and the read that replaces it starts once the page's
+      // ClickHouse statement answered (the page asks `stillValid` then). Started now, it would take the
+      // turn before that statement on chDB's one statement chain and delay the page all the same. Its
+      // failure is not this page's: the next page past `staleMs` waits for a read and sees it.
+      return {
+        mark: reused.mark,
+        stillValid: () => {
+          void this.readFor(epoch, now, unchanged);
+          return stillValid();
+        },
+      };
+    }
+    return { mark: await this.readFor(epoch, now, unchanged), stillValid };
   }
 
   /** The mark read of `epoch` in flight, or a new one: concurrent pages share one read. */

@@ -20,7 +20,7 @@ export interface QueryConfig extends SearchBounds {
   searchMarkReuseMs: number;
   /**
    * Past SEARCH_MARK_REUSE and up to this age, a page still uses the reused mark at once while a fresh one
-   * is read in the background for the next pages (0: every page past the reuse waits for the read), so a
+   * is read for the next pages, after the page's own statement (0: every page past the reuse waits for the read), so a
    * console paged every few seconds does not wait for a chDB statement before each search's own. Safe at
    * any value, as the reuse; bounded like it, since the tail a page reads grows with the mark's age.
    */
