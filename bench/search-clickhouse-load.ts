@@ -4,8 +4,8 @@
  * (the very events COPYed into Postgres, written in the same pass: bench/page-data.ts) into audit_events,
  * then records the projector's high-water mark as the projector would have and merges the parts as the
  * background merges of a long-running server would have. Prints `loaded <rows> <insert s> <merge s>`, then
- * `storage …`: what audit_events takes on disk, and of it the search layout's parts (migration 006: the
- * user_keys projection and the typed address columns).
+ * `storage …`: what audit_events takes on disk, and of it the search layout's parts (migrations 006 and 007:
+ * the user_keys and ip_keys projections, the typed address columns).
  */
 import { migrateClickHouse, openClickHouse, readClickHouseConfig } from '@audit/clickhouse';
 import { CLICKHOUSE_STRUCTURE } from './analytics-data';
@@ -38,18 +38,24 @@ async function main(): Promise<void> {
 
 const MB = (bytes: string | number): string => `${(Number(bytes) / 1e6).toFixed(1)} MB`;
 
-/** audit_events on disk (compressed), with its user_keys projection and its ipV4/ipV6 columns apart. */
+/** audit_events on disk (compressed), with each of its projections and its ipV4/ipV6 columns apart. */
 async function storage(client: Awaited<ReturnType<typeof openClickHouse>>['client']): Promise<string> {
   const one = async (query: string): Promise<string> => {
     const [row] = await (await client.query({ query, format: 'JSONEachRow' })).json<{ b: string }>();
     return row?.b ?? '0';
   };
   const table = await one(`SELECT sum(bytes_on_disk) AS b FROM system.parts WHERE database = currentDatabase() AND table = 'audit_events' AND active`);
-  const projection = await one(`SELECT sum(bytes_on_disk) AS b FROM system.projection_parts WHERE database = currentDatabase() AND table = 'audit_events' AND active`);
+  const projections = await (
+    await client.query({
+      query: `SELECT name, sum(bytes_on_disk) AS b FROM system.projection_parts WHERE database = currentDatabase() AND table = 'audit_events' AND active GROUP BY name ORDER BY name`,
+      format: 'JSONEachRow',
+    })
+  ).json<{ name: string; b: string }>();
   const ips = await one(
     `SELECT sum(column_data_compressed_bytes) AS b FROM system.parts_columns WHERE database = currentDatabase() AND table = 'audit_events' AND active AND column IN ('ipV4', 'ipV6')`,
   );
-  return `audit_events ${MB(table)} (projection user_keys ${MB(projection)}, columns ipV4 + ipV6 ${MB(ips)})`;
+  const each = projections.map((p) => `projection ${p.name} ${MB(p.b)}`).join(', ');
+  return `audit_events ${MB(table)} (${each ? `${each}, ` : ''}columns ipV4 + ipV6 ${MB(ips)})`;
 }
 
 main().catch((error: unknown) => {

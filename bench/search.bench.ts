@@ -17,6 +17,8 @@
  *     connection the app opens, alternated request by request with EventsSearch.page in the benchmark's
  *     process (the API less HTTP, token, Nest and JSON: both under the same load, which a busy machine
  *     changes between steps 2 and 3);
+ *     then EventsSearch.page with pages 1.2 s apart (past SEARCH_MARK_REUSE), SEARCH_MARK_STALE at its default
+ *     and at 0 alternated (BENCH_PACED_REPS, 10, each);
  *  4. prints p50/p95 of the three with the targets (API p95 ≤ 150 ms and ≤ 1.5 × direct ClickHouse), and for
  *     each page what ClickHouse plans to read for it (EXPLAIN ESTIMATE: rows and granules, and the projection
  *     it chose, `user_keys` for a user's page); the loading line says what audit_events takes on disk.
@@ -126,7 +128,8 @@ async function main(): Promise<void> {
     await service.stop();
     service = undefined;
     await measureClickHouse(db.url, chPath, org, timings);
-    report(org, orgRows, load.rows, loading, timings, results);
+    const paced = await measurePacedPages(db.url, chPath, org, cases);
+    report(org, orgRows, load.rows, loading, timings, results, paced);
   } finally {
     await cleanup();
   }
@@ -275,6 +278,57 @@ async function measureClickHouse(databaseUrl: string, chPath: string, org: strin
   }
 }
 
+/** EventsSearch.page of one search, first page, with pages further apart than SEARCH_MARK_REUSE: stale mark used at once vs waited for. */
+interface Paced {
+  label: string;
+  gapMs: number;
+  stale: number[];
+  waited: number[];
+}
+
+const PACED_GAP_MS = 1_200;
+const PACED_REPS = Number(process.env.BENCH_PACED_REPS ?? 10);
+
+/**
+ * A console paged by a person: pages further apart than SEARCH_MARK_REUSE (1 s), where the mark is no
+ * longer fresh. Two EventsSearch of this process, one with SEARCH_MARK_STALE at its default (the reused
+ * mark serves the page, the next is read once its statement answered) and one with 0 (the page waits for the mark's
+ * chDB statement before its own), alternated page by page so both see the same load.
+ */
+async function measurePacedPages(databaseUrl: string, chPath: string, org: string, cases: Case[]): Promise<Paced[]> {
+  const { client } = await openClickHouse(readClickHouseConfig({ CLICKHOUSE_PATH: chPath }));
+  const database = new Database(readPersistenceConfig({ DATABASE_URL: databaseUrl }), new HealthRegistry());
+  await database.onModuleInit();
+  const ch = { client, mode: 'embedded' } as unknown as ClickHouse;
+  const config = readQueryConfig({});
+  const users = new SearchUsersRepository(database);
+  const events = new EventsReadRepository(database);
+  const stale = new EventsSearch(ch, new ProjectionProgress(ch), events, users, config);
+  const waited = new EventsSearch(ch, new ProjectionProgress(ch), events, users, { ...config, searchMarkStaleMs: 0 });
+  const out: Paced[] = [];
+  try {
+    for (const c of cases.filter((x) => /^\((a|b|g|h)\)/.test(x.label))) {
+      const { filter } = readPageRequest({ search: c.search, limit: String(PAGE) });
+      const p: Paced = { label: c.label, gapMs: PACED_GAP_MS, stale: [], waited: [] };
+      for (let i = 0; i < 1 + PACED_REPS; i++) {
+        for (const [search, into] of i % 2 === 0 ? ([[stale, p.stale], [waited, p.waited]] as const) : ([[waited, p.waited], [stale, p.stale]] as const)) {
+          await new Promise((resolve) => setTimeout(resolve, PACED_GAP_MS / 2));
+          const start = performance.now();
+          await search.page(org, filter, PAGE);
+          // The first round reads both marks for the first time (nothing to reuse yet).
+          if (i > 0) into.push(performance.now() - start);
+        }
+      }
+      out.push(p);
+      progress(`${c.label}: pages ${PACED_GAP_MS} ms apart done`);
+    }
+  } finally {
+    await database.onApplicationShutdown();
+    await client.close();
+  }
+  return out;
+}
+
 /**
  * EXPLAIN ESTIMATE of the first statement a page runs (captured from the very call the timings made): the rows
  * and granules ClickHouse plans to read, and from what (`audit_events`, or the projection it chose).
@@ -301,7 +355,7 @@ async function estimateRead(
   };
 }
 
-function report(org: string, orgRows: number, rows: number, loading: string, timings: Timing[], results: BenchResults): void {
+function report(org: string, orgRows: number, rows: number, loading: string, timings: Timing[], results: BenchResults, paced: Paced[]): void {
   const ms = (x: number): string => x.toFixed(1).padStart(8);
   const out: string[] = [''];
   out.push(`bench:search — scale: ${rows} events (largest organization ${org}: ${orgRows}); ClickHouse: embedded chDB`);
@@ -329,7 +383,7 @@ function report(org: string, orgRows: number, rows: number, loading: string, tim
     results.figure(`${name}: today's Postgres path p95 (${p.length} runs)`, round(percentile(p, 95)), 'ms');
   }
   out.push('');
-  out.push('Where a page\'s time goes (p50 of each part timed alone; the mark is read once per SEARCH_MARK_REUSE (1 s), not per page, so a page runs [users → ClickHouse keys] ‖ Postgres tail, then rows by id; "rest" is the API less that path: HTTP, token, parsing, JSON, the PAGE_VIEW it records)');
+  out.push('Where a page\'s time goes (p50 of each part timed alone; the mark is read in the background (SEARCH_MARK_REUSE 1 s, then used up to SEARCH_MARK_STALE 10 s while the next is read after the page statement), not on a page\'s path, so a page runs [users → ClickHouse keys] ‖ Postgres tail, then rows by id; "rest" is the API less that path: HTTP, token, parsing, JSON, the PAGE_VIEW it records)');
   out.push(`${'case'.padEnd(40)} page      API     mark    users  CH keys  PG tail  PG rows     rest`);
   for (const t of timings) {
     const p50 = (xs: number[]): number => (xs.length ? percentile(sorted(xs), 50) : 0);
@@ -337,6 +391,19 @@ function report(org: string, orgRows: number, rows: number, loading: string, tim
     const rest = api - (Math.max(users + keys, tail) + byId);
     out.push(`${t.label.slice(0, 40).padEnd(40)} ${String(t.page).padStart(4)} ${ms(api)} ${ms(mark)} ${ms(users)} ${ms(keys)} ${ms(tail)} ${ms(byId)} ${ms(rest)}`);
     results.note(`${t.label}, page ${t.page}, p50 in ms: API ${api.toFixed(1)} = (users ${users.toFixed(1)} → ClickHouse keys ${keys.toFixed(1)}) ‖ Postgres tail ${tail.toFixed(1)}, rows by id ${byId.toFixed(1)}, rest ${rest.toFixed(1)}; the mark (${mark.toFixed(1)}) once a second`);
+  }
+  out.push('');
+  out.push(`Pages ${PACED_GAP_MS} ms apart (past SEARCH_MARK_REUSE), page 1, EventsSearch.page in this process, ${PACED_REPS} each, alternated: the reused mark used at once while the next is read once its statement answered (SEARCH_MARK_STALE 10s) vs the page waiting for the read (0)`);
+  out.push(`${'case'.padEnd(40)}  stale p50 stale p95 waited p50 waited p95`);
+  for (const p of paced) {
+    const [a, b] = [sorted(p.stale), sorted(p.waited)];
+    out.push(`${p.label.slice(0, 40).padEnd(40)} ${ms(percentile(a, 50))}  ${ms(percentile(a, 95))}  ${ms(percentile(b, 50))}  ${ms(percentile(b, 95))}`);
+    const round = (x: number): number => Math.round(x * 10) / 10;
+    results.figure(`${p.label}, page 1, pages ${PACED_GAP_MS} ms apart: p50 with the stale mark (SEARCH_MARK_STALE 10s)`, round(percentile(a, 50)), 'ms', {
+      name: 'waiting for the mark (SEARCH_MARK_STALE 0), p50',
+      value: round(percentile(b, 50)),
+      unit: 'ms',
+    });
   }
   process.stdout.write(`${out.join('\n')}\n`);
   results.note(`${rows} events, the largest organization (${org}) ${orgRows}; every search of that organization; ${REPS} repetitions after ${WARMUPS} warm-ups, ${PAGE} rows a page`);

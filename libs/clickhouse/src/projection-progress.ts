@@ -97,7 +97,11 @@ export class ProjectionProgress {
    * one insert, before it clears anything, so a clear that ClickHouse's answer could have seen is seen by
    * the second read). On embedded chDB, one read is reused for up to `reuseMs`
    * (SEARCH_MARK_REUSE), which saves a chDB statement (~3 ms, and a turn of the process's one
-   * parameterised-statement chain) on most pages. Safe because:
+   * parameterised-statement chain) on most pages; past that and up to `staleMs` (SEARCH_MARK_STALE) it is
+   * still used at once, and a fresh read for the next pages starts once this page's statement answered,
+   * so the read is never on a page's path (before ClickHouse's statement, which must wait for the mark)
+   * unless the mark is older than `staleMs` (a page after an idle spell) or a rebuild moved the epoch.
+   * Safe because:
    *
    * - an older mark only widens the Postgres tail: every event received up to it less the margin was in
    *   ClickHouse when it was read, and ClickHouse loses rows only to a rebuild's clear (erasure and
@@ -108,8 +112,11 @@ export class ProjectionProgress {
    *   answered (`stillValid`): if ClickHouse's answer could miss a cleared row, the clear began before that
    *   answer, so the bump did too and the check fails; if the epoch was read after the bump, the mark read
    *   after it sees the hold and is null.
+   *
+   * The same two facts make any age safe, `staleMs` included; what the age costs is a longer tail (the
+   * events received since the mark was read, on top of SEARCH_FRESHNESS_MARGIN).
    */
-  async searchMark(reuseMs: number): Promise<SearchMark> {
+  async searchMark(reuseMs: number, staleMs = reuseMs): Promise<SearchMark> {
     if (this.ch.mode !== 'embedded') {
       const first = await this.readMark(PROJECTOR_PROGRESS);
       return {
@@ -124,23 +131,39 @@ export class ProjectionProgress {
     const unchanged = (): boolean => Atomics.load(REBUILD_EPOCH, 0) === epoch;
     const stillValid = (): Promise<boolean> => Promise.resolve(unchanged());
     const now = Date.now();
-    const reused = this.reused;
-    if (reused && reused.epoch === epoch && now - reused.readAt < reuseMs) return { mark: reused.mark, stillValid };
-    // Concurrent pages share one read (of the same epoch).
-    let reading = this.reading;
-    if (reading?.epoch !== epoch) {
-      const started = { epoch, mark: this.watermark() };
-      reading = this.reading = started;
-      const forget = (): void => {
-        if (this.reading === started) this.reading = undefined;
+    const reused = this.reused?.epoch === epoch ? this.reused : undefined;
+    const age = reused ? now - reused.readAt : Infinity;
+    if (reused && age < reuseMs) return { mark: reused.mark, stillValid };
+    if (reused && age < staleMs) {
+      // Stale but usable: this page takes it, and the read that replaces it starts once the page's
+      // ClickHouse statement answered (the page asks `stillValid` then). Started now, it would take the
+      // turn before that statement on chDB's one statement chain and delay the page all the same. Its
+      // failure is not this page's: the next page past `staleMs` waits for a read and sees it.
+      return {
+        mark: reused.mark,
+        stillValid: () => {
+          void this.readFor(epoch, now, unchanged);
+          return stillValid();
+        },
       };
-      void started.mark.then((mark) => {
-        forget();
-        // Null (nothing projected, or a hold) is not reused: the next page asks again.
-        if (mark !== null && unchanged() && (!this.reused || this.reused.readAt <= now)) this.reused = { mark, epoch, readAt: now };
-      }, forget);
     }
-    return { mark: await reading.mark, stillValid };
+    return { mark: await this.readFor(epoch, now, unchanged), stillValid };
+  }
+
+  /** The mark read of `epoch` in flight, or a new one: concurrent pages share one read. */
+  private readFor(epoch: number, now: number, unchanged: () => boolean): Promise<number | null> {
+    if (this.reading?.epoch === epoch) return this.reading.mark;
+    const started = { epoch, mark: this.watermark() };
+    this.reading = started;
+    const forget = (): void => {
+      if (this.reading === started) this.reading = undefined;
+    };
+    void started.mark.then((mark) => {
+      forget();
+      // Null (nothing projected, or a hold) is not reused: the next page asks again.
+      if (mark !== null && unchanged() && (!this.reused || this.reused.readAt <= now)) this.reused = { mark, epoch, readAt: now };
+    }, forget);
+    return started.mark;
   }
 
   /**

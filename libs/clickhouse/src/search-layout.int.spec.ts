@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import fc from 'fast-check';
-import { IP_V4_EXPRESSION, IP_V6_EXPRESSION } from '@audit/search';
+import { compileClickHouse, IP_V4_EXPRESSION, IP_V6_EXPRESSION, parseSearch } from '@audit/search';
 import { testClickHouseEnv, type TestClickHouse } from '@audit/testing';
 import { sampleEvent } from '@audit/testing-pipeline';
 import type { ClickHouse } from './clickhouse.service';
@@ -35,7 +35,7 @@ async function mutationsDone(ch: TestClickHouse): Promise<void> {
   }
 }
 
-describe('migration 006: the search layout of audit_events', () => {
+describe('migrations 006 and 007: the search layout of audit_events', () => {
   let ch: TestClickHouse;
   let client: ClickHouseClient;
   let repo: ClickHouseEventsRepository;
@@ -57,7 +57,7 @@ describe('migration 006: the search layout of audit_events', () => {
     try {
       await migrateClickHouse(client, { dir: before.dir });
       await repo.insertExcept(events('org-before', 0).map(toClickHouseRow), new Set());
-      expect(await migrateClickHouse(client)).toEqual(['006_search_layout']);
+      expect(await migrateClickHouse(client)).toEqual(['006_search_layout', '007_ip_keys']);
     } finally {
       before.remove();
     }
@@ -142,6 +142,73 @@ describe('migration 006: the search layout of audit_events', () => {
       await pages();
       expect(await ch.query(page('u7', true))).toEqual([]);
       expect(await usesProjection('u0')).toBe(true);
+    });
+  });
+  describe('the ip_keys projection', () => {
+    const ORG = 'org-ips';
+    /** IPv4 addresses over 16 /16s and every /24 of them, an IPv6 and no address among them. */
+    const address = (n: number): string | null => (n % 11 === 0 ? null : n % 13 === 0 ? `2001:db8::${(n % 4096).toString(16)}` : `10.${n % 16}.${(n * 7) % 256}.${(n * 31) % 256}`);
+    /** A page of `ip:` as the events API asks for it (libs/query, projectedKeysQuery: the search compiled by libs/search), with or without the projection. */
+    const page = (search: string, projection: boolean): { sql: string; params: Record<string, unknown> } => {
+      const condition = compileClickHouse(parseSearch(search, new Date()), new Map());
+      return {
+        sql: `SELECT toString(id) AS i, toString(createdAt) AS c FROM audit_events WHERE organizationId = '${ORG}' AND ${condition.sql}
+              ORDER BY createdAt DESC, id DESC LIMIT 51 SETTINGS optimize_use_projections = ${projection ? 1 : 0}`,
+        params: condition.params,
+      };
+    };
+    const SEARCHES = ['ip:10.3.21.0/24', 'ip:10.3.0.0/16', 'ip:10.0.0.0/8', 'ip:10.5.35.155', 'ip:192.0.2.0/24', '-ip:10.3.0.0/16', 'ip:2001:db8::/32', 'ip:10.3.21.0/24,2001:db8::/32'];
+    const pages = async (): Promise<void> => {
+      for (const search of SEARCHES) {
+        const [a, b] = [page(search, true), page(search, false)];
+        expect({ search, rows: await ch.query(a.sql, a.params) }).toEqual({ search, rows: await ch.query(b.sql, b.params) });
+      }
+    };
+    /** What the optimizer reads for the search: the projection's name, or the table's. */
+    const readFrom = async (search: string): Promise<string[]> => {
+      const { sql, params } = page(search, true);
+      const plan = await ch.query<{ explain: string }>(`EXPLAIN projections = 1 ${sql}`, params);
+      return plan.flatMap((line) => /ReadFromMergeTree \((\w+)\)/.exec(line.explain)?.[1] ?? []);
+    };
+
+    beforeAll(async () => {
+      // 120,000 events in two months: 15 granules of the table, a /24's one or two of the projection.
+      for (let batch = 0; batch < 4; batch++) {
+        const events = Array.from({ length: 30_000 }, (_, i) => {
+          const n = 300_000 + batch * 30_000 + i;
+          return sampleEvent(n, { organizationId: ORG, userId: `u${n % 40}`, ipAddress: address(n), createdAt: new Date(Date.UTC(2026, 9, 1) + n * 43_000).toISOString() });
+        });
+        await repo.insertEncodedExcept(events.map(encodeEventRow), new Set());
+      }
+    });
+
+    it('serves a CIDR\'s page from fewer granules, and gives exactly what the table gives', async () => {
+      expect(await readFrom('ip:10.3.21.0/24')).toContain('ip_keys');
+      const estimate = async (projection: boolean): Promise<number> => {
+        const { sql, params } = page('ip:10.3.21.0/24', projection);
+        return (await ch.query<{ marks: string }>(`EXPLAIN ESTIMATE ${sql}`, params)).reduce((n, r) => n + Number(r.marks), 0);
+      };
+      expect(await estimate(true)).toBeLessThan(await estimate(false));
+      // A negation or an IPv6 range cannot be read by address from it: the table (or another projection) serves them.
+      expect(await readFrom('-ip:10.3.0.0/16')).not.toContain('ip_keys');
+      await pages();
+      const { sql, params } = page('ip:10.3.0.0/16', true);
+      expect(await ch.query(sql, params)).toHaveLength(51);
+    });
+
+    it("stays exact after retention's lightweight delete, an erasure, and a merge that collapses re-inserted rows", async () => {
+      await client.command({ query: `DELETE FROM audit_events WHERE organizationId = '${ORG}' AND createdAt < '2026-10-20 00:00:00'` });
+      const again = Array.from({ length: 500 }, (_, i) => sampleEvent(500_000 + i, { organizationId: ORG, userId: `u${i % 40}`, ipAddress: address(i), createdAt: new Date(Date.UTC(2026, 10, 1) + i * 60_000).toISOString() }));
+      await repo.insertExcept(again.map(toClickHouseRow), new Set());
+      await repo.insertExcept(again.map(toClickHouseRow), new Set());
+      await repo.eraseUser(ORG, 'u7');
+      await pages();
+      await client.command({ query: 'OPTIMIZE TABLE audit_events FINAL' });
+      await pages();
+      // The erased user's addresses are gone from the projection too, not only from the table.
+      const erased = await ch.query<{ n: string }>(`SELECT count() AS n FROM audit_events WHERE organizationId = '${ORG}' AND userId IS NULL AND ipV4 IS NOT NULL`);
+      expect(Number(erased[0].n)).toBe(0);
+      expect(await readFrom('ip:10.3.21.0/24')).toContain('ip_keys');
     });
   });
 });

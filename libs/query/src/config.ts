@@ -18,6 +18,13 @@ export interface QueryConfig extends SearchBounds {
    * ProjectionProgress.searchMark); longer saves more reads and makes the tail longer.
    */
   searchMarkReuseMs: number;
+  /**
+   * Past SEARCH_MARK_REUSE and up to this age, a page still uses the reused mark at once while a fresh one
+   * is read for the next pages, after the page's own statement (0: every page past the reuse waits for the read), so a
+   * console paged every few seconds does not wait for a chDB statement before each search's own. Safe at
+   * any value, as the reuse; bounded like it, since the tail a page reads grows with the mark's age.
+   */
+  searchMarkStaleMs: number;
   /** Live tails (`GET /v1/events/stream`) one organization may hold open at once in this process; past it 429. */
   liveTailMaxPerOrg: number;
   /** Live tails this process holds open at once, all organizations together; past it 429. */
@@ -31,8 +38,8 @@ export const QUERY_CONFIG = Symbol('QUERY_CONFIG');
 /** The longest SEARCH_MARK_REUSE: past it the Postgres tail a page reads grows by a minute of events. */
 const MAX_MARK_REUSE_MS = 60_000;
 
-function markReuse(ms: number, env: { problem(message: string): void }): number {
-  if (ms > MAX_MARK_REUSE_MS) env.problem(`SEARCH_MARK_REUSE must be at most 60s (got ${ms} ms)`);
+function markReuse(name: string, ms: number, env: { problem(message: string): void }): number {
+  if (ms > MAX_MARK_REUSE_MS) env.problem(`${name} must be at most 60s (got ${ms} ms)`);
   return Math.min(ms, MAX_MARK_REUSE_MS);
 }
 
@@ -41,7 +48,8 @@ export const readQueryConfig = (source: Record<string, string | undefined> = pro
     (env) => ({
       consoleDir: path.resolve(env.string('CONSOLE_DIR', 'dist/apps/console')),
       searchFreshnessMarginMs: env.duration('SEARCH_FRESHNESS_MARGIN', '60s'),
-      searchMarkReuseMs: markReuse(env.duration('SEARCH_MARK_REUSE', '1s'), env),
+      searchMarkReuseMs: markReuse('SEARCH_MARK_REUSE', env.duration('SEARCH_MARK_REUSE', '1s'), env),
+      searchMarkStaleMs: markReuse('SEARCH_MARK_STALE', env.duration('SEARCH_MARK_STALE', '10s'), env),
       ...readSearchBounds(env),
       liveTailMaxPerOrg: env.int('LIVE_TAIL_MAX_PER_ORG', 10, { min: 1 }),
       liveTailMaxPerProcess: env.int('LIVE_TAIL_MAX_PER_PROCESS', 200, { min: 1 }),

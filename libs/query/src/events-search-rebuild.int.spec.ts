@@ -27,7 +27,12 @@ const MARGIN_MS = 60_000;
  * embedded mode reads the mark (the process's rebuild epoch) and as the server mode does (a rebuild in
  * another process: the mark and the rebuilds begun read again once ClickHouse answered).
  */
-describe.each(['embedded', 'server'] as const)('search beside a projection rebuild (real Postgres, chDB, %s mode)', (mode) => {
+describe.each([
+  ['embedded', 'reused'],
+  // Every page past the first takes the mark read before it while the next is read in the background.
+  ['embedded', 'stale'],
+  ['server', 'reused'],
+] as const)('search beside a projection rebuild (real Postgres, chDB, %s mode, the mark %s)', (mode, marks) => {
   let pg: TestDatabase;
   let ch: TestClickHouse;
   let db: Database;
@@ -74,7 +79,7 @@ describe.each(['embedded', 'server'] as const)('search beside a projection rebui
     [...stored].sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1)).map((e) => e.id);
 
   beforeAll(async () => {
-    pg = await createTestDatabase(`query_search_rebuild_${mode}`);
+    pg = await createTestDatabase(`query_search_rebuild_${mode}_${marks}`);
     db = new Database(readPersistenceConfig({ DATABASE_URL: pg.url }), new HealthRegistry());
     await db.onModuleInit();
     writer = new AuditEventsWriteRepository(db);
@@ -107,8 +112,9 @@ describe.each(['embedded', 'server'] as const)('search beside a projection rebui
     search = new EventsSearch(clickhouse, progress, new EventsReadRepository(db), new SearchUsersRepository(db), {
       ...readQueryConfig({}),
       searchFreshnessMarginMs: MARGIN_MS,
-      // A mark is reused for the whole test unless a rebuild says otherwise: a slow machine must not hide a stale one.
-      searchMarkReuseMs: 3_600_000,
+      // A mark is reused (or, past a reuse of 0, used stale) for the whole test unless a rebuild says
+      // otherwise: a slow machine must not hide a stale one.
+      ...(marks === 'reused' ? { searchMarkReuseMs: 3_600_000 } : { searchMarkReuseMs: 0, searchMarkStaleMs: 3_600_000 }),
     });
     // The first batch is ClickHouse's alone to find (more than the margin before the mark), the second the tail's too.
     await arrive(40);

@@ -180,6 +180,80 @@ describe('search: ClickHouse path against the Postgres reference (real Postgres,
     expect(error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/matches more than 1000 users/) });
   });
 
+  it('with a stale mark (SEARCH_MARK_STALE) pages do not wait for the mark\'s read, share one read in the background, and stay exact while the projector moves on', async () => {
+    // The mark's statement waits on a gate the test holds closed: a page that waited for it would not end.
+    let gate: Promise<void> = Promise.resolve();
+    let markReads = 0;
+    const statements: string[] = [];
+    const gated = new Proxy(clickhouse.client, {
+      get(target, property, receiver) {
+        if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
+        return async (params: Parameters<ClickHouse['client']['query']>[0]) => {
+          statements.push(/FROM projection_progress/.test(params.query) ? 'mark' : /FROM audit_events/.test(params.query) ? 'positions' : 'other');
+          if (/FROM projection_progress/.test(params.query)) {
+            markReads++;
+            await gate;
+          }
+          return target.query(params);
+        };
+      },
+    });
+    const gatedClickHouse = { ...clickhouse, client: gated } as unknown as ClickHouse;
+    const marks = new ProjectionProgress(gatedClickHouse);
+    const stale = new EventsSearch(gatedClickHouse, marks, reads, new SearchUsersRepository(db), { ...config, searchMarkReuseMs: 0, searchMarkStaleMs: 3_600_000 });
+    const filter = filterOf('created:>2025-01-01');
+    // The first page has no mark to use: it waits for the read.
+    await stale.page(ORG, filter, 10);
+    expect(markReads).toBe(1);
+    const markBefore = (await progress.watermark()) as number;
+    let open: () => void = () => undefined;
+    gate = new Promise((resolve) => (open = resolve));
+    const within = async <T>(work: Promise<T>): Promise<T> => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        return await Promise.race([work, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error("the page waited for the mark's read")), 20_000)))]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const before = new Set(await expectedIds(db, filter));
+    let pending: AuditEvent[] = [];
+    const ids: string[] = [];
+    let after: Cursor | undefined;
+    statements.length = 0;
+    for (let page = 0; page < 100; page++) {
+      const result = await within(stale.page(ORG, filter, 13, after));
+      // The read that replaces the stale mark comes after the page's own statement: on chDB's one
+      // statement chain, one sent before it would hold the page up all the same.
+      if (page === 0) {
+        expect(statements.filter((k) => k === 'mark')).toHaveLength(1);
+        expect(statements.indexOf('mark')).toBeGreaterThan(statements.lastIndexOf('positions'));
+        expect(statements).toContain('positions');
+      }
+      ids.push(...result.items.map((i) => i.id));
+      if (!result.next) break;
+      after = result.next;
+      // The projector moves its mark on past what the stale mark says, and events arrive in Postgres only.
+      if (pending.length > 0) await projectEvents(pending);
+      pending = await arrive(4, false);
+    }
+    // One read in the background for all of those pages, still held at the gate.
+    expect(markReads).toBe(2);
+    expect((await progress.watermark()) as number).toBeGreaterThan(markBefore);
+    const now = await expectedIds(db, filter);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(now.filter((id) => ids.includes(id))).toEqual(ids);
+    // Every event there when the pages began was returned, whichever store held it.
+    for (const id of before) expect(ids).toContain(id);
+    open();
+    // Once the gate opens the reads answer, and a later read takes the projector's newest mark.
+    const deadline = Date.now() + 20_000;
+    while ((await marks.searchMark(0, 0)).mark !== (await progress.watermark())) {
+      if (Date.now() > deadline) throw new Error('the mark was never read again');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
+
   // Last: its events are projected, which moves the mark past events other tests keep unprojected.
   it('pages exactly through many events of one millisecond: the instant shared across a page\'s end is read whole', async () => {
     const at = '2025-02-03T04:05:06.789Z';

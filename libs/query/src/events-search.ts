@@ -56,7 +56,7 @@ export class EventsSearch {
     //   an event on both sides counts once (by id), so pages neither skip nor repeat one.
     // The user look-up (Postgres) meanwhile; the tail starts once the mark is in (it does not need the
     // users), ClickHouse once both are.
-    const marked = this.progress.searchMark(this.config.searchMarkReuseMs);
+    const marked = this.progress.searchMark(this.config.searchMarkReuseMs, this.config.searchMarkStaleMs);
     const resolved = this.users.resolve(organizationId, node);
     const recentKeys = marked.then(({ mark }) => (mark === null ? [] : this.events.recentKeys(organizationId, filter, this.projectedBefore(mark), limit + 1, after)));
     const projectedKeys = Promise.all([marked, resolved]).then(([{ mark }, users]) => (mark === null ? [] : this.projectedKeys(organizationId, node, users, limit + 1, after)));
