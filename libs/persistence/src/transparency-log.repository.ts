@@ -35,6 +35,8 @@ export interface AppendContext {
   head: LogTreeHead;
   /** Event ids of the batch already in the log: never appended again. */
   sealed: ReadonlySet<string>;
+  /** False when the append assumed the batch fresh and did not read `sealed` (empty then; see `append`'s `assumeFresh`). */
+  sealedRead: boolean;
   /** The log's subtree hashes, read in the same transaction (to rebuild the appender's frontier). */
   store: SubtreeHashStore;
 }
@@ -112,18 +114,50 @@ export class TransparencyLogRepository {
    * Appends to one organization's log in one transaction that holds its tree row locked: `plan` sees the
    * tree's head and which of `eventIds` (UUIDs) are already sealed, and returns what to write (or null: nothing).
    * A failure anywhere rolls the whole append back, so a crash leaves the log as it was.
+   *
+   * `assumeFresh` skips reading which ids are sealed (`sealed` is then empty): for a batch no delivery of
+   * which was seen before, which is almost every batch. Exactly-once does not rest on that guess but on
+   * log_leaves' unique ("organizationId", "eventId"): if an id was sealed after all (a replay published
+   * anew, a concurrent sealer's copy), the write fails as a whole, rolls back, and the append runs again
+   * reading the sealed ids, so `plan` may be called twice (its result is only kept once committed). The
+   * read looked up each id in the same index the insert's uniqueness check probes again.
    */
-  async append(organizationId: string, eventIds: readonly string[], plan: (context: AppendContext) => Promise<LogAppend | null>): Promise<LogAppend | null> {
+  async append(
+    organizationId: string,
+    eventIds: readonly string[],
+    plan: (context: AppendContext) => Promise<LogAppend | null>,
+    assumeFresh = false,
+  ): Promise<LogAppend | null> {
+    if (assumeFresh) {
+      try {
+        return await this.appendOnce(organizationId, eventIds, plan, false);
+      } catch (error) {
+        if (!isSealedIdConflict(error)) throw error;
+      }
+    }
+    return this.appendOnce(organizationId, eventIds, plan, true);
+  }
+
+  private async appendOnce(
+    organizationId: string,
+    eventIds: readonly string[],
+    plan: (context: AppendContext) => Promise<LogAppend | null>,
+    readSealed: boolean,
+  ): Promise<LogAppend | null> {
     return this.db.transaction(async (sql) => {
       const locked = await sql.query<{ size: string; rootHash: Buffer }>(LOCK_TREE, [organizationId, EMPTY_ROOT]);
       const head = { size: Number(locked.rows[0].size), rootHash: locked.rows[0].rootHash };
       // Not one statement with the lock: a statement reads with the snapshot it took before waiting for the
       // row lock, so it would miss the leaves the sealer it waited for had just committed, and append them again.
-      const { rows } = await sql.query<{ eventId: string }>(
-        `SELECT "eventId" FROM log_leaves WHERE "organizationId" = $1 AND "eventId" = ANY(string_to_array($2, ',')::uuid[])`,
-        [organizationId, eventIds.join(',')],
-      );
-      const append = await plan({ head, sealed: new Set(rows.map((r) => r.eventId)), store: nodeStore(sql, organizationId) });
+      const sealed = readSealed
+        ? (
+            await sql.query<{ eventId: string }>(
+              `SELECT "eventId" FROM log_leaves WHERE "organizationId" = $1 AND "eventId" = ANY(string_to_array($2, ',')::uuid[])`,
+              [organizationId, eventIds.join(',')],
+            )
+          ).rows.map((r) => r.eventId)
+        : [];
+      const append = await plan({ head, sealed: new Set(sealed), sealedRead: readSealed, store: nodeStore(sql, organizationId) });
       if (append === null || append.leaves.length === 0) return null;
       const { leaves } = append;
       if (leaves.some((l, k) => l.leafIndex !== leaves[0].leafIndex + k)) throw new Error(`the leaves of an append to ${organizationId}'s log are not consecutive`);
@@ -331,6 +365,12 @@ export class TransparencyLogRepository {
 }
 
 type NodeRow = { level: number; index: string; hash: Buffer };
+
+/** Postgres refused a leaf because its organization's log already holds that event id (unique_violation on log_leaves_event_key). */
+function isSealedIdConflict(error: unknown): boolean {
+  const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
+  return code === '23505' && constraint === 'log_leaves_event_key';
+}
 
 // Every stored subtree in the spans: interior ones from log_nodes; leaves (level 0) hashed from their bytes, RFC 9162's
 // SHA-256(0x00 ‖ leaf), or, for a leaf a retention purge removed and whose hash proofs still need, from log_nodes at
