@@ -370,7 +370,7 @@ const JSONB_VERSION = 1;
  * Written byte by byte in JavaScript where the pieces are small (lengths, the uuid, ASCII text): each call
  * into Buffer's native writers cost more than the bytes it wrote, and this runs for every sealed event.
  */
-export function leafCopyData(organizationId: string, leaves: readonly NewLogLeaf[]): Buffer {
+function leafCopyData(organizationId: string, leaves: readonly NewLogLeaf[]): Buffer {
   const org = Buffer.from(organizationId, 'utf8');
   const users: Array<string | null> = new Array(leaves.length);
   let size = COPY_HEADER_BYTES + 2;
