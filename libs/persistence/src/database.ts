@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Pool, type PoolClient, type PoolConfig, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource, type EntityTarget, type MigrationInterface, type ObjectLiteral, type Repository } from 'typeorm';
 import { AppError, HealthRegistry, backoffMs, sleep } from '@audit/platform';
 import { PERSISTENCE_CONFIG, type PersistenceConfig } from './config';
@@ -47,6 +48,8 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
 /** A transaction's connection as its work sees it: statements only, so the gateway alone begins, ends and releases it. */
 export interface Sql {
   query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+  /** Runs `COPY … FROM STDIN` with `data` as its whole input (in the format the statement names); resolves once Postgres took every row. */
+  copyFrom(text: string, data: Buffer): Promise<void>;
 }
 
 /** Whether a statement may rightly run long: `timeout: false` lifts `PG_QUERY_TIMEOUT_MS` for it. */
@@ -175,7 +178,7 @@ export class Database implements OnModuleInit, OnApplicationShutdown {
   transaction<T>(work: (sql: Sql) => Promise<T>, options: StatementOptions = {}): Promise<T> {
     const queryTimeout = this.queryTimeout(options);
     return this.lend(async (client, discard) => {
-      const sql: Sql = { query: (text, values) => client.query(statement(text, values, queryTimeout)) };
+      const sql: Sql = { query: (text, values) => client.query(statement(text, values, queryTimeout)), copyFrom: (text, data) => copyInto(client, text, data, queryTimeout) };
       try {
         await sql.query('BEGIN');
         const result = await work(sql);
@@ -279,6 +282,25 @@ async function unlock(client: PoolClient, key: number, discard: Discard): Promis
 function statement(text: string, values: unknown[] | undefined, queryTimeout: number | undefined): QueryConfig {
   const config: QueryConfig & { query_timeout?: number } = { text, values, query_timeout: queryTimeout };
   return config;
+}
+
+/**
+ * One `COPY … FROM STDIN` of `data`. Bounded by `queryTimeout` as pg bounds a statement: on expiry it fails with
+ * pg's own timeout message, so the transaction discards the connection (the COPY may still hold it).
+ */
+function copyInto(client: PoolClient, text: string, data: Buffer, queryTimeout: number | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const stream = client.query(copyFrom(text));
+    const timer = queryTimeout === undefined ? undefined : setTimeout(() => reject(new Error('Query read timeout')), queryTimeout);
+    const settle = (error?: Error) => {
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve();
+    };
+    stream.on('error', settle);
+    stream.on('finish', () => settle());
+    stream.end(data);
+  });
 }
 
 function asError(error: unknown): Error {

@@ -23,16 +23,28 @@ export interface AppendCount {
 @Injectable()
 export class LogAppender {
   private readonly frontiers = new Map<string, CompactRange>();
+  /**
+   * Organizations whose latest append found ids already sealed (a replay, a concurrent sealer): their next
+   * appends read the sealed ids first, until one finds none, rather than fail and run again each time.
+   */
+  private readonly meetingSealed = new Set<string>();
 
   constructor(private readonly log: TransparencyLogRepository) {}
 
-  async append(organizationId: string, events: readonly AuditEvent[]): Promise<AppendCount> {
+  /**
+   * `firstDelivery`: none of these events was delivered before (no redelivery), so they are most likely
+   * new to the log and the append skips looking them up (see the repository's `assumeFresh`; an id sealed
+   * after all still makes it look them up, so this is a guess about cost, never about correctness).
+   */
+  async append(organizationId: string, events: readonly AuditEvent[], { firstDelivery = false }: { firstDelivery?: boolean } = {}): Promise<AppendCount> {
     const unique = firstOfEachId(events);
     let next: CompactRange | undefined;
+    let foundSealed: boolean | undefined;
     const written = await this.log.append(
       organizationId,
       unique.map((e) => e.id),
-      async ({ head, sealed, store }) => {
+      async ({ head, sealed, sealedRead, store }) => {
+        foundSealed = sealedRead ? sealed.size > 0 : undefined;
         const fresh = unique.filter((e) => !sealed.has(e.id));
         if (fresh.length === 0) return null;
         let range = this.frontiers.get(organizationId);
@@ -57,7 +69,10 @@ export class LogAppender {
           head: { size: appended.range.size, rootHash: appended.root },
         };
       },
+      firstDelivery && !this.meetingSealed.has(organizationId),
     );
+    if (foundSealed === true) this.meetingSealed.add(organizationId);
+    else if (foundSealed === false) this.meetingSealed.delete(organizationId);
     if (written === null || next === undefined) return { appended: 0, duplicates: events.length };
     // Kept only once committed; a later (larger) one from an overlapping batch of this process wins.
     const cached = this.frontiers.get(organizationId);

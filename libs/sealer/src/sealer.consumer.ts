@@ -36,15 +36,21 @@ export class SealerConsumer extends CanonicalEventsConsumer {
   protected async handleBatch(batch: ReadonlyArray<Delivery<AuditEvent>>): Promise<void> {
     const stop = appendSeconds.startTimer();
     const byOrganization = new Map<string, AuditEvent[]>();
-    for (const { payload } of batch) {
+    // Organizations with a message delivered before (a redelivery after a crash or a nak): their append
+    // looks up which ids the log already holds; the others' skip that look-up (see LogAppender.append).
+    const redelivered = new Set<string>();
+    for (const { message, payload } of batch) {
       const events = byOrganization.get(payload.organizationId);
       if (events) events.push(payload);
       else byOrganization.set(payload.organizationId, [payload]);
+      if (message.redelivered) redelivered.add(payload.organizationId);
     }
     // One organization after another, in name order: one lock held at a time, so sealers never deadlock.
     // An organization committed before a later one failed is skipped (as duplicates) when the batch comes back.
     for (const organizationId of [...byOrganization.keys()].sort()) {
-      const { appended, duplicates } = await this.appender.append(organizationId, byOrganization.get(organizationId) ?? []);
+      const { appended, duplicates } = await this.appender.append(organizationId, byOrganization.get(organizationId) ?? [], {
+        firstDelivery: !redelivered.has(organizationId),
+      });
       leavesTotal.inc({ result: 'appended' }, appended);
       leavesTotal.inc({ result: 'duplicate' }, duplicates);
     }
