@@ -234,10 +234,13 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     while (!this.stopping) {
       try {
         const consumer = await this.bus.js.consumers.get(this.options.stream, this.options.durable);
+        // A callback rather than the async iterator: the iterator costs a promise and a turn of the microtask
+        // queue per message, and the loop below never waits anyway.
         this.messages = await consumer.consume({
           max_messages: this.options.maxBatchMessages * (this.inFlightLimit + 1),
           expires: PULL_EXPIRES_MS,
           idle_heartbeat: PULL_IDLE_HEARTBEAT_MS,
+          callback: (message) => this.receive(message),
         });
         void this.watchPull(this.messages);
         // Shutdown may have come while the iterator was being opened: it had nothing to close then.
@@ -247,23 +250,29 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
           break;
         }
         this.running = true;
-        // The loop never waits: every message is held (kept alive with `working()`) from the moment it arrives,
-        // so none sits unheld in the client's queue past CONSUMER_ACK_WAIT while the batches before it run.
-        // Backpressure is the server's: it lets out no more than max_ack_pending unacknowledged messages.
-        for await (const message of this.messages) {
-          this.cumulative?.received(message);
-          this.buffer.push(message);
-          this.inHand.hold(this.buffer);
-          this.bufferBytes += message.data.length;
-          if (this.buffer.length >= this.options.maxBatchMessages || this.bufferBytes >= this.options.maxBatchBytes) this.cut();
-          else this.timer ??= setTimeout(() => this.cut(), this.options.flushIntervalMs);
-        }
+        const ended = await this.messages.closed();
+        if (ended instanceof Error) throw ended;
       } catch (error) {
         this.logger.error({ msg: 'consume loop failed; restarting', error: describe(error) });
       }
       this.running = false;
       if (!this.stopping) await sleep(1_000);
     }
+  }
+
+  /**
+   * Takes each message as it arrives. Nothing here waits: every message is held (kept alive with `working()`)
+   * from the moment it arrives, so none sits unheld in the client's queue past CONSUMER_ACK_WAIT while the
+   * batches before it run. Backpressure is the server's: it lets out no more than max_ack_pending
+   * unacknowledged messages.
+   */
+  private receive(message: JsMsg): void {
+    this.cumulative?.received(message);
+    this.buffer.push(message);
+    this.inHand.hold(this.buffer);
+    this.bufferBytes += message.data.length;
+    if (this.buffer.length >= this.options.maxBatchMessages || this.bufferBytes >= this.options.maxBatchBytes) this.cut();
+    else this.timer ??= setTimeout(() => this.cut(), this.options.flushIntervalMs);
   }
 
   /**
