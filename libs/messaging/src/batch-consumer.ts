@@ -74,7 +74,7 @@ const outcomes = counter('audit_consumer_messages_total', 'Messages handled by e
 const batchSizes = histogram('audit_consumer_batch_size', 'Messages per handled batch', ['consumer'], [1, 10, 50, 100, 250, 500, 1000, 2000, 5000, 10_000, 20_000]);
 const batchSeconds = histogram('audit_consumer_batch_duration_seconds', 'Time to handle one batch, ack included', ['consumer']);
 /** How often an unsure {@link CumulativeAcks} asks the server again whether it knows every pending message. */
-const CONFIRM_RETRY_MS = 250;
+const CONFIRM_RETRY_MS = 100;
 /**
  * Pull requests live this long at the server, and the server heartbeats an open one this often; two missed
  * heartbeats re-open the consumer (see `watchPull`). nats.js defaults (30 s, 15 s) meant a pull lost with
@@ -133,7 +133,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
   ) {
     this.logger = new Logger(`consumer:${options.durable}`);
     this.inHand = new WorkInProgress(workingIntervalMs(messaging.ackWaitMs));
-    if (options.ackAll) this.cumulative = new CumulativeAcks<JsMsg>((m) => ({ seq: m.seq, dseq: m.info.deliverySequence }));
+    if (options.ackAll) this.cumulative = new CumulativeAcks<JsMsg>((m) => m.seq, (m) => m.info.deliverySequence);
   }
 
   /** Turns raw bytes into a payload; throw {@link PermanentError} for a message that can never be handled. */
