@@ -29,11 +29,11 @@ export class StreamsController {
   /**
    * After a change, this replica reads the definitions at once rather than at its next refresh
    * (STREAMS_REFRESH_INTERVAL, 2 s by default): a new or resumed stream starts delivering, and a paused or
-   * deleted one stops, without that wait. Not awaited: the answer does not wait for a worker to start, and
-   * a refresh never rejects (it logs its failure, and the timer's next refresh tries again).
+   * deleted one stops, without that wait. The answer does not wait for a worker to start; a burst of changes
+   * shares one refresh, and a failed one is logged (the timer's next refresh tries again).
    */
   private changed<T>(result: T): T {
-    void this.runner.refresh();
+    this.runner.refreshSoon();
     return result;
   }
 
