@@ -28,7 +28,8 @@ import { BenchResults } from './results';
 import { connectTestBus, createTestDatabase, freePort, startService, startTestNats, waitFor, type TestBus } from '@audit/testing';
 
 const EVENTS = Number(process.env.BENCH_STREAM_EVENTS ?? 1_000_000);
-const OUTAGE_MS = durationMs(process.env.BENCH_STREAM_OUTAGE ?? '5m');
+/** BENCH_STREAM_OUTAGE=false skips the outage (a delivery-rate run takes minutes instead of the outage's five). */
+const OUTAGE_MS = process.env.BENCH_STREAM_OUTAGE === 'false' ? 0 : durationMs(process.env.BENCH_STREAM_OUTAGE ?? '5m');
 const OUTAGE_EVENTS = Number(process.env.BENCH_STREAM_OUTAGE_EVENTS ?? Math.min(200_000, EVENTS));
 
 /** `300`, `300s`, `5m` or `1h` as milliseconds. */
@@ -306,44 +307,47 @@ async function main(): Promise<void> {
       receivers.ids.clear();
     }
 
-    // Lag drain: the receiver answers 503 for the outage while events arrive, then recovers.
-    const outage = OUTAGE_EVENTS;
-    const outageLabel = `${(OUTAGE_MS / 1000).toFixed(0)} s`;
-    const outageStream = await api('bench-outage', 'POST', '/v1/streams', { name: 'hook', destination: { type: 'webhook', url: http('/outage'), secrets: ['bench-webhook-secret-0123'] } });
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    receivers.status = 503;
-    const outageStarted = performance.now();
-    const outageEvents = Array.from({ length: outage }, (_, i) => event('bench-outage', i, new Date()));
-    await publish(bus, outageEvents);
-    // Only the events published during the outage count: the receiver also gets the stream's own audit event
-    // (its creation, before the outage), which made the first delivery after recovery read 0 s and put the
-    // retry's backoff wait into the drain.
-    const outageIds = outageEvents.map((e) => e.id);
-    const outageSeen = (): number => {
-      const seen = receivers.ids.get('/outage');
-      return seen ? outageIds.reduce((n, id) => n + (seen.has(id) ? 1 : 0), 0) : 0;
-    };
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (performance.now() - outageStarted))));
-    receivers.status = 200;
-    const recoveredAt = new Date();
-    t = performance.now();
-    await waitFor('the first delivery after recovery', () => outageSeen() > 0, 30 * 60_000, 50);
-    const firstAfter = (performance.now() - t) / 1000;
-    const t1 = performance.now();
-    const drainCpu = cpuOf(pid);
-    await waitFor('the backlog drained', () => outageSeen() >= outage, 30 * 60_000, 100);
-    const drain = (performance.now() - t1) / 1000;
-    const drainCpuSeconds = cpuOf(pid) - drainCpu;
-    // Redeliveries during or after the outage would be sent twice: the consumer counts them.
-    const outageConsumer = await bus.jsm.consumers.info(STREAMS.events, `stream-${outageStream.id}`);
-    process.stdout.write(
-      `[bench:streams] outage consumer: delivered ${outageConsumer.delivered.consumer_seq.toLocaleString('en')} deliveries for the ${outage.toLocaleString('en')} events and the stream's own creation event (any more are redeliveries); recovered ${recoveredAt.toISOString()}, drained ${new Date().toISOString()}\n`,
-    );
-    process.stdout.write(
-      `[bench:streams] lag drain after a ${outageLabel} outage: ${outage.toLocaleString('en')} events; first delivery ${firstAfter.toFixed(1)} s after recovery (the retry backoff caps at 30 s), then drained in ${drain.toFixed(1)} s (${rate(outage, drain)}, service CPU ${drainCpuSeconds.toFixed(1)} s = ${((drainCpuSeconds / outage) * 1e6).toFixed(1)} µs/event)   ${load()}\n`,
-    );
-    results.figure(`lag drain after a ${outageLabel} receiver outage (webhook, ${outage.toLocaleString('en')} events)`, Math.round(outage / drain), 'events/s');
-    results.figure(`first delivery after the receiver recovered (${outageLabel} outage)`, Math.round(firstAfter * 10) / 10, 's');
+    if (OUTAGE_MS > 0) await outageDrain();
+    async function outageDrain(): Promise<void> {
+      // Lag drain: the receiver answers 503 for the outage while events arrive, then recovers.
+      const outage = OUTAGE_EVENTS;
+      const outageLabel = `${(OUTAGE_MS / 1000).toFixed(0)} s`;
+      const outageStream = await api('bench-outage', 'POST', '/v1/streams', { name: 'hook', destination: { type: 'webhook', url: http('/outage'), secrets: ['bench-webhook-secret-0123'] } });
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      receivers.status = 503;
+      const outageStarted = performance.now();
+      const outageEvents = Array.from({ length: outage }, (_, i) => event('bench-outage', i, new Date()));
+      await publish(bus, outageEvents);
+      // Only the events published during the outage count: the receiver also gets the stream's own audit event
+      // (its creation, before the outage), which made the first delivery after recovery read 0 s and put the
+      // retry's backoff wait into the drain.
+      const outageIds = outageEvents.map((e) => e.id);
+      const outageSeen = (): number => {
+        const seen = receivers.ids.get('/outage');
+        return seen ? outageIds.reduce((n, id) => n + (seen.has(id) ? 1 : 0), 0) : 0;
+      };
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (performance.now() - outageStarted))));
+      receivers.status = 200;
+      const recoveredAt = new Date();
+      t = performance.now();
+      await waitFor('the first delivery after recovery', () => outageSeen() > 0, 30 * 60_000, 50);
+      const firstAfter = (performance.now() - t) / 1000;
+      const t1 = performance.now();
+      const drainCpu = cpuOf(pid);
+      await waitFor('the backlog drained', () => outageSeen() >= outage, 30 * 60_000, 100);
+      const drain = (performance.now() - t1) / 1000;
+      const drainCpuSeconds = cpuOf(pid) - drainCpu;
+      // Redeliveries during or after the outage would be sent twice: the consumer counts them.
+      const outageConsumer = await bus.jsm.consumers.info(STREAMS.events, `stream-${outageStream.id}`);
+      process.stdout.write(
+        `[bench:streams] outage consumer: delivered ${outageConsumer.delivered.consumer_seq.toLocaleString('en')} deliveries for the ${outage.toLocaleString('en')} events and the stream's own creation event (any more are redeliveries); recovered ${recoveredAt.toISOString()}, drained ${new Date().toISOString()}\n`,
+      );
+      process.stdout.write(
+        `[bench:streams] lag drain after a ${outageLabel} outage: ${outage.toLocaleString('en')} events; first delivery ${firstAfter.toFixed(1)} s after recovery (the retry backoff caps at 30 s), then drained in ${drain.toFixed(1)} s (${rate(outage, drain)}, service CPU ${drainCpuSeconds.toFixed(1)} s = ${((drainCpuSeconds / outage) * 1e6).toFixed(1)} µs/event)   ${load()}\n`,
+      );
+      results.figure(`lag drain after a ${outageLabel} receiver outage (webhook, ${outage.toLocaleString('en')} events)`, Math.round(outage / drain), 'events/s');
+      results.figure(`first delivery after the receiver recovered (${outageLabel} outage)`, Math.round(firstAfter * 10) / 10, 's');
+    }
 
     if (process.env.BENCH_STREAM_IDLE === 'false') {
       results.write();

@@ -28,19 +28,19 @@ interface Probe {
 }
 
 /** A consumer whose handler fails on demand, recording every delivery it saw and every message it completed. */
-@Injectable()
-class ProbeConsumer extends JetStreamBatchConsumer<Probe> {
+abstract class ProbeConsumer extends JetStreamBatchConsumer<Probe> {
   readonly seen = new Map<string, number>();
   readonly completed: Array<{ id: string; delivery: number }> = [];
 
-  constructor(bus: JetStreamConnection, @Inject(MESSAGING_CONFIG) messaging: MessagingConfig, health: HealthRegistry) {
+  constructor(bus: JetStreamConnection, messaging: MessagingConfig, health: HealthRegistry, readonly name: string, ackAll: boolean) {
     super(bus, messaging, health, {
-      durable: 'probe',
+      durable: name,
       stream: STREAMS.events,
-      filterSubject: 'audit.events.probe.>',
+      filterSubject: `audit.events.${name}.>`,
       maxBatchMessages: 10,
       maxBatchBytes: 1 << 20,
       flushIntervalMs: 100,
+      ackAll,
     });
   }
 
@@ -74,10 +74,29 @@ class ProbeConsumer extends JetStreamBatchConsumer<Probe> {
   }
 }
 
-@Module({ imports: [HealthModule, MessagingModule], providers: [ProbeConsumer] })
+/** One ack per message (AckPolicy.Explicit), as every consumer but the streams'. */
+@Injectable()
+class ExplicitProbe extends ProbeConsumer {
+  constructor(bus: JetStreamConnection, @Inject(MESSAGING_CONFIG) messaging: MessagingConfig, health: HealthRegistry) {
+    super(bus, messaging, health, 'probe', false);
+  }
+}
+
+/** Cumulative acks (AckPolicy.All), as the streams'. The same contract must hold. */
+@Injectable()
+class CumulativeProbe extends ProbeConsumer {
+  constructor(bus: JetStreamConnection, @Inject(MESSAGING_CONFIG) messaging: MessagingConfig, health: HealthRegistry) {
+    super(bus, messaging, health, 'probeall', true);
+  }
+}
+
+@Module({ imports: [HealthModule, MessagingModule], providers: [ExplicitProbe, CumulativeProbe] })
 class ProbeModule {}
 
-describe('JetStreamBatchConsumer (real NATS)', () => {
+describe.each([
+  ['explicit acks', ExplicitProbe],
+  ['cumulative acks (AckPolicy.All)', CumulativeProbe],
+] as const)('JetStreamBatchConsumer with %s (real NATS)', (_policy, ProbeClass) => {
   let nats: TestNats;
   let bus: TestBus;
   let app: TestingModule;
@@ -86,7 +105,7 @@ describe('JetStreamBatchConsumer (real NATS)', () => {
   beforeAll(async () => {
     nats = await startTestNats();
     app = await bootModules([PlatformModule, MessagingModule, ProbeModule], { NATS_URL: nats.url, CONSUMER_ACK_WAIT: `${ACK_WAIT_MS}ms`, CONSUMER_MAX_DELIVER: '3' });
-    probe = app.get(ProbeConsumer);
+    probe = app.get(ProbeClass);
     bus = await connectTestBus(nats.url);
   });
 
@@ -97,15 +116,15 @@ describe('JetStreamBatchConsumer (real NATS)', () => {
   });
 
   const publish = async (...probes: Probe[]): Promise<void> => {
-    for (const p of probes) await bus.js.publish('audit.events.probe.LOGIN', JSON.stringify(p));
+    for (const p of probes) await bus.js.publish(`audit.events.${probe.name}.LOGIN`, JSON.stringify(p));
   };
   const completedIds = (): string[] => probe.completed.map((c) => c.id).sort();
-  const deadLetters = async () => (await readStream(bus.jsm, STREAMS.dlq)).filter((m) => m.subject === dlqSubject('probe'));
+  const deadLetters = async () => (await readStream(bus.jsm, STREAMS.dlq)).filter((m) => m.subject === dlqSubject(probe.name));
 
   it('naks a batch that failed transiently and completes every message of it on redelivery, exactly once', async () => {
     await publish({ id: 'a', mode: 'ok' }, { id: 'b', mode: 'transient-once' }, { id: 'c', mode: 'ok' });
     await waitFor('the batch to complete', () => probe.completed.length >= 3);
-    await waitForConsumerIdle(bus.jsm, STREAMS.events, 'probe');
+    await waitForConsumerIdle(bus.jsm, STREAMS.events, probe.name);
     expect(completedIds()).toEqual(['a', 'b', 'c']);
     expect(probe.completed.find((c) => c.id === 'b')?.delivery).toBe(2);
     expect(await deadLetters()).toEqual([]);
@@ -119,8 +138,8 @@ describe('JetStreamBatchConsumer (real NATS)', () => {
     expect(JSON.parse(dead.data)).toEqual({ id: 'e', mode: 'permanent' });
     expect(dead.headers).toMatchObject({
       [DLQ_HEADERS.reason]: 'rejected by a constraint',
-      [DLQ_HEADERS.consumer]: 'probe',
-      [DLQ_HEADERS.subject]: 'audit.events.probe.LOGIN',
+      [DLQ_HEADERS.consumer]: probe.name,
+      [DLQ_HEADERS.subject]: `audit.events.${probe.name}.LOGIN`,
       [DLQ_HEADERS.deliveries]: '1',
     });
     expect(completedIds()).toEqual(['a', 'b', 'c', 'd', 'f']);
@@ -146,7 +165,7 @@ describe('JetStreamBatchConsumer (real NATS)', () => {
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(probe.seen.get('g')).toBe(1);
     // None of the dead letters of this file (e, x, g) is pending any more, and x was not redelivered again.
-    const info = await bus.jsm.consumers.info(STREAMS.events, 'probe');
+    const info = await bus.jsm.consumers.info(STREAMS.events, probe.name);
     expect(info.num_ack_pending).toBe(0);
     expect(info.num_pending).toBe(0);
     expect(probe.seen.get('x')).toBe(3);
@@ -154,42 +173,42 @@ describe('JetStreamBatchConsumer (real NATS)', () => {
   });
 
   it('keeps a batch that runs longer than the ack wait from being redelivered while it is in hand', async () => {
-    const before = await bus.jsm.consumers.info(STREAMS.events, 'probe');
+    const before = await bus.jsm.consumers.info(STREAMS.events, probe.name);
     await publish({ id: 's1', mode: 'slow' }, { id: 's2', mode: 'ok' });
     await waitFor('the slow batch to complete', () => completedIds().includes('s1') && completedIds().includes('s2'), 20_000);
-    await waitForConsumerIdle(bus.jsm, STREAMS.events, 'probe');
+    await waitForConsumerIdle(bus.jsm, STREAMS.events, probe.name);
     expect(probe.seen.get('s1')).toBe(1);
     expect(probe.seen.get('s2')).toBe(1);
     expect(probe.completed.filter((c) => c.id === 's1')).toEqual([{ id: 's1', delivery: 1 }]);
-    const after = await bus.jsm.consumers.info(STREAMS.events, 'probe');
+    const after = await bus.jsm.consumers.info(STREAMS.events, probe.name);
     expect(after.num_redelivered).toBe(before.num_redelivered);
   });
 
   it('keeps the batches waiting for a slot from being redelivered while slow ones fill every slot', async () => {
-    const before = await bus.jsm.consumers.info(STREAMS.events, 'probe');
+    const before = await bus.jsm.consumers.info(STREAMS.events, probe.name);
     // At least CONSUMER_IN_FLIGHT_BATCHES (4) slow batches take every slot for longer than two ack waits;
     // the events after them wait for a slot, received and held, and must not come back meanwhile.
     const slow = Array.from({ length: 40 }, (_, i): Probe => ({ id: `w-slow-${i}`, mode: 'slow' }));
     const waiting = Array.from({ length: 20 }, (_, i): Probe => ({ id: `w-ok-${i}`, mode: 'ok' }));
     await publish(...slow, ...waiting);
     await waitFor('every batch to complete', () => [...slow, ...waiting].every((p) => completedIds().includes(p.id)), 45_000);
-    await waitForConsumerIdle(bus.jsm, STREAMS.events, 'probe');
+    await waitForConsumerIdle(bus.jsm, STREAMS.events, probe.name);
     for (const p of [...slow, ...waiting]) expect([p.id, probe.seen.get(p.id)]).toEqual([p.id, 1]);
-    const after = await bus.jsm.consumers.info(STREAMS.events, 'probe');
+    const after = await bus.jsm.consumers.info(STREAMS.events, probe.name);
     expect(after.num_redelivered).toBe(before.num_redelivered);
   });
 
   it('settles each delivery as handleBatch resolved: named ones dead-lettered or nak\'d, the rest acked, each once and counted once', async () => {
     const outcomes = async (): Promise<Record<string, number>> => {
       const values = (await register.getSingleMetric('audit_consumer_messages_total')?.get())?.values ?? [];
-      return Object.fromEntries(values.filter((v) => v.labels.consumer === 'probe').map((v) => [String(v.labels.outcome), v.value]));
+      return Object.fromEntries(values.filter((v) => v.labels.consumer === probe.name).map((v) => [String(v.labels.outcome), v.value]));
     };
     const delta = (after: Record<string, number>, before: Record<string, number>, outcome: string): number => (after[outcome] ?? 0) - (before[outcome] ?? 0);
     const countsBefore = await outcomes();
-    const infoBefore = await bus.jsm.consumers.info(STREAMS.events, 'probe');
+    const infoBefore = await bus.jsm.consumers.info(STREAMS.events, probe.name);
     await publish({ id: 'o1', mode: 'ok' }, { id: 'o2', mode: 'outcome-dead' }, { id: 'o3', mode: 'outcome-retry-once' });
     await waitFor('o1 and o3 to complete', () => completedIds().includes('o1') && completedIds().includes('o3'));
-    const info = await waitForConsumerIdle(bus.jsm, STREAMS.events, 'probe');
+    const info = await waitForConsumerIdle(bus.jsm, STREAMS.events, probe.name);
     const dead = (await deadLetters()).filter((m) => (JSON.parse(m.data) as Probe).id === 'o2');
     expect(dead.map((m) => m.headers[DLQ_HEADERS.reason])).toEqual(['refused by the handler']);
     expect(probe.completed.filter((c) => ['o1', 'o2', 'o3'].includes(c.id))).toEqual([

@@ -7,6 +7,7 @@ import { classifyError, type FailureKind } from './errors';
 import type { JetStreamConnection } from './jetstream.connection';
 import { isNotFound } from './streams';
 import { DLQ_HEADERS, dlqSubject } from '@audit/bus-topology';
+import { CumulativeAcks } from './cumulative-acks';
 import { TimeSlice } from './time-slice';
 import { WorkInProgress, workingIntervalMs } from './work-in-progress';
 
@@ -29,6 +30,13 @@ export interface BatchConsumerOptions {
    * it registers no readiness check of its own, and its pending gauge is removed when it stops.
    */
   managed?: boolean;
+  /**
+   * Acknowledge cumulatively (`AckPolicy.All`): one ack per settled run of messages instead of one per
+   * message (a publish each, and as much work again in nats-server). Only for a consumer pulled by one client
+   * at a time (see {@link CumulativeAcks}); an existing consumer of the other policy is recreated at its ack
+   * floor (what it had delivered past the floor comes again, as after a crash).
+   */
+  ackAll?: boolean;
 }
 
 /** One message and its decoded payload. */
@@ -65,6 +73,8 @@ const ACKED: Settlement = { kind: 'ack' };
 const outcomes = counter('audit_consumer_messages_total', 'Messages handled by each consumer, by outcome', ['consumer', 'outcome']);
 const batchSizes = histogram('audit_consumer_batch_size', 'Messages per handled batch', ['consumer'], [1, 10, 50, 100, 250, 500, 1000, 2000, 5000, 10_000, 20_000]);
 const batchSeconds = histogram('audit_consumer_batch_duration_seconds', 'Time to handle one batch, ack included', ['consumer']);
+/** How often an unsure {@link CumulativeAcks} asks the server again whether it knows every pending message. */
+const CONFIRM_RETRY_MS = 100;
 /**
  * Pull requests live this long at the server, and the server heartbeats an open one this often; two missed
  * heartbeats re-open the consumer (see `watchPull`). nats.js defaults (30 s, 15 s) meant a pull lost with
@@ -104,6 +114,12 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
   private running = false;
   /** Every message received and not yet settled: kept alive with `working()` so a slow batch is not redelivered. */
   private readonly inHand: WorkInProgress;
+  /** Under `ackAll`: which message to ack, once the server is known to hold nothing this client does not. */
+  private readonly cumulative?: CumulativeAcks<JsMsg>;
+  /** A confirmation of the cumulative acks in progress (one at a time). */
+  private confirming?: Promise<void>;
+  /** Set once shut down: no more confirmations. */
+  private closed = false;
 
   private get inFlightLimit(): number {
     return this.options.inFlightBatches ?? this.messaging.inFlightBatches;
@@ -117,6 +133,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
   ) {
     this.logger = new Logger(`consumer:${options.durable}`);
     this.inHand = new WorkInProgress(workingIntervalMs(messaging.ackWaitMs));
+    if (options.ackAll) this.cumulative = new CumulativeAcks<JsMsg>((m) => m.seq, (m) => m.info.deliverySequence);
   }
 
   /** Turns raw bytes into a payload; throw {@link PermanentError} for a message that can never be handled. */
@@ -150,6 +167,12 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     await this.loop;
     this.cut();
     await this.drained();
+    // What was delivered is acknowledged now if the server can confirm it, or it would come again to the next holder.
+    if (this.cumulative?.waiting) {
+      this.flushAcks();
+      await this.confirming;
+    }
+    this.closed = true;
     this.inHand.stop();
     if (this.options.managed) pendingGauge.remove({ consumer: this.options.durable });
   }
@@ -175,33 +198,49 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
       max_ack_pending: this.options.maxAckPending ?? Math.max(1_000, this.options.maxBatchMessages * (this.inFlightLimit + 2)),
       filter_subject: filterSubject,
     };
+    const ackPolicy = this.options.ackAll ? AckPolicy.All : AckPolicy.Explicit;
+    const config: Partial<ConsumerConfig> = {
+      ...mutable,
+      durable_name: durable,
+      ack_policy: ackPolicy,
+      ...(this.options.startTime
+        ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: this.options.startTime.toISOString() }
+        : { deliver_policy: DeliverPolicy.All }),
+      // Redelivery is bounded by this class (which dead-letters), not by the server (which would drop silently).
+      max_deliver: -1,
+    };
+    let existing;
     try {
-      await this.bus.jsm.consumers.info(stream, durable);
-      await this.bus.jsm.consumers.update(stream, durable, mutable);
+      existing = await this.bus.jsm.consumers.info(stream, durable);
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      const config: Partial<ConsumerConfig> = {
-        ...mutable,
-        durable_name: durable,
-        ack_policy: AckPolicy.Explicit,
-        ...(this.options.startTime
-          ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: this.options.startTime.toISOString() }
-          : { deliver_policy: DeliverPolicy.All }),
-        // Redelivery is bounded by this class (which dead-letters), not by the server (which would drop silently).
-        max_deliver: -1,
-      };
       await this.bus.jsm.consumers.add(stream, config);
+      return;
     }
+    if (existing.config.ack_policy === ackPolicy) {
+      await this.bus.jsm.consumers.update(stream, durable, mutable);
+      return;
+    }
+    // The ack policy of a consumer cannot be changed: it is made again where the old one stood. Everything at
+    // or below its ack floor was acknowledged; what it had delivered above comes again (as after a crash),
+    // so nothing is skipped. A consumer that never acknowledged anything starts where it first started.
+    const floor = existing.ack_floor.stream_seq;
+    await this.bus.jsm.consumers.delete(stream, durable);
+    await this.bus.jsm.consumers.add(stream, floor > 0 ? { ...config, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1, opt_start_time: undefined } : config);
+    this.logger.log({ msg: 'consumer recreated at its ack floor for a new ack policy', ackPolicy, ackFloor: floor });
   }
 
   private async consumeForever(): Promise<void> {
     while (!this.stopping) {
       try {
         const consumer = await this.bus.js.consumers.get(this.options.stream, this.options.durable);
+        // A callback rather than the async iterator: the iterator costs a promise and a turn of the microtask
+        // queue per message, and the loop below never waits anyway.
         this.messages = await consumer.consume({
           max_messages: this.options.maxBatchMessages * (this.inFlightLimit + 1),
           expires: PULL_EXPIRES_MS,
           idle_heartbeat: PULL_IDLE_HEARTBEAT_MS,
+          callback: (message) => this.receive(message),
         });
         void this.watchPull(this.messages);
         // Shutdown may have come while the iterator was being opened: it had nothing to close then.
@@ -211,22 +250,29 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
           break;
         }
         this.running = true;
-        // The loop never waits: every message is held (kept alive with `working()`) from the moment it arrives,
-        // so none sits unheld in the client's queue past CONSUMER_ACK_WAIT while the batches before it run.
-        // Backpressure is the server's: it lets out no more than max_ack_pending unacknowledged messages.
-        for await (const message of this.messages) {
-          this.buffer.push(message);
-          this.inHand.hold(this.buffer);
-          this.bufferBytes += message.data.length;
-          if (this.buffer.length >= this.options.maxBatchMessages || this.bufferBytes >= this.options.maxBatchBytes) this.cut();
-          else this.timer ??= setTimeout(() => this.cut(), this.options.flushIntervalMs);
-        }
+        const ended = await this.messages.closed();
+        if (ended instanceof Error) throw ended;
       } catch (error) {
         this.logger.error({ msg: 'consume loop failed; restarting', error: describe(error) });
       }
       this.running = false;
       if (!this.stopping) await sleep(1_000);
     }
+  }
+
+  /**
+   * Takes each message as it arrives. Nothing here waits: every message is held (kept alive with `working()`)
+   * from the moment it arrives, so none sits unheld in the client's queue past CONSUMER_ACK_WAIT while the
+   * batches before it run. Backpressure is the server's: it lets out no more than max_ack_pending
+   * unacknowledged messages.
+   */
+  private receive(message: JsMsg): void {
+    this.cumulative?.received(message);
+    this.buffer.push(message);
+    this.inHand.hold(this.buffer);
+    this.bufferBytes += message.data.length;
+    if (this.buffer.length >= this.options.maxBatchMessages || this.bufferBytes >= this.options.maxBatchBytes) this.cut();
+    else this.timer ??= setTimeout(() => this.cut(), this.options.flushIntervalMs);
   }
 
   /**
@@ -288,7 +334,42 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
       this.logger.error({ msg: 'unexpected batch failure', error: describe(error) });
     } finally {
       this.inHand.release(batch);
+      this.flushAcks();
       stop();
+    }
+  }
+
+  /**
+   * Under `ackAll`, sends the one ack that settles every message done so far below the first still open. While
+   * the tracker is unsure (at start, after a gap in the deliveries) it asks the server until the counts agree.
+   */
+  private flushAcks(): void {
+    const cumulative = this.cumulative;
+    if (!cumulative) return;
+    const message = cumulative.next();
+    if (message) {
+      message.ack();
+      return;
+    }
+    if (cumulative.verified || !cumulative.waiting || this.confirming || this.closed) return;
+    this.confirming = this.confirm(cumulative).finally(() => {
+      this.confirming = undefined;
+      if (cumulative.verified) this.flushAcks();
+    });
+  }
+
+  private async confirm(cumulative: CumulativeAcks<JsMsg>): Promise<void> {
+    while (!cumulative.verified && cumulative.waiting && !this.closed) {
+      const before = cumulative.snapshot();
+      try {
+        const info = await this.bus.jsm.consumers.info(this.options.stream, this.options.durable);
+        if (cumulative.confirm({ ackPending: info.num_ack_pending, lastDelivery: info.delivered.consumer_seq }, before)) return;
+      } catch (error) {
+        this.logger.warn({ msg: 'could not read the consumer to confirm its pending messages; asking again', error: describe(error) });
+      }
+      // Shutting down: one question only; what stays unacknowledged comes again to the next holder.
+      if (this.stopping && this.inFlight.size === 0) return;
+      await sleep(CONFIRM_RETRY_MS);
     }
   }
 
@@ -365,7 +446,8 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
       const settlement = failed.get(message) ?? ACKED;
       switch (settlement.kind) {
         case 'ack':
-          message.ack();
+          if (this.cumulative) this.cumulative.settled(message);
+          else message.ack();
           acked++;
           break;
         case 'retry':
@@ -423,7 +505,9 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
       });
       // The reason travels in the dead letter's headers: nats-server before 2.10 ignores `+TERM <reason>`
       // and would keep redelivering the message.
-      message.term();
+      // Under ackAll a term would acknowledge everything below it too: the message is settled with the others.
+      if (this.cumulative) this.cumulative.settled(message);
+      else message.term();
       outcomes.inc({ consumer: this.options.durable, outcome: 'dead_lettered' });
       this.logger.warn({ msg: 'message dead-lettered', subject: message.subject, seq: message.seq, reason });
     } catch (error) {

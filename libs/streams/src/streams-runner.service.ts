@@ -45,6 +45,8 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
   private stopping = false;
   private lastRefreshOk = 0;
   private refreshes = 0;
+  /** A refresh asked for by a change and not started yet (see refreshSoon). */
+  private refreshAsked = false;
   private lagReadAt = 0;
   private readonly replicaId = randomUUID();
   /**
@@ -98,6 +100,21 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
   refresh(): Promise<void> {
     this.refreshing = this.refreshing.then(() => this.reconcile()).catch((error: unknown) => this.logger.error({ msg: 'streams refresh failed', error: describe(error) }));
     return this.refreshing;
+  }
+
+  /**
+   * A refresh after the one in progress, for a change just made through the API. Changes in a burst share
+   * one: the flag clears when that refresh starts, so a change made while it runs asks for another.
+   */
+  refreshSoon(): void {
+    if (this.refreshAsked) return;
+    this.refreshAsked = true;
+    this.refreshing = this.refreshing
+      .then(() => {
+        this.refreshAsked = false;
+        return this.reconcile();
+      })
+      .catch((error: unknown) => this.logger.error({ msg: 'streams refresh failed', error: describe(error) }));
   }
 
   private schedule(): void {

@@ -7,6 +7,7 @@ import type { StreamRecord } from './model';
 import { StreamLagReader } from './stream-lag';
 import { StreamChangeRecorder, type StreamActor } from './stream-changes';
 import { StreamsCatalog } from './streams-catalog.service';
+import { StreamsRunner } from './streams-runner.service';
 import { StreamsService } from './streams.service';
 
 /**
@@ -22,7 +23,19 @@ export class StreamsController {
     private readonly streams: StreamsService,
     private readonly changes: StreamChangeRecorder,
     private readonly lag: StreamLagReader,
+    private readonly runner: StreamsRunner,
   ) {}
+
+  /**
+   * After a change, this replica reads the definitions at once rather than at its next refresh
+   * (STREAMS_REFRESH_INTERVAL, 2 s by default): a new or resumed stream starts delivering, and a paused or
+   * deleted one stops, without that wait. The answer does not wait for a worker to start; a burst of changes
+   * shares one refresh, and a failed one is logged (the timer's next refresh tries again).
+   */
+  private changed<T>(result: T): T {
+    this.runner.refreshSoon();
+    return result;
+  }
 
   /** The stream as answered, with how far it is behind the bus. */
   private async view(stream: StreamRecord): Promise<StreamView> {
@@ -40,7 +53,7 @@ export class StreamsController {
   @Post()
   @HttpCode(201)
   async create(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Body() body: unknown): Promise<StreamView> {
-    return this.view(await this.catalog.create(admin.organizationId, body, this.changes.before(actorOf(admin, req), 'create')));
+    return this.view(this.changed(await this.catalog.create(admin.organizationId, body, this.changes.before(actorOf(admin, req), 'create'))));
   }
 
   @Get(':id')
@@ -50,25 +63,25 @@ export class StreamsController {
 
   @Put(':id')
   async replace(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Param('id') id: string, @Body() body: unknown): Promise<StreamView> {
-    return this.view(await this.catalog.replace(admin.organizationId, id, body, this.changes.before(actorOf(admin, req), 'update')));
+    return this.view(this.changed(await this.catalog.replace(admin.organizationId, id, body, this.changes.before(actorOf(admin, req), 'update'))));
   }
 
   @Delete(':id')
   async delete(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Param('id') id: string): Promise<{ id: string; deleted: true }> {
     await this.catalog.delete(admin.organizationId, id, this.changes.before(actorOf(admin, req), 'delete'));
-    return { id, deleted: true };
+    return this.changed({ id, deleted: true });
   }
 
   @Post(':id/pause')
   @HttpCode(200)
   async pause(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Param('id') id: string): Promise<StreamView> {
-    return this.view(await this.catalog.setPaused(admin.organizationId, id, true, this.changes.before(actorOf(admin, req), 'pause')));
+    return this.view(this.changed(await this.catalog.setPaused(admin.organizationId, id, true, this.changes.before(actorOf(admin, req), 'pause'))));
   }
 
   @Post(':id/resume')
   @HttpCode(200)
   async resume(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Param('id') id: string): Promise<StreamView> {
-    return this.view(await this.catalog.setPaused(admin.organizationId, id, false, this.changes.before(actorOf(admin, req), 'resume')));
+    return this.view(this.changed(await this.catalog.setPaused(admin.organizationId, id, false, this.changes.before(actorOf(admin, req), 'resume'))));
   }
 
   @Post(':id/test')
@@ -80,7 +93,7 @@ export class StreamsController {
   @Post(':id/replay')
   @HttpCode(202)
   async replay(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Param('id') id: string, @Body() body: unknown): Promise<StreamView> {
-    return this.view(await this.streams.replay(admin.organizationId, id, body, (from) => this.changes.before(actorOf(admin, req), 'replay', { from: from.toISOString() })));
+    return this.view(this.changed(await this.streams.replay(admin.organizationId, id, body, (from) => this.changes.before(actorOf(admin, req), 'replay', { from: from.toISOString() }))));
   }
 
   @Get(':id/deliveries')
