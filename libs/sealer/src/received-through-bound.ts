@@ -62,19 +62,22 @@ export interface PendingMessage {
  */
 export function oldestReceivedByOrganization(messages: Iterable<PendingMessage>): Map<string, number> {
   const oldest = new Map<string, number>();
-  const note = (organizationId: string | undefined, receivedAt: number): void => {
+  for (const message of messages) noteReceived(oldest, message);
+  return oldest;
+}
+
+/** {@link oldestReceivedByOrganization} one message at a time, so a scan keeps no message once read. */
+function noteReceived(oldest: Map<string, number>, { subject, data }: PendingMessage): void {
+  const payload = payloadOf(data);
+  const receivedAt = payload === undefined ? undefined : timeOf(payload.receivedAt);
+  if (payload === undefined || receivedAt === undefined) return;
+  const note = (organizationId: string | undefined): void => {
     if (organizationId === undefined) return;
     const known = oldest.get(organizationId);
     if (known === undefined || receivedAt < known) oldest.set(organizationId, receivedAt);
   };
-  for (const { subject, data } of messages) {
-    const payload = payloadOf(data);
-    const receivedAt = payload === undefined ? undefined : timeOf(payload.receivedAt);
-    if (payload === undefined || receivedAt === undefined) continue;
-    note(organizationOfSubject(subject), receivedAt);
-    if (typeof payload.organizationId === 'string') note(payload.organizationId, receivedAt);
-  }
-  return oldest;
+  note(organizationOfSubject(subject));
+  if (typeof payload.organizationId === 'string') note(payload.organizationId);
 }
 
 /**
@@ -124,13 +127,13 @@ export function receivedThroughTime({ readAtMs, marginMs, oldestIngestMs, oldest
  *   committed (or found the event already in the log), so the tree read afterwards holds it. The one
  *   exception is a message the sealer dead-letters (acked by `term`): see the dead letters below.
  * - In AUDIT_EVENTS past the ack floor when the scan began: read here, every one of them, in one pass for
- *   all organizations (an ephemeral consumer from the floor + 1, a thousand messages a pull request, up to
- *   {@link PENDING_SCAN_LIMIT}; past it no time is stated), and T stays before the earliest `receivedAt`
- *   among the organization's, however old (an event held back on the bus path, a redelivered one, one a
- *   replica is appending right now, one acked out of order: acked or not, all are read). The scan reads
- *   the messages its consumer counted when it was created (or until none remain, those the stream's limits
- *   removed being outside the argument, below); one stored later was stored after `readAtMs` and after
- *   AUDIT_INGEST was read: one of the next two cases. Reading them, not only the first one's stored time,
+ *   all organizations (an ephemeral consumer from the floor + 1 to the stream's last sequence read after
+ *   the floor, a thousand messages a pull request, at most {@link PENDING_SCAN_LIMIT} sequences; beyond
+ *   them no time is stated; a delivery the scan did not receive fails it), and T stays before the earliest
+ *   `receivedAt` among the organization's, however old (an event held back on the bus path, a redelivered
+ *   one, one a replica is appending right now, one acked out of order: acked or not, all are read). One
+ *   stored after that last sequence was stored after `readAtMs` and after AUDIT_INGEST was read: one of
+ *   the next two cases. Reading them, not only the first one's stored time,
  *   is what makes old `receivedAt`s safe: a bus event's `receivedAt` is when AUDIT_INGEST stored it, and
  *   ingest may hold it there (rate limit, ingest down) long before publishing.
  * - Not yet in AUDIT_EVENTS, published by ingest from AUDIT_INGEST (a work queue: ingest acks, and so
@@ -179,9 +182,9 @@ export class ReceivedThroughBound {
       if (deadLettered === null) return null;
       // Counted by the durable itself: a backlog is known before a scan consumer is made for it.
       let behind = consumer.num_pending + consumer.num_ack_pending > PENDING_SCAN_LIMIT;
-      const oldestPending = behind ? new Map<string, number>() : await this.readPending(ackFloor);
+      const oldestPending = behind ? null : await this.readPending(ackFloor);
       if (oldestPending === null) behind = true;
-      return { readAtMs, oldestIngestMs, ackFloor, behind, oldestPending: oldestPending ?? new Map(), deadLettered };
+      return { readAtMs, oldestIngestMs, ackFloor, behind, oldestPending: oldestPending ?? new Map<string, number>(), deadLettered };
     } catch (error) {
       this.logger.warn({ msg: 'the bus cannot be read: checkpoints of this pass state no received-through time', error: (error as Error).message });
       return null;
@@ -203,40 +206,46 @@ export class ReceivedThroughBound {
   private async readDeadLetters(): Promise<Set<string> | null> {
     const subject = dlqSubject(SEALER_DURABLE);
     const dlq = await this.bus.jsm.streams.info(STREAMS.dlq, { subjects_filter: subject });
+    const count = dlq.state.subjects?.[subject] ?? 0;
     // The common case: no dead letter, and no consumer made to find that out.
-    if ((dlq.state.subjects?.[subject] ?? 0) === 0) return new Set();
+    if (count === 0) return new Set();
     const originalSubjects: Array<string | undefined> = [];
-    const complete = await this.scan(STREAMS.dlq, subject, 1, DEAD_LETTER_SCAN_LIMIT, true, (message) => {
-      originalSubjects.push(message.headers?.get(DLQ_HEADERS.subject) || undefined);
-    });
-    const organizations = complete ? deadLetteredOrganizations(originalSubjects) : null;
-    if (organizations === null) {
-      this.logger.warn({
-        msg: `no received-through time is signed while the sealer's dead letters in ${STREAMS.dlq} cannot all be told to an organization`,
-        deadLetters: complete ? originalSubjects.length : `more than ${DEAD_LETTER_SCAN_LIMIT}`,
+    if (count <= DEAD_LETTER_SCAN_LIMIT) {
+      await this.scan(STREAMS.dlq, subject, 1, { count }, true, (message) => {
+        originalSubjects.push(message.headers?.get(DLQ_HEADERS.subject) || undefined);
       });
+    }
+    const organizations = count <= DEAD_LETTER_SCAN_LIMIT ? deadLetteredOrganizations(originalSubjects) : null;
+    if (organizations === null) {
+      this.logger.warn({ msg: `no received-through time is signed while the sealer's dead letters in ${STREAMS.dlq} cannot all be told to an organization`, deadLetters: count });
     } else {
       this.logger.warn({ msg: `no received-through time is signed for organizations with sealer dead letters in ${STREAMS.dlq}`, organizations: [...organizations] });
     }
     return organizations;
   }
 
-  /** The earliest `receivedAt` of each organization's messages past the floor; null when more than the scan limit wait there. */
+  /**
+   * The earliest `receivedAt` of each organization's messages past the floor, up to the stream's last
+   * message when this is called; null when more than the scan limit lie between.
+   */
   private async readPending(ackFloor: number): Promise<Map<string, number> | null> {
-    const messages: PendingMessage[] = [];
-    const complete = await this.scan(STREAMS.events, SUBJECTS.eventsAll, ackFloor + 1, PENDING_SCAN_LIMIT, false, ({ subject, data }) => {
-      messages.push({ subject, data });
-    });
-    return complete ? oldestReceivedByOrganization(messages) : null;
+    const oldest = new Map<string, number>();
+    const { state } = await this.bus.jsm.streams.info(STREAMS.events);
+    if (state.last_seq <= ackFloor) return oldest;
+    if (state.last_seq - ackFloor > PENDING_SCAN_LIMIT) return null;
+    await this.scan(STREAMS.events, SUBJECTS.eventsAll, ackFloor + 1, { lastSeq: state.last_seq }, false, (message) => noteReceived(oldest, message));
+    return oldest;
   }
 
   /**
-   * Reads every message of `stream` on `filter` from `startSeq` that is there when the scan begins, through
-   * one ephemeral consumer (no acks, in memory, gone after the scan or, if this process dies, after
-   * 30 s idle), {@link SCAN_BATCH_MESSAGES} a pull request. False, having read nothing, when more than
-   * `limit` are there; throws when a pull brings nothing while some are left (no time is stated then).
+   * Reads the messages of `stream` on `filter` from `startSeq` through one ephemeral consumer (no acks, in
+   * memory, gone after the scan or, if this process dies, after 30 s idle), {@link SCAN_BATCH_MESSAGES} a
+   * pull request, until `count` are read or one at or past `lastSeq`. The end is the caller's count, not
+   * the consumer's own pending count: nats-server 2.9 was seen to state more, or fewer, than it delivers.
+   * Throws when a pull brings nothing while some are left, or when one was not received (no time is
+   * stated then).
    */
-  private async scan(stream: string, filter: string, startSeq: number, limit: number, headersOnly: boolean, each: (message: JsMsg) => void): Promise<boolean> {
+  private async scan(stream: string, filter: string, startSeq: number, end: { count: number } | { lastSeq: number }, headersOnly: boolean, each: (message: JsMsg) => void): Promise<void> {
     const info = await this.bus.jsm.consumers.add(stream, {
       name: `sealer_scan_${randomUUID().replace(/-/g, '')}`,
       filter_subject: filter,
@@ -249,22 +258,28 @@ export class ReceivedThroughBound {
       inactive_threshold: nanos(30_000),
     });
     try {
-      let remaining = info.num_pending;
-      if (remaining > limit) return false;
       const consumer = this.bus.js.consumers.getConsumerFromInfo(info);
-      while (remaining > 0) {
-        const batch = await consumer.fetch({ max_messages: Math.min(remaining, SCAN_BATCH_MESSAGES), expires: 5_000 });
-        let read = 0;
+      // Without acks a delivered message is never sent again: one a pull ended before receiving (its expiry
+      // under load) would be skipped unseen. The consumer numbers its deliveries 1, 2, 3…, so a gap shows it.
+      let nextDelivery = 1;
+      let read = 0;
+      let lastSeen = startSeq - 1;
+      const left = (): number => ('count' in end ? end.count - read : end.lastSeq - lastSeen);
+      while (left() > 0) {
+        const batch = await consumer.fetch({ max_messages: Math.min(left(), SCAN_BATCH_MESSAGES), expires: 10_000 });
+        const before = read;
         for await (const message of batch) {
-          each(message);
+          if (message.info.deliverySequence !== nextDelivery) {
+            throw new Error(`${stream}: the scan missed deliveries ${nextDelivery}..${message.info.deliverySequence - 1} (a pull ended with them under way)`);
+          }
+          nextDelivery++;
           read++;
-          // None left in the stream: fewer than counted, the stream's limits having removed some meanwhile.
-          remaining = message.info.pending === 0 ? 0 : remaining - 1;
-          if (remaining === 0) break;
+          lastSeen = message.seq;
+          each(message);
+          if (left() <= 0) break;
         }
-        if (read === 0) throw new Error(`${stream}: a pull brought no message while ${remaining} of the scan were left`);
+        if (read === before) throw new Error(`${stream}: a pull brought no message while ${left()} of the scan were left`);
       }
-      return true;
     } finally {
       await this.bus.jsm.consumers.delete(stream, info.name).catch(() => undefined);
     }
