@@ -167,15 +167,15 @@ describe('ReceivedThroughBound on the bus', () => {
           // A contiguous prefix moves the floor; later messages acked out of order are past it all the same.
           const unacked = await deliver(published.length, (i) => i < prefix || ackedLater[i]);
           try {
-          const floor = await bound.readFloor();
-          expect(floor).not.toBeNull();
-          if (floor === null) return;
-          expect(floor.ackFloor).toBeGreaterThanOrEqual(prefix === 0 ? 0 : published[prefix - 1].seq);
-          for (const organizationId of organizations) {
-            const past = published.filter((p) => p.organizationId === organizationId && p.seq > floor.ackFloor);
-            if (past.length > 0) expectSound(floor, published, organizationId);
-            else expect(floor.oldestPending.has(organizationId)).toBe(false);
-          }
+            const floor = await bound.readFloor();
+            expect(floor).not.toBeNull();
+            if (floor === null) return;
+            expect(floor.ackFloor).toBeGreaterThanOrEqual(prefix === 0 ? 0 : published[prefix - 1].seq);
+            for (const organizationId of organizations) {
+              const past = published.filter((p) => p.organizationId === organizationId && p.seq > floor.ackFloor);
+              if (past.length > 0) expectSound(floor, published, organizationId);
+              else expect(floor.oldestPending.has(organizationId)).toBe(false);
+            }
           } finally {
             // Each run starts with the floor at the stream's end, even after a failed one (shrinking reruns it).
             await ackEverything(unacked);
