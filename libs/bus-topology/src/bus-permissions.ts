@@ -91,6 +91,37 @@ export function liveTailPermissions(): { allow: string[]; deny: string[] } {
   };
 }
 
+/**
+ * The sealer's reads for the `received-through` time it signs (libs/sealer received-through-bound.ts): one
+ * ephemeral consumer per signing pass over AUDIT_EVENTS past its ack floor (the whole stream: its durable
+ * reads every event anyway), and one over its own dead letters in AUDIT_DLQ, headers only (the organization
+ * is in the original subject a dead letter carries), the filter pinned to `audit.dlq.sealer` on creation
+ * so it reads no other consumer's dead letters. A consumer's name is one subject token any value fills, so
+ * every other service's durable on those streams is denied by name, as for the live tail.
+ */
+export function sealerScanPermissions(): { allow: string[]; deny: string[] } {
+  const { events, dlq } = STREAMS;
+  const scanned: ReadonlySet<string> = new Set([events, dlq]);
+  const others = BUS_SERVICES.filter((service) => service !== 'sealer').flatMap((service) =>
+    SERVICE_CONSUMERS[service].filter((c) => scanned.has(c.stream)),
+  );
+  return {
+    allow: [
+      `$JS.API.CONSUMER.CREATE.${events}.*.${SUBJECTS.eventsAll}`,
+      `$JS.API.CONSUMER.MSG.NEXT.${events}.*`,
+      `$JS.API.CONSUMER.DELETE.${events}.*`,
+      `$JS.API.CONSUMER.CREATE.${dlq}.*.${dlqSubject('sealer')}`,
+      `$JS.API.CONSUMER.MSG.NEXT.${dlq}.*`,
+      `$JS.API.CONSUMER.DELETE.${dlq}.*`,
+    ],
+    deny: others.flatMap(({ stream, durable }) => [
+      `$JS.API.CONSUMER.CREATE.${stream}.${durable}.>`,
+      `$JS.API.CONSUMER.MSG.NEXT.${stream}.${durable}`,
+      `$JS.API.CONSUMER.DELETE.${stream}.${durable}`,
+    ]),
+  };
+}
+
 /** Services that run live tails. */
 const TAILS_EVENTS: ReadonlySet<BusService> = new Set(['query']);
 
@@ -132,9 +163,13 @@ export function servicePermissions(service: BusService): BusPermissions {
     );
   }
   if (PUBLISHES_EVENTS.has(service)) publish.push(SUBJECTS.eventsAll);
-  // Only the sealer signs checkpoints, so only it may publish them. It reads single AUDIT_EVENTS messages
-  // past its ack floor (their receivedAt bounds the received-through time it signs): what its consumer reads.
-  if (service === 'sealer') publish.push(SUBJECTS.checkpointsAll, `$JS.API.STREAM.MSG.GET.${STREAMS.events}`);
+  // Only the sealer signs checkpoints, so only it may publish them. It reads AUDIT_EVENTS past its ack floor
+  // (their receivedAt bounds the received-through time it signs: what its consumer reads) and its own dead letters.
+  if (service === 'sealer') {
+    const scan = sealerScanPermissions();
+    publish.push(SUBJECTS.checkpointsAll);
+    return { publish: { allow: [...publish, ...scan.allow], deny: scan.deny }, subscribe: { allow: ['_INBOX.>'] } };
+  }
   if (service === 'streams') {
     const streams = streamsServicePermissions();
     return { publish: { allow: [...publish, ...streams.allow], deny: streams.deny }, subscribe: { allow: ['_INBOX.>'] } };

@@ -78,7 +78,7 @@ export class CheckpointSigner implements OnApplicationBootstrap, BeforeApplicati
     // The bus is read before any tree size: a leaf acked by then is committed, so the size read after holds it.
     const floor = await this.receivedThrough.readFloor();
     for (const organizationId of due) {
-      const through = floor === null ? null : await this.receivedThrough.receivedThrough(floor, organizationId);
+      const through = floor === null ? null : this.receivedThrough.receivedThrough(floor, organizationId);
       // Without a time it can stand by, the checkpoint says nothing about unsealed events (as before the line existed).
       const extensions = through === null ? [] : [receivedThroughLine(through)];
       const signed = await this.log.signCheckpoint(organizationId, sealIntervalMs, ({ size, rootHash }) =>
