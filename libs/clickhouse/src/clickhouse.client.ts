@@ -1,8 +1,9 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { ChdbConnection } from 'chdb/connection';
-import { crossThreadLock } from '@audit/platform';
+import { crossThreadLock, threadNiceness } from '@audit/platform';
 import type { ClickHouseConfig } from './config';
 import { embeddedClickHouseHolder } from './embedded-lock';
+import { embeddedStatementNiceness } from './embedded-niceness';
 import { holdingExitDuringStatements } from './embedded-statements';
 import { createDatabaseStatement } from './schema-layout';
 
@@ -38,8 +39,15 @@ export class EmbeddedClickHouseBusyError extends Error {
  * Opens `@clickhouse/client` on a ClickHouse server (CLICKHOUSE_URL) or on embedded chDB, creates the
  * database, and makes it current, so every query after this is the same text for both.
  */
-export async function openClickHouse(config: ClickHouseConfig): Promise<{ client: ClickHouseClient; mode: ClickHouseMode }> {
+export async function openClickHouse(config: ClickHouseConfig): Promise<OpenedClickHouse> {
   return openClickHouseConnection(config);
+}
+
+/** An opened client; `statementNiceness` is what embedded chDB runs its statements at (0 on a server). */
+export interface OpenedClickHouse {
+  client: ClickHouseClient;
+  mode: ClickHouseMode;
+  statementNiceness: number;
 }
 
 /**
@@ -48,12 +56,12 @@ export async function openClickHouse(config: ClickHouseConfig): Promise<{ client
  * the same data directory runs beside them and sees the same tables. A server runs statements
  * concurrently on one client: there the client given is returned.
  */
-export async function openReadClient(config: ClickHouseConfig, opened: { client: ClickHouseClient; mode: ClickHouseMode }): Promise<ClickHouseClient> {
+export async function openReadClient(config: ClickHouseConfig, opened: OpenedClickHouse): Promise<ClickHouseClient> {
   if (opened.mode === 'server') return opened.client;
   return (await openClickHouseConnection(config)).client;
 }
 
-async function openClickHouseConnection(config: ClickHouseConfig): Promise<{ client: ClickHouseClient; mode: ClickHouseMode }> {
+async function openClickHouseConnection(config: ClickHouseConfig): Promise<OpenedClickHouse> {
   if (config.url) {
     const admin = createClient({ url: config.url, username: config.username, password: config.password });
     try {
@@ -69,6 +77,7 @@ async function openClickHouseConnection(config: ClickHouseConfig): Promise<{ cli
     return {
       client: createClient({ url: config.url, username: config.username, password: config.password, database: config.database }),
       mode: 'server',
+      statementNiceness: 0,
     };
   }
   // chDB binds one data directory per process; the connection keeps its session (and USE) for its lifetime.
@@ -84,7 +93,10 @@ async function openClickHouseConnection(config: ClickHouseConfig): Promise<{ cli
     throw error;
   }
   await client.command({ query: `USE ${config.database}` });
-  return { client, mode: 'embedded' };
+  // On this connection's session, so it holds for its statements only (the other connections' reads keep theirs).
+  const statementNiceness = embeddedStatementNiceness(config.embeddedNiceness, threadNiceness());
+  if (statementNiceness > 0) await client.command({ query: `SET os_thread_priority = ${statementNiceness}` });
+  return { client, mode: 'embedded', statementNiceness };
 }
 
 type StatementMethod = 'query' | 'exec' | 'command' | 'insert';

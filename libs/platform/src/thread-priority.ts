@@ -55,3 +55,43 @@ export function lowerThreadPriority(niceness: number, isBackground: (thread: Thr
   }
   return lowered;
 }
+
+/** The niceness field of a /proc `stat` line (the 19th field; the command name before it may hold spaces). */
+export function nicenessOfStat(stat: string): number {
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
+/**
+ * The scheduling niceness of the calling thread and of the process's main thread (Linux; both 0 elsewhere,
+ * or where /proc cannot be read). A worker thread lowered with setpriority() on its own id differs from
+ * the main thread; `nice -n` on the whole process moves both.
+ */
+export function threadNiceness(): { thread: number; process: number } {
+  try {
+    return { thread: nicenessOfStat(readFileSync('/proc/thread-self/stat', 'utf8')), process: nicenessOfStat(readFileSync('/proc/self/stat', 'utf8')) };
+  } catch {
+    return { thread: 0, process: 0 };
+  }
+}
+
+/** CAP_SYS_NICE's bit in the capability sets of /proc/<pid>/status. */
+const CAP_SYS_NICE = 23n;
+
+/** Whether a `CapEff:` line of /proc/<pid>/status (hexadecimal) holds CAP_SYS_NICE. */
+export function hasSysNice(status: string): boolean {
+  const match = /^CapEff:\s*([0-9a-fA-F]+)$/m.exec(status);
+  return match !== null && ((BigInt(`0x${match[1]}`) >> CAP_SYS_NICE) & 1n) === 1n;
+}
+
+/**
+ * Whether this process may raise a thread's priority back after lowering it (CAP_SYS_NICE, which root has
+ * unless a container dropped it): without it a lowered thread stays lowered, so whoever lowers a thread
+ * that others share must not (embedded ClickHouse's per-statement niceness is then a no-op).
+ */
+export function mayRaiseThreadPriority(): boolean {
+  try {
+    return hasSysNice(readFileSync('/proc/self/status', 'utf8'));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * The niceness at which embedded ClickHouse (chDB) runs the statements of a connection.
+ *
+ * chDB runs a statement on threads the whole process shares: libuv's pool calls into it, and ClickHouse's
+ * global thread pool parses, sorts and writes the rows. Lowering those threads for good would lower the
+ * reads that the HTTP thread sends through the same pools, so the priority goes with the statement:
+ * ClickHouse's `os_thread_priority`, set on the connection's session, renices each pool thread while it
+ * works for one of that connection's statements and sets it back to 0 when it is done. Needs CAP_SYS_NICE
+ * (setting a thread back to 0 raises it); without it ClickHouse ignores the setting.
+ *
+ * `configured` is CLICKHOUSE_EMBEDDED_NICENESS. Unset, the opening thread's own niceness when it runs
+ * below a main thread at 0 (the standalone's consumers thread: its projector's inserts then give way to
+ * the HTTP thread as its JavaScript does), else 0: in a process started whole under `nice`, the setting's
+ * reset to 0 would raise the shared threads above the process's own priority.
+ */
+export function embeddedStatementNiceness(configured: number | undefined, niceness: { thread: number; process: number }): number {
+  if (configured !== undefined) return configured;
+  return niceness.process === 0 && niceness.thread > 0 ? Math.min(19, niceness.thread) : 0;
+}
