@@ -1,9 +1,9 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { ChdbConnection } from 'chdb/connection';
-import { crossThreadLock, threadNiceness } from '@audit/platform';
+import { crossThreadLock, mayRaiseThreadPriority, threadNiceness } from '@audit/platform';
 import type { ClickHouseConfig } from './config';
 import { embeddedClickHouseHolder } from './embedded-lock';
-import { embeddedStatementNiceness } from './embedded-niceness';
+import { embeddedStatementNiceness, restoringSharedThreads } from './embedded-niceness';
 import { holdingExitDuringStatements } from './embedded-statements';
 import { createDatabaseStatement } from './schema-layout';
 
@@ -84,9 +84,14 @@ async function openClickHouseConnection(config: ClickHouseConfig): Promise<Opene
   const holder = embeddedClickHouseHolder(config.path);
   if (holder !== undefined) throw new EmbeddedClickHouseBusyError(config.path, holder);
   const { createChdbConnection } = await import('chdb/connection');
+  const niceness = threadNiceness();
+  const statementNiceness = embeddedStatementNiceness(config.embeddedNiceness, niceness);
   let client: ClickHouseClient;
   try {
-    client = createClient({ connection: holdingExitDuringStatements(parameterisedOneAtATime(createChdbConnection({ path: config.path }))) } as unknown as Parameters<typeof createClient>[0]);
+    const chdb = parameterisedOneAtATime(createChdbConnection({ path: config.path }));
+    // Only where lowered statements can leave threads lowered: ClickHouse lowers nothing without CAP_SYS_NICE.
+    const connection = statementNiceness > 0 && mayRaiseThreadPriority() ? restoringSharedThreads(chdb, niceness.process) : chdb;
+    client = createClient({ connection: holdingExitDuringStatements(connection) } as unknown as Parameters<typeof createClient>[0]);
     await client.command({ query: createDatabaseStatement(config.database, {}) });
   } catch (error) {
     if (/Cannot lock file|Failed to create connection/i.test(String((error as Error).message))) throw new EmbeddedClickHouseBusyError(config.path, undefined, error);
@@ -94,7 +99,6 @@ async function openClickHouseConnection(config: ClickHouseConfig): Promise<Opene
   }
   await client.command({ query: `USE ${config.database}` });
   // On this connection's session, so it holds for its statements only (the other connections' reads keep theirs).
-  const statementNiceness = embeddedStatementNiceness(config.embeddedNiceness, threadNiceness());
   if (statementNiceness > 0) await client.command({ query: `SET os_thread_priority = ${statementNiceness}` });
   return { client, mode: 'embedded', statementNiceness };
 }

@@ -1,3 +1,8 @@
+import type { Connection } from 'chdb/connection';
+import type { Readable } from 'node:stream';
+import { raiseThreadPriority } from '@audit/platform';
+import { isIdleEmbeddedClickHousePoolThread } from './embedded-threads';
+
 /**
  * The niceness at which embedded ClickHouse (chDB) runs the statements of a connection.
  *
@@ -16,4 +21,26 @@
 export function embeddedStatementNiceness(configured: number | undefined, niceness: { thread: number; process: number }): number {
   if (configured !== undefined) return configured;
   return niceness.process === 0 && niceness.thread > 0 ? Math.min(19, niceness.thread) : 0;
+}
+
+/**
+ * The connection with, after each of its statements, the idle threads of ClickHouse's global pool brought
+ * back to `niceness` (the process's): a thread the pool started during a lowered statement inherited the
+ * lowered niceness from the thread that started it, and ClickHouse does not set it back (it resets only
+ * the threads it lowered), so the reads it runs later would run lowered too. Looking costs a read of
+ * /proc per thread of the process (about a millisecond), once per statement of a lowered connection.
+ */
+export function restoringSharedThreads(connection: Connection<Readable>, niceness: number): Connection<Readable> {
+  const restoring =
+    <P, R>(call: (params: P) => Promise<R>) =>
+    (params: P): Promise<R> =>
+      call(params).finally(() => raiseThreadPriority(niceness, (t) => isIdleEmbeddedClickHousePoolThread(t.name)));
+  return {
+    ping: restoring((params) => connection.ping(params)),
+    query: restoring((params) => connection.query(params)),
+    insert: restoring((params) => connection.insert(params)),
+    command: restoring((params) => connection.command(params)),
+    exec: restoring((params) => connection.exec(params)),
+    close: () => connection.close(),
+  };
 }

@@ -17,6 +17,31 @@ export function threadsToLower(threads: readonly ThreadInfo[], mainTid: number, 
   return threads.filter((t) => t.tid !== mainTid && t.niceness < niceness && isBackground(t));
 }
 
+/**
+ * The threads to bring back up to `niceness`: those `isShared` picks, never the main thread (`mainTid`),
+ * and only those running at a worse priority than that (a thread is never lowered by it).
+ */
+export function threadsToRaise(threads: readonly ThreadInfo[], mainTid: number, niceness: number, isShared: (thread: ThreadInfo) => boolean): ThreadInfo[] {
+  return threads.filter((t) => t.tid !== mainTid && t.niceness > niceness && isShared(t));
+}
+
+/**
+ * Brings this process's threads that `isShared` picks back to `niceness` (needs CAP_SYS_NICE, see
+ * {@link mayRaiseThreadPriority}). Returns how many were raised; a thread that cannot be changed is skipped.
+ */
+export function raiseThreadPriority(niceness: number, isShared: (thread: ThreadInfo) => boolean): number {
+  let raised = 0;
+  for (const thread of threadsToRaise(threadsOfThisProcess(), process.pid, niceness, isShared)) {
+    try {
+      setPriority(thread.tid, niceness);
+      raised++;
+    } catch {
+      // Ended meanwhile, or not permitted here: it keeps its priority.
+    }
+  }
+  return raised;
+}
+
 /** The threads of this process (Linux /proc/self/task); none elsewhere. */
 export function threadsOfThisProcess(): ThreadInfo[] {
   let tids: string[];
