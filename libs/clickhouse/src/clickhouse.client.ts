@@ -1,8 +1,10 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { rmSync } from 'node:fs';
 import type { ChdbConnection } from 'chdb/connection';
 import { crossThreadLock, mayRaiseThreadPriority, threadNiceness } from '@audit/platform';
 import type { ClickHouseConfig } from './config';
 import { embeddedClickHouseHolder } from './embedded-lock';
+import { insertFilesDirectory, insertingThroughFiles } from './embedded-file-inserts';
 import { embeddedStatementNiceness, restoringSharedThreads } from './embedded-niceness';
 import { holdingExitDuringStatements } from './embedded-statements';
 import { createDatabaseStatement } from './schema-layout';
@@ -87,13 +89,15 @@ async function openClickHouseConnection(config: ClickHouseConfig): Promise<Opene
   const niceness = threadNiceness();
   const statementNiceness = embeddedStatementNiceness(config.embeddedNiceness, niceness);
   let client: ClickHouseClient;
+  const inserts = insertFilesDirectory(config.path);
   try {
-    const chdb = parameterisedOneAtATime(createChdbConnection({ path: config.path }));
+    const chdb = insertingThroughFiles(parameterisedOneAtATime(createChdbConnection({ path: config.path })), inserts);
     // Only where lowered statements can leave threads lowered: ClickHouse lowers nothing without CAP_SYS_NICE.
     const connection = statementNiceness > 0 && mayRaiseThreadPriority() ? restoringSharedThreads(chdb, niceness.process) : chdb;
     client = createClient({ connection: holdingExitDuringStatements(connection) } as unknown as Parameters<typeof createClient>[0]);
     await client.command({ query: createDatabaseStatement(config.database, {}) });
   } catch (error) {
+    rmSync(inserts, { recursive: true, force: true });
     if (/Cannot lock file|Failed to create connection/i.test(String((error as Error).message))) throw new EmbeddedClickHouseBusyError(config.path, undefined, error);
     throw error;
   }
