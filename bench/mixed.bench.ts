@@ -33,7 +33,7 @@ import { Client } from 'pg';
 import { readAuthConfig, TokensService } from '@audit/auth';
 import { demoEvents } from '@audit/cli';
 import { createTestDatabase, runCliProcess, startService, startTestNats, waitFor } from '@audit/testing';
-import { cpuSecondsByPriority, percentile, waitForQuietMachine, watchMachineLoad } from './cpu';
+import { followCpuByPriority, percentile, waitForQuietMachine, watchMachineLoad } from './cpu';
 import { progress } from './progress';
 import { sampleReadsEvery, type ReadSamples } from './read-sampler';
 import { BenchResults } from './results';
@@ -167,7 +167,8 @@ async function measure(target: Deployment, key: string, token: string, pg: Clien
     const settled = await waitForQuietMachine(0.3, 3, 20);
     progress(`${target.name}: phase "${name}" (machine ${settled.quiet ? 'quiet' : 'still busy'} after ${settled.waited.toFixed(0)} s)`);
     await eventLoopP99Ms(target.readUrl); // resets the gauge: the next scrape covers this phase only
-    const cpuBefore = cpuSecondsByPriority(target.readPid);
+    const cpu = followCpuByPriority(target.readPid);
+    const cpuBefore = cpu.snapshot();
     const phaseStarted = performance.now();
     const rate = share * (FIXED_RATE ?? maxRate);
     const stop = { now: false };
@@ -179,7 +180,8 @@ async function measure(target: Deployment, key: string, token: string, pg: Clien
     stop.now = true;
     const sent = await load;
     const eventLoop = await eventLoopP99Ms(target.readUrl);
-    const cpuAfter = cpuSecondsByPriority(target.readPid);
+    const cpuAfter = cpu.snapshot();
+    cpu.stop();
     const elapsed = (performance.now() - phaseStarted) / 1000;
     const mainThreadBusy = (cpuAfter.main - cpuBefore.main) / elapsed;
     const samePriorityBusy = (cpuAfter.samePriority - cpuBefore.samePriority) / elapsed;
