@@ -1,7 +1,8 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { rmSync } from 'node:fs';
 import type { ChdbConnection } from 'chdb/connection';
-import { crossThreadLock, mayRaiseThreadPriority, threadNiceness } from '@audit/platform';
+import { isMainThread } from 'node:worker_threads';
+import { crossThreadLock, histogram, mayRaiseThreadPriority, threadNiceness } from '@audit/platform';
 import type { ClickHouseConfig } from './config';
 import { embeddedClickHouseHolder } from './embedded-lock';
 import { insertFilesDirectory, insertingThroughFiles } from './embedded-file-inserts';
@@ -18,6 +19,27 @@ import { createDatabaseStatement } from './schema-layout';
  * starts any worker (see crossThreadLock).
  */
 const PARAMETERISED_STATEMENTS = crossThreadLock('chdb-parameterised-statements');
+
+/**
+ * How long embedded chDB's parameterised statements waited for {@link PARAMETERISED_STATEMENTS}, by thread
+ * (`main`: the HTTP thread's reads; `worker`: the standalone's consumers thread, the projector's checks): a
+ * read that waits here waits for every statement queued before it, the projector's included, however
+ * quickly its own statement runs.
+ */
+const statementLockWait = histogram(
+  'audit_clickhouse_embedded_statement_wait_seconds',
+  "How long an embedded ClickHouse parameterised statement waited for the process's other parameterised statements",
+  ['thread'],
+  [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+);
+/** How long each held it: with `statementLockWait`, which statements the reads wait behind. */
+const statementLockHeld = histogram(
+  'audit_clickhouse_embedded_statement_held_seconds',
+  'How long an embedded ClickHouse parameterised statement ran, holding the process-wide turn of parameterised statements',
+  ['thread'],
+  [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+);
+const THREAD = { thread: isMainThread ? 'main' : 'worker' };
 
 /** The kind of ClickHouse behind the client; only start-up and diagnostics care. */
 export type ClickHouseMode = 'server' | 'embedded';
@@ -136,7 +158,17 @@ function parameterisedOneAtATime(connection: ChdbConnection): ChdbConnection {
             .catch(() => undefined);
           throw error;
         });
-      return params.query_params && Object.keys(params.query_params).length > 0 ? PARAMETERISED_STATEMENTS.run(run) : run();
+      if (!params.query_params || Object.keys(params.query_params).length === 0) return run();
+      const queued = performance.now();
+      return PARAMETERISED_STATEMENTS.run(async () => {
+        const started = performance.now();
+        statementLockWait.observe(THREAD, (started - queued) / 1000);
+        try {
+          return await run();
+        } finally {
+          statementLockHeld.observe(THREAD, (performance.now() - started) / 1000);
+        }
+      });
     }) as ChdbConnection[M];
   return new Proxy(connection, {
     get(target, property) {
