@@ -111,9 +111,19 @@ async function openClickHouseConnection(config: ClickHouseConfig): Promise<Opene
   const niceness = threadNiceness();
   const statementNiceness = embeddedStatementNiceness(config.embeddedNiceness, niceness);
   let client: ClickHouseClient;
+  let turn: ChdbConnection;
   const inserts = insertFilesDirectory(config.path);
   try {
-    const chdb = insertingThroughFiles(parameterisedOneAtATime(createChdbConnection({ path: config.path })), inserts);
+    const statements = createChdbConnection({ path: config.path });
+    // A lowered connection takes the process-wide turn of parameterised statements on a second session at
+    // the process's priority: a lowered statement holding the turn would keep every read queued behind it
+    // waiting at the lowered priority (the projector's checks, behind the other processes of a busy machine).
+    turn = statementNiceness > 0 ? createChdbConnection({ path: config.path }) : statements;
+    if (turn !== statements) {
+      await turn.command({ query: createDatabaseStatement(config.database, {}) });
+      await turn.command({ query: `USE ${config.database}` });
+    }
+    const chdb = insertingThroughFiles(parameterisedOneAtATime(statements, turn), inserts);
     // Only where lowered statements can leave threads lowered: ClickHouse lowers nothing without CAP_SYS_NICE.
     const connection = statementNiceness > 0 && mayRaiseThreadPriority() ? restoringSharedThreads(chdb, niceness.process) : chdb;
     client = createClient({ connection: holdingExitDuringStatements(connection) } as unknown as Parameters<typeof createClient>[0]);
@@ -140,17 +150,19 @@ type StatementMethod = 'query' | 'exec' | 'command' | 'insert';
 const DRAIN_STATEMENT = 'SELECT 1 WHERE 0';
 
 /**
- * The connection with each statement that binds parameters run under {@link PARAMETERISED_STATEMENTS};
- * the others (inserts of rows, plain reads) run at once, in parallel, as chDB allows. After a statement
+ * The connection with each statement that binds parameters run under {@link PARAMETERISED_STATEMENTS},
+ * on `turn` (a session of its own, at the process's priority, for a lowered connection); the others (inserts of rows, plain reads) run at once, in parallel, as chDB allows. After a statement
  * fails, {@link DRAIN_STATEMENT} runs before the error is thrown (under the same lock when it was taken),
  * so no later statement's answer carries the failed one's partial output.
  */
-function parameterisedOneAtATime(connection: ChdbConnection): ChdbConnection {
+function parameterisedOneAtATime(connection: ChdbConnection, turn: ChdbConnection = connection): ChdbConnection {
   const guarded = <M extends StatementMethod>(method: M) =>
     ((params: { query_params?: Record<string, unknown> }) => {
+      const parameterised = params.query_params !== undefined && Object.keys(params.query_params).length > 0;
+      const target = parameterised ? turn : connection;
       const run = () =>
-        (connection[method] as (p: typeof params) => Promise<unknown>).call(connection, params).catch(async (error: unknown) => {
-          await connection
+        (target[method] as (p: typeof params) => Promise<unknown>).call(target, params).catch(async (error: unknown) => {
+          await target
             .query({ query: DRAIN_STATEMENT })
             .then(async ({ stream }) => {
               for await (const chunk of stream) void chunk;
@@ -158,7 +170,7 @@ function parameterisedOneAtATime(connection: ChdbConnection): ChdbConnection {
             .catch(() => undefined);
           throw error;
         });
-      if (!params.query_params || Object.keys(params.query_params).length === 0) return run();
+      if (!parameterised) return run();
       const queued = performance.now();
       return PARAMETERISED_STATEMENTS.run(async () => {
         const started = performance.now();
@@ -173,6 +185,7 @@ function parameterisedOneAtATime(connection: ChdbConnection): ChdbConnection {
   return new Proxy(connection, {
     get(target, property) {
       if (property === 'query' || property === 'exec' || property === 'command' || property === 'insert') return guarded(property);
+      if (property === 'close' && turn !== target) return async () => void (await Promise.all([target.close(), turn.close()]));
       // Its methods and getters read private fields: they must run on the connection itself, not on the proxy.
       const value: unknown = Reflect.get(target, property);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;

@@ -105,4 +105,20 @@ privileged("embedded ClickHouse's statement niceness", () => {
       await lowered.client.close();
     }
   });
+
+  it("runs a lowered connection's parameterised statements at the process's priority: they hold the turn the reads wait for", async () => {
+    const lowered = await openClickHouse(readClickHouseConfig({ ...ch.env, CLICKHOUSE_EMBEDDED_NICENESS: '7' }));
+    try {
+      const priority = async (params?: Record<string, unknown>) =>
+        (await (await lowered.client.query({ query: `SELECT getSetting('os_thread_priority') AS n${params ? ', {x:UInt8} AS x' : ''}`, query_params: params, format: 'JSONEachRow' })).json<{ n: number }>())[0].n;
+      expect(await priority()).toBe(7);
+      expect(await priority({ x: 1 })).toBe(0);
+      // Both sessions use the connection's database.
+      await lowered.client.command({ query: 'CREATE TABLE IF NOT EXISTS turn_rows (id UInt32) ENGINE = MergeTree ORDER BY id' });
+      await lowered.client.insert({ table: 'turn_rows', values: [{ id: 5 }], format: 'JSONEachRow' });
+      expect(await (await lowered.client.query({ query: 'SELECT id FROM turn_rows WHERE id = {id:UInt32}', query_params: { id: 5 }, format: 'JSONEachRow' })).json()).toEqual([{ id: 5 }]);
+    } finally {
+      await lowered.client.close();
+    }
+  });
 });
