@@ -1,6 +1,5 @@
 import type { Connection } from 'chdb/connection';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -31,7 +30,8 @@ export function insertFromFileStatement(insert: string, file: string): string | 
  * same into a Null table). That part runs outside the statement, so os_thread_priority does not lower it,
  * and it ran at the HTTP thread's priority for every batch of the projector. From a file, the statement is a
  * few hundred bytes and the rows are read and parsed by the statement's own threads. Each file lives in
- * `directory` (private to the connection) for the duration of its statement.
+ * `directory` (private to the connection) for the duration of its statement; it is written and removed on
+ * the calling thread (see writeRows).
  */
 export function insertingThroughFiles(connection: Connection<Readable>, directory: string): Connection<Readable> {
   let next = 0;
@@ -56,7 +56,7 @@ export function insertingThroughFiles(connection: Connection<Readable>, director
         });
         return { query_id, response_headers, http_status_code, summary };
       } finally {
-        await rm(file, { force: true });
+        rmSync(file, { force: true });
       }
     },
     close: async () => {
@@ -76,9 +76,11 @@ export function insertFilesDirectory(dataPath: string): string {
 }
 
 /**
- * Writes the rows in one call: @clickhouse/client streams JSON rows one line at a time, and a write per line
- * would be a trip through libuv's pool (at the reads' priority) per row. chdb-connection held the whole body
- * in memory too, as one string.
+ * Writes the rows in one call, on the calling thread: @clickhouse/client streams JSON rows one line at a
+ * time, and fs's promises run on libuv's pool, at the reads' priority (a batch's file took as much of it to
+ * write and to remove as the statement took to parse; measured 0.13 s for 45 MB). On the caller, the
+ * standalone's consumers thread, it runs at that thread's priority, for a few milliseconds per batch.
+ * chdb-connection held the whole body in memory too, as one string.
  */
 async function writeRows(file: string, values: string | Readable): Promise<number> {
   let body: Buffer;
@@ -88,6 +90,6 @@ async function writeRows(file: string, values: string | Readable): Promise<numbe
     for await (const chunk of values as AsyncIterable<string | Uint8Array>) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
   }
-  if (body.byteLength > 0) await writeFile(file, body, { flag: 'wx', mode: 0o600 });
+  if (body.byteLength > 0) writeFileSync(file, body, { flag: 'wx', mode: 0o600 });
   return body.byteLength;
 }

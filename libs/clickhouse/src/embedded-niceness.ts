@@ -23,24 +23,40 @@ export function embeddedStatementNiceness(configured: number | undefined, nicene
   return niceness.process === 0 && niceness.thread > 0 ? Math.min(19, niceness.thread) : 0;
 }
 
+/** How long after a lowered statement its pool threads are looked at a second time. */
+const RESTORE_AGAIN_MS = 250;
+
 /**
- * The connection with, after each of its statements, the idle threads of ClickHouse's global pool brought
+ * The connection with, after each of its statements (and again {@link RESTORE_AGAIN_MS} later), the idle threads of ClickHouse's global pool brought
  * back to `niceness` (the process's): a thread the pool started during a lowered statement inherited the
  * lowered niceness from the thread that started it, and ClickHouse does not set it back (it resets only
  * the threads it lowered), so the reads it runs later would run lowered too. Looking costs a read of
  * /proc per thread of the process (about a millisecond), once per statement of a lowered connection.
  */
 export function restoringSharedThreads(connection: Connection<Readable>, niceness: number): Connection<Readable> {
+  const restore = (): number => raiseThreadPriority(niceness, (t) => isIdleEmbeddedClickHousePoolThread(t.name));
+  // A pool thread still finishing its part of the statement when the answer arrives goes idle a moment later.
+  let again: NodeJS.Timeout | undefined;
+  const afterStatement = (): void => {
+    restore();
+    again ??= setTimeout(() => {
+      again = undefined;
+      restore();
+    }, RESTORE_AGAIN_MS).unref();
+  };
   const restoring =
     <P, R>(call: (params: P) => Promise<R>) =>
     (params: P): Promise<R> =>
-      call(params).finally(() => raiseThreadPriority(niceness, (t) => isIdleEmbeddedClickHousePoolThread(t.name)));
+      call(params).finally(afterStatement);
   return {
     ping: restoring((params) => connection.ping(params)),
     query: restoring((params) => connection.query(params)),
     insert: restoring((params) => connection.insert(params)),
     command: restoring((params) => connection.command(params)),
     exec: restoring((params) => connection.exec(params)),
-    close: () => connection.close(),
+    close: () => {
+      clearTimeout(again);
+      return connection.close();
+    },
   };
 }
