@@ -133,6 +133,54 @@ export function cpuSecondsByPriority(pid: number): Record<'main' | 'samePriority
   return result;
 }
 
+/**
+ * Follows one process's threads every `everyMs` and adds each thread's CPU since the last look to the
+ * priority it runs at now, against its main thread's (as {@link cpuSecondsByPriority}). Embedded
+ * ClickHouse moves its shared threads between priorities statement by statement (os_thread_priority):
+ * read once at each end of a phase, a thread's whole CPU would count at whatever priority it had then, and
+ * the lowered share of a phase could come out negative. CPU from /proc/<pid>/task/<tid>/schedstat
+ * (nanoseconds; stat's ticks are 10 ms, longer than many statements).
+ */
+export function followCpuByPriority(pid: number, everyMs = 100): { snapshot: () => Record<'main' | 'samePriority' | 'lowered', number>; stop: () => void } {
+  const last = new Map<string, number>();
+  const totals = { main: 0, samePriority: 0, lowered: 0 };
+  const read = (): void => {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      return;
+    }
+    const seen: Array<{ tid: string; nice: number; seconds: number }> = [];
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const seconds = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+        seen.push({ tid, nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]), seconds });
+      } catch {
+        // The thread ended between listing and reading.
+      }
+    }
+    const mainNice = seen.find((t) => t.tid === String(pid))?.nice ?? 0;
+    for (const t of seen) {
+      // A thread first seen now counts from here: its earlier CPU is not known to belong to this phase.
+      const delta = t.seconds - (last.get(t.tid) ?? t.seconds);
+      last.set(t.tid, t.seconds);
+      totals[t.tid === String(pid) ? 'main' : t.nice <= mainNice ? 'samePriority' : 'lowered'] += delta;
+    }
+  };
+  read();
+  const timer = setInterval(read, everyMs);
+  timer.unref();
+  return {
+    snapshot: () => {
+      read();
+      return { ...totals };
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
 let ticksPerSecond: number | undefined;
 function clockTicks(): number {
   return (ticksPerSecond ??= Number(execSync('getconf CLK_TCK').toString().trim()));

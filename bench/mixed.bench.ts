@@ -33,7 +33,7 @@ import { Client } from 'pg';
 import { readAuthConfig, TokensService } from '@audit/auth';
 import { demoEvents } from '@audit/cli';
 import { createTestDatabase, runCliProcess, startService, startTestNats, waitFor } from '@audit/testing';
-import { cpuSecondsByPriority, percentile, waitForQuietMachine, watchMachineLoad } from './cpu';
+import { followCpuByPriority, percentile, waitForQuietMachine, watchMachineLoad } from './cpu';
 import { progress } from './progress';
 import { sampleReadsEvery, type ReadSamples } from './read-sampler';
 import { BenchResults } from './results';
@@ -74,6 +74,13 @@ interface Phase {
    */
   samePriorityBusy: number;
   loweredBusy: number;
+  /**
+   * Embedded chDB's parameterised statements over the phase (audit_clickhouse_embedded_statement_*): how
+   * many the HTTP thread's reads ran and their mean wait for the process-wide turn, and how many the
+   * consumers thread's ran (the projector's checks) and their mean time holding it. Undefined where the
+   * process answering the reads has no embedded ClickHouse.
+   */
+  statementTurns?: { reads: number; readsMeanWaitMs: number; consumers: number; consumersMeanHeldMs: number };
 }
 
 /** Where the load goes and the reads come from: the standalone process, or the services as separate processes. */
@@ -167,7 +174,9 @@ async function measure(target: Deployment, key: string, token: string, pg: Clien
     const settled = await waitForQuietMachine(0.3, 3, 20);
     progress(`${target.name}: phase "${name}" (machine ${settled.quiet ? 'quiet' : 'still busy'} after ${settled.waited.toFixed(0)} s)`);
     await eventLoopP99Ms(target.readUrl); // resets the gauge: the next scrape covers this phase only
-    const cpuBefore = cpuSecondsByPriority(target.readPid);
+    const turnsBefore = await statementTurns(target.readUrl);
+    const cpu = followCpuByPriority(target.readPid);
+    const cpuBefore = cpu.snapshot();
     const phaseStarted = performance.now();
     const rate = share * (FIXED_RATE ?? maxRate);
     const stop = { now: false };
@@ -179,14 +188,17 @@ async function measure(target: Deployment, key: string, token: string, pg: Clien
     stop.now = true;
     const sent = await load;
     const eventLoop = await eventLoopP99Ms(target.readUrl);
-    const cpuAfter = cpuSecondsByPriority(target.readPid);
+    const turnsAfter = await statementTurns(target.readUrl);
+    const cpuAfter = cpu.snapshot();
+    cpu.stop();
     const elapsed = (performance.now() - phaseStarted) / 1000;
     const mainThreadBusy = (cpuAfter.main - cpuBefore.main) / elapsed;
     const samePriorityBusy = (cpuAfter.samePriority - cpuBefore.samePriority) / elapsed;
     const loweredBusy = (cpuAfter.lowered - cpuBefore.lowered) / elapsed;
     counts.stored += sent.accepted;
     counts.projected += sent.accepted;
-    phases.push({ name, targetRate: rate, acceptedRate: sent.accepted / sent.seconds, refused: sent.refused, reads, eventLoopP99Ms: eventLoop, mainThreadBusy, samePriorityBusy, loweredBusy });
+    const turns = turnsBefore && turnsAfter ? turnsBetween(turnsBefore, turnsAfter) : undefined;
+    phases.push({ name, targetRate: rate, acceptedRate: sent.accepted / sent.seconds, refused: sent.refused, reads, eventLoopP99Ms: eventLoop, mainThreadBusy, samePriorityBusy, loweredBusy, statementTurns: turns });
     for (const r of reads) if (r.failures.length > 0) throw new Error(`${target.name}: ${r.name} failed during "${name}": ${r.failures.join('; ')}`);
     if (rate > 0) await drained(`the "${name}" phase`);
   }
@@ -285,6 +297,33 @@ function pidOf(pid: number | undefined): number {
   return pid;
 }
 
+type Turns = Record<'mainWait' | 'workerHeld', { sum: number; count: number }>;
+
+/** The sums and counts of the embedded statement turn's histograms (the reads' wait, the consumers' holding); undefined without embedded ClickHouse. */
+async function statementTurns(url: string): Promise<Turns | undefined> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (metric: string, thread: string): number | undefined => {
+    const match = new RegExp(`^${metric}\\{thread="${thread}"\\} (\\S+)$`, 'm').exec(text);
+    return match ? Number(match[1]) : undefined;
+  };
+  if (!text.includes('audit_clickhouse_embedded_statement_wait_seconds')) return undefined;
+  return {
+    mainWait: { sum: value('audit_clickhouse_embedded_statement_wait_seconds_sum', 'main') ?? 0, count: value('audit_clickhouse_embedded_statement_wait_seconds_count', 'main') ?? 0 },
+    workerHeld: { sum: value('audit_clickhouse_embedded_statement_held_seconds_sum', 'worker') ?? 0, count: value('audit_clickhouse_embedded_statement_held_seconds_count', 'worker') ?? 0 },
+  };
+}
+
+function turnsBetween(before: Turns, after: Turns): NonNullable<Phase['statementTurns']> {
+  const reads = after.mainWait.count - before.mainWait.count;
+  const consumers = after.workerHeld.count - before.workerHeld.count;
+  return {
+    reads,
+    readsMeanWaitMs: reads > 0 ? ((after.mainWait.sum - before.mainWait.sum) / reads) * 1000 : 0,
+    consumers,
+    consumersMeanHeldMs: consumers > 0 ? ((after.workerHeld.sum - before.workerHeld.sum) / consumers) * 1000 : 0,
+  };
+}
+
 async function eventLoopP99Ms(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const match = /^audit_process_nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text);
@@ -332,6 +371,13 @@ function report(results: BenchResults, runs: Run[], loadNote: string): void {
       line(`  CPU of its other threads at the main thread's priority / lower`, `${(100 * phase.samePriorityBusy).toFixed(0)} % / ${(100 * phase.loweredBusy).toFixed(0)} %`);
       results.figure(`${d}, ${phase.name}: CPU of other threads at the main thread's priority (reads' process)`, Math.round(100 * phase.samePriorityBusy), '% of a core');
       results.figure(`${d}, ${phase.name}: CPU of threads at a lower priority (reads' process)`, Math.round(100 * phase.loweredBusy), '% of a core');
+      if (phase.statementTurns) {
+        const t = phase.statementTurns;
+        line(`  embedded ClickHouse: reads' mean wait for the statement turn (ms, statements)`, `${t.readsMeanWaitMs.toFixed(1)} (${t.reads})`);
+        line(`  embedded ClickHouse: consumers' statements holding it, mean (ms, statements)`, `${t.consumersMeanHeldMs.toFixed(1)} (${t.consumers})`);
+        results.figure(`${d}, ${phase.name}: reads' mean wait for embedded ClickHouse's statement turn`, round(t.readsMeanWaitMs), 'ms');
+        results.figure(`${d}, ${phase.name}: consumers' mean time holding embedded ClickHouse's statement turn`, round(t.consumersMeanHeldMs), 'ms');
+      }
       if (phase.acceptedRate > 0) {
         // Per event accepted, the reads' own share included: what each accepted event costs the thread that answers reads.
         const perEvent = (phase.mainThreadBusy / phase.acceptedRate) * 1e6;

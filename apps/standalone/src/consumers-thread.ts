@@ -35,7 +35,8 @@ const BACKGROUND_SWEEP_MS = 5_000;
  * Runs {@link ConsumersModule} in a worker thread of the standalone process, so that a burst of ingest
  * (the writer decoding and inserting thousands of events a second) does not hold the thread that answers
  * administrators' reads, at a lower scheduling priority than this thread, and so do embedded ClickHouse's
- * background merges. Its readiness checks and metrics are served by this thread's /readyz and /metrics.
+ * background merges and the thread's own ClickHouse statements (the projector's inserts and checks: its
+ * connections take the thread's niceness, see embeddedStatementNiceness). Its readiness checks and metrics are served by this thread's /readyz and /metrics.
  */
 @Injectable()
 export class ConsumersThread implements OnApplicationBootstrap, BeforeApplicationShutdown {

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { createTestDatabase, startService, startTestNats, waitFor, type RunningService, type TestDatabase, type TestNats } from '@audit/testing';
+import { readAuthConfig, TokensService } from '@audit/auth';
+import { createTestDatabase, runCliProcess, startService, startTestNats, waitFor, type RunningService, type TestDatabase, type TestNats } from '@audit/testing';
 
 jest.setTimeout(180_000);
 
@@ -23,6 +24,30 @@ function threadsOf(pid: number): Thread[] {
 }
 
 const BACKGROUND = /^(MergeMutate|Move|Fetch|Common|PoolDelayExec|Bg[A-Za-z]*SchPool)$/;
+/** Names embedded ClickHouse gives the threads of its global pool while they run a statement's work. */
+const STATEMENT_WORK = /^(Query[A-Za-z]*PipeEx|QueryPipelineEx|ChunkParser|Segmentator|Collector|Formatter|AggregDestruct|AggregatorPool)$/;
+
+/** The niceness of each statement-work thread seen while `work` runs, looked at every millisecond or so. */
+async function statementNicenessWhile(pid: number, work: () => Promise<unknown>): Promise<Set<number>> {
+  const seen = new Set<number>();
+  let running = true;
+  const looking = (async () => {
+    while (running) {
+      for (const t of threadsOf(pid)) if (STATEMENT_WORK.test(t.name)) seen.add(t.niceness);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  })();
+  try {
+    await work();
+  } finally {
+    running = false;
+    await looking;
+  }
+  return seen;
+}
+
+const SECRET = 'thread-priority-secret-thread-priority-0123';
+const ORG = 'threads';
 const linux = process.platform === 'linux' ? describe : describe.skip;
 
 /** The thread answering HTTP runs first: the consumers and embedded ClickHouse's background merges give way to it. */
@@ -33,7 +58,7 @@ linux('standalone thread priorities', () => {
 
   beforeAll(async () => {
     [db, nats] = await Promise.all([createTestDatabase('standalone_threads'), startTestNats()]);
-    service = await startService('standalone', { DATABASE_URL: db.url, NATS_URL: nats.url, AUTH_JWT_SECRET: 'thread-priority-secret-thread-priority-0123' }, 150_000);
+    service = await startService('standalone', { DATABASE_URL: db.url, NATS_URL: nats.url, AUTH_JWT_SECRET: SECRET }, 150_000);
   });
 
   afterAll(async () => {
@@ -57,5 +82,36 @@ linux('standalone thread priorities', () => {
     expect(threads.find((t) => t.tid === pid)?.niceness).toBe(0);
     // The consumers thread (a Node thread like V8's and libuv's helpers, but lowered).
     expect(threads.filter((t) => t.name === 'node' && t.niceness === 5).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("runs the projector's embedded ClickHouse statements at the consumers' niceness and the analytics reads at the main thread's", async () => {
+    const pid = service?.process.pid as number;
+    const url = service?.url as string;
+    const created = await runCliProcess(['keys', 'create', '--org', ORG, '--json'], { DATABASE_URL: db.url, NATS_URL: nats.url });
+    const key = (JSON.parse(created.stdout) as { key: string }).key;
+    const token = await new TokensService(readAuthConfig({ AUTH_JWT_SECRET: SECRET })).sign({ organizationId: ORG, role: 'admin', userId: 'threads-admin' }, 600);
+    const batch = (n: number) => JSON.stringify(Array.from({ length: 500 }, (_, i) => ({ organizationId: ORG, actionType: 'LOGIN', userId: `u${(n * 500 + i) % 97}`, metadata: { n, i, note: 'x'.repeat(200) } })));
+    const summary = async (): Promise<number> => {
+      const res = await fetch(`${url}/v1/analytics/summary?from=${encodeURIComponent(new Date(Date.now() - 86_400_000).toISOString())}&to=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`, { headers: { authorization: `Bearer ${token}` } });
+      if (res.status !== 200) throw new Error(`summary answered ${res.status}: ${await res.text()}`);
+      return ((await res.json()) as { total: number }).total;
+    };
+
+    const whileIngesting = await statementNicenessWhile(pid, async () => {
+      for (let n = 0; n < 20; n++) {
+        const res = await fetch(`${url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: batch(n) });
+        if (res.status !== 202) throw new Error(`POST /v1/events answered ${res.status}: ${await res.text()}`);
+      }
+      // Counted by ClickHouse: the projector has inserted every event.
+      await waitFor('10,000 events in ClickHouse', async () => (await summary()) >= 10_000, 120_000, 200);
+    });
+    expect(whileIngesting.has(5)).toBe(true);
+
+    // Each read is itself audited, so the projector inserts beside the reads (at 5); the reads' statements run at 0.
+    // (libs/clickhouse's embedded-niceness.int.spec.ts runs two connections side by side without this overlap.)
+    const whileReading = await statementNicenessWhile(pid, async () => {
+      for (let i = 0; i < 20; i++) expect(await summary()).toBeGreaterThanOrEqual(10_000);
+    });
+    expect(whileReading.has(0)).toBe(true);
   });
 });

@@ -1,8 +1,12 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { rmSync } from 'node:fs';
 import type { ChdbConnection } from 'chdb/connection';
-import { crossThreadLock } from '@audit/platform';
+import { isMainThread } from 'node:worker_threads';
+import { crossThreadLock, histogram, mayRaiseThreadPriority, threadNiceness } from '@audit/platform';
 import type { ClickHouseConfig } from './config';
 import { embeddedClickHouseHolder } from './embedded-lock';
+import { insertFilesDirectory, insertingThroughFiles } from './embedded-file-inserts';
+import { embeddedStatementNiceness, restoringSharedThreads } from './embedded-niceness';
 import { holdingExitDuringStatements } from './embedded-statements';
 import { createDatabaseStatement } from './schema-layout';
 
@@ -15,6 +19,27 @@ import { createDatabaseStatement } from './schema-layout';
  * starts any worker (see crossThreadLock).
  */
 const PARAMETERISED_STATEMENTS = crossThreadLock('chdb-parameterised-statements');
+
+/**
+ * How long embedded chDB's parameterised statements waited for {@link PARAMETERISED_STATEMENTS}, by thread
+ * (`main`: the HTTP thread's reads; `worker`: the standalone's consumers thread, the projector's checks): a
+ * read that waits here waits for every statement queued before it, the projector's included, however
+ * quickly its own statement runs.
+ */
+const statementLockWait = histogram(
+  'audit_clickhouse_embedded_statement_wait_seconds',
+  "How long an embedded ClickHouse parameterised statement waited for the process's other parameterised statements",
+  ['thread'],
+  [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+);
+/** How long each held it: with `statementLockWait`, which statements the reads wait behind. */
+const statementLockHeld = histogram(
+  'audit_clickhouse_embedded_statement_held_seconds',
+  'How long an embedded ClickHouse parameterised statement ran, holding the process-wide turn of parameterised statements',
+  ['thread'],
+  [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+);
+const THREAD = { thread: isMainThread ? 'main' : 'worker' };
 
 /** The kind of ClickHouse behind the client; only start-up and diagnostics care. */
 export type ClickHouseMode = 'server' | 'embedded';
@@ -38,8 +63,15 @@ export class EmbeddedClickHouseBusyError extends Error {
  * Opens `@clickhouse/client` on a ClickHouse server (CLICKHOUSE_URL) or on embedded chDB, creates the
  * database, and makes it current, so every query after this is the same text for both.
  */
-export async function openClickHouse(config: ClickHouseConfig): Promise<{ client: ClickHouseClient; mode: ClickHouseMode }> {
+export async function openClickHouse(config: ClickHouseConfig): Promise<OpenedClickHouse> {
   return openClickHouseConnection(config);
+}
+
+/** An opened client; `statementNiceness` is what embedded chDB runs its statements at (0 on a server). */
+export interface OpenedClickHouse {
+  client: ClickHouseClient;
+  mode: ClickHouseMode;
+  statementNiceness: number;
 }
 
 /**
@@ -48,12 +80,12 @@ export async function openClickHouse(config: ClickHouseConfig): Promise<{ client
  * the same data directory runs beside them and sees the same tables. A server runs statements
  * concurrently on one client: there the client given is returned.
  */
-export async function openReadClient(config: ClickHouseConfig, opened: { client: ClickHouseClient; mode: ClickHouseMode }): Promise<ClickHouseClient> {
+export async function openReadClient(config: ClickHouseConfig, opened: OpenedClickHouse): Promise<ClickHouseClient> {
   if (opened.mode === 'server') return opened.client;
   return (await openClickHouseConnection(config)).client;
 }
 
-async function openClickHouseConnection(config: ClickHouseConfig): Promise<{ client: ClickHouseClient; mode: ClickHouseMode }> {
+async function openClickHouseConnection(config: ClickHouseConfig): Promise<OpenedClickHouse> {
   if (config.url) {
     const admin = createClient({ url: config.url, username: config.username, password: config.password });
     try {
@@ -69,22 +101,42 @@ async function openClickHouseConnection(config: ClickHouseConfig): Promise<{ cli
     return {
       client: createClient({ url: config.url, username: config.username, password: config.password, database: config.database }),
       mode: 'server',
+      statementNiceness: 0,
     };
   }
   // chDB binds one data directory per process; the connection keeps its session (and USE) for its lifetime.
   const holder = embeddedClickHouseHolder(config.path);
   if (holder !== undefined) throw new EmbeddedClickHouseBusyError(config.path, holder);
   const { createChdbConnection } = await import('chdb/connection');
+  const niceness = threadNiceness();
+  const statementNiceness = embeddedStatementNiceness(config.embeddedNiceness, niceness);
   let client: ClickHouseClient;
+  let turn: ChdbConnection;
+  const inserts = insertFilesDirectory(config.path);
   try {
-    client = createClient({ connection: holdingExitDuringStatements(parameterisedOneAtATime(createChdbConnection({ path: config.path }))) } as unknown as Parameters<typeof createClient>[0]);
+    const statements = createChdbConnection({ path: config.path });
+    // A lowered connection takes the process-wide turn of parameterised statements on a second session at
+    // the process's priority: a lowered statement holding the turn would keep every read queued behind it
+    // waiting at the lowered priority (the projector's checks, behind the other processes of a busy machine).
+    turn = statementNiceness > 0 ? createChdbConnection({ path: config.path }) : statements;
+    if (turn !== statements) {
+      await turn.command({ query: createDatabaseStatement(config.database, {}) });
+      await turn.command({ query: `USE ${config.database}` });
+    }
+    const chdb = insertingThroughFiles(parameterisedOneAtATime(statements, turn), inserts);
+    // Only where lowered statements can leave threads lowered: ClickHouse lowers nothing without CAP_SYS_NICE.
+    const connection = statementNiceness > 0 && mayRaiseThreadPriority() ? restoringSharedThreads(chdb, niceness.process) : chdb;
+    client = createClient({ connection: holdingExitDuringStatements(connection) } as unknown as Parameters<typeof createClient>[0]);
     await client.command({ query: createDatabaseStatement(config.database, {}) });
   } catch (error) {
+    rmSync(inserts, { recursive: true, force: true });
     if (/Cannot lock file|Failed to create connection/i.test(String((error as Error).message))) throw new EmbeddedClickHouseBusyError(config.path, undefined, error);
     throw error;
   }
   await client.command({ query: `USE ${config.database}` });
-  return { client, mode: 'embedded' };
+  // On this connection's session, so it holds for its statements only (the other connections' reads keep theirs).
+  if (statementNiceness > 0) await client.command({ query: `SET os_thread_priority = ${statementNiceness}` });
+  return { client, mode: 'embedded', statementNiceness };
 }
 
 type StatementMethod = 'query' | 'exec' | 'command' | 'insert';
@@ -98,17 +150,19 @@ type StatementMethod = 'query' | 'exec' | 'command' | 'insert';
 const DRAIN_STATEMENT = 'SELECT 1 WHERE 0';
 
 /**
- * The connection with each statement that binds parameters run under {@link PARAMETERISED_STATEMENTS};
- * the others (inserts of rows, plain reads) run at once, in parallel, as chDB allows. After a statement
+ * The connection with each statement that binds parameters run under {@link PARAMETERISED_STATEMENTS},
+ * on `turn` (a session of its own, at the process's priority, for a lowered connection); the others (inserts of rows, plain reads) run at once, in parallel, as chDB allows. After a statement
  * fails, {@link DRAIN_STATEMENT} runs before the error is thrown (under the same lock when it was taken),
  * so no later statement's answer carries the failed one's partial output.
  */
-function parameterisedOneAtATime(connection: ChdbConnection): ChdbConnection {
+function parameterisedOneAtATime(connection: ChdbConnection, turn: ChdbConnection = connection): ChdbConnection {
   const guarded = <M extends StatementMethod>(method: M) =>
     ((params: { query_params?: Record<string, unknown> }) => {
+      const parameterised = params.query_params !== undefined && Object.keys(params.query_params).length > 0;
+      const target = parameterised ? turn : connection;
       const run = () =>
-        (connection[method] as (p: typeof params) => Promise<unknown>).call(connection, params).catch(async (error: unknown) => {
-          await connection
+        (target[method] as (p: typeof params) => Promise<unknown>).call(target, params).catch(async (error: unknown) => {
+          await target
             .query({ query: DRAIN_STATEMENT })
             .then(async ({ stream }) => {
               for await (const chunk of stream) void chunk;
@@ -116,11 +170,22 @@ function parameterisedOneAtATime(connection: ChdbConnection): ChdbConnection {
             .catch(() => undefined);
           throw error;
         });
-      return params.query_params && Object.keys(params.query_params).length > 0 ? PARAMETERISED_STATEMENTS.run(run) : run();
+      if (!parameterised) return run();
+      const queued = performance.now();
+      return PARAMETERISED_STATEMENTS.run(async () => {
+        const started = performance.now();
+        statementLockWait.observe(THREAD, (started - queued) / 1000);
+        try {
+          return await run();
+        } finally {
+          statementLockHeld.observe(THREAD, (performance.now() - started) / 1000);
+        }
+      });
     }) as ChdbConnection[M];
   return new Proxy(connection, {
     get(target, property) {
       if (property === 'query' || property === 'exec' || property === 'command' || property === 'insert') return guarded(property);
+      if (property === 'close' && turn !== target) return async () => void (await Promise.all([target.close(), turn.close()]));
       // Its methods and getters read private fields: they must run on the connection itself, not on the proxy.
       const value: unknown = Reflect.get(target, property);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;

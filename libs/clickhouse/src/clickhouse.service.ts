@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { Database, PERSISTENCE_CONFIG, type PersistenceConfig } from '@audit/persistence';
-import { backoffMs, HealthRegistry, sleep } from '@audit/platform';
-import { openClickHouse, openReadClient, type ClickHouseMode } from './clickhouse.client';
+import { backoffMs, HealthRegistry, mayRaiseThreadPriority, sleep } from '@audit/platform';
+import { openClickHouse, openReadClient, type ClickHouseMode, type OpenedClickHouse } from './clickhouse.client';
 import { CLICKHOUSE_CONFIG, type ClickHouseConfig } from './config';
 import { migrateClickHouse } from './migrator';
 import { insertSettingsFor, removalSettingsFor, type SchemaLayout } from './schema-layout';
@@ -13,7 +13,7 @@ const CLICKHOUSE_MIGRATION_LOCK_KEY = 7_204_391_003;
 @Injectable()
 export class ClickHouse implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ClickHouse.name);
-  private opened?: { client: ClickHouseClient; mode: ClickHouseMode };
+  private opened?: OpenedClickHouse;
   private reads?: ClickHouseClient;
   private inserts: ClickHouseSettings = {};
 
@@ -33,9 +33,15 @@ export class ClickHouse implements OnModuleInit, OnApplicationShutdown {
       msg: 'ClickHouse opened',
       mode: this.opened.mode,
       database: this.config.database,
-      ...(this.opened.mode === 'embedded' ? { path: this.config.path } : {}),
+      ...(this.opened.mode === 'embedded' ? { path: this.config.path, statementNiceness: this.opened.statementNiceness } : {}),
       ...(this.config.cluster ? { cluster: this.config.cluster, replicas } : {}),
     });
+    if (this.opened.statementNiceness > 0 && !mayRaiseThreadPriority()) {
+      this.logger.warn({
+        msg: "embedded ClickHouse runs this thread's statements at the process's priority: lowering them needs CAP_SYS_NICE (os_thread_priority is a no-op without it)",
+        statementNiceness: this.opened.statementNiceness,
+      });
+    }
     if (this.persistence.migrateOnStart) {
       const applied = await this.migrate();
       if (applied.length > 0) this.logger.log({ msg: 'ClickHouse migrations applied', migrations: applied });
@@ -50,7 +56,7 @@ export class ClickHouse implements OnModuleInit, OnApplicationShutdown {
    * A server may start after the service (compose, a rolling cluster): wait for it as for Postgres,
    * instead of exiting into a restart loop. Embedded chDB fails at once: waiting cannot fix a lock.
    */
-  private async open(): Promise<{ client: ClickHouseClient; mode: ClickHouseMode }> {
+  private async open(): Promise<OpenedClickHouse> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await openClickHouse(this.config);
@@ -79,6 +85,11 @@ export class ClickHouse implements OnModuleInit, OnApplicationShutdown {
   get readClient(): ClickHouseClient {
     if (!this.reads) throw new Error('ClickHouse used before it was opened');
     return this.reads;
+  }
+
+  /** The niceness embedded chDB runs this service's statements at (os_thread_priority; 0 on a server and by default). */
+  get statementNiceness(): number {
+    return this.opened?.statementNiceness ?? 0;
   }
 
   get mode(): ClickHouseMode {

@@ -15,6 +15,12 @@ export interface ClickHouseConfig {
    * Unset: one server or embedded chDB, with the migration files exactly as written.
    */
   cluster?: string;
+  /**
+   * The niceness embedded chDB runs this thread's statements at (CLICKHOUSE_EMBEDDED_NICENESS, 0-19; 0 is
+   * the process's priority). Unset: the opening thread's own niceness when it runs below the process's main
+   * thread (the standalone's consumers thread), else 0. See embeddedStatementNiceness.
+   */
+  embeddedNiceness?: number;
 }
 
 export const CLICKHOUSE_CONFIG = Symbol('CLICKHOUSE_CONFIG');
@@ -28,6 +34,9 @@ export const readClickHouseConfig = (source: Record<string, string | undefined> 
     if (cluster !== undefined && !CLUSTER_NAME.test(cluster)) env.problem(`CLICKHOUSE_CLUSTER must be a cluster name (letters, digits, _ . -; got "${cluster}")`);
     // Embedded chDB is one process's ClickHouse: it has no replicas and no Keeper to replicate through.
     if (cluster !== undefined && !env.raw('CLICKHOUSE_URL')) env.problem('CLICKHOUSE_CLUSTER needs a ClickHouse server (CLICKHOUSE_URL): embedded chDB has no cluster');
+    const niceness = env.raw('CLICKHOUSE_EMBEDDED_NICENESS') === undefined ? undefined : env.int('CLICKHOUSE_EMBEDDED_NICENESS', 0, { min: 0, max: 19 });
+    // A server schedules its own threads: the variable would silently do nothing there.
+    if (niceness !== undefined && env.raw('CLICKHOUSE_URL')) env.problem('CLICKHOUSE_EMBEDDED_NICENESS applies to embedded chDB only: unset it, or CLICKHOUSE_URL');
     return {
       url,
       username: env.string('CLICKHOUSE_USER', 'default'),
@@ -35,5 +44,6 @@ export const readClickHouseConfig = (source: Record<string, string | undefined> 
       database,
       path: path.resolve(env.string('CLICKHOUSE_PATH', path.join(env.string('DATA_DIR', '.data'), 'clickhouse'))),
       ...(cluster !== undefined && CLUSTER_NAME.test(cluster) ? { cluster } : {}),
+      ...(niceness !== undefined ? { embeddedNiceness: niceness } : {}),
     };
   }, source);

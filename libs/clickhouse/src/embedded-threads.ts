@@ -10,3 +10,13 @@ const BACKGROUND_POOLS = /^(MergeMutate|Move|Fetch|Common|PoolDelayExec|Bg[A-Za-
 export function isEmbeddedClickHouseBackgroundThread(name: string): boolean {
   return BACKGROUND_POOLS.test(name);
 }
+
+/**
+ * The name a thread of ClickHouse's global pool has between jobs (a job names it for what it runs:
+ * `QueryPipelineEx`, `ChunkParser`, …). A thread the pool starts while one of its threads runs a statement
+ * at a lowered niceness (os_thread_priority) inherits that niceness, and ClickHouse sets back to 0 only the
+ * threads it lowered itself: such a thread would run every later statement lowered, the reads' included.
+ */
+export function isIdleEmbeddedClickHousePoolThread(name: string): boolean {
+  return name === 'ThreadPool';
+}

@@ -12,3 +12,4 @@ export * from './key-ranges';
 export * from './projection-progress';
 export * from './search-bounds';
 export * from './embedded-threads';
+export * from './embedded-niceness';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { getPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { lowerThreadPriority, threadsOfThisProcess, threadsToLower, type ThreadInfo } from './thread-priority';
+import { hasSysNice, lowerThreadPriority, nicenessOfStat, threadNiceness, threadsOfThisProcess, threadsToLower, type ThreadInfo } from './thread-priority';
 
 const thread = fc.record({ tid: fc.integer({ min: 1, max: 500 }), name: fc.constantFrom('node', 'MergeMutate', 'ThreadPool', 'BgSchPool'), niceness: fc.integer({ min: -20, max: 19 }) });
 
@@ -41,6 +41,52 @@ linux('lowerThreadPriority on this process', () => {
       expect(lowerThreadPriority(target, (t) => t.tid === tid)).toBe(0);
       // The main thread is never picked, whatever the predicate says.
       expect(threadsToLower(threadsOfThisProcess(), process.pid, 19, () => true).some((t) => t.tid === process.pid)).toBe(false);
+    } finally {
+      await worker.terminate();
+    }
+  });
+});
+
+describe('hasSysNice', () => {
+  it('reads CAP_SYS_NICE (bit 23) from the effective set and no other bit or set', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: (1n << 41n) - 1n }), fc.bigInt({ min: 0n, max: (1n << 41n) - 1n }), (effective, permitted) => {
+        const status = `Name:\tnode\nCapInh:\t0000000000000000\nCapPrm:\t${permitted.toString(16).padStart(16, '0')}\nCapEff:\t${effective.toString(16).padStart(16, '0')}\n`;
+        expect(hasSysNice(status)).toBe(((effective >> 23n) & 1n) === 1n);
+      }),
+    );
+    expect(hasSysNice('CapEff:\t000001fffeffffff\n')).toBe(true);
+    expect(hasSysNice('CapEff:\t0000000000000000\n')).toBe(false);
+    expect(hasSysNice('Name:\tnode\n')).toBe(false);
+  });
+});
+
+describe('nicenessOfStat', () => {
+  it('finds the niceness after a command name holding spaces and parentheses', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 15 }), fc.integer({ min: -20, max: 19 }), (comm, nice) => {
+        const fields = ['S', '1', '1', '1', '0', '-1', '4194560', '10', '0', '0', '0', '5', '3', '0', '0', '20', String(nice), '7'];
+        expect(nicenessOfStat(`1234 (${comm}) ${fields.join(' ')}`)).toBe(nice);
+      }),
+    );
+  });
+});
+
+linux('threadNiceness', () => {
+  it("tells a worker thread's own niceness from the main thread's", async () => {
+    const worker = new Worker(
+      `const { parentPort } = require('node:worker_threads'); const fs = require('node:fs'); const os = require('node:os');
+       os.setPriority(Number(require('node:path').basename(fs.readlinkSync('/proc/thread-self'))), Math.min(19, os.getPriority(process.pid) + 3));
+       parentPort.postMessage(require(${JSON.stringify(require.resolve('./thread-priority'))}).threadNiceness());`,
+      { eval: true, execArgv: ['-r', require.resolve('@swc-node/register')] },
+    );
+    try {
+      const seen = await new Promise<{ thread: number; process: number }>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      expect(seen).toEqual({ thread: Math.min(19, getPriority(process.pid) + 3), process: getPriority(process.pid) });
+      expect(threadNiceness()).toEqual({ thread: getPriority(process.pid), process: getPriority(process.pid) });
     } finally {
       await worker.terminate();
     }

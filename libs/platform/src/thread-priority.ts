@@ -17,6 +17,31 @@ export function threadsToLower(threads: readonly ThreadInfo[], mainTid: number, 
   return threads.filter((t) => t.tid !== mainTid && t.niceness < niceness && isBackground(t));
 }
 
+/**
+ * The threads to bring back up to `niceness`: those `isShared` picks, never the main thread (`mainTid`),
+ * and only those running at a worse priority than that (a thread is never lowered by it).
+ */
+export function threadsToRaise(threads: readonly ThreadInfo[], mainTid: number, niceness: number, isShared: (thread: ThreadInfo) => boolean): ThreadInfo[] {
+  return threads.filter((t) => t.tid !== mainTid && t.niceness > niceness && isShared(t));
+}
+
+/**
+ * Brings this process's threads that `isShared` picks back to `niceness` (needs CAP_SYS_NICE, see
+ * {@link mayRaiseThreadPriority}). Returns how many were raised; a thread that cannot be changed is skipped.
+ */
+export function raiseThreadPriority(niceness: number, isShared: (thread: ThreadInfo) => boolean): number {
+  let raised = 0;
+  for (const thread of threadsToRaise(threadsOfThisProcess(), process.pid, niceness, isShared)) {
+    try {
+      setPriority(thread.tid, niceness);
+      raised++;
+    } catch {
+      // Ended meanwhile, or not permitted here: it keeps its priority.
+    }
+  }
+  return raised;
+}
+
 /** The threads of this process (Linux /proc/self/task); none elsewhere. */
 export function threadsOfThisProcess(): ThreadInfo[] {
   let tids: string[];
@@ -54,4 +79,44 @@ export function lowerThreadPriority(niceness: number, isBackground: (thread: Thr
     }
   }
   return lowered;
+}
+
+/** The niceness field of a /proc `stat` line (the 19th field; the command name before it may hold spaces). */
+export function nicenessOfStat(stat: string): number {
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
+/**
+ * The scheduling niceness of the calling thread and of the process's main thread (Linux; both 0 elsewhere,
+ * or where /proc cannot be read). A worker thread lowered with setpriority() on its own id differs from
+ * the main thread; `nice -n` on the whole process moves both.
+ */
+export function threadNiceness(): { thread: number; process: number } {
+  try {
+    return { thread: nicenessOfStat(readFileSync('/proc/thread-self/stat', 'utf8')), process: nicenessOfStat(readFileSync('/proc/self/stat', 'utf8')) };
+  } catch {
+    return { thread: 0, process: 0 };
+  }
+}
+
+/** CAP_SYS_NICE's bit in the capability sets of /proc/<pid>/status. */
+const CAP_SYS_NICE = 23n;
+
+/** Whether a `CapEff:` line of /proc/<pid>/status (hexadecimal) holds CAP_SYS_NICE. */
+export function hasSysNice(status: string): boolean {
+  const match = /^CapEff:\s*([0-9a-fA-F]+)$/m.exec(status);
+  return match !== null && ((BigInt(`0x${match[1]}`) >> CAP_SYS_NICE) & 1n) === 1n;
+}
+
+/**
+ * Whether this process may raise a thread's priority back after lowering it (CAP_SYS_NICE, which root has
+ * unless a container dropped it): without it a lowered thread stays lowered, so whoever lowers a thread
+ * that others share must not (embedded ClickHouse's per-statement niceness is then a no-op).
+ */
+export function mayRaiseThreadPriority(): boolean {
+  try {
+    return hasSysNice(readFileSync('/proc/self/status', 'utf8'));
+  } catch {
+    return false;
+  }
 }
