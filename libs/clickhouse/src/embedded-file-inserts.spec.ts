@@ -1,5 +1,9 @@
 import fc from 'fast-check';
-import { clickHouseString, insertFromFileStatement } from './embedded-file-inserts';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { clickHouseString, insertFilesDirectory, insertFromFileStatement } from './embedded-file-inserts';
 
 const identifier = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,20}$/);
 
@@ -37,5 +41,33 @@ describe('clickHouseString', () => {
         expect(literal.startsWith("'") && literal.endsWith("'")).toBe(true);
       }),
     );
+  });
+});
+
+describe('insertFilesDirectory', () => {
+  let parent: string;
+  beforeEach(() => {
+    parent = mkdtempSync(path.join(tmpdir(), 'insert-files-'));
+  });
+  afterEach(() => rmSync(parent, { recursive: true, force: true }));
+
+  it("removes what processes that are gone left beside the data directory, and nothing else's", () => {
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+    const dataPath = path.join(parent, 'data');
+    const left = path.join(parent, `.data-inserts-${gone}-abc123`);
+    mkdirSync(left);
+    writeFileSync(path.join(left, '0'), 'rows of a batch');
+    const running = path.join(parent, `.data-inserts-${process.pid}-def456`);
+    mkdirSync(running);
+    const otherData = path.join(parent, `.other-inserts-${gone}-ghi789`);
+    mkdirSync(otherData);
+
+    const own = insertFilesDirectory(dataPath);
+
+    expect(existsSync(left)).toBe(false);
+    expect(existsSync(running)).toBe(true);
+    expect(existsSync(otherData)).toBe(true);
+    expect(path.basename(own)).toMatch(new RegExp(`^\\.data-inserts-${process.pid}-`));
+    expect(readdirSync(parent).sort()).toEqual([path.basename(own), path.basename(otherData), path.basename(running)].sort());
   });
 });

@@ -1,5 +1,5 @@
 import type { Connection } from 'chdb/connection';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -69,10 +69,30 @@ export function insertingThroughFiles(connection: Connection<Readable>, director
   };
 }
 
-/** A directory of its own for a connection's insert files, beside the data directory (the same data, at rest, on the same disk). */
+/**
+ * A directory of its own for a connection's insert files, beside the data directory (the same data, at rest,
+ * on the same disk), named after this process. The directories of processes that are gone (a crash in the
+ * middle of an insert leaves its batch's rows there) are removed first: nothing else would remove them.
+ */
 export function insertFilesDirectory(dataPath: string): string {
-  mkdirSync(path.dirname(dataPath), { recursive: true });
-  return mkdtempSync(path.join(path.dirname(dataPath), `.${path.basename(dataPath)}-inserts-`));
+  const parent = path.dirname(dataPath);
+  mkdirSync(parent, { recursive: true });
+  const prefix = `.${path.basename(dataPath)}-inserts-`;
+  for (const name of readdirSync(parent)) {
+    const pid = name.startsWith(prefix) ? Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]) : NaN;
+    if (Number.isInteger(pid) && !processIsAlive(pid)) rmSync(path.join(parent, name), { recursive: true, force: true });
+  }
+  return mkdtempSync(path.join(parent, `${prefix}${process.pid}-`));
+}
+
+/** Whether a process of this id exists (EPERM: it does, under another user). */
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
