@@ -26,7 +26,7 @@
  * BENCH_REPS (30, after 3 warm-ups) sets the repetitions, BENCH_SEED the data set; BENCH_QUIET_MAX_S (300) how long
  * to wait for a quiet machine before timing. Today's Postgres path takes seconds for some searches at this
  * scale: its repetitions of one case stop once they have taken BENCH_PG_BUDGET_S (60) seconds (3 at least).
- * Writes bench/results/search.json.
+ * BENCH_KEEP_DB=1 keeps the Postgres database (its URL is printed). Writes bench/results/search.json.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -66,6 +66,8 @@ interface Timing {
   cursor?: string;
   rows: number;
   api: number[];
+  /** The API with nothing between its requests (no Postgres path statement just before each). */
+  apiAlone: number[];
   pg: number[];
   ch: number[];
   /** What ClickHouse plans to read for the page's positions statement (EXPLAIN ESTIMATE: rows and granules, the projection's when it uses one). */
@@ -89,7 +91,9 @@ async function main(): Promise<void> {
   let service: RunningService | undefined;
   const cleanup = async (): Promise<void> => {
     await service?.stop();
-    await db.drop().catch((error: unknown) => console.error('drop failed', error));
+    // BENCH_KEEP_DB=1 leaves the loaded Postgres database for EXPLAIN (ANALYZE) of the page's statements.
+    if (process.env.BENCH_KEEP_DB === '1') progress(`kept the Postgres database: ${db.url}`);
+    else await db.drop().catch((error: unknown) => console.error('drop failed', error));
     await nats.destroy();
     rmSync(chPath, { recursive: true, force: true });
     rmSync(chFile, { force: true });
@@ -221,7 +225,16 @@ async function measureApiAndPostgres(base: string, token: string, pg: Client, or
     if (i >= WARMUPS) direct.push(pgMs);
     if (Math.min(result.rows.length, PAGE) !== rows) throw new Error(`${c.label} page ${page}: the API gave ${rows} rows, Postgres ${result.rows.length}`);
   }
-  return { label: c.label, page, search: c.search, cursor, rows, api, pg: direct, ch: [], inProcess: [], parts: { mark: [], users: [], tail: [], rows: [] } };
+  // The same requests back to back: whether the Postgres path's statement before each (seconds of scanning
+  // for free text that matches nothing) changes what the API takes. Past SEARCH_MARK_REUSE apart, pages
+  // take the stale-mark path; back to back, the reused one.
+  const apiAlone: number[] = [];
+  for (let i = 0; i < WARMUPS + REPS; i++) {
+    const t = performance.now();
+    await apiPage(base, token, c.search, cursor);
+    if (i >= WARMUPS) apiAlone.push(performance.now() - t);
+  }
+  return { label: c.label, page, search: c.search, cursor, rows, api, apiAlone, pg: direct, ch: [], inProcess: [], parts: { mark: [], users: [], tail: [], rows: [] } };
 }
 
 /**
@@ -384,13 +397,14 @@ function report(org: string, orgRows: number, rows: number, loading: string, tim
   }
   out.push('');
   out.push('Where a page\'s time goes (p50 of each part timed alone; the mark is read in the background (SEARCH_MARK_REUSE 1 s, then used up to SEARCH_MARK_STALE 10 s while the next is read after the page statement), not on a page\'s path, so a page runs [users → ClickHouse keys] ‖ Postgres tail, then rows by id; "rest" is the API less that path: HTTP, token, parsing, JSON, the PAGE_VIEW it records)');
-  out.push(`${'case'.padEnd(40)} page      API     mark    users  CH keys  PG tail  PG rows     rest`);
+  out.push(`${'case'.padEnd(40)} page      API API alone   mark    users  CH keys  PG tail  PG rows     rest`);
   for (const t of timings) {
     const p50 = (xs: number[]): number => (xs.length ? percentile(sorted(xs), 50) : 0);
-    const [api, mark, users, keys, tail, byId] = [p50(t.api), p50(t.parts.mark), p50(t.parts.users), p50(t.ch), p50(t.parts.tail), p50(t.parts.rows)];
+    const [api, alone, mark, users, keys, tail, byId] = [p50(t.api), p50(t.apiAlone), p50(t.parts.mark), p50(t.parts.users), p50(t.ch), p50(t.parts.tail), p50(t.parts.rows)];
     const rest = api - (Math.max(users + keys, tail) + byId);
-    out.push(`${t.label.slice(0, 40).padEnd(40)} ${String(t.page).padStart(4)} ${ms(api)} ${ms(mark)} ${ms(users)} ${ms(keys)} ${ms(tail)} ${ms(byId)} ${ms(rest)}`);
-    results.note(`${t.label}, page ${t.page}, p50 in ms: API ${api.toFixed(1)} = (users ${users.toFixed(1)} → ClickHouse keys ${keys.toFixed(1)}) ‖ Postgres tail ${tail.toFixed(1)}, rows by id ${byId.toFixed(1)}, rest ${rest.toFixed(1)}; the mark (${mark.toFixed(1)}) once a second`);
+    out.push(`${t.label.slice(0, 40).padEnd(40)} ${String(t.page).padStart(4)} ${ms(api)} ${ms(alone).padStart(9)} ${ms(mark)} ${ms(users)} ${ms(keys)} ${ms(tail)} ${ms(byId)} ${ms(rest)}`);
+    results.figure(`${t.label}, page ${t.page}: API p50 with requests back to back`, Math.round(alone * 10) / 10, 'ms', { name: 'API p50 interleaved with the Postgres path', value: Math.round(api * 10) / 10, unit: 'ms' });
+    results.note(`${t.label}, page ${t.page}, p50 in ms: API ${api.toFixed(1)} (back to back ${alone.toFixed(1)}) = (users ${users.toFixed(1)} → ClickHouse keys ${keys.toFixed(1)}) ‖ Postgres tail ${tail.toFixed(1)}, rows by id ${byId.toFixed(1)}, rest ${rest.toFixed(1)}; the mark (${mark.toFixed(1)}) once a second`);
   }
   out.push('');
   out.push(`Pages ${PACED_GAP_MS} ms apart (past SEARCH_MARK_REUSE), page 1, EventsSearch.page in this process, ${PACED_REPS} each, alternated: the reused mark used at once while the next is read once its statement answered (SEARCH_MARK_STALE 10s) vs the page waiting for the read (0)`);

@@ -10,6 +10,7 @@ import { Streams1764900000000 } from './1764900000000-streams';
 import { LogPurgeAndErasures1764950000000 } from './1764950000000-log-purge-and-erasures';
 import { Alerts1765000000000 } from './1765000000000-alerts';
 import { LogTiles1765050000000 } from './1765050000000-log-tiles';
+import { UsersByEmail1765061700000 } from './1765061700000-users-by-email';
 
 /** Every migration, oldest first. Add a new one here after creating its file. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   LogPurgeAndErasures1764950000000,
   Alerts1765000000000,
   LogTiles1765050000000,
+  UsersByEmail1765061700000,
 ];

@@ -1,0 +1,65 @@
+import { Logger } from '@nestjs/common';
+import { HealthRegistry } from '@audit/platform';
+import { parseSearch } from '@audit/search';
+import { createTestDatabase, type TestDatabase } from '@audit/testing';
+import { readPersistenceConfig } from './config';
+import { Database } from './database';
+import { SearchUsersRepository } from './search-users.repository';
+
+jest.setTimeout(120_000);
+Logger.overrideLogger(['error']);
+
+/**
+ * `user:` by e-mail, as a search resolves it for ClickHouse: case-insensitive, the organization's users only,
+ * and answered from users_org_email_idx rather than by reading every organization's users.
+ */
+describe('SearchUsersRepository, user: by e-mail (real Postgres)', () => {
+  let db: TestDatabase;
+  let database: Database;
+  let users: SearchUsersRepository;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('persistence_search_users');
+    database = new Database(readPersistenceConfig({ DATABASE_URL: db.url }), new HealthRegistry());
+    await database.onModuleInit();
+    users = new SearchUsersRepository(database);
+    // Three organizations' directories; org_b reuses org_a's user id and e-mail (ids and e-mails are the emitters').
+    await db.query(
+      `INSERT INTO users (id, email, "userName", "organizationId")
+       SELECT 'u' || n, 'user' || n || '@example.com', 'User ' || n, 'org_' || (ARRAY['a', 'b', 'c'])[1 + n % 3] FROM generate_series(1, 3000) n`,
+    );
+    await db.query(`INSERT INTO users (id, email, "userName", "organizationId") VALUES ('ada', 'Ada@Example.COM', 'Ada', 'org_a'), ('ada', 'ada@example.com', 'Ada B', 'org_b')`);
+    await db.query('ANALYZE users');
+  });
+
+  afterAll(async () => {
+    await database?.onApplicationShutdown();
+    await db?.drop();
+  });
+
+  const resolve = async (org: string, search: string): Promise<string[]> => [...(await users.resolve(org, parseSearch(search, new Date()))).values()].flat().sort();
+
+  it("finds the organization's user whatever the e-mail's case, and no other organization's", async () => {
+    expect(await resolve('org_a', 'user:ADA@example.com')).toEqual(['ada']);
+    expect(await resolve('org_b', 'user:ada@EXAMPLE.com')).toEqual(['ada']);
+    expect(await resolve('org_c', 'user:ada@example.com')).toEqual([]);
+    // user3 is org_a's (3 % 3 = 0), user4 org_b's.
+    expect(await resolve('org_a', 'user:user3@example.com,user4@example.com')).toEqual(['u3']);
+  });
+
+  it("reads the users by the index on the organization and lower(email), not by a scan of every organization's", async () => {
+    const read = jest.spyOn(database, 'read');
+    try {
+      await users.resolve('org_a', parseSearch('user:ada@example.com', new Date()));
+      const [sql, params] = read.mock.calls[0];
+      // Forbidding sequential scans makes the planner say whether any index serves the statement's condition.
+      const plan = await database.transaction(async (q) => {
+        await q.query('SET LOCAL enable_seqscan = off');
+        return (await q.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params)).rows.map((r) => r['QUERY PLAN']).join('\n');
+      });
+      expect(plan).toContain('users_org_email_idx');
+    } finally {
+      read.mockRestore();
+    }
+  });
+});
