@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { ACTION_TYPES } from './action-types';
-import { canonicalEventOf } from './canonical';
+import { canonicalEventOf, canonicalInstantMs } from './canonical';
 import type { AuditEvent } from './event';
 import { EVENT_FIELD_NAMES } from './event-fields';
 import { findPrototypeKey } from './prototype-keys';
@@ -171,5 +171,32 @@ describe('canonicalEventOf', () => {
 
   it('refuses what is not an object, or is one of another shape', () => {
     for (const value of [null, 1, 'x', [], [{}], {}]) expect(canonicalEventOf(value)).toBeUndefined();
+  });
+});
+
+describe('canonicalInstantMs', () => {
+  it("reads every instant toISOString() writes with four-digit years as Date.parse does", () => {
+    const date = fc.date({ min: new Date('0000-01-01T00:00:00.000Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true });
+    fc.assert(fc.property(date, (d) => expect(canonicalInstantMs(d.toISOString())).toBe(d.getTime())), { numRuns: 2000 });
+  });
+
+  it('accepts a string of that shape only when toISOString() would write it, with the same instant', () => {
+    // Every field from 0 to one past its largest value: impossible days, hours, minutes and seconds, years 0000-0099.
+    const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+    const shaped = fc
+      .tuple(fc.oneof(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 120 })), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 24 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 999 }))
+      .map(([y, mo, d, h, mi, s, ms]) => `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}.${pad(ms, 3)}Z`);
+    fc.assert(
+      fc.property(shaped, (text) => {
+        const ms = Date.parse(text);
+        const canonical = !Number.isNaN(ms) && new Date(ms).toISOString() === text;
+        expect(canonicalInstantMs(text)).toBe(canonical ? ms : undefined);
+      }),
+      { numRuns: 5000 },
+    );
+    for (const text of ['2024-02-29T23:59:59.999Z', '0050-06-01T00:00:00.000Z', '0000-01-01T00:00:00.000Z', '2023-02-29T00:00:00.000Z', '2028-06-01T24:00:00.000Z', '2028-06-01T00:00:00Z', 42]) {
+      const ms = typeof text === 'string' ? Date.parse(text) : NaN;
+      expect(canonicalInstantMs(text)).toBe(typeof text === 'string' && !Number.isNaN(ms) && new Date(ms).toISOString() === text ? ms : undefined);
+    }
   });
 });

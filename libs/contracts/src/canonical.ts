@@ -49,8 +49,8 @@ export function canonicalEventOf(value: unknown, keepMetadataJson = true): Audit
   // Any Object.prototype trickery (a `__proto__` key) is left to full validation.
   if (Object.getPrototypeOf(e) !== Object.prototype) return undefined;
 
-  const receivedAtMs = instant(e['receivedAt']);
-  const createdAtMs = instant(e['createdAt']);
+  const receivedAtMs = canonicalInstantMs(e['receivedAt']);
+  const createdAtMs = canonicalInstantMs(e['createdAt']);
   if (receivedAtMs === undefined || createdAtMs === undefined) return undefined;
   if (createdAtMs < LIMITS.minCreatedAtMs || createdAtMs > receivedAtMs + LIMITS.maxFutureSkewMs) return undefined;
 
@@ -73,20 +73,34 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
  * Epoch ms of a string exactly as `toISOString()` writes it (so no calendar roll-over), else undefined.
- * The fields are range-checked by hand rather than by a round trip through `toISOString()` (a Date and a
- * string per instant, two instants per event on every consumer).
+ * The fields are read digit by digit and range-checked by hand rather than by a round trip through
+ * `toISOString()` (a Date and a string per instant, two instants per event on every consumer), and the
+ * instant is `Date.UTC` of them: slicing out each field, `Number` of each slice and `Date.parse` of the
+ * whole were a third of this function's caller. The property spec holds it equal to `Date.parse`.
  */
-function instant(value: unknown): number | undefined {
+export function canonicalInstantMs(value: unknown): number | undefined {
   if (typeof value !== 'string' || !CANONICAL_INSTANT.test(value)) return undefined;
-  const year = Number(value.slice(0, 4));
-  const month = Number(value.slice(5, 7));
-  const day = Number(value.slice(8, 10));
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 2);
+  const day = digits(value, 8, 2);
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   // Any four-digit year: `receivedAt` is ingest's clock, which validation takes as any instant (createdAt's
   // floor is checked by the caller), so refusing years before 1970 here sent such events the slow way.
   if (month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1] + (month === 2 && leap ? 1 : 0)) return undefined;
-  if (Number(value.slice(11, 13)) > 23 || Number(value.slice(14, 16)) > 59 || Number(value.slice(17, 19)) > 59) return undefined;
-  return Date.parse(value);
+  const hour = digits(value, 11, 2);
+  const minute = digits(value, 14, 2);
+  const second = digits(value, 17, 2);
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  // Date.UTC reads years 0 to 99 as 1900 to 1999; such instants are left to Date.parse, which does not.
+  if (year < 100) return Date.parse(value);
+  return Date.UTC(year, month - 1, day, hour, minute, second, digits(value, 20, 3));
+}
+
+/** The number the `length` ASCII digits at `at` write (the caller's pattern has made sure they are digits). */
+function digits(value: string, at: number, length: number): number {
+  let n = 0;
+  for (let i = at; i < at + length; i++) n = n * 10 + value.charCodeAt(i) - 48;
+  return n;
 }
 
 function text(value: string): boolean {

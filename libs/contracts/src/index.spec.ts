@@ -18,6 +18,7 @@ describe('public API of @audit/contracts', () => {
         'STREAM_FORMATS',
         'STREAM_STATUSES',
         'canonicalEventOf',
+        'canonicalInstantMs',
         'claimAt',
         'eventJson',
         'metadataJson',

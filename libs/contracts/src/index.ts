@@ -23,7 +23,7 @@ export type { ClickHouseEventColumn, ColumnList, EventField, EventFieldsChecked,
 export { eventJsonSchema } from './event-schema';
 export type { EventInputChecked, EventSchemaShape, JsonSchema } from './event-schema';
 export { validateEvent } from './validate';
-export { canonicalEventOf } from './canonical';
+export { canonicalEventOf, canonicalInstantMs } from './canonical';
 export { findPrototypeKey, jsonMayHoldPrototypeKey } from './prototype-keys';
 export type { PrototypeKey } from './prototype-keys';
 export { eventJson, metadataJson } from './event-json';

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import fc from 'fast-check';
 import { chunkBySize } from './batching';
 import { readSinksConfig } from './config';
 import { webhookSignature } from './webhook.sink';
@@ -29,6 +30,16 @@ describe('sink batching', () => {
   it('signs webhook bodies with the timestamp', () => {
     expect(webhookSignature('secret', '{"events":[]}', 1700000000)).toBe(
       `t=1700000000,v1=${createHmac('sha256', 'secret').update('1700000000.{"events":[]}').digest('hex')}`,
+    );
+  });
+
+  it('signs a body given as bytes exactly as the same body given as text, with every active secret', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), fc.array(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 2 }), fc.integer({ min: 0, max: 2 ** 31 }), (body, secrets, t) => {
+        const expected = [`t=${t}`, ...secrets.map((s) => `v1=${createHmac('sha256', s).update(`${t}.${body}`).digest('hex')}`)].join(',');
+        expect(webhookSignature(secrets, body, t)).toBe(expected);
+        expect(webhookSignature(secrets, Buffer.from(body, 'utf8'), t)).toBe(expected);
+      }),
     );
   });
 });

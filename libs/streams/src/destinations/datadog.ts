@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { datadogMessage, HttpTarget, DATADOG_MAX_BYTES, DATADOG_MAX_ENTRIES } from '@audit/sinks';
 import type { Reach } from '../network-guard';
 import type { DatadogDestination } from '@audit/contracts';
-import { ChunkSender, isJsonRecord, type OutgoingRecord, type PreparedChunk } from './sender';
+import { bodyOf, ChunkSender, isJsonRecord, type OutgoingRecord, type PreparedChunk } from './sender';
 
 const gzipAsync = promisify(gzip);
 
@@ -48,7 +48,7 @@ export class DatadogSender extends ChunkSender {
   async prepare(chunk: readonly OutgoingRecord[]): Promise<PreparedChunk> {
     // The fastest level: the intake only inflates it, its limits are on the inflated size, and level 6 took
     // most of this sender's CPU for a body a few per cent smaller.
-    return { records: chunk, body: await gzipAsync(`[${chunk.map((r) => this.entry(r)).join(',')}]`, { level: constants.Z_BEST_SPEED }) };
+    return { records: chunk, body: await gzipAsync(bodyOf(chunk.map((r) => this.entry(r)), '[', ',', ']'), { level: constants.Z_BEST_SPEED }) };
   }
 
   async deliver({ body }: PreparedChunk): Promise<void> {

@@ -7,7 +7,7 @@ import { TransientError } from '@audit/messaging';
 import { DeliveryRejectedError } from '@audit/sinks';
 import type { S3Destination } from '@audit/contracts';
 import type { Reach } from '../network-guard';
-import { ChunkSender, type OutgoingRecord, type PreparedChunk } from './sender';
+import { bodyOf, ChunkSender, type OutgoingRecord, type PreparedChunk } from './sender';
 
 const gzipAsync = promisify(gzip);
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
@@ -53,7 +53,7 @@ export class S3Sender extends ChunkSender {
   }
 
   async prepare(chunk: readonly OutgoingRecord[]): Promise<PreparedChunk> {
-    return { records: chunk, body: await gzipAsync(chunk.map((r) => `${r.record}\n`).join('')) };
+    return { records: chunk, body: await gzipAsync(bodyOf(chunk.map((r) => r.record), '', '\n', chunk.length > 0 ? '\n' : '')) };
   }
 
   async deliver({ records, body }: PreparedChunk): Promise<void> {

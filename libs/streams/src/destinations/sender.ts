@@ -58,3 +58,24 @@ export interface BatchShape {
 
 /** Formats whose records are JSON objects (embedded as JSON by HTTP destinations); the others are text lines. */
 export const isJsonRecord = (record: string): boolean => record.startsWith('{');
+
+/**
+ * `open + parts.join(separator) + close` as UTF-8 bytes, each part written once straight into one Buffer of
+ * the right size. Joining a chunk's thousand records into one string and then encoding it copied every
+ * byte twice and made a megabyte string per batch for the garbage collector: about three times the CPU.
+ */
+export function bodyOf(parts: readonly string[], open = '', separator = '', close = ''): Buffer {
+  const separatorBytes = Buffer.byteLength(separator, 'utf8');
+  let size = Buffer.byteLength(open, 'utf8') + Buffer.byteLength(close, 'utf8') + Math.max(0, parts.length - 1) * separatorBytes;
+  for (const part of parts) size += Buffer.byteLength(part, 'utf8');
+  const body = Buffer.allocUnsafe(size);
+  let at = body.write(open, 0, 'utf8');
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0 && separatorBytes > 0) at += body.write(separator, at, 'utf8');
+    at += body.write(parts[i], at, 'utf8');
+  }
+  at += body.write(close, at, 'utf8');
+  // Every byte was written (a short write would leave uninitialised memory in a request).
+  if (at !== size) throw new Error(`request body of ${size} bytes was written as ${at}`);
+  return body;
+}

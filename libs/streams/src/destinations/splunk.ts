@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { HttpTarget } from '@audit/sinks';
 import type { Reach } from '../network-guard';
 import type { SplunkDestination } from '@audit/contracts';
-import { ChunkSender, isJsonRecord, type OutgoingRecord, type PreparedChunk } from './sender';
+import { bodyOf, ChunkSender, isJsonRecord, type OutgoingRecord, type PreparedChunk } from './sender';
 
 /**
  * Splunk HTTP Event Collector: one request of concatenated event objects (`{"time", "host", "source",
@@ -37,7 +37,7 @@ export class SplunkSender extends ChunkSender {
   }
 
   prepare(chunk: readonly OutgoingRecord[]): Promise<PreparedChunk> {
-    return Promise.resolve({ records: chunk, body: chunk.map((r) => this.entry(r)).join('\n') });
+    return Promise.resolve({ records: chunk, body: bodyOf(chunk.map((r) => this.entry(r)), '', '\n') });
   }
 
   async deliver({ body }: PreparedChunk): Promise<void> {

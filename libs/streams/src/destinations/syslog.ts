@@ -4,7 +4,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { TransientError } from '@audit/messaging';
 import type { SyslogDestination } from '@audit/contracts';
 import type { Reach } from '../network-guard';
-import { ChunkSender, type OutgoingRecord, type PreparedChunk } from './sender';
+import { bodyOf, ChunkSender, type OutgoingRecord, type PreparedChunk } from './sender';
 
 /** facility 13 (log audit) × 8 + severity 6 (informational). */
 const PRI = 13 * 8 + 6;
@@ -20,7 +20,7 @@ const sdValue = (value: string): string => value.replace(/["\\\]]/g, (c) => `\\$
  */
 export function syslogFrame(r: OutgoingRecord, host: string): string {
   const message = `<${PRI}>1 ${r.event.createdAt} ${host} audit-trail - ${r.event.actionType} [${SD_ID} id="${sdValue(r.event.id)}" org="${sdValue(r.event.organizationId)}"] ${r.record}`;
-  // The length counts UTF-8 octets; the frames of a chunk become bytes once, together.
+  // The length counts UTF-8 octets; the frames of a chunk are written as bytes once, into one buffer (bodyOf).
   return `${Buffer.byteLength(message, 'utf8')} ${message}`;
 }
 
@@ -57,7 +57,7 @@ export class SyslogSender extends ChunkSender {
   }
 
   prepare(chunk: readonly OutgoingRecord[]): Promise<PreparedChunk> {
-    return Promise.resolve({ records: chunk, body: Buffer.from(chunk.map((r) => syslogFrame(r, this.host)).join(''), 'utf8') });
+    return Promise.resolve({ records: chunk, body: bodyOf(chunk.map((r) => syslogFrame(r, this.host))) });
   }
 
   async deliver({ body: frames }: PreparedChunk): Promise<void> {
