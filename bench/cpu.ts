@@ -44,13 +44,18 @@ export function followCpuByPid(pattern: RegExp, everyMs = 500): { snapshot: () =
   const read = (): void => {
     for (const [pid, seconds] of cpuSecondsByPid(pattern)) seen.set(pid, seconds);
   };
+  return sampling(read, everyMs, () => new Map(seen));
+}
+
+/** Runs `read` now and every `everyMs`; a snapshot reads once more first, so it ends at the moment asked. */
+function sampling<T>(read: () => void, everyMs: number, current: () => T): { snapshot: () => T; stop: () => void } {
   read();
   const timer = setInterval(read, everyMs);
   timer.unref();
   return {
     snapshot: () => {
       read();
-      return new Map(seen);
+      return current();
     },
     stop: () => clearInterval(timer),
   };
@@ -169,16 +174,7 @@ export function followCpuByPriority(pid: number, everyMs = 100): { snapshot: () 
       totals[t.tid === String(pid) ? 'main' : t.nice <= mainNice ? 'samePriority' : 'lowered'] += delta;
     }
   };
-  read();
-  const timer = setInterval(read, everyMs);
-  timer.unref();
-  return {
-    snapshot: () => {
-      read();
-      return { ...totals };
-    },
-    stop: () => clearInterval(timer),
-  };
+  return sampling(read, everyMs, () => ({ ...totals }));
 }
 
 let ticksPerSecond: number | undefined;
