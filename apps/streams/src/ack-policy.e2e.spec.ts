@@ -5,6 +5,7 @@ import { SignJWT } from 'jose';
 import type { AuditEvent } from '@audit/contracts';
 import { eventsSubject, provisionStreams, readMessagingConfig, STREAMS } from '@audit/messaging';
 import { canonicalEvent, connectTestBus, createTestDatabase, startService, startTestNats, waitFor, type RunningService, type TestBus, type TestDatabase, type TestNats } from '@audit/testing';
+import { streamsServiceEnv } from './streams.e2e-helpers';
 
 jest.setTimeout(120_000);
 
@@ -60,16 +61,7 @@ describe('streams app: cumulative acknowledgement', () => {
   let receiver: HoldingReceiver;
   let service: RunningService | undefined;
 
-  const env = (): Record<string, string> => ({
-    DATABASE_URL: db.url,
-    ...nats.env('streams'),
-    NATS_PROVISION_STREAMS: 'false',
-    AUTH_JWT_SECRET: JWT_SECRET,
-    STREAMS_ALLOW_PRIVATE_NETWORKS: 'true',
-    STREAMS_REFRESH_INTERVAL: '200ms',
-    STREAMS_FLUSH_INTERVAL: '50ms',
-    CONSUMER_ACK_WAIT: '2s',
-  });
+  const env = (): Record<string, string> => ({ ...streamsServiceEnv(db.url, nats, JWT_SECRET), CONSUMER_ACK_WAIT: '2s' });
   const api = async <T>(org: string, method: string, at: string, body?: unknown): Promise<T> => {
     const token = await new SignJWT({ org, role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('ada').setExpirationTime('10m').sign(new TextEncoder().encode(JWT_SECRET));
     const response = await fetch(`${service?.url}${at}`, {

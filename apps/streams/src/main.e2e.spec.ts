@@ -1,6 +1,7 @@
 import { SignJWT } from 'jose';
 import { eventsSubject, provisionStreams, readMessagingConfig } from '@audit/messaging';
 import { canonicalEvent, connectTestBus, createTestDatabase, metricSample, scrapeMetrics, startService, startTestNats, TestReceiver, waitFor, type TestDatabase, type TestNats } from '@audit/testing';
+import { streamsServiceEnv } from './streams.e2e-helpers';
 
 const JWT_SECRET = 'app-test-secret-app-test-secret-0123';
 
@@ -31,15 +32,7 @@ describe('streams app', () => {
   });
 
   it('is ready with its own checks, delivers, counts per stream, and exits 0 on SIGTERM', async () => {
-    const service = await startService('streams', {
-      DATABASE_URL: db.url,
-      ...nats.env('streams'),
-      NATS_PROVISION_STREAMS: 'false',
-      AUTH_JWT_SECRET: JWT_SECRET,
-      STREAMS_ALLOW_PRIVATE_NETWORKS: 'true',
-      STREAMS_REFRESH_INTERVAL: '200ms',
-      STREAMS_FLUSH_INTERVAL: '50ms',
-    });
+    const service = await startService('streams', streamsServiceEnv(db.url, nats, JWT_SECRET));
     const bus = await connectTestBus(nats.url);
     try {
       const ready = (await (await fetch(`${service.url}/readyz`)).json()) as { status: string; checks: Record<string, { ok: boolean }> };
