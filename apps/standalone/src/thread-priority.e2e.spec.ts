@@ -50,7 +50,7 @@ const SECRET = 'thread-priority-secret-thread-priority-0123';
 const ORG = 'threads';
 const linux = process.platform === 'linux' ? describe : describe.skip;
 
-/** The thread answering HTTP runs first: the consumers and embedded ClickHouse's background merges give way to it. */
+/** The thread answering HTTP runs first: raised over the process's other threads, and the consumers and embedded ClickHouse's background merges give way to it. */
 linux('standalone thread priorities', () => {
   let db: TestDatabase;
   let nats: TestNats;
@@ -67,7 +67,7 @@ linux('standalone thread priorities', () => {
     await db?.drop();
   });
 
-  it("keeps the main thread at the process's priority and runs the consumers and chDB's background pools at niceness 5", async () => {
+  it("raises the main thread to niceness -10 alone and runs the consumers and chDB's background pools at niceness 5", async () => {
     const pid = service?.process.pid as number;
     const threads = await waitFor(
       "embedded ClickHouse's background pools at the consumers' niceness",
@@ -79,7 +79,9 @@ linux('standalone thread priorities', () => {
       30_000,
       500,
     );
-    expect(threads.find((t) => t.tid === pid)?.niceness).toBe(0);
+    expect(threads.find((t) => t.tid === pid)?.niceness).toBe(-10);
+    // Raised after the others started: none of them inherited it (chDB's MemoryWorker raises itself to -20).
+    expect(threads.filter((t) => t.tid !== pid && t.name !== 'MemoryWorker' && t.niceness < 0)).toEqual([]);
     // The consumers thread (a Node thread like V8's and libuv's helpers, but lowered).
     expect(threads.filter((t) => t.name === 'node' && t.niceness === 5).length).toBeGreaterThanOrEqual(1);
   });

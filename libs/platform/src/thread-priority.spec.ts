@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { getPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { hasSysNice, lowerThreadPriority, nicenessOfStat, threadNiceness, threadsOfThisProcess, threadsToLower, type ThreadInfo } from './thread-priority';
+import { hasSysNice, lowerThreadPriority, mayRaiseThreadPriority, nicenessOfStat, setMainThreadNiceness, threadNiceness, threadsOfThisProcess, threadsToLower, type ThreadInfo } from './thread-priority';
 
 const thread = fc.record({ tid: fc.integer({ min: 1, max: 500 }), name: fc.constantFrom('node', 'MergeMutate', 'ThreadPool', 'BgSchPool'), niceness: fc.integer({ min: -20, max: 19 }) });
 
@@ -90,5 +90,46 @@ linux('threadNiceness', () => {
     } finally {
       await worker.terminate();
     }
+  });
+});
+
+linux('setMainThreadNiceness', () => {
+  /** A thread of this process that reports its own id, then waits to be looked at. */
+  const otherThread = async (): Promise<{ tid: number; worker: Worker }> => {
+    const worker = new Worker(
+      "const { parentPort } = require('node:worker_threads'); parentPort.postMessage(Number(require('node:path').basename(require('node:fs').readlinkSync('/proc/thread-self')))); setInterval(() => undefined, 1000);",
+      { eval: true },
+    );
+    return { tid: await new Promise<number>((resolve) => worker.once('message', resolve)), worker };
+  };
+
+  it("moves the main thread alone, raised where CAP_SYS_NICE allows it, and says why where it does not", async () => {
+    const { tid, worker } = await otherThread();
+    const before = getPriority(process.pid);
+    const other = getPriority(tid);
+    const raised = Math.max(-20, before - 1);
+    try {
+      const refused = setMainThreadNiceness(raised);
+      if (mayRaiseThreadPriority()) {
+        expect(refused).toBeUndefined();
+        expect(getPriority(process.pid)).toBe(raised);
+      } else {
+        expect(refused).toEqual(expect.any(String));
+        expect(getPriority(process.pid)).toBe(before);
+      }
+      // The process's other threads keep theirs.
+      expect(getPriority(tid)).toBe(other);
+    } finally {
+      if (mayRaiseThreadPriority()) setMainThreadNiceness(before);
+      await worker.terminate();
+    }
+    expect(getPriority(process.pid)).toBe(before);
+  });
+
+  it('says why and leaves the thread alone when the niceness is out of range', () => {
+    const before = getPriority(process.pid);
+    expect(setMainThreadNiceness(-21)).toMatch(/range/i);
+    expect(setMainThreadNiceness(20)).toMatch(/range/i);
+    expect(getPriority(process.pid)).toBe(before);
   });
 });

@@ -81,6 +81,22 @@ export function lowerThreadPriority(niceness: number, isBackground: (thread: Thr
   return lowered;
 }
 
+/**
+ * Sets the niceness of this process's main thread (the one whose id is the process id; Linux schedules
+ * threads one by one, so setpriority() on that id moves it alone, and the threads it starts afterwards
+ * inherit it). A niceness below 0 raises it over the process's other threads, which needs CAP_SYS_NICE
+ * ({@link mayRaiseThreadPriority}). Returns undefined once set, else why it was not (not permitted, another
+ * system): the thread then keeps its priority.
+ */
+export function setMainThreadNiceness(niceness: number): string | undefined {
+  try {
+    setPriority(process.pid, niceness);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
 /** The niceness field of a /proc `stat` line (the 19th field; the command name before it may hold spaces). */
 export function nicenessOfStat(stat: string): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
