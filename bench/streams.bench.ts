@@ -218,18 +218,27 @@ async function main(): Promise<void> {
      * (as s3count does) took the bench process, which is also the S3 server, away from the stream's next PUT,
      * a cost the raw loop's time never had. The ranges count every event only because nothing but the bench
      * organization's events is in the stream before this phase; s3count checks the ids once the time is taken.
+     * Sequences are counted once however many objects cover them: a batch redelivered (an ack wait run out on a
+     * loaded machine) may be sent again cut differently, and summing the ranges then counted events twice.
      */
     const s3listed = async (prefix: string): Promise<number> => {
       let token: string | undefined;
-      let events = 0;
+      const ranges: Array<[number, number]> = [];
       do {
         const listed = await s3client.send(new ListObjectsV2Command({ Bucket: 'bench', Prefix: prefix, ContinuationToken: token }));
         for (const { Key } of listed.Contents ?? []) {
           const range = /-(\d+)-(\d+)\.jsonl\.gz$/.exec(Key ?? '');
-          if (range) events += Number(range[2]) - Number(range[1]) + 1;
+          if (range) ranges.push([Number(range[1]), Number(range[2])]);
         }
         token = listed.NextContinuationToken;
       } while (token);
+      ranges.sort((a, b) => a[0] - b[0]);
+      let events = 0;
+      let covered = 0;
+      for (const [first, last] of ranges) {
+        if (last > covered) events += last - Math.max(first, covered + 1) + 1;
+        covered = Math.max(covered, last);
+      }
       return events;
     };
 
