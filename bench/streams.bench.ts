@@ -299,7 +299,7 @@ async function main(): Promise<void> {
           const socket = tcpConnect({ host: '127.0.0.1', port: receivers.rawSyslogPort });
           await new Promise((resolve) => socket.once('connect', resolve));
           for (let i = 0; i < events.length; i += 1000) {
-            const frames = Buffer.from(events.slice(i, i + 1000).map((e, j) => syslogFrame({ event: e, record: records[i + j] }, 'bench')).join(''));
+            const frames = Buffer.from(events.slice(i, i + 1000).map((e, j) => syslogFrame({ event: e, record: records[i + j], seq: i + j, storedAt: now }, 'bench')).join(''));
             await new Promise<void>((resolve, reject) => socket.write(frames, (error) => (error ? reject(error) : resolve())));
           }
           socket.end();

@@ -1,28 +1,21 @@
-import type { Delivery } from '@audit/messaging';
-import type { OutgoingEntry } from './destinations';
+import type { DecodedCanonicalMessage, Delivery } from '@audit/messaging';
+import type { AuditEvent } from '@audit/contracts';
+import type { OutgoingRecord } from './destinations';
 
 /**
- * What decoding made of one message of a stream (see StreamWorker.decode): the entry to send, `null` for an
- * event the stream does not send (outside its filter, or stored after a replay was asked for: acked unsent),
- * or an event that cannot be written in the stream's format (dead-lettered with the reason).
+ * An event's record on its way out, with the delivery it came in (to settle it). One object per event:
+ * the event, the sequence and the stored time are read from the delivery when a sender asks, so no
+ * wrapper and no `Date` is made per event (only S3 reads the stored time, of a chunk's first record).
  */
-export type DecodedEntry = string | null | Unformattable;
-
-/** An event that cannot be written in the stream's format, and why. */
-export class Unformattable {
-  constructor(readonly reason: string) {}
-}
-
-/**
- * An entry on its way out, with the delivery it came in (to settle it). One object per event: the sequence
- * and the stored time are read from the delivery when a sender asks, so no wrapper and no `Date` is made per
- * event (only S3 reads the stored time, of a chunk's first entry).
- */
-export class QueuedEntry implements OutgoingEntry {
+export class QueuedRecord implements OutgoingRecord {
   constructor(
-    readonly delivery: Delivery<DecodedEntry>,
-    readonly entry: string,
+    readonly delivery: Delivery<DecodedCanonicalMessage>,
+    readonly record: string,
   ) {}
+
+  get event(): AuditEvent {
+    return this.delivery.payload.event;
+  }
 
   get seq(): number {
     return this.delivery.message.seq;
@@ -33,8 +26,8 @@ export class QueuedEntry implements OutgoingEntry {
   }
 }
 
-/** Bytes an entry adds to a request, framing included (the chunk byte cap counts these). */
-export const requestBytesOf = (queued: QueuedEntry): number => Buffer.byteLength(queued.entry) + 16;
+/** Bytes a record adds to a request, framing included (the chunk byte cap counts these). */
+export const requestBytesOf = (queued: QueuedRecord): number => Buffer.byteLength(queued.record) + 16;
 
 /**
  * The batch by stream sequence. It almost always arrives in order: then it is returned as it is, checked in

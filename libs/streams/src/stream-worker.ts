@@ -6,6 +6,7 @@ import {
   JetStreamBatchConsumer,
   STREAMS,
   type BatchOutcome,
+  type DecodedCanonicalMessage,
   type Delivery,
   type FailedDelivery,
   type JetStreamConnection,
@@ -14,15 +15,15 @@ import {
 import { backoffMs, type HealthRegistry } from '@audit/platform';
 import { chunkBySize, DeliveryRejectedError } from '@audit/sinks';
 import { formatEvent } from '@audit/stream-formats';
-import type { BatchShape, OutgoingEntry, PreparedChunk, Sender } from './destinations';
+import type { BatchShape, OutgoingRecord, PreparedChunk, Sender } from './destinations';
 import type { FairScheduler } from './fair-scheduler';
 import { streamEvents, streamLatency } from './metrics';
 import type { DeliveryRecord } from '@audit/contracts';
 import { replayDurable, streamDurable, streamFilterSubject, type StreamRecord } from './model';
 import { matchesFilter } from './stream-filter';
-import { inStreamOrder, QueuedEntry, requestBytesOf, Unformattable, type DecodedEntry } from './queued-record';
+import { inStreamOrder, QueuedRecord, requestBytesOf } from './queued-record';
 
-type Message = DecodedEntry;
+type Message = DecodedCanonicalMessage;
 
 /** This replica may no longer be the one delivering the stream (its lease was not renewed in time): hand the batch back. */
 export class LeaseLostError extends Error {
@@ -66,7 +67,7 @@ export interface WorkerDeps {
  * streams go on. A permanent refusal (another 4xx) dead-letters that chunk with the receiver's answer.
  * Events outside the stream's filter (or, for a replay, stored after it was asked for) are acked unsent.
  */
-export class StreamWorker extends JetStreamBatchConsumer<DecodedEntry> {
+export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage> {
   private stopped = false;
   private wake?: () => void;
   private consecutiveFailures = 0;
@@ -121,21 +122,11 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedEntry> {
   }
 
   /**
-   * Re-checked as every consumer re-checks (see decodeCanonicalEvent), then filtered, formatted and made the
-   * sender's entry at once, so that only the entry's text is kept while the batch waits and is sent, and the
-   * parsed event dies young (see Sender.entry). The message's text is the json and ecs records' (ingest
-   * serialised it); the metadata's JSON is not kept: no format serialises it again.
+   * Re-checked as every consumer re-checks (see decodeCanonicalEvent); the text is kept for the json and ecs
+   * records. The metadata's JSON is not kept: no format serialises it again.
    */
-  protected decode(message: JsMsg): DecodedEntry {
-    const { event, text } = decodeCanonicalMessage(message.data, envelopeOf(message), false);
-    if (this.replay && message.seq > this.replay.untilSeq) return null;
-    if (!matchesFilter(this.stream.filter, event)) return null;
-    try {
-      return this.sender.entry({ event, record: formatEvent(this.stream.format, event, text) });
-    } catch (error) {
-      // A canonical event always formats; one that does not would fail the same way every time.
-      return new Unformattable(`${this.durable}: cannot be formatted as ${this.stream.format}: ${describe(error)}`);
-    }
+  protected decode(message: JsMsg): DecodedCanonicalMessage {
+    return decodeCanonicalMessage(message.data, envelopeOf(message), false);
   }
 
   /**
@@ -161,11 +152,15 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedEntry> {
     // order their ack timers ran out, not necessarily the order they were stored.
     const ordered = inStreamOrder(batch);
     const deadLetter: Array<FailedDelivery<Message>> = [];
-    const outgoing: QueuedEntry[] = [];
+    const outgoing: QueuedRecord[] = [];
     for (const delivery of ordered) {
-      const entry = delivery.payload;
-      if (entry instanceof Unformattable) deadLetter.push({ delivery, reason: entry.reason });
-      else if (entry !== null) outgoing.push(new QueuedEntry(delivery, entry));
+      if (!this.wanted(delivery)) continue;
+      try {
+        outgoing.push(new QueuedRecord(delivery, formatEvent(this.stream.format, delivery.payload.event, delivery.payload.text)));
+      } catch (error) {
+        // A canonical event always formats; one that does not would fail the same way every time.
+        deadLetter.push({ delivery, reason: `${this.durable}: cannot be formatted as ${this.stream.format}: ${describe(error)}` });
+      }
     }
     const chunks = chunkBySize(outgoing, this.sender.maxEvents, this.sender.maxBytes, requestBytesOf);
     // Bodies are built (serialised, compressed) now, while the batch before this one is still in flight.
@@ -188,8 +183,13 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedEntry> {
     return { deadLetter };
   }
 
+  private wanted(delivery: Delivery<Message>): boolean {
+    if (this.replay && delivery.message.seq > this.replay.untilSeq) return false;
+    return matchesFilter(this.stream.filter, delivery.payload.event);
+  }
+
   /** Starts building a chunk's body; a failure to build it surfaces when the chunk is sent (and is retried there). */
-  private prepare(chunk: readonly OutgoingEntry[]): Promise<PreparedChunk> {
+  private prepare(chunk: readonly OutgoingRecord[]): Promise<PreparedChunk> {
     const prepared = this.sender.prepare(chunk);
     // Handled here so that a body never awaited (the stream stopped first) is no unhandled rejection.
     prepared.catch(() => undefined);
@@ -197,7 +197,7 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedEntry> {
   }
 
   /** Sends one chunk until it is accepted or refused for good, or the stream stops. */
-  private async deliverChunk(chunk: readonly OutgoingEntry[], body: Promise<PreparedChunk>): Promise<'delivered' | 'stopped' | 'lease-lost' | { refused: string }> {
+  private async deliverChunk(chunk: readonly OutgoingRecord[], body: Promise<PreparedChunk>): Promise<'delivered' | 'stopped' | 'lease-lost' | { refused: string }> {
     const labels = { stream: this.stream.id, organization: this.stream.organizationId };
     const replay = this.replay !== undefined;
     for (let attempt = 1; ; attempt++) {

@@ -7,7 +7,7 @@ import { TransientError } from '@audit/messaging';
 import { DeliveryRejectedError } from '@audit/sinks';
 import type { S3Destination } from '@audit/contracts';
 import type { Reach } from '../network-guard';
-import { bodyOf, ChunkSender, type OutgoingEntry, type OutgoingRecord, type PreparedChunk } from './sender';
+import { bodyOf, ChunkSender, type OutgoingRecord, type PreparedChunk } from './sender';
 
 const gzipAsync = promisify(gzip);
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
@@ -17,7 +17,7 @@ const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
  * by the time the bus stored its first event (UTC), so a listing by prefix finds the slices of an hour and
  * the names sort by time. A slice sent again after a failure has the same first sequence.
  */
-export function sliceKey(destination: Pick<S3Destination, 'prefix'>, organizationId: string, streamId: string, chunk: ReadonlyArray<Pick<OutgoingEntry, 'seq' | 'storedAt'>>): string {
+export function sliceKey(destination: Pick<S3Destination, 'prefix'>, organizationId: string, streamId: string, chunk: readonly OutgoingRecord[]): string {
   const t = chunk[0].storedAt;
   const day = `${t.getUTCFullYear()}/${pad(t.getUTCMonth() + 1)}/${pad(t.getUTCDate())}/${pad(t.getUTCHours())}`;
   const stamp = `${t.getUTCFullYear()}${pad(t.getUTCMonth() + 1)}${pad(t.getUTCDate())}T${pad(t.getUTCHours())}${pad(t.getUTCMinutes())}${pad(t.getUTCSeconds())}Z`;
@@ -52,22 +52,17 @@ export class S3Sender extends ChunkSender {
     });
   }
 
-  /** The record as one JSON line (the line breaks are the chunk's, in `prepare`). */
-  entry(r: Pick<OutgoingRecord, 'event' | 'record'>): string {
-    return r.record;
+  async prepare(chunk: readonly OutgoingRecord[]): Promise<PreparedChunk> {
+    return { records: chunk, body: await gzipAsync(bodyOf(chunk.map((r) => r.record), '', '\n', chunk.length > 0 ? '\n' : '')) };
   }
 
-  async prepare(chunk: readonly OutgoingEntry[]): Promise<PreparedChunk> {
-    return { entries: chunk, body: await gzipAsync(bodyOf(chunk.map((e) => e.entry), '', '\n', chunk.length > 0 ? '\n' : '')) };
-  }
-
-  async deliver({ entries, body }: PreparedChunk): Promise<void> {
+  async deliver({ records, body }: PreparedChunk): Promise<void> {
     this.reach.assertPublic();
     try {
       await this.client.send(
         new PutObjectCommand({
           Bucket: this.destination.bucket,
-          Key: sliceKey(this.destination, this.organizationId, this.streamId, entries),
+          Key: sliceKey(this.destination, this.organizationId, this.streamId, records),
           Body: body,
           ContentType: 'application/x-ndjson',
           ContentEncoding: 'gzip',

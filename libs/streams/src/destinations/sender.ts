@@ -9,19 +9,9 @@ export interface OutgoingRecord {
   storedAt: Date;
 }
 
-/**
- * One record as its part of a request body (see {@link Sender.entry}), and where its event sits in
- * AUDIT_EVENTS (S3 names its objects by the first and last).
- */
-export interface OutgoingEntry {
-  readonly entry: string;
-  readonly seq: number;
-  readonly storedAt: Date;
-}
-
-/** A chunk's request body, built ahead of its turn (see {@link Sender.prepare}), with the entries it carries. */
+/** A chunk's request body, built ahead of its turn (see {@link Sender.prepare}), with the records it carries. */
 export interface PreparedChunk {
-  readonly entries: readonly OutgoingEntry[];
+  readonly records: readonly OutgoingRecord[];
   readonly body: Buffer | string;
 }
 
@@ -30,40 +20,32 @@ export interface PreparedChunk {
  * throws `DeliveryRejectedError` (from @audit/sinks) for a permanent refusal and anything else for a failure
  * worth retrying. A sender holds no secret in anything it throws or logs.
  *
- * A record becomes its entry (`entry`: the text it adds to a request, as the destination frames it) as soon
- * as its event is decoded, so that a stream keeps only that text, not the parsed event, while the batch
- * waits and is sent: events kept for the seconds a large batch (an S3 slice) is in hand outlived the young
- * generation, and collecting them was the largest part of that stream's CPU.
- *
- * Building a body (joining, compressing) is split from sending it so that a stream builds the next
+ * Building a body (serialising, compressing) is split from sending it so that a stream builds the next
  * chunk's body while the one before it is still in flight: `prepare` holds nothing of the request that may
  * go stale on a retry (a signature's time, the connection), `deliver` may be called again with the same
  * prepared chunk after a failure.
  */
 export interface Sender {
-  /** What one request may carry (the byte cap counts the entries' UTF-8 bytes). */
+  /** What one request may carry. */
   readonly maxEvents: number;
   readonly maxBytes: number;
-  /** The text one record adds to a request: pure, and the same for the same event and record. */
-  entry(record: Pick<OutgoingRecord, 'event' | 'record'>): string;
-  prepare(chunk: readonly OutgoingEntry[]): Promise<PreparedChunk>;
+  prepare(chunk: readonly OutgoingRecord[]): Promise<PreparedChunk>;
   deliver(prepared: PreparedChunk): Promise<void>;
-  /** `entry` of each record, `prepare` then `deliver` (a test delivery, a one-off). */
+  /** `prepare` then `deliver` (a test delivery, a one-off). */
   send(chunk: readonly OutgoingRecord[]): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The `send` every sender has: its own `entry`, `prepare`, then its own `deliver`. */
+/** The `send` every sender has: its own `prepare`, then its own `deliver`. */
 export abstract class ChunkSender implements Sender {
   abstract readonly maxEvents: number;
   abstract readonly maxBytes: number;
-  abstract entry(record: Pick<OutgoingRecord, 'event' | 'record'>): string;
-  abstract prepare(chunk: readonly OutgoingEntry[]): Promise<PreparedChunk>;
+  abstract prepare(chunk: readonly OutgoingRecord[]): Promise<PreparedChunk>;
   abstract deliver(prepared: PreparedChunk): Promise<void>;
   abstract close(): Promise<void>;
 
   async send(chunk: readonly OutgoingRecord[]): Promise<void> {
-    await this.deliver(await this.prepare(chunk.map((r) => ({ entry: this.entry(r), seq: r.seq, storedAt: r.storedAt }))));
+    await this.deliver(await this.prepare(chunk));
   }
 }
 

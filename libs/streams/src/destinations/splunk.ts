@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { HttpTarget } from '@audit/sinks';
 import type { Reach } from '../network-guard';
 import type { SplunkDestination } from '@audit/contracts';
-import { bodyOf, ChunkSender, isJsonRecord, type OutgoingEntry, type OutgoingRecord, type PreparedChunk } from './sender';
+import { bodyOf, ChunkSender, isJsonRecord, type OutgoingRecord, type PreparedChunk } from './sender';
 
 /**
  * Splunk HTTP Event Collector: one request of concatenated event objects (`{"time", "host", "source",
@@ -32,12 +32,12 @@ export class SplunkSender extends ChunkSender {
    * One event object. Only `time` differs from event to event: the fields after it are serialised once per
    * stream (destinations.spec.ts holds this equal to serialising the whole object each time).
    */
-  entry(r: Pick<OutgoingRecord, 'event' | 'record'>): string {
+  entry(r: OutgoingRecord): string {
     return `{"time":${JSON.stringify(Date.parse(r.event.createdAt) / 1000)}${this.fields},"event":${isJsonRecord(r.record) ? r.record : JSON.stringify(r.record)}}`;
   }
 
-  prepare(chunk: readonly OutgoingEntry[]): Promise<PreparedChunk> {
-    return Promise.resolve({ entries: chunk, body: bodyOf(chunk.map((e) => e.entry), '', '\n') });
+  prepare(chunk: readonly OutgoingRecord[]): Promise<PreparedChunk> {
+    return Promise.resolve({ records: chunk, body: bodyOf(chunk.map((r) => this.entry(r)), '', '\n') });
   }
 
   async deliver({ body }: PreparedChunk): Promise<void> {

@@ -4,7 +4,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { TransientError } from '@audit/messaging';
 import type { SyslogDestination } from '@audit/contracts';
 import type { Reach } from '../network-guard';
-import { bodyOf, ChunkSender, type OutgoingEntry, type OutgoingRecord, type PreparedChunk } from './sender';
+import { bodyOf, ChunkSender, type OutgoingRecord, type PreparedChunk } from './sender';
 
 /** facility 13 (log audit) × 8 + severity 6 (informational). */
 const PRI = 13 * 8 + 6;
@@ -18,7 +18,7 @@ const sdValue = (value: string): string => value.replace(/["\\\]]/g, (c) => `\\$
  * framed by octet counting (RFC 6587 §3.4.1): `<length> <message>`. The event id is in the structured data
  * whatever the record's format, so a receiver can deduplicate.
  */
-export function syslogFrame(r: Pick<OutgoingRecord, 'event' | 'record'>, host: string): string {
+export function syslogFrame(r: OutgoingRecord, host: string): string {
   const message = `<${PRI}>1 ${r.event.createdAt} ${host} audit-trail - ${r.event.actionType} [${SD_ID} id="${sdValue(r.event.id)}" org="${sdValue(r.event.organizationId)}"] ${r.record}`;
   // The length counts UTF-8 octets; the frames of a chunk are written as bytes once, into one buffer (bodyOf).
   return `${Buffer.byteLength(message, 'utf8')} ${message}`;
@@ -56,13 +56,8 @@ export class SyslogSender extends ChunkSender {
     });
   }
 
-  /** The record's RFC 5424 frame (see syslogFrame). */
-  entry(r: Pick<OutgoingRecord, 'event' | 'record'>): string {
-    return syslogFrame(r, this.host);
-  }
-
-  prepare(chunk: readonly OutgoingEntry[]): Promise<PreparedChunk> {
-    return Promise.resolve({ entries: chunk, body: bodyOf(chunk.map((e) => e.entry)) });
+  prepare(chunk: readonly OutgoingRecord[]): Promise<PreparedChunk> {
+    return Promise.resolve({ records: chunk, body: bodyOf(chunk.map((r) => syslogFrame(r, this.host))) });
   }
 
   async deliver({ body: frames }: PreparedChunk): Promise<void> {

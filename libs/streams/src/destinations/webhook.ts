@@ -1,6 +1,6 @@
 import { HttpTarget, webhookSignature, WEBHOOK_SIGNATURE_HEADER } from '@audit/sinks';
 import type { Reach } from '../network-guard';
-import { bodyOf, ChunkSender, isJsonRecord, type OutgoingEntry, type OutgoingRecord, type PreparedChunk } from './sender';
+import { bodyOf, ChunkSender, isJsonRecord, type OutgoingRecord, type PreparedChunk } from './sender';
 
 /** A webhook chunk's body, already bytes, and how it is labelled (JSON, or text lines for CEF). */
 interface WebhookChunk extends PreparedChunk {
@@ -33,16 +33,11 @@ export class WebhookSender extends ChunkSender {
    * The body as the bytes that are sent and signed, each record written into it once (see bodyOf). It was a
    * string that the HTTP request encoded and the signature copied into `<t>.<body>` and encoded again.
    */
-  /** The record as it is: the envelope (JSON array or text lines) is the chunk's, in `prepare`. */
-  entry(r: Pick<OutgoingRecord, 'event' | 'record'>): string {
-    return r.record;
-  }
-
-  prepare(chunk: readonly OutgoingEntry[]): Promise<WebhookChunk> {
-    const records = chunk.map((e) => e.entry);
-    const json = records.every(isJsonRecord);
+  prepare(chunk: readonly OutgoingRecord[]): Promise<WebhookChunk> {
+    const json = chunk.every((r) => isJsonRecord(r.record));
+    const records = chunk.map((r) => r.record);
     const body = json ? bodyOf(records, '{"events":[', ',', ']}') : bodyOf(records, '', '\n');
-    return Promise.resolve({ entries: chunk, body, contentType: json ? 'application/json' : 'text/plain; charset=utf-8' });
+    return Promise.resolve({ records: chunk, body, contentType: json ? 'application/json' : 'text/plain; charset=utf-8' });
   }
 
   /** Signed as it leaves: a receiver may refuse a signature whose time is old, and a retry may come much later. */
