@@ -212,8 +212,44 @@ async function main(): Promise<void> {
       } while (token);
       return s3ids.size;
     };
+    /**
+     * Events in the stream's objects by their names alone (`…-<first seq>-<last seq>.jsonl.gz`), one listing per
+     * look: how the stream's time ends. Downloading, inflating and scanning each object while the stream runs
+     * (as s3count does) took the bench process, which is also the S3 server, away from the stream's next PUT,
+     * a cost the raw loop's time never had. The ranges count every event only because nothing but the bench
+     * organization's events is in the stream before this phase; s3count checks the ids once the time is taken.
+     * Sequences are counted once however many objects cover them: a batch redelivered (an ack wait run out on a
+     * loaded machine) may be sent again cut differently, and summing the ranges then counted events twice.
+     */
+    const s3listed = async (prefix: string): Promise<number> => {
+      let token: string | undefined;
+      const ranges: Array<[number, number]> = [];
+      do {
+        const listed = await s3client.send(new ListObjectsV2Command({ Bucket: 'bench', Prefix: prefix, ContinuationToken: token }));
+        for (const { Key } of listed.Contents ?? []) {
+          const range = /-(\d+)-(\d+)\.jsonl\.gz$/.exec(Key ?? '');
+          if (range) ranges.push([Number(range[1]), Number(range[2])]);
+        }
+        token = listed.NextContinuationToken;
+      } while (token);
+      ranges.sort((a, b) => a[0] - b[0]);
+      let events = 0;
+      let covered = 0;
+      for (const [first, last] of ranges) {
+        if (last > covered) events += last - Math.max(first, covered + 1) + 1;
+        covered = Math.max(covered, last);
+      }
+      return events;
+    };
 
-    const destinations: Array<{ name: string; destination: Record<string, unknown>; delivered: () => Promise<number> | number; raw: () => Promise<void> }> = [
+    /** `delivered` ends the stream's time; `verified` (default: `delivered`) must then hold every event id. */
+    const destinations: Array<{
+      name: string;
+      destination: Record<string, unknown>;
+      delivered: () => Promise<number> | number;
+      verified?: () => Promise<number>;
+      raw: () => Promise<void>;
+    }> = [
       {
         name: 'webhook',
         destination: { type: 'webhook', url: http('/webhook'), secrets: ['bench-webhook-secret-0123'] },
@@ -274,7 +310,8 @@ async function main(): Promise<void> {
       {
         name: 's3',
         destination: { type: 's3', bucket: 'bench', prefix: 'stream/', endpoint, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', sliceSeconds: 60, maxEvents: 10_000 },
-        delivered: () => s3count('stream/'),
+        delivered: () => s3listed('stream/'),
+        verified: () => s3count('stream/'),
         raw: async () => {
           let i = 0;
           for (const b of batches(10_000)) {
@@ -294,6 +331,8 @@ async function main(): Promise<void> {
       await waitFor(`${d.name}: every event delivered`, async () => (await d.delivered()) >= EVENTS, 30 * 60_000, 250);
       const seconds = (performance.now() - t) / 1000;
       const cpuSeconds = cpuOf(pid) - cpu;
+      const ids = await (d.verified ?? d.delivered)();
+      if (ids < EVENTS) throw new Error(`${d.name}: ${ids} distinct event ids delivered of ${EVENTS}`);
       process.stdout.write(
         `[bench:streams] ${d.name.padEnd(12)} stream ${rate(EVENTS, seconds).padStart(16)} (${seconds.toFixed(1)} s, service CPU ${cpuSeconds.toFixed(1)} s = ${((cpuSeconds / EVENTS) * 1e6).toFixed(1)} µs/event)   raw loop ${rate(EVENTS, rawSeconds).padStart(16)} (${rawSeconds.toFixed(1)} s)   ratio ${(rawSeconds / seconds).toFixed(2)}×   service peak RSS ${peakRssOf(pid).toFixed(0)} MB   ${load()}\n`,
       );
