@@ -114,6 +114,16 @@ async function teardown(s: Stack): Promise<void> {
   await s.db.drop();
 }
 
+/** `run` on a fresh stack of `apps`, torn down afterwards even when `run` fails (its services would outlive the bench). */
+async function onStack<T>(apps: string[], run: (s: Stack) => Promise<T>): Promise<T> {
+  const s = await stack(apps);
+  try {
+    return await run(s);
+  } finally {
+    await teardown(s);
+  }
+}
+
 /** Each service's events/s over `events` (from the first publish until its consumer acked everything) and its process's CPU µs per event. */
 async function pipeline(s: Stack, apps: readonly string[], events: readonly AuditEvent[]): Promise<Map<string, { perSecond: number; cpuMicros: number }>> {
   const cpu0 = s.services.map((service) => cpuSecondsOfPid(service.process.pid as number));
@@ -229,12 +239,8 @@ async function main(): Promise<void> {
   results.note(`scale: ${scale}; proofs and the export over the ${fmt(events.length)} events of one of them`);
 
   // 1a. The deployed pipeline (HTTP → ingest → writer + projector) with the sealer off, then on.
-  const deployedOff = await stack(DEPLOYED);
-  const httpOff = await deployedPipeline(deployedOff, ['writer'], all);
-  await teardown(deployedOff);
-  const deployedOn = await stack([...DEPLOYED, 'sealer']);
-  const httpOn = await deployedPipeline(deployedOn, ['writer', 'sealer'], all);
-  await teardown(deployedOn);
+  const httpOff = await onStack(DEPLOYED, (s) => deployedPipeline(s, ['writer'], all));
+  const httpOn = await onStack([...DEPLOYED, 'sealer'], (s) => deployedPipeline(s, ['writer', 'sealer'], all));
   const httpRatio = httpOn.perSecond / httpOff.perSecond;
   console.log(
     `1. deployed pipeline events/s (HTTP → ingest → writer + projector, separate processes; first POST until writer [+ sealer] acked all)\n` +
