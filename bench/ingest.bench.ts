@@ -38,6 +38,7 @@ import { cpuSecondsByThread, followCpuByPid, cpuSecondsOfPid, secondsBetween, ma
 import { progress } from './progress';
 import { BenchResults, machine as machineNow } from './results';
 import { baselineCheckout } from './baseline';
+import { postBatches, type HttpBatch } from './http-ingest';
 
 /** A figure beside the same figure of the baseline commit, measured in the same run. */
 type Figure = { name: string; value: number; unit: string; baseline?: number };
@@ -327,28 +328,9 @@ const round1 = (value: number): number => Math.round(value * 10) / 10;
 let retried503 = 0;
 
 async function postAll(url: string, key: string, events: AuditEventInput[]): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: HTTP_CONCURRENCY }, async () => {
-      while (next < events.length) {
-        const body = JSON.stringify(events.slice(next, (next += HTTP_BATCH)));
-        // A 503 (the bus did not ack in time) or a 408 (the request not read in time), both seen on a loaded
-        // machine, is retried with the same ids, as the API invites: the bus and the store keep each id once.
-        for (let attempt = 1; ; attempt++) {
-          const res = await fetch(`${url}/v1/events`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-            body,
-          });
-          if (res.status === 202) break;
-          const text = await res.text();
-          if ((res.status !== 503 && res.status !== 408) || attempt >= 20) throw new Error(`POST /v1/events answered ${res.status}: ${text}`);
-          retried503++;
-          await new Promise((resolve) => setTimeout(resolve, 1_000));
-        }
-      }
-    }),
-  );
+  const batches: HttpBatch[] = [];
+  for (let i = 0; i < events.length; i += HTTP_BATCH) batches.push({ key, events: events.slice(i, i + HTTP_BATCH) });
+  retried503 += (await postBatches(url, batches, HTTP_CONCURRENCY)).retried;
 }
 
 async function emitAll(natsUrl: string, events: AuditEventInput[]): Promise<void> {

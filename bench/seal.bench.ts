@@ -1,10 +1,16 @@
 /**
  * npm run bench:seal — the tamper-evident log end to end, each figure beside its raw baseline from the
  * same run, at BENCH_EVENTS events (default 50000; the scale is printed with every figure):
- *  1. pipeline events/s with the sealer off (writer alone) and on (writer + sealer), the writer's rate
- *     from the first publish until it acked everything (target: on ≥ 0.9 × off), over BENCH_ORGS
- *     organizations (default 4); beside it each service's own CPU per event (/proc/<pid>/stat, so it stays
- *     meaningful on a shared machine) and the sealer's own rate until it acked everything;
+ *  1. pipeline events/s with the sealer off and on (target: on ≥ 0.9 × off), over BENCH_ORGS organizations
+ *     (default 4), measured twice over the same events:
+ *     - the deployed pipeline: the events POSTed over HTTP (batches of 500, 4 in flight, each organization
+ *       with its own API key) to the ingest service, written by the writer and projected by the projector,
+ *       each its own process as deployed, with and without the sealer; the rate from the first POST until
+ *       the writer (and the sealer, when on) acked everything, and each process's CPU per event;
+ *     - writer only, the strictest form: the events published pre-validated straight onto AUDIT_EVENTS, the
+ *       writer alone or beside the sealer; the writer's rate from the first publish until it acked everything,
+ *       each service's own CPU per event (/proc/<pid>/stat, so it stays meaningful on a shared machine) and
+ *       the sealer's own rate until it acked everything;
  *  2. accept → sealed-in-a-checkpoint latency p50/p99 under sustained load: BENCH_RATE events/s
  *     (default 1000) published for BENCH_SECONDS (default 20) with writer and sealer running; an event is
  *     sealed when the first checkpoint covering its leaf was signed (target p99 ≤ 10 s);
@@ -29,13 +35,26 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { demoEvents, verifyBundleFile } from '@audit/cli';
-import { validateBatch, type AuditEvent } from '@audit/contracts';
+import { validateBatch, type AuditEvent, type AuditEventInput } from '@audit/contracts';
 import { eventsSubject, STREAMS } from '@audit/messaging';
 import { TokensService } from '@audit/auth';
-import { connectTestBus, createTestDatabase, startService, startTestNats, waitFor, waitForConsumerIdle, type RunningService, type TestBus, type TestDatabase, type TestNats } from '@audit/testing';
+import {
+  connectTestBus,
+  createTestDatabase,
+  runCliProcess,
+  startService,
+  startTestNats,
+  waitFor,
+  waitForConsumerIdle,
+  type RunningService,
+  type TestBus,
+  type TestDatabase,
+  type TestNats,
+} from '@audit/testing';
 import { generateNoteKey, parseVerifierKey } from '@audit/transparency';
 import { baselineCheckout } from './baseline';
 import { cpuSecondsOfPid, percentile, waitForQuietMachine, watchMachineLoad } from './cpu';
+import { postBatches, type HttpBatch } from './http-ingest';
 import { BenchResults } from './results';
 
 const N = Number(process.env.BENCH_EVENTS ?? 50_000);
@@ -72,6 +91,8 @@ interface Stack {
   nats: TestNats;
   db: TestDatabase;
   bus: TestBus;
+  /** The running apps, in the order `stack` was given them. */
+  apps: string[];
   services: RunningService[];
   env: Record<string, string>;
 }
@@ -80,10 +101,10 @@ interface Stack {
 async function stack(apps: string[], roots: Record<string, string> = {}): Promise<Stack> {
   await waitForQuietMachine(0.3, 3, 60);
   const [nats, db] = await Promise.all([startTestNats(), createTestDatabase('audit_bench_seal')]);
-  const env = { DATABASE_URL: db.url, NATS_URL: nats.url, LOG_LEVEL: 'error', SEAL_PRIVATE_KEY: KEY.signerKey, SEAL_INTERVAL: '1s' };
+  const env = { DATABASE_URL: db.url, NATS_URL: nats.url, LOG_LEVEL: 'error', SEAL_PRIVATE_KEY: KEY.signerKey, SEAL_INTERVAL: '1s', AUTH_JWT_SECRET: SECRET };
   const services: RunningService[] = [];
   for (const app of apps) services.push(await startService(app, env, 60_000, roots[app]));
-  return { nats, db, bus: await connectTestBus(nats.url), services, env };
+  return { nats, db, bus: await connectTestBus(nats.url), apps, services, env };
 }
 
 async function teardown(s: Stack): Promise<void> {
@@ -91,6 +112,16 @@ async function teardown(s: Stack): Promise<void> {
   for (const service of s.services) await service.stop();
   await s.nats.destroy();
   await s.db.drop();
+}
+
+/** `run` on a fresh stack of `apps`, torn down afterwards even when `run` fails (its services would outlive the bench). */
+async function onStack<T>(apps: string[], run: (s: Stack) => Promise<T>): Promise<T> {
+  const s = await stack(apps);
+  try {
+    return await run(s);
+  } finally {
+    await teardown(s);
+  }
 }
 
 /** Each service's events/s over `events` (from the first publish until its consumer acked everything) and its process's CPU µs per event. */
@@ -111,6 +142,85 @@ async function pipeline(s: Stack, apps: readonly string[], events: readonly Audi
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/** The services of the deployed pipeline, each its own process (as Kubernetes runs them); the sealer joins them when on. */
+const DEPLOYED = ['ingest', 'writer', 'projector'];
+const HTTP_BATCH = 500;
+const HTTP_CONCURRENCY = 4;
+
+/** What an emitter sends for a canonical event (everything but what ingest adds), id included, so every run accepts the same events. */
+function inputOf(e: AuditEvent): AuditEventInput {
+  const { id, organizationId, actionType, userId, user, ipAddress, responseTimeMs, pageName, queryName, resourceName, metadata, createdAt } = e;
+  return { id, organizationId, actionType, userId, user, ipAddress, responseTimeMs, pageName, queryName, resourceName, metadata, createdAt };
+}
+
+/**
+ * The events as POSTs of HTTP_BATCH events of one organization each, under its own API key (made on the
+ * stack's database), the organizations' batches taking turns in the events' order: ingest's traffic then
+ * mixes organizations as the writer-only phase's does, so a sealer batch holds several logs' events.
+ */
+async function httpBatches(s: Stack, events: readonly AuditEvent[]): Promise<HttpBatch[]> {
+  const byOrganization = new Map<string, AuditEventInput[]>();
+  for (const e of events) {
+    const inputs = byOrganization.get(e.organizationId);
+    if (inputs) inputs.push(inputOf(e));
+    else byOrganization.set(e.organizationId, [inputOf(e)]);
+  }
+  const perOrganization: HttpBatch[][] = [];
+  for (const [org, inputs] of byOrganization) {
+    const created = await runCliProcess(['keys', 'create', '--org', org, '--json'], s.env);
+    if (created.code !== 0) throw new Error(`keys create --org ${org} failed: ${created.stderr}`);
+    const { key } = JSON.parse(created.stdout) as { key: string };
+    const batches: HttpBatch[] = [];
+    for (let i = 0; i < inputs.length; i += HTTP_BATCH) batches.push({ key, events: inputs.slice(i, i + HTTP_BATCH) });
+    perOrganization.push(batches);
+  }
+  const turns: HttpBatch[] = [];
+  for (let i = 0; perOrganization.some((b) => i < b.length); i++) {
+    for (const batches of perOrganization) if (i < batches.length) turns.push(batches[i]);
+  }
+  return turns;
+}
+
+interface DeployedFigures {
+  perSecond: number;
+  /** Each service's process's CPU µs per event. */
+  cpuMicros: Record<string, number>;
+  retried: number;
+}
+
+/**
+ * The deployed pipeline's events/s over `events`: from the first POST to ingest until every consumer of
+ * `acked` (the writer, and the sealer when on) acked everything; each service's CPU per event is read once
+ * the projector has settled too, so its share is whole.
+ */
+async function deployedPipeline(s: Stack, acked: readonly string[], events: readonly AuditEvent[]): Promise<DeployedFigures> {
+  const batches = await httpBatches(s, events);
+  const ingest = s.services[s.apps.indexOf('ingest')];
+  const cpu0 = s.services.map((service) => cpuSecondsOfPid(service.process.pid as number));
+  const t0 = performance.now();
+  const { retried } = await postBatches(ingest.url, batches, HTTP_CONCURRENCY);
+  await Promise.all(acked.map((durable) => waitForConsumerIdle(s.bus.jsm, STREAMS.events, durable, 1_800_000)));
+  const seconds = (performance.now() - t0) / 1000;
+  await waitForConsumerIdle(s.bus.jsm, STREAMS.events, 'projector', 1_800_000);
+  const cpuMicros = Object.fromEntries(s.apps.map((app, i) => [app, ((cpuSecondsOfPid(s.services[i].process.pid as number) - cpu0[i]) * 1e6) / events.length]));
+  // Counted by id: creating the API keys put events of its own (the platform audits itself) through the pipeline.
+  const ids = events.map((e) => e.id);
+  const [written] = await s.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_trail_events WHERE id = ANY($1::uuid[])', [ids]);
+  if (written.n !== events.length) throw new Error(`the writer stored ${written.n} of ${events.length} events`);
+  if (acked.includes('sealer')) {
+    const [leaves] = await s.db.query<{ n: number }>('SELECT count(*)::int AS n FROM log_leaves WHERE "eventId" = ANY($1::uuid[])', [ids]);
+    if (leaves.n !== events.length) throw new Error(`the sealer appended ${leaves.n} of ${events.length} events`);
+  }
+  return { perSecond: events.length / seconds, cpuMicros, retried };
+}
+
+const cpuList = (cpu: Record<string, number>): string =>
+  `${Object.entries(cpu)
+    .map(([app, micros]) => `${app} ${micros.toFixed(0)}`)
+    .join(', ')}; all ${Object.values(cpu)
+    .reduce((a, b) => a + b, 0)
+    .toFixed(0)} µs`;
+
 /** `log_nodes` rows and bytes (table and index) per sealed event. */
 async function nodesPerEvent(db: TestDatabase, events: number): Promise<{ rows: number; bytes: number }> {
   const [r] = await db.query<{ rows: string; bytes: string }>(`SELECT (SELECT count(*) FROM log_nodes) AS rows, pg_total_relation_size('log_nodes') AS bytes`);
@@ -128,7 +238,30 @@ async function main(): Promise<void> {
   console.log(`scale: ${scale} (BENCH_EVENTS, BENCH_ORGS); proofs and export over ${fmt(events.length)} events of ${ORG}`);
   results.note(`scale: ${scale}; proofs and the export over the ${fmt(events.length)} events of one of them`);
 
-  // 1. Pipeline with the sealer off, then on.
+  // 1a. The deployed pipeline (HTTP → ingest → writer + projector) with the sealer off, then on.
+  const httpOff = await onStack(DEPLOYED, (s) => deployedPipeline(s, ['writer'], all));
+  const httpOn = await onStack([...DEPLOYED, 'sealer'], (s) => deployedPipeline(s, ['writer', 'sealer'], all));
+  const httpRatio = httpOn.perSecond / httpOff.perSecond;
+  console.log(
+    `1. deployed pipeline events/s (HTTP → ingest → writer + projector, separate processes; first POST until writer [+ sealer] acked all)\n` +
+      `                        sealer off ${fmt(httpOff.perSecond).padStart(8)}   on ${fmt(httpOn.perSecond).padStart(8)}   on/off ${httpRatio.toFixed(2)}× (target ≥ 0.90)`,
+  );
+  console.log(`   CPU µs per event     sealer off: ${cpuList(httpOff.cpuMicros)}\n                        sealer on:  ${cpuList(httpOn.cpuMicros)}`);
+  results.figure('deployed pipeline events/s with the sealer on (HTTP → ingest → writer + projector + sealer, separate processes)', Math.round(httpOn.perSecond), 'events/s', {
+    name: 'sealer off (ingest → writer + projector)',
+    value: Math.round(httpOff.perSecond),
+    unit: 'events/s',
+  });
+  results.figure('deployed pipeline on/off ratio', Math.round(httpRatio * 100) / 100, '×');
+  const sumCpu = (cpu: Record<string, number>): number => Math.round(Object.values(cpu).reduce((a, b) => a + b, 0));
+  results.figure('deployed pipeline CPU per event of its services, sealer on', sumCpu(httpOn.cpuMicros), 'µs', { name: 'sealer off', value: sumCpu(httpOff.cpuMicros), unit: 'µs' });
+  results.note(
+    `deployed pipeline: POSTs of ${HTTP_BATCH} events of one organization, ${HTTP_CONCURRENCY} in flight, to the ingest service; ingest, writer, projector (and sealer) each its own process; ` +
+      `the rate runs from the first POST until the writer (and the sealer, when on) acked everything; CPU µs per event with the sealer off ${cpuList(httpOff.cpuMicros)}, on ${cpuList(httpOn.cpuMicros)} (each process's own, not Postgres or nats-server)`,
+  );
+  if (httpOff.retried + httpOn.retried > 0) results.note(`deployed pipeline: ${httpOff.retried + httpOn.retried} POSTs answered 503 or 408 (a loaded machine) were sent again with the same ids`);
+
+  // 1b. Writer only (events published pre-validated onto AUDIT_EVENTS) with the sealer off, then on.
   const off = await stack(['writer']);
   const alone = await pipeline(off, ['writer'], all);
   await teardown(off);
@@ -141,12 +274,17 @@ async function main(): Promise<void> {
   const sealer = together.get('sealer') as { perSecond: number; cpuMicros: number };
   const nodes = await nodesPerEvent(on.db, all.length);
   const ratio = writerOn.perSecond / writerOff.perSecond;
-  console.log(`1. pipeline events/s   sealer off ${fmt(writerOff.perSecond).padStart(8)}   on ${fmt(writerOn.perSecond).padStart(8)}   on/off ${ratio.toFixed(2)}× (target ≥ 0.90)`);
+  console.log(`   writer-only pipeline events/s (pre-validated events published onto AUDIT_EVENTS; the strictest form)`);
+  console.log(`                        sealer off ${fmt(writerOff.perSecond).padStart(8)}   on ${fmt(writerOn.perSecond).padStart(8)}   on/off ${ratio.toFixed(2)}× (target ≥ 0.90)`);
   console.log(
     `   CPU per event        writer alone ${writerOff.cpuMicros.toFixed(0)} µs   writer beside the sealer ${writerOn.cpuMicros.toFixed(0)} µs   sealer ${sealer.cpuMicros.toFixed(0)} µs (each process's own); sealer done at ${fmt(sealer.perSecond)} events/s`,
   );
-  results.figure('pipeline events/s with the sealer on', Math.round(writerOn.perSecond), 'events/s', { name: 'sealer off (writer alone)', value: Math.round(writerOff.perSecond), unit: 'events/s' });
-  results.figure('pipeline on/off ratio', Math.round(ratio * 100) / 100, '×');
+  results.figure('writer-only pipeline events/s with the sealer on (pre-validated events published onto AUDIT_EVENTS)', Math.round(writerOn.perSecond), 'events/s', {
+    name: 'sealer off (writer alone)',
+    value: Math.round(writerOff.perSecond),
+    unit: 'events/s',
+  });
+  results.figure('writer-only pipeline on/off ratio', Math.round(ratio * 100) / 100, '×');
   results.figure('sealer CPU per event', Math.round(sealer.cpuMicros), 'µs', { name: 'writer CPU per event, alone', value: Math.round(writerOff.cpuMicros), unit: 'µs' });
   results.figure('sealer events/s (first publish until it acked everything)', Math.round(sealer.perSecond), 'events/s');
   if (BASELINE !== 'none') {
