@@ -22,7 +22,7 @@ const PARAMETERISED_STATEMENTS = crossThreadLock('chdb-parameterised-statements'
 
 /**
  * How long embedded chDB's parameterised statements waited for {@link PARAMETERISED_STATEMENTS}, by thread
- * (`main`: the HTTP thread's reads; `worker`: the standalone's consumers thread, the projector's checks): a
+ * (`main`: the HTTP thread's reads; `worker`: the standalone's consumers thread, the projector's rollup repairs and rebuilds): a
  * read that waits here waits for every statement queued before it, the projector's included, however
  * quickly its own statement runs.
  */

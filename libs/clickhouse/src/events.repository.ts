@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuditEvent, ClickHouseEventColumn } from '@audit/contracts';
 import { ClickHouse } from './clickhouse.service';
 import { ENCODED_EVENT_COLUMNS, ENCODED_EVENT_FORMAT, type EncodedEventRow, type EventKey } from './encoded-event-row';
+import { DUPLICATE_CHECK_KEYS, duplicateCheckStatement, type DuplicateCheckSource } from './duplicate-check';
 import { coveringRanges, monthGroups, rangesCondition } from './key-ranges';
 import { ROLLUPS, spanStart } from './rollups';
 import { fromClickHouseTime, toClickHouseTime } from './time';
@@ -125,10 +126,21 @@ export class ClickHouseEventsRepository {
     return inserted;
   }
 
-  /** The duplicate check: which of these rows are stored, and which are registered. */
+  /**
+   * The duplicate check: which of these rows are stored, and which are registered. One statement per
+   * {@link DUPLICATE_CHECK_KEYS} rows, reading both tables, with no parameters (see duplicateCheckStatement:
+   * on embedded chDB it does not take the turn the administrators' reads wait for).
+   */
   async check(rows: readonly EventKey[]): Promise<BatchCheck> {
-    if (rows.length === 0) return { stored: new Set(), registered: new Set() };
-    return { stored: await this.storedKeys(rows), registered: await this.registeredKeys(rows) };
+    const stored = new Set<string>();
+    const registered = new Set<string>();
+    for (let i = 0; i < rows.length; i += DUPLICATE_CHECK_KEYS) {
+      const result = await this.ch.client.query({ query: duplicateCheckStatement(rows.slice(i, i + DUPLICATE_CHECK_KEYS)), format: 'JSONEachRow' });
+      for (const row of await result.json<{ t: DuplicateCheckSource; o: string; i: string }>()) {
+        (row.t === 's' ? stored : registered).add(eventKey({ organizationId: row.o, id: row.i }));
+      }
+    }
+    return { stored, registered };
   }
 
   /**

@@ -4,6 +4,7 @@ export * from './migrator';
 export * from './schema-layout';
 export * from './clickhouse.service';
 export * from './events.repository';
+export * from './duplicate-check';
 export * from './encoded-event-row';
 export * from './clickhouse-errors';
 export * from './clickhouse.module';

@@ -51,7 +51,9 @@ export class ProjectorConsumer extends CanonicalLogConsumer<EncodedEventRow> {
       maxBatchBytes: config.batchBytes,
       flushIntervalMs: config.flushIntervalMs,
       // Two batches at once: the next one is decoded and checked for duplicates while this one is
-      // inserted. The inserts still take turns, and OverlappingInserts keeps the check exact.
+      // inserted (on embedded chDB the check's statement waits for the insert on the connection, which
+      // runs one statement at a time; the decoding still overlaps). The inserts still take turns, and
+      // OverlappingInserts keeps the check exact.
       inFlightBatches: 2,
     });
     this.inserts = new OverlappingInserts({
