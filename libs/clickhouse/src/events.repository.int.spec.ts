@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ROLLUP_CHECKS, type TestClickHouse } from '@audit/testing';
 import { embeddedEventsRepository, sampleEvent as event } from '@audit/testing-pipeline';
+import { DUPLICATE_CHECK_KEYS } from './duplicate-check';
 import { ClickHouseEventsRepository, eventKey, MONTHS_PER_INSERT, toClickHouseRow, toClickHouseTime, type ClickHouseEventRow } from './events.repository';
 import { ROLLUPS } from './rollups';
 
@@ -253,6 +254,63 @@ describe('ClickHouseEventsRepository: a retry completes what a crashed attempt l
         },
       ),
       { numRuns: 12 },
+    );
+  });
+});
+
+/** The check decides what is inserted: it must find exactly what each table holds of a batch, however many statements it takes. */
+describe('ClickHouseEventsRepository.check on embedded chDB', () => {
+  let ch: TestClickHouse;
+  let repo: ClickHouseEventsRepository;
+  let run = 0;
+
+  beforeAll(async () => {
+    ({ ch, repo } = await embeddedEventsRepository());
+  });
+
+  afterAll(async () => {
+    await ch?.drop();
+  });
+
+  type Where = 'absent' | 'stored' | 'registered' | 'both';
+
+  it('finds exactly the batch’s keys in audit_events and in the registry, over more keys than one statement takes', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(
+          fc.record({
+            org: fc.constantFrom('a', 'b'),
+            // The same number in both organizations is the same id: a twin must be told apart by its organization.
+            n: fc.integer({ min: 1, max: 6_000 }),
+            at: fc.oneof(fc.integer({ min: Date.UTC(2026, 10, 30, 20), max: Date.UTC(2026, 11, 1, 4) }), fc.integer({ min: Date.UTC(2021, 0, 1), max: Date.UTC(2024, 0, 1) })),
+            where: fc.constantFrom<Where>('absent', 'stored', 'registered', 'both'),
+            // Asked with another createdAt than it was stored with (a re-send after the bus's dedup window).
+            resent: fc.boolean(),
+          }),
+          { selector: (s) => `${s.org}/${s.n}`, minLength: DUPLICATE_CHECK_KEYS + 1, maxLength: DUPLICATE_CHECK_KEYS * 2 + 50 },
+        ),
+        async (specs) => {
+          run += 1;
+          const unique = specs;
+          const row = (s: (typeof unique)[number], at: number) => toClickHouseRow(event(s.n, { organizationId: `org-check-${run}-${s.org}`, createdAt: new Date(at).toISOString() }));
+          const kept = unique.map((s) => row(s, s.at));
+          const inTable = (...wheres: Where[]) => kept.filter((_, i) => wheres.includes(unique[i].where));
+          await repo.insertExcept(inTable('stored', 'both'), new Set());
+          await repo.register(inTable('registered', 'both'));
+
+          const asked = unique.map((s) => row(s, s.resent ? s.at + 86_400_000 : s.at));
+          const found = await repo.check(asked);
+          // audit_events is read at the createdAt asked: a stored key asked with its own is found; one re-sent
+          // with another may be found or not (its registry entry is what skips it), but nothing unstored is.
+          const storedKeys = new Set(inTable('stored', 'both').map(eventKey));
+          for (const [i, s] of unique.entries()) {
+            if (!s.resent && storedKeys.has(eventKey(kept[i]))) expect(found.stored).toContain(eventKey(kept[i]));
+          }
+          for (const k of found.stored) expect(storedKeys).toContain(k);
+          expect(found.registered).toEqual(new Set(inTable('registered', 'both').map(eventKey)));
+        },
+      ),
+      { numRuns: 4 },
     );
   });
 });
