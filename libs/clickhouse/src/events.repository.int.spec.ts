@@ -118,7 +118,7 @@ describe('ClickHouseEventsRepository: an id is used once per organization, for a
     const c = toClickHouseRow(event(2, { organizationId: 'org-twin-c', createdAt: '2026-12-01T00:00:00.000Z' }));
     expect(await repo.insertNew([a, b])).toBe(2);
     expect(await repo.insertNew([a, b, c])).toBe(1);
-    expect(await repo.registeredKeys([a, b, c])).toEqual(new Set([eventKey(a), eventKey(b), eventKey(c)]));
+    expect((await repo.check([a, b, c])).registered).toEqual(new Set([eventKey(a), eventKey(b), eventKey(c)]));
     for (const org of ['org-twin-a', 'org-twin-b', 'org-twin-c']) expect(await count(org)).toEqual({ rows: 1, rollup: 1, daily: 1 });
   });
 
@@ -142,7 +142,7 @@ describe('ClickHouseEventsRepository: an id is used once per organization, for a
     await expect(repo.complete(rows, await repo.check(rows), insert, stopping.signal)).rejects.toThrow('stopping');
     // One INSERT of at most MONTHS_PER_INSERT months ran, and its rows are registered.
     expect(groups).toEqual([MONTHS_PER_INSERT]);
-    expect((await repo.registeredKeys(rows)).size).toBe(MONTHS_PER_INSERT);
+    expect((await repo.check(rows)).registered.size).toBe(MONTHS_PER_INSERT);
     expect(await repo.insertNew(rows)).toBe(40 - MONTHS_PER_INSERT);
     expect(await count('org-stop')).toEqual({ rows: 40, rollup: 40, daily: 40 });
   });
@@ -160,9 +160,9 @@ describe('ClickHouseEventsRepository: an id is used once per organization, for a
     expect(await repo.reload([row])).toBe(0);
     // A registry without the id (a projection created anew): the reload fills it.
     await client.command({ query: "ALTER TABLE audit_event_ids DELETE WHERE organizationId = 'org-reload'", clickhouse_settings: { mutations_sync: '2' } });
-    expect(await repo.registeredKeys([row])).toEqual(new Set());
+    expect((await repo.check([row])).registered).toEqual(new Set());
     expect(await repo.reload([row])).toBe(0);
-    expect(await repo.registeredKeys([row])).toEqual(new Set([eventKey(row)]));
+    expect((await repo.check([row])).registered).toEqual(new Set([eventKey(row)]));
     expect(await count('org-reload')).toEqual({ rows: 1, rollup: 1, daily: 1 });
   });
 });
@@ -244,7 +244,7 @@ describe('ClickHouseEventsRepository: a retry completes what a crashed attempt l
             { orgs },
           );
           expect(stored).toEqual([{ n: rows.length, ids: rows.length }]);
-          expect(await repo.registeredKeys(rows)).toEqual(new Set(rows.map(eventKey)));
+          expect((await repo.check(rows)).registered).toEqual(new Set(rows.map(eventKey)));
           // Every organization of every run so far: the whole tables agree.
           expect(await ch.query(ROLLUP_CHECKS.hourly.rollup)).toEqual(await ch.query(ROLLUP_CHECKS.hourly.events));
           expect(await ch.query(ROLLUP_CHECKS.dailyUsers.rollup)).toEqual(await ch.query(ROLLUP_CHECKS.dailyUsers.events));

@@ -67,8 +67,8 @@ export interface BatchCheck {
   registered: ReadonlySet<string>;
 }
 
-/** How many key ranges one check reads at most: the widest gaps between a batch's createdAt values split it. */
-const CHECK_RANGES = 16;
+/** How many span ranges one rebuild of rollup spans reads at most: the widest gaps between the spans split them. */
+const SPAN_RANGES = 16;
 
 /**
  * No limit on the partitions (months) one INSERT may touch. ClickHouse's default (100) failed a projector
@@ -78,16 +78,6 @@ const CHECK_RANGES = 16;
  * spans may still span any number of months.
  */
 const MANY_PARTITIONS = { max_partitions_per_insert_block: '0' } as const;
-
-/**
- * The batch's ids as a set for `id IN`: built once per query by a subquery. The ids travel as one
- * comma-separated string: an Array(UUID) parameter of thousands of elements costs the client more to
- * format (and the URL more bytes on a server) than the check itself. Written as an expression instead
- * (`id IN arrayMap(x -> toUUID(x), splitByChar(…))`), ClickHouse rebuilt the array for every row it read:
- * measured 170 ms of CPU per check of 1,000 ids against 40,000 stored rows of the organization, against
- * 8 ms with the subquery, and growing with the table, which made the projector's CPU per event grow with it.
- */
-const IDS_SET = "(SELECT toUUID(arrayJoin(splitByChar(',', {ids:String}))))";
 
 /** Months (partitions) one INSERT of a batch touches at most; see {@link ClickHouseEventsRepository.complete}. */
 export const MONTHS_PER_INSERT = 12;
@@ -121,7 +111,7 @@ export class ClickHouseEventsRepository {
    */
   async reload(rows: readonly ClickHouseEventRow[]): Promise<number> {
     if (rows.length === 0) return 0;
-    const inserted = await this.insertExcept(rows, await this.storedKeys(rows));
+    const inserted = await this.insertExcept(rows, (await this.check(rows)).stored);
     await this.register(rows);
     return inserted;
   }
@@ -181,43 +171,6 @@ export class ClickHouseEventsRepository {
     return inserted;
   }
 
-  /**
-   * The keys of these rows that `audit_events` holds. It reads only the batch's organizations over at most
-   * {@link CHECK_RANGES} createdAt ranges covering the batch (split at its widest gaps), which the primary
-   * key (organizationId, createdAt, id) prunes to a few granules each; exact because an event's createdAt
-   * never changes with its id (a re-send with another createdAt is the registry's to find).
-   */
-  async storedKeys(rows: readonly EventKey[]): Promise<Set<string>> {
-    if (rows.length === 0) return new Set();
-    const { orgs, ids } = orgsAndIds(rows);
-    const ranges = rangesCondition(
-      'createdAt',
-      coveringRanges(
-        rows.map((row) => fromClickHouseTime(row.createdAt)),
-        CHECK_RANGES,
-      ),
-      "DateTime64(3, 'UTC')",
-      (ms) => toClickHouseTime(new Date(ms)),
-    );
-    // The aliases must not be `id` or `organizationId`: they would shadow the columns in the WHERE clause.
-    return this.keysOf(
-      `SELECT toString(organizationId) AS o, toString(id) AS i FROM audit_events
-       WHERE organizationId IN {orgs:Array(String)} AND ${ranges.sql} AND id IN ${IDS_SET}`,
-      { orgs, ids, ...ranges.params },
-    );
-  }
-
-  /** The keys of these rows in the id registry, read by its primary key (organizationId, id). */
-  async registeredKeys(rows: readonly EventKey[]): Promise<Set<string>> {
-    if (rows.length === 0) return new Set();
-    const { orgs, ids } = orgsAndIds(rows);
-    return this.keysOf(
-      `SELECT toString(organizationId) AS o, toString(id) AS i FROM audit_event_ids
-       WHERE organizationId IN {orgs:Array(String)} AND id IN ${IDS_SET}`,
-      { orgs, ids },
-    );
-  }
-
   /** Records these rows' ids as projected completely (a repeat is harmless: the table replaces by its key). */
   async register(rows: readonly EventKey[]): Promise<void> {
     if (rows.length === 0) return;
@@ -249,7 +202,7 @@ export class ClickHouseEventsRepository {
       const list = [...spans.values()];
       const cover = coveringRanges(
         list.map((span) => span.start),
-        CHECK_RANGES,
+        SPAN_RANGES,
       );
       const spanRanges = rangesCondition(rollup.span.column, cover, rollup.span.type, (ms) => spanStart(rollup, new Date(ms)).param, 's');
       const eventRanges = rangesCondition(
@@ -339,22 +292,6 @@ export class ClickHouseEventsRepository {
     });
     return fresh.length;
   }
-
-  private async keysOf(query: string, params: Record<string, unknown>): Promise<Set<string>> {
-    const result = await this.ch.client.query({ query, query_params: params, format: 'JSONEachRow' });
-    return new Set((await result.json<{ o: string; i: string }>()).map((r) => eventKey({ organizationId: r.o, id: r.i })));
-  }
-}
-
-/** The batch's organizations, and its ids as one comma-separated string. */
-function orgsAndIds(rows: readonly EventKey[]): { orgs: string[]; ids: string } {
-  const orgs = new Set<string>();
-  let ids = '';
-  for (const row of rows) {
-    orgs.add(row.organizationId);
-    ids += ids === '' ? row.id : `,${row.id}`;
-  }
-  return { orgs: [...orgs], ids };
 }
 
 /** The rows whose key is not in `known`, each key once: the first of repeats within the batch. */
