@@ -89,4 +89,23 @@ describe('Database (real Postgres)', () => {
       await single.onApplicationShutdown();
     }
   });
+
+  it('answers a prepared read whose result changed type since it was prepared (a migration of another replica), and prepares it again', async () => {
+    const single = new Database(readPersistenceConfig({ DATABASE_URL: db.url, PG_POOL_SIZE: '1' }), new HealthRegistry());
+    try {
+      await db.query(`CREATE TABLE prepared_retyped (n int PRIMARY KEY, label text)`);
+      await db.query(`INSERT INTO prepared_retyped VALUES (1, 'one')`);
+      const sql = 'SELECT n, label FROM prepared_retyped WHERE n = $1';
+      await expect(single.read(sql, [1], { prepared: true })).resolves.toEqual([{ n: 1, label: 'one' }]);
+      await db.query(`ALTER TABLE prepared_retyped ALTER COLUMN n TYPE bigint`);
+      // bigint comes back as text from pg: the new type is what is read, not the prepared one.
+      await expect(single.read(sql, [1], { prepared: true })).resolves.toEqual([{ n: '1', label: 'one' }]);
+      await expect(single.read(sql, [1], { prepared: true })).resolves.toEqual([{ n: '1', label: 'one' }]);
+      const kept = await single.read<{ name: string }>('SELECT name FROM pg_prepared_statements WHERE statement = $1 ORDER BY name', [sql]);
+      // Prepared again, under the next generation's name.
+      expect(kept.map((k) => k.name)).toContainEqual(expect.stringMatching(/^r1_/));
+    } finally {
+      await single.onApplicationShutdown();
+    }
+  });
 });

@@ -6,7 +6,7 @@ import { AppError, HealthRegistry, backoffMs, sleep } from '@audit/platform';
 import { PERSISTENCE_CONFIG, type PersistenceConfig } from './config';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
-import { PreparedStatementNames } from './prepared-statements';
+import { isStalePreparedStatement, PreparedStatementNames } from './prepared-statements';
 
 /** Arbitrary constant: the advisory lock every replica takes before applying migrations. */
 const MIGRATION_LOCK_KEY = 7_204_391_001;
@@ -154,7 +154,15 @@ export class Database implements OnModuleInit, OnApplicationShutdown {
   async read<T extends QueryResultRow>(sql: string, params: unknown[], options: ReadOptions = {}): Promise<T[]> {
     const name = options.prepared ? this.prepared.nameOf(sql) : undefined;
     try {
-      return (await this.readPool().query<T>(name === undefined ? { text: sql, values: params } : { name, text: sql, values: params })).rows;
+      try {
+        return (await this.readPool().query<T>(name === undefined ? { text: sql, values: params } : { name, text: sql, values: params })).rows;
+      } catch (error) {
+        if (name === undefined || !isStalePreparedStatement(error)) throw error;
+        // A schema change turned the prepared statement's result into another type: prepared again under a
+        // new name from the next read on, and this one answered as a plain statement.
+        this.prepared.renameAll();
+        return (await this.readPool().query<T>({ text: sql, values: params })).rows;
+      }
     } catch (error) {
       if (!isStatementTimeout(error)) throw error;
       throw new AppError(

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { MAX_PREPARED_STATEMENTS, PreparedStatementNames } from './prepared-statements';
+import { isStalePreparedStatement, MAX_PREPARED_STATEMENTS, PreparedStatementNames } from './prepared-statements';
 
 describe('PreparedStatementNames', () => {
   it('names a text the same every time, and different texts differently', () => {
@@ -11,7 +11,7 @@ describe('PreparedStatementNames', () => {
         expect(new Set(first).size).toBe(texts.length);
         // Derived from the text alone: another process (or instance) names it the same.
         expect(texts.map((t) => new PreparedStatementNames().nameOf(t))).toEqual(first);
-        for (const name of first) expect(name).toMatch(/^r_[0-9a-f]{32}$/);
+        for (const name of first) expect(name).toMatch(/^r0_[0-9a-f]{32}$/);
       }),
     );
   });
@@ -36,5 +36,26 @@ describe('PreparedStatementNames', () => {
     expect(names.size).toBe(MAX_PREPARED_STATEMENTS);
     expect(names.nameOf('SELECT 0')).toBeDefined();
     expect(names.nameOf(`SELECT ${MAX_PREPARED_STATEMENTS}`)).toBeUndefined();
+  });
+
+  it('renames every text after renameAll, and names up to `max` texts again', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10 }), fc.uniqueArray(fc.string(), { minLength: 1, maxLength: 30 }), (max, texts) => {
+        const names = new PreparedStatementNames(max);
+        const before = texts.map((t) => names.nameOf(t));
+        names.renameAll();
+        expect(names.size).toBe(0);
+        const after = texts.map((t) => names.nameOf(t));
+        expect(after.filter((n) => n !== undefined)).toHaveLength(Math.min(max, texts.length));
+        for (const name of after) if (name !== undefined) expect(before).not.toContain(name);
+      }),
+    );
+  });
+
+  it('tells the stale prepared statement error from others', () => {
+    expect(isStalePreparedStatement({ code: '0A000', message: 'cached plan must not change result type' })).toBe(true);
+    expect(isStalePreparedStatement({ code: '0A000', message: 'some other unsupported feature' })).toBe(false);
+    expect(isStalePreparedStatement({ code: '22012', message: 'cached plan must not change result type' })).toBe(false);
+    expect(isStalePreparedStatement(undefined)).toBe(false);
   });
 });

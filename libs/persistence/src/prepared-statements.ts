@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
 
+/** Postgres' refusal to run a prepared statement whose result changed type since it was prepared. */
+export function isStalePreparedStatement(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === '0A000' && typeof message === 'string' && /cached plan must not change result type/.test(message);
+}
+
 /** Distinct statement texts a process prepares at most: each is kept by every read connection that ran it. */
 export const MAX_PREPARED_STATEMENTS = 256;
 
@@ -13,6 +19,7 @@ export const MAX_PREPARED_STATEMENTS = 256;
  */
 export class PreparedStatementNames {
   private readonly names = new Map<string, string>();
+  private generation = 0;
 
   constructor(private readonly max = MAX_PREPARED_STATEMENTS) {}
 
@@ -20,9 +27,19 @@ export class PreparedStatementNames {
   nameOf(text: string): string | undefined {
     const known = this.names.get(text);
     if (known !== undefined || this.names.size >= this.max) return known;
-    const name = `r_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+    const name = `r${this.generation}_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
     this.names.set(text, name);
     return name;
+  }
+
+  /**
+   * Gives every text a new name from now on. For a statement Postgres can no longer run as prepared (its
+   * result's columns changed type under it, a migration of another replica): the connections that hold the
+   * old name would refuse it until they close, so it is prepared again under the new one.
+   */
+  renameAll(): void {
+    this.generation++;
+    this.names.clear();
   }
 
   get size(): number {
