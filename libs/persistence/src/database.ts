@@ -6,6 +6,7 @@ import { AppError, HealthRegistry, backoffMs, sleep } from '@audit/platform';
 import { PERSISTENCE_CONFIG, type PersistenceConfig } from './config';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { isStalePreparedStatement, PreparedStatementNames } from './prepared-statements';
 
 /** Arbitrary constant: the advisory lock every replica takes before applying migrations. */
 const MIGRATION_LOCK_KEY = 7_204_391_001;
@@ -57,6 +58,11 @@ export interface StatementOptions {
   timeout?: boolean;
 }
 
+/** How an administrator's read runs: `prepared` keeps its statement prepared on the connection (see PreparedStatementNames). */
+export interface ReadOptions {
+  prepared?: boolean;
+}
+
 /** Called by work that leaves its session unfit for the next user: the client is destroyed, not pooled. */
 export type Discard = (reason: Error) => void;
 
@@ -78,6 +84,7 @@ export class Database implements OnModuleInit, OnApplicationShutdown {
   private readonly pool: Pool;
   /** Opened on the first {@link read}: processes that never serve administrators' reads never connect it. */
   private reads?: Pool;
+  private readonly prepared = new PreparedStatementNames();
 
   constructor(
     @Inject(PERSISTENCE_CONFIG) private readonly config: PersistenceConfig,
@@ -140,10 +147,22 @@ export class Database implements OnModuleInit, OnApplicationShutdown {
    * stop any statement after `readTimeoutMs`. The limit is Postgres' statement_timeout, set when a
    * connection opens, so a read costs no extra round trip; the write path's pool keeps no such limit (a
    * batch or a retention pass may rightly take long). A read stopped by it is a QUERY_TIMEOUT.
+   * `prepared` keeps the statement prepared on each connection that runs it (see PreparedStatementNames):
+   * for the few texts every search page runs, so Postgres does not parse them (and, once a generic plan
+   * costs no more than the custom ones, plan them) again on each page.
    */
-  async read<T extends QueryResultRow>(sql: string, params: unknown[]): Promise<T[]> {
+  async read<T extends QueryResultRow>(sql: string, params: unknown[], options: ReadOptions = {}): Promise<T[]> {
+    const name = options.prepared ? this.prepared.nameOf(sql) : undefined;
     try {
-      return (await this.readPool().query<T>(sql, params)).rows;
+      try {
+        return (await this.readPool().query<T>(name === undefined ? { text: sql, values: params } : { name, text: sql, values: params })).rows;
+      } catch (error) {
+        if (name === undefined || !isStalePreparedStatement(error)) throw error;
+        // A schema change turned the prepared statement's result into another type: prepared again under a
+        // new name from the next read on, and this one answered as a plain statement.
+        this.prepared.renameAll();
+        return (await this.readPool().query<T>({ text: sql, values: params })).rows;
+      }
     } catch (error) {
       if (!isStatementTimeout(error)) throw error;
       throw new AppError(

@@ -65,7 +65,11 @@ export class EventsReadRepository {
   /**
    * The page's rows by id, among the events of [from, to] (the ids' createdAt range, so only those months'
    * partitions are read) that still match `filter` here: the system of record has the last word on what a
-   * search shows, whatever the projection still holds of a row redacted or erased since.
+   * search shows, whatever the projection still holds of a row redacted or erased since. Prepared: parsed
+   * once per connection, and for most searches planned once too (Postgres takes the generic plan after five
+   * custom ones when it costs no more; seen in pg_prepared_statements). p50 at 200k events, alternated 400
+   * times in one process, two runs, load 17-19: 6.2 → 3.9 and 3.4 → 1.7 ms for a time window, 2.9 → 1.2
+   * and 2.0 → 1.1 ms for an action type.
    */
   async summariesByIds(organizationId: string, filter: EventFilter, ids: readonly string[], from: Date, to: Date): Promise<Map<string, EventSummary>> {
     if (ids.length === 0) return new Map();
@@ -77,6 +81,7 @@ export class EventsReadRepository {
       `SELECT ${SUMMARY_COLUMNS} FROM audit_trail_events a ${USER_JOIN}
        WHERE ${where} AND a.id = ANY($${n - 2}::uuid[]) AND a."createdAt" >= $${n - 1} AND a."createdAt" <= $${n}`,
       params,
+      { prepared: true },
     );
     return new Map(rows.map((r) => [r.id, toSummary(r)]));
   }
@@ -93,7 +98,9 @@ export class EventsReadRepository {
    * given the column, the planner still ANDed the BRIN with the organization's btree in some partitions
    * (every entry of the organization in that month: 9,783 for 0 rows, 8 ms in one partition at 200k
    * events); as a plain filter it is checked on the few rows the BRIN ranges hold (p50 6.4 ms to 1.5 ms,
-   * the statement alone alternated 55 times each, load 12).
+   * the statement alone alternated 55 times each, load 12). Prepared: Postgres keeps planning it per run
+   * (a generic plan of the `receivedAt` bound costs more than the custom ones), but no longer parses it
+   * (p50 0.2-0.5 ms lower, alternated as summariesByIds').
    */
   async recentKeys(organizationId: string, filter: EventFilter, receivedAfter: Date, limit: number, after?: Cursor): Promise<Cursor[]> {
     const params: unknown[] = [];
@@ -111,6 +118,7 @@ export class EventsReadRepository {
          SELECT * FROM audit_trail_events WHERE ("organizationId" || '') = $1 AND "receivedAt" > ${received} OFFSET 0
        ) a WHERE ${where} ORDER BY a."createdAt" DESC, a.id DESC LIMIT $${params.length}`,
       params,
+      { prepared: true },
     );
     return rows;
   }
