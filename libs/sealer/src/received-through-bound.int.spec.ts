@@ -151,36 +151,6 @@ describe('ReceivedThroughBound on the bus', () => {
     await ackEverything();
   });
 
-  it('reads a message past the floor once, not on every pass: a pass scans only what was stored since the last', async () => {
-    const now = Date.now();
-    const published = await publish(Array.from({ length: 1_500 }, (_, i) => ({ organizationId: i === 700 ? 'again_b' : 'again_a', receivedAtMs: now - DAY + i })));
-    const scans = (requests: string[]): string[] => requests.filter((s) => s.startsWith(`$JS.API.CONSUMER.CREATE.${STREAMS.events}.sealer_scan_`));
-    const pulls = (requests: string[]): string[] => requests.filter((s) => s.startsWith(`$JS.API.CONSUMER.MSG.NEXT.${STREAMS.events}.sealer_scan_`));
-
-    const first = await apiRequests(() => bound.readFloor());
-    expect(scans(first.requests)).toHaveLength(1);
-    expect(pulls(first.requests).length).toBeGreaterThanOrEqual(2);
-
-    // Nothing stored since: no scan at all, the same times.
-    const second = await apiRequests(() => bound.readFloor());
-    expect(scans(second.requests)).toHaveLength(0);
-    expect(second.result?.oldestPending).toEqual(first.result?.oldestPending);
-
-    // The floor moves past again_b's only message and five are stored: one pull of those five.
-    const unacked = await deliver(1_500, (i) => i <= 700);
-    const later = await publish(Array.from({ length: 5 }, () => ({ organizationId: 'again_a', receivedAtMs: now - 2 * DAY })));
-    const third = await apiRequests(() => bound.readFloor());
-    expect(scans(third.requests)).toHaveLength(1);
-    expect(pulls(third.requests)).toHaveLength(1);
-    const floor = third.result;
-    expect(floor).not.toBeNull();
-    if (floor === null) return;
-    expect(floor.oldestPending.has('again_b')).toBe(false);
-    expectSound(floor, [...published, ...later], 'again_a');
-    expect(floor.oldestPending.get('again_a')).toBe(now - 2 * DAY);
-    await ackEverything(unacked);
-  });
-
   it('never vouches for a message past the ack floor: T ≤ the earliest pending receivedAt − 1 ms (property)', async () => {
     let run = 0;
     await fc.assert(

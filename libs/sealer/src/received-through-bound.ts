@@ -4,7 +4,6 @@ import { AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import { DLQ_HEADERS, dlqSubject, JetStreamConnection, STREAMS, SUBJECTS } from '@audit/messaging';
 import { SEALER_CONFIG, type SealerConfig } from './config';
-import { PendingReceivedTimes, type PendingTime } from './pending-received-times';
 
 /** The sealer's durable consumer on AUDIT_EVENTS (sealer.consumer.ts): its ack floor is what the logs hold. */
 const SEALER_DURABLE = 'sealer';
@@ -63,29 +62,22 @@ export interface PendingMessage {
  */
 export function oldestReceivedByOrganization(messages: Iterable<PendingMessage>): Map<string, number> {
   const oldest = new Map<string, number>();
-  for (const message of messages) {
-    for (const { organizationId, receivedAtMs } of receivedTimes(message, 0)) {
-      const known = oldest.get(organizationId);
-      if (known === undefined || receivedAtMs < known) oldest.set(organizationId, receivedAtMs);
-    }
-  }
+  for (const message of messages) noteReceived(oldest, message);
   return oldest;
 }
 
-/**
- * The `receivedAt` a message at `seq` counts with, once for the organization of its subject and once more
- * for the one its payload names if it differs; none when its `receivedAt` cannot be read (see
- * {@link oldestReceivedByOrganization}).
- */
-export function receivedTimes({ subject, data }: PendingMessage, seq: number): PendingTime[] {
+/** {@link oldestReceivedByOrganization} one message at a time, so a scan keeps no message once read. */
+function noteReceived(oldest: Map<string, number>, { subject, data }: PendingMessage): void {
   const payload = payloadOf(data);
-  const receivedAtMs = payload === undefined ? undefined : timeOf(payload.receivedAt);
-  if (payload === undefined || receivedAtMs === undefined) return [];
-  const times: PendingTime[] = [];
-  const fromSubject = organizationOfSubject(subject);
-  if (fromSubject !== undefined) times.push({ seq, organizationId: fromSubject, receivedAtMs });
-  if (typeof payload.organizationId === 'string' && payload.organizationId !== fromSubject) times.push({ seq, organizationId: payload.organizationId, receivedAtMs });
-  return times;
+  const receivedAt = payload === undefined ? undefined : timeOf(payload.receivedAt);
+  if (payload === undefined || receivedAt === undefined) return;
+  const note = (organizationId: string | undefined): void => {
+    if (organizationId === undefined) return;
+    const known = oldest.get(organizationId);
+    if (known === undefined || receivedAt < known) oldest.set(organizationId, receivedAt);
+  };
+  note(organizationOfSubject(subject));
+  if (typeof payload.organizationId === 'string') note(payload.organizationId);
 }
 
 /**
@@ -137,8 +129,7 @@ export function receivedThroughTime({ readAtMs, marginMs, oldestIngestMs, oldest
  * - In AUDIT_EVENTS past the ack floor when the scan began: read here, every one of them, in one pass for
  *   all organizations (an ephemeral consumer from the floor + 1 to the stream's last sequence read after
  *   the floor, a thousand messages a pull request, at most {@link PENDING_SCAN_LIMIT} sequences; beyond
- *   them no time is stated; a delivery the scan did not receive fails it; a message an earlier pass read
- *   is not read again, its time kept from then: see {@link PendingReceivedTimes}), and T stays before the earliest
+ *   them no time is stated; a delivery the scan did not receive fails it), and T stays before the earliest
  *   `receivedAt` among the organization's, however old (an event held back on the bus path, a redelivered
  *   one, one a replica is appending right now, one acked out of order: acked or not, all are read). One
  *   stored after that last sequence was stored after `readAtMs` and after AUDIT_INGEST was read: one of
@@ -172,8 +163,6 @@ export function receivedThroughTime({ readAtMs, marginMs, oldestIngestMs, oldest
 @Injectable()
 export class ReceivedThroughBound {
   private readonly logger = new Logger('sealer:received-through');
-  /** What earlier passes read past the ack floor: each pass scans only what was stored since. */
-  private readonly pending = new PendingReceivedTimes();
 
   constructor(
     @Inject(SEALER_CONFIG) private readonly config: SealerConfig,
@@ -237,22 +226,15 @@ export class ReceivedThroughBound {
 
   /**
    * The earliest `receivedAt` of each organization's messages past the floor, up to the stream's last
-   * message when this is called; null when more than the scan limit lie between. Only the messages stored
-   * since the last pass are read: the times of the others are kept from the pass that read them.
+   * message when this is called; null when more than the scan limit lie between.
    */
   private async readPending(ackFloor: number): Promise<Map<string, number> | null> {
-    const { state, created } = await this.bus.jsm.streams.info(STREAMS.events);
-    if (state.last_seq - ackFloor > PENDING_SCAN_LIMIT) {
-      this.pending.forget();
-      return null;
-    }
-    const from = this.pending.nextToRead(ackFloor, state.last_seq, created);
-    if (from <= state.last_seq) {
-      const read: PendingTime[] = [];
-      await this.scan(STREAMS.events, SUBJECTS.eventsAll, from, { lastSeq: state.last_seq }, false, (message) => read.push(...receivedTimes(message, message.seq)));
-      this.pending.add(read, state.last_seq);
-    }
-    return this.pending.oldestByOrganization();
+    const oldest = new Map<string, number>();
+    const { state } = await this.bus.jsm.streams.info(STREAMS.events);
+    if (state.last_seq <= ackFloor) return oldest;
+    if (state.last_seq - ackFloor > PENDING_SCAN_LIMIT) return null;
+    await this.scan(STREAMS.events, SUBJECTS.eventsAll, ackFloor + 1, { lastSeq: state.last_seq }, false, (message) => noteReceived(oldest, message));
+    return oldest;
   }
 
   /**
