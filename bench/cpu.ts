@@ -177,6 +177,47 @@ export function followCpuByPriority(pid: number, everyMs = 100): { snapshot: () 
   return sampling(read, everyMs, () => ({ ...totals }));
 }
 
+/**
+ * Follows one process's threads every `everyMs` and adds each thread's CPU since the last look to the name
+ * it has now: `main` (its JavaScript thread), `consumers` (a Node thread at a positive niceness: the
+ * standalone's consumers thread), `helpers` (the other threads Node leaves named "node": V8's workers,
+ * libuv's pool), else the thread's own name without its trailing digits (embedded ClickHouse's
+ * `ThreadPool`, `MergeMutate`, `BgSchPool`, …; its pool threads rename themselves for each job, hence a
+ * look every `everyMs`). A thread that ends keeps its time up to its last look. CPU from schedstat
+ * (nanoseconds). Take the figures of a phase as {@link namedThreadsBetween} two snapshots.
+ */
+export function followCpuByThreadName(pid: number, everyMs = 100): { snapshot: () => Map<string, number>; stop: () => void } {
+  const last = new Map<string, number>();
+  const totals = new Map<string, number>();
+  const read = (): void => {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      return;
+    }
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+        const seconds = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+        const name = tid === String(pid) ? 'main' : comm === 'node' ? (nice > 0 ? 'consumers' : 'helpers') : comm.replace(/[\d_.-]+$/, '');
+        totals.set(name, (totals.get(name) ?? 0) + seconds - (last.get(tid) ?? 0));
+        last.set(tid, seconds);
+      } catch {
+        // The thread ended between listing and reading.
+      }
+    }
+  };
+  return sampling(read, everyMs, () => new Map(totals));
+}
+
+/** CPU seconds by thread name between two {@link followCpuByThreadName} snapshots, largest first. */
+export function namedThreadsBetween(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  return Object.fromEntries([...after].map(([name, seconds]): [string, number] => [name, seconds - (before.get(name) ?? 0)]).sort((a, b) => b[1] - a[1]));
+}
+
 let ticksPerSecond: number | undefined;
 function clockTicks(): number {
   return (ticksPerSecond ??= Number(execSync('getconf CLK_TCK').toString().trim()));

@@ -34,7 +34,7 @@ import { demoEvents } from '@audit/cli';
 import { STREAMS } from '@audit/bus-topology';
 import { validateBatch, type AuditEvent, type AuditEventInput } from '@audit/contracts';
 import { createTestDatabase, runCliProcess, startService, startTestNats, waitFor, WORKSPACE_ROOT, type RunningService } from '@audit/testing';
-import { cpuSecondsByThread, followCpuByPid, cpuSecondsOfPid, secondsBetween, machineBusySeconds, percentile } from './cpu';
+import { cpuSecondsByThread, followCpuByPid, followCpuByThreadName, namedThreadsBetween, cpuSecondsOfPid, secondsBetween, machineBusySeconds, percentile } from './cpu';
 import { progress } from './progress';
 import { BenchResults, machine as machineNow } from './results';
 import { baselineCheckout } from './baseline';
@@ -53,6 +53,8 @@ const HTTP_BATCH = 500;
 const HTTP_CONCURRENCY = 4;
 const SAMPLE_EVERY = 25;
 const SERVICE_ENV = { AUTH_JWT_SECRET: 'bench-secret-bench-secret-bench-secret', LOG_LEVEL: 'error' };
+/** Environment for this checkout's services only (JSON), e.g. to set one setting apart from the baseline. */
+const THIS_ENV = JSON.parse(process.env.BENCH_THIS_ENV ?? '{}') as Record<string, string>;
 
 type Mode = 'standalone' | 'split';
 type Transport = 'HTTP' | 'NATS';
@@ -69,6 +71,10 @@ interface PhaseResult {
   cpuPerEvent: Record<string, number>;
   /** CPU µs per event of each app process by kind of thread (see cpuSecondsByThread). */
   threadsPerEvent: Record<string, Record<string, number>>;
+  /** CPU µs per event of each app process by thread name (see followCpuByThreadName), printed for every round. */
+  threadNamesPerEvent: Record<string, Record<string, number>>;
+  /** Messages each durable consumer was sent again during the phase (deliveries beyond the stream's messages): a batch not acked nor kept alive in time. */
+  redelivered: Record<string, number>;
   /** Cores the rest of the machine (other work than this run) kept busy meanwhile, on average. */
   othersBusyCores: number;
 }
@@ -122,6 +128,10 @@ function medianRounds(results: PhaseResult[]): PhaseResult[] {
     for (const r of rounds) {
       const cpu = Object.entries(r.cpuPerEvent).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
       console.log(`  round ${r.round}: ${r.eventsPerSecond.toFixed(0).padStart(6)} events/s; CPU µs per event ${cpu}; others busy ${r.othersBusyCores.toFixed(2)} cores`);
+      console.log(`    redelivered: ${Object.entries(r.redelivered).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      for (const [proc, t] of Object.entries(r.threadNamesPerEvent)) {
+        console.log(`    ${proc} by thread: ${Object.entries(t).filter(([, v]) => v >= 0.5).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
+      }
     }
     const byRate = [...rounds].sort((a, b) => a.eventsPerSecond - b.eventsPerSecond);
     const median = byRate[Math.floor((byRate.length - 1) / 2)];
@@ -139,7 +149,7 @@ async function runVariant(
 ): Promise<{ phases: Array<Omit<PhaseResult, 'round'>>; rawRates?: { publishRate: number; pipelinedRate: number; copyRate: number } }> {
   const nats = await startTestNats();
   const db = await createTestDatabase('audit_bench');
-  const env = { DATABASE_URL: db.url, NATS_URL: nats.url };
+  const env = { DATABASE_URL: db.url, NATS_URL: nats.url, ...(root === WORKSPACE_ROOT ? THIS_ENV : {}) };
   const phases: Array<Omit<PhaseResult, 'round'>> = [];
   const keyFor = async (org: string): Promise<string> =>
     (JSON.parse((await runCliProcess(['keys', 'create', '--org', org, '--json'], env)).stdout) as { key: string }).key;
@@ -204,6 +214,8 @@ async function runVariant(
       };
     }
   } finally {
+    for (const follower of threadFollowers.values()) follower.stop();
+    threadFollowers.clear();
     backends.stop();
     await db.drop();
     await nats.destroy();
@@ -324,6 +336,17 @@ function report(
 const sum = (values: Record<string, number>): number => Object.values(values).reduce((a, b) => a + b, 0);
 const round1 = (value: number): number => Math.round(value * 10) / 10;
 
+/** Each app process's threads, followed from its first phase on (see followCpuByThreadName). */
+const threadFollowers = new Map<number, ReturnType<typeof followCpuByThreadName>>();
+const threadsByName = (services: Record<string, RunningService>): Record<string, Map<string, number>> =>
+  Object.fromEntries(
+    Object.entries(services).map(([name, s]) => {
+      const pid = s.process.pid as number;
+      if (!threadFollowers.has(pid)) threadFollowers.set(pid, followCpuByThreadName(pid));
+      return [name, (threadFollowers.get(pid) as ReturnType<typeof followCpuByThreadName>).snapshot()];
+    }),
+  );
+
 /** POSTs answered 503 or 408 and sent again (reported: a loaded machine). */
 let retried503 = 0;
 
@@ -385,6 +408,8 @@ async function phase(
     Object.fromEntries(Object.entries(services).map(([name, s]) => [name, cpuSecondsByThread(s.process.pid as number)]));
   const cpuBefore = cpu();
   const threadsBefore = threads();
+  const namedBefore = threadsByName(services);
+  const deliveriesBefore = await deliveries(natsUrl);
   const machineBefore = machineBusySeconds();
   const started = Date.now();
   let sending = true;
@@ -419,6 +444,15 @@ async function phase(
   await waitForConsumersIdle(natsUrl, mode === 'standalone' ? 'all' : ['ingest', 'writer', 'projector']);
   const cpuAfter = cpu();
   const threadsAfter = threads();
+  const namedAfter = threadsByName(services);
+  const deliveriesAfter = await deliveries(natsUrl);
+  const redelivered = Object.fromEntries(Object.entries(deliveriesAfter).map(([name, n]) => [name, n - (deliveriesBefore[name] ?? 0)]));
+  const threadNamesPerEvent = Object.fromEntries(
+    Object.entries(namedAfter).map(([name, after]) => [
+      name,
+      Object.fromEntries(Object.entries(namedThreadsBetween(namedBefore[name] ?? new Map(), after)).map(([k, v]) => [k, (v * 1e6) / events.length])),
+    ]),
+  );
   const threadsPerEvent = Object.fromEntries(
     Object.entries(threadsAfter).map(([name, t]) => [name, Object.fromEntries(Object.entries(t).map(([k, v]) => [k, ((v - (threadsBefore[name]?.[k] ?? 0)) * 1e6) / events.length]))]),
   );
@@ -436,6 +470,8 @@ async function phase(
     latencies,
     cpuPerEvent,
     threadsPerEvent,
+    threadNamesPerEvent,
+    redelivered,
     othersBusyCores: Math.max(0, machineSeconds - sum(used)) / wallSeconds,
   };
 }
@@ -462,6 +498,24 @@ async function waitForConsumersIdle(natsUrl: string, durables: readonly string[]
       600_000,
       100,
     );
+  } finally {
+    await nc.close();
+  }
+}
+
+/**
+ * Each durable consumer's deliveries so far beyond the stream's messages: its delivery sequence counts every
+ * sending, the stream sequence it reached each message once (the run's consumers start at the stream's first).
+ */
+async function deliveries(natsUrl: string): Promise<Record<string, number>> {
+  const nc = await connect({ servers: natsUrl, noAsyncTraces: true });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const result: Record<string, number> = {};
+    for (const stream of [STREAMS.ingest, STREAMS.events]) {
+      for await (const info of jsm.consumers.list(stream)) result[info.name] = info.delivered.consumer_seq - info.delivered.stream_seq;
+    }
+    return result;
   } finally {
     await nc.close();
   }

@@ -6,8 +6,16 @@ import { StandaloneModule } from './standalone.module';
 /**
  * Defaults of the standalone where they differ from a service's own: its HTTP thread also answers reads, so
  * ingest refuses batches while its own work keeps that thread late (IngestLoadShedder, docs/scaling.md).
+ *
+ * CONSUMER_ACK_WAIT 30s, not 5s: the consumers run in one thread at niceness 5, below the HTTP thread and
+ * every thread of the machine at 0, and keep what they hold alive with a `working()` publish per message
+ * every third of the ack wait (tens of thousands of messages while the projector's batches wait their
+ * turn). When that thread waited for a core a few seconds, the server sent its messages again, and the
+ * thread then had those too to keep alive, decode and check: bench:ingest rounds whose writer, sealer and
+ * projector were each sent every event two to four times. A dead standalone's messages come back to the
+ * next one 30 s later instead of 5 s.
  */
-const STANDALONE_DEFAULTS = { INGEST_MAX_EVENT_LOOP_DELAY: '40ms' };
+const STANDALONE_DEFAULTS = { INGEST_MAX_EVENT_LOOP_DELAY: '40ms', CONSUMER_ACK_WAIT: '30s' };
 
 /**
  * The HTTP thread's niceness once the standalone listens. Its own work is light (a few percent of a core in
