@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import { DLQ_HEADERS, dlqSubject, JetStreamConnection, STREAMS, SUBJECTS } from '@audit/messaging';
+import { counter } from '@audit/platform';
 import { SEALER_CONFIG, type SealerConfig } from './config';
 import { PendingReceived, type ReceivedNote } from './pending-received';
 
@@ -19,6 +20,12 @@ export const PENDING_SCAN_LIMIT = 20_000;
 
 /** At most this many of the sealer's dead letters are read for their organization; past it, no organization's time is stated. */
 export const DEAD_LETTER_SCAN_LIMIT = 10_000;
+
+const pendingMessages = counter(
+  'audit_sealer_received_through_messages_total',
+  "AUDIT_EVENTS messages past the sealer's ack floor when a signing pass bounded their receivedAt: read from the bus by its scan, or known already",
+  ['source'],
+);
 
 /** Messages per pull request of a scan: about 1 MB of typical events per reply (nats.js takes a count or a byte cap, not both). */
 const SCAN_BATCH_MESSAGES = 1_000;
@@ -251,6 +258,8 @@ export class ReceivedThroughBound {
     if (state.last_seq - ackFloor > PENDING_SCAN_LIMIT) return null;
     // Only what neither this sealer's deliveries nor an earlier scan showed: the messages stay as stored.
     const from = this.pending.coveredThrough() + 1;
+    pendingMessages.inc({ source: 'known' }, Math.max(0, Math.min(from - 1, state.last_seq) - ackFloor));
+    pendingMessages.inc({ source: 'scanned' }, Math.max(0, state.last_seq - from + 1));
     if (from <= state.last_seq) {
       await this.scan(STREAMS.events, SUBJECTS.eventsAll, from, { lastSeq: state.last_seq }, false, (message) => {
         const note = receivedNoteOf(message);
