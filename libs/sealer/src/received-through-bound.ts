@@ -3,7 +3,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import { DLQ_HEADERS, dlqSubject, JetStreamConnection, STREAMS, SUBJECTS } from '@audit/messaging';
+import { counter } from '@audit/platform';
 import { SEALER_CONFIG, type SealerConfig } from './config';
+import { PendingReceived, type ReceivedNote } from './pending-received';
 
 /** The sealer's durable consumer on AUDIT_EVENTS (sealer.consumer.ts): its ack floor is what the logs hold. */
 const SEALER_DURABLE = 'sealer';
@@ -18,6 +20,12 @@ export const PENDING_SCAN_LIMIT = 20_000;
 
 /** At most this many of the sealer's dead letters are read for their organization; past it, no organization's time is stated. */
 export const DEAD_LETTER_SCAN_LIMIT = 10_000;
+
+const pendingMessages = counter(
+  'audit_sealer_received_through_messages_total',
+  "AUDIT_EVENTS messages past the sealer's ack floor when a signing pass bounded their receivedAt: read from the bus by its scan, or known already",
+  ['source'],
+);
 
 /** Messages per pull request of a scan: about 1 MB of typical events per reply (nats.js takes a count or a byte cap, not both). */
 const SCAN_BATCH_MESSAGES = 1_000;
@@ -67,17 +75,30 @@ export function oldestReceivedByOrganization(messages: Iterable<PendingMessage>)
 }
 
 /** {@link oldestReceivedByOrganization} one message at a time, so a scan keeps no message once read. */
-function noteReceived(oldest: Map<string, number>, { subject, data }: PendingMessage): void {
-  const payload = payloadOf(data);
-  const receivedAt = payload === undefined ? undefined : timeOf(payload.receivedAt);
-  if (payload === undefined || receivedAt === undefined) return;
-  const note = (organizationId: string | undefined): void => {
-    if (organizationId === undefined) return;
+function noteReceived(oldest: Map<string, number>, message: PendingMessage): void {
+  const note = receivedNoteOf(message);
+  if (note === undefined) return;
+  const put = (organizationId: string): void => {
     const known = oldest.get(organizationId);
-    if (known === undefined || receivedAt < known) oldest.set(organizationId, receivedAt);
+    if (known === undefined || note.receivedAtMs < known) oldest.set(organizationId, note.receivedAtMs);
   };
-  note(organizationOfSubject(subject));
-  if (typeof payload.organizationId === 'string') note(payload.organizationId);
+  put(note.organizationId);
+  if (note.alsoFor !== undefined) put(note.alsoFor);
+}
+
+/**
+ * The organizations a message counts for (its subject's, and its payload's when that differs) and its
+ * `receivedAt`; undefined when it names no organization or its `receivedAt` cannot be read.
+ */
+function receivedNoteOf({ subject, data }: PendingMessage): ReceivedNote | undefined {
+  const payload = payloadOf(data);
+  const receivedAtMs = payload === undefined ? undefined : timeOf(payload.receivedAt);
+  if (payload === undefined || receivedAtMs === undefined) return undefined;
+  const bySubject = organizationOfSubject(subject);
+  const byPayload = typeof payload.organizationId === 'string' ? payload.organizationId : undefined;
+  const organizationId = bySubject ?? byPayload;
+  if (organizationId === undefined) return undefined;
+  return { organizationId, alsoFor: byPayload !== undefined && byPayload !== organizationId ? byPayload : undefined, receivedAtMs };
 }
 
 /**
@@ -163,6 +184,8 @@ export function receivedThroughTime({ readAtMs, marginMs, oldestIngestMs, oldest
 @Injectable()
 export class ReceivedThroughBound {
   private readonly logger = new Logger('sealer:received-through');
+  /** The messages past the floor already seen (delivered to this sealer, or read by a previous scan): not read again. */
+  private readonly pending = new PendingReceived();
 
   constructor(
     @Inject(SEALER_CONFIG) private readonly config: SealerConfig,
@@ -229,12 +252,31 @@ export class ReceivedThroughBound {
    * message when this is called; null when more than the scan limit lie between.
    */
   private async readPending(ackFloor: number): Promise<Map<string, number> | null> {
-    const oldest = new Map<string, number>();
     const { state } = await this.bus.jsm.streams.info(STREAMS.events);
-    if (state.last_seq <= ackFloor) return oldest;
+    this.pending.advance(ackFloor, state.last_seq);
+    if (state.last_seq <= ackFloor) return new Map<string, number>();
     if (state.last_seq - ackFloor > PENDING_SCAN_LIMIT) return null;
-    await this.scan(STREAMS.events, SUBJECTS.eventsAll, ackFloor + 1, { lastSeq: state.last_seq }, false, (message) => noteReceived(oldest, message));
-    return oldest;
+    // Only what neither this sealer's deliveries nor an earlier scan showed: the messages stay as stored.
+    const from = this.pending.coveredThrough() + 1;
+    pendingMessages.inc({ source: 'known' }, Math.max(0, Math.min(from - 1, state.last_seq) - ackFloor));
+    pendingMessages.inc({ source: 'scanned' }, Math.max(0, state.last_seq - from + 1));
+    if (from <= state.last_seq) {
+      await this.scan(STREAMS.events, SUBJECTS.eventsAll, from, { lastSeq: state.last_seq }, false, (message) => {
+        const note = receivedNoteOf(message);
+        if (note !== undefined) this.pending.noteScanned(message.seq, note);
+      });
+      this.pending.markCovered(state.last_seq);
+    }
+    return this.pending.oldestByOrganization();
+  }
+
+  /**
+   * An event this sealer's consumer was delivered (its stream sequence, organization and `receivedAt`): a
+   * later pass reads it from here, not from the bus, while it is past the ack floor.
+   */
+  noteDelivered(seq: number, organizationId: string, receivedAt: string): void {
+    const receivedAtMs = Date.parse(receivedAt);
+    if (!Number.isNaN(receivedAtMs)) this.pending.noteDelivered(seq, { organizationId, receivedAtMs });
   }
 
   /**

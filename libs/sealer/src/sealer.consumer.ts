@@ -13,6 +13,7 @@ import { pgFailureKind } from '@audit/persistence';
 import { LeafError } from '@audit/transparency';
 import { SEALER_CONFIG, type SealerConfig } from './config';
 import { LogAppender } from './log-appender';
+import { ReceivedThroughBound } from './received-through-bound';
 
 const leavesTotal = counter('audit_sealer_leaves_total', "Events the sealer handled: appended to their organization's log, or already in it", ['result']);
 const appendSeconds = histogram('audit_sealer_append_duration_seconds', "Time to append one batch's events to their organizations' logs");
@@ -29,6 +30,7 @@ export class SealerConsumer extends CanonicalEventsConsumer {
     health: HealthRegistry,
     @Inject(SEALER_CONFIG) config: SealerConfig,
     private readonly appender: LogAppender,
+    private readonly receivedThrough: ReceivedThroughBound,
   ) {
     super(bus, messaging, health, { durable: 'sealer', ...config.batch, storeFailureKind: pgFailureKind });
   }
@@ -44,6 +46,8 @@ export class SealerConsumer extends CanonicalEventsConsumer {
       if (events) events.push(payload);
       else byOrganization.set(payload.organizationId, [payload]);
       if (message.redelivered) redelivered.add(payload.organizationId);
+      // Seen here, the checkpoints' received-through scan need not read it from the bus again.
+      this.receivedThrough.noteDelivered(message.seq, payload.organizationId, payload.receivedAt);
     }
     // One organization after another, in name order: one lock held at a time, so sealers never deadlock.
     // An organization committed before a later one failed is skipped (as duplicates) when the batch comes back.
