@@ -150,22 +150,7 @@ export function followCpuByPriority(pid: number, everyMs = 100): { snapshot: () 
   const last = new Map<string, number>();
   const totals = { main: 0, samePriority: 0, lowered: 0 };
   const read = (): void => {
-    let tids: string[];
-    try {
-      tids = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      return;
-    }
-    const seen: Array<{ tid: string; nice: number; seconds: number }> = [];
-    for (const tid of tids) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const seconds = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
-        seen.push({ tid, nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]), seconds });
-      } catch {
-        // The thread ended between listing and reading.
-      }
-    }
+    const seen = threadsOf(pid);
     const mainNice = seen.find((t) => t.tid === String(pid))?.nice ?? 0;
     for (const t of seen) {
       // A thread first seen now counts from here: its earlier CPU is not known to belong to this phase.
@@ -190,24 +175,10 @@ export function followCpuByThreadName(pid: number, everyMs = 100): { snapshot: (
   const last = new Map<string, number>();
   const totals = new Map<string, number>();
   const read = (): void => {
-    let tids: string[];
-    try {
-      tids = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      return;
-    }
-    for (const tid of tids) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-        const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-        const seconds = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
-        const name = tid === String(pid) ? 'main' : comm === 'node' ? (nice > 0 ? 'consumers' : 'helpers') : comm.replace(/[\d_.-]+$/, '');
-        totals.set(name, (totals.get(name) ?? 0) + seconds - (last.get(tid) ?? 0));
-        last.set(tid, seconds);
-      } catch {
-        // The thread ended between listing and reading.
-      }
+    for (const { tid, comm, nice, seconds } of threadsOf(pid)) {
+      const name = tid === String(pid) ? 'main' : comm === 'node' ? (nice > 0 ? 'consumers' : 'helpers') : comm.replace(/[\d_.-]+$/, '');
+      totals.set(name, (totals.get(name) ?? 0) + seconds - (last.get(tid) ?? 0));
+      last.set(tid, seconds);
     }
   };
   return sampling(read, everyMs, () => new Map(totals));
@@ -282,4 +253,29 @@ export function watchMachineLoad(): { stop: () => { busyShare: number; note: str
       return { busyShare, note };
     },
   };
+}
+
+/** One process's threads as /proc shows them now: name, niceness and CPU seconds (schedstat, nanoseconds). */
+function threadsOf(pid: number): Array<{ tid: string; comm: string; nice: number; seconds: number }> {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const threads: Array<{ tid: string; comm: string; nice: number; seconds: number }> = [];
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      threads.push({
+        tid,
+        comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+        nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]),
+        seconds: Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e9,
+      });
+    } catch {
+      // The thread ended between listing and reading.
+    }
+  }
+  return threads;
 }
