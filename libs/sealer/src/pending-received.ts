@@ -70,15 +70,20 @@ export class PendingReceived {
 
   /** The earliest `receivedAt` of each organization's messages past the floor. */
   oldestByOrganization(): Map<string, number> {
-    const oldest = new Map<string, number>();
-    const put = (organizationId: string, ms: number): void => {
-      const known = oldest.get(organizationId);
-      if (known === undefined || ms < known) oldest.set(organizationId, ms);
-    };
-    for (const { organizationId, alsoFor, receivedAtMs } of this.notes.values()) {
-      put(organizationId, receivedAtMs);
-      if (alsoFor !== undefined) put(alsoFor, receivedAtMs);
-    }
-    return oldest;
+    return oldestByOrganization(this.notes.values());
   }
+}
+
+/** The earliest `receivedAt` of each organization these notes count for (the subject's, and the payload's too). */
+export function oldestByOrganization(notes: Iterable<ReceivedNote>): Map<string, number> {
+  const oldest = new Map<string, number>();
+  const put = (organizationId: string, ms: number): void => {
+    const known = oldest.get(organizationId);
+    if (known === undefined || ms < known) oldest.set(organizationId, ms);
+  };
+  for (const { organizationId, alsoFor, receivedAtMs } of notes) {
+    put(organizationId, receivedAtMs);
+    if (alsoFor !== undefined) put(alsoFor, receivedAtMs);
+  }
+  return oldest;
 }

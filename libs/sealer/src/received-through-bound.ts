@@ -5,7 +5,7 @@ import { nanos } from '@nats-io/nats-core';
 import { DLQ_HEADERS, dlqSubject, JetStreamConnection, STREAMS, SUBJECTS } from '@audit/messaging';
 import { counter } from '@audit/platform';
 import { SEALER_CONFIG, type SealerConfig } from './config';
-import { PendingReceived, type ReceivedNote } from './pending-received';
+import { oldestByOrganization, PendingReceived, type ReceivedNote } from './pending-received';
 
 /** The sealer's durable consumer on AUDIT_EVENTS (sealer.consumer.ts): its ack floor is what the logs hold. */
 const SEALER_DURABLE = 'sealer';
@@ -69,21 +69,12 @@ export interface PendingMessage {
  * sealer's dead letter then withholds its organization's time).
  */
 export function oldestReceivedByOrganization(messages: Iterable<PendingMessage>): Map<string, number> {
-  const oldest = new Map<string, number>();
-  for (const message of messages) noteReceived(oldest, message);
-  return oldest;
-}
-
-/** {@link oldestReceivedByOrganization} one message at a time, so a scan keeps no message once read. */
-function noteReceived(oldest: Map<string, number>, message: PendingMessage): void {
-  const note = receivedNoteOf(message);
-  if (note === undefined) return;
-  const put = (organizationId: string): void => {
-    const known = oldest.get(organizationId);
-    if (known === undefined || note.receivedAtMs < known) oldest.set(organizationId, note.receivedAtMs);
-  };
-  put(note.organizationId);
-  if (note.alsoFor !== undefined) put(note.alsoFor);
+  const notes: ReceivedNote[] = [];
+  for (const message of messages) {
+    const note = receivedNoteOf(message);
+    if (note !== undefined) notes.push(note);
+  }
+  return oldestByOrganization(notes);
 }
 
 /**
