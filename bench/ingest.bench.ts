@@ -15,8 +15,9 @@
  * checkout and sharing its node_modules, each on its own bus and database, in the same run.
  *
  * BENCH_EVENTS sets the events per phase (default 50000); BENCH_WARMUP the events each deployment takes over
- * each transport first, not counted (default 10000). BENCH_MODES limits the deployments (`standalone`,
- * `split`; default both) and BENCH_ROUNDS repeats the whole run, the baseline and this commit taking turns,
+ * each transport first, not counted (default 10000). BENCH_TRANSPORTS limits the transports (`HTTP`, `NATS`;
+ * default both; warm-up included), e.g. to compare two commits over HTTP alone in half the time. BENCH_MODES
+ * limits the deployments (`standalone`, `split`; default both) and BENCH_ROUNDS repeats the whole run, the baseline and this commit taking turns,
  * each round on fresh processes: a phase's figures are then the round of median rate, and every round's rate
  * and CPU are printed, so that a slow round is told apart from a slow commit. Figures go to
  * bench/results/ingest.json too.
@@ -48,6 +49,8 @@ const BASELINE = process.env.BENCH_BASELINE ?? '4965ddc';
 /** Events sent through each transport before a deployment's measured phases (not counted): code paths compiled, pools and caches filled. */
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 10_000);
 const MODES = (process.env.BENCH_MODES ?? 'standalone,split').split(',').map((m) => m.trim());
+const TRANSPORTS = (process.env.BENCH_TRANSPORTS ?? 'HTTP,NATS').split(',').map((t) => t.trim().toUpperCase());
+if (TRANSPORTS.some((t) => t !== 'HTTP' && t !== 'NATS')) throw new Error(`BENCH_TRANSPORTS takes HTTP and/or NATS (got ${process.env.BENCH_TRANSPORTS})`);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 const HTTP_BATCH = 500;
 const HTTP_CONCURRENCY = 4;
@@ -164,15 +167,15 @@ async function runVariant(
     postgres: backends.snapshot(),
   });
   let rawRates: { publishRate: number; pipelinedRate: number; copyRate: number } | undefined;
-  /** Phases of WARMUP events through both transports whose figures are dropped. */
+  /** Phases of WARMUP events through each transport benchmarked, whose figures are dropped. */
   const warmUp = async (mode: Mode, url: string, procs: Record<string, RunningService>): Promise<void> => {
     if (WARMUP <= 0) return;
     const make = (name: string, seed: number): AuditEventInput[] => withIds(demoEvents(org(name), WARMUP, { now, spanMs: 3_600_000, seed }));
     const http = make(`bench-warm-http-${mode}`, 5);
     const bus = make(`bench-warm-nats-${mode}`, 6);
     const key = await keyFor(http[0].organizationId);
-    await phase(`${label} (warm-up)`, mode, 'HTTP', db, nats.url, http, procs, others, () => postAll(url, key, http));
-    await phase(`${label} (warm-up)`, mode, 'NATS', db, nats.url, bus, procs, others, () => emitAll(nats.url, bus));
+    if (TRANSPORTS.includes('HTTP')) await phase(`${label} (warm-up)`, mode, 'HTTP', db, nats.url, http, procs, others, () => postAll(url, key, http));
+    if (TRANSPORTS.includes('NATS')) await phase(`${label} (warm-up)`, mode, 'NATS', db, nats.url, bus, procs, others, () => emitAll(nats.url, bus));
   };
   try {
     // The standalone app: every service in one process (one Node thread), as `npm start` runs it.
@@ -183,8 +186,8 @@ async function runVariant(
       const key = await keyFor(httpEvents[0].organizationId);
       const procs = { standalone: service };
       await warmUp('standalone', service.url, procs);
-      phases.push(await phase(label, 'standalone', 'HTTP', db, nats.url, httpEvents, procs, others, () => postAll(service.url, key, httpEvents)));
-      phases.push(await phase(label, 'standalone', 'NATS', db, nats.url, busEvents, procs, others, () => emitAll(nats.url, busEvents)));
+      if (TRANSPORTS.includes('HTTP')) phases.push(await phase(label, 'standalone', 'HTTP', db, nats.url, httpEvents, procs, others, () => postAll(service.url, key, httpEvents)));
+      if (TRANSPORTS.includes('NATS')) phases.push(await phase(label, 'standalone', 'NATS', db, nats.url, busEvents, procs, others, () => emitAll(nats.url, busEvents)));
     } finally {
       await service.stop();
     }
@@ -198,8 +201,8 @@ async function runVariant(
       const key = await keyFor(splitHttp[0].organizationId);
       const procs = { ingest, writer, projector };
       await warmUp('split', ingest.url, procs);
-      phases.push(await phase(label, 'split', 'HTTP', db, nats.url, splitHttp, procs, others, () => postAll(ingest.url, key, splitHttp)));
-      phases.push(await phase(label, 'split', 'NATS', db, nats.url, splitBus, procs, others, () => emitAll(nats.url, splitBus)));
+      if (TRANSPORTS.includes('HTTP')) phases.push(await phase(label, 'split', 'HTTP', db, nats.url, splitHttp, procs, others, () => postAll(ingest.url, key, splitHttp)));
+      if (TRANSPORTS.includes('NATS')) phases.push(await phase(label, 'split', 'NATS', db, nats.url, splitBus, procs, others, () => emitAll(nats.url, splitBus)));
     } finally {
       await Promise.all(split.map((s) => s.stop()));
     }
