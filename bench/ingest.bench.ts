@@ -58,6 +58,8 @@ const SAMPLE_EVERY = 25;
 const SERVICE_ENV = { AUTH_JWT_SECRET: 'bench-secret-bench-secret-bench-secret', LOG_LEVEL: 'error' };
 /** Environment for this checkout's services only (JSON), e.g. to set one setting apart from the baseline. */
 const THIS_ENV = JSON.parse(process.env.BENCH_THIS_ENV ?? '{}') as Record<string, string>;
+/** Node options for this checkout's services only (space-separated), e.g. a V8 flag beside the same commit as baseline; NODE_OPTIONS refuses most of them. */
+const THIS_NODE_ARGS = (process.env.BENCH_THIS_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 
 type Mode = 'standalone' | 'split';
 type Transport = 'HTTP' | 'NATS';
@@ -153,6 +155,7 @@ async function runVariant(
   const nats = await startTestNats();
   const db = await createTestDatabase('audit_bench');
   const env = { DATABASE_URL: db.url, NATS_URL: nats.url, ...(root === WORKSPACE_ROOT ? THIS_ENV : {}) };
+  const nodeArgs = root === WORKSPACE_ROOT ? THIS_NODE_ARGS : [];
   const phases: Array<Omit<PhaseResult, 'round'>> = [];
   const keyFor = async (org: string): Promise<string> =>
     (JSON.parse((await runCliProcess(['keys', 'create', '--org', org, '--json'], env)).stdout) as { key: string }).key;
@@ -179,7 +182,7 @@ async function runVariant(
   };
   try {
     // The standalone app: every service in one process (one Node thread), as `npm start` runs it.
-    const service = MODES.includes('standalone') ? await startService('standalone', { ...env, ...SERVICE_ENV }, 60_000, root) : undefined;
+    const service = MODES.includes('standalone') ? await startService('standalone', { ...env, ...SERVICE_ENV }, 60_000, root, nodeArgs) : undefined;
     if (service) try {
       const httpEvents = events(org('bench-http'), 1);
       const busEvents = events(org('bench-nats'), 2);
@@ -193,7 +196,7 @@ async function runVariant(
     }
 
     // The same services as separate processes (apps/ingest, apps/writer, apps/projector), as Kubernetes runs them.
-    const split = MODES.includes('split') ? await Promise.all(['ingest', 'writer', 'projector'].map((app) => startService(app, { ...env, ...SERVICE_ENV }, 60_000, root))) : undefined;
+    const split = MODES.includes('split') ? await Promise.all(['ingest', 'writer', 'projector'].map((app) => startService(app, { ...env, ...SERVICE_ENV }, 60_000, root, nodeArgs))) : undefined;
     if (split) try {
       const [ingest, writer, projector] = split;
       const splitHttp = events(org('bench-http-split'), 3);
