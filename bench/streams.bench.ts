@@ -31,11 +31,13 @@ const EVENTS = Number(process.env.BENCH_STREAM_EVENTS ?? 1_000_000);
 /** BENCH_STREAM_OUTAGE=false skips the outage (a delivery-rate run takes minutes instead of the outage's five). */
 const OUTAGE_MS = process.env.BENCH_STREAM_OUTAGE === 'false' ? 0 : durationMs(process.env.BENCH_STREAM_OUTAGE ?? '5m');
 const OUTAGE_EVENTS = Number(process.env.BENCH_STREAM_OUTAGE_EVENTS ?? Math.min(200_000, EVENTS));
+/** BENCH_STREAM_STEADY: how long an S3 stream takes 1,000 events/s into 60 s slices (default 60s; false skips). */
+const STEADY_MS = process.env.BENCH_STREAM_STEADY === 'false' ? 0 : durationMs(process.env.BENCH_STREAM_STEADY ?? '60s');
 
 /** `300`, `300s`, `5m` or `1h` as milliseconds. */
 function durationMs(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) throw new Error(`BENCH_STREAM_OUTAGE must be a duration such as 300s or 5m (got ${text})`);
+  if (!m) throw new Error(`BENCH_STREAM_OUTAGE and BENCH_STREAM_STEADY must be durations such as 300s or 5m (got ${text})`);
   return Number(m[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
 }
 /**
@@ -181,7 +183,9 @@ async function main(): Promise<void> {
   const pid = service.process.pid as number;
   const api = async (org: string, method: string, at: string, body?: unknown): Promise<{ id: string }> => {
     const token = await new SignJWT({ org, role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
-    const response = await fetch(`${service.url}${at}`, { method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    // No Content-Type without a body: the API refuses an empty JSON body (400), which every DELETE here was.
+    const headers: Record<string, string> = { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) };
+    const response = await fetch(`${service.url}${at}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     if (!response.ok) throw new Error(`${method} ${at}: ${response.status} ${await response.text()}`);
     return (await response.json()) as { id: string };
   };
@@ -344,6 +348,43 @@ async function main(): Promise<void> {
       results.figure(`${d.name}: service CPU per event`, Math.round((cpuSeconds / EVENTS) * 1e7) / 10, 'µs/event');
       // Each path's ids are counted: let them go, or a 1M run holds several million ids and overflows the heap.
       receivers.ids.clear();
+    }
+
+    if (STEADY_MS > 0) await steadyS3();
+    /**
+     * The cost of an S3 stream at a steady 1,000 events/s into 60 s slices of up to 100,000 events: its
+     * messages are held while a slice fills, and each held one is kept alive with working() (a publish) every
+     * third of the consumer's ack wait. The service's and nats-server's CPU over the run (the bench's own
+     * publishing is in neither).
+     */
+    async function steadyS3(): Promise<void> {
+      const stream = await api('bench-steady', 'POST', '/v1/streams', {
+        name: 'steady',
+        destination: { type: 's3', bucket: 'bench', prefix: 'steady/', endpoint, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', sliceSeconds: 60, maxEvents: 100_000 },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const cpu = cpuOf(pid);
+      const natsCpu = cpuOf(nats.pid);
+      const started = performance.now();
+      let sent = 0;
+      while (performance.now() - started < STEADY_MS) {
+        const due = Math.floor(((performance.now() - started) / 1000) * 1000);
+        if (due > sent) {
+          await publish(bus, Array.from({ length: due - sent }, (_, i) => event('bench-steady', sent + i, new Date())));
+          sent = due;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const service = (cpuOf(pid) - cpu) / seconds;
+      const server = (cpuOf(nats.pid) - natsCpu) / seconds;
+      process.stdout.write(
+        `[bench:streams] s3 at 1,000 events/s for ${seconds.toFixed(0)} s (60 s slices): service CPU ${(service * 100).toFixed(1)} % of a core, nats-server ${(server * 100).toFixed(1)} %   ${load()}\n`,
+      );
+      results.figure('s3 at a steady 1,000 events/s (60 s slices): service CPU', Math.round(service * 1000) / 10, '% of a core');
+      results.figure('s3 at a steady 1,000 events/s (60 s slices): nats-server CPU', Math.round(server * 1000) / 10, '% of a core');
+      // Gone before the idle cost is taken, with the events it still holds.
+      await api('bench-steady', 'DELETE', `/v1/streams/${stream.id}`);
     }
 
     if (OUTAGE_MS > 0) await outageDrain();
