@@ -5,7 +5,11 @@
  * records; S3: 10,000-record gzip'd objects) sent to the same receiver by a plain sequential loop. Then the
  * lag drain after a receiver outage of BENCH_STREAM_OUTAGE (default 5m; BENCH_STREAM_OUTAGE_EVENTS arrive
  * during it, default 200,000), and the cost of 100 paused + 10 active streams on one replica against none
- * (CPU and memory over 20 s). BENCH_STREAM_DESTINATIONS=webhook,syslog,… runs some destinations only;
+ * (CPU and memory over 20 s). Each delivery line also gives the time to the first event delivered, nats-server's
+ * CPU per event, and the service main thread's seconds on a core and waiting for one (on a loaded machine the
+ * wait, not the work, sets the rate). BENCH_STREAM_STEADY (default 60s, false skips) runs an S3 stream at a
+ * steady 1,000 events/s into 60 s slices and prints the service's and nats-server's CPU (the cost of keeping
+ * held events alive). BENCH_STREAM_DESTINATIONS=webhook,syslog,… runs some destinations only;
  * BENCH_PROFILE_DIR=<dir> has the service write a CPU profile there when it stops; BENCH_STREAM_SERVICE_ROOT=<checkout>
  * runs the service from another checkout (a baseline, in the same run's conditions); BENCH_STREAM_IDLE=false skips
  * the idle cost.
@@ -31,11 +35,13 @@ const EVENTS = Number(process.env.BENCH_STREAM_EVENTS ?? 1_000_000);
 /** BENCH_STREAM_OUTAGE=false skips the outage (a delivery-rate run takes minutes instead of the outage's five). */
 const OUTAGE_MS = process.env.BENCH_STREAM_OUTAGE === 'false' ? 0 : durationMs(process.env.BENCH_STREAM_OUTAGE ?? '5m');
 const OUTAGE_EVENTS = Number(process.env.BENCH_STREAM_OUTAGE_EVENTS ?? Math.min(200_000, EVENTS));
+/** BENCH_STREAM_STEADY: how long an S3 stream takes 1,000 events/s into 60 s slices (default 60s; false skips). */
+const STEADY_MS = process.env.BENCH_STREAM_STEADY === 'false' ? 0 : durationMs(process.env.BENCH_STREAM_STEADY ?? '60s');
 
 /** `300`, `300s`, `5m` or `1h` as milliseconds. */
 function durationMs(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) throw new Error(`BENCH_STREAM_OUTAGE must be a duration such as 300s or 5m (got ${text})`);
+  if (!m) throw new Error(`BENCH_STREAM_OUTAGE and BENCH_STREAM_STEADY must be durations such as 300s or 5m (got ${text})`);
   return Number(m[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
 }
 /**
@@ -56,6 +62,8 @@ const SYSLOG_ID = /id="([0-9a-f-]{36})"/g;
 /** Counts the distinct event ids each path received (HTTP), or the syslog socket received. */
 class Receivers {
   readonly ids = new Map<string, Set<string>>();
+  /** When each path or socket received its first event id (performance.now()): a stream's start-up, apart from its rate. */
+  readonly first = new Map<string, number>();
   status = 200;
   http?: ReturnType<typeof createServer>;
   syslog?: Server;
@@ -68,6 +76,7 @@ class Receivers {
     let set = this.ids.get(key);
     if (!set) this.ids.set(key, (set = new Set()));
     for (const m of text.matchAll(pattern)) set.add(m[1]);
+    if (set.size > 0 && !this.first.has(key)) this.first.set(key, performance.now());
   }
 
   seen(key: string): number {
@@ -147,6 +156,11 @@ const cpuOf = (pid: number): number => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
+/** The main thread's seconds on a core and seconds runnable but waiting for one (schedstat): CPU-bound, I/O-bound or starved. */
+const mainThreadOf = (pid: number): { ran: number; waited: number } => {
+  const [ran, waited] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+  return { ran: ran / 1e9, waited: waited / 1e9 };
+};
 const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 /** The process's peak RSS so far (MB): what a memory limit must leave room for. */
 const peakRssOf = (pid: number): number => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
@@ -181,7 +195,9 @@ async function main(): Promise<void> {
   const pid = service.process.pid as number;
   const api = async (org: string, method: string, at: string, body?: unknown): Promise<{ id: string }> => {
     const token = await new SignJWT({ org, role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
-    const response = await fetch(`${service.url}${at}`, { method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    // No Content-Type without a body: the API refuses an empty JSON body (400), which every DELETE here was.
+    const headers: Record<string, string> = { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) };
+    const response = await fetch(`${service.url}${at}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     if (!response.ok) throw new Error(`${method} ${at}: ${response.status} ${await response.text()}`);
     return (await response.json()) as { id: string };
   };
@@ -247,6 +263,8 @@ async function main(): Promise<void> {
       name: string;
       destination: Record<string, unknown>;
       delivered: () => Promise<number> | number;
+      /** The receiver's key, to time the first event delivered (S3 has none: its first object is listed, not received). */
+      key?: string;
       verified?: () => Promise<number>;
       raw: () => Promise<void>;
     }> = [
@@ -254,6 +272,7 @@ async function main(): Promise<void> {
         name: 'webhook',
         destination: { type: 'webhook', url: http('/webhook'), secrets: ['bench-webhook-secret-0123'] },
         delivered: () => receivers.seen('/webhook'),
+        key: '/webhook',
         raw: async () => {
           for (const b of batches(1000)) {
             // Signed as every delivery is (X-Audit-Signature, HMAC-SHA256 over the body).
@@ -267,6 +286,7 @@ async function main(): Promise<void> {
         name: 'splunk',
         destination: { type: 'splunk', url: http('/splunk'), token: 'bench-hec-token' },
         delivered: () => receivers.seen('/splunk'),
+        key: '/splunk',
         raw: async () => {
           // The fields each HEC event carries (time from createdAt, host, source, sourcetype), as the stream sends them.
           const fields = `,"host":${JSON.stringify(hostname())},"source":"audit-trail","sourcetype":"audit-trail:event"`;
@@ -280,6 +300,7 @@ async function main(): Promise<void> {
         name: 'datadog',
         destination: { type: 'datadog', url: http('/datadog'), apiKey: 'bench-dd-key' },
         delivered: () => receivers.seen('/datadog'),
+        key: '/datadog',
         raw: async () => {
           // The entries the stream sends (datadogEntry's fields, the record as `audit`), gzip'd at the stream's level.
           for (let i = 0; i < events.length; i += 1000) {
@@ -295,6 +316,7 @@ async function main(): Promise<void> {
         name: 'syslog (TCP)',
         destination: { type: 'syslog', host: '127.0.0.1', port: receivers.syslogPort, tls: false },
         delivered: () => receivers.seen('syslog'),
+        key: 'syslog',
         raw: async () => {
           const socket = tcpConnect({ host: '127.0.0.1', port: receivers.rawSyslogPort });
           await new Promise((resolve) => socket.once('connect', resolve));
@@ -327,14 +349,20 @@ async function main(): Promise<void> {
       const rawSeconds = (performance.now() - t) / 1000;
       t = performance.now();
       const cpu = cpuOf(pid);
+      const natsCpu = cpuOf(nats.pid);
+      const main = mainThreadOf(pid);
       await api('bench', 'POST', '/v1/streams', { name: d.name.split(' ')[0], destination: d.destination });
       await waitFor(`${d.name}: every event delivered`, async () => (await d.delivered()) >= EVENTS, 30 * 60_000, 250);
       const seconds = (performance.now() - t) / 1000;
       const cpuSeconds = cpuOf(pid) - cpu;
+      // The other core's share: what nats-server spends delivering the stream's messages (the raw loop has no bus).
+      const natsSeconds = cpuOf(nats.pid) - natsCpu;
+      const mainAfter = mainThreadOf(pid);
+      const firstAfter = d.key && receivers.first.has(d.key) ? `first event after ${(((receivers.first.get(d.key) as number) - t) / 1000).toFixed(2)} s, ` : '';
       const ids = await (d.verified ?? d.delivered)();
       if (ids < EVENTS) throw new Error(`${d.name}: ${ids} distinct event ids delivered of ${EVENTS}`);
       process.stdout.write(
-        `[bench:streams] ${d.name.padEnd(12)} stream ${rate(EVENTS, seconds).padStart(16)} (${seconds.toFixed(1)} s, service CPU ${cpuSeconds.toFixed(1)} s = ${((cpuSeconds / EVENTS) * 1e6).toFixed(1)} µs/event)   raw loop ${rate(EVENTS, rawSeconds).padStart(16)} (${rawSeconds.toFixed(1)} s)   ratio ${(rawSeconds / seconds).toFixed(2)}×   service peak RSS ${peakRssOf(pid).toFixed(0)} MB   ${load()}\n`,
+        `[bench:streams] ${d.name.padEnd(12)} stream ${rate(EVENTS, seconds).padStart(16)} (${seconds.toFixed(1)} s, ${firstAfter}service CPU ${cpuSeconds.toFixed(1)} s = ${((cpuSeconds / EVENTS) * 1e6).toFixed(1)} µs/event, nats-server ${((natsSeconds / EVENTS) * 1e6).toFixed(1)} µs/event; service main thread ran ${(mainAfter.ran - main.ran).toFixed(1)} s, waited ${(mainAfter.waited - main.waited).toFixed(1)} s for a core)   raw loop ${rate(EVENTS, rawSeconds).padStart(16)} (${rawSeconds.toFixed(1)} s)   ratio ${(rawSeconds / seconds).toFixed(2)}×   service peak RSS ${peakRssOf(pid).toFixed(0)} MB   ${load()}\n`,
       );
       results.figure(`${d.name}: stream delivery, ${EVENTS.toLocaleString('en')} events`, Math.round(EVENTS / seconds), 'events/s', {
         name: 'raw loop, same batches to the same receiver',
@@ -344,6 +372,44 @@ async function main(): Promise<void> {
       results.figure(`${d.name}: service CPU per event`, Math.round((cpuSeconds / EVENTS) * 1e7) / 10, 'µs/event');
       // Each path's ids are counted: let them go, or a 1M run holds several million ids and overflows the heap.
       receivers.ids.clear();
+      receivers.first.clear();
+    }
+
+    if (STEADY_MS > 0) await steadyS3();
+    /**
+     * The cost of an S3 stream at a steady 1,000 events/s into 60 s slices of up to 100,000 events: its
+     * messages are held while a slice fills, and each held one is kept alive with working() (a publish) every
+     * third of the consumer's ack wait. The service's and nats-server's CPU over the run (the bench's own
+     * publishing is in neither).
+     */
+    async function steadyS3(): Promise<void> {
+      const stream = await api('bench-steady', 'POST', '/v1/streams', {
+        name: 'steady',
+        destination: { type: 's3', bucket: 'bench', prefix: 'steady/', endpoint, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', sliceSeconds: 60, maxEvents: 100_000 },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const cpu = cpuOf(pid);
+      const natsCpu = cpuOf(nats.pid);
+      const started = performance.now();
+      let sent = 0;
+      while (performance.now() - started < STEADY_MS) {
+        const due = Math.floor(((performance.now() - started) / 1000) * 1000);
+        if (due > sent) {
+          await publish(bus, Array.from({ length: due - sent }, (_, i) => event('bench-steady', sent + i, new Date())));
+          sent = due;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const service = (cpuOf(pid) - cpu) / seconds;
+      const server = (cpuOf(nats.pid) - natsCpu) / seconds;
+      process.stdout.write(
+        `[bench:streams] s3 at 1,000 events/s for ${seconds.toFixed(0)} s (60 s slices): service CPU ${(service * 100).toFixed(1)} % of a core, nats-server ${(server * 100).toFixed(1)} %   ${load()}\n`,
+      );
+      results.figure('s3 at a steady 1,000 events/s (60 s slices): service CPU', Math.round(service * 1000) / 10, '% of a core');
+      results.figure('s3 at a steady 1,000 events/s (60 s slices): nats-server CPU', Math.round(server * 1000) / 10, '% of a core');
+      // Gone before the idle cost is taken, with the events it still holds.
+      await api('bench-steady', 'DELETE', `/v1/streams/${stream.id}`);
     }
 
     if (OUTAGE_MS > 0) await outageDrain();

@@ -23,6 +23,12 @@ export interface BatchConsumerOptions {
   maxAckPending?: number;
   /** Overrides CONSUMER_IN_FLIGHT_BATCHES, e.g. 1 for a consumer whose batches must not overlap. */
   inFlightBatches?: number;
+  /**
+   * This consumer's ack wait, when its batches are held longer than CONSUMER_ACK_WAIT by design (an S3
+   * stream fills a slice for up to a minute): `working()` is sent every third of it, so a longer wait means
+   * fewer signals for every message held. Default CONSUMER_ACK_WAIT.
+   */
+  ackWaitMs?: number;
   /** A new consumer starts at the first message stored at or after this time (a replay), not at the oldest. */
   startTime?: Date;
   /**
@@ -121,6 +127,10 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
   /** Set once shut down: no more confirmations. */
   private closed = false;
 
+  private get ackWaitMs(): number {
+    return this.options.ackWaitMs ?? this.messaging.ackWaitMs;
+  }
+
   private get inFlightLimit(): number {
     return this.options.inFlightBatches ?? this.messaging.inFlightBatches;
   }
@@ -132,7 +142,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     protected readonly options: BatchConsumerOptions,
   ) {
     this.logger = new Logger(`consumer:${options.durable}`);
-    this.inHand = new WorkInProgress(workingIntervalMs(messaging.ackWaitMs));
+    this.inHand = new WorkInProgress(workingIntervalMs(this.ackWaitMs));
     if (options.ackAll) this.cumulative = new CumulativeAcks<JsMsg>((m) => m.seq, (m) => m.info.deliverySequence);
   }
 
@@ -194,7 +204,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
   private async ensureConsumer(): Promise<void> {
     const { stream, durable, filterSubject } = this.options;
     const mutable = {
-      ack_wait: nanos(this.messaging.ackWaitMs),
+      ack_wait: nanos(this.ackWaitMs),
       max_ack_pending: this.options.maxAckPending ?? Math.max(1_000, this.options.maxBatchMessages * (this.inFlightLimit + 2)),
       filter_subject: filterSubject,
     };

@@ -94,6 +94,7 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
       maxBatchMessages: shape.maxBatchMessages,
       maxBatchBytes: shape.maxBatchBytes,
       flushIntervalMs: shape.flushIntervalMs,
+      ackWaitMs: shape.ackWaitMs,
       maxAckPending: 4 * shape.maxBatchMessages,
       inFlightBatches: 2,
       startTime: replay?.from,

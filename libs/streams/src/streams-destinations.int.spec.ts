@@ -152,6 +152,10 @@ describe('streams: each destination against its receiver', () => {
         const hour = `${now.getUTCFullYear()}/${String(now.getUTCMonth() + 1).padStart(2, '0')}/${String(now.getUTCDate()).padStart(2, '0')}/`;
         for (const o of objects) expect(o.key).toMatch(new RegExp(`^audit/s3-org/${stream.id}/${hour}\\d{2}/\\d{8}T\\d{6}Z-\\d+-\\d+\\.jsonl\\.gz$`));
         expect(objects.flatMap((o) => o.events.map((e) => e.id))).toEqual(events.map((e) => e.id));
+        // Its events are held while a slice fills: its ack wait is the slice plus CONSUMER_ACK_WAIT (3 s here),
+        // so they are kept alive with a working() every third of that rather than every second.
+        const consumer = await stack.bus.jsm.consumers.info('AUDIT_EVENTS', `stream-${stream.id}`);
+        expect(consumer.config.ack_wait).toBe(4_000 * 1e6);
       } finally {
         client.destroy();
       }

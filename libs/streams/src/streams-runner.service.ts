@@ -50,9 +50,10 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
   private lagReadAt = 0;
   private readonly replicaId = randomUUID();
   /**
-   * Streams taken over from another replica (or released by one), and until when their consumer must rest:
-   * events that replica had received but not settled come back only after CONSUMER_ACK_WAIT, and the server
-   * redelivers them before newer ones only if nobody has pulled the newer ones meanwhile.
+   * Streams taken over from another replica (or released by one), and when: their consumer rests for one and
+   * a half of its ack wait from then. Events that replica had received but not settled come back only after
+   * the ack wait, and the server redelivers them before newer ones only if nobody has pulled the newer ones
+   * meanwhile.
    */
   private readonly handover = new Map<string, number>();
   /** When this replica last renewed its leases: a worker sends only while they are surely still its own. */
@@ -173,7 +174,7 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
     const claimed = await this.repository.claim(this.replicaId, this.leaseMs, share);
     this.leasesRenewedAt = started;
     for (const { id, previousOwner } of claimed) {
-      if (previousOwner !== this.replicaId && !this.handover.has(id)) this.handover.set(id, started + Math.ceil(1.5 * this.messaging.ackWaitMs));
+      if (previousOwner !== this.replicaId && !this.handover.has(id)) this.handover.set(id, started);
     }
     const held = claimed.map((c) => c.id);
     const running = new Set([...this.workers.values()].map((r) => r.worker.stream.id));
@@ -187,17 +188,19 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
     return new Set(held.filter((id) => !surplus.includes(id)));
   }
 
-  /** Whether a stream just taken over may start: at once if its consumer never existed, else after the rest. */
+  /**
+   * Whether a stream just taken over may start: at once if its consumer never existed, else after the rest,
+   * timed by the consumer's own ack wait (an S3 stream's is longer than CONSUMER_ACK_WAIT: see batchShape).
+   */
   private async mayStart(streamId: string): Promise<boolean> {
-    const until = this.handover.get(streamId);
-    if (until === undefined) return true;
-    if (Date.now() >= until) {
+    const since = this.handover.get(streamId);
+    if (since === undefined) return true;
+    try {
+      const info = await this.bus.jsm.consumers.info(STREAMS.events, streamDurable(streamId));
+      const ackWaitMs = Math.max(this.messaging.ackWaitMs, Number(info.config.ack_wait ?? 0) / 1e6);
+      if (Date.now() < since + Math.ceil(1.5 * ackWaitMs)) return false;
       this.handover.delete(streamId);
       return true;
-    }
-    try {
-      await this.bus.jsm.consumers.info(STREAMS.events, streamDurable(streamId));
-      return false;
     } catch (error) {
       if (!isNotFound(error)) return false;
       this.handover.delete(streamId);
@@ -223,7 +226,7 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
         },
         stream,
         sender,
-        batchShape(stream, this.config.flushIntervalMs),
+        batchShape(stream, this.config.flushIntervalMs, this.messaging.ackWaitMs),
         replay,
       );
       await worker.start();

@@ -45,9 +45,19 @@ export function createSender(stream: Pick<StreamRecord, 'id' | 'organizationId' 
   }
 }
 
-/** How a destination's stream batches: S3 fills a slice; the others send up to 1000 events, or what a flush interval brings. */
-export function batchShape(stream: Pick<StreamRecord, 'destination'>, flushIntervalMs: number): BatchShape {
+/**
+ * How a destination's stream batches: S3 fills a slice; the others send up to 1000 events, or what a flush
+ * interval brings. `ackWaitMs` is CONSUMER_ACK_WAIT, except for S3: its messages are held while the slice
+ * fills (up to `sliceSeconds`), and with the short wait each was kept alive with `working()` every third of it
+ * (at 1,000 events/s into 60 s slices, 18,000-36,000 signals a second). Its ack wait is the slice plus
+ * CONSUMER_ACK_WAIT instead: signals every third of that, and a batch of a replica that died comes back a
+ * slice later than others would (its events were waiting up to a slice anyway).
+ */
+export function batchShape(stream: Pick<StreamRecord, 'destination'>, flushIntervalMs: number, ackWaitMs: number): BatchShape {
   const destination = stream.destination;
-  if (destination.type === 's3') return { maxBatchMessages: destination.maxEvents, maxBatchBytes: 64 * 1024 * 1024, flushIntervalMs: destination.sliceSeconds * 1000 };
-  return { maxBatchMessages: 1000, maxBatchBytes: 5_000_000, flushIntervalMs };
+  if (destination.type === 's3') {
+    const sliceMs = destination.sliceSeconds * 1000;
+    return { maxBatchMessages: destination.maxEvents, maxBatchBytes: 64 * 1024 * 1024, flushIntervalMs: sliceMs, ackWaitMs: sliceMs + ackWaitMs };
+  }
+  return { maxBatchMessages: 1000, maxBatchBytes: 5_000_000, flushIntervalMs, ackWaitMs };
 }

@@ -49,11 +49,13 @@ export abstract class ChunkSender implements Sender {
   }
 }
 
-/** How a stream of this destination batches: the size of a batch, and how long it fills. */
+/** How a stream of this destination batches: the size of a batch, how long it fills, and its consumer's ack wait. */
 export interface BatchShape {
   maxBatchMessages: number;
   maxBatchBytes: number;
   flushIntervalMs: number;
+  /** Covers the time a batch fills, so messages held for their slice need few `working()` signals (see batchShape). */
+  ackWaitMs: number;
 }
 
 /** Formats whose records are JSON objects (embedded as JSON by HTTP destinations); the others are text lines. */
