@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { HealthRegistry } from '@audit/platform';
-import { parseSearch } from '@audit/search';
+import { lookupKey, parseSearch } from '@audit/search';
 import { createTestDatabase, type TestDatabase } from '@audit/testing';
 import { readPersistenceConfig } from './config';
 import { Database } from './database';
@@ -45,6 +45,19 @@ describe('SearchUsersRepository, user: by e-mail (real Postgres)', () => {
     expect(await resolve('org_c', 'user:ada@example.com')).toEqual([]);
     // user3 is org_a's (3 % 3 = 0), user4 org_b's.
     expect(await resolve('org_a', 'user:user3@example.com,user4@example.com')).toEqual(['u3']);
+  });
+
+  it('answers every look-up of a search under its own key, and refuses a text that matches more than 1000 users', async () => {
+    const node = parseSearch('user:user3@example.com Ada', new Date());
+    const resolved = await users.resolve('org_a', node);
+    expect([...resolved.entries()].sort()).toEqual([
+      [lookupKey({ kind: 'email', emails: ['user3@example.com'] }), ['u3']],
+      [lookupKey({ kind: 'text', text: 'Ada' }), ['ada']],
+    ]);
+    // org_a holds 1000 "userN@example.com" and Ada@Example.COM: 1001 contain "example".
+    await expect(users.resolve('org_a', parseSearch('example', new Date()))).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/search too broad/) });
+    // org_c's 1000 are not too many.
+    expect((await users.resolve('org_c', parseSearch('example', new Date()))).get(lookupKey({ kind: 'text', text: 'example' }))).toHaveLength(1000);
   });
 
   it("reads the users by the index on the organization and lower(email), not by a scan of every organization's", async () => {

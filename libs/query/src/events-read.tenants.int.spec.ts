@@ -63,6 +63,37 @@ describe('reads of two organizations sharing an event id and a user id (real Pos
     expect(await reads.users(GLOBEX, undefined, 10)).toEqual([{ id: 'u-1', email: 'bob@globex.io', userName: 'Bob' }]);
   });
 
+  it("a search's rows by id: each organization reads its own row under the shared id, and a third none", async () => {
+    const rows = async (org: string) =>
+      [...(await reads.summariesByIds(org, { actionTypes: [] }, [acme.id], new Date('2026-05-01T00:00:00Z'), new Date('2026-05-02T00:00:00Z'))).values()].map((r) => [r.id, r.pageName, r.user?.email]);
+    expect(await rows(ACME)).toEqual([[acme.id, 'acme page', 'ada@acme.io']]);
+    expect(await rows(GLOBEX)).toEqual([[acme.id, 'globex page', 'bob@globex.io']]);
+    expect(await rows('initech_t')).toEqual([]);
+  });
+
+  it("a search's rows by id are read by the primary key in the plan Postgres caches for the prepared statement", async () => {
+    const read = jest.spyOn(database, 'read');
+    try {
+      await reads.summariesByIds(ACME, { actionTypes: [] }, [acme.id], new Date('2026-03-01T00:00:00Z'), new Date('2026-06-01T00:00:00Z'));
+      const [sql, params] = read.mock.calls[0];
+      // The generic plan (what Postgres keeps after five runs when it costs no more) guessed a time range holds
+      // a few rows of the organization and read every one of them by ("organizationId", "createdAt").
+      const plan = await database.transaction(async (q) => {
+        await q.query('SET LOCAL plan_cache_mode = force_generic_plan');
+        await q.query(`PREPARE rows_by_id AS ${sql}`);
+        const values = (params as unknown[]).map((v) => (Array.isArray(v) ? `ARRAY[${v.map((x) => `'${String(x)}'`).join(',')}]::uuid[]` : v instanceof Date ? `'${v.toISOString()}'::timestamptz` : `'${String(v)}'`));
+        const text = (await q.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE rows_by_id(${values.join(', ')})`)).rows.map((r) => r['QUERY PLAN']).join('\n');
+        await q.query('DEALLOCATE rows_by_id');
+        return text;
+      });
+      expect(plan).toContain('$1');
+      expect(plan).toMatch(/_pkey/);
+      expect(plan).not.toMatch(/organizationId_createdAt/);
+    } finally {
+      read.mockRestore();
+    }
+  });
+
   it("the README's organization-safe join shows each event with its own organization's user", async () => {
     const rows = await db.query(
       `select u.email, u."userName", a."actionType", a.metadata
