@@ -5,6 +5,8 @@ import { Database } from './database';
 
 /** Most users one look-up of a search may stand for (a short free text can match half the directory). */
 export const MAX_USERS_PER_LOOKUP = 1000;
+/** How many of a search's user look-ups read at once (PG_POOL_SIZE defaults to 10 read connections). */
+const LOOKUPS_AT_ONCE = 4;
 
 /**
  * The users a search names, from Postgres' `users` (the system of record's snapshot of each actor), for
@@ -33,12 +35,16 @@ export class SearchUsersRepository {
 
   /**
    * The ids of each user look-up of the search; 400 (naming `search`) past {@link MAX_USERS_PER_LOOKUP}.
-   * The look-ups run side by side (each on its own read connection): a search of several free-text terms
+   * The look-ups run side by side, a few at a time (each on its own read connection): a search of several free-text terms
    * waited for one round trip per term before its ClickHouse statement could start.
    */
   async resolve(organizationId: string, node: SearchNode): Promise<ResolvedUsers> {
     const lookups = userLookups(node);
-    const found = await Promise.all(lookups.map((lookup) => this.idsFor(organizationId, lookup, MAX_USERS_PER_LOOKUP)));
+    const found: string[][] = [];
+    // At most LOOKUPS_AT_ONCE at a time: a search of 32 terms must not take every read connection of the pool.
+    for (let i = 0; i < lookups.length; i += LOOKUPS_AT_ONCE) {
+      found.push(...(await Promise.all(lookups.slice(i, i + LOOKUPS_AT_ONCE).map((lookup) => this.idsFor(organizationId, lookup, MAX_USERS_PER_LOOKUP)))));
+    }
     return new Map(
       lookups.map((lookup, i) => {
         if (found[i].length > MAX_USERS_PER_LOOKUP) throw tooManyUsers(lookup);
