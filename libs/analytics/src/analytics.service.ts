@@ -141,6 +141,7 @@ export class AnalyticsService {
     const from = window.from.getTime();
     const to = window.to.getTime();
     const params: Record<string, unknown> = { org, from: toClickHouseTime(window.from), to: toClickHouseTime(window.to) };
+    const whole = { hour: { first: window.from, last: window.from }, day: { first: window.from, last: window.from } };
     // The whole hours and whole UTC days inside [from, to), which the rollups answer, and the partial
     // spans before and after them: [from, headTo) and [tailFrom, to), empty when the edge is whole.
     for (const [span, rollup] of [['hour', HOURLY_ROLLUP], ['day', DAILY_USERS_ROLLUP]] as const) {
@@ -148,6 +149,7 @@ export class AnalyticsService {
       const first = spanStart(rollup, new Date(from + rollup.span.ms - 1));
       const floorTo = spanStart(rollup, window.to);
       const last = floorTo.start < first.start ? first : floorTo;
+      whole[span] = { first: first.start, last: last.start };
       params[`${span}From`] = first.param;
       params[`${span}To`] = last.param;
       params[`${span}HeadTo`] = toClickHouseTime(new Date(Math.min(to, first.start.getTime())));
@@ -158,6 +160,11 @@ export class AnalyticsService {
         params[`${span}TailFrom`] = params.to;
       }
     }
+    // The whole hours of the partial days, [hourFrom, summaryHeadTo) and [summaryTailFrom, hourTo): what the
+    // hourly summary rollup answers between the whole days and the partial hours (see `summary`).
+    const hours = rollups ? whole.hour : { first: whole.hour.first, last: whole.hour.first };
+    params.summaryHeadTo = spanStart(HOURLY_ROLLUP, new Date(Math.min(hours.last.getTime(), whole.day.first.getTime()))).param;
+    params.summaryTailFrom = spanStart(HOURLY_ROLLUP, new Date(Math.max(hours.first.getTime(), whole.day.last.getTime()))).param;
     return params;
   }
 
@@ -269,24 +276,35 @@ export class AnalyticsService {
   }
 
   /**
-   * One pass over the per-user daily rollup (whole days) and the events (partial days at the edges):
-   * counts per action type, distinct users, and distinct IPs as the union of the per-user IP sets.
-   * IPs are counted by their 64-bit cityHash: exact short of a collision (probability ~n²/2⁶⁵, below
-   * 1e-8 for a million distinct values), and half the work of uniqExact's 128-bit hash of the text.
-   * With a search, the whole window is read from the events that match it.
+   * One pass over three parts of [from, to) that never overlap: the whole UTC days from the per-user daily
+   * rollup, the whole hours of the partial days at either edge from the hourly summary rollup, and the
+   * partial hours at either edge from the events. Counts per action type add up; distinct users and IPs
+   * are the union of each part's sets. IPs are counted by their 64-bit cityHash: exact short of a collision
+   * (probability ~n²/2⁶⁵, below 1e-8 for a million distinct values), and half the work of uniqExact's
+   * 128-bit hash of the text. With a search, the whole window is read from the events that match it.
+   *
+   * Why the hourly part: "the last 7 days" ends in today, a partial day, and reading it from the events
+   * meant every event of today on every poll (the console's, a dashboard's), growing all day and
+   * competing with the projector for the same cores. Now at most two partial hours are read.
    */
   async summary(org: string, window: AnalyticsWindow, search?: EventSearch): Promise<Summary> {
     const params = this.windowParams(org, window, !search);
     const narrowing = await this.narrowing(org, { actionTypes: [], search }, params);
     const rows = await this.rows<{ types: Record<string, number>; users: number; ips: number }>(
-      `SELECT sumMap(t) AS types, uniqExactIf(u, u != '') AS users, uniqExactMerge(i) AS ips FROM (
-         SELECT eventsByType AS t, userId AS u, ipAddresses AS i FROM audit_events_daily_users
+      `SELECT sumMap(t) AS types, uniqExactMerge(u) AS users, uniqExactMerge(i) AS ips FROM (
+         SELECT sumMap(eventsByType) AS t, uniqExactStateIf(userId, userId != '') AS u, uniqExactMergeState(ipAddresses) AS i
+         FROM audit_events_daily_users
          WHERE organizationId = {org:String} AND day >= {dayFrom:Date} AND day < {dayTo:Date}
          UNION ALL
-         SELECT sumMap(map(toString(actionType), toUInt64(1))) AS t, ifNull(userId, '') AS u, uniqExactState(cityHash64(ipAddress)) AS i
+         SELECT sumMap(eventsByType) AS t, uniqExactMergeState(users) AS u, uniqExactMergeState(ipAddresses) AS i
+         FROM audit_events_hourly_summary
+         WHERE organizationId = {org:String}
+           AND ((hour >= {hourFrom:DateTime('UTC')} AND hour < {summaryHeadTo:DateTime('UTC')}) OR (hour >= {summaryTailFrom:DateTime('UTC')} AND hour < {hourTo:DateTime('UTC')}))
+         UNION ALL
+         SELECT sumMap(map(actionType, toUInt64(1))) AS t, uniqExactStateIf(toString(ifNull(userId, '')), ifNull(userId, '') != '') AS u,
+                uniqExactState(cityHash64(ipAddress)) AS i
          FROM audit_events
-         WHERE organizationId = {org:String} AND ${edgeCondition('day')} AND ${narrowing}
-         GROUP BY u
+         WHERE organizationId = {org:String} AND ${edgeCondition('hour')} AND ${narrowing}
        )`,
       params,
       search !== undefined,

@@ -248,6 +248,7 @@ describe('ClickHouseEventsRepository: a retry completes what a crashed attempt l
           // Every organization of every run so far: the whole tables agree.
           expect(await ch.query(ROLLUP_CHECKS.hourly.rollup)).toEqual(await ch.query(ROLLUP_CHECKS.hourly.events));
           expect(await ch.query(ROLLUP_CHECKS.dailyUsers.rollup)).toEqual(await ch.query(ROLLUP_CHECKS.dailyUsers.events));
+          expect(await ch.query(ROLLUP_CHECKS.hourlySummary.rollup)).toEqual(await ch.query(ROLLUP_CHECKS.hourlySummary.events));
           // A second retry changes nothing.
           expect(await repo.insertNew(retry)).toBe(0);
           expect(await ch.query(ROLLUP_CHECKS.hourly.rollup)).toEqual(await ch.query(ROLLUP_CHECKS.hourly.events));

@@ -11,7 +11,7 @@ import { ClickHouse, clusterReplicas } from './clickhouse.service';
 import { CLICKHOUSE_MIGRATIONS_DIR, loadMigrations, migrateClickHouse, SCHEMA_MIGRATIONS_DDL } from './migrator';
 import { renderStatement } from './schema-layout';
 
-const ALL = ['001_audit_events', '002_hourly_rollup', '003_daily_user_rollup', '004_event_id_registry', '005_search', '006_search_layout', '007_ip_keys'];
+const ALL = ['001_audit_events', '002_hourly_rollup', '003_daily_user_rollup', '004_event_id_registry', '005_search', '006_search_layout', '007_ip_keys', '008_hourly_summary'];
 
 /** ClickHouse migrations on embedded chDB: ordered .sql files, recorded in schema_migrations, applied once. */
 describe('ClickHouse migrations', () => {
@@ -35,7 +35,7 @@ describe('ClickHouse migrations', () => {
   it('splits each file into its statements, comments stripped, in file-name order', () => {
     const migrations = loadMigrations();
     expect(migrations.map((m) => m.name)).toEqual(ALL);
-    expect(migrations.map((m) => m.statements.length)).toEqual([1, 2, 3, 2, 5, 7, 2]);
+    expect(migrations.map((m) => m.statements.length)).toEqual([1, 2, 3, 2, 5, 7, 2, 3]);
     for (const statement of migrations.flatMap((m) => m.statements)) {
       expect(statement).not.toMatch(/^\s*--/m);
       expect(statement).not.toMatch(/;\s*$/);
@@ -46,7 +46,7 @@ describe('ClickHouse migrations', () => {
 
   it('applies every migration once on a fresh database, records it, and applies nothing the second time', async () => {
     expect(await migrateClickHouse(client)).toEqual(ALL);
-    expect(await recorded()).toEqual({ names: ALL, rows: 7 });
+    expect(await recorded()).toEqual({ names: ALL, rows: 8 });
 
     const tables = await ch.query<{ name: string; engine: string; partition_key: string; sorting_key: string }>(
       'SELECT name, engine, partition_key, sorting_key FROM system.tables WHERE database = currentDatabase() ORDER BY name',
@@ -59,6 +59,8 @@ describe('ClickHouse migrations', () => {
       { name: 'audit_events_daily_users_mv', engine: 'MaterializedView', partition_key: '', sorting_key: '' },
       { name: 'audit_events_hourly', engine: 'SummingMergeTree', partition_key: 'toYYYYMM(hour)', sorting_key: 'organizationId, hour, actionType' },
       { name: 'audit_events_hourly_mv', engine: 'MaterializedView', partition_key: '', sorting_key: '' },
+      { name: 'audit_events_hourly_summary', engine: 'AggregatingMergeTree', partition_key: 'toYYYYMM(hour)', sorting_key: 'organizationId, hour' },
+      { name: 'audit_events_hourly_summary_mv', engine: 'MaterializedView', partition_key: '', sorting_key: '' },
       // The projector's high-water mark, read by searches.
       { name: 'projection_progress', engine: 'ReplacingMergeTree', partition_key: '', sorting_key: 'consumer' },
       { name: 'schema_migrations', engine: 'ReplacingMergeTree', partition_key: '', sorting_key: 'name' },
@@ -101,7 +103,7 @@ describe('ClickHouse migrations', () => {
 
     expect(await migrateClickHouse(client)).toEqual([]);
     expect(await migrateClickHouse(client)).toEqual([]);
-    expect(await recorded()).toEqual({ names: ALL, rows: 7 });
+    expect(await recorded()).toEqual({ names: ALL, rows: 8 });
   });
 
   it("renders, for a cluster, statements ClickHouse's own parser reads as ON CLUSTER DDL with Replicated engines", async () => {
@@ -126,6 +128,9 @@ describe('ClickHouse migrations', () => {
       'INSERT INTO projection_progress SELECT',
       // 006's seven, 007's two.
       ...Array<string>(9).fill('ALTER TABLE audit_events ON CLUSTER audit'),
+      'CREATE TABLE IF NOT EXISTS audit_events_hourly_summary ON CLUSTER audit',
+      'CREATE MATERIALIZED VIEW IF NOT EXISTS audit_events_hourly_summary_mv ON CLUSTER audit TO audit_events_hourly_summary',
+      'INSERT INTO audit_events_hourly_summary SELECT',
     ]);
     expect(parsed.map((r) => /^ENGINE = (\w+)\('([^']*)', '([^']*)'(?:, \w+)?\)/m.exec(r.f)?.slice(1) ?? null)).toEqual([
       ['ReplicatedReplacingMergeTree', '/clickhouse/tables/{shard}/{database}/schema_migrations', '{replica}'],
@@ -143,15 +148,18 @@ describe('ClickHouse migrations', () => {
       ['ReplicatedReplacingMergeTree', '/clickhouse/tables/{shard}/{database}/projection_progress', '{replica}'],
       null,
       ...Array<null>(9).fill(null),
+      ['ReplicatedAggregatingMergeTree', '/clickhouse/tables/{shard}/{database}/audit_events_hourly_summary', '{replica}'],
+      null,
+      null,
     ]);
   });
 
   it('on a cluster, refuses a database whose tables were created for one server, before any DDL', async () => {
     // `client`'s database was migrated for one server by the test above.
     await expect(migrateClickHouse(client, { layout: { cluster: 'audit' } })).rejects.toThrow(
-      /^CLICKHOUSE_CLUSTER is "audit", but this database holds tables created for one server \(audit_event_ids: ReplacingMergeTree, audit_events: ReplacingMergeTree, audit_events_daily_users: AggregatingMergeTree, audit_events_hourly: SummingMergeTree, projection_progress: ReplacingMergeTree, schema_migrations: ReplacingMergeTree\).*DROP DATABASE <database> ON CLUSTER 'audit' SYNC/,
+      /^CLICKHOUSE_CLUSTER is "audit", but this database holds tables created for one server \(audit_event_ids: ReplacingMergeTree, audit_events: ReplacingMergeTree, audit_events_daily_users: AggregatingMergeTree, audit_events_hourly: SummingMergeTree, audit_events_hourly_summary: AggregatingMergeTree, projection_progress: ReplacingMergeTree, schema_migrations: ReplacingMergeTree\).*DROP DATABASE <database> ON CLUSTER 'audit' SYNC/,
     );
-    expect(await recorded()).toEqual({ names: ALL, rows: 7 });
+    expect(await recorded()).toEqual({ names: ALL, rows: 8 });
   });
 
   it('a CLICKHOUSE_CLUSTER the server does not define stops the start with a message naming it', async () => {
@@ -165,7 +173,7 @@ describe('ClickHouse migrations', () => {
       cpSync(path.join(CLICKHOUSE_MIGRATIONS_DIR, '001_audit_events.sql'), path.join(partialDir, '001_audit_events.sql'));
       const c = await other.client();
       expect(await migrateClickHouse(c, { dir: partialDir })).toEqual(['001_audit_events']);
-      expect(await migrateClickHouse(c)).toEqual(['002_hourly_rollup', '003_daily_user_rollup', '004_event_id_registry', '005_search', '006_search_layout', '007_ip_keys']);
+      expect(await migrateClickHouse(c)).toEqual(['002_hourly_rollup', '003_daily_user_rollup', '004_event_id_registry', '005_search', '006_search_layout', '007_ip_keys', '008_hourly_summary']);
       expect(await migrateClickHouse(c)).toEqual([]);
       expect((await other.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name')).map((r) => r.name)).toEqual(ALL);
     } finally {

@@ -1,7 +1,7 @@
 import { toClickHouseTime } from './time';
 
 /**
- * A rollup a materialized view keeps from `audit_events` (migrations 002 and 003), partitioned by the
+ * A rollup a materialized view keeps from `audit_events` (migrations 002, 003 and 008), partitioned by the
  * month of its span like the events. What removing events must know of it: the span of one row, and the
  * view's aggregate, to recompute the span a cut falls in from the events that are kept.
  */
@@ -39,7 +39,24 @@ export const DAILY_USERS_ROLLUP: Rollup = {
     GROUP BY organizationId, day, userId`,
 };
 
-export const ROLLUPS: readonly Rollup[] = [HOURLY_ROLLUP, DAILY_USERS_ROLLUP];
+/**
+ * The summary's hours (migration 008): per organization and hour, events per action type and the sets of
+ * users and of IP hashes, for the whole hours of a window's partial days (whole days come from
+ * {@link DAILY_USERS_ROLLUP}).
+ */
+export const HOURLY_SUMMARY_ROLLUP: Rollup = {
+  table: 'audit_events_hourly_summary',
+  span: { column: 'hour', type: "DateTime('UTC')", ms: 3_600_000, ofEvent: 'toStartOfHour(createdAt)' },
+  select: (where, source = 'audit_events') => `
+    SELECT organizationId, toStartOfHour(createdAt) AS hour,
+           sumMap(map(actionType, toUInt64(1))) AS eventsByType,
+           uniqExactStateIf(toString(ifNull(userId, '')), ifNull(userId, '') != '') AS users,
+           uniqExactState(cityHash64(ipAddress)) AS ipAddresses
+    FROM ${source} WHERE ${where}
+    GROUP BY organizationId, hour`,
+};
+
+export const ROLLUPS: readonly Rollup[] = [HOURLY_ROLLUP, DAILY_USERS_ROLLUP, HOURLY_SUMMARY_ROLLUP];
 
 /** The start of the span holding `instant`, as the query parameter text of the span column. */
 export function spanStart(rollup: Rollup, instant: Date): { start: Date; param: string } {

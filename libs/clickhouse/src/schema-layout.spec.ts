@@ -20,7 +20,7 @@ describe('the ClickHouse schema for one server and for a cluster', () => {
 
   it('on a cluster every table is created ON CLUSTER with the Replicated engine, its Keeper path and its own arguments', () => {
     const tables = statements.filter((s) => s.startsWith('CREATE TABLE'));
-    expect(tables.map((s) => /^CREATE TABLE IF NOT EXISTS (\w+)/.exec(s)?.[1])).toEqual(['schema_migrations', 'audit_events', 'audit_events_hourly', 'audit_events_daily_users', 'audit_event_ids', 'projection_progress']);
+    expect(tables.map((s) => /^CREATE TABLE IF NOT EXISTS (\w+)/.exec(s)?.[1])).toEqual(['schema_migrations', 'audit_events', 'audit_events_hourly', 'audit_events_daily_users', 'audit_event_ids', 'projection_progress', 'audit_events_hourly_summary']);
     expect(tables.map((s) => engineOf(render(s)))).toEqual([
       "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/schema_migrations', '{replica}') ORDER BY name",
       "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/audit_events', '{replica}')",
@@ -28,6 +28,7 @@ describe('the ClickHouse schema for one server and for a cluster', () => {
       "ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/audit_events_daily_users', '{replica}')",
       "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/audit_event_ids', '{replica}')",
       "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/projection_progress', '{replica}', watermark)",
+      "ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/audit_events_hourly_summary', '{replica}')",
     ]);
     for (const table of tables) {
       const sql = render(table);
@@ -40,9 +41,10 @@ describe('the ClickHouse schema for one server and for a cluster', () => {
 
   it("on a cluster each materialized view exists on every replica and writes into its replicated rollup", () => {
     const views = statements.filter((s) => s.startsWith('CREATE MATERIALIZED VIEW')).map(render);
-    expect(views).toHaveLength(2);
+    expect(views).toHaveLength(3);
     expect(views[0]).toMatch(/^CREATE MATERIALIZED VIEW IF NOT EXISTS audit_events_hourly_mv ON CLUSTER 'audit' TO audit_events_hourly\s+AS\s+SELECT/);
     expect(views[1]).toMatch(/^CREATE MATERIALIZED VIEW IF NOT EXISTS audit_events_daily_users_mv ON CLUSTER 'audit' TO audit_events_daily_users\s+AS\s+SELECT/);
+    expect(views[2]).toMatch(/^CREATE MATERIALIZED VIEW IF NOT EXISTS audit_events_hourly_summary_mv ON CLUSTER 'audit' TO audit_events_hourly_summary\s+AS\s+SELECT/);
     expect(engineOf(render(statements.find((s) => s.includes('audit_events_hourly\n')) ?? ''))).toMatch(/^ReplicatedSummingMergeTree\(/);
   });
 
@@ -51,6 +53,7 @@ describe('the ClickHouse schema for one server and for a cluster', () => {
     const backfills = statements.filter((s) => s.startsWith('INSERT INTO'));
     expect(backfills.map((s) => s.split('\n')[0])).toEqual(['INSERT INTO audit_events_daily_users', 'INSERT INTO audit_event_ids SELECT organizationId, id FROM audit_events',
       "INSERT INTO projection_progress SELECT 'projector', max(receivedAt) FROM audit_events",
+      'INSERT INTO audit_events_hourly_summary',
     ]);
     for (const backfill of backfills) expect(render(backfill)).toBe(backfill);
     for (const sql of statements.filter((s) => !s.startsWith('INSERT INTO')).map(render)) {

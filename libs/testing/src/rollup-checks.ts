@@ -20,6 +20,13 @@ export const ROLLUP_CHECKS = {
                     uniqExact(ipAddress) AS ips
              FROM audit_events GROUP BY organizationId, d, u ORDER BY organizationId, d, u`,
   },
+  hourlySummary: {
+    rollup: `SELECT organizationId, toString(hour) AS h, toJSONString(sumMap(eventsByType)) AS types, uniqExactMerge(users) AS users, uniqExactMerge(ipAddresses) AS ips
+             FROM audit_events_hourly_summary GROUP BY organizationId, h HAVING types != '{}' ORDER BY organizationId, h`,
+    events: `SELECT organizationId, toString(toStartOfHour(createdAt)) AS h, toJSONString(sumMap(map(toString(actionType), toUInt64(1)))) AS types,
+                    uniqExactIf(userId, ifNull(userId, '') != '') AS users, uniqExact(ipAddress) AS ips
+             FROM audit_events GROUP BY organizationId, h ORDER BY organizationId, h`,
+  },
 } as const;
 
 /**
