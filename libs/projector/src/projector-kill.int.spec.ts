@@ -143,6 +143,8 @@ describe('projector: SIGKILLed repeatedly mid-stream, and SIGTERMed inside a bat
     expect(hourly).toEqual({ missing: 0, extra: 0, rows: hourly.rows });
     const daily = await differences(ROLLUP_CHECKS.dailyUsers);
     expect(daily).toEqual({ missing: 0, extra: 0, rows: daily.rows });
+    const summary = await differences(ROLLUP_CHECKS.hourlySummary);
+    expect(summary).toEqual({ missing: 0, extra: 0, rows: summary.rows });
   });
 
   it('SIGTERM while a batch over 120 months is in flight: exits 0 having handed back what it had not stored; the next projector completes it exactly', async () => {
@@ -182,5 +184,7 @@ describe('projector: SIGKILLed repeatedly mid-stream, and SIGTERMed inside a bat
     expect(hourly).toEqual({ missing: 0, extra: 0, rows: hourly.rows });
     const daily = await differences(ROLLUP_CHECKS.dailyUsers);
     expect(daily).toEqual({ missing: 0, extra: 0, rows: daily.rows });
+    const summary = await differences(ROLLUP_CHECKS.hourlySummary);
+    expect(summary).toEqual({ missing: 0, extra: 0, rows: summary.rows });
   });
 });
