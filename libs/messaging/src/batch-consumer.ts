@@ -23,6 +23,8 @@ export interface BatchConsumerOptions {
   maxAckPending?: number;
   /** Overrides CONSUMER_IN_FLIGHT_BATCHES, e.g. 1 for a consumer whose batches must not overlap. */
   inFlightBatches?: number;
+  /** Overrides CONSUMER_ACK_WAIT for this consumer (and so how often its held messages are sent `working()`). */
+  ackWaitMs?: number;
   /** A new consumer starts at the first message stored at or after this time (a replay), not at the oldest. */
   startTime?: Date;
   /**
@@ -132,7 +134,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     protected readonly options: BatchConsumerOptions,
   ) {
     this.logger = new Logger(`consumer:${options.durable}`);
-    this.inHand = new WorkInProgress(workingIntervalMs(messaging.ackWaitMs));
+    this.inHand = new WorkInProgress(workingIntervalMs(options.ackWaitMs ?? messaging.ackWaitMs));
     if (options.ackAll) this.cumulative = new CumulativeAcks<JsMsg>((m) => m.seq, (m) => m.info.deliverySequence);
   }
 
@@ -194,7 +196,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
   private async ensureConsumer(): Promise<void> {
     const { stream, durable, filterSubject } = this.options;
     const mutable = {
-      ack_wait: nanos(this.messaging.ackWaitMs),
+      ack_wait: nanos(this.options.ackWaitMs ?? this.messaging.ackWaitMs),
       max_ack_pending: this.options.maxAckPending ?? Math.max(1_000, this.options.maxBatchMessages * (this.inFlightLimit + 2)),
       filter_subject: filterSubject,
     };
