@@ -1,8 +1,8 @@
 /**
  * npm run bench:seal-cpu — the sealer's own CPU per event, alone: BENCH_EVENTS events (default 50000, over
  * BENCH_ORGS organizations, default 4) are published first, then a sealer starts on the full stream and
- * seals them; its process's CPU (JavaScript thread and helper threads apart, /proc) and its Postgres
- * backends' CPU per event are printed. With BENCH_BASELINE (a commit) the sealer of that commit runs over
+ * seals them; its process's CPU (JavaScript thread and helper threads apart, /proc), its Postgres
+ * backends' and the run's own nats-server's CPU per event (deliveries, acks, working() signals) are printed. With BENCH_BASELINE (a commit) the sealer of that commit runs over
  * the same events too, on its own bus and database, the two alternating BENCH_ROUNDS times (default 2) so
  * both see the same machine. BENCH_PROFILE=<dir> runs each sealer under `node --cpu-prof` into that
  * directory (the profile is written when it stops); BENCH_NODE_ARGS and BENCH_BASELINE_NODE_ARGS give each its node options,
@@ -17,7 +17,7 @@ import { eventsSubject, STREAMS } from '@audit/messaging';
 import { connectTestBus, createTestDatabase, startService, startTestNats, waitForConsumerIdle } from '@audit/testing';
 import { generateNoteKey } from '@audit/transparency';
 import { baselineCheckout, type BaselineCheckout } from './baseline';
-import { cpuSecondsByPid, cpuSecondsByThread, secondsBetween, watchMachineLoad } from './cpu';
+import { cpuSecondsByPid, cpuSecondsByThread, cpuSecondsOfPid, secondsBetween, watchMachineLoad } from './cpu';
 
 const N = Number(process.env.BENCH_EVENTS ?? 50_000);
 const ORGS = Number(process.env.BENCH_ORGS ?? 4);
@@ -49,6 +49,7 @@ interface Figures {
   main: number;
   helpers: number;
   postgres: number;
+  natsServer: number;
   seconds: number;
 }
 
@@ -70,17 +71,20 @@ async function sealOnce(label: string, events: readonly AuditEvent[], root: stri
     const service = await startService('sealer', env, 60_000, root, [...nodeArgs, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])]);
     const pid = service.process.pid as number;
     const pg0 = cpuSecondsByPid(backends);
+    const nats0 = cpuSecondsOfPid(nats.pid);
     const cpu0 = cpuSecondsByThread(pid);
     const t0 = performance.now();
     await waitForConsumerIdle(bus.jsm, STREAMS.events, 'sealer', 1_800_000);
     const seconds = (performance.now() - t0) / 1000;
     const cpu1 = cpuSecondsByThread(pid);
     const postgres = secondsBetween(pg0, cpuSecondsByPid(backends));
+    // This run's own nats-server: its deliveries, acks and working() signals to the sealer, nobody else's.
+    const natsServer = cpuSecondsOfPid(nats.pid) - nats0;
     const [leaves] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM log_leaves');
     if (leaves.n !== events.length) throw new Error(`${label}: the sealer appended ${leaves.n} of ${events.length} events`);
     await service.stop();
     const per = (s: number) => (s * 1e6) / events.length;
-    return { main: per(cpu1.main - cpu0.main), helpers: per(cpu1.helpers + cpu1.named - cpu0.helpers - cpu0.named), postgres: per(postgres), seconds };
+    return { main: per(cpu1.main - cpu0.main), helpers: per(cpu1.helpers + cpu1.named - cpu0.helpers - cpu0.named), postgres: per(postgres), natsServer: per(natsServer), seconds };
   } finally {
     await bus.close();
     await nats.destroy();
@@ -90,7 +94,7 @@ async function sealOnce(label: string, events: readonly AuditEvent[], root: stri
 
 const show = (label: string, f: Figures) =>
   `${label.padEnd(22)} sealer JS thread ${f.main.toFixed(1).padStart(6)} µs  helper threads ${f.helpers.toFixed(1).padStart(5)} µs  ` +
-  `process ${(f.main + f.helpers).toFixed(1).padStart(6)} µs  its Postgres backends ${f.postgres.toFixed(1).padStart(6)} µs per event  (${f.seconds.toFixed(1)} s)`;
+  `process ${(f.main + f.helpers).toFixed(1).padStart(6)} µs  its Postgres backends ${f.postgres.toFixed(1).padStart(6)} µs  nats-server ${f.natsServer.toFixed(1).padStart(5)} µs per event  (${f.seconds.toFixed(1)} s)`;
 
 async function main(): Promise<void> {
   const load = watchMachineLoad();

@@ -1,6 +1,7 @@
 import { escapeLiteral } from 'pg';
 import { CSV_EVENT_COLUMNS, EVENT_FIELDS, type EventField } from '@audit/contracts';
 import { eventFilterSql, type EventFilter } from '@audit/event-filter';
+import { LEAF_BYTES } from '@audit/persistence';
 
 /**
  * A cell a spreadsheet would run as a formula starts with one of = + - @ tab or CR; it is neutralised by a
@@ -132,7 +133,7 @@ export function exportBundleQuery(organizationId: string, filter: EventFilter, s
   values.push(sealedSize);
   const covered = `l."leafIndex" < $${values.length}`;
   return {
-    text: `SELECT CASE WHEN ${covered} THEN NULL ELSE ${JSON_OBJECT}::text END AS line, l."leafIndex", l.leaf, l.salt, l."user",
+    text: `SELECT CASE WHEN ${covered} THEN NULL ELSE ${JSON_OBJECT}::text END AS line, l."leafIndex", ${LEAF_BYTES('l')} AS leaf, l.salt, l."user",
        a."userId", a."ipAddress", a."responseTimeMs", a."pageName", a."queryName", a."resourceName", a.metadata
   FROM audit_trail_events a ${USER_JOIN}
   LEFT JOIN log_leaves l ON l."organizationId" = a."organizationId" AND l."eventId" = a.id

@@ -106,7 +106,7 @@ async function* bundleLines(client: PoolClient, log: TransparencyLogRepository, 
         chunk += pendingEventLine(r.line);
         continue;
       }
-      // Covered by the checkpoint, so it has a leaf (log_leaves.leaf is NOT NULL).
+      // Covered by the checkpoint, so it has a leaf (kept as bytes or as its parts, never neither: log_leaves_leaf_present).
       const index = Number(r.leafIndex);
       indices.push(index);
       chunk += sealedEventLine(index, (r.leaf as Buffer).toString('utf8'), openingText(r, r.salt));

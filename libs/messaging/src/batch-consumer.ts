@@ -24,9 +24,9 @@ export interface BatchConsumerOptions {
   /** Overrides CONSUMER_IN_FLIGHT_BATCHES, e.g. 1 for a consumer whose batches must not overlap. */
   inFlightBatches?: number;
   /**
-   * This consumer's ack wait, when its batches are held longer than CONSUMER_ACK_WAIT by design (an S3
-   * stream fills a slice for up to a minute): `working()` is sent every third of it, so a longer wait means
-   * fewer signals for every message held. Default CONSUMER_ACK_WAIT.
+   * This consumer's ack wait, when its messages are held longer than CONSUMER_ACK_WAIT by design (an S3
+   * stream fills a slice for up to a minute; a sealer behind holds up to 30,000): `working()` is sent every
+   * third of it, so a longer wait means fewer signals for every message held. Default CONSUMER_ACK_WAIT.
    */
   ackWaitMs?: number;
   /** A new consumer starts at the first message stored at or after this time (a replay), not at the oldest. */

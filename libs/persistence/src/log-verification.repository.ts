@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { retainedAfterPurge, type LogEntry, type SubtreeNode, type UnsealedRow, type VerifiedRow } from '@audit/transparency';
 import { Database, type Sql } from './database';
+import { LEAF_BYTES } from './transparency-log.repository';
 
 /** What a walk of one organization's log reads first: its checkpoint, where it starts, the hashes kept of what was purged. */
 export interface LogWalkStart {
@@ -34,7 +35,7 @@ type EntryRow = {
 } & VerifiedRow;
 
 const ENTRIES = `
-  SELECT l."leafIndex", l."eventId", l.leaf, l.salt, l."user", e.id IS NOT NULL AS present,
+  SELECT l."leafIndex", l."eventId", ${LEAF_BYTES('l')} AS leaf, l.salt, l."user", e.id IS NOT NULL AS present,
          e.id, e."organizationId", e."actionType", e."userId", e."ipAddress", e."responseTimeMs", e."pageName", e."queryName",
          e."resourceName", e.metadata, e."createdAt", e."receivedAt"
   FROM log_leaves l

@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { HealthRegistry } from '@audit/platform';
 import { createTestDatabase, type TestDatabase } from '@audit/testing';
-import { CompactRange, leafHash } from '@audit/transparency';
+import { CompactRange, leafBytesOf, leafHash } from '@audit/transparency';
 import { readPersistenceConfig } from './config';
 import { Database } from './database';
-import { TransparencyLogRepository, type AppendContext, type NewLogLeaf } from './transparency-log.repository';
+import { LEAF_BYTES, partsGiveLeaf, TransparencyLogRepository, type AppendContext, type NewLogLeaf } from './transparency-log.repository';
 
 jest.setTimeout(120_000);
 Logger.overrideLogger(['error']);
@@ -77,6 +77,61 @@ describe('appending to a log (real Postgres)', () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  /** A v1 leaf of `eventId` in `org` with these members, as the sealer hands it over: its bytes and its parts. */
+  const v1Leaf = (org: string, eventId: string, m: { actionType: string; commitment: Buffer; createdAt: string; receivedAt: string }): Omit<NewLogLeaf, 'leafIndex'> => {
+    const leaf = leafBytesOf({ id: eventId, organizationId: org, actionType: m.actionType, createdAt: m.createdAt, receivedAt: m.receivedAt }, m.commitment.toString('base64'));
+    return { eventId, leaf, salt: Buffer.alloc(32, 7), user: null, parts: m };
+  };
+  const leafTime = fc.date({ min: new Date('0001-01-01T00:00:00.000Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }).map((d) => d.toISOString());
+
+  it('a v1 leaf handed over with its parts is kept as them where they give its bytes back, as its bytes otherwise; every read gives the exact bytes and hash', async () => {
+    const leafArb = fc.record({
+      eventId: fc.uuid().map((id) => id.toLowerCase()),
+      actionType: fc.oneof(fc.constantFrom('QUERY_RUN', 'USER_LOGGED_IN', 'APP_DEPLOYED'), fc.stringMatching(/^[A-Za-z0-9_"\\]{1,30}$/)),
+      commitment: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b)),
+      createdAt: leafTime,
+      receivedAt: leafTime,
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/), fc.uniqueArray(leafArb, { minLength: 1, maxLength: 20, selector: (l) => l.eventId }), async (suffix, made) => {
+        const org = `v1-${randomUUID().slice(0, 8)}-${suffix}`;
+        const leaves = made.map(({ eventId, ...m }) => v1Leaf(org, eventId, m));
+        await log.append(org, leaves.map((l) => l.eventId), planner(leaves), true);
+        const rows = await db.query<{ kept: boolean; leaf: Buffer; hash: Buffer }>(
+          `SELECT l.leaf IS NOT NULL AS kept, ${LEAF_BYTES('l')} AS leaf, sha256('\\x00'::bytea || ${LEAF_BYTES('l')}) AS hash FROM log_leaves l WHERE l."organizationId" = $1 ORDER BY l."leafIndex"`,
+          [org],
+        );
+        expect(rows.map((r) => r.leaf.toString('utf8'))).toEqual(leaves.map((l) => l.leaf.toString('utf8')));
+        expect(rows.map((r) => r.hash)).toEqual(leaves.map((l) => leafHash(l.leaf)));
+        expect(rows.map((r) => r.kept)).toEqual(leaves.map((l) => !partsGiveLeaf(org, l.eventId, l.parts as NonNullable<NewLogLeaf['parts']>)));
+        // The proof's read of the first leaf and its hash as proofs compute it.
+        const start = await log.proofStart(org, leaves[0].eventId);
+        expect(start.leaf?.leaf).toEqual(leaves[0].leaf);
+        expect(await log.hashStore(org).getNodes([{ level: 0, index: 0 }])).toEqual([leafHash(leaves[0].leaf)]);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('keeps the parts alone for the usual leaf, and the bytes for one whose parts would not give them back (a year before 1000, an id in capitals)', async () => {
+    const org = 'org_leaf_parts';
+    const m = { actionType: 'QUERY_RUN', commitment: Buffer.alloc(32, 9), createdAt: '2026-12-07T06:30:00.123Z', receivedAt: '2026-12-07T06:30:00.456Z' };
+    const usual = v1Leaf(org, randomUUID(), m);
+    const old = v1Leaf(org, randomUUID(), { ...m, createdAt: '0999-01-01T00:00:00.000Z' });
+    const upper = v1Leaf(org, randomUUID().toUpperCase(), m);
+    await log.append(org, [usual, old, upper].map((l) => l.eventId), planner([usual, old, upper]), true);
+    const rows = await db.query<{ leaf: Buffer | null; actionType: string | null; bytes: Buffer }>(
+      `SELECT l.leaf, l."actionType", ${LEAF_BYTES('l')} AS bytes FROM log_leaves l WHERE l."organizationId" = $1 ORDER BY l."leafIndex"`,
+      [org],
+    );
+    expect(rows.map((r) => [r.leaf === null, r.actionType])).toEqual([
+      [true, 'QUERY_RUN'],
+      [false, null],
+      [false, null],
+    ]);
+    expect(rows.map((r) => r.bytes)).toEqual([usual.leaf, old.leaf, upper.leaf]);
   });
 
   it('a batch wrongly assumed fresh is refused by the unique event id and appended again with the look-up: each id once, no gap', async () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AuditUserSnapshot } from '@audit/contracts';
-import { EMPTY_ROOT, isStoredLevel, MAX_SPAN_WIDTH, retainedAfterPurge, TiledHashStore, type NodeSpan, type SubtreeHashStore, type SubtreeNode } from '@audit/transparency';
+import { EMPTY_ROOT, isLeafTime, isStoredLevel, MAX_SPAN_WIDTH, retainedAfterPurge, TiledHashStore, type NodeSpan, type SubtreeHashStore, type SubtreeNode } from '@audit/transparency';
 import { Database, type Sql } from './database';
 
 /** An organization's tree as the log holds it: its size and RFC 9162 root. */
@@ -18,6 +18,22 @@ export interface NewLogLeaf {
   salt: Buffer;
   /** The `user` snapshot the commitment covers (Postgres keeps only each user's latest profile). */
   user: AuditUserSnapshot | null;
+  /**
+   * The members of `leaf` (a v1 leaf, whose bytes must be exactly their JCS text with this row's id and
+   * organization): the row then keeps these (about 70 bytes) instead of the bytes (about 310), whenever
+   * `log_leaf_bytes` gives the bytes back from them (see {@link partsGiveLeaf}); otherwise, and without them, the bytes.
+   */
+  parts?: LeafParts;
+}
+
+/** A v1 leaf's members other than the id and the organization, which a log_leaves row holds anyway. */
+export interface LeafParts {
+  actionType: string;
+  /** The commitment's 32 bytes (the leaf holds their base64). */
+  commitment: Buffer;
+  /** As the leaf holds them: `toISOString`'s form. */
+  createdAt: string;
+  receivedAt: string;
 }
 
 /**
@@ -76,7 +92,12 @@ const LOCK_TREE = `
 // The leaves go by binary COPY (see leafCopyData): Postgres then only stores each row and its index entries,
 // where an INSERT … SELECT over parameter arrays also cut, cast and joined every row (a third of the sealer's
 // Postgres CPU per event). `sealedAt` is left to its default, now().
-const COPY_LEAVES = `COPY log_leaves ("organizationId", "leafIndex", "eventId", leaf, salt, "user") FROM STDIN (FORMAT binary)`;
+// A leaf whose parts give it back is stored as them, `leaf` null (see the migration LogLeafColumns).
+const COPY_LEAVES = `COPY log_leaves ("organizationId", "leafIndex", "eventId", leaf, salt, "user", "actionType", commitment, "createdAt", "receivedAt") FROM STDIN (FORMAT binary)`;
+
+/** A leaf's bytes as every read gives them: kept, or rebuilt from the parts (`l` is the log_leaves alias). */
+export const LEAF_BYTES = (l: string): string =>
+  `log_leaf_bytes(${l}.leaf, ${l}."organizationId", ${l}."eventId", ${l}."actionType", ${l}.commitment, ${l}."createdAt", ${l}."receivedAt")`;
 
 // The subtrees of the stored levels and the tree's head in one statement (a data-modifying CTE always runs).
 // Level-0 subtrees (leaf hashes) are not stored: a proof computes them from the leaf (SPANS), and of the
@@ -263,7 +284,7 @@ export class TransparencyLogRepository {
       [K in keyof CheckpointRow]: CheckpointRow[K] | null;
     };
     const [row] = await this.db.read<Row>(
-      `SELECT l."leafIndex", l.leaf, l.salt, l."user", l."sealedAt", c.*
+      `SELECT l."leafIndex", ${LEAF_BYTES('l')} AS leaf, l.salt, l."user", l."sealedAt", c.*
        FROM (SELECT 1) AS one
        LEFT JOIN log_leaves l ON l."organizationId" = $1 AND l."eventId" = $2
        LEFT JOIN LATERAL (SELECT ${CHECKPOINT_COLUMNS} FROM log_checkpoints WHERE "organizationId" = $1 ORDER BY "treeSize" DESC LIMIT 1) c ON true`,
@@ -358,28 +379,58 @@ type NodeRow = { level: number; index: string; hash: Buffer };
 // COPY's binary format (PostgreSQL docs, "COPY", Binary Format): the signature, no flags, no header extension.
 const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const COPY_HEADER_BYTES = COPY_SIGNATURE.length + 8;
-/** Per leaf row: the field count, six field lengths, the bigint leaf index, the uuid and the salt; the text, leaf and user vary. */
-const COPY_ROW_FIXED_BYTES = 2 + 6 * 4 + 8 + 16 + 32;
+/** Per leaf row: the field count, ten field lengths, the bigint leaf index, the uuid and the salt; the rest varies. */
+const COPY_ROW_FIXED_BYTES = 2 + 10 * 4 + 8 + 16 + 32;
+/** What a leaf kept as its parts adds to the fixed bytes besides its action type: the commitment and the two timestamptz. */
+const PARTS_FIXED_BYTES = 32 + 8 + 8;
 /** jsonb's binary input: a version byte (1), then the JSON text. */
 const JSONB_VERSION = 1;
+/** timestamptz's binary form counts microseconds from 2000-01-01T00:00:00Z. */
+const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
+
+// What log_leaf_bytes writes back exactly: members JSON writes as they are (no escapes), a lower-case UUID,
+// and times of four-digit years (to_char's YYYY pads below 1000 differently from toISOString's).
+const PLAIN_ACTION = /^[A-Za-z0-9_]+$/;
+const PLAIN_ORGANIZATION = /^[A-Za-z0-9_-]+$/;
+const LOWER_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Whether `log_leaf_bytes` gives the leaf of `parts` back byte for byte from the row (so the row may keep the parts alone). */
+export function partsGiveLeaf(organizationId: string, eventId: string, parts: LeafParts): boolean {
+  return (
+    PLAIN_ORGANIZATION.test(organizationId) &&
+    LOWER_UUID.test(eventId) &&
+    PLAIN_ACTION.test(parts.actionType) &&
+    parts.commitment.length === 32 &&
+    fourDigitLeafTime(parts.createdAt) &&
+    fourDigitLeafTime(parts.receivedAt)
+  );
+}
+
+/** A time in the leaves' one form (`isLeafTime`) of a year from 1000 on. */
+const fourDigitLeafTime = (time: string): boolean => time.charCodeAt(0) !== 0x30 && isLeafTime(time);
 
 /**
  * The leaves as COPY's binary input for COPY_LEAVES's columns, in one buffer: each field as the type's binary
  * form (text as UTF-8, bigint big-endian, uuid as its 16 bytes, bytea as is, jsonb as version 1 and the text,
- * a null user as SQL NULL). Written here rather than as text so neither side escapes or parses the bytes.
- * Written byte by byte in JavaScript where the pieces are small (lengths, the uuid, ASCII text): each call
- * into Buffer's native writers cost more than the bytes it wrote, and this runs for every sealed event.
+ * timestamptz as microseconds since 2000, a null as SQL NULL). A leaf whose parts give it back goes as
+ * them with a null `leaf`, any other as its bytes with null parts. Written here rather than as text so neither
+ * side escapes or parses the bytes. Written byte by byte in JavaScript where the pieces are small (lengths,
+ * the uuid, ASCII text): each call into Buffer's native writers cost more than the bytes it wrote, and this
+ * runs for every sealed event.
  */
 function leafCopyData(organizationId: string, leaves: readonly NewLogLeaf[]): Buffer {
   const org = Buffer.from(organizationId, 'utf8');
   const users: Array<string | null> = new Array(leaves.length);
+  const asParts: Array<LeafParts | null> = new Array(leaves.length);
   let size = COPY_HEADER_BYTES + 2;
   for (let i = 0; i < leaves.length; i++) {
-    const { user, leaf, salt, leafIndex } = leaves[i];
+    const { user, leaf, salt, leafIndex, eventId, parts } = leaves[i];
     if (salt.length !== 32) throw new Error(`the salt of leaf ${leafIndex} has ${salt.length} bytes, not 32`);
     const json = user === null ? null : userJson(user);
     users[i] = json;
-    size += COPY_ROW_FIXED_BYTES + org.length + leaf.length + (json === null ? 0 : 1 + utf8Length(json));
+    const kept = parts !== undefined && partsGiveLeaf(organizationId, eventId, parts) ? parts : null;
+    asParts[i] = kept;
+    size += COPY_ROW_FIXED_BYTES + org.length + (kept === null ? leaf.length : kept.actionType.length + PARTS_FIXED_BYTES) + (json === null ? 0 : 1 + utf8Length(json));
   }
   const out = Buffer.allocUnsafe(size);
   out.set(COPY_SIGNATURE, 0);
@@ -388,8 +439,9 @@ function leafCopyData(organizationId: string, leaves: readonly NewLogLeaf[]): Bu
   at = int32(out, at, 0);
   for (let i = 0; i < leaves.length; i++) {
     const { leafIndex, eventId, leaf, salt } = leaves[i];
+    const parts = asParts[i];
     out[at++] = 0;
-    out[at++] = 6;
+    out[at++] = 10;
     at = int32(out, at, org.length);
     out.set(org, at);
     at += org.length;
@@ -399,9 +451,13 @@ function leafCopyData(organizationId: string, leaves: readonly NewLogLeaf[]): Bu
     at = int32(out, at, leafIndex >>> 0);
     at = int32(out, at, 16);
     at = writeUuid(out, eventId, at);
-    at = int32(out, at, leaf.length);
-    out.set(leaf, at);
-    at += leaf.length;
+    if (parts === null) {
+      at = int32(out, at, leaf.length);
+      out.set(leaf, at);
+      at += leaf.length;
+    } else {
+      at = int32(out, at, -1);
+    }
     at = int32(out, at, 32);
     out.set(salt, at);
     at += 32;
@@ -415,11 +471,29 @@ function leafCopyData(organizationId: string, leaves: readonly NewLogLeaf[]): Bu
       out[at++] = JSONB_VERSION;
       at = end;
     }
+    if (parts === null) {
+      for (let k = 0; k < 4; k++) at = int32(out, at, -1);
+    } else {
+      at = int32(out, at, parts.actionType.length);
+      at = writeUtf8(out, parts.actionType, at);
+      at = int32(out, at, 32);
+      out.set(parts.commitment, at);
+      at += 32;
+      at = timestamptz(out, at, parts.createdAt);
+      at = timestamptz(out, at, parts.receivedAt);
+    }
   }
   out[at++] = 0xff;
   out[at++] = 0xff;
   if (at !== size) throw new Error(`COPY data of ${size} bytes expected, ${at} written`);
   return out;
+}
+
+/** A timestamptz field (its length, then microseconds since 2000 as a big-endian int64) of a leaf time; the offset after it. */
+function timestamptz(out: Buffer, at: number, iso: string): number {
+  at = int32(out, at, 8);
+  out.writeBigInt64BE(BigInt(Date.parse(iso) - PG_EPOCH_MS) * 1000n, at);
+  return at + 8;
 }
 
 /**
@@ -514,8 +588,8 @@ const SPANS = `
   ) n
   UNION ALL
   SELECT 0::smallint, l."leafIndex", l.hash FROM spans s, LATERAL (
-    SELECT "leafIndex", sha256('\\x00'::bytea || leaf) AS hash FROM log_leaves
-    WHERE "organizationId" = $1 AND "leafIndex" >= s.lo AND "leafIndex" < s.hi LIMIT ${MAX_SPAN_WIDTH}
+    SELECT lv."leafIndex", sha256('\\x00'::bytea || ${LEAF_BYTES('lv')}) AS hash FROM log_leaves lv
+    WHERE lv."organizationId" = $1 AND lv."leafIndex" >= s.lo AND lv."leafIndex" < s.hi LIMIT ${MAX_SPAN_WIDTH}
   ) l
   WHERE s.level = 0`;
 

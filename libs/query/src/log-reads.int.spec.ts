@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { readPersistenceConfig, Database, TransparencyLogRepository } from '@audit/persistence';
+import { readPersistenceConfig, Database, LEAF_BYTES, TransparencyLogRepository } from '@audit/persistence';
 import { AppError, HealthRegistry } from '@audit/platform';
 import { canonicalEvent, createTestDatabase, type TestDatabase } from '@audit/testing';
 import { insertSeedEvents, sealDirectly } from '@audit/testing-pipeline';
@@ -37,7 +37,7 @@ describe('LogReads over a log whose first leaves retention purged (real Postgres
       (sql, params) => db.query(sql, params),
       events.slice(KEPT_FROM).map((e) => ({ id: e.id, organizationId: ORG, actionType: e.actionType, createdAt: new Date(e.createdAt), responseTimeMs: null })),
     );
-    const leaves = await db.query<{ leaf: Buffer }>(`SELECT leaf FROM log_leaves WHERE "organizationId" = $1 ORDER BY "leafIndex"`, [ORG]);
+    const leaves = await db.query<{ leaf: Buffer }>(`SELECT ${LEAF_BYTES('l')} AS leaf FROM log_leaves l WHERE l."organizationId" = $1 ORDER BY l."leafIndex"`, [ORG]);
     const hashes = leaves.map((l) => leafHash(l.leaf));
     for (let n = 0; n <= SIZE; n++) roots.push(rootOf(hashes.slice(0, n)));
     const log = new TransparencyLogRepository(database);

@@ -35,7 +35,7 @@ describe('readSealerConfig', () => {
   it('prefers SEAL_PRIVATE_KEY to the file, and has the documented defaults', () => {
     const { signerKey, verifierKey } = generateNoteKey('inline');
     const config = readSealerConfig({ SEAL_PRIVATE_KEY: signerKey, SEAL_KEY_FILE: path.join(dir, 'unused') });
-    expect(config).toMatchObject({ sealIntervalMs: 5_000, originPrefix: 'audit-trail/log', batch: { maxBatchMessages: 5000, maxBatchBytes: 8 * 1024 * 1024, flushIntervalMs: 500 }, receivedMarginMs: 60_000 });
+    expect(config).toMatchObject({ sealIntervalMs: 5_000, originPrefix: 'audit-trail/log', batch: { maxBatchMessages: 5000, maxBatchBytes: 8 * 1024 * 1024, flushIntervalMs: 500 }, receivedMarginMs: 60_000, ackWaitMs: 30_000 });
     expect(config.key.verifierKey).toBe(verifierKey);
   });
 

@@ -24,6 +24,14 @@ export interface SealerConfig {
    * `received-through` time stays this far behind what the sealer has seen (see received-through-bound.ts).
    */
   receivedMarginMs: number;
+  /**
+   * SEALER_ACK_WAIT: the `sealer` consumer's ack wait (CONSUMER_ACK_WAIT is every other consumer's). Longer
+   * than theirs: the sealer's batches are five times the writer's, so when it is behind it holds tens of
+   * thousands of messages, and at a 5 s ack wait it kept each alive with a `working()` every 1.7 s, which cost
+   * nats-server and the sealer more than the sealing itself (bench:seal-cpu). The price: the messages a crashed
+   * sealer held come back this much later (sealed late, never lost nor sealed twice).
+   */
+  ackWaitMs: number;
 }
 
 export const SEALER_CONFIG = Symbol('SEALER_CONFIG');
@@ -48,6 +56,7 @@ export const readSealerConfig = (source: Record<string, string | undefined> = pr
       // accept-to-sealed budget (10 s).
       batch: readBatchCaps(env, 'SEALER', { maxBatchMessages: 5000, maxBatchBytes: 8 * 1024 * 1024, flushIntervalMs: 500 }),
       receivedMarginMs: readReceivedMargin(env),
+      ackWaitMs: env.duration('SEALER_ACK_WAIT', '30s'),
     };
   }, source);
 

@@ -64,7 +64,7 @@ export class LogAppender {
         );
         next = appended.range;
         return {
-          leaves: leaves.map((l, i) => ({ leafIndex: head.size + i, eventId: l.eventId, leaf: l.leaf, salt: l.salt, user: l.user })),
+          leaves: leaves.map((l, i) => ({ leafIndex: head.size + i, eventId: l.eventId, leaf: l.leaf, parts: l.parts, salt: l.salt, user: l.user })),
           nodes: appended.nodes,
           head: { size: appended.range.size, rootHash: appended.root },
         };

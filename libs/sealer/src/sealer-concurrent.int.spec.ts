@@ -23,6 +23,7 @@ describe('two sealers at once, given overlapping copies of the same events', () 
   beforeAll(async () => {
     const env = {
       CONSUMER_ACK_WAIT: '5s',
+      SEALER_ACK_WAIT: '5s',
       SEALER_FLUSH_INTERVAL: '10ms',
       SEALER_BATCH_SIZE: '20',
       SEAL_INTERVAL: '200ms',

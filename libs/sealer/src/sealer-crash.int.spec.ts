@@ -32,7 +32,7 @@ describe('sealer: a crash in the middle of an append', () => {
   });
 
   const startSealer = (): Promise<RunningService> =>
-    stores.start('sealer', { CONSUMER_ACK_WAIT: '2s', SEALER_FLUSH_INTERVAL: '20ms', SEAL_INTERVAL: '200ms', SEAL_PRIVATE_KEY: key });
+    stores.start('sealer', { SEALER_ACK_WAIT: '2s', SEALER_FLUSH_INTERVAL: '20ms', SEAL_INTERVAL: '200ms', SEAL_PRIVATE_KEY: key });
 
   const publish = (events: readonly AuditEvent[]) =>
     Promise.all(events.map((e) => bus.js.publish(eventsSubject(e.organizationId, e.actionType), JSON.stringify(e), { msgID: e.id })));
@@ -46,6 +46,8 @@ describe('sealer: a crash in the middle of an append', () => {
     for (const e of [...before, ...during]) all.set(e.id, e);
 
     const first = await startSealer();
+    // SEALER_ACK_WAIT, not CONSUMER_ACK_WAIT (5 s by default), is the consumer's: what brings the held messages back below.
+    expect((await bus.jsm.consumers.info(STREAMS.events, 'sealer')).config.ack_wait).toBe(2_000_000_000);
     await publish(before);
     await waitForConsumerIdle(bus.jsm, STREAMS.events, 'sealer', 30_000);
     expect((await checkLog(db, org, all)).size).toBe(10);

@@ -32,7 +32,7 @@ export class SealerConsumer extends CanonicalEventsConsumer {
     private readonly appender: LogAppender,
     private readonly receivedThrough: ReceivedThroughBound,
   ) {
-    super(bus, messaging, health, { durable: 'sealer', ...config.batch, storeFailureKind: pgFailureKind });
+    super(bus, messaging, health, { durable: 'sealer', ...config.batch, ackWaitMs: config.ackWaitMs, storeFailureKind: pgFailureKind });
   }
 
   protected async handleBatch(batch: ReadonlyArray<Delivery<AuditEvent>>): Promise<void> {

@@ -1,5 +1,6 @@
 import type { AuditEvent } from '@audit/contracts';
 import type { TestDatabase } from '@audit/testing';
+import { LEAF_BYTES } from '@audit/persistence';
 import { isStoredLevel, leafHash, openCheckpoint, parseLeafBytes, parseVerifierKey, rootOf, TILE_HEIGHT, verifyEventLeaf, type Checkpoint } from '@audit/transparency';
 
 /** What a test reads back of one organization's log, after checking it is whole. */
@@ -18,7 +19,7 @@ export interface CheckedLog {
  */
 export async function checkLog(db: TestDatabase, organizationId: string, events: ReadonlyMap<string, AuditEvent>): Promise<CheckedLog> {
   const leaves = await db.query<{ leafIndex: string; eventId: string; leaf: Buffer; salt: Buffer; user: AuditEvent['user'] }>(
-    `SELECT "leafIndex", "eventId", leaf, salt, "user" FROM log_leaves WHERE "organizationId" = $1 ORDER BY "leafIndex"`,
+    `SELECT l."leafIndex", l."eventId", ${LEAF_BYTES('l')} AS leaf, l.salt, l."user" FROM log_leaves l WHERE l."organizationId" = $1 ORDER BY l."leafIndex"`,
     [organizationId],
   );
   leaves.forEach((l, i) => {

@@ -37,6 +37,7 @@ export {
   commitmentOf,
   CONTENT_FIELDS,
   IDENTITY_FIELDS,
+  isLeafTime,
   LEAF_VERSION,
   LeafError,
   leafBytesOf,

@@ -149,12 +149,15 @@ export function leafBytesOf(event: EventIdentity, commitment: string): Buffer {
 /**
  * What the sealer makes of an event and its freshly drawn salt (32 bytes): the commitment and the leaf
  * bytes, exactly `commitmentOf(event, salt.toString('base64'))` and `leafBytesOf(event, commitment)`
- * without reading back (base64, strictly) the salt and commitment this function itself encoded.
+ * without reading back (base64, strictly) the salt and commitment this function itself encoded; with the
+ * leaf object those bytes are the JCS of, and the commitment's 32 bytes (a log may keep these instead of the bytes).
  */
-export function sealEvent(event: AuditEvent, salt: Buffer): { commitment: string; leaf: Buffer } {
+export function sealEvent(event: AuditEvent, salt: Buffer): { commitment: string; commitmentBytes: Buffer; fields: LeafV1; leaf: Buffer } {
   if (salt.length !== SALT_BYTES) throw new LeafError(`salt is not ${SALT_BYTES} bytes`);
-  const commitment = sha256Base64(commitmentText(event, salt.toString('base64')));
-  return { commitment, leaf: Buffer.from(leafText(leafWith(event, commitment)), 'utf8') };
+  const commitmentBytes = hash('sha256', commitmentText(event, salt.toString('base64')), 'buffer');
+  const commitment = commitmentBytes.toString('base64');
+  const fields = leafWith(event, commitment);
+  return { commitment, commitmentBytes, fields, leaf: Buffer.from(leafText(fields), 'utf8') };
 }
 
 /**

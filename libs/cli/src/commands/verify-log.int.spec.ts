@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AuditEvent } from '@audit/contracts';
 import { eventsSubject, STREAMS } from '@audit/messaging';
+import { LEAF_BYTES } from '@audit/persistence';
 import { canonicalEvent, runCliProcess, startServiceStores, waitFor, waitForConsumerIdle, type ServiceStores, type TestBus, type TestDatabase } from '@audit/testing';
 import { commitmentOf, generateNoteKey, leafBytesOf, leafHash, openCheckpoint, parseLeafBytes, parseSignerKey, parseVerifierKey, rootOf, signCheckpoint } from '@audit/transparency';
 
@@ -145,7 +146,7 @@ describe('verify log: tampering in Postgres after sealing', () => {
     const victim = idOf('resigned', 2);
     const event = (events.get('resigned') as AuditEvent[])[2];
     const [leaf] = await db.query<{ leaf: Buffer; salt: Buffer; user: AuditEvent['user'] }>(
-      `SELECT leaf, salt, "user" FROM log_leaves WHERE "organizationId" = $1 AND "eventId" = $2`,
+      `SELECT ${LEAF_BYTES('l')} AS leaf, l.salt, l."user" FROM log_leaves l WHERE l."organizationId" = $1 AND l."eventId" = $2`,
       [org, victim],
     );
     const changed = { ...event, user: leaf.user ?? null, ipAddress: '198.51.100.9' };
@@ -153,7 +154,7 @@ describe('verify log: tampering in Postgres after sealing', () => {
     expect(commitment).not.toBe(parseLeafBytes(leaf.leaf).commitment);
     await db.query(`UPDATE audit_trail_events SET "ipAddress" = '198.51.100.9' WHERE id = $1`, [victim]);
     await db.query(`UPDATE log_leaves SET leaf = $3 WHERE "organizationId" = $1 AND "eventId" = $2`, [org, victim, leafBytesOf(event, commitment)]);
-    const leaves = await db.query<{ leaf: Buffer }>(`SELECT leaf FROM log_leaves WHERE "organizationId" = $1 ORDER BY "leafIndex"`, [org]);
+    const leaves = await db.query<{ leaf: Buffer }>(`SELECT ${LEAF_BYTES('l')} AS leaf FROM log_leaves l WHERE l."organizationId" = $1 ORDER BY l."leafIndex"`, [org]);
     const root = rootOf(leaves.map((l) => leafHash(l.leaf)));
     const { checkpoint } = openCheckpoint(saved.get('resigned') as string, [parseVerifierKey(key.verifierKey)]);
     const note = signCheckpoint({ ...checkpoint, rootHash: root }, [parseSignerKey(mallory.signerKey)]);

@@ -11,6 +11,7 @@ import { LogPurgeAndErasures1764950000000 } from './1764950000000-log-purge-and-
 import { Alerts1765000000000 } from './1765000000000-alerts';
 import { LogTiles1765050000000 } from './1765050000000-log-tiles';
 import { UsersByEmail1765061700000 } from './1765061700000-users-by-email';
+import { LogLeafColumns1765100000000 } from './1765100000000-log-leaf-columns';
 
 /** Every migration, oldest first. Add a new one here after creating its file. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   Alerts1765000000000,
   LogTiles1765050000000,
   UsersByEmail1765061700000,
+  LogLeafColumns1765100000000,
 ];
