@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { mayRaiseThreadPriority, nicenessOfStat, READS_THREAD_NICENESS } from '@audit/platform';
 import { createTestDatabase, startService, startTestNats, type TestDatabase, type TestNats } from '@audit/testing';
 
 /** The deployable query app boots on its own, reports what it depends on, and stops cleanly on SIGTERM. */
@@ -24,6 +26,9 @@ describe('query app', () => {
       expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
       expect(await (await fetch(`${service.url}/metrics`)).text()).toContain('audit_admin_reads_recorded_total');
       expect((await fetch(`${service.url}/v1/events`)).status).toBe(401);
+      // Its HTTP thread answers the reads: raised once it listens, where the machine lets it (CAP_SYS_NICE).
+      const niceness = nicenessOfStat(readFileSync(`/proc/${service.process.pid}/task/${service.process.pid}/stat`, 'utf8'));
+      if (process.platform === 'linux' && mayRaiseThreadPriority()) expect(niceness).toBe(READS_THREAD_NICENESS);
     } finally {
       expect(await service.stop()).toBe(0);
     }

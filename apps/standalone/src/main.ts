@@ -1,6 +1,6 @@
 import { ensureEmbeddedDefaults } from '@audit/embedded';
 import { provisionStreamsAs } from '@audit/messaging';
-import { exitOnStartupError, JsonLogger, runHttpService, setMainThreadNiceness } from '@audit/platform';
+import { exitOnStartupError, JsonLogger, raiseReadsThread, runHttpService } from '@audit/platform';
 import { StandaloneModule } from './standalone.module';
 
 /**
@@ -16,19 +16,6 @@ import { StandaloneModule } from './standalone.module';
  * next one 30 s later instead of 5 s.
  */
 const STANDALONE_DEFAULTS = { INGEST_MAX_EVENT_LOOP_DELAY: '40ms', CONSUMER_ACK_WAIT: '30s' };
-
-/**
- * The HTTP thread's niceness once the standalone listens. Its own work is light (a few percent of a core in
- * bench:mixed, up to a third of one at the sustained maximum), yet under ingest it answered /healthz late:
- * its CPU profile showed stretches of 100-200 ms around work of a few milliseconds (a batch's validation or
- * publish), the thread waiting for a core behind the process's other threads at its priority (embedded
- * ClickHouse's statement pools, libuv's, V8's helpers) and the load generator's. Raised, the kernel runs
- * it first whenever it has work. Set only after listening: the threads started before (embedded
- * ClickHouse's pools, libuv's, the consumers thread) keep their own priority, and the consumers thread's
- * ClickHouse connection read the process's niceness (0) when it opened. Needs CAP_SYS_NICE; without it
- * the thread stays at 0 and a warning says so.
- */
-const HTTP_THREAD_NICENESS = -10;
 
 async function main(): Promise<void> {
   for (const [name, value] of Object.entries(STANDALONE_DEFAULTS)) process.env[name] ??= value;
@@ -48,8 +35,13 @@ async function main(): Promise<void> {
       '',
     ],
   });
-  const refused = app ? setMainThreadNiceness(HTTP_THREAD_NICENESS) : undefined;
-  if (refused !== undefined) logger.warn({ msg: 'cannot raise the HTTP thread priority; it stays at the process priority', niceness: HTTP_THREAD_NICENESS, error: refused });
+  // Its HTTP thread's own work is light (a few percent of a core in bench:mixed, up to a third of one at the
+  // sustained maximum), yet under ingest it answered /healthz late: its CPU profile showed stretches of
+  // 100-200 ms around work of a few milliseconds, the thread waiting for a core behind the process's other
+  // threads at its priority (embedded ClickHouse's statement pools, libuv's, V8's helpers). Raised only now,
+  // so the threads started before (the consumers thread, ClickHouse's pools) keep their own priority and the
+  // consumers thread's ClickHouse connection read the process's niceness (0) when it opened.
+  if (app) raiseReadsThread((entry) => logger.warn(entry));
 }
 
 void main();

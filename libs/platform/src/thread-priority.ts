@@ -97,6 +97,24 @@ export function setMainThreadNiceness(niceness: number): string | undefined {
   }
 }
 
+/**
+ * The niceness a process that answers administrators' reads (the standalone, the query service) gives its
+ * HTTP thread once it listens: on a machine shared with ingest (the standalone's own consumers and embedded
+ * ClickHouse; split services side by side on one host) that thread's work is light, yet it waited for a core
+ * behind ingest's threads at its priority and answered late (docs/scaling.md).
+ */
+export const READS_THREAD_NICENESS = -10;
+
+/**
+ * Raises this process's main thread to {@link READS_THREAD_NICENESS}, after listening: the threads started
+ * before keep their priority, those started afterwards inherit it. Without CAP_SYS_NICE the thread stays at
+ * the process's priority and `warn` says so.
+ */
+export function raiseReadsThread(warn: (entry: Record<string, unknown>) => void): void {
+  const refused = setMainThreadNiceness(READS_THREAD_NICENESS);
+  if (refused !== undefined) warn({ msg: 'cannot raise the HTTP thread priority; it stays at the process priority', niceness: READS_THREAD_NICENESS, error: refused });
+}
+
 /** The niceness field of a /proc `stat` line (the 19th field; the command name before it may hold spaces). */
 export function nicenessOfStat(stat: string): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
