@@ -57,7 +57,8 @@ describe('migrations 006 and 007: the search layout of audit_events', () => {
     try {
       await migrateClickHouse(client, { dir: before.dir });
       await repo.insertExcept(events('org-before', 0).map(toClickHouseRow), new Set());
-      expect(await migrateClickHouse(client)).toEqual(['006_search_layout', '007_ip_keys']);
+      // 006 and 007 apply first; any later migration follows them.
+      expect((await migrateClickHouse(client)).slice(0, 2)).toEqual(['006_search_layout', '007_ip_keys']);
     } finally {
       before.remove();
     }
