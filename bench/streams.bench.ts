@@ -3,6 +3,9 @@
  * events (default 1,000,000) already in AUDIT_EVENTS to one stream per destination type, each against a
  * receiver in this process, beside the raw baseline measured in the same run: the same batches (1000
  * records; S3: 10,000-record gzip'd objects) sent to the same receiver by a plain sequential loop. Then the
+ * bus floor measured in the same run (see BusFloor: a bare pull consumer with a stream worker's settings taking
+ * the same events off AUDIT_EVENTS and doing nothing, the rate no consumer of per-event bus messages beats here),
+ * and the ratio of each to the raw loop. Then the
  * lag drain after a receiver outage of BENCH_STREAM_OUTAGE (default 5m; BENCH_STREAM_OUTAGE_EVENTS arrive
  * during it, default 200,000), and the cost of 100 paused + 10 active streams on one replica against none
  * (CPU and memory over 20 s). Each delivery line also gives the time to the first event delivered, nats-server's
@@ -15,6 +18,7 @@
  * the idle cost.
  * Run it as `flock /tmp/audit-bench.lock npm run bench:streams` so benchmarks never overlap.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, connect as tcpConnect, type Server } from 'node:net';
@@ -22,12 +26,14 @@ import { hostname, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/nats-core';
 import { SignJWT } from 'jose';
 import S3rver from 's3rver';
-import { uuidv7, type AuditEvent } from '@audit/contracts';
+import { uuidv7, type AuditEvent, type Destination } from '@audit/contracts';
 import { eventsSubject, provisionStreams, readMessagingConfig, STREAMS } from '@audit/messaging';
 import { datadogMessage, webhookSignature, WEBHOOK_SIGNATURE_HEADER } from '@audit/sinks';
-import { syslogFrame } from '@audit/streams';
+import { batchShape, streamFilterSubject, syslogFrame } from '@audit/streams';
 import { BenchResults } from './results';
 import { connectTestBus, createTestDatabase, freePort, startService, startTestNats, waitFor, type TestBus } from '@audit/testing';
 
@@ -165,6 +171,100 @@ const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileS
 /** The process's peak RSS so far (MB): what a memory limit must leave room for. */
 const peakRssOf = (pid: number): number => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
+/**
+ * The bus floor: how fast any consumer of AUDIT_EVENTS can take a stream's events off the bus on this machine
+ * while doing nothing with them. A bare pull consumer with a stream worker's settings (its organization's
+ * filter, its batch size, max_ack_pending of 4 batches, a pull of 3 batches, cumulative acks, one ack per
+ * batch as soon as the batch is in), in a process of its own as the service is, so that its CPU is its own
+ * and the bench's heap of a million events is not in its way. No decode, no check, no request.
+ */
+const FLOOR_FLAG = '--bus-floor';
+interface FloorRun {
+  durable: string;
+  filterSubject: string;
+  batch: number;
+  ackWaitMs: number;
+  events: number;
+}
+
+/** The child's side: connects once, then consumes one run per message from the bench and reports it done. */
+async function busFloorConsumer(url: string): Promise<void> {
+  const bus = await connectTestBus(url);
+  process.on('message', (run: FloorRun) => {
+    void floorRun(bus, run).then(
+      () => process.send?.({ done: run.durable }),
+      (error: unknown) => process.send?.({ failed: String(error) }),
+    );
+  });
+  process.on('disconnect', () => void bus.close().then(() => process.exit(0)));
+  process.send?.({ ready: true });
+}
+
+async function floorRun(bus: TestBus, run: FloorRun): Promise<void> {
+  await bus.jsm.consumers.add(STREAMS.events, {
+    durable_name: run.durable,
+    filter_subject: run.filterSubject,
+    ack_policy: AckPolicy.All,
+    deliver_policy: DeliverPolicy.All,
+    max_ack_pending: 4 * run.batch,
+    ack_wait: nanos(run.ackWaitMs),
+    max_deliver: -1,
+  });
+  const consumer = await bus.js.consumers.get(STREAMS.events, run.durable);
+  let received = 0;
+  let finished!: () => void;
+  const all = new Promise<void>((resolve) => (finished = resolve));
+  const messages = await consumer.consume({
+    max_messages: 3 * run.batch,
+    expires: 5_000,
+    idle_heartbeat: 1_000,
+    callback: (message: JsMsg) => {
+      received++;
+      if (received % run.batch === 0 || received >= run.events) message.ack();
+      if (received >= run.events) finished();
+    },
+  });
+  await all;
+  messages.stop();
+  await bus.jsm.consumers.delete(STREAMS.events, run.durable);
+}
+
+/** The bench's side: the floor consumer's process, and one timed run of it. */
+class BusFloor {
+  private constructor(private readonly child: ChildProcess) {}
+
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  static async start(url: string): Promise<BusFloor> {
+    const child = fork(path.join(__dirname, '../scripts/run.js'), [path.relative(path.join(__dirname, '..'), __filename), FLOOR_FLAG, url], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    await new Promise<void>((resolve, reject) => {
+      child.once('message', () => resolve());
+      child.once('exit', (code) => reject(new Error(`the bus floor consumer exited (${code}) before it was ready`)));
+    });
+    return new BusFloor(child);
+  }
+
+  /** Takes `run.events` off the bus; resolves once every one is in. */
+  run(run: FloorRun): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const exited = (code: number | null): void => reject(new Error(`the bus floor consumer exited (${code}) during a run`));
+      this.child.once('exit', exited);
+      this.child.once('message', (reply: { done?: string; failed?: string }) => {
+        this.child.off('exit', exited);
+        if (reply.done) resolve();
+        else reject(new Error(`bus floor: ${reply.failed}`));
+      });
+      this.child.send(run);
+    });
+  }
+
+  stop(): void {
+    this.child.disconnect();
+  }
+}
+
 async function main(): Promise<void> {
   const results = new BenchResults('streams');
   process.stdout.write(`[bench:streams] ${load()} at the start (2 shared cores: the figures move with it)\n`);
@@ -193,6 +293,7 @@ async function main(): Promise<void> {
     ...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
   ]);
   const pid = service.process.pid as number;
+  const floor = await BusFloor.start(nats.url);
   const api = async (org: string, method: string, at: string, body?: unknown): Promise<{ id: string }> => {
     const token = await new SignJWT({ org, role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
     // No Content-Type without a body: the API refuses an empty JSON body (400), which every DELETE here was.
@@ -342,11 +443,42 @@ async function main(): Promise<void> {
         },
       },
     ];
+    const messaging = readMessagingConfig({ NATS_URL: nats.url });
+    let floorRuns = 0;
+    /**
+     * The bus floor for a destination's batch shape, timed as a delivery is (from the consumer's creation to
+     * the last event in hand), with the floor consumer's CPU and nats-server's per event.
+     */
+    async function measureFloor(name: string, destination: Destination, rawSeconds: number): Promise<{ seconds: number; ratio: number }> {
+      const shape = batchShape({ destination }, 1_000, messaging.ackWaitMs);
+      const cpu = cpuOf(floor.pid);
+      const natsCpu = cpuOf(nats.pid);
+      const main = mainThreadOf(floor.pid);
+      const started = performance.now();
+      await floor.run({ durable: `bench-floor-${floorRuns++}`, filterSubject: streamFilterSubject('bench'), batch: shape.maxBatchMessages, ackWaitMs: shape.ackWaitMs, events: EVENTS });
+      const seconds = (performance.now() - started) / 1000;
+      const cpuSeconds = cpuOf(floor.pid) - cpu;
+      const natsSeconds = cpuOf(nats.pid) - natsCpu;
+      const mainAfter = mainThreadOf(floor.pid);
+      const ratio = rawSeconds / seconds;
+      process.stdout.write(
+        `[bench:streams] ${name.padEnd(12)} bus floor ${rate(EVENTS, seconds).padStart(13)} (${seconds.toFixed(1)} s, batches of ${shape.maxBatchMessages.toLocaleString('en')}, consumer CPU ${cpuSeconds.toFixed(1)} s = ${((cpuSeconds / EVENTS) * 1e6).toFixed(1)} µs/event, nats-server ${((natsSeconds / EVENTS) * 1e6).toFixed(1)} µs/event; its main thread ran ${(mainAfter.ran - main.ran).toFixed(1)} s, waited ${(mainAfter.waited - main.waited).toFixed(1)} s for a core)   raw loop ${rate(EVENTS, rawSeconds).padStart(16)}   floor ÷ raw ${ratio.toFixed(2)}×   ${load()}\n`,
+      );
+      results.figure(`${name}: bus floor (a bare pull consumer doing nothing), ${EVENTS.toLocaleString('en')} events`, Math.round(EVENTS / seconds), 'events/s', {
+        name: 'raw loop, same batches to the same receiver',
+        value: Math.round(EVENTS / rawSeconds),
+        unit: 'events/s',
+      });
+      results.figure(`${name}: bus floor consumer CPU per event`, Math.round((cpuSeconds / EVENTS) * 1e7) / 10, 'µs/event');
+      results.figure(`${name}: bus floor nats-server CPU per event`, Math.round((natsSeconds / EVENTS) * 1e7) / 10, 'µs/event');
+      return { seconds, ratio };
+    }
     const only = process.env.BENCH_STREAM_DESTINATIONS?.split(',');
     for (const d of destinations.filter((x) => !only || only.includes(x.name.split(' ')[0]))) {
       t = performance.now();
       await d.raw();
       const rawSeconds = (performance.now() - t) / 1000;
+      const bare = await measureFloor(d.name, d.destination as unknown as Destination, rawSeconds);
       t = performance.now();
       const cpu = cpuOf(pid);
       const natsCpu = cpuOf(nats.pid);
@@ -370,6 +502,13 @@ async function main(): Promise<void> {
         unit: 'events/s',
       });
       results.figure(`${d.name}: service CPU per event`, Math.round((cpuSeconds / EVENTS) * 1e7) / 10, 'µs/event');
+      const streamRatio = rawSeconds / seconds;
+      process.stdout.write(
+        `[bench:streams] ${d.name.padEnd(12)} stream ${streamRatio.toFixed(2)}× raw, bus floor ${bare.ratio.toFixed(2)}× raw: the stream runs at ${(bare.seconds / seconds).toFixed(2)}× the floor` +
+          (bare.ratio < 0.7
+            ? `; even a consumer doing nothing takes these events off the bus at ${bare.ratio.toFixed(2)}× raw, below the 0.7× target: no consumer of per-event bus messages can meet it on this machine\n`
+            : '\n'),
+      );
       // Each path's ids are counted: let them go, or a 1M run holds several million ids and overflows the heap.
       receivers.ids.clear();
       receivers.first.clear();
@@ -482,6 +621,9 @@ async function main(): Promise<void> {
     results.note(
       "The raw loop sends the same batches (1000 records; S3 10,000-record gzip objects) to the same receiver sequentially, with no bus, decode or check: the same bytes each destination gets (webhook signed, Splunk's and Datadog's entry fields, Datadog gzip'd at the stream's level, syslog framed), built from records serialised beforehand.",
     );
+    results.note(
+      "The bus floor is a bare @nats-io/jetstream pull consumer in a process of its own, with a stream worker's settings (the organization's filter, its batch size, max_ack_pending of 4 batches, a pull of 3 batches, cumulative acks, one ack per batch), taking the same events off AUDIT_EVENTS and doing nothing else; timed from its consumer's creation to the last event in hand. No consumer of per-event bus messages goes faster on this machine: where the floor is below 0.7 × raw, so is every stream.",
+    );
     results.note(`The service, nats-server, Postgres and the receivers share the machine's cores with other work: ${load()} at the end.`);
     results.write();
 
@@ -489,6 +631,7 @@ async function main(): Promise<void> {
       return ((await api(org, 'GET', '/v1/streams')) as unknown as { items: Array<{ id: string; name: string }> }).items;
     }
   } finally {
+    floor.stop();
     s3client.destroy();
     await service.stop();
     if (process.env.BENCH_STREAM_LOG) writeFileSync(process.env.BENCH_STREAM_LOG, service.output());
@@ -501,10 +644,17 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
+if (process.argv[2] === FLOOR_FLAG) {
+  busFloorConsumer(process.argv[3]).catch((error: unknown) => {
     console.error(error);
     process.exit(1);
-  },
-);
+  });
+} else {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
