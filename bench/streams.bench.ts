@@ -294,6 +294,8 @@ async function main(): Promise<void> {
   await receivers.start();
   const bus = await connectTestBus(nats.url);
   await provisionStreams(bus.jsm, readMessagingConfig({ NATS_URL: nats.url, STREAM_MAX_AGE: '1d' }));
+  // Before the service: a floor consumer that cannot start leaves no service running behind.
+  const floor = await BusFloor.start(nats.url);
   const service = await startService('streams', {
     DATABASE_URL: db.url,
     ...nats.env('streams'),
@@ -307,7 +309,6 @@ async function main(): Promise<void> {
     ...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
   ]);
   const pid = service.process.pid as number;
-  const floor = await BusFloor.start(nats.url);
   const api = async (org: string, method: string, at: string, body?: unknown): Promise<{ id: string }> => {
     const token = await new SignJWT({ org, role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
     // No Content-Type without a body: the API refuses an empty JSON body (400), which every DELETE here was.
