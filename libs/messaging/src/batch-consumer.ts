@@ -43,12 +43,6 @@ export interface BatchConsumerOptions {
    * floor (what it had delivered past the floor comes again, as after a crash).
    */
   ackAll?: boolean;
-  /**
-   * Under `ackAll`: asked before each cumulative ack; `false` sends none (the settled messages wait for a later
-   * {@link JetStreamBatchConsumer.flushAcks}, or come again after the ack wait). For a consumer whose one-client
-   * guarantee is a lease that may lapse (the sealer's): an ack sent once another client may pull would settle its messages.
-   */
-  mayAck?: () => boolean;
 }
 
 /** One message and its decoded payload. */
@@ -358,11 +352,10 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
   /**
    * Under `ackAll`, sends the one ack that settles every message done so far below the first still open. While
    * the tracker is unsure (at start, after a gap in the deliveries) it asks the server until the counts agree.
-   * Also for a subclass to call once `mayAck` holds again.
    */
-  protected flushAcks(): void {
+  private flushAcks(): void {
     const cumulative = this.cumulative;
-    if (!cumulative || this.options.mayAck?.() === false) return;
+    if (!cumulative) return;
     const message = cumulative.next();
     if (message) {
       message.ack();

@@ -35,7 +35,7 @@ describe('readSealerConfig', () => {
   it('prefers SEAL_PRIVATE_KEY to the file, and has the documented defaults', () => {
     const { signerKey, verifierKey } = generateNoteKey('inline');
     const config = readSealerConfig({ SEAL_PRIVATE_KEY: signerKey, SEAL_KEY_FILE: path.join(dir, 'unused') });
-    expect(config).toMatchObject({ sealIntervalMs: 5_000, originPrefix: 'audit-trail/log', batch: { maxBatchMessages: 5000, maxBatchBytes: 8 * 1024 * 1024, flushIntervalMs: 500 }, receivedMarginMs: 60_000, ackWaitMs: 30_000, handoverMs: 5_000 });
+    expect(config).toMatchObject({ sealIntervalMs: 5_000, originPrefix: 'audit-trail/log', batch: { maxBatchMessages: 5000, maxBatchBytes: 8 * 1024 * 1024, flushIntervalMs: 500 }, receivedMarginMs: 60_000, ackWaitMs: 30_000 });
     expect(config.key.verifierKey).toBe(verifierKey);
   });
 
@@ -48,8 +48,6 @@ describe('readSealerConfig', () => {
     expect(bad).toThrow(/SEALER_BATCH_SIZE must be an integer/);
     expect(() => readSealerConfig({ SEAL_RECEIVED_MARGIN: '0s', SEAL_KEY_FILE: path.join(dir, 'margin') })).toThrow(/SEAL_RECEIVED_MARGIN must be longer than 0/);
     expect(() => readSealerConfig({ SEAL_RECEIVED_MARGIN: 'a while', SEAL_KEY_FILE: path.join(dir, 'margin') })).toThrow(/SEAL_RECEIVED_MARGIN must be a duration/);
-    expect(() => readSealerConfig({ SEALER_HANDOVER: '100ms', SEAL_KEY_FILE: path.join(dir, 'handover') })).toThrow(/SEALER_HANDOVER must be at least 500ms/);
-    expect(readSealerConfig({ SEALER_HANDOVER: '500ms', SEAL_KEY_FILE: path.join(dir, 'handover') }).handoverMs).toBe(500);
     expect(() => readSealerConfig({ SEAL_KEY_NAME: 'has space', SEAL_KEY_FILE: path.join(dir, 'x') })).toThrow(/SEAL_KEY_NAME must be a signed-note key name/);
     // A key whose id is not its own (edited by hand) is refused, not used.
     const { signerKey } = generateNoteKey('audit');

@@ -32,12 +32,6 @@ export interface SealerConfig {
    * sealer held come back this much later (sealed late, never lost nor sealed twice).
    */
   ackWaitMs: number;
-  /**
-   * SEALER_HANDOVER: how long a replica that has just taken the sealer's lease waits before it pulls; the
-   * holder proves its lease every fifth of it and stops acknowledging three fifths of it after its last proof
-   * (see SealerLease). The delay before a standby seals after the active sealer stopped or died.
-   */
-  handoverMs: number;
 }
 
 export const SEALER_CONFIG = Symbol('SEALER_CONFIG');
@@ -63,7 +57,6 @@ export const readSealerConfig = (source: Record<string, string | undefined> = pr
       batch: readBatchCaps(env, 'SEALER', { maxBatchMessages: 5000, maxBatchBytes: 8 * 1024 * 1024, flushIntervalMs: 500 }),
       receivedMarginMs: readReceivedMargin(env),
       ackWaitMs: env.duration('SEALER_ACK_WAIT', '30s'),
-      handoverMs: readHandover(env),
     };
   }, source);
 
@@ -73,13 +66,6 @@ function readReceivedMargin(env: EnvReader): number {
   // No margin would vouch for an event whose publish is still under way: never safe.
   if (margin <= 0) env.problem(`SEAL_RECEIVED_MARGIN must be longer than 0 (got ${margin} ms)`);
   return margin;
-}
-
-/** Below half a second the holder's checks (a tenth of a second apart) would be more work than they are worth. */
-function readHandover(env: EnvReader): number {
-  const handover = env.duration('SEALER_HANDOVER', '5s');
-  if (handover < 500) env.problem(`SEALER_HANDOVER must be at least 500ms (got ${handover} ms)`);
-  return handover;
 }
 
 /** A placeholder that signs nothing, returned with a recorded problem so every bad variable is named at once. */

@@ -6,8 +6,6 @@ export * from './config';
 export * from './leaf-material';
 export * from './log-appender';
 export * from './sealer.consumer';
-export * from './sealer-lease';
-export * from './sealer-runner.service';
 export * from './checkpoint-signer';
 export * from './received-through-bound';
 export * from './sealer.module';

@@ -6,12 +6,12 @@ import { CheckpointSigner } from './checkpoint-signer';
 import { readSealerConfig, SEALER_CONFIG } from './config';
 import { LogAppender } from './log-appender';
 import { ReceivedThroughBound } from './received-through-bound';
-import { SealerRunner } from './sealer-runner.service';
+import { SealerConsumer } from './sealer.consumer';
 
 /** The sealer service: AUDIT_EVENTS → each organization's Merkle log, and its signed checkpoints. */
 @Module({
   imports: [HealthModule, MessagingModule, PersistenceModule],
-  providers: [{ provide: SEALER_CONFIG, useFactory: () => readSealerConfig() }, LogAppender, ReceivedThroughBound, SealerRunner, CheckpointSigner],
-  exports: [SealerRunner, CheckpointSigner],
+  providers: [{ provide: SEALER_CONFIG, useFactory: () => readSealerConfig() }, LogAppender, ReceivedThroughBound, SealerConsumer, CheckpointSigner],
+  exports: [SealerConsumer, CheckpointSigner],
 })
 export class SealerModule {}
