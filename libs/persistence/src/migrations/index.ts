@@ -12,6 +12,7 @@ import { Alerts1765000000000 } from './1765000000000-alerts';
 import { LogTiles1765050000000 } from './1765050000000-log-tiles';
 import { UsersByEmail1765061700000 } from './1765061700000-users-by-email';
 import { LogLeafColumns1765100000000 } from './1765100000000-log-leaf-columns';
+import { EventsByOrganizationReceived1765120000000 } from './1765120000000-events-by-organization-received';
 
 /** Every migration, oldest first. Add a new one here after creating its file. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   LogTiles1765050000000,
   UsersByEmail1765061700000,
   LogLeafColumns1765100000000,
+  EventsByOrganizationReceived1765120000000,
 ];
