@@ -24,6 +24,13 @@ const BUCKET_OF: Record<Interval, string> = { minute: 'toStartOfMinute(createdAt
 /** What a statement stopped at SEARCH_MAX_ROWS or SEARCH_TIMEOUT advises (the answer names `search`, or `from` without one). */
 const NARROW_ADVICE = 'narrow the window (from, to) or the search (created:, action:, user:)';
 
+/**
+ * What a statement without a search sets: no search projection (see `rows`). The summary's statement over 60k
+ * events in embedded chDB, with and without it alternated in one process (CPU of the process per statement,
+ * medians of 10 and 6 rounds of 20): 13.2 → 12.5 ms with a few parts a table, 24.7 → 23.9 ms with 60.
+ */
+const NO_SEARCH_PROJECTIONS = 'optimize_use_projections = 0';
+
 const ITEMS_OPEN = Buffer.from('{"items":');
 const ITEMS_CLOSE = Buffer.from('}');
 
@@ -114,9 +121,14 @@ export class AnalyticsService {
     return this.reads.run(`${query}\u0000${JSON.stringify(params)}`, read) as Promise<T>;
   }
 
-  /** The rows of `query`, bounded by SEARCH_MAX_ROWS and SEARCH_TIMEOUT (its own SETTINGS clause); `search` names the refusal's field. */
+  /**
+   * The rows of `query`, bounded by SEARCH_MAX_ROWS and SEARCH_TIMEOUT (its own SETTINGS clause); `search`
+   * names the refusal's field. A statement without a search reads the events by organization and time (and
+   * action type) only, which the table's own key serves: it skips weighing the search projections (user_keys,
+   * ip_keys: useful to a search's user: and ip: terms alone), which ClickHouse does for each of its parts.
+   */
   private rows<T>(query: string, params: Record<string, unknown>, search: boolean): Promise<T[]> {
-    const statement = `${query} SETTINGS ${searchBoundsSettings(this.config)}`;
+    const statement = `${query} SETTINGS ${searchBoundsSettings(this.config)}${search ? '' : `, ${NO_SEARCH_PROJECTIONS}`}`;
     return this.shared(statement, params, () =>
       this.bounded(search, async () => {
         const result = await this.ch.readClient.query({ query: statement, query_params: params, format: 'JSONEachRow', clickhouse_settings: this.settings() });
