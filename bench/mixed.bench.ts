@@ -6,8 +6,10 @@
  *     bus, seeds BENCH_SEED_EVENTS (10,000) events, and measures its sustained maximum: BENCH_MAX_EVENTS
  *     (40,000) events posted as fast as 4 clients can, timed until every one is in Postgres and in
  *     ClickHouse;
- *  2. three phases of BENCH_PHASE_MS (60 s) each, the idle one as long as the loaded ones: idle, then HTTP
- *     ingest paced at 50% and at 100% of that maximum (batches of 100 sent on schedule); meanwhile a client
+ *  2. three phases of BENCH_PHASE_MS (60 s) each, the idle one as long as the loaded ones: idle and HTTP
+ *     ingest paced at 50% of that maximum alternated in BENCH_SLICES (3) slices each, so that both are read
+ *     on the same data and the same machine (see schedule()), then 100% (batches of 100 sent on schedule),
+ *     each slice's events settled before the next starts; meanwhile a client
  *     in its own process reads every 200 ms an events page, the analytics summary and GET /healthz of the
  *     organization being written (~300 samples of each read per phase: a p95 is the 15th worst, not the
  *     5th worst of 20 s, which one scheduler hiccup of a 2-core machine decided);
@@ -54,6 +56,8 @@ import { BenchResults } from './results';
 const SEED_EVENTS = Number(process.env.BENCH_SEED_EVENTS ?? 10_000);
 const MAX_EVENTS = Number(process.env.BENCH_MAX_EVENTS ?? 40_000);
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 60_000);
+/** Slices the idle and 50 % phases alternate in (see schedule()). */
+const SLICES = Math.max(1, Number(process.env.BENCH_SLICES ?? 3));
 /** The read client's main thread at the services' HTTP-thread niceness (see the header); BENCH_SAMPLER_RAISED=0 leaves it at the bench's. */
 const SAMPLER_RAISED = process.env.BENCH_SAMPLER_RAISED !== '0';
 const FIXED_RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
@@ -71,6 +75,11 @@ interface Phase {
   targetRate: number;
   /** Events per second the platform accepted (202) during the phase. */
   acceptedRate: number;
+  /** Events accepted, and the seconds the load generator sent them over. */
+  accepted: number;
+  sentSeconds: number;
+  /** Seconds the phase took, its reads, settling and measurements included. */
+  elapsed: number;
   reads: ReadSamples[];
   /** The read client's own process over the phase: its niceness, its waits for a core, its event-loop delay. */
   client: SamplerClient;
@@ -186,8 +195,8 @@ async function measure(target: Deployment, key: string, token: string, pg: Clien
   const maxRate = MAX_EVENTS / ((performance.now() - started) / 1000);
   progress(`${target.name}: sustained maximum ${maxRate.toFixed(0)} events/s accepted → in Postgres and ClickHouse`);
 
-  const phases: Phase[] = [];
-  for (const [name, share] of [['idle', 0], ['50% of the maximum', 0.5], ['100% of the maximum', 1]] as const) {
+  const slices: Phase[] = [];
+  for (const { name, share, ms } of schedule()) {
     const settled = await waitForQuietMachine(0.3, 3, 20);
     progress(`${target.name}: phase "${name}" (machine ${settled.quiet ? 'quiet' : 'still busy'} after ${settled.waited.toFixed(0)} s)`);
     await eventLoopP99Ms(target.readUrl); // resets the gauge: the next scrape covers this phase only
@@ -199,8 +208,8 @@ async function measure(target: Deployment, key: string, token: string, pg: Clien
     const stop = { now: false };
     const load = rate > 0 ? sendPaced(target.ingestUrl, key, bodies, rate, stop) : Promise.resolve({ accepted: 0, seconds: 1, refused: {} });
     // The load stops on time even when reads answer late: the reader waits for its last answers.
-    const stopTimer = setTimeout(() => (stop.now = true), PHASE_MS);
-    const { reads, client } = await sampleReadsEvery({ base: target.readUrl, headers: { authorization: `Bearer ${token}` }, intervalMs: READ_INTERVAL_MS, durationMs: PHASE_MS, reads: target.reads, raised: SAMPLER_RAISED });
+    const stopTimer = setTimeout(() => (stop.now = true), ms);
+    const { reads, client } = await sampleReadsEvery({ base: target.readUrl, headers: { authorization: `Bearer ${token}` }, intervalMs: READ_INTERVAL_MS, durationMs: ms, reads: target.reads, raised: SAMPLER_RAISED });
     clearTimeout(stopTimer);
     stop.now = true;
     const sent = await load;
@@ -215,11 +224,79 @@ async function measure(target: Deployment, key: string, token: string, pg: Clien
     counts.stored += sent.accepted;
     counts.projected += sent.accepted;
     const turns = turnsBefore && turnsAfter ? turnsBetween(turnsBefore, turnsAfter) : undefined;
-    phases.push({ name, targetRate: rate, acceptedRate: sent.accepted / sent.seconds, refused: sent.refused, reads, client, eventLoopP99Ms: eventLoop, mainThreadBusy, samePriorityBusy, loweredBusy, statementTurns: turns });
+    slices.push({ name, targetRate: rate, acceptedRate: sent.accepted / sent.seconds, accepted: sent.accepted, sentSeconds: sent.seconds, elapsed, refused: sent.refused, reads, client, eventLoopP99Ms: eventLoop, mainThreadBusy, samePriorityBusy, loweredBusy, statementTurns: turns });
     for (const r of reads) if (r.failures.length > 0) throw new Error(`${target.name}: ${r.name} failed during "${name}": ${r.failures.join('; ')}`);
     if (rate > 0) await drained(`the "${name}" phase`);
   }
-  return { deployment: target.name, maxRate, phases };
+  return { deployment: target.name, maxRate, phases: joinSlices(slices) };
+}
+
+/**
+ * The phases in the order they run: idle and 50 % alternate in BENCH_SLICES slices each (PHASE_MS in all, per
+ * phase), then 100 % for PHASE_MS. Alternating puts both on the same data and the same machine: a loaded phase
+ * adds thousands of events a second, and the summary's distinct counts cost more with each (an idle phase read
+ * once before the load would be read on less data than the loaded one it is compared with), and whatever else the
+ * machine runs changes over minutes.
+ */
+function schedule(): Array<{ name: string; share: number; ms: number }> {
+  const slice = PHASE_MS / SLICES;
+  const alternated = Array.from({ length: SLICES }, () => [
+    { name: 'idle', share: 0, ms: slice },
+    { name: '50% of the maximum', share: 0.5, ms: slice },
+  ]).flat();
+  return [...alternated, { name: '100% of the maximum', share: 1, ms: PHASE_MS }];
+}
+
+/** Each phase's slices as one phase: every sample kept, rates and CPU shares weighted by time, delays at their worst slice's. */
+function joinSlices(slices: Phase[]): Phase[] {
+  const byName = new Map<string, Phase[]>();
+  for (const s of slices) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
+  return [...byName.values()].map((parts) => {
+    const sum = (f: (p: Phase) => number) => parts.reduce((n, p) => n + f(p), 0);
+    const elapsed = sum((p) => p.elapsed);
+    const byTime = (f: (p: Phase) => number) => sum((p) => f(p) * p.elapsed) / elapsed;
+    const accepted = sum((p) => p.accepted);
+    const sentSeconds = sum((p) => p.sentSeconds);
+    const reads = parts[0].reads.map((r) => ({
+      name: r.name,
+      samples: parts.flatMap((p) => p.reads.find((x) => x.name === r.name)?.samples ?? []),
+      failures: parts.flatMap((p) => p.reads.find((x) => x.name === r.name)?.failures ?? []),
+    }));
+    const refused: Record<number, number> = {};
+    for (const p of parts) for (const [status, n] of Object.entries(p.refused)) refused[Number(status)] = (refused[Number(status)] ?? 0) + n;
+    const turns = parts.every((p) => p.statementTurns) ? parts.map((p) => p.statementTurns as NonNullable<Phase['statementTurns']>) : undefined;
+    const weighted = (n: (t: NonNullable<Phase['statementTurns']>) => number, mean: (t: NonNullable<Phase['statementTurns']>) => number) => {
+      const total = turns?.reduce((a, t) => a + n(t), 0) ?? 0;
+      return total === 0 ? 0 : (turns?.reduce((a, t) => a + n(t) * mean(t), 0) ?? 0) / total;
+    };
+    return {
+      name: parts[0].name,
+      targetRate: parts[0].targetRate,
+      acceptedRate: accepted / sentSeconds,
+      accepted,
+      sentSeconds,
+      elapsed,
+      refused,
+      reads,
+      client: {
+        niceness: parts[0].client.niceness,
+        notRaised: parts[0].client.notRaised,
+        waitedForCoreMs: sum((p) => p.client.waitedForCoreMs),
+        eventLoopP99Ms: Math.max(...parts.map((p) => p.client.eventLoopP99Ms)),
+        eventLoopMaxMs: Math.max(...parts.map((p) => p.client.eventLoopMaxMs)),
+      },
+      eventLoopP99Ms: Math.max(...parts.map((p) => p.eventLoopP99Ms)),
+      mainThreadBusy: byTime((p) => p.mainThreadBusy),
+      samePriorityBusy: byTime((p) => p.samePriorityBusy),
+      loweredBusy: byTime((p) => p.loweredBusy),
+      statementTurns: turns && {
+        reads: turns.reduce((a, t) => a + t.reads, 0),
+        readsMeanWaitMs: weighted((t) => t.reads, (t) => t.readsMeanWaitMs),
+        consumers: turns.reduce((a, t) => a + t.consumers, 0),
+        consumersMeanHeldMs: weighted((t) => t.consumers, (t) => t.consumersMeanHeldMs),
+      },
+    };
+  });
 }
 
 function readsOf(analytics: boolean): Array<{ name: string; path: string }> {
