@@ -22,44 +22,56 @@ const DELIVERY_SEQ = 8;
 const NANOS = 9;
 
 /**
- * Where token `index` (of the 11-token layout) starts in `reply`, a 9-token subject read as one without domain
- * and hash as nats.js reads it; -1 when `reply` is not an ack subject of either layout.
+ * The dots after the prefix of the subject scanned last, and their count: a consumer reads two or three
+ * numbers of the same message in a row (its sequences as it arrives), so each subject is scanned once for
+ * them. Module state: JavaScript runs one reader at a time, and nothing here is kept past the call.
  */
-function tokenStart(reply: string, index: number): number {
+const dots = new Int32Array(10);
+let scanned: string | undefined;
+let dotCount = -1;
+
+/** Finds the dots of `reply` after the prefix: 6 in the 9-token layout, 8 or 9 in the others, else -1. */
+function scan(reply: string): number {
+  if (reply === scanned) return dotCount;
+  scanned = reply;
+  dotCount = -1;
   if (!reply.startsWith(PREFIX)) return -1;
-  let dots = 0;
-  for (let i = PREFIX.length; i < reply.length; i++) if (reply.charCodeAt(i) === 46) dots++;
-  // After the prefix: 6 dots in the 9-token layout, 8 or 9 in the 11- and 12-token ones.
-  const wanted = dots === 6 ? index - 2 : dots === 8 || dots === 9 ? index : -1;
-  if (wanted < 2) return -1;
-  let at = PREFIX.length;
-  for (let token = 2; token < wanted; token++) at = reply.indexOf('.', at) + 1;
-  return at;
+  let n = 0;
+  for (let at = reply.indexOf('.', PREFIX.length); at !== -1; at = reply.indexOf('.', at + 1)) {
+    if (n === dots.length) return -1;
+    dots[n++] = at;
+  }
+  if (n === 6 || n === 8 || n === 9) dotCount = n;
+  return dotCount;
 }
 
-/** The decimal integer written from `at` to the next dot (or the end), without its last `drop` digits; NaN if not digits. */
-function integerAt(reply: string, at: number, drop: number): number {
-  let end = reply.indexOf('.', at);
-  if (end === -1) end = reply.length;
-  if (end - at <= drop) return NaN;
+/**
+ * The decimal integer of token `index` (of the 11-token layout; a 9-token subject is read as one without
+ * domain and hash, as nats.js reads it) without its last `drop` digits, or undefined when `reply` is not an
+ * ack subject of either layout or the token is not a safe integer.
+ */
+function integerOf(reply: string, index: number, drop: number): number | undefined {
+  const count = scan(reply);
+  if (count === -1) return undefined;
+  const token = count === 6 ? index - 2 : index;
+  // Token k (k >= 3) starts after the (k - 2)th dot after the prefix and ends at the next dot, or the end.
+  const start = dots[token - 3] + 1;
+  const end = token - 2 < count ? dots[token - 2] : reply.length;
+  if (end - start <= drop) return undefined;
   let n = 0;
-  for (let i = at; i < end - drop; i++) {
+  for (let i = start; i < end - drop; i++) {
     const digit = reply.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) return NaN;
+    if (digit < 0 || digit > 9) return undefined;
     n = n * 10 + digit;
   }
-  return n;
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 function read(message: JsMsg, index: number, drop: number): number | undefined {
   // nats.js's message class has the reply subject (its `info` is parsed from it), its JsMsg type does not
   // declare it: without it, nats.js reads the numbers itself.
   const reply = (message as { reply?: unknown }).reply;
-  if (typeof reply !== 'string') return undefined;
-  const at = tokenStart(reply, index);
-  if (at === -1) return undefined;
-  const n = integerAt(reply, at, drop);
-  return Number.isSafeInteger(n) ? n : undefined;
+  return typeof reply === 'string' ? integerOf(reply, index, drop) : undefined;
 }
 
 /** `message.seq`, the stream sequence. */
