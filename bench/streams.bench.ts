@@ -13,7 +13,8 @@
  * wait, not the work, sets the rate). BENCH_STREAM_STEADY (default 60s, false skips) runs an S3 stream at a
  * steady 1,000 events/s into 60 s slices and prints the service's and nats-server's CPU (the cost of keeping
  * held events alive). BENCH_STREAM_DESTINATIONS=webhook,syslog,… runs some destinations only;
- * BENCH_PROFILE_DIR=<dir> has the service write a CPU profile there when it stops; BENCH_STREAM_SERVICE_ROOT=<checkout>
+ * BENCH_PROFILE_DIR=<dir> has the service write a CPU profile there when it stops, BENCH_STREAM_NODE_ARGS gives it
+ * more node flags (--trace-gc, say, with BENCH_STREAM_LOG=<file> to keep its output); BENCH_STREAM_SERVICE_ROOT=<checkout>
  * runs the service from another checkout (a baseline, in the same run's conditions); BENCH_STREAM_IDLE=false skips
  * the idle cost.
  * Run it as `flock /tmp/audit-bench.lock npm run bench:streams` so benchmarks never overlap.
@@ -307,6 +308,8 @@ async function main(): Promise<void> {
   }, 60_000, process.env.BENCH_STREAM_SERVICE_ROOT, [
     ...deployedNodeOptions(process.env.BENCH_STREAM_SERVICE_ROOT ?? path.resolve(__dirname, '..')),
     ...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
+    // More flags for the service alone, to look inside a run (e.g. --trace-gc, with BENCH_STREAM_LOG to keep its output).
+    ...(process.env.BENCH_STREAM_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
   ]);
   const pid = service.process.pid as number;
   const api = async (org: string, method: string, at: string, body?: unknown): Promise<{ id: string }> => {

@@ -8,6 +8,7 @@ import type { JetStreamConnection } from './jetstream.connection';
 import { isNotFound } from './streams';
 import { DLQ_HEADERS, dlqSubject } from '@audit/bus-topology';
 import { CumulativeAcks } from './cumulative-acks';
+import { deliverySequenceOf, streamSequenceOf } from './delivery-info';
 import { TimeSlice } from './time-slice';
 import { WorkInProgress, workingIntervalMs } from './work-in-progress';
 
@@ -143,7 +144,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
   ) {
     this.logger = new Logger(`consumer:${options.durable}`);
     this.inHand = new WorkInProgress(workingIntervalMs(this.ackWaitMs));
-    if (options.ackAll) this.cumulative = new CumulativeAcks<JsMsg>((m) => m.seq, (m) => m.info.deliverySequence);
+    if (options.ackAll) this.cumulative = new CumulativeAcks<JsMsg>(streamSequenceOf, deliverySequenceOf);
   }
 
   /** Turns raw bytes into a payload; throw {@link PermanentError} for a message that can never be handled. */

@@ -1,5 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { canonicalEventOf, canonicalInstantMs, validateEvent, type AuditEvent } from '@audit/contracts';
+import { storedAtMsOf } from './delivery-info';
 import { PermanentError } from './errors';
 
 // Fatal: ingest only publishes UTF-8, so anything else is a forgery or corruption, not text to repair.
@@ -17,10 +18,10 @@ export interface CanonicalEnvelope {
   storedAtMs: number;
 }
 
-/** The envelope of a delivered JetStream message. */
+/** The envelope of a delivered JetStream message (its stored time read from the reply subject in place: see delivery-info). */
 export const envelopeOf = (message: JsMsg): CanonicalEnvelope => ({
   subject: message.subject,
-  storedAtMs: Math.floor(Number(message.info.timestampNanos) / 1e6),
+  storedAtMs: storedAtMsOf(message),
 });
 
 /** Top-level fields compared with the validated event (`metadata` is re-parsed by validation, so it always matches). */

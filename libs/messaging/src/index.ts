@@ -9,5 +9,6 @@ export * from './batch-consumer';
 export * from './canonical-events.consumer';
 export * from './messaging.module';
 export * from './decode-event';
+export * from './delivery-info';
 export * from './shared-decoder';
 export * from './activity-recorder';

@@ -1,4 +1,4 @@
-import type { DecodedCanonicalMessage, Delivery } from '@audit/messaging';
+import { streamSequenceOf, type DecodedCanonicalMessage, type Delivery } from '@audit/messaging';
 import type { AuditEvent } from '@audit/contracts';
 import type { OutgoingRecord } from './destinations';
 
@@ -18,7 +18,7 @@ export class QueuedRecord implements OutgoingRecord {
   }
 
   get seq(): number {
-    return this.delivery.message.seq;
+    return streamSequenceOf(this.delivery.message);
   }
 
   get storedAt(): Date {
@@ -30,12 +30,18 @@ export class QueuedRecord implements OutgoingRecord {
 export const requestBytesOf = (queued: QueuedRecord): number => Buffer.byteLength(queued.record) + 16;
 
 /**
- * The batch by stream sequence. It almost always arrives in order: then it is returned as it is, checked in
- * one pass, rather than copied and sorted for every batch.
+ * The batch by stream sequence (`seqOf`, by default `message.seq`). It almost always arrives in order: then it
+ * is returned as it is, checked in one pass, rather than copied and sorted for every batch.
  */
-export function inStreamOrder<T extends { message: { seq: number } }>(batch: ReadonlyArray<T>): ReadonlyArray<T> {
-  for (let i = 1; i < batch.length; i++) {
-    if (batch[i].message.seq < batch[i - 1].message.seq) return [...batch].sort((a, b) => a.message.seq - b.message.seq);
+export function inStreamOrder<T extends { message: unknown }>(
+  batch: ReadonlyArray<T>,
+  seqOf: (message: T['message']) => number = (message) => (message as { seq: number }).seq,
+): ReadonlyArray<T> {
+  let previous = -Infinity;
+  for (const delivery of batch) {
+    const seq = seqOf(delivery.message);
+    if (seq < previous) return [...batch].sort((a, b) => seqOf(a.message) - seqOf(b.message));
+    previous = seq;
   }
   return batch;
 }

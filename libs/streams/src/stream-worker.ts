@@ -5,6 +5,7 @@ import {
   envelopeOf,
   JetStreamBatchConsumer,
   STREAMS,
+  streamSequenceOf,
   type BatchOutcome,
   type DecodedCanonicalMessage,
   type Delivery,
@@ -151,7 +152,7 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
   private async deliverAfter(before: Promise<void>, batch: ReadonlyArray<Delivery<Message>>, sent: () => void): Promise<BatchOutcome<Message>> {
     // By stream sequence: after a handover, events the previous replica held come back as redeliveries in the
     // order their ack timers ran out, not necessarily the order they were stored.
-    const ordered = inStreamOrder(batch);
+    const ordered = inStreamOrder(batch, streamSequenceOf);
     const deadLetter: Array<FailedDelivery<Message>> = [];
     const outgoing: QueuedRecord[] = [];
     for (const delivery of ordered) {
@@ -185,7 +186,7 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
   }
 
   private wanted(delivery: Delivery<Message>): boolean {
-    if (this.replay && delivery.message.seq > this.replay.untilSeq) return false;
+    if (this.replay && streamSequenceOf(delivery.message) > this.replay.untilSeq) return false;
     return matchesFilter(this.stream.filter, delivery.payload.event);
   }
 
