@@ -8,6 +8,14 @@
  * heartbeat, max_ack_pending, ack wait) and acking as the scenario says. For the publish and for each consumer
  * it prints nats-server's CPU µs per event (/proc) and the protocol messages in and out per event (/varz).
  * One thing varies at a time from the "sealer" shape. BENCH_SCENARIOS=name;name picks some.
+ *
+ * What it showed (nats-server 2.9.10, 60k events, load ~10): the bus costs a few µs per event whatever the
+ * platform's settings (publish 7-9 µs with or without consumers, dedup window or per-organization subjects;
+ * a consumer 6.5 µs acking each message, 4 acking per batch, 3 without acks, +2 per working()), but a
+ * consumer filtered on audit.events.> (the whole stream) makes every consumer info walk the stream: a
+ * sealer-paced consumer went from 9 to 58 µs per event with its info asked every 100 ms, 10 without the
+ * filter. bench:seal-cpu, the sealer before and after its durable lost that filter, alternated: nats-server
+ * 89.5 / 54.3 µs per event before, 13.7 / 9.0 after; sealing 60k took 16.1 / 19.3 s before, 3.8 / 8.1 s after.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
