@@ -5,7 +5,7 @@ import { assertNever, backoffMs, counter, gauge, histogram, type HealthRegistry,
 import type { MessagingConfig } from './config';
 import { classifyError, type FailureKind } from './errors';
 import type { JetStreamConnection } from './jetstream.connection';
-import { isNotFound } from './streams';
+import { consumerFilterSubject, isNotFound } from './streams';
 import { DLQ_HEADERS, dlqSubject } from '@audit/bus-topology';
 import { CumulativeAcks } from './cumulative-acks';
 import { deliverySequenceOf, streamSequenceOf } from './delivery-info';
@@ -207,7 +207,8 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
     const mutable = {
       ack_wait: nanos(this.ackWaitMs),
       max_ack_pending: this.options.maxAckPending ?? Math.max(1_000, this.options.maxBatchMessages * (this.inFlightLimit + 2)),
-      filter_subject: filterSubject,
+      // Undefined for the whole stream: an update then removes the filter an older version gave the consumer.
+      filter_subject: consumerFilterSubject(stream, filterSubject),
     };
     const ackPolicy = this.options.ackAll ? AckPolicy.All : AckPolicy.Explicit;
     const config: Partial<ConsumerConfig> = {
