@@ -1,5 +1,5 @@
 /**
- * node scripts/run.js bench/nats-cost.bench.ts — what nats-server's own CPU per event is spent on (issues 16, 18).
+ * npm run bench:nats-cost — what nats-server's own CPU per event is spent on (issues 16, 18).
  *
  * Each scenario runs on a fresh `nats-server -js` (with a monitoring port) and AUDIT_EVENTS as this platform
  * provisions it: BENCH_EVENTS events (default 60000) are published as ingest publishes them (one JetStream
