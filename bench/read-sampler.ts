@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, get as httpGet } from 'node:http';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { READS_THREAD_NICENESS, setMainThreadNiceness, threadNiceness } from '../libs/platform/src/thread-priority';
+import { READS_THREAD_NICENESS, setMainThreadNiceness, threadNiceness } from '@audit/platform';
 
 export interface ReadJob {
   base: string;
