@@ -29,15 +29,25 @@ export function createDataSource(url: string, poolSize = 5, migrations: Array<ne
   });
 }
 
+/** How often a replica waiting for another's migrations asks for the lock again. */
+const MIGRATION_LOCK_POLL_MS = 100;
+
 /**
  * Applies pending migrations once across replicas: the first to take the advisory lock migrates,
  * the others wait for it and then find nothing left to do.
+ *
+ * They wait by asking again every {@link MIGRATION_LOCK_POLL_MS}, not inside `pg_advisory_lock`: a session
+ * waiting in a statement holds that statement's snapshot, and a migration that builds an index
+ * CONCURRENTLY waits for every older snapshot to end, so the two waited for each other where Postgres's
+ * deadlock detector does not look (two CLI commands migrating one new database at once hung).
  */
 export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
-    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    while (!((await runner.query('SELECT pg_try_advisory_lock($1) AS ok', [MIGRATION_LOCK_KEY])) as Array<{ ok: boolean }>)[0].ok) {
+      await new Promise((resolve) => setTimeout(resolve, MIGRATION_LOCK_POLL_MS));
+    }
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     return applied.map((m) => m.name);
   } finally {

@@ -62,3 +62,32 @@ describe('migrating a populated database to ids and users per organization (real
     ]);
   });
 });
+
+/**
+ * Replicas (or CLI commands) starting at once on a new database: one migrates, the others wait for its lock.
+ * A waiter blocked inside `pg_advisory_lock` held a snapshot that the CONCURRENTLY index build of a
+ * migration waited for, while the waiter waited for the builder's lock: both hung, unseen by Postgres's
+ * deadlock detector.
+ */
+describe('several processes migrating one new database at once (real Postgres)', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('persistence_migrate_together');
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('all finish: one applies every migration, the others find nothing left', async () => {
+    const sources = [1, 2, 3].map(() => createDataSource(db.url, 2, MIGRATIONS));
+    await Promise.all(sources.map((s) => s.initialize()));
+    try {
+      const applied = await Promise.all(sources.map((s) => runMigrations(s)));
+      expect(applied.map((names) => names.length).sort((a, b) => a - b)).toEqual([0, 0, MIGRATIONS.length]);
+    } finally {
+      await Promise.all(sources.map((s) => s.destroy()));
+    }
+  });
+});
