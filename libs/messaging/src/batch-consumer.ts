@@ -119,7 +119,10 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
   private loop?: Promise<void>;
   private stopping = false;
   private running = false;
-  /** Every message received and not yet settled: kept alive with `working()` so a slow batch is not redelivered. */
+  /**
+   * Every message received and not yet settled, and under `ackAll` every one settled and not yet covered by an
+   * ack: kept alive with `working()` so neither a slow batch nor one done behind it is redelivered.
+   */
   private readonly inHand: WorkInProgress;
   /** Under `ackAll`: which message to ack, once the server is known to hold nothing this client does not. */
   private readonly cumulative?: CumulativeAcks<JsMsg>;
@@ -164,6 +167,8 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
 
   async onApplicationBootstrap(): Promise<void> {
     await this.ensureConsumer();
+    // A done message's ack may wait behind a slower batch below it, for as long as that one takes.
+    if (this.cumulative) this.inHand.hold(this.cumulative.unacked);
     if (!this.options.managed) this.health.register(`consumer:${this.options.durable}`, () => (this.running ? undefined : 'consumer is not running'));
     this.loop = this.consumeForever();
     this.pendingTimer = setInterval(() => void this.refreshPending(), 5_000);

@@ -72,7 +72,10 @@ describe('CumulativeAcks', () => {
         };
         const ack = (): void => {
           const message = acks.next();
-          if (message) check(server.ackAll(message));
+          if (!message) return;
+          // Every ack sent is one the server takes: one it ignored would leave messages believed acked pending.
+          expect({ dseq: message.dseq > server.ackFloorDelivery, seq: message.seq > server.ackFloor }).toEqual({ dseq: true, seq: true });
+          check(server.ackAll(message));
         };
         const confirm = (): void => {
           const before = acks.snapshot();
@@ -167,5 +170,36 @@ describe('CumulativeAcks', () => {
     acks.settled(again);
     expect(acks.confirm({ ackPending: 3, lastDelivery: 4 }, acks.snapshot())).toBe(true);
     expect(acks.next()).toBe(third);
+  });
+  it('never acks a late redelivery below a message delivered earlier: the server would ignore the later ack of that one', () => {
+    const acks = new CumulativeAcks<Sequenced>();
+    // Stream sequence 3 is delivered first, then 2, then a redelivery of 1 (its first copy went to a previous holder).
+    const high = { seq: 3, dseq: 1 };
+    const middle = { seq: 2, dseq: 2 };
+    const redelivered = { seq: 1, dseq: 3 };
+    for (const m of [high, middle, redelivered]) acks.received(m);
+    acks.confirm({ ackPending: 3, lastDelivery: 3 }, acks.snapshot());
+    acks.settled(redelivered);
+    acks.settled(high);
+    // Acking 1 now (delivery 3) would make the server ignore any later ack of 3 (delivery 1): none yet.
+    expect(acks.next()).toBeUndefined();
+    acks.settled(middle);
+    expect(acks.next()).toBe(high);
+    expect(acks.waiting).toBe(false);
+  });
+
+  it('lists the done messages an ack does not cover yet, for their holder to keep alive until one does', () => {
+    const acks = new CumulativeAcks<Sequenced>();
+    const messages = [1, 2, 3].map((seq) => ({ seq, dseq: seq }));
+    for (const m of messages) acks.received(m);
+    acks.confirm({ ackPending: 3, lastDelivery: 3 }, acks.snapshot());
+    // 2 and 3 are done above 1, still in hand: their ack waits for it, for as long as it takes.
+    acks.settled(messages[1]);
+    acks.settled(messages[2]);
+    expect(acks.next()).toBeUndefined();
+    expect([...acks.unacked]).toEqual([messages[1], messages[2]]);
+    acks.settled(messages[0]);
+    expect(acks.next()).toBe(messages[2]);
+    expect([...acks.unacked]).toEqual([]);
   });
 });

@@ -40,12 +40,14 @@ export interface ServerPending {
  * the other's messages.
  */
 export class CumulativeAcks<M> {
-  /** Stream sequences received and not done (in hand, or nak'd and waiting to come back). */
-  private readonly open = new Set<number>();
+  /** Stream sequences received and not done (in hand, or nak'd and waiting to come back), with their latest delivery sequence. */
+  private readonly open = new Map<number, number>();
   /** Done and not yet covered by an ack, by stream sequence. */
   private readonly done = new Map<number, M>();
   /** The highest stream sequence an ack was sent for: everything at or below it is settled at the server. */
   private ackedThrough = 0;
+  /** The delivery sequence of that ack: the server ignores an ack whose delivery sequence is not past it. */
+  private ackedDelivery = 0;
   private lastDelivery?: number;
   private sure = false;
 
@@ -71,6 +73,13 @@ export class CumulativeAcks<M> {
     return this.done.size > 0;
   }
 
+  /**
+   * The messages done and not yet covered by an ack, live (read at each iteration). Their ack may wait long:
+   * behind a slower batch below them, a nak'd message waiting to come back, or a confirmation. The server
+   * redelivers each once its ack wait runs out, so the holder keeps them alive (`working()`) until covered.
+   */
+  readonly unacked: Iterable<M> = { [Symbol.iterator]: () => this.done.values() };
+
   /** What to compare with the server's count: take it before asking the server, with no ack sent since. */
   snapshot(): Snapshot {
     let held = this.open.size;
@@ -87,7 +96,7 @@ export class CumulativeAcks<M> {
       this.gaps++;
     }
     this.lastDelivery = dseq;
-    if (seq > this.ackedThrough) this.open.add(seq);
+    if (seq > this.ackedThrough) this.open.set(seq, dseq);
   }
 
   /** The message was delivered or dead-lettered: an ack may cover it. */
@@ -118,19 +127,52 @@ export class CumulativeAcks<M> {
   }
 
   /**
-   * The message to acknowledge now, if any: the highest done one below every open one. Whatever it covers
-   * is forgotten; nothing is returned while unsure.
+   * The message to acknowledge now, if any: the highest done one below every open one whose ack the server
+   * will take. Whatever it covers is forgotten; nothing is returned while unsure.
+   *
+   * The server ignores an ack whose delivery sequence is not past the previous ack's (nats-server's AckAll
+   * `dseq <= adflr` no-op), and an ack sets that floor to its own delivery sequence. After redeliveries the
+   * two orders differ: acking a late redelivery of a low stream sequence would make every message held above
+   * it with an earlier delivery unackable, and believed acked here, so never acked again (redelivered every
+   * ack wait, forever). So a message is acked only if no message held above it was delivered before it; else
+   * a lower one that qualifies, or none until the open ones between are done.
    */
   next(): M | undefined {
     if (!this.sure || this.done.size === 0) return undefined;
     let lowestOpen = Infinity;
-    for (const seq of this.open) if (seq < lowestOpen) lowestOpen = seq;
+    for (const seq of this.open.keys()) if (seq < lowestOpen) lowestOpen = seq;
     let best = 0;
     for (const seq of this.done.keys()) if (seq < lowestOpen && seq > best) best = seq;
     if (best === 0) return undefined;
-    const message = this.done.get(best) as M;
-    for (const seq of this.done.keys()) if (seq <= best) this.done.delete(seq);
-    this.ackedThrough = best;
+    const target = this.ackable(best) ? best : this.highestAckableBelow(lowestOpen);
+    if (target === undefined) return undefined;
+    const message = this.done.get(target) as M;
+    for (const seq of this.done.keys()) if (seq <= target) this.done.delete(seq);
+    this.ackedThrough = target;
+    this.ackedDelivery = this.dseqOf(message);
     return message;
+  }
+
+  /** Whether the done message `seq` may be acked: delivered after the last ack, and before everything held above it. */
+  private ackable(seq: number): boolean {
+    const dseq = this.dseqOf(this.done.get(seq) as M);
+    if (dseq <= this.ackedDelivery) return false;
+    for (const [s, d] of this.open) if (s > seq && d < dseq) return false;
+    for (const [s, m] of this.done) if (s > seq && this.dseqOf(m) < dseq) return false;
+    return true;
+  }
+
+  /** The rare case (redeliveries out of order): the highest done sequence below `limit` that {@link ackable} allows. */
+  private highestAckableBelow(limit: number): number | undefined {
+    const held: Array<{ seq: number; dseq: number; done: boolean }> = [];
+    for (const [seq, dseq] of this.open) held.push({ seq, dseq, done: false });
+    for (const [seq, m] of this.done) held.push({ seq, dseq: this.dseqOf(m), done: true });
+    held.sort((a, b) => b.seq - a.seq || Number(a.done) - Number(b.done));
+    let earliestAbove = Infinity;
+    for (const { seq, dseq, done } of held) {
+      if (done && seq < limit && dseq < earliestAbove && dseq > this.ackedDelivery) return seq;
+      earliestAbove = Math.min(earliestAbove, dseq);
+    }
+    return undefined;
   }
 }

@@ -11,7 +11,7 @@ import { TimeSlice } from './time-slice';
  * settled message), so a batch settled message by message needs no bookkeeping here.
  */
 export class WorkInProgress {
-  private readonly held = new Map<JsMsg[], number>();
+  private readonly held = new Map<Iterable<JsMsg>, number>();
   private timer?: NodeJS.Timeout;
   private sending?: Promise<void>;
 
@@ -21,10 +21,10 @@ export class WorkInProgress {
   ) {}
 
   /**
-   * Holds `messages` (the array itself, so messages pushed to it later are held too) from now until
-   * `release`. Holding an array already held keeps its first time.
+   * Holds `messages` (the collection itself, read at each signal, so messages added to it later are held too)
+   * from now until `release`. Holding a collection already held keeps its first time.
    */
-  hold(messages: JsMsg[]): void {
+  hold(messages: Iterable<JsMsg>): void {
     if (!this.held.has(messages)) this.held.set(messages, this.now());
     // Called for every message received: the timer is made (and unref'd) once, not touched per message.
     if (this.timer === undefined) {
@@ -33,7 +33,7 @@ export class WorkInProgress {
     }
   }
 
-  release(messages: JsMsg[]): void {
+  release(messages: Iterable<JsMsg>): void {
     this.held.delete(messages);
     if (this.held.size === 0) this.stop();
   }
