@@ -76,19 +76,71 @@ export class CollectedLeaves {
     const n = indices.length;
     const hashes = this.hashes.subarray(0, n * HASH_SIZE);
     let ascending = true;
-    let descending = true;
+    let min = n === 0 ? 0 : indices[0];
+    let max = min;
     for (let i = 1; i < n; i++) {
-      if (indices[i] <= indices[i - 1]) ascending = false;
-      if (indices[i] >= indices[i - 1]) descending = false;
+      const index = indices[i];
+      if (index <= indices[i - 1]) ascending = false;
+      if (index < min) min = index;
+      else if (index > max) max = index;
     }
     if (ascending) return { indices, hashes };
-    // Newest first as exported: one descending run, reversed; any other order sorted.
-    const order = Array.from({ length: n }, (_, i) => (descending ? n - 1 - i : i));
-    if (!descending) order.sort((a, b) => indices[a] - indices[b]);
-    const sortedIndices = order.map((i) => indices[i]);
-    for (let k = 1; k < n; k++) if (sortedIndices[k] === sortedIndices[k - 1]) return undefined;
-    const sortedHashes = Buffer.allocUnsafe(n * HASH_SIZE);
-    order.forEach((i, k) => hashes.copy(sortedHashes, k * HASH_SIZE, i * HASH_SIZE, (i + 1) * HASH_SIZE));
+    // An export is dense in its span of the tree (a time range, newest first, its leaves in sealing order, so
+    // neither ascending nor descending): each leaf goes straight to its slot, which also finds a leaf named
+    // twice, in time linear in the span. A sort by comparison took a quarter of a million-event verification.
+    const span = max - min + 1;
+    const order = span <= 4 * n + 1024 ? placed(indices, min, span) : comparedOrder(indices);
+    if (order === undefined) return undefined;
+    const sortedIndices = new Array<number>(n);
+    const sortedHashes = Buffer.alloc(n * HASH_SIZE);
+    const copy = hashCopier(hashes, sortedHashes);
+    for (let k = 0; k < n; k++) {
+      const i = order[k];
+      sortedIndices[k] = indices[i];
+      copy(i, k);
+    }
     return { indices: sortedIndices, hashes: sortedHashes };
   }
+}
+
+/** The positions of `indices` (all in [min, min + span)) in increasing index order, by slot; undefined when one repeats. */
+function placed(indices: readonly number[], min: number, span: number): Int32Array | undefined {
+  // Slot s holds 1 + the position of index min + s (0: none), so the table needs no fill.
+  const slots = new Int32Array(span);
+  for (let i = 0; i < indices.length; i++) {
+    const s = indices[i] - min;
+    if (slots[s] !== 0) return undefined;
+    slots[s] = i + 1;
+  }
+  const order = new Int32Array(indices.length);
+  let k = 0;
+  for (let s = 0; s < span; s++) if (slots[s] !== 0) order[k++] = slots[s] - 1;
+  return order;
+}
+
+/** {@link placed} by a comparison sort, for leaves spread thinly over a large tree. */
+function comparedOrder(indices: readonly number[]): number[] | undefined {
+  const order = Array.from({ length: indices.length }, (_, i) => i);
+  order.sort((a, b) => indices[a] - indices[b]);
+  for (let k = 1; k < order.length; k++) if (indices[order[k]] === indices[order[k - 1]]) return undefined;
+  return order;
+}
+
+/**
+ * Copies hash `from` of `source` to position `to` of `target`, in 32-bit words when both buffers allow it (byte
+ * by byte, a million hashes took about 130 ms more); never by Buffer.copy, whose call into C++ per hash cost
+ * more than the copy.
+ */
+function hashCopier(source: Buffer, target: Buffer): (from: number, to: number) => void {
+  const words = HASH_SIZE / 4;
+  if (source.byteOffset % 4 === 0 && target.byteOffset % 4 === 0) {
+    const s = new Int32Array(source.buffer, source.byteOffset, source.length / 4);
+    const t = new Int32Array(target.buffer, target.byteOffset, target.length / 4);
+    return (from, to) => {
+      for (let w = 0, a = from * words, b = to * words; w < words; w++) t[b + w] = s[a + w];
+    };
+  }
+  return (from, to) => {
+    for (let b = 0, a = from * HASH_SIZE, c = to * HASH_SIZE; b < HASH_SIZE; b++) target[c + b] = source[a + b];
+  };
 }

@@ -1,5 +1,5 @@
 import { ProofError } from './errors';
-import { foldRight, HASH_SIZE, latin1Of, nodeHashLatin1 } from './hash';
+import { foldRight, HASH_SIZE, latin1Of, nodeHashLatin1, nodeHashLatin1At } from './hash';
 import type { SubtreeHashStore } from './store';
 import { assertCount, isPowerOfTwo, rangeNodes, splitPoint, type NodeId } from './tree-math';
 
@@ -58,18 +58,23 @@ export async function multiInclusionProof(store: SubtreeHashStore, indices: read
  */
 export type LeafColumns = { indices: ArrayLike<number>; hashes: Buffer };
 
-/** The leaves' indices, and each one's hash as a latin1 string (see nodeHashLatin1). */
-function columnsOf(leaves: readonly IndexedLeaf[] | LeafColumns): { indices: ArrayLike<number>; hashAt: (i: number) => string } {
+/**
+ * The leaves' indices, each one's hash as a latin1 string (see nodeHashLatin1), and the hash of the node over
+ * the i-th and the next leaf as one.
+ */
+function columnsOf(leaves: readonly IndexedLeaf[] | LeafColumns): { indices: ArrayLike<number>; hashAt: (i: number) => string; pairAt: (i: number) => string } {
   if (!Array.isArray(leaves)) {
     const { indices, hashes } = leaves as LeafColumns;
     if (hashes.length !== indices.length * HASH_SIZE) throw new ProofError('bad-hash-size', `${indices.length} leaves need ${indices.length * HASH_SIZE} bytes of hashes, not ${hashes.length}`);
-    return { indices, hashAt: (i) => hashes.toString('latin1', i * HASH_SIZE, (i + 1) * HASH_SIZE) };
+    // Two consecutive leaves' hashes stand side by side in the column: their node is hashed from it directly.
+    return { indices, hashAt: (i) => hashes.toString('latin1', i * HASH_SIZE, (i + 1) * HASH_SIZE), pairAt: (i) => nodeHashLatin1At(hashes, i * HASH_SIZE) };
   }
   const list = leaves as readonly IndexedLeaf[];
   list.forEach((l) => {
     if (l.hash.length !== HASH_SIZE) throw new ProofError('bad-hash-size', `the hash of leaf ${l.index} has ${l.hash.length} bytes`);
   });
-  return { indices: list.map((l) => l.index), hashAt: (i) => latin1Of(list[i].hash) };
+  const hashAt = (i: number): string => latin1Of(list[i].hash);
+  return { indices: list.map((l) => l.index), hashAt, pairAt: (i) => nodeHashLatin1(hashAt(i), hashAt(i + 1)) };
 }
 
 /**
@@ -110,7 +115,7 @@ export type LeafRange = { start: number; end: number };
  * Throws a {@link ProofError} when the proof's or the ranges' shape is wrong for the leaves and size.
  */
 function fold(size: number, leaves: readonly IndexedLeaf[] | LeafColumns, proof: readonly Uint8Array[], ranges?: RangeHashes): { root: Buffer; differing: LeafRange[] } {
-  const { indices, hashAt } = columnsOf(leaves);
+  const { indices, hashAt, pairAt } = columnsOf(leaves);
   const count = indices.length;
   assertIndices(indices, size);
   proof.forEach((p, i) => {
@@ -141,6 +146,8 @@ function fold(size: number, leaves: readonly IndexedLeaf[] | LeafColumns, proof:
       return proven;
     }
     if (hi - lo === 1) return hashAt(from);
+    // Both leaves of a lowest node held (half the nodes of a dense export), unless each leaf is a range of its own.
+    if (hi - lo === 2 && to - from === 2 && (inRange || rangeLeaves === 0)) return pairAt(from);
     const mid = lo + splitPoint(hi - lo);
     // The first of indices[from, to) at or past mid: a binary search, as a dense export has a leaf in every subtree.
     let split = from;
