@@ -1,7 +1,7 @@
 import path from 'node:path';
 import fc from 'fast-check';
 import type { JsMsg } from '@nats-io/jetstream';
-import { deliverySequenceOf, storedAtMsOf, streamSequenceOf } from './delivery-info';
+import { deliveryCountOf, deliverySequenceOf, storedAtMsOf, streamSequenceOf } from './delivery-info';
 
 // nats.js's own message class (the package does not export it), so `seq` and `info` are what a consumer gets.
 const { JsMsgImpl } = require(path.join(path.dirname(require.resolve('@nats-io/jetstream')), 'jsmsg.js')) as {
@@ -26,6 +26,8 @@ describe('delivery-info', () => {
             const message = delivered(reply);
             expect(streamSequenceOf(message)).toBe(message.seq);
             expect(deliverySequenceOf(message)).toBe(message.info.deliverySequence);
+            expect(deliveryCountOf(message)).toBe(message.info.deliveryCount);
+            expect(deliveryCountOf(message) > 1).toBe(message.redelivered);
             expect(storedAtMsOf(message)).toBe(Number(nanos / 1_000_000n));
             // nats.js's own reading rounds the nanoseconds as a double: at most a millisecond apart.
             expect(Math.abs(storedAtMsOf(message) - Math.floor(message.info.timestampNanos / 1e6))).toBeLessThanOrEqual(1);
@@ -42,10 +44,11 @@ describe('delivery-info', () => {
       expect(() => streamSequenceOf(message)).toThrow();
     }
     // A message without the reply subject nats.js's own class has: its declared fields are read instead.
-    const declaredOnly = { seq: 5, info: { deliverySequence: 7, timestampNanos: 2_500_000 } } as unknown as JsMsg;
-    expect([streamSequenceOf(declaredOnly), deliverySequenceOf(declaredOnly), storedAtMsOf(declaredOnly)]).toEqual([5, 7, 2]);
+    const declaredOnly = { seq: 5, info: { deliverySequence: 7, timestampNanos: 2_500_000, deliveryCount: 3 } } as unknown as JsMsg;
+    expect([streamSequenceOf(declaredOnly), deliverySequenceOf(declaredOnly), storedAtMsOf(declaredOnly), deliveryCountOf(declaredOnly)]).toEqual([5, 7, 2, 3]);
     const odd = delivered('$JS.ACK.s.c.1.x.3.4.5');
     expect(streamSequenceOf(odd)).toBe(odd.seq);
     expect(deliverySequenceOf(odd)).toBe(3);
+    expect(deliveryCountOf(odd)).toBe(1);
   });
 });

@@ -17,6 +17,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 
 const PREFIX = '$JS.ACK.';
 /** Token index, in the 11-token layout, of each number read. */
+const DELIVERIES = 6;
 const STREAM_SEQ = 7;
 const DELIVERY_SEQ = 8;
 const NANOS = 9;
@@ -73,6 +74,9 @@ function read(message: JsMsg, index: number, drop: number): number | undefined {
   const reply = (message as { reply?: unknown }).reply;
   return typeof reply === 'string' ? integerOf(reply, index, drop) : undefined;
 }
+
+/** `message.info.deliveryCount`, how many times the message was delivered (more than 1: `message.redelivered`). */
+export const deliveryCountOf = (message: JsMsg): number => read(message, DELIVERIES, 0) ?? message.info.deliveryCount;
 
 /** `message.seq`, the stream sequence. */
 export const streamSequenceOf = (message: JsMsg): number => read(message, STREAM_SEQ, 0) ?? message.seq;

@@ -1,6 +1,6 @@
 import type { AuditEvent, AuditUserSnapshot } from '@audit/contracts';
 import type { LeafParts } from '@audit/persistence';
-import { leafHash, sealEvent } from '@audit/transparency';
+import { sealEvent } from '@audit/transparency';
 
 /** What the log keeps for one event: the leaf bytes, members and hash, and the salt and user snapshot its commitment covers. */
 export interface LeafMaterial {
@@ -18,7 +18,7 @@ export const SALT_BYTES = 32;
 
 /** The leaf of a canonical event with its salt (32 random bytes): commitment over its content, leaf over its identity and that commitment. */
 export function leafMaterialOf(event: AuditEvent, salt: Buffer): LeafMaterial {
-  const { leaf, fields, commitmentBytes } = sealEvent(event, salt);
+  const { leaf, leafHash, fields, commitmentBytes } = sealEvent(event, salt);
   const parts = { actionType: fields.actionType, commitment: commitmentBytes, createdAt: fields.createdAt, receivedAt: fields.receivedAt };
-  return { eventId: event.id, leaf, parts, leafHash: leafHash(leaf), salt, user: event.user };
+  return { eventId: event.id, leaf, parts, leafHash, salt, user: event.user };
 }

@@ -2,6 +2,7 @@ import type { AuditEvent } from '@audit/contracts';
 import { hash, randomBytes } from 'node:crypto';
 import { decodeBase64Strict } from './base64';
 import { canonicalJson } from './canonical-json';
+import { leafHashLatin1 } from './hash';
 import { LeafError } from './errors';
 
 /**
@@ -45,22 +46,38 @@ export function makeSalt(): string {
   return randomBytes(SALT_BYTES).toString('base64');
 }
 
-const ISO_UTC_MS = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
-
 /**
  * Whether `value` is a time in the one form leaves hold: what `toISOString` writes (UTC, milliseconds,
- * years 0000–9999). Same answer as `new Date(value).toISOString() === value`, at a tenth of its cost (a
- * verifier checks two per event); the day is checked against its month, which `Date` would roll over.
+ * years 0000–9999), `YYYY-MM-DDTHH:mm:ss.sssZ`. Same answer as `new Date(value).toISOString() === value`;
+ * the day is checked against its month, which `Date` would roll over. Read character by character: a
+ * sealer checks four per event (the leaf's two times, and the log's check that its row gives the leaf back)
+ * and a verifier two, and a regular expression's match array and its three substrings were most of the cost.
  */
 export function isLeafTime(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  const m = ISO_UTC_MS.exec(value);
-  if (m === null) return false;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
+  if (typeof value !== 'string' || value.length !== 24) return false;
+  for (let i = 0; i < 24; i++) {
+    const c = value.charCodeAt(i);
+    const expected = LEAF_TIME_SEPARATORS[i];
+    if (expected === 0 ? c < 0x30 || c > 0x39 : c !== expected) return false;
+  }
+  const year = digitsAt(value, 0, 4);
+  const month = digitsAt(value, 5, 2);
+  const day = digitsAt(value, 8, 2);
+  if (month < 1 || month > 12 || day < 1) return false;
+  if (digitsAt(value, 11, 2) > 23 || digitsAt(value, 14, 2) > 59 || digitsAt(value, 17, 2) > 59) return false;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-  return Number(m[3]) <= days;
+  return day <= days;
+}
+
+/** The character each position of a leaf time must be (0: any ASCII digit). */
+const LEAF_TIME_SEPARATORS: readonly number[] = [...'0000-00-00T00:00:00.000Z'].map((ch) => (ch === '0' ? 0 : ch.charCodeAt(0)));
+
+/** The number the `length` ASCII digits at `at` write (the caller has checked they are digits). */
+function digitsAt(value: string, at: number, length: number): number {
+  let n = 0;
+  for (let i = at; i < at + length; i++) n = n * 10 + value.charCodeAt(i) - 0x30;
+  return n;
 }
 
 /** The event's times in the one form leaves use (`toISOString`: UTC, milliseconds), from a string or a database Date. */
@@ -150,14 +167,17 @@ export function leafBytesOf(event: EventIdentity, commitment: string): Buffer {
  * What the sealer makes of an event and its freshly drawn salt (32 bytes): the commitment and the leaf
  * bytes, exactly `commitmentOf(event, salt.toString('base64'))` and `leafBytesOf(event, commitment)`
  * without reading back (base64, strictly) the salt and commitment this function itself encoded; with the
- * leaf object those bytes are the JCS of, and the commitment's 32 bytes (a log may keep these instead of the bytes).
+ * leaf object those bytes are the JCS of, the commitment's 32 bytes (a log may keep these instead of the bytes), and the
+ * leaf hash (`leafHash(leaf)`). Both digests are taken as latin1 strings and made Buffers from Buffer.from's pool:
+ * a digest Buffer of Node's own is an ArrayBuffer per call, about 0.4 µs more, and more for the garbage collector.
  */
-export function sealEvent(event: AuditEvent, salt: Buffer): { commitment: string; commitmentBytes: Buffer; fields: LeafV1; leaf: Buffer } {
+export function sealEvent(event: AuditEvent, salt: Buffer): { commitment: string; commitmentBytes: Buffer; fields: LeafV1; leaf: Buffer; leafHash: Buffer } {
   if (salt.length !== SALT_BYTES) throw new LeafError(`salt is not ${SALT_BYTES} bytes`);
-  const commitmentBytes = hash('sha256', commitmentText(event, salt.toString('base64')), 'buffer');
+  const commitmentBytes = Buffer.from(hash('sha256', commitmentText(event, salt.toString('base64')), 'binary'), 'latin1');
   const commitment = commitmentBytes.toString('base64');
   const fields = leafWith(event, commitment);
-  return { commitment, commitmentBytes, fields, leaf: Buffer.from(leafText(fields), 'utf8') };
+  const leaf = Buffer.from(leafText(fields), 'utf8');
+  return { commitment, commitmentBytes, fields, leaf, leafHash: Buffer.from(leafHashLatin1(leaf), 'latin1') };
 }
 
 /**
