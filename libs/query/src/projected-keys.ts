@@ -47,14 +47,45 @@ export function projectedKeysQuery(
     keyset += ` AND createdAt = {tieAt:DateTime64(3, 'UTC')}`;
     order = '';
   }
+  // A search with only time, action, name, response-time or text terms reads the table: the projections hold
+  // every column such a page needs too, and where one of them covers the organization's range in fewer marks
+  // (the table's granules of wide rows are cut short by bytes: 280 marks against user_keys' 274 at 10M events)
+  // the optimizer took it, then could not read in createdAt order nor stop at the LIMIT, so it read and sorted
+  // all of the organization's keys (2.2M rows) where the table reads a few granules from the newest.
+  const projections = searchesProjectionKeys(node) ? '' : ', optimize_use_projections = 0';
   // Settings in the statement itself: chDB would keep them for every later query of the process.
   return {
     // The aliases must not be `id` or `createdAt`: they would shadow the columns in WHERE.
     query: `SELECT toString(id) AS i, toString(createdAt) AS c FROM audit_events
             WHERE organizationId = {org:String} AND ${condition.sql} ${keyset}
-            ${order} SETTINGS ${searchBoundsSettings(bounds)}`,
+            ${order} SETTINGS ${searchBoundsSettings(bounds)}${projections}`,
     params,
   };
+}
+
+/**
+ * Whether a search names a column one of audit_events' projections is sorted by after the organization
+ * (`user_keys`: userId; `ip_keys`: ipV4, migrations 006 and 007). Only such a search can read fewer
+ * granules from a projection; the others are served by the table's own (organizationId, createdAt) order.
+ */
+export function searchesProjectionKeys(node: SearchNode): boolean {
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return node.terms.some(searchesProjectionKeys);
+    case 'not':
+      return searchesProjectionKeys(node.term);
+    case 'user':
+    case 'userId':
+    case 'ip':
+      return true;
+    case 'action':
+    case 'name':
+    case 'created':
+    case 'rt':
+    case 'text':
+      return false;
+  }
 }
 
 const instantText = (row: ProjectedKeyRow): string => row.c.padEnd(23, '0');
