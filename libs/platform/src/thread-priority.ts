@@ -42,6 +42,15 @@ export function raiseThreadPriority(niceness: number, isShared: (thread: ThreadI
   return raised;
 }
 
+/**
+ * Puts this process's threads that `isShared` picks back at `niceness` from either side: raised where a
+ * lowered statement left them (needs CAP_SYS_NICE, see {@link raiseThreadPriority}), lowered where a raised
+ * one did (which anyone may). Returns how many were moved.
+ */
+export function restoreThreadPriority(niceness: number, isShared: (thread: ThreadInfo) => boolean): number {
+  return raiseThreadPriority(niceness, isShared) + lowerThreadPriority(niceness, isShared);
+}
+
 /** The threads of this process (Linux /proc/self/task); none elsewhere. */
 export function threadsOfThisProcess(): ThreadInfo[] {
   let tids: string[];
