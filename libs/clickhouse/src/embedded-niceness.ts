@@ -1,6 +1,6 @@
 import type { Connection } from 'chdb/connection';
 import type { Readable } from 'node:stream';
-import { READS_THREAD_NICENESS, restoreThreadPriority } from '@audit/platform';
+import { READS_THREAD_NICENESS, SharedThreadRestorer } from '@audit/platform';
 import { isIdleEmbeddedClickHousePoolThread } from './embedded-threads';
 
 /**
@@ -43,11 +43,13 @@ const RESTORE_AGAIN_MS = 250;
  * threads of ClickHouse's global pool brought back to `niceness` (the process's), from either side: a thread
  * the pool started during a lowered or raised statement inherited that niceness from the thread that started
  * it, and ClickHouse does not set it back (it resets only the threads it moved itself), so the statements it
- * runs later would run lowered (the reads) or raised (the projector's inserts) too. Looking costs a read of
- * /proc per thread of the process (about a millisecond), once per statement of a moved connection.
+ * runs later would run lowered (the reads) or raised (the projector's inserts) too. Looking costs a listing
+ * of /proc/self/task and a read per thread not yet seen at `niceness` (SharedThreadRestorer), once per
+ * statement of a moved connection and once more a moment later.
  */
 export function restoringSharedThreads(connection: Connection<Readable>, niceness: number): Connection<Readable> {
-  const restore = (): number => restoreThreadPriority(niceness, (t) => isIdleEmbeddedClickHousePoolThread(t.name));
+  const restorer = new SharedThreadRestorer(niceness, (t) => isIdleEmbeddedClickHousePoolThread(t.name));
+  const restore = (): number => restorer.restore();
   // A pool thread still finishing its part of the statement when the answer arrives goes idle a moment later.
   let again: NodeJS.Timeout | undefined;
   const afterStatement = (): void => {
