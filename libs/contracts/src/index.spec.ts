@@ -21,6 +21,7 @@ describe('public API of @audit/contracts', () => {
         'canonicalInstantMs',
         'claimAt',
         'eventJson',
+        'eventMessageId',
         'metadataJson',
         'eventJsonSchema',
         'findPrototypeKey',
