@@ -30,6 +30,7 @@ describe('public API of @audit/contracts', () => {
         'isUuid',
         'mappedOrgAndRole',
         'parseIsoDateTime',
+        'storedTextProblem',
         'uuidv7',
         'validateBatch',
         'validateEvent',
