@@ -63,3 +63,24 @@ describe('QueryReader time bounds', () => {
     expect(read({ to: '0000-01-01T06:00:00Z' }, 'window')).toEqual({ from: new Date('0000-01-01T00:00:00Z'), to: new Date('0000-01-01T06:00:00Z') });
   });
 });
+
+describe('QueryReader.text', () => {
+  it('for any value, either names the parameter or gives text every store holds unchanged (no NUL, no lone surrogate)', () => {
+    const isWellFormed = (String.prototype as unknown as { isWellFormed(this: string): boolean }).isWellFormed;
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.constantFrom('\ud800', 'a\udc00', 'u\u0000')), (value) => {
+        const q = new QueryReader({ userId: value }, ['userId']);
+        const text = q.text('userId');
+        let refused: string[] = [];
+        try {
+          q.done();
+        } catch (error) {
+          refused = ((error as AppError).details as Array<{ path: string }>).map((d) => d.path);
+        }
+        if (text === undefined) expect(refused).toEqual(['userId']);
+        else expect(!text.includes('\u0000') && isWellFormed.call(text)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -1,4 +1,4 @@
-import { ACTION_TYPES, isActionType, parseIsoDateTime, type ActionType } from '@audit/contracts';
+import { ACTION_TYPES, isActionType, parseIsoDateTime, storedTextProblem, type ActionType } from '@audit/contracts';
 import { AppError } from './errors';
 
 export interface TimeWindow {
@@ -72,6 +72,12 @@ export class QueryReader {
     }
     if (value.includes('\u0000')) {
       this.problems.push({ path: name, reason: 'must not contain NUL characters' });
+      return undefined;
+    }
+    // A JSON body (an export's filters) can carry a lone surrogate, which no event holds and the export's record cannot.
+    const unstorable = storedTextProblem(value);
+    if (unstorable !== undefined) {
+      this.problems.push({ path: name, reason: unstorable });
       return undefined;
     }
     return value;
