@@ -219,7 +219,14 @@ export class AlertEvaluator {
     }
     try {
       await this.catalog.assertPublicWebhook(firing.webhookUrl);
-      await deliverFiring(firing.webhookUrl, this.catalog.secretOf({ id: firing.alertId, sealedSecret: firing.sealedSecret }), payload, now, this.config.deliveryTimeoutMs);
+      await deliverFiring(
+        firing.webhookUrl,
+        this.catalog.secretOf({ id: firing.alertId, sealedSecret: firing.sealedSecret }),
+        payload,
+        now,
+        this.config.deliveryTimeoutMs,
+        this.catalog.webhookLookup(),
+      );
       await this.repository.markAttempt(firing.id, { status: 'delivered', at: now, error: null, retryAt: null });
       deliveries.inc({ outcome: 'delivered' });
       return true;

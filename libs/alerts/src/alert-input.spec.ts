@@ -29,6 +29,17 @@ describe('alert and saved search bodies', () => {
     expect(readAlertInput({ ...GOOD, webhook: { url: GOOD.webhook.url } }, false).secret).toBeUndefined();
   });
 
+  it('accepts only a webhook secret that survives sealing as UTF-8 (no lone surrogate, no NUL), naming webhook.secret', () => {
+    const unstorable = (s: string): boolean => s.includes('\u0000') || !(String.prototype as unknown as { isWellFormed(this: string): boolean }).isWellFormed.call(s);
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', minLength: 16, maxLength: 40 }), (secret) => {
+        const refused = problemsOf(() => readAlertInput({ ...GOOD, webhook: { url: GOOD.webhook.url, secret } }, true));
+        expect(refused).toEqual(unstorable(secret) ? ['webhook.secret'] : []);
+      }),
+      { numRuns: 2000, examples: [['a-secret-of-at-least-\ud800']] },
+    );
+  });
+
   it('answers any JSON with a good alert or a 400 naming only fields of the body, never echoing a value', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom(...Object.keys(GOOD), 'enabled', 'savedSearchId', 'extra'), fc.jsonValue()), (patch) => {

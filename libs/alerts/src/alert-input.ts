@@ -1,4 +1,4 @@
-import { isUuid } from '@audit/contracts';
+import { isUuid, storedTextProblem } from '@audit/contracts';
 import { AppError } from '@audit/platform';
 import { parseSearch, SearchSyntaxError } from '@audit/search';
 import { readCondition, type AlertCondition } from './conditions';
@@ -121,6 +121,9 @@ export function readAlertInput(body: unknown, creating: boolean, now = new Date(
       if (creating) problems.push({ path: 'webhook.secret', reason: `is required: at least ${MIN_SECRET_LENGTH} characters` });
     } else if (typeof raw !== 'string' || raw.length < MIN_SECRET_LENGTH || raw.length > 512) {
       problems.push({ path: 'webhook.secret', reason: `must be ${MIN_SECRET_LENGTH} to 512 characters` });
+    } else if (storedTextProblem(raw) !== undefined) {
+      // Sealed as UTF-8, a lone surrogate became U+FFFD: firings were signed with a secret other than the one sent.
+      problems.push({ path: 'webhook.secret', reason: storedTextProblem(raw) as string });
     } else secret = raw;
   }
   const enabled = body.enabled ?? true;

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { LookupFunction } from 'node:net';
 import { Inject, Injectable } from '@nestjs/common';
 import { isUuid } from '@audit/contracts';
 import { ActivityRecorder } from '@audit/messaging';
 import { AppError } from '@audit/platform';
 import type { SettingsActor } from '@audit/settings';
-import { assertPublicDestination, InternalAddressError, SecretBox, STREAMS_CONFIG, type StreamsConfig } from '@audit/streams';
+import { assertPublicDestination, InternalAddressError, pinnedLookup, SecretBox, STREAMS_CONFIG, type StreamsConfig } from '@audit/streams';
 import { readAlertInput, type AlertInput } from './alert-input';
 import { AlertsRepository, type AlertWrite } from './alerts.repository';
 import { alertView, firingView, type AlertRecord, type AlertView, type FiringView } from './model';
@@ -81,6 +82,11 @@ export class AlertsCatalog {
   /** Whether the webhook may be reached from here (the operator's STREAMS_ALLOW_PRIVATE_NETWORKS applies to alerts too). */
   assertPublicWebhook(url: string): Promise<void> {
     return assertPublicDestination({ type: 'webhook', url }, this.streams.allowPrivateNetworks);
+  }
+
+  /** The lookup a delivery's connection goes through: it refuses an internal address as it resolves the name. */
+  webhookLookup(): LookupFunction {
+    return pinnedLookup('webhook.url', this.streams.allowPrivateNetworks);
   }
 
   private async validate(organizationId: string, body: unknown, creating: boolean): Promise<AlertInput> {

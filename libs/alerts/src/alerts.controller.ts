@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, Query, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
+import { QueryParameters } from '@audit/platform';
 import { apiActor } from '@audit/settings';
 import { AlertsCatalog } from './alerts-catalog.service';
 import { alertView, type AlertView, type FiringView } from './model';
@@ -15,6 +16,7 @@ export class AlertsController {
   constructor(private readonly alerts: AlertsCatalog) {}
 
   @Get('alerts')
+  @QueryParameters()
   async list(@AdminAuth() admin: TokenPrincipal): Promise<{ items: AlertView[] }> {
     return { items: await this.alerts.list(admin.organizationId) };
   }
@@ -26,6 +28,7 @@ export class AlertsController {
   }
 
   @Get('alerts/:id')
+  @QueryParameters()
   async get(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string): Promise<AlertView> {
     return alertView(await this.alerts.get(admin.organizationId, id));
   }
@@ -42,11 +45,13 @@ export class AlertsController {
   }
 
   @Get('alerts/:id/firings')
+  @QueryParameters('limit')
   async firings(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string, @Query('limit') limit: unknown): Promise<{ items: FiringView[] }> {
     return { items: await this.alerts.firings(admin.organizationId, id, limit) };
   }
 
   @Get('alert-firings')
+  @QueryParameters('limit')
   async allFirings(@AdminAuth() admin: TokenPrincipal, @Query('limit') limit: unknown): Promise<{ items: FiringView[] }> {
     return { items: await this.alerts.firings(admin.organizationId, undefined, limit) };
   }

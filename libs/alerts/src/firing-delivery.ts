@@ -1,4 +1,5 @@
-import { webhookSignature, WEBHOOK_SIGNATURE_HEADER } from '@audit/sinks';
+import type { LookupFunction } from 'node:net';
+import { HttpTarget, webhookSignature, WEBHOOK_SIGNATURE_HEADER } from '@audit/sinks';
 import type { GroupCount } from './conditions';
 
 /** What a firing tells its webhook: which alert, over which window, and each group past the bound. */
@@ -15,14 +16,18 @@ export interface AlertFiring {
 /**
  * POSTs the firing as JSON signed as the webhook sink signs its batches (`X-Audit-Signature: t=…,v1=…`,
  * HMAC-SHA256 of "<t>.<raw body>" with the alert's secret). Throws unless the receiver answers 2xx.
+ *
+ * Sent as the streams send (the sinks' HttpTarget): the connection goes to the address `lookup` checked,
+ * and a redirect is an error, not followed. With `fetch` a receiver could answer 307 to an internal address
+ * (the platform's own network, a cloud metadata service) and the signed POST went there, past the check of
+ * the saved URL; a name re-pointed between that check and the connection (DNS rebinding) went there too.
  */
-export async function deliverFiring(url: string, secret: string, firing: AlertFiring, now = new Date(), timeoutMs = 10_000): Promise<void> {
+export async function deliverFiring(url: string, secret: string, firing: AlertFiring, now = new Date(), timeoutMs = 10_000, lookup?: LookupFunction): Promise<void> {
   const body = JSON.stringify(firing);
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', [WEBHOOK_SIGNATURE_HEADER]: webhookSignature(secret, body, Math.floor(now.getTime() / 1000)) },
-    body,
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  if (res.status < 200 || res.status >= 300) throw new Error(`the alert webhook answered ${res.status}`);
+  const target = new HttpTarget(url, { timeoutMs, ...(lookup ? { lookup } : {}) });
+  try {
+    await target.post(body, { 'content-type': 'application/json', [WEBHOOK_SIGNATURE_HEADER]: webhookSignature(secret, body, Math.floor(now.getTime() / 1000)) });
+  } finally {
+    target.close();
+  }
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
+import { QueryParameters } from '@audit/platform';
 import { apiActor } from '@audit/settings';
 import { savedSearchView, type SavedSearchView } from './model';
 import { SavedSearches } from './saved-searches.service';
@@ -12,6 +13,7 @@ export class SavedSearchesController {
   constructor(private readonly searches: SavedSearches) {}
 
   @Get()
+  @QueryParameters()
   async list(@AdminAuth() admin: TokenPrincipal): Promise<{ items: SavedSearchView[] }> {
     return { items: await this.searches.list(admin.organizationId) };
   }
@@ -23,6 +25,7 @@ export class SavedSearchesController {
   }
 
   @Get(':id')
+  @QueryParameters()
   async get(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string): Promise<SavedSearchView> {
     return savedSearchView(await this.searches.get(admin.organizationId, id));
   }

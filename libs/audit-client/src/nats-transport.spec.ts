@@ -78,7 +78,7 @@ describe('NatsTransport (real NATS JetStream)', () => {
       if (msg === null) throw new Error(`message ${seq} missing`);
       expect(msg.subject).toBe(subject);
       const body = msg.json<Record<string, unknown>>();
-      expect(msg.header.get('Nats-Msg-Id')).toBe(body['id']);
+      expect(msg.header.get('Nats-Msg-Id')).toBe(`${ORG}:${body['id'] as string}`);
       byId.set(body['id'] as string, body);
     }
     expect([...byId.keys()].sort()).toEqual([...ids].sort());

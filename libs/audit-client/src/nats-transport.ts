@@ -1,4 +1,4 @@
-import { LIMITS } from '@audit/contracts';
+import { eventMessageId, LIMITS } from '@audit/contracts';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { PipelinedPublisher } from '@audit/jetstream-publish';
@@ -54,7 +54,7 @@ export type NatsConnectOptions = NatsTransportOptions &
 
 /**
  * Sends events over NATS JetStream: each event is published as JSON to
- * `audit.ingest.<organizationId>` with `Nats-Msg-Id` = event id, and `send`
+ * `audit.ingest.<organizationId>` with `Nats-Msg-Id` = `<organizationId>:<event id>`, and `send`
  * resolves once the stream has acked every one. The `AUDIT_INGEST` stream
  * drops a repeated msg id within its duplicate window, so resending after an
  * `UNAVAILABLE` error is safe (and the writer dedups by id after that).
@@ -132,7 +132,8 @@ export class NatsTransport implements AuditTransport {
     const payloads = events.map((event) => ({
       subject: ingestSubject(event.organizationId, this.subjectPrefix),
       data: JSON.stringify(event),
-      msgID: event.id,
+      id: event.id,
+      msgID: eventMessageId(event.organizationId, event.id),
     }));
     const failed: string[] = [];
     let firstError: unknown;
@@ -146,7 +147,7 @@ export class NatsTransport implements AuditTransport {
         } catch (err) {
           if (!stop) firstError = err;
           stop = true;
-          failed.push(p.msgID);
+          failed.push(p.id);
         }
       }
     };

@@ -6,7 +6,7 @@ import type { AuditEventInput } from '@audit/contracts';
  * carries `receivedAt` or `schemaVersion`, which belong to ingest.
  */
 export type AuditEventWithId = Omit<AuditEventInput, 'id' | 'createdAt'> & {
-  /** Idempotency key: the NATS `Nats-Msg-Id` and the stored event id. */
+  /** Idempotency key within the organization: the stored event id, and with the organization the NATS `Nats-Msg-Id`. */
   id: string;
   /** When the action happened, ISO-8601. */
   createdAt: string;

@@ -1,7 +1,7 @@
 /**
  * The one rule for every piece of text in an event (the string fields, the
  * user snapshot, metadata keys and values at any depth): it must be text every
- * store holds unchanged. Internal to the lib (not exported from index.ts).
+ * store holds unchanged. Internal to the lib, but for {@link storedTextProblem}.
  */
 
 /** Postgres text and jsonb cannot hold U+0000; accepting it would let the projection and the record disagree. */
@@ -18,6 +18,16 @@ export const LONE_SURROGATE_REASON =
 // `String.prototype.isWellFormed` is in Node 20 but not in the `es2023` lib
 // this workspace compiles against, hence the typed handle.
 const isWellFormed = (String.prototype as unknown as { isWellFormed(this: string): boolean }).isWellFormed;
+
+/**
+ * Why `text` cannot be stored unchanged (a NUL, a lone surrogate), or undefined when it can: for text that
+ * is not an event field but must match one (an erasure's user id) or be recorded in one.
+ */
+export function storedTextProblem(text: string): string | undefined {
+  if (text.includes('\u0000')) return NUL_REASON;
+  if (!isWellFormedText(text)) return LONE_SURROGATE_REASON;
+  return undefined;
+}
 
 /** Whether `text` is well-formed Unicode (no unpaired UTF-16 surrogate). */
 export function isWellFormedText(text: string): boolean {

@@ -118,7 +118,7 @@ describe('ingest consumer: audit.ingest.<org> → AUDIT_EVENTS → Postgres', ()
     expect(assigned.id).toBe(busEventId(assigned.receivedAt.getTime(), STREAMS.ingest, withoutIdSeq));
 
     const canonical = await readStream(bus.jsm, STREAMS.events);
-    expect(canonical.map((m) => m.headers['Nats-Msg-Id']).sort()).toEqual([secretQuery.id, plainQuery.id, assigned.id].sort());
+    expect(canonical.map((m) => m.headers['Nats-Msg-Id']).sort()).toEqual([secretQuery.id, plainQuery.id, assigned.id].map((id) => `${ORG}:${id}`).sort());
     const onTheBus = canonical.map((m) => m.data).join('\n');
     for (const secret of ['123-45-6789', 'Bearer s3cr3t', 'session=abc']) expect(onTheBus).not.toContain(secret);
 
@@ -181,7 +181,7 @@ describe('ingest consumer: audit.ingest.<org> → AUDIT_EVENTS → Postgres', ()
             ]);
           }
           expect(await stored([controlId, ...refused.map((r) => r.id)])).toEqual([controlId]);
-          const onTheBus = (await readStream(bus.jsm, STREAMS.events)).map((m) => m.headers['Nats-Msg-Id']);
+          const onTheBus = (await readStream(bus.jsm, STREAMS.events)).map((m) => (JSON.parse(m.data) as { id: string }).id);
           for (const { id } of refused) expect(onTheBus).not.toContain(id);
         },
       ),

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { eventJson, type AuditEvent } from '@audit/contracts';
+import { eventJson, eventMessageId, type AuditEvent } from '@audit/contracts';
 import { AppError, histogram } from '@audit/platform';
 import { JetStreamConnection } from './jetstream.connection';
 import { eventsSubject } from '@audit/bus-topology';
 
 const publishSeconds = histogram('audit_publish_duration_seconds', 'Time to publish a batch of canonical events and receive every JetStream ack');
 
-/** Publishes canonical events to AUDIT_EVENTS; the event id is the Nats-Msg-Id, so a retry never duplicates. */
+/** Publishes canonical events to AUDIT_EVENTS; the organization and event id are the Nats-Msg-Id, so a retry never duplicates. */
 @Injectable()
 export class EventPublisher {
   constructor(private readonly bus: JetStreamConnection) {}
@@ -19,7 +19,7 @@ export class EventPublisher {
     const stop = publishSeconds.startTimer();
     const results = await Promise.allSettled(
       events.map((event) =>
-        this.bus.publisher.publish(eventsSubject(event.organizationId, event.actionType), eventJson(event), { msgId: event.id }),
+        this.bus.publisher.publish(eventsSubject(event.organizationId, event.actionType), eventJson(event), { msgId: eventMessageId(event.organizationId, event.id) }),
       ),
     );
     stop();

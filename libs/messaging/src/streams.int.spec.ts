@@ -144,8 +144,24 @@ describe('streams and the event publisher (real NATS)', () => {
 
       const stored = await readStream(bus.jsm, STREAMS.events);
       expect(stored.map((m) => ({ subject: m.subject, msgId: m.headers['Nats-Msg-Id'], event: JSON.parse(m.data) as unknown }))).toEqual([
-        { subject: 'audit.events.org_pub.QUERY_RUN', msgId: event.id, event },
-        { subject: 'audit.events.org_pub.LOGIN', msgId: other.id, event: other },
+        { subject: 'audit.events.org_pub.QUERY_RUN', msgId: `org_pub:${event.id}`, event },
+        { subject: 'audit.events.org_pub.LOGIN', msgId: `org_pub:${other.id}`, event: other },
+      ]);
+    });
+
+    it("keeps two organizations' events that carry the same id: an id is unique within its organization only", async () => {
+      await bus.jsm.streams.purge(STREAMS.events);
+      // Emitters choose their ids: another organization's emitter may send (or replay) the same one.
+      const ours = canonicalEvent({ organizationId: 'org_pub', actionType: 'LOGIN' });
+      const theirs = canonicalEvent({ id: ours.id, organizationId: 'org_other', actionType: 'LOGIN' });
+
+      await publisher.publishEvents([ours]);
+      await publisher.publishEvents([theirs, ours]);
+
+      const stored = await readStream(bus.jsm, STREAMS.events);
+      expect(stored.map((m) => ({ subject: m.subject, event: JSON.parse(m.data) as unknown }))).toEqual([
+        { subject: 'audit.events.org_pub.LOGIN', event: ours },
+        { subject: 'audit.events.org_other.LOGIN', event: theirs },
       ]);
     });
 
@@ -162,7 +178,7 @@ describe('streams and the event publisher (real NATS)', () => {
       // The frozen server may still have stored the first attempt: the retry must not add a second copy.
       await publisher.publishEvents([event]);
       const stored = await readStream(bus.jsm, STREAMS.events);
-      expect(stored.map((m) => m.headers['Nats-Msg-Id'])).toEqual([event.id]);
+      expect(stored.map((m) => m.headers['Nats-Msg-Id'])).toEqual([`org_pub:${event.id}`]);
     });
   });
 });

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'GONE'
   | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'RATE_LIMITED'
   | 'TOO_MANY_REQUESTS'
   | 'BUS_UNAVAILABLE'
@@ -47,6 +48,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return HttpStatus.GONE;
     case 'PAYLOAD_TOO_LARGE':
       return HttpStatus.PAYLOAD_TOO_LARGE;
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return HttpStatus.UNSUPPORTED_MEDIA_TYPE;
     // Over a rate (ingest) or a bounded resource (open live tails): asking again later may succeed.
     case 'RATE_LIMITED':
     case 'TOO_MANY_REQUESTS':

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { Body, Controller, Logger, Module, Post } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import fc from 'fast-check';
@@ -89,6 +90,17 @@ describe('the HTTP edge of every service (createHttpApp)', () => {
         message: expect.stringContaining(type.split(';')[0]),
       });
     }
+  });
+
+  it('answers 415 naming Content-Encoding to a compressed (or so labelled) body, rather than read it as plain JSON', async () => {
+    const json = '{"a":1}';
+    for (const [encoding, body] of [['gzip', gzipSync(json)], ['gzip', json], ['br', json], ['deflate, gzip', json]] as const) {
+      const res = await fetch(`${base}/t/echo`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body });
+      expect(res.status).toBe(415);
+      expect(((await res.json()) as { error: unknown }).error).toEqual({ code: 'UNSUPPORTED_MEDIA_TYPE', message: expect.stringContaining(`Content-Encoding (got ${encoding})`) });
+    }
+    const identity = await fetch(`${base}/t/echo`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'identity' }, body: json });
+    expect(identity.status).toBe(201);
   });
 
   it('answers 400 naming UTF-8 to a JSON body that is not UTF-8, and stores nothing of it', async () => {

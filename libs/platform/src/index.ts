@@ -11,6 +11,7 @@ export * from './platform.module';
 export * from './sleep';
 export * from './recurring';
 export * from './query-reader';
+export * from './query-parameters';
 export * from './client-ip';
 export * from './last-known-cache';
 export * from './openapi';

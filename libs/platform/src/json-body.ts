@@ -22,6 +22,13 @@ export function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
   const parseJson = fastify.getDefaultJsonParser('ignore', 'ignore');
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
+    // Bodies are read as sent: a compressed one was parsed as if it were plain (gzip of JSON is a 400 about
+    // UTF-8 or JSON that never names the cause, and plain JSON labelled gzip was accepted as it stood).
+    const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+    if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+      done(new AppError('UNSUPPORTED_MEDIA_TYPE', `request bodies are not decompressed: send them without Content-Encoding (got ${encoding.slice(0, 64)})`), undefined);
+      return;
+    }
     let text: string;
     try {
       text = utf8.decode(body);

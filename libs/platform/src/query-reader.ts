@@ -1,4 +1,4 @@
-import { ACTION_TYPES, isActionType, parseIsoDateTime, type ActionType } from '@audit/contracts';
+import { ACTION_TYPES, isActionType, parseIsoDateTime, storedTextProblem, type ActionType } from '@audit/contracts';
 import { AppError } from './errors';
 
 export interface TimeWindow {
@@ -7,6 +7,14 @@ export interface TimeWindow {
 }
 
 type Raw = Record<string, unknown>;
+
+/**
+ * The instants a query may name: years 0000 to 9999 in UTC. A zone offset can carry a date the parser accepts
+ * past either end (`0000-01-01T00:00+01:00` is in year -1), and ClickHouse refuses to read a query parameter
+ * written with a signed or five-digit year, which failed the analytics with a 500.
+ */
+const EARLIEST_INSTANT_MS = -62_167_219_200_000; // 0000-01-01T00:00:00.000Z
+const LATEST_INSTANT_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 type Problem = { path: string; reason: string };
 
 /**
@@ -35,10 +43,10 @@ export class QueryReader {
     return value;
   }
 
-  /** A bounded window: `to` defaults to now, `from` to a day before `to`. */
+  /** A bounded window: `to` defaults to now, `from` to a day before `to` (or year 0000's first instant, if later). */
   window(maxWindowMs: number, now = new Date()): TimeWindow {
     const to = this.date('to') ?? now;
-    const from = this.date('from') ?? new Date(to.getTime() - 86_400_000);
+    const from = this.date('from') ?? new Date(Math.max(to.getTime() - 86_400_000, EARLIEST_INSTANT_MS));
     if (from.getTime() > to.getTime()) this.problems.push({ path: 'from', reason: 'must not be after to' });
     else if (to.getTime() - from.getTime() > maxWindowMs) {
       this.problems.push({ path: 'from', reason: `the window from..to must be at most ${describeSpan(maxWindowMs)}` });
@@ -66,6 +74,12 @@ export class QueryReader {
       this.problems.push({ path: name, reason: 'must not contain NUL characters' });
       return undefined;
     }
+    // A JSON body (an export's filters) can carry a lone surrogate, which no event holds and the export's record cannot.
+    const unstorable = storedTextProblem(value);
+    if (unstorable !== undefined) {
+      this.problems.push({ path: name, reason: unstorable });
+      return undefined;
+    }
     return value;
   }
 
@@ -82,6 +96,10 @@ export class QueryReader {
     const parsed = new Date(ms ?? NaN);
     if (ms === null) {
       this.problems.push({ path: name, reason: `must be an ISO-8601 date or date-time (got "${value.slice(0, 64)}")` });
+      return undefined;
+    }
+    if (ms < EARLIEST_INSTANT_MS || ms > LATEST_INSTANT_MS) {
+      this.problems.push({ path: name, reason: `must be an instant from 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z (got "${value.slice(0, 64)}")` });
       return undefined;
     }
     return parsed;

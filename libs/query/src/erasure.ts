@@ -3,6 +3,7 @@ import { Body, Controller, Get, HttpCode, Injectable, Module, Post, Query, Req, 
 import type { FastifyRequest } from 'fastify';
 import { AdminAuth, AdminGuard, AuthModule, type TokenPrincipal } from '@audit/auth';
 import { ClickHouseEventsRepository, ClickHouseModule } from '@audit/clickhouse';
+import { storedTextProblem } from '@audit/contracts';
 import { ActivityRecorder, MessagingModule } from '@audit/messaging';
 import { ErasuresRepository, PersistenceModule, type ErasureRecord } from '@audit/persistence';
 import { ReadAuditModule } from '@audit/read-audit';
@@ -33,6 +34,11 @@ export function readErasureBody(body: unknown): { userId: string } {
   for (const key of Object.keys(record)) if (key !== 'userId') details.push({ path: key, message: 'is not a field of an erasure' });
   const userId = record.userId;
   if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256) details.push({ path: 'userId', message: 'must be a string of 1 to 256 characters' });
+  else {
+    // No stored event's userId holds such text, and the erasure's own record could not carry it.
+    const problem = storedTextProblem(userId);
+    if (problem !== undefined) details.push({ path: 'userId', message: problem });
+  }
   if (details.length > 0) throw new AppError('VALIDATION_FAILED', 'the erasure request is invalid', details);
   return { userId: userId as string };
 }

@@ -118,6 +118,17 @@ describe('ReadAuditModule (a Nest app over real NATS JetStream)', () => {
     await bus.jsm.streams.purge(STREAMS.events);
   });
 
+  it('serves and records a read whose query holds a NUL (in a name or a value), the NUL recorded as U+FFFD', async () => {
+    const base = await app.getUrl();
+    // An endpoint that takes no parameters answers whatever the query holds; its record must still be storable.
+    const answer = await fetch(`${base}/t/ok?note=a%00b&x%00y=1&pageName=Nul`);
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ ok: true });
+    const views = (await readStream(bus.jsm, STREAMS.events)).map((m) => JSON.parse(m.data) as { metadata: { filters: Record<string, unknown> } });
+    expect(views.map((v) => v.metadata.filters)).toEqual([{ note: 'a\ufffdb', 'x\ufffdy': '1', pageName: 'Nul' }]);
+    await bus.jsm.streams.purge(STREAMS.events);
+  });
+
   it("records a successful GET as the administrator's PAGE_VIEW, and nothing for a failed, anonymous or HEAD request", async () => {
     const base = await app.getUrl();
     expect((await fetch(`${base}/t/ok?limit=5&actionType=LOGIN`)).status).toBe(200);

@@ -14,10 +14,27 @@ const MAX_QUERY_JSON = 8_192;
 
 type AdminRequest = FastifyRequest & { tokenPrincipal?: TokenPrincipal };
 
+/**
+ * Text as the event contract can store it: a NUL (which Postgres cannot hold) or a lone surrogate becomes U+FFFD.
+ * A query string is the client's to write, and endpoints that take no parameters answer whatever it holds, so
+ * its record must not depend on it: an unstorable record failed the read with 503 "try again", every time.
+ */
+const storable = (text: string): string => text.replace(UNSTORABLE, '\ufffd');
+// eslint-disable-next-line no-control-regex -- the NUL is what is looked for
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** The asked parameters as stored: names and values made {@link storable}, lists and nested objects kept as lists and objects. */
+function storableQuery(value: unknown): unknown {
+  if (typeof value === 'string') return storable(value);
+  if (Array.isArray(value)) return value.map(storableQuery);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([name, item]) => [storable(name), storableQuery(item)]));
+  return value;
+}
+
 /** The PAGE_VIEW recording a view an administrator opened: page "audit", the path and filters it was first asked with. */
 export function readActivity(req: AdminRequest, admin: TokenPrincipal, view: ReadView, id?: string): Activity {
-  // A plain copy: Fastify's parsed query has no prototype.
-  const filters = { ...view.filters };
+  // A plain copy (Fastify's parsed query has no prototype), with the client's text made storable.
+  const filters = storableQuery(view.filters) as Record<string, unknown>;
   return {
     ...(id === undefined ? {} : { id }),
     organizationId: admin.organizationId,

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
 import { ActivityRecorder } from '@audit/messaging';
 import { RetentionPoliciesRepository, type RetentionPolicy } from '@audit/persistence';
-import { clientIp } from '@audit/platform';
+import { clientIp, QueryParameters } from '@audit/platform';
 import { readRetentionBody } from './settings-body';
 
 /** The API's view of an organization's retention (field by field, never the stored row). */
@@ -35,6 +35,7 @@ export class RetentionSettingsController {
   ) {}
 
   @Get()
+  @QueryParameters()
   async get(@AdminAuth() admin: TokenPrincipal): Promise<RetentionSettingsResponse> {
     return toSettingsResponse(await this.policies.get(admin.organizationId));
   }

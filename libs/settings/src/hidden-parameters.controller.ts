@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Put, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
+import { QueryParameters } from '@audit/platform';
 import { HiddenParametersAdministration, type HiddenParametersView } from './hidden-parameters.use-cases';
 import { apiActor } from './ingest-keys.controller';
 import { readHiddenParametersBody } from './settings-body';
@@ -12,6 +13,7 @@ export class HiddenParametersController {
   constructor(private readonly hidden: HiddenParametersAdministration) {}
 
   @Get()
+  @QueryParameters()
   get(@AdminAuth() admin: TokenPrincipal): Promise<HiddenParametersView> {
     return this.hidden.get(admin.organizationId);
   }

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
-import { clientIp } from '@audit/platform';
+import { clientIp, QueryParameters } from '@audit/platform';
 import type { SettingsActor } from './actor';
 import { IngestKeysAdministration, type IngestKeyView } from './ingest-keys.use-cases';
 import { readKeyCreateBody, readKeyId } from './settings-body';
@@ -15,6 +15,7 @@ export class IngestKeysController {
   constructor(private readonly keys: IngestKeysAdministration) {}
 
   @Get()
+  @QueryParameters()
   async list(@AdminAuth() admin: TokenPrincipal): Promise<{ items: IngestKeyView[] }> {
     return { items: await this.keys.list(admin.organizationId) };
   }

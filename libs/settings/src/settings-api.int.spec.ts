@@ -146,6 +146,15 @@ describe('settings API: ingest keys and hidden parameters (real Postgres and NAT
     expect((await call(admin, 'GET', '/v1/settings/hidden-parameters')).body).toEqual(before);
   });
 
+  it('refuses a query parameter the settings do not take, naming it, after the token is checked', async () => {
+    for (const path of ['/v1/settings/keys?limit=5', '/v1/settings/hidden-parameters?q=%00']) {
+      const res = await call(admin, 'GET', path);
+      expect(res.status).toBe(400);
+      expect(res.body.error.details).toEqual([expect.objectContaining({ path: path.split('?')[1].split('=')[0] })]);
+    }
+    expect((await fetch(`${base}/v1/settings/keys?limit=5`)).status).toBe(401);
+  });
+
   it('lets no member and no anonymous caller read or change settings', async () => {
     expect((await call(member, 'GET', '/v1/settings/keys')).status).toBe(403);
     expect((await call(member, 'POST', '/v1/settings/keys', {})).status).toBe(403);

@@ -1,4 +1,4 @@
-import { LIMITS } from '@audit/contracts';
+import { LIMITS, storedTextProblem } from '@audit/contracts';
 import { AppError } from '@audit/platform';
 
 type Problem = { path: string; reason: string };
@@ -29,7 +29,8 @@ export function keyNameProblem(name: unknown): string | undefined {
   if (name.trim().length === 0) return 'must not be empty';
   if (name.length > MAX_KEY_NAME_LENGTH) return `must be at most ${MAX_KEY_NAME_LENGTH} characters`;
   if (CONTROL.test(name)) return 'must not contain control characters';
-  return undefined;
+  // The key's creation is recorded with its name: a lone surrogate there failed that record with a 500.
+  return storedTextProblem(name);
 }
 
 /** `POST /v1/settings/keys`: `{}` or `{ "name": "ci" }` (default name `default`). */
@@ -55,7 +56,8 @@ export function queryNameProblem(name: unknown): string | undefined {
   if (typeof name !== 'string') return 'must be a string';
   if (name.length === 0) return 'must not be empty';
   if (name.length > LIMITS.maxNameLength) return `must be at most ${LIMITS.maxNameLength} characters, as queryName in events`;
-  return undefined;
+  // Nor a NUL or a lone surrogate, as queryName in events: no event could name such a query, and the change's record failed with a 500.
+  return storedTextProblem(name);
 }
 
 /** `PUT /v1/settings/hidden-parameters`: `{ "queries": ["getSecrets", …] }`, the whole list, each name once. */

@@ -61,6 +61,20 @@ describe('parseStreamInput', () => {
     expect(paths(webhook({ secrets: undefined }), false)).toEqual([]);
   });
 
+  it('accepts no text that Postgres would refuse (a NUL) or change (a lone surrogate), naming the field holding it', () => {
+    const text = fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }), fc.constantFrom('a\u0000b', '\ud800', 'x\udc00y'));
+    const unstorable = (s: string): boolean => s.includes('\u0000') || !(String.prototype as unknown as { isWellFormed(this: string): boolean }).isWellFormed.call(s);
+    fc.assert(
+      fc.property(fc.constantFrom('userId', 'pageName', 'queryName', 'resourceName', 'q'), text, text, (field, value, secret) => {
+        const body = webhook({ secrets: [`a-secret-of-16-chars${secret}`] }, { filter: { [field]: value } });
+        const refused = paths(body);
+        expect(refused.includes(`filter.${field}`)).toBe(unstorable(value) || value.length > (field === 'q' ? 256 : 1024));
+        expect(refused.includes('destination.secrets')).toBe(unstorable(secret) || secret.length > 512 - 20);
+      }),
+      { numRuns: 2000, examples: [['userId', '\ud800', 'ok'], ['q', 'ok', 'a\u0000b']] },
+    );
+  });
+
   it('never throws, whatever the body, and names a field for every refusal', () => {
     fc.assert(
       fc.property(fc.anything(), fc.boolean(), (body, creating) => {

@@ -1,4 +1,4 @@
-import { DESTINATION_TYPES, isActionType, SECRET_FIELDS, type ActionType, type Destination, type DestinationSecrets, type DestinationType, type StreamFilter } from '@audit/contracts';
+import { DESTINATION_TYPES, isActionType, SECRET_FIELDS, storedTextProblem, type ActionType, type Destination, type DestinationSecrets, type DestinationType, type StreamFilter } from '@audit/contracts';
 import { STREAM_FORMATS, type StreamFormat } from '@audit/stream-formats';
 import type { StreamInput } from './model';
 
@@ -46,6 +46,9 @@ class Reader {
     }
     if (typeof value !== 'string' || value.length === 0) return this.fail(field, 'must be a non-empty string');
     if (value.length > (options.max ?? 1024)) return this.fail(field, `must be at most ${options.max ?? 1024} characters`);
+    // Postgres's jsonb refuses a NUL (a 500), and would keep a lone surrogate as U+FFFD: a secret or filter other than the one sent.
+    const unstorable = storedTextProblem(value);
+    if (unstorable !== undefined) return this.fail(field, unstorable);
     if (options.pattern && !options.pattern.test(value)) return this.fail(field, options.patternReason ?? 'has a bad form');
     return value;
   }
@@ -90,6 +93,8 @@ class Reader {
     if (!Array.isArray(value) || value.length < (options.min ?? 0) || value.length > options.max || !value.every((v) => typeof v === 'string' && v.length > 0 && v.length <= (options.itemMax ?? 1024))) {
       return this.fail(field, `must be a list of ${options.min ?? 0} to ${options.max} non-empty strings`);
     }
+    const unstorable = value.map((v: string) => storedTextProblem(v)).find((problem) => problem !== undefined);
+    if (unstorable !== undefined) return this.fail(field, unstorable);
     return value as string[];
   }
 

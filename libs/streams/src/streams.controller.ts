@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AdminAuth, AdminGuard, type TokenPrincipal } from '@audit/auth';
-import { clientIp } from '@audit/platform';
+import { clientIp, QueryParameters } from '@audit/platform';
 import type { DeliveryRecord, StreamView, TestDeliveryResult } from '@audit/contracts';
 import type { StreamRecord } from './model';
 import { StreamLagReader } from './stream-lag';
@@ -44,6 +44,7 @@ export class StreamsController {
 
   /** Every stream with its lag, all lags read from one listing of the bus's consumers ({@link StreamLagReader.ofAll}). */
   @Get()
+  @QueryParameters()
   async list(@AdminAuth() admin: TokenPrincipal): Promise<{ items: StreamView[] }> {
     const streams = await this.catalog.list(admin.organizationId);
     const lags = await this.lag.ofAll(streams);
@@ -57,6 +58,7 @@ export class StreamsController {
   }
 
   @Get(':id')
+  @QueryParameters()
   async get(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string): Promise<StreamView> {
     return this.view(await this.catalog.get(admin.organizationId, id));
   }
@@ -97,6 +99,7 @@ export class StreamsController {
   }
 
   @Get(':id/deliveries')
+  @QueryParameters('limit')
   deliveries(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string, @Query('limit') limit: unknown): Promise<{ items: DeliveryRecord[] }> {
     return this.streams.deliveries(admin.organizationId, id, limit);
   }
