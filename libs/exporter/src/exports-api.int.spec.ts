@@ -142,6 +142,11 @@ describe('exports API and worker (local storage)', () => {
     expect(job.sizeBytes).toBeGreaterThan(0);
     expect(job.downloadUrl).toMatch(new RegExp(`^/v1/exports/${id}/download\\?expires=\\d+&signature=[0-9a-f]{64}$`));
 
+    // HEAD describes the file (a client checking the link or its size) but hands nothing out: no read is recorded for it.
+    const head = await fetch(`${url}${job.downloadUrl}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(job.sizeBytes));
+    expect(head.headers.get('content-disposition')).toMatch(new RegExp(`${id}\\.csv\\.gz"$`));
     const res = await fetch(`${url}${job.downloadUrl}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/gzip');
@@ -284,9 +289,11 @@ describe('exports API and worker (local storage)', () => {
     const longer = link.replace(/expires=(\d+)/, (_m, e: string) => `expires=${Number(e) + 3600}`);
     expect((await fetch(`${url}${longer}`)).status).toBe(403);
     expect((await fetch(`${url}/v1/exports/${id}/download`)).status).toBe(403);
+    expect((await fetch(`${url}${tampered}`, { method: 'HEAD' })).status).toBe(403);
     expect((await fetch(`${url}${link}`)).status).toBe(200);
 
     await new Promise((resolve) => setTimeout(resolve, 2_100));
+    expect((await fetch(`${url}${link}`, { method: 'HEAD' })).status).toBe(410);
     const expired = await fetch(`${url}${link}`);
     expect(expired.status).toBe(410);
     expect(((await expired.json()) as { error: { code: string } }).error.code).toBe('GONE');
