@@ -259,6 +259,18 @@ describe('exports API and worker (local storage)', () => {
     expect((await list(adminToken)).length).toBe(before);
   });
 
+  it('refuses a query parameter the export routes do not take, naming it: a format in the query is not applied', async () => {
+    const before = (await list(adminToken)).length;
+    const res = await api('/v1/exports?format=jsonl', { method: 'POST', token: adminToken, body: JSON.stringify({ from: at(3).toISOString(), to: at(1).toISOString() }) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { details: Array<{ path: string }> } }).error.details).toEqual([expect.objectContaining({ path: 'format' })]);
+    expect(await list(adminToken)).toHaveLength(before);
+    const job = await waitReady(adminToken, await requestExport({ from: at(3).toISOString(), to: at(1).toISOString() }));
+    const extra = await fetch(`${url}${job.downloadUrl}&inline=1`);
+    expect(extra.status).toBe(400);
+    expect(((await extra.json()) as { error: { details: Array<{ path: string }> } }).error.details).toEqual([expect.objectContaining({ path: 'inline' })]);
+  });
+
   it('answers in the shapes its own /v1/openapi.json documents, errors included', async () => {
     const doc = (await (await api('/v1/openapi.json')).json()) as { paths: object; components?: object };
     const post = (body: unknown, token?: string) => api('/v1/exports', { method: 'POST', token, body: JSON.stringify(body) });

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminAuth, AdminGuard, bearerOf, InvalidTokenError, TokensService, type TokenPrincipal } from '@audit/auth';
-import { AppError, clientIp } from '@audit/platform';
+import { AppError, clientIp, QueryParameters } from '@audit/platform';
 import { ExportsService, type ExportView } from './exports.service';
 
 /**
@@ -17,6 +17,7 @@ export class ExportsController {
   ) {}
 
   @Post()
+  @QueryParameters()
   @HttpCode(202)
   @UseGuards(AdminGuard)
   request(@Body() body: unknown, @AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest): Promise<{ id: string; status: 'pending' }> {
@@ -31,6 +32,7 @@ export class ExportsController {
   }
 
   @Get(':id/download')
+  @QueryParameters('expires', 'signature')
   async download(@Param('id') id: string, @Query('expires') expires: unknown, @Query('signature') signature: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const caller = await this.optionalCaller(req);
     // Fastify answers HEAD with this GET route: it checks the link and describes the file, but hands out
