@@ -26,14 +26,22 @@ describe('mapping an identity provider’s claims', () => {
   });
 
   it('takes the one organization of a one-element list and refuses a missing, listed-twice or non-string one', () => {
-    expect(mapOidcClaims({ org_id: ['acme'], groups: 'owners' }, mapping)).toMatchObject({ org: 'acme', role: 'admin' });
+    expect(mapOidcClaims({ org_id: ['acme'], groups: 'owners', sub: 's' }, mapping)).toMatchObject({ org: 'acme', role: 'admin' });
     for (const org_id of [undefined, ['a', 'b'], 7, null, { id: 'acme' }]) {
-      expect(() => mapOidcClaims({ org_id, groups: 'owners' }, mapping)).toThrow('no organization in claim "org_id" (AUTH_OIDC_ORG_CLAIM)');
+      expect(() => mapOidcClaims({ org_id, groups: 'owners', sub: 's' }, mapping)).toThrow('no organization in claim "org_id" (AUTH_OIDC_ORG_CLAIM)');
     }
   });
 
+  it('refuses a token that names nobody (no sub), naming the claim, whatever else it holds', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ maxLength: 8 }).filter((k) => k !== 'sub'), fc.jsonValue()), (others) => {
+        expect(() => mapOidcClaims({ ...others, org_id: 'acme', groups: 'owners', exp: 1 }, mapping)).toThrow('token claim "sub" is required');
+      }),
+    );
+  });
+
   it('never lets the provider set the platform role directly: a token "role" claim is ignored', () => {
-    expect(mapOidcClaims({ org_id: 'acme', groups: [], role: 'admin' }, mapping).role).toBe('member');
+    expect(mapOidcClaims({ org_id: 'acme', groups: [], role: 'admin', sub: 's' }, mapping).role).toBe('member');
   });
 });
 

@@ -7,7 +7,7 @@ export { claimAt } from '@audit/contracts';
 /**
  * The platform's `org` and `role` claims from an identity provider's token, by the configured mapping
  * ({@link mappedOrgAndRole}, which the console reads tokens with too); a token without an organization
- * is refused naming the claim. The other claims (`exp`, `iat`, `sub`) are passed on for the usual checks
+ * or without a subject (`sub`) is refused naming the claim. The other claims (`exp`, `iat`, `sub`) are passed on for the usual checks
  * of {@link principalOf}.
  */
 export function mapOidcClaims(claims: Record<string, unknown>, oidc: Pick<OidcConfig, 'orgClaim' | 'roleClaim' | 'adminValues'>): Record<string, unknown> {
@@ -15,5 +15,9 @@ export function mapOidcClaims(claims: Record<string, unknown>, oidc: Pick<OidcCo
   if (organizationId === null) {
     throw new InvalidTokenError(`the identity provider's token has no organization in claim "${oidc.orgClaim}" (AUTH_OIDC_ORG_CLAIM)`);
   }
+  // OpenID Connect Core §2 and RFC 9068 §2.2 require `sub` in ID and access tokens. Without it the
+  // administrator's reads would be recorded with no actor (a platform-minted token may omit it: the CLI's
+  // are not a person's), so the provider's token must name whom it speaks for.
+  if (claims.sub === undefined) throw new InvalidTokenError('token claim "sub" is required in an identity provider\'s token: the administrator\'s reads are recorded under it');
   return { exp: claims.exp, iat: claims.iat, sub: claims.sub, org: organizationId, role };
 }
