@@ -265,6 +265,8 @@ describe('exports API and worker (local storage)', () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { details: Array<{ path: string }> } }).error.details).toEqual([expect.objectContaining({ path: 'format' })]);
     expect(await list(adminToken)).toHaveLength(before);
+    // The token is checked first: without one it is still a 401.
+    expect((await api('/v1/exports?format=jsonl', { method: 'POST', body: '{}' })).status).toBe(401);
     const job = await waitReady(adminToken, await requestExport({ from: at(3).toISOString(), to: at(1).toISOString() }));
     const extra = await fetch(`${url}${job.downloadUrl}&inline=1`);
     expect(extra.status).toBe(400);
