@@ -123,6 +123,53 @@ describe('console single sign-on and settings (Chromium, standalone platform, oi
     expect((await recorded('hiddenParameters'))[0].metadata).toMatchObject({ added: ['getSalary'], removed: [] });
   }, 120_000);
 
+  it('signing out revokes the refresh token at the provider: a copy of it renews nothing afterwards', async () => {
+    const { token_endpoint, revocation_endpoint } = (await (await fetch(`${provider.issuer}/.well-known/openid-configuration`)).json()) as {
+      token_endpoint: string;
+      revocation_endpoint: string;
+    };
+    // Right after a renewal, so none is in flight that would spend the refresh token itself.
+    const before = await idToken();
+    await waitFor('a renewed ID token', async () => (await idToken()) !== before, ID_TOKEN_SECONDS * 1000 + 5_000, 100);
+    const revoked = page.waitForResponse((res) => res.url() === revocation_endpoint, { timeout: 10_000 });
+    const refreshToken = await page.evaluate(() => {
+      const token = (JSON.parse(sessionStorage.getItem('audit.console.oidc') ?? 'null') as { refreshToken: string | null } | null)?.refreshToken ?? null;
+      [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Sign out')?.click();
+      return token;
+    });
+    expect(refreshToken).toEqual(expect.any(String));
+    expect((await revoked).status()).toBe(200);
+    await page.getByText('You signed out.').waitFor();
+    expect(await idToken()).toBeNull();
+    // One attempt only: with rotation, a second use of a spent token is refused whether or not it was revoked.
+    const res = await fetch(token_endpoint, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken as string, client_id: provider.clientId }),
+    });
+    expect({ status: res.status, body: (await res.json()) as unknown }).toEqual({ status: 400, body: expect.objectContaining({ error: 'invalid_grant' }) });
+
+    // Signed in again for the last case (the provider may or may not ask for the login and consent again).
+    await page.getByRole('button', { name: `Sign in with ${new URL(provider.issuer).host}` }).click();
+    const login = page.locator('input[name="login"]');
+    const consent = page.getByRole('button', { name: 'Continue' });
+    await waitFor(
+      'signed in again',
+      async () => {
+        if (await idToken().catch(() => null)) return true;
+        if (await login.isVisible().catch(() => false)) {
+          await login.fill('alice');
+          await page.locator('input[name="password"]').fill('any');
+          await page.getByRole('button', { name: 'Sign-in' }).click();
+        } else if (await consent.isVisible().catch(() => false)) {
+          await consent.click();
+        }
+        return undefined;
+      },
+      30_000,
+      250,
+    );
+  }, 90_000);
+
   it('says "Your session ended, sign in again." when the token cannot be renewed, never a JWT error', async () => {
     await provider.stop();
     await page.getByText('Your session ended, sign in again.').waitFor({ timeout: ID_TOKEN_SECONDS * 1000 + 10_000 });

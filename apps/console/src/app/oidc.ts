@@ -127,6 +127,24 @@ export async function renew(config: SignInConfig, session: OidcSession): Promise
   return keep(await oauth.processRefreshTokenResponse(as, client(config), response), session.refreshToken);
 }
 
+/**
+ * Revokes the session's refresh token at the provider (RFC 7009) when it offers revocation: signing out
+ * must end the session, and a refresh token copied from this tab (or left in a crash-restored one) would
+ * otherwise go on minting ID tokens the API admits, for as long as the provider lets it live. The ID
+ * token itself cannot be recalled; it lapses at its `exp`. Returns whether the provider confirmed.
+ */
+export async function revokeSession(config: SignInConfig, session: OidcSession): Promise<boolean> {
+  if (!session.refreshToken) return true;
+  const as = await discover(config);
+  if (!as.revocation_endpoint) return false;
+  const response = await oauth.revocationRequest(as, client(config), oauth.None(), session.refreshToken, {
+    ...options(config),
+    additionalParameters: { token_type_hint: 'refresh_token' },
+  });
+  await oauth.processRevocationResponse(response);
+  return true;
+}
+
 /** When to renew: a minute before expiry, or at three quarters of a lifetime under two minutes. */
 export function renewalDelayMs(session: OidcSession, now = Date.now()): number {
   const left = session.expiresAt - now;
