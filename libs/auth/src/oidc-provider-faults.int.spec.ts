@@ -121,13 +121,15 @@ describe("an identity provider's tokens, forged, and its key set, failing", () =
     provider.jwksRequests = 0;
   });
 
-  it('admits a well-formed token of the provider', async () => {
+  it('admits a well-formed token of the provider, also one with several audiences issued to the console (azp)', async () => {
     await expect(tokens().verify(await provider.sign({}))).resolves.toEqual({ organizationId: 'acme', role: 'admin', userId: 'alice' });
+    await expect(tokens().verify(await provider.sign({ aud: [CLIENT, 'another-app'], azp: CLIENT }))).resolves.toEqual({ organizationId: 'acme', role: 'admin', userId: 'alice' });
   });
 
   it.each([
     ['no subject', { sub: undefined }, 'token claim "sub" is required'],
     ['another audience', { aud: 'another-client' }, 'token claim "aud" is not the value this platform expects'],
+    ['the console among the audiences of a token issued to another client', { aud: ['another-app', CLIENT], azp: 'another-app' }, 'token claim "azp" names another client'],
     ['an expiry in the past', { exp: Math.floor(Date.now() / 1000) - 60 }, 'the token has expired'],
     ['a not-before in the future', { nbf: Math.floor(Date.now() / 1000) + 600 }, 'token claim "nbf"'],
     ['no expiry', { exp: undefined }, 'token claim "exp" is required'],

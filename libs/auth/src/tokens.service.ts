@@ -3,7 +3,7 @@ import { decodeJwt, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } 
 import { AppError } from '@audit/platform';
 import { LIMITS } from '@audit/contracts';
 import { AUTH_CONFIG, type AuthConfig } from './config';
-import { mapOidcClaims } from './oidc-claims';
+import { checkAuthorizedParty, mapOidcClaims } from './oidc-claims';
 import { OIDC_ALGORITHMS, OidcKeys } from './oidc-keys';
 import { InvalidTokenError, principalOf, subjectProblem, type Role, type TokenPrincipal } from './token-claims';
 
@@ -104,6 +104,7 @@ export class TokensService {
       if (error instanceof AppError) throw error;
       throw refusal(error);
     }
+    checkAuthorizedParty(payload as Record<string, unknown>, oidc);
     return principalOf(mapOidcClaims(payload as Record<string, unknown>, oidc), Math.floor(Date.now() / 1000), this.config.maxTokenLifetimeSeconds);
   }
 }
