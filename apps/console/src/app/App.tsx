@@ -74,7 +74,9 @@ export function App() {
     if (!oidc || !config) return;
     const timer = setTimeout(() => {
       renew(config, oidc).then(
-        (next) => setSession((s) => (s?.kind === 'oidc' ? { ...s, oidc: next } : s)),
+        (next) => {
+          if (next) setSession((s) => (s?.kind === 'oidc' ? { ...s, oidc: next } : s));
+        },
         () => signOut(SESSION_ENDED),
       );
     }, renewalDelayMs(oidc));

@@ -50,7 +50,14 @@ export function loadOidcSession(): OidcSession | null {
   }
 }
 
+/**
+ * Counts the times this tab's session was cleared, so that a renewal the provider answers after a sign-out
+ * does not write the session back (a reload would then find the tab signed in again).
+ */
+let cleared = 0;
+
 export function clearOidcSession(): void {
+  cleared++;
   sessionStorage.removeItem(SESSION_KEY);
 }
 
@@ -119,12 +126,22 @@ async function exchangeCode(config: SignInConfig): Promise<OidcSession> {
   return keep(await oauth.processAuthorizationCodeResponse(as, client(config), response, { expectedNonce: pending.nonce, requireIdToken: true }), null);
 }
 
-/** A new ID token from the refresh token, without leaving the page; throws when the provider says no. */
-export async function renew(config: SignInConfig, session: OidcSession): Promise<OidcSession> {
+/**
+ * A new ID token from the refresh token, without leaving the page; throws when the provider says no.
+ * Null when the tab signed out while the provider was answering: nothing is kept, and the refresh token
+ * the provider rotated to is revoked as the sign-out revoked the one it knew.
+ */
+export async function renew(config: SignInConfig, session: OidcSession): Promise<OidcSession | null> {
   if (!session.refreshToken) throw new Error('no refresh token');
+  const generation = cleared;
   const as = await discover(config);
   const response = await oauth.refreshTokenGrantRequest(as, client(config), oauth.None(), session.refreshToken, options(config));
-  return keep(await oauth.processRefreshTokenResponse(as, client(config), response), session.refreshToken);
+  const result = await oauth.processRefreshTokenResponse(as, client(config), response);
+  if (cleared !== generation) {
+    if (result.refresh_token) await revokeSession(config, { ...session, refreshToken: result.refresh_token }).catch(() => false);
+    return null;
+  }
+  return keep(result, session.refreshToken);
 }
 
 /**
