@@ -55,6 +55,29 @@ describe('console single sign-on and settings (Chromium, standalone platform, oi
       [ORG, setting],
     );
 
+  /** Signs in again after a sign-out (the provider may or may not ask for the login and consent again). */
+  const signInAgain = async (): Promise<void> => {
+    await page.getByRole('button', { name: `Sign in with ${new URL(provider.issuer).host}` }).click();
+    const login = page.locator('input[name="login"]');
+    const consent = page.getByRole('button', { name: 'Continue' });
+    await waitFor(
+      'signed in again',
+      async () => {
+        if (await idToken().catch(() => null)) return true;
+        if (await login.isVisible().catch(() => false)) {
+          await login.fill('alice');
+          await page.locator('input[name="password"]').fill('any');
+          await page.getByRole('button', { name: 'Sign-in' }).click();
+        } else if (await consent.isVisible().catch(() => false)) {
+          await consent.click();
+        }
+        return undefined;
+      },
+      30_000,
+      250,
+    );
+  };
+
   it('signs in through the identity provider (code + PKCE) and comes back to the view it started from', async () => {
     await page.goto(`${base}/audit/settings`);
     await page.getByRole('button', { name: `Sign in with ${new URL(provider.issuer).host}` }).click();
@@ -122,6 +145,70 @@ describe('console single sign-on and settings (Chromium, standalone platform, oi
     ]);
     expect((await recorded('hiddenParameters'))[0].metadata).toMatchObject({ added: ['getSalary'], removed: [] });
   }, 120_000);
+
+  it('signing out revokes the refresh token at the provider: a copy of it renews nothing afterwards', async () => {
+    const { token_endpoint, revocation_endpoint } = (await (await fetch(`${provider.issuer}/.well-known/openid-configuration`)).json()) as {
+      token_endpoint: string;
+      revocation_endpoint: string;
+    };
+    // Right after a renewal, so none is in flight that would spend the refresh token itself.
+    const before = await idToken();
+    await waitFor('a renewed ID token', async () => (await idToken()) !== before, ID_TOKEN_SECONDS * 1000 + 5_000, 100);
+    const revoked = page.waitForResponse((res) => res.url() === revocation_endpoint, { timeout: 10_000 });
+    const refreshToken = await page.evaluate(() => {
+      const token = (JSON.parse(sessionStorage.getItem('audit.console.oidc') ?? 'null') as { refreshToken: string | null } | null)?.refreshToken ?? null;
+      [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Sign out')?.click();
+      return token;
+    });
+    expect(refreshToken).toEqual(expect.any(String));
+    expect((await revoked).status()).toBe(200);
+    await page.getByText('You signed out.').waitFor();
+    expect(await idToken()).toBeNull();
+    // One attempt only: with rotation, a second use of a spent token is refused whether or not it was revoked.
+    const res = await fetch(token_endpoint, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken as string, client_id: provider.clientId }),
+    });
+    expect({ status: res.status, body: (await res.json()) as unknown }).toEqual({ status: 400, body: expect.objectContaining({ error: 'invalid_grant' }) });
+
+    await signInAgain();
+  }, 90_000);
+
+  it('a renewal the provider answers after sign-out does not sign the tab back in, and its new refresh token is revoked too', async () => {
+    const { token_endpoint, revocation_endpoint } = (await (await fetch(`${provider.issuer}/.well-known/openid-configuration`)).json()) as {
+      token_endpoint: string;
+      revocation_endpoint: string;
+    };
+    // The provider answers the next renewal (rotating the refresh token) at once, but the answer reaches
+    // the page only after the administrator has signed out.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const isRenewal = (body: string | null) => (body ?? '').includes('grant_type=refresh_token');
+    await page.route(token_endpoint, async (route) => {
+      if (!isRenewal(route.request().postData())) return route.continue();
+      const response = await route.fetch();
+      await held;
+      await route.fulfill({ response });
+    });
+    try {
+      await page.waitForRequest((req) => req.url() === token_endpoint && isRenewal(req.postData()), { timeout: ID_TOKEN_SECONDS * 1000 + 5_000 });
+      const signOutRevocation = page.waitForResponse((res) => res.url() === revocation_endpoint);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await signOutRevocation;
+      const renewalRevocation = page.waitForResponse((res) => res.url() === revocation_endpoint, { timeout: 10_000 });
+      release();
+      expect((await renewalRevocation).status()).toBe(200);
+      // The late renewal wrote nothing back (before, it did, and a reload opened the console signed in).
+      expect(await idToken()).toBeNull();
+      await page.reload();
+      expect(await idToken()).toBeNull();
+      await page.getByRole('button', { name: `Sign in with ${new URL(provider.issuer).host}` }).waitFor();
+    } finally {
+      release();
+      await page.unroute(token_endpoint);
+    }
+    await signInAgain();
+  }, 90_000);
 
   it('says "Your session ended, sign in again." when the token cannot be renewed, never a JWT error', async () => {
     await provider.stop();

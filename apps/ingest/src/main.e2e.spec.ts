@@ -47,6 +47,16 @@ describe('ingest app', () => {
       ];
       expect(answers.map((res) => res.status)).toEqual([202, 202, 400, 401, 403]);
       for (const res of answers) expect(answerDepartures(doc, 'post /v1/events', res.status, await res.json())).toEqual([]);
+      // A query parameter ingest does not take (an emitter may believe ?wait=true does something) is refused naming it.
+      const withQuery = await fetch(`${service.url}/v1/events?wait=true`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ organizationId: 'acme', actionType: 'LOGIN' }),
+      });
+      expect(withQuery.status).toBe(400);
+      const refused = (await withQuery.json()) as { error: { details: Array<{ path: string }> } };
+      expect(refused.error.details).toEqual([expect.objectContaining({ path: 'wait' })]);
+      expect(answerDepartures(doc, 'post /v1/events', 400, refused)).toEqual([]);
     } finally {
       expect(await service.stop()).toBe(0);
     }

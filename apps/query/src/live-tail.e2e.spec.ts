@@ -240,6 +240,29 @@ describe('live tail (GET /v1/events/stream) as Server-Sent Events', () => {
     expect(body.error.details?.map((d) => d.path)).toContain(path);
   });
 
+  it('answers HEAD with the stream\'s headers after the same checks, opening no stream: no read recorded, no slot held', async () => {
+    const auth = { authorization: `Bearer ${tokens.admin}` };
+    const search = `user:head-${randomUUID()}`;
+    // More than LIVE_TAIL_MAX_PER_ORG (3): a HEAD that held a slot would make the fourth a 429.
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(url(`search=${encodeURIComponent(search)}`), { method: 'HEAD', headers: auth });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    }
+    expect((await fetch(url('color=red'), { method: 'HEAD', headers: auth })).status).toBe(400);
+    expect((await fetch(url(), { method: 'HEAD' })).status).toBe(401);
+    // A stream opened after them is recorded (each is recorded before it is served), the HEADs before it are not.
+    const marker = `user:get-${randomUUID()}`;
+    expect((await open(`search=${encodeURIComponent(marker)}`)).response.status).toBe(200);
+    const reads = await waitFor('the stream\'s read on the bus', async () => {
+      const found = (await readStream(bus.jsm, STREAMS.events))
+        .map((m) => JSON.parse(m.data) as { actionType: string; metadata: { path?: string; filters?: { search?: string } } })
+        .filter((e) => e.actionType === 'PAGE_VIEW' && e.metadata.path === '/v1/events/stream');
+      return found.some((e) => e.metadata.filters?.search === marker) ? found : undefined;
+    });
+    expect(reads.filter((e) => e.metadata.filters?.search === search)).toEqual([]);
+  });
+
   it('is for administrators only', async () => {
     expect((await fetch(url())).status).toBe(401);
     expect((await fetch(url(), { headers: { authorization: `Bearer ${tokens.member}` } })).status).toBe(403);

@@ -91,6 +91,14 @@ describe('retention app', () => {
     const error = ((await bad.json()) as { error: { code: string; details: Array<{ path: string }> } }).error;
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.details.map((d) => d.path).sort()).toEqual(['days', 'extra']);
+    // A query parameter the route does not take is refused naming it, not ignored while the body is applied.
+    const withQuery = await fetch(`${service.url}/v1/settings/retention?hold=true`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ days: 3 }),
+    });
+    expect(withQuery.status).toBe(400);
+    expect(((await withQuery.json()) as { error: { details: Array<{ path: string }> } }).error.details).toEqual([expect.objectContaining({ path: 'hold' })]);
 
     expect(await (await settings('GET', tokens.admin)).json()).toEqual({ organizationId: 'acme', days: null, effectiveDays: 30, defaultDays: 30, legalHold: null });
     const put = await settings('PUT', tokens.admin, { days: 7 });

@@ -161,6 +161,21 @@ describe('saved searches and alerts API', () => {
     expect(JSON.stringify(recorded)).not.toContain(SECRET);
   });
 
+  it('refuses a query parameter a change does not take (POST, PUT, DELETE), naming it, and changes nothing', async () => {
+    const named = (path: string) => ({ status: 400, body: { error: { details: [expect.objectContaining({ path })] } } });
+    expect(await stack.call('query-checks', 'POST', '/v1/searches?name=x', { name: 'q', query: 'action:LOGIN' })).toMatchObject(named('name'));
+    expect(await stack.call('query-checks', 'POST', '/v1/alerts?enabled=false', ALERT)).toMatchObject(named('enabled'));
+    expect((await stack.call<{ items: unknown[] }>('query-checks', 'GET', '/v1/alerts')).body.items).toEqual([]);
+    const search = await create<SavedSearchView>('query-checks', '/v1/searches', { name: 'q', query: 'action:LOGIN' });
+    const alert = await create<AlertView>('query-checks', '/v1/alerts', ALERT);
+    expect(await stack.call('query-checks', 'PUT', `/v1/searches/${search.id}?name=x`, { name: 'q', query: 'action:LOGOUT' })).toMatchObject(named('name'));
+    expect(await stack.call('query-checks', 'DELETE', `/v1/searches/${search.id}?force=1`)).toMatchObject(named('force'));
+    expect(await stack.call('query-checks', 'PUT', `/v1/alerts/${alert.id}?enabled=false`, { ...ALERT, enabled: false })).toMatchObject(named('enabled'));
+    expect(await stack.call('query-checks', 'DELETE', `/v1/alerts/${alert.id}?force=1`)).toMatchObject(named('force'));
+    expect((await stack.call<SavedSearchView>('query-checks', 'GET', `/v1/searches/${search.id}`)).body).toMatchObject({ query: 'action:LOGIN' });
+    expect((await stack.call<AlertView>('query-checks', 'GET', `/v1/alerts/${alert.id}`)).body).toMatchObject({ enabled: true });
+  });
+
   it('answers 401 without an admin token', async () => {
     expect((await fetch(`${stack.url}/v1/alerts`)).status).toBe(401);
     expect((await fetch(`${stack.url}/v1/searches`, { method: 'POST' })).status).toBe(401);

@@ -22,6 +22,7 @@ export class AlertsController {
   }
 
   @Post('alerts')
+  @QueryParameters()
   @HttpCode(201)
   create(@AdminAuth() admin: TokenPrincipal, @Body() body: unknown, @Req() req: FastifyRequest): Promise<AlertView> {
     return this.alerts.create(admin.organizationId, body, apiActor(admin, req));
@@ -34,11 +35,13 @@ export class AlertsController {
   }
 
   @Put('alerts/:id')
+  @QueryParameters()
   replace(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest): Promise<AlertView> {
     return this.alerts.replace(admin.organizationId, id, body, apiActor(admin, req));
   }
 
   @Delete('alerts/:id')
+  @QueryParameters()
   async delete(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string, @Req() req: FastifyRequest): Promise<{ id: string; deleted: true }> {
     await this.alerts.delete(admin.organizationId, id, apiActor(admin, req));
     return { id, deleted: true };

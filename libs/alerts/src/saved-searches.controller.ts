@@ -19,6 +19,7 @@ export class SavedSearchesController {
   }
 
   @Post()
+  @QueryParameters()
   @HttpCode(201)
   create(@AdminAuth() admin: TokenPrincipal, @Body() body: unknown, @Req() req: FastifyRequest): Promise<SavedSearchView> {
     return this.searches.create(admin.organizationId, body, apiActor(admin, req));
@@ -31,11 +32,13 @@ export class SavedSearchesController {
   }
 
   @Put(':id')
+  @QueryParameters()
   replace(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest): Promise<SavedSearchView> {
     return this.searches.replace(admin.organizationId, id, body, apiActor(admin, req));
   }
 
   @Delete(':id')
+  @QueryParameters()
   async delete(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string, @Req() req: FastifyRequest): Promise<{ id: string; deleted: true }> {
     await this.searches.delete(admin.organizationId, id, apiActor(admin, req));
     return { id, deleted: true };

@@ -8,7 +8,10 @@ import { TokensService } from './tokens.service';
 
 const SECRET = 'a-test-secret-that-is-long-enough-123';
 
-type Req = { headers: Record<string, string>; tokenPrincipal?: TokenPrincipal };
+type Req = { headers: Record<string, string>; raw: { rawHeaders: string[] }; tokenPrincipal?: TokenPrincipal };
+
+/** A request with each header sent once, as Fastify hands it over: parsed, and the raw name/value pairs. */
+const reqOf = (headers: Record<string, string>): Req => ({ headers, raw: { rawHeaders: Object.entries(headers).flat() } });
 
 /** The reply's headers as the guard set them. */
 const replyHeaders = new WeakMap<Req, Record<string, string>>();
@@ -22,7 +25,7 @@ const contextOf = (req: Req): ExecutionContext => {
 };
 
 async function admit(guard: AdminGuard, token: string): Promise<TokenPrincipal> {
-  const req: Req = { headers: { authorization: `Bearer ${token}` } };
+  const req = reqOf({ authorization: `Bearer ${token}` });
   await guard.canActivate(contextOf(req));
   return req.tokenPrincipal as TokenPrincipal;
 }
@@ -85,21 +88,21 @@ describe('AdminGuard', () => {
   });
 
   it('refuses a request without a bearer token', async () => {
-    const req: Req = { headers: {} };
+    const req = reqOf({});
     await expect(guard.canActivate(contextOf(req))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
   it('reads the token from Authorization: Bearer only, never from the ingest keys\' X-Api-Key', async () => {
     const token = await tokens.sign({ organizationId: 'acme', role: 'admin', userId: 'ada' }, 3600);
     await admit(guard, token); // valid, and now cached: the refusal below is not a failed verification
-    const req: Req = { headers: { 'x-api-key': token } };
+    const req = reqOf({ 'x-api-key': token });
     await expect(guard.canActivate(contextOf(req))).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringContaining('X-Api-Key') });
     expect(req.tokenPrincipal).toBeUndefined();
   });
 
   it('marks every admitted answer Cache-Control: no-store', async () => {
     const token = await tokens.sign({ organizationId: 'acme', role: 'admin', userId: 'ada' }, 3600);
-    const req: Req = { headers: { authorization: `Bearer ${token}` } };
+    const req = reqOf({ authorization: `Bearer ${token}` });
     await guard.canActivate(contextOf(req));
     expect(replyHeaders.get(req)).toEqual({ 'cache-control': 'no-store' });
   });

@@ -8,10 +8,29 @@ import { VerifiedTokenCache } from './verified-token-cache';
 
 type AuthedRequest = FastifyRequest & { ingestPrincipal?: IngestPrincipal; tokenPrincipal?: TokenPrincipal };
 
+/**
+ * The value of a header that carries a credential (`name` in lower case), refusing a request that sends it
+ * more than once: Node keeps only the first `Authorization` and joins repeated `X-Api-Key` values with a
+ * comma, so either reading would act on a credential the sender never singled out (and a proxy in front
+ * may have read the other one).
+ */
+function credentialHeader(req: FastifyRequest, name: 'authorization' | 'x-api-key', shown: string): string | undefined {
+  const raw = req.raw.rawHeaders;
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === name) count++;
+  if (count > 1) {
+    throw new AppError('BAD_REQUEST', `the request carries ${count} ${shown} headers; send exactly one`, [
+      { path: `headers.${name}`, reason: `is sent ${count} times; send exactly one` },
+    ]);
+  }
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** `Authorization: Bearer <credential>`: the one header of admin tokens, and the first of ingest keys. */
 export function bearerOf(req: FastifyRequest): string | undefined {
-  const header = req.headers.authorization;
-  if (typeof header !== 'string') return undefined;
+  const header = credentialHeader(req, 'authorization', 'Authorization');
+  if (header === undefined) return undefined;
   return /^Bearer\s+(\S+)$/i.exec(header.trim())?.[1];
 }
 
@@ -19,8 +38,8 @@ export function bearerOf(req: FastifyRequest): string | undefined {
 function ingestKeyOf(req: FastifyRequest): string | undefined {
   const bearer = bearerOf(req);
   if (bearer) return bearer;
-  const apiKey = req.headers['x-api-key'];
-  return typeof apiKey === 'string' && apiKey.length > 0 ? apiKey : undefined;
+  const apiKey = credentialHeader(req, 'x-api-key', 'X-Api-Key');
+  return apiKey !== undefined && apiKey.length > 0 ? apiKey : undefined;
 }
 
 /** Admits a request carrying an active ingest key and records the key's organization. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { readAuthConfig } from './config';
-import { claimAt, mapOidcClaims } from './oidc-claims';
+import { checkAuthorizedParty, claimAt, mapOidcClaims } from './oidc-claims';
 
 const mapping = { orgClaim: 'org_id', roleClaim: 'groups', adminValues: ['audit-admins', 'owners'] };
 
@@ -26,14 +26,37 @@ describe('mapping an identity provider’s claims', () => {
   });
 
   it('takes the one organization of a one-element list and refuses a missing, listed-twice or non-string one', () => {
-    expect(mapOidcClaims({ org_id: ['acme'], groups: 'owners' }, mapping)).toMatchObject({ org: 'acme', role: 'admin' });
+    expect(mapOidcClaims({ org_id: ['acme'], groups: 'owners', sub: 's' }, mapping)).toMatchObject({ org: 'acme', role: 'admin' });
     for (const org_id of [undefined, ['a', 'b'], 7, null, { id: 'acme' }]) {
-      expect(() => mapOidcClaims({ org_id, groups: 'owners' }, mapping)).toThrow('no organization in claim "org_id" (AUTH_OIDC_ORG_CLAIM)');
+      expect(() => mapOidcClaims({ org_id, groups: 'owners', sub: 's' }, mapping)).toThrow('no organization in claim "org_id" (AUTH_OIDC_ORG_CLAIM)');
     }
   });
 
+  it('refuses a token that names nobody (no sub), naming the claim, whatever else it holds', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ maxLength: 8 }).filter((k) => k !== 'sub'), fc.jsonValue()), (others) => {
+        expect(() => mapOidcClaims({ ...others, org_id: 'acme', groups: 'owners', exp: 1 }, mapping)).toThrow('token claim "sub" is required');
+      }),
+    );
+  });
+
+  it("refuses a token issued to another client (azp) that lists the console among its audiences, unless it is for the API's own audience", () => {
+    const console = { clientId: 'console', audiences: ['console'] };
+    const withApi = { clientId: 'console', audiences: ['console', 'https://audit.acme.test/api'] };
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 12 }).filter((c) => c !== 'console'), fc.array(fc.string({ maxLength: 12 }), { maxLength: 3 }), (other, extra) => {
+        const aud = ['console', other, ...extra];
+        expect(() => checkAuthorizedParty({ aud, azp: other }, console)).toThrow('token claim "azp" names another client');
+        expect(() => checkAuthorizedParty({ aud, azp: 'console' }, console)).not.toThrow();
+        expect(() => checkAuthorizedParty({ aud: 'console' }, console)).not.toThrow();
+        // An access token for the API's audience, whichever client asked for it.
+        expect(() => checkAuthorizedParty({ aud: ['https://audit.acme.test/api', ...extra], azp: other }, withApi)).not.toThrow();
+      }),
+    );
+  });
+
   it('never lets the provider set the platform role directly: a token "role" claim is ignored', () => {
-    expect(mapOidcClaims({ org_id: 'acme', groups: [], role: 'admin' }, mapping).role).toBe('member');
+    expect(mapOidcClaims({ org_id: 'acme', groups: [], role: 'admin', sub: 's' }, mapping).role).toBe('member');
   });
 });
 

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { decodeJwt, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { AppError } from '@audit/platform';
 import { LIMITS } from '@audit/contracts';
 import { AUTH_CONFIG, type AuthConfig } from './config';
-import { mapOidcClaims } from './oidc-claims';
+import { checkAuthorizedParty, mapOidcClaims } from './oidc-claims';
 import { OIDC_ALGORITHMS, OidcKeys } from './oidc-keys';
 import { InvalidTokenError, principalOf, subjectProblem, type Role, type TokenPrincipal } from './token-claims';
 
@@ -37,11 +37,11 @@ function refusal(error: unknown): InvalidTokenError {
  */
 @Injectable()
 export class TokensService {
-  private readonly jwks?: JWTVerifyGetKey;
+  private readonly jwks?: OidcKeys;
   private readonly oidcKeys?: OidcKeys;
 
   constructor(@Inject(AUTH_CONFIG) private readonly config: AuthConfig) {
-    if (config.jwksUrl) this.jwks = createRemoteJWKSet(new URL(config.jwksUrl));
+    if (config.jwksUrl) this.jwks = OidcKeys.at(config.jwksUrl);
     if (config.oidc) this.oidcKeys = new OidcKeys(config.oidc.issuer);
   }
 
@@ -74,9 +74,11 @@ export class TokensService {
     try {
       const options = { issuer: this.config.issuer, audience: this.config.audience };
       payload = this.jwks
-        ? (await jwtVerify(token, this.jwks, { ...options, algorithms: ['RS256', 'ES256'] })).payload
+        ? (await jwtVerify(token, await this.jwks.get(), { ...options, algorithms: ['RS256', 'ES256'] })).payload
         : (await jwtVerify(token, this.config.jwtSecret as Uint8Array, { ...options, algorithms: ['HS256'] })).payload;
     } catch (error) {
+      // The key set could not be read (OidcKeys says why): not the token's fault.
+      if (error instanceof AppError) throw error;
       throw refusal(error);
     }
     return principalOf(payload as Record<string, unknown>, Math.floor(Date.now() / 1000), this.config.maxTokenLifetimeSeconds);
@@ -98,11 +100,11 @@ export class TokensService {
     try {
       ({ payload } = await jwtVerify(token, keys, { issuer: oidc.issuer, audience: [...oidc.audiences], algorithms: OIDC_ALGORITHMS }));
     } catch (error) {
-      if (error instanceof joseErrors.JWKSTimeout || (error instanceof TypeError && /fetch/i.test(error.message))) {
-        throw new AppError('IDENTITY_PROVIDER_UNAVAILABLE', "the identity provider's signing keys could not be fetched; retry shortly");
-      }
+      // The provider's keys could not be read (OidcKeys says why): not the token's fault.
+      if (error instanceof AppError) throw error;
       throw refusal(error);
     }
+    checkAuthorizedParty(payload as Record<string, unknown>, oidc);
     return principalOf(mapOidcClaims(payload as Record<string, unknown>, oidc), Math.floor(Date.now() / 1000), this.config.maxTokenLifetimeSeconds);
   }
 }

@@ -16,7 +16,7 @@ interface Entry {
  * signature check per request. An entry is keyed by the whole token (signature included, so no
  * other string can hit it) and lives until the token's `exp`, capped at {@link TOKEN_CACHE_MAX_MS}:
  * these tokens cannot be revoked one by one, and the cap bounds how long a token keeps passing after
- * its signing key left the JWKS (jose itself keeps a fetched JWKS for up to 10 minutes). A token
+ * its signing key left the JWKS (a fetched key set is itself kept for up to 10 minutes, see OidcKeys). A token
  * without `exp` is held for the cap only. Failed verifications are never cached.
  */
 export class VerifiedTokenCache {

@@ -142,6 +142,11 @@ describe('exports API and worker (local storage)', () => {
     expect(job.sizeBytes).toBeGreaterThan(0);
     expect(job.downloadUrl).toMatch(new RegExp(`^/v1/exports/${id}/download\\?expires=\\d+&signature=[0-9a-f]{64}$`));
 
+    // HEAD describes the file (a client checking the link or its size) but hands nothing out: no read is recorded for it.
+    const head = await fetch(`${url}${job.downloadUrl}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(job.sizeBytes));
+    expect(head.headers.get('content-disposition')).toMatch(new RegExp(`${id}\\.csv\\.gz"$`));
     const res = await fetch(`${url}${job.downloadUrl}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/gzip');
@@ -254,6 +259,20 @@ describe('exports API and worker (local storage)', () => {
     expect((await list(adminToken)).length).toBe(before);
   });
 
+  it('refuses a query parameter the export routes do not take, naming it: a format in the query is not applied', async () => {
+    const before = (await list(adminToken)).length;
+    const res = await api('/v1/exports?format=jsonl', { method: 'POST', token: adminToken, body: JSON.stringify({ from: at(3).toISOString(), to: at(1).toISOString() }) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { details: Array<{ path: string }> } }).error.details).toEqual([expect.objectContaining({ path: 'format' })]);
+    expect(await list(adminToken)).toHaveLength(before);
+    // The token is checked first: without one it is still a 401.
+    expect((await api('/v1/exports?format=jsonl', { method: 'POST', body: '{}' })).status).toBe(401);
+    const job = await waitReady(adminToken, await requestExport({ from: at(3).toISOString(), to: at(1).toISOString() }));
+    const extra = await fetch(`${url}${job.downloadUrl}&inline=1`);
+    expect(extra.status).toBe(400);
+    expect(((await extra.json()) as { error: { details: Array<{ path: string }> } }).error.details).toEqual([expect.objectContaining({ path: 'inline' })]);
+  });
+
   it('answers in the shapes its own /v1/openapi.json documents, errors included', async () => {
     const doc = (await (await api('/v1/openapi.json')).json()) as { paths: object; components?: object };
     const post = (body: unknown, token?: string) => api('/v1/exports', { method: 'POST', token, body: JSON.stringify(body) });
@@ -284,9 +303,11 @@ describe('exports API and worker (local storage)', () => {
     const longer = link.replace(/expires=(\d+)/, (_m, e: string) => `expires=${Number(e) + 3600}`);
     expect((await fetch(`${url}${longer}`)).status).toBe(403);
     expect((await fetch(`${url}/v1/exports/${id}/download`)).status).toBe(403);
+    expect((await fetch(`${url}${tampered}`, { method: 'HEAD' })).status).toBe(403);
     expect((await fetch(`${url}${link}`)).status).toBe(200);
 
     await new Promise((resolve) => setTimeout(resolve, 2_100));
+    expect((await fetch(`${url}${link}`, { method: 'HEAD' })).status).toBe(410);
     const expired = await fetch(`${url}${link}`);
     expect(expired.status).toBe(410);
     expect(((await expired.json()) as { error: { code: string } }).error.code).toBe('GONE');

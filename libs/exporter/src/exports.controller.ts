@@ -1,7 +1,8 @@
+import { Readable } from 'node:stream';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminAuth, AdminGuard, bearerOf, InvalidTokenError, TokensService, type TokenPrincipal } from '@audit/auth';
-import { AppError, clientIp } from '@audit/platform';
+import { AppError, clientIp, QueryParameters } from '@audit/platform';
 import { ExportsService, type ExportView } from './exports.service';
 
 /**
@@ -16,6 +17,7 @@ export class ExportsController {
   ) {}
 
   @Post()
+  @QueryParameters()
   @HttpCode(202)
   @UseGuards(AdminGuard)
   request(@Body() body: unknown, @AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest): Promise<{ id: string; status: 'pending' }> {
@@ -30,12 +32,17 @@ export class ExportsController {
   }
 
   @Get(':id/download')
+  @QueryParameters('expires', 'signature')
   async download(@Param('id') id: string, @Query('expires') expires: unknown, @Query('signature') signature: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const file = await this.exports.download(id, expires, signature, await this.optionalCaller(req), clientIp(req.ip));
+    const caller = await this.optionalCaller(req);
+    // Fastify answers HEAD with this GET route: it checks the link and describes the file, but hands out
+    // nothing, so it neither opens the file nor records a read.
+    const file = req.method === 'HEAD' ? await this.exports.head(id, expires, signature, caller) : await this.exports.download(id, expires, signature, caller, clientIp(req.ip));
     reply.status(200).headers({ 'Content-Type': 'application/gzip', 'Content-Disposition': `attachment; filename="${file.fileName}"`, 'Cache-Control': 'private, no-store' });
     if (file.sizeBytes !== null) reply.header('Content-Length', String(file.sizeBytes));
-    // Fastify pipes the stream and ends (or destroys) the response with it.
-    await reply.send(file.body);
+    // Fastify pipes the stream and ends (or destroys) the response with it. To a HEAD it sends no body
+    // and keeps the Content-Length set above for a stream (an absent body would be answered as length 0).
+    await reply.send('body' in file ? file.body : Readable.from([]));
   }
 
   /** A bearer token is optional on a download; when sent it must be valid (and is matched to the job's organization). */

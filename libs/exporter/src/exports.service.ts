@@ -153,17 +153,7 @@ export class ExportsService {
    * file is handed out, and a download that cannot be recorded is refused (bus down → 503).
    */
   async download(id: string, expires: unknown, signature: unknown, caller: TokenPrincipal | null, ipAddress: string | null = null, now = new Date()): Promise<Download> {
-    const check = this.signer.check(id, expires, signature, now.getTime());
-    if (check === 'tampered') throw new AppError('FORBIDDEN', 'the download link is not valid (bad signature)');
-    const job = await this.jobs.findBySignedId(id);
-    if (!job || (caller && caller.organizationId !== job.organizationId)) throw new AppError('NOT_FOUND', 'no such export');
-    if (job.status === 'ready' && job.expiresAt && job.expiresAt.getTime() <= now.getTime()) {
-      await expireJob(this.jobs, this.storage, job);
-      throw new AppError('GONE', 'the export file has been removed; request a new export');
-    }
-    if (check === 'expired') throw new AppError('GONE', 'the download link has expired; list the exports again for a fresh link');
-    if (job.status === 'expired') throw new AppError('GONE', 'the export file has been removed; request a new export');
-    if (job.status !== 'ready' || !job.storageKey) throw new AppError('NOT_FOUND', `the export is ${job.status}`);
+    const job = await this.readyJob(id, expires, signature, caller, now);
     let body: Readable;
     try {
       body = await this.storage.read(job.storageKey);
@@ -189,6 +179,37 @@ export class ExportsService {
       body.destroy();
       throw error;
     }
-    return { body, fileName: `audit-export-${job.createdAt.toISOString().slice(0, 10)}-${job.id}.${job.format}.gz`, sizeBytes: job.sizeBytes };
+    return { body, ...fileOf(job) };
+  }
+
+  /**
+   * What a download through this link would hand out (`HEAD`), after the same checks and answers as
+   * {@link download}, without opening the file or recording a read: nothing of the organization's data
+   * leaves, so recording a PAGE_VIEW would put a read that never happened in the log.
+   */
+  async head(id: string, expires: unknown, signature: unknown, caller: TokenPrincipal | null, now = new Date()): Promise<Omit<Download, 'body'>> {
+    return fileOf(await this.readyJob(id, expires, signature, caller, now));
+  }
+
+  /** The ready job behind a signed link, or the error its download answers (see {@link download}). */
+  private async readyJob(id: string, expires: unknown, signature: unknown, caller: TokenPrincipal | null, now: Date): Promise<ExportJob & { storageKey: string }> {
+    const check = this.signer.check(id, expires, signature, now.getTime());
+    if (check === 'tampered') throw new AppError('FORBIDDEN', 'the download link is not valid (bad signature)');
+    const job = await this.jobs.findBySignedId(id);
+    if (!job || (caller && caller.organizationId !== job.organizationId)) throw new AppError('NOT_FOUND', 'no such export');
+    if (job.status === 'ready' && job.expiresAt && job.expiresAt.getTime() <= now.getTime()) {
+      await expireJob(this.jobs, this.storage, job);
+      throw new AppError('GONE', 'the export file has been removed; request a new export');
+    }
+    if (check === 'expired') throw new AppError('GONE', 'the download link has expired; list the exports again for a fresh link');
+    if (job.status === 'expired') throw new AppError('GONE', 'the export file has been removed; request a new export');
+    if (job.status !== 'ready' || !job.storageKey) throw new AppError('NOT_FOUND', `the export is ${job.status}`);
+    return { ...job, storageKey: job.storageKey };
   }
 }
+
+/** The name and size a download of the job's file is answered with. */
+const fileOf = (job: ExportJob): Omit<Download, 'body'> => ({
+  fileName: `audit-export-${job.createdAt.toISOString().slice(0, 10)}-${job.id}.${job.format}.gz`,
+  sizeBytes: job.sizeBytes,
+});

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { IngestAuth, IngestKeyGuard, type IngestPrincipal } from '@audit/auth';
 import { IngestEventsUseCase } from './ingest-events.use-case';
+import { QueryParameters } from '@audit/platform';
 
 @Controller('v1/events')
 export class EventsIngestController {
@@ -8,6 +9,7 @@ export class EventsIngestController {
 
   /** One event or an array of up to 1000: 202 with the ids, in order. */
   @Post()
+  @QueryParameters()
   @HttpCode(202)
   @UseGuards(IngestKeyGuard)
   create(@Body() body: unknown, @IngestAuth() principal: IngestPrincipal): Promise<{ ids: string[] }> {

@@ -7,7 +7,7 @@ import { storedTextProblem } from '@audit/contracts';
 import { ActivityRecorder, MessagingModule } from '@audit/messaging';
 import { ErasuresRepository, PersistenceModule, type ErasureRecord } from '@audit/persistence';
 import { ReadAuditModule } from '@audit/read-audit';
-import { AppError, clientIp, QueryReader } from '@audit/platform';
+import { AppError, clientIp, QueryParameters, QueryReader } from '@audit/platform';
 
 /** The API's view of an erasure. */
 export interface ErasureResponse {
@@ -82,6 +82,7 @@ export class ErasuresController {
   ) {}
 
   @Post()
+  @QueryParameters()
   @HttpCode(201)
   async erase(@Body() body: unknown, @AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest): Promise<ErasureResponse> {
     const { userId } = readErasureBody(body);

@@ -36,6 +36,12 @@ export class LiveTailController {
     if (resume.problem) q.problem('Last-Event-ID', resume.problem);
     q.done();
     const node = eventFilterNode(filter);
+    if (req.method === 'HEAD') {
+      // Fastify answers HEAD with this route: the token and filters are checked as for a stream, but none is
+      // opened (a HEAD response carries no frames), so no slot is taken and no read is recorded.
+      await reply.status(200).headers({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' }).send();
+      return;
+    }
 
     const release = this.tail.reserve(admin.organizationId);
     try {

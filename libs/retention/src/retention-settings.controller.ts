@@ -45,6 +45,7 @@ export class RetentionSettingsController {
    * change, so a change the bus cannot record is refused (503) rather than made unseen.
    */
   @Put()
+  @QueryParameters()
   async put(@Body() body: unknown, @AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest): Promise<RetentionSettingsResponse> {
     const { days } = readRetentionBody(body);
     const before = await this.policies.get(admin.organizationId);

@@ -19,6 +19,7 @@ export class HiddenParametersController {
   }
 
   @Put()
+  @QueryParameters()
   put(@Body() body: unknown, @AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest): Promise<HiddenParametersView> {
     const { queries } = readHiddenParametersBody(body);
     return this.hidden.replace(admin.organizationId, queries, apiActor(admin, req));

@@ -22,6 +22,7 @@ export class IngestKeysController {
 
   /** The key is in this answer and nowhere else, ever. */
   @Post()
+  @QueryParameters()
   @HttpCode(201)
   async create(@Body() body: unknown, @AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest): Promise<IngestKeyView & { key: string }> {
     const { name } = readKeyCreateBody(body);
@@ -30,6 +31,7 @@ export class IngestKeysController {
   }
 
   @Delete(':id')
+  @QueryParameters()
   async revoke(@Param('id') id: string, @AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest): Promise<IngestKeyView> {
     return this.keys.revoke(admin.organizationId, readKeyId(id), apiActor(admin, req));
   }

@@ -155,6 +155,20 @@ describe('settings API: ingest keys and hidden parameters (real Postgres and NAT
     expect((await fetch(`${base}/v1/settings/keys?limit=5`)).status).toBe(401);
   });
 
+  it('refuses a query parameter a change does not take (POST, PUT, DELETE), naming it, and changes nothing', async () => {
+    const named = (path: string) => ({ status: 400, body: { error: { details: [expect.objectContaining({ path })] } } });
+    const keysBefore = (await call(admin, 'GET', '/v1/settings/keys')).body.items.length;
+    // The name in the query, where a form might put it: before, a key named "default" was created.
+    expect(await call(admin, 'POST', '/v1/settings/keys?name=ci', {})).toMatchObject(named('name'));
+    expect((await call(admin, 'GET', '/v1/settings/keys')).body.items).toHaveLength(keysBefore);
+    const { body: key } = await call(admin, 'POST', '/v1/settings/keys', { name: 'kept' });
+    expect(await call(admin, 'DELETE', `/v1/settings/keys/${key.id}?force=true`)).toMatchObject(named('force'));
+    await expect(app.get(ApiKeysService).verify(key.key)).resolves.toEqual({ keyId: key.id, organizationId: 'acme' });
+    const hidden = (await call(admin, 'GET', '/v1/settings/hidden-parameters')).body;
+    expect(await call(admin, 'PUT', '/v1/settings/hidden-parameters?dryRun=1', { queries: ['never-applied'] })).toMatchObject(named('dryRun'));
+    expect((await call(admin, 'GET', '/v1/settings/hidden-parameters')).body).toEqual(hidden);
+  });
+
   it('lets no member and no anonymous caller read or change settings', async () => {
     expect((await call(member, 'GET', '/v1/settings/keys')).status).toBe(403);
     expect((await call(member, 'POST', '/v1/settings/keys', {})).status).toBe(403);

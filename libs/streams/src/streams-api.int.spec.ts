@@ -95,6 +95,25 @@ describe('streams API', () => {
     expect((await stack.call('deleting', 'DELETE', `/v1/streams/${created.id}`)).status).toBe(404);
   });
 
+  it('refuses a query parameter a change does not take (POST, PUT, DELETE, pause, resume, test, replay), naming it, and changes nothing', async () => {
+    const body = { name: 'q', destination: { type: 'webhook', url: PUBLIC_URL, secrets: [SECRET] } };
+    const named = (path: string) => ({ status: 400, body: { error: { details: [expect.objectContaining({ path })] } } });
+    expect(await stack.call('query-checks', 'POST', '/v1/streams?paused=true', body)).toMatchObject(named('paused'));
+    expect((await stack.call<{ items: unknown[] }>('query-checks', 'GET', '/v1/streams')).body.items).toEqual([]);
+    const created = await stack.create('query-checks', body);
+    for (const [method, path] of [
+      ['PUT', `/v1/streams/${created.id}?name=renamed`],
+      ['DELETE', `/v1/streams/${created.id}?name=x`],
+      ['POST', `/v1/streams/${created.id}/pause?name=x`],
+      ['POST', `/v1/streams/${created.id}/resume?name=x`],
+      ['POST', `/v1/streams/${created.id}/test?name=x`],
+      ['POST', `/v1/streams/${created.id}/replay?name=x`],
+    ]) {
+      expect({ method, path, ...(await stack.call('query-checks', method, path, method === 'DELETE' ? undefined : method === 'PUT' ? body : {})) }).toMatchObject({ method, path, ...named('name') });
+    }
+    expect((await stack.call<{ name: string; state: string }>('query-checks', 'GET', `/v1/streams/${created.id}`)).body).toMatchObject({ name: 'q' });
+  });
+
   it('refuses a replay without a valid from, and an unknown limit', async () => {
     const created = await stack.create('replay-checks', { name: 'r', destination: { type: 'webhook', url: PUBLIC_URL, secrets: [SECRET] } });
     for (const body of [{}, { from: 'yesterday' }, { from: '2026-01-01T00:00:00Z', to: 'x' }, { from: new Date(Date.now() + 3_600_000).toISOString() }]) {

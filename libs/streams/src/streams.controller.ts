@@ -52,6 +52,7 @@ export class StreamsController {
   }
 
   @Post()
+  @QueryParameters()
   @HttpCode(201)
   async create(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Body() body: unknown): Promise<StreamView> {
     return this.view(this.changed(await this.catalog.create(admin.organizationId, body, this.changes.before(actorOf(admin, req), 'create'))));
@@ -64,35 +65,41 @@ export class StreamsController {
   }
 
   @Put(':id')
+  @QueryParameters()
   async replace(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Param('id') id: string, @Body() body: unknown): Promise<StreamView> {
     return this.view(this.changed(await this.catalog.replace(admin.organizationId, id, body, this.changes.before(actorOf(admin, req), 'update'))));
   }
 
   @Delete(':id')
+  @QueryParameters()
   async delete(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Param('id') id: string): Promise<{ id: string; deleted: true }> {
     await this.catalog.delete(admin.organizationId, id, this.changes.before(actorOf(admin, req), 'delete'));
     return this.changed({ id, deleted: true });
   }
 
   @Post(':id/pause')
+  @QueryParameters()
   @HttpCode(200)
   async pause(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Param('id') id: string): Promise<StreamView> {
     return this.view(this.changed(await this.catalog.setPaused(admin.organizationId, id, true, this.changes.before(actorOf(admin, req), 'pause'))));
   }
 
   @Post(':id/resume')
+  @QueryParameters()
   @HttpCode(200)
   async resume(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Param('id') id: string): Promise<StreamView> {
     return this.view(this.changed(await this.catalog.setPaused(admin.organizationId, id, false, this.changes.before(actorOf(admin, req), 'resume'))));
   }
 
   @Post(':id/test')
+  @QueryParameters()
   @HttpCode(200)
   test(@AdminAuth() admin: TokenPrincipal, @Param('id') id: string): Promise<TestDeliveryResult> {
     return this.streams.test(admin.organizationId, id);
   }
 
   @Post(':id/replay')
+  @QueryParameters()
   @HttpCode(202)
   async replay(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Param('id') id: string, @Body() body: unknown): Promise<StreamView> {
     return this.view(this.changed(await this.streams.replay(admin.organizationId, id, body, (from) => this.changes.before(actorOf(admin, req), 'replay', { from: from.toISOString() }))));

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ApiError } from './api';
 import { ConsoleShell } from './ConsoleShell';
 import { SignIn } from './components/SignIn';
-import { clearOidcSession, completeSignIn, isSignInCallback, loadOidcSession, renew, renewalDelayMs, SESSION_ENDED, startSignIn, type OidcSession, type SignInConfig } from './oidc';
+import { clearOidcSession, completeSignIn, isSignInCallback, loadOidcSession, renew, renewalDelayMs, revokeSession, SESSION_ENDED, startSignIn, type OidcSession, type SignInConfig } from './oidc';
 import { clearToken, loadToken, saveToken } from './session';
 
 type Session = { kind: 'pasted'; token: string } | { kind: 'oidc'; oidc: OidcSession; started: number };
@@ -74,7 +74,9 @@ export function App() {
     if (!oidc || !config) return;
     const timer = setTimeout(() => {
       renew(config, oidc).then(
-        (next) => setSession((s) => (s?.kind === 'oidc' ? { ...s, oidc: next } : s)),
+        (next) => {
+          if (next) setSession((s) => (s?.kind === 'oidc' ? { ...s, oidc: next } : s));
+        },
         () => signOut(SESSION_ENDED),
       );
     }, renewalDelayMs(oidc));
@@ -119,7 +121,18 @@ export function App() {
     <ConsoleShell
       key={sessionKey}
       token={token}
-      onSignOut={() => signOut('You signed out.')}
+      onSignOut={() => {
+        signOut('You signed out.');
+        // The tab forgets its tokens at once; the provider is then asked to end the refresh token too.
+        if (session.kind === 'oidc' && config) {
+          revokeSession(config, session.oidc).then(
+            (ended) => {
+              if (!ended) setNotice('You signed out. The identity provider offers no revocation: its session ends when its refresh token expires.');
+            },
+            () => setNotice('You signed out here, but the identity provider could not be told: its session ends when its refresh token expires.'),
+          );
+        }
+      }}
       onUnauthorized={onUnauthorized}
       claimMapping={session.kind === 'oidc' ? config?.claims : undefined}
     />

@@ -50,7 +50,14 @@ export function loadOidcSession(): OidcSession | null {
   }
 }
 
+/**
+ * Counts the times this tab's session was cleared, so that a renewal the provider answers after a sign-out
+ * does not write the session back (a reload would then find the tab signed in again).
+ */
+let cleared = 0;
+
 export function clearOidcSession(): void {
+  cleared++;
   sessionStorage.removeItem(SESSION_KEY);
 }
 
@@ -119,12 +126,40 @@ async function exchangeCode(config: SignInConfig): Promise<OidcSession> {
   return keep(await oauth.processAuthorizationCodeResponse(as, client(config), response, { expectedNonce: pending.nonce, requireIdToken: true }), null);
 }
 
-/** A new ID token from the refresh token, without leaving the page; throws when the provider says no. */
-export async function renew(config: SignInConfig, session: OidcSession): Promise<OidcSession> {
+/**
+ * A new ID token from the refresh token, without leaving the page; throws when the provider says no.
+ * Null when the tab signed out while the provider was answering: nothing is kept, and the refresh token
+ * the provider rotated to is revoked as the sign-out revoked the one it knew.
+ */
+export async function renew(config: SignInConfig, session: OidcSession): Promise<OidcSession | null> {
   if (!session.refreshToken) throw new Error('no refresh token');
+  const generation = cleared;
   const as = await discover(config);
   const response = await oauth.refreshTokenGrantRequest(as, client(config), oauth.None(), session.refreshToken, options(config));
-  return keep(await oauth.processRefreshTokenResponse(as, client(config), response), session.refreshToken);
+  const result = await oauth.processRefreshTokenResponse(as, client(config), response);
+  if (cleared !== generation) {
+    if (result.refresh_token) await revokeSession(config, { ...session, refreshToken: result.refresh_token }).catch(() => false);
+    return null;
+  }
+  return keep(result, session.refreshToken);
+}
+
+/**
+ * Revokes the session's refresh token at the provider (RFC 7009) when it offers revocation: signing out
+ * must end the session, and a refresh token copied from this tab (or left in a crash-restored one) would
+ * otherwise go on minting ID tokens the API admits, for as long as the provider lets it live. The ID
+ * token itself cannot be recalled; it lapses at its `exp`. Returns whether the provider confirmed.
+ */
+export async function revokeSession(config: SignInConfig, session: OidcSession): Promise<boolean> {
+  if (!session.refreshToken) return true;
+  const as = await discover(config);
+  if (!as.revocation_endpoint) return false;
+  const response = await oauth.revocationRequest(as, client(config), oauth.None(), session.refreshToken, {
+    ...options(config),
+    additionalParameters: { token_type_hint: 'refresh_token' },
+  });
+  await oauth.processRevocationResponse(response);
+  return true;
 }
 
 /** When to renew: a minute before expiry, or at three quarters of a lifetime under two minutes. */

@@ -43,6 +43,8 @@ const provider = new Provider(issuer, {
   },
   features: {
     devInteractions: { enabled: true },
+    // RFC 7009, as real providers offer it: the console revokes its refresh token when signing out.
+    revocation: { enabled: true },
     // RFC 8707: a client asking for one of `resources` gets a JWT access token whose audience is that
     // resource (the API's AUTH_OIDC_AUDIENCE), carrying the account's claims as an ID token does.
     resourceIndicators: {
