@@ -4,15 +4,8 @@ import { mayRaiseThreadPriority, READS_THREAD_NICENESS } from '@audit/platform';
 import { testClickHouseEnv, type TestClickHouse } from '@audit/testing';
 import { openClickHouse, openReadClient } from './clickhouse.client';
 import { readClickHouseConfig } from './config';
-import { isEmbeddedClickHouseBackgroundThread } from './embedded-threads';
 
-/**
- * CPU seconds each niceness got from this process's threads other than the main one and ClickHouse's background
- * pools while `work` ran, sampled every turn of the loop. The background pools (merges of this file's tables, and
- * under `--runInBand` of every earlier file's) run at their own priority whenever they like: counted, a merge
- * that happened to fall inside one measurement outweighed the statement measured (CI: 0.72 s at 0 beside an
- * insert that runs lowered).
- */
+/** CPU seconds each niceness got from this process's threads other than the main one while `work` ran, sampled every turn of the loop. */
 async function cpuByNiceness(work: () => Promise<unknown>): Promise<Map<number, number>> {
   const last = new Map<string, number>();
   const by = new Map<number, number>();
@@ -21,7 +14,6 @@ async function cpuByNiceness(work: () => Promise<unknown>): Promise<Map<number, 
       if (tid === String(process.pid)) continue;
       try {
         const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-        if (isEmbeddedClickHouseBackgroundThread(stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')))) continue;
         const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
         const seconds = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
         const delta = seconds - (last.get(tid) ?? seconds);
