@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { mayRaiseThreadPriority, READS_THREAD_NICENESS } from '@audit/platform';
+import { mayRaiseThreadPriority } from '@audit/platform';
 import { testClickHouseEnv, type TestClickHouse } from '@audit/testing';
-import { openClickHouse, openReadClient } from './clickhouse.client';
+import { openClickHouse } from './clickhouse.client';
 import { readClickHouseConfig } from './config';
 
 /** CPU seconds each niceness got from this process's threads other than the main one while `work` ran, sampled every turn of the loop. */
@@ -43,19 +43,6 @@ async function cpuByNiceness(work: () => Promise<unknown>): Promise<Map<number, 
 }
 
 const total = (by: Map<number, number>): number => [...by.values()].reduce((a, b) => a + b, 0);
-
-/** The names of this process's threads, other than the main one, at `niceness`. */
-function threadsAt(niceness: number): string[] {
-  return readdirSync('/proc/self/task').flatMap((tid) => {
-    if (tid === String(process.pid)) return [];
-    try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) === niceness ? [stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))] : [];
-    } catch {
-      return [];
-    }
-  });
-}
 
 /** A statement that keeps chDB's pools busy for a second or so: hashing rows on max_threads threads. */
 const HEAVY = 'SELECT sum(cityHash64(toString(number))) AS s FROM numbers_mt(60000000) SETTINGS max_threads = 2';
@@ -105,33 +92,6 @@ privileged("embedded ClickHouse's statement niceness", () => {
       expect(lowered7()).toEqual([]);
     } finally {
       await lowered.client.close();
-      await plain.client.close();
-    }
-  });
-
-  it("runs the reads' connection's statements at the HTTP thread's niceness, and leaves no shared pool thread raised after them", async () => {
-    const config = readClickHouseConfig(ch.env);
-    const plain = await openClickHouse(config);
-    const reads = await openReadClient(config, plain);
-    try {
-      expect(plain.statementNiceness).toBe(0);
-      expect(reads.statementNiceness).toBe(READS_THREAD_NICENESS);
-      // More threads than the earlier statements used: the global pool starts new ones from threads running
-      // this statement raised, which inherit -10 and which ClickHouse does not set back itself.
-      const wide = HEAVY.replace('max_threads = 2', 'max_threads = 12');
-      const whileReading = await cpuByNiceness(() => reads.client.query({ query: wide, format: 'JSONEachRow' }).then((r) => r.json()));
-      expect(whileReading.get(READS_THREAD_NICENESS) ?? 0).toBeGreaterThan(0.5 * total(whileReading));
-      expect(await (await reads.client.query({ query: "SELECT getSetting('os_thread_priority') AS n, {x:UInt8} AS x", query_params: { x: 1 }, format: 'JSONEachRow' })).json()).toEqual([{ n: READS_THREAD_NICENESS, x: 1 }]);
-
-      // Every thread the read raised is back at the process's priority a moment after its answer, so the
-      // projector's statements that run on them next are not raised over the reads they should give way to.
-      const deadline = Date.now() + 2_000;
-      while (threadsAt(READS_THREAD_NICENESS).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(threadsAt(READS_THREAD_NICENESS)).toEqual([]);
-      const whilePlain = await cpuByNiceness(() => plain.client.query({ query: wide, format: 'JSONEachRow' }).then((r) => r.json()));
-      expect(whilePlain.get(READS_THREAD_NICENESS) ?? 0).toBeLessThan(0.05 * total(whilePlain));
-    } finally {
-      await reads.client.close();
       await plain.client.close();
     }
   });
