@@ -29,7 +29,7 @@ export type { PrototypeKey } from './prototype-keys';
 export { eventJson, metadataJson } from './event-json';
 export { validateBatch } from './batch';
 export { eventMessageId } from './message-id';
-export { storedTextProblem } from './text';
+export { storableText, storedTextProblem, unstorableTextAt } from './text';
 export { isUuid, uuidv7 } from './uuid';
 export { parseIsoDateTime } from './iso-date';
 export type { EventDetail, EventSummary, EventUser, Page, ResponseTimeItem, Summary, TimeseriesItem, TopUserItem, UserItem } from './read-api';

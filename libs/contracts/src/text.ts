@@ -29,6 +29,21 @@ export function storedTextProblem(text: string): string | undefined {
   return undefined;
 }
 
+/** A NUL, or a UTF-16 surrogate without its pair: what {@link storedTextProblem} refuses, found where it is. */
+// eslint-disable-next-line no-control-regex -- the NUL is what is looked for
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Where the first character {@link storedTextProblem} refuses is in `text`, or -1: for a refusal that points at it. */
+export function unstorableTextAt(text: string): number {
+  UNSTORABLE.lastIndex = 0;
+  return UNSTORABLE.exec(text)?.index ?? -1;
+}
+
+/** `text` with each character {@link storedTextProblem} refuses replaced by U+FFFD: for text recorded rather than refused. */
+export function storableText(text: string): string {
+  return text.replace(UNSTORABLE, '\ufffd');
+}
+
 /** Whether `text` is well-formed Unicode (no unpaired UTF-16 surrogate). */
 export function isWellFormedText(text: string): boolean {
   return isWellFormed.call(text);

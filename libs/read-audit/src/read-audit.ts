@@ -2,6 +2,7 @@ import { Inject, Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenPrincipal } from '@audit/auth';
+import { storableText } from '@audit/contracts';
 import { MessagingModule, type Activity } from '@audit/messaging';
 import { AppError, clientIp, errorBody, httpStatusOf } from '@audit/platform';
 import { READ_AUDIT_CONFIG, readReadAuditConfig, type ReadAuditConfig } from './config';
@@ -15,19 +16,15 @@ const MAX_QUERY_JSON = 8_192;
 type AdminRequest = FastifyRequest & { tokenPrincipal?: TokenPrincipal };
 
 /**
- * Text as the event contract can store it: a NUL (which Postgres cannot hold) or a lone surrogate becomes U+FFFD.
- * A query string is the client's to write, and endpoints that take no parameters answer whatever it holds, so
- * its record must not depend on it: an unstorable record failed the read with 503 "try again", every time.
+ * The asked parameters as stored: names and values made storableText (a NUL, which Postgres cannot hold, or a
+ * lone surrogate becomes U+FFFD), lists and nested objects kept as lists and objects. A query string is the
+ * client's to write, and endpoints that take no parameters answer whatever it holds, so its record must not
+ * depend on it: an unstorable record failed the read with 503 "try again", every time.
  */
-const storable = (text: string): string => text.replace(UNSTORABLE, '\ufffd');
-// eslint-disable-next-line no-control-regex -- the NUL is what is looked for
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-/** The asked parameters as stored: names and values made {@link storable}, lists and nested objects kept as lists and objects. */
 function storableQuery(value: unknown): unknown {
-  if (typeof value === 'string') return storable(value);
+  if (typeof value === 'string') return storableText(value);
   if (Array.isArray(value)) return value.map(storableQuery);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([name, item]) => [storable(name), storableQuery(item)]));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([name, item]) => [storableText(name), storableQuery(item)]));
   return value;
 }
 

@@ -1,3 +1,4 @@
+import { unstorableTextAt } from '@audit/contracts';
 import { allOf, type NameField, type SearchNode, type SearchTerm, type Span } from './ast';
 import { SearchSyntaxError } from './errors';
 import { actionTypesOf, BadValue, createdInterval, ipRangeOf, rtInterval } from './values';
@@ -116,10 +117,6 @@ class Scanner {
   }
 }
 
-/** A NUL, or a UTF-16 surrogate without its pair. */
-// eslint-disable-next-line no-control-regex -- the NUL is what is looked for
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
 /**
  * Parses a search in the language of the README's table (GitHub audit log style): qualifiers, free text
  * and quoted phrases, `-` for NOT, `OR` between terms (binding tighter than the implicit AND between
@@ -132,8 +129,8 @@ export function parseSearch(text: string, now: Date): SearchNode {
   if (text.length > MAX_SEARCH_LENGTH) throw new SearchSyntaxError(MAX_SEARCH_LENGTH, '', `expected at most ${MAX_SEARCH_LENGTH} characters`);
   // No event holds such text, and a search kept with an export, a saved search or an alert must be stored as
   // typed: a NUL failed the export's record with a 500, a lone surrogate came back from Postgres as U+FFFD.
-  const unstorable = UNSTORABLE.exec(text);
-  if (unstorable) throw new SearchSyntaxError(unstorable.index, '', 'expected text without NUL characters or lone UTF-16 surrogates, which no event holds');
+  const unstorable = unstorableTextAt(text);
+  if (unstorable !== -1) throw new SearchSyntaxError(unstorable, '', 'expected text without NUL characters or lone UTF-16 surrogates, which no event holds');
   const tokens = new Scanner(text).tokens();
   const terms = tokens.filter((t) => t.type === 'term').length;
   if (terms > MAX_SEARCH_TERMS) throw new SearchSyntaxError(0, '', `expected at most ${MAX_SEARCH_TERMS} terms (found ${terms}); narrow the search with fewer, more precise terms`);
