@@ -8,6 +8,7 @@ import { CollectedLeaves, type LeafVerdict } from './collected-leaves';
 import { HASH_SIZE, leafHashLatin1 } from './hash';
 import { commitmentText, CONTENT_FIELDS, isEmptyContent, LEAF_VERSION, LeafError, parseLeafBytes, type ContentField, type LeafV1 } from './leaf';
 import { LineSplitter } from './line-splitter';
+import { isLogOriginOf } from './log-origin';
 import type { CheckpointCheck, EventFailure, LogVerificationReport } from './log-verifier';
 import { rangedMultiInclusion, verifyMultiInclusion, type LeafRange } from './multi-proof';
 import { NoteError, type NoteVerifier } from './note';
@@ -310,6 +311,11 @@ export class BundleVerifier {
     } catch (error) {
       const why = error instanceof NoteError || error instanceof CheckpointError ? error.message : String(error);
       this.refuseProof(`its signature does not verify with the given keys: ${why}`);
+      return;
+    }
+    // Every organization's checkpoints are signed with the same key: another's would vouch for its own log.
+    if (!isLogOriginOf(this.checkpoint.origin, value.organizationId)) {
+      this.refuseProof(`it is the checkpoint of the log ${JSON.stringify(this.checkpoint.origin)}, not of organization ${JSON.stringify(value.organizationId)}'s (…/${value.organizationId})`);
       return;
     }
     try {

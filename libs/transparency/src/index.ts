@@ -32,6 +32,7 @@ export {
 export type { NoteErrorCode, NoteSignature, NoteSigner, NoteVerifier, OpenedNote } from './note';
 export { CheckpointError, formatCheckpoint, openCheckpoint, parseCheckpoint, signCheckpoint } from './checkpoint';
 export type { Checkpoint } from './checkpoint';
+export { isLogOriginOf, logOrigin } from './log-origin';
 export { RECEIVED_THROUGH, receivedThroughLine, receivedThroughOf, unsealedClaimFault } from './received-through';
 export {
   commitmentOf,
