@@ -57,14 +57,12 @@ export class EnvReader {
   url(name: string, protocols: readonly string[]): string | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
-    try {
-      const parsed = new URL(value);
-      if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
-      return value;
-    } catch {
-      this.problems.push(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')} (got "${value}")`);
-      return undefined;
-    }
+    const parses = URL.canParse(value);
+    if (parses && protocols.includes(new URL(value).protocol)) return value;
+    // Shown without its credentials: the problem is logged.
+    const got = `"${withoutCredentials(value)}"${parses ? '' : ', which does not parse as a URL'}`;
+    this.problems.push(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')} (got ${got})`);
+    return undefined;
   }
 
   /** A duration such as `500ms`, `30s`, `15m`, `12h`, `7d`, in milliseconds, within `bounds` when given. */
@@ -111,6 +109,19 @@ export class EnvReader {
   assertValid(): void {
     if (this.problems.length > 0) throw new ConfigError([...this.problems]);
   }
+}
+
+/**
+ * A URL as a start-up problem may show it: its user and password (everything up to the last `@`) and its
+ * query and fragment replaced, since a connection URL carries credentials (`postgres://user:password@…`,
+ * `…?token=…`) and the problem goes to the logs. Written for text that may not parse as a URL at all.
+ */
+export function withoutCredentials(value: string): string {
+  const at = value.lastIndexOf('@');
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? '';
+  const rest = at === -1 ? value.slice(scheme.length) : `…@${value.slice(at + 1)}`;
+  const cut = rest.search(/[?#]/);
+  return scheme + (cut === -1 ? rest : `${rest.slice(0, cut)}${rest[cut]}…`);
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
