@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { bundleText, LOG_KEY as KEY, logEvent, logEventId as idOf, sealedLog } from '@audit/testing-pipeline';
 import { BUNDLE_RANGE_LEAVES, bundleHeaderLine, pendingEventLine, proofLine } from './bundle-format';
 import { BundleVerifier } from './bundle-verifier';
+import { MAX_NAMED_FAILURES } from './failure-list';
 import { signCheckpoint } from './checkpoint';
 import { parseSignerKey, parseVerifierKey } from './note';
 
@@ -201,6 +202,22 @@ describe('BundleVerifier', () => {
         }
       }),
     );
+  });
+
+  it('counts every failed line of a bundle of empty lines but names only the first MAX_NAMED_FAILURES (30 KB of gzip held 4.6 GB of failures)', async () => {
+    const lines = await bundle(3, [2, 1]);
+    const [header] = lines.split('\n');
+    const extra = MAX_NAMED_FAILURES + 1234;
+    const v = new BundleVerifier([parseVerifierKey(KEY.verifierKey)]);
+    v.write(Buffer.from(`${header}\n`));
+    const block = Buffer.alloc(1 << 16, 0x0a);
+    for (let left = extra; left > 0; left -= block.length) v.write(block.subarray(0, Math.min(block.length, left)));
+    const report = v.finish();
+    expect(report.ok).toBe(false);
+    expect(report.counts.failed).toBe(extra + 1);
+    expect(report.failures).toHaveLength(MAX_NAMED_FAILURES);
+    expect(report.unnamedFailures).toBe(extra + 1 - MAX_NAMED_FAILURES);
+    expect(report.failures[0]).toEqual({ eventId: null, leafIndex: null, reasons: ['line 2 is empty'] });
   });
 
   it('refuses a bundle with any byte changed, added or cut, by either path, however its bytes come in chunks', async () => {

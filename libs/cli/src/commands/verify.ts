@@ -71,13 +71,14 @@ export function printReport(out: Output, report: LogVerificationReport, { unvouc
       counts: report.counts,
       checkpoints: report.checkpoints.map(({ source, size, ok, reasons, receivedThrough }) => ({ source, size, ok, reasons, receivedThrough: receivedThrough ?? null })),
       failures: report.failures,
+      unnamedFailures: report.unnamedFailures,
     },
     () => [
       ...report.checkpoints.map((c) =>
         c.size === null && c.ok ? `${c.source} checkpoint: none yet (nothing is sealed)` : `${c.source} checkpoint${coverage(c)}: ${c.ok ? 'ok' : `FAILED: ${c.reasons.join('; ')}`}`,
       ),
       ...report.failures.slice(0, MAX_NAMED).map((f) => `FAILED ${f.eventId ?? '(no event id)'}${f.leafIndex === null ? '' : ` leaf #${f.leafIndex}`}: ${f.reasons.join('; ')}`),
-      ...(report.failures.length > MAX_NAMED ? [`… and ${report.failures.length - MAX_NAMED} more (--json lists them all)`] : []),
+      ...(report.failures.length + report.unnamedFailures > MAX_NAMED ? [`… and ${report.failures.length + report.unnamedFailures - MAX_NAMED} more (--json lists ${report.unnamedFailures > 0 ? `the first ${report.failures.length}` : 'them all'})`] : []),
       summaryLine(report),
     ],
   );
