@@ -1,9 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { LogVerificationRepository, TransparencyLogRepository } from '@audit/persistence';
 import { LogVerifier, NoteError, parseVerifierKey, type LogVerificationReport, type NoteVerifier } from '@audit/transparency';
 import { verifyBundleFile } from '../bundle-file';
 import { action, NEEDS, type CliSession } from '../cli-context';
+import { readOptionFile } from '../option-file';
 import { durationParser, orgOption } from '../options';
 import { NotVouchedError, UsageError, type Output } from '../output';
 import { progressBar } from '../progress';
@@ -145,9 +146,8 @@ export function verifyCommand(program: Command, session: CliSession): void {
       action<{ org: string; key?: string[]; checkpoint?: string; pendingWindow: number }>(session, NEEDS.postgres, async ({ options, out }) => {
         let saved: string | undefined;
         if (options.checkpoint !== undefined) {
-          saved = await readFile(options.checkpoint, 'utf8').catch((error: NodeJS.ErrnoException) => {
-            throw new UsageError(`--checkpoint ${options.checkpoint}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
-          });
+          // A signed note is a few lines: 1 MiB is far more than any.
+          saved = await readOptionFile('--checkpoint', options.checkpoint, 2 ** 20);
         }
         const keys = await readKeys(session, options.key);
         const walker = (await session.context()).get(LogVerificationRepository);
