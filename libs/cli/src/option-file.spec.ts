@@ -34,6 +34,11 @@ describe('files named by an option', () => {
     await expect(readOptionFile('-f', '/dev/zero', 1024)).rejects.toThrow(new UsageError('-f /dev/zero: larger than 1024 bytes, more than such a file holds'));
   });
 
+  it('verify export of a directory is a usage error (exit 2), not a failed bundle (exit 1)', async () => {
+    const run = await cli(['verify', 'export', dir, '--key', key]);
+    expect(run).toEqual({ code: 2, stderr: expect.stringContaining(`error: ${dir}: a directory, not a file`) });
+  });
+
   it('says why a path cannot be read, and reads a file of exactly the limit', async () => {
     await expect(readOptionFile('-f', path.join(dir, 'none.yaml'), 10)).rejects.toThrow('-f ' + path.join(dir, 'none.yaml') + ': no such file');
     await expect(readOptionFile('-f', dir, 10)).rejects.toThrow(`-f ${dir}: a directory, not a file`);

@@ -3,6 +3,9 @@ import { UsageError } from './output';
 
 const MIB = 2 ** 20;
 
+/** What a path that names a directory is told. */
+export const NOT_A_FILE = 'a directory, not a file';
+
 /**
  * The text of a small file an option names (a streams file, a saved checkpoint), read up to `maxBytes`. A
  * larger one, or a device that never ends (`-f /dev/zero` grew to 17 GB and crashed), is refused naming the
@@ -34,9 +37,10 @@ export async function readOptionFile(option: string, file: string, maxBytes: num
   }
 }
 
-function whyUnreadable(error: NodeJS.ErrnoException): string {
+/** Why a path cannot be read, as a person says it. */
+export function whyUnreadable(error: NodeJS.ErrnoException): string {
   if (error.code === 'ENOENT') return 'no such file';
-  if (error.code === 'EISDIR') return 'a directory, not a file';
+  if (error.code === 'EISDIR') return NOT_A_FILE;
   if (error.code === 'EACCES') return 'not readable (permission denied)';
   return error.message;
 }

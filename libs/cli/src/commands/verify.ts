@@ -4,7 +4,7 @@ import { LogVerificationRepository, TransparencyLogRepository } from '@audit/per
 import { LogVerifier, NoteError, parseVerifierKey, type LogVerificationReport, type NoteVerifier } from '@audit/transparency';
 import { verifyBundleFile } from '../bundle-file';
 import { action, NEEDS, type CliSession } from '../cli-context';
-import { readOptionFile } from '../option-file';
+import { NOT_A_FILE, readOptionFile, whyUnreadable } from '../option-file';
 import { durationParser, orgOption } from '../options';
 import { NotVouchedError, UsageError, type Output } from '../output';
 import { progressBar } from '../progress';
@@ -113,12 +113,12 @@ export function verifyCommand(program: Command, session: CliSession): void {
     .action(
       action<{ key: string[] }>(session, NEEDS.nothing, async ({ options, positionals, out }) => {
         const file = positionals[0];
-        const size = await stat(file).then(
-          (s) => s.size,
-          (error: NodeJS.ErrnoException) => {
-            throw new UsageError(`${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
-          },
-        );
+        const found = await stat(file).catch((error: NodeJS.ErrnoException) => {
+          throw new UsageError(`${file}: ${whyUnreadable(error)}`);
+        });
+        // Exit 1 says the bundle failed: a path that names no file is a usage error (exit 2).
+        if (found.isDirectory()) throw new UsageError(`${file}: ${NOT_A_FILE}`);
+        const size = found.size;
         const progress = progressReporter(session, 'verifying', size);
         let read = 0;
         const report = await verifyBundleFile(
