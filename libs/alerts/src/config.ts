@@ -30,6 +30,6 @@ export const readAlertsConfig = (source: Record<string, string | undefined> = pr
       delayMs,
       catchUpMinutes: Math.floor(catchUpMs / 60_000),
       deliveryAttempts: env.int('ALERTS_DELIVERY_ATTEMPTS', 8, { min: 1, max: 100 }),
-      deliveryTimeoutMs: env.duration('ALERTS_DELIVERY_TIMEOUT', '10s'),
+      deliveryTimeoutMs: env.timer('ALERTS_DELIVERY_TIMEOUT', '10s'),
     };
   }, source);

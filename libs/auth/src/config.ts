@@ -66,7 +66,7 @@ export const readAuthConfig = (source: Record<string, string | undefined> = proc
       audience: env.optional('AUTH_JWT_AUDIENCE'),
       keyCacheMs: env.duration('AUTH_KEY_CACHE_TTL', '30s'),
       keyStaleMaxMs: env.duration('INGEST_STALE_CACHE_MAX', '1h'),
-      keyLookupTimeoutMs: env.duration('INGEST_LOOKUP_TIMEOUT', '2s'),
+      keyLookupTimeoutMs: env.timer('INGEST_LOOKUP_TIMEOUT', '2s'),
       maxTokenLifetimeSeconds: Math.floor(env.duration('AUTH_MAX_TOKEN_LIFETIME', '24h') / 1000),
     };
     if (config.maxTokenLifetimeSeconds < 1) env.problem('AUTH_MAX_TOKEN_LIFETIME must be at least 1s');

@@ -1,5 +1,6 @@
 import { ACTION_TYPES, validateBatch } from '@audit/contracts';
-import { demoEvents } from './demo-events';
+import fc from 'fast-check';
+import { demoEvents, demoEventStream } from './demo-events';
 
 describe('demo events', () => {
   const now = new Date('2026-06-01T12:00:00Z');
@@ -19,5 +20,16 @@ describe('demo events', () => {
     expect(queryRun?.queryName).toEqual(expect.any(String));
     expect(queryRun?.metadata).toEqual(expect.objectContaining({ query: expect.any(String), parameters: expect.any(Object) }));
     expect(demoEvents('acme', 50, { now, seed: 7 })).toEqual(demoEvents('acme', 50, { now, seed: 7 }));
+  });
+
+  it('are made one at a time, the same as the whole list for the same seed: demo --events 10000000 held them all and ran out of heap', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 60 }), fc.integer(), (n, seed) => {
+        expect([...demoEventStream('acme', n, { now, seed })]).toEqual(demoEvents('acme', n, { now, seed }));
+      }),
+      { numRuns: 30 },
+    );
+    const endless = demoEventStream('acme', Number.MAX_SAFE_INTEGER, { now, seed: 7 });
+    expect([endless.next().value, endless.next().value]).toEqual(demoEvents('acme', 2, { now, seed: 7 }));
   });
 });

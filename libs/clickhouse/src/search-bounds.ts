@@ -17,7 +17,7 @@ export interface SearchBounds {
 export function readSearchBounds(env: EnvReader): SearchBounds {
   return {
     searchMaxRows: env.int('SEARCH_MAX_ROWS', 200_000_000, { min: 1 }),
-    searchTimeoutMs: env.duration('SEARCH_TIMEOUT', '15s'),
+    searchTimeoutMs: env.timer('SEARCH_TIMEOUT', '15s'),
   };
 }
 

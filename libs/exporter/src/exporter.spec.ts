@@ -116,4 +116,10 @@ describe('configuration', () => {
     expect(problems).toHaveLength(3);
     for (const name of ['EXPORT_LINK_TTL_SECONDS', 'EXPORT_S3_SECRET_ACCESS_KEY', 'EXPORT_FILE_TTL']) expect(problems.join('\n')).toContain(name);
   });
+
+  it('refuses poll and sweep intervals a timer cannot wait (30d polled Postgres every millisecond), and keeps a 30-day file TTL', () => {
+    expect(() => readExporterConfig({ EXPORT_POLL_INTERVAL: '30d' })).toThrow(/EXPORT_POLL_INTERVAL/);
+    expect(() => readExporterConfig({ EXPORT_SWEEP_INTERVAL: '30d' })).toThrow(/EXPORT_SWEEP_INTERVAL/);
+    expect(readExporterConfig({ EXPORT_FILE_TTL: '30d' }).fileTtlMs).toBe(30 * 86_400_000);
+  });
 });

@@ -25,7 +25,7 @@ export function readBatchCaps(env: EnvReader, service: string, defaults: BatchCa
   return {
     maxBatchMessages: env.int(`${service}_BATCH_SIZE`, defaults.maxBatchMessages, { min: 1, max: 20_000 }),
     maxBatchBytes: env.int(`${service}_BATCH_BYTES`, defaults.maxBatchBytes, { min: 1024 }),
-    flushIntervalMs: env.duration(`${service}_FLUSH_INTERVAL`, `${defaults.flushIntervalMs}ms`),
+    flushIntervalMs: env.timer(`${service}_FLUSH_INTERVAL`, `${defaults.flushIntervalMs}ms`),
   };
 }
 

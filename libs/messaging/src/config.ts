@@ -44,9 +44,9 @@ export const readMessagingConfig = (source: Record<string, string | undefined> =
       dlqMaxAgeMs: env.duration('DLQ_MAX_AGE', '30d'),
       replicas: env.int('STREAM_REPLICAS', 1, { min: 1, max: 5 }),
       maxDeliver: env.int('CONSUMER_MAX_DELIVER', 10, { min: 1, max: 1000 }),
-      ackWaitMs: env.duration('CONSUMER_ACK_WAIT', '5s'),
+      ackWaitMs: env.timer('CONSUMER_ACK_WAIT', '5s'),
       inFlightBatches: env.int('CONSUMER_IN_FLIGHT_BATCHES', 4, { min: 1, max: 64 }),
-      publishTimeoutMs: env.duration('NATS_PUBLISH_TIMEOUT', '2s'),
+      publishTimeoutMs: env.timer('NATS_PUBLISH_TIMEOUT', '2s'),
     }),
     source,
   );

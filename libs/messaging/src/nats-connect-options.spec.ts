@@ -28,6 +28,13 @@ describe('NATS client configuration', () => {
     ]);
   });
 
+  it('names a bad entry without the password it carries (the problem is logged)', () => {
+    expect(problemsOf({ NATS_URL: 'nats://n1:4222,http://writer:s3cret@n2:4222,writer:s3cret@n3' })).toEqual([
+      'NATS_URL must be a URL starting with nats:// or tls://, or a comma-separated list of them (got "http://…@n2:4222")',
+      'NATS_URL must be a URL starting with nats:// or tls://, or a comma-separated list of them (got "…@n3")',
+    ]);
+  });
+
   it('reads the user and password, from NATS_PASSWORD_FILE too, and the inbox prefix', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'nats-pass-')), 'password');
     writeFileSync(file, 's3cret\n');

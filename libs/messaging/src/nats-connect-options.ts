@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { credsAuthenticator, type ConnectionOptions } from '@nats-io/nats-core';
-import type { EnvReader } from '@audit/platform';
+import { withoutCredentials, type EnvReader } from '@audit/platform';
 
 /** How a process proves who it is to NATS, and how it reaches the servers. Read from the environment at start. */
 export interface NatsClientConfig {
@@ -69,7 +69,7 @@ export function parseServers(value: string, problem: (message: string) => void):
     } catch {
       ok = false;
     }
-    if (!ok) problem(`NATS_URL must be a URL starting with nats:// or tls://, or a comma-separated list of them (got "${server}")`);
+    if (!ok) problem(`NATS_URL must be a URL starting with nats:// or tls://, or a comma-separated list of them (got "${withoutCredentials(server)}")`);
   }
   return servers;
 }

@@ -57,6 +57,17 @@ export class ErasuresRepository {
     );
   }
 
+  /**
+   * Each person erased since `since` (of any organization), with their latest erasure: what a reader of
+   * copies kept outside Postgres (the bus's, which the streams deliver and replay) must still empty.
+   */
+  async erasedSince(since: Date): Promise<Array<{ organizationId: string; userId: string; erasedAt: Date }>> {
+    return this.db.read<{ organizationId: string; userId: string; erasedAt: Date }>(
+      `SELECT "organizationId", "userId", max("erasedAt") AS "erasedAt" FROM erasures WHERE "erasedAt" >= $1 GROUP BY "organizationId", "userId"`,
+      [since],
+    );
+  }
+
   /** The organization's erasures, newest first. */
   async list(organizationId: string, limit: number): Promise<ErasureRecord[]> {
     const rows = await this.db.read<ErasureRow>(

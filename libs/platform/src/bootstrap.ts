@@ -48,10 +48,10 @@ export interface HttpConfig {
 export const readHttpConfig = (source: Record<string, string | undefined> = process.env): HttpConfig =>
   readConfig((env) => {
     const timeouts: HttpTimeouts = {
-      requestMs: env.duration('HTTP_REQUEST_TIMEOUT', '30s'),
-      headersMs: env.duration('HTTP_HEADERS_TIMEOUT', '10s'),
-      keepAliveMs: env.duration('HTTP_KEEP_ALIVE_TIMEOUT', '72s'),
-      connectionMs: env.duration('HTTP_CONNECTION_TIMEOUT', '120s'),
+      requestMs: env.timer('HTTP_REQUEST_TIMEOUT', '30s'),
+      headersMs: env.timer('HTTP_HEADERS_TIMEOUT', '10s'),
+      keepAliveMs: env.timer('HTTP_KEEP_ALIVE_TIMEOUT', '72s'),
+      connectionMs: env.timer('HTTP_CONNECTION_TIMEOUT', '120s'),
     };
     // 0 would mean "wait forever" to Node: exactly the slow client these limits are for.
     for (const [name, ms] of [['HTTP_REQUEST_TIMEOUT', timeouts.requestMs], ['HTTP_HEADERS_TIMEOUT', timeouts.headersMs], ['HTTP_KEEP_ALIVE_TIMEOUT', timeouts.keepAliveMs], ['HTTP_CONNECTION_TIMEOUT', timeouts.connectionMs]] as const) {
@@ -63,7 +63,7 @@ export const readHttpConfig = (source: Record<string, string | undefined> = proc
       host: env.string('HOST', '0.0.0.0'),
       bodyLimitBytes: env.int('BODY_LIMIT_BYTES', 5 * 1024 * 1024, { min: 1024 }),
       timeouts,
-      shutdownTimeoutMs: env.duration('SHUTDOWN_TIMEOUT', '25s'),
+      shutdownTimeoutMs: env.timer('SHUTDOWN_TIMEOUT', '25s'),
     };
   }, source);
 

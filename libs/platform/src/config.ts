@@ -57,25 +57,37 @@ export class EnvReader {
   url(name: string, protocols: readonly string[]): string | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
-    try {
-      const parsed = new URL(value);
-      if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
-      return value;
-    } catch {
-      this.problems.push(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')} (got "${value}")`);
-      return undefined;
-    }
+    const parses = URL.canParse(value);
+    if (parses && protocols.includes(new URL(value).protocol)) return value;
+    // Shown without its credentials: the problem is logged.
+    const got = `"${withoutCredentials(value)}"${parses ? '' : ', which does not parse as a URL'}`;
+    this.problems.push(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')} (got ${got})`);
+    return undefined;
   }
 
-  /** A duration such as `500ms`, `30s`, `15m`, `12h`, `7d`, in milliseconds. */
-  duration(name: string, fallback: string): number {
+  /** A duration such as `500ms`, `30s`, `15m`, `12h`, `7d`, in milliseconds, within `bounds` when given. */
+  duration(name: string, fallback: string, bounds: { min?: number; max?: number } = {}): number {
     const value = this.raw(name) ?? fallback;
     const ms = parseDuration(value);
     if (ms === undefined) {
       this.problems.push(`${name} must be a duration such as 30s, 15m, 12h or 7d (got "${value}")`);
       return parseDuration(fallback) ?? 0;
     }
+    const { min = 0, max = Number.MAX_SAFE_INTEGER } = bounds;
+    if (ms < min || ms > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${formatMs(min)}` : `between ${formatMs(min)} and ${formatMs(max)}`;
+      this.problems.push(`${name} must be a duration ${range} (got "${value}")`);
+      return parseDuration(fallback) ?? 0;
+    }
     return ms;
+  }
+
+  /**
+   * A duration a timer waits (an interval, a timeout): at most {@link MAX_TIMER_MS}. Node fires a longer
+   * timer after 1 ms (with a TimeoutOverflowWarning), so `30d` would turn a wait into a busy loop.
+   */
+  timer(name: string, fallback: string, { min = 0 }: { min?: number } = {}): number {
+    return this.duration(name, fallback, { min, max: MAX_TIMER_MS });
   }
 
   oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
@@ -99,7 +111,29 @@ export class EnvReader {
   }
 }
 
+/**
+ * A URL as a start-up problem may show it: its user and password (everything up to the last `@`) and its
+ * query and fragment replaced, since a connection URL carries credentials (`postgres://user:password@…`,
+ * `…?token=…`) and the problem goes to the logs. Written for text that may not parse as a URL at all.
+ */
+export function withoutCredentials(value: string): string {
+  const at = value.lastIndexOf('@');
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? '';
+  const rest = at === -1 ? value.slice(scheme.length) : `…@${value.slice(at + 1)}`;
+  const cut = rest.search(/[?#]/);
+  return scheme + (cut === -1 ? rest : `${rest.slice(0, cut)}${rest[cut]}…`);
+}
+
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** The longest delay a Node timer (setTimeout, setInterval, a socket's timeout) keeps: 2^31 − 1 ms, about 24.8 days. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A bound as people read it: `1s`, `500ms`, `2147483647ms`. */
+function formatMs(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) if (ms > 0 && ms % UNITS[unit] === 0) return `${ms / UNITS[unit]}${unit}`;
+  return `${ms}ms`;
+}
 
 export function parseDuration(value: string): number | undefined {
   const match = /^(\d+)(ms|s|m|h|d)$/.exec(value.trim());

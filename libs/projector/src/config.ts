@@ -13,7 +13,7 @@ export const readProjectorConfig = (source: Record<string, string | undefined> =
     (env) => ({
       batchSize: env.int('PROJECTOR_BATCH_SIZE', 10_000, { min: 1, max: 100_000 }),
       batchBytes: env.int('PROJECTOR_BATCH_BYTES', 16 * 1024 * 1024, { min: 1024 }),
-      flushIntervalMs: env.duration('PROJECTOR_FLUSH_INTERVAL', '200ms'),
+      flushIntervalMs: env.timer('PROJECTOR_FLUSH_INTERVAL', '200ms'),
     }),
     source,
   );

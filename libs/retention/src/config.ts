@@ -23,6 +23,6 @@ export const readRetentionConfig = (source: Record<string, string | undefined> =
     return {
       cron,
       batchSize: env.int('RETENTION_BATCH_SIZE', 5_000, { min: 100, max: 100_000 }),
-      lockTimeoutMs: env.duration('RETENTION_LOCK_TIMEOUT', '500ms'),
+      lockTimeoutMs: env.timer('RETENTION_LOCK_TIMEOUT', '500ms'),
     };
   }, source);

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { checkpointsSubject, JetStreamConnection } from '@audit/messaging';
 import { TransparencyLogRepository } from '@audit/persistence';
 import { counter } from '@audit/platform';
-import { receivedThroughLine, signCheckpoint } from '@audit/transparency';
+import { logOrigin, receivedThroughLine, signCheckpoint } from '@audit/transparency';
 import { SEALER_CONFIG, type SealerConfig } from './config';
 import { ReceivedThroughBound } from './received-through-bound';
 
@@ -10,9 +10,6 @@ const checkpointsTotal = counter('audit_sealer_checkpoints_total', 'Checkpoints 
 
 /** Checkpoints published per pass; the rest wait for the next pass. */
 const PUBLISH_BATCH = 500;
-
-/** The log origin of an organization: `<SEAL_LOG_ORIGIN>/<organizationId>`, the first line of its checkpoints. */
-export const logOrigin = (originPrefix: string, organizationId: string): string => `${originPrefix}/${organizationId}`;
 
 /**
  * Signs a checkpoint of each organization's log at most every SEAL_INTERVAL while new leaves exist, stores

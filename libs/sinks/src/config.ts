@@ -49,7 +49,7 @@ export const readSinksConfig = (source: Record<string, string | undefined> = pro
           }
         : undefined,
       webhook: webhookUrl && webhookSecret ? { url: webhookUrl, secret: webhookSecret } : undefined,
-      flushIntervalMs: env.duration('SINK_FLUSH_INTERVAL', '1s'),
-      httpTimeoutMs: env.duration('SINK_HTTP_TIMEOUT', '15s'),
+      flushIntervalMs: env.timer('SINK_FLUSH_INTERVAL', '1s'),
+      httpTimeoutMs: env.timer('SINK_HTTP_TIMEOUT', '15s'),
     };
   }, source);

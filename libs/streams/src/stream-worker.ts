@@ -17,9 +17,10 @@ import { backoffMs, type HealthRegistry } from '@audit/platform';
 import { chunkBySize, DeliveryRejectedError } from '@audit/sinks';
 import { formatEvent } from '@audit/stream-formats';
 import type { BatchShape, OutgoingRecord, PreparedChunk, Sender } from './destinations';
+import type { ErasedUsers } from './erased-users';
 import type { FairScheduler } from './fair-scheduler';
 import { streamEvents, streamLatency } from './metrics';
-import type { DeliveryRecord } from '@audit/contracts';
+import type { AuditEvent, DeliveryRecord } from '@audit/contracts';
 import { replayDurable, streamDurable, streamFilterSubject, type StreamRecord } from './model';
 import { matchesFilter } from './stream-filter';
 import { inStreamOrder, QueuedRecord, requestBytesOf } from './queued-record';
@@ -48,6 +49,8 @@ export interface WorkerDeps {
   reporter: WorkerReporter;
   /** Checked before each request: throws {@link LeaseLostError} once this replica may no longer hold the stream. */
   guard: () => Promise<void>;
+  /** The people erased lately: their events on the bus go out as the erasure left them in Postgres. */
+  erased: ErasedUsers;
 }
 
 /**
@@ -156,9 +159,11 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
     const deadLetter: Array<FailedDelivery<Message>> = [];
     const outgoing: QueuedRecord[] = [];
     for (const delivery of ordered) {
-      if (!this.wanted(delivery)) continue;
+      // The bus's copy of an event whose person was erased since: sent (and filtered) as the erasure left it.
+      const event = this.deps.erased.apply(delivery.payload.event);
+      if (!this.wanted(delivery, event)) continue;
       try {
-        outgoing.push(new QueuedRecord(delivery, formatEvent(this.stream.format, delivery.payload.event, delivery.payload.text)));
+        outgoing.push(new QueuedRecord(delivery, formatEvent(this.stream.format, event, event === delivery.payload.event ? delivery.payload.text : undefined)));
       } catch (error) {
         // A canonical event always formats; one that does not would fail the same way every time.
         deadLetter.push({ delivery, reason: `${this.durable}: cannot be formatted as ${this.stream.format}: ${describe(error)}` });
@@ -185,9 +190,9 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
     return { deadLetter };
   }
 
-  private wanted(delivery: Delivery<Message>): boolean {
+  private wanted(delivery: Delivery<Message>, event: AuditEvent): boolean {
     if (this.replay && streamSequenceOf(delivery.message) > this.replay.untilSeq) return false;
-    return matchesFilter(this.stream.filter, delivery.payload.event);
+    return matchesFilter(this.stream.filter, event);
   }
 
   /** Starts building a chunk's body; a failure to build it surfaces when the chunk is sent (and is retried there). */

@@ -1,6 +1,7 @@
-import { createHmac } from 'node:crypto';
-import type { AuditEvent, DeliveryRecord, StreamView } from '@audit/contracts';
+import { createHmac, randomUUID } from 'node:crypto';
+import { erasedEvent, type AuditEvent, type DeliveryRecord, type StreamView } from '@audit/contracts';
 import { DLQ_HEADERS, STREAMS } from '@audit/messaging';
+import { ErasuresRepository } from '@audit/persistence';
 import { readStream, TestReceiver, waitFor, type ReceivedRequest } from '@audit/testing';
 import { startStreamsStack, type StreamsStack } from '@audit/testing-pipeline';
 
@@ -184,6 +185,22 @@ describe('streams: delivery to a webhook', () => {
     expect(after.filter((e) => live.some((l) => l.id === e.id)).map((e) => e.id)).toEqual(live.map((e) => e.id));
     expect(after.some((e) => old.some((o) => o.id === e.id))).toBe(false);
     expect((await deliveries('replaying', stream.id)).some((d) => d.replay)).toBe(true);
+  });
+
+  it("a replay after an erasure sends the erased person's events as the erasure left them, and the others whole", async () => {
+    const at = hook();
+    const stream = await stack.create('erasing', webhook(at));
+    const from = new Date(Date.now() - 1_000);
+    const [victim, other] = stack.events('erasing', 2).map((e, i) => ({ ...e, userId: i === 0 ? 'victim' : 'other', ipAddress: '203.0.113.9', user: { email: `${i}@example.com`, userName: 'Vic' } }));
+    await stack.publish([victim, other]);
+    await waitFor('the events', () => uniqueIds(accepted(at)).length === 2);
+    await stack.app.get(ErasuresRepository).eraseUser(randomUUID(), 'erasing', 'victim', 'test');
+    const sentBefore = accepted(at).length;
+    expect((await stack.call('erasing', 'POST', `/v1/streams/${stream.id}/replay`, { from: from.toISOString() })).status).toBe(202);
+    await waitFor('the replay', () => accepted(at).length >= sentBefore + 2);
+    const replayed = accepted(at).slice(sentBefore);
+    expect(replayed.find((e) => e.id === victim.id)).toEqual(erasedEvent(victim));
+    expect(replayed.find((e) => e.id === other.id)).toEqual(other);
   });
 
   it("another organization's stream is 404 to every verb, and its events never reach this one", async () => {

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { describe, isNotFound, JetStreamConnection, MESSAGING_CONFIG, STREAMS, type MessagingConfig } from '@audit/messaging';
+import { ErasuresRepository } from '@audit/persistence';
 import { gauge, HealthRegistry } from '@audit/platform';
 import { STREAMS_CONFIG, type StreamsConfig } from './config';
 import { batchShape, createSender } from './destinations';
+import { ErasedUsers } from './erased-users';
 import { FairScheduler } from './fair-scheduler';
 import { streamFailing, streamLag } from './metrics';
 import type { DeliveryRecord } from '@audit/contracts';
@@ -59,8 +61,12 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
   /** When this replica last renewed its leases: a worker sends only while they are surely still its own. */
   private leasesRenewedAt = 0;
 
+  /** The people erased within STREAM_MAX_AGE, re-read at every refresh: every worker sends their events emptied. */
+  private readonly erased = new ErasedUsers();
+
   constructor(
     private readonly repository: StreamsRepository,
+    private readonly erasures: ErasuresRepository,
     private readonly catalog: StreamsCatalog,
     private readonly bus: JetStreamConnection,
     @Inject(MESSAGING_CONFIG) private readonly messaging: MessagingConfig,
@@ -127,6 +133,9 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
   private async reconcile(): Promise<void> {
     if (this.stopping) return;
     const snapshotAt = Date.now();
+    // Only the bus's copies need them, and it keeps none older than STREAM_MAX_AGE. Read before the workers
+    // start, so a replay asked for after an erasure never sends what it emptied; kept as last read when Postgres fails.
+    this.erased.replace(await this.erasures.erasedSince(new Date(snapshotAt - this.messaging.streamMaxAgeMs)));
     const streams = await this.repository.all();
     const held = await this.holdShare(streams);
     const desired = new Map<string, { stream: StreamRecord; replay?: { id: string; from: Date; untilSeq: number } }>();
@@ -223,6 +232,7 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
           guard: async () => {
             if (!this.leasesValid()) throw new LeaseLostError();
           },
+          erased: this.erased,
         },
         stream,
         sender,

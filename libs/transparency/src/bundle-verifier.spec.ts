@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { bundleText, LOG_KEY as KEY, logEvent, logEventId as idOf, sealedLog } from '@audit/testing-pipeline';
-import { BUNDLE_RANGE_LEAVES } from './bundle-format';
+import { BUNDLE_RANGE_LEAVES, bundleHeaderLine, pendingEventLine, proofLine } from './bundle-format';
 import { BundleVerifier } from './bundle-verifier';
-import { parseVerifierKey } from './note';
+import { MAX_NAMED_FAILURES } from './failure-list';
+import { signCheckpoint } from './checkpoint';
+import { parseSignerKey, parseVerifierKey } from './note';
 
 /**
  * A bundle as the exporter writes it: a log of `size` leaves (event 1 erased since), the events at
@@ -182,6 +184,40 @@ describe('BundleVerifier', () => {
     const long = verify(text, { maxLineBytes: lengths[1] - 1, cuts: [50, lengths[0] + 30, lengths[0] + 90] });
     expect(long.ok).toBe(false);
     expect(long.failures[0]).toEqual({ eventId: null, leafIndex: null, reasons: [`line 2 is longer than ${lengths[1] - 1} bytes: not read`] });
+  });
+
+  it("refuses the checkpoint of another organization's log (the same key signs every log), whatever the bundle holds", () => {
+    const signer = parseSignerKey(KEY.signerKey);
+    const organization = fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,11}$/);
+    fc.assert(
+      fc.property(organization, organization, fc.constantFrom('audit-trail/log', 'audit.example.com/log'), fc.boolean(), (bundleOrg, logOrg, prefix, pending) => {
+        const note = signCheckpoint({ origin: `${prefix}/${logOrg}`, size: 7, rootHash: Buffer.alloc(32, 1), extensions: [] }, [signer]);
+        const lines = pending ? pendingEventLine(JSON.stringify({ ...logEvent(0), organizationId: bundleOrg })) : '';
+        const report = verify(bundleHeaderLine(bundleOrg, note) + lines + proofLine([], []));
+        const ownLog = logOrg === bundleOrg;
+        expect(report.checkpoints[0].ok).toBe(ownLog);
+        if (!ownLog) {
+          expect(report.ok).toBe(false);
+          expect(report.checkpoints[0].reasons).toEqual([`it is the checkpoint of the log "${prefix}/${logOrg}", not of organization "${bundleOrg}"'s (…/${bundleOrg})`]);
+        }
+      }),
+    );
+  });
+
+  it('counts every failed line of a bundle of empty lines but names only the first MAX_NAMED_FAILURES (30 KB of gzip held 4.6 GB of failures)', async () => {
+    const lines = await bundle(3, [2, 1]);
+    const [header] = lines.split('\n');
+    const extra = MAX_NAMED_FAILURES + 1234;
+    const v = new BundleVerifier([parseVerifierKey(KEY.verifierKey)]);
+    v.write(Buffer.from(`${header}\n`));
+    const block = Buffer.alloc(1 << 16, 0x0a);
+    for (let left = extra; left > 0; left -= block.length) v.write(block.subarray(0, Math.min(block.length, left)));
+    const report = v.finish();
+    expect(report.ok).toBe(false);
+    expect(report.counts.failed).toBe(extra + 1);
+    expect(report.failures).toHaveLength(MAX_NAMED_FAILURES);
+    expect(report.unnamedFailures).toBe(extra + 1 - MAX_NAMED_FAILURES);
+    expect(report.failures[0]).toEqual({ eventId: null, leafIndex: null, reasons: ['line 2 is empty'] });
   });
 
   it('refuses a bundle with any byte changed, added or cut, by either path, however its bytes come in chunks', async () => {

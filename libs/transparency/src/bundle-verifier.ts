@@ -7,8 +7,10 @@ import { CheckpointError, openCheckpoint, type Checkpoint } from './checkpoint';
 import { CollectedLeaves, type LeafVerdict } from './collected-leaves';
 import { HASH_SIZE, leafHashLatin1 } from './hash';
 import { commitmentText, CONTENT_FIELDS, isEmptyContent, LEAF_VERSION, LeafError, parseLeafBytes, type ContentField, type LeafV1 } from './leaf';
+import { FailureList } from './failure-list';
 import { LineSplitter } from './line-splitter';
-import type { CheckpointCheck, EventFailure, LogVerificationReport } from './log-verifier';
+import { isLogOriginOf } from './log-origin';
+import type { CheckpointCheck, LogVerificationReport } from './log-verifier';
 import { rangedMultiInclusion, verifyMultiInclusion, type LeafRange } from './multi-proof';
 import { NoteError, type NoteVerifier } from './note';
 import { receivedThroughOf, unsealedClaimFault } from './received-through';
@@ -142,7 +144,7 @@ function readOpening(opening: unknown, leaf: LeafV1): { status: 'verified' | 'er
  */
 export class BundleVerifier {
   private readonly counts = { verified: 0, erased: 0, failed: 0, pending: 0, purged: 0 };
-  private readonly failures: EventFailure[] = [];
+  private readonly failures = new FailureList();
   private readonly check: CheckpointCheck = { source: 'latest', note: '', size: null, ok: true, reasons: [], receivedThrough: null };
   private checkpoint: Checkpoint | undefined;
   /** The checkpoint's signed `received-through` time (received-through.ts): no line received by then may say it is not yet sealed. */
@@ -222,7 +224,7 @@ export class BundleVerifier {
       this.counts.erased = 0;
     }
     const ok = this.counts.failed === 0 && this.check.ok;
-    return { counts: { ...this.counts }, failures: this.failures, checkpoints: [this.check], ok };
+    return { counts: { ...this.counts }, failures: this.failures.named, unnamedFailures: this.failures.unnamed, checkpoints: [this.check], ok };
   }
 
   /**
@@ -250,6 +252,7 @@ export class BundleVerifier {
     const line = bytes.subarray(start, end);
     if (n === 1) return this.header(line);
     if (this.ended) return this.fail(null, null, `line ${n} follows the proof line`);
+    if (line.length === 0) return this.fail(null, null, `line ${n} is empty`);
     // Version 1 lines are read as JSON only: its leaf is base64, and its bundles are few and kept for audits.
     if (this.fastPath && this.version !== 1 && (this.sealedAsExported(line) || this.proofAsExported(line))) return;
     let value: unknown;
@@ -266,7 +269,7 @@ export class BundleVerifier {
 
   private fail(eventId: string | null, leafIndex: number | null, reason: string): void {
     this.counts.failed++;
-    this.failures.push({ eventId, leafIndex, reasons: [reason] });
+    this.failures.add({ eventId, leafIndex, reasons: [reason] });
   }
 
   private refuseProof(reason: string): void {
@@ -310,6 +313,11 @@ export class BundleVerifier {
     } catch (error) {
       const why = error instanceof NoteError || error instanceof CheckpointError ? error.message : String(error);
       this.refuseProof(`its signature does not verify with the given keys: ${why}`);
+      return;
+    }
+    // Every organization's checkpoints are signed with the same key: another's would vouch for its own log.
+    if (!isLogOriginOf(this.checkpoint.origin, value.organizationId)) {
+      this.refuseProof(`it is the checkpoint of the log ${JSON.stringify(this.checkpoint.origin)}, not of organization ${JSON.stringify(value.organizationId)}'s (…/${value.organizationId})`);
       return;
     }
     try {

@@ -32,6 +32,7 @@ export {
 export type { NoteErrorCode, NoteSignature, NoteSigner, NoteVerifier, OpenedNote } from './note';
 export { CheckpointError, formatCheckpoint, openCheckpoint, parseCheckpoint, signCheckpoint } from './checkpoint';
 export type { Checkpoint } from './checkpoint';
+export { isLogOriginOf, logOrigin } from './log-origin';
 export { RECEIVED_THROUGH, receivedThroughLine, receivedThroughOf, unsealedClaimFault } from './received-through';
 export {
   commitmentOf,
@@ -53,6 +54,7 @@ export type { ContentField, EventIdentity, IdentityField, LeafV1, LeafVerdict, S
 export { multiInclusionProof, rangedMultiInclusion, rangeHashes, rootFromMultiInclusionProof, verifyMultiInclusion } from './multi-proof';
 export type { IndexedLeaf, LeafColumns, LeafRange, RangeHashes } from './multi-proof';
 export { LogVerifier } from './log-verifier';
+export { MAX_NAMED_FAILURES } from './failure-list';
 export type { CheckpointCheck, EventFailure, EventStatus, LogEntry, LogVerificationReport, LogVerifierOptions, UnsealedRow, VerifiedRow } from './log-verifier';
 export { BUNDLE_RANGE_LEAVES, BUNDLE_VERSION, bundleHeaderLine, pendingEventLine, proofLine, READABLE_BUNDLE_VERSIONS, sealedEventLine } from './bundle-format';
 export { v1EventLine } from './bundle-v1';

@@ -1,3 +1,4 @@
+import { FailureList } from './failure-list';
 import type { AuditEvent } from '@audit/contracts';
 import { CheckpointError, openCheckpoint, type Checkpoint } from './checkpoint';
 import { leafHashLatin1 } from './hash';
@@ -76,7 +77,10 @@ export interface LogVerifierOptions {
 /** The walk's outcome: counts per status, every failed event named, and each checkpoint's verdict. */
 export interface LogVerificationReport {
   counts: Record<EventStatus, number>;
+  /** The failed events named, the first MAX_NAMED_FAILURES of them. */
   failures: EventFailure[];
+  /** Failures counted beyond those named. */
+  unnamedFailures: number;
   checkpoints: CheckpointCheck[];
   /** Whether anything failed: an event or a checkpoint. */
   ok: boolean;
@@ -110,7 +114,7 @@ function openChecked(source: CheckpointCheck['source'], note: string, keys: read
  */
 export class LogVerifier {
   private readonly counts: Record<EventStatus, number> = { verified: 0, erased: 0, failed: 0, pending: 0, purged: 0 };
-  private readonly failures: EventFailure[] = [];
+  private readonly failures = new FailureList();
   private readonly checks: CheckpointCheck[] = [];
   /** Checkpoints whose root is compared when the walk reaches their size, smallest first. */
   private readonly due: Pending[] = [];
@@ -133,7 +137,7 @@ export class LogVerifier {
     } catch (error) {
       this.range = RootFrontier.fromNodes(0, []);
       this.broken = `the hashes kept of the ${options.purgedBefore} purged leaves are incomplete: ${(error as Error).message}`;
-      this.failures.push({ eventId: null, leafIndex: null, reasons: [this.broken] });
+      this.failures.add({ eventId: null, leafIndex: null, reasons: [this.broken] });
     }
     let latestOrigin: string | undefined;
     for (const [source, note] of [['latest', options.latest], ['saved', options.saved]] as const) {
@@ -174,7 +178,7 @@ export class LogVerifier {
       }
       if (entry.leafIndex !== this.next && this.broken === undefined) {
         this.broken = `leaves ${this.next}..${entry.leafIndex - 1} are missing from the log`;
-        this.failures.push({ eventId: null, leafIndex: this.next, reasons: [this.broken] });
+        this.failures.add({ eventId: null, leafIndex: this.next, reasons: [this.broken] });
         this.counts.failed += entry.leafIndex - this.next;
       }
       if (this.broken === undefined) {
@@ -213,13 +217,13 @@ export class LogVerifier {
           : `the log holds ${have} leaves but this checkpoint covers ${due.parsed.size}: leaves ${have}..${due.parsed.size - 1} are gone (truncated${due.checkpoint.source === 'saved' ? ' since it was saved' : ''})`;
       this.fail(due.checkpoint, reason);
       if (this.broken === undefined) {
-        this.failures.push({ eventId: null, leafIndex: have, reasons: [`leaves ${have}..${due.parsed.size - 1} of the ${due.checkpoint.source} checkpoint are gone`] });
+        this.failures.add({ eventId: null, leafIndex: have, reasons: [`leaves ${have}..${due.parsed.size - 1} of the ${due.checkpoint.source} checkpoint are gone`] });
         this.counts.failed += due.parsed.size - have;
       }
     }
     this.settle();
     const ok = this.counts.failed === 0 && this.checks.every((c) => c.ok);
-    return { counts: { ...this.counts }, failures: this.failures, checkpoints: this.checks, ok };
+    return { counts: { ...this.counts }, failures: this.failures.named, unnamedFailures: this.failures.unnamed, checkpoints: this.checks, ok };
   }
 
   private compareDue(): void {
@@ -256,7 +260,7 @@ export class LogVerifier {
 
   private failEvent(eventId: string | null, leafIndex: number | null, reasons: string[]): void {
     this.counts.failed++;
-    this.failures.push({ eventId, leafIndex, reasons });
+    this.failures.add({ eventId, leafIndex, reasons });
   }
 
   private judge(entry: LogEntry): void {

@@ -3,7 +3,7 @@ import { createAuditClient } from '@audit/audit-client';
 import { EventIdsRepository } from '@audit/persistence';
 import { sleep } from '@audit/platform';
 import { action, NEEDS, type CliSession } from '../cli-context';
-import { demoEvents } from '../demo-events';
+import { demoEventStream } from '../demo-events';
 import { durationParser, integerParser, orgOption } from '../options';
 import { progressBar } from '../progress';
 import { readCliConfig } from '../config';
@@ -68,16 +68,16 @@ export function demoCommand(program: Command, session: CliSession): void {
 }
 
 async function publish(session: CliSession, options: DemoOptions): Promise<string[]> {
-  const events = demoEvents(options.org, options.events, { spanMs: options.span, seed: options.seed });
+  const events = demoEventStream(options.org, options.events, { spanMs: options.span, seed: options.seed });
   // As the organization's emitter user: the bus lets it publish audit.ingest.<org> and nothing else.
   const config = readCliConfig();
   const natsUrl = config.natsUrl ?? 'nats://127.0.0.1:4222';
   const client = await createAuditClient({ natsUrl: natsUrl.split(','), ...(await emitterIdentity(options.org, config)) });
   const ids: string[] = [];
   try {
-    for (let i = 0; i < events.length; i += BATCH) {
-      ids.push(...(await client.emitBatch(events.slice(i, i + BATCH))).ids);
-      session.progress(`\rpublished ${progressBar(ids.length, events.length)} ${ids.length}/${events.length} events`);
+    for (let batch = take(events, BATCH); batch.length > 0; batch = take(events, BATCH)) {
+      for (const id of (await client.emitBatch(batch)).ids) ids.push(id);
+      session.progress(`\rpublished ${progressBar(ids.length, options.events)} ${ids.length}/${options.events} events`);
     }
   } finally {
     await client.close();
@@ -105,4 +105,14 @@ async function waitForWriter(session: CliSession, org: string, ids: string[], wa
     }
     await sleep(Math.min(500, Math.max(0, deadline - Date.now())));
   }
+}
+
+/** The next `n` items of `items` (fewer at its end). */
+function take<T>(items: Iterator<T>, n: number): T[] {
+  const taken: T[] = [];
+  for (let next = items.next(); !next.done; next = items.next()) {
+    taken.push(next.value);
+    if (taken.length === n) break;
+  }
+  return taken;
 }

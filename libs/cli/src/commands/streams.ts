@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -6,7 +6,11 @@ import { natsConnectOptions, provisionStreams, readMessagingConfig, streamConfig
 import { parseStreamsFile, renderStreamsFile, StreamChangeRecorder, StreamsCatalog } from '@audit/streams';
 import { assertBusReachable } from '../bus-reachable';
 import { action, NEEDS, type CliSession } from '../cli-context';
+import { readOptionFile } from '../option-file';
 import { nonEmpty, orgOption } from '../options';
+
+/** A streams file's size limit: a stream is a few hundred bytes, so 16 MiB holds tens of thousands. */
+const STREAMS_FILE_MAX_BYTES = 16 * 2 ** 20;
 import { cliActor } from './keys';
 
 /**
@@ -50,7 +54,7 @@ export function streamsCommand(program: Command, session: CliSession): void {
     .addHelpText('after', '\nExamples:\n  $ npm run cli -- streams apply --org acme -f streams.yaml\n  $ npm run cli -- streams apply --org acme -f streams.yaml --json   # {"created":[…],"updated":[…],"deleted":[…],"unchanged":[…]}')
     .action(
       action<{ org: string; file: string }>(session, NEEDS.both, async ({ options, out }) => {
-        const entries = parseStreamsFile(readFileSync(options.file, 'utf8'));
+        const entries = parseStreamsFile(await readOptionFile('-f', options.file, STREAMS_FILE_MAX_BYTES));
         await assertBusReachable('streams apply');
         const context = await session.context(false, true);
         const changes = context.get(StreamChangeRecorder);

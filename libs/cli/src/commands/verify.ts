@@ -1,9 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { LogVerificationRepository, TransparencyLogRepository } from '@audit/persistence';
 import { LogVerifier, NoteError, parseVerifierKey, type LogVerificationReport, type NoteVerifier } from '@audit/transparency';
 import { verifyBundleFile } from '../bundle-file';
 import { action, NEEDS, type CliSession } from '../cli-context';
+import { NOT_A_FILE, readOptionFile, whyUnreadable } from '../option-file';
 import { durationParser, orgOption } from '../options';
 import { NotVouchedError, UsageError, type Output } from '../output';
 import { progressBar } from '../progress';
@@ -71,13 +72,14 @@ export function printReport(out: Output, report: LogVerificationReport, { unvouc
       counts: report.counts,
       checkpoints: report.checkpoints.map(({ source, size, ok, reasons, receivedThrough }) => ({ source, size, ok, reasons, receivedThrough: receivedThrough ?? null })),
       failures: report.failures,
+      unnamedFailures: report.unnamedFailures,
     },
     () => [
       ...report.checkpoints.map((c) =>
         c.size === null && c.ok ? `${c.source} checkpoint: none yet (nothing is sealed)` : `${c.source} checkpoint${coverage(c)}: ${c.ok ? 'ok' : `FAILED: ${c.reasons.join('; ')}`}`,
       ),
       ...report.failures.slice(0, MAX_NAMED).map((f) => `FAILED ${f.eventId ?? '(no event id)'}${f.leafIndex === null ? '' : ` leaf #${f.leafIndex}`}: ${f.reasons.join('; ')}`),
-      ...(report.failures.length > MAX_NAMED ? [`… and ${report.failures.length - MAX_NAMED} more (--json lists them all)`] : []),
+      ...(report.failures.length + report.unnamedFailures > MAX_NAMED ? [`… and ${report.failures.length + report.unnamedFailures - MAX_NAMED} more (--json lists ${report.unnamedFailures > 0 ? `the first ${report.failures.length}` : 'them all'})`] : []),
       summaryLine(report),
     ],
   );
@@ -111,12 +113,12 @@ export function verifyCommand(program: Command, session: CliSession): void {
     .action(
       action<{ key: string[] }>(session, NEEDS.nothing, async ({ options, positionals, out }) => {
         const file = positionals[0];
-        const size = await stat(file).then(
-          (s) => s.size,
-          (error: NodeJS.ErrnoException) => {
-            throw new UsageError(`${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
-          },
-        );
+        const found = await stat(file).catch((error: NodeJS.ErrnoException) => {
+          throw new UsageError(`${file}: ${whyUnreadable(error)}`);
+        });
+        // Exit 1 says the bundle failed: a path that names no file is a usage error (exit 2).
+        if (found.isDirectory()) throw new UsageError(`${file}: ${NOT_A_FILE}`);
+        const size = found.size;
         const progress = progressReporter(session, 'verifying', size);
         let read = 0;
         const report = await verifyBundleFile(
@@ -144,9 +146,8 @@ export function verifyCommand(program: Command, session: CliSession): void {
       action<{ org: string; key?: string[]; checkpoint?: string; pendingWindow: number }>(session, NEEDS.postgres, async ({ options, out }) => {
         let saved: string | undefined;
         if (options.checkpoint !== undefined) {
-          saved = await readFile(options.checkpoint, 'utf8').catch((error: NodeJS.ErrnoException) => {
-            throw new UsageError(`--checkpoint ${options.checkpoint}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
-          });
+          // A signed note is a few lines: 1 MiB is far more than any.
+          saved = await readOptionFile('--checkpoint', options.checkpoint, 2 ** 20);
         }
         const keys = await readKeys(session, options.key);
         const walker = (await session.context()).get(LogVerificationRepository);
