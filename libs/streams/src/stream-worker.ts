@@ -24,6 +24,7 @@ import type { AuditEvent, DeliveryRecord } from '@audit/contracts';
 import { replayDurable, streamDurable, streamFilterSubject, type StreamRecord } from './model';
 import { matchesFilter } from './stream-filter';
 import { inStreamOrder, QueuedRecord, requestBytesOf } from './queued-record';
+import { PendingWrites } from './pending-writes';
 
 type Message = DecodedCanonicalMessage;
 
@@ -35,10 +36,18 @@ export class LeaseLostError extends Error {
   }
 }
 
-/** What a worker reports to the runner: each attempt (for the history and the state). */
+/** One delivery attempt as the history keeps it, with its time. */
+export type Attempt = Omit<DeliveryRecord, 'at'> & { at: Date };
+
+/**
+ * What a worker reports to the runner: each attempt's effect on the stream's state (at once, in memory), then
+ * the attempts and the latest state to write (several attempts in one write: see PendingWrites).
+ */
 export interface WorkerReporter {
-  delivered(stream: StreamRecord, attempt: Omit<DeliveryRecord, 'at'>): Promise<void>;
-  failed(stream: StreamRecord, attempt: Omit<DeliveryRecord, 'at'>, consecutiveFailures: number): Promise<void>;
+  /** The state the attempt leaves the stream in: failing with this error, active again (null), or unchanged (undefined). */
+  transition(stream: StreamRecord, attempt: Attempt, consecutiveFailures: number): string | null | undefined;
+  /** Writes the attempts, oldest first, and the state if it changed since the last write. Never throws. */
+  record(stream: StreamRecord, attempts: readonly Attempt[], state: string | null | undefined): Promise<void>;
 }
 
 export interface WorkerDeps {
@@ -51,6 +60,8 @@ export interface WorkerDeps {
   guard: () => Promise<void>;
   /** The people erased lately: their events on the bus go out as the erasure left them in Postgres. */
   erased: ErasedUsers;
+  /** Attempts the history keeps per stream (STREAMS_HISTORY): no more wait for their write. */
+  historyLimit: number;
 }
 
 /**
@@ -63,8 +74,8 @@ export interface WorkerDeps {
  * compressed: `Sender.prepare`) while the current one is in flight,
  * and two more fill meanwhile (max_ack_pending = 4 batches; the base class holds every message it received,
  * so none waits unheld): the receiver's round trip, the formatting and the bus's deliveries overlap instead of
- * adding up. A batch's delivery record is written while the next batch is sent; the batch is acknowledged
- * only after its own delivery (and record). Once a batch is handed back (the stream stops, or the lease may be
+ * adding up. A batch is acknowledged once it is delivered; its attempt's record goes to the history
+ * beside the batches, many in one write (see PendingWrites), and a stop waits for them. Once a batch is handed back (the stream stops, or the lease may be
  * lost), those behind it are handed back unsent too, so they cannot overtake it.
  * A failed send (429, 5xx, timeout, network) is retried here with backoff, holding the batch (kept alive
  * with `working()`), for as long as it takes; the stream shows as failing after a few attempts and other
@@ -77,8 +88,10 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
   private consecutiveFailures = 0;
   /** Settles when the batch received last has been sent: the next one sends after it. */
   private sent: Promise<void> = Promise.resolve();
-  /** Settles when the delivery records of every attempt so far are written: they are written in order. */
-  private recorded: Promise<void> = Promise.resolve();
+  /** The attempts on their way to the history, written in order, many at once, without holding up the batches. */
+  private readonly history: PendingWrites<Attempt>;
+  /** The state the latest attempts left the stream in, for the next write (undefined: unchanged). */
+  private state: string | null | undefined;
   /** Batches in hand (formatting, waiting for their turn, or sending). */
   private batchesInHand = 0;
   /** Why a batch was handed back: every batch in hand behind it is handed back too, until none is left. */
@@ -107,6 +120,7 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
       // as much again in nats-server. One replica at a time pulls a stream (its lease), as this requires.
       ackAll: true,
     });
+    this.history = new PendingWrites((attempts) => this.writeHistory(attempts), deps.historyLimit);
   }
 
   get durable(): string {
@@ -122,7 +136,7 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
     this.stopped = true;
     this.wake?.();
     await this.beforeApplicationShutdown();
-    await this.recorded;
+    await this.history.flushed();
     await this.sender.close();
   }
 
@@ -180,13 +194,11 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
         this.handingBack = outcome;
         const rest = chunks.slice(i).flat();
         const delayMs = outcome === 'stopped' ? 0 : 1_000;
-        await this.recorded;
         return { deadLetter, retry: rest.map((o) => ({ delivery: o.delivery, reason: `stream ${outcome} before delivery`, delayMs })) };
       }
       if (outcome !== 'delivered') deadLetter.push(...chunk.map((o) => ({ delivery: o.delivery, reason: `${this.durable}: ${outcome.refused}` })));
     }
     sent();
-    await this.recorded;
     return { deadLetter };
   }
 
@@ -220,7 +232,7 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
         streamLatency.observe({ destination: this.stream.destination.type }, latencyMs / 1000);
         streamEvents.inc({ ...labels, outcome: 'delivered' }, chunk.length);
         this.consecutiveFailures = 0;
-        this.recordAttempt(() => this.deps.reporter.delivered(this.stream, { events: chunk.length, status: 'delivered', latencyMs, error: null, replay }));
+        this.recordAttempt({ at: new Date(), events: chunk.length, status: 'delivered', latencyMs, error: null, replay });
         return 'delivered';
       } catch (error) {
         if (error instanceof LeaseLostError) return 'lease-lost';
@@ -228,13 +240,12 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
         const reason = describe(error);
         if (error instanceof DeliveryRejectedError) {
           streamEvents.inc({ ...labels, outcome: 'dead_lettered' }, chunk.length);
-          this.recordAttempt(() => this.deps.reporter.delivered(this.stream, { events: chunk.length, status: 'dead_lettered', latencyMs, error: reason, replay }));
+          this.recordAttempt({ at: new Date(), events: chunk.length, status: 'dead_lettered', latencyMs, error: reason, replay });
           return { refused: reason };
         }
         this.consecutiveFailures++;
         streamEvents.inc({ ...labels, outcome: 'failed' }, chunk.length);
-        const failures = this.consecutiveFailures;
-        this.recordAttempt(() => this.deps.reporter.failed(this.stream, { events: chunk.length, status: 'failed', latencyMs, error: reason, replay }, failures));
+        this.recordAttempt({ at: new Date(), events: chunk.length, status: 'failed', latencyMs, error: reason, replay });
         this.logger.warn({ msg: 'stream delivery failed; will retry', stream: this.stream.id, attempt, reason });
         await this.pause(backoffMs(attempt, 500, 30_000));
         // A body that could not be built is built again; one that was is sent again as it is.
@@ -244,11 +255,21 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
   }
 
   /**
-   * Writes an attempt's record after those before it, without holding up the sends: the batch that made it
-   * waits for it only before it is acknowledged. The reporter never throws (a Postgres outage never stops delivery).
+   * The attempt's effect on the stream's state now, its record (and that state) written after those before it.
+   * Neither the batch nor its ack waits for the write: a Postgres round trip per batch set the stream's rate
+   * (on a loaded machine, 25 ms a batch while the send itself took 1.5), and a Postgres outage never stops delivery.
    */
-  private recordAttempt(write: () => Promise<void>): void {
-    this.recorded = this.recorded.then(write);
+  private recordAttempt(attempt: Attempt): void {
+    const state = this.deps.reporter.transition(this.stream, attempt, this.consecutiveFailures);
+    if (state !== undefined) this.state = state;
+    this.history.add(attempt);
+  }
+
+  /** One write of the attempts that waited, with the state the latest of them left (taken now, so none is written twice). */
+  private writeHistory(attempts: readonly Attempt[]): Promise<void> {
+    const state = this.state;
+    this.state = undefined;
+    return this.deps.reporter.record(this.stream, attempts, state);
   }
 
   /** Waits before the next attempt, woken early by stop(). */

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { erasedEvent, type AuditEvent, type DeliveryRecord, type StreamView } from '@audit/contracts';
 import { DLQ_HEADERS, STREAMS } from '@audit/messaging';
 import { ErasuresRepository } from '@audit/persistence';
@@ -61,6 +62,8 @@ describe('streams: delivery to a webhook', () => {
       const expected = [SECRET_NEW, SECRET_OLD].map((s) => `v1=${createHmac('sha256', s).update(`${unix}.${r.body}`).digest('hex')}`);
       expect(signatures).toEqual(expected);
     }
+    // Attempts are recorded beside the deliveries, not before the receiver has them.
+    await waitFor('the attempts recorded', async () => (await deliveries('acme', stream.id)).reduce((n, d) => n + d.events, 0) >= 30);
     const history = await deliveries('acme', stream.id);
     expect(history.length).toBeGreaterThan(0);
     expect(history.every((d) => d.status === 'delivered' && d.error === null)).toBe(true);
@@ -137,7 +140,35 @@ describe('streams: delivery to a webhook', () => {
     const later = stack.events('refusing', 3);
     await stack.publish(later);
     await waitFor('the later events delivered', () => uniqueIds(accepted(at)).length === 3);
-    expect((await deliveries('refusing', stream.id)).some((d) => d.status === 'dead_lettered')).toBe(true);
+    await waitFor('the refusal recorded', async () => (await deliveries('refusing', stream.id)).some((d) => d.status === 'dead_lettered'));
+  });
+
+  it('a history write that hangs holds up neither the batches nor their acks; the attempts are written once it can', async () => {
+    const at = hook();
+    const stream = await stack.create('hanging-history', webhook(at));
+    // Postgres answers nothing on stream_deliveries while this transaction holds its lock.
+    const locker = new Client({ connectionString: stack.db.url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE stream_deliveries IN ACCESS EXCLUSIVE MODE');
+      // More than the two batches in flight (1000 events each): each batch used to wait for its attempt's row.
+      const events = stack.events('hanging-history', 2_500);
+      await stack.publish(events);
+      await waitFor('every event delivered while the history hangs', () => uniqueIds(accepted(at)).length === 2_500, 40_000);
+      expect(uniqueIds(accepted(at))).toEqual(events.map((e) => e.id));
+      await waitFor('every event acknowledged while the history hangs', async () => {
+        const info = await stack.bus.jsm.consumers.info(STREAMS.events, `stream-${stream.id}`);
+        return info.num_ack_pending === 0 && info.num_pending === 0;
+      });
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    }
+    await waitFor('the attempts recorded once the history answers', async () => {
+      const history = await deliveries('hanging-history', stream.id);
+      return history.filter((d) => d.status === 'delivered').reduce((n, d) => n + d.events, 0) >= 2_500;
+    });
   });
 
   it('pausing sends nothing and keeps the position; resuming sends what came meanwhile', async () => {
@@ -184,7 +215,7 @@ describe('streams: delivery to a webhook', () => {
     expect(replayed.map((e) => e.id)).toEqual(recent.map((e) => e.id));
     expect(after.filter((e) => live.some((l) => l.id === e.id)).map((e) => e.id)).toEqual(live.map((e) => e.id));
     expect(after.some((e) => old.some((o) => o.id === e.id))).toBe(false);
-    expect((await deliveries('replaying', stream.id)).some((d) => d.replay)).toBe(true);
+    await waitFor('the replay attempts recorded', async () => (await deliveries('replaying', stream.id)).some((d) => d.replay));
   });
 
   it("a replay after an erasure sends the erased person's events as the erasure left them, and the others whole", async () => {

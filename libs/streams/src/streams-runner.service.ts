@@ -8,11 +8,10 @@ import { batchShape, createSender } from './destinations';
 import { ErasedUsers } from './erased-users';
 import { FairScheduler } from './fair-scheduler';
 import { streamFailing, streamLag } from './metrics';
-import type { DeliveryRecord } from '@audit/contracts';
 import { replayDurable, streamDurable, type StreamRecord } from './model';
 import { StreamsCatalog } from './streams-catalog.service';
 import { StreamsRepository } from './streams.repository';
-import { LeaseLostError, StreamWorker, type WorkerReporter } from './stream-worker';
+import { LeaseLostError, StreamWorker, type Attempt, type WorkerReporter } from './stream-worker';
 
 const runningStreams = gauge('audit_streams_running', 'Stream consumers this replica runs (live and replays)');
 /** Consumers of deleted streams are removed only once older than this, so one created a moment ago by another replica is never taken for an orphan. */
@@ -228,6 +227,7 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
           health: this.health,
           scheduler: this.scheduler,
           reporter: this,
+          historyLimit: this.config.historyPerStream,
           // The destination's address is checked by the sender's own connections (see pinnedLookup), as they open.
           guard: async () => {
             if (!this.leasesValid()) throw new LeaseLostError();
@@ -317,32 +317,33 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  async delivered(stream: StreamRecord, attempt: Omit<DeliveryRecord, 'at'>): Promise<void> {
-    await this.report(stream, attempt, () => {
-      if (attempt.status !== 'delivered' || attempt.replay || !this.failing.has(stream.id)) return undefined;
+  transition(stream: StreamRecord, attempt: Attempt, consecutiveFailures: number): string | null | undefined {
+    if (attempt.replay) return undefined;
+    const labels = { stream: stream.id, organization: stream.organizationId };
+    if (attempt.status === 'delivered') {
+      if (!this.failing.has(stream.id)) return undefined;
       this.failing.delete(stream.id);
-      streamFailing.set({ stream: stream.id, organization: stream.organizationId }, 0);
+      streamFailing.set(labels, 0);
       return null;
-    });
+    }
+    if (attempt.status !== 'failed' || consecutiveFailures < this.config.failingAfter) return undefined;
+    this.failing.add(stream.id);
+    streamFailing.set(labels, 1);
+    return attempt.error ?? 'delivery failed';
   }
 
-  async failed(stream: StreamRecord, attempt: Omit<DeliveryRecord, 'at'>, consecutiveFailures: number): Promise<void> {
-    await this.report(stream, attempt, () => {
-      if (attempt.replay || consecutiveFailures < this.config.failingAfter) return undefined;
-      this.failing.add(stream.id);
-      streamFailing.set({ stream: stream.id, organization: stream.organizationId }, 1);
-      return attempt.error ?? 'delivery failed';
-    });
-  }
-
-  /** Records the attempt and, when `transition` says so, the stream's new state; a Postgres outage never stops delivery. */
-  private async report(stream: StreamRecord, attempt: Omit<DeliveryRecord, 'at'>, transition: () => string | null | undefined): Promise<void> {
+  /** Records the attempts and the stream's new state, each on its own: a Postgres outage never stops delivery. */
+  async record(stream: StreamRecord, attempts: readonly Attempt[], state: string | null | undefined): Promise<void> {
     try {
-      await this.repository.recordDelivery(stream.id, attempt, this.config.historyPerStream);
-      const state = transition();
-      if (state !== undefined) await this.repository.setHealth(stream.id, state);
+      await this.repository.recordDeliveries(stream.id, attempts, this.config.historyPerStream);
     } catch (error) {
-      this.logger.warn({ msg: 'could not record a stream delivery', stream: stream.id, error: describe(error) });
+      this.logger.warn({ msg: 'could not record stream deliveries', stream: stream.id, attempts: attempts.length, error: describe(error) });
+    }
+    if (state === undefined) return;
+    try {
+      await this.repository.setHealth(stream.id, state);
+    } catch (error) {
+      this.logger.warn({ msg: 'could not record a stream state', stream: stream.id, error: describe(error) });
     }
   }
 }

@@ -147,14 +147,38 @@ export class StreamsRepository {
     await this.db.query(`UPDATE streams SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = $1 AND "leaseOwner" = $2`, [id, replicaId]);
   }
 
-  /** Records one delivery attempt and trims the stream's history to its newest `keep` records. */
+  /** Records one delivery attempt (now) and trims the stream's history to its newest `keep` records. */
   async recordDelivery(streamId: string, delivery: Omit<DeliveryRecord, 'at'>, keep: number): Promise<void> {
+    await this.recordDeliveries(streamId, [{ ...delivery, at: new Date() }], keep);
+  }
+
+  /**
+   * Records delivery attempts, oldest first, in one statement, and trims the stream's history to its newest
+   * `keep` records (of the attempts, only the newest `keep` are written: the rest would be trimmed at once).
+   */
+  async recordDeliveries(streamId: string, deliveries: ReadonlyArray<Omit<DeliveryRecord, 'at'> & { at: Date }>, keep: number): Promise<void> {
+    const kept = deliveries.slice(-keep);
+    if (kept.length === 0) return;
     await this.db.query(
       `WITH added AS (
-         INSERT INTO stream_deliveries ("streamId", events, status, "latencyMs", error, replay) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
+         INSERT INTO stream_deliveries ("streamId", at, events, status, "latencyMs", error, replay)
+         SELECT $1, a.at, a.events, a.status, a."latencyMs", a.error, a.replay
+         FROM unnest($2::timestamptz[], $3::int[], $4::text[], $5::int[], $6::text[], $7::bool[]) WITH ORDINALITY
+           AS a(at, events, status, "latencyMs", error, replay, n)
+         ORDER BY a.n
+         RETURNING id
        )
-       DELETE FROM stream_deliveries WHERE "streamId" = $1 AND id <= (SELECT id - $7 FROM added)`,
-      [streamId, delivery.events, delivery.status, delivery.latencyMs, delivery.error, delivery.replay, keep],
+       DELETE FROM stream_deliveries WHERE "streamId" = $1 AND id <= (SELECT max(id) - $8 FROM added)`,
+      [
+        streamId,
+        kept.map((d) => d.at),
+        kept.map((d) => d.events),
+        kept.map((d) => d.status),
+        kept.map((d) => d.latencyMs),
+        kept.map((d) => d.error),
+        kept.map((d) => d.replay),
+        keep,
+      ],
     );
   }
 
