@@ -1,0 +1,157 @@
+import fc from 'fast-check';
+import type { AuditEvent } from '@audit/contracts';
+import { eventsSubject, STREAMS } from '@audit/messaging';
+import { canonicalEvent, startServiceStores, waitFor, waitForConsumerIdle, type RunningService, type ServiceStores } from '@audit/testing';
+import { checkLog, openWithListedKeys } from '@audit/testing-pipeline';
+import { CompactRange, consistencyProof, generateNoteKey, InMemoryHashStore, leafHash, rootOf, verifyConsistency } from '@audit/transparency';
+
+jest.setTimeout(600_000);
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What goes wrong once during a run, `atMs` after the first event is published. */
+type Fault = { atMs: number; kind: 'kill-writer' | 'kill-sealer' | 'terminate-postgres' };
+
+interface Shape {
+  organizations: number;
+  perOrganization: number;
+  /** Events published per burst (each burst awaited before the next). */
+  burst: number;
+  faults: Fault[];
+}
+
+const shapes: fc.Arbitrary<Shape> = fc.record({
+  organizations: fc.integer({ min: 1, max: 3 }),
+  perOrganization: fc.integer({ min: 50, max: 400 }),
+  burst: fc.integer({ min: 1, max: 200 }),
+  faults: fc.array(
+    fc.record({ atMs: fc.integer({ min: 0, max: 1_500 }), kind: fc.constantFrom<Fault['kind']>('kill-writer', 'kill-sealer', 'terminate-postgres') }),
+    { minLength: 1, maxLength: 3 },
+  ),
+});
+
+/**
+ * The writer and the sealer as processes of their own, SIGKILLed (and restarted, as Kubernetes would) or cut
+ * off from Postgres (every session of theirs ended by pg_terminate_backend) at random times while random
+ * batches of several organizations stream in. Afterwards each event is in Postgres once, in its own
+ * organization, and in its organization's log once, at leaf indexes 0..n-1; every checkpoint signed along
+ * the way is a prefix of that log and consistent (RFC 9162 proof) with the one before it.
+ */
+describe('fault suite: writer and sealer killed, their Postgres sessions terminated, at random points', () => {
+  let stores: ServiceStores;
+  const running: { writer?: RunningService; sealer?: RunningService } = {};
+  const key = generateNoteKey('audit.test');
+  let run = 0;
+
+  const start = async (app: 'writer' | 'sealer'): Promise<void> => {
+    running[app] =
+      app === 'writer'
+        ? await stores.start('writer', { CONSUMER_ACK_WAIT: '2s' })
+        : await stores.start('sealer', { SEALER_ACK_WAIT: '2s', SEALER_FLUSH_INTERVAL: '20ms', SEAL_INTERVAL: '200ms', SEAL_PRIVATE_KEY: key.signerKey });
+  };
+
+  beforeAll(async () => {
+    stores = await startServiceStores('faults_stores');
+    await Promise.all([start('writer'), start('sealer')]);
+  });
+
+  afterAll(async () => {
+    await stores?.close();
+  });
+
+  const inject = async (fault: Fault): Promise<void> => {
+    if (fault.kind === 'terminate-postgres') {
+      await stores.db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+      return;
+    }
+    const app = fault.kind === 'kill-writer' ? 'writer' : 'sealer';
+    await running[app]?.kill();
+    await start(app);
+  };
+
+  it('stores and seals every event exactly once, with consistent checkpoints', async () => {
+    await fc.assert(
+      fc.asyncProperty(shapes, async (shape) => {
+        run++;
+        const orgs = Array.from({ length: shape.organizations }, (_, i) => `fault_store_${run}_${i}`);
+        const events = new Map<string, AuditEvent>();
+        const all: AuditEvent[] = [];
+        for (let k = 0; k < shape.perOrganization; k++) {
+          for (const organizationId of orgs) {
+            const event = canonicalEvent({ organizationId, actionType: k % 2 ? 'LOGIN' : 'QUERY_RUN', userId: `u-${k % 7}`, metadata: { k } });
+            events.set(event.id, event);
+            all.push(event);
+          }
+        }
+        const startedAt = Date.now();
+        const faults = (async () => {
+          for (const fault of [...shape.faults].sort((a, b) => a.atMs - b.atMs)) {
+            await sleep(Math.max(0, startedAt + fault.atMs - Date.now()));
+            await inject(fault);
+          }
+        })();
+        for (let i = 0; i < all.length; i += shape.burst) {
+          await Promise.all(
+            all.slice(i, i + shape.burst).map((e) => stores.bus.js.publish(eventsSubject(e.organizationId, e.actionType), JSON.stringify(e), { msgID: e.id })),
+          );
+        }
+        await faults;
+        console.log(
+          `[fault suite] stores run ${run}: ${all.length} events of ${orgs.length} organizations in bursts of ${shape.burst}, ` +
+            shape.faults.map((f) => `${f.kind} at ${f.atMs} ms`).join(', '),
+        );
+
+        await waitForConsumerIdle(stores.bus.jsm, STREAMS.events, 'writer', 120_000);
+        await waitForConsumerIdle(stores.bus.jsm, STREAMS.events, 'sealer', 120_000);
+        expect((await stores.bus.jsm.streams.info(STREAMS.dlq)).state.messages).toBe(0);
+
+        for (const organizationId of orgs) {
+          const own = all.filter((e) => e.organizationId === organizationId).map((e) => e.id);
+          const stored = await stores.db.query<{ id: string; organizationId: string }>(`SELECT id, "organizationId" FROM audit_trail_events WHERE id = ANY($1::uuid[])`, [own]);
+          expect(stored.length).toBe(own.length);
+          expect(new Set(stored.map((r) => r.id)).size).toBe(own.length);
+          expect(stored.every((r) => r.organizationId === organizationId)).toBe(true);
+
+          const log = await checkLog(stores.db, organizationId, events);
+          expect(log.size).toBe(own.length);
+          expect(new Set(log.ids)).toEqual(new Set(own));
+          await expectConsistentCheckpoints(organizationId, log.size);
+        }
+      }),
+      { numRuns: Number(process.env.FAULT_RUNS ?? 4), endOnFailure: true },
+    );
+  });
+
+  /** Waits for a checkpoint of the whole log, then checks each checkpoint against the leaves and the one before it. */
+  async function expectConsistentCheckpoints(organizationId: string, size: number): Promise<void> {
+    await waitFor(
+      `a checkpoint of all ${size} leaves of ${organizationId}`,
+      async () => {
+        const [latest] = await stores.db.query<{ n: string }>(`SELECT max("treeSize") AS n FROM log_checkpoints WHERE "organizationId" = $1`, [organizationId]);
+        return Number(latest.n) === size;
+      },
+      30_000,
+    );
+    const leaves = await stores.db.query<{ leaf: Buffer }>(
+      `SELECT log_leaf_bytes(l.leaf, l."organizationId", l."eventId", l."actionType", l.commitment, l."createdAt", l."receivedAt") AS leaf
+       FROM log_leaves l WHERE l."organizationId" = $1 ORDER BY l."leafIndex"`,
+      [organizationId],
+    );
+    const hashes = leaves.map((l) => leafHash(l.leaf));
+    const store = new InMemoryHashStore();
+    const { nodes } = CompactRange.empty().append(hashes);
+    store.put(nodes);
+    const checkpoints = await stores.db.query<{ note: string }>(`SELECT note FROM log_checkpoints WHERE "organizationId" = $1 ORDER BY "treeSize"`, [organizationId]);
+    let previous: { size: number; rootHash: Buffer } | undefined;
+    for (const { note } of checkpoints) {
+      const checkpoint = await openWithListedKeys(stores.db, note);
+      expect(checkpoint.rootHash.equals(rootOf(hashes.slice(0, checkpoint.size)))).toBe(true);
+      if (previous) {
+        expect(checkpoint.size).toBeGreaterThan(previous.size);
+        verifyConsistency(previous.size, checkpoint.size, previous.rootHash, checkpoint.rootHash, await consistencyProof(store, previous.size, checkpoint.size));
+      }
+      previous = { size: checkpoint.size, rootHash: checkpoint.rootHash };
+    }
+    expect(previous?.size).toBe(size);
+  }
+});
