@@ -7,10 +7,12 @@ import { CompactRange, consistencyProof, generateNoteKey, InMemoryHashStore, lea
 
 jest.setTimeout(600_000);
 
+/** Publishing a run's events takes about this long; the faults come within it. */
+const PUBLISH_SPREAD_MS = 1_500;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What goes wrong once during a run, `atMs` after the first event is published. */
-type Fault = { atMs: number; kind: 'kill-writer' | 'kill-sealer' | 'terminate-postgres' };
+type Fault = { atMs: number; kind: 'kill-writer' | 'kill-sealer' | 'freeze-writer' | 'freeze-sealer' | 'terminate-postgres' };
 
 interface Shape {
   organizations: number;
@@ -25,34 +27,39 @@ const shapes: fc.Arbitrary<Shape> = fc.record({
   perOrganization: fc.integer({ min: 50, max: 400 }),
   burst: fc.integer({ min: 1, max: 200 }),
   faults: fc.array(
-    fc.record({ atMs: fc.integer({ min: 0, max: 1_500 }), kind: fc.constantFrom<Fault['kind']>('kill-writer', 'kill-sealer', 'terminate-postgres') }),
+    fc.record({ atMs: fc.integer({ min: 0, max: 1_500 }), kind: fc.constantFrom<Fault['kind']>('kill-writer', 'kill-sealer', 'freeze-writer', 'freeze-sealer', 'terminate-postgres') }),
     { minLength: 1, maxLength: 3 },
   ),
 });
 
 /**
- * The writer and the sealer as processes of their own, SIGKILLed (and restarted, as Kubernetes would) or cut
- * off from Postgres (every session of theirs ended by pg_terminate_backend) at random times while random
+ * The writer and the sealer as processes of their own, two replicas of each, one of them SIGKILLed (and
+ * restarted, as Kubernetes would) or frozen (SIGSTOP) past its ack wait and thawed, or all cut off from
+ * Postgres (every session of theirs ended by pg_terminate_backend) at random times while random
  * batches of several organizations stream in. Afterwards each event is in Postgres once, in its own
  * organization, and in its organization's log once, at leaf indexes 0..n-1; every checkpoint signed along
  * the way is a prefix of that log and consistent (RFC 9162 proof) with the one before it.
  */
-describe('fault suite: writer and sealer killed, their Postgres sessions terminated, at random points', () => {
+describe('fault suite: writer and sealer killed, frozen, their Postgres sessions terminated, at random points', () => {
   let stores: ServiceStores;
   const running: { writer?: RunningService; sealer?: RunningService } = {};
+  /** A second replica of each, which takes over what a frozen one holds once its ack wait passed. */
+  const seconds: RunningService[] = [];
   const key = generateNoteKey('audit.test');
   let run = 0;
 
+  const replica = (app: 'writer' | 'sealer'): Promise<RunningService> =>
+    app === 'writer'
+      ? stores.start('writer', { CONSUMER_ACK_WAIT: '2s' })
+      : stores.start('sealer', { SEALER_ACK_WAIT: '2s', SEALER_FLUSH_INTERVAL: '20ms', SEAL_INTERVAL: '200ms', SEAL_PRIVATE_KEY: key.signerKey });
   const start = async (app: 'writer' | 'sealer'): Promise<void> => {
-    running[app] =
-      app === 'writer'
-        ? await stores.start('writer', { CONSUMER_ACK_WAIT: '2s' })
-        : await stores.start('sealer', { SEALER_ACK_WAIT: '2s', SEALER_FLUSH_INTERVAL: '20ms', SEAL_INTERVAL: '200ms', SEAL_PRIVATE_KEY: key.signerKey });
+    running[app] = await replica(app);
   };
 
   beforeAll(async () => {
     stores = await startServiceStores('faults_stores');
     await Promise.all([start('writer'), start('sealer')]);
+    seconds.push(...(await Promise.all([replica('writer'), replica('sealer')])));
   });
 
   afterAll(async () => {
@@ -64,7 +71,14 @@ describe('fault suite: writer and sealer killed, their Postgres sessions termina
       await stores.db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
       return;
     }
-    const app = fault.kind === 'kill-writer' ? 'writer' : 'sealer';
+    const app = fault.kind.endsWith('writer') ? 'writer' : 'sealer';
+    if (fault.kind.startsWith('freeze')) {
+      // Past the ack wait (2 s): the other replica is given what this one holds, mid-batch or mid-transaction.
+      running[app]?.process.kill('SIGSTOP');
+      await sleep(3_000);
+      running[app]?.process.kill('SIGCONT');
+      return;
+    }
     await running[app]?.kill();
     await start(app);
   };
@@ -90,10 +104,13 @@ describe('fault suite: writer and sealer killed, their Postgres sessions termina
             await inject(fault);
           }
         })();
+        // Spread over the faults' window, so they land while batches are in hand.
+        const pauseMs = PUBLISH_SPREAD_MS / Math.ceil(all.length / shape.burst);
         for (let i = 0; i < all.length; i += shape.burst) {
           await Promise.all(
             all.slice(i, i + shape.burst).map((e) => stores.bus.js.publish(eventsSubject(e.organizationId, e.actionType), JSON.stringify(e), { msgID: e.id })),
           );
+          await sleep(pauseMs);
         }
         await faults;
         console.log(
