@@ -1,12 +1,17 @@
 import fc from 'fast-check';
-import type { AuditEvent } from '@audit/contracts';
+import type { AuditEvent, AuditEventInput } from '@audit/contracts';
 import { eventsSubject, STREAMS } from '@audit/messaging';
 import { canonicalEvent, startServiceStores, waitFor, waitForConsumerIdle, type RunningService, type ServiceStores } from '@audit/testing';
-import { checkLog, openWithListedKeys } from '@audit/testing-pipeline';
-import { CompactRange, consistencyProof, generateNoteKey, InMemoryHashStore, leafHash, rootOf, verifyConsistency } from '@audit/transparency';
+import { checkLog, openWithListedKeys, type CheckedLog } from '@audit/testing-pipeline';
+import { CompactRange, consistencyProof, generateNoteKey, InMemoryHashStore, leafHash, receivedThroughOf, rootOf, verifyConsistency } from '@audit/transparency';
 
 jest.setTimeout(600_000);
 
+/**
+ * How long the sealers allow between an event's receivedAt and its publish (1 min by default): short, so the
+ * checkpoints' received-through lines state times inside each run and are put to the test.
+ */
+const RECEIVED_MARGIN = '2s';
 /** Publishing a run's events takes about this long; the faults come within it. */
 const PUBLISH_SPREAD_MS = 1_500;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -38,7 +43,8 @@ const shapes: fc.Arbitrary<Shape> = fc.record({
  * Postgres (every session of theirs ended by pg_terminate_backend) at random times while random
  * batches of several organizations stream in. Afterwards each event is in Postgres once, in its own
  * organization, and in its organization's log once, at leaf indexes 0..n-1; every checkpoint signed along
- * the way is a prefix of that log and consistent (RFC 9162 proof) with the one before it.
+ * the way is a prefix of that log, consistent (RFC 9162 proof) with the one before it, and holds every
+ * event received at or before the time its received-through line states.
  */
 describe('fault suite: writer and sealer killed, frozen, their Postgres sessions terminated, at random points', () => {
   let stores: ServiceStores;
@@ -47,11 +53,13 @@ describe('fault suite: writer and sealer killed, frozen, their Postgres sessions
   const seconds: RunningService[] = [];
   const key = generateNoteKey('audit.test');
   let run = 0;
+  /** Checkpoints with a received-through line, and the events they vouch for, over every run: none would make the check idle. */
+  const vouched = { checkpoints: 0, events: 0 };
 
   const replica = (app: 'writer' | 'sealer'): Promise<RunningService> =>
     app === 'writer'
       ? stores.start('writer', { CONSUMER_ACK_WAIT: '2s' })
-      : stores.start('sealer', { SEALER_ACK_WAIT: '2s', SEALER_FLUSH_INTERVAL: '20ms', SEAL_INTERVAL: '200ms', SEAL_PRIVATE_KEY: key.signerKey });
+      : stores.start('sealer', { SEALER_ACK_WAIT: '2s', SEALER_FLUSH_INTERVAL: '20ms', SEAL_INTERVAL: '200ms', SEAL_RECEIVED_MARGIN: RECEIVED_MARGIN, SEAL_PRIVATE_KEY: key.signerKey });
   const start = async (app: 'writer' | 'sealer'): Promise<void> => {
     running[app] = await replica(app);
   };
@@ -88,15 +96,11 @@ describe('fault suite: writer and sealer killed, frozen, their Postgres sessions
       fc.asyncProperty(shapes, async (shape) => {
         run++;
         const orgs = Array.from({ length: shape.organizations }, (_, i) => `fault_store_${run}_${i}`);
+        const inputs = Array.from({ length: shape.perOrganization }, (_, k) =>
+          orgs.map((organizationId): AuditEventInput => ({ organizationId, actionType: k % 2 ? 'LOGIN' : 'QUERY_RUN', userId: `u-${k % 7}`, metadata: { k } })),
+        ).flat();
         const events = new Map<string, AuditEvent>();
         const all: AuditEvent[] = [];
-        for (let k = 0; k < shape.perOrganization; k++) {
-          for (const organizationId of orgs) {
-            const event = canonicalEvent({ organizationId, actionType: k % 2 ? 'LOGIN' : 'QUERY_RUN', userId: `u-${k % 7}`, metadata: { k } });
-            events.set(event.id, event);
-            all.push(event);
-          }
-        }
         const startedAt = Date.now();
         const faults = (async () => {
           for (const fault of [...shape.faults].sort((a, b) => a.atMs - b.atMs)) {
@@ -105,11 +109,13 @@ describe('fault suite: writer and sealer killed, frozen, their Postgres sessions
           }
         })();
         // Spread over the faults' window, so they land while batches are in hand.
-        const pauseMs = PUBLISH_SPREAD_MS / Math.ceil(all.length / shape.burst);
-        for (let i = 0; i < all.length; i += shape.burst) {
-          await Promise.all(
-            all.slice(i, i + shape.burst).map((e) => stores.bus.js.publish(eventsSubject(e.organizationId, e.actionType), JSON.stringify(e), { msgID: e.id })),
-          );
+        const pauseMs = PUBLISH_SPREAD_MS / Math.ceil(inputs.length / shape.burst);
+        for (let i = 0; i < inputs.length; i += shape.burst) {
+          // Received as ingest receives them, just before their publish: the checkpoints' received-through lines rest on that.
+          const burst = inputs.slice(i, i + shape.burst).map((input) => canonicalEvent(input, new Date()));
+          for (const event of burst) events.set(event.id, event);
+          all.push(...burst);
+          await Promise.all(burst.map((e) => stores.bus.js.publish(eventsSubject(e.organizationId, e.actionType), JSON.stringify(e), { msgID: e.id })));
           await sleep(pauseMs);
         }
         await faults;
@@ -132,15 +138,21 @@ describe('fault suite: writer and sealer killed, frozen, their Postgres sessions
           const log = await checkLog(stores.db, organizationId, events);
           expect(log.size).toBe(own.length);
           expect(new Set(log.ids)).toEqual(new Set(own));
-          await expectConsistentCheckpoints(organizationId, log.size);
+          await expectConsistentCheckpoints(organizationId, log, events);
         }
       }),
-      { numRuns: Number(process.env.FAULT_RUNS ?? 4), endOnFailure: true },
+      { numRuns: Number(process.env.FAULT_RUNS ?? 3), endOnFailure: true },
     );
+    console.log(`[fault suite] stores: ${vouched.checkpoints} checkpoints stated a received-through time, vouching for ${vouched.events} events`);
+    expect(vouched.events).toBeGreaterThan(0);
   });
 
-  /** Waits for a checkpoint of the whole log, then checks each checkpoint against the leaves and the one before it. */
-  async function expectConsistentCheckpoints(organizationId: string, size: number): Promise<void> {
+  /**
+   * Waits for a checkpoint of the whole log, then checks each checkpoint against the leaves and the one
+   * before it, and its received-through line: every event received at or before it is among its leaves.
+   */
+  async function expectConsistentCheckpoints(organizationId: string, log: CheckedLog, events: ReadonlyMap<string, AuditEvent>): Promise<void> {
+    const { size } = log;
     await waitFor(
       `a checkpoint of all ${size} leaves of ${organizationId}`,
       async () => {
@@ -163,6 +175,15 @@ describe('fault suite: writer and sealer killed, frozen, their Postgres sessions
     for (const { note } of checkpoints) {
       const checkpoint = await openWithListedKeys(stores.db, note);
       expect(checkpoint.rootHash.equals(rootOf(hashes.slice(0, checkpoint.size)))).toBe(true);
+      const through = receivedThroughOf(checkpoint);
+      if (through !== null) {
+        vouched.checkpoints++;
+        const sealed = new Set(log.ids.slice(0, checkpoint.size));
+        const covered = [...events.values()].filter((e) => e.organizationId === organizationId && e.receivedAt <= through);
+        vouched.events += covered.length;
+        const unsealed = covered.filter((e) => !sealed.has(e.id));
+        expect({ size: checkpoint.size, through, unsealed: unsealed.map((e) => `${e.id} received ${e.receivedAt}`) }).toEqual({ size: checkpoint.size, through, unsealed: [] });
+      }
       if (previous) {
         expect(checkpoint.size).toBeGreaterThan(previous.size);
         verifyConsistency(previous.size, checkpoint.size, previous.rootHash, checkpoint.rootHash, await consistencyProof(store, previous.size, checkpoint.size));
