@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import type { AuditEvent, AuditEventInput } from '@audit/contracts';
+import { randomUUID } from 'node:crypto';
+import { eventMessageId, type AuditEvent, type AuditEventInput } from '@audit/contracts';
 import { eventsSubject, STREAMS } from '@audit/messaging';
 import { canonicalEvent, startServiceStores, waitFor, waitForConsumerIdle, type RunningService, type ServiceStores } from '@audit/testing';
 import { checkLog, openWithListedKeys, type CheckedLog } from '@audit/testing-pipeline';
@@ -44,7 +45,8 @@ const shapes: fc.Arbitrary<Shape> = fc.record({
  * batches of several organizations stream in. Afterwards each event is in Postgres once, in its own
  * organization, and in its organization's log once, at leaf indexes 0..n-1; every checkpoint signed along
  * the way is a prefix of that log, consistent (RFC 9162 proof) with the one before it, and holds every
- * event received at or before the time its received-through line states.
+ * event received at or before the time its received-through line states. The organizations of a run share
+ * their event ids, as nothing stops them from doing.
  */
 describe('fault suite: writer and sealer killed, frozen, their Postgres sessions terminated, at random points', () => {
   let stores: ServiceStores;
@@ -96,10 +98,13 @@ describe('fault suite: writer and sealer killed, frozen, their Postgres sessions
       fc.asyncProperty(shapes, async (shape) => {
         run++;
         const orgs = Array.from({ length: shape.organizations }, (_, i) => `fault_store_${run}_${i}`);
-        const inputs = Array.from({ length: shape.perOrganization }, (_, k) =>
-          orgs.map((organizationId): AuditEventInput => ({ organizationId, actionType: k % 2 ? 'LOGIN' : 'QUERY_RUN', userId: `u-${k % 7}`, metadata: { k } })),
-        ).flat();
-        const events = new Map<string, AuditEvent>();
+        // Every organization uses the same ids (an id is unique within its organization only), so one
+        // organization's copy taken for another's duplicate would be lost.
+        const inputs = Array.from({ length: shape.perOrganization }, (_, k) => {
+          const id = randomUUID();
+          return orgs.map((organizationId): AuditEventInput => ({ id, organizationId, actionType: k % 2 ? 'LOGIN' : 'QUERY_RUN', userId: `u-${k % 7}`, metadata: { k } }));
+        }).flat();
+        const events = new Map(orgs.map((org) => [org, new Map<string, AuditEvent>()]));
         const all: AuditEvent[] = [];
         const startedAt = Date.now();
         const faults = (async () => {
@@ -112,10 +117,13 @@ describe('fault suite: writer and sealer killed, frozen, their Postgres sessions
         const pauseMs = PUBLISH_SPREAD_MS / Math.ceil(inputs.length / shape.burst);
         for (let i = 0; i < inputs.length; i += shape.burst) {
           // Received as ingest receives them, just before their publish: the checkpoints' received-through lines rest on that.
-          const burst = inputs.slice(i, i + shape.burst).map((input) => canonicalEvent(input, new Date()));
-          for (const event of burst) events.set(event.id, event);
+          const now = new Date();
+          const burst = inputs.slice(i, i + shape.burst).map((input) => canonicalEvent(input, now));
+          for (const event of burst) events.get(event.organizationId)?.set(event.id, event);
           all.push(...burst);
-          await Promise.all(burst.map((e) => stores.bus.js.publish(eventsSubject(e.organizationId, e.actionType), JSON.stringify(e), { msgID: e.id })));
+          await Promise.all(
+            burst.map((e) => stores.bus.js.publish(eventsSubject(e.organizationId, e.actionType), JSON.stringify(e), { msgID: eventMessageId(e.organizationId, e.id) })),
+          );
           await sleep(pauseMs);
         }
         await faults;
@@ -127,18 +135,24 @@ describe('fault suite: writer and sealer killed, frozen, their Postgres sessions
         await waitForConsumerIdle(stores.bus.jsm, STREAMS.events, 'writer', 120_000);
         await waitForConsumerIdle(stores.bus.jsm, STREAMS.events, 'sealer', 120_000);
         expect((await stores.bus.jsm.streams.info(STREAMS.dlq)).state.messages).toBe(0);
+        const [rows] = await stores.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_trail_events WHERE "organizationId" = ANY($1)`, [orgs]);
+        expect(rows.n).toBe(all.length);
 
         for (const organizationId of orgs) {
           const own = all.filter((e) => e.organizationId === organizationId).map((e) => e.id);
-          const stored = await stores.db.query<{ id: string; organizationId: string }>(`SELECT id, "organizationId" FROM audit_trail_events WHERE id = ANY($1::uuid[])`, [own]);
+          const stored = await stores.db.query<{ id: string; userId: string; metadata: { k: number } }>(
+            `SELECT id, "userId", metadata FROM audit_trail_events WHERE "organizationId" = $1 AND id = ANY($2::uuid[])`,
+            [organizationId, own],
+          );
           expect(stored.length).toBe(own.length);
           expect(new Set(stored.map((r) => r.id)).size).toBe(own.length);
-          expect(stored.every((r) => r.organizationId === organizationId)).toBe(true);
+          const sent = events.get(organizationId) ?? new Map<string, AuditEvent>();
+          expect(stored.every((r) => sent.get(r.id)?.userId === r.userId && (sent.get(r.id)?.metadata as { k: number }).k === r.metadata.k)).toBe(true);
 
-          const log = await checkLog(stores.db, organizationId, events);
+          const log = await checkLog(stores.db, organizationId, sent);
           expect(log.size).toBe(own.length);
           expect(new Set(log.ids)).toEqual(new Set(own));
-          await expectConsistentCheckpoints(organizationId, log, events);
+          await expectConsistentCheckpoints(organizationId, log, sent);
         }
       }),
       { numRuns: Number(process.env.FAULT_RUNS ?? 3), endOnFailure: true },
