@@ -2,7 +2,18 @@ import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { eventMessageId, type AuditEvent, type AuditEventInput } from '@audit/contracts';
 import { eventsSubject, STREAMS } from '@audit/messaging';
-import { canonicalEvent, startServiceStores, waitFor, waitForConsumerIdle, type RunningService, type ServiceStores } from '@audit/testing';
+import {
+  canonicalEvent,
+  clickHouseCopies,
+  exactlyOnce,
+  privateClickHousePath,
+  readClickHouse,
+  startServiceStores,
+  waitFor,
+  waitForConsumerIdle,
+  type RunningService,
+  type ServiceStores,
+} from '@audit/testing';
 import { checkLog, openWithListedKeys, type CheckedLog } from '@audit/testing-pipeline';
 import { CompactRange, consistencyProof, generateNoteKey, InMemoryHashStore, leafHash, receivedThroughOf, rootOf, verifyConsistency } from '@audit/transparency';
 
@@ -18,7 +29,7 @@ const PUBLISH_SPREAD_MS = 1_500;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What goes wrong once during a run, `atMs` after the first event is published. */
-type Fault = { atMs: number; kind: 'kill-writer' | 'kill-sealer' | 'freeze-writer' | 'freeze-sealer' | 'terminate-postgres' };
+type Fault = { atMs: number; kind: 'kill-writer' | 'kill-sealer' | 'kill-projector' | 'freeze-writer' | 'freeze-sealer' | 'terminate-postgres' };
 
 interface Shape {
   organizations: number;
@@ -33,24 +44,29 @@ const shapes: fc.Arbitrary<Shape> = fc.record({
   perOrganization: fc.integer({ min: 50, max: 400 }),
   burst: fc.integer({ min: 1, max: 200 }),
   faults: fc.array(
-    fc.record({ atMs: fc.integer({ min: 0, max: 1_500 }), kind: fc.constantFrom<Fault['kind']>('kill-writer', 'kill-sealer', 'freeze-writer', 'freeze-sealer', 'terminate-postgres') }),
+    fc.record({ atMs: fc.integer({ min: 0, max: 1_500 }), kind: fc.constantFrom<Fault['kind']>('kill-writer', 'kill-sealer', 'kill-projector', 'freeze-writer', 'freeze-sealer', 'terminate-postgres') }),
     { minLength: 1, maxLength: 3 },
   ),
 });
 
 /**
- * The writer and the sealer as processes of their own, two replicas of each, one of them SIGKILLed (and
+ * The writer and the sealer as processes of their own, two replicas of each, and the projector, one of them SIGKILLed (and
  * restarted, as Kubernetes would) or frozen (SIGSTOP) past its ack wait and thawed, or all cut off from
  * Postgres (every session of theirs ended by pg_terminate_backend) at random times while random
  * batches of several organizations stream in. Afterwards each event is in Postgres once, in its own
  * organization, and in its organization's log once, at leaf indexes 0..n-1; every checkpoint signed along
  * the way is a prefix of that log, consistent (RFC 9162 proof) with the one before it, and holds every
  * event received at or before the time its received-through line states. The organizations of a run share
- * their event ids, as nothing stops them from doing.
+ * their event ids, as nothing stops them from doing. Once every run is done, ClickHouse holds each event of
+ * every run once, with rollups equal to an aggregate of the events.
  */
-describe('fault suite: writer and sealer killed, frozen, their Postgres sessions terminated, at random points', () => {
+describe('fault suite: writer, sealer and projector killed, frozen, their Postgres sessions terminated, at random points', () => {
   let stores: ServiceStores;
-  const running: { writer?: RunningService; sealer?: RunningService } = {};
+  const running: { writer?: RunningService; sealer?: RunningService; projector?: RunningService } = {};
+  /** The projector's embedded ClickHouse, kept across its restarts and read once it has stopped for good. */
+  const clickhouse = privateClickHousePath();
+  /** Every event sent, by organization, over every run: what ClickHouse must hold once. */
+  const sentByOrganization = new Map<string, string[]>();
   /** A second replica of each, which takes over what a frozen one holds once its ack wait passed. */
   const seconds: RunningService[] = [];
   const key = generateNoteKey('audit.test');
@@ -58,22 +74,25 @@ describe('fault suite: writer and sealer killed, frozen, their Postgres sessions
   /** Checkpoints with a received-through line, and the events they vouch for, over every run: none would make the check idle. */
   const vouched = { checkpoints: 0, events: 0 };
 
-  const replica = (app: 'writer' | 'sealer'): Promise<RunningService> =>
+  const replica = (app: 'writer' | 'sealer' | 'projector'): Promise<RunningService> =>
     app === 'writer'
       ? stores.start('writer', { CONSUMER_ACK_WAIT: '2s' })
-      : stores.start('sealer', { SEALER_ACK_WAIT: '2s', SEALER_FLUSH_INTERVAL: '20ms', SEAL_INTERVAL: '200ms', SEAL_RECEIVED_MARGIN: RECEIVED_MARGIN, SEAL_PRIVATE_KEY: key.signerKey });
-  const start = async (app: 'writer' | 'sealer'): Promise<void> => {
+      : app === 'projector'
+        ? stores.start('projector', { CONSUMER_ACK_WAIT: '2s', CLICKHOUSE_PATH: clickhouse.path, PROJECTOR_FLUSH_INTERVAL: '50ms' })
+        : stores.start('sealer', { SEALER_ACK_WAIT: '2s', SEALER_FLUSH_INTERVAL: '20ms', SEAL_INTERVAL: '200ms', SEAL_RECEIVED_MARGIN: RECEIVED_MARGIN, SEAL_PRIVATE_KEY: key.signerKey });
+  const start = async (app: 'writer' | 'sealer' | 'projector'): Promise<void> => {
     running[app] = await replica(app);
   };
 
   beforeAll(async () => {
     stores = await startServiceStores('faults_stores');
-    await Promise.all([start('writer'), start('sealer')]);
+    await Promise.all([start('writer'), start('sealer'), start('projector')]);
     seconds.push(...(await Promise.all([replica('writer'), replica('sealer')])));
   });
 
   afterAll(async () => {
     await stores?.close();
+    clickhouse.remove();
   });
 
   const inject = async (fault: Fault): Promise<void> => {
@@ -81,7 +100,7 @@ describe('fault suite: writer and sealer killed, frozen, their Postgres sessions
       await stores.db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
       return;
     }
-    const app = fault.kind.endsWith('writer') ? 'writer' : 'sealer';
+    const app = fault.kind.endsWith('writer') ? 'writer' : fault.kind.endsWith('projector') ? 'projector' : 'sealer';
     if (fault.kind.startsWith('freeze')) {
       // Past the ack wait (2 s): the other replica is given what this one holds, mid-batch or mid-transaction.
       running[app]?.process.kill('SIGSTOP');
@@ -134,6 +153,8 @@ describe('fault suite: writer and sealer killed, frozen, their Postgres sessions
 
         await waitForConsumerIdle(stores.bus.jsm, STREAMS.events, 'writer', 120_000);
         await waitForConsumerIdle(stores.bus.jsm, STREAMS.events, 'sealer', 120_000);
+        await waitForConsumerIdle(stores.bus.jsm, STREAMS.events, 'projector', 120_000);
+        for (const org of orgs) sentByOrganization.set(org, all.filter((e) => e.organizationId === org).map((e) => e.id));
         expect((await stores.bus.jsm.streams.info(STREAMS.dlq)).state.messages).toBe(0);
         const [rows] = await stores.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_trail_events WHERE "organizationId" = ANY($1)`, [orgs]);
         expect(rows.n).toBe(all.length);
@@ -159,6 +180,18 @@ describe('fault suite: writer and sealer killed, frozen, their Postgres sessions
     );
     console.log(`[fault suite] stores: ${vouched.checkpoints} checkpoints stated a received-through time, vouching for ${vouched.events} events`);
     expect(vouched.events).toBeGreaterThan(0);
+  });
+
+  it('has projected every event of every run exactly once into ClickHouse, with exact rollups', async () => {
+    expect(sentByOrganization.size).toBeGreaterThan(0);
+    // chDB binds its directory to one process: read it once the projector has stopped.
+    await running.projector?.stop();
+    const contents = await readClickHouse(clickhouse.path);
+    for (const [organizationId, ids] of sentByOrganization) {
+      const outcome = { accepted: ids, refused: [], longestWaitMs: 0 };
+      expect({ organizationId, ...exactlyOnce(clickHouseCopies(contents, organizationId), outcome) }).toEqual({ organizationId, missing: [], duplicated: [], unknown: [] });
+    }
+    for (const [name, { rollup, events }] of Object.entries(contents.rollups)) expect({ name, rollup }).toEqual({ name, rollup: events });
   });
 
   /**
