@@ -24,6 +24,8 @@ jest.setTimeout(600_000);
  * checkpoints' received-through lines state times inside each run and are put to the test.
  */
 const RECEIVED_MARGIN = '2s';
+/** Times a terminate-postgres fault ends every session of the services, 100 ms apart. */
+const TERMINATIONS = 10;
 /** Publishing a run's events takes about this long; the faults come within it. */
 const PUBLISH_SPREAD_MS = 1_500;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -97,7 +99,11 @@ describe('fault suite: writer, sealer and projector killed, frozen, their Postgr
 
   const inject = async (fault: Fault): Promise<void> => {
     if (fault.kind === 'terminate-postgres') {
-      await stores.db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+      // Again and again for a second, so some land inside a transaction (a COPY of leaves, a batch insert).
+      for (let i = 0; i < TERMINATIONS; i++) {
+        await stores.db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+        await sleep(100);
+      }
       return;
     }
     const app = fault.kind.endsWith('writer') ? 'writer' : fault.kind.endsWith('projector') ? 'projector' : 'sealer';
@@ -151,9 +157,7 @@ describe('fault suite: writer, sealer and projector killed, frozen, their Postgr
             shape.faults.map((f) => `${f.kind} at ${f.atMs} ms`).join(', '),
         );
 
-        await waitForConsumerIdle(stores.bus.jsm, STREAMS.events, 'writer', 120_000);
-        await waitForConsumerIdle(stores.bus.jsm, STREAMS.events, 'sealer', 120_000);
-        await waitForConsumerIdle(stores.bus.jsm, STREAMS.events, 'projector', 120_000);
+        for (const durable of ['writer', 'sealer', 'projector'] as const) await waitForIdle(durable);
         for (const org of orgs) sentByOrganization.set(org, all.filter((e) => e.organizationId === org).map((e) => e.id));
         expect((await stores.bus.jsm.streams.info(STREAMS.dlq)).state.messages).toBe(0);
         const [rows] = await stores.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_trail_events WHERE "organizationId" = ANY($1)`, [orgs]);
@@ -176,7 +180,7 @@ describe('fault suite: writer, sealer and projector killed, frozen, their Postgr
           await expectConsistentCheckpoints(organizationId, log, sent);
         }
       }),
-      { numRuns: Number(process.env.FAULT_RUNS ?? 3), endOnFailure: true },
+      { numRuns: Number(process.env.FAULT_RUNS ?? 3), endOnFailure: true, seed: process.env.FAULT_SEED ? Number(process.env.FAULT_SEED) : undefined },
     );
     console.log(`[fault suite] stores: ${vouched.checkpoints} checkpoints stated a received-through time, vouching for ${vouched.events} events`);
     expect(vouched.events).toBeGreaterThan(0);
@@ -193,6 +197,19 @@ describe('fault suite: writer, sealer and projector killed, frozen, their Postgr
     }
     for (const [name, { rollup, events }] of Object.entries(contents.rollups)) expect({ name, rollup }).toEqual({ name, rollup: events });
   });
+
+  /** Waits until a consumer has acknowledged everything; if it does not, shows why (its state, the sessions, the services' last output). */
+  async function waitForIdle(durable: 'writer' | 'sealer' | 'projector'): Promise<void> {
+    await waitForConsumerIdle(stores.bus.jsm, STREAMS.events, durable, 120_000).catch(async (error: Error) => {
+      const info = await stores.bus.jsm.consumers.info(STREAMS.events, durable);
+      const sessions = await stores.db.query(
+        `SELECT state, wait_event, left(query, 120) AS query, now() - state_change AS since FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+      );
+      console.log(JSON.stringify({ durable, pending: info.num_pending, ackPending: info.num_ack_pending, sessions }));
+      for (const service of [running[durable], ...seconds]) console.log(`--- pid ${service?.process.pid} ---\n${service?.output().slice(-5_000)}`);
+      throw error;
+    });
+  }
 
   /**
    * Waits for a checkpoint of the whole log, then checks each checkpoint against the leaves and the one
