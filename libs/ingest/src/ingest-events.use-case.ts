@@ -87,7 +87,18 @@ export class IngestEventsUseCase {
     }
     const policy = await this.redaction.policyFor(command.organizationId);
     const events: AuditEvent[] = result.events.map((event) => redact(event, policy));
-    await this.publisher.publishEvents(events);
+    try {
+      await this.publisher.publishEvents(events);
+    } catch (error) {
+      // The bus may have stored part of the batch (a node lost mid-batch, acks lost to a timeout, a full
+      // stream) under ids the emitter may not have chosen: a retry is safe only with these same ids.
+      if (error instanceof AppError && error.code === 'BUS_UNAVAILABLE') {
+        throw new AppError('BUS_UNAVAILABLE', `${error.message}; some events may be stored: send the batch again with error.details.ids as the events' ids`, {
+          ids: events.map((e) => e.id),
+        });
+      }
+      throw error;
+    }
     acceptedEvents.inc({ source: 'http' }, events.length);
     return { ids: events.map((e) => e.id) };
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Pool, type PoolClient, type PoolConfig, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
+import { Pool, type ClientBase, type PoolClient, type PoolConfig, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource, type EntityTarget, type MigrationInterface, type ObjectLiteral, type Repository } from 'typeorm';
 import { AppError, HealthRegistry, backoffMs, sleep } from '@audit/platform';
@@ -25,7 +25,7 @@ export function createDataSource(url: string, poolSize = 5, migrations: Array<ne
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: false,
-    extra: { ...extra, max: poolSize },
+    extra: { ...extra, max: poolSize, onConnect: keepListening },
   });
 }
 
@@ -287,11 +287,29 @@ export class Database implements OnModuleInit, OnApplicationShutdown {
 
   private openPool(name: string, extra: PoolConfig): Pool {
     const { databaseUrl, poolSize, connectTimeoutMs } = this.config;
-    const pool = new Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: connectTimeoutMs, ...keepAliveOptions(this.config), ...extra });
+    const pool = new Pool({
+      connectionString: databaseUrl,
+      max: poolSize,
+      connectionTimeoutMillis: connectTimeoutMs,
+      onConnect: keepListening,
+      ...keepAliveOptions(this.config),
+      ...extra,
+    });
     // An idle client dies when Postgres restarts; the pool replaces it. Without a listener the process would crash.
     pool.on('error', (error) => this.logger.warn({ msg: 'idle Postgres client failed', pool: name, error: error.message }));
     return pool;
   }
+}
+
+/**
+ * Gives every pooled connection an 'error' listener for its whole life. pg-pool stops listening to a client
+ * when it hands it out, and the code that asked for it listens only from its next turn; a session ended as
+ * it became ready (or as it was handed back and out again) delivers its termination in that same read, and
+ * pg emits it as an 'error' nobody hears, which ends the process. Hearing it here loses nothing: pg marks the
+ * client unusable, so its next statement fails as a connection error and the client is destroyed (see lend).
+ */
+function keepListening(client: ClientBase): void {
+  client.on('error', () => undefined);
 }
 
 /**

@@ -19,6 +19,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** Longer than every cache of the services below (keys and redaction rules are cached for 2 s here). */
 const POSTGRES_OUTAGE_MS = 6_000;
 const NATS_OUTAGE_MS = 2_000;
+/** Longer than ingest's publish timeout (NATS_PUBLISH_TIMEOUT, 2 s). */
+const NATS_FREEZE_MS = 4_000;
 
 /**
  * The standing fault suite, single-server part: writer, projector and ingest each run as their own
@@ -98,5 +100,15 @@ describe('fault suite: processes killed, Postgres and NATS restarted mid-stream'
     });
   });
 
-  describeClickHouseAfterAllCases(() => pipeline, outcomes, ['fault_ingest', 'fault_nats', 'fault_postgres', 'fault_projector', 'fault_writer']);
+  it('the NATS server frozen (SIGSTOP) past the publish timeout, then continued', async () => {
+    // Its sockets stay open: publishes already sent are stored when it continues, after ingest gave up on
+    // their acks (503 with the ids; the client sends them again with the same ids).
+    await scenario(`NATS SIGSTOP ${NATS_FREEZE_MS / 1000} s`, 'fault_nats_frozen', async () => {
+      await nats.pause();
+      await sleep(NATS_FREEZE_MS);
+      nats.resume();
+    });
+  });
+
+  describeClickHouseAfterAllCases(() => pipeline, outcomes, ['fault_ingest', 'fault_nats', 'fault_nats_frozen', 'fault_postgres', 'fault_projector', 'fault_writer']);
 });

@@ -131,7 +131,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
         '415': error('A body not sent as application/json.'),
         '429': error("The key's organization is over INGEST_RATE_LIMIT; nothing of the batch was accepted. Retry after the Retry-After header's seconds."),
         '503': error(
-          'Nothing of the batch was accepted; retrying is safe, after the Retry-After header\'s seconds: the bus cannot record it (code BUS_UNAVAILABLE), or ingest is behind its own work (code OVERLOADED, INGEST_MAX_EVENT_LOOP_DELAY).',
+          'Retry after the Retry-After header\'s seconds. Ingest is behind its own work (code OVERLOADED, INGEST_MAX_EVENT_LOOP_DELAY): nothing of the batch was accepted. The bus did not take the whole batch (code BUS_UNAVAILABLE): part of it may be stored, so send it again with the ids of `error.details.ids` (the id each event was given, in order) as the events\' ids, and each is stored once.',
         ),
       },
     },
