@@ -180,7 +180,7 @@ describe('fault suite: writer, sealer and projector killed, frozen, their Postgr
           await expectConsistentCheckpoints(organizationId, log, sent);
         }
       }),
-      { numRuns: Number(process.env.FAULT_RUNS ?? 3), endOnFailure: true, seed: process.env.FAULT_SEED ? Number(process.env.FAULT_SEED) : undefined },
+      { numRuns: Number(process.env.FAULT_RUNS ?? 2), endOnFailure: true, seed: process.env.FAULT_SEED ? Number(process.env.FAULT_SEED) : undefined },
     );
     console.log(`[fault suite] stores: ${vouched.checkpoints} checkpoints stated a received-through time, vouching for ${vouched.events} events`);
     expect(vouched.events).toBeGreaterThan(0);
