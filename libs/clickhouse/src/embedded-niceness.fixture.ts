@@ -8,8 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { nicenessOfStat, setMainThreadNiceness } from '@audit/platform';
-import { openClickHouse } from './clickhouse.client';
+import { nicenessOfStat, READS_THREAD_NICENESS, setMainThreadNiceness } from '@audit/platform';
+import { openClickHouse, openReadClient } from './clickhouse.client';
 import { readClickHouseConfig } from './config';
 
 /** CLICKHOUSE_PATH and CLICKHOUSE_DATABASE of this process's chDB. */
@@ -27,6 +27,17 @@ export interface LoweredMeasurements {
   leftLowered: string[];
 }
 
+/** What the "reads" case measured: a wide statement on the reads' connection, then on a plain one, and the threads left raised between them. */
+export interface ReadsMeasurements {
+  statementNiceness: { reads: number; plain: number };
+  whileReading: CpuByNiceness;
+  /** The reads' connection's os_thread_priority, seen by a parameterised statement (which runs on its turn session). */
+  parameterisedPriority: number;
+  /** Names of the threads still at the reads' niceness up to 2 s after the reads' statement. */
+  leftRaised: string[];
+  whilePlain: CpuByNiceness;
+}
+
 /** What the "insert" case measured: three inserts of the same rows through a file and three inline, alternated. */
 export interface InsertMeasurements {
   throughFile: CpuByNiceness[];
@@ -42,13 +53,15 @@ const HEAVY = 'SELECT sum(cityHash64(toString(number))) AS s FROM numbers_mt(600
 async function cpuByNiceness(work: () => Promise<unknown>): Promise<CpuByNiceness> {
   const last = new Map<string, number>();
   const by: CpuByNiceness = {};
+  // A thread started during `work` (the pool grows for a wide statement) ran all its CPU within it.
+  let started = false;
   const sample = (): void => {
     for (const tid of readdirSync('/proc/self/task')) {
       if (tid === String(process.pid)) continue;
       try {
         const nice = nicenessOfStat(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8'));
         const seconds = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
-        const delta = seconds - (last.get(tid) ?? seconds);
+        const delta = seconds - (last.get(tid) ?? (started ? 0 : seconds));
         last.set(tid, seconds);
         if (delta > 0) by[nice] = (by[nice] ?? 0) + delta;
       } catch {
@@ -57,6 +70,7 @@ async function cpuByNiceness(work: () => Promise<unknown>): Promise<CpuByNicenes
     }
   };
   sample();
+  started = true;
   let running = true;
   const sampler = (async () => {
     while (running) {
@@ -108,6 +122,27 @@ async function lowered(ch: ChEnv, niceness: number): Promise<LoweredMeasurements
   }
 }
 
+async function reads(ch: ChEnv): Promise<ReadsMeasurements> {
+  const config = readClickHouseConfig(ch);
+  const plain = await openClickHouse(config);
+  const reads = await openReadClient(config, plain);
+  try {
+    // More threads than the earlier statements used: the global pool starts new ones from threads running
+    // this statement raised, which inherit the raised niceness and which ClickHouse does not set back itself.
+    const wide = HEAVY.replace('max_threads = 2', 'max_threads = 12');
+    const run = (client: typeof plain.client) => client.query({ query: wide, format: 'JSONEachRow' }).then((r) => r.json());
+    const whileReading = await cpuByNiceness(() => run(reads.client));
+    const priority = await reads.client.query({ query: "SELECT getSetting('os_thread_priority') AS n, {x:UInt8} AS x", query_params: { x: 1 }, format: 'JSONEachRow' });
+    const parameterisedPriority = (await priority.json<{ n: number }>())[0].n;
+    const leftRaised = await leftAt(READS_THREAD_NICENESS);
+    const whilePlain = await cpuByNiceness(() => run(plain.client));
+    return { statementNiceness: { reads: reads.statementNiceness, plain: plain.statementNiceness }, whileReading, parameterisedPriority, leftRaised, whilePlain };
+  } finally {
+    await reads.client.close();
+    await plain.client.close();
+  }
+}
+
 async function insert(ch: ChEnv, niceness: number): Promise<InsertMeasurements> {
   const lowered = await openClickHouse(readClickHouseConfig({ ...ch, CLICKHOUSE_EMBEDDED_NICENESS: String(niceness) }));
   try {
@@ -129,7 +164,7 @@ async function insert(ch: ChEnv, niceness: number): Promise<InsertMeasurements> 
   }
 }
 
-const CASES = { lowered, insert } satisfies Record<string, (ch: ChEnv, niceness: number) => Promise<unknown>>;
+const CASES = { lowered, insert, reads } satisfies Record<string, (ch: ChEnv, niceness: number) => Promise<unknown>>;
 /** The name of a case this fixture runs. */
 export type NicenessCase = keyof typeof CASES;
 

@@ -1,8 +1,8 @@
-import { mayRaiseThreadPriority } from '@audit/platform';
+import { mayRaiseThreadPriority, READS_THREAD_NICENESS } from '@audit/platform';
 import { runEntryProcess, testClickHouseEnv, type TestClickHouse } from '@audit/testing';
 import { openClickHouse } from './clickhouse.client';
 import { readClickHouseConfig } from './config';
-import type { CpuByNiceness, InsertMeasurements, LoweredMeasurements, NicenessCase } from './embedded-niceness.fixture';
+import type { CpuByNiceness, InsertMeasurements, LoweredMeasurements, NicenessCase, ReadsMeasurements } from './embedded-niceness.fixture';
 
 /** The niceness of the lowered connections. */
 const LOWERED = 7;
@@ -44,6 +44,17 @@ privileged("embedded ClickHouse's statement niceness", () => {
     expect(at(m.whilePlain, 0)).toBeGreaterThan(0.5 * total(m.whilePlain));
     // The threads the lowered statement used are back at 0, ready for any connection's next one.
     expect(m.leftLowered).toEqual([]);
+  });
+
+  it("runs the reads' connection's statements at the HTTP thread's niceness, and leaves no shared pool thread raised after them", async () => {
+    const m = await measured<ReadsMeasurements>('reads');
+    expect(m.statementNiceness).toEqual({ reads: READS_THREAD_NICENESS, plain: 0 });
+    expect(at(m.whileReading, READS_THREAD_NICENESS)).toBeGreaterThan(0.5 * total(m.whileReading));
+    expect(m.parameterisedPriority).toBe(READS_THREAD_NICENESS);
+    // Every thread the read raised is back at the process's priority a moment after its answer, so the
+    // projector's statements that run on them next are not raised over the reads they should give way to.
+    expect(m.leftRaised).toEqual([]);
+    expect(at(m.whilePlain, READS_THREAD_NICENESS)).toBeLessThan(0.05 * total(m.whilePlain));
   });
 
   it("runs an insert's rows on lowered threads: through a file, not inline at the process's priority", async () => {

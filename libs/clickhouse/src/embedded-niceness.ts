@@ -1,6 +1,6 @@
 import type { Connection } from 'chdb/connection';
 import type { Readable } from 'node:stream';
-import { raiseThreadPriority } from '@audit/platform';
+import { READS_THREAD_NICENESS, SharedThreadRestorer } from '@audit/platform';
 import { isIdleEmbeddedClickHousePoolThread } from './embedded-threads';
 
 /**
@@ -23,18 +23,33 @@ export function embeddedStatementNiceness(configured: number | undefined, nicene
   return niceness.process === 0 && niceness.thread > 0 ? Math.min(19, niceness.thread) : 0;
 }
 
-/** How long after a lowered statement its pool threads are looked at a second time. */
+/**
+ * The niceness at which embedded ClickHouse runs the statements of the connection that answers
+ * administrators' reads (analytics, the events pages' counts): the HTTP thread's, {@link READS_THREAD_NICENESS},
+ * where the process may raise threads (CAP_SYS_NICE, `mayRaise`). The HTTP thread runs raised, yet the
+ * statement it waits for ran on the shared pools at the process's priority, beside the projector's inserts,
+ * nats-server and the load, and the summary's p95 grew threefold at half the maximum ingest (issue 18).
+ * Without CAP_SYS_NICE, 0: ClickHouse would ignore a negative os_thread_priority anyway.
+ */
+export function readStatementNiceness(mayRaise: boolean): number {
+  return mayRaise ? READS_THREAD_NICENESS : 0;
+}
+
+/** How long after a moved statement its pool threads are looked at a second time. */
 const RESTORE_AGAIN_MS = 250;
 
 /**
- * The connection with, after each of its statements (and again {@link RESTORE_AGAIN_MS} later), the idle threads of ClickHouse's global pool brought
- * back to `niceness` (the process's): a thread the pool started during a lowered statement inherited the
- * lowered niceness from the thread that started it, and ClickHouse does not set it back (it resets only
- * the threads it lowered), so the reads it runs later would run lowered too. Looking costs a read of
- * /proc per thread of the process (about a millisecond), once per statement of a lowered connection.
+ * The connection with, after each of its statements (and again {@link RESTORE_AGAIN_MS} later), the idle
+ * threads of ClickHouse's global pool brought back to `niceness` (the process's), from either side: a thread
+ * the pool started during a lowered or raised statement inherited that niceness from the thread that started
+ * it, and ClickHouse does not set it back (it resets only the threads it moved itself), so the statements it
+ * runs later would run lowered (the reads) or raised (the projector's inserts) too. Looking costs a listing
+ * of /proc/self/task and a read per thread not yet seen at `niceness` (SharedThreadRestorer), once per
+ * statement of a moved connection and once more a moment later.
  */
 export function restoringSharedThreads(connection: Connection<Readable>, niceness: number): Connection<Readable> {
-  const restore = (): number => raiseThreadPriority(niceness, (t) => isIdleEmbeddedClickHousePoolThread(t.name));
+  const restorer = new SharedThreadRestorer(niceness, (t) => isIdleEmbeddedClickHousePoolThread(t.name));
+  const restore = (): number => restorer.restore();
   // A pool thread still finishing its part of the statement when the answer arrives goes idle a moment later.
   let again: NodeJS.Timeout | undefined;
   const afterStatement = (): void => {
