@@ -35,29 +35,40 @@ export function readStatementNiceness(mayRaise: boolean): number {
   return mayRaise ? READS_THREAD_NICENESS : 0;
 }
 
-/** How long after a moved statement its pool threads are looked at a second time. */
-const RESTORE_AGAIN_MS = 250;
+/**
+ * When, after a moved statement, its pool threads are looked at again (ms after the statement). A thread
+ * still busy with its part when the answer arrives goes idle a moment later, or, on a starved machine, a
+ * while later: with a single pass at 250 ms, a pool thread that a CPU hog kept busy past it stayed lowered
+ * until that connection's next statement (the niceness spec under two hogs).
+ */
+const RESTORE_AGAIN_MS = [250, 1_000, 4_000];
 
 /**
- * The connection with, after each of its statements (and again {@link RESTORE_AGAIN_MS} later), the idle
+ * The connection with, after each of its statements (and again at each of {@link RESTORE_AGAIN_MS}), the idle
  * threads of ClickHouse's global pool brought back to `niceness` (the process's), from either side: a thread
  * the pool started during a lowered or raised statement inherited that niceness from the thread that started
  * it, and ClickHouse does not set it back (it resets only the threads it moved itself), so the statements it
  * runs later would run lowered (the reads) or raised (the projector's inserts) too. Looking costs a listing
  * of /proc/self/task and a read per thread not yet seen at `niceness` (SharedThreadRestorer), once per
- * statement of a moved connection and once more a moment later.
+ * statement of a moved connection and three times more within 4 s of the last.
  */
 export function restoringSharedThreads(connection: Connection<Readable>, niceness: number): Connection<Readable> {
   const restorer = new SharedThreadRestorer(niceness, (t) => isIdleEmbeddedClickHousePoolThread(t.name));
   const restore = (): number => restorer.restore();
-  // A pool thread still finishing its part of the statement when the answer arrives goes idle a moment later.
+  // Each statement starts the passes over; one schedule at a time, whatever the number of statements.
   let again: NodeJS.Timeout | undefined;
-  const afterStatement = (): void => {
-    restore();
-    again ??= setTimeout(() => {
+  const passFrom = (step: number, previousMs: number): void => {
+    const atMs = RESTORE_AGAIN_MS[step];
+    again = setTimeout(() => {
       again = undefined;
       restore();
-    }, RESTORE_AGAIN_MS).unref();
+      if (step + 1 < RESTORE_AGAIN_MS.length) passFrom(step + 1, atMs);
+    }, atMs - previousMs).unref();
+  };
+  const afterStatement = (): void => {
+    restore();
+    clearTimeout(again);
+    passFrom(0, 0);
   };
   const restoring =
     <P, R>(call: (params: P) => Promise<R>) =>
