@@ -6,7 +6,7 @@ import { crossThreadLock, histogram, mayRaiseThreadPriority, threadNiceness } fr
 import type { ClickHouseConfig } from './config';
 import { embeddedClickHouseHolder } from './embedded-lock';
 import { insertFilesDirectory, insertingThroughFiles } from './embedded-file-inserts';
-import { embeddedStatementNiceness, restoringSharedThreads } from './embedded-niceness';
+import { embeddedStatementNiceness, readStatementNiceness, restoringSharedThreads } from './embedded-niceness';
 import { holdingExitDuringStatements } from './embedded-statements';
 import { createDatabaseStatement } from './schema-layout';
 
@@ -77,15 +77,17 @@ export interface OpenedClickHouse {
 /**
  * A second client for administrators' reads. A chDB connection runs one statement at a time, so reads on
  * the projector's connection would wait behind its inserts (seconds under load); another connection on
- * the same data directory runs beside them and sees the same tables. A server runs statements
- * concurrently on one client: there the client given is returned.
+ * the same data directory runs beside them and sees the same tables, its statements raised to the HTTP
+ * thread's niceness where the process may (readStatementNiceness). A server runs statements concurrently
+ * on one client and schedules its own threads: there the client given is returned.
  */
-export async function openReadClient(config: ClickHouseConfig, opened: OpenedClickHouse): Promise<ClickHouseClient> {
-  if (opened.mode === 'server') return opened.client;
-  return (await openClickHouseConnection(config)).client;
+export async function openReadClient(config: ClickHouseConfig, opened: OpenedClickHouse): Promise<OpenedClickHouse> {
+  if (opened.mode === 'server') return opened;
+  return openClickHouseConnection(config, readStatementNiceness(mayRaiseThreadPriority()));
 }
 
-async function openClickHouseConnection(config: ClickHouseConfig): Promise<OpenedClickHouse> {
+/** `statementNiceness` given: the connection's statements run at it, whatever CLICKHOUSE_EMBEDDED_NICENESS says (the reads' connection). */
+async function openClickHouseConnection(config: ClickHouseConfig, statementNicenessGiven?: number): Promise<OpenedClickHouse> {
   if (config.url) {
     const admin = createClient({ url: config.url, username: config.username, password: config.password });
     try {
@@ -109,7 +111,7 @@ async function openClickHouseConnection(config: ClickHouseConfig): Promise<Opene
   if (holder !== undefined) throw new EmbeddedClickHouseBusyError(config.path, holder);
   const { createChdbConnection } = await import('chdb/connection');
   const niceness = threadNiceness();
-  const statementNiceness = embeddedStatementNiceness(config.embeddedNiceness, niceness);
+  const statementNiceness = statementNicenessGiven ?? embeddedStatementNiceness(config.embeddedNiceness, niceness);
   let client: ClickHouseClient;
   let turn: ChdbConnection;
   const inserts = insertFilesDirectory(config.path);
@@ -124,8 +126,8 @@ async function openClickHouseConnection(config: ClickHouseConfig): Promise<Opene
       await turn.command({ query: `USE ${config.database}` });
     }
     const chdb = insertingThroughFiles(parameterisedOneAtATime(statements, turn), inserts);
-    // Only where lowered statements can leave threads lowered: ClickHouse lowers nothing without CAP_SYS_NICE.
-    const connection = statementNiceness > 0 && mayRaiseThreadPriority() ? restoringSharedThreads(chdb, niceness.process) : chdb;
+    // Only where moved statements can leave threads moved: ClickHouse moves nothing without CAP_SYS_NICE.
+    const connection = statementNiceness !== 0 && mayRaiseThreadPriority() ? restoringSharedThreads(chdb, niceness.process) : chdb;
     client = createClient({ connection: holdingExitDuringStatements(connection) } as unknown as Parameters<typeof createClient>[0]);
     await client.command({ query: createDatabaseStatement(config.database, {}) });
   } catch (error) {
@@ -134,8 +136,9 @@ async function openClickHouseConnection(config: ClickHouseConfig): Promise<Opene
     throw error;
   }
   await client.command({ query: `USE ${config.database}` });
-  // On this connection's session, so it holds for its statements only (the other connections' reads keep theirs).
-  if (statementNiceness > 0) await client.command({ query: `SET os_thread_priority = ${statementNiceness}` });
+  // On this connection's session, so it holds for its statements only (the other connections keep theirs).
+  // A raised connection keeps its parameterised statements on this session: raised, they hold the turn the others wait for less long.
+  if (statementNiceness !== 0) await client.command({ query: `SET os_thread_priority = ${statementNiceness}` });
   return { client, mode: 'embedded', statementNiceness };
 }
 

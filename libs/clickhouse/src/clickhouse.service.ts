@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { Database, PERSISTENCE_CONFIG, type PersistenceConfig } from '@audit/persistence';
-import { backoffMs, HealthRegistry, mayRaiseThreadPriority, sleep } from '@audit/platform';
+import { backoffMs, HealthRegistry, mayRaiseThreadPriority, READS_THREAD_NICENESS, sleep } from '@audit/platform';
 import { openClickHouse, openReadClient, type ClickHouseMode, type OpenedClickHouse } from './clickhouse.client';
 import { CLICKHOUSE_CONFIG, type ClickHouseConfig } from './config';
 import { migrateClickHouse } from './migrator';
@@ -14,7 +14,7 @@ const CLICKHOUSE_MIGRATION_LOCK_KEY = 7_204_391_003;
 export class ClickHouse implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ClickHouse.name);
   private opened?: OpenedClickHouse;
-  private reads?: ClickHouseClient;
+  private reads?: OpenedClickHouse;
   private inserts: ClickHouseSettings = {};
 
   constructor(
@@ -33,13 +33,19 @@ export class ClickHouse implements OnModuleInit, OnApplicationShutdown {
       msg: 'ClickHouse opened',
       mode: this.opened.mode,
       database: this.config.database,
-      ...(this.opened.mode === 'embedded' ? { path: this.config.path, statementNiceness: this.opened.statementNiceness } : {}),
+      ...(this.opened.mode === 'embedded' ? { path: this.config.path, statementNiceness: this.opened.statementNiceness, readStatementNiceness: this.reads.statementNiceness } : {}),
       ...(this.config.cluster ? { cluster: this.config.cluster, replicas } : {}),
     });
     if (this.opened.statementNiceness > 0 && !mayRaiseThreadPriority()) {
       this.logger.warn({
         msg: "embedded ClickHouse runs this thread's statements at the process's priority: lowering them needs CAP_SYS_NICE (os_thread_priority is a no-op without it)",
         statementNiceness: this.opened.statementNiceness,
+      });
+    }
+    if (this.opened.mode === 'embedded' && this.reads.statementNiceness === 0) {
+      this.logger.warn({
+        msg: "embedded ClickHouse runs administrators' reads at the process's priority: raising them to the HTTP thread's needs CAP_SYS_NICE",
+        niceness: READS_THREAD_NICENESS,
       });
     }
     if (this.persistence.migrateOnStart) {
@@ -69,7 +75,7 @@ export class ClickHouse implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.reads && this.reads !== this.opened?.client) await this.reads.close();
+    if (this.reads && this.reads !== this.opened) await this.reads.client.close();
     await this.opened?.client.close();
   }
 
@@ -84,7 +90,7 @@ export class ClickHouse implements OnModuleInit, OnApplicationShutdown {
    */
   get readClient(): ClickHouseClient {
     if (!this.reads) throw new Error('ClickHouse used before it was opened');
-    return this.reads;
+    return this.reads.client;
   }
 
   /** The niceness embedded chDB runs this service's statements at (os_thread_priority; 0 on a server and by default). */

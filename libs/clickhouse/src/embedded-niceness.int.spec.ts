@@ -1,51 +1,26 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
-import { mayRaiseThreadPriority } from '@audit/platform';
-import { testClickHouseEnv, type TestClickHouse } from '@audit/testing';
+import { mayRaiseThreadPriority, READS_THREAD_NICENESS } from '@audit/platform';
+import { runEntryProcess, testClickHouseEnv, type TestClickHouse } from '@audit/testing';
 import { openClickHouse } from './clickhouse.client';
 import { readClickHouseConfig } from './config';
+import type { CpuByNiceness, InsertMeasurements, LoweredMeasurements, NicenessCase, ReadsMeasurements } from './embedded-niceness.fixture';
 
-/** CPU seconds each niceness got from this process's threads other than the main one while `work` ran, sampled every turn of the loop. */
-async function cpuByNiceness(work: () => Promise<unknown>): Promise<Map<number, number>> {
-  const last = new Map<string, number>();
-  const by = new Map<number, number>();
-  const sample = (): void => {
-    for (const tid of readdirSync('/proc/self/task')) {
-      if (tid === String(process.pid)) continue;
-      try {
-        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-        const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-        const seconds = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
-        const delta = seconds - (last.get(tid) ?? seconds);
-        last.set(tid, seconds);
-        if (delta > 0) by.set(nice, (by.get(nice) ?? 0) + delta);
-      } catch {
-        // The thread ended meanwhile.
-      }
-    }
-  };
-  sample();
-  let running = true;
-  const sampler = (async () => {
-    while (running) {
-      sample();
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-  })();
-  try {
-    await work();
-  } finally {
-    running = false;
-    await sampler;
-  }
-  sample();
-  return by;
+/** The niceness of the lowered connections. */
+const LOWERED = 7;
+
+/**
+ * A case of embedded-niceness.fixture.ts, measured in a process of its own: CPU by niceness counts every thread
+ * of the process, and in jest's (one process for every file under `npm test`) earlier files' chDB threads ran
+ * inside the measurements.
+ */
+async function measured<T>(name: NicenessCase): Promise<T> {
+  const { code, stdout, stderr } = await runEntryProcess('libs/clickhouse/src/embedded-niceness.fixture.ts', [name, String(LOWERED)], {}, 120_000);
+  if (code !== 0) throw new Error(`the ${name} case exited with ${code}:\n${stderr}`);
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as T;
 }
 
-const total = (by: Map<number, number>): number => [...by.values()].reduce((a, b) => a + b, 0);
-
-/** A statement that keeps chDB's pools busy for a second or so: hashing rows on max_threads threads. */
-const HEAVY = 'SELECT sum(cityHash64(toString(number))) AS s FROM numbers_mt(60000000) SETTINGS max_threads = 2';
+const total = (by: CpuByNiceness): number => Object.values(by).reduce((a, b) => a + b, 0);
+const at = (by: CpuByNiceness, niceness: number): number => by[niceness] ?? 0;
+const sum = (maps: CpuByNiceness[], niceness: number): number => maps.reduce((a, m) => a + at(m, niceness), 0);
 
 // ClickHouse sets a statement's threads back to 0 when it is done, which only CAP_SYS_NICE may do: without it os_thread_priority is ignored.
 const privileged = process.platform === 'linux' && mayRaiseThreadPriority() ? describe : describe.skip;
@@ -60,72 +35,42 @@ privileged("embedded ClickHouse's statement niceness", () => {
   });
 
   it("runs a lowered connection's statement on lowered threads, and another connection's beside it at the process's priority", async () => {
-    const lowered = await openClickHouse(readClickHouseConfig({ ...ch.env, CLICKHOUSE_EMBEDDED_NICENESS: '7' }));
-    const plain = await openClickHouse(readClickHouseConfig(ch.env));
-    try {
-      expect(lowered.statementNiceness).toBe(7);
-      expect(plain.statementNiceness).toBe(0);
-      const run = (client: typeof plain.client) => client.query({ query: HEAVY, format: 'JSONEachRow' }).then((r) => r.json());
+    const m = await measured<LoweredMeasurements>('lowered');
+    expect(m.statementNiceness).toEqual({ lowered: LOWERED, plain: 0 });
+    // Most of the statement's CPU ran lowered (the rest: chDB's call on libuv's thread before and after the statement).
+    expect(at(m.whileLowered, LOWERED)).toBeGreaterThan(0.5 * total(m.whileLowered));
+    // A sample may end a moment after a thread switched: a few milliseconds, where the lowered run had hundreds.
+    expect(at(m.whilePlain, LOWERED)).toBeLessThan(0.05 * total(m.whilePlain));
+    expect(at(m.whilePlain, 0)).toBeGreaterThan(0.5 * total(m.whilePlain));
+    // The threads the lowered statement used are back at 0, ready for any connection's next one.
+    expect(m.leftLowered).toEqual([]);
+  });
 
-      const whileLowered = await cpuByNiceness(() => run(lowered.client));
-      // Most of the statement's CPU ran at 7 (the rest: chDB's call on libuv's thread before and after the statement).
-      expect(whileLowered.get(7) ?? 0).toBeGreaterThan(0.5 * total(whileLowered));
-
-      const whilePlain = await cpuByNiceness(() => run(plain.client));
-      // A sample may end a moment after a thread switched: a few milliseconds, where the lowered run had hundreds.
-      expect(whilePlain.get(7) ?? 0).toBeLessThan(0.05 * total(whilePlain));
-      expect(whilePlain.get(0) ?? 0).toBeGreaterThan(0.5 * total(whilePlain));
-
-      // The threads the lowered statement used are back at 0, ready for any connection's next one (a pool
-      // thread finishing its part of the statement resets itself a moment after the answer arrives).
-      const lowered7 = (): string[] =>
-        readdirSync('/proc/self/task').flatMap((tid) => {
-          try {
-            const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-            return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) === 7 ? [stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))] : [];
-          } catch {
-            return [];
-          }
-        });
-      const deadline = Date.now() + 2_000;
-      while (lowered7().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(lowered7()).toEqual([]);
-    } finally {
-      await lowered.client.close();
-      await plain.client.close();
-    }
+  it("runs the reads' connection's statements at the HTTP thread's niceness, and leaves no shared pool thread raised after them", async () => {
+    const m = await measured<ReadsMeasurements>('reads');
+    expect(m.statementNiceness).toEqual({ reads: READS_THREAD_NICENESS, plain: 0 });
+    expect(at(m.whileReading, READS_THREAD_NICENESS)).toBeGreaterThan(0.5 * total(m.whileReading));
+    expect(m.parameterisedPriority).toBe(READS_THREAD_NICENESS);
+    // Every thread the read raised is back at the process's priority a moment after its answer, so the
+    // projector's statements that run on them next are not raised over the reads they should give way to.
+    expect(m.leftRaised).toEqual([]);
+    expect(at(m.whilePlain, READS_THREAD_NICENESS)).toBeLessThan(0.05 * total(m.whilePlain));
   });
 
   it("runs an insert's rows on lowered threads: through a file, not inline at the process's priority", async () => {
-    const lowered = await openClickHouse(readClickHouseConfig({ ...ch.env, CLICKHOUSE_EMBEDDED_NICENESS: '7' }));
-    try {
-      await lowered.client.command({ query: 'CREATE TABLE IF NOT EXISTS niceness_rows (id UInt64, text String) ENGINE = MergeTree ORDER BY id' });
-      // Encoded beforehand, as the projector's rows are: the main thread's garbage would busy V8's helper threads (at 0) otherwise.
-      const body = Buffer.from(Array.from({ length: 200_000 }, (_, i) => `${i}\trow ${i} ${'x'.repeat(200)}\n`).join(''));
-      // Three of each, summed: one statement's share is a few samples, and this process's other threads (jest's, V8's) add to 0 too.
-      const sum = (maps: Array<Map<number, number>>, niceness: number) => maps.reduce((a, m) => a + (m.get(niceness) ?? 0), 0);
-      const throughFile: Array<Map<number, number>> = [];
-      const inline: Array<Map<number, number>> = [];
-      for (let i = 0; i < 3; i++) {
-        throughFile.push(await cpuByNiceness(() => lowered.client.insert({ table: 'niceness_rows', values: Readable.from([body], { objectMode: false }), format: 'TabSeparated' })));
-        // The same rows inline after the statement, as chdb-connection sends an insert: chDB goes over them on libuv's thread before the statement starts.
-        inline.push(await cpuByNiceness(() => lowered.client.command({ query: `INSERT INTO niceness_rows FORMAT TabSeparated\n${body.toString()}` })));
-      }
-      expect(sum(throughFile, 7)).toBeGreaterThan(0);
-      expect(sum(throughFile, 0)).toBeLessThan(0.5 * sum(inline, 0));
-      expect(await (await lowered.client.query({ query: 'SELECT count() AS n FROM niceness_rows', format: 'JSONEachRow' })).json()).toEqual([{ n: 1_200_000 }]);
-      expect(await (await lowered.client.query({ query: "SELECT getSetting('os_thread_priority') AS n", format: 'JSONEachRow' })).json()).toEqual([{ n: 7 }]);
-    } finally {
-      await lowered.client.close();
-    }
+    const m = await measured<InsertMeasurements>('insert');
+    expect(sum(m.throughFile, LOWERED)).toBeGreaterThan(0);
+    expect(sum(m.throughFile, 0)).toBeLessThan(0.5 * sum(m.inline, 0));
+    expect(m.rows).toBe(1_200_000);
+    expect(m.sessionPriority).toBe(LOWERED);
   });
 
   it("runs a lowered connection's parameterised statements at the process's priority: they hold the turn the reads wait for", async () => {
-    const lowered = await openClickHouse(readClickHouseConfig({ ...ch.env, CLICKHOUSE_EMBEDDED_NICENESS: '7' }));
+    const lowered = await openClickHouse(readClickHouseConfig({ ...ch.env, CLICKHOUSE_EMBEDDED_NICENESS: String(LOWERED) }));
     try {
       const priority = async (params?: Record<string, unknown>) =>
         (await (await lowered.client.query({ query: `SELECT getSetting('os_thread_priority') AS n${params ? ', {x:UInt8} AS x' : ''}`, query_params: params, format: 'JSONEachRow' })).json<{ n: number }>())[0].n;
-      expect(await priority()).toBe(7);
+      expect(await priority()).toBe(LOWERED);
       expect(await priority({ x: 1 })).toBe(0);
       // Both sessions use the connection's database.
       await lowered.client.command({ query: 'CREATE TABLE IF NOT EXISTS turn_rows (id UInt32) ENGINE = MergeTree ORDER BY id' });

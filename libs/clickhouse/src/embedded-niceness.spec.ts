@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { readClickHouseConfig } from './config';
-import { embeddedStatementNiceness } from './embedded-niceness';
+import { READS_THREAD_NICENESS } from '@audit/platform';
+import { embeddedStatementNiceness, readStatementNiceness } from './embedded-niceness';
 
 const niceness = fc.integer({ min: -20, max: 19 });
 
@@ -25,6 +26,14 @@ describe('embeddedStatementNiceness', () => {
     expect(embeddedStatementNiceness(undefined, { thread: 5, process: 0 })).toBe(5);
     // A process started whole under `nice`: the setting's reset to 0 would raise the shared threads above it.
     expect(embeddedStatementNiceness(undefined, { thread: 10, process: 10 })).toBe(0);
+  });
+});
+
+describe('readStatementNiceness', () => {
+  it("raises the reads' statements to the HTTP thread's niceness where the process may, else leaves them at the process's", () => {
+    expect(readStatementNiceness(true)).toBe(READS_THREAD_NICENESS);
+    expect(READS_THREAD_NICENESS).toBeLessThan(0);
+    expect(readStatementNiceness(false)).toBe(0);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Connection } from 'chdb/connection';
 import type { Readable } from 'node:stream';
-import { raiseThreadPriority } from '@audit/platform';
+import { READS_THREAD_NICENESS, SharedThreadRestorer } from '@audit/platform';
 import { isIdleEmbeddedClickHousePoolThread } from './embedded-threads';
 
 /**
@@ -23,26 +23,52 @@ export function embeddedStatementNiceness(configured: number | undefined, nicene
   return niceness.process === 0 && niceness.thread > 0 ? Math.min(19, niceness.thread) : 0;
 }
 
-/** How long after a lowered statement its pool threads are looked at a second time. */
-const RESTORE_AGAIN_MS = 250;
+/**
+ * The niceness at which embedded ClickHouse runs the statements of the connection that answers
+ * administrators' reads (analytics, the events pages' counts): the HTTP thread's, {@link READS_THREAD_NICENESS},
+ * where the process may raise threads (CAP_SYS_NICE, `mayRaise`). The HTTP thread runs raised, yet the
+ * statement it waits for ran on the shared pools at the process's priority, beside the projector's inserts,
+ * nats-server and the load, and the summary's p95 grew threefold at half the maximum ingest (issue 18).
+ * Without CAP_SYS_NICE, 0: ClickHouse would ignore a negative os_thread_priority anyway.
+ */
+export function readStatementNiceness(mayRaise: boolean): number {
+  return mayRaise ? READS_THREAD_NICENESS : 0;
+}
 
 /**
- * The connection with, after each of its statements (and again {@link RESTORE_AGAIN_MS} later), the idle threads of ClickHouse's global pool brought
- * back to `niceness` (the process's): a thread the pool started during a lowered statement inherited the
- * lowered niceness from the thread that started it, and ClickHouse does not set it back (it resets only
- * the threads it lowered), so the reads it runs later would run lowered too. Looking costs a read of
- * /proc per thread of the process (about a millisecond), once per statement of a lowered connection.
+ * When, after a moved statement, its pool threads are looked at again (ms after the statement). A thread
+ * still busy with its part when the answer arrives goes idle a moment later, or, on a starved machine, a
+ * while later: with a single pass at 250 ms, a pool thread that a CPU hog kept busy past it stayed lowered
+ * until that connection's next statement (the niceness spec under two hogs).
+ */
+const RESTORE_AGAIN_MS = [250, 1_000, 4_000];
+
+/**
+ * The connection with, after each of its statements (and again at each of {@link RESTORE_AGAIN_MS}), the idle
+ * threads of ClickHouse's global pool brought back to `niceness` (the process's), from either side: a thread
+ * the pool started during a lowered or raised statement inherited that niceness from the thread that started
+ * it, and ClickHouse does not set it back (it resets only the threads it moved itself), so the statements it
+ * runs later would run lowered (the reads) or raised (the projector's inserts) too. Looking costs a listing
+ * of /proc/self/task and a read per thread not yet seen at `niceness` (SharedThreadRestorer), once per
+ * statement of a moved connection and three times more within 4 s of the last.
  */
 export function restoringSharedThreads(connection: Connection<Readable>, niceness: number): Connection<Readable> {
-  const restore = (): number => raiseThreadPriority(niceness, (t) => isIdleEmbeddedClickHousePoolThread(t.name));
-  // A pool thread still finishing its part of the statement when the answer arrives goes idle a moment later.
+  const restorer = new SharedThreadRestorer(niceness, (t) => isIdleEmbeddedClickHousePoolThread(t.name));
+  const restore = (): number => restorer.restore();
+  // Each statement starts the passes over; one schedule at a time, whatever the number of statements.
   let again: NodeJS.Timeout | undefined;
-  const afterStatement = (): void => {
-    restore();
-    again ??= setTimeout(() => {
+  const passFrom = (step: number, previousMs: number): void => {
+    const atMs = RESTORE_AGAIN_MS[step];
+    again = setTimeout(() => {
       again = undefined;
       restore();
-    }, RESTORE_AGAIN_MS).unref();
+      if (step + 1 < RESTORE_AGAIN_MS.length) passFrom(step + 1, atMs);
+    }, atMs - previousMs).unref();
+  };
+  const afterStatement = (): void => {
+    restore();
+    clearTimeout(again);
+    passFrom(0, 0);
   };
   const restoring =
     <P, R>(call: (params: P) => Promise<R>) =>

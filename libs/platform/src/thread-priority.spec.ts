@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { getPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { hasSysNice, lowerThreadPriority, mayRaiseThreadPriority, nicenessOfStat, setMainThreadNiceness, threadNiceness, threadsOfThisProcess, threadsToLower, type ThreadInfo } from './thread-priority';
+import { hasSysNice, lowerThreadPriority, mayRaiseThreadPriority, nicenessOfStat, SharedThreadRestorer, setMainThreadNiceness, threadNiceness, threadsOfThisProcess, threadsToLower, type ThreadInfo } from './thread-priority';
 
 const thread = fc.record({ tid: fc.integer({ min: 1, max: 500 }), name: fc.constantFrom('node', 'MergeMutate', 'ThreadPool', 'BgSchPool'), niceness: fc.integer({ min: -20, max: 19 }) });
 
@@ -43,6 +43,53 @@ linux('lowerThreadPriority on this process', () => {
       expect(threadsToLower(threadsOfThisProcess(), process.pid, 19, () => true).some((t) => t.tid === process.pid)).toBe(false);
     } finally {
       await worker.terminate();
+    }
+  });
+});
+
+/** A thread of this process that reports its own id, then waits to be looked at. */
+async function startThread(): Promise<{ tid: number; worker: Worker }> {
+  const worker = new Worker(
+    "const { parentPort } = require('node:worker_threads'); const fs = require('node:fs'); parentPort.postMessage(Number(require('node:path').basename(fs.readlinkSync('/proc/thread-self')))); setInterval(() => undefined, 1000);",
+    { eval: true },
+  );
+  return { tid: await new Promise<number>((resolve) => worker.once('message', resolve)), worker };
+}
+
+linux('SharedThreadRestorer on this process', () => {
+  it('puts the shared threads started after its first pass back at the niceness, from below and (with CAP_SYS_NICE) from above, and no other thread', async () => {
+    const niceness = getPriority(process.pid);
+    const started: Array<{ tid: number; worker: Worker }> = [];
+    try {
+      const shared = new Set<number>();
+      const restorer = new SharedThreadRestorer(niceness, (t) => shared.has(t.tid));
+      restorer.restore();
+      // Started after the first pass and moved, as a thread a moved statement's pool thread started is.
+      const lowered = await startThread();
+      const other = await startThread();
+      started.push(lowered, other);
+      shared.add(lowered.tid);
+      setPriority(lowered.tid, Math.min(19, niceness + 2));
+      setPriority(other.tid, Math.min(19, niceness + 2));
+      expect(restorer.restore()).toBe(1);
+      expect(getPriority(lowered.tid)).toBe(niceness);
+      // Not picked: left as it is, and looked at again on the next pass.
+      expect(getPriority(other.tid)).toBe(Math.min(19, niceness + 2));
+      shared.add(other.tid);
+      expect(restorer.restore()).toBe(1);
+      expect(getPriority(other.tid)).toBe(niceness);
+      expect(restorer.restore()).toBe(0);
+      if (mayRaiseThreadPriority() && niceness > -20) {
+        const raised = await startThread();
+        started.push(raised);
+        shared.add(raised.tid);
+        setPriority(raised.tid, niceness - 1);
+        expect(restorer.restore()).toBe(1);
+        expect(getPriority(raised.tid)).toBe(niceness);
+      }
+      expect(getPriority(process.pid)).toBe(niceness);
+    } finally {
+      await Promise.all(started.map((t) => t.worker.terminate()));
     }
   });
 });

@@ -42,6 +42,68 @@ export function raiseThreadPriority(niceness: number, isShared: (thread: ThreadI
   return raised;
 }
 
+/**
+ * Puts this process's threads that `isShared` picks back at `niceness` from either side: raised where a
+ * lowered statement left them (needs CAP_SYS_NICE), lowered where a raised one did (which anyone may).
+ *
+ * Only a thread started during a moved statement is left moved (it inherited the niceness of the thread
+ * that started it; ClickHouse resets the threads it moved itself), so a thread once seen at `niceness` is
+ * not read again: after the first pass each pass lists the thread ids and reads the new ones and those
+ * still away from `niceness` (a dozen where the process has a hundred and more; reading every one cost
+ * 1-5 ms of the calling thread, the HTTP thread's for the reads, after each statement).
+ */
+export class SharedThreadRestorer {
+  /** Threads seen at the niceness: never to be moved again (forgotten when they end, as their ids are reused). */
+  private readonly settled = new Set<number>();
+
+  constructor(
+    private readonly niceness: number,
+    private readonly isShared: (thread: ThreadInfo) => boolean,
+  ) {}
+
+  /** One pass; returns how many threads it moved. */
+  restore(): number {
+    let tids: number[];
+    try {
+      tids = readdirSync('/proc/self/task').map(Number);
+    } catch {
+      return 0;
+    }
+    const live = new Set(tids);
+    for (const tid of this.settled) if (!live.has(tid)) this.settled.delete(tid);
+    let moved = 0;
+    for (const tid of tids) {
+      if (tid === process.pid || this.settled.has(tid)) continue;
+      const thread = threadOfThisProcess(tid);
+      if (thread === undefined) continue;
+      if (thread.niceness === this.niceness) {
+        this.settled.add(tid);
+        continue;
+      }
+      // Busy with a statement (which ClickHouse resets itself), or not a shared thread: looked at again next pass.
+      if (!this.isShared(thread)) continue;
+      try {
+        setPriority(tid, this.niceness);
+        this.settled.add(tid);
+        moved++;
+      } catch {
+        // Ended meanwhile, or not permitted here: it keeps its priority.
+      }
+    }
+    return moved;
+  }
+}
+
+/** One thread of this process as /proc shows it; undefined once it ended. */
+function threadOfThisProcess(tid: number): ThreadInfo | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return { tid, name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), niceness: nicenessOfStat(stat) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The threads of this process (Linux /proc/self/task); none elsewhere. */
 export function threadsOfThisProcess(): ThreadInfo[] {
   let tids: string[];

@@ -82,25 +82,39 @@ export async function startService(
   };
 }
 
-/** Runs `npm run cli -- <args>` in-process-free (a child), returning stdout, stderr and the exit code. */
-export function runCliProcess(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  // Commands that open ClickHouse must never share the workspace's .data (a running platform may hold it).
-  const clickhousePath = env.CLICKHOUSE_PATH ? undefined : mkdtempSync(path.join(tmpdir(), 'audit-cli-ch-'));
+/**
+ * Runs a TypeScript entry point of this workspace (`node scripts/run.js <entry> <args>`) as a process of its own,
+ * returning stdout, stderr and the exit code; killed after `timeoutMs` if given. For work whose effects on the
+ * process must be measured apart from the test runner's (whose threads earlier test files leave behind).
+ */
+export function runEntryProcess(entry: string, args: string[], env: Record<string, string> = {}, timeoutMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(WORKSPACE_ROOT, 'scripts/run.js'), 'apps/cli/src/main.ts', ...args], {
+    const child = spawn(process.execPath, [path.join(WORKSPACE_ROOT, 'scripts/run.js'), entry, ...args], {
       cwd: WORKSPACE_ROOT,
-      env: { ...process.env, ...(clickhousePath ? { CLICKHOUSE_PATH: clickhousePath } : {}), ...env },
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('exit', (code) => {
-      if (clickhousePath) rmSync(clickhousePath, { recursive: true, force: true });
+      clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Runs `npm run cli -- <args>` in-process-free (a child), returning stdout, stderr and the exit code. */
+export async function runCliProcess(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  // Commands that open ClickHouse must never share the workspace's .data (a running platform may hold it).
+  const clickhousePath = env.CLICKHOUSE_PATH ? undefined : mkdtempSync(path.join(tmpdir(), 'audit-cli-ch-'));
+  try {
+    return await runEntryProcess('apps/cli/src/main.ts', args, { ...(clickhousePath ? { CLICKHOUSE_PATH: clickhousePath } : {}), ...env });
+  } finally {
+    if (clickhousePath) rmSync(clickhousePath, { recursive: true, force: true });
+  }
 }
 
 /**
