@@ -233,7 +233,7 @@ describe('cli', () => {
     const cases: Array<[string[], string]> = [
       [['keys', 'create', '--json'], "error: required option '--org <org>' not specified"],
       [['frobnicate'], "error: unknown command 'frobnicate'"],
-      [['token', '--org', 'cli-org', '--role', 'admin', '--ttl', '25h'], 'error: --ttl must be a whole number of seconds, at most 86400 (AUTH_MAX_TOKEN_LIFETIME'],
+      [['token', '--org', 'cli-org', '--role', 'admin', '--ttl', '25h'], 'error: --ttl is too long: at most 86400 seconds (AUTH_MAX_TOKEN_LIFETIME'],
       [['retention', 'set', '--org', 'cli-org', '--days', '-5'], "error: option '--days <n|default>' argument '-5' is invalid."],
     ];
     // (Every command's usage errors are checked in process by libs/cli run-cli.spec.ts; these few as a process.)

@@ -31,7 +31,7 @@ describe('every field of the event table in every store', () => {
     context = await bootModules([PlatformModule, PersistenceModule, ExportWorkerModule], {
       DATABASE_URL: db.url,
       EXPORT_DIR: exportDir,
-      EXPORT_POLL_INTERVAL: '50ms',
+      EXPORT_POLL_INTERVAL: '100ms',
       LOG_LEVEL: 'warn',
     });
     await migrateClickHouse(await ch.client());

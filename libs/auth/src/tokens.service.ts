@@ -48,8 +48,10 @@ export class TokensService {
   async sign(principal: { organizationId: string; role: Role; userId?: string | null }, ttlSeconds: number): Promise<string> {
     if (!this.config.jwtSecret) throw new Error('tokens can only be minted with AUTH_JWT_SECRET (this deployment verifies against AUTH_JWKS_URL)');
     // No lower bound: a token minted already expired (as tests do) admits nobody.
-    if (!Number.isInteger(ttlSeconds) || ttlSeconds > this.config.maxTokenLifetimeSeconds) {
-      throw new TokenRequestError('ttlSeconds', `must be a whole number of seconds, at most ${this.config.maxTokenLifetimeSeconds} (AUTH_MAX_TOKEN_LIFETIME; got ${ttlSeconds})`);
+    // Two refusals, each naming its own problem: a lifetime of 99999d is whole, only too long.
+    if (!Number.isInteger(ttlSeconds)) throw new TokenRequestError('ttlSeconds', `must be a whole number of seconds (got ${ttlSeconds})`);
+    if (ttlSeconds > this.config.maxTokenLifetimeSeconds) {
+      throw new TokenRequestError('ttlSeconds', `is too long: at most ${this.config.maxTokenLifetimeSeconds} seconds (AUTH_MAX_TOKEN_LIFETIME; got ${ttlSeconds})`);
     }
     if (!LIMITS.organizationIdPattern.test(principal.organizationId)) {
       throw new TokenRequestError('organizationId', `must match ${String(LIMITS.organizationIdPattern)}`);

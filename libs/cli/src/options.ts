@@ -32,13 +32,22 @@ export function integerParser(min: number, max: number): (value: string) => numb
   };
 }
 
-export function durationParser(atLeastMs = 0): (value: string) => number {
+/**
+ * A duration such as `30s`, up to `maxDays` days when given: a refusal past it says so, rather than letting
+ * the value reach a check downstream that names some other field (a `--span` of 99999d was refused as a
+ * `createdAt` before 1970).
+ */
+export function durationParser({ maxDays }: { maxDays?: number } = {}): (value: string) => number {
   return (value) => {
     const ms = parseDuration(value);
-    if (ms === undefined || ms < atLeastMs) throw new InvalidArgumentError('Expected a duration such as 30s, 15m, 24h or 7d.');
+    if (ms === undefined) throw new InvalidArgumentError('Expected a duration such as 30s, 15m, 24h or 7d.');
+    if (maxDays !== undefined && ms > maxDays * 86_400_000) throw new InvalidArgumentError(`Expected a duration of at most ${maxDays}d.`);
     return ms;
   };
 }
+
+/** The longest look back in time a CLI option takes: 10000 days (27 years) stays after 1970, the earliest createdAt. */
+export const MAX_LOOKBACK_DAYS = 10_000;
 
 export function parseDate(value: string): Date {
   const date = /^\d{4}-\d\d-\d\d/.test(value) ? new Date(value) : new Date(Number.NaN);

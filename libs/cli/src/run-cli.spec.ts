@@ -127,6 +127,10 @@ describe('cli: help, usage errors and exit codes of every command, without touch
     [['demo', '--org', 'acme', '--events', '-5'], "option '--events <n>' argument '-5' is invalid."],
     [['demo', '--org', 'acme', '--span', 'a week'], "option '--span <duration>' argument 'a week' is invalid. Expected a duration"],
     [['demo', '--org', 'acme', '--wait', '-1s'], "option '--wait <duration>' argument '-1s' is invalid."],
+    // Past the maximum, the option is named: --span 99999d was refused as a createdAt before 1970.
+    [['demo', '--org', 'acme', '--span', '99999d'], "option '--span <duration>' argument '99999d' is invalid. Expected a duration of at most 10000d."],
+    [['demo', '--org', 'acme', '--span', '99999999999d'], "option '--span <duration>' argument '99999999999d' is invalid. Expected a duration of at most 10000d."],
+    [['verify', 'log', '--org', 'acme', '--pending-window', '99999999999d'], "option '--pending-window <duration>' argument '99999999999d' is invalid. Expected a duration of at most 10000d."],
     [['streams', 'provision', 'now'], "too many arguments for 'provision'."],
   ])('%j is a usage error naming the option, before any server', async (argv, message) => {
     const result = await cli(argv);

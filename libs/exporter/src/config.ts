@@ -57,7 +57,7 @@ export const readExporterConfig = (source: Record<string, string | undefined> = 
         }
       : { kind: 'local', dir: env.string('EXPORT_DIR', '.data/exports') };
     const staleAfterMs = env.duration('EXPORT_JOB_STALE_AFTER', '30s');
-    const heartbeatIntervalMs = env.timer('EXPORT_HEARTBEAT_INTERVAL', '5s');
+    const heartbeatIntervalMs = env.timer('EXPORT_HEARTBEAT_INTERVAL', '5s', { min: 100 });
     if (heartbeatIntervalMs * 2 > staleAfterMs) env.problem('EXPORT_HEARTBEAT_INTERVAL must be at most half of EXPORT_JOB_STALE_AFTER');
     const linkSecret = env.optional('EXPORT_LINK_SECRET')?.trim();
     if (linkSecret !== undefined && linkSecret.length < 32) env.problem('EXPORT_LINK_SECRET must be at least 32 characters');
@@ -67,11 +67,11 @@ export const readExporterConfig = (source: Record<string, string | undefined> = 
       linkTtlSeconds: env.int('EXPORT_LINK_TTL_SECONDS', 3600, { min: 1, max: 7 * 86_400 }),
       linkSecret: linkSecret ? new TextEncoder().encode(linkSecret) : undefined,
       workerConcurrency: env.int('EXPORT_WORKER_CONCURRENCY', 1, { min: 0, max: 16 }),
-      pollIntervalMs: env.timer('EXPORT_POLL_INTERVAL', '1s'),
+      pollIntervalMs: env.timer('EXPORT_POLL_INTERVAL', '1s', { min: 100 }),
       heartbeatIntervalMs,
       staleAfterMs,
       maxAttempts: env.int('EXPORT_MAX_ATTEMPTS', 3, { min: 1, max: 20 }),
-      sweepIntervalMs: env.timer('EXPORT_SWEEP_INTERVAL', '1m'),
+      sweepIntervalMs: env.timer('EXPORT_SWEEP_INTERVAL', '1m', { min: 1_000 }),
       gzipLevel: env.int('EXPORT_GZIP_LEVEL', 6, { min: 1, max: 9 }),
     };
   }, source);

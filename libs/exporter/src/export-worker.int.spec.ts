@@ -34,7 +34,7 @@ describe('export workers', () => {
       const env = {
         DATABASE_URL: db.url,
         EXPORT_DIR: exportDir,
-        EXPORT_POLL_INTERVAL: '50ms',
+        EXPORT_POLL_INTERVAL: '100ms',
         EXPORT_WORKER_CONCURRENCY: '3',
         LOG_LEVEL: 'warn',
       };

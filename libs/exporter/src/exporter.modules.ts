@@ -11,14 +11,14 @@ import { ExportsController } from './exports.controller';
 import { ExportsService, LINK_SIGNER } from './exports.service';
 import { linkSecret } from './link-secret';
 import { LinkSigner } from './link-signer';
-import { createExportStorage, EXPORT_STORAGE, type ExportStorage } from './storage';
+import { EXPORT_STORAGE, openExportStorage, type ExportStorage } from './storage';
 
 /** What the API and the worker share: configuration, the storage adapter, the job store (in Postgres). */
 @Module({
   imports: [PersistenceModule],
   providers: [
     { provide: EXPORTER_CONFIG, useFactory: () => readExporterConfig() },
-    { provide: EXPORT_STORAGE, useFactory: (config: ExporterConfig): ExportStorage => createExportStorage(config.storage), inject: [EXPORTER_CONFIG] },
+    { provide: EXPORT_STORAGE, useFactory: (config: ExporterConfig): Promise<ExportStorage> => openExportStorage(config.storage), inject: [EXPORTER_CONFIG] },
     ExportJobsRepository,
   ],
   exports: [EXPORTER_CONFIG, EXPORT_STORAGE, ExportJobsRepository],

@@ -44,7 +44,7 @@ export const readMessagingConfig = (source: Record<string, string | undefined> =
       dlqMaxAgeMs: env.duration('DLQ_MAX_AGE', '30d'),
       replicas: env.int('STREAM_REPLICAS', 1, { min: 1, max: 5 }),
       maxDeliver: env.int('CONSUMER_MAX_DELIVER', 10, { min: 1, max: 1000 }),
-      ackWaitMs: env.timer('CONSUMER_ACK_WAIT', '5s'),
+      ackWaitMs: env.timer('CONSUMER_ACK_WAIT', '5s', { min: 1_000 }),
       inFlightBatches: env.int('CONSUMER_IN_FLIGHT_BATCHES', 4, { min: 1, max: 64 }),
       publishTimeoutMs: env.timer('NATS_PUBLISH_TIMEOUT', '2s'),
     }),

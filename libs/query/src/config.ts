@@ -53,7 +53,7 @@ export const readQueryConfig = (source: Record<string, string | undefined> = pro
       ...readSearchBounds(env),
       liveTailMaxPerOrg: env.int('LIVE_TAIL_MAX_PER_ORG', 10, { min: 1 }),
       liveTailMaxPerProcess: env.int('LIVE_TAIL_MAX_PER_PROCESS', 200, { min: 1 }),
-      liveTailHeartbeatMs: env.timer('LIVE_TAIL_HEARTBEAT', '15s'),
+      liveTailHeartbeatMs: env.timer('LIVE_TAIL_HEARTBEAT', '15s', { min: 100 }),
     }),
     source,
   );

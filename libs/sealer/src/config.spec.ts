@@ -39,6 +39,12 @@ describe('readSealerConfig', () => {
     expect(config.key.verifierKey).toBe(verifierKey);
   });
 
+  it('refuses SEALER_ACK_WAIT under 1s (working() signals come every 250 ms at most; a shorter wait redelivered live batches)', () => {
+    const file = path.join(dir, 'ack-wait');
+    fc.assert(fc.property(fc.integer({ min: 0, max: 999 }), (ms) => expect(() => readSealerConfig({ SEALER_ACK_WAIT: `${ms}ms`, SEAL_KEY_FILE: file })).toThrow(/SEALER_ACK_WAIT must be a duration between 1s and/)));
+    expect(readSealerConfig({ SEALER_ACK_WAIT: '1s', SEAL_KEY_FILE: file }).ackWaitMs).toBe(1_000);
+  });
+
   it('names every bad variable at once', () => {
     const bad = () =>
       readSealerConfig({ SEAL_INTERVAL: 'soon', SEAL_LOG_ORIGIN: 'a b', SEAL_PRIVATE_KEY: 'PRIVATE+KEY+x+00000000+AAAA', SEALER_BATCH_SIZE: '0' });

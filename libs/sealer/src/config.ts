@@ -56,7 +56,7 @@ export const readSealerConfig = (source: Record<string, string | undefined> = pr
       // accept-to-sealed budget (10 s).
       batch: readBatchCaps(env, 'SEALER', { maxBatchMessages: 5000, maxBatchBytes: 8 * 1024 * 1024, flushIntervalMs: 500 }),
       receivedMarginMs: readReceivedMargin(env),
-      ackWaitMs: env.timer('SEALER_ACK_WAIT', '30s'),
+      ackWaitMs: env.timer('SEALER_ACK_WAIT', '30s', { min: 1_000 }),
     };
   }, source);
 

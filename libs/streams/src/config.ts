@@ -37,7 +37,7 @@ export const readStreamsConfig = (source: Record<string, string | undefined> = p
       secretKey,
       allowPrivateNetworks: env.bool('STREAMS_ALLOW_PRIVATE_NETWORKS', false),
       concurrency: env.int('STREAMS_CONCURRENCY', 8, { min: 1, max: 256 }),
-      refreshIntervalMs: env.timer('STREAMS_REFRESH_INTERVAL', '2s'),
+      refreshIntervalMs: env.timer('STREAMS_REFRESH_INTERVAL', '2s', { min: 100 }),
       deliveryTimeoutMs: env.timer('STREAMS_DELIVERY_TIMEOUT', '15s'),
       flushIntervalMs: env.timer('STREAMS_FLUSH_INTERVAL', '1s'),
       failingAfter: env.int('STREAMS_FAILING_AFTER', 3, { min: 1, max: 1000 }),

@@ -26,8 +26,8 @@ for (const [net, prefix] of [
   INTERNAL.addSubnet(net, prefix, 'ipv4');
 }
 for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  // IPv4-compatible addresses (deprecated, RFC 4291), `::` and `::1` among them: `http://[::127.0.0.1]/` is `[::7f00:1]`.
+  ['::', 96],
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
@@ -45,6 +45,16 @@ export function isInternalAddress(address: string): boolean {
   if (family === 4) return INTERNAL.check(bare, 'ipv4');
   if (family === 6) return INTERNAL.check(bare, 'ipv6');
   return true;
+}
+
+/**
+ * Names that mean this machine whatever DNS answers (RFC 6761): `localhost` and every name under it, in any
+ * case, with or without the trailing dot of a fully qualified name (`localhost.` and `LOCALHOST` are the same
+ * host; the resolver may not answer for them, so a check that only resolved let them through).
+ */
+export function isLocalhostName(host: string): boolean {
+  const name = host.toLowerCase().replace(/\.+$/, '');
+  return name === 'localhost' || name.endsWith('.localhost');
 }
 
 /** The host a destination connects to, and the field that names it (none for a provider's own public endpoint). */
@@ -79,7 +89,7 @@ export async function assertPublicDestination(destination: Destination, allowPri
   const target = destinationHost(destination);
   if (!target) return;
   const host = target.host.replace(/^\[|\]$/g, '');
-  if (host.toLowerCase() === 'localhost' || host.toLowerCase().endsWith('.localhost')) throw new InternalAddressError(target.field, host);
+  if (isLocalhostName(host)) throw new InternalAddressError(target.field, host);
   const addresses = isIP(host) ? [host] : await lookup(host, { all: true, verbatim: true }).then((found) => found.map((a) => a.address), () => []);
   if (addresses.some(isInternalAddress)) throw new InternalAddressError(target.field, host);
 }
@@ -98,6 +108,7 @@ const systemResolver: Resolver = (hostname) => lookup(hostname, { all: true, ver
  */
 export function pinnedLookup(field: string, allowPrivate: boolean, resolve: Resolver = systemResolver): LookupFunction {
   return (hostname, options, callback) => {
+    if (!allowPrivate && isLocalhostName(hostname)) return callback(new InternalAddressError(field, hostname), '', 0);
     const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
     resolve(hostname).then(
       (found) => {

@@ -13,7 +13,7 @@ export const readWriterConfig = (source: Record<string, string | undefined> = pr
   readConfig(
     (env) => ({
       batch: readBatchCaps(env, 'WRITER'),
-      partitionCheckMs: env.timer('PARTITION_CHECK_INTERVAL', '1h'),
+      partitionCheckMs: env.timer('PARTITION_CHECK_INTERVAL', '1h', { min: 1_000 }),
     }),
     source,
   );

@@ -4,7 +4,7 @@ import { EventIdsRepository } from '@audit/persistence';
 import { sleep } from '@audit/platform';
 import { action, NEEDS, type CliSession } from '../cli-context';
 import { demoEventStream } from '../demo-events';
-import { durationParser, integerParser, orgOption } from '../options';
+import { durationParser, integerParser, MAX_LOOKBACK_DAYS, orgOption } from '../options';
 import { progressBar } from '../progress';
 import { readCliConfig } from '../config';
 import { emitterIdentity } from './emitter';
@@ -33,7 +33,7 @@ export function demoCommand(program: Command, session: CliSession): void {
     .description('publish realistic events of all 34 action types on the bus, then wait for the writer to store them')
     .addOption(orgOption().makeOptionMandatory())
     .addOption(new Option('--events <n>', 'how many events').default(1000).argParser(integerParser(1, 10_000_000)))
-    .addOption(new Option('--span <duration>', 'spread createdAt over this long before now').default(7 * 86_400_000, '7d').argParser(durationParser()))
+    .addOption(new Option('--span <duration>', `spread createdAt over this long before now (at most ${MAX_LOOKBACK_DAYS}d)`).default(7 * 86_400_000, '7d').argParser(durationParser({ maxDays: MAX_LOOKBACK_DAYS })))
     .addOption(new Option('--seed <n>', 'seed of the generator (same seed, same events)').default(42).argParser(integerParser(-(2 ** 31), 2 ** 32 - 1)))
     .addOption(new Option('--wait <duration>', 'how long to wait for the writer to store them in Postgres; 0s: do not wait').default(60_000, '60s').argParser(durationParser()))
     .addHelpText(

@@ -5,7 +5,7 @@ import { LogVerifier, NoteError, parseVerifierKey, type LogVerificationReport, t
 import { verifyBundleFile } from '../bundle-file';
 import { action, NEEDS, type CliSession } from '../cli-context';
 import { NOT_A_FILE, readOptionFile, whyUnreadable } from '../option-file';
-import { durationParser, orgOption } from '../options';
+import { durationParser, MAX_LOOKBACK_DAYS, orgOption } from '../options';
 import { NotVouchedError, UsageError, type Output } from '../output';
 import { progressBar } from '../progress';
 
@@ -137,7 +137,7 @@ export function verifyCommand(program: Command, session: CliSession): void {
     .addOption(orgOption().makeOptionMandatory())
     .addOption(new Option('--key <verifier-key>', 'a public verifier key checkpoints may be signed with (repeatable; seal-key prints it)').argParser(parseKeyOption))
     .addOption(new Option('--checkpoint <file>', 'a signed checkpoint saved earlier (the note text): the log must still contain it'))
-    .addOption(new Option('--pending-window <duration>', 'rows received this recently may not be sealed yet').default(60_000, '60s').argParser(durationParser(0)))
+    .addOption(new Option('--pending-window <duration>', 'rows received this recently may not be sealed yet').default(60_000, '60s').argParser(durationParser({ maxDays: MAX_LOOKBACK_DAYS })))
     .addHelpText(
       'after',
       '\nExit code 1 when any event or checkpoint fails; each failed event is named with why.\n\nExamples:\n  $ npm run cli -- verify log --org acme --key "audit-trail+1a2b3c4d+AbC…"\n  $ npm run cli -- verify log --org acme --key "$(cat audit.pub)" --checkpoint saved-checkpoint.txt',

@@ -12,3 +12,13 @@ export function createExportStorage(config: StorageConfig): ExportStorage {
   const { S3ExportStorage } = require('./s3-storage') as typeof import('./s3-storage');
   return new S3ExportStorage(config);
 }
+
+/**
+ * The configured storage, checked at start where a check is local: EXPORT_DIR must take files. A bucket is
+ * not probed here, so an S3 outage does not stop the API and worker from starting (each job retries it).
+ */
+export async function openExportStorage(config: StorageConfig): Promise<ExportStorage> {
+  const storage = createExportStorage(config);
+  if (storage instanceof LocalExportStorage) await storage.assertWritable();
+  return storage;
+}

@@ -1,8 +1,9 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ConfigError } from '@audit/platform';
 import { assertSafeKey, StoredFileMissingError, type ExportStorage } from './export-storage';
 
 /**
@@ -13,6 +14,23 @@ export class LocalExportStorage implements ExportStorage {
   readonly kind = 'local' as const;
 
   constructor(private readonly dir: string) {}
+
+  /**
+   * Fails the start, naming EXPORT_DIR, unless the directory exists (made when missing) and a file can be
+   * written in it: a regular file or an unwritable directory there let the service start and every job
+   * fail later. Writing a probe is the one test that holds for root, read-only mounts and ACLs alike.
+   */
+  async assertWritable(): Promise<void> {
+    const probe = path.join(this.dir, `.write-check-${process.pid}`);
+    try {
+      await mkdir(this.dir, { recursive: true });
+      await writeFile(probe, '');
+      await rm(probe, { force: true });
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new ConfigError([`EXPORT_DIR must be a writable directory (${path.resolve(this.dir)}: ${describe(reason)})`]);
+    }
+  }
 
   private pathOf(key: string): string {
     assertSafeKey(key);
@@ -50,5 +68,21 @@ export class LocalExportStorage implements ExportStorage {
 
   async removePartial(key: string): Promise<void> {
     await rm(`${this.pathOf(key)}.partial`, { force: true });
+  }
+}
+
+/** The errors a directory that cannot take files gives, as people read them. */
+function describe(code: string): string {
+  switch (code) {
+    case 'EEXIST':
+    case 'ENOTDIR':
+      return 'it or a parent is not a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'no permission to write there';
+    case 'EROFS':
+      return 'a read-only file system';
+    default:
+      return code;
   }
 }
