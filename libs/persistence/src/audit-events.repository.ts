@@ -38,7 +38,7 @@ const INSERT_EVENTS = `
     ) AS erased
   ) x
   ON CONFLICT DO NOTHING
-  RETURNING "organizationId", id, "userId" IS NULL AS emptied`;
+  RETURNING "organizationId", id, "userId"`;
 
 // A user belongs to its organization: each organization's snapshot updates its own row only.
 const UPSERT_USERS = `
@@ -64,15 +64,16 @@ export class AuditEventsWriteRepository {
     if (events.length === 0) return 0;
     return this.db.transaction(async (client) => {
       await client.query(LOCK_ORGANIZATIONS_FOR_WRITE, [events.map((e) => e.organizationId)]);
-      const inserted = await insertEvents(client, events);
-      await upsertUsers(client, inserted);
-      return inserted.length;
+      const { stored, erased } = await insertEvents(client, events);
+      await upsertUsers(client, stored);
+      await eraseLeaves(client, erased);
+      return stored.length;
     });
   }
 }
 
-/** The events of the batch that were inserted, as they were stored (emptied when their person was erased). */
-async function insertEvents(client: Sql, batch: readonly AuditEvent[]): Promise<AuditEvent[]> {
+/** The events of the batch that were inserted, as they were stored, and those of them stored emptied. */
+async function insertEvents(client: Sql, batch: readonly AuditEvent[]): Promise<{ stored: AuditEvent[]; erased: AuditEvent[] }> {
   const events = firstOfEachId(batch);
   const columns: unknown[][] = Array.from({ length: POSTGRES_EVENT_COLUMNS.length }, () => new Array<unknown>(events.length));
   events.forEach((e, i) => {
@@ -89,13 +90,36 @@ async function insertEvents(client: Sql, batch: readonly AuditEvent[]): Promise<
     columns[10][i] = e.createdAt;
     columns[11][i] = e.receivedAt;
   });
-  const { rows } = await client.query<{ organizationId: string; id: string; emptied: boolean }>(INSERT_EVENTS, columns);
-  const emptied = new Map(rows.map((r) => [idKey(r.organizationId, r.id), r.emptied]));
-  return events.flatMap((e) => {
-    const wasEmptied = emptied.get(idKey(e.organizationId, e.id));
-    if (wasEmptied === undefined) return [];
-    return [wasEmptied ? erasedEvent(e) : e];
-  });
+  const { rows } = await client.query<{ organizationId: string; id: string; userId: string | null }>(INSERT_EVENTS, columns);
+  const storedUser = new Map(rows.map((r) => [idKey(r.organizationId, r.id), r.userId]));
+  const stored: AuditEvent[] = [];
+  const erased: AuditEvent[] = [];
+  for (const e of events) {
+    const userId = storedUser.get(idKey(e.organizationId, e.id));
+    if (userId === undefined) continue;
+    // A person's event stored without them: INSERT_EVENTS emptied it.
+    if (e.userId !== null && userId === null) {
+      erased.push(e);
+      stored.push(erasedEvent(e));
+    } else stored.push(e);
+  }
+  return { stored, erased };
+}
+
+/**
+ * A sealer ahead of the writer may have sealed an event the erasure could not find (it was not stored yet):
+ * its leaf keeps the salt and snapshot. Once the event is stored emptied, its leaf loses them too, as the
+ * erasure leaves the others. A leaf sealed later (uncommitted now) is the sealer's to empty: it applies the
+ * erasure itself (TransparencyLogRepository's append). Runs only for batches with an erased event.
+ */
+async function eraseLeaves(client: Sql, erased: readonly AuditEvent[]): Promise<void> {
+  if (erased.length === 0) return;
+  await client.query(
+    `UPDATE log_leaves l SET salt = NULL, "user" = NULL
+     FROM unnest($1::text[], $2::uuid[]) AS t(org, id)
+     WHERE l."organizationId" = t.org AND l."eventId" = t.id AND (l.salt IS NOT NULL OR l."user" IS NOT NULL)`,
+    [erased.map((e) => e.organizationId), erased.map((e) => e.id)],
+  );
 }
 
 const idKey = (organizationId: string, id: string): string => `${organizationId}\u0000${id}`;
