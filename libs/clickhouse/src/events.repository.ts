@@ -236,13 +236,14 @@ export class ClickHouseEventsRepository {
    * Erasure: empties the content of every event of `userId` in the organization (actor, e-mail, name,
    * IP address, response time, names, metadata) and rebuilds the rollups of the spans those events fall
    * in, so no per-user row keeps them. Matching on the user id rather than on event ids makes a repeat
-   * after a failure finish the job. Returns how many events were emptied.
+   * after a failure finish the job. Only the events received by `erasedAt` (the erasure's time): later ones
+   * are new activity, as Postgres and the streams keep them (isErasedBy). Returns how many events were emptied.
    */
-  async eraseUser(organizationId: string, userId: string): Promise<number> {
-    const params = { org: organizationId, user: userId };
+  async eraseUser(organizationId: string, userId: string, erasedAt: Date): Promise<number> {
+    const params = { org: organizationId, user: userId, through: toClickHouseTime(erasedAt) };
     const result = await this.ch.client.query({
       query: `SELECT toString(id) AS id, organizationId, toString(createdAt) AS createdAt FROM audit_events
-              WHERE organizationId = {org:String} AND userId = {user:String}`,
+              WHERE organizationId = {org:String} AND userId = {user:String} AND receivedAt <= {through:DateTime64(3, 'UTC')}`,
       query_params: params,
       format: 'JSONEachRow',
     });
@@ -252,7 +253,8 @@ export class ClickHouseEventsRepository {
       // mutations_sync in the statement: chDB would keep a session setting for every later query.
       query: `ALTER TABLE audit_events UPDATE userId = NULL, userEmail = NULL, userName = NULL, ipAddress = NULL, responseTimeMs = NULL,
                 pageName = NULL, queryName = NULL, resourceName = NULL, metadata = '{}'
-              WHERE organizationId = {org:String} AND userId = {user:String} SETTINGS mutations_sync = 2`,
+              WHERE organizationId = {org:String} AND userId = {user:String} AND receivedAt <= {through:DateTime64(3, 'UTC')}
+              SETTINGS mutations_sync = 2`,
       query_params: params,
     });
     await this.rebuildRollupSpans(rows);

@@ -11,6 +11,9 @@ import { encodeEventRow } from './encoded-event-row';
 import { ClickHouseEventsRepository, toClickHouseRow } from './events.repository';
 import { CLICKHOUSE_MIGRATIONS_DIR, loadMigrations, migrateClickHouse } from './migrator';
 
+/** An erasure's time after every sample event's receipt (November 2026): it covers them all. */
+const ERASED_AFTER_SAMPLES = new Date(Date.UTC(2027, 0, 1));
+
 /** Addresses as events may have stored them: every family and spelling, and what no reader takes. */
 const ODD = [
   '10.1.2.3', '010.1.2.3', '255.255.255.255', '0.0.0.0', '256.1.1.1', '1.2.3', '1.2.3.4.5', ' 1.2.3.4', '1.2.3.4/8',
@@ -92,8 +95,16 @@ describe('migrations 006 and 007: the search layout of audit_events', () => {
 
   it('erasing a user empties the typed address of their events too', async () => {
     await repo.insertExcept([sampleEvent(30_000, { organizationId: 'org-erased', userId: 'gone', ipAddress: '192.0.2.7' })].map(toClickHouseRow), new Set());
-    expect(await repo.eraseUser('org-erased', 'gone')).toBe(1);
+    expect(await repo.eraseUser('org-erased', 'gone', ERASED_AFTER_SAMPLES)).toBe(1);
     expect(await ch.query("SELECT ipAddress AS a, ipV4 AS v4 FROM audit_events WHERE organizationId = 'org-erased'")).toEqual([{ a: null, v4: null }]);
+  });
+
+  it('erasing a user keeps their events received after the erasure whole: new activity, as Postgres keeps them', async () => {
+    const later = sampleEvent(30_001, { organizationId: 'org-erased-later', userId: 'back', receivedAt: new Date(Date.UTC(2027, 1, 1)).toISOString() });
+    const earlier = sampleEvent(30_002, { organizationId: 'org-erased-later', userId: 'back' });
+    await repo.insertExcept([earlier, later].map(toClickHouseRow), new Set());
+    expect(await repo.eraseUser('org-erased-later', 'back', ERASED_AFTER_SAMPLES)).toBe(1);
+    expect(await ch.query("SELECT userId AS u FROM audit_events WHERE organizationId = 'org-erased-later' ORDER BY receivedAt")).toEqual([{ u: null }, { u: 'back' }]);
   });
 
   describe('the user_keys projection', () => {
@@ -137,7 +148,7 @@ describe('migrations 006 and 007: the search layout of audit_events', () => {
       const again = Array.from({ length: 500 }, (_, i) => sampleEvent(200_000 + i, { organizationId: ORG, userId: `u${i % USERS}`, createdAt: new Date(Date.UTC(2026, 10, 1) + i * 60_000).toISOString() }));
       await repo.insertExcept(again.map(toClickHouseRow), new Set());
       await repo.insertExcept(again.map(toClickHouseRow), new Set());
-      await repo.eraseUser(ORG, 'u7');
+      await repo.eraseUser(ORG, 'u7', ERASED_AFTER_SAMPLES);
       await pages();
       await client.command({ query: 'OPTIMIZE TABLE audit_events FINAL' });
       await pages();
@@ -202,7 +213,7 @@ describe('migrations 006 and 007: the search layout of audit_events', () => {
       const again = Array.from({ length: 500 }, (_, i) => sampleEvent(500_000 + i, { organizationId: ORG, userId: `u${i % 40}`, ipAddress: address(i), createdAt: new Date(Date.UTC(2026, 10, 1) + i * 60_000).toISOString() }));
       await repo.insertExcept(again.map(toClickHouseRow), new Set());
       await repo.insertExcept(again.map(toClickHouseRow), new Set());
-      await repo.eraseUser(ORG, 'u7');
+      await repo.eraseUser(ORG, 'u7', ERASED_AFTER_SAMPLES);
       await pages();
       await client.command({ query: 'OPTIMIZE TABLE audit_events FINAL' });
       await pages();

@@ -8,3 +8,12 @@ import type { AuditEvent } from './event';
 export function erasedEvent(event: AuditEvent): AuditEvent {
   return { ...event, userId: null, user: null, ipAddress: null, responseTimeMs: null, pageName: null, queryName: null, resourceName: null, metadata: {} };
 }
+
+/**
+ * Whether an erasure of the event's person at `erasedAt` covers the event: the events received at or before
+ * it, which it empties wherever they are, or later arrive (a consumer lagging on the bus). Later events are
+ * new activity and stay whole. The writer's insert applies the same rule in SQL (AuditEventsWriteRepository).
+ */
+export function isErasedBy(event: Pick<AuditEvent, 'receivedAt'>, erasedAt: Date | number): boolean {
+  return Date.parse(event.receivedAt) <= (typeof erasedAt === 'number' ? erasedAt : erasedAt.getTime());
+}

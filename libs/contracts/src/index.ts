@@ -27,7 +27,7 @@ export { canonicalEventOf, canonicalInstantMs } from './canonical';
 export { findPrototypeKey, jsonMayHoldPrototypeKey } from './prototype-keys';
 export type { PrototypeKey } from './prototype-keys';
 export { eventJson, metadataJson } from './event-json';
-export { erasedEvent } from './erased-event';
+export { erasedEvent, isErasedBy } from './erased-event';
 export { validateBatch } from './batch';
 export { eventMessageId } from './message-id';
 export { storableText, storedTextProblem, unstorableTextAt } from './text';

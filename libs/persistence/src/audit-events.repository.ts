@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { metadataJson, POSTGRES_EVENT_COLUMNS, type AuditEvent } from '@audit/contracts';
+import { erasedEvent, metadataJson, POSTGRES_EVENT_COLUMNS, type AuditEvent } from '@audit/contracts';
 import { Database, type Sql } from './database';
+import { LOCK_ORGANIZATIONS_FOR_WRITE } from './erasure-lock';
 
 // The id registry decides: an event is inserted only when this statement claimed its ("organizationId", id)
 // in audit_event_ids. A resend (any "createdAt") or a concurrent writer's copy finds the id taken and is
@@ -8,6 +9,11 @@ import { Database, type Sql } from './database';
 // The events' own ON CONFLICT only guards rows that bypassed the registry (an earlier release's writer
 // during an upgrade, rows put in by hand): such a copy is skipped rather than dead-lettered.
 // The column list is the event table's; the input's arrays (insertEvents) follow it, one per column.
+// An event whose person was erased at or after it was received (a batch that lagged on the bus, or was
+// decoded before the erasure and stored after it) goes in as the erasure left the others
+// (ErasuresRepository.eraseUser; the rule is isErasedBy's): later events are new activity, stored whole.
+// The erasure lock (erasure-lock.ts), taken before this statement, makes sure it sees every erasure
+// committed before, and that no erasure commits while its rows are uncommitted.
 const INSERT_EVENTS = `
   WITH input AS (
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[],
@@ -20,10 +26,19 @@ const INSERT_EVENTS = `
     RETURNING "organizationId", id
   )
   INSERT INTO audit_trail_events (${POSTGRES_EVENT_COLUMNS.map((c) => `"${c}"`).join(', ')})
-  SELECT i.id, i.org, i.action, i.uid, i.ip, i.rt, i.page, i.query, i.resource, i.meta::jsonb, i.created, i.received
+  SELECT i.id, i.org, i.action,
+         CASE WHEN x.erased THEN NULL ELSE i.uid END, CASE WHEN x.erased THEN NULL ELSE i.ip END,
+         CASE WHEN x.erased THEN NULL ELSE i.rt END, CASE WHEN x.erased THEN NULL ELSE i.page END,
+         CASE WHEN x.erased THEN NULL ELSE i.query END, CASE WHEN x.erased THEN NULL ELSE i.resource END,
+         CASE WHEN x.erased THEN '{}'::jsonb ELSE i.meta::jsonb END, i.created, i.received
   FROM input i JOIN claimed c ON c."organizationId" = i.org AND c.id = i.id
+  CROSS JOIN LATERAL (
+    SELECT i.uid IS NOT NULL AND EXISTS (
+      SELECT 1 FROM erasures e WHERE e."organizationId" = i.org AND e."userId" = i.uid AND e."erasedAt" >= i.received
+    ) AS erased
+  ) x
   ON CONFLICT DO NOTHING
-  RETURNING "organizationId", id`;
+  RETURNING "organizationId", id, "userId"`;
 
 // A user belongs to its organization: each organization's snapshot updates its own row only.
 const UPSERT_USERS = `
@@ -42,20 +57,23 @@ export class AuditEventsWriteRepository {
    * Inserts the events whose id their organization has never used (a repeated id is skipped, whatever its
    * `createdAt` and however long ago the first was stored or purged) and upserts the users of the events
    * inserted (a skipped copy changes nothing: a late resend must not put back an older snapshot); returns
-   * the rows really inserted.
+   * the rows really inserted. An event of a person erased since it was received is stored emptied, and
+   * its user snapshot is not upserted.
    */
   async writeBatch(events: readonly AuditEvent[]): Promise<number> {
     if (events.length === 0) return 0;
     return this.db.transaction(async (client) => {
-      const inserted = await insertEvents(client, events);
-      await upsertUsers(client, inserted);
-      return inserted.length;
+      await client.query(LOCK_ORGANIZATIONS_FOR_WRITE, [events.map((e) => e.organizationId)]);
+      const { stored, erased } = await insertEvents(client, events);
+      await upsertUsers(client, stored);
+      await eraseLeaves(client, erased);
+      return stored.length;
     });
   }
 }
 
-/** The events of the batch that were inserted. */
-async function insertEvents(client: Sql, batch: readonly AuditEvent[]): Promise<AuditEvent[]> {
+/** The events of the batch that were inserted, as they were stored, and those of them stored emptied. */
+async function insertEvents(client: Sql, batch: readonly AuditEvent[]): Promise<{ stored: AuditEvent[]; erased: AuditEvent[] }> {
   const events = firstOfEachId(batch);
   const columns: unknown[][] = Array.from({ length: POSTGRES_EVENT_COLUMNS.length }, () => new Array<unknown>(events.length));
   events.forEach((e, i) => {
@@ -72,9 +90,36 @@ async function insertEvents(client: Sql, batch: readonly AuditEvent[]): Promise<
     columns[10][i] = e.createdAt;
     columns[11][i] = e.receivedAt;
   });
-  const { rows } = await client.query<{ organizationId: string; id: string }>(INSERT_EVENTS, columns);
-  const stored = new Set(rows.map((r) => idKey(r.organizationId, r.id)));
-  return events.filter((e) => stored.has(idKey(e.organizationId, e.id)));
+  const { rows } = await client.query<{ organizationId: string; id: string; userId: string | null }>(INSERT_EVENTS, columns);
+  const storedUser = new Map(rows.map((r) => [idKey(r.organizationId, r.id), r.userId]));
+  const stored: AuditEvent[] = [];
+  const erased: AuditEvent[] = [];
+  for (const e of events) {
+    const userId = storedUser.get(idKey(e.organizationId, e.id));
+    if (userId === undefined) continue;
+    // A person's event stored without them: INSERT_EVENTS emptied it.
+    if (e.userId !== null && userId === null) {
+      erased.push(e);
+      stored.push(erasedEvent(e));
+    } else stored.push(e);
+  }
+  return { stored, erased };
+}
+
+/**
+ * A sealer ahead of the writer may have sealed an event the erasure could not find (it was not stored yet):
+ * its leaf keeps the salt and snapshot. Once the event is stored emptied, its leaf loses them too, as the
+ * erasure leaves the others. A leaf sealed later (uncommitted now) is the sealer's to empty: it applies the
+ * erasure itself (TransparencyLogRepository's append). Runs only for batches with an erased event.
+ */
+async function eraseLeaves(client: Sql, erased: readonly AuditEvent[]): Promise<void> {
+  if (erased.length === 0) return;
+  await client.query(
+    `UPDATE log_leaves l SET salt = NULL, "user" = NULL
+     FROM unnest($1::text[], $2::uuid[]) AS t(org, id)
+     WHERE l."organizationId" = t.org AND l."eventId" = t.id AND (l.salt IS NOT NULL OR l."user" IS NOT NULL)`,
+    [erased.map((e) => e.organizationId), erased.map((e) => e.id)],
+  );
 }
 
 const idKey = (organizationId: string, id: string): string => `${organizationId}\u0000${id}`;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from './database';
+import { LOCK_ORGANIZATION_FOR_ERASURE } from './erasure-lock';
 
 /** One erasure of a person's data, as recorded in `erasures`. */
 export interface ErasureRecord {
@@ -36,10 +37,15 @@ export class ErasuresRepository {
   async eraseUser(id: string, organizationId: string, userId: string, requestedBy: string): Promise<ErasedEvents> {
     return this.db.transaction(
       async (sql) => {
+        // Waits for the organization's writer batches in flight to commit (so the UPDATE below sees their
+        // rows) and holds new ones back until this commits (so they see this erasure): erasure-lock.ts.
+        await sql.query(LOCK_ORGANIZATION_FOR_ERASURE, [organizationId]);
+        // The events received by now(), the erasure's erasedAt (isErasedBy's rule): one received since is new
+        // activity, as the writer and the streams treat it.
         const erased = await sql.query<{ id: string; createdAt: Date }>(
           `UPDATE audit_trail_events SET "userId" = NULL, "ipAddress" = NULL, "responseTimeMs" = NULL, "pageName" = NULL, "queryName" = NULL,
              "resourceName" = NULL, metadata = '{}'::jsonb
-           WHERE "organizationId" = $1 AND "userId" = $2
+           WHERE "organizationId" = $1 AND "userId" = $2 AND "receivedAt" <= now()
            RETURNING id, "createdAt"`,
           [organizationId, userId],
         );

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuditUserSnapshot } from '@audit/contracts';
 import { EMPTY_ROOT, isLeafTime, isStoredLevel, MAX_SPAN_WIDTH, retainedAfterPurge, TiledHashStore, type NodeSpan, type SubtreeHashStore, type SubtreeNode } from '@audit/transparency';
 import { Database, type Sql } from './database';
+import { erasureLockShared } from './erasure-lock';
 
 /** An organization's tree as the log holds it: its size and RFC 9162 root. */
 export interface LogTreeHead {
@@ -18,6 +19,12 @@ export interface NewLogLeaf {
   salt: Buffer;
   /** The `user` snapshot the commitment covers (Postgres keeps only each user's latest profile). */
   user: AuditUserSnapshot | null;
+  /**
+   * The event's person and when it was received: the append stores the leaf without `salt` and `user` when
+   * that person was erased at or after then (an erasure that ran while the event was on its way to the log).
+   * Absent for an event without a person.
+   */
+  actor?: { userId: string; receivedAt: string };
   /**
    * The members of `leaf` (a v1 leaf, whose bytes must be exactly their JCS text with this row's id and
    * organization): the row then keeps these (about 70 bytes) instead of the bytes (about 310), whenever
@@ -84,8 +91,11 @@ export interface LogKey {
 
 // Creating the row if needed and locking it in one statement: ON CONFLICT DO UPDATE takes the row lock, so
 // every appender and signer of this organization queues here, whichever replica it runs in.
+// It first takes the organization's erasure lock shared (erasure-lock.ts), so every later statement of the
+// append sees each erasure committed before it, and no erasure commits until the append has.
 const LOCK_TREE = `
-  INSERT INTO log_trees ("organizationId", size, "rootHash") VALUES ($1, 0, $2)
+  INSERT INTO log_trees ("organizationId", size, "rootHash")
+  SELECT $1::text, 0, $2::bytea FROM (SELECT ${erasureLockShared('$1::text')}) erasure_lock
   ON CONFLICT ("organizationId") DO UPDATE SET size = log_trees.size
   RETURNING size, "rootHash"`;
 
@@ -94,6 +104,15 @@ const LOCK_TREE = `
 // Postgres CPU per event). `sealedAt` is left to its default, now().
 // A leaf whose parts give it back is stored as them, `leaf` null (see the migration LogLeafColumns).
 const COPY_LEAVES = `COPY log_leaves ("organizationId", "leafIndex", "eventId", leaf, salt, "user", "actionType", commitment, "createdAt", "receivedAt") FROM STDIN (FORMAT binary)`;
+
+// The leaves just copied whose person was erased at or after their event was received lose their salt and
+// snapshot before the append commits, as ErasuresRepository leaves the others (the rule is isErasedBy's,
+// as the writer's INSERT_EVENTS applies it). $2..$4: leaf index, user id and receipt of the leaves with a person.
+const ERASE_LEAVES_OF_ERASED = `
+  UPDATE log_leaves l SET salt = NULL, "user" = NULL
+  FROM unnest($2::bigint[], $3::text[], $4::timestamptz[]) AS t(idx, uid, received)
+  WHERE l."organizationId" = $1 AND l."leafIndex" = t.idx
+    AND EXISTS (SELECT 1 FROM erasures e WHERE e."organizationId" = $1 AND e."userId" = t.uid AND e."erasedAt" >= t.received)`;
 
 /** A leaf's bytes as every read gives them: kept, or rebuilt from the parts (`l` is the log_leaves alias). */
 export const LEAF_BYTES = (l: string): string =>
@@ -178,6 +197,7 @@ export class TransparencyLogRepository {
       if (leaves.some((l, k) => l.leafIndex !== leaves[0].leafIndex + k)) throw new Error(`the leaves of an append to ${organizationId}'s log are not consecutive`);
       const interior = append.nodes.filter((n) => n.level > 0 && isStoredLevel(n.level));
       await sql.copyFrom(COPY_LEAVES, leafCopyData(organizationId, leaves));
+      await eraseLeavesOfErased(sql, organizationId, leaves);
       await sql.query(WRITE_TREE, [
         organizationId,
         interior.map((n) => n.level).join(','),
@@ -408,6 +428,17 @@ export function partsGiveLeaf(organizationId: string, eventId: string, parts: Le
 
 /** A time in the leaves' one form (`isLeafTime`) of a year from 1000 on. */
 const fourDigitLeafTime = (time: string): boolean => time.charCodeAt(0) !== 0x30 && isLeafTime(time);
+
+async function eraseLeavesOfErased(sql: Sql, organizationId: string, leaves: readonly NewLogLeaf[]): Promise<void> {
+  const withActor = leaves.filter((l) => l.actor !== undefined);
+  if (withActor.length === 0) return;
+  await sql.query(ERASE_LEAVES_OF_ERASED, [
+    organizationId,
+    withActor.map((l) => l.leafIndex),
+    withActor.map((l) => l.actor?.userId),
+    withActor.map((l) => l.actor?.receivedAt),
+  ]);
+}
 
 /**
  * The leaves as COPY's binary input for COPY_LEAVES's columns, in one buffer: each field as the type's binary

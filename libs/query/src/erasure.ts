@@ -67,7 +67,7 @@ export class EraseUser {
       metadata: { erasure: id, erasedUserId: input.userId },
     });
     const { record } = await this.erasures.eraseUser(id, input.organizationId, input.userId, input.requestedBy);
-    await this.clickhouse.eraseUser(input.organizationId, input.userId);
+    await this.clickhouse.eraseUser(input.organizationId, input.userId, record.erasedAt);
     return record;
   }
 }

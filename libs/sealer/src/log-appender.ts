@@ -64,7 +64,11 @@ export class LogAppender {
         );
         next = appended.range;
         return {
-          leaves: leaves.map((l, i) => ({ leafIndex: head.size + i, eventId: l.eventId, leaf: l.leaf, parts: l.parts, salt: l.salt, user: l.user })),
+          leaves: leaves.map((l, i) => {
+            const { userId, receivedAt } = fresh[i];
+            const actor = userId === null ? undefined : { userId, receivedAt };
+            return { leafIndex: head.size + i, eventId: l.eventId, leaf: l.leaf, parts: l.parts, salt: l.salt, user: l.user, actor };
+          }),
           nodes: appended.nodes,
           head: { size: appended.range.size, rootHash: appended.root },
         };

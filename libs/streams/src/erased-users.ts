@@ -1,4 +1,4 @@
-import { erasedEvent, type AuditEvent } from '@audit/contracts';
+import { erasedEvent, isErasedBy, type AuditEvent } from '@audit/contracts';
 
 /** One erasure as {@link ErasedUsers} reads it: the person, and when their data was last erased. */
 export interface ErasedUser {
@@ -32,6 +32,6 @@ export class ErasedUsers {
   apply(event: AuditEvent): AuditEvent {
     if (event.userId === null || this.erasedAt.size === 0) return event;
     const erasedAt = this.erasedAt.get(`${event.organizationId}\u0000${event.userId}`);
-    return erasedAt !== undefined && Date.parse(event.receivedAt) <= erasedAt ? erasedEvent(event) : event;
+    return erasedAt !== undefined && isErasedBy(event, erasedAt) ? erasedEvent(event) : event;
   }
 }
