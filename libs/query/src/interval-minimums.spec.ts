@@ -1,17 +1,8 @@
-import fc from 'fast-check';
+import { describeDurationMinimums } from '@audit/testing';
 import { readQueryConfig } from './config';
 
 // Each of these is a wait a timer repeats for as long as the process runs: below its minimum it became a busy
 // loop (0ms fired every millisecond), so it is refused at start, naming the variable and the minimum.
-describe('readQueryConfig: repeating intervals have a minimum', () => {
-  it.each([
-    ['LIVE_TAIL_HEARTBEAT', '100ms', 100],
-  ])('refuses %s below %s and keeps it from there up', (name, min, minMs) => {
-    fc.assert(
-      fc.property(fc.integer({ min: 0, max: minMs - 1 }), (ms) => {
-        expect(() => readQueryConfig({ [name]: `${ms}ms` })).toThrow(new RegExp(`${name} must be a duration between ${min} and`));
-      }),
-    );
-    fc.assert(fc.property(fc.integer({ min: minMs, max: 100 * minMs }), (ms) => expect(() => readQueryConfig({ [name]: `${ms}ms` })).not.toThrow()));
-  });
-});
+describeDurationMinimums('readQueryConfig', readQueryConfig, [
+  ['LIVE_TAIL_HEARTBEAT', '100ms', 100],
+], 'repeating intervals have a minimum');

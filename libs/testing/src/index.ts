@@ -20,3 +20,4 @@ export * from './test-oidc-provider';
 export * from './oidc-sign-in';
 export * from './prototype-keys';
 export * from './pages';
+export * from './duration-minimums';
