@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { erasedEvent, metadataJson, POSTGRES_EVENT_COLUMNS, type AuditEvent } from '@audit/contracts';
 import { Database, type Sql } from './database';
-import { LOCK_ORGANIZATIONS_FOR_WRITE } from './erasure-lock';
+import { erasedInSql, LOCK_ORGANIZATIONS_FOR_WRITE } from './erasure-lock';
 
 // The id registry decides: an event is inserted only when this statement claimed its ("organizationId", id)
 // in audit_event_ids. A resend (any "createdAt") or a concurrent writer's copy finds the id taken and is
@@ -33,9 +33,7 @@ const INSERT_EVENTS = `
          CASE WHEN x.erased THEN '{}'::jsonb ELSE i.meta::jsonb END, i.created, i.received
   FROM input i JOIN claimed c ON c."organizationId" = i.org AND c.id = i.id
   CROSS JOIN LATERAL (
-    SELECT i.uid IS NOT NULL AND EXISTS (
-      SELECT 1 FROM erasures e WHERE e."organizationId" = i.org AND e."userId" = i.uid AND e."erasedAt" >= i.received
-    ) AS erased
+    SELECT i.uid IS NOT NULL AND ${erasedInSql('i.org', 'i.uid', 'i.received')} AS erased
   ) x
   ON CONFLICT DO NOTHING
   RETURNING "organizationId", id, "userId"`;

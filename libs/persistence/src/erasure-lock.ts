@@ -28,3 +28,11 @@ export const LOCK_ORGANIZATIONS_FOR_WRITE = `
 
 /** Takes the erasure lock of the organization `$1` exclusive. */
 export const LOCK_ORGANIZATION_FOR_ERASURE = `SELECT pg_advisory_xact_lock(${ERASURE_LOCK_CLASS}, hashtext($1))`;
+
+/**
+ * The SQL condition that an erasure covers an event (contracts' isErasedBy): its person (`org`, `uid`, SQL
+ * text) has an erasure at or after the event's receipt (`received`). The writer's insert and the sealer's
+ * append test it once they hold the lock above.
+ */
+export const erasedInSql = (org: string, uid: string, received: string): string =>
+  `EXISTS (SELECT 1 FROM erasures e WHERE e."organizationId" = ${org} AND e."userId" = ${uid} AND e."erasedAt" >= ${received})`;

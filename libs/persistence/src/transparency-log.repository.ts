@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuditUserSnapshot } from '@audit/contracts';
 import { EMPTY_ROOT, isLeafTime, isStoredLevel, MAX_SPAN_WIDTH, retainedAfterPurge, TiledHashStore, type NodeSpan, type SubtreeHashStore, type SubtreeNode } from '@audit/transparency';
 import { Database, type Sql } from './database';
-import { erasureLockShared } from './erasure-lock';
+import { erasedInSql, erasureLockShared } from './erasure-lock';
 
 /** An organization's tree as the log holds it: its size and RFC 9162 root. */
 export interface LogTreeHead {
@@ -112,7 +112,7 @@ const ERASE_LEAVES_OF_ERASED = `
   UPDATE log_leaves l SET salt = NULL, "user" = NULL
   FROM unnest($2::bigint[], $3::text[], $4::timestamptz[]) AS t(idx, uid, received)
   WHERE l."organizationId" = $1 AND l."leafIndex" = t.idx
-    AND EXISTS (SELECT 1 FROM erasures e WHERE e."organizationId" = $1 AND e."userId" = t.uid AND e."erasedAt" >= t.received)`;
+    AND ${erasedInSql('$1', 't.uid', 't.received')}`;
 
 /** A leaf's bytes as every read gives them: kept, or rebuilt from the parts (`l` is the log_leaves alias). */
 export const LEAF_BYTES = (l: string): string =>
