@@ -1,5 +1,6 @@
 export * from './config';
 export * from './policy';
+export * from './policy-set';
 export * from './planner';
 export * from './postgres-retention.store';
 export * from './clickhouse-retention.store';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { planRetention, type PartitionInventory, type StoreInventory } from './planner';
-import { cutoffFor, isPurged, resolveOrganizationRetention, resolveRetention, type PolicySet } from './policy';
+import { cutoffFor, isPurged, keptFrom, resolveOrganizationRetention, resolveRetention, type PolicySet } from './policy';
 
 const NOW = new Date('2026-11-29T12:00:00.000Z');
 const DAY = 86_400_000;
@@ -156,5 +156,39 @@ describe('isPurged: the rule ingest refuses by is the planner\'s', () => {
     expect(isPurged(resolveOrganizationRetention({ organizationId: 'acme', days: 30, defaultDays: 365, hold: { reason: 'litigation' } }, NOW), old)).toBe(false);
     expect(isPurged(resolveOrganizationRetention({ organizationId: 'acme', days: 0, defaultDays: 365, hold: null }, NOW), old)).toBe(false);
     expect(isPurged(resolveOrganizationRetention({ organizationId: 'acme', days: null, defaultDays: 0, hold: null }, NOW), old)).toBe(false);
+  });
+});
+
+/** A stream's replay from a time before retention's cutoff starts at the cutoff: what it then covers is exactly what the purge keeps. */
+describe('keptFrom: where a re-delivery starts', () => {
+  const policy = fc.record({
+    days: fc.option(fc.integer({ min: 0, max: 30 }), { nil: null }),
+    defaultDays: fc.integer({ min: 0, max: 30 }),
+    hold: fc.option(fc.constant({ reason: 'litigation' }), { nil: null }),
+  });
+  const instant = fc.integer({ min: -40 * DAY, max: DAY }).map((offsetMs) => new Date(NOW.getTime() + offsetMs));
+
+  it('covers, from its start on, exactly the instants after `from` that the purge keeps', () => {
+    fc.assert(
+      fc.property(policy, instant, instant, (p, from, createdAt) => {
+        const retention = resolveOrganizationRetention({ organizationId: 'acme', ...p }, NOW);
+        const start = keptFrom(retention, from);
+        expect(start.getTime()).toBeGreaterThanOrEqual(from.getTime());
+        expect(createdAt.getTime() >= start.getTime()).toBe(createdAt.getTime() >= from.getTime() && !isPurged(retention, createdAt));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('moves a start before the cutoff to the cutoff, keeps one at or after it, and never moves one under a hold or "forever"', () => {
+    const retention = resolveOrganizationRetention({ organizationId: 'acme', days: 7, defaultDays: 365, hold: null }, NOW);
+    const cutoff = cutoffFor(7, NOW);
+    expect(keptFrom(retention, new Date(cutoff.getTime() - 30 * DAY))).toEqual(cutoff);
+    expect(keptFrom(retention, new Date(cutoff.getTime() - 1))).toEqual(cutoff);
+    expect(keptFrom(retention, cutoff)).toEqual(cutoff);
+    expect(keptFrom(retention, new Date(cutoff.getTime() + 1))).toEqual(new Date(cutoff.getTime() + 1));
+    const old = new Date('1970-01-01T00:00:00Z');
+    expect(keptFrom(resolveOrganizationRetention({ organizationId: 'acme', days: 7, defaultDays: 365, hold: { reason: 'litigation' } }, NOW), old)).toBe(old);
+    expect(keptFrom(resolveOrganizationRetention({ organizationId: 'acme', days: 0, defaultDays: 365, hold: null }, NOW), old)).toBe(old);
   });
 });

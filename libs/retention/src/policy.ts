@@ -51,3 +51,11 @@ export function resolveOrganizationRetention(policy: OrganizationPolicy, now: Da
 export function isPurged(retention: Retention, createdAt: Date): boolean {
   return retention.kind === 'cutoff' && createdAt.getTime() < retention.cutoff.getTime();
 }
+
+/**
+ * Where a re-delivery asked to start at `from` starts once what the purge removes is left out: `from` itself,
+ * or the cutoff when `from` lies before it (everything between was purged, by {@link isPurged}'s own rule).
+ */
+export function keptFrom(retention: Retention, from: Date): Date {
+  return retention.kind === 'cutoff' && isPurged(retention, from) ? retention.cutoff : from;
+}

@@ -4,6 +4,7 @@ import { Database, PartitionManager, RetentionPoliciesRepository, RetentionRunsR
 import { ClickHouseRetentionStore } from './clickhouse-retention.store';
 import { planRetention, type KeptOrganization, type PartitionDropStep, type PlanStep, type Store, type StoreInventory } from './planner';
 import { resolveRetention, type PolicySet } from './policy';
+import { readPolicySet } from './policy-set';
 import { PostgresRetentionStore, type RowsByOrganization } from './postgres-retention.store';
 import { retentionMetrics } from './retention-metrics';
 
@@ -190,12 +191,8 @@ export class RetentionRunner implements OnModuleInit {
     );
   }
 
-  private async loadPolicies(): Promise<PolicySet> {
-    const list = await this.policies.list();
-    return {
-      defaultDays: this.policies.defaultDays,
-      organizations: new Map(list.map((p) => [p.organizationId, { days: p.days, holdReason: p.hold?.reason ?? null }])),
-    };
+  private loadPolicies(): Promise<PolicySet> {
+    return readPolicySet(this.policies);
   }
 
   private async record(runId: string, dryRun: boolean, outcome: RetentionOutcome, startedAt: Date): Promise<void> {

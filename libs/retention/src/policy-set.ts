@@ -1,0 +1,14 @@
+import type { RetentionPoliciesRepository } from '@audit/persistence';
+import type { PolicySet } from './policy';
+
+/**
+ * Every organization's policy as stored (overrides and holds) with the global default, in one read: what
+ * the purge plans by, and what the streams check the bus's copies against, so both resolve the same policies.
+ */
+export async function readPolicySet(policies: RetentionPoliciesRepository): Promise<PolicySet> {
+  const list = await policies.list();
+  return {
+    defaultDays: policies.defaultDays,
+    organizations: new Map(list.map((p) => [p.organizationId, { days: p.days, holdReason: p.hold?.reason ?? null }])),
+  };
+}
