@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { planRetention, type PartitionInventory, type StoreInventory } from './planner';
-import { cutoffFor, isPurged, keptFrom, resolveOrganizationRetention, resolveRetention, type PolicySet } from './policy';
+import { cutoffFor, isPurged, keptFrom, purgedCreatedAt, resolveOrganizationRetention, resolveRetention, type PolicySet } from './policy';
 
 const NOW = new Date('2026-11-29T12:00:00.000Z');
 const DAY = 86_400_000;
@@ -190,5 +190,27 @@ describe('keptFrom: where a re-delivery starts', () => {
     const old = new Date('1970-01-01T00:00:00Z');
     expect(keptFrom(resolveOrganizationRetention({ organizationId: 'acme', days: 7, defaultDays: 365, hold: { reason: 'litigation' } }, NOW), old)).toBe(old);
     expect(keptFrom(resolveOrganizationRetention({ organizationId: 'acme', days: 0, defaultDays: 365, hold: null }, NOW), old)).toBe(old);
+  });
+});
+
+describe("purgedCreatedAt: isPurged on an event's canonical createdAt text", () => {
+  const policy = fc.record({
+    days: fc.option(fc.integer({ min: 0, max: 36_500 }), { nil: null }),
+    defaultDays: fc.integer({ min: 0, max: 36_500 }),
+    hold: fc.option(fc.constant({ reason: 'litigation' }), { nil: null }),
+  });
+  // Every createdAt a canonical event may carry (1970 on), and clocks from now to far ahead.
+  const createdAt = fc.integer({ min: 0, max: Date.UTC(9999, 11, 31, 23, 59, 59, 999) }).map((ms) => new Date(ms));
+  const now = fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2200, 0, 1) }).map((ms) => new Date(ms));
+
+  it('says "purged" exactly when isPurged does, near the cutoff as far from it', () => {
+    fc.assert(
+      fc.property(policy, now, createdAt, fc.integer({ min: -1_000, max: 1_000 }), fc.boolean(), (p, at, anywhere, nearMs, near) => {
+        const retention = resolveOrganizationRetention({ organizationId: 'acme', ...p }, at);
+        const event = near && retention.kind === 'cutoff' ? new Date(retention.cutoff.getTime() + nearMs) : anywhere;
+        expect(purgedCreatedAt(retention)(event.toISOString())).toBe(isPurged(retention, event));
+      }),
+      { numRuns: 5_000 },
+    );
   });
 });
