@@ -3,7 +3,7 @@ import { counter, gauge, histogram } from '@audit/platform';
 /** Per stream (its id) and organization: what was delivered, refused, failed; lag; latency; whether failing. */
 export const streamEvents = counter(
   'audit_stream_events_total',
-  'Events each stream handled, by outcome (delivered; failed = an attempt that will be retried; dead_lettered = refused by the receiver)',
+  "Events each stream handled, by outcome (delivered; failed = an attempt that will be retried; dead_lettered = refused by the receiver; expired = past the organization's retention, not sent)",
   ['stream', 'organization', 'outcome'],
 );
 export const streamLag = gauge('audit_stream_lag', "Events of the organization a stream has not delivered yet (waiting in AUDIT_EVENTS plus in flight); paused streams are not counted", ['stream', 'organization']);

@@ -15,10 +15,12 @@ import {
 } from '@audit/messaging';
 import { backoffMs, type HealthRegistry } from '@audit/platform';
 import { chunkBySize, DeliveryRejectedError } from '@audit/sinks';
+import { purgedCreatedAt } from '@audit/retention';
 import { formatEvent } from '@audit/stream-formats';
 import type { BatchShape, OutgoingRecord, PreparedChunk, Sender } from './destinations';
 import type { ErasedUsers } from './erased-users';
 import type { FairScheduler } from './fair-scheduler';
+import type { OrganizationRetention } from './organization-retention';
 import { streamEvents, streamLatency } from './metrics';
 import type { AuditEvent, DeliveryRecord } from '@audit/contracts';
 import { replayDurable, streamDurable, streamFilterSubject, type StreamRecord } from './model';
@@ -60,6 +62,8 @@ export interface WorkerDeps {
   guard: () => Promise<void>;
   /** The people erased lately: their events on the bus go out as the erasure left them in Postgres. */
   erased: ErasedUsers;
+  /** The organizations' retention policies: events the purge removes are never sent from the bus's copies. */
+  retention: OrganizationRetention;
   /** Attempts the history keeps per stream (STREAMS_HISTORY): no more wait for their write. */
   historyLimit: number;
 }
@@ -80,7 +84,9 @@ export interface WorkerDeps {
  * A failed send (429, 5xx, timeout, network) is retried here with backoff, holding the batch (kept alive
  * with `working()`), for as long as it takes; the stream shows as failing after a few attempts and other
  * streams go on. A permanent refusal (another 4xx) dead-letters that chunk with the receiver's answer.
- * Events outside the stream's filter (or, for a replay, stored after it was asked for) are acked unsent.
+ * Events outside the stream's filter (or, for a replay, stored after it was asked for) are acked unsent, and
+ * so are those the organization's retention purges (created before its cutoff at the time of sending: the bus
+ * keeps its copies for STREAM_MAX_AGE, retention may be shorter), counted as `expired`.
  */
 export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage> {
   private stopped = false;
@@ -172,7 +178,13 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
     const ordered = inStreamOrder(batch, streamSequenceOf);
     const deadLetter: Array<FailedDelivery<Message>> = [];
     const outgoing: QueuedRecord[] = [];
+    const purged = purgedCreatedAt(this.deps.retention.of(this.stream.organizationId, new Date()));
+    let expired = 0;
     for (const delivery of ordered) {
+      if (purged(delivery.payload.event.createdAt)) {
+        expired++;
+        continue;
+      }
       // The bus's copy of an event whose person was erased since: sent (and filtered) as the erasure left it.
       const event = this.deps.erased.apply(delivery.payload.event);
       if (!this.wanted(delivery, event)) continue;
@@ -183,6 +195,7 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
         deadLetter.push({ delivery, reason: `${this.durable}: cannot be formatted as ${this.stream.format}: ${describe(error)}` });
       }
     }
+    if (expired > 0) streamEvents.inc({ stream: this.stream.id, organization: this.stream.organizationId, outcome: 'expired' }, expired);
     const chunks = chunkBySize(outgoing, this.sender.maxEvents, this.sender.maxBytes, requestBytesOf);
     // Bodies are built (serialised, compressed) now, while the batch before this one is still in flight.
     const bodies = chunks.map((chunk) => this.prepare(chunk));

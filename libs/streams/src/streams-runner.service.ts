@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { describe, isNotFound, JetStreamConnection, MESSAGING_CONFIG, STREAMS, type MessagingConfig } from '@audit/messaging';
-import { ErasuresRepository } from '@audit/persistence';
+import { ErasuresRepository, RetentionPoliciesRepository } from '@audit/persistence';
 import { gauge, HealthRegistry } from '@audit/platform';
+import { readPolicySet } from '@audit/retention';
 import { STREAMS_CONFIG, type StreamsConfig } from './config';
 import { batchShape, createSender } from './destinations';
 import { ErasedUsers } from './erased-users';
 import { FairScheduler } from './fair-scheduler';
+import { OrganizationRetention } from './organization-retention';
 import { streamFailing, streamLag } from './metrics';
 import { replayDurable, streamDurable, type StreamRecord } from './model';
 import { StreamsCatalog } from './streams-catalog.service';
@@ -62,10 +64,13 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
 
   /** The people erased within STREAM_MAX_AGE, re-read at every refresh: every worker sends their events emptied. */
   private readonly erased = new ErasedUsers();
+  /** Every organization's retention policy, re-read at every refresh: no worker sends what the purge removes. */
+  private readonly retention = new OrganizationRetention();
 
   constructor(
     private readonly repository: StreamsRepository,
     private readonly erasures: ErasuresRepository,
+    private readonly retentionPolicies: RetentionPoliciesRepository,
     private readonly catalog: StreamsCatalog,
     private readonly bus: JetStreamConnection,
     @Inject(MESSAGING_CONFIG) private readonly messaging: MessagingConfig,
@@ -135,6 +140,8 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
     // Only the bus's copies need them, and it keeps none older than STREAM_MAX_AGE. Read before the workers
     // start, so a replay asked for after an erasure never sends what it emptied; kept as last read when Postgres fails.
     this.erased.replace(await this.erasures.erasedSince(new Date(snapshotAt - this.messaging.streamMaxAgeMs)));
+    // Likewise before the workers start: a policy shortened (or a hold lifted) takes effect within a refresh.
+    this.retention.replace(await readPolicySet(this.retentionPolicies));
     const streams = await this.repository.all();
     const held = await this.holdShare(streams);
     const desired = new Map<string, { stream: StreamRecord; replay?: { id: string; from: Date; untilSeq: number } }>();
@@ -233,6 +240,7 @@ export class StreamsRunner implements OnApplicationBootstrap, BeforeApplicationS
             if (!this.leasesValid()) throw new LeaseLostError();
           },
           erased: this.erased,
+          retention: this.retention,
         },
         stream,
         sender,

@@ -102,7 +102,9 @@ export class StreamsController {
   @QueryParameters()
   @HttpCode(202)
   async replay(@AdminAuth() admin: TokenPrincipal, @Req() req: FastifyRequest, @Param('id') id: string, @Body() body: unknown): Promise<StreamView> {
-    return this.view(this.changed(await this.streams.replay(admin.organizationId, id, body, (from) => this.changes.before(actorOf(admin, req), 'replay', { from: from.toISOString() }))));
+    const record = (from: Date, startsAt: Date) =>
+      this.changes.before(actorOf(admin, req), 'replay', { from: from.toISOString(), ...(startsAt.getTime() === from.getTime() ? {} : { startsAt: startsAt.toISOString() }) });
+    return this.view(this.changed(await this.streams.replay(admin.organizationId, id, body, record)));
   }
 
   @Get(':id/deliveries')

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { parseIsoDateTime, uuidv7, type AuditEvent, type DeliveryRecord, type TestDeliveryResult } from '@audit/contracts';
 import { describe, JetStreamConnection, STREAMS } from '@audit/messaging';
+import { RetentionPoliciesRepository } from '@audit/persistence';
 import { AppError } from '@audit/platform';
+import { keptFrom, resolveOrganizationRetention } from '@audit/retention';
 import { formatEvent } from '@audit/stream-formats';
 import { STREAMS_CONFIG, type StreamsConfig } from './config';
 import { createSender } from './destinations';
@@ -18,14 +20,17 @@ export class StreamsService {
     private readonly catalog: StreamsCatalog,
     private readonly repository: StreamsRepository,
     private readonly bus: JetStreamConnection,
+    private readonly retentionPolicies: RetentionPoliciesRepository,
     @Inject(STREAMS_CONFIG) private readonly config: StreamsConfig,
   ) {}
 
   /**
    * Re-delivers the stream's events stored since `from` (by stream sequence: those stored up to now), through
    * a consumer of its own beside the live one, which goes on undisturbed. A new replay replaces one running.
+   * A `from` before the organization's retention cutoff starts at the cutoff (`startsAt`, the replay's `from`
+   * as stored and answered): what lies before it was purged, and the bus's copies of it are not sent again.
    */
-  async replay(organizationId: string, id: string, body: unknown, before?: (from: Date) => BeforeStreamChange): Promise<StreamRecord> {
+  async replay(organizationId: string, id: string, body: unknown, before?: (from: Date, startsAt: Date) => BeforeStreamChange): Promise<StreamRecord> {
     const stream = await this.catalog.get(organizationId, id);
     const raw = (body as { from?: unknown } | null)?.from;
     const extra = body && typeof body === 'object' ? Object.keys(body).filter((k) => k !== 'from') : [];
@@ -38,15 +43,18 @@ export class StreamsService {
       ];
       throw new AppError('VALIDATION_FAILED', `invalid replay: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`, problems);
     }
-    if (from.getTime() > Date.now()) throw new AppError('VALIDATION_FAILED', 'invalid replay: from must not be in the future', [{ path: 'from', reason: 'must not be in the future' }]);
+    const now = new Date();
+    if (from.getTime() > now.getTime()) throw new AppError('VALIDATION_FAILED', 'invalid replay: from must not be in the future', [{ path: 'from', reason: 'must not be in the future' }]);
+    const { days, defaultDays, hold } = await this.retentionPolicies.get(organizationId);
+    const startsAt = keptFrom(resolveOrganizationRetention({ organizationId, days, defaultDays, hold }, now), from);
     let untilSeq: number;
     try {
       untilSeq = (await this.bus.jsm.streams.info(STREAMS.events)).state.last_seq;
     } catch (error) {
       throw new AppError('BUS_UNAVAILABLE', `the bus did not answer: ${describe(error)}`);
     }
-    await before?.(from)({ id: stream.id, name: stream.name, destinationType: stream.destination.type });
-    const started = await this.repository.startReplay(organizationId, stream.id, randomUUID(), from, untilSeq);
+    await before?.(from, startsAt)({ id: stream.id, name: stream.name, destinationType: stream.destination.type });
+    const started = await this.repository.startReplay(organizationId, stream.id, randomUUID(), startsAt, untilSeq);
     if (!started) throw new AppError('NOT_FOUND', `no stream ${id} in organization ${organizationId}`);
     return started;
   }

@@ -435,7 +435,7 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
     post: {
       tags: ['streams'],
       summary: 'Re-deliver the events stored since `from`, beside live delivery',
-      description: 'Covers the events stored up to the request (by stream sequence), in order; a new replay replaces a running one.',
+      description: "Covers the events stored up to the request (by stream sequence), in order; a new replay replaces a running one. Never sends an event the organization's retention purged: a `from` before the retention cutoff starts at the cutoff, and the answer's `replay.from` is where the replay starts.",
       security: ADMIN,
       parameters: [streamId],
       requestBody: { required: true, content: json(ref('StreamReplay'), { from: AT }) },

@@ -113,7 +113,12 @@ const streamSchema: JsonSchema = object({
   filter: streamFilter,
   format: { type: 'string', enum: [...STREAM_FORMATS] },
   state: object({ status: { type: 'string', enum: ['active', 'paused', 'failing'] }, lastError: nullable('string'), since: instant }),
-  replay: { type: ['object', 'null'], required: ['from', 'untilSequence'], additionalProperties: false, properties: { from: instant, untilSequence: count } },
+  replay: {
+    type: ['object', 'null'],
+    required: ['from', 'untilSequence'],
+    additionalProperties: false,
+    properties: { from: { ...instant, description: "Where the replay starts: the `from` asked, or the organization's retention cutoff when that was before it." }, untilSequence: count },
+  },
   lag: {
     type: ['object', 'null'],
     description: "How far the stream is behind the bus: the organization's events not delivered yet (waiting or in flight), and the seconds since the bus stored the oldest of them. Null until the stream first ran, or while the bus does not answer.",

@@ -4,21 +4,25 @@ import { asApiError, type ApiClient } from '../api';
 import { localTime, utcInstant } from '../format';
 import { StreamDeliveries } from './StreamDeliveries';
 import { StreamForm } from './StreamForm';
-import { DESTINATION_LABELS, describeDestination, describeFilter, describeLag } from './stream-form';
+import { DESTINATION_LABELS, describeDestination, describeFilter, describeLag, describeReplayStart } from './stream-form';
 
 const STATUS_CLASS: Record<StreamView['state']['status'], string> = { active: 'status-ready', paused: 'status-pending', failing: 'status-failed' };
 
 /** `datetime-local` text (the browser's zone) as the ISO instant the API takes; as typed when it is no date. */
 const isoOf = (local: string): string => (Number.isNaN(new Date(local).getTime()) ? local : new Date(local).toISOString());
 
-function ReplayForm({ api, stream, onDone }: { api: ApiClient; stream: StreamView; onDone: (next: StreamView) => void }) {
+function ReplayForm({ api, stream, onDone }: { api: ApiClient; stream: StreamView; onDone: (next: StreamView, askedFrom: string) => void }) {
   const [from, setFrom] = useState('');
   const [error, setError] = useState<string | null>(null);
   const id = useId();
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setError(null);
-    api.post<StreamView>(`/v1/streams/${stream.id}/replay`, { from: isoOf(from) }).then(onDone, (e: unknown) => setError(asApiError(e).describe()));
+    const askedFrom = isoOf(from);
+    api.post<StreamView>(`/v1/streams/${stream.id}/replay`, { from: askedFrom }).then(
+      (next) => onDone(next, askedFrom),
+      (e: unknown) => setError(asApiError(e).describe()),
+    );
   };
   return (
     <form className="inline-form" onSubmit={submit} aria-label={`Replay ${stream.name}`} noValidate>
@@ -125,7 +129,7 @@ export function StreamItem({ api, stream, onChanged, onDeleted }: { api: ApiClie
           {message.text}
         </p>
       )}
-      {mode === 'replay' && <ReplayForm api={api} stream={stream} onDone={(next) => (setMode('view'), setMessage({ text: 'Replay started: the events since then are sent again beside live delivery.', bad: false }), onChanged(next))} />}
+      {mode === 'replay' && <ReplayForm api={api} stream={stream} onDone={(next, askedFrom) => (setMode('view'), setMessage({ text: describeReplayStart(askedFrom, next), bad: false }), onChanged(next))} />}
       {showDeliveries && <StreamDeliveries api={api} streamId={stream.id} version={deliveriesVersion} />}
     </li>
   );

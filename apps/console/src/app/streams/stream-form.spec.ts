@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { ACTION_TYPES, STREAM_FORMATS, type Destination, type StreamView } from '@audit/contracts';
-import { DESTINATION_FIELDS, describeFilter, describeLag, emptyForm, errorsByField, formFromStream, formToBody, withType, type StreamFormState } from './stream-form';
-import { formatCount } from '../format';
+import { DESTINATION_FIELDS, describeFilter, describeLag, describeReplayStart, emptyForm, errorsByField, formFromStream, formToBody, withType, type StreamFormState } from './stream-form';
+import { formatCount, localTime } from '../format';
 
 // Text as an administrator would type it and the server would store it: trimmed, not empty.
 const word = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,20}$/);
@@ -113,5 +113,16 @@ describe('the stream form', () => {
     expect(describeLag({ events: 1234, seconds: 17 * 60 + 5 })).toBe(`${formatCount(1234)} events to send, the oldest stored 17 min ago`);
     expect(describeLag({ events: 5, seconds: 3 * 3600 + 5 * 60 })).toBe('5 events to send, the oldest stored 3 h 5 min ago');
     expect(describeLag({ events: 5, seconds: 2 * 86_400 + 4 * 3600 + 59 })).toBe('5 events to send, the oldest stored 2 d 4 h ago');
+  });
+});
+
+describe('describeReplayStart', () => {
+  const started = (from: string | null): StreamView => ({ replay: from === null ? null : { from, untilSequence: 10 } }) as StreamView;
+
+  it('says the replay starts where asked, or at the retention cutoff the server moved it to', () => {
+    expect(describeReplayStart('2026-12-01T00:00:00.000Z', started('2026-12-01T00:00:00.000Z'))).toBe('Replay started: the events since then are sent again beside live delivery.');
+    const capped = describeReplayStart('2026-10-01T00:00:00.000Z', started('2026-11-30T00:00:00.000Z'));
+    expect(capped).toMatch(/^Replay started at .+, the organization's retention cutoff: older events were purged and are not sent again\./);
+    expect(capped).toContain(localTime('2026-11-30T00:00:00.000Z'));
   });
 });

@@ -8,7 +8,7 @@ import {
   type StreamView,
 } from '@audit/contracts';
 import type { ErrorDetail } from '../api';
-import { formatCount } from '../format';
+import { formatCount, localTime } from '../format';
 
 /**
  * The stream form's fields per destination type, and the one translation between what the form holds
@@ -224,6 +224,16 @@ export function describeLag(lag: StreamLag | null): string {
   if (lag === null) return 'not known yet (the stream has not run, or the bus did not answer)';
   if (lag.events === 0) return 'up to date';
   return `${formatCount(lag.events)} event${lag.events === 1 ? '' : 's'} to send, the oldest stored ${age(lag.seconds)} ago`;
+}
+
+/**
+ * What the console says once a replay started: the server starts one asked from before the organization's
+ * retention cutoff at the cutoff (what lies before was purged and is not sent again), and answers where it starts.
+ */
+export function describeReplayStart(askedFrom: string, started: StreamView): string {
+  const from = started.replay?.from;
+  if (from === undefined || new Date(from).getTime() <= new Date(askedFrom).getTime()) return 'Replay started: the events since then are sent again beside live delivery.';
+  return `Replay started at ${localTime(from)}, the organization's retention cutoff: older events were purged and are not sent again. The events since then are sent again beside live delivery.`;
 }
 
 export const DESTINATION_LABELS: Record<DestinationType, string> = {
