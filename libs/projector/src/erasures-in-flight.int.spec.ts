@@ -3,10 +3,11 @@ import { Logger } from '@nestjs/common';
 import fc from 'fast-check';
 import { ClickHouseEventsRepository, encodeEventRow, migrateClickHouse, ProjectionProgress, type ClickHouse, type EncodedEventRow } from '@audit/clickhouse';
 import { isErasedBy, type AuditEvent } from '@audit/contracts';
-import { Database, ErasuresRepository, readPersistenceConfig } from '@audit/persistence';
+import { AuditEventsScanRepository, AuditEventsWriteRepository, Database, ErasuresRepository, readPersistenceConfig } from '@audit/persistence';
 import { HealthRegistry } from '@audit/platform';
 import { canonicalEvent, createTestDatabase, ROLLUP_CHECKS, testClickHouseEnv, type TestClickHouse, type TestDatabase } from '@audit/testing';
 import { OverlappingInserts } from './overlapping-inserts';
+import { ProjectionRebuilder } from './projection-rebuilder';
 import { projectionStore } from './projection-store';
 
 jest.setTimeout(300_000);
@@ -206,6 +207,34 @@ describe('erasure of events in flight to the projector (Postgres + embedded chDB
 
     // The erasure's own statement then finds nothing left to empty.
     expect(await eraseInClickHouse(org, 'victim', erasedAt)).toBe(0);
+    await expectRollupsConsistent();
+  });
+
+  it('a rebuild empties the events of an erasure committed while it reloads the snapshot it read before', async () => {
+    const org = `org-flight-${++orgs}`;
+    const before = eventOf(org, 'victim', new Date(Date.now() - HOUR));
+    const bystander = eventOf(org, 'bystander', new Date(Date.now() - HOUR));
+    await new AuditEventsWriteRepository(database).writeBatch([before, bystander]);
+    const held = gate();
+    // The real repository, its reload of each page held at the gate.
+    const gated = Object.create(clickhouse) as ClickHouseEventsRepository;
+    gated.reload = async (rows) => {
+      held.arrive();
+      await held.opened;
+      return clickhouse.reload(rows);
+    };
+    const client = await ch.client();
+    const rebuilder = new ProjectionRebuilder(new AuditEventsScanRepository(database), { client, insertSettings: {} } as unknown as ClickHouse, gated, progress, erasures);
+    const rebuilding = rebuilder.rebuild({ organizationId: org });
+    await held.arrived;
+
+    // The rebuild cleared ClickHouse and holds the page its snapshot read whole: the erasure's step empties nothing.
+    const erasedAt = await eraseInPostgres(org, 'victim');
+    expect(await eraseInClickHouse(org, 'victim', erasedAt)).toBe(0);
+    held.open();
+    expect(await rebuilding).toMatchObject({ postgres: 2, clickhouse: 2 });
+
+    expect(byId(await rowsOf(org))).toEqual(byId([emptied(before), whole(bystander)]));
     await expectRollupsConsistent();
   });
 
