@@ -40,7 +40,8 @@ export interface InsertTimings {
  * failed in the meantime (it may have stored part of its rows before failing), or the check is older than
  * what memory keeps, the batch checks ClickHouse again inside its turn, where nothing else is inserting.
  *
- * Each batch moves the high-water mark in its own turn, right after its rows are stored: batches take
+ * Each batch, in its turn, has the erasures committed by then that cover its rows re-applied once they are
+ * stored, then moves the high-water mark: batches take
  * turns in call order, so the mark never covers a row of a batch still being inserted, and shutdown's
  * wait ({@link idle}) covers the mark's write as it covers the insert.
  *
