@@ -37,6 +37,7 @@ describe('encodeEventRow', () => {
       organizationId: 'org-a',
       createdAt: '2026-11-20 10:07:00.007',
       receivedAt: '2026-11-20 11:00:00.007',
+      userId: 'u1',
       line:
         [
           '00000000-0000-4000-8000-00000000abcd',

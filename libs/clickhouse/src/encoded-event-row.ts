@@ -17,6 +17,8 @@ export interface EventKey {
 export interface EncodedEventRow extends EventKey {
   /** As ClickHouse writes it (`2026-11-29 03:04:05.123`): the projector's high-water mark is the newest it committed. */
   receivedAt: string;
+  /** The actor, kept beside the line so the projector can re-apply their erasure after the insert (ProjectorConsumer). */
+  userId: string | null;
   line: Buffer;
 }
 
@@ -55,7 +57,7 @@ export function encodeEventRow(event: AuditEvent): EncodedEventRow {
     `${id}\t${escape(event.organizationId)}\t${event.actionType}\t${text(event.userId)}\t${text(user?.email)}\t${text(user?.userName)}\t` +
     `${text(event.ipAddress)}\t${responseTime(event.responseTimeMs)}\t${text(event.pageName)}\t${text(event.queryName)}\t${text(event.resourceName)}\t` +
     `${escape(metadataJson(event.metadata))}\t${createdAt}\t${receivedAt}\n`;
-  return { id, organizationId: event.organizationId, createdAt, receivedAt, line: Buffer.from(encoded) };
+  return { id, organizationId: event.organizationId, createdAt, receivedAt, userId: typeof event.userId === 'string' ? event.userId : null, line: Buffer.from(encoded) };
 }
 
 function escape(value: string): string {

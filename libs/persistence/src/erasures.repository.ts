@@ -74,6 +74,26 @@ export class ErasuresRepository {
     );
   }
 
+  /**
+   * For each person given (organization, user, the earliest receipt of theirs in question), their latest
+   * erasure at or after that receipt, if any: the erasure that covers those events (isErasedBy's rule, as
+   * `erasedInSql` states it for the writer). One statement for any number of people; each probes
+   * `erasures_org_time` over (organization, erasedAt at or after the receipt), a range that is empty
+   * unless the organization erased someone since: what a projector batch costs when nobody was erased.
+   */
+  async latestCovering(
+    people: ReadonlyArray<{ organizationId: string; userId: string; receivedAt: Date }>,
+  ): Promise<Array<{ organizationId: string; userId: string; erasedAt: Date }>> {
+    if (people.length === 0) return [];
+    return this.db.read<{ organizationId: string; userId: string; erasedAt: Date }>(
+      `SELECT p.org AS "organizationId", p.uid AS "userId", max(e."erasedAt") AS "erasedAt"
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS p(org, uid, received)
+       JOIN erasures e ON e."organizationId" = p.org AND e."erasedAt" >= p.received AND e."userId" = p.uid
+       GROUP BY p.org, p.uid`,
+      [people.map((p) => p.organizationId), people.map((p) => p.userId), people.map((p) => p.receivedAt)],
+    );
+  }
+
   /** The organization's erasures, newest first. */
   async list(organizationId: string, limit: number): Promise<ErasureRecord[]> {
     const rows = await this.db.read<ErasureRow>(

@@ -76,6 +76,8 @@ describe('OverlappingInserts: batches overlap, duplicates are still stored once'
           hooks.afterInsert?.(rows);
           return inserted;
         }),
+      // These organizations erase nobody and there is no Postgres here: erasures-in-flight.int.spec.ts covers that step.
+      eraseCovered: () => Promise.resolve(),
       markProjected: async (rows) => {
         await hooks.beforeMark?.(rows);
         await progress.advancePast(rows, consumer);

@@ -12,6 +12,12 @@ export interface ProjectionStore<Row extends EventKey> {
    */
   complete(rows: readonly Row[], check: BatchCheck, signal?: AbortSignal): Promise<number>;
   /**
+   * Re-applies the erasures committed by now that cover a row of the batch (`reapplyErasures`). Called in the
+   * batch's turn once its rows are stored, before the mark: every row of the batch, those found stored too
+   * (a redelivery after this step failed).
+   */
+  eraseCovered(rows: readonly Row[]): Promise<void>;
+  /**
    * Records that every row of a completed batch is in the store (`ProjectionProgress.advancePast`): searches
    * read from ClickHouse what the mark covers. Called in the batch's turn, once its rows are stored.
    */
@@ -34,7 +40,8 @@ export interface InsertTimings {
  * failed in the meantime (it may have stored part of its rows before failing), or the check is older than
  * what memory keeps, the batch checks ClickHouse again inside its turn, where nothing else is inserting.
  *
- * Each batch moves the high-water mark in its own turn, right after its rows are stored: batches take
+ * Each batch, in its turn, has the erasures committed by then that cover its rows re-applied once they are
+ * stored, then moves the high-water mark: batches take
  * turns in call order, so the mark never covers a row of a batch still being inserted, and shutdown's
  * wait ({@link idle}) covers the mark's write as it covers the insert.
  *
@@ -91,6 +98,9 @@ export class OverlappingInserts<Row extends EventKey> {
       // Every key of the batch is stored and registered now: the rows just inserted and the ones found already there.
       this.journal.committed(rows);
       const insertSeconds = (performance.now() - started) / 1000;
+      // Before the mark: a search trusts ClickHouse for what the mark covers. A failure fails the batch,
+      // whose redelivery finds its rows stored and runs this again.
+      await this.store.eraseCovered(rows);
       // A failed mark fails the batch: redelivered, its rows are found stored and the mark is written again.
       await this.store.markProjected(rows);
       timings?.({ checkSeconds, insertSeconds });

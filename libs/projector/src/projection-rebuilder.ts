@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ClickHouse, ClickHouseEventsRepository, ProjectionProgress, ROLLUPS, spanStart, toClickHouseRow, toClickHouseTime, type ClickHouseEventRow, type Rollup } from '@audit/clickhouse';
 import type { AuditUserSnapshot } from '@audit/contracts';
-import { AuditEventsScanRepository, type StoredEventRow } from '@audit/persistence';
+import { AuditEventsScanRepository, ErasuresRepository, type StoredEventRow } from '@audit/persistence';
+import { reapplyErasures } from './erasures-in-flight';
 
 export interface RebuildScope {
   organizationId?: string;
@@ -30,6 +31,11 @@ const WIDEST_ROLLUP = ROLLUPS.reduce((a, b) => (b.span.ms > a.span.ms ? b : a));
  * itself is never cleared (an id stays used after its event is purged), so it is not what the reload
  * checks against. While it runs, searches trust no high-water mark (ProjectionProgress.hold): they read
  * Postgres, since ClickHouse lacks what was cleared and not reloaded yet.
+ *
+ * The scan reads one snapshot, so its rows are as erasures committed before the rebuild began left them.
+ * An erasure committed during the rebuild runs its ClickHouse step while pages of the old snapshot are
+ * still to come, so each page, once stored, has the erasures covering it re-applied, as the projector's
+ * batches do (`reapplyErasures`).
  */
 @Injectable()
 export class ProjectionRebuilder {
@@ -38,6 +44,7 @@ export class ProjectionRebuilder {
     private readonly ch: ClickHouse,
     private readonly events: ClickHouseEventsRepository,
     private readonly progress: ProjectionProgress,
+    private readonly erasures: ErasuresRepository,
   ) {}
 
   async rebuild(scope: RebuildScope, onProgress: (done: number, total: number) => void = () => undefined): Promise<RebuildResult> {
@@ -52,7 +59,9 @@ export class ProjectionRebuilder {
     let done = 0;
     onProgress(0, total);
     await this.stored.scan({ organizationId: org, since }, PAGE, async (rows) => {
-      inserted += await this.events.reload(rows.map(toRow));
+      const page = rows.map(toRow);
+      inserted += await this.events.reload(page);
+      await reapplyErasures(page, this.erasures, this.events);
       done += rows.length;
       onProgress(done, Math.max(total, done));
     });

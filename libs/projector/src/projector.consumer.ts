@@ -10,8 +10,10 @@ import {
   type FailureKind,
   type MessagingConfig,
 } from '@audit/messaging';
+import { ErasuresRepository } from '@audit/persistence';
 import { counter, HealthRegistry, histogram } from '@audit/platform';
 import { PROJECTOR_CONFIG, type ProjectorConfig } from './config';
+import { projectionStore } from './projection-store';
 import { OverlappingInserts } from './overlapping-inserts';
 
 const rowsProjected = counter('audit_projector_rows_total', 'Event rows inserted into ClickHouse; duplicates are skipped, not inserted', ['result']);
@@ -30,6 +32,9 @@ const checkSeconds = histogram(
  * A consumer of the canonical log with the writer's decoding (so the same messages are poison), but each
  * message is encoded as its ClickHouse row as soon as it is decoded: the batches in flight hold one line of
  * text per event, not the event's object tree.
+ *
+ * Once a batch is stored, the erasures committed in Postgres meanwhile that cover its events are applied
+ * to it again (`projectionStore`, `reapplyErasures`): an erasure's own ClickHouse statement misses a batch inserted after it.
  */
 @Injectable()
 export class ProjectorConsumer extends CanonicalLogConsumer<EncodedEventRow> {
@@ -44,6 +49,7 @@ export class ProjectorConsumer extends CanonicalLogConsumer<EncodedEventRow> {
     @Inject(PROJECTOR_CONFIG) config: ProjectorConfig,
     events: ClickHouseEventsRepository,
     progress: ProjectionProgress,
+    erasures: ErasuresRepository,
   ) {
     super(bus, messaging, health, {
       durable: 'projector',
@@ -56,11 +62,7 @@ export class ProjectorConsumer extends CanonicalLogConsumer<EncodedEventRow> {
       // OverlappingInserts keeps the check exact.
       inFlightBatches: 2,
     });
-    this.inserts = new OverlappingInserts({
-      check: (rows) => events.check(rows),
-      complete: (rows, check, signal) => events.complete(rows, check, (group, known) => events.insertEncodedExcept(group, known), signal),
-      markProjected: (rows) => progress.advancePast(rows),
-    });
+    this.inserts = new OverlappingInserts(projectionStore(events, progress, erasures));
   }
 
   /**

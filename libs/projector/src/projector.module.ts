@@ -7,9 +7,9 @@ import { PROJECTOR_CONFIG, readProjectorConfig } from './config';
 import { ProjectionRebuilder } from './projection-rebuilder';
 import { ProjectorConsumer } from './projector.consumer';
 
-/** The projector service: AUDIT_EVENTS → ClickHouse. */
+/** The projector service: AUDIT_EVENTS → ClickHouse; Postgres for the erasures a batch in flight missed. */
 @Module({
-  imports: [HealthModule, MessagingModule, ClickHouseModule],
+  imports: [HealthModule, MessagingModule, ClickHouseModule, PersistenceModule],
   providers: [{ provide: PROJECTOR_CONFIG, useFactory: () => readProjectorConfig() }, ProjectorConsumer],
   exports: [ProjectorConsumer],
 })
