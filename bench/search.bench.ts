@@ -331,7 +331,7 @@ async function measureClickHouse(databaseUrl: string, chPath: string, org: strin
       for (let i = 0; i < WARMUPS + REPS; i++) {
         const mark = await timed(t.parts.mark, i, () => progressOf.watermark());
         await timed(t.parts.users, i, () => users.resolve(org, node));
-        await timed(t.parts.tail, i, () => events.recentSummaries(org, filter, new Date((mark ?? 0) - config.searchFreshnessMarginMs), PAGE + 1, after));
+        await timed(t.parts.tail, i, () => events.recentKeys(org, filter, new Date((mark ?? 0) - config.searchFreshnessMarginMs), PAGE + 1, after));
         if (ids.length > 0) await timed(t.parts.rows, i, () => events.summariesByIds(org, filter, ids, new Date(Math.min(...times)), new Date(Math.max(...times) + 1)));
       }
       progress(`${t.label}, page ${t.page}: ClickHouse done`);

@@ -3,12 +3,6 @@ import { EVENT_FIELDS, type EventDetail, type EventSummary, type EventUser, type
 import { eventFilterSql, likePattern, type Cursor, type EventFilter } from '@audit/event-filter';
 import { Database } from '@audit/persistence';
 
-/** A search's Postgres tail: the positions, newest first, and each one's row. */
-export interface RecentEvents {
-  keys: Cursor[];
-  rows: Map<string, EventSummary>;
-}
-
 export interface EventsPage {
   items: EventSummary[];
   /** The position after the last item, absent when no row follows it. */
@@ -101,21 +95,19 @@ export class EventsReadRepository {
   }
 
   /**
-   * The newest `limit` events matching `filter` among those received after `receivedAfter`, after `after`,
-   * with their keyset positions: the part of a search the projector may not have written yet. Their rows
-   * come with them, so a page needs no other read for them and reads ClickHouse's rows as soon as its
-   * statement answered (see EventsSearch.page). The OFFSET 0 fence reads the organization's events
-   * received after the bound first, through the ("organizationId", "receivedAt") index (one probe per
-   * partition: the projector's lag plus SEARCH_FRESHNESS_MARGIN of one organization's events), and only
-   * then checks the filter on them. With the filter beside the bound, Postgres could AND that read with a
-   * btree of the filter (the action type's, say), which reads every entry of that index for the
-   * organization: 10-30 ms at 1M events where the fenced read takes ~1 ms (bench/search, EXPLAIN ANALYZE
-   * alternated). Before that index, the read went through the "receivedAt" BRIN: each partition's whole
-   * BRIN scanned and every organization's events in the newest block ranges rechecked, ~0.6 ms at 2M
-   * events and 3-4 ms at 10M for an empty tail. Prepared: no longer parsed on each page, and its generic
-   * plan uses the index too (a spec checks).
+   * The keyset positions of the newest `limit` events matching `filter` among those received after
+   * `receivedAfter`, after `after`: the part of a search the projector may not have written yet. The
+   * OFFSET 0 fence reads the organization's events received after the bound first, through the
+   * ("organizationId", "receivedAt") index (one probe per partition: the projector's lag plus
+   * SEARCH_FRESHNESS_MARGIN of one organization's events), and only then checks the filter on them. With
+   * the filter beside the bound, Postgres could AND that read with a btree of the filter (the action
+   * type's, say), which reads every entry of that index for the organization: 10-30 ms at 1M events where
+   * the fenced read takes ~1 ms (bench/search, EXPLAIN ANALYZE alternated). Before that index, the read
+   * went through the "receivedAt" BRIN: each partition's whole BRIN scanned and every organization's
+   * events in the newest block ranges rechecked, ~0.6 ms at 2M events and 3-4 ms at 10M for an empty
+   * tail. Prepared: no longer parsed on each page, and its generic plan uses the index too (a spec checks).
    */
-  async recentSummaries(organizationId: string, filter: EventFilter, receivedAfter: Date, limit: number, after?: Cursor): Promise<RecentEvents> {
+  async recentKeys(organizationId: string, filter: EventFilter, receivedAfter: Date, limit: number, after?: Cursor): Promise<Cursor[]> {
     const params: unknown[] = [];
     // Its first parameter ($1) is the organization.
     let where = eventFilterSql(organizationId, filter, params);
@@ -126,14 +118,14 @@ export class EventsReadRepository {
       where += ` AND (a."createdAt", a.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
     }
     params.push(limit);
-    const rows = await this.db.read<SummaryRow & { cursorAt: string }>(
-      `SELECT ${SUMMARY_COLUMNS}, ${CURSOR_AT} AS "cursorAt" FROM (
+    const rows = await this.db.read<{ id: string; createdAt: string }>(
+      `SELECT a.id, ${CURSOR_AT} AS "createdAt" FROM (
          SELECT * FROM audit_trail_events WHERE "organizationId" = $1 AND "receivedAt" > ${received} OFFSET 0
-       ) a ${USER_JOIN} WHERE ${where} ORDER BY a."createdAt" DESC, a.id DESC LIMIT $${params.length}`,
+       ) a WHERE ${where} ORDER BY a."createdAt" DESC, a.id DESC LIMIT $${params.length}`,
       params,
       { prepared: true },
     );
-    return { keys: rows.map((r) => ({ id: r.id, createdAt: r.cursorAt })), rows: new Map(rows.map((r) => [r.id, toSummary(r)])) };
+    return rows;
   }
 
   /**

@@ -166,39 +166,6 @@ describe('search: ClickHouse path against the Postgres reference (real Postgres,
     for (const id of await pagedIds(filterOf(''), 200)) expect(ids.has(id)).toBe(true);
   });
 
-  it("reads the rows of ClickHouse's positions while the Postgres tail still runs, and shows the tail's events with the tail's own rows", async () => {
-    const order: string[] = [];
-    let rowsAsked!: () => void;
-    const asked = new Promise<void>((resolve) => (rowsAsked = resolve));
-    // The real reads, the tail's answer held until the rows are asked for (or 3 s): a page that waited for
-    // the tail before reading ClickHouse's rows would only ask for them once the 3 s ran out.
-    class HeldTail extends EventsReadRepository {
-      override async recentSummaries(...args: Parameters<EventsReadRepository['recentSummaries']>): ReturnType<EventsReadRepository['recentSummaries']> {
-        const tail = await super.recentSummaries(...args);
-        await Promise.race([asked, new Promise((resolve) => setTimeout(resolve, 3_000))]);
-        order.push('tail answered');
-        return tail;
-      }
-
-      override summariesByIds(...args: Parameters<EventsReadRepository['summariesByIds']>): ReturnType<EventsReadRepository['summariesByIds']> {
-        order.push('rows asked');
-        rowsAsked();
-        return super.summariesByIds(...args);
-      }
-    }
-    const held = new EventsSearch(clickhouse, new ProjectionProgress(clickhouse), new HeldTail(db), new SearchUsersRepository(db), config);
-    // The events received last are Postgres' alone (see beforeAll): the pages merge them with ClickHouse's.
-    const filter = filterOf('created:>2025-01-01');
-    const first = await held.page(ORG, filter, 30);
-    expect(order).toEqual(['rows asked', 'tail answered']);
-    const second = await held.page(ORG, filter, 30, first.next);
-    // Each row as the Postgres path shows it, whichever read brought it.
-    const postgres = new Map((await reads.page(ORG, filter, 500)).items.map((item) => [item.id, item]));
-    const items = [...first.items, ...second.items];
-    expect(items.length).toBeGreaterThan(50);
-    for (const item of items) expect(item).toEqual(postgres.get(item.id));
-  });
-
   it('answers 400 with advice past SEARCH_MAX_ROWS instead of scanning', async () => {
     const bounded = new EventsSearch(clickhouse, progress, reads, new SearchUsersRepository(db), { ...config, searchMaxRows: 10 });
     const error = await bounded.page(ORG, filterOf('-action:LOGIN'), 10).catch((e: unknown) => e);

@@ -5,11 +5,8 @@ import type { ResolvedUsers, SearchNode } from '@audit/search';
 import { QUERY_CONFIG, type QueryConfig } from './config';
 import type { Cursor } from '@audit/event-filter';
 import { eventFilterNode, type EventFilter } from '@audit/event-filter';
-import type { EventSummary } from '@audit/contracts';
-import { EventsReadRepository, type EventsPage, type RecentEvents } from './events-read.repository';
+import { EventsReadRepository, type EventsPage } from './events-read.repository';
 import { instantOf, readProjectedKeys, type ProjectedKeyRow } from './projected-keys';
-
-const NO_RECENT_EVENTS: RecentEvents = { keys: [], rows: new Map() };
 
 const msOf = (cursor: Cursor): number => Date.parse(`${instantOf(cursor).slice(0, 23).replace(' ', 'T')}Z`);
 
@@ -58,42 +55,33 @@ export class EventsSearch {
     // - both sides read strictly after the same keyset position and return one row more than the page;
     //   an event on both sides counts once (by id), so pages neither skip nor repeat one.
     // The user look-up (Postgres) meanwhile; the tail starts once the mark is in (it does not need the
-    // users), ClickHouse once both are. The rows of ClickHouse's positions are read as soon as it answered,
-    // not once the tail did too (the tail's statement brings its own rows): a page waits for the slower of
-    // the two Postgres branches, never for both one after the other.
+    // users), ClickHouse once both are.
     const marked = this.progress.searchMark(this.config.searchMarkReuseMs, this.config.searchMarkStaleMs);
     const resolved = this.users.resolve(organizationId, node);
-    const recent = marked.then(({ mark }) => (mark === null ? NO_RECENT_EVENTS : this.events.recentSummaries(organizationId, filter, this.projectedBefore(mark), limit + 1, after)));
-    const projected = Promise.all([marked, resolved]).then(([{ mark }, users]) => (mark === null ? [] : this.projectedKeys(organizationId, node, users, limit + 1, after)));
-    // Asked once ClickHouse answered (see ProjectionProgress.searchMark), beside the rows' read.
-    const valid = projected.then(() => marked).then(({ mark, stillValid }) => mark === null || stillValid());
-    // Only the first `limit` of ClickHouse's positions can be on the page (the one more tells whether a next page exists).
-    const projectedRows = projected.then((keys) => this.rowsOf(organizationId, filter, keys.slice(0, limit)));
+    const recentKeys = marked.then(({ mark }) => (mark === null ? [] : this.events.recentKeys(organizationId, filter, this.projectedBefore(mark), limit + 1, after)));
+    const projectedKeys = Promise.all([marked, resolved]).then(([{ mark }, users]) => (mark === null ? [] : this.projectedKeys(organizationId, node, users, limit + 1, after)));
     // One Promise.all over every branch, so a failure of any is handled, whichever fails first.
-    const [{ mark }, projectedKeys, tail, stillValid, rows] = await Promise.all([marked, projected, recent, valid, projectedRows]);
+    const [{ mark, stillValid }, projected, recent] = await Promise.all([marked, projectedKeys, recentKeys]);
     // Nothing was ever projected, or a rebuild holds or has cleared the projection since the mark was read:
     // every event is read from Postgres.
-    if (mark === null || !stillValid) return this.events.page(organizationId, filter, limit, after);
-    const merged = mergeKeys(projectedKeys, tail.keys, limit + 1);
+    const fromPostgres = (): Promise<EventsPage> => this.events.page(organizationId, filter, limit, after);
+    if (mark === null) return fromPostgres();
+    const merged = mergeKeys(projected, recent, limit + 1);
     const keys = merged.slice(0, limit);
-    // A position ClickHouse gave shows the row read for it, or nothing when Postgres no longer has it matching
-    // (erased, redacted, or past retention); a position only the tail gave shows the tail's row.
-    const fromClickHouse = new Set(projectedKeys.map((k) => k.id));
-    const rowOf = (id: string): EventSummary | undefined => (fromClickHouse.has(id) ? rows.get(id) : tail.rows.get(id));
-    return { items: keys.flatMap((k) => rowOf(k.id) ?? []), next: merged.length > limit ? keys[keys.length - 1] : undefined };
-  }
-
-  /** The rows of `keys` in Postgres that still match `filter`, read among the keys' createdAt range (so only those months' partitions). */
-  private async rowsOf(organizationId: string, filter: EventFilter, keys: readonly Cursor[]): Promise<Map<string, EventSummary>> {
-    if (keys.length === 0) return new Map();
+    if (keys.length === 0) return (await stillValid()) ? { items: [] } : fromPostgres();
     const times = keys.map(msOf);
-    return this.events.summariesByIds(
-      organizationId,
-      filter,
-      keys.map((k) => k.id),
-      new Date(Math.min(...times)),
-      new Date(Math.max(...times) + 1),
-    );
+    const [valid, rows] = await Promise.all([
+      stillValid(),
+      this.events.summariesByIds(
+        organizationId,
+        filter,
+        keys.map((k) => k.id),
+        new Date(Math.min(...times)),
+        new Date(Math.max(...times) + 1),
+      ),
+    ]);
+    if (!valid) return fromPostgres();
+    return { items: keys.flatMap((k) => rows.get(k.id) ?? []), next: merged.length > limit ? keys[keys.length - 1] : undefined };
   }
 
   /**

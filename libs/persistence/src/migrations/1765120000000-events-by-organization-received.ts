@@ -5,7 +5,7 @@ const COLUMNS = '("organizationId", "receivedAt")';
 
 /**
  * A search page reads from Postgres one organization's events received after the projector's mark less
- * SEARCH_FRESHNESS_MARGIN (libs/query, EventsReadRepository.recentSummaries), beside ClickHouse's statement, on
+ * SEARCH_FRESHNESS_MARGIN (libs/query, EventsReadRepository.recentKeys), beside ClickHouse's statement, on
  * every page. Through the "receivedAt" BRIN index that read scans each partition's whole BRIN (a range per
  * 16 pages: its cost grows with the table) and then every event of every organization in the newest ranges:
  * 3-4 ms a page at 10M events even when it finds nothing. This btree answers it with one probe per partition.
