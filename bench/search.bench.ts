@@ -29,7 +29,8 @@
  * BENCH_REPS (30, after 3 warm-ups) sets the repetitions, BENCH_SEED the data set; BENCH_QUIET_MAX_S (300) how long
  * to wait for a quiet machine before timing. Today's Postgres path takes seconds for some searches at this
  * scale: its repetitions of one case stop once they have taken BENCH_PG_BUDGET_S (60) seconds (3 at least).
- * BENCH_KEEP_DB=1 keeps the Postgres database (its URL is printed). BENCH_APP_NODE_ARGS passes Node flags to the query
+ * BENCH_KEEP_DB=1 keeps the Postgres database (its URL is printed). BENCH_CASES (a regex on the labels) times only
+ * the cases it matches. BENCH_APP_NODE_ARGS passes Node flags to the query
  * app (`--cpu-prof --cpu-prof-dir=DIR` profiles it; its profile is written when it stops). Writes bench/results/search.json.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
