@@ -29,7 +29,9 @@
  * BENCH_REPS (30, after 3 warm-ups) sets the repetitions, BENCH_SEED the data set; BENCH_QUIET_MAX_S (300) how long
  * to wait for a quiet machine before timing. Today's Postgres path takes seconds for some searches at this
  * scale: its repetitions of one case stop once they have taken BENCH_PG_BUDGET_S (60) seconds (3 at least).
- * BENCH_KEEP_DB=1 keeps the Postgres database (its URL is printed). Writes bench/results/search.json.
+ * BENCH_KEEP_DB=1 keeps the Postgres database (its URL is printed). BENCH_CASES (a regex on the labels) times only
+ * the cases it matches. BENCH_APP_NODE_ARGS passes Node flags to the query
+ * app (`--cpu-prof --cpu-prof-dir=DIR` profiles it; its profile is written when it stops). Writes bench/results/search.json.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -54,6 +56,10 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
 const PG_BUDGET_MS = Number(process.env.BENCH_PG_BUDGET_S ?? 60) * 1000;
 const WARMUPS = 3;
 const REPS = Number(process.env.BENCH_REPS ?? 30);
+/** Only the cases whose label matches (BENCH_CASES, e.g. `^\((b|h)\)`), for quick tries; every case by default. */
+const ONLY = new RegExp(process.env.BENCH_CASES ?? '');
+/** Node's own flags for the query app (e.g. `--cpu-prof --cpu-prof-dir=DIR`: Node refuses --cpu-prof in NODE_OPTIONS). */
+const APP_NODE_ARGS = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 const PAGE = 50;
 const SECRET = 'bench-search-secret-bench-search-secret-01';
 
@@ -127,7 +133,7 @@ async function main(): Promise<void> {
     await pg.connect();
     await pg.query(`SET statement_timeout = '60s'`);
     const cases = await chooseCases(pg, org);
-    service = await startService('query', { DATABASE_URL: db.url, NATS_URL: nats.url, AUTH_JWT_SECRET: SECRET, CLICKHOUSE_PATH: chPath, LOG_LEVEL: 'warn' }, 180_000);
+    service = await startService('query', { DATABASE_URL: db.url, NATS_URL: nats.url, AUTH_JWT_SECRET: SECRET, CLICKHOUSE_PATH: chPath, LOG_LEVEL: 'warn' }, 180_000, undefined, APP_NODE_ARGS);
     const token = await new TokensService(readAuthConfig({ AUTH_JWT_SECRET: SECRET })).sign({ organizationId: org, role: 'admin', userId: 'bench-admin' }, 3600);
     const settled = await waitForQuietMachine(0.15, 3, Number(process.env.BENCH_QUIET_MAX_S ?? 300));
     progress(`the machine was ${settled.quiet ? 'quiet' : 'still busy'} after ${settled.waited.toFixed(1)} s`);
@@ -137,7 +143,7 @@ async function main(): Promise<void> {
     await database.onModuleInit();
     try {
       const direct = directStatement(beside.client, new SearchUsersRepository(database), org);
-      for (const c of cases) {
+      for (const c of cases.filter((x) => ONLY.test(x.label))) {
         for (const page of [1, 5] as const) {
           const cursor = page === 1 ? undefined : await cursorOfPage(service.url, token, c.search, page);
           if (page === 5 && cursor === undefined) continue;
@@ -366,7 +372,7 @@ async function measurePacedPages(databaseUrl: string, chPath: string, org: strin
   const waited = new EventsSearch(ch, new ProjectionProgress(ch), events, users, { ...config, searchMarkStaleMs: 0 });
   const out: Paced[] = [];
   try {
-    for (const c of cases.filter((x) => /^\((a|b|g|h)\)/.test(x.label))) {
+    for (const c of cases.filter((x) => /^\((a|b|g|h)\)/.test(x.label) && ONLY.test(x.label))) {
       const { filter } = readPageRequest({ search: c.search, limit: String(PAGE) });
       const p: Paced = { label: c.label, gapMs: PACED_GAP_MS, stale: [], waited: [] };
       for (let i = 0; i < 1 + PACED_REPS; i++) {
