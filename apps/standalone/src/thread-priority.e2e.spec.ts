@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { readAuthConfig, TokensService } from '@audit/auth';
 import { createTestDatabase, runCliProcess, startService, startTestNats, waitFor, type RunningService, type TestDatabase, type TestNats } from '@audit/testing';
 
@@ -46,6 +47,22 @@ async function statementNicenessWhile(pid: number, work: () => Promise<unknown>)
   return seen;
 }
 
+/**
+ * Starts the service at niceness 0, as a service manager would, whatever niceness this test run has: a
+ * child inherits its parent's, and the service only ever lowers its threads (never raising one an
+ * operator lowered), so under `nice npm test` its pools would stay at the run's niceness, not at 5.
+ */
+async function startedAtNicenessZero<T>(start: () => Promise<T>): Promise<T> {
+  const own = getPriority();
+  if (own === 0) return start();
+  setPriority(0);
+  try {
+    return await start();
+  } finally {
+    setPriority(own);
+  }
+}
+
 const SECRET = 'thread-priority-secret-thread-priority-0123';
 const ORG = 'threads';
 const linux = process.platform === 'linux' ? describe : describe.skip;
@@ -58,7 +75,7 @@ linux('standalone thread priorities', () => {
 
   beforeAll(async () => {
     [db, nats] = await Promise.all([createTestDatabase('standalone_threads'), startTestNats()]);
-    service = await startService('standalone', { DATABASE_URL: db.url, NATS_URL: nats.url, AUTH_JWT_SECRET: SECRET }, 150_000);
+    service = await startedAtNicenessZero(() => startService('standalone', { DATABASE_URL: db.url, NATS_URL: nats.url, AUTH_JWT_SECRET: SECRET }, 150_000));
   });
 
   afterAll(async () => {
