@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { readSourceFacts } from './checks/source-facts';
 import { checkComposeFile, checkOverlay, overlayNames } from './deployment-checks';
 
 const USAGE = `usage: node scripts/run.js tools/deploy-checks/src/cli.ts <command>
@@ -12,13 +13,14 @@ function main(argv: string[]): number {
   const [command] = argv;
   if (command === 'check') {
     let failed = 0;
+    const facts = readSourceFacts(root);
     for (const overlay of overlayNames(root)) {
-      const report = checkOverlay(root, overlay);
+      const report = checkOverlay(root, overlay, facts);
       failed += report.problems.length;
       process.stdout.write(`k8s/overlays/${overlay}: ${report.resources.length} resources, ${report.problems.length} problems\n`);
       for (const problem of report.problems) process.stdout.write(`  - ${problem}\n`);
     }
-    const compose = checkComposeFile(root);
+    const compose = checkComposeFile(root, facts);
     failed += compose.length;
     process.stdout.write(`docker-compose.yml: ${compose.length} problems\n`);
     for (const problem of compose) process.stdout.write(`  - ${problem}\n`);

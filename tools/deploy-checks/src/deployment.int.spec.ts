@@ -37,14 +37,14 @@ describe('deployment manifests', () => {
   });
 
   it.each(['dev', 'production'])('renders the %s overlay with no schema, structural or platform problem', (overlay) => {
-    const report = checkOverlay(root, overlay);
+    const report = checkOverlay(root, overlay, facts);
     expect(report.problems).toEqual([]);
     const deployments = report.resources.filter((r) => r.kind === 'Deployment').map((r) => r.metadata.name);
     expect(deployments).toEqual(expect.arrayContaining(facts.apps.filter((a) => a.service).map((a) => a.dir)));
   });
 
   it('docker-compose.yml is valid Compose, builds every service app and starts them in an acyclic, health-gated order', () => {
-    expect(checkComposeFile(root)).toEqual([]);
+    expect(checkComposeFile(root, facts)).toEqual([]);
   });
 });
 
