@@ -14,8 +14,14 @@ import { StandaloneModule } from './standalone.module';
  * thread then had those too to keep alive, decode and check: bench:ingest rounds whose writer, sealer and
  * projector were each sent every event two to four times. A dead standalone's messages come back to the
  * next one 30 s later instead of 5 s.
+ *
+ * PROJECTOR_FLUSH_INTERVAL 1s, not 200ms: each projector batch is a few embedded ClickHouse statements and a
+ * handful of new parts (the events, their projections, the rollups, the id registry, the mark) that the
+ * process then merges itself, so at a few thousand events a second the cost per batch, not per event,
+ * dominated ClickHouse's share of the process's CPU. The projection lags Postgres by up to a second more;
+ * searches read what the mark does not cover from Postgres.
  */
-const STANDALONE_DEFAULTS = { INGEST_MAX_EVENT_LOOP_DELAY: '40ms', CONSUMER_ACK_WAIT: '30s' };
+const STANDALONE_DEFAULTS = { INGEST_MAX_EVENT_LOOP_DELAY: '40ms', CONSUMER_ACK_WAIT: '30s', PROJECTOR_FLUSH_INTERVAL: '1s' };
 
 async function main(): Promise<void> {
   for (const [name, value] of Object.entries(STANDALONE_DEFAULTS)) process.env[name] ??= value;

@@ -1,6 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { AuditEvent } from '@audit/contracts';
 import { decodeCanonicalEvent, envelopeOf } from './decode-event';
+import { streamSequenceOf } from './delivery-info';
 
 interface Decoded {
   data: Uint8Array;
@@ -25,7 +26,7 @@ interface Decoded {
  */
 export class SharedCanonicalDecoder {
   private readers = 0;
-  private readonly entries = new Map<string, Decoded>();
+  private readonly entries = new Map<number, Decoded>();
 
   constructor(private readonly capacity = 50_000) {}
 
@@ -45,7 +46,10 @@ export class SharedCanonicalDecoder {
   decode(message: JsMsg): AuditEvent {
     const envelope = envelopeOf(message);
     if (this.readers < 2) return decodeCanonicalEvent(message.data, envelope);
-    const key = `${message.info.stream}.${message.seq}`;
+    // Keyed by the stream sequence alone, read in place (message.info would parse the reply subject for
+    // every reader): the event is a function of the bytes, subject and stored time, all compared below, so
+    // a message of another stream at the same sequence takes the entry only when it would decode the same.
+    const key = streamSequenceOf(message);
     const known = this.entries.get(key);
     if (known !== undefined && known.subject === envelope.subject && known.storedAtMs === envelope.storedAtMs && sameBytes(known.data, message.data)) {
       if (--known.left <= 0) this.entries.delete(key);
@@ -53,7 +57,7 @@ export class SharedCanonicalDecoder {
     }
     const event = decodeCanonicalEvent(message.data, envelope);
     this.entries.set(key, { data: message.data, subject: envelope.subject, storedAtMs: envelope.storedAtMs, event, left: this.readers - 1 });
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as number);
     return event;
   }
 
