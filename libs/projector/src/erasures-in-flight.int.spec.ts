@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import fc from 'fast-check';
-import { ClickHouseEventsRepository, encodeEventRow, migrateClickHouse, ProjectionProgress, type ClickHouse, type EncodedEventRow } from '@audit/clickhouse';
+import { ClickHouseEventsRepository, encodeEventRow, migrateClickHouse, ProjectionProgress, type ClickHouse, type ClickHouseEventRow, type EncodedEventRow } from '@audit/clickhouse';
 import { isErasedBy, type AuditEvent } from '@audit/contracts';
 import { AuditEventsScanRepository, AuditEventsWriteRepository, Database, ErasuresRepository, readPersistenceConfig } from '@audit/persistence';
 import { HealthRegistry } from '@audit/platform';
@@ -114,18 +114,7 @@ describe('erasure of events in flight to the projector (Postgres + embedded chDB
     };
   };
 
-  interface Row {
-    id: string;
-    userId: string | null;
-    userEmail: string | null;
-    userName: string | null;
-    ipAddress: string | null;
-    responseTimeMs: number | null;
-    pageName: string | null;
-    queryName: string | null;
-    resourceName: string | null;
-    metadata: string;
-  }
+  type Row = Pick<ClickHouseEventRow, 'id' | 'userId' | 'userEmail' | 'userName' | 'ipAddress' | 'responseTimeMs' | 'pageName' | 'queryName' | 'resourceName' | 'metadata'>;
   const rowsOf = async (organizationId: string): Promise<Row[]> =>
     ch.query<Row>(
       `SELECT toString(id) AS id, userId, userEmail, userName, ipAddress, responseTimeMs, pageName, queryName, resourceName, metadata
