@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import fc from 'fast-check';
-import { ClickHouseEventsRepository, encodeEventRow, migrateClickHouse, ProjectionProgress, type ClickHouse, type ClickHouseEventRow, type EncodedEventRow } from '@audit/clickhouse';
+import { ClickHouseEventsRepository, encodeEventRow, migrateClickHouse, ProjectionProgress, toClickHouseRow, type ClickHouse, type ClickHouseEventRow, type EncodedEventRow } from '@audit/clickhouse';
 import { isErasedBy, type AuditEvent } from '@audit/contracts';
 import { AuditEventsScanRepository, AuditEventsWriteRepository, Database, ErasuresRepository, readPersistenceConfig } from '@audit/persistence';
 import { HealthRegistry } from '@audit/platform';
@@ -133,18 +133,11 @@ describe('erasure of events in flight to the projector (Postgres + embedded chDB
     resourceName: null,
     metadata: '{}',
   });
-  const whole = (e: AuditEvent): Row => ({
-    id: e.id,
-    userId: e.userId,
-    userEmail: e.user?.email ?? null,
-    userName: e.user?.userName ?? null,
-    ipAddress: e.ipAddress,
-    responseTimeMs: e.responseTimeMs,
-    pageName: e.pageName,
-    queryName: e.queryName,
-    resourceName: e.resourceName,
-    metadata: JSON.stringify(e.metadata),
-  });
+  /** The event's row as ClickHouse keeps it, the columns read back above. */
+  const whole = (e: AuditEvent): Row => {
+    const { id, userId, userEmail, userName, ipAddress, responseTimeMs, pageName, queryName, resourceName, metadata } = toClickHouseRow(e);
+    return { id, userId, userEmail, userName, ipAddress, responseTimeMs, pageName, queryName, resourceName, metadata };
+  };
   const byId = (rows: Row[]): Row[] => [...rows].sort((a, b) => a.id.localeCompare(b.id));
   /** Each rollup, read back, against the same aggregate computed from audit_events. */
   const expectRollupsConsistent = async (): Promise<void> => {
