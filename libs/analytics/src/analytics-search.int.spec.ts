@@ -3,11 +3,11 @@ import fc from 'fast-check';
 import { ClickHouseEventsRepository, migrateClickHouse, toClickHouseRow, type ClickHouse } from '@audit/clickhouse';
 import { ACTION_TYPES, type ActionType } from '@audit/contracts';
 import { readSearch, type EventSearch } from '@audit/event-filter';
-import { AuditEventsWriteRepository, Database, readPersistenceConfig, SearchUsersRepository } from '@audit/persistence';
-import { AppError, HealthRegistry } from '@audit/platform';
+import { AuditEventsWriteRepository, type Database, SearchUsersRepository } from '@audit/persistence';
+import { AppError } from '@audit/platform';
 import { matches } from '@audit/search';
-import { createTestDatabase, testClickHouseEnv, type TestClickHouse, type TestDatabase } from '@audit/testing';
-import { makeSearchEvent, referenceSearchEvents, SEARCH_CORPUS, seededRandom, type ReferenceEvent } from '@audit/testing-pipeline';
+import { testClickHouseEnv, type TestClickHouse } from '@audit/testing';
+import { createMigratedTestDatabase, type MigratedTestDatabase, makeSearchEvent, referenceSearchEvents, SEARCH_CORPUS, seededRandom, type ReferenceEvent } from '@audit/testing-pipeline';
 import { AnalyticsService } from './analytics.service';
 import { readAnalyticsConfig } from './config';
 import type { AnalyticsWindow } from './query-params';
@@ -92,7 +92,7 @@ function expectedResponseTimes(events: readonly ReferenceEvent[]) {
  * days (where, without a search, the rollups answer the whole spans), alone and with the fixed filters.
  */
 describe('analytics narrowed by a search: ClickHouse against the reference evaluator (real Postgres, embedded chDB)', () => {
-  let pg: TestDatabase;
+  let pg: MigratedTestDatabase;
   let ch: TestClickHouse;
   let db: Database;
   let analytics: AnalyticsService;
@@ -100,9 +100,8 @@ describe('analytics narrowed by a search: ClickHouse against the reference evalu
   let reference: ReferenceEvent[];
 
   beforeAll(async () => {
-    pg = await createTestDatabase('analytics_search');
-    db = new Database(readPersistenceConfig({ DATABASE_URL: pg.url }), new HealthRegistry());
-    await db.onModuleInit();
+    pg = await createMigratedTestDatabase('analytics_search');
+    db = pg.database;
     ch = testClickHouseEnv();
     const client = await ch.client();
     await migrateClickHouse(client);
@@ -127,8 +126,7 @@ describe('analytics narrowed by a search: ClickHouse against the reference evalu
   });
 
   afterAll(async () => {
-    await db?.onApplicationShutdown();
-    await pg?.drop();
+    await pg?.close();
     await ch?.drop();
   });
 

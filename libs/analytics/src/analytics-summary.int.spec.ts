@@ -2,10 +2,9 @@ import { Logger } from '@nestjs/common';
 import fc from 'fast-check';
 import { ClickHouseEventsRepository, migrateClickHouse, toClickHouseRow, toClickHouseTime, type ClickHouse } from '@audit/clickhouse';
 import type { ActionType, AuditEvent } from '@audit/contracts';
-import { Database, readPersistenceConfig, SearchUsersRepository } from '@audit/persistence';
-import { HealthRegistry } from '@audit/platform';
-import { createTestDatabase, ROLLUP_CHECKS, testClickHouseEnv, type TestClickHouse, type TestDatabase } from '@audit/testing';
-import { sampleEvent } from '@audit/testing-pipeline';
+import { type Database, SearchUsersRepository } from '@audit/persistence';
+import { ROLLUP_CHECKS, testClickHouseEnv, type TestClickHouse } from '@audit/testing';
+import { createMigratedTestDatabase, type MigratedTestDatabase, sampleEvent } from '@audit/testing-pipeline';
 import { AnalyticsService } from './analytics.service';
 import { readAnalyticsConfig } from './config';
 import type { AnalyticsWindow } from './query-params';
@@ -28,15 +27,14 @@ const TYPES: ActionType[] = ['QUERY_RUN', 'QUERY_RUN', 'PAGE_VIEW', 'LOGIN', 'CR
  * must be what one aggregate of the events themselves says.
  */
 describe('analytics summary: rollups and events combined equal a direct aggregate of the events (embedded chDB)', () => {
-  let pg: TestDatabase;
+  let pg: MigratedTestDatabase;
   let ch: TestClickHouse;
   let db: Database;
   let analytics: AnalyticsService;
 
   beforeAll(async () => {
-    pg = await createTestDatabase('analytics_summary');
-    db = new Database(readPersistenceConfig({ DATABASE_URL: pg.url }), new HealthRegistry());
-    await db.onModuleInit();
+    pg = await createMigratedTestDatabase('analytics_summary');
+    db = pg.database;
     ch = testClickHouseEnv();
     const client = await ch.client();
     await migrateClickHouse(client);
@@ -63,8 +61,7 @@ describe('analytics summary: rollups and events combined equal a direct aggregat
   });
 
   afterAll(async () => {
-    await db?.onApplicationShutdown();
-    await pg?.drop();
+    await pg?.close();
     await ch?.drop();
   });
 

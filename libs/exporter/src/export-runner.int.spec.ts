@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { AuditEventsWriteRepository, Database, readPersistenceConfig } from '@audit/persistence';
-import { HealthRegistry } from '@audit/platform';
+import { AuditEventsWriteRepository, type Database } from '@audit/persistence';
 import { gunzipSync } from 'node:zlib';
-import { canonicalEvent, createTestDatabase, generateEvents, parseExport, type TestDatabase } from '@audit/testing';
-import { MemoryExportStorage, runningExportJob, sealDirectly } from '@audit/testing-pipeline';
+import { canonicalEvent, generateEvents, parseExport } from '@audit/testing';
+import { createMigratedTestDatabase, type MigratedTestDatabase, MemoryExportStorage, runningExportJob, sealDirectly } from '@audit/testing-pipeline';
 import { BundleVerifier, generateNoteKey, parseVerifierKey, receivedThroughLine } from '@audit/transparency';
 import type { ExportJob } from './export-jobs.repository';
 import { EXPORT_COLUMNS, type ExportFormat } from './export-query';
@@ -19,20 +18,18 @@ const ROWS = 20_000;
 const job = (format: ExportFormat = 'csv'): ExportJob => runningExportJob('acme', { from: new Date(END.getTime() - 24 * 3_600_000), to: END }, format);
 
 describe('startExport on the Database gateway', () => {
-  let db: TestDatabase;
+  let db: MigratedTestDatabase;
   let database: Database;
 
   beforeAll(async () => {
-    db = await createTestDatabase('audit_export_runner');
     // One connection: the export after the failed one succeeds only if the dead connection was not pooled again.
-    database = new Database(readPersistenceConfig({ DATABASE_URL: db.url, PG_POOL_SIZE: '1' }), new HealthRegistry());
-    await database.onModuleInit();
+    db = await createMigratedTestDatabase('audit_export_runner', { PG_POOL_SIZE: '1' });
+    database = db.database;
     await generateEvents(db, 'acme', ROWS, END);
   });
 
   afterAll(async () => {
-    await database?.onApplicationShutdown();
-    await db?.drop();
+    await db?.close();
   });
 
   it('fails an export whose connection dies mid-COPY, discards that connection, and the next export is complete', async () => {

@@ -1,12 +1,11 @@
 import { Logger } from '@nestjs/common';
 import fc from 'fast-check';
 import type { AuditEvent } from '@audit/contracts';
-import { HealthRegistry } from '@audit/platform';
-import { canonicalEvent, createTestDatabase, type TestDatabase } from '@audit/testing';
+import { canonicalEvent } from '@audit/testing';
+import { createMigratedTestDatabase, type MigratedTestDatabase } from '@audit/testing-pipeline';
 import { AuditEventsScanRepository, type StoredEventRow, type StoredEventsScope } from './audit-events-scan.repository';
 import { AuditEventsWriteRepository } from './audit-events.repository';
-import { readPersistenceConfig } from './config';
-import { Database } from './database';
+import type { Database } from './database';
 import { pgFailureKind } from './pg-errors';
 
 jest.setTimeout(60_000);
@@ -17,16 +16,15 @@ const NOW = new Date();
 const START = NOW.getTime() - 40 * DAY;
 
 describe('AuditEventsScanRepository (real Postgres)', () => {
-  let db: TestDatabase;
+  let db: MigratedTestDatabase;
   // One connection: a scan after a failed one succeeds only if the dead connection was not pooled again.
   let database: Database;
   let scans: AuditEventsScanRepository;
   let stored: AuditEvent[];
 
   beforeAll(async () => {
-    db = await createTestDatabase('persistence_scan');
-    database = new Database(readPersistenceConfig({ DATABASE_URL: db.url, PG_POOL_SIZE: '1' }), new HealthRegistry());
-    await database.onModuleInit();
+    db = await createMigratedTestDatabase('persistence_scan', { PG_POOL_SIZE: '1' });
+    database = db.database;
     scans = new AuditEventsScanRepository(database);
     stored = Array.from({ length: 60 }, (_, i) =>
       canonicalEvent(
@@ -44,8 +42,7 @@ describe('AuditEventsScanRepository (real Postgres)', () => {
   });
 
   afterAll(async () => {
-    await database?.onApplicationShutdown();
-    await db?.drop();
+    await db?.close();
   });
 
   const scanAll = async (scope: StoredEventsScope, pageSize: number): Promise<StoredEventRow[]> => {

@@ -1,29 +1,26 @@
 import { Logger } from '@nestjs/common';
 import { LIMITS, validateEvent, type AuditEvent } from '@audit/contracts';
-import { HealthRegistry } from '@audit/platform';
-import { canonicalEvent, createTestDatabase, type TestDatabase } from '@audit/testing';
+import { canonicalEvent } from '@audit/testing';
+import { createMigratedTestDatabase, type MigratedTestDatabase } from '@audit/testing-pipeline';
 import { AuditEventsWriteRepository } from './audit-events.repository';
-import { readPersistenceConfig } from './config';
-import { Database } from './database';
+import type { Database } from './database';
 
 jest.setTimeout(60_000);
 Logger.overrideLogger(['error']);
 
 describe('AuditEventsWriteRepository (real Postgres)', () => {
-  let db: TestDatabase;
+  let db: MigratedTestDatabase;
   let database: Database;
   let events: AuditEventsWriteRepository;
 
   beforeAll(async () => {
-    db = await createTestDatabase('persistence_events');
-    database = new Database(readPersistenceConfig({ DATABASE_URL: db.url }), new HealthRegistry());
-    await database.onModuleInit();
+    db = await createMigratedTestDatabase('persistence_events');
+    database = db.database;
     events = new AuditEventsWriteRepository(database);
   });
 
   afterAll(async () => {
-    await database?.onApplicationShutdown();
-    await db?.drop();
+    await db?.close();
   });
 
   const stored = async (id: string) =>

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { HealthRegistry } from '@audit/platform';
-import { createTestDatabase, type TestDatabase } from '@audit/testing';
+import { createMigratedTestDatabase, type MigratedTestDatabase } from '@audit/testing-pipeline';
 import { readPersistenceConfig } from './config';
 import { Database } from './database';
 import { MIGRATIONS } from './migrations';
@@ -9,18 +9,16 @@ jest.setTimeout(60_000);
 Logger.overrideLogger(['error']);
 
 describe('Database (real Postgres)', () => {
-  let db: TestDatabase;
+  let db: MigratedTestDatabase;
   let database: Database;
 
   beforeAll(async () => {
-    db = await createTestDatabase('persistence_db');
-    database = new Database(readPersistenceConfig({ DATABASE_URL: db.url, PG_POOL_SIZE: '2' }), new HealthRegistry());
-    await database.onModuleInit();
+    db = await createMigratedTestDatabase('persistence_db', { PG_POOL_SIZE: '2' });
+    database = db.database;
   });
 
   afterAll(async () => {
-    await database?.onApplicationShutdown();
-    await db?.drop();
+    await db?.close();
   });
 
   it('migrates once: a second start finds nothing to apply', async () => {

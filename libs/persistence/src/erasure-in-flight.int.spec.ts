@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import fc from 'fast-check';
 import type { AuditEvent } from '@audit/contracts';
-import { HealthRegistry } from '@audit/platform';
-import { canonicalEvent, createTestDatabase, type TestDatabase } from '@audit/testing';
+import { canonicalEvent } from '@audit/testing';
+import { createMigratedTestDatabase, type MigratedTestDatabase } from '@audit/testing-pipeline';
 import { AuditEventsWriteRepository } from './audit-events.repository';
-import { readPersistenceConfig } from './config';
-import { Database } from './database';
+import type { Database } from './database';
 import { ErasuresRepository } from './erasures.repository';
 
 jest.setTimeout(120_000);
@@ -20,22 +19,20 @@ const HOUR = 3_600_000;
  * erasure emptied, as the erasure left the others.
  */
 describe('erasure of events in flight to the writer (real Postgres)', () => {
-  let db: TestDatabase;
+  let db: MigratedTestDatabase;
   let database: Database;
   let writer: AuditEventsWriteRepository;
   let erasures: ErasuresRepository;
 
   beforeAll(async () => {
-    db = await createTestDatabase('persistence_erasure_flight');
-    database = new Database(readPersistenceConfig({ DATABASE_URL: db.url }), new HealthRegistry());
-    await database.onModuleInit();
+    db = await createMigratedTestDatabase('persistence_erasure_flight');
+    database = db.database;
     writer = new AuditEventsWriteRepository(database);
     erasures = new ErasuresRepository(database);
   });
 
   afterAll(async () => {
-    await database?.onApplicationShutdown();
-    await db?.drop();
+    await db?.close();
   });
 
   const eventOf = (organizationId: string, userId: string, receivedAt: Date): AuditEvent =>

@@ -1,10 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { HealthRegistry } from '@audit/platform';
-import { canonicalEvent, createTestDatabase, type TestDatabase } from '@audit/testing';
-import { insertSeedEvents, sealDirectly } from '@audit/testing-pipeline';
+import { canonicalEvent } from '@audit/testing';
+import { createMigratedTestDatabase, type MigratedTestDatabase, insertSeedEvents, sealDirectly } from '@audit/testing-pipeline';
 import { generateNoteKey, type UnsealedRow } from '@audit/transparency';
-import { readPersistenceConfig } from './config';
-import { Database } from './database';
+import type { Database } from './database';
 import { LogVerificationRepository } from './log-verification.repository';
 
 jest.setTimeout(60_000);
@@ -13,18 +11,16 @@ Logger.overrideLogger(['error']);
 const ORG = 'org_walk';
 
 describe('LogVerificationRepository walk (real Postgres)', () => {
-  let db: TestDatabase;
+  let db: MigratedTestDatabase;
   let database: Database;
 
   beforeAll(async () => {
-    db = await createTestDatabase('log_walk');
-    database = new Database(readPersistenceConfig({ DATABASE_URL: db.url }), new HealthRegistry());
-    await database.onModuleInit();
+    db = await createMigratedTestDatabase('log_walk');
+    database = db.database;
   });
 
   afterAll(async () => {
-    await database?.onApplicationShutdown();
-    await db?.drop();
+    await db?.close();
   });
 
   it('hands the rows no leaf seals in keyset pages of the size asked, each once, and none that a leaf seals', async () => {

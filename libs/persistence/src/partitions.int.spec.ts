@@ -1,32 +1,29 @@
 import { Logger } from '@nestjs/common';
-import { HealthRegistry } from '@audit/platform';
-import { canonicalEvent, createTestDatabase, type TestDatabase } from '@audit/testing';
+import { canonicalEvent } from '@audit/testing';
+import { createMigratedTestDatabase, type MigratedTestDatabase } from '@audit/testing-pipeline';
 import { AuditEventsWriteRepository } from './audit-events.repository';
 import { readPersistenceConfig } from './config';
-import { Database } from './database';
+import type { Database } from './database';
 import { monthStart, PartitionManager, partitionName } from './partitions';
 
 jest.setTimeout(60_000);
 Logger.overrideLogger(['error']);
 
 describe('PartitionManager (real Postgres)', () => {
-  let db: TestDatabase;
+  let db: MigratedTestDatabase;
   let database: Database;
   let partitions: PartitionManager;
   let events: AuditEventsWriteRepository;
 
   beforeAll(async () => {
-    db = await createTestDatabase('persistence_partitions');
-    const config = readPersistenceConfig({ DATABASE_URL: db.url, PARTITION_MONTHS_AHEAD: '2' });
-    database = new Database(config, new HealthRegistry());
-    await database.onModuleInit();
-    partitions = new PartitionManager(database, config);
+    db = await createMigratedTestDatabase('persistence_partitions');
+    database = db.database;
+    partitions = new PartitionManager(database, readPersistenceConfig({ DATABASE_URL: db.url, PARTITION_MONTHS_AHEAD: '2' }));
     events = new AuditEventsWriteRepository(database);
   });
 
   afterAll(async () => {
-    await database?.onApplicationShutdown();
-    await db?.drop();
+    await db?.close();
   });
 
   const partitionOf = async (id: string): Promise<string> =>

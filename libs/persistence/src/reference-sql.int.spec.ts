@@ -1,9 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { HealthRegistry } from '@audit/platform';
-import { canonicalEvent, createTestDatabase, type TestDatabase } from '@audit/testing';
+import { canonicalEvent } from '@audit/testing';
+import { createMigratedTestDatabase, type MigratedTestDatabase } from '@audit/testing-pipeline';
 import { AuditEventsWriteRepository } from './audit-events.repository';
-import { readPersistenceConfig } from './config';
-import { Database } from './database';
+import type { Database } from './database';
 
 jest.setTimeout(60_000);
 Logger.overrideLogger(['error']);
@@ -14,18 +13,16 @@ from audit_trail_events a join users u on a."userId" = u.id
 where a."actionType" = 'CREATE_GROUP';`;
 
 describe("the reference's SQL on users scoped by organization (real Postgres)", () => {
-  let db: TestDatabase;
+  let db: MigratedTestDatabase;
   let database: Database;
 
   beforeAll(async () => {
-    db = await createTestDatabase('persistence_reference_sql');
-    database = new Database(readPersistenceConfig({ DATABASE_URL: db.url }), new HealthRegistry());
-    await database.onModuleInit();
+    db = await createMigratedTestDatabase('persistence_reference_sql');
+    database = db.database;
   });
 
   afterAll(async () => {
-    await database?.onApplicationShutdown();
-    await db?.drop();
+    await db?.close();
   });
 
   it('runs verbatim and returns each event with its user when user ids do not collide', async () => {

@@ -1,9 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { HealthRegistry } from '@audit/platform';
 import { lookupKey, parseSearch } from '@audit/search';
-import { createTestDatabase, type TestDatabase } from '@audit/testing';
-import { readPersistenceConfig } from './config';
-import { Database } from './database';
+import { createMigratedTestDatabase, type MigratedTestDatabase } from '@audit/testing-pipeline';
+import type { Database } from './database';
 import { SearchUsersRepository } from './search-users.repository';
 
 jest.setTimeout(120_000);
@@ -14,14 +12,13 @@ Logger.overrideLogger(['error']);
  * and answered from users_org_email_idx rather than by reading every organization's users.
  */
 describe('SearchUsersRepository, user: by e-mail (real Postgres)', () => {
-  let db: TestDatabase;
+  let db: MigratedTestDatabase;
   let database: Database;
   let users: SearchUsersRepository;
 
   beforeAll(async () => {
-    db = await createTestDatabase('persistence_search_users');
-    database = new Database(readPersistenceConfig({ DATABASE_URL: db.url }), new HealthRegistry());
-    await database.onModuleInit();
+    db = await createMigratedTestDatabase('persistence_search_users');
+    database = db.database;
     users = new SearchUsersRepository(database);
     // Three organizations' directories; org_b reuses org_a's user id and e-mail (ids and e-mails are the emitters').
     await db.query(
@@ -33,8 +30,7 @@ describe('SearchUsersRepository, user: by e-mail (real Postgres)', () => {
   });
 
   afterAll(async () => {
-    await database?.onApplicationShutdown();
-    await db?.drop();
+    await db?.close();
   });
 
   const resolve = async (org: string, search: string): Promise<string[]> => [...(await users.resolve(org, parseSearch(search, new Date()))).values()].flat().sort();

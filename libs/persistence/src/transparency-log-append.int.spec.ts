@@ -1,11 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { HealthRegistry } from '@audit/platform';
-import { createTestDatabase, type TestDatabase } from '@audit/testing';
+import { createMigratedTestDatabase, type MigratedTestDatabase } from '@audit/testing-pipeline';
 import { CompactRange, leafBytesOf, leafHash } from '@audit/transparency';
-import { readPersistenceConfig } from './config';
-import { Database } from './database';
+import type { Database } from './database';
 import { LEAF_BYTES, partsGiveLeaf, TransparencyLogRepository, type AppendContext, type NewLogLeaf } from './transparency-log.repository';
 
 jest.setTimeout(120_000);
@@ -21,20 +19,18 @@ const storableText = (maxLength: number) => fc.string({ unit: 'grapheme', maxLen
  * fresh skips the look-up of sealed ids, relying on log_leaves' uniqueness to refuse a sealed one.
  */
 describe('appending to a log (real Postgres)', () => {
-  let db: TestDatabase;
+  let db: MigratedTestDatabase;
   let database: Database;
   let log: TransparencyLogRepository;
 
   beforeAll(async () => {
-    db = await createTestDatabase('persistence_log_append');
-    database = new Database(readPersistenceConfig({ DATABASE_URL: db.url }), new HealthRegistry());
-    await database.onModuleInit();
+    db = await createMigratedTestDatabase('persistence_log_append');
+    database = db.database;
     log = new TransparencyLogRepository(database);
   });
 
   afterAll(async () => {
-    await database?.onApplicationShutdown();
-    await db?.drop();
+    await db?.close();
   });
 
   /** A planner that appends `leaves` after the locked head (skipping sealed ids), keeping what it was shown. */

@@ -3,9 +3,9 @@ import { Logger } from '@nestjs/common';
 import fc from 'fast-check';
 import { ClickHouseEventsRepository, encodeEventRow, migrateClickHouse, ProjectionProgress, toClickHouseRow, type ClickHouse, type ClickHouseEventRow, type EncodedEventRow } from '@audit/clickhouse';
 import { isErasedBy, type AuditEvent } from '@audit/contracts';
-import { AuditEventsScanRepository, AuditEventsWriteRepository, Database, ErasuresRepository, readPersistenceConfig } from '@audit/persistence';
-import { HealthRegistry } from '@audit/platform';
-import { canonicalEvent, createTestDatabase, ROLLUP_CHECKS, testClickHouseEnv, type TestClickHouse, type TestDatabase } from '@audit/testing';
+import { AuditEventsScanRepository, AuditEventsWriteRepository, type Database, ErasuresRepository } from '@audit/persistence';
+import { canonicalEvent, ROLLUP_CHECKS, testClickHouseEnv, type TestClickHouse } from '@audit/testing';
+import { createMigratedTestDatabase, type MigratedTestDatabase } from '@audit/testing-pipeline';
 import { OverlappingInserts } from './overlapping-inserts';
 import { ProjectionRebuilder } from './projection-rebuilder';
 import { projectionStore } from './projection-store';
@@ -23,7 +23,7 @@ const HOUR = 3_600_000;
  * reads the erasures (its ClickHouse statement not run yet when the batch is acknowledged).
  */
 describe('erasure of events in flight to the projector (Postgres + embedded chDB)', () => {
-  let db: TestDatabase;
+  let db: MigratedTestDatabase;
   let database: Database;
   let erasures: ErasuresRepository;
   let ch: TestClickHouse;
@@ -32,9 +32,8 @@ describe('erasure of events in flight to the projector (Postgres + embedded chDB
   let orgs = 0;
 
   beforeAll(async () => {
-    db = await createTestDatabase('projector_erasure_flight');
-    database = new Database(readPersistenceConfig({ DATABASE_URL: db.url }), new HealthRegistry());
-    await database.onModuleInit();
+    db = await createMigratedTestDatabase('projector_erasure_flight');
+    database = db.database;
     erasures = new ErasuresRepository(database);
     ch = testClickHouseEnv();
     const client = await ch.client();
@@ -44,8 +43,7 @@ describe('erasure of events in flight to the projector (Postgres + embedded chDB
   });
 
   afterAll(async () => {
-    await database?.onApplicationShutdown();
-    await db?.drop();
+    await db?.close();
     await ch?.drop();
   });
 

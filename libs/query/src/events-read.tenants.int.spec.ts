@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { AuditEvent } from '@audit/contracts';
-import { AuditEventsWriteRepository, Database, readPersistenceConfig } from '@audit/persistence';
-import { HealthRegistry } from '@audit/platform';
-import { canonicalEvent, createTestDatabase, type TestDatabase } from '@audit/testing';
+import { AuditEventsWriteRepository, type Database } from '@audit/persistence';
+import { canonicalEvent } from '@audit/testing';
+import { createMigratedTestDatabase, type MigratedTestDatabase } from '@audit/testing-pipeline';
 import type { EventFilter } from '@audit/event-filter';
 import { EventsReadRepository } from './events-read.repository';
 
@@ -15,7 +15,7 @@ Logger.overrideLogger(['error']);
  * under the shared id, and its own user's e-mail beside it, in a page, by id and in the user list.
  */
 describe('reads of two organizations sharing an event id and a user id (real Postgres)', () => {
-  let db: TestDatabase;
+  let db: MigratedTestDatabase;
   let database: Database;
   let reads: EventsReadRepository;
   const ACME = 'acme_t';
@@ -24,9 +24,8 @@ describe('reads of two organizations sharing an event id and a user id (real Pos
   let globex: AuditEvent;
 
   beforeAll(async () => {
-    db = await createTestDatabase('query_tenants');
-    database = new Database(readPersistenceConfig({ DATABASE_URL: db.url }), new HealthRegistry());
-    await database.onModuleInit();
+    db = await createMigratedTestDatabase('query_tenants');
+    database = db.database;
     reads = new EventsReadRepository(database);
     const writer = new AuditEventsWriteRepository(database);
 
@@ -46,8 +45,7 @@ describe('reads of two organizations sharing an event id and a user id (real Pos
   });
 
   afterAll(async () => {
-    await database?.onApplicationShutdown();
-    await db?.drop();
+    await db?.close();
   });
 
   it('GET /v1/events/:id: each organization reads its own event under the shared id, with its own user', async () => {

@@ -3,10 +3,9 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import fc from 'fast-check';
 import { ClickHouseEventsRepository, migrateClickHouse, ProjectionProgress, toClickHouseRow, toClickHouseTime, type ClickHouse } from '@audit/clickhouse';
 import type { AuditEvent } from '@audit/contracts';
-import { AuditEventsWriteRepository, Database, readPersistenceConfig, SearchUsersRepository } from '@audit/persistence';
-import { HealthRegistry } from '@audit/platform';
-import { allPages, createTestDatabase, testClickHouseEnv, type TestClickHouse, type TestDatabase } from '@audit/testing';
-import { makeSearchEvent, seededRandom } from '@audit/testing-pipeline';
+import { AuditEventsWriteRepository, type Database, SearchUsersRepository } from '@audit/persistence';
+import { allPages, testClickHouseEnv, type TestClickHouse } from '@audit/testing';
+import { createMigratedTestDatabase, type MigratedTestDatabase, makeSearchEvent, seededRandom } from '@audit/testing-pipeline';
 import type { Cursor } from '@audit/event-filter';
 import { readSearch, type EventFilter } from '@audit/event-filter';
 import { readQueryConfig } from './config';
@@ -33,7 +32,7 @@ describe.each([
   ['embedded', 'stale'],
   ['server', 'reused'],
 ] as const)('search beside a projection rebuild (real Postgres, chDB, %s mode, the mark %s)', (mode, marks) => {
-  let pg: TestDatabase;
+  let pg: MigratedTestDatabase;
   let ch: TestClickHouse;
   let db: Database;
   let writer: AuditEventsWriteRepository;
@@ -79,9 +78,8 @@ describe.each([
     [...stored].sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1)).map((e) => e.id);
 
   beforeAll(async () => {
-    pg = await createTestDatabase(`query_search_rebuild_${mode}_${marks}`);
-    db = new Database(readPersistenceConfig({ DATABASE_URL: pg.url }), new HealthRegistry());
-    await db.onModuleInit();
+    pg = await createMigratedTestDatabase(`query_search_rebuild_${mode}_${marks}`);
+    db = pg.database;
     writer = new AuditEventsWriteRepository(db);
     ch = testClickHouseEnv();
     const client = await ch.client();
@@ -122,8 +120,7 @@ describe.each([
   });
 
   afterAll(async () => {
-    await db?.onApplicationShutdown();
-    await pg?.drop();
+    await pg?.close();
     await ch?.drop();
   });
 

@@ -2,11 +2,11 @@ import { Logger } from '@nestjs/common';
 import { ClickHouseEventsRepository, ProjectionProgress, toClickHouseRow, toClickHouseTime, type ClickHouse } from '@audit/clickhouse';
 import { migrateClickHouse } from '@audit/clickhouse';
 import type { AuditEvent } from '@audit/contracts';
-import { AuditEventsWriteRepository, Database, readPersistenceConfig, SearchUsersRepository } from '@audit/persistence';
-import { AppError, HealthRegistry } from '@audit/platform';
+import { AuditEventsWriteRepository, type Database, SearchUsersRepository } from '@audit/persistence';
+import { AppError } from '@audit/platform';
 import { matches } from '@audit/search';
-import { allPages, createTestDatabase, testClickHouseEnv, type TestClickHouse, type TestDatabase } from '@audit/testing';
-import { makeSearchEvent, referenceSearchEvents, SEARCH_CORPUS, seededRandom } from '@audit/testing-pipeline';
+import { allPages, testClickHouseEnv, type TestClickHouse } from '@audit/testing';
+import { createMigratedTestDatabase, type MigratedTestDatabase, makeSearchEvent, referenceSearchEvents, SEARCH_CORPUS, seededRandom } from '@audit/testing-pipeline';
 import { readQueryConfig, type QueryConfig } from './config';
 import type { Cursor } from '@audit/event-filter';
 import { eventFilterNode, eventFilterSql, readSearch, type EventFilter } from '@audit/event-filter';
@@ -39,7 +39,7 @@ async function postgresIds(db: Database, filter: EventFilter): Promise<string[]>
 }
 
 describe('search: ClickHouse path against the Postgres reference (real Postgres, embedded chDB)', () => {
-  let pg: TestDatabase;
+  let pg: MigratedTestDatabase;
   let ch: TestClickHouse;
   let db: Database;
   let writer: AuditEventsWriteRepository;
@@ -78,9 +78,8 @@ describe('search: ClickHouse path against the Postgres reference (real Postgres,
   const filterOf = (text: string, fixed: Partial<EventFilter> = {}): EventFilter => ({ actionTypes: [], ...fixed, search: readSearch(text, NOW) });
 
   beforeAll(async () => {
-    pg = await createTestDatabase('query_search');
-    db = new Database(readPersistenceConfig({ DATABASE_URL: pg.url }), new HealthRegistry());
-    await db.onModuleInit();
+    pg = await createMigratedTestDatabase('query_search');
+    db = pg.database;
     writer = new AuditEventsWriteRepository(db);
     reads = new EventsReadRepository(db);
     ch = testClickHouseEnv();
@@ -104,8 +103,7 @@ describe('search: ClickHouse path against the Postgres reference (real Postgres,
   });
 
   afterAll(async () => {
-    await db?.onApplicationShutdown();
-    await pg?.drop();
+    await pg?.close();
     await ch?.drop();
   });
 

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { readPersistenceConfig, Database, LEAF_BYTES, TransparencyLogRepository } from '@audit/persistence';
-import { AppError, HealthRegistry } from '@audit/platform';
-import { canonicalEvent, createTestDatabase, type TestDatabase } from '@audit/testing';
-import { insertSeedEvents, sealDirectly } from '@audit/testing-pipeline';
+import { type Database, LEAF_BYTES, TransparencyLogRepository } from '@audit/persistence';
+import { AppError } from '@audit/platform';
+import { canonicalEvent } from '@audit/testing';
+import { createMigratedTestDatabase, type MigratedTestDatabase, insertSeedEvents, sealDirectly } from '@audit/testing-pipeline';
 import { generateNoteKey, leafHash, parseLeafBytes, rootOf, verifyConsistency, verifyInclusion } from '@audit/transparency';
 import { LogReads } from './log-reads';
 
@@ -19,16 +19,15 @@ const KEPT_FROM = 6;
  * answer is a 400 naming `first`, never a 500.
  */
 describe('LogReads over a log whose first leaves retention purged (real Postgres)', () => {
-  let db: TestDatabase;
+  let db: MigratedTestDatabase;
   let database: Database;
   let reads: LogReads;
   const roots: Buffer[] = [];
   const events = Array.from({ length: SIZE }, (_, i) => canonicalEvent({ organizationId: ORG, actionType: 'LOGIN', userId: `u-${i}`, metadata: { i } }));
 
   beforeAll(async () => {
-    db = await createTestDatabase('log_reads_purged');
-    database = new Database(readPersistenceConfig({ DATABASE_URL: db.url }), new HealthRegistry());
-    await database.onModuleInit();
+    db = await createMigratedTestDatabase('log_reads_purged');
+    database = db.database;
     const key = generateNoteKey('audit.test').signerKey;
     await sealDirectly(database, ORG, events.slice(0, 5), key);
     await sealDirectly(database, ORG, events.slice(5), key);
@@ -46,8 +45,7 @@ describe('LogReads over a log whose first leaves retention purged (real Postgres
   });
 
   afterAll(async () => {
-    await database?.onApplicationShutdown();
-    await db?.drop();
+    await db?.close();
   });
 
   it('proves every pair of sizes from the purged prefix on (and from 0); from inside it, proves or refuses naming first', async () => {

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import fc from 'fast-check';
 import type { AuditEvent } from '@audit/contracts';
-import { HealthRegistry } from '@audit/platform';
-import { AuditEventsWriteRepository, Database, ErasuresRepository, readPersistenceConfig, TransparencyLogRepository } from '@audit/persistence';
-import { canonicalEvent, createTestDatabase, type TestDatabase } from '@audit/testing';
+import { AuditEventsWriteRepository, type Database, ErasuresRepository, TransparencyLogRepository } from '@audit/persistence';
+import { canonicalEvent } from '@audit/testing';
+import { createMigratedTestDatabase, type MigratedTestDatabase } from '@audit/testing-pipeline';
 import { LogAppender } from './log-appender';
 
 jest.setTimeout(120_000);
@@ -19,24 +19,22 @@ const HOUR = 3_600_000;
  * snapshot kept for the person's events received by the erasure; the leaves themselves stay.
  */
 describe('erasure of events in flight to the log (real Postgres)', () => {
-  let db: TestDatabase;
+  let db: MigratedTestDatabase;
   let database: Database;
   let writer: AuditEventsWriteRepository;
   let erasures: ErasuresRepository;
   let appender: LogAppender;
 
   beforeAll(async () => {
-    db = await createTestDatabase('sealer_erasure_flight');
-    database = new Database(readPersistenceConfig({ DATABASE_URL: db.url }), new HealthRegistry());
-    await database.onModuleInit();
+    db = await createMigratedTestDatabase('sealer_erasure_flight');
+    database = db.database;
     writer = new AuditEventsWriteRepository(database);
     erasures = new ErasuresRepository(database);
     appender = new LogAppender(new TransparencyLogRepository(database));
   });
 
   afterAll(async () => {
-    await database?.onApplicationShutdown();
-    await db?.drop();
+    await db?.close();
   });
 
   const eventOf = (organizationId: string, userId: string, receivedAt: Date): AuditEvent =>

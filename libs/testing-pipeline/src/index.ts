@@ -9,3 +9,4 @@ export * from './log-seed';
 export * from './search-data-set';
 export * from './export-fixtures';
 export * from './export-bundle';
+export * from './migrated-test-database';
