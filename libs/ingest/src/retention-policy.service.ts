@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RetentionPoliciesRepository } from '@audit/persistence';
 import type { LastKnownCache } from '@audit/platform';
-import { resolveOrganizationRetention, type OrganizationPolicy, type Retention } from '@audit/retention';
+import { readOrganizationPolicy, resolveOrganizationRetention, type OrganizationPolicy, type Retention } from '@audit/retention';
 import { INGEST_CONFIG, type IngestConfig } from './config';
 import { organizationLookupCache } from './lookup-cache';
 
@@ -29,10 +29,7 @@ export class RetentionPolicyService implements RetentionSource {
   }
 
   async retentionFor(organizationId: string, now: Date): Promise<Retention> {
-    const policy = await this.cache.get(organizationId, async () => {
-      const { days, defaultDays, hold } = await this.policies.get(organizationId);
-      return { organizationId, days, defaultDays, hold: hold && { reason: hold.reason } };
-    });
+    const policy = await this.cache.get(organizationId, () => readOrganizationPolicy(this.policies, organizationId));
     return resolveOrganizationRetention(policy, now);
   }
 }

@@ -28,7 +28,7 @@ export function resolveRetention(policies: PolicySet, organizationId: string, no
   return days === 0 ? { kind: 'forever' } : { kind: 'cutoff', days, cutoff: cutoffFor(days, now) };
 }
 
-/** One organization's stored policy (as `RetentionPoliciesRepository.get` returns it) with the global default. */
+/** One organization's stored policy with the global default, as `readOrganizationPolicy` reads it. */
 export interface OrganizationPolicy {
   organizationId: string;
   /** Its own override in days, or null to follow the default. */

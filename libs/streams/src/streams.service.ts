@@ -4,7 +4,7 @@ import { parseIsoDateTime, uuidv7, type AuditEvent, type DeliveryRecord, type Te
 import { describe, JetStreamConnection, STREAMS } from '@audit/messaging';
 import { RetentionPoliciesRepository } from '@audit/persistence';
 import { AppError } from '@audit/platform';
-import { keptFrom, resolveOrganizationRetention } from '@audit/retention';
+import { keptFrom, readOrganizationPolicy, resolveOrganizationRetention } from '@audit/retention';
 import { formatEvent } from '@audit/stream-formats';
 import { STREAMS_CONFIG, type StreamsConfig } from './config';
 import { createSender } from './destinations';
@@ -45,8 +45,7 @@ export class StreamsService {
     }
     const now = new Date();
     if (from.getTime() > now.getTime()) throw new AppError('VALIDATION_FAILED', 'invalid replay: from must not be in the future', [{ path: 'from', reason: 'must not be in the future' }]);
-    const { days, defaultDays, hold } = await this.retentionPolicies.get(organizationId);
-    const startsAt = keptFrom(resolveOrganizationRetention({ organizationId, days, defaultDays, hold }, now), from);
+    const startsAt = keptFrom(resolveOrganizationRetention(await readOrganizationPolicy(this.retentionPolicies, organizationId), now), from);
     let untilSeq: number;
     try {
       untilSeq = (await this.bus.jsm.streams.info(STREAMS.events)).state.last_seq;
