@@ -2,8 +2,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { AuditEvent } from '@audit/contracts';
 import type { TestClickHouse } from '@audit/testing';
 import { embeddedEventsRepository, sampleEvent as event } from '@audit/testing-pipeline';
-import { encodeEventRow, ENCODED_EVENT_COLUMNS, eventKey, UnencodableEventError } from './encoded-event-row';
-import { ClickHouseEventsRepository, toClickHouseRow } from './events.repository';
+import { encodeEventRow, ENCODED_EVENT_COLUMNS, UnencodableEventError } from './encoded-event-row';
+import { ClickHouseEventsRepository, eventKey, toClickHouseRow } from './events.repository';
 
 /** Events whose text exercises every escape of the TabSeparated encoding, and every kind of value. */
 const awkward = (): AuditEvent[] => [

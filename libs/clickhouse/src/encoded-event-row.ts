@@ -5,19 +5,7 @@ export interface EventKey {
   id: string;
   organizationId: string;
   createdAt: string;
-  /**
-   * Its `eventKey`, when made once already ({@link encodeEventRow}): a batch's check, insert, registration
-   * and commit journal each look every row up by it, and a key built anew is a new string to hash each time.
-   */
-  readonly key?: string;
 }
-
-/**
- * An event's identity in the projection: its id is unique within its organization, not across them, so
- * every set of "known" events (ClickHouseEventsRepository) holds these keys, never bare ids. Ids compare
- * lower-cased, as ClickHouse prints a UUID.
- */
-export const eventKey = (row: Pick<EventKey, 'organizationId' | 'id' | 'key'>): string => row.key ?? `${row.organizationId}/${row.id.toLowerCase()}`;
 
 /**
  * An event encoded once, as its line of an `audit_events` insert in {@link ENCODED_EVENT_FORMAT} (columns
@@ -69,15 +57,7 @@ export function encodeEventRow(event: AuditEvent): EncodedEventRow {
     `${id}\t${escape(event.organizationId)}\t${event.actionType}\t${text(event.userId)}\t${text(user?.email)}\t${text(user?.userName)}\t` +
     `${text(event.ipAddress)}\t${responseTime(event.responseTimeMs)}\t${text(event.pageName)}\t${text(event.queryName)}\t${text(event.resourceName)}\t` +
     `${escape(metadataJson(event.metadata))}\t${createdAt}\t${receivedAt}\n`;
-  return {
-    id,
-    organizationId: event.organizationId,
-    createdAt,
-    receivedAt,
-    userId: typeof event.userId === 'string' ? event.userId : null,
-    key: eventKey({ organizationId: event.organizationId, id }),
-    line: Buffer.from(encoded),
-  };
+  return { id, organizationId: event.organizationId, createdAt, receivedAt, userId: typeof event.userId === 'string' ? event.userId : null, line: Buffer.from(encoded) };
 }
 
 function escape(value: string): string {

@@ -3,8 +3,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { ROLLUP_CHECKS, type TestClickHouse } from '@audit/testing';
 import { embeddedEventsRepository, sampleEvent as event } from '@audit/testing-pipeline';
 import { DUPLICATE_CHECK_KEYS } from './duplicate-check';
-import { ClickHouseEventsRepository, MONTHS_PER_INSERT, toClickHouseRow, toClickHouseTime, type ClickHouseEventRow } from './events.repository';
-import { eventKey } from './encoded-event-row';
+import { ClickHouseEventsRepository, eventKey, MONTHS_PER_INSERT, toClickHouseRow, toClickHouseTime, type ClickHouseEventRow } from './events.repository';
 import { ROLLUPS } from './rollups';
 
 jest.setTimeout(120_000);

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import type { AuditEvent, ClickHouseEventColumn } from '@audit/contracts';
 import { ClickHouse } from './clickhouse.service';
-import { ENCODED_EVENT_COLUMNS, ENCODED_EVENT_FORMAT, eventKey, type EncodedEventRow, type EventKey } from './encoded-event-row';
+import { ENCODED_EVENT_COLUMNS, ENCODED_EVENT_FORMAT, type EncodedEventRow, type EventKey } from './encoded-event-row';
 import { DUPLICATE_CHECK_KEYS, duplicateCheckStatement, type DuplicateCheckSource } from './duplicate-check';
 import { coveringRanges, monthGroups, rangesCondition } from './key-ranges';
 import { ROLLUPS, spanStart } from './rollups';
@@ -51,6 +51,13 @@ export function toClickHouseRow(event: AuditEvent): ClickHouseEventRow {
     receivedAt: toClickHouseTime(event.receivedAt),
   };
 }
+
+/**
+ * An event's identity in the projection: its id is unique within its organization, not across them, so
+ * every set of "known" events below holds these keys, never bare ids. Ids compare lower-cased, as
+ * ClickHouse prints a UUID.
+ */
+export const eventKey = (row: { organizationId: string; id: string }): string => `${row.organizationId}/${row.id.toLowerCase()}`;
 
 /** What the duplicate check found of a batch, as {@link eventKey}s. */
 export interface BatchCheck {
