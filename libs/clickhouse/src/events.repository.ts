@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import type { AuditEvent, ClickHouseEventColumn } from '@audit/contracts';
 import { ClickHouse } from './clickhouse.service';
-import { ENCODED_EVENT_COLUMNS, ENCODED_EVENT_FORMAT, type EncodedEventRow, type EventKey } from './encoded-event-row';
+import { ENCODED_EVENT_COLUMNS, ENCODED_EVENT_FORMAT, ENCODED_KEY_COLUMNS, encodeKeyRows, type EncodedEventRow, type EventKey } from './encoded-event-row';
 import { DUPLICATE_CHECK_KEYS, duplicateCheckSettings, duplicateCheckStatement, type DuplicateCheckSource } from './duplicate-check';
 import { coveringRanges, monthGroups, rangesCondition } from './key-ranges';
 import { ROLLUPS, spanStart } from './rollups';
@@ -177,8 +177,9 @@ export class ClickHouseEventsRepository {
     if (rows.length === 0) return;
     await this.ch.client.insert({
       table: 'audit_event_ids',
-      values: rows.map((row) => ({ organizationId: row.organizationId, id: row.id })),
-      format: 'JSONEachRow',
+      columns: [...ENCODED_KEY_COLUMNS],
+      values: Readable.from([encodeKeyRows(rows)], { objectMode: false }),
+      format: ENCODED_EVENT_FORMAT,
       clickhouse_settings: { ...this.ch.insertSettings },
     });
   }
