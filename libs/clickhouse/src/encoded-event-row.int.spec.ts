@@ -118,6 +118,14 @@ describe('ClickHouseEventsRepository with encoded rows, on embedded chDB', () =>
     await clear();
   });
 
+  it('registers keys as TabSeparated rows, an organization that needs escaping included', async () => {
+    const keys = awkward().map(encodeEventRow);
+    await repo.register(keys);
+    const registered = await ch.query<{ organizationId: string; id: string }>('SELECT organizationId, toString(id) AS id FROM audit_event_ids ORDER BY id');
+    expect(registered).toEqual(keys.map((k) => ({ organizationId: k.organizationId, id: k.id })).sort((a, b) => (a.id < b.id ? -1 : 1)));
+    await client.command({ query: 'TRUNCATE TABLE audit_event_ids' });
+  });
+
   it('skips the known keys and the repeats within the batch', async () => {
     const rows = [1, 2, 2, 3, 1, 4].map((n) => encodeEventRow(event(n)));
     expect(await repo.insertEncodedExcept(rows, new Set([eventKey(event(3))]))).toBe(3);

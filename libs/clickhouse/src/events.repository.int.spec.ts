@@ -304,7 +304,7 @@ describe('ClickHouseEventsRepository.check on embedded chDB', () => {
           fc.record({
             org: fc.constantFrom('a', 'b'),
             // The same number in both organizations is the same id: a twin must be told apart by its organization.
-            n: fc.integer({ min: 1, max: 6_000 }),
+            n: fc.integer({ min: 1, max: 3 * DUPLICATE_CHECK_KEYS }),
             at: fc.oneof(fc.integer({ min: Date.UTC(2026, 10, 30, 20), max: Date.UTC(2026, 11, 1, 4) }), fc.integer({ min: Date.UTC(2021, 0, 1), max: Date.UTC(2024, 0, 1) })),
             where: fc.constantFrom<Where>('absent', 'stored', 'registered', 'both'),
             // Asked with another createdAt than it was stored with (a re-send after the bus's dedup window).

@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import type { AuditEvent, ClickHouseEventColumn } from '@audit/contracts';
 import { ClickHouse } from './clickhouse.service';
-import { ENCODED_EVENT_COLUMNS, ENCODED_EVENT_FORMAT, type EncodedEventRow, type EventKey } from './encoded-event-row';
-import { DUPLICATE_CHECK_KEYS, duplicateCheckStatement, type DuplicateCheckSource } from './duplicate-check';
+import { ENCODED_EVENT_COLUMNS, ENCODED_EVENT_FORMAT, ENCODED_KEY_COLUMNS, encodeKeyRows, type EncodedEventRow, type EventKey } from './encoded-event-row';
+import { DUPLICATE_CHECK_KEYS, duplicateCheckSettings, duplicateCheckStatement, type DuplicateCheckSource } from './duplicate-check';
 import { coveringRanges, monthGroups, rangesCondition } from './key-ranges';
 import { ROLLUPS, spanStart } from './rollups';
 import { fromClickHouseTime, toClickHouseTime } from './time';
@@ -125,7 +125,8 @@ export class ClickHouseEventsRepository {
     const stored = new Set<string>();
     const registered = new Set<string>();
     for (let i = 0; i < rows.length; i += DUPLICATE_CHECK_KEYS) {
-      const result = await this.ch.client.query({ query: duplicateCheckStatement(rows.slice(i, i + DUPLICATE_CHECK_KEYS)), format: 'JSONEachRow' });
+      const query = duplicateCheckStatement(rows.slice(i, i + DUPLICATE_CHECK_KEYS));
+      const result = await this.ch.client.query({ query, format: 'JSONEachRow', clickhouse_settings: duplicateCheckSettings(query) });
       for (const row of await result.json<{ t: DuplicateCheckSource; o: string; i: string }>()) {
         (row.t === 's' ? stored : registered).add(eventKey({ organizationId: row.o, id: row.i }));
       }
@@ -176,8 +177,9 @@ export class ClickHouseEventsRepository {
     if (rows.length === 0) return;
     await this.ch.client.insert({
       table: 'audit_event_ids',
-      values: rows.map((row) => ({ organizationId: row.organizationId, id: row.id })),
-      format: 'JSONEachRow',
+      columns: [...ENCODED_KEY_COLUMNS],
+      values: Readable.from([encodeKeyRows(rows)], { objectMode: false }),
+      format: ENCODED_EVENT_FORMAT,
       clickhouse_settings: { ...this.ch.insertSettings },
     });
   }
