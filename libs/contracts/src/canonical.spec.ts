@@ -199,4 +199,17 @@ describe('canonicalInstantMs', () => {
       expect(canonicalInstantMs(text)).toBe(typeof text === 'string' && !Number.isNaN(ms) && new Date(ms).toISOString() === text ? ms : undefined);
     }
   });
+
+  it('answers any sequence of reads, the same text again included, as each text alone (the last instant is remembered)', () => {
+    const texts = fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.constantFrom('2023-02-29T00:00:00.000Z', '2028-06-01T00:00:00Z', ''), fc.string());
+    fc.assert(
+      fc.property(fc.array(texts, { maxLength: 8 }), (sequence) => {
+        for (const text of [...sequence, ...sequence]) {
+          const ms = Date.parse(text);
+          expect(canonicalInstantMs(text)).toBe(!Number.isNaN(ms) && /^\d{4}-/.test(text) && new Date(ms).toISOString() === text ? ms : undefined);
+        }
+      }),
+    );
+    expect(canonicalInstantMs(undefined)).toBeUndefined();
+  });
 });

@@ -77,9 +77,27 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
  * `toISOString()` (a Date and a string per instant, two instants per event on every consumer), and the
  * instant is `Date.UTC` of them: slicing out each field, `Number` of each slice and `Date.parse` of the
  * whole were a third of this function's caller. The property spec holds it equal to `Date.parse`.
+ *
+ * The last instant read is remembered: an event's `createdAt` is its `receivedAt` unless the emitter set one
+ * (ingest stamps both with one clock reading), and a consumer reads `receivedAt` twice (the re-check, then
+ * the skew against the bus's stored time), so most of the three reads per event find the text just read.
  */
 export function canonicalInstantMs(value: unknown): number | undefined {
-  if (typeof value !== 'string' || !CANONICAL_INSTANT.test(value)) return undefined;
+  if (typeof value !== 'string') return undefined;
+  if (value === lastInstant.text) return lastInstant.ms;
+  const ms = readCanonicalInstant(value);
+  if (ms !== undefined) {
+    lastInstant.text = value;
+    lastInstant.ms = ms;
+  }
+  return ms;
+}
+
+/** The last instant {@link canonicalInstantMs} read (a string compared by value: equal texts name one instant). */
+const lastInstant: { text: string | undefined; ms: number } = { text: undefined, ms: 0 };
+
+function readCanonicalInstant(value: string): number | undefined {
+  if (!CANONICAL_INSTANT.test(value)) return undefined;
   const year = digits(value, 0, 4);
   const month = digits(value, 5, 2);
   const day = digits(value, 8, 2);

@@ -99,9 +99,8 @@ export class CumulativeAcks<M> {
     if (seq > this.ackedThrough) this.open.set(seq, dseq);
   }
 
-  /** The message was delivered or dead-lettered: an ack may cover it. */
-  settled(message: M): void {
-    const seq = this.seqOf(message);
+  /** The message was delivered or dead-lettered: an ack may cover it. `seq` is its stream sequence, when the caller has read it already. */
+  settled(message: M, seq = this.seqOf(message)): void {
     if (seq <= this.ackedThrough) return;
     this.open.delete(seq);
     this.done.set(seq, message);

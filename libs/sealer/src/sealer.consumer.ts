@@ -6,7 +6,6 @@ import {
   deliveryCountOf,
   JetStreamConnection,
   MESSAGING_CONFIG,
-  streamSequenceOf,
   type Delivery,
   type FailureKind,
   type MessagingConfig,
@@ -43,7 +42,7 @@ export class SealerConsumer extends CanonicalEventsConsumer {
     // Organizations with a message delivered before (a redelivery after a crash or a nak): their append
     // looks up which ids the log already holds; the others' skip that look-up (see LogAppender.append).
     const redelivered = new Set<string>();
-    for (const { message, payload } of batch) {
+    for (const { message, seq, payload } of batch) {
       const events = byOrganization.get(payload.organizationId);
       if (events) events.push(payload);
       else byOrganization.set(payload.organizationId, [payload]);
@@ -51,7 +50,7 @@ export class SealerConsumer extends CanonicalEventsConsumer {
       // kept with the message (about 1 KB allocated per message, see delivery-info).
       if (deliveryCountOf(message) > 1) redelivered.add(payload.organizationId);
       // Seen here, the checkpoints' received-through scan need not read it from the bus again.
-      this.receivedThrough.noteDelivered(streamSequenceOf(message), payload.organizationId, payload.receivedAt);
+      this.receivedThrough.noteDelivered(seq, payload.organizationId, payload.receivedAt);
     }
     // One organization after another, in name order: one lock held at a time, so sealers never deadlock.
     // An organization committed before a later one failed is skipped (as duplicates) when the batch comes back.

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { inStreamOrder } from './queued-record';
 
-const deliveries = (seqs: number[]): Array<{ message: { seq: number }; i: number }> => seqs.map((seq, i) => ({ message: { seq }, i }));
+const deliveries = (seqs: number[]): Array<{ seq: number; i: number }> => seqs.map((seq, i) => ({ seq, i }));
 
 describe('inStreamOrder', () => {
   it('puts any batch in stream-sequence order, keeping every delivery once', () => {
@@ -9,7 +9,7 @@ describe('inStreamOrder', () => {
       fc.property(fc.uniqueArray(fc.nat({ max: 1_000_000 }), { maxLength: 200 }), (seqs) => {
         const batch = deliveries(seqs);
         const ordered = inStreamOrder(batch);
-        expect(ordered.map((d) => d.message.seq)).toEqual([...seqs].sort((a, b) => a - b));
+        expect(ordered.map((d) => d.seq)).toEqual([...seqs].sort((a, b) => a - b));
         expect(new Set(ordered)).toEqual(new Set(batch));
       }),
     );

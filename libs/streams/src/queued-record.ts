@@ -1,4 +1,4 @@
-import { streamSequenceOf, type DecodedCanonicalMessage, type Delivery } from '@audit/messaging';
+import type { DecodedCanonicalMessage, Delivery } from '@audit/messaging';
 import type { AuditEvent } from '@audit/contracts';
 import type { OutgoingRecord } from './destinations';
 
@@ -18,7 +18,7 @@ export class QueuedRecord implements OutgoingRecord {
   }
 
   get seq(): number {
-    return streamSequenceOf(this.delivery.message);
+    return this.delivery.seq;
   }
 
   get storedAt(): Date {
@@ -30,17 +30,13 @@ export class QueuedRecord implements OutgoingRecord {
 export const requestBytesOf = (queued: QueuedRecord): number => Buffer.byteLength(queued.record) + 16;
 
 /**
- * The batch by stream sequence (`seqOf`, by default `message.seq`). It almost always arrives in order: then it
- * is returned as it is, checked in one pass, rather than copied and sorted for every batch.
+ * The batch by stream sequence. It almost always arrives in order: then it is returned as it is, checked in
+ * one pass, rather than copied and sorted for every batch.
  */
-export function inStreamOrder<T extends { message: unknown }>(
-  batch: ReadonlyArray<T>,
-  seqOf: (message: T['message']) => number = (message) => (message as { seq: number }).seq,
-): ReadonlyArray<T> {
+export function inStreamOrder<T extends { seq: number }>(batch: ReadonlyArray<T>): ReadonlyArray<T> {
   let previous = -Infinity;
-  for (const delivery of batch) {
-    const seq = seqOf(delivery.message);
-    if (seq < previous) return [...batch].sort((a, b) => seqOf(a.message) - seqOf(b.message));
+  for (const { seq } of batch) {
+    if (seq < previous) return [...batch].sort((a, b) => a.seq - b.seq);
     previous = seq;
   }
   return batch;

@@ -5,7 +5,6 @@ import {
   envelopeOf,
   JetStreamBatchConsumer,
   STREAMS,
-  streamSequenceOf,
   type BatchOutcome,
   type DecodedCanonicalMessage,
   type Delivery,
@@ -175,7 +174,7 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
   private async deliverAfter(before: Promise<void>, batch: ReadonlyArray<Delivery<Message>>, sent: () => void): Promise<BatchOutcome<Message>> {
     // By stream sequence: after a handover, events the previous replica held come back as redeliveries in the
     // order their ack timers ran out, not necessarily the order they were stored.
-    const ordered = inStreamOrder(batch, streamSequenceOf);
+    const ordered = inStreamOrder(batch);
     const deadLetter: Array<FailedDelivery<Message>> = [];
     const outgoing: QueuedRecord[] = [];
     const purged = purgedCreatedAt(this.deps.retention.of(this.stream.organizationId, new Date()));
@@ -216,7 +215,7 @@ export class StreamWorker extends JetStreamBatchConsumer<DecodedCanonicalMessage
   }
 
   private wanted(delivery: Delivery<Message>, event: AuditEvent): boolean {
-    if (this.replay && streamSequenceOf(delivery.message) > this.replay.untilSeq) return false;
+    if (this.replay && delivery.seq > this.replay.untilSeq) return false;
     return matchesFilter(this.stream.filter, event);
   }
 

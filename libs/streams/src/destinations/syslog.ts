@@ -11,7 +11,13 @@ const PRI = 13 * 8 + 6;
 /** Our private enterprise number placeholder for structured data (RFC 5424 §7.2.2 example number). */
 const SD_ID = 'audit@32473';
 
-const sdValue = (value: string): string => value.replace(/["\\\]]/g, (c) => `\\${c}`);
+const SD_SPECIAL = /["\\\]]/;
+/**
+ * A structured-data value escaped (RFC 5424 §6.3.3). Tested before it is replaced: an event id or organization
+ * that passed validation holds none of the three characters, and the replace cost a quarter of a microsecond
+ * per event even so (a fifth of the frame's CPU), the test a tenth of that.
+ */
+const sdValue = (value: string): string => (SD_SPECIAL.test(value) ? value.replace(/["\\\]]/g, (c) => `\\${c}`) : value);
 
 /**
  * One RFC 5424 message: `<110>1 <createdAt> <host> audit-trail - <ACTION_TYPE> [audit@32473 id=".." org=".."] <record>`,
