@@ -166,6 +166,14 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
    */
   protected abstract handleBatch(batch: ReadonlyArray<Delivery<T>>): Promise<BatchOutcome<T> | void>;
 
+  /**
+   * Sees each message as it arrives, before it waits for its batch to be cut (up to the flush interval) and
+   * decoded. Only to take note of it: the base class alone settles it, and nothing here may wait.
+   */
+  protected received(_message: JsMsg): void {
+    // Nothing by default.
+  }
+
   /** Sorts a failure; subclasses teach it their drivers' errors. */
   protected classify(error: unknown): FailureKind {
     return classifyError(error);
@@ -290,6 +298,7 @@ export abstract class JetStreamBatchConsumer<T> implements OnApplicationBootstra
    * unacknowledged messages.
    */
   private receive(message: JsMsg): void {
+    this.received(message);
     this.cumulative?.received(message);
     this.buffer.push(message);
     this.inHand.hold(this.buffer);

@@ -108,6 +108,8 @@ const COPY_LEAVES = `COPY log_leaves ("organizationId", "leafIndex", "eventId", 
 // The leaves just copied whose person was erased at or after their event was received lose their salt and
 // snapshot before the append commits, as ErasuresRepository leaves the others (the rule is isErasedBy's,
 // as the writer's INSERT_EVENTS applies it). $2..$4: leaf index, user id and receipt of the leaves with a person.
+// Run only when WRITE_TREE saw an erasure of the organization since the earliest of those receipts: almost
+// never, and each run sent three parameter arrays of the batch's size for Postgres to cut and join.
 const ERASE_LEAVES_OF_ERASED = `
   UPDATE log_leaves l SET salt = NULL, "user" = NULL
   FROM unnest($2::bigint[], $3::text[], $4::timestamptz[]) AS t(idx, uid, received)
@@ -118,7 +120,11 @@ const ERASE_LEAVES_OF_ERASED = `
 export const LEAF_BYTES = (l: string): string =>
   `log_leaf_bytes(${l}.leaf, ${l}."organizationId", ${l}."eventId", ${l}."actionType", ${l}.commitment, ${l}."createdAt", ${l}."receivedAt")`;
 
-// The subtrees of the stored levels and the tree's head in one statement (a data-modifying CTE always runs).
+// The subtrees of the stored levels and the tree's head in one statement (a data-modifying CTE always runs),
+// which also tells whether the organization has an erasure at or after $7 (the earliest receipt of the
+// append's leaves with a person; null when none has one): only then can ERASE_LEAVES_OF_ERASED empty one of them.
+// It reads after the append took the erasure lock (LOCK_TREE, an earlier statement), so it sees every erasure
+// committed before the lock, and none commits before the append does.
 // Level-0 subtrees (leaf hashes) are not stored: a proof computes them from the leaf (SPANS), and of the
 // levels above only every 4th (tiles): one row per 15 leaves, the levels between recomputed. Levels and
 // indices go as comma-joined text, the hashes as one binary parameter cut in SQL: pg writes a text array
@@ -129,7 +135,8 @@ const WRITE_TREE = `
     SELECT $1, lv, ix, substring($4::bytea FROM ((k - 1) * 32 + 1)::int FOR 32)
     FROM unnest(string_to_array($2, ',')::smallint[], string_to_array($3, ',')::bigint[]) WITH ORDINALITY AS t(lv, ix, k)
   )
-  UPDATE log_trees SET size = $5, "rootHash" = $6 WHERE "organizationId" = $1`;
+  UPDATE log_trees SET size = $5, "rootHash" = $6 WHERE "organizationId" = $1
+  RETURNING EXISTS (SELECT 1 FROM erasures e WHERE e."organizationId" = $1 AND e."erasedAt" >= $7::timestamptz) AS "erasedSince"`;
 
 const CHECKPOINT_COLUMNS = `"organizationId", "treeSize", "rootHash", note, "signedAt"`;
 
@@ -196,16 +203,18 @@ export class TransparencyLogRepository {
       const { leaves } = append;
       if (leaves.some((l, k) => l.leafIndex !== leaves[0].leafIndex + k)) throw new Error(`the leaves of an append to ${organizationId}'s log are not consecutive`);
       const interior = append.nodes.filter((n) => n.level > 0 && isStoredLevel(n.level));
+      const withActor = leaves.filter((l) => l.actor !== undefined);
       await sql.copyFrom(COPY_LEAVES, leafCopyData(organizationId, leaves));
-      await eraseLeavesOfErased(sql, organizationId, leaves);
-      await sql.query(WRITE_TREE, [
+      const tree = await sql.query<{ erasedSince: boolean }>(WRITE_TREE, [
         organizationId,
         interior.map((n) => n.level).join(','),
         interior.map((n) => n.index).join(','),
         Buffer.concat(interior.map((n) => n.hash)),
         append.head.size,
         append.head.rootHash,
+        earliestReceipt(withActor),
       ]);
+      if (tree.rows[0].erasedSince) await eraseLeavesOfErased(sql, organizationId, withActor);
       return append;
     });
   }
@@ -429,9 +438,14 @@ export function partsGiveLeaf(organizationId: string, eventId: string, parts: Le
 /** A time in the leaves' one form (`isLeafTime`) of a year from 1000 on. */
 const fourDigitLeafTime = (time: string): boolean => time.charCodeAt(0) !== 0x30 && isLeafTime(time);
 
-async function eraseLeavesOfErased(sql: Sql, organizationId: string, leaves: readonly NewLogLeaf[]): Promise<void> {
-  const withActor = leaves.filter((l) => l.actor !== undefined);
-  if (withActor.length === 0) return;
+/** The earliest `receivedAt` of the leaves with a person, or null when none has one. */
+function earliestReceipt(withActor: readonly NewLogLeaf[]): Date | null {
+  let earliest = Infinity;
+  for (const { actor } of withActor) if (actor !== undefined) earliest = Math.min(earliest, Date.parse(actor.receivedAt));
+  return earliest === Infinity ? null : new Date(earliest);
+}
+
+async function eraseLeavesOfErased(sql: Sql, organizationId: string, withActor: readonly NewLogLeaf[]): Promise<void> {
   await sql.query(ERASE_LEAVES_OF_ERASED, [
     organizationId,
     withActor.map((l) => l.leafIndex),

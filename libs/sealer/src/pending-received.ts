@@ -6,6 +6,12 @@ export interface ReceivedNote {
   receivedAtMs: number;
 }
 
+/** A message the sealer holds but has not decoded yet: its note is read from it only if a pass needs it first. */
+export interface HeldMessage {
+  subject: string;
+  data: Uint8Array;
+}
+
 /** How many deliveries past the ack floor are remembered; past it, one is not noted (the scan reads it instead). */
 export const PENDING_MEMORY_LIMIT = 50_000;
 
@@ -22,16 +28,35 @@ export const PENDING_MEMORY_LIMIT = 50_000;
  * earlier, never later.
  */
 export class PendingReceived {
-  private readonly notes = new Map<number, ReceivedNote>();
+  /** The note of each message past the floor; a held message until read, null once read and found no event. */
+  private readonly notes = new Map<number, ReceivedNote | HeldMessage | null>();
   private covered = 0;
   private floor = 0;
 
   /**
-   * Notes the message at stream sequence `seq` as the sealer's own consumer delivered it. Past
+   * `noteOf` reads a held message's note (as a scan reads the message from the bus), undefined when it is no event.
+   */
+  constructor(private readonly noteOf: (message: HeldMessage) => ReceivedNote | undefined) {}
+
+  /**
+   * Notes the message at stream sequence `seq` as the sealer's own consumer delivered it (decoded). Past
    * {@link PENDING_MEMORY_LIMIT} (no pass for a long while) it is left for a scan to read.
    */
   noteDelivered(seq: number, note: ReceivedNote): void {
-    if (seq <= this.floor || this.notes.size >= PENDING_MEMORY_LIMIT) return;
+    this.remember(seq, note);
+  }
+
+  /**
+   * Notes a message the sealer's consumer received and holds, not yet decoded (it waits for its batch): a
+   * pass before it is decoded reads it from here, once, rather than from the bus. Under steady load most
+   * messages past the floor at a pass are such, and each scan delivered them all again.
+   */
+  noteHeld(seq: number, message: HeldMessage): void {
+    this.remember(seq, message);
+  }
+
+  private remember(seq: number, note: ReceivedNote | HeldMessage): void {
+    if (seq <= this.floor || (this.notes.size >= PENDING_MEMORY_LIMIT && !this.notes.has(seq))) return;
     this.notes.set(seq, note);
   }
 
@@ -68,11 +93,22 @@ export class PendingReceived {
     this.covered = Math.max(this.covered, lastSeq);
   }
 
-  /** The earliest `receivedAt` of each organization's messages past the floor. */
+  /** The earliest `receivedAt` of each organization's messages past the floor (a held message read now, and kept read). */
   oldestByOrganization(): Map<string, number> {
-    return oldestByOrganization(this.notes.values());
+    const notes: ReceivedNote[] = [];
+    for (const [seq, value] of this.notes) {
+      let note = value;
+      if (note !== null && !isNote(note)) {
+        note = this.noteOf(note) ?? null;
+        this.notes.set(seq, note);
+      }
+      if (note !== null) notes.push(note);
+    }
+    return oldestByOrganization(notes);
   }
 }
+
+const isNote = (value: ReceivedNote | HeldMessage): value is ReceivedNote => 'receivedAtMs' in value;
 
 /** The earliest `receivedAt` of each organization these notes count for (the subject's, and the payload's too). */
 export function oldestByOrganization(notes: Iterable<ReceivedNote>): Map<string, number> {

@@ -5,7 +5,7 @@ import { nanos } from '@nats-io/nats-core';
 import { DLQ_HEADERS, dlqSubject, JetStreamConnection, STREAMS, SUBJECTS } from '@audit/messaging';
 import { counter } from '@audit/platform';
 import { SEALER_CONFIG, type SealerConfig } from './config';
-import { oldestByOrganization, PendingReceived, type ReceivedNote } from './pending-received';
+import { oldestByOrganization, PendingReceived, type HeldMessage, type ReceivedNote } from './pending-received';
 
 /** The sealer's durable consumer on AUDIT_EVENTS (sealer.consumer.ts): its ack floor is what the logs hold. */
 const SEALER_DURABLE = 'sealer';
@@ -176,7 +176,7 @@ export function receivedThroughTime({ readAtMs, marginMs, oldestIngestMs, oldest
 export class ReceivedThroughBound {
   private readonly logger = new Logger('sealer:received-through');
   /** The messages past the floor already seen (delivered to this sealer, or read by a previous scan): not read again. */
-  private readonly pending = new PendingReceived();
+  private readonly pending = new PendingReceived(receivedNoteOf);
 
   constructor(
     @Inject(SEALER_CONFIG) private readonly config: SealerConfig,
@@ -268,6 +268,14 @@ export class ReceivedThroughBound {
   noteDelivered(seq: number, organizationId: string, receivedAt: string): void {
     const receivedAtMs = Date.parse(receivedAt);
     if (!Number.isNaN(receivedAtMs)) this.pending.noteDelivered(seq, { organizationId, receivedAtMs });
+  }
+
+  /**
+   * A message this sealer's consumer received and holds, still to be decoded: a pass before then reads its
+   * `receivedAt` from it (see PendingReceived.noteHeld), not from the bus.
+   */
+  noteHeld(seq: number, message: HeldMessage): void {
+    this.pending.noteHeld(seq, message);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { JsMsg } from '@nats-io/jetstream';
 import type { AuditEvent } from '@audit/contracts';
 import { counter, HealthRegistry, histogram } from '@audit/platform';
 import {
@@ -34,6 +35,11 @@ export class SealerConsumer extends CanonicalEventsConsumer {
     private readonly receivedThrough: ReceivedThroughBound,
   ) {
     super(bus, messaging, health, { durable: 'sealer', ...config.batch, ackWaitMs: config.ackWaitMs, storeFailureKind: pgFailureKind });
+  }
+
+  protected override received(message: JsMsg): void {
+    // Held until its batch is cut (up to the flush interval): a checkpoint pass meanwhile reads it in hand.
+    this.receivedThrough.noteHeld(streamSequenceOf(message), message);
   }
 
   protected async handleBatch(batch: ReadonlyArray<Delivery<AuditEvent>>): Promise<void> {
