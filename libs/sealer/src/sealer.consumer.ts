@@ -7,6 +7,7 @@ import {
   deliveryCountOf,
   JetStreamConnection,
   MESSAGING_CONFIG,
+  streamSequenceOf,
   type Delivery,
   type FailureKind,
   type MessagingConfig,
