@@ -11,13 +11,15 @@ const PRI = 13 * 8 + 6;
 /** Our private enterprise number placeholder for structured data (RFC 5424 §7.2.2 example number). */
 const SD_ID = 'audit@32473';
 
+/** The characters a structured-data value may not hold bare: the first finds one, the second replaces every one. */
 const SD_SPECIAL = /["\\\]]/;
+const SD_SPECIAL_ALL = new RegExp(SD_SPECIAL.source, 'g');
 /**
  * A structured-data value escaped (RFC 5424 §6.3.3). Tested before it is replaced: an event id or organization
  * that passed validation holds none of the three characters, and the replace cost a quarter of a microsecond
  * per event even so (a fifth of the frame's CPU), the test a tenth of that.
  */
-const sdValue = (value: string): string => (SD_SPECIAL.test(value) ? value.replace(/["\\\]]/g, (c) => `\\${c}`) : value);
+const sdValue = (value: string): string => (SD_SPECIAL.test(value) ? value.replace(SD_SPECIAL_ALL, (c) => `\\${c}`) : value);
 
 /**
  * One RFC 5424 message: `<110>1 <createdAt> <host> audit-trail - <ACTION_TYPE> [audit@32473 id=".." org=".."] <record>`,
